@@ -1,0 +1,42 @@
+import { cpus, totalmem } from 'node:os';
+
+/** GUIDE section 6: the last line a benchmark prints is one JSON object with Cairn, its baseline and the ratio. */
+export interface BenchResult {
+  bench: string;
+  value: number;
+  unit: string;
+  baseline: string;
+  baseline_value: number;
+  [extra: string]: unknown;
+}
+
+export const isQuick = process.argv.includes('--quick');
+
+export function report(result: BenchResult): void {
+  const ratio = result.baseline_value > 0 ? result.value / result.baseline_value : 0;
+  const line = {
+    ...result,
+    value: round(result.value),
+    baseline_value: round(result.baseline_value),
+    ratio: round(ratio, 3),
+    quick: isQuick,
+    machine: { nproc: cpus().length, mem_gib: round(totalmem() / 2 ** 30, 1) },
+    date: new Date().toISOString(),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+export function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? 0;
+}
+
+export function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}

@@ -1,0 +1,146 @@
+// bench: open pixel req/s (event produced to Kafka, acks=all) and p99 at 5,000 req/s open-loop vs a bare fastify GIF route
+import { execFile } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Fastify from 'fastify';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { NO_CACHE, PIXEL_GIF } from '../services/ingest/tracking.routes';
+import { ChildServer, ingestProcess, metricValue } from '../test/ingest/ingest-process';
+import { createPgPool } from '../lib/postgres/pg-pool';
+import { createTestEnv } from '../test/support/test-env';
+import { isQuick, progress, report, round } from './bench-support';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..');
+const SECONDS = isQuick ? 5 : 15;
+const RATE = 5000;
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+const INGEST_PORT = 18481;
+const BASELINE_PORT = 18482;
+const DESTINATION = 'https://example.com/spring-offers?utm_source=cairn';
+
+/** One email version with one link, as go-live would leave it, so the redirect resolves a real row. */
+async function seedLink(postgresUrl: string, ids: { workspaceId: string; emailId: string }): Promise<void> {
+  const pool = createPgPool(postgresUrl, 1);
+  try {
+    await pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [ids.workspaceId, 'bench']);
+    await pool.query('INSERT INTO emails (id, workspace_id, name) VALUES ($1, $2, $3)', [ids.emailId, ids.workspaceId, 'bench']);
+    await pool.query(
+      "INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, compiled_html) VALUES ($1, 1, $2, 's', 'a@b.c', '')",
+      [ids.emailId, ids.workspaceId],
+    );
+    await pool.query("INSERT INTO email_links (email_id, version, link_id, url) VALUES ($1, 1, 'cta', $2)", [ids.emailId, DESTINATION]);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** The baseline: fastify with the same router options answering the same bytes and headers, no tracking. */
+async function serveBaseline(port: number): Promise<void> {
+  const app = Fastify({ logger: false, routerOptions: { maxParamLength: 1000 } });
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/o/:token', (_request, reply) => reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF));
+  app.get('/c/:token', (_request, reply) => reply.headers(NO_CACHE).redirect(DESTINATION, 302));
+  await app.listen({ host: '127.0.0.1', port });
+  process.once('SIGTERM', () => void app.close().then(() => process.exit(0)));
+}
+
+/** Closed loop, max throughput: wrk (C, one thread) so the load generator takes little of the 2 cores. */
+async function wrkRate(url: string, seconds = SECONDS): Promise<number> {
+  const { stdout } = await run('wrk', ['-t1', '-c64', `-d${seconds}s`, '-H', `User-Agent: ${UA}`, url], { timeout: 120_000 });
+  const match = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+  // wrk counts 3xx as "Non-2xx"; only the pixel must be all 2xx.
+  if (!match || (url.includes('/o/') && /Non-2xx/.test(stdout))) throw new Error(`wrk: unexpected output\n${stdout}`);
+  return Number(match[1]);
+}
+
+/** Fixed rate (autocannon overallRate, separate process): latency percentiles at RATE req/s. */
+async function fixedRateLatency(url: string): Promise<{ p50: number; p99: number; rps: number; non2xx: number }> {
+  const bin = join(ROOT, 'node_modules', '.bin', 'autocannon');
+  const args = ['-j', '-c', '100', '-R', String(RATE), '-d', String(SECONDS), '-H', `User-Agent=${UA}`, url];
+  const { stdout } = await run(bin, args, { timeout: 120_000, maxBuffer: 16 << 20 });
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
+    latency: { p50: number; p99: number };
+    requests: { average: number };
+    non2xx: number;
+    errors: number;
+  };
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx + result.errors };
+}
+
+async function measure(name: string, url: string) {
+  progress(`${name}: warm-up`);
+  await run('wrk', ['-t1', '-c16', '-d2s', url]);
+  progress(`${name}: wrk max throughput ${SECONDS}s`);
+  const rps = await wrkRate(url);
+  progress(`${name}: ${round(rps)} req/s; autocannon at ${RATE}/s for ${SECONDS}s`);
+  return { rps, fixed: await fixedRateLatency(url) };
+}
+
+async function main(): Promise<void> {
+  const env = await createTestEnv('cairn_bench_pixel');
+  const spoolDir = join(ROOT, '.stack', `bench-spool-${env.topicPrefix}`);
+  const keys = [`1:${randomBytes(32).toString('base64')}`];
+  const ids = { workspaceId: randomUUID(), emailId: randomUUID() };
+  await seedLink(env.postgresUrl, ids);
+  const codec = new TrackingTokenCodec(parseTrackingKeys(keys), 1);
+  const fields = { ...ids, messageId: randomUUID(), contactId: randomUUID(), emailVersion: 1, sentAt: Math.floor(Date.now() / 1000) - 3600 };
+  const token = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1' });
+  const clickToken = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1', linkId: 'cta' });
+  const ingest = ingestProcess(INGEST_PORT, {
+    CAIRN_TRACKING_KEYS: keys.join(','),
+    CAIRN_TOPIC_PREFIX: env.topicPrefix,
+    CAIRN_POSTGRES_URL: env.postgresUrl,
+    CAIRN_INGEST_SPOOL_DIR: spoolDir,
+  });
+  const baseline = new ChildServer(['bench/ingest-pixel.bench.ts', '--baseline-server'], {}, `http://127.0.0.1:${BASELINE_PORT}/healthz`);
+  try {
+    await Promise.all([ingest.start(), baseline.start()]);
+    const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`);
+    const bare = await measure('baseline', `http://127.0.0.1:${BASELINE_PORT}/o/${token}.gif`);
+    progress('redirect: wrk on /c for cairn and baseline');
+    const redirect = await wrkRate(`http://127.0.0.1:${INGEST_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
+    const bareRedirect = await wrkRate(`http://127.0.0.1:${BASELINE_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
+    const metricsUrl = `http://127.0.0.1:${INGEST_PORT}/metrics`;
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      text = await (await fetch(metricsUrl)).text();
+      const hits = metricValue(text, 'cairn_ingest_tracking_hits_total');
+      if (metricValue(text, 'cairn_ingest_events_durable_total') >= hits) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    report({
+      bench: 'ingest-pixel',
+      value: cairn.rps,
+      unit: 'req/s',
+      baseline: 'bare fastify GIF route',
+      baseline_value: bare.rps,
+      p99_ms: cairn.fixed.p99,
+      p50_ms: cairn.fixed.p50,
+      fixed_rate: RATE,
+      fixed_rate_achieved: round(cairn.fixed.rps),
+      fixed_rate_failed: cairn.fixed.non2xx,
+      baseline_p99_ms: bare.fixed.p99,
+      redirect_rps: round(redirect),
+      redirect_baseline_rps: round(bareRedirect),
+      redirect_ratio: round(redirect / bareRedirect, 3),
+      hits_recorded: metricValue(text, 'cairn_ingest_tracking_hits_total'),
+      events_acked_by_kafka: metricValue(text, 'cairn_ingest_events_durable_total', 'path="kafka"'),
+      events_spooled: metricValue(text, 'cairn_ingest_events_durable_total', 'path="spool"'),
+      load_generator: `wrk -t1 -c64 -d${SECONDS}s (throughput); autocannon -c100 -R${RATE} -d${SECONDS} (latency)`,
+    });
+  } finally {
+    await Promise.all([ingest.stop(), baseline.stop()]);
+    await env.cleanup();
+    rmSync(spoolDir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv.includes('--baseline-server')) void serveBaseline(BASELINE_PORT);
+else
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });

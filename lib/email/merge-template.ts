@@ -1,0 +1,55 @@
+import Handlebars from 'handlebars';
+
+/**
+ * Handlebars merge fields over {contact, account, content}. `{{field}}` is HTML-escaped (Handlebars default);
+ * fallbacks use `{{default contact.first_name "there"}}`; dynamic content blocks use
+ * `{{#if (eq contact.city "Oslo")}}...{{else}}...{{/if}}`. Only the helpers below exist (knownHelpersOnly), so a
+ * template cannot call anything the error check did not see.
+ */
+export interface MergeContext {
+  contact: Record<string, unknown>;
+  account: Record<string, unknown>;
+  content: Record<string, unknown>;
+}
+
+const isBlank = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+type Helper = (...args: unknown[]) => unknown;
+
+/** Helpers take Handlebars' trailing options object last; the comparisons ignore it. */
+export const VALUE_HELPERS: Record<string, Helper> = {
+  default: (value, fallback) => (isBlank(value) ? fallback : value),
+  eq: (a, b) => a === b || (a !== undefined && a !== null && String(a) === String(b)),
+  ne: (a, b) => !(a === b || (a !== undefined && a !== null && String(a) === String(b))),
+  gt: (a, b) => Number(a) > Number(b),
+  gte: (a, b) => Number(a) >= Number(b),
+  lt: (a, b) => Number(a) < Number(b),
+  lte: (a, b) => Number(a) <= Number(b),
+  and: (a, b) => Boolean(a) && Boolean(b),
+  or: (a, b) => Boolean(a) || Boolean(b),
+  not: (a) => !a,
+  contains: (a, b) => typeof a === 'string' && typeof b === 'string' && a.toLowerCase().includes(b.toLowerCase()),
+};
+
+export const BLOCK_HELPERS = ['if', 'unless'] as const;
+
+const handlebars = Handlebars.create();
+for (const [name, helper] of Object.entries(VALUE_HELPERS)) handlebars.registerHelper(name, helper);
+
+const knownHelpers = Object.fromEntries([...Object.keys(VALUE_HELPERS), ...BLOCK_HELPERS].map((name) => [name, true]));
+
+export type MergeTemplate = (context: MergeContext) => string;
+
+/** Compile once (per version, in the sender), render per recipient. */
+export function compileMergeTemplate(source: string): MergeTemplate {
+  const template = handlebars.compile(source, { knownHelpers, knownHelpersOnly: true, strict: false });
+  return (context) => template(context);
+}
+
+/** Header values (subject, from name) stay single-line: CR, LF and NUL become spaces. */
+export function compileHeaderTemplate(source: string): MergeTemplate {
+  const template = handlebars.compile(source, { knownHelpers, knownHelpersOnly: true, noEscape: true });
+  return (context) => template(context).replace(/[\r\n\0]+/g, ' ').trim();
+}
+
+export const parseTemplate = (source: string): hbs.AST.Program => handlebars.parse(source);

@@ -1,0 +1,38 @@
+/**
+ * Error catalog: stable codes with a retriable flag. Edges that talk to the outside (SMTP, webhooks, rendering)
+ * return Result values instead of throwing, so callers decide between retry, dead-letter and give-up.
+ */
+export const ERROR_CATALOG = {
+  EVENT_TOO_SHORT: { retriable: false, message: 'message shorter than the single-object header' },
+  EVENT_BAD_MAGIC: { retriable: false, message: 'message is not Avro single-object encoded' },
+  EVENT_UNKNOWN_SCHEMA: { retriable: false, message: 'schema fingerprint is not known to this build' },
+  EVENT_TRUNCATED: { retriable: false, message: 'Avro body ends before the record does' },
+  EVENT_TRAILING_BYTES: { retriable: false, message: 'bytes left after the Avro record' },
+  EVENT_INVALID: { retriable: false, message: 'event does not match its schema' },
+  SQL_BAD_VALUE: { retriable: false, message: 'value cannot be bound into SQL' },
+  MIGRATION_EDITED: { retriable: false, message: 'an applied migration file was edited' },
+  MIGRATION_DUPLICATE: { retriable: false, message: 'two migration files share a number' },
+  MIGRATION_FAILED: { retriable: false, message: 'a migration statement failed' },
+  KAFKA_UNAVAILABLE: { retriable: true, message: 'Kafka did not accept the write' },
+  CLICKHOUSE_UNAVAILABLE: { retriable: true, message: 'ClickHouse did not accept the write' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export class CairnError extends Error {
+  readonly retriable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ? `${ERROR_CATALOG[code].message}: ${detail}` : ERROR_CATALOG[code].message, options);
+    this.name = 'CairnError';
+    this.retriable = ERROR_CATALOG[code].retriable;
+  }
+}
+
+export type Result<T, E = CairnError> = { ok: true; value: T } | { ok: false; error: E };
+
+export const ok = <T>(value: T): Result<T, never> => ({ ok: true, value });
+export const err = <E>(error: E): Result<never, E> => ({ ok: false, error });

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { CairnError } from '../errors';
+import { EventCodec } from './event-codec';
+import { ALL_EVENT_TYPES, type CairnEvent, type EventType } from './event-types';
+
+const codec = new EventCodec();
+
+const email = { message_id: 'm-1', email_id: 'e-1', email_version: 3, journey_id: 'j-1', tile_id: 't-1', iteration: 2 };
+const journey = { journey_id: 'j-1', tile_id: 't-1', tile_type: 'email', iteration: 1 };
+const extras: Record<EventType, Record<string, unknown>> = {
+  send: { ...email, recipient_domain: 'example.com' },
+  blocked: { ...email, reason: 'do_not_bulk_email' },
+  bounce: { ...email, bounce_class: 'hard', smtp_code: 550, enhanced_status: '5.1.1', diagnostic: 'user unknown' },
+  open: { ...email, machine: true, machine_reason: 'apple_mpp' },
+  click: { ...email, link_id: 'l-1', url: 'https://example.com/a', link_kind: 'attachment' },
+  forward: { ...email, friend_count: 2 },
+  unsubscribe: { ...email, method: 'one_click', list_ids: ['list-1'] },
+  subscription_submitted: { ...email, changed: true },
+  complaint: { ...email, feedback_type: 'abuse' },
+  sending_failed: { ...email, error_code: 'SMTP_TIMEOUT' },
+  lead_generated: { ...email, lead_id: 'lead-1' },
+  tile_inflow: { ...journey },
+  tile_processed: { ...journey },
+  tile_blocked: { ...journey, reason: 'suppression_segment' },
+  tile_failed: { ...journey, error_code: 'RENDER_FAILED' },
+  tile_path_taken: { ...journey, path_id: 'yes' },
+};
+
+function sample(type: EventType): CairnEvent {
+  const data = { event_id: randomUUID(), event_time: 1_790_000_000_123, workspace_id: 'w-1', contact_id: 'c-1', ...extras[type] };
+  return { type, data } as unknown as CairnEvent;
+}
+
+function codeOf(work: () => unknown): string | undefined {
+  try {
+    work();
+  } catch (error) {
+    expect(error).toBeInstanceOf(CairnError);
+    return (error as CairnError).code;
+  }
+  return undefined;
+}
+
+describe('event codec', () => {
+  it.each(ALL_EVENT_TYPES)('round-trips %s with its fields', (type) => {
+    const event = sample(type);
+    const decoded = codec.decode(codec.encode(event));
+    expect(decoded.type).toBe(type);
+    expect(decoded.data).toMatchObject(event.data);
+  });
+
+  it('has a schema for every event type and every message carries its fingerprint', () => {
+    for (const type of ALL_EVENT_TYPES) {
+      const buf = codec.encode(sample(type));
+      expect(buf.subarray(0, 2)).toEqual(Buffer.from([0xc3, 0x01]));
+      expect(buf.subarray(2, 10)).toEqual(codec.schemaFor(type).fingerprint);
+    }
+  });
+
+  it('reads a message written with an older schema version using the newest one', () => {
+    const event = sample('click');
+    const v1 = codec.encodeWithVersion(event, 1);
+    const v2 = codec.encode(event);
+    expect(v1.subarray(2, 10)).not.toEqual(v2.subarray(2, 10));
+    const decoded = codec.decode(v1);
+    expect(decoded.data).toMatchObject({ link_id: 'l-1', url: 'https://example.com/a', link_kind: 'link', machine_reason: null });
+  });
+
+  it('rejects truncated, foreign and unknown messages with a stable code, never a crash', () => {
+    const good = codec.encode(sample('bounce'));
+    expect(codeOf(() => codec.decode(good.subarray(0, good.length - 4)))).toBe('EVENT_TRUNCATED');
+    expect(codeOf(() => codec.decode(good.subarray(0, 5)))).toBe('EVENT_TOO_SHORT');
+    expect(codeOf(() => codec.decode(Buffer.from('{"event_id":"x","json":"not avro"}')))).toBe('EVENT_BAD_MAGIC');
+    expect(codeOf(() => codec.decode(Buffer.concat([good, Buffer.from([1, 2])])))).toBe('EVENT_TRAILING_BYTES');
+    const unknown = Buffer.from(good);
+    unknown.writeUInt32LE(0xdeadbeef, 2);
+    expect(codeOf(() => codec.decode(unknown))).toBe('EVENT_UNKNOWN_SCHEMA');
+  });
+
+  it('survives random garbage after a valid header', () => {
+    const header = codec.encode(sample('open')).subarray(0, 10);
+    for (let i = 0; i < 500; i++) {
+      const junk = Buffer.from(Array.from({ length: i % 40 }, () => Math.floor(Math.random() * 256)));
+      const code = codeOf(() => codec.decode(Buffer.concat([header, junk])));
+      if (code !== undefined) expect(code).toMatch(/^EVENT_/);
+    }
+  });
+
+  it('refuses to encode an event that does not match its schema, naming the field', () => {
+    const bad = sample('click');
+    (bad.data as unknown as Record<string, unknown>).link_id = 42;
+    expect(() => codec.encode(bad)).toThrow(/EVENT|does not match|link_id|string/);
+    expect(codeOf(() => codec.encode(bad))).toBe('EVENT_INVALID');
+  });
+});

@@ -1,0 +1,108 @@
+/** TypeScript view of the Avro contract in ./schemas (the .avsc files are the source of truth). */
+
+export const EMAIL_EVENT_TYPES = [
+  'send',
+  'blocked',
+  'bounce',
+  'open',
+  'click',
+  'forward',
+  'unsubscribe',
+  'subscription_submitted',
+  'complaint',
+  'sending_failed',
+  'lead_generated',
+] as const;
+
+export const JOURNEY_EVENT_TYPES = [
+  'tile_inflow',
+  'tile_processed',
+  'tile_blocked',
+  'tile_failed',
+  'tile_path_taken',
+] as const;
+
+export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
+export type JourneyEventType = (typeof JOURNEY_EVENT_TYPES)[number];
+export type EventType = EmailEventType | JourneyEventType;
+
+export const ALL_EVENT_TYPES: readonly EventType[] = [...EMAIL_EVENT_TYPES, ...JOURNEY_EVENT_TYPES];
+
+export function isEventType(value: string): value is EventType {
+  return (ALL_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export function isJourneyEventType(value: EventType): value is JourneyEventType {
+  return (JOURNEY_EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export interface EventBase {
+  event_id: string;
+  /** epoch milliseconds, UTC */
+  event_time: number;
+  workspace_id: string;
+  contact_id: string;
+  machine?: boolean;
+}
+
+export interface EmailContext extends EventBase {
+  message_id: string;
+  email_id: string;
+  email_version: number;
+  journey_id?: string | null;
+  tile_id?: string | null;
+  iteration?: number;
+}
+
+export interface TrackingContext {
+  machine_reason?: string | null;
+  user_agent?: string | null;
+}
+
+export type BounceClass = 'hard' | 'soft' | 'other';
+
+export interface EmailEventPayloads {
+  send: { recipient_domain?: string | null };
+  blocked: { reason: string };
+  bounce: {
+    bounce_class: BounceClass;
+    smtp_code?: number | null;
+    enhanced_status?: string | null;
+    diagnostic?: string | null;
+    policy_block?: boolean;
+  };
+  open: TrackingContext;
+  click: TrackingContext & { link_id: string; url: string; link_kind?: 'link' | 'attachment' };
+  forward: { friend_count?: number };
+  unsubscribe: { method: 'one_click' | 'subscription_center'; list_ids?: string[] };
+  subscription_submitted: { changed?: boolean };
+  complaint: { feedback_type: string; reporter?: string | null };
+  sending_failed: { error_code: string; error_message?: string | null };
+  lead_generated: { lead_id: string };
+}
+
+export interface JourneyContext extends EventBase {
+  journey_id: string;
+  tile_id: string;
+  tile_type: string;
+  iteration?: number;
+}
+
+export interface JourneyEventPayloads {
+  tile_inflow: Record<never, never>;
+  tile_processed: Record<never, never>;
+  tile_blocked: { reason: 'unsubscribed' | 'suppression_segment' | 'consent_below_minimum' | string };
+  tile_failed: { error_code: string; error_message?: string | null };
+  tile_path_taken: { path_id: string };
+}
+
+export type EmailEvent<T extends EmailEventType = EmailEventType> = {
+  [K in T]: { type: K; data: EmailContext & EmailEventPayloads[K] };
+}[T];
+
+export type JourneyEvent<T extends JourneyEventType = JourneyEventType> = {
+  [K in T]: { type: K; data: JourneyContext & JourneyEventPayloads[K] };
+}[T];
+
+/** What producers hand to the codec and consumers get back from it. */
+export type CairnEvent = EmailEvent | JourneyEvent;

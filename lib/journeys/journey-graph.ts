@@ -1,0 +1,114 @@
+/**
+ * A journey is a graph of tiles stored as JSON (journeys.graph). Segment tiles are the entry points; every
+ * other tile is reached through `next`. Tile configs by type (docs/api.md has the full schema):
+ *   segment          {segment_ids: uuid[], combine: 'union'|'intersection', exclude_segment_ids?: uuid[]}
+ *   email            {email_id: uuid}
+ *   trigger          {email_tile_id, condition: 'opened'|'clicked'|'not_opened'|'not_clicked', timeout_days}
+ *                    next = [path when the condition is met, path on timeout]
+ *   splitter         {percentages: number[]} one per `next` entry, summing to 100
+ *   scheduler        {wait_days: number} or {until: ISO date-time}
+ *   activity         {kind: 'task'|'phone_call'|'appointment', subject, due_in_days?}
+ *   launch_workflow  {workflow: string}
+ *   create_lead      {title?: string}
+ *   end              no next
+ */
+export const TILE_TYPES = [
+  'segment',
+  'email',
+  'trigger',
+  'splitter',
+  'scheduler',
+  'activity',
+  'launch_workflow',
+  'create_lead',
+  'end',
+] as const;
+export type TileType = (typeof TILE_TYPES)[number];
+
+export const TRIGGER_CONDITIONS = ['opened', 'clicked', 'not_opened', 'not_clicked'] as const;
+
+export interface Tile {
+  id: string;
+  type: TileType;
+  next?: string[];
+  config?: Record<string, unknown>;
+}
+
+export interface JourneyGraph {
+  tiles: Tile[];
+}
+
+export interface JourneySettings {
+  target: 'contacts' | 'accounts';
+  start_at: string;
+  end_at: string;
+  time_zone: string;
+  recurring?: { interval_days: number; count: number } | null;
+  suppression_segment_id?: string | null;
+  min_consent: number;
+  content_settings_id?: string | null;
+}
+
+export interface JourneyIssue {
+  field: string;
+  message: string;
+}
+
+/** Adjacency with unknown targets dropped (reported separately), plus the reverse edges. */
+export interface GraphIndex {
+  byId: Map<string, Tile>;
+  successors: Map<string, string[]>;
+  predecessors: Map<string, string[]>;
+}
+
+export function indexGraph(graph: JourneyGraph): GraphIndex {
+  const byId = new Map(graph.tiles.map((tile) => [tile.id, tile]));
+  const successors = new Map<string, string[]>();
+  const predecessors = new Map<string, string[]>(graph.tiles.map((tile) => [tile.id, []]));
+  for (const tile of graph.tiles) {
+    const next = (tile.next ?? []).filter((id) => byId.has(id));
+    successors.set(tile.id, next);
+    for (const id of next) predecessors.get(id)?.push(tile.id);
+  }
+  return { byId, successors, predecessors };
+}
+
+/** Every tile reachable from `from` following `edges` (excluding the start tiles themselves unless revisited). */
+export function reachable(from: string[], edges: Map<string, string[]>): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...from];
+  while (queue.length > 0) {
+    const id = queue.shift() as string;
+    for (const next of edges.get(id) ?? []) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(next);
+    }
+  }
+  return seen;
+}
+
+/** Tile ids on a cycle, found by depth-first search with an explicit stack (graphs may be large). */
+export function cycleTiles(index: GraphIndex): string[] {
+  const state = new Map<string, 1 | 2>();
+  const onCycle = new Set<string>();
+  for (const start of index.byId.keys()) {
+    if (state.has(start)) continue;
+    const stack: Array<{ id: string; next: number }> = [{ id: start, next: 0 }];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const frame = stack[stack.length - 1] as { id: string; next: number };
+      const child = index.successors.get(frame.id)?.[frame.next++];
+      if (child === undefined) {
+        state.set(frame.id, 2);
+        stack.pop();
+      } else if (state.get(child) === 1) {
+        for (let i = stack.findIndex((f) => f.id === child); i < stack.length; i++) onCycle.add((stack[i] as { id: string }).id);
+      } else if (!state.has(child)) {
+        state.set(child, 1);
+        stack.push({ id: child, next: 0 });
+      }
+    }
+  }
+  return [...onCycle];
+}

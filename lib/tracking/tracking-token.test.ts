@@ -1,0 +1,63 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { parseTrackingKeys, type TrackingToken, TrackingTokenCodec } from './tracking-token';
+
+const key = (id: number): string => `${id}:${randomBytes(32).toString('base64')}`;
+const keysA = parseTrackingKeys([key(1), key(2)]);
+
+const sample = (extra: Partial<TrackingToken> = {}): TrackingToken => ({
+  workspaceId: randomUUID(),
+  messageId: randomUUID(),
+  contactId: randomUUID(),
+  emailId: randomUUID(),
+  emailVersion: 3,
+  sentAt: 1_800_000_000,
+  ...extra,
+});
+
+describe('TrackingTokenCodec', () => {
+  const codec = new TrackingTokenCodec(keysA, 1);
+
+  it('round-trips every field and stays compact', () => {
+    const token = sample({ journeyId: randomUUID(), tileId: 'tile-7', iteration: 300, listId: randomUUID(), linkId: 'l12' });
+    const text = codec.mint(token);
+    expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(text.length).toBeLessThan(200);
+    expect(codec.verify(text)).toEqual(token);
+  });
+
+  it('fills absent optional fields with null and 0', () => {
+    expect(codec.verify(codec.mint(sample()))).toMatchObject({ journeyId: null, tileId: null, iteration: 0, linkId: null });
+  });
+
+  it('rejects every single-bit flip, truncation and extension', () => {
+    const raw = Buffer.from(codec.mint(sample({ linkId: 'a' })), 'base64url');
+    for (let i = 0; i < raw.length; i++) {
+      const tampered = Buffer.from(raw);
+      tampered[i] = (tampered[i] as number) ^ 0x01;
+      expect(codec.verify(tampered.toString('base64url'))).toBeNull();
+    }
+    for (let n = 0; n < raw.length; n++) expect(codec.verify(raw.subarray(0, n).toString('base64url'))).toBeNull();
+    expect(codec.verify(Buffer.concat([raw, Buffer.from([0])]).toString('base64url'))).toBeNull();
+  });
+
+  it('rejects garbage, wrong alphabets and oversized input', () => {
+    for (const bad of ['', '!!!', 'a'.repeat(601), 'abc.def', '%00', randomBytes(80).toString('base64url')]) {
+      expect(codec.verify(bad)).toBeNull();
+    }
+  });
+
+  it('verifies tokens minted with an older key after rotation, not with an unknown key', () => {
+    const old = codec.mint(sample());
+    const rotated = new TrackingTokenCodec(keysA, 2);
+    expect(rotated.verify(old)).not.toBeNull();
+    const stranger = new TrackingTokenCodec(parseTrackingKeys([key(1)]), 1);
+    expect(stranger.verify(old)).toBeNull();
+    expect(new TrackingTokenCodec(parseTrackingKeys([key(9)]), 9).verify(old)).toBeNull();
+  });
+
+  it('refuses weak or malformed key specs', () => {
+    expect(() => parseTrackingKeys(['1:short'])).toThrow();
+    expect(() => parseTrackingKeys(['x:' + randomBytes(32).toString('base64')])).toThrow();
+    expect(() => new TrackingTokenCodec(keysA, 7)).toThrow();
+  });
+});

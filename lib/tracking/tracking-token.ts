@@ -1,0 +1,205 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Compact, authenticated tracking token carried in pixel, click, forward and unsubscribe URLs.
+ *
+ * Layout (then base64url): [key id u8][flags u8][workspace][message][contact][email][version varint]
+ * [sent_at u32 seconds][journey?][tile?][iteration varint?][list?][link?][mac 12 bytes].
+ * Ids are UUIDs packed in 16 bytes when they are UUIDs, else length-prefixed UTF-8 (≤ 200 bytes).
+ * The MAC is HMAC-SHA256 over every byte before it, truncated to 96 bits, compared in constant time; the key
+ * id selects the secret so keys can rotate while older mails keep working.
+ */
+export interface TrackingToken {
+  workspaceId: string;
+  messageId: string;
+  contactId: string;
+  emailId: string;
+  emailVersion: number;
+  /** epoch seconds when the message was handed to SMTP; hits within seconds of it are machine traffic */
+  sentAt: number;
+  journeyId?: string | null;
+  tileId?: string | null;
+  iteration?: number;
+  /** the list this mail was sent for; one-click unsubscribe without it leaves every list of the workspace */
+  listId?: string | null;
+  /** email_links.link_id for click and attachment URLs */
+  linkId?: string | null;
+}
+
+const MAC_BYTES = 12;
+const MAX_TOKEN_CHARS = 600;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_TAG = 0xff;
+const MAX_ID_BYTES = 200;
+
+const FLAG = { journey: 1, tile: 2, iteration: 4, list: 8, link: 16 } as const;
+
+class Writer {
+  private parts: Buffer[] = [];
+  byte(value: number): void {
+    this.parts.push(Buffer.from([value & 0xff]));
+  }
+  varint(value: number): void {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`bad unsigned integer ${value}`);
+    const bytes: number[] = [];
+    let rest = value;
+    do {
+      const low = rest % 128;
+      rest = Math.floor(rest / 128);
+      bytes.push(rest > 0 ? low | 0x80 : low);
+    } while (rest > 0);
+    this.parts.push(Buffer.from(bytes));
+  }
+  u32(value: number): void {
+    const buf = Buffer.alloc(4);
+    buf.writeUInt32BE(value >>> 0);
+    this.parts.push(buf);
+  }
+  id(value: string): void {
+    if (UUID.test(value)) {
+      this.byte(UUID_TAG);
+      this.parts.push(Buffer.from(value.replace(/-/g, ''), 'hex'));
+      return;
+    }
+    const bytes = Buffer.from(value, 'utf8');
+    if (bytes.length === 0 || bytes.length > MAX_ID_BYTES) throw new RangeError('id must be 1..200 bytes');
+    this.byte(bytes.length);
+    this.parts.push(bytes);
+  }
+  done(): Buffer {
+    return Buffer.concat(this.parts);
+  }
+}
+
+/** Every read is bounds-checked; a short or malformed buffer throws, and the caller turns that into null. */
+class Reader {
+  private offset = 0;
+  constructor(private readonly buf: Buffer) {}
+  private take(n: number): Buffer {
+    if (this.offset + n > this.buf.length) throw new RangeError('token truncated');
+    const out = this.buf.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return out;
+  }
+  byte(): number {
+    return this.take(1)[0] as number;
+  }
+  varint(): number {
+    let value = 0;
+    for (let shift = 1, i = 0; i < 8; i++, shift *= 128) {
+      const b = this.byte();
+      value += (b & 0x7f) * shift;
+      if ((b & 0x80) === 0) return value;
+    }
+    throw new RangeError('varint too long');
+  }
+  u32(): number {
+    return this.take(4).readUInt32BE(0);
+  }
+  id(): string {
+    const tag = this.byte();
+    if (tag === UUID_TAG) {
+      const hex = this.take(16).toString('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    }
+    if (tag === 0 || tag > MAX_ID_BYTES) throw new RangeError('bad id length');
+    return this.take(tag).toString('utf8');
+  }
+  get atEnd(): boolean {
+    return this.offset === this.buf.length;
+  }
+}
+
+function encodeBody(token: TrackingToken): Buffer {
+  const w = new Writer();
+  let flags = 0;
+  if (token.journeyId) flags |= FLAG.journey;
+  if (token.tileId) flags |= FLAG.tile;
+  if (token.iteration) flags |= FLAG.iteration;
+  if (token.listId) flags |= FLAG.list;
+  if (token.linkId) flags |= FLAG.link;
+  w.byte(flags);
+  for (const id of [token.workspaceId, token.messageId, token.contactId, token.emailId]) w.id(id);
+  w.varint(token.emailVersion);
+  w.u32(token.sentAt);
+  if (token.journeyId) w.id(token.journeyId);
+  if (token.tileId) w.id(token.tileId);
+  if (token.iteration) w.varint(token.iteration);
+  if (token.listId) w.id(token.listId);
+  if (token.linkId) w.id(token.linkId);
+  return w.done();
+}
+
+function decodeBody(body: Buffer): TrackingToken {
+  const r = new Reader(body);
+  const flags = r.byte();
+  const token: TrackingToken = {
+    workspaceId: r.id(),
+    messageId: r.id(),
+    contactId: r.id(),
+    emailId: r.id(),
+    emailVersion: r.varint(),
+    sentAt: r.u32(),
+    journeyId: flags & FLAG.journey ? r.id() : null,
+    tileId: flags & FLAG.tile ? r.id() : null,
+    iteration: flags & FLAG.iteration ? r.varint() : 0,
+    listId: flags & FLAG.list ? r.id() : null,
+    linkId: flags & FLAG.link ? r.id() : null,
+  };
+  if (!r.atEnd) throw new RangeError('trailing bytes');
+  return token;
+}
+
+/** Parses "1:<base64 secret>,2:<base64 secret>" (CAIRN_TRACKING_KEYS). Secrets must be at least 16 bytes. */
+export function parseTrackingKeys(spec: readonly string[]): Map<number, Buffer> {
+  const keys = new Map<number, Buffer>();
+  for (const entry of spec) {
+    const match = /^(\d{1,3}):(.+)$/.exec(entry.trim());
+    const id = Number(match?.[1]);
+    const secret = Buffer.from(match?.[2] ?? '', 'base64');
+    if (!match || id > 255 || secret.length < 16) throw new Error('tracking keys are "<id 0-255>:<base64, ≥16 bytes>"');
+    keys.set(id, secret);
+  }
+  return keys;
+}
+
+export class TrackingTokenCodec {
+  constructor(
+    private readonly keys: ReadonlyMap<number, Buffer>,
+    private readonly activeKeyId: number,
+  ) {
+    if (!keys.has(activeKeyId)) throw new Error(`active tracking key ${activeKeyId} is not among the keys`);
+  }
+
+  private mac(keyId: number, signed: Buffer): Buffer | null {
+    const key = this.keys.get(keyId);
+    return key ? createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES) : null;
+  }
+
+  /** Mints with the active key (the sender calls this per recipient and link). */
+  mint(token: TrackingToken): string {
+    const signed = Buffer.concat([Buffer.from([this.activeKeyId]), encodeBody(token)]);
+    return Buffer.concat([signed, this.mac(this.activeKeyId, signed) as Buffer]).toString('base64url');
+  }
+
+  /** null for anything not minted by one of our keys: tampered, truncated, unknown key, garbage. */
+  verify(presented: string): TrackingToken | null {
+    if (presented.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(presented)) return null;
+    const raw = Buffer.from(presented, 'base64url');
+    if (raw.length < 1 + MAC_BYTES + 1) return null;
+    const signed = raw.subarray(0, raw.length - MAC_BYTES);
+    const expected = this.mac(signed[0] as number, signed);
+    if (!expected || !timingSafeEqual(expected, raw.subarray(raw.length - MAC_BYTES))) return null;
+    try {
+      return decodeBody(signed.subarray(1));
+    } catch {
+      return null;
+    }
+  }
+}
+
+/**
+ * Header the sender puts on every message with a token (no link) for it; bounces and complaints that return
+ * the original headers are matched to the message through it.
+ */
+export const TRACKING_HEADER = 'X-Cairn-Tracking';

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { connectionSchema, loadConfig } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { migrateAll } from '../lib/migrations/run-migrations';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { createWebhookSecret } from '../services/ingest/webhook-auth';
+import { ApiClient } from './demo/api-client';
+import { reportDelivery } from './demo/mail-provider';
+import { prepareCampaign, type Campaign } from './demo/campaign-setup';
+import { engage } from './demo/recipients';
+import { startService, stopService, waitHealthy, type RunningService } from './demo/service-processes';
+import { sendCampaign } from './demo/stand-in-sender';
+
+/**
+ * The end-to-end demo on the local stack, through Cairn's real services and HTTP APIs:
+ * API (workspace, contact import, list, content settings, email error check and go-live, segment, journey)
+ * → stand-in sender (per-recipient render, signed tracking links, SMTP to the local sink, send events)
+ * → recipients on ingest's pixel, redirect and one-click unsubscribe (plus scanner traffic)
+ * → Kafka → aggregator → ClickHouse KPIs → read back through the API's insights endpoints.
+ */
+const config = loadConfig(connectionSchema);
+const CONTACTS = Number(process.env.CAIRN_DEMO_CONTACTS ?? 2000);
+const API_PORT = Number(process.env.CAIRN_DEMO_API_PORT ?? 18080);
+const INGEST_PORT = Number(process.env.CAIRN_DEMO_INGEST_PORT ?? 18081);
+const SMTP_URL = process.env.CAIRN_DEMO_SMTP_URL ?? 'smtp://127.0.0.1:2525';
+
+const started = Date.now();
+const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+let stepNo = 0;
+const step = (text: string): void => void process.stdout.write(`\n[${++stepNo}] ${text}  (${elapsed()})\n`);
+const say = (text: string): void => void process.stdout.write(`    ${text}\n`);
+
+interface Insights {
+  targeted: number; sent: number; delivered: number; blocked: number; openedTotal: number; openedUnique: number;
+  clickedTotal: number; clickedUnique: number; unsubscribed: number; machineOpens: number; machineClicks: number;
+  bouncedHard: number; bouncedTotal: number; feedbackLoops: number; forwarded: number;
+}
+
+async function startServices(adminToken: string, trackingKeys: string): Promise<RunningService[]> {
+  const common = { CAIRN_LOG_LEVEL: 'info' };
+  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0' });
+  const ingest = startService('ingest', {
+    ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
+  });
+  const aggregator = startService('aggregator', { ...common });
+  await Promise.all([waitHealthy(`http://127.0.0.1:${API_PORT}/healthz`, api), waitHealthy(`http://127.0.0.1:${INGEST_PORT}/healthz`, ingest)]);
+  return [aggregator, ingest, api];
+}
+
+/** Polls until the aggregator has made every expected KPI visible (the aggregator works in near real time). */
+async function waitForKpis(api: ApiClient, campaign: Campaign, expected: Partial<Insights>): Promise<Insights> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const kpis = await api.get<Insights>(`/v1/insights/emails/${campaign.emailId}`);
+    const missing = Object.entries(expected).filter(([key, value]) => kpis[key as keyof Insights] < (value ?? 0));
+    say(`KPIs visible: sent ${kpis.sent}, unique opens ${kpis.openedUnique}, hard bounces ${kpis.bouncedHard}, forwards ${kpis.forwarded}`);
+    if (missing.length === 0) return kpis;
+    if (Date.now() > deadline) throw new Error('KPIs did not become visible within 120 s; see .stack/demo/aggregator.log');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+async function run(services: RunningService[], adminToken: string, tokens: TrackingTokenCodec): Promise<void> {
+  const apiUrl = `http://127.0.0.1:${API_PORT}`;
+  const ingestUrl = `http://127.0.0.1:${INGEST_PORT}`;
+  step(`marketing ops through the REST API (${apiUrl}/docs)`);
+  const campaign = await prepareCampaign({ apiUrl, ingestUrl, adminToken, contacts: CONTACTS, say });
+  const api = new ApiClient(apiUrl, campaign.apiKey);
+
+  step(`sending email "Welcome" v${campaign.version.version} to ${campaign.recipients.length} contacts over SMTP (${SMTP_URL})`);
+  say('the sender service comes with its own issue; until then this demo renders and sends in its place');
+  const sentAt = Math.floor(Date.now() / 1000) - 60;
+  const { sent, blocked } = await sendCampaign({
+    workspaceId: campaign.workspaceId, journeyId: campaign.journeyId, tileId: 'welcome', version: campaign.version, content: campaign.content,
+    recipients: campaign.recipients, tokens, ingestUrl, apiKey: campaign.apiKey, smtpUrl: SMTP_URL, sentAt,
+    onProgress: (done) => say(`handled ${done}/${campaign.recipients.length} (${elapsed()})`),
+  });
+  say(`${sent.length} messages accepted by SMTP, ${blocked} blocked (do not bulk email)`);
+
+  step(`recipients open, click and unsubscribe on ingest (${ingestUrl})`);
+  const plan = await engage(ingestUrl, sent, (done) => say(`recipients acted on ${done}/${sent.length} messages`));
+  say(`${plan.opens} opens (+${plan.repeatOpens} repeat), ${plan.clicks} clicks (${plan.redirectsFollowed} redirected to the recorded URL), ` +
+    `${plan.unsubscribes} one-click unsubscribes, ${plan.machineHits} scanner hits`);
+
+  step('the mail provider reports bounces and complaints through the webhooks; some recipients forward');
+  const report = await reportDelivery({ ingestUrl, postgresUrl: config.postgresUrl, workspaceId: campaign.workspaceId, messages: sent, createSecret: createWebhookSecret });
+  say(`${report.hardBounces} hard bounces (5.1.1: addresses suppressed for 6 months), ${report.complaints} feedback-loop complaints, ${report.forwards} forwards`);
+
+  step('Kafka → aggregator → ClickHouse; KPIs read back through GET /v1/insights/emails/{id}');
+  const kpis = await waitForKpis(api, campaign, {
+    sent: sent.length, openedUnique: plan.opens, bouncedHard: report.hardBounces, feedbackLoops: report.complaints, forwarded: report.forwards,
+  });
+  for (const [name, value] of Object.entries(kpis)) if (typeof value === 'number') say(`${name.padEnd(22)} ${String(value).padStart(7)}`);
+  const links = await api.get<{ items: { url: string; uniqueClicks: number; clickThroughRate: number }[] }>(`/v1/insights/emails/${campaign.emailId}/links`);
+  for (const link of links.items) say(`link ${link.url.padEnd(36)} unique clicks ${String(link.uniqueClicks).padStart(5)}  click-through rate ${(link.clickThroughRate * 100).toFixed(1)}%`);
+  const checks: [string, boolean][] = [
+    ['Sent = targeted − blocked', kpis.sent === kpis.targeted - kpis.blocked],
+    ['sent matches SMTP hand-offs', kpis.sent === sent.length],
+    ['Delivered = sent − total bounced', kpis.delivered === kpis.sent - kpis.bouncedTotal && kpis.bouncedHard === report.hardBounces],
+    ['feedback loops and forwards counted', kpis.feedbackLoops === report.complaints && kpis.forwarded === report.forwards],
+    ['unique opens match human openers', kpis.openedUnique === plan.opens],
+    ['scanner traffic kept but out of human KPIs', kpis.machineOpens > 0 && kpis.openedTotal === plan.opens + plan.repeatOpens],
+  ];
+  for (const [what, ok] of checks) say(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
+  void services;
+}
+
+async function main(): Promise<void> {
+  step('migrations (ClickHouse + PostgreSQL)');
+  const applied = await migrateAll(config, createLogger({ service: 'demo', level: 'warn' }));
+  say(`applied now: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
+
+  step('starting api, ingest and aggregator (logs in .stack/demo/)');
+  const adminToken = randomBytes(24).toString('hex');
+  const trackingKeys = `1:${randomBytes(32).toString('base64')}`;
+  const tokens = new TrackingTokenCodec(parseTrackingKeys([trackingKeys]), 1);
+  const services = await startServices(adminToken, trackingKeys);
+  try {
+    await run(services, adminToken, tokens);
+  } finally {
+    step('stopping services');
+    for (const service of services) await stopService(service);
+  }
+  say(`demo finished in ${elapsed()}`);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`\ndemo failed: ${error.message}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# Local stack without Docker: Kafka (KRaft, from Maven Central), ClickHouse (Debian's clickhouse-server),
+# PostgreSQL and Redis (reused when running), postfix's smtp-sink. Idempotent: a second `up` only checks health.
+# Usage: scripts/stack.sh up|down|status [kafka|clickhouse|postgres|redis|smtp ...]
+# Ports and the data folder come from CAIRN_* variables, so tests can run a private broker or server
+# (e.g. a fault test that kills Kafka) beside the shared one.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STACK_DIR="${CAIRN_STACK_DIR:-$ROOT/.stack}"
+KAFKA_PORT="${CAIRN_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${CAIRN_KAFKA_CONTROLLER_PORT:-9093}"
+CH_HTTP_PORT="${CAIRN_CLICKHOUSE_HTTP_PORT:-8123}"
+CH_TCP_PORT="${CAIRN_CLICKHOUSE_TCP_PORT:-9000}"
+PG_PORT="${CAIRN_PG_PORT:-5432}"
+REDIS_PORT="${CAIRN_REDIS_PORT:-6379}"
+SMTP_PORT="${CAIRN_SMTP_SINK_PORT:-2525}"
+KAFKA_HEAP="${CAIRN_KAFKA_HEAP:-768m}"
+KAFKA_LIBS="${CAIRN_KAFKA_LIBS:-$ROOT/.stack/kafka-libs}"
+ALL_SERVICES=(kafka clickhouse postgres redis smtp)
+
+log() { printf '[stack] %s\n' "$*" >&2; }
+fail() { printf '[stack] FAILED %s\n' "$*" >&2; exit 1; }
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_until() { # wait_until <seconds> <command...>
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.3
+  done
+}
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
+
+APT_UPDATED=0
+apt_install() { # apt_install <package...>: install Debian packages, refreshing the index once if needed
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$APT_UPDATED" -eq 0 ] && ! as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+    log "refreshing the Debian package index"
+    as_root apt-get update -qq >/dev/null 2>&1 || true
+    APT_UPDATED=1
+  fi
+  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+}
+
+start_detached() { # start_detached <pidfile> <logfile> <command...>
+  local pidfile="$1" logfile="$2"; shift 2
+  setsid nohup "$@" >>"$logfile" 2>&1 < /dev/null &
+  echo $! >"$pidfile"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# ---------------------------------------------------------------- Kafka
+kafka_healthy() { port_open "$KAFKA_PORT"; }
+
+kafka_up() {
+  if kafka_healthy; then log "kafka already up on 127.0.0.1:$KAFKA_PORT"; return 0; fi
+  command -v java >/dev/null || fail "kafka: java not found; install a JDK 17 (Debian: openjdk-17-jre-headless)"
+  local dir="$STACK_DIR/kafka" pom="$ROOT/stack/kafka/pom.xml" libs="$KAFKA_LIBS"
+  mkdir -p "$dir/log" "$(dirname "$libs")"
+  local stamp; stamp="$(sha256sum "$pom" | cut -c1-16)"
+  if [ "$(cat "$libs.stamp" 2>/dev/null)" != "$stamp" ]; then
+    command -v mvn >/dev/null || fail "kafka: mvn not found; install Maven (Debian: maven) to fetch the broker from Maven Central"
+    log "kafka: fetching the broker jars from Maven Central (once)"
+    rm -rf "$libs"
+    mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$libs" >"$dir/log/mvn.log" 2>&1 \
+      || fail "kafka: Maven could not fetch the broker; see $dir/log/mvn.log"
+    echo "$stamp" >"$libs.stamp"
+  fi
+  sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@DATA_DIR@#$dir/data#g" \
+    "$ROOT/stack/kafka/server.properties.tmpl" >"$dir/server.properties"
+  local cp="$libs/*"
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    mkdir -p "$dir/data"
+    local cluster_id; cluster_id="$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    java -cp "$cp" -Dlog4j.configuration="file:$ROOT/stack/kafka/log4j.properties" kafka.tools.StorageTool format \
+      -t "$cluster_id" -c "$dir/server.properties" >"$dir/log/format.log" 2>&1 \
+      || fail "kafka: storage format failed; see $dir/log/format.log"
+  fi
+  log "kafka: starting on 127.0.0.1:$KAFKA_PORT"
+  start_detached "$dir/kafka.pid" "$dir/log/server.log" java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC \
+    -Dlog4j.configuration="file:$ROOT/stack/kafka/log4j.properties" -cp "$cp" kafka.Kafka "$dir/server.properties"
+  wait_until 90 kafka_healthy || fail "kafka: not listening on 127.0.0.1:$KAFKA_PORT after 90 s; see $dir/log/server.log"
+}
+
+# ---------------------------------------------------------------- ClickHouse
+clickhouse_healthy() { [ "$(curl -s --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/ping" 2>/dev/null)" = "Ok." ]; }
+
+clickhouse_up() {
+  if clickhouse_healthy; then log "clickhouse already up on 127.0.0.1:$CH_HTTP_PORT"; return 0; fi
+  if ! command -v clickhouse-server >/dev/null; then
+    log "clickhouse: installing Debian's clickhouse-server (once)"
+    apt_install clickhouse-server clickhouse-client || fail "clickhouse: apt-get install clickhouse-server failed (root and Debian's package index needed)"
+  fi
+  local dir="$STACK_DIR/clickhouse"
+  mkdir -p "$dir/data" "$dir/tmp" "$dir/log"
+  sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$CH_HTTP_PORT#g" -e "s#@TCP_PORT@#$CH_TCP_PORT#g" \
+    "$ROOT/stack/clickhouse/config.xml.tmpl" >"$dir/config.xml"
+  cp "$ROOT/stack/clickhouse/users.xml" "$dir/users.xml"
+  log "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
+  (cd "$dir" && start_detached "$dir/clickhouse.pid" "$dir/log/stdout.log" clickhouse-server --config-file="$dir/config.xml")
+  wait_until 60 clickhouse_healthy || fail "clickhouse: no answer on http://127.0.0.1:$CH_HTTP_PORT/ping after 60 s; see $dir/log/"
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+postgres_healthy() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; }
+
+postgres_up() {
+  if postgres_healthy; then log "postgresql already up on 127.0.0.1:$PG_PORT"; return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null; then
+    log "postgresql: installing Debian's postgresql (once)"
+    apt_install postgresql || fail "postgresql: apt-get install postgresql failed"
+  fi
+  local version; version="$(ls /etc/postgresql 2>/dev/null | sort -V | tail -1)"
+  [ -n "$version" ] || fail "postgresql: no cluster under /etc/postgresql"
+  local hba="/etc/postgresql/$version/main/pg_hba.conf"
+  if ! grep -q '^# cairn: trust on loopback' "$hba" 2>/dev/null; then
+    # Local development only: loopback connections without a password, as on the project's machines.
+    as_root sed -i '1i # cairn: trust on loopback\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust' "$hba" || true
+  fi
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start >/dev/null 2>&1 || true
+  wait_until 30 postgres_healthy || fail "postgresql: not ready on 127.0.0.1:$PG_PORT; start it with pg_ctlcluster $version main start"
+}
+
+# ---------------------------------------------------------------- Redis
+redis_healthy() { [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = "PONG" ]; }
+
+redis_up() {
+  if redis_healthy; then log "redis already up on 127.0.0.1:$REDIS_PORT"; return 0; fi
+  if ! command -v redis-server >/dev/null; then
+    log "redis: installing Debian's redis-server (once)"
+    apt_install redis-server || fail "redis: apt-get install redis-server failed"
+  fi
+  mkdir -p "$STACK_DIR/redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$STACK_DIR/redis" --logfile "$STACK_DIR/redis/redis.log" >/dev/null 2>&1 || true
+  wait_until 15 redis_healthy || fail "redis: no PONG on 127.0.0.1:$REDIS_PORT; see $STACK_DIR/redis/redis.log"
+}
+
+# ---------------------------------------------------------------- SMTP sink
+smtp_healthy() { port_open "$SMTP_PORT"; }
+
+smtp_up() {
+  if smtp_healthy; then log "smtp-sink already up on 127.0.0.1:$SMTP_PORT"; return 0; fi
+  if ! command -v smtp-sink >/dev/null; then
+    log "smtp: installing postfix for smtp-sink/smtp-source (once)"
+    apt_install postfix || fail "smtp: apt-get install postfix failed"
+  fi
+  local dir="$STACK_DIR/smtp"; mkdir -p "$dir"
+  local user_flag=(); [ "$(id -u)" -eq 0 ] && user_flag=(-u nobody)
+  start_detached "$dir/smtp-sink.pid" "$dir/smtp-sink.log" smtp-sink "${user_flag[@]}" -c "127.0.0.1:$SMTP_PORT" 1024
+  wait_until 15 smtp_healthy || fail "smtp: smtp-sink not listening on 127.0.0.1:$SMTP_PORT; see $dir/smtp-sink.log"
+}
+
+# ---------------------------------------------------------------- commands
+stop_pidfile() { # stop_pidfile <name> <pidfile>
+  if pid_alive "$2"; then
+    local pid; pid="$(cat "$2")"
+    kill "$pid" 2>/dev/null
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -9 "$pid" 2>/dev/null || true
+    log "$1 stopped"
+  fi
+  rm -f "$2"
+}
+
+status_line() { # status_line <name> <address> <health-fn>
+  if "$3"; then printf '%-11s %-28s %s\n' "$1" "$2" healthy; else printf '%-11s %-28s %s\n' "$1" "$2" DOWN; return 1; fi
+}
+
+cmd_status() {
+  local rc=0
+  status_line kafka "127.0.0.1:$KAFKA_PORT" kafka_healthy || rc=1
+  status_line clickhouse "http://127.0.0.1:$CH_HTTP_PORT" clickhouse_healthy || rc=1
+  status_line postgresql "127.0.0.1:$PG_PORT" postgres_healthy || rc=1
+  status_line redis "127.0.0.1:$REDIS_PORT" redis_healthy || rc=1
+  status_line smtp-sink "127.0.0.1:$SMTP_PORT" smtp_healthy || rc=1
+  return $rc
+}
+
+cmd_up() {
+  mkdir -p "$STACK_DIR"
+  local started=$SECONDS
+  # Independent pieces start in parallel; each reports its own failure.
+  local pids=() names=("$@") rc=0
+  for name in "${names[@]}"; do "${name}_up" & pids+=($!); done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || { log "${names[$i]} did not come up"; rc=1; }; done
+  [ $rc -eq 0 ] || exit 1
+  log "stack up in $((SECONDS - started)) s"
+}
+
+cmd_down() {
+  for name in "$@"; do
+    case "$name" in
+      smtp) stop_pidfile smtp-sink "$STACK_DIR/smtp/smtp-sink.pid" ;;
+      clickhouse) stop_pidfile clickhouse "$STACK_DIR/clickhouse/clickhouse.pid" ;;
+      kafka) stop_pidfile kafka "$STACK_DIR/kafka/kafka.pid" ;;
+      postgres | redis) log "$name is shared with the machine and left running" ;;
+    esac
+  done
+}
+
+command="${1:-status}"; shift || true
+[ $# -gt 0 ] || set -- "${ALL_SERVICES[@]}"
+case "$command" in
+  up) cmd_up "$@" ;;
+  down) cmd_down "$@" ;;
+  status) cmd_status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

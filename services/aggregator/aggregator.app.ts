@@ -1,0 +1,109 @@
+import type { Consumer } from 'kafkajs';
+import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
+import { raw } from '../../lib/clickhouse/sql';
+import { EventCodec } from '../../lib/events/event-codec';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
+import { eventTopics, topicsFor } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import type { Service } from '../../lib/shutdown';
+import type { AggregatorConfig } from './aggregator.config';
+import { startAggregatorConsumer } from './events.consumer';
+import { InsertBuffer } from './insert-buffer';
+import { OffsetLedger } from './offset-ledger';
+
+/**
+ * Settings that keep one insert one block, hence atomic: current ClickHouse may parse the body in parallel chunks,
+ * 18.16 does not know the setting (and refuses unknown ones), so it is only sent to servers that have it.
+ */
+export async function insertSettingsFor(ch: Pick<ClickHouse, 'rows'>): Promise<Record<string, string | number>> {
+  const rows = await ch.rows<{ v: string }>(raw.trusted('SELECT version() AS v'));
+  const major = Number((rows[0]?.v ?? '0').split('.')[0]);
+  const settings: Record<string, string | number> = { max_insert_block_size: 1_048_576 };
+  if (major >= 20) Object.assign(settings, { input_format_parallel_parsing: 0, min_insert_block_size_rows: 1_048_576 });
+  return settings;
+}
+
+/** The aggregator as a Service: Kafka event topics in, ClickHouse events_ingest out. Built without listening. */
+export function buildAggregator(config: AggregatorConfig, log: Logger): Service & { consumer(): Consumer | undefined } {
+  const ch = new ClickHouse({
+    url: config.clickhouseUrl,
+    database: config.clickhouseDatabase,
+    user: config.clickhouseUser,
+    password: config.clickhousePassword,
+  });
+  const kafka = createKafka({ clientId: 'cairn-aggregator', brokers: [...config.kafkaBrokers], log });
+  const topics = topicsFor(config.topicPrefix);
+  const ledger = new OffsetLedger(ch);
+  let consumer: Consumer | undefined;
+  let producer: BatchingProducer | undefined;
+  let buffer: InsertBuffer | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const start = async (): Promise<void> => {
+    const insertSettings = await retryStartup(() => insertSettingsFor(ch), log);
+    await ensureTopics(kafka, topics);
+    producer = await BatchingProducer.connect(kafka);
+    buffer = createInsertBuffer(config, { ch, ledger, log, insertSettings });
+    consumer = await startAggregatorConsumer({
+      kafka,
+      groupId: config.groupId,
+      topics: eventTopics(topics),
+      deadLetterTopic: topics.deadLetter,
+      codec: new EventCodec(),
+      producer,
+      buffer,
+      ledger,
+      log,
+      sessionTimeoutMs: config.sessionTimeoutMs,
+      partitionsConcurrency: config.partitionsConcurrency,
+      fromBeginning: config.fromBeginning,
+    });
+  };
+
+  const stopOnce = async (): Promise<void> => {
+    // Stop consuming first so the last batch finishes its insert; then give up any retry still waiting.
+    const closing = consumer?.disconnect().catch((error: Error) => log.warn({ err: error.message }, 'consumer_disconnect_failed'));
+    const giveUp = setTimeout(() => void buffer?.close(), 5_000);
+    await closing;
+    clearTimeout(giveUp);
+    await buffer?.close();
+    await producer?.disconnect().catch(() => undefined);
+    await ch.close();
+  };
+
+  return {
+    name: 'aggregator',
+    start,
+    stop: () => (stopped ??= stopOnce()),
+    healthcheck: async () => (await ch.ping().catch(() => false)) && consumer !== undefined,
+    consumer: () => consumer,
+  };
+}
+
+function createInsertBuffer(
+  config: AggregatorConfig,
+  deps: { ch: ClickHouse; ledger: OffsetLedger; log: Logger; insertSettings: Record<string, string | number> },
+): InsertBuffer {
+  return new InsertBuffer({
+    ch: deps.ch,
+    log: deps.log.child({ component: 'insert-buffer' }),
+    maxRows: config.maxBatchRows,
+    maxInFlight: config.insertsInFlight,
+    lingerMs: config.lingerMs,
+    retryMaxMs: config.retryMaxMs,
+    insertSettings: deps.insertSettings,
+    writtenBelow: (topic, partition) => deps.ledger.readFromClickHouse(topic, partition),
+  });
+}
+
+async function retryStartup<T>(work: () => Promise<T>, log: Logger): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (attempt >= 60) throw error;
+      log.warn({ attempt, err: (error as Error).message }, 'clickhouse_not_ready');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { keyFromHeaders, verifyApiKey, type ApiKeyPrincipal, type ApiKeyScope } from '../../lib/auth/api-keys';
+import { ApiProblem } from './api-problem';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: ApiKeyPrincipal;
+  }
+  interface FastifyContextConfig {
+    /** the scope a route needs; defaults to read for GET and write otherwise */
+    scope?: ApiKeyScope;
+    /** routes authenticated by the operator token instead of an API key */
+    admin?: boolean;
+    public?: boolean;
+  }
+}
+
+/** The workspace of the calling key; every query is scoped by it, never by anything in the request. */
+export function workspaceOf(request: FastifyRequest): string {
+  if (!request.principal) throw new ApiProblem(401, 'API key missing or invalid');
+  return request.principal.workspaceId;
+}
+
+function tokenMatches(presented: string | undefined, expected: string): boolean {
+  if (!expected || !presented) return false;
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** onRequest: key → principal, then scope; admin routes take the operator token (CAIRN_ADMIN_TOKEN). */
+export function installAuth(app: FastifyInstance, pool: Pool, adminToken: string): void {
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    // Only /v1 is authenticated: /docs, /docs/json and /healthz are public.
+    if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
+    const presented = keyFromHeaders(request.headers);
+    if (config.admin) {
+      if (!tokenMatches(presented, adminToken)) throw new ApiProblem(401, 'operator token missing or invalid');
+      return;
+    }
+    const principal = await verifyApiKey(pool, presented);
+    if (!principal) throw new ApiProblem(401, 'API key missing or invalid; send Authorization: Bearer cairn_...');
+    const needed = config.scope ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
+    if (!principal.scopes.includes(needed) && !principal.scopes.includes('admin'))
+      throw new ApiProblem(403, `this operation needs the "${needed}" scope`);
+    request.principal = principal;
+  });
+}

@@ -1,0 +1,21 @@
+import { connectionSchema, int, str } from '../../lib/config';
+
+export const apiConfigSchema = {
+  ...connectionSchema,
+  host: str('CAIRN_API_HOST', 'address the API listens on', { default: '127.0.0.1' }),
+  port: int('CAIRN_API_PORT', 'port the API listens on', { default: 8080 }),
+  adminToken: str('CAIRN_ADMIN_TOKEN', 'operator token for POST /v1/admin/workspaces (empty disables bootstrap)', {
+    default: '',
+    secret: true,
+  }),
+  rateLimitPerMinute: int('CAIRN_API_RATE_LIMIT', 'requests per minute per API key (Redis-backed)', { default: 1200 }),
+  bodyLimitBytes: int('CAIRN_API_BODY_LIMIT', 'largest JSON request body in bytes', { default: 1_048_576 }),
+  importMaxBytes: int('CAIRN_API_IMPORT_MAX_BYTES', 'largest contact import body in bytes', { default: 512 * 1_048_576 }),
+  importMaxErrors: int('CAIRN_API_IMPORT_MAX_ERRORS', 'per-row import errors listed in the response', { default: 100 }),
+  segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
+  smtpUrl: str('CAIRN_SMTP_URL', 'SMTP server for test sends', { default: 'smtp://127.0.0.1:2525' }),
+};
+
+export type ApiConfig = {
+  readonly [K in keyof typeof apiConfigSchema]: (typeof apiConfigSchema)[K] extends { parse: (raw: string) => infer T } ? T : never;
+};

@@ -1,0 +1,92 @@
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
+import type { Logger } from '../../lib/logger';
+import type { ApiConfig } from './api.config';
+import { installAuth } from './api-auth';
+import { installProblemHandlers, problemBody, problemSchema } from './api-problem';
+import { contactImportRoutes } from './routes/contact-import.routes';
+import { contactRoutes } from './routes/contacts.routes';
+import { contentSettingsRoutes } from './routes/content-settings.routes';
+import { emailRoutes } from './routes/emails.routes';
+import { insightsRoutes } from './routes/insights.routes';
+import { journeyRoutes } from './routes/journeys.routes';
+import { listRoutes } from './routes/lists.routes';
+import { activityRoutes } from './routes/activity.routes';
+import { segmentRoutes } from './routes/segments.routes';
+import { workspaceRoutes } from './routes/workspaces.routes';
+
+export interface ApiDeps {
+  config: ApiConfig;
+  pool: Pool;
+  redis: Redis;
+  clickhouse: ClickHouse;
+  log: Logger;
+  /**
+   * Serve the Swagger UI at /docs (default). Jest on Node 20 cannot load the UI's ESM dependencies, so the
+   * in-process tests serve only /docs/json; test/api/api-docs.test.ts checks the UI on the real process.
+   */
+  docsUi?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every documented route (method, url), collected as routes register; the docs test compares it to /docs/json */
+    routeTable: Array<{ method: string; url: string }>;
+  }
+}
+
+/** Builds the API without listening, so tests drive it with app.inject() or a real port alike. */
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: deps.config.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  });
+  app.decorate('routeTable', []);
+  app.addHook('onRoute', (route) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide || route.url.startsWith('/docs')) return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') app.routeTable.push({ method, url: route.url });
+  });
+  app.addSchema(problemSchema);
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Cairn marketing ops API', version: '1.0.0', description: 'Workspaces, contacts, lists, segments, content settings, emails, journeys. Errors are problem details (RFC 9457).' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'cairn_<id>_<secret>' } } },
+      security: [{ apiKey: [] }],
+    },
+  });
+  if (deps.docsUi === false) app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+  else await app.register(swaggerUi, { routePrefix: '/docs' });
+  installAuth(app, deps.pool, deps.config.adminToken);
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: deps.config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    redis: deps.redis,
+    nameSpace: 'cairn-api-rate-',
+    // A Redis outage should not take the API down with it: requests pass unlimited until Redis is back.
+    skipOnError: true,
+    keyGenerator: (req) => req.principal?.keyId ?? req.ip,
+    errorResponseBuilder: (_req, context) => ({ statusCode: 429, ...problemBody(429, `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`) }),
+  });
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
+  workspaceRoutes(app, deps.pool);
+  contactRoutes(app, deps.pool);
+  contactImportRoutes(app, deps.pool, deps.config);
+  listRoutes(app, deps.pool);
+  contentSettingsRoutes(app, deps.pool);
+  emailRoutes(app, deps);
+  segmentRoutes(app, deps);
+  journeyRoutes(app, deps.pool);
+  activityRoutes(app, deps.pool);
+  insightsRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,105 @@
+import nodemailer from 'nodemailer';
+import type { Pool, PoolClient } from 'pg';
+import { checkEmail, type ContentSettingsData, type EmailDraft } from '../../lib/email/email-check';
+import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
+import { compileMjml } from '../../lib/email/mjml-compile';
+import { inTransaction } from '../../lib/postgres/pg-pool';
+import { ApiProblem } from './api-problem';
+import { getRow } from './resource-routes';
+
+export interface EmailRow {
+  id: string;
+  name: string;
+  status: string;
+  draft: EmailDraft;
+  live_version: number | null;
+}
+
+/** The email's content settings, or the workspace default when the draft names none. */
+export async function contentSettingsFor(db: Pool | PoolClient, workspaceId: string, id: string | null | undefined): Promise<ContentSettingsData | null> {
+  const { rows } = await db.query<ContentSettingsData>(
+    `SELECT subscription_center_url, forward_url, postal_address, social_links FROM content_settings
+     WHERE workspace_id = $1 AND (CASE WHEN $2::uuid IS NULL THEN is_default ELSE id = $2::uuid END)`,
+    [workspaceId, id ?? null],
+  );
+  return rows[0] ?? null;
+}
+
+export async function runEmailCheck(db: Pool | PoolClient, workspaceId: string, email: EmailRow) {
+  return checkEmail(email.draft, await contentSettingsFor(db, workspaceId, email.draft.content_settings_id));
+}
+
+/**
+ * Go live: check, compile MJML once, freeze version n+1 with its link table, point the email at it.
+ * NOTE: one transaction with the email row locked: two concurrent go-lives cannot both create version n+1, and
+ * a failed check persists nothing (the 422 is thrown before any write).
+ */
+export async function goLive(pool: Pool, workspaceId: string, emailId: string): Promise<{ version: number; links: unknown[] }> {
+  return inTransaction(pool, async (client) => {
+    const email = await getRow<EmailRow>(client, 'emails', 'email', workspaceId, emailId, true);
+    const check = await runEmailCheck(client, workspaceId, email);
+    if (!check.compiled) throw new ApiProblem(422, `the email has ${check.issues.length} problem(s) to fix before it can go live`, check.issues);
+    const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1', [emailId]);
+    const version = rows[0]?.version ?? 1;
+    const d = email.draft;
+    await client.query(
+      `INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, reply_to, preview_text, compiled_html, content_settings_id, attachments)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [emailId, version, workspaceId, d.subject, d.from_address, d.from_name ?? '', d.reply_to ?? null, d.preview_text ?? '', check.compiled.html, d.content_settings_id ?? null, JSON.stringify(d.attachments ?? [])],
+    );
+    const links = check.compiled.links;
+    if (links.length > 0)
+      await client.query(
+        `INSERT INTO email_links (email_id, version, link_id, url, kind, label)
+         SELECT $1, $2, unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[])`,
+        [emailId, version, links.map((l) => l.link_id), links.map((l) => l.url), links.map((l) => l.kind), links.map((l) => l.label)],
+      );
+    await client.query("UPDATE emails SET status = 'live', live_version = $2, updated_at = now() WHERE id = $1", [emailId, version]);
+    return { version, links };
+  });
+}
+
+/** Merge data for one contact: its fields, its account and the content settings. */
+export async function mergeContextFor(pool: Pool, workspaceId: string, contactId: string, content: ContentSettingsData | null): Promise<MergeContext> {
+  const contact = await getRow<Record<string, unknown>>(pool, 'contacts', 'contact', workspaceId, contactId);
+  const { rows } = await pool.query('SELECT id, name, attributes FROM accounts WHERE workspace_id = $1 AND id = $2', [workspaceId, contact.account_id ?? null]);
+  return { contact, account: rows[0] ?? {}, content: { ...(content ?? {}) } };
+}
+
+export interface RenderedEmail {
+  subject: string;
+  from_name: string;
+  html: string;
+}
+
+export async function renderDraft(draft: EmailDraft, context: MergeContext): Promise<RenderedEmail> {
+  const compiled = await compileMjml(draft.body_mjml ?? '');
+  if (!compiled.ok) throw new ApiProblem(422, 'the MJML does not compile', compiled.issues);
+  try {
+    return {
+      subject: compileHeaderTemplate(draft.subject ?? '')(context),
+      from_name: compileHeaderTemplate(draft.from_name ?? '')(context),
+      html: compileMergeTemplate(compiled.html)(context),
+    };
+  } catch (error) {
+    throw new ApiProblem(422, `merge fields could not be rendered: ${(error as Error).message.split('\n')[0]}`, [{ field: 'body_mjml', message: 'run the error check' }]);
+  }
+}
+
+/** Test sends go straight to SMTP (no journey, no tracking); the addresses come from the request. */
+export async function sendTest(smtpUrl: string, draft: EmailDraft, rendered: RenderedEmail, to: string[]): Promise<void> {
+  const transport = nodemailer.createTransport(smtpUrl);
+  try {
+    await transport.sendMail({
+      from: { name: rendered.from_name, address: draft.from_address },
+      replyTo: draft.reply_to ?? undefined,
+      to,
+      subject: `[TEST] ${rendered.subject}`,
+      html: rendered.html,
+    });
+  } catch (error) {
+    throw new ApiProblem(502, `the SMTP server refused the test send: ${(error as Error).message}`);
+  } finally {
+    transport.close();
+  }
+}

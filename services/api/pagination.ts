@@ -1,0 +1,35 @@
+import { ApiProblem } from './api-problem';
+
+/** Cursor pagination on every list: keyset on id, the cursor is the opaque encoding of the last id returned. */
+export const pageQuerySchema = {
+  type: 'object',
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'string', maxLength: 200, description: 'next_cursor of the previous page' },
+  },
+} as const;
+
+export interface PageQuery {
+  limit?: number;
+  cursor?: string;
+}
+
+export const pageSchema = (item: object): object => ({
+  type: 'object',
+  properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } },
+});
+
+export function decodeCursor(cursor: string | undefined): string | null {
+  if (!cursor) return null;
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[0-9a-f-]{36}$|^\d{1,19}$/.test(value)) throw new ApiProblem(400, 'cursor is not valid', [{ field: 'querystring.cursor', message: 'use next_cursor from the previous page' }]);
+  return value;
+}
+
+/** Rows were fetched with limit + 1 so the presence of a next page needs no count. */
+export function toPage<T extends { id: string | number }>(rows: T[], limit: number): { items: T[]; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  const next_cursor = rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null;
+  return { items, next_cursor };
+}

@@ -1,0 +1,132 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool, PoolClient } from 'pg';
+import { inTransaction } from '../../lib/postgres/pg-pool';
+import { workspaceOf } from './api-auth';
+import { ApiProblem, notFound } from './api-problem';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from './pagination';
+
+type Operation = 'create' | 'list' | 'get' | 'update' | 'delete';
+type Body = Record<string, unknown>;
+
+/**
+ * A plain workspace-scoped resource: CRUD + cursor list from one declaration. Only the declared writable fields
+ * reach SQL (the body schema rejects any other field, so workspace_id, status or id cannot be mass-assigned),
+ * and every statement is scoped by the calling key's workspace, so another workspace's ids answer 404.
+ */
+export interface ResourceSpec {
+  path: string;
+  table: string;
+  noun: string;
+  tag: string;
+  writable: Record<string, object>;
+  required: string[];
+  output?: Record<string, object>;
+  /** field -> table that must hold that id in the same workspace */
+  references?: Record<string, string>;
+  listFilters?: Record<string, object>;
+  operations?: Operation[];
+  touchUpdatedAt?: boolean;
+  beforeWrite?: (client: PoolClient, workspaceId: string, body: Body, id: string | null) => Promise<void>;
+}
+
+const quote = (name: string): string => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad identifier ${name}`);
+  return `"${name}"`;
+};
+
+const toParam = (value: unknown): unknown => (value !== null && typeof value === 'object' ? JSON.stringify(value) : value);
+
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+
+export function itemSchema(spec: Pick<ResourceSpec, 'writable' | 'output'>): object {
+  return {
+    type: 'object',
+    additionalProperties: true,
+    properties: { id: { type: 'string' }, ...spec.writable, ...spec.output, created_at: { type: 'string', format: 'date-time' } },
+  };
+}
+
+export async function assertReferences(client: PoolClient | Pool, workspaceId: string, spec: Pick<ResourceSpec, 'references'>, body: Body): Promise<void> {
+  for (const [field, table] of Object.entries(spec.references ?? {})) {
+    const value = body[field];
+    if (value === undefined || value === null) continue;
+    const { rowCount } = await client.query(`SELECT 1 FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2`, [workspaceId, value]);
+    if (!rowCount) throw new ApiProblem(404, `${field} names no resource in this workspace`, [{ field, message: 'not found' }]);
+  }
+}
+
+export async function listRows<T extends { id: string }>(
+  db: Pool,
+  table: string,
+  workspaceId: string,
+  query: PageQuery & Record<string, unknown>,
+  filters: string[] = [],
+): Promise<{ items: T[]; next_cursor: string | null }> {
+  const limit = query.limit ?? 50;
+  const params: unknown[] = [workspaceId, decodeCursor(query.cursor), limit + 1];
+  const where = filters.filter((f) => query[f] !== undefined).map((f) => `${quote(f)} = $${params.push(query[f])}`);
+  const text = `SELECT * FROM ${quote(table)} WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid) ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY id LIMIT $3`;
+  const { rows } = await db.query<T>(text, params);
+  return toPage(rows, limit);
+}
+
+export async function getRow<T>(db: Pool | PoolClient, table: string, noun: string, workspaceId: string, id: string, lock = false): Promise<T> {
+  const { rows } = await db.query(`SELECT * FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [workspaceId, id]);
+  if (!rows[0]) throw notFound(noun);
+  return rows[0] as T;
+}
+
+async function insertRow(client: PoolClient, spec: ResourceSpec, workspaceId: string, body: Body): Promise<Body> {
+  const fields = Object.keys(spec.writable).filter((field) => body[field] !== undefined);
+  const params = [workspaceId, ...fields.map((field) => toParam(body[field]))];
+  const columns = ['workspace_id', ...fields].map(quote).join(', ');
+  const values = params.map((_, i) => `$${i + 1}`).join(', ');
+  const { rows } = await client.query(`INSERT INTO ${quote(spec.table)} (${columns}) VALUES (${values}) RETURNING *`, params);
+  return rows[0] as Body;
+}
+
+async function updateRow(client: PoolClient, spec: ResourceSpec, workspaceId: string, id: string, body: Body): Promise<Body> {
+  const fields = Object.keys(spec.writable).filter((field) => body[field] !== undefined);
+  const params: unknown[] = [workspaceId, id, ...fields.map((field) => toParam(body[field]))];
+  const sets = fields.map((field, i) => `${quote(field)} = $${i + 3}`);
+  if (spec.touchUpdatedAt) sets.push('updated_at = now()');
+  if (sets.length === 0) return getRow(client, spec.table, spec.noun, workspaceId, id);
+  const { rows } = await client.query(`UPDATE ${quote(spec.table)} SET ${sets.join(', ')} WHERE workspace_id = $1 AND id = $2 RETURNING *`, params);
+  if (!rows[0]) throw notFound(spec.noun);
+  return rows[0] as Body;
+}
+
+export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceSpec): void {
+  const ops = new Set<Operation>(spec.operations ?? ['create', 'list', 'get', 'update', 'delete']);
+  const item = itemSchema(spec);
+  const tags = [spec.tag];
+  const bodySchema = (required: string[]) => ({ type: 'object', additionalProperties: false, required, properties: spec.writable });
+  const write = async (workspaceId: string, body: Body, id: string | null): Promise<Body> =>
+    inTransaction(pool, async (client) => {
+      await assertReferences(client, workspaceId, spec, body);
+      await spec.beforeWrite?.(client, workspaceId, body, id);
+      return id === null ? insertRow(client, spec, workspaceId, body) : updateRow(client, spec, workspaceId, id, body);
+    });
+  if (ops.has('create'))
+    app.post(spec.path, { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } }, async (req, reply) =>
+      reply.code(201).send(await write(workspaceOf(req), req.body as Body, null)),
+    );
+  if (ops.has('list'))
+    app.get(spec.path, { schema: { tags, summary: `List ${spec.noun}s`, querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } }, response: { 200: pageSchema(item) } } }, async (req) =>
+      listRows(pool, spec.table, workspaceOf(req), req.query as PageQuery & Record<string, unknown>, Object.keys(spec.listFilters ?? {})),
+    );
+  if (ops.has('get'))
+    app.get(`${spec.path}/:id`, { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } }, async (req) =>
+      getRow(pool, spec.table, spec.noun, workspaceOf(req), (req.params as { id: string }).id),
+    );
+  if (ops.has('update'))
+    app.patch(`${spec.path}/:id`, { schema: { tags, summary: `Update a ${spec.noun}`, params: idParams, body: bodySchema([]), response: { 200: item } } }, async (req) =>
+      write(workspaceOf(req), req.body as Body, (req.params as { id: string }).id),
+    );
+  if (ops.has('delete'))
+    app.delete(`${spec.path}/:id`, { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: { type: 'null' } } } }, async (req, reply) => {
+      const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [workspaceOf(req), (req.params as { id: string }).id]);
+      if (!rowCount) throw notFound(spec.noun);
+      return reply.code(204).send();
+    });
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import { resourceRoutes } from '../resource-routes';
+
+const byJourneyOrContact = { journey_id: { type: 'string', format: 'uuid' }, contact_id: { type: 'string', format: 'uuid' } };
+
+/** Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles. */
+export function activityRoutes(app: FastifyInstance, pool: Pool): void {
+  resourceRoutes(app, pool, {
+    path: '/v1/tasks',
+    table: 'tasks',
+    noun: 'task',
+    tag: 'activities',
+    writable: {},
+    output: { kind: { type: 'string', enum: ['task', 'phone_call', 'appointment'] }, subject: { type: 'string' }, status: { type: 'string' }, ...byJourneyOrContact, tile_id: { type: 'string' }, due_at: { type: ['string', 'null'], format: 'date-time' } },
+    required: [],
+    listFilters: byJourneyOrContact,
+    operations: ['list', 'get'],
+  });
+  resourceRoutes(app, pool, {
+    path: '/v1/leads',
+    table: 'leads',
+    noun: 'lead',
+    tag: 'activities',
+    writable: {},
+    output: { title: { type: 'string' }, account_id: { type: ['string', 'null'] }, ...byJourneyOrContact, tile_id: { type: 'string' } },
+    required: [],
+    listFilters: byJourneyOrContact,
+    operations: ['list', 'get'],
+  });
+}

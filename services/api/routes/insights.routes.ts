@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify';
+import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
+import type { ApiDeps } from '../app';
+import { workspaceOf } from '../api-auth';
+import { ApiProblem } from '../api-problem';
+import { getRow, idParams } from '../resource-routes';
+
+const range = {
+  from: { type: 'string', format: 'date', description: 'first UTC day, inclusive' },
+  to: { type: 'string', format: 'date', description: 'last UTC day, inclusive' },
+};
+const emailQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...range, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+};
+const anyObject = { type: 'object', additionalProperties: true };
+const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } };
+const tags = ['insights'];
+
+interface RangeQuery {
+  from?: string;
+  to?: string;
+  journey_id?: string;
+  version?: number;
+  limit?: number;
+}
+
+function dates(query: RangeQuery): { from?: Date; to?: Date } {
+  const from = query.from ? new Date(`${query.from}T00:00:00Z`) : undefined;
+  const to = query.to ? new Date(`${query.to}T00:00:00Z`) : undefined;
+  if (from && to && to < from) throw new ApiProblem(400, 'the date range is empty', [{ field: 'querystring.to', message: 'must not be before from' }]);
+  return { from, to };
+}
+
+/** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
+export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { pool, clickhouse } = deps;
+  const emailFilter = async (req: { params: unknown; query: unknown }, workspaceId: string): Promise<EmailFilter> => {
+    const { id } = req.params as { id: string };
+    await getRow(pool, 'emails', 'email', workspaceId, id);
+    const query = req.query as RangeQuery;
+    return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, ...dates(query) };
+  };
+  const emailRoute = (suffix: string, summary: string, run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>, response: object) =>
+    app.get(`/v1/insights/emails/:id${suffix}`, { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } }, async (req) => {
+      const filter = await emailFilter(req, workspaceOf(req));
+      return run(filter, req.query as RangeQuery);
+    });
+  emailRoute('', 'Email KPIs (seed 004 glossary), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
+  emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
+  emailRoute('/responses', 'Human responses per UTC day', async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
+  emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
+
+  app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: range }, response: { 200: anyList } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { id } = req.params as { id: string };
+    await getRow(pool, 'journeys', 'journey', workspaceId, id);
+    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, ...dates(req.query as RangeQuery) }) };
+  });
+
+  app.get('/v1/insights/contacts/:id/timeline', { schema: { tags, summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)", params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } } }, response: { 200: anyObject } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { id } = req.params as { id: string };
+    await getRow(pool, 'contacts', 'contact', workspaceId, id);
+    const query = req.query as RangeQuery;
+    return contactTimeline(clickhouse, { workspaceId, contactId: id, limit: query.limit, ...dates(query) });
+  });
+}

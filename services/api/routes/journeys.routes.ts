@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool, PoolClient } from 'pg';
+import { checkJourney } from '../../../lib/journeys/journey-check';
+import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
+import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { workspaceOf } from '../api-auth';
+import { ApiProblem } from '../api-problem';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
+import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
+
+const graphSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tiles'],
+  description: 'journey graph; tile configs are documented in docs/api.md',
+  properties: {
+    tiles: {
+      type: 'array',
+      maxItems: 500,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'type'],
+        properties: {
+          id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          type: { type: 'string', enum: [...TILE_TYPES] },
+          next: { type: 'array', maxItems: 20, items: { type: 'string' } },
+          config: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+  },
+};
+
+const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    target: { type: 'string', enum: ['contacts', 'accounts'], default: 'contacts' },
+    start_at: { type: 'string', format: 'date-time' },
+    end_at: { type: 'string', format: 'date-time' },
+    time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
+    recurring: { type: ['object', 'null'], additionalProperties: false, required: ['interval_days', 'count'], properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } } },
+    suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
+    min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
+    content_settings_id: { type: ['string', 'null'], format: 'uuid' },
+  },
+};
+
+const writable = { name: { type: 'string', minLength: 1, maxLength: 300 }, graph: graphSchema, settings: settingsSchema };
+const output = { status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] }, went_live_at: { type: ['string', 'null'], format: 'date-time' } };
+const tags = ['journeys'];
+
+interface JourneyRow {
+  id: string;
+  status: string;
+  graph: JourneyGraph;
+  settings: JourneySettings;
+}
+
+/** Loads what the pure check needs: statuses of the emails the graph names and the workspace's segment ids. */
+async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow) {
+  const emailIds = journey.graph.tiles.map((t) => t.config?.email_id).filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
+  const emails = await db.query<{ id: string; status: string }>('SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceId, emailIds]);
+  const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
+  return { emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])), segmentIds: new Set(segments.rows.map((r) => r.id)) };
+}
+
+async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow) {
+  return checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey));
+}
+
+/** draft → live → stopped; completed is set by the journey engine when the schedule ends. */
+async function transition(pool: Pool, workspaceId: string, id: string, from: string, to: string, note: string, guard?: (client: PoolClient, journey: JourneyRow) => Promise<void>) {
+  return inTransaction(pool, async (client) => {
+    const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
+    if (journey.status !== from) throw new ApiProblem(409, `the journey is ${journey.status}; only a ${from} journey can become ${to}`, [{ field: 'status', message: journey.status }]);
+    await guard?.(client, journey);
+    const { rows } = await client.query(`UPDATE journeys SET status = $2, updated_at = now()${to === 'live' ? ', went_live_at = now()' : ''} WHERE id = $1 RETURNING *`, [id, to]);
+    await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [id, workspaceId, to, note]);
+    return rows[0];
+  });
+}
+
+export function journeyRoutes(app: FastifyInstance, pool: Pool): void {
+  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments' } };
+  resourceRoutes(app, pool, {
+    path: '/v1/journeys',
+    table: 'journeys',
+    noun: 'journey',
+    tag: 'journeys',
+    writable,
+    output,
+    required: ['name'],
+    operations: ['create', 'list', 'get', 'update'],
+    touchUpdatedAt: true,
+    beforeWrite: async (client, workspaceId, body, id) => {
+      if (id !== null) {
+        const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
+        if (journey.status !== 'draft') throw new ApiProblem(409, `a ${journey.status} journey cannot be edited; create a new journey`, [{ field: 'status', message: journey.status }]);
+      }
+      await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
+    },
+  });
+  const issues = { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } };
+  const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ...output } };
+  app.post('/v1/journeys/:id/check', { schema: { tags, summary: 'Run the journey error check', params: idParams, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, (req.params as { id: string }).id);
+    const errors = await runCheck(pool, workspaceId, journey);
+    return { ok: errors.length === 0, errors };
+  });
+  app.post('/v1/journeys/:id/go-live', { schema: { tags, summary: 'Error check and publish: draft → live', params: idParams, response: { 200: item } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    return transition(pool, workspaceId, (req.params as { id: string }).id, 'draft', 'live', 'went live', async (client, journey) => {
+      const errors = await runCheck(client, workspaceId, journey);
+      if (errors.length > 0) throw new ApiProblem(422, `the journey has ${errors.length} problem(s) to fix before it can go live`, errors);
+    });
+  });
+  app.post('/v1/journeys/:id/stop', { schema: { tags, summary: 'Stop a live journey: live → stopped (final)', params: idParams, response: { 200: item } } }, async (req) =>
+    transition(pool, workspaceOf(req), (req.params as { id: string }).id, 'live', 'stopped', 'stopped by API'),
+  );
+  const milestone = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, note: { type: 'string' }, at: { type: 'string', format: 'date-time' } } };
+  app.get('/v1/journeys/:id/milestones', { schema: { tags, summary: 'State history of a journey', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(milestone) } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { id } = req.params as { id: string };
+    const query = req.query as PageQuery;
+    const limit = query.limit ?? 50;
+    await getRow(pool, 'journeys', 'journey', workspaceId, id);
+    const { rows } = await pool.query<{ id: string }>(
+      'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
+      [workspaceId, id, decodeCursor(query.cursor) ?? '0', limit + 1],
+    );
+    return toPage(rows, limit);
+  });
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { workspaceOf } from '../api-auth';
+import { ApiProblem, notFound } from '../api-problem';
+import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
+import { getRow, idParams, resourceRoutes } from '../resource-routes';
+
+const memberParams = {
+  type: 'object',
+  required: ['id', 'contactId'],
+  properties: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } },
+} as const;
+
+export const contactIdsBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['contact_ids'],
+  properties: { contact_ids: { type: 'array', minItems: 1, maxItems: 10000, uniqueItems: true, items: { type: 'string', format: 'uuid' } } },
+} as const;
+
+/** Ids that are not contacts of this workspace are reported by index and nothing is written. */
+export async function assertContacts(db: Pool | import('pg').PoolClient, workspaceId: string, ids: string[]): Promise<void> {
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceId, ids]);
+  const found = new Set(rows.map((row) => row.id));
+  const missing = ids.map((id, i) => [id, i] as const).filter(([id]) => !found.has(id));
+  if (missing.length > 0)
+    throw new ApiProblem(404, `${missing.length} contact(s) not found in this workspace`, missing.slice(0, 50).map(([, i]) => ({ field: `contact_ids[${i}]`, message: 'not found' })));
+}
+
+const memberSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, contact_id: { type: 'string' }, subscribed_at: { type: 'string', format: 'date-time' }, unsubscribed_at: { type: ['string', 'null'], format: 'date-time' } },
+};
+
+export function listRoutes(app: FastifyInstance, pool: Pool): void {
+  resourceRoutes(app, pool, {
+    path: '/v1/lists',
+    table: 'subscription_lists',
+    noun: 'subscription list',
+    tag: 'lists',
+    writable: { name: { type: 'string', minLength: 1, maxLength: 300 }, description: { type: 'string', maxLength: 2000 } },
+    required: ['name'],
+  });
+  app.post('/v1/lists/:id/members', { schema: { tags: ['lists'], summary: 'Subscribe contacts to a list (re-subscribes those who left)', params: idParams, body: contactIdsBody, response: { 200: { type: 'object', properties: { subscribed: { type: 'integer' } } } } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { id } = req.params as { id: string };
+    const { contact_ids: ids } = req.body as { contact_ids: string[] };
+    return inTransaction(pool, async (client) => {
+      await getRow(client, 'subscription_lists', 'subscription list', workspaceId, id);
+      await assertContacts(client, workspaceId, ids);
+      // NOTE: idempotent: repeating the call leaves one membership row per (list, contact).
+      const { rowCount } = await client.query(
+        `INSERT INTO list_memberships (list_id, contact_id, workspace_id) SELECT $1, unnest($3::uuid[]), $2
+         ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, subscribed_at = CASE WHEN list_memberships.unsubscribed_at IS NULL THEN list_memberships.subscribed_at ELSE now() END`,
+        [id, workspaceId, ids],
+      );
+      return { subscribed: rowCount ?? 0 };
+    });
+  });
+  app.delete('/v1/lists/:id/members/:contactId', { schema: { tags: ['lists'], summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)', params: memberParams, response: { 204: { type: 'null' } } } }, async (req, reply) => {
+    const { id, contactId } = req.params as { id: string; contactId: string };
+    const { rowCount } = await pool.query(
+      'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
+      [workspaceOf(req), id, contactId],
+    );
+    if (!rowCount) throw notFound('membership');
+    return reply.code(204).send();
+  });
+  app.get('/v1/lists/:id/members', { schema: { tags: ['lists'], summary: 'List members of a list', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(memberSchema) } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { id } = req.params as { id: string };
+    const query = req.query as PageQuery;
+    const limit = query.limit ?? 50;
+    await getRow(pool, 'subscription_lists', 'subscription list', workspaceId, id);
+    const { rows } = await pool.query<{ id: string }>(
+      `SELECT contact_id AS id, contact_id, subscribed_at, unsubscribed_at FROM list_memberships
+       WHERE workspace_id = $1 AND list_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4`,
+      [workspaceId, id, decodeCursor(query.cursor), limit + 1],
+    );
+    return toPage(rows, limit);
+  });
+}

@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import { API_KEY_SCOPES, createApiKey, type ApiKeyScope } from '../../../lib/auth/api-keys';
+import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { workspaceOf } from '../api-auth';
+import { notFound } from '../api-problem';
+
+import { pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
+
+const scopes = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...API_KEY_SCOPES] } };
+const keyCreated = {
+  type: 'object',
+  properties: { key: { type: 'string', description: 'shown once; store it now' }, key_id: { type: 'string' }, workspace_id: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
+};
+const keySchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, created_at: { type: 'string', format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' }, revoked_at: { type: ['string', 'null'], format: 'date-time' } },
+};
+
+export function workspaceRoutes(app: FastifyInstance, pool: Pool): void {
+  app.post(
+    '/v1/admin/workspaces',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['workspaces'],
+        summary: 'Operator bootstrap: create a workspace and its first API key (Authorization: Bearer $CAIRN_ADMIN_TOKEN)',
+        body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, key_name: { type: 'string', maxLength: 200 } } },
+        response: { 201: keyCreated },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body as { name: string; key_name?: string };
+      const allScopes = [...API_KEY_SCOPES];
+      const result = await inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string }>('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
+        const workspaceId = (rows[0] as { id: string }).id;
+        const created = await createApiKey(client as unknown as Pool, { workspaceId, scopes: allScopes, name: body.key_name ?? 'bootstrap' });
+        return { key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: allScopes };
+      });
+      return reply.code(201).send(result);
+    },
+  );
+  app.post(
+    '/v1/api-keys',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['workspaces'],
+        summary: "Create another API key in the caller's workspace",
+        body: { type: 'object', additionalProperties: false, required: ['scopes'], properties: { name: { type: 'string', maxLength: 200 }, scopes } },
+        response: { 201: keyCreated },
+      },
+    },
+    async (req, reply) => {
+      const workspaceId = workspaceOf(req);
+      const body = req.body as { name?: string; scopes: ApiKeyScope[] };
+      const created = await createApiKey(pool, { workspaceId, scopes: body.scopes, name: body.name ?? '' });
+      return reply.code(201).send({ key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: body.scopes });
+    },
+  );
+  app.get('/v1/api-keys', { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'List API keys (never their secrets)', querystring: pageQuerySchema, response: { 200: pageSchema(keySchema) } } }, async (req) => {
+    const page = await listKeys(pool, workspaceOf(req), req.query as PageQuery);
+    return page;
+  });
+  app.delete(
+    '/v1/api-keys/:keyId',
+    { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'Revoke an API key', params: { type: 'object', properties: { keyId: { type: 'string', pattern: '^[a-z0-9]{12}$' } } }, response: { 204: { type: 'null' } } } },
+    async (req, reply) => {
+      const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2', [workspaceOf(req), (req.params as { keyId: string }).keyId]);
+      if (!rowCount) throw notFound('API key');
+      return reply.code(204).send();
+    },
+  );
+}
+
+/** api_keys ids are not uuids, so the generic keyset list does not apply. */
+async function listKeys(pool: Pool, workspaceId: string, query: PageQuery): Promise<unknown> {
+  const limit = query.limit ?? 50;
+  const after = query.cursor ? Buffer.from(query.cursor, 'base64url').toString('utf8') : '';
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT id, name, scopes, created_at, last_used_at, revoked_at FROM api_keys WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3',
+    [workspaceId, after, limit + 1],
+  );
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null };
+}

@@ -1,0 +1,57 @@
+import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/config';
+
+/** Ingest settings (README configuration reference is generated from these docs). */
+export const ingestSchema = {
+  ...connectionSchema,
+  host: str('CAIRN_INGEST_HOST', 'address the ingest HTTP server binds', { default: '127.0.0.1' }),
+  port: int('CAIRN_INGEST_PORT', 'ingest HTTP port', { default: 8081 }),
+  trustProxy: bool('CAIRN_INGEST_TRUST_PROXY', 'take the client address from X-Forwarded-For (behind a proxy)', {
+    default: false,
+  }),
+  trackingKeys: list('CAIRN_TRACKING_KEYS', 'tracking token keys "<id>:<base64 secret ≥16 bytes>", comma-separated', {
+    secret: true,
+  }),
+  trackingActiveKey: int('CAIRN_TRACKING_ACTIVE_KEY', 'key id that mints new tokens (others only verify)', { default: 1 }),
+  spoolDir: str('CAIRN_INGEST_SPOOL_DIR', 'directory of the durable spool used while Kafka is unavailable', {
+    default: '.spool/ingest',
+  }),
+  spoolMaxBytes: int('CAIRN_INGEST_SPOOL_MAX_BYTES', 'spool size bound; beyond it POSTs answer 503', {
+    default: 1024 * 1024 * 1024,
+  }),
+  lingerMs: int('CAIRN_INGEST_LINGER_MS', 'Kafka batching linger (ms)', { default: 5 }),
+  maxBatch: int('CAIRN_INGEST_MAX_BATCH', 'Kafka batch size (messages)', { default: 500 }),
+  kafkaThread: str('CAIRN_INGEST_KAFKA_THREAD', '"worker": the Kafka producer runs in a worker thread; "main": in the HTTP thread', {
+    default: 'worker',
+  }),
+  maxInFlight: int('CAIRN_INGEST_MAX_IN_FLIGHT', 'unacknowledged Kafka sends above which events go to the spool', {
+    default: 50_000,
+  }),
+  bodyLimit: int('CAIRN_INGEST_BODY_LIMIT', 'largest accepted request body in bytes (413 above)', {
+    default: 5 * 1024 * 1024,
+  }),
+  machineWindowSeconds: int('CAIRN_INGEST_MACHINE_WINDOW_S', 'hits this soon after the send are machine traffic', {
+    default: 5,
+  }),
+  scannerNetworks: list('CAIRN_INGEST_SCANNER_NETWORKS', 'IPv4 CIDRs of security scanners (machine traffic)', {
+    default: [],
+  }),
+  linkCacheSize: int('CAIRN_INGEST_LINK_CACHE_SIZE', 'email_links entries cached in process', { default: 50_000 }),
+  linkCacheTtlMs: int('CAIRN_INGEST_LINK_CACHE_TTL_MS', 'lifetime of a cached email_links entry', { default: 300_000 }),
+  forwardPerMessage: int('CAIRN_INGEST_FORWARD_PER_MESSAGE', 'forward-to-a-friend submissions per message per hour', {
+    default: 5,
+  }),
+  forwardPerIp: int('CAIRN_INGEST_FORWARD_PER_IP', 'forward-to-a-friend submissions per client address per hour', {
+    default: 20,
+  }),
+  badTokensPerIp: int('CAIRN_INGEST_BAD_TOKENS_PER_IP', 'bad tracking tokens per client address per 10 min before it gets 429', {
+    default: 100,
+  }),
+  accessLog: bool('CAIRN_INGEST_ACCESS_LOG', 'access log lines (route pattern, status, ms; never tokens or addresses)', {
+    default: true,
+  }),
+  accessLogSample: int('CAIRN_INGEST_ACCESS_LOG_SAMPLE', 'log 1 in N successful pixel/redirect hits (errors and other routes: all)', {
+    default: 100,
+  }),
+};
+
+export type IngestConfig = ConfigOf<typeof ingestSchema>;

@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { EventCodec } from '../../lib/events/event-codec';
+import { createKafka } from '../../lib/kafka/kafka-client';
+import { topicsFor } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import type { Service } from '../../lib/shutdown';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { buildIngestApp } from './app';
+import { DurableSpool } from './durable-spool';
+import { EventSink } from './event-sink';
+import type { IngestConfig } from './ingest.config';
+import { createIngestMetrics, type IngestMetrics } from './ingest.metrics';
+import { createKafkaProducer, type EventProducer, InThreadProducer } from './kafka-producer';
+import { WorkerProducer } from './kafka-worker-producer';
+import { LinkResolver } from './links.repository';
+
+export interface IngestService extends Service {
+  app: FastifyInstance;
+  sink: EventSink;
+  /** the bound address after start(), e.g. http://127.0.0.1:40123 */
+  url(): string;
+}
+
+function createProducer(config: IngestConfig, log: Logger, metrics: IngestMetrics): EventProducer {
+  const observer = {
+    batchSent(size: number, seconds: number) {
+      metrics.produceBatchSize.observe(size);
+      metrics.produceLatency.observe(seconds);
+    },
+  };
+  const batching = { lingerMs: config.lingerMs, maxBatch: config.maxBatch };
+  if (config.kafkaThread === 'worker') {
+    return new WorkerProducer({ ...batching, brokers: [...config.kafkaBrokers], logLevel: config.logLevel }, observer);
+  }
+  if (config.kafkaThread !== 'main') throw new Error('CAIRN_INGEST_KAFKA_THREAD must be "worker" or "main"');
+  const kafka = createKafka({ clientId: 'cairn-ingest', brokers: [...config.kafkaBrokers], log });
+  return new InThreadProducer(createKafkaProducer(kafka), batching, observer);
+}
+
+/** Wires the ingest process: PostgreSQL pool, Kafka producer behind the spooling sink, the HTTP app. */
+export function createIngestService(config: IngestConfig, log: Logger): IngestService {
+  const pool = createPgPool(config.postgresUrl, 10);
+  const topics = topicsFor(config.topicPrefix);
+  const codec = new EventCodec();
+  // The gauges read the sink lazily, at scrape time, after it exists.
+  const metrics = createIngestMetrics(() => ({ depth: sink.spoolDepth, bytes: sink.spoolBytes, spooling: sink.spooling }));
+  const spool = new DurableSpool(config.spoolDir, config.spoolMaxBytes);
+  const sink = new EventSink(createProducer(config, log, metrics), spool, { codec, topics, metrics, log }, {
+    maxInFlight: config.maxInFlight,
+    replayBatch: config.maxBatch,
+  });
+  const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
+  const links = new LinkResolver(pool, { maxEntries: config.linkCacheSize, ttlMs: config.linkCacheTtlMs });
+  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, metrics });
+  let address = '';
+  let stopped = false;
+
+  return {
+    name: 'ingest',
+    app,
+    sink: sink,
+    url: () => address,
+    async start() {
+      await sink.start();
+      address = await app.listen({ host: config.host, port: config.port });
+      log.info({ address }, 'ingest_listening');
+    },
+    /** Stops taking requests first, then drains the sink (failed sends land in the spool), then PostgreSQL. */
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.close().catch((error: Error) => log.error({ err: error }, 'http_close_failed'));
+      await sink.stop().catch((error: Error) => log.error({ err: error }, 'sink_stop_failed'));
+      await pool.end().catch(() => undefined);
+    },
+    async healthcheck() {
+      return !stopped && !sink.spooling;
+    },
+  };
+}

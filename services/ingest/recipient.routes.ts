@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { IngestDeps } from './app';
+import { WindowCounter } from './bounded-cache';
+import { deterministicEventId, emailContext } from './event-factory';
+import {
+  forwardFormPage,
+  MAX_FRIENDS,
+  messagePage,
+  PAGE_HEADERS,
+  subscriptionCenterPage,
+  unsubscribeConfirmPage,
+} from './html-pages';
+import { applyChoices, listChoices, unsubscribeContact } from './subscriptions.repository';
+import { notFound } from './tracking.routes';
+
+type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;
+type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
+
+const HOUR_MS = 3_600_000;
+const ADDRESS = /^[^\s@<>,;:"()[\]\\]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+
+export function formOf(body: unknown): URLSearchParams {
+  return new URLSearchParams(typeof body === 'string' ? body : '');
+}
+
+const html = (reply: FastifyReply, status: number, body: string): FastifyReply =>
+  reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
+
+interface RouteKit {
+  withToken: (handler: TokenHandler) => (request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
+  /** answers with ok() once work (event publishing) is durable, 503 when it cannot be */
+  durable: (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply) => Promise<FastifyReply>;
+}
+
+function routeKit(deps: IngestDeps): RouteKit {
+  const withToken = (handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
+    const token = deps.tokens.verify(request.params.token);
+    if (!token) return notFound(reply);
+    return handler(token, request, reply);
+  };
+  const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
+    try {
+      await work;
+      return ok();
+    } catch (error) {
+      deps.log.error({ err: error }, 'event_not_durable');
+      return html(reply, 503, messagePage('Please try again', 'We could not record this right now.'));
+    }
+  };
+  return { withToken, durable };
+}
+
+/** Pages a recipient reaches from the mail: unsubscribe, subscription center, forward to a friend. */
+export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const kit = routeKit(deps);
+  registerUnsubscribe(app, deps, kit);
+  registerSubscriptionCenter(app, deps, kit);
+  registerForward(app, deps, kit);
+}
+
+function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+  // GET never unsubscribes: link scanners and prefetchers follow every URL in a mail.
+  app.get('/u/:token', withToken(async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
+
+  /** RFC 8058 one-click (body List-Unsubscribe=One-Click) and the confirmation form both land here. */
+  app.post(
+    '/u/:token',
+    withToken(async (token, _request, reply) => {
+      const listIds = await unsubscribeContact(deps.pool, { ...token, listId: token.listId ?? null });
+      const eventId = deterministicEventId('unsubscribe', token.messageId, token.listId ?? '*');
+      const event = { type: 'unsubscribe' as const, data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds } };
+      deps.metrics.trackingHits.inc({ type: 'unsubscribe', machine: 'false', reason: 'human' });
+      return durable(reply, deps.sink.publishEvent(event), () =>
+        html(reply, 200, messagePage('Unsubscribed', 'You will not receive these emails any more.')),
+      );
+    }),
+  );
+}
+
+function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+  app.get(
+    '/s/:token',
+    withToken(async (token, request, reply) =>
+      html(reply, 200, subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId))),
+    ),
+  );
+
+  app.post(
+    '/s/:token',
+    withToken(async (token, request, reply) => {
+      const chosen = new Set(formOf(request.body).getAll('list'));
+      const { joined, left } = await applyChoices(deps.pool, { ...token, chosen });
+      const events = [deps.sink.publishEvent({ type: 'subscription_submitted', data: { ...emailContext(token), changed: joined.length + left.length > 0 } })];
+      if (left.length > 0) {
+        const data = { ...emailContext(token), method: 'subscription_center' as const, list_ids: left };
+        events.push(deps.sink.publishEvent({ type: 'unsubscribe', data }));
+      }
+      return durable(reply, Promise.all(events), () => html(reply, 200, messagePage('Saved', 'Your subscriptions are updated.')));
+    }),
+  );
+}
+
+function registerForward(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+  const perMessage = new WindowCounter(deps.config.forwardPerMessage, HOUR_MS);
+  const perIp = new WindowCounter(deps.config.forwardPerIp, HOUR_MS);
+
+  app.get('/f/:token', withToken(async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
+
+  app.post(
+    '/f/:token',
+    withToken(async (token, request, reply) => {
+      const friends = [...new Set(formOf(request.body).getAll('friend').map((f) => f.trim().toLowerCase()).filter(Boolean))];
+      if (friends.length === 0 || friends.length > MAX_FRIENDS || !friends.every((f) => f.length <= 254 && ADDRESS.test(f))) {
+        return html(reply, 400, messagePage('Check the addresses', `Enter 1 to ${MAX_FRIENDS} valid email addresses.`));
+      }
+      if (!perMessage.take(token.messageId) || !perIp.take(request.ip)) {
+        return html(reply, 429, messagePage('Too many forwards', 'Please try again later.'));
+      }
+      const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } = emailContext(token);
+      const requests = friends.map((friend_address) => {
+        const value = encodeForwardRequest({
+          ...{ workspace_id, email_id, email_version, friend_address, journey_id: journey_id ?? null, tile_id: tile_id ?? null },
+          ...{ request_id: randomUUID(), requested_at: Date.now(), new_message_id: randomUUID(), iteration: iteration ?? 0 },
+          ...{ forwarded_by_contact_id: contact_id, original_message_id: message_id },
+        });
+        return deps.sink.publish({ topic: deps.topics.forwardRequests, key: contact_id, value });
+      });
+      deps.metrics.trackingHits.inc({ type: 'forward', machine: 'false', reason: 'human' });
+      const event = deps.sink.publishEvent({ type: 'forward', data: { ...emailContext(token), friend_count: friends.length } });
+      return durable(reply, Promise.all([...requests, event]), () => html(reply, 200, messagePage('Sent', 'Your friends will get a copy.')));
+    }),
+  );
+}

@@ -1,0 +1,118 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { EmailEvent } from '../../lib/events/event-types';
+import { topicForEvent } from '../../lib/kafka/topics';
+import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { IngestDeps } from './app';
+import { WindowCounter } from './bounded-cache';
+import { emailContext } from './event-factory';
+import type { EmailLink } from './links.repository';
+import { machineReason, parseCidrs } from './machine-traffic';
+import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
+
+/** The 43-byte transparent 1×1 GIF. */
+export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+export const NO_CACHE = {
+  'cache-control': 'no-store, no-cache, must-revalidate, private, max-age=0',
+  pragma: 'no-cache',
+  expires: '0',
+};
+
+type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+
+export function notFound(reply: FastifyReply): FastifyReply {
+  return reply.code(404).header('cache-control', 'no-store').type('text/plain').send('not found');
+}
+
+/** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
+export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  const networks = parseCidrs(deps.config.scannerNetworks);
+  // Token guessing: an address that keeps presenting bad tokens is refused on every tracking route for a while.
+  const badTokens = new WindowCounter(deps.config.badTokensPerIp, 10 * 60_000);
+  const verify = (request: TokenRequest, reply: FastifyReply, raw: string): TrackingToken | FastifyReply => {
+    if (badTokens.exhausted(request.ip)) return reply.code(429).header('cache-control', 'no-store').send('too many bad tokens');
+    const token = deps.tokens.verify(raw);
+    if (token) return token;
+    badTokens.take(request.ip);
+    return notFound(reply);
+  };
+
+  // Label children per (type, reason): inc({...}) would hash the label object on every hit.
+  const hitCounters = new Map<string, { inc(): void }>();
+  const countHit = (type: string, reason: string | null): void => {
+    const key = `${type}|${reason}`;
+    let child = hitCounters.get(key);
+    if (!child) hitCounters.set(key, (child = deps.metrics.trackingHits.labels(type, String(reason !== null), reason ?? 'human')));
+    child.inc();
+  };
+
+  /** The machine-traffic reason, null for a person. */
+  const machine = (request: FastifyRequest, token: TrackingToken, type: string): string | null => {
+    const reason = machineReason(
+      { method: request.method, headers: request.headers, ip: request.ip, sentAt: token.sentAt, nowMs: Date.now() },
+      networks,
+      deps.config.machineWindowSeconds,
+    );
+    countHit(type, reason);
+    return reason;
+  };
+
+  const encoder = new TrackedEventEncoder(deps.codec);
+  /** The pixel and redirect never wait on Kafka: the sink spools if Kafka cannot take the event. */
+  const record = (event: TrackedEvent): void => {
+    const lost = (error: Error) => deps.log.error({ err: error, type: event.type }, 'event_lost');
+    let value: Buffer;
+    try {
+      value = encoder.encode(event);
+    } catch (error) {
+      return lost(error as Error);
+    }
+    deps.sink.publish({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }).catch(lost);
+  };
+
+  app.get('/o/:token', (request: TokenRequest, reply) => {
+    const raw = request.params.token;
+    const token = verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
+    if (!('messageId' in token)) return token;
+    const reason = machine(request, token, 'open');
+    // Fields set on the context object itself: no per-hit spread copy.
+    const data = emailContext(token, reason !== null) as EmailEvent<'open'>['data'];
+    data.machine_reason = reason;
+    data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
+    record({ type: 'open', data });
+    return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+  });
+
+  const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
+    const destination = link && (link.kind === 'attachment') === (kind === 'attachment') ? link.destination : null;
+    if (!destination || !token.linkId) return notFound(reply);
+    const reason = machine(request, token, kind === 'attachment' ? 'attachment' : 'click');
+    const data = emailContext(token, reason !== null) as EmailEvent<'click'>['data'];
+    data.link_id = token.linkId;
+    data.url = destination;
+    data.link_kind = kind;
+    data.machine_reason = reason;
+    data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
+    record({ type: 'click', data });
+    return reply.headers(NO_CACHE).redirect(destination, 302);
+  };
+
+  // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.
+  const follow = (kind: 'link' | 'attachment') => (request: TokenRequest, reply: FastifyReply) => {
+    const token = verify(request, reply, request.params.token);
+    if (!('messageId' in token)) return token;
+    if (!token.linkId) return notFound(reply);
+    const cached = deps.links.cached(token.emailId, token.emailVersion, token.linkId);
+    if (cached !== undefined) return redirect(request, reply, token, kind, cached);
+    return deps.links.resolve(token.emailId, token.emailVersion, token.linkId).then(
+      (link) => redirect(request, reply, token, kind, link),
+      (error: Error) => {
+        deps.log.warn({ err: error }, 'link_lookup_failed');
+        return notFound(reply);
+      },
+    );
+  };
+
+  app.get('/c/:token', follow('link'));
+  app.get('/a/:token', follow('attachment'));
+}

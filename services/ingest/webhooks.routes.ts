@@ -1,0 +1,153 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseArf } from '../../lib/bounces/arf-parser';
+import { classifyBounce } from '../../lib/bounces/bounce-classifier';
+import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
+import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking-token';
+import type { IngestDeps } from './app';
+import { deterministicEventId, emailContext } from './event-factory';
+import { applyBounce, applyComplaint, applyDelivery } from './suppression.repository';
+import { webhookWorkspace } from './webhook-auth';
+
+/** One report item, whichever form (JSON, DSN, ARF) it came in. */
+interface BounceItem {
+  token: string | null;
+  recipient: string | null;
+  action: string;
+  status: string | null;
+  smtpCode: number | null;
+  diagnostic: string | null;
+}
+
+interface ComplaintItem {
+  token: string | null;
+  recipient: string | null;
+  feedbackType: string;
+  reporter: string | null;
+}
+
+type Parsed<T> = { items: T[] } | { error: string };
+
+const str = (v: unknown, max = 500): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, max) : null);
+
+function jsonItems(body: string): Parsed<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { error: 'body is not valid JSON' };
+  }
+  const wrapped = (value as { events?: unknown })?.events;
+  const list = Array.isArray(value) ? value : Array.isArray(wrapped) ? wrapped : [value];
+  if (list.length === 0 || list.length > 1000) return { error: 'expected 1 to 1000 items' };
+  if (!list.every((item) => item && typeof item === 'object' && !Array.isArray(item))) return { error: 'every item must be an object' };
+  return { items: list as Record<string, unknown>[] };
+}
+
+/** The documented JSON shape: {token, recipient, ...} or an array of them or {events: [...]}. */
+function jsonReport<T>(body: string, rest: (o: Record<string, unknown>) => Omit<T, 'token' | 'recipient'>): Parsed<T> {
+  const parsed = jsonItems(body);
+  if ('error' in parsed) return parsed;
+  const items = parsed.items.map((o) => ({ token: str(o.token, 1000), recipient: addressOf(str(o.recipient) ?? undefined), ...rest(o) }) as T);
+  return { items };
+}
+
+function bounceItems(body: string, isJson: boolean): Parsed<BounceItem> {
+  if (!isJson) {
+    const dsn = parseDsn(body, TRACKING_HEADER);
+    if (!dsn.ok) return { error: dsn.error };
+    return { items: dsn.value.recipients.map((r) => ({ ...r, token: dsn.value.trackingToken, smtpCode: r.classification.smtpCode })) };
+  }
+  return jsonReport(body, (o) => ({
+    action: str(o.action, 20)?.toLowerCase() ?? 'failed',
+    status: str(o.status, 20),
+    smtpCode: Number.isInteger(o.smtp_code) ? (o.smtp_code as number) : null,
+    diagnostic: str(o.diagnostic),
+  }));
+}
+
+function complaintItems(body: string, isJson: boolean): Parsed<ComplaintItem> {
+  if (!isJson) {
+    const arf = parseArf(body, TRACKING_HEADER);
+    if (!arf.ok) return { error: arf.error };
+    return { items: [{ ...arf.value, token: arf.value.trackingToken, recipient: arf.value.originalRecipient }] };
+  }
+  return jsonReport(body, (o) => ({
+    feedbackType: str(o.feedback_type, 40)?.toLowerCase() ?? 'abuse',
+    reporter: str(o.reporter, 200),
+  }));
+}
+
+async function contactAddress(deps: IngestDeps, token: TrackingToken, reported: string | null): Promise<string | null> {
+  if (reported) return reported;
+  const { rows } = await deps.pool.query<{ email: string | null }>(
+    'SELECT lower(email) AS email FROM contacts WHERE id = $1 AND workspace_id = $2',
+    [token.contactId, token.workspaceId],
+  );
+  return rows[0]?.email ?? null;
+}
+
+async function handleBounce(deps: IngestDeps, token: TrackingToken, item: BounceItem): Promise<string> {
+  const address = await contactAddress(deps, token, item.recipient);
+  if (['delivered', 'relayed', 'expanded'].includes(item.action)) {
+    if (address) await applyDelivery(deps.pool, token.workspaceId, address);
+    return 'delivered';
+  }
+  if (item.action !== 'failed') return `ignored: action ${item.action}`;
+  const c = classifyBounce({ status: item.status, smtpCode: item.smtpCode, diagnostic: item.diagnostic });
+  const eventId = deterministicEventId('bounce', token.messageId, address ?? '', c.enhancedStatus ?? '', item.diagnostic ?? '');
+  if (address) await applyBounce(deps.pool, { eventId, workspaceId: token.workspaceId, address, ...c });
+  await deps.sink.publishEvent({
+    type: 'bounce',
+    data: {
+      ...emailContext(token, false, eventId),
+      bounce_class: c.bounceClass,
+      smtp_code: c.smtpCode,
+      enhanced_status: c.enhancedStatus,
+      diagnostic: item.diagnostic,
+      policy_block: c.policyBlock,
+    },
+  });
+  return c.policyBlock ? 'policy_block' : c.bounceClass;
+}
+
+async function handleComplaint(deps: IngestDeps, token: TrackingToken, item: ComplaintItem): Promise<string> {
+  const eventId = deterministicEventId('complaint', token.messageId, item.feedbackType);
+  const address = await contactAddress(deps, token, item.recipient);
+  if (address && item.feedbackType !== 'not-spam') await applyComplaint(deps.pool, { eventId, workspaceId: token.workspaceId, address });
+  const data = { ...emailContext(token, false, eventId), feedback_type: item.feedbackType, reporter: item.reporter };
+  await deps.sink.publishEvent({ type: 'complaint', data });
+  return item.feedbackType;
+}
+
+/**
+ * Each item must carry a token minted by us for the authenticated workspace; forged or foreign items are
+ * rejected with a reason and record nothing. 400 when no item is acceptable.
+ */
+function webhookRoute<T extends { token: string | null }>(
+  deps: IngestDeps,
+  parse: (body: string, isJson: boolean) => Parsed<T>,
+  handle: (deps: IngestDeps, token: TrackingToken, item: T) => Promise<string>,
+) {
+  return async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+    const workspaceId = await webhookWorkspace(deps.pool, request.headers.authorization);
+    if (!workspaceId) return reply.code(401).send({ error: 'webhook secret missing or wrong' });
+    const isJson = /json/i.test(request.headers['content-type'] ?? '');
+    const parsed = parse(typeof request.body === 'string' ? request.body : '', isJson);
+    if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
+    const verified = parsed.items.map((item) => ({ item, token: item.token ? deps.tokens.verify(item.token) : null }));
+    const rejected = verified.flatMap(({ token }, index) =>
+      !token || token.workspaceId !== workspaceId ? [{ index, error: 'tracking token missing, forged or of another workspace' }] : [],
+    );
+    if (rejected.length === verified.length) return reply.code(400).send({ error: 'no acceptable item', rejected });
+    const results: { index: number; result: string }[] = [];
+    for (const [index, { item, token }] of verified.entries()) {
+      if (token && token.workspaceId === workspaceId) results.push({ index, result: await handle(deps, token, item) });
+    }
+    return reply.code(200).send({ accepted: results, rejected });
+  };
+}
+
+export function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): void {
+  app.post('/v1/webhooks/bounces', webhookRoute(deps, bounceItems, handleBounce));
+  app.post('/v1/webhooks/complaints', webhookRoute(deps, complaintItems, handleComplaint));
+}

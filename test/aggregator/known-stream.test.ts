@@ -1,0 +1,107 @@
+import { Kafka } from 'kafkajs';
+import { emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
+import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
+import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import { codec, emailEvent, produce, rawCounts, recountEmail } from './aggregator-harness';
+import { EXPECTED_EMAIL_KPIS, EXPECTED_TILES, knownStream } from './known-stream.fixture';
+
+describe('aggregator over a known stream', () => {
+  let env: TestEnv;
+  let aggregator: ReturnType<typeof buildAggregator>;
+  const ws = uniqueName('ws');
+
+  beforeAll(async () => {
+    env = await createTestEnv('cairn_agg');
+    const config = loadAggregatorConfig({
+      CAIRN_TOPIC_PREFIX: env.topicPrefix,
+      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+      CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000',
+    });
+    aggregator = buildAggregator(config, testLogger('aggregator'));
+    await aggregator.start();
+  });
+
+  afterAll(async () => {
+    await aggregator?.stop();
+    await env?.cleanup();
+  });
+
+  it('yields exactly the expected KPIs, equal to the recount from raw events', async () => {
+    const stream = knownStream(ws);
+    await produce(env.kafka, env.topics, stream.events);
+    await produce(env.kafka, env.topics, stream.v1Events, 1);
+    await waitFor(() => rawCounts(env.clickhouse), (c) => c.rows >= stream.total, 30_000);
+
+    const kpis = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
+    expect(kpis).toEqual(EXPECTED_EMAIL_KPIS);
+    const recount = await recountEmail(env.clickhouse, ws, 'e1');
+    expect(kpis.openedTotal).toBe(recount.open?.events);
+    expect(kpis.openedUnique).toBe(recount.open?.messages);
+    expect(kpis.clickedTotal).toBe(recount.click?.events);
+    expect(kpis.sent).toBe(recount.send?.events);
+
+    const j1 = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e1', journeyId: 'j1' });
+    expect([j1.sent, j1.bouncedSoft, j1.delivered]).toEqual([3, 0, 2]);
+    const today = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e1', from: new Date() });
+    expect([today.openedTotal, today.openedUnique, today.clickedTotal]).toEqual([2, 2, 3]);
+
+    const links = await topLinks(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
+    expect(links).toEqual([
+      { linkId: 'L1', url: 'https://x.test/1', totalClicks: 3, uniqueClicks: 2, clickThroughRate: 1 },
+      { linkId: 'L2', url: 'https://x.test/2', totalClicks: 1, uniqueClicks: 1, clickThroughRate: 0.5 },
+    ]);
+    const days = await responsesOverTime(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
+    expect(days.map((d) => [d.opened, d.clicked])).toEqual([[1, 0], [0, 1], [2, 3]]);
+
+    const tiles = await journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j1' });
+    expect(tiles).toEqual(EXPECTED_TILES);
+    const timeline = await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: 'c1' });
+    expect(timeline.byType.open).toBe(2);
+    expect(new Set(timeline.entries.map((e) => e.eventId)).size).toBe(timeline.entries.length);
+    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'open', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
+    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'click', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
+  });
+
+  it('binds every parameter: hostile ids match nothing instead of changing the query', async () => {
+    const hostile = `${ws}' OR '1'='1`;
+    const kpis = await emailInsights(env.clickhouse, { workspaceId: hostile, emailId: "e1') OR 1=1 --" });
+    expect([kpis.targeted, kpis.openedTotal]).toEqual([0, 0]);
+    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'open', emailId: "x' OR ''='", withinDays: 1 })).toEqual([]);
+    expect((await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: "c1\\' OR 1=1 --" })).entries).toEqual([]);
+    await expect(contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: "open' --" as never, withinDays: 1 })).rejects.toThrow();
+  });
+
+  it('dead-letters a poison message with its origin and processes the next one', async () => {
+    const next = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mp', contact_id: 'cp' });
+    const producer = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).producer();
+    await producer.connect();
+    await producer.send({ topic: env.topics.emailEvents, messages: [{ key: 'cp', value: Buffer.from('not avro at all') }, { key: 'cp', value: codec.encode(next) }] });
+    await producer.disconnect();
+
+    const dead = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).consumer({ groupId: uniqueName('dlq') });
+    const letters: Record<string, string>[] = [];
+    await dead.connect();
+    await dead.subscribe({ topics: [env.topics.deadLetter], fromBeginning: true });
+    await dead.run({
+      eachMessage: async ({ message }) => {
+        letters.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
+      },
+    });
+    try {
+      await waitFor(() => letters.length, (n) => n >= 1, 30_000);
+      expect(letters[0]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_BAD_MAGIC' });
+      expect(letters[0]?.['x-original-offset']).toMatch(/^\d+$/);
+      const kpis = await waitFor(
+        () => emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e-poison' }),
+        (k) => k.openedTotal === 1,
+        30_000,
+      );
+      expect(kpis.openedUnique).toBe(1);
+    } finally {
+      await dead.disconnect();
+    }
+  });
+});

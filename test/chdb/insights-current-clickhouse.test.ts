@@ -1,0 +1,108 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Session } from 'chdb';
+import { raw, type Sql } from '../../lib/clickhouse/sql';
+import { toRawRow } from '../../lib/events/event-row';
+import {
+  contactTimeline,
+  contactsWhoDid,
+  deliveryBreakdown,
+  emailInsights,
+  journeyTileKpis,
+  responsesOverTime,
+  topLinks,
+  type QueryRunner,
+} from '../../lib/insights/insights-queries';
+import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
+import { readMigrations } from '../../lib/migrations/migration-files';
+import { migrate } from '../../lib/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/migrations/run-migrations';
+import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import { eraseContact } from '../../lib/retention/erase-contact';
+import { dropExpiredPartitions } from '../../lib/retention/retention-job';
+import { insertSettingsFor } from '../../services/aggregator/aggregator.app';
+import { EXPECTED_EMAIL_KPIS, EXPECTED_TILES, knownStream } from '../aggregator/known-stream.fixture';
+
+const DB = 'cairn_current';
+
+/** Grafana's variables and time macros, bound the way Grafana would for the known stream. */
+const bindDashboard = (text: string): string =>
+  text
+    .replaceAll('${workspace_id}', 'ws')
+    .replaceAll('${email_id}', 'e1')
+    .replaceAll('${journey_id}', 'j1')
+    .replaceAll('$__fromTime', "toDateTime('2000-01-01 00:00:00')")
+    .replaceAll('$__toTime', 'now()');
+
+/**
+ * Current ClickHouse (chdb, no server): every ClickHouse migration applies, the aggregator's insert (with the
+ * settings it sends to current servers) feeds the views, and every insights query runs and returns the same
+ * numbers the 18.16 test expects from the same known stream.
+ */
+describe('schema and insights on current ClickHouse', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cairn-chdb-insights-'));
+  const session = new Session(dir);
+  const runner: QueryRunner & ClickHouseCommands = {
+    rows: async <T>(query: Sql): Promise<T[]> => {
+      const text = String(session.query(`USE ${DB}; ${query.text}`, 'JSONEachRow'));
+      return text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as T);
+    },
+    exec: async (statement: Sql): Promise<void> => {
+      session.query(`USE ${DB}; ${statement.text}`);
+    },
+  };
+
+  afterAll(() => {
+    session.cleanup?.();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies the migrations, takes the aggregator insert and answers every insights query', async () => {
+    await migrate(new ChdbMigrationTarget(session, DB), readMigrations(join(SQL_DIR, 'clickhouse')));
+    const stream = knownStream('ws');
+    const all = [...stream.events, ...stream.v1Events];
+    const rows = all.map((event, i) => ({ ...toRawRow(event), kafka_topic: 't', kafka_partition: 0, kafka_offset: i }));
+    const settings = await insertSettingsFor(runner);
+    expect(settings).toMatchObject({ input_format_parallel_parsing: 0 });
+    const settingText = Object.entries(settings).map(([key, value]) => `${key} = ${value}`).join(', ');
+    session.query(`INSERT INTO ${DB}.events_ingest SETTINGS ${settingText} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
+
+    const filter = { workspaceId: 'ws', emailId: 'e1' };
+    expect(await emailInsights(runner, filter)).toEqual(EXPECTED_EMAIL_KPIS);
+    expect((await emailInsights(runner, { ...filter, journeyId: 'j1', emailVersion: 1, from: new Date(0), to: new Date() })).sent).toBe(3);
+    expect(await deliveryBreakdown(runner, filter)).toMatchObject({ targeted: 6, sent: 4, delivered: 2, bounced: { total: 2 } });
+    expect((await topLinks(runner, filter)).map((link) => [link.linkId, link.clickThroughRate])).toEqual([['L1', 1], ['L2', 0.5]]);
+    expect((await responsesOverTime(runner, filter)).map((day) => [day.opened, day.clicked])).toEqual([[1, 0], [0, 1], [2, 3]]);
+    expect(await journeyTileKpis(runner, { workspaceId: 'ws', journeyId: 'j1' })).toEqual(EXPECTED_TILES);
+    expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1', from: new Date(0) })).byType.open).toBe(2);
+    expect(await contactsWhoDid(runner, { workspaceId: 'ws', eventType: 'open', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
+    const ledger = await runner.rows<{ o: string }>(raw.trusted('SELECT maxMerge(max_offset) AS o FROM kafka_offsets'));
+    expect(Number(ledger[0]?.o)).toBe(all.length - 1);
+  });
+
+  it('runs every Grafana dashboard query (dashboards/*.json) over the same data', async () => {
+    const dashboards = join(__dirname, '..', '..', 'dashboards');
+    const queries = readdirSync(dashboards)
+      .filter((name) => name.endsWith('.json'))
+      .flatMap((name) => (JSON.parse(readFileSync(join(dashboards, name), 'utf8')) as { panels: { targets: { rawSql: string }[] }[] }).panels)
+      .flatMap((panel) => panel.targets.map((target) => target.rawSql));
+    expect(queries.length).toBeGreaterThan(10);
+    for (const text of queries) expect(() => session.query(`USE ${DB}; ${bindDashboard(text)}`, 'JSONEachRow')).not.toThrow();
+    const tileQuery = bindDashboard(queries.find((query) => query.includes('processing')) ?? '');
+    const tiles = await runner.rows<{ tile_id: string; processing: string }>(raw.trusted(tileQuery));
+    expect(tiles.map((tile) => [tile.tile_id, Number(tile.processing)])).toEqual([['T1', 1], ['T2', 1]]);
+  });
+
+  it('erases a contact and drops expired months with the same SQL as on 18.16', async () => {
+    const filter = { workspaceId: 'ws', emailId: 'e1' };
+    await eraseContact(runner, { workspaceId: 'ws', contactId: 'c1' });
+    const kpis = await emailInsights(runner, filter);
+    expect([kpis.sent, kpis.openedTotal, kpis.openedUnique, kpis.clickedTotal, kpis.generatedLeads]).toEqual([3, 1, 1, 1, 0]);
+    expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1' })).entries).toEqual([]);
+
+    const dropped = await dropExpiredPartitions(runner, { keepMonths: 1, now: new Date(Date.UTC(2100, 0, 1)) });
+    expect(new Set(dropped.map((d) => d.table))).toEqual(new Set(['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'contact_events']));
+    expect((await emailInsights(runner, filter)).sent).toBe(0);
+  });
+});

@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { sql } from '../../lib/clickhouse/sql';
+import { EventCodec } from '../../lib/events/event-codec';
+import type { CairnEvent } from '../../lib/events/event-types';
+import { toRawRow } from '../../lib/events/event-row';
+import { startEventConsumer } from '../../lib/kafka/event-consumer';
+import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { topicForEvent } from '../../lib/kafka/topics';
+import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+
+const codec = new EventCodec();
+
+function openEvent(contactId: string): CairnEvent {
+  return {
+    type: 'open',
+    data: {
+      event_id: randomUUID(),
+      event_time: Date.now(),
+      workspace_id: 'w-pipeline',
+      contact_id: contactId,
+      message_id: randomUUID(),
+      email_id: 'email-1',
+      email_version: 1,
+    },
+  };
+}
+
+describe('Kafka → ClickHouse plumbing', () => {
+  let env: TestEnv;
+  let producer: BatchingProducer;
+  let consumer: Consumer | undefined;
+
+  beforeAll(async () => {
+    env = await createTestEnv('cairn_pipe');
+    producer = await BatchingProducer.connect(env.kafka);
+  });
+
+  afterAll(async () => {
+    await consumer?.disconnect();
+    await producer.disconnect();
+    await env.cleanup();
+  });
+
+  it('delivers Avro events keyed by contact, dead-letters a poison message and carries on', async () => {
+    const contact = randomUUID();
+    const before = [openEvent(contact), openEvent(contact)];
+    const after = [openEvent(contact)];
+    const topic = topicForEvent(env.topics, 'open');
+    for (const event of before) await producer.send({ topic, key: contact, value: codec.encode(event) });
+    await producer.send({ topic, key: contact, value: Buffer.from('not avro at all') });
+    for (const event of after) await producer.send({ topic, key: contact, value: codec.encode(event) });
+
+    consumer = await startEventConsumer({
+      kafka: env.kafka,
+      groupId: `g-${env.topicPrefix}`,
+      topics: [env.topics.emailEvents],
+      deadLetterTopic: env.topics.deadLetter,
+      codec,
+      producer,
+      log: testLogger(),
+      onBatch: async (events) => env.clickhouse.insert('events_raw', events.map((e) => toRawRow(e.event))),
+    });
+
+    const ids = [...before, ...after].map((event) => event.data.event_id);
+    const rows = await waitFor(
+      () => env.clickhouse.rows<{ event_id: string; contact_id: string }>(sql`SELECT event_id, contact_id FROM events_raw ORDER BY event_time_ms`),
+      (found) => found.length >= ids.length,
+    );
+    expect(rows.map((row) => row.event_id).sort()).toEqual([...ids].sort());
+    expect(new Set(rows.map((row) => row.contact_id))).toEqual(new Set([contact]));
+
+    const dead = env.kafka.consumer({ groupId: `dlq-${env.topicPrefix}` });
+    const seen: Record<string, string>[] = [];
+    await dead.connect();
+    await dead.subscribe({ topic: env.topics.deadLetter, fromBeginning: true });
+    await dead.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        seen.push({ ...headers, value: String(message.value) });
+      },
+    });
+    await waitFor(() => seen.length, (n) => n >= 1);
+    await dead.disconnect();
+    expect(seen[0]).toMatchObject({
+      'x-original-topic': env.topics.emailEvents,
+      'x-error-code': 'EVENT_BAD_MAGIC',
+      value: 'not avro at all',
+    });
+    expect(Number(seen[0]?.['x-original-offset'])).toBeGreaterThanOrEqual(2);
+  });
+});

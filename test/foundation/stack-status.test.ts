@@ -1,0 +1,17 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+describe('stack:status', () => {
+  it('shows Kafka, ClickHouse, PostgreSQL, Redis and the SMTP sink healthy with their addresses', () => {
+    const out = execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack.sh'), 'status'], { encoding: 'utf8' });
+    for (const [name, address] of [
+      ['kafka', '127.0.0.1:9092'],
+      ['clickhouse', 'http://127.0.0.1:8123'],
+      ['postgresql', '127.0.0.1:5432'],
+      ['redis', '127.0.0.1:6379'],
+      ['smtp-sink', '127.0.0.1:2525'],
+    ] as const) {
+      expect(out).toMatch(new RegExp(`^${name}\\s+${address.replace(/\./g, '\\.')}\\s+healthy$`, 'm'));
+    }
+  });
+});

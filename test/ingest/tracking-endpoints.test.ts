@@ -1,0 +1,203 @@
+import type { Pool } from 'pg';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
+import { createTestEnv, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import { BROWSER_UA, DESTINATION, httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
+
+let env: TestEnv;
+let pool: Pool;
+let ingest: Awaited<ReturnType<typeof startIngest>>;
+let reader: TopicReader;
+let s: Seeded;
+const negatives: string[] = [];
+
+beforeAll(async () => {
+  env = await createTestEnv('cairn_ingest');
+  pool = createPgPool(env.postgresUrl, 3);
+  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40' }));
+  reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.forwardRequests]).start();
+  s = await seed(pool);
+});
+
+afterAll(async () => {
+  await reader?.stop();
+  await ingest?.cleanup();
+  await pool?.end();
+  await env?.cleanup();
+});
+
+const inject = (options: Parameters<typeof httpRequest>[1]) => httpRequest(ingest.url(), options);
+const get = (url: string, headers: Record<string, string> = {}) =>
+  inject({ method: 'GET', url, headers: { 'user-agent': BROWSER_UA, ...headers } });
+const eventsOf = (messageId: string, n: number) => waitFor(() => reader.byMessage(messageId), (e) => e.length >= n);
+const memberships = async () =>
+  (await pool.query('SELECT list_id, unsubscribed_at FROM list_memberships WHERE contact_id = $1 ORDER BY list_id', [s.contactId])).rows;
+
+describe('open pixel', () => {
+  it('answers a no-cache 1×1 GIF and records an open decoded from Kafka', async () => {
+    const { token, messageId } = tokenFor(s);
+    const res = await get(`/o/${token}.gif`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('image/gif');
+    expect(res.headers['cache-control']).toMatch(/no-store/);
+    expect(res.rawPayload.equals(PIXEL_GIF)).toBe(true);
+    const [open] = await eventsOf(messageId, 1);
+    expect(open).toMatchObject({ type: 'open', data: { workspace_id: s.workspaceId, contact_id: s.contactId, email_id: s.emailId, machine: false } });
+  });
+
+  it.each([
+    ['HEAD', {}, 'head'],
+    ['GET', { 'sec-purpose': 'prefetch;prerender' }, 'prefetch'],
+    ['GET', { 'user-agent': 'Mimecast-Scanner/1.0' }, 'scanner_ua'],
+    ['GET', { 'user-agent': 'Mozilla/5.0' }, 'apple_mpp'],
+  ] as const)('%s %j is served but labelled machine (%s)', async (method, headers, reason) => {
+    const { token, messageId } = tokenFor(s);
+    const res = await inject({ method, url: `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA, ...headers } });
+    expect(res.statusCode).toBe(200);
+    const [open] = await eventsOf(messageId, 1);
+    expect(open?.data).toMatchObject({ machine: true, machine_reason: reason });
+  });
+
+  it('labels a hit within seconds of the send as machine traffic', async () => {
+    const { token, messageId } = tokenFor(s, { sentAt: Math.floor(Date.now() / 1000) });
+    expect((await get(`/o/${token}.gif`)).statusCode).toBe(200);
+    expect((await eventsOf(messageId, 1))[0]?.data).toMatchObject({ machine: true, machine_reason: 'too_soon' });
+  });
+});
+
+describe('click redirect and attachment follow', () => {
+  it('redirects to the stored destination and records the click with its link id', async () => {
+    const { token, messageId } = tokenFor(s, { linkId: s.links.safe });
+    const res = await get(`/c/${token}`);
+    expect(res.statusCode).toBe(302);
+    expect(res.headers.location).toBe(DESTINATION);
+    const [click] = await eventsOf(messageId, 1);
+    expect(click).toMatchObject({ type: 'click', data: { link_id: 'l1', url: DESTINATION, link_kind: 'link', machine: false } });
+  });
+
+  it('follows an attachment link on /a and records link_kind attachment', async () => {
+    const { token, messageId } = tokenFor(s, { linkId: s.links.file });
+    const res = await get(`/a/${token}`);
+    expect(res.statusCode).toBe(302);
+    expect((await eventsOf(messageId, 1))[0]?.data).toMatchObject({ link_id: 'att1', link_kind: 'attachment' });
+  });
+
+  it('answers 404 and records nothing for tampered, truncated, unknown-key and hostile-destination tokens', async () => {
+    const { token, messageId } = tokenFor(s, { linkId: s.links.safe });
+    negatives.push(messageId);
+    const flipped = token.slice(0, 20) + (token[20] === 'A' ? 'B' : 'A') + token.slice(21);
+    for (const bad of [flipped, token.slice(0, -3), `${token}AA`, 'x', `${token.slice(0, 40)}`]) {
+      expect((await get(`/c/${bad}`)).statusCode).toBe(404);
+      expect((await get(`/o/${bad}.gif`)).statusCode).toBe(404);
+    }
+    for (const linkId of [s.links.js, s.links.protocolRelative, s.links.crlf, 'no-such-link']) {
+      const hostile = tokenFor(s, { linkId });
+      negatives.push(hostile.messageId);
+      const res = await get(`/c/${hostile.token}`);
+      expect(res.statusCode).toBe(404);
+      expect(res.headers.location).toBeUndefined();
+    }
+    const fileOnClick = tokenFor(s, { linkId: s.links.file });
+    negatives.push(fileOnClick.messageId);
+    expect((await get(`/c/${fileOnClick.token}`)).statusCode).toBe(404);
+    expect((await get(`/c/${tokenFor(s).token}`)).statusCode).toBe(404); // an open token has no link
+  });
+});
+
+describe('unsubscribe and subscription center', () => {
+  it('GET shows a confirmation page and changes nothing', async () => {
+    const { token, messageId } = tokenFor(s);
+    negatives.push(messageId);
+    const before = await memberships();
+    const res = await get(`/u/${token}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`action="/u/${token}"`);
+    expect(await memberships()).toEqual(before);
+  });
+
+  it('one-click POST leaves the mail list before answering, records unsubscribe once, repeats are harmless', async () => {
+    const { token, messageId } = tokenFor(s, { listId: s.listIds[0] });
+    const post = () =>
+      inject({ method: 'POST', url: `/u/${token}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await post()).statusCode).toBe(200);
+    const rows = await memberships();
+    expect(rows.find((r) => r.list_id === s.listIds[0])?.unsubscribed_at).not.toBeNull();
+    expect(rows.find((r) => r.list_id === s.listIds[1])?.unsubscribed_at).toBeNull();
+    expect((await post()).statusCode).toBe(200);
+    const events = await eventsOf(messageId, 2);
+    expect(events.map((e) => e.data.event_id)).toEqual([events[0]?.data.event_id, events[0]?.data.event_id]);
+    expect(events[0]?.data).toMatchObject({ method: 'one_click', list_ids: [s.listIds[0]] });
+  });
+
+  it('subscription center shows lists and applies the choices, recording subscription_submitted', async () => {
+    const { token, messageId } = tokenFor(s);
+    const page = await get(`/s/${token}`);
+    expect(page.body).toContain('List 0');
+    const res = await inject({
+      method: 'POST',
+      url: `/s/${token}`,
+      payload: `list=${s.listIds[0]}&submitted=1`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.statusCode).toBe(200);
+    const rows = await memberships();
+    expect(rows.find((r) => r.list_id === s.listIds[0])?.unsubscribed_at).toBeNull();
+    expect(rows.find((r) => r.list_id === s.listIds[1])?.unsubscribed_at).not.toBeNull();
+    const types = (await eventsOf(messageId, 2)).map((e) => e.type).sort();
+    expect(types).toEqual(['subscription_submitted', 'unsubscribe']);
+  });
+});
+
+describe('forward to a friend', () => {
+  it('shows a form, records forward and queues a request per friend, and rate-limits per message', async () => {
+    const { token, messageId } = tokenFor(s);
+    expect((await get(`/f/${token}`)).body).toContain('name="friend"');
+    const post = (payload: string) =>
+      inject({ method: 'POST', url: `/f/${token}`, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await post('friend=bob%40example.org&friend=carol%40example.net')).statusCode).toBe(200);
+    expect((await post('friend=not-an-address%0d%0abcc%3aevil%40x.y')).statusCode).toBe(400);
+    expect((await post('friend=dave%40example.org')).statusCode).toBe(200);
+    expect((await post('friend=erin%40example.org')).statusCode).toBe(429);
+    expect((await eventsOf(messageId, 2)).map((e) => e.type)).toEqual(['forward', 'forward']);
+    const requests = await waitFor(
+      () => reader.raw.filter((m) => m.topic === env.topics.forwardRequests).map((m) => decodeForwardRequest(m.value)),
+      (r) => r.length >= 3,
+    );
+    expect(requests.map((r) => r?.friend_address).sort()).toEqual(['bob@example.org', 'carol@example.net', 'dave@example.org']);
+    expect(requests[0]).toMatchObject({ original_message_id: messageId, forwarded_by_contact_id: s.contactId, email_id: s.emailId });
+    expect(new Set(requests.map((r) => r?.new_message_id)).size).toBe(3);
+  });
+});
+
+describe('operability', () => {
+  it('serves /healthz, /readyz and Prometheus /metrics with spool depth', async () => {
+    expect((await get('/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await get('/readyz')).json()).toMatchObject({ status: 'ok', spool_depth: 0 });
+    const metrics = (await get('/metrics')).body;
+    for (const name of ['cairn_ingest_spool_depth 0', 'cairn_ingest_produce_latency_seconds', 'cairn_ingest_tracking_hits_total', 'cairn_ingest_http_requests_total']) {
+      expect(metrics).toContain(name);
+    }
+  });
+
+  it('recorded nothing for any rejected request', async () => {
+    // The contact's events share one partition in production order: once this sentinel is read, anything
+    // produced before it would have been read too.
+    const sentinel = tokenFor(s);
+    await get(`/o/${sentinel.token}.gif`);
+    await eventsOf(sentinel.messageId, 1);
+    for (const id of negatives) expect(reader.byMessage(id)).toEqual([]);
+  });
+});
+
+// Last: it locks 127.0.0.1 out of the tracking routes for the rest of the window.
+describe('token guessing', () => {
+  it('refuses an address with 429 on every tracking route once it presented too many bad tokens', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 45; i++) statuses.push((await get(`/o/guess${i}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.gif`)).statusCode);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((code) => code === 404).length).toBeLessThanOrEqual(40);
+    expect((await get(`/c/${tokenFor(s, { linkId: s.links.safe }).token}`)).statusCode).toBe(429);
+  });
+});

@@ -1,0 +1,140 @@
+import type { Pool } from 'pg';
+import { createApiKey } from '../../lib/auth/api-keys';
+import { sampleArf, sampleDsn } from '../../lib/bounces/bounce-fixtures';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createWebhookSecret } from '../../services/ingest/webhook-auth';
+import { createTestEnv, newId, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import { httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
+
+let env: TestEnv;
+let pool: Pool;
+let ingest: Awaited<ReturnType<typeof startIngest>>;
+let reader: TopicReader;
+let s: Seeded;
+let secret: string;
+let apiKey: string;
+
+beforeAll(async () => {
+  env = await createTestEnv('cairn_ingest_wh');
+  pool = createPgPool(env.postgresUrl, 3);
+  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_BODY_LIMIT: String(256 * 1024) }));
+  reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.journeyEvents]).start();
+  s = await seed(pool);
+  secret = await createWebhookSecret(pool, s.workspaceId);
+  apiKey = (await createApiKey(pool, { workspaceId: s.workspaceId, scopes: ['write'] })).key;
+});
+
+afterAll(async () => {
+  await reader?.stop();
+  await ingest?.cleanup();
+  await pool?.end();
+  await env?.cleanup();
+});
+
+const post = (url: string, payload: string, headers: Record<string, string>) =>
+  httpRequest(ingest.url(), { method: 'POST', url, payload, headers });
+const hook = (kind: string, payload: string, type = 'message/rfc822', auth = secret) =>
+  post(`/v1/webhooks/${kind}`, payload, { 'content-type': type, authorization: `Bearer ${auth}` });
+const suppression = async (address: string) =>
+  (await pool.query('SELECT reason FROM address_suppressions WHERE workspace_id = $1 AND address = $2', [s.workspaceId, address])).rows[0];
+
+describe('bounce and complaint webhooks', () => {
+  it('classifies a raw RFC 3464 DSN, suppresses the hard-bounced address and records the bounce', async () => {
+    const { token, messageId } = tokenFor(s);
+    const dsn = sampleDsn({ recipient: s.address, status: '5.1.1', diagnostic: '550 5.1.1 user unknown', token });
+    const res = await hook('bounces', dsn, 'multipart/report; report-type=delivery-status; boundary="B0UND"');
+    expect(res.statusCode).toBe(200);
+    expect(await suppression(s.address)).toEqual({ reason: 'hard_bounce' });
+    const [bounce] = await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1);
+    expect(bounce).toMatchObject({ type: 'bounce', data: { bounce_class: 'hard', enhanced_status: '5.1.1', smtp_code: 550, policy_block: false } });
+  });
+
+  it('records a 5.7.x policy block without suppressing the recipient', async () => {
+    const { token, messageId } = tokenFor(s);
+    const body = JSON.stringify({ token, recipient: 'policy@example.com', status: '5.7.1', diagnostic: '550 5.7.1 rejected by policy (spam)' });
+    expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
+    expect(await suppression('policy@example.com')).toBeUndefined();
+    expect((await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1))[0]?.data).toMatchObject({ policy_block: true });
+  });
+
+  it('counts soft bounces once per webhook even when the provider retries, suppressing at the fifth', async () => {
+    const address = 'soft@example.com';
+    for (let i = 0; i < 5; i++) {
+      const body = JSON.stringify({ token: tokenFor(s).token, recipient: address, status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' });
+      expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
+      if (i < 4) expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200); // retried delivery
+      expect(await suppression(address)).toEqual(i < 4 ? undefined : { reason: 'soft_bounces' });
+    }
+  });
+
+  it('takes a raw RFC 5965 ARF complaint: suppresses at once and records the complaint', async () => {
+    const { token, messageId } = tokenFor(s);
+    const address = 'complainer@example.org';
+    const res = await hook('complaints', sampleArf({ recipient: address, token }));
+    expect(res.statusCode).toBe(200);
+    expect(await suppression(address)).toEqual({ reason: 'complaint' });
+    const [complaint] = await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1);
+    expect(complaint).toMatchObject({ type: 'complaint', data: { feedback_type: 'abuse', reporter: 'mail.isp.example' } });
+  });
+
+  it('rejects forged webhooks and garbage with 401/400 and records nothing', async () => {
+    const { token, messageId } = tokenFor(s);
+    const dsn = sampleDsn({ recipient: 'forged@example.com', status: '5.1.1', diagnostic: '550 5.1.1 user unknown', token });
+    expect((await hook('bounces', dsn, 'message/rfc822', 'whsec_0000000000000000_' + 'A'.repeat(43))).statusCode).toBe(401);
+    expect((await hook('bounces', dsn, 'message/rfc822', '')).statusCode).toBe(401);
+    const forgedToken = sampleDsn({ recipient: 'forged@example.com', status: '5.1.1', diagnostic: 'x', token: token.slice(0, -2) + 'AA' });
+    expect((await hook('bounces', forgedToken)).statusCode).toBe(400);
+    const other = await seed(pool);
+    const foreign = sampleArf({ recipient: 'x@example.org', token: tokenFor(other).token });
+    expect((await hook('complaints', foreign)).statusCode).toBe(400);
+    for (const garbage of ['', 'hello', '\u0000\u0001binary', '{"token": 5}', '[]']) {
+      expect((await hook('bounces', garbage)).statusCode).toBe(400);
+      expect((await hook('complaints', garbage, 'application/json')).statusCode).toBe(400);
+    }
+    expect(await suppression('forged@example.com')).toBeUndefined();
+    const sentinel = tokenFor(s);
+    await hook('complaints', JSON.stringify({ token: sentinel.token, feedback_type: 'not-spam' }), 'application/json');
+    await waitFor(() => reader.byMessage(sentinel.messageId), (e) => e.length === 1);
+    expect(reader.byMessage(messageId)).toEqual([]);
+  });
+});
+
+describe('batch events', () => {
+  const send = (payload: string, type = 'application/json', key = apiKey) =>
+    post('/v1/events', payload, { 'content-type': type, authorization: `Bearer ${key}` });
+  const openEvent = (workspace = newId()) => ({
+    type: 'open',
+    data: { event_id: newId(), event_time: Date.now(), workspace_id: workspace, contact_id: newId(), message_id: newId(), email_id: newId(), email_version: 1 },
+  });
+
+  it('accepts valid items, reports invalid ones by index, and takes the workspace from the key', async () => {
+    const good = [openEvent(), openEvent()];
+    const bad = [{ type: 'nope', data: {} }, { type: 'open', data: { event_id: newId() } }, 'string'];
+    const res = await send(JSON.stringify([good[0], ...bad, good[1]]));
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { accepted: number; rejected: { index: number }[] };
+    expect(body.accepted).toBe(2);
+    expect(body.rejected.map((r) => r.index)).toEqual([1, 2, 3]);
+    for (const event of good) {
+      const [got] = await waitFor(() => reader.byMessage(event.data.message_id), (e) => e.length === 1);
+      expect(got?.data.workspace_id).toBe(s.workspaceId);
+    }
+  });
+
+  it('takes NDJSON with a broken line', async () => {
+    const tile = { type: 'tile_inflow', data: { contact_id: newId(), journey_id: newId(), tile_id: 't1', tile_type: 'email' } };
+    const res = await send(`${JSON.stringify(openEvent())}\n{broken\n${JSON.stringify(tile)}\n`, 'application/x-ndjson');
+    expect(res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1 }] });
+    await waitFor(() => reader.events.filter((e) => e.type === 'tile_inflow' && e.data.contact_id === tile.data.contact_id), (e) => e.length === 1);
+  });
+
+  it('answers 413 for oversized bodies, 401/403 for bad keys, 400 for malformed JSON', async () => {
+    expect((await send(JSON.stringify(Array.from({ length: 3000 }, () => openEvent())))).statusCode).toBe(413);
+    expect((await send('[]', 'application/json', 'cairn_nope')).statusCode).toBe(401);
+    const readOnly = (await createApiKey(pool, { workspaceId: s.workspaceId, scopes: ['read'] })).key;
+    expect((await send(JSON.stringify([openEvent()]), 'application/json', readOnly)).statusCode).toBe(403);
+    expect((await send('[{"type":')).statusCode).toBe(400);
+    expect((await send('[{"type":"nope","data":{}}]')).statusCode).toBe(400);
+  });
+});
