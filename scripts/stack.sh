@@ -34,15 +34,18 @@ wait_until() { # wait_until <seconds> <command...>
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else return 1; fi; }
 
-APT_UPDATED=0
 apt_install() { # apt_install <package...>: install Debian packages, refreshing the index once if needed
-  export DEBIAN_FRONTEND=noninteractive
-  if [ "$APT_UPDATED" -eq 0 ] && ! as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1; then
+  # Pieces start in parallel and dpkg takes one installer at a time: queue on a lock instead of failing.
+  mkdir -p "$STACK_DIR"
+  (
+    flock 9
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "$@")
+    as_root "${apt[@]}" >/dev/null 2>&1 && exit 0
     log "refreshing the Debian package index"
-    as_root apt-get update -qq >/dev/null 2>&1 || true
-    APT_UPDATED=1
-  fi
-  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1
+    as_root apt-get -o DPkg::Lock::Timeout=300 update -qq >/dev/null 2>&1 || true
+    as_root "${apt[@]}" >/dev/null 2>&1
+  ) 9>"$STACK_DIR/.apt.lock"
 }
 
 start_detached() { # start_detached <pidfile> <logfile> <command...>

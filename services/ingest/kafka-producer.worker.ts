@@ -32,9 +32,10 @@ function report(): void {
   reporting = true;
   setImmediate(() => {
     reporting = false;
+    // Batch timings go first: an ack can let the other side stop this worker before it reads later messages.
+    if (stats.sizes.length > 0) post({ kind: 'batches', sizes: stats.sizes.splice(0), seconds: stats.seconds.splice(0) });
     if (acked.length > 0) post({ kind: 'acked', ids: acked });
     if (failed) post({ kind: 'failed', ...failed });
-    if (stats.sizes.length > 0) post({ kind: 'batches', sizes: stats.sizes.splice(0), seconds: stats.seconds.splice(0) });
     acked = [];
     failed = undefined;
   });
