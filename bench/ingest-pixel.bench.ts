@@ -19,6 +19,7 @@ const RATE = 5000;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 const INGEST_PORT = 18481;
 const BASELINE_PORT = 18482;
+const OPENLOOP = join(ROOT, '.stack', 'bin', 'openloop');
 const DESTINATION = 'https://example.com/spring-offers?utm_source=cairn';
 
 /** One email version with one link, as go-live would leave it, so the redirect resolves a real row. */
@@ -56,18 +57,36 @@ async function wrkRate(url: string, seconds = SECONDS): Promise<number> {
   return Number(match[1]);
 }
 
-/** Fixed rate (autocannon overallRate, separate process): latency percentiles at RATE req/s. */
-async function fixedRateLatency(url: string): Promise<{ p50: number; p99: number; rps: number; non2xx: number }> {
-  const bin = join(ROOT, 'node_modules', '.bin', 'autocannon');
-  const args = ['-j', '-c', '100', '-R', String(RATE), '-d', String(SECONDS), '-H', `User-Agent=${UA}`, url];
-  const { stdout } = await run(bin, args, { timeout: 120_000, maxBuffer: 16 << 20 });
-  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as {
-    latency: { p50: number; p99: number };
-    requests: { average: number };
-    non2xx: number;
-    errors: number;
+interface FixedRate {
+  p50: number;
+  p99: number;
+  p999: number;
+  rps: number;
+  failed: number;
+  generatorLagP99: number;
+}
+
+/**
+ * Fixed rate, open loop: bench/loadgen/openloop.c (built by scripts/bench.sh), one C thread, RATE req/s on a
+ * fixed timetable over 100 keep-alive connections, latency from each request's scheduled send time.
+ */
+async function fixedRateLatency(url: string): Promise<FixedRate> {
+  const args = ['-c', '100', '-R', String(RATE), '-d', String(SECONDS), '-H', `User-Agent: ${UA}`, url];
+  const { stdout } = await run(OPENLOOP, args, { timeout: 120_000 });
+  const result = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, number>;
+  const field = (name: string): number => {
+    const value = result[name];
+    if (typeof value !== 'number') throw new Error(`openloop: no ${name} in\n${stdout}`);
+    return value;
   };
-  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx + result.errors };
+  return {
+    p50: field('p50_ms'),
+    p99: field('p99_ms'),
+    p999: field('p99_9_ms'),
+    rps: field('rate_achieved'),
+    failed: field('non2xx') + field('socket_errors') + field('unfinished'),
+    generatorLagP99: field('generator_lag_p99_ms'),
+  };
 }
 
 async function measure(name: string, url: string) {
@@ -75,7 +94,7 @@ async function measure(name: string, url: string) {
   await run('wrk', ['-t1', '-c16', '-d2s', url]);
   progress(`${name}: wrk max throughput ${SECONDS}s`);
   const rps = await wrkRate(url);
-  progress(`${name}: ${round(rps)} req/s; autocannon at ${RATE}/s for ${SECONDS}s`);
+  progress(`${name}: ${round(rps)} req/s; openloop at ${RATE}/s for ${SECONDS}s`);
   return { rps, fixed: await fixedRateLatency(url) };
 }
 
@@ -119,17 +138,22 @@ async function main(): Promise<void> {
       baseline_value: bare.rps,
       p99_ms: cairn.fixed.p99,
       p50_ms: cairn.fixed.p50,
+      p99_9_ms: cairn.fixed.p999,
       fixed_rate: RATE,
       fixed_rate_achieved: round(cairn.fixed.rps),
-      fixed_rate_failed: cairn.fixed.non2xx,
+      fixed_rate_failed: cairn.fixed.failed,
       baseline_p99_ms: bare.fixed.p99,
+      baseline_p50_ms: bare.fixed.p50,
+      baseline_p99_9_ms: bare.fixed.p999,
+      baseline_fixed_rate_failed: bare.fixed.failed,
+      generator_lag_p99_ms: Math.max(cairn.fixed.generatorLagP99, bare.fixed.generatorLagP99),
       redirect_rps: round(redirect),
       redirect_baseline_rps: round(bareRedirect),
       redirect_ratio: round(redirect / bareRedirect, 3),
       hits_recorded: metricValue(text, 'cairn_ingest_tracking_hits_total'),
       events_acked_by_kafka: metricValue(text, 'cairn_ingest_events_durable_total', 'path="kafka"'),
       events_spooled: metricValue(text, 'cairn_ingest_events_durable_total', 'path="spool"'),
-      load_generator: `wrk -t1 -c64 -d${SECONDS}s (throughput); autocannon -c100 -R${RATE} -d${SECONDS} (latency)`,
+      load_generator: `wrk -t1 -c64 -d${SECONDS}s (throughput); openloop -c100 -R${RATE} -d${SECONDS} (latency, open loop, from scheduled send time)`,
     });
   } finally {
     await Promise.all([ingest.stop(), baseline.stop()]);

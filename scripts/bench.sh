@@ -25,4 +25,14 @@ if ! command -v wrk >/dev/null; then
   apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; apt-get install -y -qq wrk >/dev/null 2>&1; } \
     || { echo "[bench] could not install wrk (root and Debian's package index needed)" >&2; exit 1; }
 fi
+# Fixed-rate (open-loop) latency phases use bench/loadgen/openloop.c (C, one thread, coordinated-omission
+# corrected), built once and rebuilt when the source is newer than the binary.
+OPENLOOP_SRC="$ROOT/bench/loadgen/openloop.c"
+OPENLOOP="$ROOT/.stack/bin/openloop"
+if [ ! -x "$OPENLOOP" ] || [ "$OPENLOOP_SRC" -nt "$OPENLOOP" ]; then
+  echo "[bench] building $OPENLOOP" >&2
+  mkdir -p "$(dirname "$OPENLOOP")"
+  gcc -O2 -Wall -o "$OPENLOOP.tmp.$$" "$OPENLOOP_SRC" || { echo "[bench] could not build openloop (gcc needed)" >&2; exit 1; }
+  mv "$OPENLOOP.tmp.$$" "$OPENLOOP"
+fi
 exec "$ROOT/node_modules/.bin/tsx" "$file" "$@"
