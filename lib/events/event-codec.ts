@@ -76,6 +76,11 @@ export class EventCodec {
     return schema;
   }
 
+  /** The newest version of every event type, each with its fingerprint (for readers that walk the bytes themselves). */
+  latestSchemas(): SchemaVersion[] {
+    return [...this.registry.latest.values()];
+  }
+
   /** Encodes with the newest schema of the event's type; invalid data throws EVENT_INVALID naming the fields. */
   encode(event: CairnEvent): Buffer {
     const schema = this.schemaFor(event.type);

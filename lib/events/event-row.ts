@@ -1,4 +1,5 @@
 import { formatDateTime } from '../clickhouse/sql';
+import { CairnError } from '../errors';
 import type { CairnEvent } from './event-types';
 
 /** One row of ClickHouse's events_raw: the wide, flat shape every KPI is recounted from. */
@@ -30,7 +31,8 @@ export interface RawEventRow {
   detail: string;
 }
 
-const COLUMNS = new Set([
+/** Event fields with a column of their own in events_raw; every other field goes to `detail` as JSON. */
+export const ROW_COLUMNS: ReadonlySet<string> = new Set([
   'event_id', 'event_time', 'workspace_id', 'contact_id', 'message_id', 'email_id', 'email_version', 'journey_id',
   'tile_id', 'tile_type', 'iteration', 'machine', 'machine_reason', 'link_id', 'url', 'link_kind', 'reason',
   'bounce_class', 'smtp_code', 'enhanced_status', 'path_id',
@@ -42,7 +44,8 @@ const count = (value: unknown): number => (typeof value === 'number' && Number.i
 // Events arrive roughly in time order, so consecutive rows mostly share a second: format it once.
 let lastSecond = Number.NaN;
 let lastStamp = '';
-function stampOf(ms: number): string {
+/** 'YYYY-MM-DD hh:mm:ss' (UTC) of a millisecond time, formatted once per second. */
+export function stampOf(ms: number): string {
   const second = Math.floor(ms / 1000);
   if (second !== lastSecond) {
     lastStamp = formatDateTime(new Date(ms));
@@ -57,7 +60,7 @@ function detailOf(data: Record<string, unknown>): string {
   // Object.keys, not entries: the decoder's records share a shape, and no [key, value] pair is allocated per field.
   for (const key of Object.keys(data)) {
     const value = data[key];
-    if (value !== null && value !== undefined && !COLUMNS.has(key)) (rest ??= {})[key] = value;
+    if (value !== null && value !== undefined && !ROW_COLUMNS.has(key)) (rest ??= {})[key] = value;
   }
   return rest ? JSON.stringify(rest) : '';
 }
@@ -65,7 +68,11 @@ function detailOf(data: Record<string, unknown>): string {
 export function toRawRow(event: CairnEvent): RawEventRow {
   const data = event.data as unknown as Record<string, unknown>;
   const ms = new Date(count(data.event_time)).getTime();
-  const stamp = Number.isNaN(ms) ? formatDateTime(new Date(Number.NaN)) : stampOf(ms);
+  // Beyond JavaScript's dates (±275,000 years): no row can hold it; the aggregator dead-letters the message.
+  if (Number.isNaN(ms)) throw new CairnError('EVENT_INVALID', `event_time ${String(data.event_time)} is not a time`);
+  const stamp = stampOf(ms);
+  // NOTE: the aggregator's fast path (services/aggregator/avro-tsv.ts) derives the same columns straight from the
+  // Avro bytes; its tests hold both to identical output, so a change here must be mirrored there.
   return {
     event_id: text(data.event_id),
     event_type: event.type,

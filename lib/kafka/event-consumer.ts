@@ -45,15 +45,17 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
  * Decodes one message, or sends it to the dead-letter topic (original bytes, topic/partition/offset, error)
  * and returns null. The send is pushed onto deadLetters for the caller to await before committing.
  */
-export function decodeOrDeadLetter(
+export function decodeOrDeadLetter<T = CairnEvent>(
   options: Pick<EventConsumerOptions, 'codec' | 'producer' | 'deadLetterTopic'>,
   at: { topic: string; partition: number; log: Logger },
   message: KafkaMessage,
   deadLetters: Promise<void>[],
-): CairnEvent | null {
+  /** what the consumer makes of the event; if that throws, the message is dead-lettered as well */
+  convert: (event: CairnEvent) => T = (event) => event as T,
+): T | null {
   try {
     if (!message.value) throw Object.assign(new Error('empty message value'), { code: 'EVENT_TOO_SHORT' });
-    return options.codec.decode(message.value);
+    return convert(options.codec.decode(message.value));
   } catch (error) {
     at.log.warn({ offset: message.offset, code: (error as { code?: string }).code }, 'message_dead_lettered');
     const { key, value, offset } = message;

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { toRawRow } from '../../lib/events/event-row';
 import { decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
 import type { Logger } from '../../lib/logger';
+import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
 import type { IngestBatch, InsertBuffer } from './insert-buffer';
 import type { OffsetLedger } from './offset-ledger';
@@ -42,21 +43,30 @@ async function untilAnswered<T>(read: () => Promise<T>, payload: EachBatchPayloa
   }
 }
 
-function decodeBatch(deps: AggregatorConsumerDeps, payload: EachBatchPayload, messages: KafkaMessage[], log: Logger) {
+/** Average events_ingest line, to size a batch's buffer once (it grows if needed). */
+const LINE_BYTES = 400;
+
+function decodeBatch(deps: AggregatorConsumerDeps, transcoder: AvroTsvTranscoder, payload: EachBatchPayload, messages: KafkaMessage[], log: Logger) {
   const { topic, partition } = payload.batch;
   const offsets: number[] = [];
-  const lines: string[] = [];
+  const out = new TsvOut(messages.length * LINE_BYTES);
+  const topicColumn = kafkaTopicColumn(topic);
   const deadLetters: Promise<void>[] = [];
   const at = { topic, partition, log };
   for (const message of messages) {
-    const event = decodeOrDeadLetter(deps, at, message, deadLetters);
-    if (!event) continue;
-    // The row object dies here, young; only its line lives on until the insert (less for the GC to move).
     const offset = Number(message.offset);
-    lines.push(tsvLine(toRawRow(event), topic, partition, offset));
+    // Most messages go straight from Avro bytes to their line; the rest (escaping, older schema versions,
+    // anything malformed) take the generic decode, which also dead-letters what cannot be read.
+    if (message.value && transcoder.transcode(message.value, topicColumn, partition, offset, out)) {
+      offsets.push(offset);
+      continue;
+    }
+    const line = decodeOrDeadLetter(deps, at, message, deadLetters, (event) => tsvLine(toRawRow(event), topic, partition, offset));
+    if (line === null) continue;
+    out.utf8(line);
     offsets.push(offset);
   }
-  const batch: IngestBatch = { topic, partition, offsets, tsv: lines.join('') };
+  const batch: IngestBatch = { topic, partition, offsets, tsv: out.done() };
   return { batch, deadLetters };
 }
 
@@ -65,16 +75,16 @@ interface Decoding {
   count: number;
 }
 
-async function decodeFresh(deps: AggregatorConsumerDeps, payload: EachBatchPayload, log: Logger) {
+async function decodeFresh(deps: AggregatorConsumerDeps, transcoder: AvroTsvTranscoder, payload: EachBatchPayload, log: Logger) {
   const { topic, partition, messages } = payload.batch;
   const floor = await untilAnswered(() => deps.ledger.nextOffset(topic, partition), payload, log);
   // Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: skip what is already written.
   const fresh = messages.filter((message) => BigInt(message.offset) >= floor);
   if (fresh.length < messages.length) log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
-  return decodeBatch(deps, payload, fresh, log);
+  return decodeBatch(deps, transcoder, payload, fresh, log);
 }
 
-async function handleBatch(deps: AggregatorConsumerDeps, payload: EachBatchPayload, decoding: Decoding): Promise<void> {
+async function handleBatch(deps: AggregatorConsumerDeps, transcoder: AvroTsvTranscoder, payload: EachBatchPayload, decoding: Decoding): Promise<void> {
   const { topic, partition, messages } = payload.batch;
   const last = messages[messages.length - 1];
   if (!last) return;
@@ -82,7 +92,7 @@ async function handleBatch(deps: AggregatorConsumerDeps, payload: EachBatchPaylo
   decoding.count++;
   let decoded: ReturnType<typeof decodeBatch>;
   try {
-    decoded = await decodeFresh(deps, payload, log);
+    decoded = await decodeFresh(deps, transcoder, payload, log);
   } finally {
     decoding.count--;
   }
@@ -117,6 +127,7 @@ export async function startAggregatorConsumer(deps: AggregatorConsumerDeps): Pro
     deps.log.info({ memberId: event.payload.memberId, assignment: event.payload.memberAssignment }, 'group_joined');
   });
   const decoding: Decoding = { count: 0 };
+  const transcoder = new AvroTsvTranscoder(deps.codec);
   await consumer.connect();
   await consumer.subscribe({ topics: deps.topics, fromBeginning: deps.fromBeginning });
   await consumer.run({
@@ -126,7 +137,7 @@ export async function startAggregatorConsumer(deps: AggregatorConsumerDeps): Pro
     // but a fresher hint means less to refetch and skip after a restart.
     autoCommitInterval: 1_000,
     partitionsConsumedConcurrently: deps.partitionsConcurrency,
-    eachBatch: (payload) => handleBatch(deps, payload, decoding),
+    eachBatch: (payload) => handleBatch(deps, transcoder, payload, decoding),
   });
   return consumer;
 }

@@ -45,7 +45,7 @@ describe('TabSeparated ingest lines', () => {
         ch, log: testLogger('insert-buffer'), maxRows: 1, maxInFlight: 1, lingerMs: 0, retryMaxMs: 100,
         insertSettings: await insertSettingsFor(ch), writtenBelow: async () => 0n,
       });
-      await buffer.add({ topic: 'topic\twith tab', partition: 3, offsets: [1_000, 1_001, 1_002], tsv: lines.join('') });
+      await buffer.add({ topic: 'topic\twith tab', partition: 3, offsets: [1_000, 1_001, 1_002], tsv: Buffer.from(lines.join('')) });
       await buffer.close();
       expect(await ch.rows(raw.trusted(SELECT))).toEqual(expected);
       const ledger = await ch.rows<{ t: string; o: string }>(raw.trusted('SELECT kafka_topic AS t, toString(maxMerge(max_offset)) AS o FROM kafka_offsets GROUP BY kafka_topic'));

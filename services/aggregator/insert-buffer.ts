@@ -13,7 +13,7 @@ export interface IngestBatch {
   /** the Kafka offset of each line, in line order (offsets stay far below 2^53) */
   offsets: number[];
   /** one line per offset, each ending in a newline (escaped values hold none) */
-  tsv: string;
+  tsv: Buffer;
 }
 
 interface Generation {
@@ -140,10 +140,14 @@ export class InsertBuffer {
         kept.push(batch);
         continue;
       }
-      const lines = batch.tsv.split('\n');
-      const keep = batch.offsets.map((offset) => BigInt(offset) >= floor);
-      const tsv = lines.filter((_, i) => keep[i] === true).map((line) => `${line}\n`).join('');
-      kept.push({ ...batch, offsets: batch.offsets.filter((_, i) => keep[i] === true), tsv });
+      const lines: Buffer[] = [];
+      for (let start = 0, i = 0; start < batch.tsv.length; i++) {
+        const end = batch.tsv.indexOf(0x0a, start) + 1 || batch.tsv.length;
+        if (BigInt(batch.offsets[i] ?? -1) >= floor) lines.push(batch.tsv.subarray(start, end));
+        start = end;
+      }
+      const tsv = Buffer.concat(lines);
+      kept.push({ ...batch, offsets: batch.offsets.filter((offset) => BigInt(offset) >= floor), tsv });
     }
     return kept;
   }

@@ -78,7 +78,10 @@ describe('aggregator over a known stream', () => {
     const next = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mp', contact_id: 'cp' });
     const producer = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).producer();
     await producer.connect();
-    await producer.send({ topic: env.topics.emailEvents, messages: [{ key: 'cp', value: Buffer.from('not avro at all') }, { key: 'cp', value: codec.encode(next) }] });
+    // Valid Avro whose event_time no row can hold (beyond JavaScript's dates): also a poison message.
+    const timeless = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mq', contact_id: 'cp', event_time: 9e15 });
+    const messages = [Buffer.from('not avro at all'), codec.encode(timeless), codec.encode(next)].map((value) => ({ key: 'cp', value }));
+    await producer.send({ topic: env.topics.emailEvents, messages });
     await producer.disconnect();
 
     const dead = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).consumer({ groupId: uniqueName('dlq') });
@@ -91,8 +94,9 @@ describe('aggregator over a known stream', () => {
       },
     });
     try {
-      await waitFor(() => letters.length, (n) => n >= 1, 30_000);
+      await waitFor(() => letters.length, (n) => n >= 2, 30_000);
       expect(letters[0]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_BAD_MAGIC' });
+      expect(letters[1]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_INVALID' });
       expect(letters[0]?.['x-original-offset']).toMatch(/^\d+$/);
       const kpis = await waitFor(
         () => emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e-poison' }),

@@ -1,0 +1,413 @@
+import type { EventCodec, SchemaVersion } from '../../lib/events/event-codec';
+import { ROW_COLUMNS, stampOf } from '../../lib/events/event-row';
+import { escapeTsv, INGEST_COLUMNS } from './ingest-tsv';
+
+/**
+ * The aggregator's fast path: one Avro message (single-object encoding, newest schema of its type) straight to its
+ * events_ingest TabSeparated line, without decoding it into objects. Strings are copied byte for byte from the
+ * Kafka message; no row object, no UTF-8 decoding, almost no garbage. It handles exactly the messages whose line
+ * needs no escaping (ASCII strings without control characters, backslashes or, in `detail`, quotes) and are
+ * well formed; for anything else it answers false and the caller takes the generic path (codec.decode, toRawRow,
+ * tsvLine), which also owns every error and the dead-letter topic. Its tests hold it to the generic path's output,
+ * byte for byte, for every event type.
+ */
+
+const STR = 0;
+const NULL_STR = 1;
+const NUM = 2; // int and long (avsc decodes both to a number, unchecked against the int range)
+const NULL_NUM = 3;
+const BOOL = 4;
+const STR_ARRAY = 5;
+type Kind = typeof STR | typeof NULL_STR | typeof NUM | typeof NULL_NUM | typeof BOOL | typeof STR_ARRAY;
+
+/** Columns computed from several fields or from none (toRawRow); every other column is one field or empty. */
+const DERIVED = new Set(['event_type', 'event_date', 'event_time', 'event_time_ms', 'reason', 'detail', 'kafka_topic', 'kafka_partition', 'kafka_offset']);
+const NUMERIC_COLUMNS = new Set(['email_version', 'iteration', 'smtp_code', 'machine']);
+/** toRawRow's reason: the first non-empty of these fields. */
+const REASON_SOURCES = ['reason', 'error_code', 'feedback_type'];
+
+interface Field {
+  kind: Kind;
+  /** `"name":` for a field that goes to `detail`, else null */
+  detailKey: Buffer | null;
+}
+
+interface Plan {
+  eventType: Buffer;
+  fields: Field[];
+  /** per events_ingest column: the field it copies, or -1 (derived, or absent from this schema: empty / 0) */
+  source: Int16Array;
+  timeField: number;
+  reasonFields: number[];
+  hasDetail: boolean;
+}
+
+const SAFE_LONG = 2 ** 53;
+/** Times the fast path formats: years 1970 to 9999 (a 19-character stamp); the generic path handles the rest. */
+const MAX_STAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLUMN_COUNT = INGEST_COLUMNS.length;
+const COLUMN_INDEX = new Map<string, number>(INGEST_COLUMNS.map((column, i) => [column, i]));
+const col = (name: (typeof INGEST_COLUMNS)[number]): number => COLUMN_INDEX.get(name) ?? -1;
+const C = {
+  eventType: col('event_type'), date: col('event_date'), time: col('event_time'), timeMs: col('event_time_ms'),
+  reason: col('reason'), detail: col('detail'), topic: col('kafka_topic'), partition: col('kafka_partition'), offset: col('kafka_offset'),
+};
+/** 1 for the numeric columns: one a schema lacks is written 0, a string one ''. */
+const NUMERIC = Uint8Array.from(INGEST_COLUMNS, (column) => (NUMERIC_COLUMNS.has(column) ? 1 : 0));
+
+/** event_time as 'YYYY-MM-DD hh:mm:ss' bytes, formatted once per second (events arrive roughly in time order). */
+const stamp = Buffer.alloc(19);
+let stampSecond = Number.NaN;
+function stampBytes(ms: number): Buffer {
+  const second = Math.floor(ms / 1000);
+  if (second !== stampSecond) {
+    stamp.write(stampOf(ms), 0, 'latin1');
+    stampSecond = second;
+  }
+  return stamp;
+}
+
+function kindOf(type: unknown): Kind | null {
+  if (type === 'string') return STR;
+  if (type === 'int' || type === 'long') return NUM;
+  if (type === 'boolean') return BOOL;
+  if (typeof type === 'object' && type !== null) {
+    const t = type as { type?: unknown; items?: unknown };
+    if (Array.isArray(type) && type.length === 2 && type[0] === 'null') {
+      const inner = kindOf(type[1]);
+      return inner === STR ? NULL_STR : inner === NUM ? NULL_NUM : null;
+    }
+    if (t.type === 'long' || t.type === 'int') return NUM; // logical types (timestamp-millis) decode as plain numbers
+    if (t.type === 'array' && t.items === 'string') return STR_ARRAY;
+  }
+  return null;
+}
+
+/** A plan for one schema, or null when it has a shape the fast path does not cover (the generic path takes it). */
+function planFor(schema: SchemaVersion): Plan | null {
+  const json = schema.type.schema() as { fields?: { name: string; type: unknown }[] };
+  const fields: Field[] = [];
+  const source = new Int16Array(COLUMN_COUNT).fill(-1);
+  let timeField = -1;
+  for (const [i, field] of (json.fields ?? []).entries()) {
+    const kind = kindOf(field.type);
+    if (kind === null) return null;
+    const column = ROW_COLUMNS.has(field.name) ? COLUMN_INDEX.get(field.name) : undefined;
+    if (field.name === 'event_time') {
+      if (kind !== NUM) return null;
+      timeField = i;
+    } else if (column !== undefined && !DERIVED.has(field.name)) {
+      const numeric = NUMERIC_COLUMNS.has(field.name);
+      const fits = field.name === 'machine' ? kind === BOOL : numeric ? kind === NUM || kind === NULL_NUM : kind === STR || kind === NULL_STR;
+      if (!fits) return null;
+      source[column] = i;
+    } else if (field.name === 'reason' && kind !== STR && kind !== NULL_STR) return null;
+    fields.push({ kind, detailKey: ROW_COLUMNS.has(field.name) ? null : Buffer.from(`${JSON.stringify(field.name)}:`, 'latin1') });
+  }
+  if (timeField < 0) return null;
+  const reasonFields: number[] = [];
+  for (const name of REASON_SOURCES) {
+    const i = (json.fields ?? []).findIndex((field) => field.name === name);
+    if (i < 0) continue;
+    const kind = fields[i]?.kind;
+    if (kind !== STR && kind !== NULL_STR) return null;
+    reasonFields.push(i);
+  }
+  return { eventType: Buffer.from(escapeTsv(schema.eventType), 'latin1'), fields, source, timeField, reasonFields, hasDetail: fields.some((f) => f.detailKey) };
+}
+
+/** The kafka_topic column's bytes, computed once per Kafka batch. */
+export function kafkaTopicColumn(topic: string): Buffer {
+  return Buffer.from(escapeTsv(topic), 'utf8');
+}
+
+/** Appends events_ingest lines to one growing buffer (one per Kafka batch). */
+export class TsvOut {
+  buf: Buffer;
+  pos = 0;
+
+  constructor(capacity = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  ensure(extra: number): void {
+    if (this.pos + extra <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
+  }
+
+  ascii(text: string): void {
+    this.ensure(text.length);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
+    this.pos = p;
+  }
+
+  /** A safe integer in decimal, as String() writes it (no call into the runtime, no string). */
+  int(value: number): void {
+    this.ensure(17);
+    const b = this.buf;
+    let n = value;
+    if (n < 0) {
+      b[this.pos++] = 0x2d;
+      n = -n;
+    }
+    if (n < 10) {
+      b[this.pos++] = 0x30 + n;
+      return;
+    }
+    let digits = 0;
+    for (let rest = n; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    let p = this.pos + digits;
+    this.pos = p;
+    for (; n >= 1; n = Math.floor(n / 10)) b[--p] = 0x30 + (n % 10);
+  }
+
+  utf8(text: string): void {
+    const bytes = Buffer.byteLength(text);
+    this.ensure(bytes);
+    this.pos += this.buf.write(text, this.pos, 'utf8');
+  }
+
+  bytes(src: Buffer, start: number, end: number): void {
+    this.ensure(end - start);
+    if (end - start < 48) {
+      const b = this.buf;
+      let p = this.pos;
+      for (let i = start; i < end; i++) b[p++] = src[i] as number;
+      this.pos = p;
+    } else this.pos += src.copy(this.buf, this.pos, start, end);
+  }
+
+  byte(value: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = value;
+  }
+
+  /** The lines written so far (a view, not a copy: the next batch starts a new TsvOut). */
+  done(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** Per-message scratch, reused: where each field's value lies in the message, or its number. */
+const MAX_FIELDS = 64;
+const starts = new Int32Array(MAX_FIELDS);
+const ends = new Int32Array(MAX_FIELDS);
+const nums = new Float64Array(MAX_FIELDS);
+/** 1 when the field is null (a union's null branch) */
+const nulls = new Uint8Array(MAX_FIELDS);
+
+export class AvroTsvTranscoder {
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(codec: EventCodec) {
+    for (const schema of codec.latestSchemas()) {
+      const plan = planFor(schema);
+      if (plan && plan.fields.length <= MAX_FIELDS) this.plans.set(schema.fingerprint.toString('latin1'), plan);
+    }
+  }
+
+  /** Event types the fast path covers (tests check it covers all of today's). */
+  get coveredFingerprints(): number {
+    return this.plans.size;
+  }
+
+  /**
+   * Appends the message's line to `out` and answers true, or writes nothing and answers false (anything unusual:
+   * the generic path decides). `topic` is the kafka_topic column, escaped and UTF-8 encoded (kafkaTopicColumn).
+   */
+  transcode(value: Buffer, topic: Buffer, partition: number, offset: number, out: TsvOut): boolean {
+    const end = value.length;
+    if (end < 10 || value[0] !== 0xc3 || value[1] !== 0x01) return false;
+    const plan = this.plans.get(value.toString('latin1', 2, 10));
+    if (!plan) return false;
+    let pos = 10;
+    const fields = plan.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as Field;
+      let kind = field.kind;
+      nulls[i] = 0;
+      if (kind === NULL_STR || kind === NULL_NUM) {
+        const branch = value[pos++];
+        if (branch === 0) {
+          nulls[i] = 1;
+          continue;
+        }
+        if (branch !== 2) return false; // zigzag 1: the second branch; anything else is for the generic path
+        kind = kind === NULL_STR ? STR : NUM;
+      }
+      if (kind === BOOL) {
+        const b = value[pos++];
+        if (b !== 0 && b !== 1) return false;
+        nums[i] = b;
+        continue;
+      }
+      if (kind === STR_ARRAY) {
+        starts[i] = pos;
+        pos = skipStringArray(value, pos, end);
+        if (pos < 0) return false;
+        ends[i] = pos;
+        continue;
+      }
+      const number = readLong(value, pos, end);
+      if (Number.isNaN(number)) return false;
+      pos = cursor.pos;
+      if (kind === NUM) {
+        nums[i] = number;
+        continue;
+      }
+      // a string: its bytes must be plain ASCII the line can hold unescaped
+      const stop = pos + number;
+      if (number < 0 || stop > end) return false;
+      const detail = field.detailKey !== null;
+      for (let p = pos; p < stop; p++) {
+        const c = value[p] as number;
+        if (c < 0x20 || c >= 0x7f || c === BACKSLASH || (detail && c === QUOTE)) return false;
+      }
+      starts[i] = pos;
+      ends[i] = stop;
+      pos = stop;
+    }
+    if (pos !== end) return false;
+    const ms = nums[plan.timeField] as number;
+    if (!(ms >= 0 && ms <= MAX_STAMP_MS)) return false;
+    this.writeLine(value, plan, ms, topic, partition, offset, out);
+    return true;
+  }
+
+  private writeLine(value: Buffer, plan: Plan, ms: number, topic: Buffer, partition: number, offset: number, out: TsvOut): void {
+    const fields = plan.fields;
+    for (let c = 0; c < COLUMN_COUNT; c++) {
+      if (c > 0) out.byte(TAB);
+      const i = plan.source[c] as number;
+      if (i >= 0) {
+        const kind = (fields[i] as Field).kind;
+        if (kind === BOOL) out.byte(nums[i] === 1 ? 0x31 : 0x30);
+        else if (nulls[i] === 1) {
+          if (kind === NULL_NUM) out.byte(0x30);
+        } else if (kind === STR || kind === NULL_STR) out.bytes(value, starts[i] as number, ends[i] as number);
+        else out.int(nums[i] as number);
+        continue;
+      }
+      if (c === C.eventType) out.bytes(plan.eventType, 0, plan.eventType.length);
+      else if (c === C.time) out.bytes(stampBytes(ms), 0, 19);
+      else if (c === C.date) out.bytes(stampBytes(ms), 0, 10);
+      else if (c === C.timeMs) out.int(ms);
+      else if (c === C.reason) this.writeReason(value, plan, out);
+      else if (c === C.detail) {
+        if (plan.hasDetail) this.writeDetail(value, plan, out);
+      } else if (c === C.topic) out.bytes(topic, 0, topic.length);
+      else if (c === C.partition) out.int(partition);
+      else if (c === C.offset) out.int(offset);
+      else if (NUMERIC[c] === 1) out.byte(0x30);
+    }
+    out.byte(NEWLINE);
+  }
+
+  private writeReason(value: Buffer, plan: Plan, out: TsvOut): void {
+    for (const i of plan.reasonFields) {
+      if (nulls[i] === 0 && (ends[i] as number) > (starts[i] as number)) {
+        out.bytes(value, starts[i] as number, ends[i] as number);
+        return;
+      }
+    }
+  }
+
+  /** JSON.stringify of the fields without a column of their own, null ones left out ('' when none is left). */
+  private writeDetail(value: Buffer, plan: Plan, out: TsvOut): void {
+    let first = true;
+    const fields = plan.fields;
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i] as Field;
+      if (field.detailKey === null || nulls[i] === 1) continue;
+      out.byte(first ? 0x7b : 0x2c); // { or ,
+      first = false;
+      out.bytes(field.detailKey, 0, field.detailKey.length);
+      const kind = field.kind;
+      if (kind === STR || kind === NULL_STR) {
+        out.byte(QUOTE);
+        out.bytes(value, starts[i] as number, ends[i] as number);
+        out.byte(QUOTE);
+      } else if (kind === BOOL) out.ascii(nums[i] === 1 ? 'true' : 'false');
+      else if (kind === STR_ARRAY) writeStringArray(value, starts[i] as number, out);
+      else out.int(nums[i] as number);
+    }
+    if (!first) out.byte(0x7d); // }
+  }
+}
+
+/** Reads one zigzag varint (Avro int or long) at pos: its value, the next position in cursor.pos; NaN if unusable. */
+const cursor = { pos: 0 };
+function readLong(value: Buffer, pos: number, end: number): number {
+  let n = 0;
+  let mul = 1;
+  let b = 0x80;
+  while (b & 0x80) {
+    if (pos >= end || mul > SAFE_LONG) return Number.NaN;
+    b = value[pos++] as number;
+    n += (b & 0x7f) * mul;
+    mul *= 128;
+  }
+  cursor.pos = pos;
+  if (n > SAFE_LONG) return Number.NaN;
+  return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+}
+
+/** Validates an Avro array of strings (blocks, items safe for a JSON string in a TSV line); next position or -1. */
+function skipStringArray(value: Buffer, pos: number, end: number): number {
+  for (;;) {
+    let count = readLong(value, pos, end);
+    if (Number.isNaN(count)) return -1;
+    pos = cursor.pos;
+    if (count === 0) return pos;
+    if (count < 0) {
+      count = -count;
+      if (Number.isNaN(readLong(value, pos, end))) return -1; // block size in bytes
+      pos = cursor.pos;
+    }
+    for (let k = 0; k < count; k++) {
+      const length = readLong(value, pos, end);
+      if (!(length >= 0) || cursor.pos + length > end) return -1;
+      pos = cursor.pos;
+      for (let p = pos; p < pos + length; p++) {
+        const c = value[p] as number;
+        if (c < 0x20 || c >= 0x7f || c === BACKSLASH || c === QUOTE) return -1;
+      }
+      pos += length;
+    }
+  }
+}
+
+/** Writes a validated Avro string array as a JSON array. */
+function writeStringArray(value: Buffer, pos: number, out: TsvOut): void {
+  out.byte(0x5b); // [
+  let first = true;
+  for (;;) {
+    let count = readLong(value, pos, value.length);
+    pos = cursor.pos;
+    if (count === 0) break;
+    if (count < 0) {
+      count = -count;
+      readLong(value, pos, value.length);
+      pos = cursor.pos;
+    }
+    for (let k = 0; k < count; k++) {
+      const length = readLong(value, pos, value.length);
+      pos = cursor.pos;
+      if (!first) out.byte(0x2c);
+      first = false;
+      out.byte(QUOTE);
+      out.bytes(value, pos, pos + length);
+      out.byte(QUOTE);
+      pos += length;
+    }
+  }
+  out.byte(0x5d); // ]
+}
