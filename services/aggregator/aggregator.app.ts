@@ -7,7 +7,7 @@ import { eventTopics, topicsFor } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import type { Service } from '../../lib/shutdown';
 import type { AggregatorConfig } from './aggregator.config';
-import { startAggregatorConsumer } from './events.consumer';
+import { type AggregatorConsumer, startAggregatorConsumer } from './events.consumer';
 import { InsertBuffer } from './insert-buffer';
 import { OffsetLedger } from './offset-ledger';
 
@@ -35,6 +35,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
   const topics = topicsFor(config.topicPrefix);
   const ledger = new OffsetLedger(ch);
   let consumer: Consumer | undefined;
+  let running: AggregatorConsumer | undefined;
   let producer: BatchingProducer | undefined;
   let buffer: InsertBuffer | undefined;
   let stopped: Promise<void> | undefined;
@@ -44,7 +45,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     buffer = createInsertBuffer(config, { ch, ledger, log, insertSettings });
-    consumer = await startAggregatorConsumer({
+    running = await startAggregatorConsumer({
       kafka,
       groupId: config.groupId,
       topics: eventTopics(topics),
@@ -58,15 +59,18 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
       partitionsConcurrency: config.partitionsConcurrency,
       fromBeginning: config.fromBeginning,
     });
+    consumer = running.consumer;
   };
 
   const stopOnce = async (): Promise<void> => {
-    // Stop consuming first so the last batch finishes its insert; then give up any retry still waiting.
-    const closing = consumer?.disconnect().catch((error: Error) => log.warn({ err: error.message }, 'consumer_disconnect_failed'));
+    // Stop fetching and write what was consumed while the partitions are still ours (its offsets stay
+    // uncommitted: the ledger covers it); after 5 s give up a retry still waiting (ClickHouse down), Kafka
+    // redelivers those rows. The buffer is closed before the group is left: nothing is written after that.
     const giveUp = setTimeout(() => void buffer?.close(), 5_000);
-    await closing;
+    if (running && buffer) await running.quiesce(buffer).catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
     clearTimeout(giveUp);
     await buffer?.close();
+    await consumer?.disconnect().catch((error: Error) => log.warn({ err: error.message }, 'consumer_disconnect_failed'));
     await producer?.disconnect().catch(() => undefined);
     await ch.close();
   };

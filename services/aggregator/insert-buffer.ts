@@ -17,6 +17,8 @@ export interface IngestBatch {
 }
 
 interface Generation {
+  /** the buffer's epoch when the generation was started; a fence starts a new epoch */
+  epoch: number;
   batches: IngestBatch[];
   rows: number;
   done: Promise<void>;
@@ -38,7 +40,7 @@ export interface InsertBufferOptions {
   writtenBelow: (topic: string, partition: number) => Promise<bigint>;
 }
 
-function newGeneration(): Generation {
+function newGeneration(epoch: number): Generation {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
   const done = new Promise<void>((res, rej) => {
@@ -46,7 +48,7 @@ function newGeneration(): Generation {
     reject = rej;
   });
   void done.catch(() => undefined);
-  return { batches: [], rows: 0, done, resolve, reject };
+  return { epoch, batches: [], rows: 0, done, resolve, reject };
 }
 
 /**
@@ -56,7 +58,8 @@ function newGeneration(): Generation {
  * moves meanwhile.
  */
 export class InsertBuffer {
-  private current = newGeneration();
+  private epoch = 0;
+  private current = newGeneration(0);
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
   private closed = false;
@@ -81,9 +84,9 @@ export class InsertBuffer {
   private kick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.flushing.size >= this.options.maxInFlight || this.current.rows === 0) return;
+    if (this.closed || this.flushing.size >= this.options.maxInFlight || this.current.rows === 0) return;
     const generation = this.current;
-    this.current = newGeneration();
+    this.current = newGeneration(this.epoch);
     // NOTE: concurrent inserts never hold the same partition: its next batch is only fetched once add() of the
     // previous one resolved, so each partition's rows still reach ClickHouse in offset order.
     const flush: Promise<void> = this.write(generation).finally(() => {
@@ -105,7 +108,8 @@ export class InsertBuffer {
         return;
       } catch (error) {
         this.options.log.warn({ attempt, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
-        if (this.closed) return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', (error as Error).message));
+        // After a fence the partitions may have a new owner: a retry now could write rows twice.
+        if (this.closed || generation.epoch !== this.epoch) return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', (error as Error).message));
         await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryMaxMs, 100 * 2 ** attempt)));
         batches = await this.unwritten(batches).catch(() => batches);
       }
@@ -150,6 +154,26 @@ export class InsertBuffer {
       kept.push({ ...batch, offsets: batch.offsets.filter((offset) => BigInt(offset) >= floor), tsv });
     }
     return kept;
+  }
+
+  /**
+   * A rebalance: rows not yet sent are dropped (their add() rejects; Kafka redelivers them to the partition's
+   * next owner) and inserts in flight are not retried if they fail. Inserts already sent may still land.
+   */
+  fence(): void {
+    this.epoch++;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.current.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'partitions reassigned'));
+    this.current = newGeneration(this.epoch);
+  }
+
+  /** Sends what is pending and waits for every insert to settle (an orderly stop writes what it consumed). */
+  async drain(): Promise<void> {
+    while (!this.closed && (this.current.rows > 0 || this.flushing.size > 0)) {
+      this.kick();
+      await Promise.race([...this.flushing, this.current.done]).catch(() => undefined);
+    }
   }
 
   /** Rejects what waits and stops retrying; rows not yet written are redelivered by Kafka to the next owner. */
