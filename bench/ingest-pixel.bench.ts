@@ -89,11 +89,32 @@ async function fixedRateLatency(url: string): Promise<FixedRate> {
   };
 }
 
-async function measure(name: string, url: string) {
+/**
+ * Waits until every hit ingest answered is durable (acked by Kafka or spooled) and returns the metrics page.
+ * Between the max-throughput and the fixed-rate phase this lets the Kafka backlog of the former drain, so
+ * the latency phase measures the steady state at RATE and not the catch-up of the previous phase.
+ */
+async function drained(metricsUrl: string): Promise<string> {
+  let text = '';
+  for (let i = 0; i < 150; i++) {
+    text = await (await fetch(metricsUrl)).text();
+    const hits = metricValue(text, 'cairn_ingest_tracking_hits_total');
+    if (metricValue(text, 'cairn_ingest_events_durable_total') >= hits) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return text;
+}
+
+async function measure(name: string, url: string, metricsUrl?: string) {
   progress(`${name}: warm-up`);
   await run('wrk', ['-t1', '-c16', '-d2s', url]);
   progress(`${name}: wrk max throughput ${SECONDS}s`);
   const rps = await wrkRate(url);
+  if (metricsUrl) {
+    const started = Date.now();
+    await drained(metricsUrl);
+    progress(`${name}: Kafka backlog drained in ${Date.now() - started} ms`);
+  }
   progress(`${name}: ${round(rps)} req/s; openloop at ${RATE}/s for ${SECONDS}s`);
   return { rps, fixed: await fixedRateLatency(url) };
 }
@@ -117,19 +138,13 @@ async function main(): Promise<void> {
   const baseline = new ChildServer(['bench/ingest-pixel.bench.ts', '--baseline-server'], {}, `http://127.0.0.1:${BASELINE_PORT}/healthz`);
   try {
     await Promise.all([ingest.start(), baseline.start()]);
-    const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`);
+    const metricsUrl = `http://127.0.0.1:${INGEST_PORT}/metrics`;
+    const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`, metricsUrl);
     const bare = await measure('baseline', `http://127.0.0.1:${BASELINE_PORT}/o/${token}.gif`);
     progress('redirect: wrk on /c for cairn and baseline');
     const redirect = await wrkRate(`http://127.0.0.1:${INGEST_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
     const bareRedirect = await wrkRate(`http://127.0.0.1:${BASELINE_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
-    const metricsUrl = `http://127.0.0.1:${INGEST_PORT}/metrics`;
-    let text = '';
-    for (let i = 0; i < 100; i++) {
-      text = await (await fetch(metricsUrl)).text();
-      const hits = metricValue(text, 'cairn_ingest_tracking_hits_total');
-      if (metricValue(text, 'cairn_ingest_events_durable_total') >= hits) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const text = await drained(metricsUrl);
     report({
       bench: 'ingest-pixel',
       value: cairn.rps,

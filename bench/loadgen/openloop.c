@@ -1,7 +1,7 @@
 /*
  * openloop: a small wrk2-style constant-throughput, open-loop HTTP/1.1 load generator.
  *
- *   openloop [-c connections] [-R rate] [-d seconds] [-T drain_seconds] [-H 'Name: value']... [-3] http://host:port/path
+ *   openloop [-c connections] [-R rate] [-d seconds] [-T drain_seconds] [-H 'Name: value']... [-3] [-v] http://host:port/path
  *
  * One thread, epoll, non-blocking keep-alive connections. Connection i of N sends at R/N req/s on a fixed
  * timetable (the N timetables are interleaved, so requests leave every 1/R s overall), with at most one
@@ -19,6 +19,9 @@
  * 1,024 µs, then 512 steps per power of two, < 0.2 % error) up to 60 s; percentiles report the upper edge
  * of their bucket, max is exact. `generator_lag_p99_ms` is how late this program wrote requests whose
  * connection was idle: when it is not small against the latencies, the generator itself is the bottleneck.
+ *
+ * -v prints one line a second on stderr (by scheduled send time: completed, over 10 ms, max), to see
+ * whether slow requests cluster (a stall) or spread (queueing).
  *
  * Build: gcc -O2 -o openloop openloop.c  (scripts/bench.sh does this into .stack/bin/openloop)
  */
@@ -81,6 +84,10 @@ static char *request;
 static size_t request_len;
 static struct addrinfo *target;
 static int ok_3xx;
+static int verbose;          /* -v: per-second lines on stderr, by scheduled time */
+static uint64_t run_start;
+#define MAX_SECONDS 3600
+static struct { long n, over10ms; uint64_t max_us; } per_second[MAX_SECONDS];
 static int epfd;
 
 static void die(const char *fmt, ...) {
@@ -253,6 +260,13 @@ static void complete(conn *c) {
   if (!ok) stats.non2xx++;
   c->idle_since = now_ns();
   record(&latency, c->idle_since - c->sched);
+  if (verbose && c->sched >= run_start && (c->sched - run_start) / 1000000000ULL < MAX_SECONDS) {
+    uint64_t us = (c->idle_since - c->sched) / 1000;
+    int second = (int)((c->sched - run_start) / 1000000000ULL);
+    per_second[second].n++;
+    per_second[second].over10ms += us > 10000;
+    if (us > per_second[second].max_us) per_second[second].max_us = us;
+  }
   c->state = IDLE;
   if (c->close_after) {
     close_conn(c);
@@ -368,7 +382,7 @@ static void on_event(conn *c, uint32_t events) {
 }
 
 static void usage(void) {
-  die("usage: openloop [-c connections] [-R rate] [-d seconds] [-T drain_seconds] [-H 'Name: value']... [-3] http://host:port/path");
+  die("usage: openloop [-c connections] [-R rate] [-d seconds] [-T drain_seconds] [-H 'Name: value']... [-3] [-v] http://host:port/path");
 }
 
 int main(int argc, char **argv) {
@@ -376,7 +390,7 @@ int main(int argc, char **argv) {
   double rate = 1000, seconds = 10, drain = 5;
   char **headers = calloc((size_t)argc, sizeof(char *));
   int opt;
-  while ((opt = getopt(argc, argv, "c:R:d:T:H:3")) != -1) {
+  while ((opt = getopt(argc, argv, "c:R:d:T:H:3v")) != -1) {
     switch (opt) {
       case 'c': nconns = atoi(optarg); break;
       case 'R': rate = atof(optarg); break;
@@ -384,6 +398,7 @@ int main(int argc, char **argv) {
       case 'T': drain = atof(optarg); break;
       case 'H': headers[nheaders++] = optarg; break;
       case '3': ok_3xx = 1; break;
+      case 'v': verbose = 1; break;
       default: usage();
     }
   }
@@ -420,6 +435,7 @@ int main(int argc, char **argv) {
 
   uint64_t interval = (uint64_t)((double)nconns / rate * 1e9);
   uint64_t start = now_ns();
+  run_start = start;
   uint64_t end = start + (uint64_t)(seconds * 1e9);
   uint64_t deadline = end + (uint64_t)(drain * 1e9);
   for (int i = 0; i < nconns; i++) {
@@ -482,5 +498,8 @@ int main(int argc, char **argv) {
          percentile_ms(&latency, 90), percentile_ms(&latency, 99), percentile_ms(&latency, 99.9),
          (double)latency.max_us / 1000.0, latency.total ? latency.sum_us / (double)latency.total / 1000.0 : 0,
          percentile_ms(&lag, 99), (double)lag.max_us / 1000.0);
+  for (int s = 0; verbose && s < MAX_SECONDS && s < (int)seconds + 1; s++)
+    fprintf(stderr, "second %d: %ld completed, %ld over 10 ms, max %.1f ms\n", s, per_second[s].n, per_second[s].over10ms,
+            (double)per_second[s].max_us / 1000.0);
   return 0;
 }
