@@ -5,7 +5,7 @@ import { decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/e
 import type { Logger } from '../../lib/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
-import type { IngestBatch, InsertBuffer } from './insert-buffer';
+import type { BatchSink, IngestBatch, InsertBuffer } from './insert-buffer';
 import type { OffsetLedger } from './offset-ledger';
 
 /** The lib consumer's wiring, with the aggregator's own sink (buffer + ledger) in place of onBatch. */
@@ -44,31 +44,46 @@ async function untilAnswered<T>(read: () => Promise<T>, payload: EachBatchPayloa
   }
 }
 
-/** Average events_ingest line, to size a batch's buffer once (it grows if needed). */
+/** Average events_ingest line, to size a chunk's buffer once (it grows if needed). */
 const LINE_BYTES = 400;
+/**
+ * Messages decoded between two turns of the event loop: the insert body streams to ClickHouse in between, so
+ * ClickHouse parses one chunk while the next is decoded (a 45,000-message batch in one go would leave it idle).
+ */
+const CHUNK = 4_000;
 
-function decodeBatch(deps: AggregatorConsumerDeps, transcoder: AvroTsvTranscoder, payload: EachBatchPayload, messages: KafkaMessage[], log: Logger) {
-  const { topic, partition } = payload.batch;
-  const offsets: number[] = [];
-  const out = new TsvOut(messages.length * LINE_BYTES);
+/** Decodes messages into events_ingest lines, CHUNK at a time, handing each chunk on and yielding in between. */
+async function decodeChunks(
+  deps: AggregatorConsumerDeps,
+  transcoder: AvroTsvTranscoder,
+  at: { topic: string; partition: number; log: Logger },
+  messages: KafkaMessage[],
+  onChunk: (chunk: IngestBatch) => void,
+): Promise<Promise<void>[]> {
+  const { topic, partition } = at;
   const topicColumn = kafkaTopicColumn(topic);
   const deadLetters: Promise<void>[] = [];
-  const at = { topic, partition, log };
-  for (const message of messages) {
-    const offset = Number(message.offset);
-    // Most messages go straight from Avro bytes to their line; the rest (escaping, older schema versions,
-    // anything malformed) take the generic decode, which also dead-letters what cannot be read.
-    if (message.value && transcoder.transcode(message.value, topicColumn, partition, offset, out)) {
+  for (let first = 0; first < messages.length; first += CHUNK) {
+    if (first > 0) await new Promise((resolve) => setImmediate(resolve));
+    const slice = messages.slice(first, first + CHUNK);
+    const offsets: number[] = [];
+    const out = new TsvOut(slice.length * LINE_BYTES);
+    for (const message of slice) {
+      const offset = Number(message.offset);
+      // Most messages go straight from Avro bytes to their line; the rest (escaping, older schema versions,
+      // anything malformed) take the generic decode, which also dead-letters what cannot be read.
+      if (message.value && transcoder.transcode(message.value, topicColumn, partition, offset, out)) {
+        offsets.push(offset);
+        continue;
+      }
+      const line = decodeOrDeadLetter(deps, at, message, deadLetters, (event) => tsvLine(toRawRow(event), topic, partition, offset));
+      if (line === null) continue;
+      out.utf8(line);
       offsets.push(offset);
-      continue;
     }
-    const line = decodeOrDeadLetter(deps, at, message, deadLetters, (event) => tsvLine(toRawRow(event), topic, partition, offset));
-    if (line === null) continue;
-    out.utf8(line);
-    offsets.push(offset);
+    onChunk({ topic, partition, offsets, tsv: out.done() });
   }
-  const batch: IngestBatch = { topic, partition, offsets, tsv: out.done() };
-  return { batch, deadLetters };
+  return deadLetters;
 }
 
 /**
@@ -127,13 +142,13 @@ class OffsetCommitter {
   }
 }
 
-async function decodeFresh(deps: AggregatorConsumerDeps, transcoder: AvroTsvTranscoder, payload: EachBatchPayload, log: Logger) {
+/** Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: what is already written is skipped. */
+async function freshMessages(deps: AggregatorConsumerDeps, payload: EachBatchPayload, log: Logger): Promise<KafkaMessage[]> {
   const { topic, partition, messages } = payload.batch;
   const floor = await untilAnswered(() => deps.ledger.nextOffset(topic, partition), payload, log);
-  // Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: skip what is already written.
   const fresh = messages.filter((message) => BigInt(message.offset) >= floor);
   if (fresh.length < messages.length) log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
-  return decodeBatch(deps, transcoder, payload, fresh, log);
+  return fresh;
 }
 
 async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, payload: EachBatchPayload): Promise<void> {
@@ -160,19 +175,30 @@ async function pipelined(
   const { topic, partition } = payload.batch;
   const { key, log, everyMs, last } = at;
   pipeline.decoding++;
-  let decoded: ReturnType<typeof decodeBatch>;
+  let sink: BatchSink | undefined;
+  let deadLetters: Promise<void>[];
   try {
-    // Decoding overlaps the previous insert of this partition; its rows join the buffer only once that landed.
-    decoded = await decodeFresh(deps, pipeline.transcoder, payload, log);
+    const fresh = await freshMessages(deps, payload, log);
+    // Rows stream into the insert as they are decoded, unless this partition's previous insert is still running:
+    // then they wait here (decoded meanwhile) and join the buffer once it landed, keeping offset order.
     const previous = pipeline.previous.get(key);
-    if (previous && !(await withHeartbeat(previous, payload, everyMs))) {
-      throw new CairnError('CLICKHOUSE_UNAVAILABLE', `the previous insert of ${topic}/${partition} did not land`);
+    const held: IngestBatch[] = [];
+    if (!previous) sink = deps.buffer.open(fresh.length);
+    deadLetters = await decodeChunks(deps, pipeline.transcoder, { topic, partition, log }, fresh, (chunk) => (sink ? sink.write(chunk) : held.push(chunk)));
+    if (previous) {
+      if (!(await withHeartbeat(previous, payload, everyMs))) {
+        throw new CairnError('CLICKHOUSE_UNAVAILABLE', `the previous insert of ${topic}/${partition} did not land`);
+      }
+      sink = deps.buffer.open(fresh.length);
+      for (const chunk of held) sink.write(chunk);
     }
+  } catch (error) {
+    sink?.abort();
+    throw error;
   } finally {
     pipeline.decoding--;
   }
-  const { batch, deadLetters } = decoded;
-  const added = batch.offsets.length > 0 ? deps.buffer.add(batch) : Promise.resolve();
+  const added = (sink as BatchSink).end();
   // kafkajs fetches again only once every batch of this fetch returned: lingering for more rows would be idle time.
   if (pipeline.decoding === 0) deps.buffer.flushNow();
   const next = BigInt(last.offset) + 1n;
@@ -189,6 +215,10 @@ async function pipelined(
     },
   );
   pipeline.previous.set(key, outcome);
+  // Once landed, the partition's next batch may stream straight into an insert again.
+  void outcome.then((landed) => {
+    if (landed && pipeline.previous.get(key) === outcome) pipeline.previous.delete(key);
+  });
   // The fetch position moves on now; what has not landed is not committed, so a crash or a new owner rereads it.
   payload.resolveOffset(last.offset);
   await payload.heartbeat().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { CairnError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
@@ -17,10 +17,21 @@ export interface IngestBatch {
 }
 
 interface Generation {
-  /** the buffer's epoch when the generation was started; a fence starts a new epoch */
+  /** the buffer's epoch when the generation was created; a fence starts a new epoch */
   epoch: number;
   batches: IngestBatch[];
   rows: number;
+  /** rows announced by the batches opened in it (their messages), to fill it to about maxRows */
+  planned: number;
+  /** batches still being written into it (open sinks): it cannot close before they end */
+  holds: number;
+  /** asked to close (full, flushed, lingered long enough, or stopping) */
+  due: boolean;
+  /** the body of its first insert attempt, once started; rows stream to ClickHouse as they are decoded */
+  stream: PassThrough | undefined;
+  /** resolves when no row can join any more (the stream ended) */
+  closed: Promise<void>;
+  close: () => void;
   done: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -40,88 +51,201 @@ export interface InsertBufferOptions {
   writtenBelow: (topic: string, partition: number) => Promise<bigint>;
 }
 
-function newGeneration(epoch: number): Generation {
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
   let resolve!: () => void;
   let reject!: (error: Error) => void;
-  const done = new Promise<void>((res, rej) => {
+  const promise = new Promise<void>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  void done.catch(() => undefined);
-  return { epoch, batches: [], rows: 0, done, resolve, reject };
+  void promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+function newGeneration(epoch: number): Generation {
+  const done = deferred();
+  const closed = deferred();
+  return {
+    epoch, batches: [], rows: 0, planned: 0, holds: 0, due: false, stream: undefined,
+    closed: closed.promise, close: closed.resolve, done: done.promise, resolve: done.resolve, reject: done.reject,
+  };
+}
+
+/** One Kafka batch being written into an insert, chunk by chunk, while it is decoded. */
+export interface BatchSink {
+  write(chunk: IngestBatch): void;
+  /** No more chunks; resolves once they are all in ClickHouse (rejects if they never will be, e.g. after a fence). */
+  end(): Promise<void>;
+  /** Something went wrong while decoding: the chunks written so far must not be inserted. */
+  abort(): void;
 }
 
 /**
- * Gathers rows from the partitions consumed at once into large inserts (thousands of rows, at most lingerMs
- * apart), at most maxInFlight inserts at a time. add() resolves only once its rows are in ClickHouse, so the consumer commits
- * offsets strictly after the write. A failed insert is retried until it lands or the buffer is closed; no offset
- * moves meanwhile.
+ * Gathers rows from the partitions consumed at once into large inserts, at most maxInFlight at a time, and streams
+ * each insert's body to ClickHouse while its rows are still being decoded (ClickHouse parses as we decode). An
+ * insert closes once it holds maxRows rows, when flushed, or lingerMs after its first row, but never in the middle of
+ * a Kafka batch: a batch's rows are always in one insert. end() of a sink resolves only once its rows are in
+ * ClickHouse, so the consumer commits offsets strictly after the write. A failed insert is retried (whole, from
+ * memory) until it lands or the buffer is closed or fenced; no offset moves meanwhile.
+ *
+ * NOTE: one insert is one block, hence atomic: rows per insert stay below max_insert_block_size (1,048,576), since
+ * an insert stops taking new batches at maxRows and the batches already open in it are a few fetches' worth.
  */
 export class InsertBuffer {
   private epoch = 0;
   private current = newGeneration(0);
+  /** closed or full generations waiting for an insert slot, oldest first */
+  private readonly waiting: Generation[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
   private closed = false;
 
   constructor(private readonly options: InsertBufferOptions) {}
 
-  add(batch: IngestBatch): Promise<void> {
-    if (this.closed) return Promise.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'aggregator is stopping'));
+  /**
+   * Opens a sink for one Kafka batch of up to `rows` rows in the insert that currently takes rows, or in a new one
+   * if they would not fit: inserts of about maxRows rows each, several running at once, parse on several cores.
+   */
+  open(rows: number): BatchSink {
+    if (this.closed) throw new CairnError('CLICKHOUSE_UNAVAILABLE', 'aggregator is stopping');
+    if (this.current.planned > 0 && this.current.planned + rows > this.options.maxRows) this.kick();
     const generation = this.current;
-    generation.batches.push(batch);
-    generation.rows += batch.offsets.length;
-    if (generation.rows >= this.options.maxRows) this.kick();
-    else this.timer ??= setTimeout(() => this.kick(), this.options.lingerMs);
-    return generation.done;
+    generation.planned += rows;
+    generation.holds++;
+    const chunks: IngestBatch[] = [];
+    let ended = false;
+    return {
+      write: (chunk) => {
+        if (ended || chunk.offsets.length === 0) return;
+        chunks.push(chunk);
+        generation.batches.push(chunk);
+        generation.rows += chunk.offsets.length;
+        if (generation.stream && !generation.stream.destroyed) generation.stream.write(chunk.tsv);
+        else if (!generation.stream) this.startIfSlot(generation);
+        this.timer ??= setTimeout(() => this.kick(), this.options.lingerMs);
+      },
+      end: () => {
+        if (!ended) {
+          ended = true;
+          this.release(generation);
+        }
+        return chunks.length > 0 ? generation.done : Promise.resolve();
+      },
+      abort: () => {
+        if (ended) return;
+        ended = true;
+        if (chunks.length > 0) {
+          const dropped = new Set(chunks);
+          generation.batches = generation.batches.filter((chunk) => !dropped.has(chunk));
+          generation.rows -= chunks.reduce((sum, chunk) => sum + chunk.offsets.length, 0);
+          // Part of them may have been streamed already: fail this attempt; the retry sends the rest from memory.
+          generation.stream?.destroy(new Error('a batch of this insert was aborted'));
+        }
+        this.release(generation);
+      },
+    };
+  }
+
+  /** One whole batch at once. */
+  add(batch: IngestBatch): Promise<void> {
+    const sink = this.open(batch.offsets.length);
+    sink.write(batch);
+    return sink.end();
   }
 
   /** Sends what is pending now (or as soon as an insert slot frees up) instead of after lingerMs. */
   flushNow(): void {
-    if (this.current.rows > 0) this.kick();
+    this.kick();
   }
 
+  private release(generation: Generation): void {
+    generation.holds--;
+    if (generation === this.current && generation.rows >= this.options.maxRows) this.kick();
+    else if (generation.due) this.closeIfIdle(generation);
+  }
+
+  /** The current insert takes no more batches; it closes once the batches open in it end. */
   private kick(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.closed || this.flushing.size >= this.options.maxInFlight || this.current.rows === 0) return;
     const generation = this.current;
+    if (generation.planned === 0) return;
+    generation.due = true;
     this.current = newGeneration(this.epoch);
-    // NOTE: concurrent inserts never hold the same partition: its next batch is only fetched once add() of the
-    // previous one resolved, so each partition's rows still reach ClickHouse in offset order.
-    const flush: Promise<void> = this.write(generation).finally(() => {
+    if (!generation.stream) this.waiting.push(generation);
+    this.closeIfIdle(generation);
+    this.startWaiting();
+  }
+
+  private closeIfIdle(generation: Generation): void {
+    if (!generation.due || generation.holds > 0) return;
+    generation.close();
+    generation.stream?.end();
+  }
+
+  private startIfSlot(generation: Generation): void {
+    if (this.closed || generation.stream || this.flushing.size >= this.options.maxInFlight) return;
+    const index = this.waiting.indexOf(generation);
+    if (index >= 0) this.waiting.splice(index, 1);
+    const stream = new PassThrough();
+    stream.on('error', () => undefined); // a failed or aborted attempt; write() settles the generation
+    generation.stream = stream;
+    for (const chunk of generation.batches) stream.write(chunk.tsv);
+    if (generation.due && generation.holds === 0) stream.end();
+    const flush: Promise<void> = this.write(generation, stream).finally(() => {
       this.flushing.delete(flush);
-      if (this.current.rows >= this.options.maxRows) this.kick();
-      else if (this.current.rows > 0) this.timer ??= setTimeout(() => this.kick(), 0);
+      this.startWaiting();
     });
     this.flushing.add(flush);
   }
 
-  private async write(generation: Generation): Promise<void> {
+  /** A slot is free: the oldest waiting insert starts, else the current one if it has rows. */
+  private startWaiting(): void {
+    while (!this.closed && this.flushing.size < this.options.maxInFlight) {
+      const next = this.waiting[0] ?? (this.current.rows > 0 && !this.current.stream ? this.current : undefined);
+      if (!next) return;
+      this.startIfSlot(next);
+    }
+  }
+
+  private async write(generation: Generation, stream: PassThrough): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.insert(stream);
+      await generation.closed; // an insert that succeeded had its body ended, so it is closed
+      this.options.log.debug({ rows: generation.rows, ms: Date.now() - started }, 'batch_inserted');
+      generation.resolve();
+      return;
+    } catch (error) {
+      stream.destroy();
+      this.options.log.warn({ attempt: 0, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
+    }
+    // The streamed attempt failed: wait until no batch writes into it any more, then retry from memory.
+    await generation.closed;
     let batches = generation.batches;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
+      // After a fence the partitions may have a new owner: a retry now could write rows twice.
+      if (this.closed || generation.epoch !== this.epoch) {
+        return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'));
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryMaxMs, 100 * 2 ** attempt)));
+      batches = await this.unwritten(batches).catch(() => batches);
       try {
-        const started = Date.now();
-        await this.insert(batches);
-        this.options.log.debug({ rows: generation.rows, ms: Date.now() - started }, 'batch_inserted');
+        if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
+        this.options.log.debug({ rows: generation.rows, attempt }, 'batch_inserted');
         generation.resolve();
         return;
       } catch (error) {
         this.options.log.warn({ attempt, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
-        // After a fence the partitions may have a new owner: a retry now could write rows twice.
-        if (this.closed || generation.epoch !== this.epoch) return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', (error as Error).message));
-        await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryMaxMs, 100 * 2 ** attempt)));
-        batches = await this.unwritten(batches).catch(() => batches);
       }
     }
   }
 
-  private async insert(batches: IngestBatch[]): Promise<void> {
-    if (batches.every((batch) => batch.offsets.length === 0)) return;
+  private async insert(body: Readable): Promise<void> {
     await this.options.ch.client.insert({
       table: 'events_ingest',
-      // One chunk per Kafka batch: the body is streamed as is, never re-serialised.
-      values: Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }),
+      // The lines are streamed as they are, never re-serialised.
+      values: body,
       format: 'TabSeparated',
       columns: [...INGEST_COLUMNS],
       query_id: `${INSERT_QUERY_PREFIX}${randomUUID()}`,
@@ -157,30 +281,40 @@ export class InsertBuffer {
   }
 
   /**
-   * A rebalance: rows not yet sent are dropped (their add() rejects; Kafka redelivers them to the partition's
-   * next owner) and inserts in flight are not retried if they fail. Inserts already sent may still land.
+   * A rebalance: rows not yet sent are dropped (their end() rejects; Kafka redelivers them to the partition's
+   * next owner), an insert still taking rows is aborted, and inserts in flight are not retried if they fail.
+   * Inserts already sent whole may still land.
    */
   fence(): void {
     this.epoch++;
+    this.abandon(new CairnError('CLICKHOUSE_UNAVAILABLE', 'partitions reassigned'));
+  }
+
+  private abandon(error: Error): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.current.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'partitions reassigned'));
+    for (const generation of [...this.waiting, this.current]) {
+      generation.reject(error);
+      generation.close();
+      // An insert still taking rows is cut off: ClickHouse drops a body that ends early, so none of it lands.
+      generation.stream?.destroy(error);
+    }
+    this.waiting.length = 0;
     this.current = newGeneration(this.epoch);
   }
 
   /** Sends what is pending and waits for every insert to settle (an orderly stop writes what it consumed). */
   async drain(): Promise<void> {
-    while (!this.closed && (this.current.rows > 0 || this.flushing.size > 0)) {
+    while (!this.closed && (this.current.rows > 0 || this.waiting.length > 0 || this.flushing.size > 0)) {
       this.kick();
-      await Promise.race([...this.flushing, this.current.done]).catch(() => undefined);
+      await Promise.race([...this.flushing, new Promise((resolve) => setTimeout(resolve, 50))]).catch(() => undefined);
     }
   }
 
   /** Rejects what waits and stops retrying; rows not yet written are redelivered by Kafka to the next owner. */
   async close(): Promise<void> {
     this.closed = true;
-    clearTimeout(this.timer);
-    this.current.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'aggregator is stopping'));
+    this.abandon(new CairnError('CLICKHOUSE_UNAVAILABLE', 'aggregator is stopping'));
     await Promise.allSettled([...this.flushing]);
   }
 }

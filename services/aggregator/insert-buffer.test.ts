@@ -1,0 +1,91 @@
+import { raw } from '../../lib/clickhouse/sql';
+import { toRawRow } from '../../lib/events/event-row';
+import { emailEvent } from '../../test/aggregator/aggregator-harness';
+import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
+import { insertSettingsFor } from './aggregator.app';
+import { type IngestBatch, InsertBuffer } from './insert-buffer';
+import { tsvLine } from './ingest-tsv';
+
+let env: TestEnv;
+let buffer: InsertBuffer | undefined;
+
+beforeAll(async () => {
+  env = await createTestEnv('cairn_insert_buffer');
+});
+
+afterEach(async () => {
+  await buffer?.close();
+  await env.clickhouse.exec(raw.trusted('TRUNCATE TABLE events_raw'));
+});
+
+afterAll(async () => {
+  await env?.cleanup();
+});
+
+/** A chunk of `count` open events of one partition, from offset `first`. */
+function chunk(partition: number, first: number, count: number): IngestBatch {
+  const offsets = Array.from({ length: count }, (_, i) => first + i);
+  const lines = offsets.map((offset) => tsvLine(toRawRow(emailEvent('open', { event_id: `p${partition}-${offset}` })), 'topic', partition, offset));
+  return { topic: 'topic', partition, offsets, tsv: Buffer.from(lines.join('')) };
+}
+
+async function newBuffer(options: { maxRows?: number; maxInFlight?: number; lingerMs?: number } = {}): Promise<InsertBuffer> {
+  buffer = new InsertBuffer({
+    ch: env.clickhouse, log: testLogger('insert-buffer'), maxRows: options.maxRows ?? 1_000, maxInFlight: options.maxInFlight ?? 2,
+    lingerMs: options.lingerMs ?? 10_000, retryMaxMs: 100, insertSettings: await insertSettingsFor(env.clickhouse), writtenBelow: async () => 0n,
+  });
+  return buffer;
+}
+
+const rawIds = async (): Promise<string[]> =>
+  (await env.clickhouse.rows<{ event_id: string }>(raw.trusted('SELECT event_id FROM events_raw ORDER BY event_id'))).map((row) => row.event_id);
+
+describe('insert buffer', () => {
+  it('streams a batch chunk by chunk into one insert that lands when the batch ends and the insert is flushed', async () => {
+    const b = await newBuffer();
+    const sink = b.open(6);
+    sink.write(chunk(0, 0, 3));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await rawIds()).toEqual([]); // the insert is open: nothing is visible before its body ends
+    sink.write(chunk(0, 3, 3));
+    const landed = sink.end();
+    b.flushNow();
+    await landed;
+    expect(await rawIds()).toHaveLength(6);
+  });
+
+  it('does not close an insert in the middle of a batch, and starts a new one for a batch that would not fit', async () => {
+    const b = await newBuffer({ maxRows: 4 });
+    const first = b.open(4);
+    first.write(chunk(1, 0, 2));
+    const second = b.open(4); // would not fit with the first: a new insert
+    second.write(chunk(2, 0, 4));
+    const secondLanded = second.end();
+    await secondLanded;
+    expect((await rawIds()).every((id) => id.startsWith('p2-'))).toBe(true);
+    first.write(chunk(1, 2, 2));
+    await first.end();
+    expect(await rawIds()).toHaveLength(8);
+  });
+
+  it('a fence drops rows not yet sent and rejects their batches; an aborted batch writes nothing, the others land', async () => {
+    const b = await newBuffer({ maxInFlight: 1 });
+    const aborted = b.open(2);
+    aborted.write(chunk(3, 0, 2));
+    const kept = b.open(2);
+    kept.write(chunk(4, 0, 2));
+    aborted.abort();
+    const keptLanded = kept.end();
+    b.flushNow();
+    await keptLanded;
+    expect(await rawIds()).toEqual(['p4-0', 'p4-1']);
+
+    const unsent = b.open(2);
+    unsent.write(chunk(5, 0, 2));
+    const unsentLanded = unsent.end();
+    b.fence();
+    await expect(unsentLanded).rejects.toThrow(/reassigned/);
+    await b.drain();
+    expect(await rawIds()).toEqual(['p4-0', 'p4-1']);
+  });
+});
