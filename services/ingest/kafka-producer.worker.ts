@@ -14,7 +14,9 @@ if (!port) throw new Error('kafka-producer.worker must run in a worker thread');
 
 const log = createLogger({ service: 'ingest', level: settings.logLevel }).child({ thread: 'kafka-worker' });
 const stats = { sizes: [] as number[], seconds: [] as number[] };
-const producer = new InThreadProducer(createKafkaProducer(createKafka({ clientId: 'cairn-ingest', brokers: settings.brokers, log })), settings, {
+// The HTTP thread already lingered (WorkerProducer's outbox): what arrives in one message goes out as one batch.
+const batching = { lingerMs: 0, maxBatch: settings.maxBatch };
+const producer = new InThreadProducer(createKafkaProducer(createKafka({ clientId: 'cairn-ingest', brokers: settings.brokers, log })), batching, {
   batchSent(size, seconds) {
     stats.sizes.push(size);
     stats.seconds.push(seconds);
