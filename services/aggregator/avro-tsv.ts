@@ -136,6 +136,10 @@ export class TsvOut {
 
   ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
+    this.grow(extra);
+  }
+
+  private grow(extra: number): void {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
