@@ -224,6 +224,8 @@ async function pipelined(
   await payload.heartbeat().catch(() => undefined);
 }
 
+const QUIESCE_WAIT_MS = 5_000;
+
 export interface AggregatorConsumer {
   consumer: Consumer;
   /**
@@ -273,7 +275,10 @@ export async function startAggregatorConsumer(deps: AggregatorConsumerDeps): Pro
   });
   const quiesce = async (buffer: InsertBuffer): Promise<void> => {
     consumer.pause(deps.topics.map((topic) => ({ topic })));
-    while (pipeline.active > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // A batch can wait on ClickHouse indefinitely (down): give the batches in hand a few seconds, no more; the
+    // caller then closes the buffer and leaves the group, which ends them.
+    const deadline = Date.now() + QUIESCE_WAIT_MS;
+    while (pipeline.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     await buffer.drain();
   };
   return { consumer, quiesce };
