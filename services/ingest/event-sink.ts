@@ -5,7 +5,7 @@ import { topicForEvent, type Topics } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import type { DurableSpool } from './durable-spool';
 import type { IngestMetrics } from './ingest.metrics';
-import type { EventProducer } from './kafka-producer';
+import type { EventProducer, SendDone } from './kafka-producer';
 
 export interface EventSinkOptions {
   /** sends awaiting Kafka's ack above which new events go to the spool instead of piling up in memory */
@@ -75,20 +75,30 @@ export class EventSink {
   }
 
   publish(message: OutgoingMessage): Promise<void> {
-    if (this.state === 'spooling' || this.inFlight >= this.options.maxInFlight) return this.toSpool(message);
+    return new Promise<void>((resolve, reject) => this.deliver(message, (error) => (error ? reject(error) : resolve())));
+  }
+
+  /**
+   * publish() with a callback instead of a promise (the pixel and redirect make one event per hit and never
+   * wait for it): done() once the event is durable, done(error) only when neither Kafka nor the spool took it.
+   */
+  deliver(message: OutgoingMessage, done: SendDone): void {
+    if (this.state === 'spooling' || this.inFlight >= this.options.maxInFlight) return this.spoolThen(message, done);
     this.inFlight++;
-    return this.producer.send(message).then(
-      () => {
-        this.inFlight--;
+    this.producer.enqueue(message, (error) => {
+      this.inFlight--;
+      if (!error) {
         this.acked.inc();
-      },
-      (error: Error) => {
-        this.inFlight--;
-        // One line per outage, not one per event.
-        if (this.state === 'direct') this.deps.log.warn({ err: error }, 'kafka_send_failed');
-        return this.toSpool(message);
-      },
-    );
+        return done();
+      }
+      // One line per outage, not one per event.
+      if (this.state === 'direct') this.deps.log.warn({ err: error }, 'kafka_send_failed');
+      this.spoolThen(message, done);
+    });
+  }
+
+  private spoolThen(message: OutgoingMessage, done: SendDone): void {
+    this.toSpool(message).then(() => done(), done);
   }
 
   private toSpool(message: OutgoingMessage): Promise<void> {

@@ -1,11 +1,16 @@
 import { type Kafka, Partitioners, type Producer } from 'kafkajs';
 import { BatchingProducer, type OutgoingMessage } from '../../lib/kafka/kafka-client';
 
+/** Called once per message: without an error once Kafka acknowledged it (acks=all), with one when the send failed. */
+export type SendDone = (error?: Error) => void;
+
 /** What the event sink needs from a Kafka producer, in this thread or in a worker thread. */
 export interface EventProducer {
   connect(): Promise<void>;
   /** resolves once Kafka acknowledged the message (acks=all), rejects when the send failed */
   send(message: OutgoingMessage): Promise<void>;
+  /** send() without a promise per message, for the pixel's hot path */
+  enqueue(message: OutgoingMessage, done: SendDone): void;
   flush(): Promise<void>;
   disconnect(): Promise<void>;
 }
@@ -58,6 +63,10 @@ export class InThreadProducer implements EventProducer {
 
   send(message: OutgoingMessage): Promise<void> {
     return this.batching.send(message);
+  }
+
+  enqueue(message: OutgoingMessage, done: SendDone): void {
+    this.batching.send(message).then(() => done(), done);
   }
 
   flush(): Promise<void> {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
-import type { BatchObserver, BatchSettings, EventProducer } from './kafka-producer';
+import type { BatchObserver, BatchSettings, EventProducer, SendDone } from './kafka-producer';
 
 export interface WorkerSettings extends BatchSettings {
   brokers: string[];
@@ -39,7 +39,8 @@ interface Waiter {
  */
 export class WorkerProducer implements EventProducer {
   private worker: Worker;
-  private readonly waiting = new Map<number, Waiter>();
+  /** Sends handed over and not yet acknowledged: a callback each, no promise per message. */
+  private readonly waiting = new Map<number, SendDone>();
   private readonly calls = new Map<number, Waiter>();
   private outbox: WireMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -85,10 +86,9 @@ export class WorkerProducer implements EventProducer {
     if (message.kind === 'acked' || message.kind === 'failed') {
       const error = message.kind === 'failed' ? new Error(message.error) : undefined;
       for (const id of message.ids) {
-        const waiter = this.waiting.get(id);
+        const done = this.waiting.get(id);
         this.waiting.delete(id);
-        if (error) waiter?.reject(error);
-        else waiter?.resolve();
+        done?.(error);
       }
     } else if (message.kind === 'batches') {
       message.sizes.forEach((size, i) => observer.batchSent(size, message.seconds[i] ?? 0));
@@ -101,9 +101,12 @@ export class WorkerProducer implements EventProducer {
   }
 
   private failAll(error: Error): void {
-    for (const waiter of [...this.waiting.values(), ...this.calls.values()]) waiter.reject(error);
+    const sends = [...this.waiting.values()];
+    const calls = [...this.calls.values()];
     this.waiting.clear();
     this.calls.clear();
+    for (const done of sends) done(error);
+    for (const waiter of calls) waiter.reject(error);
   }
 
   private flushOutbox(): void {
@@ -116,12 +119,16 @@ export class WorkerProducer implements EventProducer {
   }
 
   send(message: OutgoingMessage): Promise<void> {
-    if (this.closing) return Promise.reject(new Error('Kafka producer is closed'));
+    return new Promise<void>((resolve, reject) => this.enqueue(message, (error) => (error ? reject(error) : resolve())));
+  }
+
+  enqueue(message: OutgoingMessage, done: SendDone): void {
+    if (this.closing) return done(new Error('Kafka producer is closed'));
     const id = this.nextId++;
+    this.waiting.set(id, done);
     this.outbox.push({ id, topic: message.topic, key: message.key, value: message.value });
     if (this.outbox.length >= this.settings.maxBatch) this.flushOutbox();
     else this.timer ??= setTimeout(() => this.flushOutbox(), this.settings.lingerMs);
-    return new Promise<void>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
   }
 
   private call(kind: 'connect' | 'flush' | 'disconnect'): Promise<void> {

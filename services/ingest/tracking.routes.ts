@@ -58,16 +58,20 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
   };
 
   const encoder = new TrackedEventEncoder(deps.codec);
+  // One handler per event type, made once: no closure (nor promise) per hit.
+  const lostHandler = (type: TrackedEvent['type']) => (error?: Error) => {
+    if (error) deps.log.error({ err: error, type }, 'event_lost');
+  };
+  const lost = { open: lostHandler('open'), click: lostHandler('click') };
   /** The pixel and redirect never wait on Kafka: the sink spools if Kafka cannot take the event. */
   const record = (event: TrackedEvent): void => {
-    const lost = (error: Error) => deps.log.error({ err: error, type: event.type }, 'event_lost');
     let value: Buffer;
     try {
       value = encoder.encode(event);
     } catch (error) {
-      return lost(error as Error);
+      return lost[event.type](error as Error);
     }
-    deps.sink.publish({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }).catch(lost);
+    deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
   };
 
   app.get('/o/:token', (request: TokenRequest, reply) => {
