@@ -71,18 +71,24 @@ class Writer {
   }
 }
 
-/** Every read is bounds-checked; a short or malformed buffer throws, and the caller turns that into null. */
+/** Two lowercase hex digits per byte value: UUIDs are formatted without a hex string and five slices per id. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * Every read is bounds-checked; a short or malformed buffer throws, and the caller turns that into null.
+ * Single bytes are read in place (no subarray per byte: a token decode used to allocate ~15 of them).
+ */
 class Reader {
   private offset = 0;
   constructor(private readonly buf: Buffer) {}
-  private take(n: number): Buffer {
-    if (this.offset + n > this.buf.length) throw new RangeError('token truncated');
-    const out = this.buf.subarray(this.offset, this.offset + n);
-    this.offset += n;
-    return out;
+  private need(n: number): number {
+    const at = this.offset;
+    if (at + n > this.buf.length) throw new RangeError('token truncated');
+    this.offset = at + n;
+    return at;
   }
   byte(): number {
-    return this.take(1)[0] as number;
+    return this.buf[this.need(1)] as number;
   }
   varint(): number {
     let value = 0;
@@ -94,16 +100,19 @@ class Reader {
     throw new RangeError('varint too long');
   }
   u32(): number {
-    return this.take(4).readUInt32BE(0);
+    return this.buf.readUInt32BE(this.need(4));
   }
   id(): string {
     const tag = this.byte();
     if (tag === UUID_TAG) {
-      const hex = this.take(16).toString('hex');
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      const at = this.need(16);
+      let uuid = '';
+      for (let i = 0; i < 16; i++) uuid += (i === 4 || i === 6 || i === 8 || i === 10 ? '-' : '') + HEX[this.buf[at + i] as number];
+      return uuid;
     }
     if (tag === 0 || tag > MAX_ID_BYTES) throw new RangeError('bad id length');
-    return this.take(tag).toString('utf8');
+    const at = this.need(tag);
+    return this.buf.toString('utf8', at, at + tag);
   }
   get atEnd(): boolean {
     return this.offset === this.buf.length;
