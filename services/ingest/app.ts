@@ -44,10 +44,15 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const access = deps.log.child({ component: 'access' });
   const sample = Math.max(1, deps.config.accessLogSample);
   let hits = 0;
+  // Counter children per (route, method, status): inc({ ... }) would hash the label object on every hit.
+  const requestCounters = new Map<string, { inc(): void }>();
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    deps.metrics.httpRequests.inc({ route, method: request.method, status });
+    const key = `${route} ${request.method} ${status}`;
+    let counter = requestCounters.get(key);
+    if (!counter) requestCounters.set(key, (counter = deps.metrics.httpRequests.labels(route, request.method, String(status))));
+    counter.inc();
     // Successful pixel/redirect hits are sampled (a log line costs a quarter of a hit's CPU; /metrics counts
     // them all); everything else is logged. Route patterns only: tokens identify recipients.
     const every = status < 400 && TRACKING_ROUTES.has(route) ? sample : 1;

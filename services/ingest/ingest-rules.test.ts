@@ -40,7 +40,18 @@ describe('machineReason', () => {
   ])('%j → %s', (change, reason) => {
     expect(machineReason({ ...human, ...change }, nets, 5)).toBe(reason);
   });
-  it('refuses malformed networks', () => expect(() => parseCidrs(['10.0.0.0/33'])).toThrow());
+  it.each(['10.0.0.0/33', '1.2.3/8', '1.2.3.4.5/32', '256.1.1.1/32', '1..2.3/32', '1.2.3.4x/32', '1234.1.1.1/32', '-1.2.3.4/32', '/8'])(
+    'refuses the malformed network %s',
+    (spec) => expect(() => parseCidrs([spec])).toThrow(),
+  );
+  it('matches IPv4-mapped addresses, networks of any prefix, and leaves IPv6 alone', () => {
+    const wide = parseCidrs(['10.0.0.0/8', '192.168.1.7']);
+    for (const ip of ['10.255.0.1', '::ffff:10.1.2.3', '192.168.1.7']) expect(machineReason({ ...human, ip }, wide, 5)).toBe('scanner_net');
+    for (const ip of ['11.0.0.1', '192.168.1.70', '2001:db8::1', '10.0.0']) expect(machineReason({ ...human, ip }, wide, 5)).toBeNull();
+  });
+  it.each(['purpose', 'sec-purpose', 'x-moz'])('labels a prefetch announced in %s', (name) =>
+    expect(machineReason({ ...human, headers: { ...human.headers, [name]: 'Prefetch' } }, nets, 5)).toBe('prefetch'),
+  );
 });
 
 describe('bounded cache and window counter', () => {

@@ -17,6 +17,10 @@ export interface HitContext {
 const SCANNER_UA =
   /barracuda|mimecast|proofpoint|symantec|messagelabs|trend ?micro|forcepoint|sophos|fortinet|cisco|ironport|safelinks|microsoft office|ms-office|bingpreview|slackbot|facebookexternalhit|\bbot\b|crawler|spider|python-requests|python-urllib|aiohttp|\bcurl\/|wget|go-http-client|java\/|okhttp|libwww|httpclient|axios|node-fetch|undici|scanner/i;
 
+/** Browsers announce speculative loads in one of these headers. */
+const PREFETCH_HEADERS = ['purpose', 'sec-purpose', 'x-moz'] as const;
+const PREFETCH = /prefetch|preview/i;
+
 /** Apple Mail Privacy Protection fetches through Apple's network (17.0.0.0/8). */
 const APPLE_NETWORK = { base: 17 << 24, mask: 0xff000000 };
 
@@ -25,17 +29,19 @@ interface Cidr {
   mask: number;
 }
 
+/** Dotted IPv4 (or IPv4-mapped IPv6) to an unsigned int, null for anything else; parsed by char code, per hit. */
 function ipv4ToInt(ip: string): number | null {
-  const plain = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  const parts = plain.split('.');
-  if (parts.length !== 4) return null;
+  let at = ip.startsWith('::ffff:') ? 7 : 0;
   let value = 0;
-  for (const part of parts) {
-    const n = Number(part);
-    if (!/^\d{1,3}$/.test(part) || n > 255) return null;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0 && ip.charCodeAt(at++) !== 0x2e) return null;
+    let n = 0;
+    let digits = 0;
+    for (let c = ip.charCodeAt(at); c >= 0x30 && c <= 0x39 && digits < 4; c = ip.charCodeAt(++at), digits++) n = n * 10 + (c - 0x30);
+    if (digits === 0 || digits > 3 || n > 255) return null;
     value = value * 256 + n;
   }
-  return value;
+  return at === ip.length ? value : null;
 }
 
 export function parseCidrs(specs: readonly string[]): Cidr[] {
@@ -60,8 +66,7 @@ function header(headers: HitContext['headers'], name: string): string {
 
 export function machineReason(hit: HitContext, scannerNetworks: readonly Cidr[], windowSeconds: number): MachineReason | null {
   if (hit.method === 'HEAD') return 'head';
-  const purpose = `${header(hit.headers, 'purpose')},${header(hit.headers, 'sec-purpose')},${header(hit.headers, 'x-moz')}`;
-  if (/prefetch|preview/i.test(purpose)) return 'prefetch';
+  if (PREFETCH_HEADERS.some((name) => hit.headers[name] !== undefined && PREFETCH.test(header(hit.headers, name)))) return 'prefetch';
   const ua = header(hit.headers, 'user-agent');
   if (!ua || SCANNER_UA.test(ua)) return 'scanner_ua';
   const ip = ipv4ToInt(hit.ip);
