@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
 /** GUIDE section 6: the last line a benchmark prints is one JSON object with Cairn, its baseline and the ratio. */
@@ -39,4 +40,30 @@ export function percentile(sorted: number[], p: number): number {
 
 export function progress(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Linux clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on every Linux build we run on). */
+const USER_HZ = 100;
+
+/**
+ * CPU seconds (user + system) used so far by a process and all its descendants, from /proc. Reading it before
+ * and after a fixed-rate phase gives CPU per request, steadier on a shared VM than throughput.
+ */
+export function processTreeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  const pending = [pid];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    try {
+      const stat = readFileSync(`/proc/${next}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${next}/task`)) {
+        const children = readFileSync(`/proc/${next}/task/${task}/children`, 'utf8').trim();
+        if (children) pending.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / USER_HZ;
 }

@@ -10,7 +10,7 @@ import { NO_CACHE, PIXEL_GIF } from '../services/ingest/tracking.routes';
 import { ChildServer, ingestProcess, metricValue } from '../test/ingest/ingest-process';
 import { createPgPool } from '../lib/postgres/pg-pool';
 import { createTestEnv } from '../test/support/test-env';
-import { isQuick, progress, report, round } from './bench-support';
+import { isQuick, processTreeCpuSeconds, progress, report, round } from './bench-support';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -105,7 +105,22 @@ async function drained(metricsUrl: string): Promise<string> {
   return text;
 }
 
-async function measure(name: string, url: string, metricsUrl?: string) {
+/** The local Kafka broker's pid (its CPU per hit is part of what an event costs), undefined if not found. */
+async function brokerPid(): Promise<number | undefined> {
+  const { stdout } = await run('pgrep', ['-f', 'kafka\\.Kafka']).catch(() => ({ stdout: '' }));
+  const pid = Number(stdout.trim().split('\n')[0]);
+  return pid > 0 ? pid : undefined;
+}
+
+/** CPU µs per request of each process tree while `work` runs `requests` requests. */
+async function cpuPerRequest<T>(pids: (number | undefined)[], work: () => Promise<T>, requests: (result: T) => number) {
+  const before = pids.map((pid) => (pid ? processTreeCpuSeconds(pid) : 0));
+  const result = await work();
+  const n = Math.max(1, requests(result));
+  return { result, usPerRequest: pids.map((pid, i) => (pid ? round(((processTreeCpuSeconds(pid) - (before[i] ?? 0)) * 1e6) / n) : null)) };
+}
+
+async function measure(name: string, url: string, server: ChildServer, metricsUrl?: string) {
   progress(`${name}: warm-up`);
   await run('wrk', ['-t1', '-c16', '-d2s', url]);
   progress(`${name}: wrk max throughput ${SECONDS}s`);
@@ -116,7 +131,9 @@ async function measure(name: string, url: string, metricsUrl?: string) {
     progress(`${name}: Kafka backlog drained in ${Date.now() - started} ms`);
   }
   progress(`${name}: ${round(rps)} req/s; openloop at ${RATE}/s for ${SECONDS}s`);
-  return { rps, fixed: await fixedRateLatency(url) };
+  const broker = metricsUrl ? await brokerPid() : undefined;
+  const { result: fixed, usPerRequest } = await cpuPerRequest([server.pid, broker], () => fixedRateLatency(url), (f) => f.rps * SECONDS);
+  return { rps, fixed, cpuUs: usPerRequest[0] ?? null, brokerCpuUs: usPerRequest[1] ?? null };
 }
 
 async function main(): Promise<void> {
@@ -139,8 +156,8 @@ async function main(): Promise<void> {
   try {
     await Promise.all([ingest.start(), baseline.start()]);
     const metricsUrl = `http://127.0.0.1:${INGEST_PORT}/metrics`;
-    const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`, metricsUrl);
-    const bare = await measure('baseline', `http://127.0.0.1:${BASELINE_PORT}/o/${token}.gif`);
+    const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`, ingest, metricsUrl);
+    const bare = await measure('baseline', `http://127.0.0.1:${BASELINE_PORT}/o/${token}.gif`, baseline);
     progress('redirect: wrk on /c for cairn and baseline');
     const redirect = await wrkRate(`http://127.0.0.1:${INGEST_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
     const bareRedirect = await wrkRate(`http://127.0.0.1:${BASELINE_PORT}/c/${clickToken}`, Math.ceil(SECONDS / 2));
@@ -161,6 +178,10 @@ async function main(): Promise<void> {
       baseline_p50_ms: bare.fixed.p50,
       baseline_p99_9_ms: bare.fixed.p999,
       baseline_fixed_rate_failed: bare.fixed.failed,
+      // CPU per hit during the fixed-rate phase (process tree, user + system): steadier than req/s on a shared VM.
+      cpu_us_per_hit: cairn.cpuUs,
+      kafka_broker_cpu_us_per_hit: cairn.brokerCpuUs,
+      baseline_cpu_us_per_hit: bare.cpuUs,
       generator_lag_p99_ms: Math.max(cairn.fixed.generatorLagP99, bare.fixed.generatorLagP99),
       redirect_rps: round(redirect),
       redirect_baseline_rps: round(bareRedirect),
