@@ -1,11 +1,13 @@
 import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
 import type { Logger } from '../logger';
 import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
+import { leanKafkajsRecords } from './kafkajs-lean-records';
 import { DEFAULT_PARTITIONS, type Topics } from './topics';
 
 /** kafkajs stays behind lib/kafka so the client can be swapped; services only see these helpers. */
 export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): Kafka {
   stopKafkajsIdleLoop();
+  leanKafkajsRecords();
   const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
     [logLevel.ERROR]: 'error',
     [logLevel.WARN]: 'warn',

@@ -166,11 +166,13 @@ export class TsvOut {
       b[this.pos++] = 0x30 + n;
       return;
     }
-    let digits = 0;
-    for (let rest = n; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+    // digits by comparison (powers of ten are exact up to 1e22), then the low ones in 32-bit integer arithmetic
+    let digits = 2;
+    for (let power = 100; n >= power; power *= 10) digits++;
     let p = this.pos + digits;
     this.pos = p;
-    for (; n >= 1; n = Math.floor(n / 10)) b[--p] = 0x30 + (n % 10);
+    for (; n > 0x7fffffff; n = Math.floor(n / 10)) b[--p] = 0x30 + (n % 10);
+    for (let m = n | 0; m > 0; m = (m / 10) | 0) b[--p] = 0x30 + (m % 10);
   }
 
   utf8(text: string): void {
