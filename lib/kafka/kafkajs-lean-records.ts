@@ -33,14 +33,6 @@ function safeInteger(value: string | undefined): number {
   return Number.isSafeInteger(number) && String(number) === value ? number : NaN;
 }
 
-/**
- * kafkajs 2.2.4's record decoder with plain numbers: the original turns the batch's first offset and timestamp
- * from strings into BigInt-backed Longs, adds each record's delta and prints them back, and reads the timestamp
- * delta through a Long per byte, for every record. This returns the same object (same fields, same order, offset
- * and timestamp as decimal strings, key and value as views of the fetch buffer) and hands anything it does not
- * cover to the original from the record's first byte: offsets or timestamps beyond 2^53, timestamp deltas longer
- * than 7 bytes, records with headers, anything malformed (so errors are the original's).
- */
 // The record being read: module state rather than closures, so nothing is allocated per record for reading.
 let buffer: Buffer = Buffer.alloc(0);
 let at = 0;
@@ -84,6 +76,14 @@ function varLong(): number {
 /** Records decoded by the lean path and handed to the original, for tests and debugging. */
 export const leanRecordCounts = { lean: 0, original: 0 };
 
+/**
+ * kafkajs 2.2.4's record decoder with plain numbers: the original turns the batch's first offset and timestamp
+ * from strings into BigInt-backed Longs, adds each record's delta and prints them back, and reads the timestamp
+ * delta through a Long per byte, for every record. This returns the same object (same fields, same order, offset
+ * and timestamp as decimal strings, key and value as views of the fetch buffer) and hands anything it does not
+ * cover to the original from the record's first byte: offsets or timestamps beyond 2^53, timestamp deltas longer
+ * than 7 bytes, records with headers, anything malformed (so errors are the original's).
+ */
 function leanRecordDecoder(original: RecordDecoder): RecordDecoder {
   // Records of a batch arrive one after the other with the same context: parse its strings once.
   let context: BatchContext | undefined;
@@ -137,7 +137,7 @@ function leanRecordDecoder(original: RecordDecoder): RecordDecoder {
         key,
         value,
         headers: {},
-        isControlRecord: batchContext.isControlBatch === undefined ? false : batchContext.isControlBatch,
+        isControlRecord: batchContext.isControlBatch ?? false,
         batchContext,
       };
     } catch {

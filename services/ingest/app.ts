@@ -7,7 +7,7 @@ import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
 import type { EventSink } from './event-sink';
 import type { IngestConfig } from './ingest.config';
-import type { IngestMetrics } from './ingest.metrics';
+import { BoundCounter, type IngestMetrics } from './ingest.metrics';
 import type { LinkResolver } from './links.repository';
 import { registerRecipientRoutes } from './recipient.routes';
 import { registerTrackingRoutes } from './tracking.routes';
@@ -44,15 +44,11 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const access = deps.log.child({ component: 'access' });
   const sample = Math.max(1, deps.config.accessLogSample);
   let hits = 0;
-  // Counter children per (route, method, status): inc({ ... }) would hash the label object on every hit.
-  const requestCounters = new Map<string, { inc(): void }>();
+  const requests = new BoundCounter(deps.metrics.httpRequests);
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    const key = `${route} ${request.method} ${status}`;
-    let counter = requestCounters.get(key);
-    if (!counter) requestCounters.set(key, (counter = deps.metrics.httpRequests.labels(route, request.method, String(status))));
-    counter.inc();
+    requests.inc(route, request.method, String(status));
     // Successful pixel/redirect hits are sampled (a log line costs a quarter of a hit's CPU; /metrics counts
     // them all); everything else is logged. Route patterns only: tokens identify recipients.
     const every = status < 400 && TRACKING_ROUTES.has(route) ? sample : 1;

@@ -1,5 +1,23 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/**
+ * A counter incremented per hit by label values, each label set's child bound on first use: prom-client's
+ * inc({ ... }) hashes the label object on every call. Values in the counter's labelNames order; the label sets
+ * must be few (route patterns, statuses, reasons), never request data.
+ */
+export class BoundCounter<T extends string> {
+  private readonly children = new Map<string, { inc(): void }>();
+
+  constructor(private readonly counter: Counter<T>) {}
+
+  inc(...values: string[]): void {
+    const key = values.join('\u0000');
+    let child = this.children.get(key);
+    if (!child) this.children.set(key, (child = this.counter.labels(...values)));
+    child.inc();
+  }
+}
+
 /** One registry per app instance, so tests can build several apps in one process. */
 export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }) {
   const registry = new Registry();

@@ -6,6 +6,7 @@ import type { IngestDeps } from './app';
 import { WindowCounter } from './bounded-cache';
 import { emailContext } from './event-factory';
 import type { EmailLink } from './links.repository';
+import { BoundCounter } from './ingest.metrics';
 import { machineReason, parseCidrs } from './machine-traffic';
 import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
 
@@ -37,14 +38,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
     return notFound(reply);
   };
 
-  // Label children per (type, reason): inc({...}) would hash the label object on every hit.
-  const hitCounters = new Map<string, { inc(): void }>();
-  const countHit = (type: string, reason: string | null): void => {
-    const key = `${type}|${reason}`;
-    let child = hitCounters.get(key);
-    if (!child) hitCounters.set(key, (child = deps.metrics.trackingHits.labels(type, String(reason !== null), reason ?? 'human')));
-    child.inc();
-  };
+  const hits = new BoundCounter(deps.metrics.trackingHits);
 
   /** The machine-traffic reason, null for a person. */
   const machine = (request: FastifyRequest, token: TrackingToken, type: string): string | null => {
@@ -53,7 +47,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
       networks,
       deps.config.machineWindowSeconds,
     );
-    countHit(type, reason);
+    hits.inc(type, String(reason !== null), reason ?? 'human');
     return reason;
   };
 
