@@ -1,6 +1,7 @@
-import { CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
 import type { Logger } from '../logger';
 import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
+import { LeanDefaultPartitioner, leanKafkajsProduce } from './kafkajs-lean-produce';
 import { leanKafkajsRecords } from './kafkajs-lean-records';
 import { DEFAULT_PARTITIONS, type Topics } from './topics';
 
@@ -8,6 +9,7 @@ import { DEFAULT_PARTITIONS, type Topics } from './topics';
 export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): Kafka {
   stopKafkajsIdleLoop();
   leanKafkajsRecords();
+  leanKafkajsProduce();
   const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
     [logLevel.ERROR]: 'error',
     [logLevel.WARN]: 'warn',
@@ -76,7 +78,7 @@ export class BatchingProducer {
 
   static async connect(kafka: Kafka, options?: { lingerMs: number; maxBatch: number }): Promise<BatchingProducer> {
     // The default partitioner is murmur2 on the key, as Java clients do: one contact, one partition.
-    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: LeanDefaultPartitioner });
     await producer.connect();
     return new BatchingProducer(producer, options);
   }

@@ -7,10 +7,11 @@ import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
 import type { EventSink } from './event-sink';
 import type { IngestConfig } from './ingest.config';
-import { BoundCounter, type IngestMetrics } from './ingest.metrics';
+import { AccessLog } from './access-log';
+import type { IngestMetrics } from './ingest.metrics';
 import type { LinkResolver } from './links.repository';
 import { registerRecipientRoutes } from './recipient.routes';
-import { registerTrackingRoutes } from './tracking.routes';
+import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
 
 export interface IngestDeps {
@@ -25,7 +26,7 @@ export interface IngestDeps {
   metrics: IngestMetrics;
 }
 
-const TRACKING_ROUTES = new Set(['/o/:token', '/c/:token', '/a/:token']);
+const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));
 
 /** Builds the HTTP app without listening, so tests can inject or listen on an ephemeral port. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
@@ -41,25 +42,22 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const access = deps.log.child({ component: 'access' });
-  const sample = Math.max(1, deps.config.accessLogSample);
-  let hits = 0;
-  const requests = new BoundCounter(deps.metrics.httpRequests);
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    requests.inc(route, request.method, String(status));
-    // Successful pixel/redirect hits are sampled (a log line costs a quarter of a hit's CPU; /metrics counts
-    // them all); everything else is logged. Route patterns only: tokens identify recipients.
-    const every = status < 400 && TRACKING_ROUTES.has(route) ? sample : 1;
-    if (deps.config.accessLog && (every === 1 || ++hits % every === 0)) {
-      access.info({ method: request.method, route, status, ms: Math.round(reply.elapsedTime * 10) / 10, sample: every }, 'http_access');
-    }
-    done();
+  const access = new AccessLog(deps.log.child({ component: 'access' }), deps.metrics.httpRequests, deps.config.accessLog, deps.config.accessLogSample);
+  app.addHook('onRoute', (route) => {
+    if (TRACKING_PATTERNS.has(route.url)) return;
+    const hooks = route.onResponse ?? [];
+    route.onResponse = [...(Array.isArray(hooks) ? hooks : [hooks]), access.hook(route.url)];
   });
-  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    access.hit('unmatched', request, reply, 404);
+    return reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 });
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) deps.log.error({ err: error }, 'request_failed');
+    // The other routes count this in their onResponse hook.
+    const route = request.routeOptions.url;
+    if (route && TRACKING_PATTERNS.has(route)) access.hit(route, request, reply, status);
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });
 
@@ -74,7 +72,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
 
-  registerTrackingRoutes(app, deps);
+  registerTrackingRoutes(app, deps, access);
   registerRecipientRoutes(app, deps);
   registerWebhookRoutes(app, deps);
   registerBatchRoutes(app, deps);

@@ -31,17 +31,13 @@ export class EventSink {
   private connected = false;
   private replaying: Promise<void> | undefined;
   private stopped = false;
-  /** Bound once: inc({ path }) would hash the label object for every event. */
-  private readonly acked: { inc(): void };
 
   constructor(
     private readonly producer: EventProducer,
     private readonly spool: DurableSpool,
     private readonly deps: { codec: EventCodec; topics: Topics; metrics: IngestMetrics; log: Logger },
     private readonly options: EventSinkOptions,
-  ) {
-    this.acked = deps.metrics.eventsPublished.labels('kafka');
-  }
+  ) {}
 
   /** Starts even when Kafka is down: the spool takes the events until the broker answers. */
   async start(): Promise<void> {
@@ -88,7 +84,7 @@ export class EventSink {
     this.producer.enqueue(message, (error) => {
       this.inFlight--;
       if (!error) {
-        this.acked.inc();
+        this.deps.metrics.eventsPublished.inc('kafka');
         return done();
       }
       // One line per outage, not one per event.
@@ -103,7 +99,7 @@ export class EventSink {
 
   private toSpool(message: OutgoingMessage): Promise<void> {
     this.enterSpooling();
-    return this.spool.append(message).then(() => void this.deps.metrics.eventsPublished.inc({ path: 'spool' }));
+    return this.spool.append(message).then(() => void this.deps.metrics.eventsPublished.inc('spool'));
   }
 
   private enterSpooling(): void {

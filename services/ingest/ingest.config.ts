@@ -18,7 +18,7 @@ export const ingestSchema = {
   spoolMaxBytes: int('CAIRN_INGEST_SPOOL_MAX_BYTES', 'spool size bound; beyond it POSTs answer 503', {
     default: 1024 * 1024 * 1024,
   }),
-  lingerMs: int('CAIRN_INGEST_LINGER_MS', 'Kafka batching linger (ms)', { default: 5 }),
+  lingerMs: int('CAIRN_INGEST_LINGER_MS', 'Kafka batching linger (ms)', { default: 10 }),
   maxBatch: int('CAIRN_INGEST_MAX_BATCH', 'Kafka batch size (messages)', { default: 500 }),
   kafkaThread: str('CAIRN_INGEST_KAFKA_THREAD', '"worker": the Kafka producer runs in a worker thread; "main": in the HTTP thread', {
     default: 'worker',

@@ -1,5 +1,6 @@
-import { type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import { BatchingProducer, type OutgoingMessage } from '../../lib/kafka/kafka-client';
+import { LeanDefaultPartitioner } from '../../lib/kafka/kafkajs-lean-produce';
 
 /** Called once per message: without an error once Kafka acknowledged it (acks=all), with one when the send failed. */
 export type SendDone = (error?: Error) => void;
@@ -31,7 +32,7 @@ export function createKafkaProducer(kafka: Kafka): Producer {
     idempotent: false,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     // murmur2 of the key, as the Java client: a contact's events land on the same partition whoever produces.
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: LeanDefaultPartitioner,
   });
 }
 

@@ -1,76 +1,67 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Message } from 'kafkajs';
 import { createKafka } from '../../lib/kafka/kafka-client';
 import { createLogger } from '../../lib/logger';
-import { createKafkaProducer, InThreadProducer } from './kafka-producer';
-import type { FromWorker, ToWorker, WorkerSettings } from './kafka-worker-producer';
+import { createKafkaProducer } from './kafka-producer';
+import { LAYOUT_FIELDS, type FromWorker, type PackedBatch, type ToWorker, type WorkerSettings } from './kafka-worker-producer';
 
 /**
- * Worker-thread side of WorkerProducer: kafkajs (record encoding, CRCs, batching) runs here, off the thread
- * that answers the pixel and the redirect.
+ * Worker-thread side of WorkerProducer: kafkajs (partitioning, record encoding, CRCs, the connection) runs
+ * here, off the thread that answers the pixel and the redirect. The HTTP thread already lingered: each packed
+ * batch that arrives goes to Kafka as one sendBatch, and its outcome goes back as one message.
  */
 const settings = workerData as WorkerSettings;
 const port = parentPort;
 if (!port) throw new Error('kafka-producer.worker must run in a worker thread');
 
 const log = createLogger({ service: 'ingest', level: settings.logLevel }).child({ thread: 'kafka-worker' });
-const stats = { sizes: [] as number[], seconds: [] as number[] };
-// The HTTP thread already lingered (WorkerProducer's outbox): what arrives in one message goes out as one batch.
-const batching = { lingerMs: 0, maxBatch: settings.maxBatch };
-const producer = new InThreadProducer(createKafkaProducer(createKafka({ clientId: 'cairn-ingest', brokers: settings.brokers, log })), batching, {
-  batchSent(size, seconds) {
-    stats.sizes.push(size);
-    stats.seconds.push(seconds);
-  },
-});
-
+const producer = createKafkaProducer(createKafka({ clientId: 'cairn-ingest', brokers: settings.brokers, log }));
 const post = (message: FromWorker): void => port.postMessage(message);
+/** Batches sent and not yet answered (a flush waits for them; each posts its outcome before it leaves the set). */
+const pending = new Set<Promise<void>>();
 
-let acked: number[] = [];
-let failed: { ids: number[]; error: string } | undefined;
-let reporting = false;
-/** Acks and failures of one loop turn go back in one message. */
-function report(): void {
-  if (reporting) return;
-  reporting = true;
-  setImmediate(() => {
-    reporting = false;
-    // Batch timings go first: an ack can let the other side stop this worker before it reads later messages.
-    if (stats.sizes.length > 0) post({ kind: 'batches', sizes: stats.sizes.splice(0), seconds: stats.seconds.splice(0) });
-    if (acked.length > 0) post({ kind: 'acked', ids: acked });
-    if (failed) post({ kind: 'failed', ...failed });
-    acked = [];
-    failed = undefined;
-  });
+/** kafkajs messages whose keys and values are views on the transferred bytes (nothing copied). */
+function unpack({ topics, layout, data }: PackedBatch): { topic: string; messages: Message[] }[] {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const byTopic = topics.map((topic) => ({ topic, messages: [] as Message[] }));
+  for (let i = 0; i < layout.length; i += LAYOUT_FIELDS) {
+    const keyStart = layout[i + 1]!;
+    const valueStart = layout[i + 3]!;
+    byTopic[layout[i]!]!.messages.push({
+      key: bytes.subarray(keyStart, keyStart + layout[i + 2]!),
+      value: bytes.subarray(valueStart, valueStart + layout[i + 4]!),
+    });
+  }
+  return byTopic;
+}
+
+function send(batch: PackedBatch): void {
+  const started = performance.now();
+  const sent: Promise<void> = producer.sendBatch({ topicMessages: unpack(batch), acks: -1 }).then(
+    () => post({ kind: 'sent', seq: batch.seq, seconds: (performance.now() - started) / 1000 }),
+    (error: Error) => post({ kind: 'sent', seq: batch.seq, seconds: 0, error: error.message }),
+  );
+  pending.add(sent);
+  void sent.finally(() => pending.delete(sent));
 }
 
 async function call(seq: number, work: () => Promise<void>): Promise<void> {
   try {
     await work();
-    // After the acks of the sends this call waited for, which report() posts on the next turn.
-    await new Promise((resolve) => setImmediate(resolve));
     post({ kind: 'done', seq });
   } catch (error) {
     post({ kind: 'done', seq, error: (error as Error).message });
   }
 }
 
+const flush = async (): Promise<void> => void (await Promise.all(pending));
+
 port.on('message', (message: ToWorker) => {
-  if (message.kind === 'send') {
-    for (const m of message.messages) {
-      const value = Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
-      producer.send({ topic: m.topic, key: m.key, value }).then(
-        () => {
-          acked.push(m.id);
-          report();
-        },
-        (error: Error) => {
-          failed ??= { ids: [], error: error.message };
-          failed.ids.push(m.id);
-          report();
-        },
-      );
-    }
-    return;
-  }
-  void call(message.seq, () => producer[message.kind]());
+  if (message.kind === 'send') return send(message);
+  if (message.kind === 'connect') return void call(message.seq, () => producer.connect());
+  if (message.kind === 'flush') return void call(message.seq, flush);
+  return void call(message.seq, async () => {
+    await flush();
+    await producer.disconnect();
+  });
 });

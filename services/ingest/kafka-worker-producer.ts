@@ -8,19 +8,26 @@ export interface WorkerSettings extends BatchSettings {
   logLevel: string;
 }
 
-interface WireMessage {
-  id: number;
-  topic: string;
-  key: string;
-  value: Uint8Array;
+/**
+ * One linger's worth of messages as it crosses to the worker: keys and values packed into one buffer and the
+ * layout in another, both transferred (moved, not copied). Structured-cloning an array of message objects, each
+ * with its own Buffer (and with it the 8 KiB pool slab behind it), cost more than producing them.
+ */
+export interface PackedBatch {
+  seq: number;
+  topics: string[];
+  /** per message: topic index, key start, key length, value start, value length */
+  layout: Int32Array;
+  data: Uint8Array;
 }
 
-export type ToWorker = { kind: 'send'; messages: WireMessage[] } | { kind: 'connect' | 'flush' | 'disconnect'; seq: number };
+export const LAYOUT_FIELDS = 5;
+
+export type ToWorker = ({ kind: 'send' } & PackedBatch) | { kind: 'connect' | 'flush' | 'disconnect'; seq: number };
 
 export type FromWorker =
-  | { kind: 'acked'; ids: number[] }
-  | { kind: 'failed'; ids: number[]; error: string }
-  | { kind: 'batches'; sizes: number[]; seconds: number[] }
+  /** a batch acknowledged by Kafka (acks=all) or failed as a whole, with its produce time */
+  | { kind: 'sent'; seq: number; seconds: number; error?: string }
   | { kind: 'done'; seq: number; error?: string };
 
 interface Waiter {
@@ -28,23 +35,66 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
+const INITIAL_BYTES = 64 * 1024;
+
+/** Messages waiting on the HTTP thread for the linger to end: their bytes, layout and callbacks. */
+class Outbox {
+  readonly topics: string[] = [];
+  readonly dones: SendDone[] = [];
+  private layout: number[] = [];
+  private data = Buffer.allocUnsafeSlow(INITIAL_BYTES);
+  private at = 0;
+
+  get size(): number {
+    return this.dones.length;
+  }
+
+  add(message: OutgoingMessage, done: SendDone): void {
+    // Ingest's events carry everything in their Avro value; a header here would be a programming error.
+    if (message.headers) throw new Error('WorkerProducer sends no Kafka headers');
+    let topic = this.topics.indexOf(message.topic);
+    if (topic < 0) topic = this.topics.push(message.topic) - 1;
+    const key = message.key ?? '';
+    this.reserve(Buffer.byteLength(key) + message.value.length);
+    const keyStart = this.at;
+    this.at += this.data.write(key, keyStart);
+    const valueStart = this.at;
+    this.at += message.value.copy(this.data, valueStart);
+    this.layout.push(topic, keyStart, valueStart - keyStart, valueStart, this.at - valueStart);
+    this.dones.push(done);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.at + bytes <= this.data.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(this.data.length * 2, this.at + bytes));
+    this.data.copy(grown, 0, 0, this.at);
+    this.data = grown;
+  }
+
+  pack(seq: number): { batch: PackedBatch; transfer: ArrayBuffer[] } {
+    const layout = Int32Array.from(this.layout);
+    const data = new Uint8Array(this.data.buffer, 0, this.at);
+    return { batch: { seq, topics: this.topics, layout, data }, transfer: [layout.buffer, this.data.buffer as ArrayBuffer] };
+  }
+}
+
 /**
  * Runs the Kafka producer in a worker thread so the HTTP thread only verifies, encodes and answers. The linger
  * happens here, on the HTTP thread: messages wait in the outbox for lingerMs (or until maxBatch of them) and
- * cross to the worker in one postMessage, which sends them to Kafka as one batch at once; acks come back one
- * message per batch. Posting every event-loop turn instead woke the worker (and, with its acks, this thread)
- * thousands of times a second at a few thousand pixel hits/s, and a thread wake-up costs more CPU on a small
- * VM than producing the event. If the worker dies, every unacknowledged send rejects, and the sink spools
- * those events.
+ * cross to the worker in one postMessage as one packed batch, which the worker sends to Kafka at once; its ack
+ * comes back as one message per batch. Posting every event-loop turn instead woke the worker (and, with its acks,
+ * this thread) thousands of times a second at a few thousand pixel hits/s, and a thread wake-up costs more CPU
+ * on a small VM than producing the event. If the worker dies, every unacknowledged send fails, and the sink
+ * spools those events.
  */
 export class WorkerProducer implements EventProducer {
   private worker: Worker;
-  /** Sends handed over and not yet acknowledged: a callback each, no promise per message. */
-  private readonly waiting = new Map<number, SendDone>();
+  /** Batches handed over and not yet acknowledged: their messages' callbacks, no promise per message. */
+  private readonly waiting = new Map<number, SendDone[]>();
   private readonly calls = new Map<number, Waiter>();
-  private outbox: WireMessage[] = [];
+  private outbox = new Outbox();
   private timer: NodeJS.Timeout | undefined;
-  private nextId = 1;
+  private nextSeq = 1;
   private closing = false;
 
   constructor(
@@ -60,14 +110,12 @@ export class WorkerProducer implements EventProducer {
    */
   private spawn(): Worker {
     const file = join(__dirname, 'kafka-producer.worker.ts');
-    // The project runs TypeScript through tsx; the worker registers it before loading its entry. kafkajs
-    // allocates a lot of short-lived objects per record: a larger young generation cuts the worker's GC time.
+    // The project runs TypeScript through tsx; the worker registers it before loading its entry.
     const code = `require('tsx/cjs'); require(${JSON.stringify(file)});`;
     const worker = new Worker(code, { eval: true, workerData: this.settings, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
-    worker.on('message', (message: FromWorker) => this.onMessage(message, this.observer));
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => {
-      this.outbox = [];
       this.failAll(new Error('Kafka worker thread exited'));
       if (this.closing) return;
       this.worker = this.spawn();
@@ -82,40 +130,43 @@ export class WorkerProducer implements EventProducer {
     return this.worker.terminate();
   }
 
-  private onMessage(message: FromWorker, observer: BatchObserver): void {
-    if (message.kind === 'acked' || message.kind === 'failed') {
-      const error = message.kind === 'failed' ? new Error(message.error) : undefined;
-      for (const id of message.ids) {
-        const done = this.waiting.get(id);
-        this.waiting.delete(id);
-        done?.(error);
-      }
-    } else if (message.kind === 'batches') {
-      message.sizes.forEach((size, i) => observer.batchSent(size, message.seconds[i] ?? 0));
-    } else {
-      const call = this.calls.get(message.seq);
-      this.calls.delete(message.seq);
-      if (message.error) call?.reject(new Error(message.error));
-      else call?.resolve();
+  private onMessage(message: FromWorker): void {
+    if (message.kind === 'sent') {
+      const dones = this.waiting.get(message.seq) ?? [];
+      this.waiting.delete(message.seq);
+      const error = message.error === undefined ? undefined : new Error(message.error);
+      if (!error) this.observer.batchSent(dones.length, message.seconds);
+      for (const done of dones) done(error);
+      return;
     }
+    const call = this.calls.get(message.seq);
+    this.calls.delete(message.seq);
+    if (message.error) call?.reject(new Error(message.error));
+    else call?.resolve();
   }
 
+  /** Fails every send not yet acknowledged, the ones still in the outbox too, and every pending call. */
   private failAll(error: Error): void {
-    const sends = [...this.waiting.values()];
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const sends = [...this.waiting.values(), this.outbox.dones];
     const calls = [...this.calls.values()];
     this.waiting.clear();
     this.calls.clear();
-    for (const done of sends) done(error);
+    this.outbox = new Outbox();
+    for (const dones of sends) for (const done of dones) done(error);
     for (const waiter of calls) waiter.reject(error);
   }
 
   private flushOutbox(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.outbox.length === 0) return;
-    const messages = this.outbox;
-    this.outbox = [];
-    this.worker.postMessage({ kind: 'send', messages } satisfies ToWorker);
+    if (this.outbox.size === 0) return;
+    const seq = this.nextSeq++;
+    const { batch, transfer } = this.outbox.pack(seq);
+    this.waiting.set(seq, this.outbox.dones);
+    this.outbox = new Outbox();
+    this.worker.postMessage({ kind: 'send', ...batch } satisfies ToWorker, transfer);
   }
 
   send(message: OutgoingMessage): Promise<void> {
@@ -124,16 +175,14 @@ export class WorkerProducer implements EventProducer {
 
   enqueue(message: OutgoingMessage, done: SendDone): void {
     if (this.closing) return done(new Error('Kafka producer is closed'));
-    const id = this.nextId++;
-    this.waiting.set(id, done);
-    this.outbox.push({ id, topic: message.topic, key: message.key, value: message.value });
-    if (this.outbox.length >= this.settings.maxBatch) this.flushOutbox();
+    this.outbox.add(message, done);
+    if (this.outbox.size >= this.settings.maxBatch) this.flushOutbox();
     else this.timer ??= setTimeout(() => this.flushOutbox(), this.settings.lingerMs);
   }
 
   private call(kind: 'connect' | 'flush' | 'disconnect'): Promise<void> {
     this.flushOutbox();
-    const seq = this.nextId++;
+    const seq = this.nextSeq++;
     const done = new Promise<void>((resolve, reject) => this.calls.set(seq, { resolve, reject }));
     this.worker.postMessage({ kind, seq } satisfies ToWorker);
     return done;

@@ -72,7 +72,7 @@ function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken
       const listIds = await unsubscribeContact(deps.pool, { ...token, listId: token.listId ?? null });
       const eventId = deterministicEventId('unsubscribe', token.messageId, token.listId ?? '*');
       const event = { type: 'unsubscribe' as const, data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds } };
-      deps.metrics.trackingHits.inc({ type: 'unsubscribe', machine: 'false', reason: 'human' });
+      deps.metrics.trackingHits.inc('unsubscribe', 'false', 'human');
       return durable(reply, deps.sink.publishEvent(event), () =>
         html(reply, 200, messagePage('Unsubscribed', 'You will not receive these emails any more.')),
       );
@@ -128,7 +128,7 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { withToken, du
         });
         return deps.sink.publish({ topic: deps.topics.forwardRequests, key: contact_id, value });
       });
-      deps.metrics.trackingHits.inc({ type: 'forward', machine: 'false', reason: 'human' });
+      deps.metrics.trackingHits.inc('forward', 'false', 'human');
       const event = deps.sink.publishEvent({ type: 'forward', data: { ...emailContext(token), friend_count: friends.length } });
       return durable(reply, Promise.all([...requests, event]), () => html(reply, 200, messagePage('Sent', 'Your friends will get a copy.')));
     }),

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmailEvent } from '../../lib/events/event-types';
 import { topicForEvent } from '../../lib/kafka/topics';
 import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { AccessLog } from './access-log';
 import type { IngestDeps } from './app';
 import { WindowCounter } from './bounded-cache';
 import { emailContext } from './event-factory';
 import type { EmailLink } from './links.repository';
-import { BoundCounter } from './ingest.metrics';
 import { machineReason, parseCidrs } from './machine-traffic';
 import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
 
@@ -20,13 +20,32 @@ export const NO_CACHE = {
 };
 
 type TokenRequest = FastifyRequest<{ Params: { token: string } }>;
+type TokenHandler = (request: TokenRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply>;
+
+/** The pixel and redirect routes: they count their own answers (AccessLog.hit), with no onResponse hook. */
+export const TRACKING_ROUTES = { open: '/o/:token', click: '/c/:token', attachment: '/a/:token' } as const;
 
 export function notFound(reply: FastifyReply): FastifyReply {
   return reply.code(404).header('cache-control', 'no-store').type('text/plain').send('not found');
 }
 
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
-export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): void {
+export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, access: AccessLog): void {
+  /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
+  const counted =
+    (route: string, handler: TokenHandler): TokenHandler =>
+    (request, reply) => {
+      const answer = handler(request, reply);
+      if (!(answer instanceof Promise)) {
+        access.hit(route, request, reply, reply.statusCode);
+        return answer;
+      }
+      return answer.then((answered) => {
+        access.hit(route, request, reply, reply.statusCode);
+        return answered;
+      });
+    };
+
   const networks = parseCidrs(deps.config.scannerNetworks);
   // Token guessing: an address that keeps presenting bad tokens is refused on every tracking route for a while.
   const badTokens = new WindowCounter(deps.config.badTokensPerIp, 10 * 60_000);
@@ -38,8 +57,6 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
     return notFound(reply);
   };
 
-  const hits = new BoundCounter(deps.metrics.trackingHits);
-
   /** The machine-traffic reason, null for a person. */
   const machine = (request: FastifyRequest, token: TrackingToken, type: string): string | null => {
     const reason = machineReason(
@@ -47,7 +64,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
       networks,
       deps.config.machineWindowSeconds,
     );
-    hits.inc(type, String(reason !== null), reason ?? 'human');
+    deps.metrics.trackingHits.inc(type, reason === null ? 'false' : 'true', reason ?? 'human');
     return reason;
   };
 
@@ -68,7 +85,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
     deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
   };
 
-  app.get('/o/:token', (request: TokenRequest, reply) => {
+  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
     const raw = request.params.token;
     const token = verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
     if (!('messageId' in token)) return token;
@@ -79,7 +96,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
     record({ type: 'open', data });
     return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
-  });
+  }));
 
   const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
     const destination = link && (link.kind === 'attachment') === (kind === 'attachment') ? link.destination : null;
@@ -111,6 +128,6 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps): 
     );
   };
 
-  app.get('/c/:token', follow('link'));
-  app.get('/a/:token', follow('attachment'));
+  app.get(TRACKING_ROUTES.click, counted(TRACKING_ROUTES.click, follow('link')));
+  app.get(TRACKING_ROUTES.attachment, counted(TRACKING_ROUTES.attachment, follow('attachment')));
 }

@@ -3,6 +3,7 @@ import { createPgPool } from '../../lib/postgres/pg-pool';
 import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
 import { createTestEnv, type TestEnv } from '../support/test-env';
+import { metricValue } from './ingest-process';
 import { waitFor } from '../support/wait-for';
 import { BROWSER_UA, DESTINATION, httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
 
@@ -179,6 +180,37 @@ describe('operability', () => {
     for (const name of ['cairn_ingest_spool_depth 0', 'cairn_ingest_produce_latency_seconds', 'cairn_ingest_tracking_hits_total', 'cairn_ingest_http_requests_total']) {
       expect(metrics).toContain(name);
     }
+  });
+
+  it('counts requests by route pattern and status: tracking hits, other routes, unknown paths', async () => {
+    const requests = async () => {
+      const text = (await get('/metrics')).body;
+      const count = (labels: string) => metricValue(text, 'cairn_ingest_http_requests_total', labels);
+      return {
+        pixel: count('route="/o/:token",method="GET",status="200"'),
+        pixelHead: count('route="/o/:token",method="HEAD",status="200"'),
+        badToken: count('route="/o/:token",method="GET",status="404"'),
+        redirect: count('route="/c/:token",method="GET",status="302"'),
+        health: count('route="/healthz",method="GET",status="200"'),
+        unmatched: count('route="unmatched",method="GET",status="404"'),
+      };
+    };
+    const before = await requests();
+    await get(`/o/${tokenFor(s).token}.gif`);
+    await get(`/o/${tokenFor(s).token}.gif`);
+    await inject({ method: 'HEAD', url: `/o/${tokenFor(s).token}.gif` });
+    await get('/o/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.gif');
+    await get(`/c/${tokenFor(s, { linkId: s.links.safe }).token}`);
+    await get('/healthz');
+    expect((await get('/no/such/path')).statusCode).toBe(404);
+    const after = await requests();
+    // /metrics itself and other tests' requests may run in between: these only grow by what this test sent.
+    expect(after.pixel - before.pixel).toBe(2);
+    expect(after.pixelHead - before.pixelHead).toBe(1);
+    expect(after.badToken - before.badToken).toBe(1);
+    expect(after.redirect - before.redirect).toBe(1);
+    expect(after.health - before.health).toBe(1);
+    expect(after.unmatched - before.unmatched).toBe(1);
   });
 
   it('recorded nothing for any rejected request', async () => {
