@@ -64,18 +64,28 @@ describe('kafkajs lean record decoder', () => {
     await producer.send({ topic, messages: odd });
     await producer.send({ topic, messages: plain.slice(150), compression: CompressionTypes.GZIP });
     await producer.disconnect();
-    const total = plain.length + odd.length;
+    // What the topic holds: a non-idempotent producer may write a batch twice when it retries a request (a
+    // partition whose leader was not known yet on a slow machine, say), so count what is there.
+    const admin = env.kafka.admin();
+    await admin.connect();
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    const total = ends.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+    expect(total).toBeGreaterThanOrEqual(plain.length + odd.length);
 
     const [lean, original] = await Promise.all([dump(topic, 'lean', total), dump(topic, 'original', total)]);
     expect(lean.lean).toBe(true);
     expect(original.lean).toBe(false);
     expect(lean.messages).toHaveLength(total);
+    expect(original.messages).toHaveLength(total);
     // Same fields in the same order with the same values, batch contexts included.
     lean.messages.forEach((message, i) => expect(JSON.stringify(message)).toBe(JSON.stringify(original.messages[i])));
     // Most records took the lean path; those with headers or huge timestamps went to the original.
     expect(lean.counts.lean).toBeGreaterThan(total - 10);
     expect(lean.counts.original).toBeGreaterThanOrEqual(2);
-    expect(lean.messages.filter((message) => (message.key as { base64?: string } | null)?.base64 === Buffer.from('big').toString('base64')).map((m) => m.timestamp)).toEqual(['9007199254740994']);
+    const big = lean.messages.filter((message) => (message.key as { base64?: string } | null)?.base64 === Buffer.from('big').toString('base64'));
+    expect(big.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(big.map((m) => m.timestamp))).toEqual(new Set(['9007199254740994']));
     expect(lean.messages.some((message) => Object.keys(message.headers).length === 3)).toBe(true);
   }, 60_000);
 });
