@@ -43,6 +43,11 @@ export async function ensureTopics(kafka: Kafka, topics: Topics, partitions = DE
         waitForLeaders: true,
         topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
+      // waitForLeaders reads the metadata cache, which names a leader a moment before that broker serves the
+      // partition. A produce in that moment fails for some partitions, and kafkajs (not idempotent) resends the
+      // whole request to the broker, writing the other partitions' records twice. ListOffsets needs the same
+      // leadership as a produce (kafkajs retries it until it has it), so after it every partition takes writes.
+      for (const topic of wanted) await admin.fetchTopicOffsets(topic);
     }
   } finally {
     await admin.disconnect();
