@@ -67,3 +67,17 @@ export function processTreeCpuSeconds(pid: number): number {
   }
   return ticks / USER_HZ;
 }
+
+/**
+ * CPU seconds the hypervisor gave to other guests while this VM's vCPUs wanted to run (steal, summed over
+ * CPUs, /proc/stat). On a shared VM a latency phase with steal in it has stalls the code under test did not
+ * cause: a bench prints it next to its percentiles. 0 where the kernel does not account steal.
+ */
+export function stealSeconds(): number {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    return Number(cpu[8] ?? 0) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}

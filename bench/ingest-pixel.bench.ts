@@ -10,7 +10,7 @@ import { NO_CACHE, PIXEL_GIF } from '../services/ingest/tracking.routes';
 import { ChildServer, ingestProcess, metricValue } from '../test/ingest/ingest-process';
 import { createPgPool } from '../lib/postgres/pg-pool';
 import { createTestEnv } from '../test/support/test-env';
-import { isQuick, processTreeCpuSeconds, progress, report, round } from './bench-support';
+import { isQuick, processTreeCpuSeconds, progress, report, round, stealSeconds } from './bench-support';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -140,8 +140,11 @@ async function measure(name: string, url: string, server: ChildServer, metricsUr
   await fixedRateLatency(url, WARMUP_SECONDS);
   progress(`${name}: openloop at ${RATE}/s for ${SECONDS}s`);
   const broker = metricsUrl ? await brokerPid() : undefined;
+  const steal = stealSeconds();
   const { result: fixed, usPerRequest } = await cpuPerRequest([server.pid, broker], () => fixedRateLatency(url), (f) => f.rps * SECONDS);
-  return { rps, fixed, cpuUs: usPerRequest[0] ?? null, brokerCpuUs: usPerRequest[1] ?? null };
+  const stealMs = round((stealSeconds() - steal) * 1000);
+  if (stealMs > 0) progress(`${name}: the hypervisor stole ${stealMs} ms of CPU during the fixed-rate phase`);
+  return { rps, fixed, cpuUs: usPerRequest[0] ?? null, brokerCpuUs: usPerRequest[1] ?? null, stealMs };
 }
 
 async function main(): Promise<void> {
@@ -190,6 +193,9 @@ async function main(): Promise<void> {
       cpu_us_per_hit: cairn.cpuUs,
       kafka_broker_cpu_us_per_hit: cairn.brokerCpuUs,
       baseline_cpu_us_per_hit: bare.cpuUs,
+      // CPU time the hypervisor took from this VM during each fixed-rate phase (stalls the code did not cause).
+      steal_ms: cairn.stealMs,
+      baseline_steal_ms: bare.stealMs,
       generator_lag_p99_ms: Math.max(cairn.fixed.generatorLagP99, bare.fixed.generatorLagP99),
       redirect_rps: round(redirect),
       redirect_baseline_rps: round(bareRedirect),
