@@ -117,6 +117,26 @@ describe('Avro to TabSeparated fast path', () => {
     expect(compared).toBeGreaterThan(100);
   });
 
+  it('reserves room enough for the lines that grow most over their message (many empty list ids, short fields)', () => {
+    const random = prng(7);
+    alphabet = PLAIN;
+    for (const count of [0, 1, 64, 5_000]) {
+      const event = randomEvent('unsubscribe', random);
+      Object.assign(event.data, { list_ids: Array.from({ length: count }, () => ''), event_time: 0 });
+      const value = codec.encode(event);
+      // the smallest room the line could start with, so any shortfall in the reservation would cut it
+      expect(transcoded(value, 7)).toBe(generic(value, 7));
+    }
+    alphabet = PRINTABLE;
+  });
+
+  it('refuses to hand over lines written past the room reserved for them', () => {
+    const out = new TsvOut(2);
+    out.ensure(2);
+    [1, 2, 3].forEach((byte) => out.byte(byte));
+    expect(() => out.done()).toThrow(/reserved/);
+  });
+
   it('appends lines one after the other in one growing buffer', () => {
     const out = new TsvOut(8);
     const values = ['a', 'b', 'c'].map((id) => codec.encode(emailEvent('open', { event_id: id })));

@@ -40,9 +40,14 @@ interface Plan {
   timeField: number;
   reasonFields: number[];
   hasDetail: boolean;
+  /** bytes a line may take besides four times the message's length (TsvOut.reserve once per line, see lineBound) */
+  fixedBytes: number;
 }
 
 const SAFE_LONG = 2 ** 53;
+const FINGERPRINT_KEY_MASK = 0x3fffffff;
+/** a safe integer in decimal: a sign and 16 digits */
+const MAX_INT_CHARS = 17;
 /** Times the fast path formats: years 1970 to 9999 (a 19-character stamp); the generic path handles the rest. */
 const MAX_STAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const TAB = 0x09;
@@ -117,7 +122,21 @@ function planFor(schema: SchemaVersion): Plan | null {
     if (kind !== STR && kind !== NULL_STR) return null;
     reasonFields.push(i);
   }
-  return { eventType: Buffer.from(escapeTsv(schema.eventType), 'latin1'), fields, source, timeField, reasonFields, hasDetail: fields.some((f) => f.detailKey) };
+  const eventType = Buffer.from(escapeTsv(schema.eventType), 'latin1');
+  const detailKeys = fields.reduce((sum, field) => sum + (field.detailKey?.length ?? 0), 0);
+  // Per column a tab and at most a 17-character number; the event type, the time stamps and the detail's keys,
+  // braces, commas, quotes and booleans. What comes from the message itself is bounded in lineBound.
+  const fixedBytes = COLUMN_COUNT * (1 + MAX_INT_CHARS) + 1 + eventType.length + 19 + 10 + detailKeys + fields.length * (3 + 5 + MAX_INT_CHARS) + 2;
+  return { eventType, fields, source, timeField, reasonFields, hasDetail: fields.some((f) => f.detailKey), fixedBytes };
+}
+
+/**
+ * The most bytes a message's line can take: each string of the message is copied at most twice (its column and
+ * the detail, or the reason and its column), a string array item gains at most three bytes (quotes, comma) over
+ * its Avro encoding (at least one length byte), and every number fits MAX_INT_CHARS from at least one byte.
+ */
+function lineBound(plan: Plan, value: Buffer, topic: Buffer): number {
+  return plan.fixedBytes + 4 * value.length + topic.length + 2 * MAX_INT_CHARS;
 }
 
 /** The kafka_topic column's bytes, computed once per Kafka batch. */
@@ -134,6 +153,7 @@ export class TsvOut {
     this.buf = Buffer.allocUnsafe(capacity);
   }
 
+  /** Makes room for `extra` more bytes. int, bytes and byte write unchecked: their caller reserved the room. */
   ensure(extra: number): void {
     if (this.pos + extra <= this.buf.length) return;
     this.grow(extra);
@@ -155,7 +175,6 @@ export class TsvOut {
 
   /** A safe integer in decimal, as String() writes it (no call into the runtime, no string). */
   int(value: number): void {
-    this.ensure(17);
     const b = this.buf;
     let n = value;
     if (n < 0) {
@@ -182,7 +201,6 @@ export class TsvOut {
   }
 
   bytes(src: Buffer, start: number, end: number): void {
-    this.ensure(end - start);
     if (end - start < 48) {
       const b = this.buf;
       let p = this.pos;
@@ -192,12 +210,13 @@ export class TsvOut {
   }
 
   byte(value: number): void {
-    this.ensure(1);
     this.buf[this.pos++] = value;
   }
 
   /** The lines written so far (a view, not a copy: the next batch starts a new TsvOut). */
   done(): Buffer {
+    // Unchecked writes past a reservation would have been dropped: fail loudly rather than insert cut lines.
+    if (this.pos > this.buf.length) throw new Error(`TsvOut: wrote ${this.pos} bytes into ${this.buf.length} reserved`);
     return this.buf.subarray(0, this.pos);
   }
 }
@@ -211,18 +230,38 @@ const nums = new Float64Array(MAX_FIELDS);
 const nulls = new Uint8Array(MAX_FIELDS);
 
 export class AvroTsvTranscoder {
-  private readonly plans = new Map<string, Plan>();
+  /**
+   * Plans by fingerprint, looked up without a string per message: keyed by 30 bits of the fingerprint's first
+   * word (a small integer, no heap number either), then both words compared.
+   */
+  private readonly plans = new Map<number, { lo: number; hi: number; plan: Plan }[]>();
+  private covered = 0;
 
   constructor(codec: EventCodec) {
     for (const schema of codec.latestSchemas()) {
       const plan = planFor(schema);
-      if (plan && plan.fields.length <= MAX_FIELDS) this.plans.set(schema.fingerprint.toString('latin1'), plan);
+      if (!plan || plan.fields.length > MAX_FIELDS) continue;
+      const lo = schema.fingerprint.readInt32LE(0);
+      const bucket = this.plans.get(lo & FINGERPRINT_KEY_MASK) ?? [];
+      bucket.push({ lo, hi: schema.fingerprint.readInt32LE(4), plan });
+      this.plans.set(lo & FINGERPRINT_KEY_MASK, bucket);
+      this.covered++;
     }
   }
 
   /** Event types the fast path covers (tests check it covers all of today's). */
   get coveredFingerprints(): number {
-    return this.plans.size;
+    return this.covered;
+  }
+
+  /** The plan for the fingerprint at bytes 2–9 of a single-object encoding (the caller checked the length). */
+  private planOf(value: Buffer): Plan | undefined {
+    const lo = value.readInt32LE(2);
+    const bucket = this.plans.get(lo & FINGERPRINT_KEY_MASK);
+    if (bucket === undefined) return undefined;
+    const hi = value.readInt32LE(6);
+    for (const entry of bucket) if (entry.lo === lo && entry.hi === hi) return entry.plan;
+    return undefined;
   }
 
   /**
@@ -232,7 +271,7 @@ export class AvroTsvTranscoder {
   transcode(value: Buffer, topic: Buffer, partition: number, offset: number, out: TsvOut): boolean {
     const end = value.length;
     if (end < 10 || value[0] !== 0xc3 || value[1] !== 0x01) return false;
-    const plan = this.plans.get(value.toString('latin1', 2, 10));
+    const plan = this.planOf(value);
     if (!plan) return false;
     let pos = 10;
     const fields = plan.fields;
@@ -289,6 +328,7 @@ export class AvroTsvTranscoder {
   }
 
   private writeLine(value: Buffer, plan: Plan, ms: number, topic: Buffer, partition: number, offset: number, out: TsvOut): void {
+    out.ensure(lineBound(plan, value, topic));
     const fields = plan.fields;
     for (let c = 0; c < COLUMN_COUNT; c++) {
       if (c > 0) out.byte(TAB);
