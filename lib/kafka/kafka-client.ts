@@ -31,6 +31,28 @@ export function createKafka(options: { clientId: string; brokers: string[]; log:
   });
 }
 
+const SERVED_WITHIN_MS = 30_000;
+
+/**
+ * Waits until the leader of every partition of a new topic serves it. waitForLeaders reads the metadata cache,
+ * which names a leader a moment before that broker serves the partition: a produce in that moment fails for some
+ * partitions ("not the leader"), and kafkajs (not idempotent) resends the whole request to the broker, writing
+ * the other partitions' records twice. ListOffsets needs the same leadership as a produce, and kafkajs's admin
+ * does not retry it on that error, so this does.
+ */
+async function untilServed(admin: Admin, topic: string): Promise<void> {
+  const deadline = Date.now() + SERVED_WITHIN_MS;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (error) {
+      if (!(error as { retriable?: boolean }).retriable || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
 /** Creates the event topics (idempotent). Partition count is the unit of consumer parallelism. */
 export async function ensureTopics(kafka: Kafka, topics: Topics, partitions = DEFAULT_PARTITIONS): Promise<void> {
   const admin: Admin = kafka.admin();
@@ -43,11 +65,7 @@ export async function ensureTopics(kafka: Kafka, topics: Topics, partitions = DE
         waitForLeaders: true,
         topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
-      // waitForLeaders reads the metadata cache, which names a leader a moment before that broker serves the
-      // partition. A produce in that moment fails for some partitions, and kafkajs (not idempotent) resends the
-      // whole request to the broker, writing the other partitions' records twice. ListOffsets needs the same
-      // leadership as a produce (kafkajs retries it until it has it), so after it every partition takes writes.
-      for (const topic of wanted) await admin.fetchTopicOffsets(topic);
+      for (const topic of wanted) await untilServed(admin, topic);
     }
   } finally {
     await admin.disconnect();
