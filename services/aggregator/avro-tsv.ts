@@ -45,7 +45,6 @@ interface Plan {
 }
 
 const SAFE_LONG = 2 ** 53;
-const FINGERPRINT_KEY_MASK = 0x3fffffff;
 /** a safe integer in decimal: a sign and 16 digits */
 const MAX_INT_CHARS = 17;
 /** Times the fast path formats: years 1970 to 9999 (a 19-character stamp); the generic path handles the rest. */
@@ -133,10 +132,10 @@ function planFor(schema: SchemaVersion): Plan | null {
 /**
  * The most bytes a message's line can take: each string of the message is copied at most twice (its column and
  * the detail, or the reason and its column), a string array item gains at most three bytes (quotes, comma) over
- * its Avro encoding (at least one length byte), and every number fits MAX_INT_CHARS from at least one byte.
+ * its Avro encoding (at least one length byte); every column's number is in fixedBytes.
  */
 function lineBound(plan: Plan, value: Buffer, topic: Buffer): number {
-  return plan.fixedBytes + 4 * value.length + topic.length + 2 * MAX_INT_CHARS;
+  return plan.fixedBytes + 4 * value.length + topic.length;
 }
 
 /** The kafka_topic column's bytes, computed once per Kafka batch. */
@@ -231,36 +230,28 @@ const nulls = new Uint8Array(MAX_FIELDS);
 
 export class AvroTsvTranscoder {
   /**
-   * Plans by fingerprint, looked up without a string per message: keyed by 30 bits of the fingerprint's first
-   * word (a small integer, no heap number either), then both words compared.
+   * Plans by fingerprint as two 32-bit words: a handful of event types, so a scan finds one without making a
+   * string per message to look it up.
    */
-  private readonly plans = new Map<number, { lo: number; hi: number; plan: Plan }[]>();
-  private covered = 0;
+  private readonly plans: { lo: number; hi: number; plan: Plan }[] = [];
 
   constructor(codec: EventCodec) {
     for (const schema of codec.latestSchemas()) {
       const plan = planFor(schema);
-      if (!plan || plan.fields.length > MAX_FIELDS) continue;
-      const lo = schema.fingerprint.readInt32LE(0);
-      const bucket = this.plans.get(lo & FINGERPRINT_KEY_MASK) ?? [];
-      bucket.push({ lo, hi: schema.fingerprint.readInt32LE(4), plan });
-      this.plans.set(lo & FINGERPRINT_KEY_MASK, bucket);
-      this.covered++;
+      if (plan && plan.fields.length <= MAX_FIELDS) this.plans.push({ lo: schema.fingerprint.readInt32LE(0), hi: schema.fingerprint.readInt32LE(4), plan });
     }
   }
 
   /** Event types the fast path covers (tests check it covers all of today's). */
   get coveredFingerprints(): number {
-    return this.covered;
+    return this.plans.length;
   }
 
   /** The plan for the fingerprint at bytes 2–9 of a single-object encoding (the caller checked the length). */
   private planOf(value: Buffer): Plan | undefined {
     const lo = value.readInt32LE(2);
-    const bucket = this.plans.get(lo & FINGERPRINT_KEY_MASK);
-    if (bucket === undefined) return undefined;
     const hi = value.readInt32LE(6);
-    for (const entry of bucket) if (entry.lo === lo && entry.hi === hi) return entry.plan;
+    for (const entry of this.plans) if (entry.lo === lo && entry.hi === hi) return entry.plan;
     return undefined;
   }
 

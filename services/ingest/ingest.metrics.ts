@@ -14,11 +14,14 @@ interface Cell {
  */
 export class BoundCounter<T extends string> {
   private readonly cells = new Map<string, Map<string, Map<string, Cell>>>();
+  private readonly counter: Counter<T>;
+  private readonly labelCount: number;
 
-  constructor(
-    private readonly counter: Counter<T>,
-    private readonly labelCount: number,
-  ) {}
+  /** Registers the prom-client counter, which flushes these counts whenever it is collected. */
+  constructor(config: { name: string; help: string; labelNames: readonly T[]; registers: Registry[] }) {
+    this.counter = new Counter<T>({ ...config, collect: () => this.flush() });
+    this.labelCount = config.labelNames.length;
+  }
 
   inc(a: string, b = '', c = ''): void {
     let byB = this.cells.get(a);
@@ -33,8 +36,8 @@ export class BoundCounter<T extends string> {
     cell.count++;
   }
 
-  /** Adds what was counted since the last flush to the prom-client counter (its collect hook calls this). */
-  flush(): void {
+  /** Adds what was counted since the last flush to the prom-client counter (its collect hook). */
+  private flush(): void {
     for (const byB of this.cells.values())
       for (const byC of byB.values())
         for (const cell of byC.values()) {
@@ -44,32 +47,24 @@ export class BoundCounter<T extends string> {
   }
 }
 
-/** A counter with labels whose per-hit increments go through a BoundCounter (flushed when scraped). */
-function boundCounter<T extends string>(config: { name: string; help: string; labelNames: readonly T[]; registers: Registry[] }) {
-  const counts: { bound?: BoundCounter<T> } = {};
-  const counter = new Counter<T>({ ...config, collect: () => counts.bound?.flush() });
-  const bound = (counts.bound = new BoundCounter(counter, config.labelNames.length));
-  return { counter, bound };
-}
-
 /** One registry per app instance, so tests can build several apps in one process. */
 export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];
-  const httpRequests = boundCounter({
+  const httpRequests = new BoundCounter({
     name: 'cairn_ingest_http_requests_total',
     help: 'HTTP requests by route pattern, method and status',
     labelNames: ['route', 'method', 'status'] as const,
     registers,
   });
-  const trackingHits = boundCounter({
+  const trackingHits = new BoundCounter({
     name: 'cairn_ingest_tracking_hits_total',
     help: 'recorded opens, clicks and other tracked actions; machine="true" is labelled machine traffic',
     labelNames: ['type', 'machine', 'reason'] as const,
     registers,
   });
-  const eventsDurable = boundCounter({
+  const eventsDurable = new BoundCounter({
     name: 'cairn_ingest_events_durable_total',
     help: 'events made durable, by path: kafka (acked) or spool (fsynced, to be replayed)',
     labelNames: ['path'] as const,
@@ -78,11 +73,11 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
   return {
     registry,
     /** per request: route pattern, method, status */
-    httpRequests: httpRequests.bound,
+    httpRequests,
     /** per tracked action: type, machine, reason */
-    trackingHits: trackingHits.bound,
+    trackingHits,
     /** per event made durable: path */
-    eventsPublished: eventsDurable.bound,
+    eventsPublished: eventsDurable,
     produceLatency: new Histogram({
       name: 'cairn_ingest_produce_latency_seconds',
       help: 'time from sending a batch to Kafka until acks=all',
