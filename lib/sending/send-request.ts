@@ -1,0 +1,57 @@
+/**
+ * The one contract between the journey engine (services/scheduler) and the sender (services/sender).
+ *
+ * The scheduler hands contacts to the sender as ids only; the sender loads the contact, the frozen email
+ * version, the list and the content settings itself, so a request stays small (≈ 300 bytes) and a million of
+ * them fit in Redis. Requests travel in batches on one BullMQ queue; a batch is one job.
+ *
+ * NOTE: exactly once is keyed by `SendRequest.key` (`journey:tile:iteration:contact`). The queue may deliver
+ * a batch more than once (a scheduler replays its outbox, BullMQ retries a stalled job); the sender records
+ * each key in PostgreSQL before handing the message to SMTP and skips a key it has already recorded.
+ */
+export interface SendRequest {
+  /** `journey:tile:iteration:contact`, see sendRequestKey */
+  key: string;
+  workspace_id: string;
+  journey_id: string;
+  tile_id: string;
+  /** recurring journeys: 0 for the first pass */
+  iteration: number;
+  contact_id: string;
+  /** when the journey targets accounts, the account the contact was processed for */
+  account_id: string | null;
+  email_id: string;
+  email_version: number;
+  /** the journey's subscription list: unsubscribe and eligibility are per list */
+  list_id: string | null;
+  /** the journey's content settings when it has them, else null (the sender falls back to the email's) */
+  content_settings_id: string | null;
+  /** the journey's minimum consent (0 = none required); the sender re-checks it just before sending */
+  min_consent: number;
+  /** epoch milliseconds when the scheduler made the request */
+  requested_at: number;
+}
+
+/** A BullMQ job on SEND_QUEUE carries one batch of requests. */
+export interface SendBatchJob {
+  kind: 'journey';
+  requests: SendRequest[];
+}
+
+/** The BullMQ queue name (prefixed by the Redis key prefix each service configures, default `cairn`). */
+export const SEND_QUEUE = 'send';
+
+/** Most requests in one job: big enough to amortise Redis round trips, small enough to retry cheaply. */
+export const MAX_SEND_BATCH = 500;
+
+export function sendRequestKey(parts: { journey_id: string; tile_id: string; iteration: number; contact_id: string }): string {
+  return `${parts.journey_id}:${parts.tile_id}:${parts.iteration}:${parts.contact_id}`;
+}
+
+/** A job id derived from its requests, so re-adding the same batch is a no-op while BullMQ still holds it. */
+export function sendBatchJobId(requests: readonly SendRequest[]): string {
+  const first = requests[0];
+  const last = requests[requests.length - 1];
+  if (!first || !last) throw new RangeError('a send batch needs at least one request');
+  return `${first.journey_id}:${first.tile_id}:${first.iteration}:${first.contact_id}-${last.contact_id}:${requests.length}`;
+}
