@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The one contract between the journey engine (services/scheduler) and the sender (services/sender).
  *
@@ -48,10 +50,13 @@ export function sendRequestKey(parts: { journey_id: string; tile_id: string; ite
   return `${parts.journey_id}:${parts.tile_id}:${parts.iteration}:${parts.contact_id}`;
 }
 
-/** A job id derived from its requests, so re-adding the same batch is a no-op while BullMQ still holds it. */
+/**
+ * A job id derived from the batch's keys, so re-adding the same batch is a no-op while BullMQ still holds it
+ * (a hash: BullMQ refuses ':' in custom ids, and keys contain it).
+ */
 export function sendBatchJobId(requests: readonly SendRequest[]): string {
-  const first = requests[0];
-  const last = requests[requests.length - 1];
-  if (!first || !last) throw new RangeError('a send batch needs at least one request');
-  return `${first.journey_id}:${first.tile_id}:${first.iteration}:${first.contact_id}-${last.contact_id}:${requests.length}`;
+  if (requests.length === 0) throw new RangeError('a send batch needs at least one request');
+  const hash = createHash('sha256');
+  for (const request of requests) hash.update(request.key).update('\n');
+  return `send-${hash.digest('hex').slice(0, 32)}`;
 }
