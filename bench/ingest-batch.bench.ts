@@ -93,7 +93,10 @@ async function cairnRate(key: string, payloads: Buffer[]): Promise<{ rate: numbe
 
 /** Kafka's own producer (Java), same topic, same record size, acks=all, the same 5 ms linger. */
 async function producerPerformance(topic: string, recordSize: number): Promise<number> {
-  const args = ['-cp', join(ROOT, '.stack', 'kafka-libs', '*'), 'org.apache.kafka.tools.ProducerPerformance'];
+  // The broker's jars live in one machine-wide place (the stack script fetches them once): a second checkout,
+  // whose broker another checkout started, finds them too.
+  const libs = (await run('bash', [join(ROOT, 'scripts', 'stack.sh'), 'kafka-libs'], { timeout: 300_000 })).stdout.trim();
+  const args = ['-cp', join(libs, '*'), 'org.apache.kafka.tools.ProducerPerformance'];
   args.push('--topic', topic, '--num-records', String(BASELINE_RECORDS), '--record-size', String(recordSize), '--throughput', '-1');
   args.push('--producer-props', 'bootstrap.servers=127.0.0.1:9092', 'acks=all', 'linger.ms=5', 'compression.type=none');
   const { stdout } = await run('java', ['-Xmx512m', ...args], { timeout: 300_000, maxBuffer: 16 << 20 });

@@ -3,7 +3,7 @@
 # same run and prints one JSON line last. Without a name, lists the benchmarks.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/scripts/ensure-deps.sh"
+. "$ROOT/scripts/ensure-deps.sh"
 if [ $# -eq 0 ] || [ "$1" = "--list" ]; then
   echo "benchmarks (npm run bench -- <name> [--quick]):"
   for f in "$ROOT"/bench/*.bench.ts; do

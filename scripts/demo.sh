@@ -3,6 +3,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/ensure-deps.sh
+. scripts/ensure-deps.sh
 bash scripts/stack.sh up
 exec node_modules/.bin/tsx scripts/demo.ts "$@"

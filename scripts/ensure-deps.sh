@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
-# Installs node_modules from the lockfile when missing or stale, so `npm test` and `npm run demo` work on a
-# fresh clone with no manual step.
+# Sourced by npm test, npm run demo and npm run bench (`. scripts/ensure-deps.sh`): installs node_modules from
+# the committed lockfile when missing or stale, then puts the project's Node.js first on PATH.
+#
+# Cairn runs on Node.js 24 LTS. Machines whose system Node is older (20 reached end of life in April 2026) get
+# it from the npm registry: the `node` devDependency installs the official Node 24 binary under
+# node_modules/.bin, and everything these scripts start (jest, tsx, the services) runs on it.
 set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-stamp="$ROOT/node_modules/.cairn-lock-hash"
-want="$(sha256sum "$ROOT/package-lock.json" | cut -c1-16)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "[deps] installing node modules from package-lock.json" >&2
-  # npm install, not npm ci: this npm leaves other platforms' optional packages out of the lockfile, and
-  # ci then refuses the lockfile as out of sync. install still installs the locked versions.
-  (cd "$ROOT" && npm install --no-audit --no-fund --loglevel=error >&2)
-  echo "$want" >"$stamp"
+CAIRN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CAIRN_NODE_MAJOR=24
+_stamp="$CAIRN_ROOT/node_modules/.cairn-lock-hash"
+_want="$(sha256sum "$CAIRN_ROOT/package-lock.json" | cut -c1-16)"
+if [ "$(cat "$_stamp" 2>/dev/null)" != "$_want" ] || [ ! -x "$CAIRN_ROOT/node_modules/.bin/node" ]; then
+  echo "[deps] installing node modules from package-lock.json (npm ci)" >&2
+  # npm ci installs exactly the lockfile and never rewrites it (git status stays clean). The lockfile is
+  # committed as npm writes it, with every platform's optional packages, so ci accepts it on any machine.
+  (cd "$CAIRN_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$_want" >"$_stamp"
 fi
+export PATH="$CAIRN_ROOT/node_modules/.bin:$PATH"
+hash -r
+_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$_major" != "$CAIRN_NODE_MAJOR" ]; then
+  echo "[deps] FAILED: node on PATH is $(node --version), Cairn needs Node.js $CAIRN_NODE_MAJOR (node_modules/.bin/node)" >&2
+  exit 1
+fi
+unset _stamp _want _major

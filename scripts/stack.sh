@@ -16,7 +16,11 @@ PG_PORT="${CAIRN_PG_PORT:-5432}"
 REDIS_PORT="${CAIRN_REDIS_PORT:-6379}"
 SMTP_PORT="${CAIRN_SMTP_SINK_PORT:-2525}"
 KAFKA_HEAP="${CAIRN_KAFKA_HEAP:-768m}"
-KAFKA_LIBS="${CAIRN_KAFKA_LIBS:-$ROOT/.stack/kafka-libs}"
+KAFKA_VERSION="4.4.0" # the version in stack/kafka/pom.xml
+# The broker's jars are the same for every checkout on the machine: one shared copy, keyed by the pom's hash, so a
+# second checkout (or its benchmarks, which run Kafka's own ProducerPerformance) finds them.
+KAFKA_POM_STAMP="$(sha256sum "$ROOT/stack/kafka/pom.xml" | cut -c1-16)"
+KAFKA_LIBS="${CAIRN_KAFKA_LIBS:-${XDG_CACHE_HOME:-$HOME/.cache}/cairn/kafka-libs-$KAFKA_POM_STAMP}"
 ALL_SERVICES=(kafka clickhouse postgres redis smtp)
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -59,34 +63,54 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # ---------------------------------------------------------------- Kafka
 kafka_healthy() { port_open "$KAFKA_PORT"; }
 
+# Who started the broker on this port writes its version here (machine-wide: another checkout reads it too).
+kafka_state_file() { echo "${XDG_RUNTIME_DIR:-/tmp}/cairn-kafka-$KAFKA_PORT.version"; }
+kafka_running_version() { cat "$(kafka_state_file)" 2>/dev/null || echo unknown; }
+
+kafka_fetch_libs() { # the broker's jars from Maven Central, once per machine and pom
+  local pom="$ROOT/stack/kafka/pom.xml" libs="$KAFKA_LIBS"
+  [ "$(cat "$libs/.stamp" 2>/dev/null)" = "$KAFKA_POM_STAMP" ] && return 0
+  command -v mvn >/dev/null || fail "kafka: mvn not found; install Maven (Debian: maven) to fetch the broker from Maven Central"
+  log "kafka: fetching Kafka $KAFKA_VERSION from Maven Central (once per machine) into $libs"
+  mkdir -p "$(dirname "$libs")"
+  local tmp="$libs.tmp.$$"; rm -rf "$tmp"
+  mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$tmp" >"$tmp.mvn.log" 2>&1 \
+    || fail "kafka: Maven could not fetch the broker; see $tmp.mvn.log"
+  echo "$KAFKA_POM_STAMP" >"$tmp/.stamp"
+  rm -rf "$libs" && mv "$tmp" "$libs" && rm -f "$tmp.mvn.log"
+}
+
 kafka_up() {
-  if kafka_healthy; then log "kafka already up on 127.0.0.1:$KAFKA_PORT"; return 0; fi
-  command -v java >/dev/null || fail "kafka: java not found; install a JDK 17 (Debian: openjdk-17-jre-headless)"
-  local dir="$STACK_DIR/kafka" pom="$ROOT/stack/kafka/pom.xml" libs="$KAFKA_LIBS"
-  mkdir -p "$dir/log" "$(dirname "$libs")"
-  local stamp; stamp="$(sha256sum "$pom" | cut -c1-16)"
-  if [ "$(cat "$libs.stamp" 2>/dev/null)" != "$stamp" ]; then
-    command -v mvn >/dev/null || fail "kafka: mvn not found; install Maven (Debian: maven) to fetch the broker from Maven Central"
-    log "kafka: fetching the broker jars from Maven Central (once)"
-    rm -rf "$libs"
-    mvn -q -B -f "$pom" dependency:copy-dependencies -DoutputDirectory="$libs" >"$dir/log/mvn.log" 2>&1 \
-      || fail "kafka: Maven could not fetch the broker; see $dir/log/mvn.log"
-    echo "$stamp" >"$libs.stamp"
+  local dir="$STACK_DIR/kafka"
+  if kafka_healthy; then
+    local running; running="$(kafka_running_version)"
+    if [ "$running" = "$KAFKA_VERSION" ] || ! pid_alive "$dir/kafka.pid"; then
+      log "kafka $running already up on 127.0.0.1:$KAFKA_PORT"; return 0
+    fi
+    # This checkout started an older broker: replace it. Its data (local development only) is reformatted, since
+    # a KRaft log is not downgradable and tests make their own topics anyway.
+    log "kafka: replacing the running broker ($running) with Kafka $KAFKA_VERSION; local data is reset"
+    stop_pidfile kafka "$dir/kafka.pid"
+    rm -rf "$dir/data"
   fi
+  command -v java >/dev/null || fail "kafka: java not found; install a JDK 17 (Debian: openjdk-17-jre-headless)"
+  mkdir -p "$dir/log"
+  kafka_fetch_libs
   sed -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" -e "s#@CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" -e "s#@DATA_DIR@#$dir/data#g" \
     "$ROOT/stack/kafka/server.properties.tmpl" >"$dir/server.properties"
-  local cp="$libs/*"
-  if [ ! -f "$dir/data/meta.properties" ]; then
-    mkdir -p "$dir/data"
-    local cluster_id; cluster_id="$(java -cp "$cp" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
-    java -cp "$cp" -Dlog4j.configuration="file:$ROOT/stack/kafka/log4j.properties" kafka.tools.StorageTool format \
-      -t "$cluster_id" -c "$dir/server.properties" >"$dir/log/format.log" 2>&1 \
+  local cp="$KAFKA_LIBS/*" log4j="-Dlog4j2.configurationFile=$ROOT/stack/kafka/log4j2.properties"
+  if [ "$(cat "$dir/data/.cairn-kafka-version" 2>/dev/null)" != "$KAFKA_VERSION" ]; then
+    rm -rf "$dir/data"; mkdir -p "$dir/data"
+    local cluster_id; cluster_id="$(java -cp "$cp" "$log4j" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)"
+    java -cp "$cp" "$log4j" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >"$dir/log/format.log" 2>&1 \
       || fail "kafka: storage format failed; see $dir/log/format.log"
+    echo "$KAFKA_VERSION" >"$dir/data/.cairn-kafka-version"
   fi
-  log "kafka: starting on 127.0.0.1:$KAFKA_PORT"
+  log "kafka: starting Kafka $KAFKA_VERSION on 127.0.0.1:$KAFKA_PORT"
   start_detached "$dir/kafka.pid" "$dir/log/server.log" java "-Xms256m" "-Xmx$KAFKA_HEAP" -XX:+UseG1GC \
-    -Dlog4j.configuration="file:$ROOT/stack/kafka/log4j.properties" -cp "$cp" kafka.Kafka "$dir/server.properties"
+    "$log4j" -cp "$cp" kafka.Kafka "$dir/server.properties"
   wait_until 90 kafka_healthy || fail "kafka: not listening on 127.0.0.1:$KAFKA_PORT after 90 s; see $dir/log/server.log"
+  echo "$KAFKA_VERSION" >"$(kafka_state_file)"
 }
 
 # ---------------------------------------------------------------- ClickHouse
@@ -171,11 +195,14 @@ stop_pidfile() { # stop_pidfile <name> <pidfile>
 }
 
 status_line() { # status_line <name> <address> <health-fn>
-  if "$3"; then printf '%-11s %-28s %s\n' "$1" "$2" healthy; else printf '%-11s %-28s %s\n' "$1" "$2" DOWN; return 1; fi
+  if "$3"; then printf '%-13s %-28s %s\n' "$1" "$2" healthy; else printf '%-13s %-28s %s\n' "$1" "$2" DOWN; return 1; fi
 }
 
 cmd_status() {
-  local rc=0
+  local rc=0 node_bin="$ROOT/node_modules/.bin/node"
+  [ -x "$node_bin" ] || node_bin="node"
+  printf '%-13s %-28s %s\n' node "$("$node_bin" --version 2>/dev/null || echo none)" "services run on this Node.js ($node_bin)"
+  printf '%-13s %-28s %s\n' kafka-broker "$(kafka_running_version)" "Apache Kafka version (this checkout wants $KAFKA_VERSION)"
   status_line kafka "127.0.0.1:$KAFKA_PORT" kafka_healthy || rc=1
   status_line clickhouse "http://127.0.0.1:$CH_HTTP_PORT" clickhouse_healthy || rc=1
   status_line postgresql "127.0.0.1:$PG_PORT" postgres_healthy || rc=1
@@ -200,7 +227,7 @@ cmd_down() {
     case "$name" in
       smtp) stop_pidfile smtp-sink "$STACK_DIR/smtp/smtp-sink.pid" ;;
       clickhouse) stop_pidfile clickhouse "$STACK_DIR/clickhouse/clickhouse.pid" ;;
-      kafka) stop_pidfile kafka "$STACK_DIR/kafka/kafka.pid" ;;
+      kafka) pid_alive "$STACK_DIR/kafka/kafka.pid" && rm -f "$(kafka_state_file)"; stop_pidfile kafka "$STACK_DIR/kafka/kafka.pid" ;;
       postgres | redis) log "$name is shared with the machine and left running" ;;
     esac
   done
@@ -212,5 +239,6 @@ case "$command" in
   up) cmd_up "$@" ;;
   down) cmd_down "$@" ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  kafka-libs) kafka_fetch_libs && echo "$KAFKA_LIBS" ;;
+  *) echo "usage: $0 up|down|status|kafka-libs" >&2; exit 2 ;;
 esac

@@ -4,7 +4,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 started=$SECONDS
-bash scripts/ensure-deps.sh
+. scripts/ensure-deps.sh
+echo "[test] node $(node --version)" >&2
 bash scripts/stack.sh up
 echo "[test] lint" >&2
 node_modules/.bin/eslint --max-warnings 0 .

@@ -14,4 +14,11 @@ describe('stack:status', () => {
       expect(out).toMatch(new RegExp(`^${name}\\s+${address.replace(/\./g, '\\.')}\\s+healthy$`, 'm'));
     }
   });
+
+  it('names the Node.js the services run on and the Kafka broker version', () => {
+    const out = execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack.sh'), 'status'], { encoding: 'utf8' });
+    expect(out).toMatch(new RegExp(`^node\\s+${process.version.replace(/\./g, '\\.')}\\s`, 'm'));
+    expect(process.versions.node.split('.')[0]).toBe('24');
+    expect(out).toMatch(/^kafka-broker\s+4\.\d+\.\d+\s/m);
+  });
 });
