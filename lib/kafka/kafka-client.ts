@@ -1,74 +1,75 @@
-import { CompressionTypes, Kafka, logLevel, type Admin, type Producer, type ProducerBatch } from 'kafkajs';
+import {
+  Admin,
+  compatibilityPartitioner,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+  type BaseOptions,
+  type MessageToProduce,
+} from '@platformatic/kafka';
 import type { Logger } from '../logger';
-import { stopKafkajsIdleLoop } from './kafkajs-idle-loop';
-import { LeanDefaultPartitioner, leanKafkajsProduce } from './kafkajs-lean-produce';
-import { leanKafkajsRecords } from './kafkajs-lean-records';
 import { DEFAULT_PARTITIONS, type Topics } from './topics';
 
-/** kafkajs stays behind lib/kafka so the client can be swapped; services only see these helpers. */
-export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): Kafka {
-  stopKafkajsIdleLoop();
-  leanKafkajsRecords();
-  leanKafkajsProduce();
-  const levels: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-    [logLevel.ERROR]: 'error',
-    [logLevel.WARN]: 'warn',
-    [logLevel.INFO]: 'debug',
-    [logLevel.DEBUG]: 'debug',
-  };
-  const kafkaLog = options.log.child({ component: 'kafkajs' });
-  return new Kafka({
-    clientId: options.clientId,
-    brokers: options.brokers,
-    logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 100, retries: 8 },
-    logCreator:
-      () =>
-      ({ level, log }) => {
-        const { message, ...extra } = log;
-        kafkaLog[levels[level] ?? 'info']({ ...extra, namespace: undefined }, String(message));
-      },
-  });
+/**
+ * Where Cairn's Kafka is and who is asking. The client library (@platformatic/kafka, docs/kafka.md says why) stays
+ * behind lib/kafka: services hold this handle and build producers and consumers through the helpers here.
+ */
+export interface KafkaCluster {
+  readonly clientId: string;
+  readonly brokers: readonly string[];
+  readonly log: Logger;
+}
+
+export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): KafkaCluster {
+  return Object.freeze({ clientId: options.clientId, brokers: Object.freeze([...options.brokers]), log: options.log.child({ component: 'kafka' }) });
+}
+
+/** Connection options every client shares; `retries` bounds how long a call keeps trying a broker that is away. */
+export function baseOptions(kafka: KafkaCluster, overrides: Partial<BaseOptions> = {}): BaseOptions {
+  return { clientId: kafka.clientId, bootstrapBrokers: [...kafka.brokers], retries: 8, retryDelay: 250, timeout: 10_000, ...overrides };
 }
 
 const SERVED_WITHIN_MS = 30_000;
 
-/**
- * Waits until the leader of every partition of a new topic serves it. waitForLeaders reads the metadata cache,
- * which names a leader a moment before that broker serves the partition: a produce in that moment fails for some
- * partitions ("not the leader"), and kafkajs (not idempotent) resends the whole request to the broker, writing
- * the other partitions' records twice. ListOffsets needs the same leadership as a produce, and kafkajs's admin
- * does not retry it on that error, so this does.
- */
-async function untilServed(admin: Admin, topic: string): Promise<void> {
-  const deadline = Date.now() + SERVED_WITHIN_MS;
-  for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
-    try {
-      await admin.fetchTopicOffsets(topic);
-      return;
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || Date.now() + wait > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-  }
-}
-
-/** Creates the event topics (idempotent). Partition count is the unit of consumer parallelism. */
-export async function ensureTopics(kafka: Kafka, topics: Topics, partitions = DEFAULT_PARTITIONS): Promise<void> {
-  const admin: Admin = kafka.admin();
-  await admin.connect();
+/** Creates the topics that are missing (idempotent) and waits until each partition has a leader. */
+export async function ensureTopics(kafka: KafkaCluster, topics: Topics, partitions = DEFAULT_PARTITIONS): Promise<void> {
+  const admin = new Admin(baseOptions(kafka));
   try {
     const existing = new Set(await admin.listTopics());
     const wanted = Object.values(topics).filter((name) => !existing.has(name));
-    if (wanted.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: wanted.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    if (wanted.length === 0) return;
+    await admin
+      .createTopics({ topics: wanted, partitions, replicas: 1 })
+      .catch((error: Error) => {
+        // Another process created one of them meanwhile: that is the outcome we want.
+        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(error) + error.message)) throw error;
       });
-      for (const topic of wanted) await untilServed(admin, topic);
+    const deadline = Date.now() + SERVED_WITHIN_MS;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
+      const metadata = await admin.metadata({ topics: wanted, forceUpdate: true }).catch(() => undefined);
+      const led = metadata && wanted.every((topic) => {
+        const found = metadata.topics.get(topic);
+        return found !== undefined && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0);
+      });
+      if (led) return;
+      if (Date.now() + wait > deadline) throw new Error(`topics ${wanted.join(', ')} have no leader after ${SERVED_WITHIN_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
+  }
+}
+
+/** Deletes topics (tests clean up after themselves); unknown topics are ignored. */
+export async function deleteTopics(kafka: KafkaCluster, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const admin = new Admin(baseOptions(kafka));
+  try {
+    const existing = new Set(await admin.listTopics());
+    const topics = names.filter((name) => existing.has(name));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } finally {
+    await admin.close();
   }
 }
 
@@ -77,6 +78,52 @@ export interface OutgoingMessage {
   key: string;
   value: Buffer;
   headers?: Record<string, string>;
+}
+
+/** Keys are strings (contact ids) or, from ingest's worker thread, the bytes of one. */
+export type KafkaProducer = Producer<string | Buffer, Buffer, string, string>;
+type KafkaMessage = MessageToProduce<string | Buffer, Buffer, string, string>;
+
+/**
+ * A producer with Cairn's settings: idempotent (a retried request is not written twice: the broker drops the
+ * resent batch by its producer id and sequence), acks=all, murmur2 of the key as the Java client partitions (one
+ * contact, one partition, whoever produces), and never creating topics by accident.
+ *
+ * NOTE: the record timestamp is the time of the produce (Kafka's CreateTime default), never the event's own time.
+ * Kafka 4 refuses records whose timestamp is far from the broker's clock (log.message.timestamp.before/after.max.ms),
+ * and an event may legitimately be days old (a spooled hit replayed, a batch import) or a little in the future (a
+ * client's skewed clock). The event's time travels in the Avro body (event_time) and is what every KPI uses.
+ */
+export function createProducer(kafka: KafkaCluster, options: { retries?: number } = {}): KafkaProducer {
+  return new Producer({
+    ...baseOptions(kafka, options.retries === undefined ? {} : { retries: options.retries }),
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+    partitioner: compatibilityPartitioner,
+    serializers: {
+      key: (key?: string | Buffer) => (typeof key === 'string' ? Buffer.from(key) : key),
+      headerKey: stringSerializer,
+      headerValue: stringSerializer,
+    },
+  });
+}
+
+export function toKafkaMessage(message: OutgoingMessage): KafkaMessage {
+  return message.headers ? { topic: message.topic, key: message.key, value: message.value, headers: message.headers } : { topic: message.topic, key: message.key, value: message.value };
+}
+
+/** What BatchingProducer needs of a producer: one call per batch, resolved once Kafka acknowledged every message. */
+export interface BatchSender {
+  sendBatch(messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function batchSender(producer: KafkaProducer): BatchSender {
+  return {
+    sendBatch: async (messages) => void (await producer.send({ messages: messages.map(toKafkaMessage) })),
+    close: () => producer.close(),
+  };
 }
 
 interface Pending {
@@ -95,15 +142,12 @@ export class BatchingProducer {
   private inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly producer: Producer,
+    private readonly sender: BatchSender,
     private readonly options: { lingerMs: number; maxBatch: number } = { lingerMs: 5, maxBatch: 500 },
   ) {}
 
-  static async connect(kafka: Kafka, options?: { lingerMs: number; maxBatch: number }): Promise<BatchingProducer> {
-    // The default partitioner is murmur2 on the key, as Java clients do: one contact, one partition.
-    const producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: LeanDefaultPartitioner });
-    await producer.connect();
-    return new BatchingProducer(producer, options);
+  static async connect(kafka: KafkaCluster, options?: { lingerMs: number; maxBatch: number }): Promise<BatchingProducer> {
+    return new BatchingProducer(batchSender(createProducer(kafka)), options);
   }
 
   send(message: OutgoingMessage): Promise<void> {
@@ -124,29 +168,12 @@ export class BatchingProducer {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const work = this.sendBatch(batch);
+    const work = this.sender.sendBatch(batch.map((pending) => pending.message)).then(
+      () => batch.forEach((pending) => pending.resolve()),
+      (error: Error) => batch.forEach((pending) => pending.reject(error)),
+    );
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
-  }
-
-  private async sendBatch(batch: Pending[]): Promise<void> {
-    const byTopic = new Map<string, ProducerBatch['topicMessages']>();
-    const topicMessages: NonNullable<ProducerBatch['topicMessages']> = [];
-    for (const { message } of batch) {
-      let entry = byTopic.get(message.topic)?.[0];
-      if (!entry) {
-        entry = { topic: message.topic, messages: [] };
-        byTopic.set(message.topic, [entry]);
-        topicMessages.push(entry);
-      }
-      entry.messages.push({ key: message.key, value: message.value, headers: message.headers });
-    }
-    try {
-      await this.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
-      for (const pending of batch) pending.resolve();
-    } catch (err) {
-      for (const pending of batch) pending.reject(err as Error);
-    }
   }
 
   /** Sends what is queued and waits for every batch in flight. */
@@ -157,6 +184,22 @@ export class BatchingProducer {
 
   async disconnect(): Promise<void> {
     await this.flush();
-    await this.producer.disconnect();
+    await this.sender.close();
+  }
+}
+
+/** Offsets a consumer group has committed, summed over the topics' partitions (lag checks, tests). */
+export async function committedOffsetTotal(kafka: KafkaCluster, groupId: string, topics: string[]): Promise<number> {
+  const admin = new Admin(baseOptions(kafka));
+  try {
+    const groups = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+    let total = 0;
+    for (const topic of groups[0]?.topics ?? []) {
+      if (!topics.includes(topic.name)) continue;
+      for (const partition of topic.partitions) total += Math.max(0, Number(partition.committedOffset));
+    }
+    return total;
+  } finally {
+    await admin.close();
   }
 }

@@ -1,4 +1,4 @@
-import type { Consumer } from 'kafkajs';
+import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
 import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { raw } from '../../lib/clickhouse/sql';
 import { EventCodec } from '../../lib/events/event-codec';
@@ -24,7 +24,7 @@ export async function insertSettingsFor(ch: Pick<ClickHouse, 'rows'>): Promise<R
 }
 
 /** The aggregator as a Service: Kafka event topics in, ClickHouse events_ingest out. Built without listening. */
-export function buildAggregator(config: AggregatorConfig, log: Logger): Service & { consumer(): Consumer | undefined } {
+export function buildAggregator(config: AggregatorConfig, log: Logger): Service & { consumer(): BatchConsumer | undefined } {
   const ch = new ClickHouse({
     url: config.clickhouseUrl,
     database: config.clickhouseDatabase,
@@ -34,7 +34,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
   const kafka = createKafka({ clientId: 'cairn-aggregator', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);
   const ledger = new OffsetLedger(ch);
-  let consumer: Consumer | undefined;
+  let consumer: BatchConsumer | undefined;
   let running: AggregatorConsumer | undefined;
   let producer: BatchingProducer | undefined;
   let buffer: InsertBuffer | undefined;
@@ -56,7 +56,6 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
       ledger,
       log,
       sessionTimeoutMs: config.sessionTimeoutMs,
-      partitionsConcurrency: config.partitionsConcurrency,
       fromBeginning: config.fromBeginning,
     });
     consumer = running.consumer;
@@ -70,7 +69,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     if (running && buffer) await running.quiesce(buffer).catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
     clearTimeout(giveUp);
     await buffer?.close();
-    await consumer?.disconnect().catch((error: Error) => log.warn({ err: error.message }, 'consumer_disconnect_failed'));
+    await consumer?.stop(0);
     await producer?.disconnect().catch(() => undefined);
     await ch.close();
   };

@@ -13,7 +13,6 @@ export const aggregatorSchema = {
   maxBatchRows: int('CAIRN_AGGREGATOR_MAX_BATCH_ROWS', 'rows per ClickHouse insert before it is sent early', { default: 50_000 }),
   insertsInFlight: int('CAIRN_AGGREGATOR_INSERTS_IN_FLIGHT', 'ClickHouse inserts running at once', { default: 2 }),
   lingerMs: int('CAIRN_AGGREGATOR_LINGER_MS', 'longest wait for more rows before an insert', { default: 200 }),
-  partitionsConcurrency: int('CAIRN_AGGREGATOR_PARTITIONS_CONCURRENCY', 'partitions consumed at once', { default: 8 }),
   sessionTimeoutMs: int('CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS', 'Kafka group session timeout (a crashed member leaves after this)', {
     default: 10_000,
   }),

@@ -1,6 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
-import { BatchingProducer, type OutgoingMessage } from '../../lib/kafka/kafka-client';
-import { LeanDefaultPartitioner } from '../../lib/kafka/kafkajs-lean-produce';
+import { BatchingProducer, batchSender, createProducer, type KafkaCluster, type KafkaProducer, type OutgoingMessage } from '../../lib/kafka/kafka-client';
 
 /** Called once per message: without an error once Kafka acknowledged it (acks=all), with one when the send failed. */
 export type SendDone = (error?: Error) => void;
@@ -26,41 +24,31 @@ export interface BatchSettings {
 }
 
 /** Few retries: a failing send goes to the durable spool quickly instead of holding memory for a minute. */
-export function createKafkaProducer(kafka: Kafka): Producer {
-  return kafka.producer({
-    allowAutoTopicCreation: false,
-    idempotent: false,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
-    // murmur2 of the key, as the Java client: a contact's events land on the same partition whoever produces.
-    createPartitioner: LeanDefaultPartitioner,
-  });
+export function createKafkaProducer(kafka: KafkaCluster): KafkaProducer {
+  return createProducer(kafka, { retries: 2 });
 }
 
-/** kafkajs behind lib/kafka's BatchingProducer (linger or max batch, acks=all), timing every batch. */
+/** lib/kafka's BatchingProducer (linger or max batch, acks=all) in the HTTP thread, timing every batch. */
 export class InThreadProducer implements EventProducer {
   private readonly batching: BatchingProducer;
 
-  constructor(
-    private readonly producer: Producer,
-    settings: BatchSettings,
-    observer: BatchObserver,
-  ) {
-    const timed: Producer = {
-      ...producer,
-      sendBatch: async (batch) => {
-        const size = (batch.topicMessages ?? []).reduce((sum, t) => sum + t.messages.length, 0);
-        const started = performance.now();
-        const result = await producer.sendBatch(batch);
-        observer.batchSent(size, (performance.now() - started) / 1000);
-        return result;
+  constructor(producer: KafkaProducer, settings: BatchSettings, observer: BatchObserver) {
+    const sender = batchSender(producer);
+    this.batching = new BatchingProducer(
+      {
+        sendBatch: async (messages) => {
+          const started = performance.now();
+          await sender.sendBatch(messages);
+          observer.batchSent(messages.length, (performance.now() - started) / 1000);
+        },
+        close: () => sender.close(),
       },
-    };
-    this.batching = new BatchingProducer(timed, settings);
+      settings,
+    );
   }
 
-  connect(): Promise<void> {
-    return this.producer.connect();
-  }
+  /** The client connects on its first send; a broker that is away then fails that send into the spool. */
+  async connect(): Promise<void> {}
 
   send(message: OutgoingMessage): Promise<void> {
     return this.batching.send(message);
@@ -75,7 +63,6 @@ export class InThreadProducer implements EventProducer {
   }
 
   async disconnect(): Promise<void> {
-    await this.batching.flush();
-    await this.producer.disconnect();
+    await this.batching.disconnect();
   }
 }

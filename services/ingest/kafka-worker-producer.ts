@@ -105,14 +105,16 @@ export class WorkerProducer implements EventProducer {
   }
 
   /**
-   * A worker that dies (a kafkajs bug, out of memory) fails every unacknowledged send, which the sink spools,
+   * A worker that dies (a client bug, out of memory) fails every unacknowledged send, which the sink spools,
    * and is replaced; the sink's replay loop connects the new one.
    */
   private spawn(): Worker {
-    const file = join(__dirname, 'kafka-producer.worker.ts');
-    // The project runs TypeScript through tsx; the worker registers it before loading its entry.
-    const code = `require('tsx/cjs'); require(${JSON.stringify(file)});`;
-    const worker = new Worker(code, { eval: true, workerData: this.settings, resourceLimits: { maxYoungGenerationSizeMb: 64 } });
+    const options = { workerData: this.settings, resourceLimits: { maxYoungGenerationSizeMb: 64 } };
+    // In production this file is compiled JavaScript (npm run build) and so is the worker's entry; in development
+    // and tests it is TypeScript run through tsx, which the worker registers before loading its entry.
+    const worker = __filename.endsWith('.js')
+      ? new Worker(join(__dirname, 'kafka-producer.worker.js'), options)
+      : new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'kafka-producer.worker.ts'))});`, { ...options, eval: true });
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => {

@@ -2,9 +2,8 @@ import { raw, sql } from '../../lib/clickhouse/sql';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent, EmailEventType, JourneyEventType } from '../../lib/events/event-types';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer, type KafkaCluster } from '../../lib/kafka/kafka-client';
 import { topicForEvent, type Topics } from '../../lib/kafka/topics';
-import type { Kafka } from 'kafkajs';
 import { newId } from '../support/test-env';
 
 export const codec = new EventCodec();
@@ -52,7 +51,7 @@ export function tileEvent(type: JourneyEventType, fields: Record<string, unknown
 }
 
 /** Produces events keyed by contact (the topic layout's per-contact order); version pins an older schema. */
-export async function produce(kafka: Kafka, topics: Topics, events: CairnEvent[], version?: number): Promise<void> {
+export async function produce(kafka: KafkaCluster, topics: Topics, events: CairnEvent[], version?: number): Promise<void> {
   const producer = await BatchingProducer.connect(kafka, { lingerMs: 5, maxBatch: 2000 });
   try {
     await Promise.all(

@@ -1,3 +1,4 @@
+import { committedOffsetTotal } from '../../lib/kafka/kafka-client';
 import { join } from 'node:path';
 import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { ClickHouseMigrationTarget } from '../../lib/migrations/clickhouse-target';
@@ -50,16 +51,7 @@ describe('aggregator while ClickHouse is down', () => {
     await env?.cleanup();
   }, 120_000);
 
-  const committed = async (): Promise<number> => {
-    const admin = env.kafka.admin();
-    await admin.connect();
-    try {
-      const topics = await admin.fetchOffsets({ groupId, topics: [env.topics.emailEvents, env.topics.journeyEvents] });
-      return topics.flatMap((t) => t.partitions).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const committed = (): Promise<number> => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents, env.topics.journeyEvents]);
 
   it('retries without committing, then drains every event exactly once', async () => {
     const events = mixedEvents(uniqueName('ws'), 20_000, 3);

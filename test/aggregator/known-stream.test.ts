@@ -1,7 +1,8 @@
-import { Kafka } from 'kafkajs';
 import { emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { codec, emailEvent, produce, rawCounts, recountEmail } from './aggregator-harness';
@@ -76,25 +77,18 @@ describe('aggregator over a known stream', () => {
 
   it('dead-letters a poison message with its origin and processes the next one', async () => {
     const next = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mp', contact_id: 'cp' });
-    const producer = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).producer();
-    await producer.connect();
+    const producer = await BatchingProducer.connect(env.kafka);
     // Valid Avro whose event_time no row can hold (beyond JavaScript's dates): also a poison message.
     const timeless = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mq', contact_id: 'cp', event_time: 9e15 });
-    const messages = [Buffer.from('not avro at all'), codec.encode(timeless), codec.encode(next)].map((value) => ({ key: 'cp', value }));
-    await producer.send({ topic: env.topics.emailEvents, messages });
+    for (const value of [Buffer.from('not avro at all'), codec.encode(timeless), codec.encode(next)]) {
+      await producer.send({ topic: env.topics.emailEvents, key: 'cp', value });
+    }
     await producer.disconnect();
 
-    const dead = new Kafka({ brokers: [...env.settings.kafkaBrokers], logLevel: 0 }).consumer({ groupId: uniqueName('dlq') });
-    const letters: Record<string, string>[] = [];
-    await dead.connect();
-    await dead.subscribe({ topics: [env.topics.deadLetter], fromBeginning: true });
-    await dead.run({
-      eachMessage: async ({ message }) => {
-        letters.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
-      },
-    });
+    const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
     try {
-      await waitFor(() => letters.length, (n) => n >= 2, 30_000);
+      await waitFor(() => dead.raw.length, (n) => n >= 2, 30_000);
+      const letters = dead.raw.map((record) => record.headers);
       expect(letters[0]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_BAD_MAGIC' });
       expect(letters[1]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_INVALID' });
       expect(letters[0]?.['x-original-offset']).toMatch(/^\d+$/);
@@ -105,7 +99,7 @@ describe('aggregator over a known stream', () => {
       );
       expect(kpis.openedUnique).toBe(1);
     } finally {
-      await dead.disconnect();
+      await dead.stop();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
 import { sql } from '../../lib/clickhouse/sql';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
@@ -7,6 +7,7 @@ import { toRawRow } from '../../lib/events/event-row';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { topicForEvent } from '../../lib/kafka/topics';
+import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
@@ -30,7 +31,7 @@ function openEvent(contactId: string): CairnEvent {
 describe('Kafka → ClickHouse plumbing', () => {
   let env: TestEnv;
   let producer: BatchingProducer;
-  let consumer: Consumer | undefined;
+  let consumer: BatchConsumer | undefined;
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_pipe');
@@ -38,7 +39,7 @@ describe('Kafka → ClickHouse plumbing', () => {
   });
 
   afterAll(async () => {
-    await consumer?.disconnect();
+    await consumer?.stop(0);
     await producer.disconnect();
     await env.cleanup();
   });
@@ -71,18 +72,10 @@ describe('Kafka → ClickHouse plumbing', () => {
     expect(rows.map((row) => row.event_id).sort()).toEqual([...ids].sort());
     expect(new Set(rows.map((row) => row.contact_id))).toEqual(new Set([contact]));
 
-    const dead = env.kafka.consumer({ groupId: `dlq-${env.topicPrefix}` });
-    const seen: Record<string, string>[] = [];
-    await dead.connect();
-    await dead.subscribe({ topic: env.topics.deadLetter, fromBeginning: true });
-    await dead.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        seen.push({ ...headers, value: String(message.value) });
-      },
-    });
-    await waitFor(() => seen.length, (n) => n >= 1);
-    await dead.disconnect();
+    const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
+    await waitFor(() => dead.raw.length, (n) => n >= 1);
+    await dead.stop();
+    const seen: Record<string, string>[] = dead.raw.map((record) => ({ ...record.headers, value: record.value.toString() }));
     expect(seen[0]).toMatchObject({
       'x-original-topic': env.topics.emailEvents,
       'x-error-code': 'EVENT_BAD_MAGIC',

@@ -3,11 +3,8 @@ import { type Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { loadConfig } from '../../lib/config';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
 import { parseTrackingKeys, type TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { type IngestConfig, ingestSchema } from '../../services/ingest/ingest.config';
 import { createIngestService, type IngestService } from '../../services/ingest/ingest.service';
@@ -26,7 +23,7 @@ export function ingestConfig(env: TestEnv, overrides: Record<string, string> = {
     CAIRN_INGEST_ACCESS_LOG: 'false',
     ...overrides,
   });
-  // Quiet by default (a broker outage test would print every kafkajs retry); CAIRN_TEST_LOG=info to see them.
+  // Quiet by default (a broker outage test would print every client retry); CAIRN_TEST_LOG=info to see them.
   return { ...loaded, ...env.settings, logLevel: process.env.CAIRN_TEST_LOG ?? 'silent', spoolDir, ...(overrides.CAIRN_KAFKA_BROKERS ? { kafkaBrokers: overrides.CAIRN_KAFKA_BROKERS.split(',') } : {}) };
 }
 
@@ -104,44 +101,7 @@ export function tokenFor(s: Seeded, extra: Partial<TrackingToken> = {}): { token
 
 export const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 
-/** Reads every message of the topics from the beginning, decoded, until stopped. */
-export class TopicReader {
-  readonly events: CairnEvent[] = [];
-  readonly raw: { topic: string; key: string; value: Buffer }[] = [];
-  private consumer: Consumer | undefined;
-
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topics: string[],
-  ) {}
-
-  async start(): Promise<this> {
-    const codec = new EventCodec();
-    this.consumer = this.kafka.consumer({ groupId: `reader-${newId()}` });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        if (!message.value) return;
-        this.raw.push({ topic, key: message.key?.toString() ?? '', value: message.value });
-        try {
-          this.events.push(codec.decode(message.value));
-        } catch {
-          // not an event (forward requests); kept in raw
-        }
-      },
-    });
-    return this;
-  }
-
-  byMessage(messageId: string): CairnEvent[] {
-    return this.events.filter((e) => 'message_id' in e.data && e.data.message_id === messageId);
-  }
-
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
-  }
-}
+export { TopicReader } from '../support/topic-reader';
 
 export interface HttpResult {
   statusCode: number;

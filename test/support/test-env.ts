@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
 import { ident, sql } from '../../lib/clickhouse/sql';
 import { connectionSchema, loadConfig } from '../../lib/config';
-import { createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
+import { createKafka, ensureTopics, type KafkaCluster } from '../../lib/kafka/kafka-client';
 import { topicsFor, type Topics } from '../../lib/kafka/topics';
 import { createLogger, type Logger } from '../../lib/logger';
 import { migrateAll } from '../../lib/migrations/run-migrations';
@@ -25,7 +24,7 @@ export interface TestEnv {
   topicPrefix: string;
   topics: Topics;
   clickhouse: ClickHouse;
-  kafka: Kafka;
+  kafka: KafkaCluster;
   /** settings in the shape services' configs use */
   settings: typeof baseConfig;
   cleanup(): Promise<void>;
