@@ -8,13 +8,18 @@
 set -euo pipefail
 CAIRN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CAIRN_NODE_MAJOR=24
+# chdb (current ClickHouse embedded in Node, for the tests that check the current SQL dialect) is installed beside
+# the lockfile, not in it: its macOS and arm64 packages are not on the registry our machines reach, and npm ci
+# refuses a lockfile that lacks a dependency's optional packages. `npm install --no-save` leaves the lockfile as is.
+CAIRN_CHDB_VERSION=3.4.0
 _stamp="$CAIRN_ROOT/node_modules/.cairn-lock-hash"
-_want="$(sha256sum "$CAIRN_ROOT/package-lock.json" | cut -c1-16)"
+_want="$(sha256sum "$CAIRN_ROOT/package-lock.json" | cut -c1-16)-chdb-$CAIRN_CHDB_VERSION"
 if [ "$(cat "$_stamp" 2>/dev/null)" != "$_want" ] || [ ! -x "$CAIRN_ROOT/node_modules/.bin/node" ]; then
   echo "[deps] installing node modules from package-lock.json (npm ci)" >&2
   # npm ci installs exactly the lockfile and never rewrites it (git status stays clean). The lockfile is
   # committed as npm writes it, with every platform's optional packages, so ci accepts it on any machine.
   (cd "$CAIRN_ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  (cd "$CAIRN_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error "chdb@$CAIRN_CHDB_VERSION" >&2)
   echo "$_want" >"$_stamp"
 fi
 export PATH="$CAIRN_ROOT/node_modules/.bin:$PATH"

@@ -25,10 +25,12 @@ export class ChildServer {
     private readonly args: string[],
     private readonly env: Record<string, string>,
     readonly healthUrl: string,
+    /** tsx for TypeScript sources; process.execPath (plain node) for the production build */
+    private readonly command = join(ROOT, 'node_modules', '.bin', 'tsx'),
   ) {}
 
   async start(timeoutMs = 30_000): Promise<void> {
-    this.child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), this.args, {
+    this.child = spawn(this.command, this.args, {
       cwd: ROOT,
       env: { ...process.env, ...this.env },
       stdio: ['ignore', 'ignore', 'inherit'],
