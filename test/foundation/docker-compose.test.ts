@@ -38,6 +38,17 @@ describe('docker-compose.yml', () => {
     expect(service.healthcheck?.disable).not.toBe(true);
   });
 
+  it('runs the same Kafka major version as the local stack, and the services with plain node', () => {
+    const pom = readFileSync(join(ROOT, 'stack/kafka/pom.xml'), 'utf8');
+    const local = /<artifactId>kafka_2\.13<\/artifactId><version>(\d+)\./.exec(pom)?.[1];
+    expect(String(compose.services.kafka?.image)).toMatch(new RegExp(`^apache/kafka:${local}\\.`));
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM node:24\./m);
+    expect(dockerfile).toMatch(/--omit=dev/);
+    expect(dockerfile).not.toMatch(/tsx/);
+    expect(JSON.stringify(compose.services.migrate?.command)).not.toMatch(/tsx/);
+  });
+
   it('provisions the ClickHouse data source and dashboards for Grafana', () => {
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/dashboards/cairn.yml'))).toBe(true);

@@ -83,4 +83,28 @@ describe('Kafka → ClickHouse plumbing', () => {
     });
     expect(Number(seen[0]?.['x-original-offset'])).toBeGreaterThanOrEqual(2);
   });
+
+  it('accepts events days old or minutes ahead: the record carries the produce time, the body the event time', async () => {
+    // Kafka 4 refuses records whose timestamp is far from the broker's clock; an event's own time can be anything.
+    const contact = randomUUID();
+    const now = Date.now();
+    const at = (eventTime: number): CairnEvent => {
+      const event = openEvent(contact);
+      event.data.event_time = eventTime;
+      return event;
+    };
+    const old = at(now - 10 * 86_400_000);
+    const ahead = at(now + 10 * 60_000);
+    const topic = topicForEvent(env.topics, 'open');
+    await Promise.all([old, ahead].map((event) => producer.send({ topic, key: contact, value: codec.encode(event) })));
+    const reader = await new TopicReader(env.kafka, [topic]).start();
+    try {
+      const records = await waitFor(() => reader.raw.filter((record) => record.key === contact), (found) => found.length >= 2);
+      for (const record of records) expect(Math.abs(record.timestamp - now)).toBeLessThan(60_000);
+      const times = records.map((record) => codec.decode(record.value).data.event_time).sort();
+      expect(times).toEqual([old.data.event_time, ahead.data.event_time].sort());
+    } finally {
+      await reader.stop();
+    }
+  });
 });

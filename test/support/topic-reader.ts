@@ -12,6 +12,8 @@ export interface RawRecord {
   key: string;
   value: Buffer;
   headers: Record<string, string>;
+  /** the record's timestamp (epoch ms): when it was produced */
+  timestamp: number;
 }
 
 /** Reads every message of the topics from the beginning (a group of its own), decoded where it is an event. */
@@ -37,7 +39,7 @@ export class TopicReader {
         for (const message of messages) {
           if (!message.value) continue;
           const headers = Object.fromEntries([...message.headers].map(([k, v]) => [k.toString(), v.toString()]));
-          this.raw.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers });
+          this.raw.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers, timestamp: message.timestamp });
           try {
             this.events.push(codec.decode(message.value));
           } catch {
