@@ -2,14 +2,17 @@ import { Consumer, MessagesStreamModes, MessagesStreamFallbackModes, type Messag
 import type { Logger } from '../logger';
 import { baseOptions, type KafkaCluster } from './kafka-client';
 
-/** One message as consumers see it: raw key and value bytes (Avro decoding is the caller's). */
+/**
+ * One message as consumers see it: raw key and value bytes (Avro decoding is the caller's). The client's own
+ * message objects have this shape and are handed over as they are (no copy per message).
+ */
 export interface ConsumedMessage {
-  offset: bigint;
-  key: Buffer | null;
-  value: Buffer | null;
+  readonly offset: bigint;
+  readonly key: Buffer | null | undefined;
+  readonly value: Buffer | null | undefined;
   /** epoch milliseconds the record was produced (CreateTime) */
-  timestamp: number;
-  headers: Map<Buffer, Buffer>;
+  readonly timestamp: bigint;
+  readonly headers: Map<Buffer, Buffer>;
 }
 
 /** Consecutive messages of one partition, in offset order. */
@@ -133,7 +136,7 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
         const batch: MessageBatch = {
           topic: last.topic,
           partition: last.partition,
-          messages: slice.map((m) => ({ offset: m.offset, key: m.key ?? null, value: m.value ?? null, timestamp: Number(m.timestamp), headers: m.headers })),
+          messages: slice,
           commit: () => void Promise.resolve(last.commit()).catch((error: Error) => log.debug({ err: error.message }, 'offset_commit_skipped')),
         };
         const previous = chains.get(key) ?? Promise.resolve();

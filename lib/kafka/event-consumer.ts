@@ -43,7 +43,7 @@ export function decodeOrDeadLetter<T = CairnEvent>(
   } catch (error) {
     const offset = message.offset.toString();
     at.log.warn({ offset, code: (error as { code?: string }).code }, 'message_dead_lettered');
-    const letter = deadLetterMessage({ deadLetterTopic: options.deadLetterTopic, topic: at.topic, partition: at.partition, offset, key: message.key, value: message.value, error: error as Error });
+    const letter = deadLetterMessage({ deadLetterTopic: options.deadLetterTopic, topic: at.topic, partition: at.partition, offset, key: message.key ?? null, value: message.value ?? null, error: error as Error });
     deadLetters.push(options.producer.send(letter));
     return null;
   }
