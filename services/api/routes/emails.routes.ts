@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isEmailAddress } from '../../../lib/email/email-check';
+import { isEmailAddress } from '../../../lib/email/email-address';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
