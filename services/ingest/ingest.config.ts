@@ -1,6 +1,6 @@
 import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/config';
 
-/** Ingest settings (README configuration reference is generated from these docs). */
+/** Ingest settings. docs/ingest.md#configuration lists them by hand: change both together. */
 export const ingestSchema = {
   ...connectionSchema,
   host: str('CAIRN_INGEST_HOST', 'address the ingest HTTP server binds', { default: '127.0.0.1' }),
