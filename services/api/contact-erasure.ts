@@ -4,7 +4,7 @@ import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutation
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { notFound } from './api-problem';
 
-export interface ContactErasure {
+export type ContactErasure = {
   id: string;
   contact_id: string;
   requested_by_key_id: string;
@@ -12,7 +12,7 @@ export interface ContactErasure {
   postgres_erased_at: string | null;
   clickhouse_erased_at: string | null;
   clickhouse_raw_events: number | null;
-}
+};
 
 const COLUMNS = 'id, contact_id, requested_by_key_id, requested_at, postgres_erased_at, clickhouse_erased_at, clickhouse_raw_events::int AS clickhouse_raw_events';
 

@@ -1,10 +1,11 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { eraseContactEverywhere } from '../contact-erasure';
 import { idParams } from '../resource-routes';
 
-const timestamp = { type: ['string', 'null'], format: 'date-time' };
+const timestamp = { type: ['string', 'null'], format: 'date-time' } as const;
 const erasureSchema = {
   type: 'object',
   properties: {
@@ -16,11 +17,11 @@ const erasureSchema = {
     clickhouse_erased_at: timestamp,
     clickhouse_raw_events: { type: ['integer', 'null'] },
   },
-};
+} as const;
 
 /** The right to erasure: an admin-scoped key erases one contact of its workspace from PostgreSQL and ClickHouse. */
 export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse'>): void {
-  app.post(
+  app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/contacts/:id/erasure',
     {
       config: { scope: 'admin' },
@@ -34,7 +35,7 @@ export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' |
     },
     async (req) => {
       const workspaceId = workspaceOf(req);
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       return eraseContactEverywhere(deps, { workspaceId, contactId: id, keyId: req.principal?.keyId ?? '' });
     },
   );
