@@ -2,8 +2,16 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { workspaceOf } from './api-auth';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage } from './pagination';
+import { notFound } from './api-problem';
+import { decodeCursor, noContent, pageQuerySchema, pageSchema, toPage } from './pagination';
 import { getRow, idParams } from './resource-routes';
+
+/** :id the parent, :contactId the member */
+export const memberParams = {
+  type: 'object',
+  required: ['id', 'contactId'],
+  properties: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } },
+} as const;
 
 /** A parent's children (a list's members, an email's versions, ...), one keyset page at a time. */
 export interface ChildListSpec {
@@ -31,5 +39,16 @@ export function childListRoute(app: FastifyInstance, pool: Pool, spec: ChildList
     await getRow(pool, spec.parent.table, spec.parent.noun, workspaceId, id);
     const { rows } = await pool.query<{ id: string }>(spec.select, [workspaceId, id, decodeCursor(req.query.cursor) ?? spec.firstCursor ?? null, limit + 1]);
     return toPage(rows, limit);
+  });
+}
+
+/** Removes one child (a member) of a parent: `statement` gets $1 the workspace, $2 the parent id, $3 the contact id. */
+export function memberRemovalRoute(app: FastifyInstance, pool: Pool, spec: { url: string; tags: string[]; summary: string; noun: string; statement: string }): void {
+  const schema = { tags: spec.tags, summary: spec.summary, params: memberParams, response: { 204: noContent } };
+  app.withTypeProvider<JsonSchemaToTsProvider>().delete(spec.url, { schema }, async (req, reply) => {
+    const { id, contactId } = req.params;
+    const { rowCount } = await pool.query(spec.statement, [workspaceOf(req), id, contactId]);
+    if (!rowCount) throw notFound(spec.noun);
+    return reply.code(204).send(null);
   });
 }

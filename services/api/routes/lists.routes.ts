@@ -3,16 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
-import { ApiProblem, notFound } from '../api-problem';
-import { childListRoute } from '../child-list';
-import { noContent } from '../pagination';
+import { ApiProblem } from '../api-problem';
+import { childListRoute, memberRemovalRoute } from '../child-list';
 import { getRow, idParams, resourceRoutes } from '../resource-routes';
-
-export const memberParams = {
-  type: 'object',
-  required: ['id', 'contactId'],
-  properties: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } },
-} as const;
 
 export const contactIdsBody = {
   type: 'object',
@@ -61,14 +54,12 @@ export function listRoutes(untyped: FastifyInstance, pool: Pool): void {
       return { subscribed: rowCount ?? 0 };
     });
   });
-  app.delete('/v1/lists/:id/members/:contactId', { schema: { tags: ['lists'], summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)', params: memberParams, response: { 204: noContent } } }, async (req, reply) => {
-    const { id, contactId } = req.params;
-    const { rowCount } = await pool.query(
-      'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
-      [workspaceOf(req), id, contactId],
-    );
-    if (!rowCount) throw notFound('membership');
-    return reply.code(204).send(null);
+  memberRemovalRoute(untyped, pool, {
+    url: '/v1/lists/:id/members/:contactId',
+    tags: ['lists'],
+    summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)',
+    noun: 'membership',
+    statement: 'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
   });
   childListRoute(untyped, pool, {
     url: '/v1/lists/:id/members',

@@ -3,12 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
-import { ApiProblem, notFound } from '../api-problem';
-import { childListRoute } from '../child-list';
-import { noContent } from '../pagination';
+import { ApiProblem } from '../api-problem';
+import { childListRoute, memberRemovalRoute } from '../child-list';
 import { getRow, idParams, resourceRoutes } from '../resource-routes';
 import { previewCount, refreshSegment, validateDefinition } from '../segment-service';
-import { assertContacts, contactIdsBody, memberParams } from './lists.routes';
+import { assertContacts, contactIdsBody } from './lists.routes';
 
 const definition = { type: 'object', additionalProperties: true, description: 'filter language (docs/api.md): {all|any|not|field/op/value|behaviour}' } as const;
 const tags = ['segments'];
@@ -67,14 +66,13 @@ function segmentMemberRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
       return { added: rowCount ?? 0 };
     });
   });
-  app.delete('/v1/segments/:id/members/:contactId', { schema: { tags, summary: 'Remove a contact from a static segment', params: memberParams, response: { 204: noContent } } }, async (req, reply) => {
-    const { id, contactId } = req.params;
-    const { rowCount } = await pool.query(
+  memberRemovalRoute(untyped, pool, {
+    url: '/v1/segments/:id/members/:contactId',
+    tags,
+    summary: 'Remove a contact from a static segment',
+    noun: 'segment member',
+    statement:
       "DELETE FROM segment_members m USING segments s WHERE s.id = m.segment_id AND s.kind = 'static' AND m.workspace_id = $1 AND m.segment_id = $2 AND m.contact_id = $3",
-      [workspaceOf(req), id, contactId],
-    );
-    if (!rowCount) throw notFound('segment member');
-    return reply.code(204).send(null);
   });
   const member = { type: 'object', properties: { id: { type: 'string' }, contact_id: { type: 'string' }, added_at: { type: 'string', format: 'date-time' } } };
   childListRoute(untyped, pool, {
