@@ -26,18 +26,44 @@ export function safeDestination(stored: string): string | null {
 
 /** What names a link: the token's workspace, email, version and link id. */
 export type LinkRef = Pick<TrackingToken, 'workspaceId' | 'emailId' | 'emailVersion' | 'linkId'>;
+export type VersionRef = Pick<TrackingToken, 'workspaceId' | 'emailId' | 'emailVersion'>;
 
 const cacheKey = (ref: LinkRef): string => `${ref.workspaceId}\u0000${ref.emailId}\u0000${ref.emailVersion}\u0000${ref.linkId ?? ''}`;
 
 /** email_links is the only source of destinations; versions are immutable, so caching them is safe. */
 export class LinkResolver {
   private readonly cache: BoundedCache<EmailLink | null>;
+  private readonly owners: BoundedCache<boolean>;
 
   constructor(
     private readonly pool: Pool,
     options: { maxEntries: number; ttlMs: number },
   ) {
     this.cache = new BoundedCache(options.maxEntries, options.ttlMs);
+    this.owners = new BoundedCache(options.maxEntries, options.ttlMs);
+  }
+
+  /** Whether the token's workspace owns its email version, if known in process; undefined: ask owns(). */
+  ownsCached(ref: VersionRef): boolean | undefined {
+    return this.owners.get(cacheKey({ ...ref, linkId: null }));
+  }
+
+  /**
+   * NOTE: a token counts only for an email version of its own workspace: opens, unsubscribes, subscription
+   * choices and forwards of a token naming workspace A and an email of workspace B are 404s that record nothing.
+   */
+  async owns(ref: VersionRef): Promise<boolean> {
+    const key = cacheKey({ ...ref, linkId: null });
+    const cached = this.owners.get(key);
+    if (cached !== undefined) return cached;
+    const { rowCount } = await this.pool.query('SELECT 1 FROM email_versions WHERE email_id = $1 AND version = $2 AND workspace_id::text = $3', [
+      ref.emailId,
+      ref.emailVersion,
+      ref.workspaceId,
+    ]);
+    const owned = (rowCount ?? 0) > 0;
+    this.owners.set(key, owned);
+    return owned;
   }
 
   /** The cached entry (null = known missing), or undefined when PostgreSQL must be asked. Synchronous on purpose. */

@@ -15,7 +15,7 @@ import {
   unsubscribeConfirmPage,
 } from './html-pages';
 import { applyChoices, listChoices, unsubscribeContact } from './subscriptions.repository';
-import { isToken, type TokenGuard, tooManyRequests } from './token-guard';
+import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;
 type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
@@ -38,7 +38,8 @@ interface RouteKit {
 function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
   const withToken = (handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
     const token = guard.verify(request, reply, request.params.token);
-    return isToken(token) ? handler(token, request, reply) : token;
+    if (!isToken(token)) return token;
+    return (await deps.links.owns(token)) ? handler(token, request, reply) : notFound(reply);
   };
   const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
     try {

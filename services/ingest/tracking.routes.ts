@@ -72,10 +72,8 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
   };
 
-  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
-    const raw = request.params.token;
-    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
-    if (!isToken(token)) return token;
+  const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
+    if (!owned) return notFound(reply);
     const reason = machine(request, token, 'open');
     // Fields set on the context object itself: no per-hit spread copy.
     const data = emailContext(token, reason !== null) as EmailEvent<'open'>['data'];
@@ -83,6 +81,22 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
     record({ type: 'open', data });
     return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+  };
+
+  // Not async: a known email version answers in the same tick; only a cache miss waits on PostgreSQL.
+  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
+    const raw = request.params.token;
+    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
+    if (!isToken(token)) return token;
+    const owned = deps.links.ownsCached(token);
+    if (owned !== undefined) return pixel(request, reply, token, owned);
+    return deps.links.owns(token).then(
+      (known) => pixel(request, reply, token, known),
+      (error: Error) => {
+        deps.log.warn({ err: error }, 'email_lookup_failed');
+        return notFound(reply);
+      },
+    );
   }));
 
   const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {

@@ -203,6 +203,13 @@ describe("defect 8: a token's workspace must own its email", () => {
       expect(res.statusCode).toBe(404);
       expect(res.headers.location).toBeUndefined();
     }
+    const crossedOpen = tokenFor(s, { workspaceId: other.workspaceId });
+    negatives.push(crossedOpen.messageId);
+    expect((await send(client(), 'GET', `/o/${crossedOpen.token}.gif`)).statusCode).toBe(404);
+    expect((await send(client(), 'GET', `/o/${crossedOpen.token}.gif`)).statusCode).toBe(404); // cached answer
+    for (const route of ['/u', '/s', '/f']) expect((await send(client(), 'GET', `${route}/${crossedOpen.token}`)).statusCode).toBe(404);
+    const post = await send(client(), 'POST', `/u/${crossedOpen.token}`, 'List-Unsubscribe=One-Click', form);
+    expect(post.statusCode).toBe(404);
     const own = tokenFor(s, { linkId: s.links.safe });
     const res = await send(client(), 'GET', `/c/${own.token}`);
     expect([res.statusCode, res.headers.location]).toEqual([302, DESTINATION]);
