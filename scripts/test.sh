@@ -6,6 +6,7 @@ cd "$ROOT"
 started=$SECONDS
 bash scripts/ensure-deps.sh
 bash scripts/stack.sh up
+bash scripts/ensure-chromium.sh
 echo "[test] lint" >&2
 node_modules/.bin/eslint --max-warnings 0 .
 echo "[test] type check" >&2

@@ -12,7 +12,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
- * Debian's Chromium. npm test's global setup installs it when missing and running as root (test/global-setup.ts);
+ * Debian's Chromium. npm test installs it before jest starts when missing and running as root (scripts/ensure-chromium.sh);
  * loading this file installs nothing, and without the browser the test is skipped with a message.
  */
 const available = existsSync(CHROMIUM);
