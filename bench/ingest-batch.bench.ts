@@ -9,7 +9,7 @@ import { createApiKey } from '../lib/auth/api-keys';
 import { EventCodec } from '../lib/events/event-codec';
 import type { CairnEvent } from '../lib/events/event-types';
 import { createPgPool } from '../lib/postgres/pg-pool';
-import { ingestProcess, metricValue } from '../test/ingest/ingest-process';
+import { ingestMetricsUrl, ingestProcess, metricValue } from '../test/ingest/ingest-process';
 import { createTestEnv, type TestEnv } from '../test/support/test-env';
 import { isQuick, progress, report, round } from './bench-support';
 
@@ -22,6 +22,10 @@ const VARIANTS = 20;
 const PORT = 18483;
 const BASELINE_RECORDS = isQuick ? 300_000 : 1_500_000;
 
+/** Batch events must name contacts of the key's workspace: the bench seeds this many and cycles through them. */
+const CONTACTS = Array.from({ length: PER_REQUEST }, () => randomUUID());
+let nextContact = 0;
+
 function sampleEvent(workspaceId: string): CairnEvent {
   return {
     type: 'open',
@@ -29,7 +33,7 @@ function sampleEvent(workspaceId: string): CairnEvent {
       event_id: randomUUID(),
       event_time: Date.now(),
       workspace_id: workspaceId,
-      contact_id: randomUUID(),
+      contact_id: CONTACTS[nextContact++ % CONTACTS.length] as string,
       message_id: randomUUID(),
       email_id: randomUUID(),
       email_version: 3,
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
   try {
     const workspaceId = randomUUID();
     await pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [workspaceId, 'bench']);
+    await pool.query('INSERT INTO contacts (id, workspace_id) SELECT unnest($2::uuid[]), $1', [workspaceId, CONTACTS]);
     const { key } = await createApiKey(pool, { workspaceId, scopes: ['write'] });
     const recordSize = new EventCodec().encode(sampleEvent(workspaceId)).length;
     const payloads = bodies(workspaceId);
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
     progress(`cairn: ${CONCURRENCY} clients × ${PER_REQUEST} events per POST for ${SECONDS}s (Avro record ${recordSize} B)`);
     await post(new Agent(), key, payloads[0] as Buffer);
     const cairn = await cairnRate(key, payloads);
-    const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+    const metrics = await (await fetch(ingestMetricsUrl(PORT))).text();
     await ingest.stop();
     progress(`cairn: ${round(cairn.rate)} events/s; ProducerPerformance ${BASELINE_RECORDS} records of ${recordSize} B`);
     const baseline = await producerPerformance(env.topics.emailEvents, recordSize);

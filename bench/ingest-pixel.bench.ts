@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import Fastify from 'fastify';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
 import { NO_CACHE, PIXEL_GIF } from '../services/ingest/tracking.routes';
-import { ChildServer, ingestProcess, metricValue } from '../test/ingest/ingest-process';
+import { ChildServer, ingestMetricsUrl, ingestProcess, metricValue } from '../test/ingest/ingest-process';
 import { createPgPool } from '../lib/postgres/pg-pool';
 import { createTestEnv } from '../test/support/test-env';
 import { isQuick, processTreeCpuSeconds, progress, report, round, stealSeconds } from './bench-support';
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const baseline = new ChildServer(['bench/ingest-pixel.bench.ts', '--baseline-server'], {}, `http://127.0.0.1:${BASELINE_PORT}/healthz`);
   try {
     await Promise.all([ingest.start(), baseline.start()]);
-    const metricsUrl = `http://127.0.0.1:${INGEST_PORT}/metrics`;
+    const metricsUrl = ingestMetricsUrl(INGEST_PORT);
     const cairn = await measure('cairn', `http://127.0.0.1:${INGEST_PORT}/o/${token}.gif`, ingest, metricsUrl);
     const bare = await measure('baseline', `http://127.0.0.1:${BASELINE_PORT}/o/${token}.gif`, baseline);
     progress('redirect: wrk on /c for cairn and baseline');

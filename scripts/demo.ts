@@ -40,7 +40,8 @@ async function startServices(adminToken: string, trackingKeys: string): Promise<
   const common = { CAIRN_LOG_LEVEL: 'info' };
   const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0' });
   const ingest = startService('ingest', {
-    ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
+    ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_INGEST_METRICS_PORT: String(INGEST_PORT + 10),
+    CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
   });
   const aggregator = startService('aggregator', { ...common });
   await Promise.all([waitHealthy(`http://127.0.0.1:${API_PORT}/healthz`, api), waitHealthy(`http://127.0.0.1:${INGEST_PORT}/healthz`, ingest)]);

@@ -7,6 +7,7 @@ started=$SECONDS
 . scripts/ensure-deps.sh
 echo "[test] node $(node --version)" >&2
 bash scripts/stack.sh up
+bash scripts/ensure-chromium.sh
 echo "[test] lint" >&2
 node_modules/.bin/eslint --max-warnings 0 .
 echo "[test] type check" >&2

@@ -92,4 +92,11 @@ describe('links', () => {
     expect(rewritten).toContain(`https://t.test/${links[1]?.link_id}`);
     expect(rewritten).toContain('mailto:x@y.z');
   });
+
+  it('stores the URL a browser follows: HTML entities in href are decoded (an editor writes & as &amp;)', async () => {
+    const landing = '<a href="https://example.com/landing?a=1&amp;b=2&#38;c=%263">Landing</a>';
+    const checked = await checkEmail(draft({ body_mjml: body(`${landing} ${FOOTER}`) }), content);
+    expect(checked.issues).toEqual([]);
+    expect(checked.compiled?.links.map((link) => link.url)).toContain('https://example.com/landing?a=1&b=2&c=%263');
+  });
 });

@@ -1,4 +1,5 @@
 import { extractLinks, linkProblem, type EmailLink, type FollowedAttachment } from './email-links';
+import { isEmailAddress } from './email-address';
 import { checkMergeFields, type TemplateIssue } from './merge-fields';
 import { compileMjml } from './mjml-compile';
 
@@ -31,10 +32,6 @@ export interface EmailCheck {
   compiled?: CompiledEmail;
 }
 
-const ADDRESS = /^[^\s@<>()",;:\\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
-
-export const isEmailAddress = (value: string | null | undefined): boolean =>
-  typeof value === 'string' && value.length <= 254 && ADDRESS.test(value);
 
 function headerIssues(draft: EmailDraft): TemplateIssue[] {
   const issues: TemplateIssue[] = [];

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeHTMLAttribute } from 'entities';
 
 export type LinkKind = 'link' | 'attachment' | 'subscription_center' | 'forward' | 'landing_page';
 
@@ -43,8 +44,11 @@ export function mapLinks(html: string, rewrite: (link: EmailLink) => string | nu
     if (href === '' || UNTRACKED.test(href)) return whole;
     const occurrence = (seen.get(href) ?? 0) + 1;
     seen.set(href, occurrence);
+    // NOTE: the id hashes the attribute as written (ids of versions already live stay what the sender computes);
+    // the stored URL is the one a browser follows: `?a=1&amp;b=2` in the HTML is `?a=1&b=2` on the wire.
     const link_id = createHash('sha256').update(`${href}#${occurrence}`).digest('base64url').slice(0, 12);
-    const link: EmailLink = { link_id, url: href, kind: kindOf(href, attachmentUrls), label: labels.get(href) ?? textOf(inner) };
+    const followed = decodeHTMLAttribute(href);
+    const link: EmailLink = { link_id, url: followed, kind: kindOf(followed, attachmentUrls), label: labels.get(followed) ?? textOf(inner) };
     const replacement = rewrite(link);
     return replacement === null ? whole : `${open}${replacement}${close}${inner}</a>`;
   });

@@ -3,7 +3,8 @@ import { isEventType, type EventType } from '../events/event-types';
 import { join, sql } from '../clickhouse/sql';
 import { dayRange, num, type QueryRunner } from './insights-filters';
 
-export interface TileKpis {
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type TileKpis = {
   tileId: string;
   tileType: string;
   /** contacts that entered the tile */
@@ -17,7 +18,7 @@ export interface TileKpis {
   processed: number;
   /** trigger and splitter tiles: contacts per path */
   paths: Record<string, number>;
-}
+};
 
 interface TileRow {
   tile_id: string;
@@ -84,12 +85,13 @@ export interface TimelineEntry {
   machine: boolean;
 }
 
-export interface ContactTimeline {
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type ContactTimeline = {
   /** newest first */
   entries: TimelineEntry[];
   /** interactions by type over the whole range (the "chart of interactions broken down by type") */
   byType: Record<string, number>;
-}
+};
 
 interface TimelineRow {
   event_id: string;

@@ -203,3 +203,13 @@ export async function committedOffsetTotal(kafka: KafkaCluster, groupId: string,
     await admin.close();
   }
 }
+
+/** Every topic on the cluster (tests look for what they left behind). */
+export async function listTopics(kafka: KafkaCluster): Promise<string[]> {
+  const admin = new Admin(baseOptions(kafka));
+  try {
+    return await admin.listTopics();
+  } finally {
+    await admin.close();
+  }
+}

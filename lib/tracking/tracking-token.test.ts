@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { parseTrackingKeys, type TrackingToken, TrackingTokenCodec } from './tracking-token';
 
 const key = (id: number): string => `${id}:${randomBytes(32).toString('base64')}`;
@@ -38,6 +38,29 @@ describe('TrackingTokenCodec', () => {
     }
     for (let n = 0; n < raw.length; n++) expect(codec.verify(raw.subarray(0, n).toString('base64url'))).toBeNull();
     expect(codec.verify(Buffer.concat([raw, Buffer.from([0])]).toString('base64url'))).toBeNull();
+  });
+
+  it('accepts only the canonical spelling: no extra character, no other unused low bits in the last one', () => {
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (const linkId of [null, 'a', 'ab', 'abc']) {
+      const text = codec.mint(sample({ linkId }));
+      expect(codec.verify(text)).not.toBeNull();
+      for (const extra of ALPHABET) expect(codec.verify(text + extra)).toBeNull();
+      const last = ALPHABET.indexOf(text.at(-1) as string);
+      for (const neighbour of ALPHABET) {
+        if (ALPHABET.indexOf(neighbour) === last) continue;
+        expect(codec.verify(text.slice(0, -1) + neighbour)).toBeNull();
+      }
+    }
+  });
+
+  it('keeps the token format: key id, body, then HMAC-SHA256 of both truncated to 12 bytes', () => {
+    const secret = randomBytes(32);
+    const own = new TrackingTokenCodec(new Map([[7, secret]]), 7);
+    const raw = Buffer.from(own.mint(sample()), 'base64url');
+    const signed = raw.subarray(0, raw.length - 12);
+    expect(raw[0]).toBe(7);
+    expect(raw.subarray(-12)).toEqual(createHmac('sha256', secret).update(signed).digest().subarray(0, 12));
   });
 
   it('rejects garbage, wrong alphabets and oversized input', () => {

@@ -1,4 +1,4 @@
-import { HmacSha256 } from './hmac-sha256';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * Compact, authenticated tracking token carried in pixel, click, forward and unsubscribe URLs.
@@ -6,8 +6,9 @@ import { HmacSha256 } from './hmac-sha256';
  * Layout (then base64url): [key id u8][flags u8][workspace][message][contact][email][version varint]
  * [sent_at u32 seconds][journey?][tile?][iteration varint?][list?][link?][mac 12 bytes].
  * Ids are UUIDs packed in 16 bytes when they are UUIDs, else length-prefixed UTF-8 (≤ 200 bytes).
- * The MAC is HMAC-SHA256 over every byte before it, truncated to 96 bits, compared in constant time; the key
- * id selects the secret so keys can rotate while older mails keep working.
+ * The MAC is HMAC-SHA256 (node:crypto) over every byte before it, truncated to 96 bits, compared with
+ * timingSafeEqual; the key id selects the secret so keys can rotate while older mails keep working. Only the
+ * canonical base64url spelling of a token verifies.
  */
 export interface TrackingToken {
   workspaceId: string;
@@ -184,32 +185,42 @@ export function parseTrackingKeys(spec: readonly string[]): Map<number, Buffer> 
 }
 
 export class TrackingTokenCodec {
-  /** Each key's HMAC pad blocks are compressed once; a hit costs three SHA-256 compressions (see HmacSha256). */
-  private readonly keys = new Map<number, HmacSha256>();
+  /** Secrets as KeyObjects: node:crypto holds the key material, createHmac per token does the rest. */
+  private readonly keys = new Map<number, KeyObject>();
 
   constructor(
     keys: ReadonlyMap<number, Buffer>,
     private readonly activeKeyId: number,
   ) {
     if (!keys.has(activeKeyId)) throw new Error(`active tracking key ${activeKeyId} is not among the keys`);
-    for (const [id, secret] of keys) this.keys.set(id, new HmacSha256(secret));
+    for (const [id, secret] of keys) this.keys.set(id, createSecretKey(secret));
+  }
+
+  private mac(key: KeyObject, signed: Buffer): Buffer {
+    return createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES);
   }
 
   /** Mints with the active key (the sender calls this per recipient and link). */
   mint(token: TrackingToken): string {
     const signed = Buffer.concat([Buffer.from([this.activeKeyId]), encodeBody(token)]);
-    const mac = (this.keys.get(this.activeKeyId) as HmacSha256).digestInto(signed, 0, signed.length, Buffer.alloc(32));
-    return Buffer.concat([signed, mac.subarray(0, MAC_BYTES)]).toString('base64url');
+    return Buffer.concat([signed, this.mac(this.keys.get(this.activeKeyId) as KeyObject, signed)]).toString('base64url');
   }
 
-  /** null for anything not minted by one of our keys: tampered, truncated, unknown key, garbage. */
+  /** null for anything not minted by one of our keys: tampered, truncated, unknown key, garbage, non-canonical. */
   verify(presented: string): TrackingToken | null {
     if (presented.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(presented)) return null;
     const raw = Buffer.from(presented, 'base64url');
+    // NOTE: one token, one spelling. Node's decoder ignores a lone trailing character and the unused low bits of
+    // the last one, so several strings decode to the same bytes; only the canonical (unpadded) encoding counts,
+    // or each spelling would record another human open or click.
+    if (raw.toString('base64url') !== presented) return null;
     if (raw.length < 1 + MAC_BYTES + 1) return null;
     const end = raw.length - MAC_BYTES;
     const key = this.keys.get(raw[0] as number);
-    if (!key?.verify(raw, 0, end, raw, end, MAC_BYTES)) return null;
+    if (!key) return null;
+    const signed = raw.subarray(0, end);
+    // NOTE: constant-time compare of equal-length MACs (timingSafeEqual), so timing reveals no prefix of a valid MAC.
+    if (!timingSafeEqual(this.mac(key, signed), raw.subarray(end))) return null;
     try {
       return decodeBody(raw.subarray(1, end));
     } catch {

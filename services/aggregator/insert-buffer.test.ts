@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
+import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { raw } from '../../lib/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
+import { waitFor } from '../../test/support/wait-for';
 import { insertSettingsFor } from './aggregator.app';
 import { type IngestBatch, InsertBuffer } from './insert-buffer';
 import { tsvLine } from './ingest-tsv';
@@ -14,6 +17,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
+  insertBodies.length = 0;
   await buffer?.close();
   await env.clickhouse.exec(raw.trusted('TRUNCATE TABLE events_raw'));
 });
@@ -29,9 +33,27 @@ function chunk(partition: number, first: number, count: number): IngestBatch {
   return { topic: 'topic', partition, offsets, tsv: Buffer.from(lines.join('')) };
 }
 
+/** The bodies of the inserts the buffer sent: the real client, observed, to see how much of a body it has sent. */
+const insertBodies: Readable[] = [];
+function observedClickHouse(ch: ClickHouse): ClickHouse {
+  const client = new Proxy(ch.client, {
+    get(target, property) {
+      if (property === 'insert') {
+        return (params: Parameters<ClickHouse['client']['insert']>[0]) => {
+          if (params.values instanceof Readable) insertBodies.push(params.values);
+          return target.insert(params);
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return Object.assign(Object.create(Object.getPrototypeOf(ch) as object) as ClickHouse, ch, { client });
+}
+
 async function newBuffer(options: { maxRows?: number; maxInFlight?: number; lingerMs?: number } = {}): Promise<InsertBuffer> {
   buffer = new InsertBuffer({
-    ch: env.clickhouse, log: testLogger('insert-buffer'), maxRows: options.maxRows ?? 1_000, maxInFlight: options.maxInFlight ?? 2,
+    ch: observedClickHouse(env.clickhouse), log: testLogger('insert-buffer'), maxRows: options.maxRows ?? 1_000, maxInFlight: options.maxInFlight ?? 2,
     lingerMs: options.lingerMs ?? 10_000, retryMaxMs: 100, insertSettings: await insertSettingsFor(env.clickhouse), writtenBelow: async () => 0n,
   });
   return buffer;
@@ -42,16 +64,20 @@ const rawIds = async (): Promise<string[]> =>
 
 describe('insert buffer', () => {
   it('streams a batch chunk by chunk into one insert that lands when the batch ends and the insert is flushed', async () => {
-    const b = await newBuffer();
-    const sink = b.open(6);
-    sink.write(chunk(0, 0, 3));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await rawIds()).toEqual([]); // the insert is open: nothing is visible before its body ends
-    sink.write(chunk(0, 3, 3));
+    // No sleep: wait until the insert is under way and the client has handed the first part of its body to the
+    // connection (the body stream is drained), then check that none of it is visible before the body ends.
+    const FIRST = 1_000;
+    const b = await newBuffer({ maxRows: FIRST + 3 });
+    const sink = b.open(FIRST + 3);
+    sink.write(chunk(0, 0, FIRST));
+    const body = await waitFor(() => insertBodies[0], (stream) => stream !== undefined);
+    await waitFor(() => body?.readableLength, (left) => left === 0);
+    expect(await rawIds()).toEqual([]);
+    sink.write(chunk(0, FIRST, 3));
     const landed = sink.end();
     b.flushNow();
     await landed;
-    expect(await rawIds()).toHaveLength(6);
+    expect(await rawIds()).toHaveLength(FIRST + 3);
   });
 
   it('does not close an insert in the middle of a batch, and starts a new one for a batch that would not fit', async () => {

@@ -13,6 +13,7 @@ import { contactImportRoutes } from './routes/contact-import.routes';
 import { contactRoutes } from './routes/contacts.routes';
 import { contentSettingsRoutes } from './routes/content-settings.routes';
 import { emailRoutes } from './routes/emails.routes';
+import { erasureRoutes } from './routes/erasure.routes';
 import { insightsRoutes } from './routes/insights.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
@@ -81,6 +82,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   workspaceRoutes(app, deps.pool);
   contactRoutes(app, deps.pool);
   contactImportRoutes(app, deps.pool, deps.config);
+  erasureRoutes(app, deps);
   listRoutes(app, deps.pool);
   contentSettingsRoutes(app, deps.pool);
   emailRoutes(app, deps);

@@ -14,6 +14,9 @@ export interface PageQuery {
   cursor?: string;
 }
 
+/** The response schema of a 204: the typed reply takes send(null), and fastify writes no body for a 204. */
+export const noContent = { type: 'null', description: 'no content' } as const;
+
 export const pageSchema = (item: object): object => ({
   type: 'object',
   properties: { items: { type: 'array', items: item }, next_cursor: { type: ['string', 'null'] } },

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../lib/postgres/pg-pool';
 import { workspaceOf } from './api-auth';
 import { ApiProblem, notFound } from './api-problem';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from './pagination';
+import { decodeCursor, noContent, pageQuerySchema, pageSchema, toPage, type PageQuery } from './pagination';
 
 type Operation = 'create' | 'list' | 'get' | 'update' | 'delete';
 type Body = Record<string, unknown>;
@@ -37,6 +38,7 @@ const quote = (name: string): string => {
 const toParam = (value: unknown): unknown => (value !== null && typeof value === 'object' ? JSON.stringify(value) : value);
 
 export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+type IdParams = FromSchema<typeof idParams>;
 
 export function itemSchema(spec: Pick<ResourceSpec, 'writable' | 'output'>): object {
   return {
@@ -107,25 +109,26 @@ export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceS
       await spec.beforeWrite?.(client, workspaceId, body, id);
       return id === null ? insertRow(client, spec, workspaceId, body) : updateRow(client, spec, workspaceId, id, body);
     });
+  // The schemas are built from the spec at run time, so the route types are declared here rather than inferred.
   if (ops.has('create'))
-    app.post(spec.path, { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } }, async (req, reply) =>
-      reply.code(201).send(await write(workspaceOf(req), req.body as Body, null)),
+    app.post<{ Body: Body }>(spec.path, { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } }, async (req, reply) =>
+      reply.code(201).send(await write(workspaceOf(req), req.body, null)),
     );
   if (ops.has('list'))
-    app.get(spec.path, { schema: { tags, summary: `List ${spec.noun}s`, querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } }, response: { 200: pageSchema(item) } } }, async (req) =>
-      listRows(pool, spec.table, workspaceOf(req), req.query as PageQuery & Record<string, unknown>, Object.keys(spec.listFilters ?? {})),
+    app.get<{ Querystring: PageQuery & Record<string, unknown> }>(spec.path, { schema: { tags, summary: `List ${spec.noun}s`, querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } }, response: { 200: pageSchema(item) } } }, async (req) =>
+      listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
     );
   if (ops.has('get'))
-    app.get(`${spec.path}/:id`, { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } }, async (req) =>
-      getRow(pool, spec.table, spec.noun, workspaceOf(req), (req.params as { id: string }).id),
+    app.get<{ Params: IdParams }>(`${spec.path}/:id`, { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } }, async (req) =>
+      getRow(pool, spec.table, spec.noun, workspaceOf(req), req.params.id),
     );
   if (ops.has('update'))
-    app.patch(`${spec.path}/:id`, { schema: { tags, summary: `Update a ${spec.noun}`, params: idParams, body: bodySchema([]), response: { 200: item } } }, async (req) =>
-      write(workspaceOf(req), req.body as Body, (req.params as { id: string }).id),
+    app.patch<{ Params: IdParams; Body: Body }>(`${spec.path}/:id`, { schema: { tags, summary: `Update a ${spec.noun}`, params: idParams, body: bodySchema([]), response: { 200: item } } }, async (req) =>
+      write(workspaceOf(req), req.body, req.params.id),
     );
   if (ops.has('delete'))
-    app.delete(`${spec.path}/:id`, { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: { type: 'null' } } } }, async (req, reply) => {
-      const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [workspaceOf(req), (req.params as { id: string }).id]);
+    app.delete<{ Params: IdParams }>(`${spec.path}/:id`, { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } }, async (req, reply) => {
+      const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [workspaceOf(req), req.params.id]);
       if (!rowCount) throw notFound(spec.noun);
       return reply.code(204).send();
     });

@@ -11,6 +11,7 @@ import { AccessLog } from './access-log';
 import type { IngestMetrics } from './ingest.metrics';
 import type { LinkResolver } from './links.repository';
 import { registerRecipientRoutes } from './recipient.routes';
+import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
 
@@ -50,7 +51,8 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   });
   app.setNotFoundHandler((request, reply) => {
     access.hit('unmatched', request, reply, 404);
-    return reply.code(404).send({ message: `Route ${request.method}:${request.url} not found`, error: 'Not Found', statusCode: 404 });
+    // NOTE: never echo the URL: paths carry tokens that identify recipients (e.g. an unknown method on /c/<token>).
+    return reply.code(404).send({ error: 'Not Found', statusCode: 404 });
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
@@ -68,12 +70,11 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     spooling: deps.sink.spooling,
     spool_depth: deps.sink.spoolDepth,
   }));
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
+  // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
 
-  registerTrackingRoutes(app, deps, access);
-  registerRecipientRoutes(app, deps);
+  const guard = new TokenGuard(deps.tokens, deps.config.badTokensPerIp);
+  registerTrackingRoutes(app, deps, access, guard);
+  registerRecipientRoutes(app, deps, guard);
   registerWebhookRoutes(app, deps);
   registerBatchRoutes(app, deps);
   return app;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { keyFromHeaders, verifyApiKey } from '../../lib/auth/api-keys';
+import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/auth/api-keys';
 import { type CairnEvent, isEventType } from '../../lib/events/event-types';
 import { topicForEvent } from '../../lib/kafka/topics';
 import type { IngestDeps } from './app';
+import { authenticateFirst, refuse } from './authenticate-first';
 
 const MAX_ITEMS = 50_000;
 
@@ -37,6 +38,27 @@ export function splitBatch(body: string, contentType: string): { items: unknown[
   return { items, errors };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Tile, link and path ids: the journey graph's tile id rule (link ids are 12 base64url characters). */
+const NAME_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const UUID_FIELDS = ['event_id', 'contact_id', 'message_id', 'email_id', 'journey_id', 'lead_id'] as const;
+const NAME_FIELDS = ['tile_id', 'link_id', 'path_id'] as const;
+
+/**
+ * NOTE: ids become Kafka keys and stored ids: entity ids must be UUIDs and tile/link/path ids names, as the API
+ * requires of them, so no NUL, CR, LF or other bytes reach Kafka or ClickHouse through an id.
+ */
+export function idProblem(fields: Record<string, unknown>): string | null {
+  const bad = (name: string, value: unknown, rule: RegExp): boolean => value != null && !(typeof value === 'string' && rule.test(value));
+  for (const name of UUID_FIELDS) if (bad(name, fields[name], UUID)) return `data.${name} must be a UUID`;
+  for (const name of NAME_FIELDS) if (bad(name, fields[name], NAME_ID)) return `data.${name} must match ${NAME_ID.source}`;
+  const lists = fields.list_ids;
+  if (lists != null && !(Array.isArray(lists) && lists.every((id) => typeof id === 'string' && UUID.test(id)))) {
+    return 'data.list_ids must be an array of UUIDs';
+  }
+  return null;
+}
+
 /** Fills ids and times the client may omit; the workspace always comes from the API key, never the body. */
 function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
   if (!item || typeof item !== 'object') return 'item must be an object {type, data}';
@@ -44,28 +66,56 @@ function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
   if (typeof type !== 'string' || !isEventType(type)) return `unknown event type ${JSON.stringify(type)?.slice(0, 60)}`;
   if (!data || typeof data !== 'object' || Array.isArray(data)) return 'data must be an object';
   const fields = data as Record<string, unknown>;
+  const problem = idProblem(fields);
+  if (problem) return problem;
   return {
     type,
     data: { event_id: randomUUID(), event_time: Date.now(), ...fields, workspace_id: workspaceId },
   } as CairnEvent;
 }
 
+/** The contact ids among `ids` that belong to the workspace (another workspace's ids are as unknown as made-up ones). */
+async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const { rows } = await deps.pool.query<{ id: string }>('SELECT id::text FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [
+    workspaceId,
+    ids,
+  ]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** Every item as an event, or its error; an event whose contact is not the workspace's is rejected. */
+async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string) {
+  const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId)));
+  // A missing contact_id is left to the Avro schema check, which names it.
+  const contactOf = (event: CairnEvent | string | null): string | null =>
+    event && typeof event !== 'string' && typeof event.data.contact_id === 'string' ? event.data.contact_id.toLowerCase() : null;
+  const own = await ownContacts(deps, workspaceId, [...new Set(events.map(contactOf).filter((id): id is string => id !== null))]);
+  return events.map((event) => {
+    const contact = contactOf(event);
+    return contact !== null && !own.has(contact) ? 'data.contact_id is not a contact of this workspace' : event;
+  });
+}
+
 export function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  app.post('/v1/events', async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+  const auth = authenticateFirst<ApiKeyPrincipal>(async (request, reply) => {
     const principal = await verifyApiKey(deps.pool, keyFromHeaders(request.headers));
-    if (!principal) return reply.code(401).send({ error: 'API key missing or wrong' });
-    if (!principal.scopes.includes('write')) return reply.code(403).send({ error: 'API key lacks the write scope' });
+    if (!principal) return refuse(reply, 401, 'API key missing or wrong');
+    if (!principal.scopes.includes('write')) return refuse(reply, 403, 'API key lacks the write scope');
+    return principal;
+  });
+  app.post('/v1/events', { onRequest: auth.onRequest }, async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+    const principal = auth.principal(request);
     const split = splitBatch(typeof request.body === 'string' ? request.body : '', request.headers['content-type'] ?? '');
     if ('error' in split) return reply.code(400).send({ error: split.error });
     if (split.items.length === 0 || split.items.length > MAX_ITEMS) {
       return reply.code(400).send({ error: `expected 1 to ${MAX_ITEMS} events` });
     }
     const rejected = [...split.errors];
-    const failed = new Set(rejected.map((e) => e.index));
+    const events = await toEvents(deps, split.items, new Set(rejected.map((e) => e.index)), principal.workspaceId);
     const sends: Promise<void>[] = [];
-    split.items.forEach((item, index) => {
-      if (failed.has(index)) return;
-      const event = toEvent(item, principal.workspaceId);
+    events.forEach((event, index) => {
+      if (event === null) return;
       if (typeof event === 'string') return void rejected.push({ index, error: event });
       try {
         const value = deps.codec.encode(event);

@@ -30,28 +30,39 @@ export class BoundedCache<V> {
   }
 }
 
-/** Fixed one-hour windows per key (forward-to-a-friend per message and per client address). */
+/** Fixed windows per key (forward-to-a-friend per message and per client address, bad tokens per address). */
 export class WindowCounter {
-  private readonly counts: BoundedCache<number>;
+  private readonly windows: BoundedCache<{ used: number; ends: number }>;
 
   constructor(
     private readonly limit: number,
-    windowMs: number,
+    private readonly windowMs: number,
     maxKeys = 100_000,
   ) {
-    this.counts = new BoundedCache<number>(maxKeys, windowMs);
+    this.windows = new BoundedCache(maxKeys, windowMs);
+  }
+
+  private current(key: string, now: number): { used: number; ends: number } | undefined {
+    const window = this.windows.get(key, now);
+    return window && window.ends > now ? window : undefined;
   }
 
   /** Whether the key has used up its window, without counting a hit. */
   exhausted(key: string, now = Date.now()): boolean {
-    return (this.counts.get(key, now) ?? 0) >= this.limit;
+    return (this.current(key, now)?.used ?? 0) >= this.limit;
   }
 
   /** Counts the hit; false when the key is over its limit. */
   take(key: string, now = Date.now()): boolean {
-    const used = this.counts.get(key, now) ?? 0;
-    if (used >= this.limit) return false;
-    this.counts.set(key, used + 1, now);
+    const window = this.current(key, now) ?? { used: 0, ends: now + this.windowMs };
+    if (window.used >= this.limit) return false;
+    window.used += 1;
+    this.windows.set(key, window, now);
     return true;
+  }
+
+  /** Whole seconds until the key's window ends (at least 1): the Retry-After of a 429. */
+  retryAfterSeconds(key: string, now = Date.now()): number {
+    return Math.max(1, Math.ceil(((this.current(key, now)?.ends ?? now) - now) / 1000));
   }
 }

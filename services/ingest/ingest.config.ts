@@ -1,10 +1,14 @@
 import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/config';
 
-/** Ingest settings (README configuration reference is generated from these docs). */
+/** Ingest settings. docs/ingest.md#configuration lists them by hand: change both together. */
 export const ingestSchema = {
   ...connectionSchema,
   host: str('CAIRN_INGEST_HOST', 'address the ingest HTTP server binds', { default: '127.0.0.1' }),
   port: int('CAIRN_INGEST_PORT', 'ingest HTTP port', { default: 8081 }),
+  metricsHost: str('CAIRN_INGEST_METRICS_HOST', 'address the Prometheus /metrics listener binds (apart from the public port)', {
+    default: '127.0.0.1',
+  }),
+  metricsPort: int('CAIRN_INGEST_METRICS_PORT', 'port of the /metrics listener (0: any free port)', { default: 9081 }),
   trustProxy: bool('CAIRN_INGEST_TRUST_PROXY', 'take the client address from X-Forwarded-For (behind a proxy)', {
     default: false,
   }),

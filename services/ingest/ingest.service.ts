@@ -3,6 +3,7 @@ import { EventCodec } from '../../lib/events/event-codec';
 import { createKafka } from '../../lib/kafka/kafka-client';
 import { topicsFor } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
+import { MetricsListener } from '../../lib/metrics/metrics-listener';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import type { Service } from '../../lib/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
@@ -20,6 +21,8 @@ export interface IngestService extends Service {
   sink: EventSink;
   /** the bound address after start(), e.g. http://127.0.0.1:40123 */
   url(): string;
+  /** the Prometheus listener's address after start(), e.g. http://127.0.0.1:9081 (scrape <it>/metrics) */
+  metricsUrl(): string;
 }
 
 function createProducer(config: IngestConfig, log: Logger, metrics: IngestMetrics): EventProducer {
@@ -53,6 +56,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const links = new LinkResolver(pool, { maxEntries: config.linkCacheSize, ttlMs: config.linkCacheTtlMs });
   const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, metrics });
+  const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
   let address = '';
   let stopped = false;
 
@@ -61,10 +65,12 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
     app,
     sink: sink,
     url: () => address,
+    metricsUrl: () => metricsListener.url(),
     async start() {
       await sink.start();
+      await metricsListener.start();
       address = await app.listen({ host: config.host, port: config.port });
-      log.info({ address }, 'ingest_listening');
+      log.info({ address, metrics: metricsListener.url() }, 'ingest_listening');
     },
     /** Stops taking requests first, then drains the sink (failed sends land in the spool), then PostgreSQL. */
     async stop() {
@@ -72,6 +78,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
       stopped = true;
       await app.close().catch((error: Error) => log.error({ err: error }, 'http_close_failed'));
       await sink.stop().catch((error: Error) => log.error({ err: error }, 'sink_stop_failed'));
+      await metricsListener.stop().catch((error: Error) => log.error({ err: error }, 'metrics_close_failed'));
       await pool.end().catch(() => undefined);
     },
     async healthcheck() {

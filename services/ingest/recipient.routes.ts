@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseRecipientAddress } from '../../lib/email/email-address';
 import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import type { TrackingToken } from '../../lib/tracking/tracking-token';
 import type { IngestDeps } from './app';
@@ -14,13 +15,12 @@ import {
   unsubscribeConfirmPage,
 } from './html-pages';
 import { applyChoices, listChoices, unsubscribeContact } from './subscriptions.repository';
-import { notFound } from './tracking.routes';
+import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;
 type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
 
 const HOUR_MS = 3_600_000;
-const ADDRESS = /^[^\s@<>,;:"()[\]\\]{1,64}@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
 export function formOf(body: unknown): URLSearchParams {
   return new URLSearchParams(typeof body === 'string' ? body : '');
@@ -35,11 +35,11 @@ interface RouteKit {
   durable: (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply) => Promise<FastifyReply>;
 }
 
-function routeKit(deps: IngestDeps): RouteKit {
+function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
   const withToken = (handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
-    const token = deps.tokens.verify(request.params.token);
-    if (!token) return notFound(reply);
-    return handler(token, request, reply);
+    const token = guard.verify(request, reply, request.params.token);
+    if (!isToken(token)) return token;
+    return (await deps.links.owns(token)) ? handler(token, request, reply) : notFound(reply);
   };
   const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
     try {
@@ -54,8 +54,8 @@ function routeKit(deps: IngestDeps): RouteKit {
 }
 
 /** Pages a recipient reaches from the mail: unsubscribe, subscription center, forward to a friend. */
-export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  const kit = routeKit(deps);
+export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps, guard: TokenGuard): void {
+  const kit = routeKit(deps, guard);
   registerUnsubscribe(app, deps, kit);
   registerSubscriptionCenter(app, deps, kit);
   registerForward(app, deps, kit);
@@ -112,11 +112,14 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { withToken, du
   app.post(
     '/f/:token',
     withToken(async (token, request, reply) => {
-      const friends = [...new Set(formOf(request.body).getAll('friend').map((f) => f.trim().toLowerCase()).filter(Boolean))];
-      if (friends.length === 0 || friends.length > MAX_FRIENDS || !friends.every((f) => f.length <= 254 && ADDRESS.test(f))) {
+      const parsed = formOf(request.body).getAll('friend').filter((f) => f.trim() !== '').map(parseRecipientAddress);
+      const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
+      if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) {
         return html(reply, 400, messagePage('Check the addresses', `Enter 1 to ${MAX_FRIENDS} valid email addresses.`));
       }
-      if (!perMessage.take(token.messageId) || !perIp.take(request.ip)) {
+      for (const [limit, key] of [[perMessage, token.messageId], [perIp, request.ip]] as const) {
+        if (limit.take(key)) continue;
+        tooManyRequests(reply, limit.retryAfterSeconds(key));
         return html(reply, 429, messagePage('Too many forwards', 'Please try again later.'));
       }
       const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } = emailContext(token);

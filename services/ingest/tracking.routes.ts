@@ -4,10 +4,10 @@ import { topicForEvent } from '../../lib/kafka/topics';
 import type { TrackingToken } from '../../lib/tracking/tracking-token';
 import type { AccessLog } from './access-log';
 import type { IngestDeps } from './app';
-import { WindowCounter } from './bounded-cache';
 import { emailContext } from './event-factory';
 import type { EmailLink } from './links.repository';
 import { machineReason, parseCidrs } from './machine-traffic';
+import { isToken, notFound, type TokenGuard } from './token-guard';
 import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
 
 /** The 43-byte transparent 1×1 GIF. */
@@ -25,12 +25,8 @@ type TokenHandler = (request: TokenRequest, reply: FastifyReply) => FastifyReply
 /** The pixel and redirect routes: they count their own answers (AccessLog.hit), with no onResponse hook. */
 export const TRACKING_ROUTES = { open: '/o/:token', click: '/c/:token', attachment: '/a/:token' } as const;
 
-export function notFound(reply: FastifyReply): FastifyReply {
-  return reply.code(404).header('cache-control', 'no-store').type('text/plain').send('not found');
-}
-
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
-export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, access: AccessLog): void {
+export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, access: AccessLog, guard: TokenGuard): void {
   /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
   const counted =
     (route: string, handler: TokenHandler): TokenHandler =>
@@ -47,15 +43,6 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     };
 
   const networks = parseCidrs(deps.config.scannerNetworks);
-  // Token guessing: an address that keeps presenting bad tokens is refused on every tracking route for a while.
-  const badTokens = new WindowCounter(deps.config.badTokensPerIp, 10 * 60_000);
-  const verify = (request: TokenRequest, reply: FastifyReply, raw: string): TrackingToken | FastifyReply => {
-    if (badTokens.exhausted(request.ip)) return reply.code(429).header('cache-control', 'no-store').send('too many bad tokens');
-    const token = deps.tokens.verify(raw);
-    if (token) return token;
-    badTokens.take(request.ip);
-    return notFound(reply);
-  };
 
   /** The machine-traffic reason, null for a person. */
   const machine = (request: FastifyRequest, token: TrackingToken, type: string): string | null => {
@@ -85,10 +72,8 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
   };
 
-  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
-    const raw = request.params.token;
-    const token = verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
-    if (!('messageId' in token)) return token;
+  const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
+    if (!owned) return notFound(reply);
     const reason = machine(request, token, 'open');
     // Fields set on the context object itself: no per-hit spread copy.
     const data = emailContext(token, reason !== null) as EmailEvent<'open'>['data'];
@@ -96,6 +81,22 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
     record({ type: 'open', data });
     return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+  };
+
+  // Not async: a known email version answers in the same tick; only a cache miss waits on PostgreSQL.
+  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
+    const raw = request.params.token;
+    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
+    if (!isToken(token)) return token;
+    const owned = deps.links.ownsCached(token);
+    if (owned !== undefined) return pixel(request, reply, token, owned);
+    return deps.links.owns(token).then(
+      (known) => pixel(request, reply, token, known),
+      (error: Error) => {
+        deps.log.warn({ err: error }, 'email_lookup_failed');
+        return notFound(reply);
+      },
+    );
   }));
 
   const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
@@ -114,12 +115,12 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
 
   // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.
   const follow = (kind: 'link' | 'attachment') => (request: TokenRequest, reply: FastifyReply) => {
-    const token = verify(request, reply, request.params.token);
-    if (!('messageId' in token)) return token;
+    const token = guard.verify(request, reply, request.params.token);
+    if (!isToken(token)) return token;
     if (!token.linkId) return notFound(reply);
-    const cached = deps.links.cached(token.emailId, token.emailVersion, token.linkId);
+    const cached = deps.links.cached(token);
     if (cached !== undefined) return redirect(request, reply, token, kind, cached);
-    return deps.links.resolve(token.emailId, token.emailVersion, token.linkId).then(
+    return deps.links.resolve(token).then(
       (link) => redirect(request, reply, token, kind, link),
       (error: Error) => {
         deps.log.warn({ err: error }, 'link_lookup_failed');

@@ -4,6 +4,7 @@ import { classifyBounce } from '../../lib/bounces/bounce-classifier';
 import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
 import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking-token';
 import type { IngestDeps } from './app';
+import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
 import { applyBounce, applyComplaint, applyDelivery } from './suppression.repository';
 import { webhookWorkspace } from './webhook-auth';
@@ -125,12 +126,12 @@ async function handleComplaint(deps: IngestDeps, token: TrackingToken, item: Com
  */
 function webhookRoute<T extends { token: string | null }>(
   deps: IngestDeps,
+  auth: WebhookAuth,
   parse: (body: string, isJson: boolean) => Parsed<T>,
   handle: (deps: IngestDeps, token: TrackingToken, item: T) => Promise<string>,
 ) {
   return async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
-    const workspaceId = await webhookWorkspace(deps.pool, request.headers.authorization);
-    if (!workspaceId) return reply.code(401).send({ error: 'webhook secret missing or wrong' });
+    const { workspaceId } = auth.principal(request);
     const isJson = /json/i.test(request.headers['content-type'] ?? '');
     const parsed = parse(typeof request.body === 'string' ? request.body : '', isJson);
     if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
@@ -147,7 +148,13 @@ function webhookRoute<T extends { token: string | null }>(
   };
 }
 
+type WebhookAuth = ReturnType<typeof authenticateFirst<{ workspaceId: string }>>;
+
 export function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): void {
-  app.post('/v1/webhooks/bounces', webhookRoute(deps, bounceItems, handleBounce));
-  app.post('/v1/webhooks/complaints', webhookRoute(deps, complaintItems, handleComplaint));
+  const auth: WebhookAuth = authenticateFirst(async (request, reply) => {
+    const workspaceId = await webhookWorkspace(deps.pool, request.headers.authorization);
+    return workspaceId ? { workspaceId } : refuse(reply, 401, 'webhook secret missing or wrong');
+  });
+  app.post('/v1/webhooks/bounces', { onRequest: auth.onRequest }, webhookRoute(deps, auth, bounceItems, handleBounce));
+  app.post('/v1/webhooks/complaints', { onRequest: auth.onRequest }, webhookRoute(deps, auth, complaintItems, handleComplaint));
 }

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
+import { serverClient } from '../../lib/clickhouse/clickhouse-client';
+import { ident, sql } from '../../lib/clickhouse/sql';
 import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
 import { ClickHouseMigrationTarget } from '../../lib/migrations/clickhouse-target';
 import { readMigrations } from '../../lib/migrations/migration-files';
@@ -36,6 +38,8 @@ describe('ClickHouse migrations', () => {
       await expect(migrate(target, edited)).rejects.toMatchObject({ code: 'MIGRATION_EDITED' });
     } finally {
       await target.close();
+      const server = serverClient({ url: baseConfig.clickhouseUrl, database: 'default' });
+      await server.exec(sql`DROP DATABASE IF EXISTS ${ident(database)}`).finally(() => server.close());
     }
   });
 });

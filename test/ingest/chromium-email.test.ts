@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,24 +11,12 @@ import { ingestConfig, seed, startIngest, tokenFor, TopicReader } from './ingest
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** Debian's Chromium; installed here when missing and we are root (as on CI), else the test is skipped. */
-function ensureChromium(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  if (process.getuid?.() !== 0) return false;
-  try {
-    execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      stdio: 'ignore',
-      timeout: 600_000,
-    });
-  } catch {
-    return false;
-  }
-  return existsSync(CHROMIUM);
-}
-
-const available = ensureChromium();
-if (!available) process.stderr.write(`skipping the Chromium test: ${CHROMIUM} is missing (apt-get install -y chromium)\n`);
+/**
+ * Debian's Chromium. npm test installs it before jest starts when missing and running as root (scripts/ensure-chromium.sh);
+ * loading this file installs nothing, and without the browser the test is skipped with a message.
+ */
+const available = existsSync(CHROMIUM);
+if (!available) process.stderr.write(`skipping the Chromium test: ${CHROMIUM} is missing (apt-get install -y chromium, or run npm test as root)\n`);
 const maybe = available ? it : it.skip;
 
 let env: TestEnv;

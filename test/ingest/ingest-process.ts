@@ -59,9 +59,13 @@ export class ChildServer {
   }
 }
 
+/** Where ingestProcess(port) serves /metrics: its own listener, on port + 10. */
+export const ingestMetricsUrl = (port: number): string => `http://127.0.0.1:${port + 10}/metrics`;
+
 /** The ingest service as its own process (tsx services/ingest/main.ts) with the given environment. */
 export function ingestProcess(port: number, env: Record<string, string>): ChildServer {
-  return new ChildServer(['services/ingest/main.ts'], { CAIRN_INGEST_PORT: String(port), ...env }, `http://127.0.0.1:${port}/healthz`);
+  const ports = { CAIRN_INGEST_PORT: String(port), CAIRN_INGEST_METRICS_PORT: String(port + 10) };
+  return new ChildServer(['services/ingest/main.ts'], { ...ports, ...env }, `http://127.0.0.1:${port}/healthz`);
 }
 
 /** Reads one counter/gauge value (sum over label sets matching `labels`) from a Prometheus text page. */

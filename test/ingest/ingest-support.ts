@@ -19,6 +19,7 @@ export function ingestConfig(env: TestEnv, overrides: Record<string, string> = {
   const loaded = loadConfig(ingestSchema, {
     CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
     CAIRN_INGEST_PORT: '0',
+    CAIRN_INGEST_METRICS_PORT: '0',
     CAIRN_INGEST_SPOOL_DIR: spoolDir,
     CAIRN_INGEST_ACCESS_LOG: 'false',
     ...overrides,

@@ -75,7 +75,7 @@ it('loses no answered open or click while the broker is down, and drains the spo
   }
   const drained = await waitFor(ready, (r) => r.status === 'ok' && r.spool_depth === 0, 120_000);
   expect(drained.spool_depth).toBe(0);
-  const metrics = (await httpRequest(ingest.url(), { url: '/metrics' })).body;
+  const metrics = (await httpRequest(ingest.metricsUrl(), { url: '/metrics' })).body;
   expect(metrics).toMatch(/cairn_ingest_spool_replayed_total [1-9]/);
   await ingest.cleanup();
 

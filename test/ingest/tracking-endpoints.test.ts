@@ -173,10 +173,12 @@ describe('forward to a friend', () => {
 });
 
 describe('operability', () => {
-  it('serves /healthz, /readyz and Prometheus /metrics with spool depth', async () => {
+  const scrape = async () => (await httpRequest(ingest.metricsUrl(), { url: '/metrics' })).body;
+
+  it('serves /healthz, /readyz and Prometheus /metrics (on its own listener) with spool depth', async () => {
     expect((await get('/healthz')).json()).toEqual({ status: 'ok' });
     expect((await get('/readyz')).json()).toMatchObject({ status: 'ok', spool_depth: 0 });
-    const metrics = (await get('/metrics')).body;
+    const metrics = await scrape();
     for (const name of ['cairn_ingest_spool_depth 0', 'cairn_ingest_produce_latency_seconds', 'cairn_ingest_tracking_hits_total', 'cairn_ingest_http_requests_total']) {
       expect(metrics).toContain(name);
     }
@@ -184,7 +186,7 @@ describe('operability', () => {
 
   it('counts requests by route pattern and status: tracking hits, other routes, unknown paths', async () => {
     const requests = async () => {
-      const text = (await get('/metrics')).body;
+      const text = await scrape();
       const count = (labels: string) => metricValue(text, 'cairn_ingest_http_requests_total', labels);
       return {
         pixel: count('route="/o/:token",method="GET",status="200"'),

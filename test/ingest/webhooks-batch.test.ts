@@ -105,7 +105,7 @@ describe('batch events', () => {
     post('/v1/events', payload, { 'content-type': type, authorization: `Bearer ${key}` });
   const openEvent = (workspace = newId()) => ({
     type: 'open',
-    data: { event_id: newId(), event_time: Date.now(), workspace_id: workspace, contact_id: newId(), message_id: newId(), email_id: newId(), email_version: 1 },
+    data: { event_id: newId(), event_time: Date.now(), workspace_id: workspace, contact_id: s.contactId, message_id: newId(), email_id: newId(), email_version: 1 },
   });
 
   it('accepts valid items, reports invalid ones by index, and takes the workspace from the key', async () => {
@@ -123,10 +123,10 @@ describe('batch events', () => {
   });
 
   it('takes NDJSON with a broken line', async () => {
-    const tile = { type: 'tile_inflow', data: { contact_id: newId(), journey_id: newId(), tile_id: 't1', tile_type: 'email' } };
+    const tile = { type: 'tile_inflow', data: { contact_id: s.contactId, journey_id: newId(), tile_id: 't1', tile_type: 'email' } };
     const res = await send(`${JSON.stringify(openEvent())}\n{broken\n${JSON.stringify(tile)}\n`, 'application/x-ndjson');
     expect(res.json()).toMatchObject({ accepted: 2, rejected: [{ index: 1 }] });
-    await waitFor(() => reader.events.filter((e) => e.type === 'tile_inflow' && e.data.contact_id === tile.data.contact_id), (e) => e.length === 1);
+    await waitFor(() => reader.events.filter((e) => e.type === 'tile_inflow' && e.data.journey_id === tile.data.journey_id), (e) => e.length === 1);
   });
 
   it('answers 413 for oversized bodies, 401/403 for bad keys, 400 for malformed JSON', async () => {

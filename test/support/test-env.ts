@@ -1,15 +1,38 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
 import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
 import { ident, sql } from '../../lib/clickhouse/sql';
 import { connectionSchema, loadConfig } from '../../lib/config';
-import { createKafka, ensureTopics, type KafkaCluster } from '../../lib/kafka/kafka-client';
+import { createKafka, deleteTopics as deleteKafkaTopics, ensureTopics, type KafkaCluster } from '../../lib/kafka/kafka-client';
 import { topicsFor, type Topics } from '../../lib/kafka/topics';
 import { createLogger, type Logger } from '../../lib/logger';
 import { migrateAll } from '../../lib/migrations/run-migrations';
 
+/** The mark of this jest run (test/global-setup.ts), in every name below: global-teardown.ts looks for it. */
+export const testRunMark = (): string => process.env.CAIRN_TEST_RUN ?? '';
+
 /** Isolation by naming, not truncation: every test run gets its own databases, topic prefix and ids. */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  return `${prefix}_${testRunMark()}${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+}
+
+/** Drops a PostgreSQL database, disconnecting whatever still uses it (from the server's maintenance database). */
+export async function dropPgDatabase(connectionString: string): Promise<void> {
+  const url = new URL(connectionString);
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) throw new Error(`unsupported database name ${name}`);
+  url.pathname = '/postgres';
+  const pool = new Pool({ connectionString: url.toString(), max: 1 });
+  try {
+    await pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Deletes a test's Kafka topics (Kafka deletes them in the background; names are never reused). */
+export async function deleteTopics(kafka: KafkaCluster, topics: Topics): Promise<void> {
+  await deleteKafkaTopics(kafka, Object.values(topics));
 }
 
 export const newId = (): string => randomUUID();
@@ -50,11 +73,17 @@ export async function createTestEnv(name = 'cairn_test'): Promise<TestEnv> {
     clickhouse,
     kafka,
     settings,
+    /** Drops everything the env made: the ClickHouse and PostgreSQL databases and the Kafka topics. */
     async cleanup() {
       await clickhouse.close();
       const server = serverClient({ url: baseConfig.clickhouseUrl, database: 'default' });
-      await server.exec(sql`DROP DATABASE IF EXISTS ${ident(clickhouseDatabase)}`).catch(() => undefined);
-      await server.close();
+      const steps = [
+        server.exec(sql`DROP DATABASE IF EXISTS ${ident(clickhouseDatabase)}`).finally(() => server.close()),
+        dropPgDatabase(settings.postgresUrl),
+        deleteTopics(kafka, topics),
+      ];
+      const failed = (await Promise.allSettled(steps)).flatMap((step) => (step.status === 'rejected' ? [step.reason as Error] : []));
+      if (failed.length > 0) throw new Error(`test env cleanup failed: ${failed.map((error) => error.message).join('; ')}`);
     },
   };
 }

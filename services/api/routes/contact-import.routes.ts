@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
 import type { ApiConfig } from '../api.config';
@@ -20,10 +21,13 @@ const resultSchema = {
   },
 };
 
+const importQuery = { type: 'object', properties: { on_error: { type: 'string', enum: ['reject', 'skip'], default: 'reject' } } } as const;
+
 export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: ApiConfig): void {
   // The body stays a stream: the import never buffers the whole file.
   app.addContentTypeParser(Object.keys(FORMATS), (_req, payload, done) => done(null, payload));
-  app.post(
+  // The body is the raw stream (the content-type parser above): its type is declared with the query's, not inferred.
+  app.post<{ Body: Readable; Querystring: FromSchema<typeof importQuery> }>(
     '/v1/contacts/import',
     {
       bodyLimit: config.importMaxBytes,
@@ -31,7 +35,7 @@ export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: Ap
         tags: ['contacts'],
         summary: 'Bulk import contacts (text/csv with a header row, or application/x-ndjson), upserting by email',
         description: 'Streams the body into PostgreSQL with COPY. on_error=reject (default) imports nothing when any row is invalid (422 listing the rows); on_error=skip imports the valid rows and lists the rejected ones.',
-        querystring: { type: 'object', properties: { on_error: { type: 'string', enum: ['reject', 'skip'], default: 'reject' } } },
+        querystring: importQuery,
         consumes: Object.keys(FORMATS),
         response: { 200: resultSchema },
       },
@@ -41,10 +45,9 @@ export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: Ap
       if (!format) throw new ApiProblem(415, 'send text/csv or application/x-ndjson');
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > config.importMaxBytes) throw new ApiProblem(413, `import body exceeds ${config.importMaxBytes} bytes; split the file`);
-      const { on_error: onError } = req.query as { on_error: 'reject' | 'skip' };
-      return importContacts(pool, workspaceOf(req), req.body as Readable, {
+      return importContacts(pool, workspaceOf(req), req.body, {
         format,
-        onError,
+        onError: req.query.on_error ?? 'reject',
         maxBytes: config.importMaxBytes,
         maxErrors: config.importMaxErrors,
         log: req.log as never,

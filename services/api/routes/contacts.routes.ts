@@ -1,3 +1,4 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { workspaceOf } from '../api-auth';
@@ -19,8 +20,9 @@ export const contactFields = {
   attributes,
 };
 
-export function contactRoutes(app: FastifyInstance, pool: Pool): void {
-  resourceRoutes(app, pool, {
+export function contactRoutes(untyped: FastifyInstance, pool: Pool): void {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  resourceRoutes(untyped, pool, {
     path: '/v1/contacts',
     table: 'contacts',
     noun: 'contact',
@@ -30,7 +32,7 @@ export function contactRoutes(app: FastifyInstance, pool: Pool): void {
     references: { account_id: 'accounts' },
     touchUpdatedAt: true,
   });
-  resourceRoutes(app, pool, {
+  resourceRoutes(untyped, pool, {
     path: '/v1/accounts',
     table: 'accounts',
     noun: 'account',
@@ -59,7 +61,7 @@ export function contactRoutes(app: FastifyInstance, pool: Pool): void {
     },
     async (req) => {
       const workspaceId = workspaceOf(req);
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const contact = await pool.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, id]);
       if (!contact.rowCount) throw notFound('contact');
       const { rows } = await pool.query(

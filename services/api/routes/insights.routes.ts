@@ -1,3 +1,4 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
@@ -8,14 +9,14 @@ import { getRow, idParams } from '../resource-routes';
 const range = {
   from: { type: 'string', format: 'date', description: 'first UTC day, inclusive' },
   to: { type: 'string', format: 'date', description: 'last UTC day, inclusive' },
-};
+} as const;
 const emailQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { ...range, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
-};
-const anyObject = { type: 'object', additionalProperties: true };
-const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } };
+} as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
 const tags = ['insights'];
 
 interface RangeQuery {
@@ -34,18 +35,19 @@ function dates(query: RangeQuery): { from?: Date; to?: Date } {
 }
 
 /** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
-export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool, clickhouse } = deps;
-  const emailFilter = async (req: { params: unknown; query: unknown }, workspaceId: string): Promise<EmailFilter> => {
-    const { id } = req.params as { id: string };
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  const emailFilter = async (req: { params: { id: string }; query: RangeQuery }, workspaceId: string): Promise<EmailFilter> => {
+    const { id } = req.params;
     await getRow(pool, 'emails', 'email', workspaceId, id);
-    const query = req.query as RangeQuery;
+    const { query } = req;
     return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, ...dates(query) };
   };
   const emailRoute = (suffix: string, summary: string, run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>, response: object) =>
     app.get(`/v1/insights/emails/:id${suffix}`, { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } }, async (req) => {
       const filter = await emailFilter(req, workspaceOf(req));
-      return run(filter, req.query as RangeQuery);
+      return run(filter, req.query);
     });
   emailRoute('', 'Email KPIs (seed 004 glossary), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
@@ -54,16 +56,16 @@ export function insightsRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: range }, response: { 200: anyList } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getRow(pool, 'journeys', 'journey', workspaceId, id);
-    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, ...dates(req.query as RangeQuery) }) };
+    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, ...dates(req.query) }) };
   });
 
   app.get('/v1/insights/contacts/:id/timeline', { schema: { tags, summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)", params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } } }, response: { 200: anyObject } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     await getRow(pool, 'contacts', 'contact', workspaceId, id);
-    const query = req.query as RangeQuery;
+    const { query } = req;
     return contactTimeline(clickhouse, { workspaceId, contactId: id, limit: query.limit, ...dates(query) });
   });
 }

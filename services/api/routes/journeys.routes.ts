@@ -1,3 +1,4 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import { checkJourney } from '../../../lib/journeys/journey-check';
@@ -5,7 +6,7 @@ import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../li
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
+import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
 
 const graphSchema = {
@@ -82,9 +83,10 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
   });
 }
 
-export function journeyRoutes(app: FastifyInstance, pool: Pool): void {
+export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments' } };
-  resourceRoutes(app, pool, {
+  resourceRoutes(untyped, pool, {
     path: '/v1/journeys',
     table: 'journeys',
     noun: 'journey',
@@ -106,31 +108,28 @@ export function journeyRoutes(app: FastifyInstance, pool: Pool): void {
   const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ...output } };
   app.post('/v1/journeys/:id/check', { schema: { tags, summary: 'Run the journey error check', params: idParams, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, (req.params as { id: string }).id);
+    const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, req.params.id);
     const errors = await runCheck(pool, workspaceId, journey);
     return { ok: errors.length === 0, errors };
   });
   app.post('/v1/journeys/:id/go-live', { schema: { tags, summary: 'Error check and publish: draft → live', params: idParams, response: { 200: item } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    return transition(pool, workspaceId, (req.params as { id: string }).id, 'draft', 'live', 'went live', async (client, journey) => {
+    return transition(pool, workspaceId, req.params.id, 'draft', 'live', 'went live', async (client, journey) => {
       const errors = await runCheck(client, workspaceId, journey);
       if (errors.length > 0) throw new ApiProblem(422, `the journey has ${errors.length} problem(s) to fix before it can go live`, errors);
     });
   });
   app.post('/v1/journeys/:id/stop', { schema: { tags, summary: 'Stop a live journey: live → stopped (final)', params: idParams, response: { 200: item } } }, async (req) =>
-    transition(pool, workspaceOf(req), (req.params as { id: string }).id, 'live', 'stopped', 'stopped by API'),
+    transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
   );
   const milestone = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, note: { type: 'string' }, at: { type: 'string', format: 'date-time' } } };
-  app.get('/v1/journeys/:id/milestones', { schema: { tags, summary: 'State history of a journey', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(milestone) } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
-    const query = req.query as PageQuery;
-    const limit = query.limit ?? 50;
-    await getRow(pool, 'journeys', 'journey', workspaceId, id);
-    const { rows } = await pool.query<{ id: string }>(
-      'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
-      [workspaceId, id, decodeCursor(query.cursor) ?? '0', limit + 1],
-    );
-    return toPage(rows, limit);
+  childListRoute(untyped, pool, {
+    url: '/v1/journeys/:id/milestones',
+    tags,
+    summary: 'State history of a journey',
+    parent: { table: 'journeys', noun: 'journey' },
+    item: milestone,
+    select: 'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
+    firstCursor: '0',
   });
 }

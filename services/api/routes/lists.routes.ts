@@ -1,16 +1,11 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
-import { ApiProblem, notFound } from '../api-problem';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
+import { ApiProblem } from '../api-problem';
+import { childListRoute, memberRemovalRoute } from '../child-list';
 import { getRow, idParams, resourceRoutes } from '../resource-routes';
-
-const memberParams = {
-  type: 'object',
-  required: ['id', 'contactId'],
-  properties: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } },
-} as const;
 
 export const contactIdsBody = {
   type: 'object',
@@ -33,7 +28,8 @@ const memberSchema = {
   properties: { id: { type: 'string' }, contact_id: { type: 'string' }, subscribed_at: { type: 'string', format: 'date-time' }, unsubscribed_at: { type: ['string', 'null'], format: 'date-time' } },
 };
 
-export function listRoutes(app: FastifyInstance, pool: Pool): void {
+export function listRoutes(untyped: FastifyInstance, pool: Pool): void {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   resourceRoutes(app, pool, {
     path: '/v1/lists',
     table: 'subscription_lists',
@@ -44,8 +40,8 @@ export function listRoutes(app: FastifyInstance, pool: Pool): void {
   });
   app.post('/v1/lists/:id/members', { schema: { tags: ['lists'], summary: 'Subscribe contacts to a list (re-subscribes those who left)', params: idParams, body: contactIdsBody, response: { 200: { type: 'object', properties: { subscribed: { type: 'integer' } } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
-    const { contact_ids: ids } = req.body as { contact_ids: string[] };
+    const { id } = req.params;
+    const { contact_ids: ids } = req.body;
     return inTransaction(pool, async (client) => {
       await getRow(client, 'subscription_lists', 'subscription list', workspaceId, id);
       await assertContacts(client, workspaceId, ids);
@@ -58,26 +54,20 @@ export function listRoutes(app: FastifyInstance, pool: Pool): void {
       return { subscribed: rowCount ?? 0 };
     });
   });
-  app.delete('/v1/lists/:id/members/:contactId', { schema: { tags: ['lists'], summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)', params: memberParams, response: { 204: { type: 'null' } } } }, async (req, reply) => {
-    const { id, contactId } = req.params as { id: string; contactId: string };
-    const { rowCount } = await pool.query(
-      'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
-      [workspaceOf(req), id, contactId],
-    );
-    if (!rowCount) throw notFound('membership');
-    return reply.code(204).send();
+  memberRemovalRoute(untyped, pool, {
+    url: '/v1/lists/:id/members/:contactId',
+    tags: ['lists'],
+    summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)',
+    noun: 'membership',
+    statement: 'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
   });
-  app.get('/v1/lists/:id/members', { schema: { tags: ['lists'], summary: 'List members of a list', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(memberSchema) } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
-    const query = req.query as PageQuery;
-    const limit = query.limit ?? 50;
-    await getRow(pool, 'subscription_lists', 'subscription list', workspaceId, id);
-    const { rows } = await pool.query<{ id: string }>(
-      `SELECT contact_id AS id, contact_id, subscribed_at, unsubscribed_at FROM list_memberships
-       WHERE workspace_id = $1 AND list_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4`,
-      [workspaceId, id, decodeCursor(query.cursor), limit + 1],
-    );
-    return toPage(rows, limit);
+  childListRoute(untyped, pool, {
+    url: '/v1/lists/:id/members',
+    tags: ['lists'],
+    summary: 'List members of a list',
+    parent: { table: 'subscription_lists', noun: 'subscription list' },
+    item: memberSchema,
+    select: `SELECT contact_id AS id, contact_id, subscribed_at, unsubscribed_at FROM list_memberships
+             WHERE workspace_id = $1 AND list_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4`,
   });
 }

@@ -1,14 +1,15 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
-import { ApiProblem, notFound } from '../api-problem';
-import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
+import { ApiProblem } from '../api-problem';
+import { childListRoute, memberRemovalRoute } from '../child-list';
 import { getRow, idParams, resourceRoutes } from '../resource-routes';
 import { previewCount, refreshSegment, validateDefinition } from '../segment-service';
 import { assertContacts, contactIdsBody } from './lists.routes';
 
-const definition = { type: 'object', additionalProperties: true, description: 'filter language (docs/api.md): {all|any|not|field/op/value|behaviour}' };
+const definition = { type: 'object', additionalProperties: true, description: 'filter language (docs/api.md): {all|any|not|field/op/value|behaviour}' } as const;
 const tags = ['segments'];
 
 interface SegmentRow {
@@ -17,9 +18,10 @@ interface SegmentRow {
   definition: unknown;
 }
 
-export function segmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
+export function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool, clickhouse } = deps;
-  resourceRoutes(app, pool, {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  resourceRoutes(untyped, pool, {
     path: '/v1/segments',
     table: 'segments',
     noun: 'segment',
@@ -38,24 +40,25 @@ export function segmentRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   });
   app.post('/v1/segments/preview', { schema: { tags, summary: 'Count the contacts a definition matches now', body: { type: 'object', additionalProperties: false, required: ['definition'], properties: { definition } }, response: { 200: { type: 'object', properties: { count: { type: 'integer' } } } } } }, async (req) => ({
-    count: await previewCount(pool, clickhouse, workspaceOf(req), (req.body as { definition: unknown }).definition),
+    count: await previewCount(pool, clickhouse, workspaceOf(req), req.body.definition),
   }));
   app.post('/v1/segments/:id/refresh', { schema: { tags, summary: 'Recompute a dynamic segment in bulk (new members flow into live journeys)', params: idParams, response: { 200: { type: 'object', properties: { added: { type: 'integer' }, removed: { type: 'integer' }, member_count: { type: 'integer' } } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const segment = await getRow<SegmentRow>(pool, 'segments', 'segment', workspaceId, (req.params as { id: string }).id);
+    const segment = await getRow<SegmentRow>(pool, 'segments', 'segment', workspaceId, req.params.id);
     if (segment.kind !== 'dynamic') throw new ApiProblem(409, 'only dynamic segments are refreshed; static segments change through /members');
     return refreshSegment(pool, clickhouse, workspaceId, segment.id, segment.definition);
   });
-  segmentMemberRoutes(app, deps);
+  segmentMemberRoutes(untyped, deps);
 }
 
-function segmentMemberRoutes(app: FastifyInstance, deps: ApiDeps): void {
+function segmentMemberRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool } = deps;
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   app.post('/v1/segments/:id/members', { schema: { tags, summary: 'Add contacts to a static segment', params: idParams, body: contactIdsBody, response: { 200: { type: 'object', properties: { added: { type: 'integer' } } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const ids = (req.body as { contact_ids: string[] }).contact_ids;
+    const ids = req.body.contact_ids;
     return inTransaction(pool, async (client) => {
-      const segment = await getRow<SegmentRow>(client, 'segments', 'segment', workspaceId, (req.params as { id: string }).id, true);
+      const segment = await getRow<SegmentRow>(client, 'segments', 'segment', workspaceId, req.params.id, true);
       if (segment.kind !== 'static') throw new ApiProblem(409, 'members of a dynamic segment come from its definition');
       await assertContacts(client, workspaceId, ids);
       const { rowCount } = await client.query('INSERT INTO segment_members (segment_id, contact_id, workspace_id) SELECT $1, unnest($2::uuid[]), $3 ON CONFLICT DO NOTHING', [segment.id, ids, workspaceId]);
@@ -63,27 +66,21 @@ function segmentMemberRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { added: rowCount ?? 0 };
     });
   });
-  const memberParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, contactId: { type: 'string', format: 'uuid' } } };
-  app.delete('/v1/segments/:id/members/:contactId', { schema: { tags, summary: 'Remove a contact from a static segment', params: memberParams, response: { 204: { type: 'null' } } } }, async (req, reply) => {
-    const { id, contactId } = req.params as { id: string; contactId: string };
-    const { rowCount } = await pool.query(
+  memberRemovalRoute(untyped, pool, {
+    url: '/v1/segments/:id/members/:contactId',
+    tags,
+    summary: 'Remove a contact from a static segment',
+    noun: 'segment member',
+    statement:
       "DELETE FROM segment_members m USING segments s WHERE s.id = m.segment_id AND s.kind = 'static' AND m.workspace_id = $1 AND m.segment_id = $2 AND m.contact_id = $3",
-      [workspaceOf(req), id, contactId],
-    );
-    if (!rowCount) throw notFound('segment member');
-    return reply.code(204).send();
   });
   const member = { type: 'object', properties: { id: { type: 'string' }, contact_id: { type: 'string' }, added_at: { type: 'string', format: 'date-time' } } };
-  app.get('/v1/segments/:id/members', { schema: { tags, summary: 'List members of a segment', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(member) } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { id } = req.params as { id: string };
-    const query = req.query as PageQuery;
-    const limit = query.limit ?? 50;
-    await getRow(pool, 'segments', 'segment', workspaceId, id);
-    const { rows } = await pool.query<{ id: string }>(
-      'SELECT contact_id AS id, contact_id, added_at FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4',
-      [workspaceId, id, decodeCursor(query.cursor), limit + 1],
-    );
-    return toPage(rows, limit);
+  childListRoute(untyped, pool, {
+    url: '/v1/segments/:id/members',
+    tags,
+    summary: 'List members of a segment',
+    parent: { table: 'segments', noun: 'segment' },
+    item: member,
+    select: 'SELECT contact_id AS id, contact_id, added_at FROM segment_members WHERE workspace_id = $1 AND segment_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4',
   });
 }

@@ -1,13 +1,14 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { API_KEY_SCOPES, createApiKey, type ApiKeyScope } from '../../../lib/auth/api-keys';
+import { API_KEY_SCOPES, createApiKey } from '../../../lib/auth/api-keys';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 
-import { pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
+import { noContent, pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
 
-const scopes = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...API_KEY_SCOPES] } };
+const scopes = { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: API_KEY_SCOPES } } as const;
 const keyCreated = {
   type: 'object',
   properties: { key: { type: 'string', description: 'shown once; store it now' }, key_id: { type: 'string' }, workspace_id: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
@@ -17,7 +18,8 @@ const keySchema = {
   properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, created_at: { type: 'string', format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' }, revoked_at: { type: ['string', 'null'], format: 'date-time' } },
 };
 
-export function workspaceRoutes(app: FastifyInstance, pool: Pool): void {
+export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   app.post(
     '/v1/admin/workspaces',
     {
@@ -30,7 +32,7 @@ export function workspaceRoutes(app: FastifyInstance, pool: Pool): void {
       },
     },
     async (req, reply) => {
-      const body = req.body as { name: string; key_name?: string };
+      const { body } = req;
       const allScopes = [...API_KEY_SCOPES];
       const result = await inTransaction(pool, async (client) => {
         const { rows } = await client.query<{ id: string }>('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
@@ -54,22 +56,22 @@ export function workspaceRoutes(app: FastifyInstance, pool: Pool): void {
     },
     async (req, reply) => {
       const workspaceId = workspaceOf(req);
-      const body = req.body as { name?: string; scopes: ApiKeyScope[] };
+      const { body } = req;
       const created = await createApiKey(pool, { workspaceId, scopes: body.scopes, name: body.name ?? '' });
       return reply.code(201).send({ key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: body.scopes });
     },
   );
   app.get('/v1/api-keys', { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'List API keys (never their secrets)', querystring: pageQuerySchema, response: { 200: pageSchema(keySchema) } } }, async (req) => {
-    const page = await listKeys(pool, workspaceOf(req), req.query as PageQuery);
+    const page = await listKeys(pool, workspaceOf(req), req.query);
     return page;
   });
   app.delete(
     '/v1/api-keys/:keyId',
-    { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'Revoke an API key', params: { type: 'object', properties: { keyId: { type: 'string', pattern: '^[a-z0-9]{12}$' } } }, response: { 204: { type: 'null' } } } },
+    { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'Revoke an API key', params: { type: 'object', required: ['keyId'], properties: { keyId: { type: 'string', pattern: '^[a-z0-9]{12}$' } } }, response: { 204: noContent } } },
     async (req, reply) => {
-      const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2', [workspaceOf(req), (req.params as { keyId: string }).keyId]);
+      const { rowCount } = await pool.query('UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2', [workspaceOf(req), req.params.keyId]);
       if (!rowCount) throw notFound('API key');
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 }
