@@ -5,7 +5,7 @@ import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
 import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking-token';
 import type { IngestDeps } from './app';
 import { deterministicEventId, emailContext } from './event-factory';
-import { applyBounce, applyComplaint, applyDelivery } from './suppression.repository';
+import { applyBounce, applyComplaint, applyDelivery } from '../../lib/suppression/suppression-repository';
 import { webhookWorkspace } from './webhook-auth';
 
 /** One report item, whichever form (JSON, DSN, ARF) it came in. */

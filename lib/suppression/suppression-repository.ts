@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import type { BounceClass } from '../../lib/events/event-types';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { BounceClass } from '../events/event-types';
+import { inTransaction } from '../postgres/pg-pool';
 
 /** GUIDE section 7: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */
 export const SOFT_BOUNCE_LIMIT = 5;

@@ -1,0 +1,126 @@
+import { createTransport, type Transporter } from 'nodemailer';
+import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
+import { DomainLimiter } from './domain-limiter';
+
+/** What one SMTP hand-off ended in. The edge returns it; it never throws. */
+export type SmtpOutcome =
+  | { kind: 'delivered'; reply: string }
+  /** the server answered with a refusal: classified by enhanced status code and text */
+  | { kind: 'refused'; reply: string; bounce: BounceClassification }
+  /** provably never reached the server (connect refused, nothing written): safe to try again */
+  | { kind: 'not_sent'; error: string }
+  /** the connection failed while the message may have been accepted: never sent again */
+  | { kind: 'unknown'; error: string };
+
+export interface OutgoingMail {
+  from: { name: string; address: string };
+  replyTo?: string | null;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  messageId: string;
+  /** List-Unsubscribe: one-click URL and mailto in one header */
+  unsubscribe?: [string, string];
+  listId?: string;
+  headers: Record<string, string>;
+}
+
+export interface DkimSettings {
+  domainName: string;
+  keySelector: string;
+  privateKey: string;
+}
+
+export interface SmtpDeliveryOptions {
+  url: string;
+  maxConnections: number;
+  maxMessagesPerConnection: number;
+  perDomainConcurrency: number;
+  /** messages per second in total; 0: unlimited */
+  ratePerSecond: number;
+  socketTimeoutMs: number;
+  dkim: DkimSettings | null;
+  onLatency?: (seconds: number) => void;
+}
+
+/** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
+const DKIM_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID';
+
+const NEVER_CONNECTED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Greeting never received/;
+
+interface SmtpError extends Error {
+  code?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+/** An error with a server reply is a refusal; one without is unknown unless nothing can have been written. */
+export function outcomeOfError(error: SmtpError): SmtpOutcome {
+  if (error.responseCode && error.response) {
+    const bounce = classifyBounce({ smtpCode: error.responseCode, diagnostic: error.response });
+    return { kind: 'refused', reply: error.response.slice(0, 500), bounce };
+  }
+  if (error.command === 'API' || NEVER_CONNECTED.test(error.message)) return { kind: 'not_sent', error: error.message };
+  return { kind: 'unknown', error: `${error.code ?? 'ERROR'} ${error.message}`.slice(0, 300) };
+}
+
+/**
+ * nodemailer's pool (persistent connections, PIPELINING when the server offers it) behind a per-domain
+ * concurrency limit and a total rate. One relay URL; the limits are what a relay or direct MX delivery needs.
+ */
+export class SmtpDelivery {
+  private readonly transport: Transporter;
+  private readonly limiter: DomainLimiter;
+
+  constructor(private readonly options: SmtpDeliveryOptions) {
+    this.transport = createTransport(options.url, {
+      pool: true,
+      maxConnections: options.maxConnections,
+      maxMessages: options.maxMessagesPerConnection,
+      socketTimeout: options.socketTimeoutMs,
+      greetingTimeout: options.socketTimeoutMs,
+      connectionTimeout: options.socketTimeoutMs,
+      disableFileAccess: true,
+      disableUrlAccess: true,
+      ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
+    } as never);
+    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.ratePerSecond);
+  }
+
+  queued(): Map<string, number> {
+    return this.limiter.depths();
+  }
+
+  async send(domain: string, mail: OutgoingMail): Promise<SmtpOutcome> {
+    const release = await this.limiter.acquire(domain);
+    const started = process.hrtime.bigint();
+    try {
+      const info = (await this.transport.sendMail({
+        from: mail.from,
+        replyTo: mail.replyTo ?? undefined,
+        to: mail.to,
+        subject: mail.subject,
+        html: mail.html,
+        text: mail.text,
+        messageId: `<${mail.messageId}>`,
+        headers: mail.headers,
+        ...(mail.unsubscribe || mail.listId
+          ? { list: { ...(mail.unsubscribe ? { unsubscribe: [mail.unsubscribe] } : {}), ...(mail.listId ? { id: mail.listId } : {}) } }
+          : {}),
+      })) as { response?: string };
+      return { kind: 'delivered', reply: String(info.response ?? '').slice(0, 300) };
+    } catch (error) {
+      return outcomeOfError(error as SmtpError);
+    } finally {
+      this.options.onLatency?.(Number(process.hrtime.bigint() - started) / 1e9);
+      release();
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
