@@ -13,6 +13,8 @@ export interface FrozenVersion {
   replyTo: string | null;
   compiledHtml: string;
   attachments: FollowedAttachment[];
+  /** the content settings the version was frozen with; a journey's own settings win */
+  contentSettingsId: string | null;
 }
 
 export interface RenderSettings {

@@ -87,15 +87,23 @@ export class SmtpDelivery {
       disableUrlAccess: true,
       ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
     } as never);
-    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.ratePerSecond);
+    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.maxConnections, options.ratePerSecond);
   }
 
   queued(): Map<string, number> {
     return this.limiter.depths();
   }
 
-  async send(domain: string, mail: OutgoingMail): Promise<SmtpOutcome> {
-    const release = await this.limiter.acquire(domain);
+  /**
+   * A connection slot for one message to this domain, within the total rate. Taken before the attempt is
+   * recorded, so a message recorded as attempting is on the wire, not waiting in a queue.
+   */
+  acquire(domain: string): Promise<() => void> {
+    return this.limiter.acquire(domain);
+  }
+
+  /** Hands one message to SMTP; call with a slot from acquire(). */
+  async send(mail: OutgoingMail): Promise<SmtpOutcome> {
     const started = process.hrtime.bigint();
     try {
       const info = (await this.transport.sendMail({
@@ -116,7 +124,6 @@ export class SmtpDelivery {
       return outcomeOfError(error as SmtpError);
     } finally {
       this.options.onLatency?.(Number(process.hrtime.bigint() - started) / 1e9);
-      release();
     }
   }
 
