@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { decodeHTMLAttribute } from 'entities';
 
 export type LinkKind = 'link' | 'attachment' | 'subscription_center' | 'forward' | 'landing_page';
 
@@ -44,7 +45,9 @@ export function mapLinks(html: string, rewrite: (link: EmailLink) => string | nu
     const occurrence = (seen.get(href) ?? 0) + 1;
     seen.set(href, occurrence);
     const link_id = createHash('sha256').update(`${href}#${occurrence}`).digest('base64url').slice(0, 12);
-    const link: EmailLink = { link_id, url: href, kind: kindOf(href, attachmentUrls), label: labels.get(href) ?? textOf(inner) };
+    // the recorded destination is the URL the browser would follow: the attribute's entities decoded (&amp; → &)
+    const destination = decodeHTMLAttribute(href);
+    const link: EmailLink = { link_id, url: destination, kind: kindOf(destination, attachmentUrls), label: labels.get(destination) ?? textOf(inner) };
     const replacement = rewrite(link);
     return replacement === null ? whole : `${open}${replacement}${close}${inner}</a>`;
   });

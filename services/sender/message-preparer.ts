@@ -9,7 +9,7 @@ import type { DeliveryItem } from './delivery-item';
 import { decideEligibility, type RecipientRow } from './eligibility';
 import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
 import type { Finish } from './deliveries.repository';
-import { VersionRenderer, type MessageIdentity, type RenderSettings } from './message-renderer';
+import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
 import { loadContentSettings, loadRecipients, loadVersion } from './recipients.repository';
 import type { OutgoingMail } from './smtp-delivery';
 
@@ -30,6 +30,22 @@ function mergeContext(row: RecipientRow | null, content: ContentSettingsData | n
     : { attributes: {} };
   const account = row?.account_id ? { id: row.account_id, name: row.account_name, attributes: row.account_attributes ?? {} } : { attributes: {} };
   return { contact, account, content: { ...(content ?? {}) } };
+}
+
+/** The SMTP hand-off of a rendered message: its unsubscribe, list and feedback headers and its tracking token. */
+export function outgoingMail(rendered: RenderedMessage, version: FrozenVersion, to: string): OutgoingMail {
+  return {
+    from: { name: rendered.fromName, address: version.fromAddress },
+    replyTo: version.replyTo,
+    to,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: rendered.messageId,
+    unsubscribe: rendered.unsubscribe,
+    listId: rendered.listId,
+    headers: { ...ONE_CLICK, 'Feedback-ID': rendered.feedbackId, [TRACKING_HEADER]: rendered.token },
+  };
 }
 
 /** Loads what a batch needs once (recipients in one query, renderers and content settings cached) and decides. */
@@ -100,18 +116,7 @@ export class MessagePreparer {
     const identity = this.identity(item, messageId, request);
     try {
       const rendered = renderer.render(identity, mergeContext(row, content), row ? row.allow_follow_email : true);
-      const mail: OutgoingMail = {
-        from: { name: rendered.fromName, address: renderer.version.fromAddress },
-        replyTo: renderer.version.replyTo,
-        to: address,
-        subject: rendered.subject,
-        html: rendered.html,
-        text: rendered.text,
-        messageId: rendered.messageId,
-        unsubscribe: rendered.unsubscribe,
-        listId: rendered.listId,
-        headers: { ...ONE_CLICK, 'Feedback-ID': rendered.feedbackId, [TRACKING_HEADER]: rendered.token },
-      };
+      const mail = outgoingMail(rendered, renderer.version, address);
       return { kind: 'send', item, messageId, attempts: item.attempts, address, domain, mail };
     } catch (error) {
       return final('failed', { events: EventsFor.failed(item, messageId, 'RENDER_FAILED', (error as Error).message.split('\n')[0] ?? '') });

@@ -43,6 +43,15 @@ export interface RenderedMessage {
 }
 
 const MAX_SUBJECT = 400;
+const NUL = /\0/g;
+
+/** NUL has no place in mail (RFC 5322); merge values lose it before rendering (header values lose CR and LF too). */
+function withoutNul<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(NUL, '') : value) as T;
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => withoutNul(v, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v, depth + 1)])) as T;
+}
 const MAX_FROM_NAME = 200;
 const TRACKED_PATHS: Partial<Record<EmailLink['kind'], string>> = { link: 'c', attachment: 'a', landing_page: 'c' };
 const FUNCTION_PATHS: Partial<Record<EmailLink['kind'], string>> = { subscription_center: 's', forward: 'f' };
@@ -114,7 +123,7 @@ export class VersionRenderer {
     const variant = follow ? this.tracked : this.plain;
     const links = variant.clickLinks.map(({ linkId, path }) => `${base}/${path}/${this.tokens.mint({ ...identity, linkId })}`);
     const __t = { links, beacon: `${base}/o/${token}.gif`, subscription_center: `${base}/s/${token}`, forward: `${base}/f/${token}` };
-    const context = { ...merge, __t } as MergeContext;
+    const context = { contact: withoutNul(merge.contact), account: withoutNul(merge.account), content: merge.content, __t } as MergeContext;
     const mailbox = this.settings.unsubscribeMailbox ?? `unsubscribe@${this.domain}`;
     const scope = identity.listId ? `${identity.listId}.lists` : `${identity.emailId}.emails`;
     return {
