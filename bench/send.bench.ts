@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       CAIRN_SENDER_SMTP_URL: `smtp://${SINK}`,
       CAIRN_SENDER_REDIS_PREFIX: uniqueName('bench'),
       CAIRN_SENDER_GROUP_ID: uniqueName('bench'),
-      CAIRN_SENDER_METRICS_HOST: '',
+      CAIRN_SENDER_METRICS_PORT: '-1',
       CAIRN_SENDER_HEALTH_PORT: '0',
       CAIRN_SENDER_SMTP_CONNECTIONS: String(CONNECTIONS),
       CAIRN_SENDER_DOMAIN_CONCURRENCY: String(CONNECTIONS),

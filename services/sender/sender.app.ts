@@ -58,6 +58,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   let worker: Worker | undefined;
   let sweeper: { stop(): Promise<void> } | undefined;
   const consumers: { disconnect(): Promise<void> }[] = [];
+  let consumersStarted: Promise<void> = Promise.resolve();
   const servers: Server[] = [];
   let stopping: Promise<void> | undefined;
 
@@ -71,17 +72,23 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       maxAttempts: config.maxAttempts,
       scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),
     });
-    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log };
-    consumers.push(await consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }));
-    consumers.push(await consumeBouncesAndComplaints(common, { groupId: `${config.groupId}-suppression`, topic: topics.emailEvents, pool }));
     worker = startSendWorker({ connection: redis, prefix: config.redisPrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
+    // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
+    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log };
+    consumersStarted = Promise.all([
+      consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }),
+      consumeBouncesAndComplaints(common, { groupId: `${config.groupId}-suppression`, topic: topics.emailEvents, pool }),
+    ]).then(
+      (started) => void consumers.push(...started),
+      (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),
+    );
     sweeper = startSweeper({
       repo, pipeline, leaseMs: config.leaseMs, everyMs: config.sweepMs, log,
       overdueRetryMs: backoff(config.maxAttempts) + config.leaseMs,
       scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
       onUnknown: (count) => metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
     });
-    if (config.metricsHost) {
+    if (config.metricsPort >= 0) {
       const server = createServer((req, res) => {
         if (req.url !== '/metrics') return void res.writeHead(404).end();
         void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
@@ -98,6 +105,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     await worker?.close().catch((error: Error) => log.warn({ err: error.message }, 'worker_close_failed'));
     clearTimeout(force);
     await sweeper?.stop();
+    await consumersStarted;
     for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
     for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
     await producer?.disconnect().catch(() => undefined);

@@ -30,8 +30,8 @@ export const senderSchema = {
   dkimPrivateKey: str('CAIRN_SENDER_DKIM_PRIVATE_KEY', 'DKIM private key (PEM)', { default: '', secret: true }),
   healthHost: str('CAIRN_SENDER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),
   healthPort: int('CAIRN_SENDER_HEALTH_PORT', 'port of the /healthz listener (0: none)', { default: 8083 }),
-  metricsHost: str('CAIRN_SENDER_METRICS_HOST', 'address of the /metrics listener, loopback so it is not public (empty: no listener)', { default: '127.0.0.1' }),
-  metricsPort: int('CAIRN_SENDER_METRICS_PORT', 'port of the /metrics listener (0: any free port)', { default: 9465 }),
+  metricsHost: str('CAIRN_SENDER_METRICS_HOST', 'address of the /metrics listener (loopback by default: not public)', { default: '127.0.0.1' }),
+  metricsPort: int('CAIRN_SENDER_METRICS_PORT', 'port of the /metrics listener (0: any free port, -1: none)', { default: 9465 }),
   shutdownMs: int('CAIRN_SENDER_SHUTDOWN_MS', 'graceful stop: in-flight batches finish within this, else they return to the queue', { default: 10_000 }),
 };
 

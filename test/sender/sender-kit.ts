@@ -155,3 +155,15 @@ export async function collectEvents(env: TestEnv): Promise<{ events: CairnEvent[
     },
   };
 }
+
+/** Many eligible contacts at once (no list membership row: never unsubscribed). */
+export async function seedContacts(pool: Pool, seeded: Seeded, count: number): Promise<{ id: string; email: string }[]> {
+  const tag = randomBytes(3).toString('hex');
+  const contacts = Array.from({ length: count }, (_, i) => ({ id: newId(), email: `r${i}.${tag}@example.com` }));
+  await pool.query(
+    `INSERT INTO contacts (id, workspace_id, email, first_name, consent_level)
+     SELECT id, $3, email, 'Reader', 4 FROM unnest($1::uuid[], $2::text[]) AS t(id, email)`,
+    [contacts.map((c) => c.id), contacts.map((c) => c.email), seeded.workspaceId],
+  );
+  return contacts;
+}
