@@ -57,6 +57,9 @@ export class RecordingSmtp {
     });
   }
 
+  /** connection errors seen (a killed client resets its connections); a real peer logs them and goes on */
+  connectionErrors = 0;
+
   /** Refuses the next messages to this address, one refusal each, then accepts again. */
   script(address: string, ...refusals: Refusal[]): void {
     this.scripted.set(address.toLowerCase(), [...(this.scripted.get(address.toLowerCase()) ?? []), ...refusals]);

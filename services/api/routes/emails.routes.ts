@@ -1,9 +1,11 @@
+import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import { SEND_QUEUE } from '../../../lib/sending/send-request';
 import { isEmailAddress } from '../../../lib/email/email-check';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { contentSettingsFor, goLive, mergeContextFor, renderDraft, runEmailCheck, sendTest, type EmailRow } from '../email-service';
+import { contentSettingsFor, goLive, mergeContextFor, renderDraft, runEmailCheck, queueTestSend, type EmailRow } from '../email-service';
 import { decodeCursor, pageQuerySchema, pageSchema, toPage, type PageQuery } from '../pagination';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
 
@@ -113,6 +115,9 @@ function emailVersionRoutes(app: FastifyInstance, deps: ApiDeps, load: (workspac
 /** Preview and test send render the draft for one contact; the sender renders frozen versions instead. */
 function emailRenderRoutes(app: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>): void {
   const { pool } = deps;
+  // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
+  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.sendQueuePrefix });
+  app.addHook('onClose', async () => sendQueue.close());
   const contactBody = { type: 'object', additionalProperties: false, required: ['contact_id'], properties: { contact_id: { type: 'string', format: 'uuid' } } };
   app.post('/v1/emails/:id/preview', { schema: { tags, summary: 'Render the draft for one contact', params: idParams, body: contactBody, response: { 200: { type: 'object', properties: { subject: { type: 'string' }, from_name: { type: 'string' }, html: { type: 'string' } } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
@@ -122,7 +127,7 @@ function emailRenderRoutes(app: FastifyInstance, deps: ApiDeps, load: (workspace
   });
 
   const testBody = { type: 'object', additionalProperties: false, required: ['to', 'contact_id'], properties: { contact_id: { type: 'string', format: 'uuid', description: 'whose data fills the merge fields' }, to: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 254 } } } };
-  app.post('/v1/emails/:id/test-send', { config: { scope: 'send' }, schema: { tags, summary: 'Send the rendered draft to up to 10 test addresses', params: idParams, body: testBody, response: { 202: { type: 'object', properties: { sent_to: { type: 'integer' } } } } } }, async (req, reply) => {
+  app.post('/v1/emails/:id/test-send', { config: { scope: 'send' }, schema: { tags, summary: 'Queue the rendered draft for the sender, to up to 10 test addresses', params: idParams, body: testBody, response: { 202: { type: 'object', properties: { sent_to: { type: 'integer', description: 'addresses queued for the sender' }, request_id: { type: 'string' } } } } } }, async (req, reply) => {
     const workspaceId = workspaceOf(req);
     const body = req.body as { to: string[]; contact_id: string };
     const bad = body.to.findIndex((address) => !isEmailAddress(address));
@@ -130,7 +135,10 @@ function emailRenderRoutes(app: FastifyInstance, deps: ApiDeps, load: (workspace
     const email = await load(workspaceId, (req.params as { id: string }).id);
     const content = await contentSettingsFor(pool, workspaceId, email.draft.content_settings_id);
     const rendered = await renderDraft(email.draft, await mergeContextFor(pool, workspaceId, body.contact_id, content));
-    await sendTest(deps.config.smtpUrl, email.draft, rendered, body.to);
-    return reply.code(202).send({ sent_to: body.to.length });
+    const request_id = await queueTestSend(sendQueue, {
+      workspace_id: workspaceId, email_id: email.id, to: body.to, subject: rendered.subject, from_name: rendered.from_name,
+      from_address: email.draft.from_address, reply_to: email.draft.reply_to ?? null, html: rendered.html,
+    });
+    return reply.code(202).send({ sent_to: body.to.length, request_id });
   });
 }
