@@ -1,13 +1,15 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import type { Pool } from 'pg';
 import type { CairnEvent } from '../../lib/events/event-types';
+import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
 import type { SendRequest } from '../../lib/sending/send-request';
+import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
 import { ingestConfig, startIngest } from '../ingest/ingest-support';
@@ -226,6 +228,31 @@ describe('sender', () => {
     expect(html).not.toMatch(/\/c\/[A-Za-z0-9_-]+/);
     expect(html).toContain(`href="${DESTINATION.replace(/&/g, '&amp;')}"`);
     expect(html).toContain('href="https://news.example.com/article/3"');
+  });
+
+  it('sends a forward request to the friend with their own beacon and links, adding them to no table', async () => {
+    const forwarder = await addContact(pool, seeded, { email: 'sharer@example.com' });
+    const friend = 'friend.of.sharer@example.org';
+    const request = {
+      request_id: randomUUID(), requested_at: Date.now(), workspace_id: seeded.workspaceId, new_message_id: randomUUID(), friend_address: friend,
+      forwarded_by_contact_id: forwarder, original_message_id: randomUUID(), email_id: seeded.emailId, email_version: 1, journey_id: 'journey-1', tile_id: 'tile-1', iteration: 0,
+    };
+    const producer = await BatchingProducer.connect(env.kafka);
+    await producer.send({ topic: env.topics.forwardRequests, key: forwarder, value: encodeForwardRequest(request) });
+    await producer.send({ topic: env.topics.forwardRequests, key: forwarder, value: encodeForwardRequest(request) }); // redelivered
+    await producer.disconnect();
+    await waitFor(() => smtp.to(friend).length, (n) => n >= 1, 30_000);
+    const mail = await parsedFor(friend);
+    const html = String(mail.html);
+    const beacon = tokens.verify(/\/o\/([A-Za-z0-9_-]+)\.gif/.exec(html)?.[1] ?? '');
+    expect(beacon).toMatchObject({ messageId: request.new_message_id, emailId: seeded.emailId });
+    expect(beacon?.contactId).not.toBe(forwarder);
+    expect(html).toContain('Hello friend from');
+    expect(html).toMatch(/\/c\/[A-Za-z0-9_-]+/);
+    await waitFor(() => pool.query("SELECT state FROM sender_deliveries WHERE delivery_key = $1", [`forward:${request.request_id}`]), (r) => r.rows[0]?.state === 'delivered');
+    expect(smtp.to(friend)).toHaveLength(1);
+    const stored = await pool.query('SELECT (SELECT count(*)::int FROM contacts WHERE lower(email) = $1) AS contacts, (SELECT count(*)::int FROM list_memberships m JOIN contacts c ON c.id = m.contact_id WHERE lower(c.email) = $1) AS members', [friend]);
+    expect(stored.rows[0]).toEqual({ contacts: 0, members: 0 });
   });
 
   it('serves messages by outcome, queue depth and SMTP latency on the metrics listener', async () => {
