@@ -48,6 +48,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     perDomainConcurrency: config.domainConcurrency,
     ratePerSecond: config.ratePerSecond,
     socketTimeoutMs: config.smtpTimeoutMs,
+    client: config.smtpClient === 'nodemailer' ? 'nodemailer' : 'lean',
     dkim: config.dkimDomain && config.dkimPrivateKey ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey } : null,
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
   });

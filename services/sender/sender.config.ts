@@ -12,6 +12,7 @@ export const senderSchema = {
   ingestUrl: url('CAIRN_SENDER_TRACKING_URL', "ingest's public base URL for pixel, click, unsubscribe and forward links", { default: 'http://127.0.0.1:8081' }),
   unsubscribeMailbox: str('CAIRN_SENDER_UNSUBSCRIBE_MAILBOX', 'mailto address of List-Unsubscribe (empty: unsubscribe@<from domain>)', { default: '' }),
   smtpUrl: str('CAIRN_SENDER_SMTP_URL', 'SMTP relay, e.g. smtp://user:pass@relay:587', { default: 'smtp://127.0.0.1:2525', secret: true }),
+  smtpClient: str('CAIRN_SENDER_SMTP_CLIENT', "'lean' (pipelined, plain smtp:// only; TLS or AUTH URLs use nodemailer) or 'nodemailer'", { default: 'lean' }),
   smtpConnections: int('CAIRN_SENDER_SMTP_CONNECTIONS', 'pooled SMTP connections, the messages on the wire at once', { default: 8 }),
   messagesPerConnection: int('CAIRN_SENDER_SMTP_MESSAGES_PER_CONNECTION', 'messages before a pooled connection is renewed', { default: 1000 }),
   domainConcurrency: int('CAIRN_SENDER_DOMAIN_CONCURRENCY', 'messages on the wire at once per destination domain', { default: 8 }),

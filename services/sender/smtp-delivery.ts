@@ -1,6 +1,9 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import DKIM from 'nodemailer/lib/dkim';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { buffer } from 'node:stream/consumers';
+import { LeanSmtpPool } from './lean-smtp';
 import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
 
@@ -43,6 +46,8 @@ export interface SmtpDeliveryOptions {
   ratePerSecond: number;
   socketTimeoutMs: number;
   dkim: DkimSettings | null;
+  /** 'lean': our pipelined client (plain smtp:// only, else nodemailer); 'nodemailer': its pool */
+  client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
 }
 
@@ -107,6 +112,8 @@ export function outcomeOfError(error: SmtpError): SmtpOutcome {
  */
 export class SmtpDelivery {
   private readonly transport: Transporter;
+  private readonly lean: LeanSmtpPool | null;
+  private readonly dkim: DKIM | null;
   private readonly limiter: DomainLimiter;
 
   constructor(private readonly options: SmtpDeliveryOptions) {
@@ -123,6 +130,9 @@ export class SmtpDelivery {
       disableUrlAccess: true,
       ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
     } as never);
+    const lean = options.client !== 'nodemailer' && LeanSmtpPool.supports(options.url);
+    this.lean = lean ? new LeanSmtpPool(options.url, { maxMessagesPerConnection: options.maxMessagesPerConnection, timeoutMs: options.socketTimeoutMs }) : null;
+    this.dkim = lean && options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
     this.limiter = new DomainLimiter(options.perDomainConcurrency, options.maxConnections, options.ratePerSecond);
   }
 
@@ -143,7 +153,11 @@ export class SmtpDelivery {
     const started = process.hrtime.bigint();
     try {
       // MIME built into one buffer first: the pool then writes it in a few large writes instead of one per line
-      const raw = await new MailComposer(composed(mail)).compile().build();
+      let raw = await new MailComposer(composed(mail)).compile().build();
+      if (this.lean) {
+        if (this.dkim) raw = await buffer(this.dkim.sign(raw));
+        return await this.lean.send(mail.from.address, mail.to, raw);
+      }
       const info = (await this.transport.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw })) as { response?: string };
       return { kind: 'delivered', reply: String(info.response ?? '').slice(0, 300) };
     } catch (error) {
@@ -154,6 +168,7 @@ export class SmtpDelivery {
   }
 
   close(): void {
+    this.lean?.close();
     this.transport.close();
   }
 }
