@@ -39,6 +39,14 @@ async function main(): Promise<void> {
     const m = renderer.render({ ...base, messageId: messageIds[i % 1000] as string, contactId: contexts[i % 1000]?.contact.id as string }, contexts[i % 1000] as never, true);
     return m.html.length + m.text.length;
   });
+  const untracked = measure('sender render (following not allowed: one token, no beacon)', (i) => {
+    const m = renderer.render({ ...base, messageId: messageIds[i % 1000] as string, contactId: contexts[i % 1000]?.contact.id as string }, contexts[i % 1000] as never, false);
+    return m.html.length + m.text.length;
+  });
+  const mintStart = process.hrtime.bigint();
+  for (let i = 0; i < 20_000; i++) tokens.mint({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId, linkId: 'abcdefghijkl' });
+  const mintUs = Number(process.hrtime.bigint() - mintStart) / 20_000 / 1000;
+  progress(`lib/tracking mint: ${round(mintUs, 2)} µs per token; a tracked message mints ${renderer.tokensPerMessage(true)}`);
   const mjmlStart = process.hrtime.bigint();
   for (let i = 0; i < 3; i++) await compileMjml(`<mjml><mj-body><mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section></mj-body></mjml>`);
   const mjmlMs = Number(process.hrtime.bigint() - mjmlStart) / 3e6;
@@ -52,6 +60,10 @@ async function main(): Promise<void> {
     message_kib: round(cairn.bytes / 1024),
     compiled_kib: round(email.html.length / 1024),
     mjml_tiny_compile_ms: round(mjmlMs, 2),
+    untracked_renders_per_s: round(untracked.perSecond),
+    mint_us: round(mintUs, 2),
+    tokens_per_message: renderer.tokensPerMessage(true),
+    share_in_minting: round((renderer.tokensPerMessage(true) * mintUs) / (1e6 / cairn.perSecond), 2),
   });
 }
 

@@ -6,14 +6,18 @@ import { loadConfig } from '../lib/config';
 import { createPgPool } from '../lib/postgres/pg-pool';
 import { createRedis } from '../lib/redis/redis-connection';
 import { sendRequestKey, type SendRequest } from '../lib/sending/send-request';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { outgoingMail } from '../services/sender/message-preparer';
+import { VersionRenderer } from '../services/sender/message-renderer';
 import { buildSender } from '../services/sender/sender.app';
+import { composeMime } from '../services/sender/smtp-delivery';
 import { senderSchema } from '../services/sender/sender.config';
 import { TRACKING_KEYS } from '../test/ingest/ingest-support';
 import { enqueue, senderQueueFor } from '../test/sender/sender-kit';
 import { createTestEnv, testLogger, uniqueName } from '../test/support/test-env';
 import { waitFor } from '../test/support/wait-for';
 import { isQuick, progress, report, round } from './bench-support';
-import { BENCH_CONTENT, benchEmail } from './sender-fixture';
+import { BENCH_CONTENT, benchContact, benchEmail } from './sender-fixture';
 
 const run = promisify(execFile);
 const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 0) || (isQuick ? 4000 : 20_000);
@@ -46,6 +50,15 @@ async function seed(pool: ReturnType<typeof createPgPool>, html: string, subject
     const parts = { journey_id: 'bench-journey', tile_id: 'tile-1', iteration: 0, contact_id };
     return { ...parts, key: sendRequestKey(parts), workspace_id: ws, account_id: null, email_id: emailId, email_version: 1, list_id: listId, content_settings_id: null, min_consent: 0, requested_at: Date.now() };
   });
+}
+
+async function messageSize(email: { html: string; subject: string; fromName: string }): Promise<number> {
+  const tokens = new TrackingTokenCodec(parseTrackingKeys(TRACKING_KEYS), 1);
+  const version = { emailId: randomUUID(), version: 1, subject: email.subject, fromAddress: 'news@cairn.example', fromName: email.fromName, replyTo: null, compiledHtml: email.html, attachments: [], contentSettingsId: null };
+  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'http://127.0.0.1:8081', unsubscribeMailbox: null });
+  const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: 1, journeyId: 'bench-journey', tileId: 'tile-1', listId: randomUUID() };
+  const rendered = renderer.render(identity, { contact: benchContact(1), account: {}, content: BENCH_CONTENT } as never, true);
+  return (await composeMime(outgoingMail(rendered, version, 'r1@example.com'))).length;
 }
 
 async function main(): Promise<void> {
@@ -85,8 +98,8 @@ async function main(): Promise<void> {
   await sender.stop();
   await queue.close();
 
-  // the message size the sender produced, measured by rendering one the same way
-  const size = Number(process.env.CAIRN_BENCH_SIZE ?? 0) || 78_000;
+  // the size of the messages the sender produced: one rendered and composed the same way
+  const size = await messageSize(email);
   const baseStarted = Date.now();
   const [host, port] = SINK.split(':');
   await run('smtp-source', ['-s', String(CONNECTIONS), '-l', String(size), '-m', String(MESSAGES), '-f', 'news@cairn.example', '-t', 'r@example.com', `${host}:${port}`], { maxBuffer: 1 << 24 });

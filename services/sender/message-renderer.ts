@@ -116,6 +116,11 @@ export class VersionRenderer {
     return { html: compileMergeTemplate(html), text: compileTextTemplate(text), clickLinks };
   }
 
+  /** tracking tokens minted per message: one for the message, one per followed link */
+  tokensPerMessage(follow: boolean): number {
+    return 1 + (follow ? this.tracked.clickLinks.length : 0);
+  }
+
   /** Renders one recipient's message. Throws only on a template the error check let through (caller maps it). */
   render(identity: MessageIdentity, merge: MergeContext, follow: boolean): RenderedMessage {
     const base = this.settings.ingestUrl;

@@ -83,6 +83,11 @@ function composed(mail: OutgoingMail): Mail.Options {
   };
 }
 
+/** The message as it goes on the wire (before DKIM). */
+export function composeMime(mail: OutgoingMail): Promise<Buffer> {
+  return new MailComposer(composed(mail)).compile().build();
+}
+
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
 const DKIM_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID';
@@ -153,7 +158,7 @@ export class SmtpDelivery {
     const started = process.hrtime.bigint();
     try {
       // MIME built into one buffer first: the pool then writes it in a few large writes instead of one per line
-      let raw = await new MailComposer(composed(mail)).compile().build();
+      let raw = await composeMime(mail);
       if (this.lean) {
         if (this.dkim) raw = await buffer(this.dkim.sign(raw));
         return await this.lean.send(mail.from.address, mail.to, raw);

@@ -1,68 +1,50 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import type { Pool } from 'pg';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
 import type { SendRequest } from '../../lib/sending/send-request';
 import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
-import { buildSender, type SenderService } from '../../services/sender/sender.app';
+import type { SenderService } from '../../services/sender/sender.app';
 import { ingestConfig, startIngest } from '../ingest/ingest-support';
-import { RecordingSmtp } from '../support/recording-smtp';
-import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
+import type { RecordingSmtp } from '../support/recording-smtp';
+import type { TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { addContact, collectEvents, DESTINATION, enqueue, seedWorkspace, sendRequest, senderConfig, senderQueueFor, TRACKING_KEYS, type Seeded } from './sender-kit';
+import { addContact, DESTINATION, enqueue, sendRequest, startSenderHarness, TRACKING_KEYS, type SenderHarness, type Seeded } from './sender-kit';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const DKIM_TXT = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
 const tokens = new TrackingTokenCodec(parseTrackingKeys(TRACKING_KEYS), 1);
 
+let h: SenderHarness;
 let env: TestEnv;
 let pool: Pool;
-let redis: Redis;
 let smtp: RecordingSmtp;
 let sender: SenderService;
 let queue: Queue;
 let ingest: Awaited<ReturnType<typeof startIngest>>;
-let collected: Awaited<ReturnType<typeof collectEvents>>;
+let collected: SenderHarness['collected'];
 let seeded: Seeded;
-let ingestUrl: string;
 
 beforeAll(async () => {
-  env = await createTestEnv('cairn_sender');
-  pool = createPgPool(env.postgresUrl, 4);
-  redis = createRedis(env.settings.redisUrl, { forBullmq: true });
-  smtp = new RecordingSmtp();
-  const port = await smtp.listen();
-  ingest = await startIngest(ingestConfig(env, { CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(',') }));
-  ingestUrl = ingest.url();
-  const config = senderConfig(env, port, {
-    CAIRN_SENDER_TRACKING_URL: ingestUrl,
-    CAIRN_SENDER_DKIM_DOMAIN: 'cairn.example',
-    CAIRN_SENDER_DKIM_SELECTOR: 'test',
-    CAIRN_SENDER_DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  h = await startSenderHarness('cairn_sender', async (testEnv) => {
+    ingest = await startIngest(ingestConfig(testEnv, { CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(',') }));
+    return {
+      CAIRN_SENDER_TRACKING_URL: ingest.url(),
+      CAIRN_SENDER_DKIM_DOMAIN: 'cairn.example',
+      CAIRN_SENDER_DKIM_SELECTOR: 'test',
+      CAIRN_SENDER_DKIM_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
   });
-  sender = buildSender(config, testLogger('sender'));
-  await sender.start();
-  queue = senderQueueFor(redis, config.redisPrefix);
-  collected = await collectEvents(env);
-  seeded = await seedWorkspace(pool);
+  ({ env, pool, smtp, sender, queue, collected, seeded } = h);
 });
 
 afterAll(async () => {
-  await sender?.stop();
-  await collected?.stop();
-  await queue?.close();
+  await h?.close();
   await ingest?.cleanup();
-  await smtp?.close();
-  await redis?.quit();
-  await pool?.end();
-  await env?.cleanup();
 });
 
 async function deliver(requests: SendRequest[]): Promise<void> {

@@ -11,7 +11,11 @@ import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
 import { MAX_SEND_BATCH, SEND_QUEUE, sendBatchJobId, sendRequestKey, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
 import { senderSchema, type SenderConfig } from '../../services/sender/sender.config';
-import { newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createRedis } from '../../lib/redis/redis-connection';
+import { buildSender, type SenderService } from '../../services/sender/sender.app';
+import { RecordingSmtp } from '../support/recording-smtp';
+import { createTestEnv, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 
 export { TRACKING_KEYS };
 export const DESTINATION = 'https://shop.example.com/offer?utm_source=cairn&x=1';
@@ -166,4 +170,42 @@ export async function seedContacts(pool: Pool, seeded: Seeded, count: number): P
     [contacts.map((c) => c.id), contacts.map((c) => c.email), seeded.workspaceId],
   );
   return contacts;
+}
+
+export interface SenderHarness {
+  env: TestEnv;
+  pool: Pool;
+  redis: Redis;
+  smtp: RecordingSmtp;
+  sender: SenderService;
+  queue: Queue;
+  collected: Awaited<ReturnType<typeof collectEvents>>;
+  seeded: Seeded;
+  close(): Promise<void>;
+}
+
+/** A sender on fresh databases and topics, a recording SMTP peer, its queue, an event collector and a workspace. */
+export async function startSenderHarness(name: string, overrides: (env: TestEnv) => Promise<Record<string, string>> | Record<string, string> = () => ({})): Promise<SenderHarness> {
+  const env = await createTestEnv(name);
+  const pool = createPgPool(env.postgresUrl, 4);
+  const redis = createRedis(env.settings.redisUrl, { forBullmq: true });
+  const smtp = new RecordingSmtp();
+  const config = senderConfig(env, await smtp.listen(), await overrides(env));
+  const sender = buildSender(config, testLogger('sender'));
+  await sender.start();
+  const queue = senderQueueFor(redis, config.redisPrefix);
+  const collected = await collectEvents(env);
+  const seeded = await seedWorkspace(pool);
+  return {
+    env, pool, redis, smtp, sender, queue, collected, seeded,
+    async close() {
+      await sender.stop();
+      await collected.stop();
+      await queue.close();
+      await smtp.close();
+      await redis.quit();
+      await pool.end();
+      await env.cleanup();
+    },
+  };
 }

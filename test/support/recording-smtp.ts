@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 /** One accepted message as the SMTP peer saw it. */
@@ -25,6 +25,8 @@ export class RecordingSmtp {
   private readonly scripted = new Map<string, Refusal[]>();
   private readonly always = new Map<string, Refusal>();
   private server: SMTPServer;
+  /** client sockets by remote port, to drop one from inside a transaction */
+  private readonly sockets = new Map<number, Socket>();
   /** drop the connection without answering after every n-th accepted message (0: never) */
   dropEvery = 0;
   dropped = 0;
@@ -49,7 +51,8 @@ export class RecordingSmtp {
           this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw: Buffer.concat(chunks) });
           if (this.dropEvery > 0 && this.received.length % this.dropEvery === 0) {
             this.dropped++;
-            return (session as unknown as { socket?: { destroy(): void } }).socket?.destroy() ?? callback();
+            // the reply is never written: the client cannot know the message was accepted
+            return this.sockets.get(session.remotePort)?.destroy();
           }
           callback();
         });
