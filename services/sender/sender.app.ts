@@ -47,6 +47,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     maxMessagesPerConnection: config.messagesPerConnection,
     perDomainConcurrency: config.domainConcurrency,
     ratePerSecond: config.ratePerSecond,
+    domainRatePerSecond: config.domainRatePerSecond,
     socketTimeoutMs: config.smtpTimeoutMs,
     client: config.smtpClient === 'nodemailer' ? 'nodemailer' : 'lean',
     dkim: config.dkimDomain && config.dkimPrivateKey ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey } : null,

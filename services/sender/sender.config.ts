@@ -17,6 +17,7 @@ export const senderSchema = {
   messagesPerConnection: int('CAIRN_SENDER_SMTP_MESSAGES_PER_CONNECTION', 'messages before a pooled connection is renewed', { default: 1000 }),
   domainConcurrency: int('CAIRN_SENDER_DOMAIN_CONCURRENCY', 'messages on the wire at once per destination domain', { default: 8 }),
   ratePerSecond: int('CAIRN_SENDER_RATE', 'messages per second in total (0: unlimited)', { default: 0 }),
+  domainRatePerSecond: int('CAIRN_SENDER_DOMAIN_RATE', 'messages per second per destination domain (0: unlimited)', { default: 0 }),
   smtpTimeoutMs: int('CAIRN_SENDER_SMTP_TIMEOUT_MS', 'connect, greeting and socket timeout', { default: 30_000 }),
   jobConcurrency: int('CAIRN_SENDER_JOB_CONCURRENCY', 'send batches processed at once per process', { default: 4 }),
   redisPrefix: str('CAIRN_SENDER_REDIS_PREFIX', 'BullMQ key prefix of SEND_QUEUE (the scheduler uses the same)', { default: 'cairn' }),

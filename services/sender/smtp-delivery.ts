@@ -44,6 +44,8 @@ export interface SmtpDeliveryOptions {
   perDomainConcurrency: number;
   /** messages per second in total; 0: unlimited */
   ratePerSecond: number;
+  /** messages per second per destination domain; 0: unlimited */
+  domainRatePerSecond?: number;
   socketTimeoutMs: number;
   dkim: DkimSettings | null;
   /** 'lean': our pipelined client (plain smtp:// only, else nodemailer); 'nodemailer': its pool */
@@ -138,7 +140,7 @@ export class SmtpDelivery {
     const lean = options.client !== 'nodemailer' && LeanSmtpPool.supports(options.url);
     this.lean = lean ? new LeanSmtpPool(options.url, { maxMessagesPerConnection: options.maxMessagesPerConnection, timeoutMs: options.socketTimeoutMs }) : null;
     this.dkim = lean && options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
-    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.maxConnections, options.ratePerSecond);
+    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.maxConnections, options.ratePerSecond, options.domainRatePerSecond ?? 0);
   }
 
   queued(): Map<string, number> {

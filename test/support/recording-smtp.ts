@@ -58,6 +58,13 @@ export class RecordingSmtp {
         });
       },
     });
+    this.server.on('error', () => void this.connectionErrors++);
+    this.server.server.on('connection', (socket: Socket) => {
+      const port = socket.remotePort ?? 0;
+      this.sockets.set(port, socket);
+      socket.on('error', () => void this.connectionErrors++);
+      socket.on('close', () => this.sockets.delete(port));
+    });
   }
 
   /** connection errors seen (a killed client resets its connections); a real peer logs them and goes on */
