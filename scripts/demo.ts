@@ -9,12 +9,14 @@ import { reportDelivery } from './demo/mail-provider';
 import { prepareCampaign, type Campaign } from './demo/campaign-setup';
 import { engage } from './demo/recipients';
 import { startService, stopService, waitHealthy, type RunningService } from './demo/service-processes';
-import { sendCampaign } from './demo/stand-in-sender';
+import { sendThroughSender } from './demo/journey-sends';
+import { RecordingSmtp } from '../test/support/recording-smtp';
 
 /**
  * The end-to-end demo on the local stack, through Cairn's real services and HTTP APIs:
  * API (workspace, contact import, list, content settings, email error check and go-live, segment, journey)
- * → stand-in sender (per-recipient render, signed tracking links, SMTP to the local sink, send events)
+ * → services/sender (send requests queued as the journey engine will; per-recipient render, signed tracking links,
+ *   SMTP to the demo's inbox, send/blocked events to Kafka)
  * → recipients on ingest's pixel, redirect and one-click unsubscribe (plus scanner traffic)
  * → Kafka → aggregator → ClickHouse KPIs → read back through the API's insights endpoints.
  */
@@ -22,7 +24,8 @@ const config = loadConfig(connectionSchema);
 const CONTACTS = Number(process.env.CAIRN_DEMO_CONTACTS ?? 2000);
 const API_PORT = Number(process.env.CAIRN_DEMO_API_PORT ?? 18080);
 const INGEST_PORT = Number(process.env.CAIRN_DEMO_INGEST_PORT ?? 18081);
-const SMTP_URL = process.env.CAIRN_DEMO_SMTP_URL ?? 'smtp://127.0.0.1:2525';
+const SENDER_HEALTH_PORT = Number(process.env.CAIRN_DEMO_SENDER_PORT ?? 18083);
+const QUEUE_PREFIX = `demo-${randomBytes(4).toString('hex')}`;
 
 const started = Date.now();
 const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
@@ -36,16 +39,25 @@ interface Insights {
   bouncedHard: number; bouncedTotal: number; feedbackLoops: number; forwarded: number;
 }
 
-async function startServices(adminToken: string, trackingKeys: string): Promise<RunningService[]> {
+async function startServices(adminToken: string, trackingKeys: string, inboxPort: number): Promise<RunningService[]> {
   const common = { CAIRN_LOG_LEVEL: 'info' };
-  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0' });
+  const sender = startService('sender', {
+    ...common, CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${INGEST_PORT}`,
+    CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${inboxPort}`, CAIRN_SENDER_REDIS_PREFIX: QUEUE_PREFIX, CAIRN_SEND_QUEUE_PREFIX: QUEUE_PREFIX,
+    CAIRN_SENDER_HEALTH_PORT: String(SENDER_HEALTH_PORT), CAIRN_SENDER_METRICS_PORT: String(SENDER_HEALTH_PORT + 1),
+  });
+  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0', CAIRN_SEND_QUEUE_PREFIX: QUEUE_PREFIX });
   const ingest = startService('ingest', {
     ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_INGEST_METRICS_PORT: String(INGEST_PORT + 10),
     CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
   });
   const aggregator = startService('aggregator', { ...common });
-  await Promise.all([waitHealthy(`http://127.0.0.1:${API_PORT}/healthz`, api), waitHealthy(`http://127.0.0.1:${INGEST_PORT}/healthz`, ingest)]);
-  return [aggregator, ingest, api];
+  await Promise.all([
+    waitHealthy(`http://127.0.0.1:${API_PORT}/healthz`, api),
+    waitHealthy(`http://127.0.0.1:${INGEST_PORT}/healthz`, ingest),
+    waitHealthy(`http://127.0.0.1:${SENDER_HEALTH_PORT}/healthz`, sender),
+  ]);
+  return [sender, aggregator, ingest, api];
 }
 
 /** Polls until the aggregator has made every expected KPI visible (the aggregator works in near real time). */
@@ -61,22 +73,23 @@ async function waitForKpis(api: ApiClient, campaign: Campaign, expected: Partial
   }
 }
 
-async function run(services: RunningService[], adminToken: string, tokens: TrackingTokenCodec): Promise<void> {
+async function run(services: RunningService[], adminToken: string, tokens: TrackingTokenCodec, inbox: RecordingSmtp): Promise<void> {
   const apiUrl = `http://127.0.0.1:${API_PORT}`;
   const ingestUrl = `http://127.0.0.1:${INGEST_PORT}`;
   step(`marketing ops through the REST API (${apiUrl}/docs)`);
   const campaign = await prepareCampaign({ apiUrl, ingestUrl, adminToken, contacts: CONTACTS, say });
   const api = new ApiClient(apiUrl, campaign.apiKey);
 
-  step(`sending email "Welcome" v${campaign.version.version} to ${campaign.recipients.length} contacts over SMTP (${SMTP_URL})`);
-  say('the sender service comes with its own issue; until then this demo renders and sends in its place');
-  const sentAt = Math.floor(Date.now() / 1000) - 60;
-  const { sent, blocked } = await sendCampaign({
-    workspaceId: campaign.workspaceId, journeyId: campaign.journeyId, tileId: 'welcome', version: campaign.version, content: campaign.content,
-    recipients: campaign.recipients, tokens, ingestUrl, apiKey: campaign.apiKey, smtpUrl: SMTP_URL, sentAt,
-    onProgress: (done) => say(`handled ${done}/${campaign.recipients.length} (${elapsed()})`),
+  step(`the journey queues a send request per contact; services/sender renders and delivers them to the demo's inbox`);
+  say('the journey engine comes with its own issue; until then this demo queues the send requests in its place');
+  const { sent, blocked } = await sendThroughSender({
+    redisUrl: config.redisUrl, postgresUrl: config.postgresUrl, queuePrefix: QUEUE_PREFIX, workspaceId: campaign.workspaceId,
+    journeyId: campaign.journeyId, listId: campaign.listId, version: campaign.version, recipients: campaign.recipients, inbox, tokens,
+    onProgress: (done, total) => say(`sender settled ${done}/${total} (${elapsed()})`),
   });
-  say(`${sent.length} messages accepted by SMTP, ${blocked} blocked (do not bulk email)`);
+  say(`${sent.length} messages accepted by SMTP, ${blocked} blocked (do not bulk email, blocklisted addresses)`);
+  // ingest labels hits within 5 s of the send as machine traffic (scanners fetch on arrival): people read later
+  await new Promise((resolve) => setTimeout(resolve, 6000));
 
   step(`recipients open, click and unsubscribe on ingest (${ingestUrl})`);
   const plan = await engage(ingestUrl, sent, (done) => say(`recipients acted on ${done}/${sent.length} messages`));
@@ -112,16 +125,19 @@ async function main(): Promise<void> {
   const applied = await migrateAll(config, createLogger({ service: 'demo', level: 'warn' }));
   say(`applied now: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
 
-  step('starting api, ingest and aggregator (logs in .stack/demo/)');
+  step('starting api, ingest, aggregator and sender (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
+  const inbox = new RecordingSmtp();
+  const inboxPort = await inbox.listen();
   const adminToken = randomBytes(24).toString('hex');
   const trackingKeys = `1:${randomBytes(32).toString('base64')}`;
   const tokens = new TrackingTokenCodec(parseTrackingKeys([trackingKeys]), 1);
-  const services = await startServices(adminToken, trackingKeys);
+  const services = await startServices(adminToken, trackingKeys, inboxPort);
   try {
-    await run(services, adminToken, tokens);
+    await run(services, adminToken, tokens, inbox);
   } finally {
     step('stopping services');
     for (const service of services) await stopService(service);
+    await inbox.close();
   }
   say(`demo finished in ${elapsed()}`);
 }

@@ -53,3 +53,9 @@ export function compileHeaderTemplate(source: string): MergeTemplate {
 }
 
 export const parseTemplate = (source: string): hbs.AST.Program => handlebars.parse(source);
+
+/** Plain-text parts: nothing to HTML-escape, line breaks kept. */
+export function compileTextTemplate(source: string): MergeTemplate {
+  const template = handlebars.compile(source, { knownHelpers, knownHelpersOnly: true, noEscape: true });
+  return (context) => template(context);
+}

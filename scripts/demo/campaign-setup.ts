@@ -1,5 +1,5 @@
 import { ApiClient } from './api-client';
-import type { LiveVersion, Recipient } from './stand-in-sender';
+import type { LiveVersion, Recipient } from './journey-sends';
 
 /** What marketing ops set up through the REST API before anything is sent. */
 export interface Campaign {
@@ -7,6 +7,7 @@ export interface Campaign {
   workspaceId: string;
   emailId: string;
   journeyId: string;
+  listId: string;
   version: LiveVersion;
   content: Record<string, unknown>;
   recipients: Recipient[];
@@ -116,5 +117,5 @@ export async function prepareCampaign(options: { apiUrl: string; ingestUrl: stri
   await api.post('/v1/content-settings', content);
   const version = await liveEmail(api, say);
   const journeyId = await liveJourney(api, version.emailId, say);
-  return { apiKey: created.key, workspaceId: created.workspace_id, emailId: version.emailId, journeyId, version, content, recipients };
+  return { apiKey: created.key, workspaceId: created.workspace_id, emailId: version.emailId, journeyId, listId: list.id, version, content, recipients };
 }

@@ -1,6 +1,6 @@
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { ApiClient } from './api-client';
-import type { SentMessage } from './stand-in-sender';
+import type { SentMessage } from './journey-sends';
 
 /**
  * The other side of delivery: the mail provider reporting hard bounces and feedback-loop complaints through

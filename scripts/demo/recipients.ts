@@ -1,4 +1,4 @@
-import type { SentMessage } from './stand-in-sender';
+import type { SentMessage } from './journey-sends';
 
 /**
  * Simulated recipients acting on real HTTP endpoints of ingest: mail clients loading the pixel, people

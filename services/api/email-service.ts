@@ -1,9 +1,11 @@
-import nodemailer from 'nodemailer';
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import { checkEmail, type ContentSettingsData, type EmailDraft } from '../../lib/email/email-check';
 import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
 import { compileMjml } from '../../lib/email/mjml-compile';
 import { inTransaction } from '../../lib/postgres/pg-pool';
+import { testSendJobId, type TestSendJob } from '../../lib/sending/test-send';
 import { ApiProblem } from './api-problem';
 import { getRow } from './resource-routes';
 
@@ -86,20 +88,17 @@ export async function renderDraft(draft: EmailDraft, context: MergeContext): Pro
   }
 }
 
-/** Test sends go straight to SMTP (no journey, no tracking); the addresses come from the request. */
-export async function sendTest(smtpUrl: string, draft: EmailDraft, rendered: RenderedEmail, to: string[]): Promise<void> {
-  const transport = nodemailer.createTransport(smtpUrl);
+/**
+ * Test sends are queued for the sender (services/sender), which delivers each address once: the rendered draft,
+ * marked [TEST], with no tracking and no events. The addresses come from the request.
+ */
+export async function queueTestSend(queue: Queue, job: Omit<TestSendJob, 'kind' | 'request_id' | 'requested_at'>): Promise<string> {
+  const request_id = randomUUID();
+  const data: TestSendJob = { kind: 'test', request_id, requested_at: Date.now(), ...job };
   try {
-    await transport.sendMail({
-      from: { name: rendered.from_name, address: draft.from_address },
-      replyTo: draft.reply_to ?? undefined,
-      to,
-      subject: `[TEST] ${rendered.subject}`,
-      html: rendered.html,
-    });
+    await queue.add('test', data, { jobId: testSendJobId(request_id), removeOnComplete: 1000, removeOnFail: 5000 });
   } catch (error) {
-    throw new ApiProblem(502, `the SMTP server refused the test send: ${(error as Error).message}`);
-  } finally {
-    transport.close();
+    throw new ApiProblem(503, `the test send could not be queued: ${(error as Error).message}`);
   }
+  return request_id;
 }

@@ -6,7 +6,7 @@ import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking
 import type { IngestDeps } from './app';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
-import { applyBounce, applyComplaint, applyDelivery } from './suppression.repository';
+import { applyBounce, applyComplaint, applyDelivery } from '../../lib/suppression/suppression-repository';
 import { webhookWorkspace } from './webhook-auth';
 
 /** One report item, whichever form (JSON, DSN, ARF) it came in. */

@@ -1,5 +1,9 @@
-import { SMTPServer } from 'smtp-server';
 import { combinationSql } from '../../lib/segments/segment-combination';
+import { buildSender } from '../../services/sender/sender.app';
+import { senderConfig } from '../sender/sender-kit';
+import { RecordingSmtp } from '../support/recording-smtp';
+import { testLogger, uniqueName } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
 
 let kit: ApiKit;
@@ -82,24 +86,13 @@ describe('segments', () => {
 });
 
 describe('email test send', () => {
-  it('delivers the rendered draft over SMTP to the given addresses only', async () => {
-    const received: Array<{ to: string[]; data: string }> = [];
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onData(stream, session, done) {
-        let data = '';
-        stream.on('data', (chunk: Buffer) => (data += chunk.toString()));
-        stream.on('end', () => {
-          received.push({ to: session.envelope.rcptTo.map((r) => r.address), data });
-          done();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
-    const address = smtp.server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    const sendKit = await startApiKit({ smtpUrl: `smtp://127.0.0.1:${port}` });
+  it('queues the rendered draft for the sender, which delivers it to the given addresses only, once', async () => {
+    const smtp = new RecordingSmtp();
+    const port = await smtp.listen();
+    const prefix = uniqueName('tsq');
+    const sendKit = await startApiKit({ sendQueuePrefix: prefix });
+    const sender = buildSender(senderConfig(sendKit.env, port, { CAIRN_SENDER_REDIS_PREFIX: prefix, CAIRN_SENDER_METRICS_PORT: '-1' }), testLogger('sender'));
+    await sender.start();
     try {
       const ws = await createWorkspace(sendKit, 'send');
       const api = client(sendKit, ws.key);
@@ -108,16 +101,20 @@ describe('email test send', () => {
       const email = (await api('POST', '/v1/emails', { name: 'T', subject: 'Hi {{contact.first_name}}', from_address: 'news@example.com', body_mjml: MJML_OK })).json().id;
       const bad = await api('POST', `/v1/emails/${email}/test-send`, { contact_id: contact, to: ['ok@t.test', 'nope'] });
       expect(bad.json().errors).toEqual([{ field: 'to[1]', message: 'is not a valid address' }]);
-      const res = await api('POST', `/v1/emails/${email}/test-send`, { contact_id: contact, to: ['qa@t.test'] });
+      const res = await api('POST', `/v1/emails/${email}/test-send`, { contact_id: contact, to: ['qa@t.test', 'qa2@t.test'] });
       expect(res.statusCode).toBe(202);
-      expect(received).toHaveLength(1);
-      expect(received[0]?.to).toEqual(['qa@t.test']);
-      expect(received[0]?.data).toMatch(/^Subject: \[TEST\] Hi Ada Bcc: evil@x.test\r?$/m);
-      const headers = (received[0]?.data ?? '').split(/\r?\n\r?\n/)[0] ?? '';
-      expect(headers).not.toMatch(/^Bcc:/m);
+      expect(res.json()).toEqual({ sent_to: 2, request_id: expect.any(String) });
+      await waitFor(() => smtp.received.length, (n) => n === 2);
+      expect(smtp.received.map((r) => r.to).sort()).toEqual([['qa2@t.test'], ['qa@t.test']]);
+      const data = smtp.received[0]?.raw.toString() ?? '';
+      expect(data).toMatch(/^Subject: \[TEST\] Hi Ada Bcc: evil@x.test\r?$/m);
+      expect((data.split(/\r?\n\r?\n/)[0] ?? '')).not.toMatch(/^Bcc:/m);
+      const { rows } = await sendKit.pool.query("SELECT count(*)::int AS n FROM sender_deliveries WHERE kind = 'test' AND state = 'delivered'");
+      expect(rows[0]?.n).toBe(2);
     } finally {
+      await sender.stop();
       await sendKit.close();
-      await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      await smtp.close();
     }
   });
 });

@@ -1,10 +1,12 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { isEmailAddress } from '../../../lib/email/email-address';
+import { SEND_QUEUE } from '../../../lib/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { contentSettingsFor, goLive, mergeContextFor, renderDraft, runEmailCheck, sendTest, type EmailRow } from '../email-service';
+import { contentSettingsFor, goLive, mergeContextFor, renderDraft, runEmailCheck, queueTestSend, type EmailRow } from '../email-service';
 import { childListRoute } from '../child-list';
 import { noContent } from '../pagination';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
@@ -121,6 +123,9 @@ function emailVersionRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (work
 function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>): void {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
+  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.sendQueuePrefix });
+  untyped.addHook('onClose', async () => sendQueue.close());
   const contactBody = { type: 'object', additionalProperties: false, required: ['contact_id'], properties: { contact_id: { type: 'string', format: 'uuid' } } } as const;
   app.post('/v1/emails/:id/preview', { schema: { tags, summary: 'Render the draft for one contact', params: idParams, body: contactBody, response: { 200: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string' }, from_name: { type: 'string' }, html: { type: 'string' } } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
@@ -130,7 +135,7 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (works
   });
 
   const testBody = { type: 'object', additionalProperties: false, required: ['to', 'contact_id'], properties: { contact_id: { type: 'string', format: 'uuid', description: 'whose data fills the merge fields' }, to: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 254 } } } } as const;
-  app.post('/v1/emails/:id/test-send', { config: { scope: 'send' }, schema: { tags, summary: 'Send the rendered draft to up to 10 test addresses', params: idParams, body: testBody, response: { 202: { type: 'object', properties: { sent_to: { type: 'integer' } } } } } }, async (req, reply) => {
+  app.post('/v1/emails/:id/test-send', { config: { scope: 'send' }, schema: { tags, summary: 'Queue the rendered draft for the sender, to up to 10 test addresses', params: idParams, body: testBody, response: { 202: { type: 'object', properties: { sent_to: { type: 'integer', description: 'addresses queued for the sender' }, request_id: { type: 'string' } } } } } }, async (req, reply) => {
     const workspaceId = workspaceOf(req);
     const body = req.body;
     const bad = body.to.findIndex((address) => !isEmailAddress(address));
@@ -138,7 +143,10 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (works
     const email = await load(workspaceId, req.params.id);
     const content = await contentSettingsFor(pool, workspaceId, email.draft.content_settings_id);
     const rendered = await renderDraft(email.draft, await mergeContextFor(pool, workspaceId, body.contact_id, content));
-    await sendTest(deps.config.smtpUrl, email.draft, rendered, body.to);
-    return reply.code(202).send({ sent_to: body.to.length });
+    const request_id = await queueTestSend(sendQueue, {
+      workspace_id: workspaceId, email_id: email.id, to: body.to, subject: rendered.subject, from_name: rendered.from_name,
+      from_address: email.draft.from_address, reply_to: email.draft.reply_to ?? null, html: rendered.html,
+    });
+    return reply.code(202).send({ sent_to: body.to.length, request_id });
   });
 }

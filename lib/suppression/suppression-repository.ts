@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
-import type { BounceClass } from '../../lib/events/event-types';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { BounceClass } from '../events/event-types';
+import { inTransaction } from '../postgres/pg-pool';
 
 /** GUIDE section 7: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */
 export const SOFT_BOUNCE_LIMIT = 5;
@@ -68,4 +68,15 @@ export async function applyComplaint(pool: Pool, complaint: { eventId: string; w
       await suppress(client, complaint.workspaceId, complaint.address, 'complaint', true);
     }
   });
+}
+
+/** Many deliveries at once (the sender's hot path): one statement, touching only addresses with a soft count. */
+export async function applyDeliveries(pool: Pool, deliveries: readonly { workspaceId: string; address: string }[]): Promise<void> {
+  if (deliveries.length === 0) return;
+  await pool.query(
+    `UPDATE address_bounce_state b SET consecutive_soft_bounces = 0, last_event_at = now()
+       FROM unnest($1::uuid[], $2::text[]) AS d(workspace_id, address)
+      WHERE b.workspace_id = d.workspace_id AND b.address = d.address AND b.consecutive_soft_bounces > 0`,
+    [deliveries.map((d) => d.workspaceId), deliveries.map((d) => d.address)],
+  );
 }

@@ -1,0 +1,35 @@
+import type { SendRequest } from '../../lib/sending/send-request';
+import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
+import type { TestSendJob } from '../../lib/sending/test-send';
+
+/** One message the sender owes: a journey send request, one address of a test send, or a forward request. */
+export type DeliveryItem =
+  | { kind: 'journey'; key: string; workspaceId: string; contactId: string; request: SendRequest }
+  | { kind: 'test'; key: string; workspaceId: string; contactId: string; request: TestSendJob & { address: string } }
+  | { kind: 'forward'; key: string; workspaceId: string; contactId: string; request: ForwardRequest };
+
+export const journeyItem = (request: SendRequest): DeliveryItem => ({
+  kind: 'journey',
+  key: request.key,
+  workspaceId: request.workspace_id,
+  contactId: request.contact_id,
+  request,
+});
+
+export const testItems = (job: TestSendJob): DeliveryItem[] =>
+  job.to.map((address, index) => ({
+    kind: 'test',
+    key: `test:${job.request_id}:${index}`,
+    workspaceId: job.workspace_id,
+    contactId: `test:${job.request_id}`,
+    request: { ...job, to: [], address },
+  }));
+
+/** The friend is no contact: their copy is keyed by the request, its events by the forwarding contact. */
+export const forwardItem = (request: ForwardRequest): DeliveryItem => ({
+  kind: 'forward',
+  key: `forward:${request.request_id}`,
+  workspaceId: request.workspace_id,
+  contactId: request.forwarded_by_contact_id,
+  request,
+});

@@ -1,0 +1,68 @@
+import type { Pool } from 'pg';
+import { CairnError } from '../../lib/errors';
+import { EventCodec } from '../../lib/events/event-codec';
+import type { CairnEvent } from '../../lib/events/event-types';
+import { startEventConsumer, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
+import { applyBounce, applyComplaint } from '../../lib/suppression/suppression-repository';
+import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_FEEDBACK } from './sender-events';
+import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
+
+type Consumer = Awaited<ReturnType<typeof startEventConsumer>>;
+type Common = Pick<EventConsumerOptions, 'kafka' | 'deadLetterTopic' | 'producer' | 'log'>;
+
+/**
+ * lib/kafka's consumer decodes through an EventCodec; forward requests are their own Avro record on their own
+ * topic, so this codec reads them (anything else is dead-lettered by the consumer) and hands them on wrapped.
+ */
+class ForwardRequestCodec extends EventCodec {
+  override decode(buf: Buffer): CairnEvent {
+    const request = decodeForwardRequest(buf);
+    if (!request) throw new CairnError('EVENT_INVALID', 'not a forward request');
+    return { type: 'forward', data: request } as unknown as CairnEvent;
+  }
+}
+
+/** Forward requests from ingest → a sender job each; offsets commit only after the job is in Redis. */
+export function consumeForwardRequests(common: Common, options: { groupId: string; topic: string; enqueue: (requests: ForwardRequest[]) => Promise<void> }): Promise<Consumer> {
+  return startEventConsumer({
+    ...common,
+    groupId: options.groupId,
+    topics: [options.topic],
+    codec: new ForwardRequestCodec(),
+    onBatch: (events) => options.enqueue(events.map((e) => e.event.data as unknown as ForwardRequest)),
+  });
+}
+
+/**
+ * Bounces and complaints coming back through Kafka (webhooks, and the sender's own replies) update suppression.
+ * NOTE: idempotent by event_id (webhook_receipts): the sender's own bounces, already applied, change nothing.
+ */
+export function consumeBouncesAndComplaints(common: Common, options: { groupId: string; topic: string; pool: Pool }): Promise<Consumer> {
+  return startEventConsumer({
+    ...common,
+    groupId: options.groupId,
+    topics: [options.topic],
+    codec: new EventCodec(),
+    onBatch: async (consumed) => {
+      // the sender's record of a suppressed address's attempt is a count, not news: it must not extend the suppression
+      const events = consumed
+        .map((c) => c.event)
+        .filter((e) => (e.type === 'bounce' && e.data.diagnostic !== SUPPRESSED_DIAGNOSTIC) || (e.type === 'complaint' && e.data.feedback_type !== SUPPRESSED_FEEDBACK));
+      if (events.length === 0) return;
+      const ids = [...new Set(events.map((e) => e.data.contact_id))].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
+      const { rows } = await options.pool.query<{ id: string; email: string }>(
+        'SELECT id::text, lower(email) AS email FROM contacts WHERE id = ANY($1::uuid[]) AND email IS NOT NULL',
+        [ids],
+      );
+      const addresses = new Map(rows.map((row) => [row.id, row.email]));
+      for (const event of events) {
+        const address = addresses.get(event.data.contact_id);
+        if (!address) continue;
+        const target = { eventId: event.data.event_id, workspaceId: event.data.workspace_id, address };
+        if (event.type === 'complaint') await applyComplaint(options.pool, target);
+        else if (event.type === 'bounce')
+          await applyBounce(options.pool, { ...target, bounceClass: event.data.bounce_class, policyBlock: event.data.policy_block ?? false });
+      }
+    },
+  });
+}

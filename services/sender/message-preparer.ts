@@ -1,0 +1,162 @@
+import { htmlToText } from 'html-to-text';
+import type { Pool } from 'pg';
+import type { ContentSettingsData } from '../../lib/email/email-check';
+import type { MergeContext } from '../../lib/email/merge-template';
+import type { SendRequest } from '../../lib/sending/send-request';
+import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { checkAddress } from './address-policy';
+import type { DeliveryItem } from './delivery-item';
+import { decideEligibility, type RecipientRow } from './eligibility';
+import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
+import type { Finish } from './deliveries.repository';
+import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
+import { loadContentSettings, loadRecipients, loadVersion } from './recipients.repository';
+import type { OutgoingMail } from './smtp-delivery';
+
+/** A claimed item is either decided without SMTP (blocked, suppressed, failed) or ready to send. */
+export type Prepared =
+  | { kind: 'final'; finish: Finish }
+  | { kind: 'send'; item: DeliveryItem; messageId: string; attempts: number; address: string; domain: string; mail: OutgoingMail };
+
+const CACHE_LIMIT = 200;
+const CONTENT_TTL_MS = 30_000;
+
+const ONE_CLICK = { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+
+function mergeContext(row: RecipientRow | null, content: ContentSettingsData | null): MergeContext {
+  const contact = row
+    ? { id: row.contact_id, email: row.email, first_name: row.first_name, last_name: row.last_name, time_zone: row.time_zone,
+        consent_level: row.consent_level, account_id: row.account_id, attributes: row.attributes ?? {} }
+    : { attributes: {} };
+  const account = row?.account_id ? { id: row.account_id, name: row.account_name, attributes: row.account_attributes ?? {} } : { attributes: {} };
+  return { contact, account, content: { ...(content ?? {}) } };
+}
+
+/** The SMTP hand-off of a rendered message: its unsubscribe, list and feedback headers and its tracking token. */
+export function outgoingMail(rendered: RenderedMessage, version: FrozenVersion, to: string): OutgoingMail {
+  return {
+    from: { name: rendered.fromName, address: version.fromAddress },
+    replyTo: version.replyTo,
+    to,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: rendered.messageId,
+    unsubscribe: rendered.unsubscribe,
+    listId: rendered.listId,
+    headers: { ...ONE_CLICK, 'Feedback-ID': rendered.feedbackId, [TRACKING_HEADER]: rendered.token },
+  };
+}
+
+/** Loads what a batch needs once (recipients in one query, renderers and content settings cached) and decides. */
+export class MessagePreparer {
+  private readonly renderers = new Map<string, Promise<VersionRenderer | null>>();
+  private readonly contents = new Map<string, { at: number; value: Promise<ContentSettingsData | null> }>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly tokens: TrackingTokenCodec,
+    private readonly settings: RenderSettings,
+  ) {}
+
+  private renderer(workspaceId: string, emailId: string, version: number): Promise<VersionRenderer | null> {
+    const key = `${workspaceId}:${emailId}:${version}`;
+    let found = this.renderers.get(key);
+    if (!found) {
+      if (this.renderers.size >= CACHE_LIMIT) this.renderers.clear();
+      found = loadVersion(this.pool, workspaceId, emailId, version).then((v) => (v ? new VersionRenderer(v, this.tokens, this.settings) : null));
+      found.catch(() => this.renderers.delete(key));
+      this.renderers.set(key, found);
+    }
+    return found;
+  }
+
+  private content(workspaceId: string, ids: (string | null)[]): Promise<ContentSettingsData | null> {
+    const key = `${workspaceId}:${ids.join(':')}`;
+    const cached = this.contents.get(key);
+    if (cached && Date.now() - cached.at < CONTENT_TTL_MS) return cached.value;
+    if (this.contents.size >= CACHE_LIMIT) this.contents.clear();
+    const value = loadContentSettings(this.pool, workspaceId, ids);
+    value.catch(() => this.contents.delete(key));
+    this.contents.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  async prepare(items: readonly (DeliveryItem & { messageId: string; attempts: number })[]): Promise<Prepared[]> {
+    const journeys = items.flatMap((i) => (i.kind === 'journey' ? [i.request] : []));
+    const rows = journeys.length > 0 ? await loadRecipients(this.pool, journeys) : new Map<string, RecipientRow>();
+    return Promise.all(items.map((item) => this.prepareOne(item, rows.get(item.key) ?? null)));
+  }
+
+  private async prepareOne(item: DeliveryItem & { messageId: string; attempts: number }, row: RecipientRow | null): Promise<Prepared> {
+    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
+    const { messageId } = item;
+    if (item.kind === 'test') return this.testMail(item, messageId);
+    if (item.kind === 'journey' && !row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
+    const request = item.kind === 'journey' ? item.request : null;
+    const { email_id: emailId, email_version: version } = item.request;
+    const renderer = await this.renderer(item.workspaceId, emailId, version);
+    if (!renderer) return final('failed', { events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`) });
+    let address: string;
+    let domain: string;
+    if (row && request) {
+      const decision = decideEligibility(row, request.min_consent);
+      if (decision.kind === 'blocked') return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
+      if (decision.kind === 'suppressed') {
+        const counted = decision.countsAs === 'complaint' ? EventsFor.complaint(item, messageId) : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
+        return final('bounced', { events: [...EventsFor.send(item, messageId, decision.domain), ...counted] });
+      }
+      ({ address, domain } = decision);
+    } else {
+      const friend = checkAddress(item.kind === 'forward' ? item.request.friend_address : null);
+      if (!friend.ok) return final('blocked', { events: [] });
+      ({ address, domain } = friend);
+    }
+    const content = await this.content(item.workspaceId, [request?.content_settings_id ?? null, renderer.version.contentSettingsId]);
+    const identity = this.identity(item, messageId, request);
+    try {
+      const rendered = renderer.render(identity, mergeContext(row, content), row ? row.allow_follow_email : true);
+      const mail = outgoingMail(rendered, renderer.version, address);
+      return { kind: 'send', item, messageId, attempts: item.attempts, address, domain, mail };
+    } catch (error) {
+      return final('failed', { events: EventsFor.failed(item, messageId, 'RENDER_FAILED', (error as Error).message.split('\n')[0] ?? '') });
+    }
+  }
+
+  private identity(item: DeliveryItem, messageId: string, request: SendRequest | null): MessageIdentity {
+    const r = item.kind === 'forward' ? item.request : null;
+    return {
+      workspaceId: item.workspaceId,
+      messageId,
+      // the friend's copy: its own id, so its opens and clicks are its own message's, never a contact's
+      contactId: r ? deterministicId('friend', r.request_id) : item.contactId,
+      emailId: request?.email_id ?? r?.email_id ?? '',
+      emailVersion: request?.email_version ?? r?.email_version ?? 0,
+      sentAt: Math.floor(Date.now() / 1000),
+      journeyId: request?.journey_id ?? r?.journey_id ?? null,
+      tileId: request?.tile_id ?? r?.tile_id ?? null,
+      iteration: request?.iteration ?? r?.iteration ?? 0,
+      listId: request?.list_id ?? null,
+    };
+  }
+
+  private testMail(item: Extract<DeliveryItem, { kind: 'test' }> & { attempts: number }, messageId: string): Prepared {
+    const job = item.request;
+    const address = checkAddress(job.address);
+    if (!address.ok) return { kind: 'final', finish: { key: item.key, state: 'blocked', from: 'pre', outcome: { events: [] } } };
+    const oneLine = (value: string): string => value.replace(/[\r\n\0]+/g, ' ').trim();
+    const mail: OutgoingMail = {
+      from: { name: oneLine(job.from_name), address: job.from_address },
+      replyTo: job.reply_to,
+      to: address.address,
+      subject: `[TEST] ${oneLine(job.subject)}`,
+      html: job.html,
+      text: htmlToText(job.html, { wordwrap: false }),
+      messageId: `${messageId}@${job.from_address.split('@')[1] ?? 'localhost'}`,
+      headers: {},
+    };
+    return { kind: 'send', item, messageId, attempts: item.attempts, address: address.address, domain: address.domain, mail };
+  }
+}
+
+const SUPPRESSED_HARD = { bounceClass: 'hard', policyBlock: false, enhancedStatus: null, smtpCode: null } as const;

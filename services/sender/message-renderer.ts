@@ -1,0 +1,146 @@
+import { htmlToText } from 'html-to-text';
+import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/email/email-links';
+import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/email/merge-template';
+import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+
+/** A frozen email version as the sender reads it (email_versions). */
+export interface FrozenVersion {
+  emailId: string;
+  version: number;
+  subject: string;
+  fromAddress: string;
+  fromName: string;
+  replyTo: string | null;
+  compiledHtml: string;
+  attachments: FollowedAttachment[];
+  /** the content settings the version was frozen with; a journey's own settings win */
+  contentSettingsId: string | null;
+}
+
+export interface RenderSettings {
+  /** ingest's public base URL: pixel, click, unsubscribe, subscription center, forward */
+  ingestUrl: string;
+  /** the mailto of List-Unsubscribe; null: unsubscribe@<from domain> */
+  unsubscribeMailbox: string | null;
+}
+
+/** Who the message is for; the token fields of every URL in it. */
+export type MessageIdentity = Omit<TrackingToken, 'linkId'>;
+
+export interface RenderedMessage {
+  subject: string;
+  fromName: string;
+  html: string;
+  text: string;
+  /** Message-ID without brackets */
+  messageId: string;
+  /** one-click URL and mailto, for List-Unsubscribe */
+  unsubscribe: [string, string];
+  listId: string;
+  feedbackId: string;
+  /** the message's token without a link (X-Cairn-Tracking, matched by returning bounces and complaints) */
+  token: string;
+}
+
+const MAX_SUBJECT = 400;
+const NUL = /\0/g;
+
+/** NUL has no place in mail (RFC 5322); merge values lose it before rendering (header values lose CR and LF too). */
+function withoutNul<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.includes('\0') ? value.replace(NUL, '') : value) as T;
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => withoutNul(v, depth + 1)) as T;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v, depth + 1)])) as T;
+}
+const MAX_FROM_NAME = 200;
+const TRACKED_PATHS: Partial<Record<EmailLink['kind'], string>> = { link: 'c', attachment: 'a', landing_page: 'c' };
+const FUNCTION_PATHS: Partial<Record<EmailLink['kind'], string>> = { subscription_center: 's', forward: 'f' };
+
+interface Variant {
+  html: MergeTemplate;
+  text: MergeTemplate;
+  /** links to mint a click token for, in placeholder order, with ingest's path for their kind */
+  clickLinks: { linkId: string; path: string }[];
+}
+
+const TEXT_OPTIONS = {
+  wordwrap: false as const,
+  selectors: [
+    { selector: 'img', format: 'skip' },
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+  ],
+};
+
+/**
+ * One per frozen version: the Handlebars templates (HTML and plain text, tracked and untracked) are compiled once,
+ * with every link already rewritten to a placeholder the per-recipient context fills; MJML is never touched here.
+ * NOTE: placeholders live under the reserved root `__t`, which no contact, account or content field can reach,
+ * and they are the only triple-stash (unescaped) values: every merge value is HTML-escaped.
+ */
+export class VersionRenderer {
+  private readonly tracked: Variant;
+  private readonly plain: Variant;
+  private readonly subject: MergeTemplate;
+  private readonly fromName: MergeTemplate;
+  private readonly domain: string;
+
+  constructor(
+    readonly version: FrozenVersion,
+    private readonly tokens: TrackingTokenCodec,
+    private readonly settings: RenderSettings,
+  ) {
+    this.tracked = this.variant(true);
+    this.plain = this.variant(false);
+    this.subject = compileHeaderTemplate(version.subject);
+    this.fromName = compileHeaderTemplate(version.fromName);
+    this.domain = version.fromAddress.split('@')[1]?.toLowerCase() ?? 'localhost';
+  }
+
+  private variant(follow: boolean): Variant {
+    const clickLinks: Variant['clickLinks'] = [];
+    let html = mapLinks(
+      this.version.compiledHtml,
+      (link) => {
+        if (FUNCTION_PATHS[link.kind]) return `{{{__t.${link.kind}}}}`;
+        if (!follow) return null;
+        clickLinks.push({ linkId: link.link_id, path: TRACKED_PATHS[link.kind] ?? 'c' });
+        return `{{{__t.links.[${clickLinks.length - 1}]}}}`;
+      },
+      this.version.attachments,
+    );
+    const text = htmlToText(html, TEXT_OPTIONS);
+    if (follow) {
+      const beacon = '<img src="{{{__t.beacon}}}" width="1" height="1" alt="" style="display:block;border:0" />';
+      html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${beacon}</body>`) : `${html}${beacon}`;
+    }
+    return { html: compileMergeTemplate(html), text: compileTextTemplate(text), clickLinks };
+  }
+
+  /** tracking tokens minted per message: one for the message, one per followed link */
+  tokensPerMessage(follow: boolean): number {
+    return 1 + (follow ? this.tracked.clickLinks.length : 0);
+  }
+
+  /** Renders one recipient's message. Throws only on a template the error check let through (caller maps it). */
+  render(identity: MessageIdentity, merge: MergeContext, follow: boolean): RenderedMessage {
+    const base = this.settings.ingestUrl;
+    const token = this.tokens.mint(identity);
+    const variant = follow ? this.tracked : this.plain;
+    const links = variant.clickLinks.map(({ linkId, path }) => `${base}/${path}/${this.tokens.mint({ ...identity, linkId })}`);
+    const __t = { links, beacon: `${base}/o/${token}.gif`, subscription_center: `${base}/s/${token}`, forward: `${base}/f/${token}` };
+    const context = { contact: withoutNul(merge.contact), account: withoutNul(merge.account), content: merge.content, __t } as MergeContext;
+    const mailbox = this.settings.unsubscribeMailbox ?? `unsubscribe@${this.domain}`;
+    const scope = identity.listId ? `${identity.listId}.lists` : `${identity.emailId}.emails`;
+    return {
+      subject: this.subject(context).slice(0, MAX_SUBJECT),
+      fromName: this.fromName(context).slice(0, MAX_FROM_NAME),
+      html: variant.html(context),
+      text: variant.text(context),
+      messageId: `${identity.messageId}@${this.domain}`,
+      unsubscribe: [`${base}/u/${token}`, `mailto:${mailbox}?subject=unsubscribe%20${token}`],
+      listId: `${scope}.${this.domain}`,
+      feedbackId: `${identity.journeyId ?? 'direct'}:${identity.emailId}:${identity.workspaceId}:cairn`,
+      token,
+    };
+  }
+}

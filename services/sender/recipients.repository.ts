@@ -1,0 +1,76 @@
+import type { Pool } from 'pg';
+import type { ContentSettingsData } from '../../lib/email/email-check';
+import type { SendRequest } from '../../lib/sending/send-request';
+import type { RecipientRow } from './eligibility';
+import type { FrozenVersion } from './message-renderer';
+
+/**
+ * Everything eligibility and rendering need for a batch, in one query: the contact, its account (the request's
+ * when the journey targets accounts), its membership of the journey's list and any active address suppression.
+ */
+export async function loadRecipients(pool: Pool, requests: readonly SendRequest[]): Promise<Map<string, RecipientRow>> {
+  const { rows } = await pool.query<RecipientRow & { key: string }>(
+    `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
+            COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.allow_follow_email, c.attributes,
+            a.name AS account_name, a.attributes AS account_attributes,
+            (lm.unsubscribed_at IS NOT NULL) AS unsubscribed, s.reason AS suppression
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[]) AS r(key, workspace_id, contact_id, list_id, account_id)
+       JOIN contacts c ON c.id = r.contact_id AND c.workspace_id = r.workspace_id
+       LEFT JOIN accounts a ON a.id = COALESCE(r.account_id, c.account_id) AND a.workspace_id = r.workspace_id
+       LEFT JOIN list_memberships lm ON lm.list_id = r.list_id AND lm.contact_id = c.id
+       LEFT JOIN LATERAL (
+         SELECT reason FROM address_suppressions s
+          WHERE s.workspace_id = r.workspace_id AND s.address IN (c.email, lower(c.email))
+            AND (s.suppressed_until IS NULL OR s.suppressed_until > now())
+          ORDER BY (s.reason = 'complaint') DESC LIMIT 1) s ON true`,
+    [
+      requests.map((r) => r.key),
+      requests.map((r) => r.workspace_id),
+      requests.map((r) => r.contact_id),
+      requests.map((r) => r.list_id),
+      requests.map((r) => r.account_id),
+    ],
+  );
+  return new Map(rows.map(({ key, ...row }) => [key, row]));
+}
+
+export async function loadVersion(
+  pool: Pool,
+  workspaceId: string,
+  emailId: string,
+  version: number,
+): Promise<FrozenVersion | null> {
+  const { rows } = await pool.query<{ subject: string; from_address: string; from_name: string; reply_to: string | null; compiled_html: string; attachments: FrozenVersion['attachments'] | null; content_settings_id: string | null }>(
+    `SELECT subject, from_address, from_name, reply_to, compiled_html, attachments, content_settings_id::text
+       FROM email_versions WHERE workspace_id = $1 AND email_id = $2 AND version = $3`,
+    [workspaceId, emailId, version],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    emailId,
+    version,
+    subject: row.subject,
+    fromAddress: row.from_address,
+    fromName: row.from_name,
+    replyTo: row.reply_to,
+    compiledHtml: row.compiled_html,
+    attachments: row.attachments ?? [],
+    contentSettingsId: row.content_settings_id,
+  };
+}
+
+/** The journey's content settings when it has them, else the version's, else the workspace default. */
+export async function loadContentSettings(pool: Pool, workspaceId: string, ids: readonly (string | null)[]): Promise<ContentSettingsData | null> {
+  const { rows } = await pool.query<ContentSettingsData & { pick: number }>(
+    `SELECT subscription_center_url, forward_url, postal_address, social_links,
+            CASE WHEN id = $2 THEN 0 WHEN id = $3 THEN 1 ELSE 2 END AS pick
+       FROM content_settings WHERE workspace_id = $1 AND (id = $2 OR id = $3 OR is_default)
+      ORDER BY pick LIMIT 1`,
+    [workspaceId, ids[0] ?? null, ids[1] ?? null],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { pick: _pick, ...content } = row;
+  return content;
+}

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import type { EventCodec } from '../../lib/events/event-codec';
+import type { BatchingProducer } from '../../lib/kafka/kafka-client';
+import type { Topics } from '../../lib/kafka/topics';
+import { topicForEvent } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { applyBounce, applyDeliveries } from '../../lib/suppression/suppression-repository';
+import type { DeliveryItem } from './delivery-item';
+import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
+import type { MessagePreparer, Prepared } from './message-preparer';
+import { MicroBatcher } from './micro-batcher';
+import { EventsFor } from './sender-events';
+import type { SenderMetrics } from './sender.metrics';
+import type { SmtpDelivery, SmtpOutcome } from './smtp-delivery';
+
+export interface PipelineDeps {
+  pool: Pool;
+  repo: DeliveriesRepository;
+  preparer: MessagePreparer;
+  delivery: SmtpDelivery;
+  producer: BatchingProducer;
+  codec: EventCodec;
+  topics: Topics;
+  metrics: SenderMetrics;
+  log: Logger;
+  /** attempts per message before a soft bounce is final */
+  maxAttempts: number;
+  /** schedules a soft-bounced key for another attempt after its backoff */
+  scheduleRetry: (key: string, attempts: number) => Promise<void>;
+}
+
+type Sendable = Extract<Prepared, { kind: 'send' }>;
+
+/**
+ * claim → prepare (eligibility, render) → per message: slot, record the attempt, SMTP, record the outcome →
+ * events and suppression → acknowledged. Statements are batched across the messages in flight.
+ */
+export class SendPipeline {
+  private readonly attempts: MicroBatcher<string, boolean>;
+  private readonly finishes: MicroBatcher<Finish, boolean>;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.attempts = new MicroBatcher(async (keys) => {
+      const allowed = await deps.repo.markAttempting(keys);
+      return keys.map((key) => allowed.has(key));
+    });
+    this.finishes = new MicroBatcher(async (finishes) => {
+      const changed = await deps.repo.finish(finishes);
+      await this.settle(finishes.filter((f) => changed.has(f.key) && f.outcome).map((f) => ({ key: f.key, outcome: f.outcome as Outcome })));
+      return finishes.map((f) => changed.has(f.key));
+    });
+  }
+
+  async process(items: readonly DeliveryItem[]): Promise<void> {
+    const unique = [...new Map(items.map((item) => [item.key, item])).values()];
+    if (unique.length === 0) return;
+    const claimed = await this.deps.repo.claim(
+      unique.map((item) => ({ ...item, messageId: item.kind === 'forward' ? item.request.new_message_id : randomUUID() })),
+    );
+    const ours = unique.flatMap((item) => {
+      const claim = claimed.get(item.key);
+      return claim ? [{ ...item, ...claim }] : [];
+    });
+    if (ours.length === 0) return;
+    const prepared = await this.deps.preparer.prepare(ours);
+    const finals = prepared.flatMap((p) => (p.kind === 'final' ? [p.finish] : []));
+    const work: Promise<unknown>[] = finals.map((finish) => this.finishes.add(finish).then(() => this.count(finish.state)));
+    for (const p of prepared) if (p.kind === 'send') work.push(this.sendOne(p));
+    await Promise.all(work);
+  }
+
+  private async sendOne(message: Sendable): Promise<void> {
+    const release = await this.deps.delivery.acquire(message.domain);
+    let outcome: SmtpOutcome;
+    try {
+      if (!(await this.attempts.add(message.item.key))) return; // another sender holds it, or it was already attempted
+      outcome = await this.deps.delivery.send(message.mail);
+    } finally {
+      release();
+    }
+    const finish = this.finishFor(message, outcome);
+    await this.finishes.add(finish);
+    this.count(finish.state === 'bounced' ? 'bounced' : finish.state);
+    if (finish.state === 'retry') await this.deps.scheduleRetry(message.item.key, message.attempts + 1);
+  }
+
+  private finishFor(message: Sendable, outcome: SmtpOutcome): Finish {
+    const { item, messageId, domain, address } = message;
+    const done = (state: Finish['state'], result: Outcome | null): Finish => ({ key: item.key, state, from: 'attempting', outcome: result });
+    const sent = EventsFor.send(item, messageId, domain);
+    switch (outcome.kind) {
+      case 'delivered':
+        return done('delivered', { events: sent, delivered: { workspaceId: item.workspaceId, address: address.toLowerCase() } });
+      case 'not_sent':
+        // never reached the server: back to retry, and the attempt does not count against the soft-bounce limit
+        return message.attempts + 1 < this.deps.maxAttempts ? done('retry', null) : done('failed', { events: EventsFor.failed(item, messageId, 'SMTP_UNAVAILABLE', outcome.error) });
+      case 'unknown':
+        return done('outcome_unknown', { events: EventsFor.failed(item, messageId, 'outcome_unknown', outcome.error) });
+      case 'refused': {
+        const { bounce } = outcome;
+        if (bounce.bounceClass === 'soft' && message.attempts + 1 < this.deps.maxAttempts) return done('retry', null);
+        if (bounce.policyBlock) this.deps.log.warn({ domain, status: bounce.enhancedStatus }, 'policy_block');
+        const events = [...sent, ...EventsFor.bounce(item, messageId, bounce, outcome.reply)];
+        const bounceEvent = events.find((e) => e.type === 'bounce');
+        const suppress =
+          item.kind === 'journey' && bounceEvent && !bounce.policyBlock && bounce.bounceClass !== 'other'
+            ? { eventId: bounceEvent.data.event_id, workspaceId: item.workspaceId, address: address.toLowerCase(), bounceClass: bounce.bounceClass }
+            : undefined;
+        return done('bounced', { events, ...(suppress ? { bounce: suppress } : {}) });
+      }
+    }
+  }
+
+  private count(state: string): void {
+    this.deps.metrics.messages.inc({ outcome: state });
+  }
+
+  /**
+   * Produces each row's events and applies its suppression updates, then marks the rows acknowledged. Both are
+   * idempotent (event ids and bounce receipts are derived from the key), so a crash in between repeats them.
+   */
+  async settle(rows: readonly { key: string; outcome: Outcome }[]): Promise<void> {
+    if (rows.length === 0) return;
+    const { producer, codec, topics, pool } = this.deps;
+    const sends: Promise<void>[] = [];
+    for (const { outcome } of rows)
+      for (const event of outcome.events)
+        sends.push(producer.send({ topic: topicForEvent(topics, event.type), key: event.data.contact_id, value: codec.encode(event) }));
+    await Promise.all(sends);
+    for (const { outcome } of rows) if (outcome.bounce) await applyBounce(pool, { ...outcome.bounce, policyBlock: false });
+    await applyDeliveries(pool, rows.flatMap((r) => (r.outcome.delivered ? [r.outcome.delivered] : [])));
+    await this.deps.repo.markEmitted(rows.map((r) => r.key));
+  }
+}

@@ -1,0 +1,65 @@
+import { createHash } from 'node:crypto';
+import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
+import type { CairnEvent, EmailContext } from '../../lib/events/event-types';
+import type { DeliveryItem } from './delivery-item';
+
+/** Event ids derive from the delivery key, so an event produced again after a crash is the same event. */
+export function deterministicId(...parts: string[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** What the sender writes on the results of a message it did not send because the address is suppressed. */
+export const SUPPRESSED_DIAGNOSTIC = 'suppressed: not handed to SMTP';
+export const SUPPRESSED_FEEDBACK = 'suppressed';
+
+/** Only journey messages are KPIs: a test send is not, and a friend's copy is counted by ingest's forward event. */
+function context(item: DeliveryItem, messageId: string, type: string, now: number): EmailContext | null {
+  if (item.kind !== 'journey') return null;
+  const r = item.request;
+  return {
+    event_id: deterministicId(item.key, type),
+    event_time: now,
+    workspace_id: r.workspace_id,
+    contact_id: r.contact_id,
+    message_id: messageId,
+    email_id: r.email_id,
+    email_version: r.email_version,
+    journey_id: r.journey_id,
+    tile_id: r.tile_id,
+    iteration: r.iteration,
+    machine: false,
+  };
+}
+
+export const EventsFor = {
+  blocked(item: DeliveryItem, messageId: string, reason: string, now = Date.now()): CairnEvent[] {
+    const base = context(item, messageId, 'blocked', now);
+    return base ? [{ type: 'blocked', data: { ...base, reason } }] : [];
+  },
+  send(item: DeliveryItem, messageId: string, domain: string, now = Date.now()): CairnEvent[] {
+    const base = context(item, messageId, 'send', now);
+    return base ? [{ type: 'send', data: { ...base, recipient_domain: domain } }] : [];
+  },
+  bounce(item: DeliveryItem, messageId: string, bounce: BounceClassification, diagnostic: string, now = Date.now()): CairnEvent[] {
+    const base = context(item, messageId, 'bounce', now);
+    if (!base) return [];
+    const data = {
+      ...base,
+      bounce_class: bounce.bounceClass,
+      smtp_code: bounce.smtpCode,
+      enhanced_status: bounce.enhancedStatus,
+      diagnostic: diagnostic.slice(0, 500),
+      policy_block: bounce.policyBlock,
+    };
+    return [{ type: 'bounce', data }];
+  },
+  complaint(item: DeliveryItem, messageId: string, now = Date.now()): CairnEvent[] {
+    const base = context(item, messageId, 'complaint', now);
+    return base ? [{ type: 'complaint', data: { ...base, feedback_type: SUPPRESSED_FEEDBACK, reporter: 'cairn-sender' } }] : [];
+  },
+  failed(item: DeliveryItem, messageId: string, code: string, message: string, now = Date.now()): CairnEvent[] {
+    const base = context(item, messageId, 'sending_failed', now);
+    return base ? [{ type: 'sending_failed', data: { ...base, error_code: code, error_message: message.slice(0, 300) } }] : [];
+  },
+};

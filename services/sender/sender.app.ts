@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Worker } from 'bullmq';
+import { EventCodec } from '../../lib/events/event-codec';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
+import { topicsFor } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createRedis } from '../../lib/redis/redis-connection';
+import type { Service } from '../../lib/shutdown';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { DeliveriesRepository } from './deliveries.repository';
+import { startSweeper } from './delivery.sweeper';
+import { consumeBouncesAndComplaints, consumeForwardRequests } from './kafka-inputs.consumer';
+import { MessagePreparer } from './message-preparer';
+import { SendPipeline } from './send.pipeline';
+import { enqueueForwards, enqueueRetry, senderQueue, startSendWorker } from './send.worker';
+import type { SenderConfig } from './sender.config';
+import { SenderMetrics } from './sender.metrics';
+import { SmtpDelivery } from './smtp-delivery';
+
+export interface SenderService extends Service {
+  /** the /metrics listener's port once started (tests bind port 0) */
+  metricsPort(): number | null;
+}
+
+async function listen(server: Server, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** The sender as a Service: SEND_QUEUE and Kafka in, SMTP and Kafka events out. Built without listening. */
+export function buildSender(config: SenderConfig, log: Logger): SenderService {
+  const pool = createPgPool(config.postgresUrl, 12);
+  const redis = createRedis(config.redisUrl, { forBullmq: true });
+  const queue = senderQueue(redis, config.redisPrefix);
+  const kafka = createKafka({ clientId: 'cairn-sender', brokers: [...config.kafkaBrokers], log });
+  const topics = topicsFor(config.topicPrefix);
+  const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
+  const metrics = new SenderMetrics(() => delivery.queued());
+  const delivery = new SmtpDelivery({
+    url: config.smtpUrl,
+    maxConnections: config.smtpConnections,
+    maxMessagesPerConnection: config.messagesPerConnection,
+    perDomainConcurrency: config.domainConcurrency,
+    ratePerSecond: config.ratePerSecond,
+    domainRatePerSecond: config.domainRatePerSecond,
+    socketTimeoutMs: config.smtpTimeoutMs,
+    client: config.smtpClient === 'nodemailer' ? 'nodemailer' : 'lean',
+    dkim: config.dkimDomain && config.dkimPrivateKey ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey } : null,
+    onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
+  });
+  const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
+  const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
+  let producer: BatchingProducer | undefined;
+  let pipeline: SendPipeline | undefined;
+  let worker: Worker | undefined;
+  let sweeper: { stop(): Promise<void> } | undefined;
+  const consumers: { stop(): Promise<void> }[] = [];
+  let consumersStarted: Promise<void> = Promise.resolve();
+  const servers: Server[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const start = async (): Promise<void> => {
+    await ensureTopics(kafka, topics);
+    producer = await BatchingProducer.connect(kafka);
+    pipeline = new SendPipeline({
+      pool, repo, delivery, producer, metrics, topics, codec: new EventCodec(),
+      preparer: new MessagePreparer(pool, tokens, { ingestUrl: config.ingestUrl, unsubscribeMailbox: config.unsubscribeMailbox || null }),
+      log: log.child({ component: 'pipeline' }),
+      maxAttempts: config.maxAttempts,
+      scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),
+    });
+    worker = startSendWorker({ connection: redis, prefix: config.redisPrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
+    // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
+    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log };
+    consumersStarted = Promise.all([
+      consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }),
+      consumeBouncesAndComplaints(common, { groupId: `${config.groupId}-suppression`, topic: topics.emailEvents, pool }),
+    ]).then(
+      (started) => void consumers.push(...started),
+      (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),
+    );
+    sweeper = startSweeper({
+      repo, pipeline, leaseMs: config.leaseMs, everyMs: config.sweepMs, log,
+      overdueRetryMs: backoff(config.maxAttempts) + config.leaseMs,
+      scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
+      onUnknown: (count) => metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
+    });
+    if (config.metricsPort >= 0) {
+      const server = createServer((req, res) => {
+        if (req.url !== '/metrics') return void res.writeHead(404).end();
+        void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+      });
+      await listen(server, config.metricsHost, config.metricsPort);
+      servers.push(server);
+    }
+  };
+
+  const stopOnce = async (): Promise<void> => {
+    // In-flight batches finish within the deadline; past it the worker lets go and BullMQ hands them out again
+    // (the ledger keeps that replay from sending anything twice).
+    const force = setTimeout(() => void worker?.close(true), config.shutdownMs);
+    await worker?.close().catch((error: Error) => log.warn({ err: error.message }, 'worker_close_failed'));
+    clearTimeout(force);
+    await sweeper?.stop();
+    await consumersStarted;
+    for (const consumer of consumers) await consumer.stop().catch(() => undefined);
+    for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await producer?.disconnect().catch(() => undefined);
+    delivery.close();
+    await queue.close().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  };
+
+  return {
+    name: 'sender',
+    start,
+    stop: () => (stopping ??= stopOnce()),
+    async healthcheck() {
+      if (!worker?.isRunning() || stopping) return false;
+      return pool.query('SELECT 1').then(() => true, () => false);
+    },
+    metricsPort: () => ((servers[0]?.address() as AddressInfo | null)?.port ?? null),
+  };
+}

@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** /metrics: messages by outcome, per-domain queue depth, SMTP latency. One registry per sender instance. */
+export class SenderMetrics {
+  readonly registry = new Registry();
+  readonly messages = new Counter({ name: 'cairn_sender_messages_total', help: 'messages by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly smtpLatency = new Histogram({
+    name: 'cairn_sender_smtp_seconds',
+    help: 'SMTP hand-off latency per message',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly queueDepth: Gauge;
+
+  constructor(depths: () => Map<string, number>) {
+    this.queueDepth = new Gauge({
+      name: 'cairn_sender_domain_queue_depth',
+      help: 'messages waiting for a connection slot, per destination domain',
+      labelNames: ['domain'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [domain, depth] of depths()) this.set({ domain }, depth);
+      },
+    });
+  }
+}
