@@ -49,6 +49,8 @@ async function startServices(adminToken: string, trackingKeys: string, inboxPort
   const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0', CAIRN_SEND_QUEUE_PREFIX: QUEUE_PREFIX });
   const ingest = startService('ingest', {
     ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_INGEST_METRICS_PORT: String(INGEST_PORT + 10),
+    // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.
+    CAIRN_INGEST_FORWARD_PER_IP: '1000',
     CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
   });
   const aggregator = startService('aggregator', { ...common });
