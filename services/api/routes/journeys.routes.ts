@@ -42,6 +42,7 @@ const settingsSchema = {
     time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
     recurring: { type: ['object', 'null'], additionalProperties: false, required: ['interval_days', 'count'], properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } } },
     suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
+    list_id: { type: ['string', 'null'], format: 'uuid', description: 'subscription list: who unsubscribed from it is blocked before every tile' },
     min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
     content_settings_id: { type: ['string', 'null'], format: 'uuid' },
   },
@@ -83,7 +84,7 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
 }
 
 export function journeyRoutes(app: FastifyInstance, pool: Pool): void {
-  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments' } };
+  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
   resourceRoutes(app, pool, {
     path: '/v1/journeys',
     table: 'journeys',
