@@ -130,12 +130,12 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
 async function holdArrivals(ctx: StepContext, contacts: Claimed[]): Promise<void> {
   const config = ctx.tile.config ?? {};
   const isTrigger = ctx.tile.type === 'trigger';
-  const already = isTrigger ? await metFor(ctx, contacts) : new Set<string>();
-  const condition = parseCondition(config.condition as TriggerCondition, config.link_id);
+  const immediate = isTrigger && !parseCondition(config.condition as TriggerCondition, config.link_id).decidedAtTimeout;
+  const already = immediate ? await metFor(ctx, contacts) : new Set<string>();
   for (const c of contacts) {
     let dueAt = isTrigger ? triggerTimeoutAt(config, ctx.now, ctx.journey.zone) : waitUntil(config, ctx.now, ctx.journey.zone, c.timeZone);
     // The engagement came before the contact reached the trigger (e.g. a wait in between): due at once.
-    if (isTrigger && !condition.decidedAtTimeout && already.has(c.contactId)) dueAt = 0;
+    if (already.has(c.contactId)) dueAt = 0;
     ctx.effects.moves.push({ iteration: c.iteration, contactId: c.contactId, tileId: ctx.tile.id, state: 'waiting', dueAt });
   }
 }

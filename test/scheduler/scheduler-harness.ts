@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import { checkJourney } from '../../lib/journeys/journey-check';
@@ -32,8 +34,10 @@ export function schedulerConfig(env: TestEnv, overrides: Record<string, string> 
 
 /** A workspace with contacts, segments, a list and live emails, written straight into PostgreSQL. */
 export class Workspace {
-  readonly id = newId();
-  constructor(readonly pool: Pool) {}
+  constructor(
+    readonly pool: Pool,
+    readonly id = newId(),
+  ) {}
 
   async create(): Promise<this> {
     await this.pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [this.id, 'scheduler test']);
@@ -143,7 +147,7 @@ export class SchedulerRig {
       'SELECT contact_id, tile_id, state FROM journey_contacts WHERE journey_id = $1 AND iteration = $2',
       [journeyId, iteration],
     );
-    return new Map(rows.map((r) => [r.contact_id, `${r.tile_id}/${r.state}`]));
+    return new Positions(rows.map((r) => [r.contact_id, `${r.tile_id}/${r.state}`]));
   }
 
   async outboxEmpty(): Promise<boolean> {
@@ -157,4 +161,41 @@ export function tally(positions: Map<string, string>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const value of positions.values()) out[value] = (out[value] ?? 0) + 1;
   return out;
+}
+
+/** Positions as a plain object, so a waitFor that times out shows them. */
+export class Positions extends Map<string, string> {
+  toJSON(): Record<string, number> {
+    return tally(this);
+  }
+}
+
+export interface ReceivedWebhook {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A webhook target on loopback: /ok answers 200, /fail answers 500, /slow never answers in time. */
+export async function webhookTarget(): Promise<{ url: string; received: ReceivedWebhook[]; close(): Promise<void> }> {
+  const received: ReceivedWebhook[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      if (req.url === '/slow') return void setTimeout(() => res.writeHead(200).end(), 2_000);
+      res.writeHead(req.url === '/ok' ? 200 : 500).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    received,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
 }

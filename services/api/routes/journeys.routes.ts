@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
-import { checkJourney } from '../../../lib/journeys/journey-check';
+import { checkJourney, settingsIssues } from '../../../lib/journeys/journey-check';
 import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
@@ -121,6 +121,23 @@ export function journeyRoutes(app: FastifyInstance, pool: Pool): void {
   app.post('/v1/journeys/:id/stop', { schema: { tags, summary: 'Stop a live journey: live → stopped (final)', params: idParams, response: { 200: item } } }, async (req) =>
     transition(pool, workspaceOf(req), (req.params as { id: string }).id, 'live', 'stopped', 'stopped by API'),
   );
+  const recurrenceBody = { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1 } } };
+  app.post('/v1/journeys/:id/recurrence', { schema: { tags, summary: 'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again)', params: idParams, body: recurrenceBody, response: { 200: item } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { count } = req.body as { count: number };
+    return inTransaction(pool, async (client) => {
+      const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, (req.params as { id: string }).id, true);
+      if (journey.status !== 'live' && journey.status !== 'completed') throw new ApiProblem(409, `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`, [{ field: 'status', message: journey.status }]);
+      const recurring = journey.settings.recurring;
+      if (!recurring || count <= recurring.count) throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [{ field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` }]);
+      const settings = { ...journey.settings, recurring: { ...recurring, count } };
+      const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey));
+      if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
+      const { rows } = await client.query(`UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`, [journey.id, JSON.stringify(settings)]);
+      await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`]);
+      return rows[0];
+    });
+  });
   const milestone = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, note: { type: 'string' }, at: { type: 'string', format: 'date-time' } } };
   app.get('/v1/journeys/:id/milestones', { schema: { tags, summary: 'State history of a journey', params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(milestone) } } }, async (req) => {
     const workspaceId = workspaceOf(req);
