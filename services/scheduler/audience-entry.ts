@@ -26,6 +26,22 @@ function newcomersSql(combo: SegmentCombination, params: unknown[], since: strin
 }
 
 /**
+ * The common case of a later pass: nobody joined since who is not on the journey yet, and the combination is
+ * not evaluated at all (a primary-key probe per recent member instead).
+ */
+async function anyNewcomer(pool: Pool, combo: SegmentCombination, since: string, journeyId: string, iteration: number): Promise<boolean> {
+  const params: unknown[] = [];
+  const newcomers = newcomersSql(combo, params, since);
+  params.push(journeyId, iteration);
+  const { rows } = await pool.query<{ any: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM (${newcomers}) n WHERE NOT EXISTS (
+       SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $${params.length - 1} AND jc.iteration = $${params.length} AND jc.contact_id = n.contact_id)) AS any`,
+    params,
+  );
+  return rows[0]?.any ?? false;
+}
+
+/**
  * Enters the journey's audience for one iteration, in batches of `batchSize` contacts ordered by id, each batch
  * its own transaction. The first pass offers every member; later passes only members added since the last one.
  *
@@ -44,15 +60,17 @@ export async function enterAudience(pool: Pool, journey: JourneyRuntime, iterati
   for (const tile of journey.row.graph.tiles) {
     if (tile.type !== 'segment') continue;
     const combo = combinationOf(tile.config ?? {});
+    if (since !== null && !(await anyNewcomer(pool, combo, since, journeyId, iteration))) continue;
     for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
       const params: unknown[] = [journey.row.workspace_id];
-      const audience = combinationSql('$1', combo, params);
-      const fresh = since === null ? '' : `AND s.contact_id IN (${newcomersSql(combo, params, since)})`;
+      const combination = combinationSql('$1', combo, params);
+      // INTERSECT (a hashed or sorted set operation), never a nested loop whatever the statistics say.
+      const audience = since === null ? combination : `(${combination}) INTERSECT (${newcomersSql(combo, params, since)})`;
       params.push(after, batchSize, journeyId, iteration, tile.id);
       const n = params.length;
       const batch = await inTransaction(pool, (client) =>
-        client.query<{ contact_id: string; inserted: boolean }>(
-          `WITH batch AS (SELECT s.contact_id FROM (${audience}) s WHERE s.contact_id > $${n - 4}::uuid ${fresh} ORDER BY s.contact_id LIMIT $${n - 3}),
+        client.query<{ contact_id: string | null; inserted: number }>(
+          `WITH batch AS (SELECT s.contact_id FROM (${audience}) s WHERE s.contact_id > $${n - 4}::uuid ORDER BY s.contact_id LIMIT $${n - 3}),
                 ins AS (INSERT INTO journey_contacts (journey_id, iteration, contact_id, account_id, tile_id, state)
                         SELECT $${n - 2}, $${n - 1}, b.contact_id, c.account_id, $${n}, 'at' FROM batch b JOIN contacts c ON c.id = b.contact_id
                         ON CONFLICT DO NOTHING RETURNING 1)
@@ -60,7 +78,7 @@ export async function enterAudience(pool: Pool, journey: JourneyRuntime, iterati
           params,
         ),
       );
-      const row = batch.rows[0] as unknown as { contact_id: string | null; inserted: number } | undefined;
+      const row = batch.rows[0];
       entered += row?.inserted ?? 0;
       if (!row?.contact_id) break;
       after = row.contact_id;

@@ -65,7 +65,7 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
     await deps.webhookQueue.add(
       'webhook',
       { ...(row.payload as WebhookPayload), once_key: key },
-      { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: 1000, removeOnFail: 1000 },
+      { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
     );
   } else {
     const payload = row.payload as EventsPayload;

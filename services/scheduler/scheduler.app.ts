@@ -76,7 +76,9 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const step = async (job: Job<TileWork>): Promise<void> => {
     const started = performance.now();
     const result = await runTileStep(pool, { ...job.data, now: clock.now(), batchSize: config.batchSize });
-    metrics.stepSeconds.observe((performance.now() - started) / 1000);
+    const ms = performance.now() - started;
+    metrics.stepSeconds.observe(ms / 1000);
+    log.debug({ jobId: job.id, tileId: job.data.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');
     if (result.outbox) relay?.nudge();
     const follow = result.nextTiles.map((tileId) => ({ journeyId: job.data.journeyId, tileId }));
     if (result.more) follow.push(job.data);
@@ -84,8 +86,10 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   };
 
   const tick = async (): Promise<void> => {
+    const started = performance.now();
     ticking ??= tickJourneys(pool, { now: clock.now(), entryBatch: config.entryBatch, log })
       .then((work) => enqueue(work, true))
+      .then(() => log.debug({ ms: Math.round(performance.now() - started) }, 'tick'))
       .catch((error: Error) => log.warn({ err: error.message }, 'tick_failed'))
       .finally(() => (ticking = undefined));
     await ticking;
