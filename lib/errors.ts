@@ -15,6 +15,11 @@ export const ERROR_CATALOG = {
   MIGRATION_FAILED: { retriable: false, message: 'a migration statement failed' },
   KAFKA_UNAVAILABLE: { retriable: true, message: 'Kafka did not accept the write' },
   CLICKHOUSE_UNAVAILABLE: { retriable: true, message: 'ClickHouse did not accept the write' },
+  JOURNEY_EMAIL_MISSING: { retriable: false, message: "the email tile's email was deleted or is no longer live" },
+  JOURNEY_LIST_MISSING: { retriable: false, message: "the journey's subscription list was deleted" },
+  JOURNEY_CONTACT_MISSING: { retriable: false, message: 'the contact was deleted while on the journey' },
+  WEBHOOK_FAILED: { retriable: true, message: 'the launch-workflow webhook did not answer 2xx' },
+  WEBHOOK_DEAD_LETTERED: { retriable: false, message: 'the launch-workflow webhook failed every attempt' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

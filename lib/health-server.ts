@@ -1,25 +1,15 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Service } from './shutdown';
 
-/**
- * A minimal /healthz for services that have no HTTP server of their own (the aggregator), so orchestrators
- * (docker compose, Kubernetes) can probe them: 200 when every service's healthcheck() passes, 503 otherwise.
- */
-export function healthServer(options: { host: string; port: number; services: readonly Service[] }): Service {
+/** A one-route HTTP listener as a Service (health, metrics): listens on start, closes on stop. */
+export function routeServer(options: { name: string; host: string; port: number; path: string; handle: (res: ServerResponse) => void }): Service {
   let server: Server | undefined;
-  const healthy = async (): Promise<boolean> => {
-    const results = await Promise.all(options.services.map((service) => service.healthcheck().catch(() => false)));
-    return results.every(Boolean);
-  };
   return {
-    name: 'health-http',
+    name: options.name,
     async start() {
       server = createServer((req, res) => {
-        if (req.url !== '/healthz') {
-          res.writeHead(404).end();
-          return;
-        }
-        void healthy().then((ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok })));
+        if (req.url !== options.path) res.writeHead(404).end();
+        else options.handle(res);
       });
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject);
@@ -31,6 +21,25 @@ export function healthServer(options: { host: string; port: number; services: re
       server = undefined;
       if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
     },
-    healthcheck: healthy,
+    healthcheck: async () => server !== undefined,
   };
+}
+
+/**
+ * A minimal /healthz for services that have no HTTP server of their own (the aggregator), so orchestrators
+ * (docker compose, Kubernetes) can probe them: 200 when every service's healthcheck() passes, 503 otherwise.
+ */
+export function healthServer(options: { host: string; port: number; services: readonly Service[] }): Service {
+  const healthy = async (): Promise<boolean> => {
+    const results = await Promise.all(options.services.map((service) => service.healthcheck().catch(() => false)));
+    return results.every(Boolean);
+  };
+  const route = routeServer({
+    name: 'health-http',
+    host: options.host,
+    port: options.port,
+    path: '/healthz',
+    handle: (res) => void healthy().then((ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }))),
+  });
+  return { ...route, healthcheck: healthy };
 }

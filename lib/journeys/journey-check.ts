@@ -49,8 +49,10 @@ function segmentTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[]
   const config = tile.config ?? {};
   const include = Array.isArray(config.segment_ids) ? (config.segment_ids as unknown[]) : [];
   const exclude = Array.isArray(config.exclude_segment_ids) ? (config.exclude_segment_ids as unknown[]) : [];
+  const lists = Array.isArray(config.list_ids) ? (config.list_ids as unknown[]) : [];
   const issues: JourneyIssue[] = [];
-  if (include.length === 0) issues.push(issue(tile, 'config.segment_ids needs at least one segment'));
+  if (include.length === 0 && lists.length === 0) issues.push(issue(tile, 'config.segment_ids (or config.list_ids) needs at least one segment or list'));
+  for (const id of lists) if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) issues.push(issue(tile, `list ${String(id)} is not a list id`));
   for (const id of [...include, ...exclude])
     if (typeof id !== 'string' || !ctx.segmentIds.has(id)) issues.push(issue(tile, `segment ${String(id)} does not exist`));
   if (config.combine !== undefined && config.combine !== 'union' && config.combine !== 'intersection')
@@ -71,7 +73,12 @@ function triggerTileIssues(tile: Tile, index: GraphIndex): JourneyIssue[] {
   const issues: JourneyIssue[] = [];
   if (!TRIGGER_CONDITIONS.includes(config.condition as never))
     issues.push(issue(tile, `config.condition must be one of ${TRIGGER_CONDITIONS.join(', ')}`));
-  if (!(typeof config.timeout_days === 'number' && config.timeout_days > 0)) issues.push(issue(tile, 'config.timeout_days must be a positive number'));
+  const durations = ['timeout_days', 'timeout_hours', 'timeout_minutes'].filter((key) => config[key] !== undefined);
+  const validDuration = durations.length === 1 && typeof config[durations[0] as string] === 'number' && (config[durations[0] as string] as number) > 0;
+  const validAt = durations.length === 0 && typeof config.timeout_at === 'string' && !Number.isNaN(Date.parse(config.timeout_at));
+  if (!validDuration && !validAt) issues.push(issue(tile, 'needs one timeout: timeout_days, timeout_hours or timeout_minutes (> 0), or timeout_at (a date-time)'));
+  if (config.condition === 'clicked_link' || config.condition === 'not_clicked_link')
+    if (!str(config.link_id)) issues.push(issue(tile, 'config.link_id names the link a clicked_link condition waits for'));
   if ((tile.next ?? []).length !== 2) issues.push(issue(tile, 'needs exactly two next tiles: [condition met, timed out]'));
   const source = str(config.email_tile_id);
   const ancestors = reachable([tile.id], index.predecessors);
@@ -90,6 +97,24 @@ function splitterTileIssues(tile: Tile): JourneyIssue[] {
   return issues;
 }
 
+const positive = (value: unknown): boolean => typeof value === 'number' && value > 0;
+
+function schedulerTileIssues(tile: Tile): JourneyIssue[] {
+  const { wait_days: days, wait_hours: hours, wait_minutes: minutes, until, weekdays, hour } = tile.config ?? {};
+  const window =
+    Array.isArray(weekdays) && weekdays.length > 0 && weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7) && Number.isInteger(hour) && (hour as number) >= 0 && (hour as number) <= 23;
+  const valid = positive(days) || positive(hours) || positive(minutes) || (typeof until === 'string' && !Number.isNaN(Date.parse(until))) || window;
+  return valid ? [] : [issue(tile, 'needs config.wait_days, wait_hours or wait_minutes (> 0), config.until (a date-time), or config.weekdays (1–7) with config.hour (0–23)')];
+}
+
+function workflowTileIssues(tile: Tile): JourneyIssue[] {
+  const issues: JourneyIssue[] = [];
+  if (!str(tile.config?.workflow)) issues.push(issue(tile, 'config.workflow is required'));
+  const url = str(tile.config?.url);
+  if (!url || !/^https?:\/\/[^\s]+$/.test(url)) issues.push(issue(tile, 'config.url (http or https) is where the signed webhook is posted'));
+  return issues;
+}
+
 function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): JourneyIssue[] {
   switch (tile.type) {
     case 'segment':
@@ -100,15 +125,12 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
       return triggerTileIssues(tile, index);
     case 'splitter':
       return splitterTileIssues(tile);
-    case 'scheduler': {
-      const { wait_days: wait, until } = tile.config ?? {};
-      const valid = (typeof wait === 'number' && wait > 0) || (typeof until === 'string' && !Number.isNaN(Date.parse(until)));
-      return valid ? [] : [issue(tile, 'needs config.wait_days (> 0) or config.until (a date-time)')];
-    }
+    case 'scheduler':
+      return schedulerTileIssues(tile);
     case 'activity':
       return str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')];
     case 'launch_workflow':
-      return str(tile.config?.workflow) ? [] : [issue(tile, 'config.workflow is required')];
+      return workflowTileIssues(tile);
     default:
       return [];
   }

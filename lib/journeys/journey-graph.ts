@@ -1,14 +1,17 @@
 /**
  * A journey is a graph of tiles stored as JSON (journeys.graph). Segment tiles are the entry points; every
  * other tile is reached through `next`. Tile configs by type (docs/api.md has the full schema):
- *   segment          {segment_ids: uuid[], combine: 'union'|'intersection', exclude_segment_ids?: uuid[]}
+ *   segment          {segment_ids: uuid[], combine: 'union'|'intersection', exclude_segment_ids?: uuid[],
+ *                     list_ids?: uuid[] (subscription lists, combined like segments)}
  *   email            {email_id: uuid}
- *   trigger          {email_tile_id, condition: 'opened'|'clicked'|'not_opened'|'not_clicked', timeout_days}
- *                    next = [path when the condition is met, path on timeout]
+ *   trigger          {email_tile_id, condition (TRIGGER_CONDITIONS), link_id? (clicked_link),
+ *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)}
+ *                    next = [path when the condition is met, path when it is not]
  *   splitter         {percentages: number[]} one per `next` entry, summing to 100
- *   scheduler        {wait_days: number} or {until: ISO date-time}
+ *   scheduler        {wait_days | wait_hours | wait_minutes} or {until: date-time (journey time zone)} or
+ *                    {weekdays: 1..7[] (Monday = 1), hour: 0..23} (next window in the contact's time zone)
  *   activity         {kind: 'task'|'phone_call'|'appointment', subject, due_in_days?}
- *   launch_workflow  {workflow: string}
+ *   launch_workflow  {workflow: string, url: https URL} (signed POST per contact, or per account)
  *   create_lead      {title?: string}
  *   end              no next
  */
@@ -25,7 +28,13 @@ export const TILE_TYPES = [
 ] as const;
 export type TileType = (typeof TILE_TYPES)[number];
 
-export const TRIGGER_CONDITIONS = ['opened', 'clicked', 'not_opened', 'not_clicked'] as const;
+/** Positive conditions fire on the engagement event; `not_*` ones are decided when the timeout passes. */
+export const POSITIVE_TRIGGER_CONDITIONS = ['delivered', 'opened', 'clicked', 'clicked_link', 'forwarded', 'hard_bounced'] as const;
+export const TRIGGER_CONDITIONS = [
+  ...POSITIVE_TRIGGER_CONDITIONS,
+  ...POSITIVE_TRIGGER_CONDITIONS.map((condition) => `not_${condition}` as const),
+] as const;
+export type TriggerCondition = (typeof TRIGGER_CONDITIONS)[number];
 
 export interface Tile {
   id: string;
@@ -45,6 +54,8 @@ export interface JourneySettings {
   time_zone: string;
   recurring?: { interval_days: number; count: number } | null;
   suppression_segment_id?: string | null;
+  /** the journey's subscription list: contacts who unsubscribed from it are blocked before every tile */
+  list_id?: string | null;
   min_consent: number;
   content_settings_id?: string | null;
 }

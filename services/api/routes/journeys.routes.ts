@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
-import { checkJourney } from '../../../lib/journeys/journey-check';
+import { checkJourney, settingsIssues } from '../../../lib/journeys/journey-check';
 import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
@@ -43,6 +43,7 @@ const settingsSchema = {
     time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
     recurring: { type: ['object', 'null'], additionalProperties: false, required: ['interval_days', 'count'], properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } } },
     suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
+    list_id: { type: ['string', 'null'], format: 'uuid', description: 'subscription list: who unsubscribed from it is blocked before every tile' },
     min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
     content_settings_id: { type: ['string', 'null'], format: 'uuid' },
   },
@@ -85,7 +86,7 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
 
 export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments' } };
+  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
   resourceRoutes(untyped, pool, {
     path: '/v1/journeys',
     table: 'journeys',
@@ -122,6 +123,23 @@ export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
   app.post('/v1/journeys/:id/stop', { schema: { tags, summary: 'Stop a live journey: live → stopped (final)', params: idParams, response: { 200: item } } }, async (req) =>
     transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
   );
+  const recurrenceBody = { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1 } } } as const;
+  app.post('/v1/journeys/:id/recurrence', { schema: { tags, summary: 'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again)', params: idParams, body: recurrenceBody, response: { 200: item } } }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { count } = req.body;
+    return inTransaction(pool, async (client) => {
+      const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, req.params.id, true);
+      if (journey.status !== 'live' && journey.status !== 'completed') throw new ApiProblem(409, `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`, [{ field: 'status', message: journey.status }]);
+      const recurring = journey.settings.recurring;
+      if (!recurring || count <= recurring.count) throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [{ field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` }]);
+      const settings = { ...journey.settings, recurring: { ...recurring, count } };
+      const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey));
+      if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
+      const { rows } = await client.query(`UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`, [journey.id, JSON.stringify(settings)]);
+      await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`]);
+      return rows[0];
+    });
+  });
   const milestone = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, note: { type: 'string' }, at: { type: 'string', format: 'date-time' } } };
   childListRoute(untyped, pool, {
     url: '/v1/journeys/:id/milestones',

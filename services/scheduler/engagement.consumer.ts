@@ -1,0 +1,129 @@
+import type { Pool, PoolClient } from 'pg';
+import type { EventCodec } from '../../lib/events/event-codec';
+import type { CairnEvent } from '../../lib/events/event-types';
+import type { TriggerCondition } from '../../lib/journeys/journey-graph';
+import type { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { startEventConsumer, type ConsumedEvent } from '../../lib/kafka/event-consumer';
+import type { Topics } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { inTransaction } from '../../lib/postgres/pg-pool';
+import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
+import { engagementOf, parseCondition } from './tile-rules';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A trigger that an engagement wakes at once (positive conditions; negations wait for the timeout). */
+export interface WakeableTrigger {
+  journeyId: string;
+  tileId: string;
+  emailTileId: string;
+  kind: string;
+  linkId: string;
+  byAccount: boolean;
+}
+
+export function wakeableTriggers(journey: JourneyRuntime): WakeableTrigger[] {
+  return journey.row.graph.tiles.flatMap((tile) => {
+    if (tile.type !== 'trigger') return [];
+    const condition = parseCondition(tile.config?.condition as TriggerCondition, tile.config?.link_id);
+    if (condition.decidedAtTimeout) return [];
+    return [{ journeyId: journey.row.id, tileId: tile.id, emailTileId: String(tile.config?.email_tile_id ?? ''), kind: condition.kind, linkId: condition.linkId, byAccount: targetsAccounts(journey) }];
+  });
+}
+
+/**
+ * Makes waiting contacts due at once when an engagement recorded since `since` meets their trigger (the whole
+ * account when the journey targets accounts: the first contact to meet the condition decides for all).
+ * Idempotent: it only moves due_at of contacts still waiting. Returns the (journey, tile) pairs woken.
+ */
+export async function wakeTriggers(db: Pick<PoolClient, 'query'>, triggers: WakeableTrigger[], since: string): Promise<Array<{ journey_id: string; tile_id: string }>> {
+  if (triggers.length === 0) return [];
+  const { rows } = await db.query<{ journey_id: string; tile_id: string }>(
+    `WITH tr AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[]) AS t(j, trig, email_tile, kind, link, by_account)),
+          hit AS (SELECT DISTINCT jc.journey_id, jc.iteration, jc.contact_id, jc.tile_id
+                  FROM tr JOIN journey_engagements e ON e.journey_id = tr.j AND e.email_tile_id = tr.email_tile AND e.kind = tr.kind AND (tr.link = '' OR e.link_id = tr.link)
+                  JOIN journey_contacts jc ON jc.journey_id = e.journey_id AND jc.iteration = e.iteration AND jc.tile_id = tr.trig
+                   AND (jc.contact_id = e.contact_id OR (tr.by_account AND jc.account_id = e.account_id))
+                  WHERE e.created_at >= $7::timestamptz AND jc.state = 'waiting' AND jc.due_at > 'epoch')
+     UPDATE journey_contacts jc SET due_at = 'epoch' FROM hit
+     WHERE jc.journey_id = hit.journey_id AND jc.iteration = hit.iteration AND jc.contact_id = hit.contact_id AND jc.tile_id = hit.tile_id AND jc.state = 'waiting'
+     RETURNING jc.journey_id::text, jc.tile_id`,
+    [triggers.map((t) => t.journeyId), triggers.map((t) => t.tileId), triggers.map((t) => t.emailTileId), triggers.map((t) => t.kind), triggers.map((t) => t.linkId), triggers.map((t) => t.byAccount), since],
+  );
+  const seen = new Map(rows.map((r) => [`${r.journey_id}/${r.tile_id}`, r]));
+  return [...seen.values()];
+}
+
+interface EngagementRow {
+  journeyId: string;
+  iteration: number;
+  emailTileId: string;
+  contactId: string;
+  kind: string;
+  linkId: string;
+}
+
+function engagementRow(event: CairnEvent): EngagementRow | null {
+  if (event.type === 'tile_inflow' || !('email_id' in event.data)) return null;
+  const data = event.data;
+  const engagement = engagementOf(event);
+  if (!engagement || !data.journey_id || !data.tile_id || !UUID.test(data.journey_id) || !UUID.test(data.contact_id)) return null;
+  return { journeyId: data.journey_id, iteration: data.iteration ?? 0, emailTileId: data.tile_id, contactId: data.contact_id, kind: engagement.kind, linkId: engagement.linkId };
+}
+
+/**
+ * Records a batch of engagement events and wakes the triggers they meet, in one transaction.
+ *
+ * NOTE: idempotent per event: an engagement is a row keyed by (journey, iteration, email tile, contact, kind,
+ * link), inserted ON CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a Kafka redelivery
+ * of the batch changes nothing. Offsets are committed after this resolves (startEventConsumer).
+ */
+export async function recordEngagements(pool: Pool, events: readonly CairnEvent[]): Promise<Array<{ journey_id: string; tile_id: string }>> {
+  const rows = events.map(engagementRow).filter((row): row is EngagementRow => row !== null);
+  if (rows.length === 0) return [];
+  return inTransaction(pool, async (client) => {
+    const { rows: stamp } = await client.query<{ now: string }>('SELECT now()::text AS now');
+    await client.query(
+      `INSERT INTO journey_engagements (journey_id, iteration, email_tile_id, contact_id, account_id, kind, link_id)
+       SELECT e.j, e.i, e.t, e.c, jc.account_id, e.k, e.l
+       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS e(j, i, t, c, k, l)
+       LEFT JOIN journey_contacts jc ON jc.journey_id = e.j AND jc.iteration = e.i AND jc.contact_id = e.c
+       ON CONFLICT DO NOTHING`,
+      [rows.map((r) => r.journeyId), rows.map((r) => r.iteration), rows.map((r) => r.emailTileId), rows.map((r) => r.contactId), rows.map((r) => r.kind), rows.map((r) => r.linkId)],
+    );
+    const triggers: WakeableTrigger[] = [];
+    for (const journeyId of new Set(rows.map((r) => r.journeyId))) {
+      const journey = await loadJourney(client, journeyId);
+      if (journey) triggers.push(...wakeableTriggers(journey));
+    }
+    return wakeTriggers(client, triggers, stamp[0]?.now ?? 'now');
+  });
+}
+
+/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/kafka), woken tiles out. */
+export function startEngagementConsumer(options: {
+  kafka: Parameters<typeof startEventConsumer>[0]['kafka'];
+  groupId: string;
+  topics: Topics;
+  codec: EventCodec;
+  producer: BatchingProducer;
+  pool: Pool;
+  log: Logger;
+  fromBeginning: boolean;
+  onWoken: (woken: Array<{ journey_id: string; tile_id: string }>) => Promise<void>;
+}): ReturnType<typeof startEventConsumer> {
+  return startEventConsumer({
+    kafka: options.kafka,
+    groupId: options.groupId,
+    topics: [options.topics.emailEvents],
+    deadLetterTopic: options.topics.deadLetter,
+    codec: options.codec,
+    producer: options.producer,
+    log: options.log.child({ component: 'engagement-consumer' }),
+    fromBeginning: options.fromBeginning,
+    onBatch: async (events: ConsumedEvent[]) => {
+      const woken = await recordEngagements(options.pool, events.map((e) => e.event));
+      if (woken.length > 0) await options.onWoken(woken);
+    },
+  });
+}

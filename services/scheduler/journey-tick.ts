@@ -1,0 +1,67 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../../lib/logger';
+import { inTransaction } from '../../lib/postgres/pg-pool';
+import { enterAudience } from './audience-entry';
+import { wakeableTriggers, wakeTriggers } from './engagement.consumer';
+import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';
+
+/** How far back the safety sweep looks for engagements whose wake-up a race may have missed. */
+const REWAKE_WINDOW = '5 minutes';
+
+export interface TileWork {
+  journeyId: string;
+  tileId: string;
+}
+
+/** Tiles of the active iteration holding contacts to process now: arrivals, or waiting contacts now due. */
+async function tilesWithWork(pool: Pool, journey: JourneyRuntime, iteration: number, now: number): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>(
+    `SELECT t.id FROM unnest($2::text[]) AS t(id)
+     WHERE EXISTS (SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $1 AND jc.iteration = $3 AND jc.tile_id = t.id AND jc.state = 'at')
+        OR EXISTS (SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $1 AND jc.iteration = $3 AND jc.tile_id = t.id AND jc.state = 'waiting' AND jc.due_at <= $4)`,
+    [journey.row.id, journey.row.graph.tiles.map((t) => t.id), iteration, new Date(now).toISOString()],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** live → completed when the schedule is over (the end date, or the last iteration of a recurring journey). */
+async function complete(pool: Pool, journey: JourneyRuntime): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(`UPDATE journeys SET status = 'completed', updated_at = now() WHERE id = $1 AND status = 'live'`, [journey.row.id]);
+    if (rowCount)
+      await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [
+        journey.row.id,
+        journey.row.workspace_id,
+        'completed',
+        journey.row.settings.recurring ? 'last iteration ended' : 'end date reached',
+      ]);
+  });
+}
+
+/**
+ * One pass over the live journeys: completes those past their schedule, enters audiences (new segment members
+ * included), and returns the tiles that have work. PostgreSQL is the truth, so this pass also rebuilds every
+ * step job lost to a crash or a Redis restart.
+ */
+export async function tickJourneys(pool: Pool, options: { now: number; entryBatch: number; log: Logger }): Promise<TileWork[]> {
+  const { rows } = await pool.query<JourneyRow>(`SELECT id, workspace_id, status, graph, settings FROM journeys WHERE status = 'live'`);
+  const work: TileWork[] = [];
+  const triggers = [];
+  for (const row of rows) {
+    const journey = runtimeOf(row);
+    if (options.now >= journey.endAt) {
+      await complete(pool, journey);
+      options.log.info({ journeyId: row.id }, 'journey_completed');
+      continue;
+    }
+    const iteration = activeIteration(journey, options.now);
+    if (iteration === null) continue;
+    const entered = await enterAudience(pool, journey, iteration, options.entryBatch);
+    if (entered > 0) options.log.info({ journeyId: row.id, iteration, entered }, 'contacts_entered');
+    for (const tileId of await tilesWithWork(pool, journey, iteration, options.now)) work.push({ journeyId: row.id, tileId });
+    triggers.push(...wakeableTriggers(journey));
+  }
+  const { rows: since } = await pool.query<{ since: string }>(`SELECT (now() - interval '${REWAKE_WINDOW}')::text AS since`);
+  for (const woken of await wakeTriggers(pool, triggers, since[0]?.since ?? 'now')) work.push({ journeyId: woken.journey_id, tileId: woken.tile_id });
+  return work;
+}

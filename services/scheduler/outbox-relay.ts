@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import type { Pool } from 'pg';
+import type { EventCodec } from '../../lib/events/event-codec';
+import type { JourneyEvent } from '../../lib/events/event-types';
+import type { BatchingProducer } from '../../lib/kafka/kafka-client';
+import type { Topics } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { inTransaction } from '../../lib/postgres/pg-pool';
+import { sendBatchJobId, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
+import type { EventsPayload, TileEventRecord, WebhookPayload } from './step-effects';
+import { onceKey, tileEventId } from './tile-rules';
+
+export interface RelayDeps {
+  pool: Pool;
+  producer: BatchingProducer;
+  codec: EventCodec;
+  topics: Topics;
+  sendQueue: Queue<SendBatchJob>;
+  webhookQueue: Queue<WebhookPayload & { once_key: string }>;
+  webhookAttempts: number;
+  webhookBackoffMs: number;
+  log: Logger;
+}
+
+interface OutboxRow {
+  id: string;
+  kind: 'send' | 'events' | 'webhook';
+  once_key: string | null;
+  payload: unknown;
+}
+
+const ROWS_PER_PASS = 50;
+
+/** The Avro contract's tile event for one compact record; its id is derived from the record's key. */
+export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, contactId, detail]: TileEventRecord): JourneyEvent {
+  const key = onceKey({ journeyId: payload.journey_id, tileId, iteration, subjectId: contactId });
+  const base = {
+    event_id: tileEventId(type, key),
+    event_time: payload.event_time,
+    workspace_id: payload.workspace_id,
+    contact_id: contactId,
+    journey_id: payload.journey_id,
+    tile_id: tileId,
+    tile_type: tileType,
+    iteration,
+  };
+  if (type === 'tile_blocked') return { type, data: { ...base, reason: detail } };
+  if (type === 'tile_path_taken') return { type, data: { ...base, path_id: detail } };
+  if (type === 'tile_failed') {
+    const [code = '', ...message] = detail.split('|');
+    return { type, data: { ...base, error_code: code, error_message: message.join('|') || null } };
+  }
+  return { type, data: base } as JourneyEvent;
+}
+
+const webhookJobId = (key: string): string => `webhook-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+
+async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
+  if (row.kind === 'send') {
+    const requests = row.payload as SendRequest[];
+    await deps.sendQueue.add('journey', { kind: 'journey', requests }, { jobId: sendBatchJobId(requests) });
+  } else if (row.kind === 'webhook') {
+    const key = row.once_key as string;
+    await deps.webhookQueue.add(
+      'webhook',
+      { ...(row.payload as WebhookPayload), once_key: key },
+      { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
+    );
+  } else {
+    const payload = row.payload as EventsPayload;
+    await Promise.all(
+      payload.events.map((record) => {
+        const event = tileEvent(payload, record);
+        return deps.producer.send({ topic: deps.topics.journeyEvents, key: event.data.contact_id, value: deps.codec.encode(event) });
+      }),
+    );
+  }
+}
+
+/**
+ * Relays a few outbox rows: publish, then delete, in one transaction holding the rows (SKIP LOCKED, so
+ * replicas relay different rows). Returns how many rows it relayed.
+ *
+ * NOTE: relayed at least once, applied once. A crash after publishing and before COMMIT publishes the rows
+ * again: tile events keep their derived event_id (the aggregator counts distinct event ids), a send batch keeps
+ * its job id (sendBatchJobId) and each request its key (the sender skips keys it has recorded), a webhook keeps
+ * its job id and carries its key as Idempotency-Key.
+ */
+export async function relayOnce(deps: RelayDeps): Promise<number> {
+  return inTransaction(deps.pool, async (client) => {
+    const { rows } = await client.query<OutboxRow>(
+      'SELECT id, kind, once_key, payload FROM journey_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
+      [ROWS_PER_PASS],
+    );
+    if (rows.length === 0) return 0;
+    await Promise.all(rows.map((row) => publish(deps, row)));
+    await client.query('DELETE FROM journey_outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+    return rows.length;
+  });
+}
+
+/** The relay loop: drains the outbox, then waits for a nudge (a step wrote rows) or a short poll. */
+export function startRelay(deps: RelayDeps, pollMs: number): { nudge(): void; stop(): Promise<void> } {
+  let running = true;
+  let wake: (() => void) | undefined;
+  const loop = (async () => {
+    while (running) {
+      try {
+        if ((await relayOnce(deps)) > 0) continue;
+      } catch (error) {
+        deps.log.warn({ err: (error as Error).message }, 'outbox_relay_failed');
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  })();
+  return {
+    nudge: () => wake?.(),
+    stop: async () => {
+      running = false;
+      wake?.();
+      await loop;
+    },
+  };
+}

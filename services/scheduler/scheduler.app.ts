@@ -1,0 +1,137 @@
+import { performance } from 'node:perf_hooks';
+import { Queue, Worker, type Job } from 'bullmq';
+import { EventCodec } from '../../lib/events/event-codec';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
+import { topicsFor } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createRedis } from '../../lib/redis/redis-connection';
+import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import type { Service } from '../../lib/shutdown';
+import { systemClock, type Clock } from './clock';
+import { startEngagementConsumer } from './engagement.consumer';
+import { tickJourneys, type TileWork } from './journey-tick';
+import { startRelay } from './outbox-relay';
+import type { SchedulerConfig } from './scheduler.config';
+import { createSchedulerMetrics } from './scheduler.metrics';
+import { runTileStep } from './tile-step';
+import { startWebhookWorker, WEBHOOK_QUEUE, type WebhookJob } from './webhook.worker';
+
+/** BullMQ queue of tile steps: one job = one tile, one batch of contacts (claimed from PostgreSQL). */
+export const STEP_QUEUE = 'journey-steps';
+
+export interface SchedulerDeps {
+  clock?: Clock;
+}
+
+export type Scheduler = Service & {
+  /** the registry behind /metrics */
+  metrics: ReturnType<typeof createSchedulerMetrics>;
+  /** runs one tick now (tests use it after moving the clock) */
+  tick(): Promise<void>;
+};
+
+/** The journey engine as a Service, built without listening; main.ts wires it and its listeners. */
+export function buildScheduler(config: SchedulerConfig, log: Logger, deps: SchedulerDeps = {}): Scheduler {
+  const clock = deps.clock ?? systemClock;
+  const pool = createPgPool(config.postgresUrl, 10);
+  const redis = createRedis(config.redisUrl, { forBullmq: true });
+  const queueOptions = { connection: redis, prefix: config.queuePrefix };
+  const stepQueue = new Queue<TileWork>(STEP_QUEUE, queueOptions);
+  const sendQueue = new Queue<SendBatchJob>(SEND_QUEUE, queueOptions);
+  const webhookQueue = new Queue<WebhookJob>(WEBHOOK_QUEUE, queueOptions);
+  const kafka = createKafka({ clientId: 'cairn-scheduler', brokers: [...config.kafkaBrokers], log });
+  const topics = topicsFor(config.topicPrefix);
+  const codec = new EventCodec();
+  const queueCounts = async (): Promise<Record<string, number>> => {
+    const out: Record<string, number> = {};
+    for (const queue of [stepQueue, sendQueue, webhookQueue]) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+      out[queue.name] = Object.values(counts).reduce((a, b) => a + b, 0);
+    }
+    return out;
+  };
+  const metrics = createSchedulerMetrics(pool, queueCounts);
+  let producer: BatchingProducer | undefined;
+  let relay: ReturnType<typeof startRelay> | undefined;
+  let stepWorker: Worker<TileWork> | undefined;
+  let webhookWorker: Worker<WebhookJob> | undefined;
+  let consumer: Awaited<ReturnType<typeof startEngagementConsumer>> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let ticking: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+
+  const enqueue = async (work: TileWork[], dedupe: boolean): Promise<void> => {
+    if (work.length === 0) return;
+    await stepQueue.addBulk(
+      work.map((w) => ({
+        name: 'step',
+        data: w,
+        // Tick jobs are deduplicated while one waits; follow-up jobs are not (a step may be running).
+        opts: { removeOnComplete: true, removeOnFail: true, ...(dedupe ? { jobId: `tick-${w.journeyId}-${w.tileId}` } : {}) },
+      })),
+    );
+  };
+
+  const step = async (job: Job<TileWork>): Promise<void> => {
+    const started = performance.now();
+    const result = await runTileStep(pool, { ...job.data, now: clock.now(), batchSize: config.batchSize });
+    const ms = performance.now() - started;
+    metrics.stepSeconds.observe(ms / 1000);
+    log.debug({ jobId: job.id, tileId: job.data.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');
+    if (result.outbox) relay?.nudge();
+    const follow = result.nextTiles.map((tileId) => ({ journeyId: job.data.journeyId, tileId }));
+    if (result.more) follow.push(job.data);
+    await enqueue(follow, false);
+  };
+
+  const tick = async (): Promise<void> => {
+    const started = performance.now();
+    ticking ??= tickJourneys(pool, { now: clock.now(), entryBatch: config.entryBatch, log })
+      .then((work) => enqueue(work, true))
+      .then(() => log.debug({ ms: Math.round(performance.now() - started) }, 'tick'))
+      .catch((error: Error) => log.warn({ err: error.message }, 'tick_failed'))
+      .finally(() => (ticking = undefined));
+    await ticking;
+  };
+
+  const start = async (): Promise<void> => {
+    await ensureTopics(kafka, topics);
+    producer = await BatchingProducer.connect(kafka);
+    relay = startRelay({ pool, producer, codec, topics, sendQueue, webhookQueue, webhookAttempts: config.webhookAttempts, webhookBackoffMs: config.webhookBackoffMs, log }, 200);
+    stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
+    webhookWorker = startWebhookWorker({ ...queueOptions, pool, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log });
+    for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
+    stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'));
+    consumer = await startEngagementConsumer({ kafka, groupId: config.groupId, topics, codec, producer, pool, log, fromBeginning: config.fromBeginning, onWoken: (woken) => enqueue(woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })), false) });
+    timer = setInterval(() => void tick(), config.tickMs);
+    void tick();
+  };
+
+  const stopOnce = async (): Promise<void> => {
+    clearInterval(timer);
+    await ticking;
+    // Workers finish the step they hold (its transaction commits or rolls back), then nothing new starts.
+    await stepWorker?.close().catch((error: Error) => log.warn({ err: error.message }, 'step_worker_close_failed'));
+    await webhookWorker?.close().catch(() => undefined);
+    await consumer?.stop().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stop_failed'));
+    await relay?.stop();
+    await producer?.disconnect().catch(() => undefined);
+    for (const queue of [stepQueue, sendQueue, webhookQueue]) await queue.close().catch(() => undefined);
+    redis.disconnect();
+    await pool.end();
+  };
+
+  return {
+    name: 'scheduler',
+    start,
+    stop: () => (stopped ??= stopOnce()),
+    healthcheck: async () => {
+      const pg = await pool.query('SELECT 1').then(() => true, () => false);
+      const rd = await redis.ping().then(() => true, () => false);
+      return pg && rd && consumer !== undefined;
+    },
+    metrics,
+    tick,
+  };
+}

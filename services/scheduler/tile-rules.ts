@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+import type { CairnEvent } from '../../lib/events/event-types';
+import type { TriggerCondition } from '../../lib/journeys/journey-graph';
+
+/** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */
+
+const BUCKETS = 10_000;
+
+/**
+ * The splitter path index for a contact: a hash of (journey, contact), so the same contact takes the same path
+ * after any restart or replay, and paths fill in proportion to the percentages.
+ */
+export function splitterPathIndex(journeyId: string, contactId: string, percentages: readonly number[]): number {
+  const bucket = createHash('sha256').update(`${journeyId}:${contactId}`).digest().readUInt32BE(0) % BUCKETS;
+  let upper = 0;
+  for (let i = 0; i < percentages.length; i++) {
+    upper += ((percentages[i] ?? 0) * BUCKETS) / 100;
+    if (bucket < upper) return i;
+  }
+  return percentages.length - 1;
+}
+
+/** A date-time from the graph: with an offset it means that instant, without one it is wall time in `zone`. */
+function instantIn(value: string, zone: string): number {
+  return DateTime.fromISO(value, { zone }).toMillis();
+}
+
+/** Calendar durations in the journey's zone: "1 day" across a DST change is 23 or 25 hours, as a person means it. */
+function afterDuration(now: number, zone: string, amounts: { days?: unknown; hours?: unknown; minutes?: unknown }): number | null {
+  const num = (value: unknown): number => (typeof value === 'number' && value > 0 ? value : 0);
+  const duration = { days: num(amounts.days), hours: num(amounts.hours), minutes: num(amounts.minutes) };
+  if (duration.days + duration.hours + duration.minutes === 0) return null;
+  return DateTime.fromMillis(now, { zone }).plus(duration).toMillis();
+}
+
+/** The first instant ≥ now inside a weekday-and-hour window in `zone` (weekdays 1 = Monday … 7 = Sunday). */
+export function nextWindow(now: number, zone: string, weekdays: readonly number[], hour: number): number {
+  const local = DateTime.fromMillis(now, { zone });
+  for (let day = 0; day <= 7; day++) {
+    const start = local.startOf('day').plus({ days: day }).set({ hour });
+    if (!weekdays.includes(start.weekday)) continue;
+    const end = start.plus({ hours: 1 });
+    if (end.toMillis() <= now) continue;
+    return Math.max(start.toMillis(), now);
+  }
+  throw new RangeError(`no window on weekdays ${weekdays.join(',')}`);
+}
+
+/** When a contact leaves a wait (scheduler) tile. contactZone falls back to the journey's zone. */
+export function waitUntil(config: Record<string, unknown>, now: number, journeyZone: string, contactZone: string | null): number {
+  if (typeof config.until === 'string') return Math.max(now, instantIn(config.until, journeyZone));
+  if (Array.isArray(config.weekdays) && typeof config.hour === 'number')
+    return nextWindow(now, validZone(contactZone) ?? journeyZone, config.weekdays as number[], config.hour);
+  return afterDuration(now, journeyZone, { days: config.wait_days, hours: config.wait_hours, minutes: config.wait_minutes }) ?? now;
+}
+
+/** When a trigger stops waiting for its condition. */
+export function triggerTimeoutAt(config: Record<string, unknown>, now: number, journeyZone: string): number {
+  if (typeof config.timeout_at === 'string') return Math.max(now, instantIn(config.timeout_at, journeyZone));
+  return afterDuration(now, journeyZone, { days: config.timeout_days, hours: config.timeout_hours, minutes: config.timeout_minutes }) ?? now;
+}
+
+function validZone(zone: string | null): string | null {
+  return zone && DateTime.local().setZone(zone).isValid ? zone : null;
+}
+
+export type EngagementKind = 'delivered' | 'opened' | 'clicked' | 'forwarded' | 'hard_bounced';
+
+export interface Engagement {
+  kind: EngagementKind;
+  linkId: string;
+}
+
+/**
+ * What an email event means for triggers. Machine opens and clicks (scanners, privacy proxies) mean nothing:
+ * they never fire a trigger.
+ */
+export function engagementOf(event: CairnEvent): Engagement | null {
+  if (event.data.machine) return null;
+  switch (event.type) {
+    case 'send':
+      return { kind: 'delivered', linkId: '' };
+    case 'open':
+      return { kind: 'opened', linkId: '' };
+    case 'click':
+      return { kind: 'clicked', linkId: event.data.link_id };
+    case 'forward':
+      return { kind: 'forwarded', linkId: '' };
+    case 'bounce':
+      return event.data.bounce_class === 'hard' ? { kind: 'hard_bounced', linkId: '' } : null;
+    default:
+      return null;
+  }
+}
+
+export interface ParsedCondition {
+  kind: EngagementKind;
+  /** clicked_link: the link; '' = any */
+  linkId: string;
+  /** not_*: decided at the timeout */
+  negated: boolean;
+  /** delivered and its negation wait for the timeout too: a bounce may still follow the send */
+  decidedAtTimeout: boolean;
+}
+
+export function parseCondition(condition: TriggerCondition, linkId?: unknown): ParsedCondition {
+  const negated = condition.startsWith('not_');
+  const base = negated ? condition.slice(4) : condition;
+  const kind = (base === 'clicked_link' ? 'clicked' : base) as EngagementKind;
+  return {
+    kind,
+    linkId: base === 'clicked_link' && typeof linkId === 'string' ? linkId : '',
+    negated,
+    decidedAtTimeout: negated || kind === 'delivered',
+  };
+}
+
+/** Whether an engagement satisfies a condition's event part (the negation is applied by the caller). */
+export function matches(condition: ParsedCondition, engagement: Engagement): boolean {
+  return condition.kind === engagement.kind && (condition.linkId === '' || condition.linkId === engagement.linkId);
+}
+
+/** Tile events and side effects are named by this key everywhere (send requests, tasks, leads, webhooks). */
+export function onceKey(parts: { journeyId: string; tileId: string; iteration: number; subjectId: string }): string {
+  return `${parts.journeyId}:${parts.tileId}:${parts.iteration}:${parts.subjectId}`;
+}
+
+/** A deterministic event id (UUID-shaped) for one tile event of one key: a replayed event has the same id. */
+export function tileEventId(type: string, key: string): string {
+  const hex = createHash('sha256').update(`${type}|${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

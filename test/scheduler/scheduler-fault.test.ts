@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createRedis } from '../../lib/redis/redis-connection';
+import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import { emailEvent, produce } from '../aggregator/aggregator-harness';
+import { PrivateRedis } from '../support/private-redis';
+import { baseConfig, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
+import { tally, webhookTarget, Workspace } from './scheduler-harness';
+
+const CONTACTS = Number(process.env.CAIRN_FAULT_CONTACTS ?? 50_000);
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * GUIDE section 7 for the journey engine: two scheduler replicas as real processes, one SIGKILLed three times
+ * at random moments, Redis restarted once; every contact ends at exactly one end tile and every send request,
+ * lead and webhook exists exactly once.
+ */
+describe('scheduler under faults', () => {
+  let env: TestEnv;
+  const redis = new PrivateRedis(16_391);
+
+  beforeAll(async () => {
+    env = await createTestEnv('cairn_sched_fault');
+    await redis.start();
+  });
+
+  afterAll(async () => {
+    await redis.destroy();
+    await env?.cleanup();
+  });
+
+  it('survives SIGKILLs, a Redis restart and two replicas with every side effect exactly once', async () => {
+    const target = await webhookTarget();
+    const pool = createPgPool(env.postgresUrl, 4);
+    const replicas: ChildProcess[] = [];
+    const childEnv = {
+      ...process.env,
+      CAIRN_POSTGRES_URL: env.postgresUrl,
+      CAIRN_REDIS_URL: redis.url,
+      CAIRN_TOPIC_PREFIX: env.topicPrefix,
+      CAIRN_KAFKA_BROKERS: baseConfig.kafkaBrokers.join(','),
+      CAIRN_QUEUE_PREFIX: uniqueName('q'),
+      CAIRN_SCHEDULER_GROUP_ID: uniqueName('sched'),
+      CAIRN_SCHEDULER_WEBHOOK_SECRET: 'fault-secret',
+      CAIRN_SCHEDULER_TICK_MS: '500',
+      CAIRN_SCHEDULER_BATCH_SIZE: '2000',
+      CAIRN_LOG_LEVEL: 'warn',
+    };
+    const startReplica = (): ChildProcess => {
+      const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'services', 'scheduler', 'main.ts')], { env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+      replicas.push(child);
+      return child;
+    };
+    const sendRedis = createRedis(redis.url, { forBullmq: true });
+    const sendQueue = new Queue<SendBatchJob>(SEND_QUEUE, { connection: sendRedis, prefix: childEnv.CAIRN_QUEUE_PREFIX });
+    try {
+      const ws = await new Workspace(pool).create();
+      const contacts = await ws.contacts(CONTACTS);
+      const segment = await ws.segment(contacts);
+      const email = await ws.email();
+      const timeoutAt = new Date(Date.now() + 75_000).toISOString();
+      const journeyId = await ws.liveJourney({
+        tiles: [
+          { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
+          { id: 'mail', type: 'email', next: ['clicked'], config: { email_id: email } },
+          { id: 'clicked', type: 'trigger', next: ['lead', 'hook'], config: { email_tile_id: 'mail', condition: 'clicked', timeout_at: timeoutAt } },
+          { id: 'lead', type: 'create_lead', next: ['end_true'], config: {} },
+          { id: 'end_true', type: 'end' },
+          { id: 'hook', type: 'launch_workflow', next: ['end_false'], config: { workflow: 'nurture', url: `${target.url}/ok` } },
+          { id: 'end_false', type: 'end' },
+        ],
+      });
+      let victim = startReplica();
+      startReplica();
+      const clickers = contacts.filter((_, i) => i % 10 === 0);
+      const data = { workspace_id: ws.id, email_id: email, journey_id: journeyId, tile_id: 'mail', iteration: 0 };
+      // Three SIGKILLs at random moments of the first 45 s, the Redis restart between them, clicks meanwhile.
+      const moments = [0, 1, 2].map((i) => 5_000 + i * 13_000 + Math.floor(Math.random() * 8_000));
+      let elapsed = 0;
+      for (const [i, moment] of moments.entries()) {
+        await new Promise((resolve) => setTimeout(resolve, moment - elapsed));
+        elapsed = moment;
+        victim.kill('SIGKILL');
+        if (i === 1) await redis.restart();
+        victim = startReplica();
+        await produce(env.kafka, env.topics, clickers.filter((_, k) => k % 3 === i).map((contact_id) => emailEvent('click', { ...data, contact_id })));
+      }
+      const positions = async () => {
+        const { rows } = await pool.query<{ contact_id: string; p: string }>(`SELECT contact_id, tile_id || '/' || state AS p FROM journey_contacts WHERE journey_id = $1`, [journeyId]);
+        return new Map(rows.map((r) => [r.contact_id, r.p]));
+      };
+      const final = await waitFor(positions, (p) => p.size === CONTACTS && (tally(p)['end_true/done'] ?? 0) + (tally(p)['end_false/done'] ?? 0) === CONTACTS, 240_000, 1_000);
+      expect(clickers.every((c) => final.get(c) === 'end_true/done')).toBe(true);
+      expect(tally(final)['end_false/done']).toBe(CONTACTS - clickers.length);
+
+      const leads = await pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [journeyId]);
+      expect(leads.rows.map((r) => r.contact_id).sort()).toEqual([...clickers].sort());
+      await waitFor(() => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'), (r) => r.rowCount === 0, 60_000);
+      const jobs = await sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized', 'failed']);
+      const keys = jobs.flatMap((job) => job.data.requests.map((r) => r.key));
+      expect(keys.length).toBe(CONTACTS);
+      expect(new Set(keys).size).toBe(CONTACTS);
+      const hooks = await waitFor(() => target.received.filter((r) => r.path === '/ok'), (r) => new Set(r.map((h) => h.headers['idempotency-key'])).size === CONTACTS - clickers.length, 120_000, 500);
+      expect(hooks.length).toBe(CONTACTS - clickers.length);
+    } finally {
+      for (const child of replicas) if (child.exitCode === null) child.kill('SIGTERM');
+      await Promise.all(replicas.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+      await sendQueue.close();
+      sendRedis.disconnect();
+      await pool.end();
+      await target.close();
+    }
+  }, 480_000);
+});
