@@ -10,7 +10,7 @@ import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-
 import { outgoingMail } from '../services/sender/message-preparer';
 import { VersionRenderer } from '../services/sender/message-renderer';
 import { buildSender } from '../services/sender/sender.app';
-import { composeMime } from '../services/sender/smtp-delivery';
+import { composeMime } from '../services/sender/mime-composer';
 import { senderSchema } from '../services/sender/sender.config';
 import { TRACKING_KEYS } from '../test/ingest/ingest-support';
 import { enqueue, senderQueueFor } from '../test/sender/sender-kit';
@@ -58,7 +58,7 @@ async function messageSize(email: { html: string; subject: string; fromName: str
   const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'http://127.0.0.1:8081', unsubscribeMailbox: null });
   const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: 1, journeyId: 'bench-journey', tileId: 'tile-1', listId: randomUUID() };
   const rendered = renderer.render(identity, { contact: benchContact(1), account: {}, content: BENCH_CONTENT } as never, true);
-  return (await composeMime(outgoingMail(rendered, version, 'r1@example.com'))).length;
+  return composeMime(outgoingMail(rendered, version, 'r1@example.com')).length;
 }
 
 async function main(): Promise<void> {

@@ -15,11 +15,19 @@ export const ERROR_CATALOG = {
   MIGRATION_FAILED: { retriable: false, message: 'a migration statement failed' },
   KAFKA_UNAVAILABLE: { retriable: true, message: 'Kafka did not accept the write' },
   CLICKHOUSE_UNAVAILABLE: { retriable: true, message: 'ClickHouse did not accept the write' },
+  // journey engine: the reason of tile_failed events
   JOURNEY_EMAIL_MISSING: { retriable: false, message: "the email tile's email was deleted or is no longer live" },
   JOURNEY_LIST_MISSING: { retriable: false, message: "the journey's subscription list was deleted" },
   JOURNEY_CONTACT_MISSING: { retriable: false, message: 'the contact was deleted while on the journey' },
   WEBHOOK_FAILED: { retriable: true, message: 'the launch-workflow webhook did not answer 2xx' },
   WEBHOOK_DEAD_LETTERED: { retriable: false, message: 'the launch-workflow webhook failed every attempt' },
+  // sender: the error_code of sending_failed events
+  CONTACT_NOT_FOUND: { retriable: false, message: 'the contact of a send request no longer exists' },
+  VERSION_NOT_FOUND: { retriable: false, message: 'the email version of a send request is not frozen' },
+  RENDER_FAILED: { retriable: false, message: 'the frozen version could not be rendered for this recipient' },
+  SMTP_UNAVAILABLE: { retriable: true, message: 'the SMTP relay could not be reached within the attempts' },
+  /** lower case: the reason the issue and the results name; never retried, the message may have been delivered */
+  outcome_unknown: { retriable: false, message: 'the SMTP reply to a handed-over message was never recorded' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

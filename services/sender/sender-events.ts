@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
+import type { ErrorCode } from '../../lib/errors';
 import type { CairnEvent, EmailContext } from '../../lib/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 
@@ -58,7 +59,7 @@ export const EventsFor = {
     const base = context(item, messageId, 'complaint', now);
     return base ? [{ type: 'complaint', data: { ...base, feedback_type: SUPPRESSED_FEEDBACK, reporter: 'cairn-sender' } }] : [];
   },
-  failed(item: DeliveryItem, messageId: string, code: string, message: string, now = Date.now()): CairnEvent[] {
+  failed(item: DeliveryItem, messageId: string, code: ErrorCode, message: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'sending_failed', now);
     return base ? [{ type: 'sending_failed', data: { ...base, error_code: code, error_message: message.slice(0, 300) } }] : [];
   },

@@ -1,9 +1,8 @@
 import { createTransport, type Transporter } from 'nodemailer';
-import type Mail from 'nodemailer/lib/mailer';
 import DKIM from 'nodemailer/lib/dkim';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { buffer } from 'node:stream/consumers';
 import { LeanSmtpPool } from './lean-smtp';
+import { composeMime } from './mime-composer';
 import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
 
@@ -51,43 +50,6 @@ export interface SmtpDeliveryOptions {
   /** 'lean': our pipelined client (plain smtp:// only, else nodemailer); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
-}
-
-/** What the URL of a List-* header may hold: no space, angle bracket, comma or control character. */
-const LIST_URL = /^[\x21-\x7e]+$/;
-
-/**
- * List-Unsubscribe (RFC 2369, one header with the one-click URL and the mailto) and List-Id, written out
- * (prepared) so they are never folded inside a URL; the values are our own URLs and ids, checked anyway.
- */
-function listHeaders(mail: OutgoingMail): Record<string, { prepared: true; value: string }> {
-  const headers: Record<string, { prepared: true; value: string }> = {};
-  const safe = (value: string): boolean => LIST_URL.test(value) && !/[<>,]/.test(value);
-  if (mail.unsubscribe?.every(safe)) headers['List-Unsubscribe'] = { prepared: true, value: mail.unsubscribe.map((u) => `<${u}>`).join(', ') };
-  if (mail.listId && safe(mail.listId)) headers['List-Id'] = { prepared: true, value: `<${mail.listId}>` };
-  return headers;
-}
-
-function composed(mail: OutgoingMail): Mail.Options {
-  return {
-    from: mail.from,
-    replyTo: mail.replyTo ?? undefined,
-    to: mail.to,
-    subject: mail.subject,
-    html: mail.html,
-    text: mail.text,
-    messageId: `<${mail.messageId}>`,
-    // base64 bodies: native encoding, and no scan of every character to choose between it and quoted-printable
-    textEncoding: 'base64',
-    headers: { ...mail.headers, ...listHeaders(mail) },
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  };
-}
-
-/** The message as it goes on the wire (before DKIM). */
-export function composeMime(mail: OutgoingMail): Promise<Buffer> {
-  return new MailComposer(composed(mail)).compile().build();
 }
 
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
@@ -160,7 +122,7 @@ export class SmtpDelivery {
     const started = process.hrtime.bigint();
     try {
       // MIME built into one buffer first: the pool then writes it in a few large writes instead of one per line
-      let raw = await composeMime(mail);
+      let raw = composeMime(mail);
       if (this.lean) {
         if (this.dkim) raw = await buffer(this.dkim.sign(raw));
         return await this.lean.send(mail.from.address, mail.to, raw);

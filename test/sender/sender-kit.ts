@@ -178,6 +178,7 @@ export interface SenderHarness {
   redis: Redis;
   smtp: RecordingSmtp;
   sender: SenderService;
+  config: SenderConfig;
   queue: Queue;
   collected: Awaited<ReturnType<typeof collectEvents>>;
   seeded: Seeded;
@@ -196,10 +197,10 @@ export async function startSenderHarness(name: string, overrides: (env: TestEnv)
   const queue = senderQueueFor(redis, config.redisPrefix);
   const collected = await collectEvents(env);
   const seeded = await seedWorkspace(pool);
-  return {
-    env, pool, redis, smtp, sender, queue, collected, seeded,
+  const harness: SenderHarness = {
+    env, pool, redis, smtp, sender, config, queue, collected, seeded,
     async close() {
-      await sender.stop();
+      await harness.sender.stop();
       await collected.stop();
       await queue.close();
       await smtp.close();
@@ -208,4 +209,5 @@ export async function startSenderHarness(name: string, overrides: (env: TestEnv)
       await env.cleanup();
     },
   };
+  return harness;
 }
