@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     ...loadConfig(senderSchema, {
       CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
       CAIRN_SENDER_SMTP_URL: `smtp://${SINK}`,
-      CAIRN_SENDER_REDIS_PREFIX: uniqueName('bench'),
+      CAIRN_QUEUE_PREFIX: uniqueName('bench'),
       CAIRN_SENDER_GROUP_ID: uniqueName('bench'),
       CAIRN_SENDER_METRICS_PORT: '-1',
       CAIRN_SENDER_HEALTH_PORT: '0',
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   };
   const sender = buildSender(config, testLogger('sender'));
   await sender.start();
-  const queue = senderQueueFor(redis, config.redisPrefix);
+  const queue = senderQueueFor(redis, config.queuePrefix);
   progress(`${MESSAGES} messages through the sender into ${SINK} over ${CONNECTIONS} pooled connections`);
   const started = Date.now();
   await enqueue(queue, requests);

@@ -43,10 +43,10 @@ async function startServices(adminToken: string, trackingKeys: string, inboxPort
   const common = { CAIRN_LOG_LEVEL: 'info' };
   const sender = startService('sender', {
     ...common, CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${INGEST_PORT}`,
-    CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${inboxPort}`, CAIRN_SENDER_REDIS_PREFIX: QUEUE_PREFIX, CAIRN_SEND_QUEUE_PREFIX: QUEUE_PREFIX,
+    CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${inboxPort}`, CAIRN_QUEUE_PREFIX: QUEUE_PREFIX,
     CAIRN_SENDER_HEALTH_PORT: String(SENDER_HEALTH_PORT), CAIRN_SENDER_METRICS_PORT: String(SENDER_HEALTH_PORT + 1),
   });
-  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0', CAIRN_SEND_QUEUE_PREFIX: QUEUE_PREFIX });
+  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0' });
   const ingest = startService('ingest', {
     ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_INGEST_METRICS_PORT: String(INGEST_PORT + 10),
     // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.

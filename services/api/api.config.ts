@@ -13,7 +13,6 @@ export const apiConfigSchema = {
   importMaxBytes: int('CAIRN_API_IMPORT_MAX_BYTES', 'largest contact import body in bytes', { default: 512 * 1_048_576 }),
   importMaxErrors: int('CAIRN_API_IMPORT_MAX_ERRORS', 'per-row import errors listed in the response', { default: 100 }),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
-  sendQueuePrefix: str('CAIRN_SEND_QUEUE_PREFIX', "BullMQ key prefix of the sender's queue (test sends are queued there)", { default: 'cairn' }),
 };
 
 export type ApiConfig = {

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Worker } from 'bullmq';
 import { EventCodec } from '../../lib/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
 import { topicsFor } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
+import { MetricsListener } from '../../lib/metrics/metrics-listener';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
 import type { Service } from '../../lib/shutdown';
@@ -25,18 +24,11 @@ export interface SenderService extends Service {
   metricsPort(): number | null;
 }
 
-async function listen(server: Server, host: string, port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-}
-
 /** The sender as a Service: SEND_QUEUE and Kafka in, SMTP and Kafka events out. Built without listening. */
 export function buildSender(config: SenderConfig, log: Logger): SenderService {
   const pool = createPgPool(config.postgresUrl, 12);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
-  const queue = senderQueue(redis, config.redisPrefix);
+  const queue = senderQueue(redis, config.queuePrefix);
   const kafka = createKafka({ clientId: 'cairn-sender', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
@@ -61,7 +53,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   let sweeper: { stop(): Promise<void> } | undefined;
   const consumers: { stop(): Promise<void> }[] = [];
   let consumersStarted: Promise<void> = Promise.resolve();
-  const servers: Server[] = [];
+  let metricsListener: MetricsListener | undefined;
   let stopping: Promise<void> | undefined;
 
   const start = async (): Promise<void> => {
@@ -74,7 +66,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       maxAttempts: config.maxAttempts,
       scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),
     });
-    worker = startSendWorker({ connection: redis, prefix: config.redisPrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
+    worker = startSendWorker({ connection: redis, prefix: config.queuePrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
     // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
     const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log };
     consumersStarted = Promise.all([
@@ -91,12 +83,8 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       onUnknown: (count) => metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
     });
     if (config.metricsPort >= 0) {
-      const server = createServer((req, res) => {
-        if (req.url !== '/metrics') return void res.writeHead(404).end();
-        void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
-      });
-      await listen(server, config.metricsHost, config.metricsPort);
-      servers.push(server);
+      metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
+      await metricsListener.start();
     }
   };
 
@@ -109,7 +97,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     await sweeper?.stop();
     await consumersStarted;
     for (const consumer of consumers) await consumer.stop().catch(() => undefined);
-    for (const server of servers) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await metricsListener?.stop();
     await producer?.disconnect().catch(() => undefined);
     delivery.close();
     await queue.close().catch(() => undefined);
@@ -125,6 +113,6 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       if (!worker?.isRunning() || stopping) return false;
       return pool.query('SELECT 1').then(() => true, () => false);
     },
-    metricsPort: () => ((servers[0]?.address() as AddressInfo | null)?.port ?? null),
+    metricsPort: () => (metricsListener?.url() ? Number(new URL(metricsListener.url()).port) : null),
   };
 }

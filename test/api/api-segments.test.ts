@@ -90,8 +90,8 @@ describe('email test send', () => {
     const smtp = new RecordingSmtp();
     const port = await smtp.listen();
     const prefix = uniqueName('tsq');
-    const sendKit = await startApiKit({ sendQueuePrefix: prefix });
-    const sender = buildSender(senderConfig(sendKit.env, port, { CAIRN_SENDER_REDIS_PREFIX: prefix, CAIRN_SENDER_METRICS_PORT: '-1' }), testLogger('sender'));
+    const sendKit = await startApiKit({ queuePrefix: prefix });
+    const sender = buildSender(senderConfig(sendKit.env, port, { CAIRN_QUEUE_PREFIX: prefix, CAIRN_SENDER_METRICS_PORT: '-1' }), testLogger('sender'));
     await sender.start();
     try {
       const ws = await createWorkspace(sendKit, 'send');

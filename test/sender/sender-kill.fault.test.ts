@@ -66,7 +66,7 @@ it(`sends ${RECIPIENTS} recipients at most once across two SIGKILLs, two replica
       CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${port}`,
       CAIRN_SENDER_SMTP_CONNECTIONS: String(CONNECTIONS),
       CAIRN_SENDER_SMTP_TIMEOUT_MS: '5000',
-      CAIRN_SENDER_REDIS_PREFIX: prefix,
+      CAIRN_QUEUE_PREFIX: prefix,
       CAIRN_SENDER_GROUP_ID: uniqueName('fault'),
       CAIRN_SENDER_STALLED_MS: '3000',
       CAIRN_SENDER_ATTEMPT_LEASE_MS: '15000',

@@ -127,7 +127,7 @@ export function senderConfig(env: TestEnv, smtpPort: number, overrides: Record<s
   const loaded = loadConfig(senderSchema, {
     CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
     CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-    CAIRN_SENDER_REDIS_PREFIX: uniqueName('sq'),
+    CAIRN_QUEUE_PREFIX: uniqueName('sq'),
     CAIRN_SENDER_GROUP_ID: uniqueName('sender'),
     CAIRN_SENDER_METRICS_PORT: '0',
     CAIRN_SENDER_HEALTH_PORT: '0',
@@ -194,7 +194,7 @@ export async function startSenderHarness(name: string, overrides: (env: TestEnv)
   const config = senderConfig(env, await smtp.listen(), await overrides(env));
   const sender = buildSender(config, testLogger('sender'));
   await sender.start();
-  const queue = senderQueueFor(redis, config.redisPrefix);
+  const queue = senderQueueFor(redis, config.queuePrefix);
   const collected = await collectEvents(env);
   const seeded = await seedWorkspace(pool);
   const harness: SenderHarness = {

@@ -124,7 +124,7 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (works
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
-  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.sendQueuePrefix });
+  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
   untyped.addHook('onClose', async () => sendQueue.close());
   const contactBody = { type: 'object', additionalProperties: false, required: ['contact_id'], properties: { contact_id: { type: 'string', format: 'uuid' } } } as const;
   app.post('/v1/emails/:id/preview', { schema: { tags, summary: 'Render the draft for one contact', params: idParams, body: contactBody, response: { 200: { type: 'object', additionalProperties: false, properties: { subject: { type: 'string' }, from_name: { type: 'string' }, html: { type: 'string' } } } } } }, async (req) => {
