@@ -35,40 +35,49 @@ const MAX_ID_BYTES = 200;
 
 const FLAG = { journey: 1, tile: 2, iteration: 4, list: 8, link: 16 } as const;
 
+/** The value of one ASCII hex digit (the caller has checked the string is a UUID). */
+function hexValue(code: number): number {
+  return code <= 57 ? code - 48 : (code | 0x20) - 87;
+}
+
+/** Where each of a UUID's 16 bytes starts in its 36 characters. */
+const UUID_POSITIONS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+
+/** The most bytes a token can take: key id, flags, 8 ids of up to 1+200 bytes, two varints, sent_at, the MAC. */
+const MAX_TOKEN_BYTES = 2 + 8 * (1 + MAX_ID_BYTES) + 2 * 8 + 4 + 12;
+
+/**
+ * Writes a token's bytes in place into a buffer sized for the largest token (no Buffer per field: minting is
+ * per recipient and per link, eleven times for a message with ten links).
+ */
 class Writer {
-  private parts: Buffer[] = [];
+  at = 0;
+  constructor(readonly buf: Buffer) {}
   byte(value: number): void {
-    this.parts.push(Buffer.from([value & 0xff]));
+    this.buf[this.at++] = value & 0xff;
   }
   varint(value: number): void {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`bad unsigned integer ${value}`);
-    const bytes: number[] = [];
     let rest = value;
     do {
       const low = rest % 128;
       rest = Math.floor(rest / 128);
-      bytes.push(rest > 0 ? low | 0x80 : low);
+      this.byte(rest > 0 ? low | 0x80 : low);
     } while (rest > 0);
-    this.parts.push(Buffer.from(bytes));
   }
   u32(value: number): void {
-    const buf = Buffer.alloc(4);
-    buf.writeUInt32BE(value >>> 0);
-    this.parts.push(buf);
+    this.at = this.buf.writeUInt32BE(value >>> 0, this.at);
   }
   id(value: string): void {
-    if (UUID.test(value)) {
+    if (value.length === 36 && UUID.test(value)) {
       this.byte(UUID_TAG);
-      this.parts.push(Buffer.from(value.replace(/-/g, ''), 'hex'));
+      for (const position of UUID_POSITIONS) this.byte((hexValue(value.charCodeAt(position)) << 4) | hexValue(value.charCodeAt(position + 1)));
       return;
     }
-    const bytes = Buffer.from(value, 'utf8');
-    if (bytes.length === 0 || bytes.length > MAX_ID_BYTES) throw new RangeError('id must be 1..200 bytes');
-    this.byte(bytes.length);
-    this.parts.push(bytes);
-  }
-  done(): Buffer {
-    return Buffer.concat(this.parts);
+    const length = Buffer.byteLength(value, 'utf8');
+    if (length === 0 || length > MAX_ID_BYTES) throw new RangeError('id must be 1..200 bytes');
+    this.byte(length);
+    this.at += this.buf.write(value, this.at, 'utf8');
   }
 }
 
@@ -78,7 +87,6 @@ function hexDigit(nibble: number): number {
 
 /** The two ASCII hex digits of each byte value, and where each of a UUID's 16 bytes goes in its 36 characters. */
 const HEX_CODES = Uint16Array.from({ length: 256 }, (_, b) => (hexDigit(b >> 4) << 8) | hexDigit(b & 15));
-const UUID_POSITIONS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 /** A UUID's characters are written here and read back as one flat string (concatenating 20 pieces was slower). */
 const uuidChars = Buffer.from('00000000-0000-0000-0000-000000000000', 'latin1');
 
@@ -131,8 +139,8 @@ class Reader {
   }
 }
 
-function encodeBody(token: TrackingToken): Buffer {
-  const w = new Writer();
+/** Writes the token's body (everything between the key id and the MAC) at the writer's position. */
+function encodeBody(w: Writer, token: TrackingToken): void {
   let flags = 0;
   if (token.journeyId) flags |= FLAG.journey;
   if (token.tileId) flags |= FLAG.tile;
@@ -148,7 +156,6 @@ function encodeBody(token: TrackingToken): Buffer {
   if (token.iteration) w.varint(token.iteration);
   if (token.listId) w.id(token.listId);
   if (token.linkId) w.id(token.linkId);
-  return w.done();
 }
 
 function decodeBody(body: Buffer): TrackingToken {
@@ -200,10 +207,18 @@ export class TrackingTokenCodec {
     return createHmac('sha256', key).update(signed).digest().subarray(0, MAC_BYTES);
   }
 
+  /** One buffer for every mint of this codec: minting is synchronous, so no two mints share it at once. */
+  private readonly scratch = new Writer(Buffer.allocUnsafe(MAX_TOKEN_BYTES));
+
   /** Mints with the active key (the sender calls this per recipient and link). */
   mint(token: TrackingToken): string {
-    const signed = Buffer.concat([Buffer.from([this.activeKeyId]), encodeBody(token)]);
-    return Buffer.concat([signed, this.mac(this.keys.get(this.activeKeyId) as KeyObject, signed)]).toString('base64url');
+    const w = this.scratch;
+    w.at = 0;
+    w.byte(this.activeKeyId);
+    encodeBody(w, token);
+    const end = w.at;
+    this.mac(this.keys.get(this.activeKeyId) as KeyObject, w.buf.subarray(0, end)).copy(w.buf, end);
+    return w.buf.toString('base64url', 0, end + MAC_BYTES);
   }
 
   /** null for anything not minted by one of our keys: tampered, truncated, unknown key, garbage, non-canonical. */
