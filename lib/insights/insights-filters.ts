@@ -58,21 +58,25 @@ const shiftDays = (date: Date, days: number): Date => new Date(Math.max(0, date.
  * Local-day range over the glossary tables (0090): the UTC day column prunes partitions with a day's margin
  * (no offset exceeds 14 hours), the bucket's local day decides.
  */
-export function periodWhere(period: Period): Sql[] {
-  const day = localDay(period.timeZone);
+export function periodWhere(period: Period, day: Sql = localDay(period.timeZone), utcDate: Sql = sql`day`): Sql[] {
   const parts: Sql[] = [];
   // the margin is computed here: Date arithmetic in SQL wraps below 1970-01-01 (the Date type's first day)
-  if (period.from) parts.push(sql`day >= toDate(${utcDay(shiftDays(period.from, -1))})`, sql`${day} >= ${utcDay(period.from)}`);
-  if (period.to) parts.push(sql`day <= toDate(${utcDay(shiftDays(period.to, 1))})`, sql`${day} <= ${utcDay(period.to)}`);
+  if (period.from) parts.push(sql`${utcDate} >= toDate(${utcDay(shiftDays(period.from, -1))})`, sql`${day} >= ${utcDay(period.from)}`);
+  if (period.to) parts.push(sql`${utcDate} <= toDate(${utcDay(shiftDays(period.to, 1))})`, sql`${day} <= ${utcDay(period.to)}`);
+  return parts;
+}
+
+/** The email filter's conditions; day and utcDate name the local-day expression and the UTC Date column. */
+export function emailFilterParts(filter: EmailFilter, day?: Sql, utcDate?: Sql): Sql[] {
+  const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`email_id = ${filter.emailId}`];
+  if (filter.journeyId !== undefined) parts.push(sql`journey_id = ${filter.journeyId}`);
+  if (filter.emailVersion !== undefined) parts.push(sql`email_version = ${filter.emailVersion}`);
+  parts.push(...periodWhere(filter, day, utcDate));
   return parts;
 }
 
 export function emailWhere(filter: EmailFilter): Sql {
-  const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`email_id = ${filter.emailId}`];
-  if (filter.journeyId !== undefined) parts.push(sql`journey_id = ${filter.journeyId}`);
-  if (filter.emailVersion !== undefined) parts.push(sql`email_version = ${filter.emailVersion}`);
-  parts.push(...periodWhere(filter));
-  return join(parts, ' AND ');
+  return join(emailFilterParts(filter), ' AND ');
 }
 
 /** ClickHouse returns UInt64 as JSON strings; every count passes through here. */

@@ -7,7 +7,7 @@ import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
 import { readMigrations } from '../../lib/migrations/migration-files';
 import { migrate } from '../../lib/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/migrations/run-migrations';
-import { expectGlossaryKpis, expectRebuildFromRaw, expectWorkspaceDays } from '../insights/glossary-assertions';
+import { expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectWorkspaceDays } from '../insights/glossary-assertions';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 
 const DB = 'cairn_glossary';
@@ -38,5 +38,9 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
 
   it('rebuilds the glossary tables from the raw events with the views\' own SELECTs', async () => {
     await expectRebuildFromRaw(runner, 'ws');
+  });
+
+  it('lists the recipients behind every KPI, keyset-paged, and a message timeline', async () => {
+    await expectRecipientsMatchKpis(runner, 'ws');
   });
 });

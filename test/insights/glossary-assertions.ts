@@ -1,3 +1,4 @@
+import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type RecipientFilter } from '../../lib/insights/email-interactions';
 import { sql } from '../../lib/clickhouse/sql';
 import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
 import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/retention/kpi-rebuild';
@@ -40,4 +41,46 @@ export async function expectRebuildFromRaw(ch: ClickHouseCommands, ws: string): 
   // a second replay without deleting first merges by event_id: nothing counted twice
   await rebuildKpiFromRaw(ch, KPI_VIEWS[2], sql`workspace_id = ${ws}`);
   await expectGlossaryKpis(ch, ws);
+}
+
+/** Each Interactions list holds exactly the messages its KPI counts (same stream, same definitions). */
+export async function expectRecipientsMatchKpis(ch: QueryRunner, ws: string): Promise<void> {
+  const filter = { workspaceId: ws, emailId: 'g1' };
+  const list = (kpi: string, extra: Partial<RecipientFilter> = {}) => recipientsOf(ch, { ...filter, kpi, limit: 1000, ...extra });
+  const card = GLOSSARY_EMAIL_KPIS;
+  const expected: Record<string, number> = {
+    sent: card.sent, delivered: card.delivered, did_not_open: card.didNotOpen, blocked: card.blocked, bounced: card.bouncedTotal,
+    bounced_hard: card.bouncedHard, bounced_soft: card.bouncedSoft, bounced_other: card.bouncedOther, opened: card.openedUnique,
+    clicked: card.clickedUnique, attachment_viewed: card.attachmentViewsUnique, forwarded: card.forwardSubmissions,
+    unsubscribed: card.unsubscribed, complained: card.feedbackLoops, sending_failed: card.sendingFailed,
+  };
+  expect(Object.keys(expected).sort()).toEqual([...INTERACTION_KPI_NAMES].sort());
+  for (const [kpi, count] of Object.entries(expected)) expect([kpi, (await list(kpi)).length]).toEqual([kpi, count]);
+
+  expect(await list('forwarded')).toEqual([
+    { contactId: 'c-m3', messageId: 'm3', firstAt: '2026-03-01 23:30:00', lastAt: '2026-03-01 23:30:00', events: 1, units: 5, details: [] },
+  ]);
+  expect((await list('clicked'))[0]).toMatchObject({ messageId: 'm3', events: 3, details: ['L1', 'L2'] });
+  expect((await list('clicked', { linkId: 'L2' }))[0]).toMatchObject({ messageId: 'm3', events: 1 });
+  expect((await list('unsubscribed'))[0]).toMatchObject({ events: 2, details: ['one_click', 'subscription_center'] });
+  expect((await list('bounced_hard')).map((r) => r.messageId)).toEqual(['m2', 'm7']);
+  expect((await list('complained')).map((r) => r.messageId)).toEqual(['m6', 'm8']);
+  expect((await list('did_not_open')).map((r) => r.messageId)).toEqual(['m11', 'm12', 'm4', 'm5', 'm6', 'm8']);
+
+  // keyset paging: two at a time, every message once, in order
+  const pages: string[] = [];
+  let after: RecipientFilter['after'];
+  for (;;) {
+    const page = await list('sent', { limit: 3, after });
+    pages.push(...page.map((r) => r.messageId));
+    const last = page[page.length - 1];
+    if (page.length < 3 || !last) break;
+    after = { contactId: last.contactId, messageId: last.messageId };
+  }
+  expect(pages).toEqual((await list('sent')).map((r) => r.messageId));
+  expect(new Set(pages).size).toBe(card.sent);
+
+  const timeline = await messageTimeline(ch, { ...filter, messageId: 'm3' });
+  expect(timeline.map((e) => e.eventType).sort()).toEqual(['click', 'click', 'click', 'click', 'forward', 'open', 'open', 'send', 'unsubscribe', 'unsubscribe']);
+  expect(await messageTimeline(ch, { workspaceId: 'other', emailId: 'g1', messageId: 'm3' })).toEqual([]);
 }

@@ -1,5 +1,5 @@
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
-import { expectGlossaryKpis, expectRebuildFromRaw, expectWorkspaceDays } from './glossary-assertions';
+import { expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectWorkspaceDays } from './glossary-assertions';
 import { glossaryStream, ingestRows } from './glossary-stream.fixture';
 
 /** The glossary stream on ClickHouse 18.16, through the aggregator's insert target (events_ingest and its views). */
@@ -26,5 +26,9 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
 
   it('rebuilds the glossary tables from the raw events with the views\' own SELECTs', async () => {
     await expectRebuildFromRaw(env.clickhouse, ws);
+  });
+
+  it('lists the recipients behind every KPI, keyset-paged, and a message timeline', async () => {
+    await expectRecipientsMatchKpis(env.clickhouse, ws);
   });
 });

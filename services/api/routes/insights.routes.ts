@@ -5,10 +5,11 @@ import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { getRow, idParams } from '../resource-routes';
+import { workspaceTimeZone } from './workspaces.routes';
 
 const range = {
-  from: { type: 'string', format: 'date', description: 'first UTC day, inclusive' },
-  to: { type: 'string', format: 'date', description: 'last UTC day, inclusive' },
+  from: { type: 'string', format: 'date', description: "first day, inclusive, in the workspace's time zone (PATCH /v1/workspace)" },
+  to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
 } as const;
 const emailQuery = {
   type: 'object',
@@ -42,7 +43,8 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
     const { id } = req.params;
     await getRow(pool, 'emails', 'email', workspaceId, id);
     const { query } = req;
-    return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, ...dates(query) };
+    const timeZone = await workspaceTimeZone(pool, workspaceId);
+    return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, timeZone, ...dates(query) };
   };
   const emailRoute = (suffix: string, summary: string, run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>, response: object) =>
     app.get(`/v1/insights/emails/:id${suffix}`, { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } }, async (req) => {
@@ -51,14 +53,16 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
     });
   emailRoute('', 'Email KPIs (seed 004 glossary), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
-  emailRoute('/responses', 'Human responses per UTC day', async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
+  emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
 
-  app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: range }, response: { 200: anyList } } }, async (req) => {
+  const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
+  app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: tileQuery, response: { 200: anyList } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const { id } = req.params;
     await getRow(pool, 'journeys', 'journey', workspaceId, id);
-    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, ...dates(req.query) }) };
+    const timeZone = await workspaceTimeZone(pool, workspaceId);
+    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, iteration: req.query.iteration, timeZone, ...dates(req.query) }) };
   });
 
   app.get('/v1/insights/contacts/:id/timeline', { schema: { tags, summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)", params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } } }, response: { 200: anyObject } } }, async (req) => {
