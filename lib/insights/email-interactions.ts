@@ -51,7 +51,8 @@ export interface RecipientFilter extends EmailFilter {
   limit: number;
 }
 
-export interface Recipient {
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type Recipient = {
   contactId: string;
   messageId: string;
   firstAt: string;
@@ -62,7 +63,7 @@ export interface Recipient {
   units: number;
   /** link ids (clicks), reasons (blocked, complaints, failures), bounce classes, unsubscribe methods */
   details: string[];
-}
+};
 
 const DETAIL = sql`multiIf(event_type = 'click', link_id, event_type = 'bounce', bounce_class, event_type = 'unsubscribe', visitParamExtractString(detail, 'method'), reason)`;
 
@@ -104,7 +105,7 @@ function rawEmailParts(filter: EmailFilter): Sql[] {
   return emailFilterParts(filter, sql`substring(toString(event_time, ${zone}), 1, 10)`, sql`event_date`);
 }
 
-export interface MessageEvent {
+export type MessageEvent = {
   eventId: string;
   eventType: string;
   at: string;
@@ -113,7 +114,7 @@ export interface MessageEvent {
   url: string;
   reason: string;
   bounceClass: string;
-}
+};
 
 /** One message's interaction timeline, oldest first; empty when the message is not this workspace's email's. */
 export async function messageTimeline(ch: QueryRunner, filter: { workspaceId: string; emailId: string; messageId: string }): Promise<MessageEvent[]> {

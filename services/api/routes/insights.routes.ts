@@ -1,5 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
 import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
@@ -7,7 +8,7 @@ import { ApiProblem } from '../api-problem';
 import { getRow, idParams } from '../resource-routes';
 import { workspaceTimeZone } from './workspaces.routes';
 
-const range = {
+export const range = {
   from: { type: 'string', format: 'date', description: "first day, inclusive, in the workspace's time zone (PATCH /v1/workspace)" },
   to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
 } as const;
@@ -20,7 +21,7 @@ const anyObject = { type: 'object', additionalProperties: true } as const;
 const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
 const tags = ['insights'];
 
-interface RangeQuery {
+export interface RangeQuery {
   from?: string;
   to?: string;
   journey_id?: string;
@@ -35,17 +36,18 @@ function dates(query: RangeQuery): { from?: Date; to?: Date } {
   return { from, to };
 }
 
+/** The email (404 unless the caller's workspace owns it), its filters and the workspace's time zone. */
+export async function emailFilterOf(pool: Pool, workspaceId: string, emailId: string, query: RangeQuery): Promise<EmailFilter> {
+  await getRow(pool, 'emails', 'email', workspaceId, emailId);
+  const timeZone = await workspaceTimeZone(pool, workspaceId);
+  return { workspaceId, emailId, journeyId: query.journey_id, emailVersion: query.version, timeZone, ...dates(query) };
+}
+
 /** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
 export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const emailFilter = async (req: { params: { id: string }; query: RangeQuery }, workspaceId: string): Promise<EmailFilter> => {
-    const { id } = req.params;
-    await getRow(pool, 'emails', 'email', workspaceId, id);
-    const { query } = req;
-    const timeZone = await workspaceTimeZone(pool, workspaceId);
-    return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, timeZone, ...dates(query) };
-  };
+  const emailFilter = (req: { params: { id: string }; query: RangeQuery }, workspaceId: string) => emailFilterOf(pool, workspaceId, req.params.id, req.query);
   const emailRoute = (suffix: string, summary: string, run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>, response: object) =>
     app.get(`/v1/insights/emails/:id${suffix}`, { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } }, async (req) => {
       const filter = await emailFilter(req, workspaceOf(req));
