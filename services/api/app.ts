@@ -16,6 +16,7 @@ import { emailRoutes } from './routes/emails.routes';
 import { erasureRoutes } from './routes/erasure.routes';
 import { insightsRoutes } from './routes/insights.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
+import { tileContactsRoutes } from './routes/tile-contacts.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
@@ -92,5 +93,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   activityRoutes(app, deps.pool);
   insightsRoutes(app, deps);
   interactionsRoutes(app, deps);
+  tileContactsRoutes(app, deps);
   return app;
 }

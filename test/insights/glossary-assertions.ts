@@ -1,3 +1,4 @@
+import { tileContactIds, tileContacts, type TileContactsFilter } from '../../lib/insights/tile-contacts';
 import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type RecipientFilter } from '../../lib/insights/email-interactions';
 import { sql } from '../../lib/clickhouse/sql';
 import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
@@ -83,4 +84,22 @@ export async function expectRecipientsMatchKpis(ch: QueryRunner, ws: string): Pr
   const timeline = await messageTimeline(ch, { ...filter, messageId: 'm3' });
   expect(timeline.map((e) => e.eventType).sort()).toEqual(['click', 'click', 'click', 'click', 'forward', 'open', 'open', 'send', 'unsubscribe', 'unsubscribe']);
   expect(await messageTimeline(ch, { workspaceId: 'other', emailId: 'g1', messageId: 'm3' })).toEqual([]);
+}
+
+/** Each tile state's contact list has as many (contact, iteration) rows as its tile KPI counts. */
+export async function expectTileContactsMatchKpis(ch: QueryRunner, ws: string): Promise<void> {
+  const base = { workspaceId: ws, journeyId: 'jg', limit: 1000 };
+  const list = (tileId: string, state: string, extra: Partial<TileContactsFilter> = {}) => tileContacts(ch, { ...base, tileId, state, ...extra });
+  for (const tile of GLOSSARY_TILES) {
+    const counts = { inflow: tile.inflow, processing: tile.processing, blocked: tile.blocked, failed: tile.failed, processed: tile.processed };
+    for (const [state, count] of Object.entries(counts)) expect([tile.tileId, state, (await list(tile.tileId, state)).length]).toEqual([tile.tileId, state, count]);
+    for (const [path, count] of Object.entries(tile.paths)) expect((await list(tile.tileId, 'path', { pathId: path })).length).toBe(count);
+  }
+  expect(await list('S', 'blocked')).toEqual([{ contactId: 'c1', iteration: 2, at: '2026-03-01 23:30:00', details: ['unsubscribed'] }]);
+  expect((await list('S', 'inflow')).map((r) => [r.contactId, r.iteration])).toEqual([['c1', 1], ['c1', 2], ['c2', 1], ['c3', 1]]);
+  expect((await list('S', 'inflow', { limit: 2, after: { contactId: 'c1', iteration: 2 } })).map((r) => [r.contactId, r.iteration])).toEqual([['c2', 1], ['c3', 1]]);
+  expect((await list('T', 'processing', { iteration: 2 })).map((r) => r.contactId)).toEqual(['c1']);
+  // a saved segment holds contacts, once however many iterations
+  expect(await tileContactIds(ch, { ...base, tileId: 'T', state: 'path', pathId: 'yes' })).toEqual(['c1']);
+  expect(await tileContactIds(ch, { ...base, tileId: 'S', state: 'inflow' })).toEqual(['c1', 'c2', 'c3']);
 }

@@ -1,5 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyInstance } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
@@ -29,11 +30,17 @@ export interface RangeQuery {
   limit?: number;
 }
 
-function dates(query: RangeQuery): { from?: Date; to?: Date } {
+export function dates(query: RangeQuery): { from?: Date; to?: Date } {
   const from = query.from ? new Date(`${query.from}T00:00:00Z`) : undefined;
   const to = query.to ? new Date(`${query.to}T00:00:00Z`) : undefined;
   if (from && to && to < from) throw new ApiProblem(400, 'the date range is empty', [{ field: 'querystring.to', message: 'must not be before from' }]);
   return { from, to };
+}
+
+/** A CSV page (text/csv); the next page's keyset cursor travels in the x-next-cursor header. */
+export function sendCsv(reply: FastifyReply, nextCursor: string | null, rows: (string | number)[][]): FastifyReply {
+  if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+  return reply.type('text/csv; charset=utf-8').send(stringify(rows));
 }
 
 /** The email (404 unless the caller's workspace owns it), its filters and the workspace's time zone. */

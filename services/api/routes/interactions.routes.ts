@@ -1,12 +1,12 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance } from 'fastify';
-import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient, type RecipientFilter } from '../../../lib/insights/email-interactions';
+import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient } from '../../../lib/insights/email-interactions';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
-import { ApiProblem, notFound } from '../api-problem';
+import { notFound } from '../api-problem';
+import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
-import { emailFilterOf, range } from './insights.routes';
+import { emailFilterOf, range, sendCsv } from './insights.routes';
 
 const tags = ['insights'];
 const recipientQuery = {
@@ -32,26 +32,6 @@ const recipient = {
   },
 } as const;
 
-type Cursor = NonNullable<RecipientFilter['after']>;
-
-/** Keyset cursor: the last (contact_id, message_id) returned, opaque to the client. */
-function encodeCursor(last: Recipient | undefined): string | null {
-  return last ? Buffer.from(JSON.stringify([last.contactId, last.messageId])).toString('base64url') : null;
-}
-
-function decodeCursor(cursor: string | undefined): Cursor | undefined {
-  if (!cursor) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    value = null;
-  }
-  if (!Array.isArray(value) || value.length !== 2 || !value.every((part) => typeof part === 'string'))
-    throw new ApiProblem(400, 'cursor is not valid', [{ field: 'querystring.cursor', message: 'use next_cursor from the previous page' }]);
-  return { contactId: value[0] as string, messageId: value[1] as string };
-}
-
 const CSV_COLUMNS = ['contact_id', 'message_id', 'first_at', 'last_at', 'events', 'units', 'details'];
 const csvRow = (r: Recipient): (string | number)[] => [r.contactId, r.messageId, r.firstAt, r.lastAt, r.events, r.units, r.details.join(' ')];
 
@@ -63,9 +43,10 @@ export function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): voi
   const page = async (workspaceId: string, emailId: string, query: Query, maxLimit: number) => {
     const filter = await emailFilterOf(pool, workspaceId, emailId, query);
     const limit = Math.min(maxLimit, query.limit ?? 50);
-    const rows = await recipientsOf(clickhouse, { ...filter, kpi: query.kpi, linkId: query.link_id, reason: query.reason, after: decodeCursor(query.cursor), limit: limit + 1 });
-    const items = rows.slice(0, limit);
-    return { items, next_cursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+    const key = decodeKeyset(query.cursor, ['string', 'string']);
+    const after = key ? { contactId: String(key[0]), messageId: String(key[1]) } : undefined;
+    const rows = await recipientsOf(clickhouse, { ...filter, kpi: query.kpi, linkId: query.link_id, reason: query.reason, after, limit: limit + 1 });
+    return keysetPage(rows, limit, (row) => [row.contactId, row.messageId]);
   };
 
   app.get('/v1/insights/emails/:id/recipients', { schema: { tags, summary: 'Recipients counted in one email KPI, one row per message, keyset-paged', params: idParams, querystring: recipientQuery, response: { 200: { type: 'object', properties: { items: { type: 'array', items: recipient }, next_cursor: { type: ['string', 'null'] } } } } } }, async (req) =>
@@ -74,8 +55,7 @@ export function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): voi
 
   app.get('/v1/insights/emails/:id/recipients.csv', { schema: { tags, summary: 'The same list as CSV (text/csv, up to 10,000 rows a page; x-next-cursor header for the next)', params: idParams, querystring: recipientQuery } }, async (req, reply) => {
     const result = await page(workspaceOf(req), req.params.id, req.query, 10_000);
-    if (result.next_cursor) void reply.header('x-next-cursor', result.next_cursor);
-    return reply.type('text/csv; charset=utf-8').send(stringify([CSV_COLUMNS, ...result.items.map(csvRow)]));
+    return sendCsv(reply, result.next_cursor, [CSV_COLUMNS, ...result.items.map(csvRow)]);
   });
 
   const messageParams = { type: 'object', required: ['id', 'messageId'], properties: { id: { type: 'string', format: 'uuid' }, messageId: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
