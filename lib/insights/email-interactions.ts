@@ -1,6 +1,7 @@
 import { CairnError } from '../errors';
 import { join, sql, type Sql } from '../clickhouse/sql';
 import { checkedTimeZone, emailFilterParts, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import { contactCondition } from './kpi-source';
 
 /*
  * The Interactions tab (seed 004: "full lists of recipients that were counted for each of several KPIs ... plus a
@@ -102,7 +103,9 @@ export async function recipientsOf(ch: QueryRunner, filter: RecipientFilter): Pr
 /** events_raw conditions of an email filter: the email, journey, version, and local days on event_time. */
 function rawEmailParts(filter: EmailFilter): Sql[] {
   const zone = checkedTimeZone(filter.timeZone);
-  return emailFilterParts(filter, sql`substring(toString(event_time, ${zone}), 1, 10)`, sql`event_date`);
+  const parts = emailFilterParts(filter, sql`substring(toString(event_time, ${zone}), 1, 10)`, sql`event_date`);
+  if (filter.contactIds !== undefined) parts.push(contactCondition(filter.contactIds));
+  return parts;
 }
 
 export type MessageEvent = {

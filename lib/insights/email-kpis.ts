@@ -1,5 +1,6 @@
 import { ident, join, sql, tuple, type Sql } from '../clickhouse/sql';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import { kpiSource } from './kpi-source';
 
 /*
  * Every email KPI, defined once, over kpi_email_glossary (sql/clickhouse/0090), with the seed 004 glossary entry
@@ -125,10 +126,10 @@ interface Breakdowns {
   forwarded: number;
 }
 
-async function breakdowns(ch: QueryRunner, filter: EmailFilter): Promise<Breakdowns> {
+async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Promise<Breakdowns> {
   const rows = await ch.rows<BreakdownRow>(sql`
     SELECT metric, breakdown, uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages
-    FROM kpi_email_glossary
+    FROM ${source}
     WHERE ${emailWhere(filter)} AND machine = 0 AND metric IN ('blocked', 'unsubscribe', 'complaint_not_counted', 'forward')
     GROUP BY metric, breakdown ORDER BY metric, breakdown`);
   const result: Breakdowns = { blockedByReason: {}, unsubscribedByMethod: {}, feedbackReportsNotCounted: {}, forwarded: 0 };
@@ -142,12 +143,18 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter): Promise<Breakdo
   return result;
 }
 
+/** The glossary email table, or its rows for the filter's contacts only (kpi-source.ts). */
+export function emailSource(ch: QueryRunner, filter: EmailFilter): Promise<Sql> {
+  return kpiSource(ch, 'email', { workspaceId: filter.workspaceId, owner: sql`email_id = ${filter.emailId}`, contactIds: filter.contactIds });
+}
+
 /** The email's KPI card (seed 004 glossary), optionally for one journey, one version and a local-day range. */
 export async function emailInsights(ch: QueryRunner, filter: EmailFilter): Promise<EmailKpis> {
   const select = join(Object.entries(COUNTS).map(([name, expr]) => sql`${expr} AS ${ident(name)}`));
+  const source = await emailSource(ch, filter);
   const [rows, split] = await Promise.all([
-    ch.rows<Record<CountName, string>>(sql`SELECT ${select} FROM kpi_email_glossary WHERE ${emailWhere(filter)}`),
-    breakdowns(ch, filter),
+    ch.rows<Record<CountName, string>>(sql`SELECT ${select} FROM ${source} WHERE ${emailWhere(filter)}`),
+    breakdowns(ch, filter, source),
   ]);
   const c = (name: CountName): number => num(rows[0]?.[name]);
   const delivered = c('sent') - c('bouncedTotal');

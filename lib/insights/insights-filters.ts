@@ -25,6 +25,8 @@ export interface EmailFilter extends Period {
   /** only this journey's sends of the email; all journeys when absent */
   journeyId?: string;
   emailVersion?: number;
+  /** only these contacts' messages (an account's contacts); all contacts when absent */
+  contactIds?: readonly string[];
 }
 
 /** 'YYYY-MM-DD' of a UTC day; toDate() of this literal parses on 18.16 and current ClickHouse alike. */

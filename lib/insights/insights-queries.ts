@@ -1,4 +1,5 @@
 import { join, sql } from '../clickhouse/sql';
+import { emailSource } from './email-kpis';
 import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from './insights-filters';
 
 /**
@@ -29,17 +30,18 @@ export interface ResponsesOnDay {
 export async function responsesOverTime(ch: QueryRunner, filter: EmailFilter): Promise<ResponsesOnDay[]> {
   const day = localDay(filter.timeZone);
   const where = sql`${emailWhere(filter)} AND machine = 0`;
+  const source = await emailSource(ch, filter);
   const [rows, forwards] = await Promise.all([
     ch.rows<Record<keyof ResponsesOnDay, string>>(sql`
       SELECT ${day} AS day,
              uniqExactMergeIf(events, metric = 'open') AS opened, uniqExactMergeIf(messages, metric = 'open') AS openedUnique,
              uniqExactMergeIf(events, metric = 'click') AS clicked, uniqExactMergeIf(messages, metric = 'click') AS clickedUnique,
              uniqExactMergeIf(messages, metric = 'unsubscribe') AS unsubscribed
-      FROM kpi_email_glossary WHERE ${where} AND metric IN ('open', 'click', 'unsubscribe', 'forward')
+      FROM ${source} WHERE ${where} AND metric IN ('open', 'click', 'unsubscribe', 'forward')
       GROUP BY day ORDER BY day`),
     ch.rows<{ day: string; breakdown: string; events: string }>(sql`
       SELECT ${day} AS day, breakdown, uniqExactMerge(events) AS events
-      FROM kpi_email_glossary WHERE ${where} AND metric = 'forward' GROUP BY day, breakdown`),
+      FROM ${source} WHERE ${where} AND metric = 'forward' GROUP BY day, breakdown`),
   ]);
   const forwarded = new Map<string, number>();
   // breakdown is the submission's friend_count: Forwarded counts the addresses submitted
@@ -68,11 +70,12 @@ export interface LinkKpis {
 export async function topLinks(ch: QueryRunner, filter: EmailFilter & { limit?: number }): Promise<LinkKpis[]> {
   const limit = Math.max(1, Math.min(1000, Math.trunc(filter.limit ?? 10)));
   const where = sql`${emailWhere(filter)} AND machine = 0 AND metric = 'click'`;
+  const source = await emailSource(ch, filter);
   const [links, overall] = await Promise.all([
     ch.rows<{ breakdown: string; events: string; messages: string }>(sql`
       SELECT breakdown, uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages
-      FROM kpi_email_glossary WHERE ${where} GROUP BY breakdown ORDER BY messages DESC, breakdown LIMIT ${limit}`),
-    ch.rows<{ messages: string }>(sql`SELECT uniqExactMerge(messages) AS messages FROM kpi_email_glossary WHERE ${where}`),
+      FROM ${source} WHERE ${where} GROUP BY breakdown ORDER BY messages DESC, breakdown LIMIT ${limit}`),
+    ch.rows<{ messages: string }>(sql`SELECT uniqExactMerge(messages) AS messages FROM ${source} WHERE ${where}`),
   ]);
   const allUnique = num(overall[0]?.messages);
   const urls = await linkUrls(ch, filter, links.map((link) => link.breakdown));

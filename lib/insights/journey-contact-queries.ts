@@ -2,6 +2,7 @@ import { CairnError } from '../errors';
 import { isEventType, type EventType } from '../events/event-types';
 import { join, sql } from '../clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
+import { kpiSource } from './kpi-source';
 
 /** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
 export type TileKpis = {
@@ -49,6 +50,8 @@ export interface TileFilter extends Period {
   journeyId: string;
   /** one iteration of a recurring journey; all iterations when absent */
   iteration?: number;
+  /** only these contacts (an account's); all contacts when absent */
+  contactIds?: readonly string[];
 }
 
 /**
@@ -61,10 +64,11 @@ export interface TileFilter extends Period {
 export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
   const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];
   if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
+  const source = await kpiSource(ch, 'tile', { workspaceId: filter.workspaceId, owner: sql`journey_id = ${filter.journeyId}`, contactIds: filter.contactIds });
   const rows = await ch.rows<TileRow>(sql`
     SELECT tile_id, tile_type, metric, breakdown, sum(contacts) AS contacts FROM (
       SELECT tile_id, tile_type, iteration, metric, breakdown, uniqExactMerge(contacts) AS contacts
-      FROM kpi_tile_glossary WHERE ${join(parts, ' AND ')}
+      FROM ${source} WHERE ${join(parts, ' AND ')}
       GROUP BY tile_id, tile_type, iteration, metric, breakdown)
     GROUP BY tile_id, tile_type, metric, breakdown ORDER BY tile_id`);
   const tiles = new Map<string, TileKpis>();

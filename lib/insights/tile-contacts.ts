@@ -1,6 +1,7 @@
 import { CairnError } from '../errors';
 import { join, sql, type Sql } from '../clickhouse/sql';
 import { checkedTimeZone, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
+import { contactCondition } from './kpi-source';
 
 /*
  * The contacts behind each journey-tile number (seed 004: "select this button to generate a segment that includes
@@ -30,6 +31,8 @@ export interface TileContactsFilter extends Period {
   /** path: only this path */
   pathId?: string;
   iteration?: number;
+  /** only these contacts (an account's) */
+  contactIds?: readonly string[];
   after?: { contactId: string; iteration: number };
   limit: number;
 }
@@ -55,6 +58,7 @@ function tileParts(filter: TileContactsFilter): Sql[] {
   if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
   if (filter.reason !== undefined) parts.push(sql`reason = ${filter.reason}`);
   if (filter.pathId !== undefined) parts.push(sql`path_id = ${filter.pathId}`);
+  if (filter.contactIds !== undefined) parts.push(contactCondition(filter.contactIds));
   if (spec.exclude) parts.push(sql`${KEY} NOT IN (SELECT ${KEY} FROM events_raw WHERE ${join([...tile, spec.exclude], ' AND ')})`);
   return parts;
 }

@@ -1,5 +1,5 @@
-import { CairnError } from '../errors';
-import { ident, raw, sql, type Sql } from '../clickhouse/sql';
+import { ident, sql, type Sql } from '../clickhouse/sql';
+import { viewSelectOverRaw } from '../insights/kpi-source';
 import { waitForMutations, type ClickHouseCommands } from './clickhouse-mutations';
 
 /** Every KPI table and the materialized view (sql/clickhouse 0010, 0090) that feeds it from events_ingest. */
@@ -11,25 +11,6 @@ export const KPI_VIEWS = [
 ] as const;
 
 export type KpiView = (typeof KPI_VIEWS)[number];
-
-const SOURCE = /\bFROM\s+(`?\w+`?\.)?`?events_ingest`?(?=\s|$)/;
-
-/**
- * NOTE: the view's SELECT, as the server stores it, is the one definition of a KPI table's rows: a rebuild reads
- * it back (system.tables.create_table_query, on 18.16 and current ClickHouse) and points it at the raw events
- * instead of the ingest table, so a rebuild can never drift from the view. States merge by event_id, so rows
- * rebuilt twice, or rebuilt while the aggregator writes, count nothing twice.
- */
-export async function viewSelectOverRaw(ch: ClickHouseCommands, view: string, rawWhere: Sql): Promise<Sql> {
-  const rows = await ch.rows<{ q: string }>(sql`
-    SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = ${view}`);
-  const query = rows[0]?.q ?? '';
-  const start = query.search(/\bAS\s+SELECT\b/i);
-  if (start < 0 || !SOURCE.test(query)) throw new CairnError('MIGRATION_FAILED', `view ${view} is missing or does not read events_ingest`);
-  const select = query.slice(start).replace(/^AS\s+/i, '');
-  // trusted: the text comes from our own migration; only rawWhere carries values, bound by the sql helper
-  return raw.trusted(select.replace(SOURCE, `FROM (SELECT * FROM events_raw WHERE ${rawWhere.text})`));
-}
 
 /** Re-derives a KPI table's rows matching rawWhere from events_raw (after deleting them, when asked). */
 export async function rebuildKpiFromRaw(ch: ClickHouseCommands, kpi: KpiView, rawWhere: Sql, kpiWhere?: Sql): Promise<void> {

@@ -11,11 +11,11 @@ afterAll(async () => {
 });
 
 /** The glossary stream (test/insights) for a real workspace and email of the API. */
-async function seededEmail(name: string) {
+async function seededEmail(name: string, contacts: Record<string, string> = {}) {
   const ws = await createWorkspace(kit, name);
   const api = client(kit, ws.key);
   const email = (await api('POST', '/v1/emails', { name: 'Glossary' })).json().id as string;
-  const rows = ingestRows(glossaryStream(ws.id)).map((row) => (row.email_id ? { ...row, email_id: email } : row));
+  const rows = ingestRows(glossaryStream(ws.id)).map((row) => ({ ...row, email_id: row.email_id && email, contact_id: contacts[row.contact_id] ?? row.contact_id }));
   await kit.env.clickhouse.insert('events_ingest', rows);
   return { ws, api, email };
 }
@@ -86,5 +86,23 @@ describe('Interactions drill-down', () => {
     expect((await api('GET', march2)).json().sent).toBe(10);
     expect((await api('GET', `/v1/insights/emails/${email}/responses`)).json().items.map((d: { day: string }) => d.day)).toEqual(['2026-03-02']);
     expect((await api('GET', `${`/v1/insights/emails/${email}/recipients`}?kpi=sent&from=2026-03-02&to=2026-03-02&limit=500`)).json().items).toHaveLength(10);
+  });
+
+  it("filters email insights and their recipients by account, and answers 404 for another workspace's account", async () => {
+    const { api, email, ws } = await seededEmail('accounts');
+    const account = (await api('POST', '/v1/accounts', { name: 'Acme' })).json().id as string;
+    const member = (await api('POST', '/v1/contacts', { email: 'm3@acme.test', account_id: account })).json().id as string;
+    // the stream's engaged recipient (m3) becomes the account's contact
+    const rows = ingestRows(glossaryStream(ws.id)).filter((row) => row.message_id === 'm3').map((row) => ({ ...row, email_id: email, contact_id: member, event_id: `${row.event_id}-acct` }));
+    await kit.env.clickhouse.insert('events_ingest', rows);
+    const card = (await api('GET', `/v1/insights/emails/${email}?account_id=${account}`)).json();
+    expect(card).toMatchObject({ sent: 1, delivered: 1, openedUnique: 1, clickedTotal: 3, forwarded: 5, unsubscribed: 1, bouncedTotal: 0 });
+    expect((await api('GET', `/v1/insights/emails/${email}`)).json().sent).toBe(10);
+    expect((await api('GET', `/v1/insights/emails/${email}/recipients?kpi=opened&account_id=${account}`)).json().items.map((r: { contactId: string }) => r.contactId)).toEqual([member]);
+    expect((await api('GET', `/v1/insights/emails/${email}/links?account_id=${account}`)).json().items).toHaveLength(2);
+
+    const foreign = client(kit, (await createWorkspace(kit, 'accounts-other')).key);
+    const foreignAccount = (await foreign('POST', '/v1/accounts', { name: 'Other' })).json().id as string;
+    expect((await api('GET', `/v1/insights/emails/${email}?account_id=${foreignAccount}`)).statusCode).toBe(404);
   });
 });

@@ -7,7 +7,7 @@ import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
 import { readMigrations } from '../../lib/migrations/migration-files';
 import { migrate } from '../../lib/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/migrations/run-migrations';
-import { expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from '../insights/glossary-assertions';
+import { expectContactSubset, expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from '../insights/glossary-assertions';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 
 const DB = 'cairn_glossary';
@@ -46,5 +46,9 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
 
   it('lists the contacts in each tile state per iteration, as the tile KPIs count them', async () => {
     await expectTileContactsMatchKpis(runner, 'ws');
+  });
+
+  it('filters every KPI to a set of contacts (an account) with the same definitions', async () => {
+    await expectContactSubset(runner, 'ws');
   });
 });

@@ -103,3 +103,26 @@ export async function expectTileContactsMatchKpis(ch: QueryRunner, ws: string): 
   expect(await tileContactIds(ch, { ...base, tileId: 'T', state: 'path', pathId: 'yes' })).toEqual(['c1']);
   expect(await tileContactIds(ch, { ...base, tileId: 'S', state: 'inflow' })).toEqual(['c1', 'c2', 'c3']);
 }
+
+/** An account filter: the same definitions over a subset of contacts (the views' SELECT over their raw events). */
+export async function expectContactSubset(ch: QueryRunner, ws: string): Promise<void> {
+  const filter = { workspaceId: ws, emailId: 'g1', contactIds: ['c-m3', 'c-m7'] };
+  const zero = Object.fromEntries(Object.entries(GLOSSARY_EMAIL_KPIS).map(([key, value]) => [key, typeof value === 'number' ? 0 : {}]));
+  expect(await emailInsights(ch, filter)).toEqual({
+    ...zero,
+    // m3 (sent, opened, clicked, attachment, five-friend forward, two unsubscribe methods) and m7 (suppressed: hard bounce)
+    targeted: 2, sent: 2, delivered: 1, bouncedHard: 1, bouncedTotal: 1,
+    openedTotal: 2, openedUnique: 1, clickedTotal: 3, clickedUnique: 1, attachmentViewsTotal: 1, attachmentViewsUnique: 1,
+    forwarded: 5, forwardSubmissions: 1, unsubscribed: 1, unsubscribedByMethod: { one_click: 1, subscription_center: 1 },
+  });
+  expect(await emailInsights(ch, { ...filter, contactIds: [] })).toEqual(zero);
+  expect((await topLinks(ch, filter)).map((l) => l.linkId)).toEqual(['L1', 'L2']);
+  expect((await responsesOverTime(ch, { ...filter, contactIds: ['c-m7'] }))).toEqual([]);
+  expect((await recipientsOf(ch, { ...filter, kpi: 'sent', limit: 10 })).map((r) => r.messageId)).toEqual(['m3', 'm7']);
+  const tiles = await journeyTileKpis(ch, { workspaceId: ws, journeyId: 'jg', contactIds: ['c1'] });
+  expect(tiles.map((t) => [t.tileId, t.inflow, t.processed, t.blocked, t.processing, t.paths])).toEqual([
+    ['S', 2, 1, 1, 0, {}],
+    ['T', 2, 0, 0, 2, { yes: 2 }],
+  ]);
+  expect((await tileContacts(ch, { workspaceId: ws, journeyId: 'jg', tileId: 'S', state: 'inflow', contactIds: ['c2'], limit: 10 })).length).toBe(1);
+}

@@ -1,5 +1,5 @@
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
-import { expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from './glossary-assertions';
+import { expectContactSubset, expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from './glossary-assertions';
 import { glossaryStream, ingestRows } from './glossary-stream.fixture';
 
 /** The glossary stream on ClickHouse 18.16, through the aggregator's insert target (events_ingest and its views). */
@@ -34,5 +34,9 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
 
   it('lists the contacts in each tile state per iteration, as the tile KPIs count them', async () => {
     await expectTileContactsMatchKpis(env.clickhouse, ws);
+  });
+
+  it('filters every KPI to a set of contacts (an account) with the same definitions', async () => {
+    await expectContactSubset(env.clickhouse, ws);
   });
 });

@@ -9,6 +9,11 @@ import { ApiProblem } from '../api-problem';
 import { getRow, idParams } from '../resource-routes';
 import { workspaceTimeZone } from './workspaces.routes';
 
+/** Insights of one account's contacts only (404 unless the account is the caller's). */
+export const accountFilter = {
+  account_id: { type: 'string', format: 'uuid', description: "only this account's contacts" },
+} as const;
+
 export const range = {
   from: { type: 'string', format: 'date', description: "first day, inclusive, in the workspace's time zone (PATCH /v1/workspace)" },
   to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
@@ -16,7 +21,7 @@ export const range = {
 const emailQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ...range, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+  properties: { ...range, ...accountFilter, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
 } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
@@ -28,6 +33,15 @@ export interface RangeQuery {
   journey_id?: string;
   version?: number;
   limit?: number;
+  account_id?: string;
+}
+
+/** The account's contacts (an account filter), or undefined when no account is asked for. */
+export async function accountContacts(pool: Pool, workspaceId: string, accountId: string | undefined): Promise<string[] | undefined> {
+  if (accountId === undefined) return undefined;
+  await getRow(pool, 'accounts', 'account', workspaceId, accountId);
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = $2', [workspaceId, accountId]);
+  return rows.map((row) => row.id);
 }
 
 export function dates(query: RangeQuery): { from?: Date; to?: Date } {
@@ -47,7 +61,8 @@ export function sendCsv(reply: FastifyReply, nextCursor: string | null, rows: (s
 export async function emailFilterOf(pool: Pool, workspaceId: string, emailId: string, query: RangeQuery): Promise<EmailFilter> {
   await getRow(pool, 'emails', 'email', workspaceId, emailId);
   const timeZone = await workspaceTimeZone(pool, workspaceId);
-  return { workspaceId, emailId, journeyId: query.journey_id, emailVersion: query.version, timeZone, ...dates(query) };
+  const contactIds = await accountContacts(pool, workspaceId, query.account_id);
+  return { workspaceId, emailId, journeyId: query.journey_id, emailVersion: query.version, timeZone, contactIds, ...dates(query) };
 }
 
 /** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
@@ -65,13 +80,14 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
 
-  const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
+  const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, ...accountFilter, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
   app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: tileQuery, response: { 200: anyList } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const { id } = req.params;
     await getRow(pool, 'journeys', 'journey', workspaceId, id);
     const timeZone = await workspaceTimeZone(pool, workspaceId);
-    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, iteration: req.query.iteration, timeZone, ...dates(req.query) }) };
+    const contactIds = await accountContacts(pool, workspaceId, req.query.account_id);
+    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, iteration: req.query.iteration, timeZone, contactIds, ...dates(req.query) }) };
   });
 
   app.get('/v1/insights/contacts/:id/timeline', { schema: { tags, summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)", params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } } }, response: { 200: anyObject } } }, async (req) => {

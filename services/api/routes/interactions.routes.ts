@@ -6,7 +6,7 @@ import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
-import { emailFilterOf, range, sendCsv } from './insights.routes';
+import { accountFilter, emailFilterOf, range, sendCsv } from './insights.routes';
 
 const tags = ['insights'];
 const recipientQuery = {
@@ -15,6 +15,7 @@ const recipientQuery = {
   required: ['kpi'],
   properties: {
     ...range,
+    ...accountFilter,
     kpi: { type: 'string', enum: INTERACTION_KPI_NAMES, description: 'the KPI whose recipients to list (same definitions as the KPI card)' },
     link_id: { type: 'string', maxLength: 200, description: 'clicked: only this link' },
     reason: { type: 'string', maxLength: 200, description: 'blocked: only this reason' },
@@ -39,7 +40,7 @@ const csvRow = (r: Recipient): (string | number)[] => [r.contactId, r.messageId,
 export function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  type Query = { kpi: string; link_id?: string; reason?: string; limit?: number; cursor?: string; from?: string; to?: string; journey_id?: string; version?: number };
+  type Query = { kpi: string; account_id?: string; link_id?: string; reason?: string; limit?: number; cursor?: string; from?: string; to?: string; journey_id?: string; version?: number };
   const page = async (workspaceId: string, emailId: string, query: Query, maxLimit: number) => {
     const filter = await emailFilterOf(pool, workspaceId, emailId, query);
     const limit = Math.min(maxLimit, query.limit ?? 50);

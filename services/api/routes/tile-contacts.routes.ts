@@ -8,7 +8,7 @@ import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { getRow } from '../resource-routes';
-import { dates, range, sendCsv } from './insights.routes';
+import { accountContacts, accountFilter, dates, range, sendCsv } from './insights.routes';
 import { workspaceTimeZone } from './workspaces.routes';
 
 const tags = ['insights'];
@@ -22,6 +22,7 @@ const selection = {
   reason: { type: 'string', maxLength: 200, description: 'blocked: reason; failed: error code' },
   path_id: { type: 'string', maxLength: 200, description: 'path: the path taken' },
   iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' },
+  ...accountFilter,
 } as const;
 const listQuery = {
   type: 'object',
@@ -41,6 +42,7 @@ interface Selection {
   reason?: string;
   path_id?: string;
   iteration?: number;
+  account_id?: string;
   from?: string;
   to?: string;
 }
@@ -50,7 +52,8 @@ async function tileFilterOf(pool: Pool, workspaceId: string, journeyId: string, 
   const journey = await getRow<{ graph: { tiles?: { id: string }[] } }>(pool, 'journeys', 'journey', workspaceId, journeyId);
   if (!(journey.graph.tiles ?? []).some((tile) => tile.id === tileId)) throw notFound('tile');
   const timeZone = await workspaceTimeZone(pool, workspaceId);
-  return { workspaceId, journeyId, tileId, state: query.state, reason: query.reason, pathId: query.path_id, iteration: query.iteration, timeZone, ...dates(query) };
+  const contactIds = await accountContacts(pool, workspaceId, query.account_id);
+  return { workspaceId, journeyId, tileId, state: query.state, reason: query.reason, pathId: query.path_id, iteration: query.iteration, timeZone, contactIds, ...dates(query) };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
