@@ -145,7 +145,7 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Pr
 
 /** The glossary email table, or its rows for the filter's contacts only (kpi-source.ts). */
 export function emailSource(ch: QueryRunner, filter: EmailFilter): Promise<Sql> {
-  return kpiSource(ch, 'email', { workspaceId: filter.workspaceId, owner: sql`email_id = ${filter.emailId}`, contactIds: filter.contactIds });
+  return kpiSource(ch, 'email', { ...filter, owner: sql`email_id = ${filter.emailId}` });
 }
 
 /** The email's KPI card (seed 004 glossary), optionally for one journey, one version and a local-day range. */

@@ -64,7 +64,7 @@ export interface TileFilter extends Period {
 export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
   const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];
   if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
-  const source = await kpiSource(ch, 'tile', { workspaceId: filter.workspaceId, owner: sql`journey_id = ${filter.journeyId}`, contactIds: filter.contactIds });
+  const source = await kpiSource(ch, 'tile', { ...filter, owner: sql`journey_id = ${filter.journeyId}` });
   const rows = await ch.rows<TileRow>(sql`
     SELECT tile_id, tile_type, metric, breakdown, sum(contacts) AS contacts FROM (
       SELECT tile_id, tile_type, iteration, metric, breakdown, uniqExactMerge(contacts) AS contacts

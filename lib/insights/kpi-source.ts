@@ -1,6 +1,6 @@
 import { CairnError } from '../errors';
 import { join, raw, sql, type Sql } from '../clickhouse/sql';
-import type { QueryRunner } from './insights-filters';
+import { checkedTimeZone, periodWhere, type Period, type QueryRunner } from './insights-filters';
 
 const SOURCE = /\bFROM\s+(`?\w+`?\.)?`?events_ingest`?(?=\s|$)/;
 
@@ -34,10 +34,12 @@ export function contactCondition(contactIds: readonly string[]): Sql {
 export async function kpiSource(
   ch: QueryRunner,
   kind: 'email' | 'tile',
-  scope: { workspaceId: string; owner: Sql; contactIds?: readonly string[] },
+  scope: Period & { workspaceId: string; owner: Sql; contactIds?: readonly string[] },
 ): Promise<Sql> {
   const table = kind === 'email' ? 'kpi_email_glossary' : 'kpi_tile_glossary';
   if (scope.contactIds === undefined) return raw.trusted(table);
-  const where = join([sql`workspace_id = ${scope.workspaceId}`, scope.owner, contactCondition(scope.contactIds)], ' AND ');
+  // the raw rows are pruned by UTC day with a day's margin; the KPI query above applies the exact local days
+  const days = periodWhere(scope, sql`substring(toString(event_time, ${checkedTimeZone(scope.timeZone)}), 1, 10)`, sql`event_date`);
+  const where = join([sql`workspace_id = ${scope.workspaceId}`, scope.owner, contactCondition(scope.contactIds), ...days], ' AND ');
   return sql`(${await viewSelectOverRaw(ch, `events_ingest_to_${table}`, where)})`;
 }

@@ -116,6 +116,9 @@ export async function expectContactSubset(ch: QueryRunner, ws: string): Promise<
     forwarded: 5, forwardSubmissions: 1, unsubscribed: 1, unsubscribedByMethod: { one_click: 1, subscription_center: 1 },
   });
   expect(await emailInsights(ch, { ...filter, contactIds: [] })).toEqual(zero);
+  const march2 = new Date(Date.UTC(2026, 2, 2));
+  expect((await emailInsights(ch, { ...filter, from: march2, to: march2, timeZone: 'Europe/Oslo' })).sent).toBe(2);
+  expect((await emailInsights(ch, { ...filter, from: march2, to: march2 })).sent).toBe(0);
   expect((await topLinks(ch, filter)).map((l) => l.linkId)).toEqual(['L1', 'L2']);
   expect((await responsesOverTime(ch, { ...filter, contactIds: ['c-m7'] }))).toEqual([]);
   expect((await recipientsOf(ch, { ...filter, kpi: 'sent', limit: 10 })).map((r) => r.messageId)).toEqual(['m3', 'm7']);
