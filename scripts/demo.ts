@@ -36,7 +36,7 @@ const say = (text: string): void => void process.stdout.write(`    ${text}\n`);
 interface Insights {
   targeted: number; sent: number; delivered: number; blocked: number; openedTotal: number; openedUnique: number;
   clickedTotal: number; clickedUnique: number; unsubscribed: number; machineOpens: number; machineClicks: number;
-  bouncedHard: number; bouncedTotal: number; feedbackLoops: number; forwarded: number;
+  bouncedHard: number; bouncedTotal: number; feedbackLoops: number; forwarded: number; forwardSubmissions: number;
 }
 
 async function startServices(adminToken: string, trackingKeys: string, inboxPort: number): Promise<RunningService[]> {
@@ -100,11 +100,11 @@ async function run(services: RunningService[], adminToken: string, tokens: Track
 
   step('the mail provider reports bounces and complaints through the webhooks; some recipients forward');
   const report = await reportDelivery({ ingestUrl, postgresUrl: config.postgresUrl, workspaceId: campaign.workspaceId, messages: sent, createSecret: createWebhookSecret });
-  say(`${report.hardBounces} hard bounces (5.1.1: addresses suppressed for 6 months), ${report.complaints} feedback-loop complaints, ${report.forwards} forwards`);
+  say(`${report.hardBounces} hard bounces (5.1.1: addresses suppressed for 6 months), ${report.complaints} feedback-loop complaints, ${report.forwards} forwards to ${report.forwardedAddresses} addresses`);
 
   step('Kafka → aggregator → ClickHouse; KPIs read back through GET /v1/insights/emails/{id}');
   const kpis = await waitForKpis(api, campaign, {
-    sent: sent.length, openedUnique: plan.opens, bouncedHard: report.hardBounces, feedbackLoops: report.complaints, forwarded: report.forwards,
+    sent: sent.length, openedUnique: plan.opens, bouncedHard: report.hardBounces, feedbackLoops: report.complaints, forwarded: report.forwardedAddresses,
   });
   for (const [name, value] of Object.entries(kpis)) if (typeof value === 'number') say(`${name.padEnd(22)} ${String(value).padStart(7)}`);
   const links = await api.get<{ items: { url: string; uniqueClicks: number; clickThroughRate: number }[] }>(`/v1/insights/emails/${campaign.emailId}/links`);
@@ -113,7 +113,7 @@ async function run(services: RunningService[], adminToken: string, tokens: Track
     ['Sent = targeted − blocked', kpis.sent === kpis.targeted - kpis.blocked],
     ['sent matches SMTP hand-offs', kpis.sent === sent.length],
     ['Delivered = sent − total bounced', kpis.delivered === kpis.sent - kpis.bouncedTotal && kpis.bouncedHard === report.hardBounces],
-    ['feedback loops and forwards counted', kpis.feedbackLoops === report.complaints && kpis.forwarded === report.forwards],
+    ['feedback loops and forwarded addresses counted', kpis.feedbackLoops === report.complaints && kpis.forwarded === report.forwardedAddresses && kpis.forwardSubmissions === report.forwards],
     ['unique opens match human openers', kpis.openedUnique === plan.opens],
     ['scanner traffic kept but out of human KPIs', kpis.machineOpens > 0 && kpis.openedTotal === plan.opens + plan.repeatOpens],
   ];

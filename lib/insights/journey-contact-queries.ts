@@ -1,7 +1,8 @@
 import { CairnError } from '../errors';
 import { isEventType, type EventType } from '../events/event-types';
 import { join, sql } from '../clickhouse/sql';
-import { dayRange, num, type QueryRunner } from './insights-filters';
+import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
+import { kpiSource } from './kpi-source';
 
 /** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
 export type TileKpis = {
@@ -24,8 +25,8 @@ interface TileRow {
   tile_id: string;
   tile_type: string;
   metric: string;
-  detail: string;
-  events: string;
+  breakdown: string;
+  contacts: string;
 }
 
 function emptyTile(tileId: string, tileType: string): TileKpis {
@@ -33,31 +34,43 @@ function emptyTile(tileId: string, tileType: string): TileKpis {
 }
 
 function addTileRow(tile: TileKpis, row: TileRow): void {
-  const count = num(row.events);
+  const count = num(row.contacts);
   if (row.metric === 'inflow') tile.inflow += count;
   if (row.metric === 'processed') tile.processed += count;
   if (row.metric === 'failed') tile.failed += count;
   if (row.metric === 'blocked') {
     tile.blocked += count;
-    tile.blockedByReason[row.detail] = (tile.blockedByReason[row.detail] ?? 0) + count;
+    tile.blockedByReason[row.breakdown] = (tile.blockedByReason[row.breakdown] ?? 0) + count;
   }
-  if (row.metric === 'path_taken') tile.paths[row.detail] = (tile.paths[row.detail] ?? 0) + count;
+  if (row.metric === 'path_taken') tile.paths[row.breakdown] = (tile.paths[row.breakdown] ?? 0) + count;
 }
 
-/** Per-tile Volume KPIs of one journey (seed 004: Inflow / Processing / Blocked / Failed / Processed / Paths). */
-export async function journeyTileKpis(
-  ch: QueryRunner,
-  filter: { workspaceId: string; journeyId: string; from?: Date; to?: Date },
-): Promise<TileKpis[]> {
-  const where = join(
-    [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...dayRange(sql`day`, filter.from, filter.to)],
-    ' AND ',
-  );
-  // Counts are per tile event (distinct event_id); a contact re-entering a recurring journey counts per iteration.
+export interface TileFilter extends Period {
+  workspaceId: string;
+  journeyId: string;
+  /** one iteration of a recurring journey; all iterations when absent */
+  iteration?: number;
+  /** only these contacts (an account's); all contacts when absent */
+  contactIds?: readonly string[];
+}
+
+/**
+ * Per-tile Volume KPIs of one journey (seed 004: Inflow / Processing / Blocked / Failed / Processed / Paths).
+ * The glossary counts contacts: "Counts how many contacts entered the tile", "...were blocked...", "...failed to
+ * be processed...", "...were successfully processed...", "how many contacts went down each available path".
+ * Contacts are counted per iteration (kpi_tile_glossary keys on it): a contact re-entering a recurring journey
+ * counts once in each iteration, a step reported twice for one contact in one iteration counts once.
+ */
+export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
+  const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];
+  if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
+  const source = await kpiSource(ch, 'tile', { ...filter, owner: sql`journey_id = ${filter.journeyId}` });
   const rows = await ch.rows<TileRow>(sql`
-    SELECT tile_id, tile_type, metric, detail, uniqExactMerge(events) AS events
-    FROM kpi_tile_daily WHERE ${where}
-    GROUP BY tile_id, tile_type, metric, detail ORDER BY tile_id`);
+    SELECT tile_id, tile_type, metric, breakdown, sum(contacts) AS contacts FROM (
+      SELECT tile_id, tile_type, iteration, metric, breakdown, uniqExactMerge(contacts) AS contacts
+      FROM ${source} WHERE ${join(parts, ' AND ')}
+      GROUP BY tile_id, tile_type, iteration, metric, breakdown)
+    GROUP BY tile_id, tile_type, metric, breakdown ORDER BY tile_id`);
   const tiles = new Map<string, TileKpis>();
   for (const row of rows) {
     const tile = tiles.get(row.tile_id) ?? emptyTile(row.tile_id, row.tile_type);

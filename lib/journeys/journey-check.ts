@@ -136,7 +136,7 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
   }
 }
 
-function validTimeZone(zone: string): boolean {
+export function validTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;

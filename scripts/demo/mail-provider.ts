@@ -10,6 +10,8 @@ export interface ProviderReport {
   hardBounces: number;
   complaints: number;
   forwards: number;
+  /** forwarding addresses submitted (two per forward here): what the Forwarded KPI counts */
+  forwardedAddresses: number;
 }
 
 export async function reportDelivery(options: {
@@ -39,5 +41,5 @@ export async function reportDelivery(options: {
     });
     if (!res.ok) throw new Error(`forward → ${res.status}`);
   }
-  return { hardBounces: bounced.length, complaints: complained.length, forwards: forwarding.length };
+  return { hardBounces: bounced.length, complaints: complained.length, forwards: forwarding.length, forwardedAddresses: forwarding.length * 2 };
 }

@@ -15,6 +15,8 @@ import { contentSettingsRoutes } from './routes/content-settings.routes';
 import { emailRoutes } from './routes/emails.routes';
 import { erasureRoutes } from './routes/erasure.routes';
 import { insightsRoutes } from './routes/insights.routes';
+import { interactionsRoutes } from './routes/interactions.routes';
+import { tileContactsRoutes } from './routes/tile-contacts.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
@@ -90,5 +92,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   journeyRoutes(app, deps.pool);
   activityRoutes(app, deps.pool);
   insightsRoutes(app, deps);
+  interactionsRoutes(app, deps);
+  tileContactsRoutes(app, deps);
   return app;
 }

@@ -36,3 +36,29 @@ export function toPage<T extends { id: string | number }>(rows: T[], limit: numb
   const next_cursor = rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null;
   return { items, next_cursor };
 }
+
+/** Keyset cursor over a composite key (e.g. contact and message): the last row's key parts, opaque to the client. */
+export function encodeKeyset(parts: readonly (string | number)[] | null): string | null {
+  return parts ? Buffer.from(JSON.stringify(parts)).toString('base64url') : null;
+}
+
+/** The key parts of a keyset cursor, checked against their expected types (400 otherwise). */
+export function decodeKeyset(cursor: string | undefined, types: readonly ('string' | 'number')[]): (string | number)[] | undefined {
+  if (!cursor) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    value = null;
+  }
+  if (!Array.isArray(value) || value.length !== types.length || !value.every((part, i) => typeof part === types[i]))
+    throw new ApiProblem(400, 'cursor is not valid', [{ field: 'querystring.cursor', message: 'use next_cursor from the previous page' }]);
+  return value as (string | number)[];
+}
+
+/** Rows fetched with limit + 1: the page and the keyset cursor of its last row when more follow. */
+export function keysetPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): { items: T[]; next_cursor: string | null } {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeKeyset(keyOf(last)) : null };
+}

@@ -87,7 +87,7 @@ const asMap = (rows: Line[]): Map<string, string> => new Map(rows.map((r) => [r.
  * cell recounted from events_raw by distinct event_id; returns the cells that differ (empty when exact).
  */
 export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
-  const [kpiEmail, rawEmail, kpiTile, rawTile] = await Promise.all([
+  const [kpiEmail, rawEmail, kpiTile, rawTile, glossaryEmail, rawGlossaryEmail, glossaryTile, rawGlossaryTile] = await Promise.all([
     ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', metric, '|', detail, '|', toString(machine)) AS k,
       uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_daily GROUP BY k`)),
     ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|',
@@ -99,9 +99,19 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
     ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', ''), '|',
         if(event_type = 'tile_path_taken', path_id, if(event_type = 'tile_blocked', reason, ''))) AS k,
       uniqExact(event_id) AS events, uniqExact(contact_id) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`)),
+    // the glossary tables (0090): every email event once per email and machine flag; tile contacts per iteration
+    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_glossary GROUP BY k`)),
+    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
+      FROM events_raw WHERE email_id != '' AND event_type NOT LIKE 'tile_%' GROUP BY k`)),
+    ch.rows<Line>(raw.trusted(`SELECT k, sum(c) AS events, sum(c) AS messages FROM (SELECT concat(tile_id, '|', metric) AS k, iteration,
+      uniqExactMerge(contacts) AS c FROM kpi_tile_glossary GROUP BY k, iteration) GROUP BY k`)),
+    ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', '')) AS k, uniqExact(contact_id, iteration) AS events,
+      uniqExact(contact_id, iteration) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`)),
   ]);
   const diff: string[] = [];
-  for (const [kpi, recount] of [[asMap(kpiEmail), asMap(rawEmail)], [asMap(kpiTile), asMap(rawTile)]] as const) {
+  const pairs = [[kpiEmail, rawEmail], [kpiTile, rawTile], [glossaryEmail, rawGlossaryEmail], [glossaryTile, rawGlossaryTile]].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
+  for (const [kpi, recount] of pairs) {
     for (const key of new Set([...kpi.keys(), ...recount.keys()])) {
       if (kpi.get(key) !== recount.get(key)) diff.push(`${key}: kpi ${kpi.get(key)} recount ${recount.get(key)}`);
     }

@@ -52,9 +52,10 @@ export const EXPECTED_EMAIL_KPIS: EmailKpis = {
   targeted: 6, sent: 4, delivered: 2, blocked: 2,
   blockedByReason: { do_not_bulk_email: 1, invalid_address: 1 },
   bouncedHard: 1, bouncedSoft: 1, bouncedOther: 0, bouncedTotal: 2,
-  openedTotal: 3, openedUnique: 2, didNotOpen: 0,
-  clickedTotal: 4, clickedUnique: 2,
-  forwarded: 1, unsubscribed: 1, subscriptionSubmitted: 1, feedbackLoops: 1, sendingFailed: 1, generatedLeads: 1,
+  openedTotal: 3, openedUnique: 2, didNotOpen: 0, machineOnlyOpened: 0,
+  clickedTotal: 4, clickedUnique: 2, attachmentViewsTotal: 0, attachmentViewsUnique: 0,
+  forwarded: 1, forwardSubmissions: 1, unsubscribed: 1, unsubscribedByMethod: { one_click: 1 },
+  subscriptionSubmitted: 1, feedbackLoops: 1, feedbackReportsNotCounted: {}, sendingFailed: 1, generatedLeads: 1,
   machineOpens: 1, machineClicks: 1,
 };
 

@@ -53,7 +53,7 @@ describe('retention and erasure', () => {
     expect(oldestKeptMonth(new Date(Date.UTC(2026, 0, 10)), 13)).toBe(202501);
 
     const dropped = await dropExpiredPartitions(env.clickhouse, { keepMonths: 12 });
-    expect(dropped.filter((d) => d.partition === '202401').map((d) => d.table).sort()).toEqual(['contact_events', 'events_raw', 'kpi_email_daily']);
+    expect(dropped.filter((d) => d.partition === '202401').map((d) => d.table).sort()).toEqual(['contact_events', 'events_raw', 'kpi_email_daily', 'kpi_email_glossary']);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(0);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' })).openedTotal).toBe(1);
     expect(await kpiMismatches(env.clickhouse)).toEqual([]);

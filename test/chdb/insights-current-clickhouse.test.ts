@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { raw, type Sql } from '../../lib/clickhouse/sql';
+import { raw } from '../../lib/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import {
   contactTimeline,
@@ -12,13 +12,12 @@ import {
   journeyTileKpis,
   responsesOverTime,
   topLinks,
-  type QueryRunner,
 } from '../../lib/insights/insights-queries';
+import { chdbRunner } from '../support/chdb-runner';
 import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
 import { readMigrations } from '../../lib/migrations/migration-files';
 import { migrate } from '../../lib/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/migrations/run-migrations';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { dropExpiredPartitions } from '../../lib/retention/retention-job';
 import { insertSettingsFor } from '../../services/aggregator/aggregator.app';
@@ -43,15 +42,7 @@ const bindDashboard = (text: string): string =>
 describe('schema and insights on current ClickHouse', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-chdb-insights-'));
   const session = new Session(dir);
-  const runner: QueryRunner & ClickHouseCommands = {
-    rows: async <T>(query: Sql): Promise<T[]> => {
-      const text = String(session.query(`USE ${DB}; ${query.text}`, 'JSONEachRow'));
-      return text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as T);
-    },
-    exec: async (statement: Sql): Promise<void> => {
-      session.query(`USE ${DB}; ${statement.text}`);
-    },
-  };
+  const runner = chdbRunner(session, DB);
 
   afterAll(() => {
     session.cleanup?.();
@@ -102,7 +93,7 @@ describe('schema and insights on current ClickHouse', () => {
     expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1' })).entries).toEqual([]);
 
     const dropped = await dropExpiredPartitions(runner, { keepMonths: 1, now: new Date(Date.UTC(2100, 0, 1)) });
-    expect(new Set(dropped.map((d) => d.table))).toEqual(new Set(['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'contact_events']));
+    expect(new Set(dropped.map((d) => d.table))).toEqual(new Set(['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'contact_events']));
     expect((await emailInsights(runner, filter)).sent).toBe(0);
   });
 });

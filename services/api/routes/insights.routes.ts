@@ -1,49 +1,75 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyInstance } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
 import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { getRow, idParams } from '../resource-routes';
+import { workspaceTimeZone } from './workspaces.routes';
 
-const range = {
-  from: { type: 'string', format: 'date', description: 'first UTC day, inclusive' },
-  to: { type: 'string', format: 'date', description: 'last UTC day, inclusive' },
+/** Insights of one account's contacts only (404 unless the account is the caller's). */
+export const accountFilter = {
+  account_id: { type: 'string', format: 'uuid', description: "only this account's contacts" },
+} as const;
+
+export const range = {
+  from: { type: 'string', format: 'date', description: "first day, inclusive, in the workspace's time zone (PATCH /v1/workspace)" },
+  to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
 } as const;
 const emailQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { ...range, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+  properties: { ...range, ...accountFilter, journey_id: { type: 'string', format: 'uuid' }, version: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 1000 } },
 } as const;
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
 const tags = ['insights'];
 
-interface RangeQuery {
+export interface RangeQuery {
   from?: string;
   to?: string;
   journey_id?: string;
   version?: number;
   limit?: number;
+  account_id?: string;
 }
 
-function dates(query: RangeQuery): { from?: Date; to?: Date } {
+/** The account's contacts (an account filter), or undefined when no account is asked for. */
+export async function accountContacts(pool: Pool, workspaceId: string, accountId: string | undefined): Promise<string[] | undefined> {
+  if (accountId === undefined) return undefined;
+  await getRow(pool, 'accounts', 'account', workspaceId, accountId);
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM contacts WHERE workspace_id = $1 AND account_id = $2', [workspaceId, accountId]);
+  return rows.map((row) => row.id);
+}
+
+export function dates(query: RangeQuery): { from?: Date; to?: Date } {
   const from = query.from ? new Date(`${query.from}T00:00:00Z`) : undefined;
   const to = query.to ? new Date(`${query.to}T00:00:00Z`) : undefined;
   if (from && to && to < from) throw new ApiProblem(400, 'the date range is empty', [{ field: 'querystring.to', message: 'must not be before from' }]);
   return { from, to };
 }
 
+/** A CSV page (text/csv); the next page's keyset cursor travels in the x-next-cursor header. */
+export function sendCsv(reply: FastifyReply, nextCursor: string | null, rows: (string | number)[][]): FastifyReply {
+  if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+  return reply.type('text/csv; charset=utf-8').send(stringify(rows));
+}
+
+/** The email (404 unless the caller's workspace owns it), its filters and the workspace's time zone. */
+export async function emailFilterOf(pool: Pool, workspaceId: string, emailId: string, query: RangeQuery): Promise<EmailFilter> {
+  await getRow(pool, 'emails', 'email', workspaceId, emailId);
+  const timeZone = await workspaceTimeZone(pool, workspaceId);
+  const contactIds = await accountContacts(pool, workspaceId, query.account_id);
+  return { workspaceId, emailId, journeyId: query.journey_id, emailVersion: query.version, timeZone, contactIds, ...dates(query) };
+}
+
 /** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
 export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const emailFilter = async (req: { params: { id: string }; query: RangeQuery }, workspaceId: string): Promise<EmailFilter> => {
-    const { id } = req.params;
-    await getRow(pool, 'emails', 'email', workspaceId, id);
-    const { query } = req;
-    return { workspaceId, emailId: id, journeyId: query.journey_id, emailVersion: query.version, ...dates(query) };
-  };
+  const emailFilter = (req: { params: { id: string }; query: RangeQuery }, workspaceId: string) => emailFilterOf(pool, workspaceId, req.params.id, req.query);
   const emailRoute = (suffix: string, summary: string, run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>, response: object) =>
     app.get(`/v1/insights/emails/:id${suffix}`, { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } }, async (req) => {
       const filter = await emailFilter(req, workspaceOf(req));
@@ -51,14 +77,17 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
     });
   emailRoute('', 'Email KPIs (seed 004 glossary), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
-  emailRoute('/responses', 'Human responses per UTC day', async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
+  emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
 
-  app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: { type: 'object', additionalProperties: false, properties: range }, response: { 200: anyList } } }, async (req) => {
+  const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, ...accountFilter, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
+  app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: tileQuery, response: { 200: anyList } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const { id } = req.params;
     await getRow(pool, 'journeys', 'journey', workspaceId, id);
-    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, ...dates(req.query) }) };
+    const timeZone = await workspaceTimeZone(pool, workspaceId);
+    const contactIds = await accountContacts(pool, workspaceId, req.query.account_id);
+    return { items: await journeyTileKpis(clickhouse, { workspaceId, journeyId: id, iteration: req.query.iteration, timeZone, contactIds, ...dates(req.query) }) };
   });
 
   app.get('/v1/insights/contacts/:id/timeline', { schema: { tags, summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)", params: idParams, querystring: { type: 'object', additionalProperties: false, properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } } }, response: { 200: anyObject } } }, async (req) => {

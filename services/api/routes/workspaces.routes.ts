@@ -4,7 +4,8 @@ import type { Pool } from 'pg';
 import { API_KEY_SCOPES, createApiKey } from '../../../lib/auth/api-keys';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
-import { notFound } from '../api-problem';
+import { ApiProblem, notFound } from '../api-problem';
+import { validTimeZone } from '../../../lib/journeys/journey-check';
 
 import { noContent, pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
 
@@ -20,6 +21,7 @@ const keySchema = {
 
 export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  workspaceSettingsRoutes(app, pool);
   app.post(
     '/v1/admin/workspaces',
     {
@@ -74,6 +76,44 @@ export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
       return reply.code(204).send(null);
     },
   );
+}
+
+const settingsSchema = {
+  type: 'object',
+  properties: { id: { type: 'string' }, name: { type: 'string' }, time_zone: { type: 'string', description: 'IANA time zone of insights days' } },
+} as const;
+
+/** The caller's workspace settings: the time zone in which insights count days (seed 004 date filters). */
+function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvider']>, pool: Pool): void {
+  const read = async (workspaceId: string): Promise<unknown> =>
+    (await pool.query('SELECT id, name, time_zone FROM workspaces WHERE id = $1', [workspaceId])).rows[0];
+  app.get('/v1/workspace', { schema: { tags: ['workspaces'], summary: "The caller's workspace and its settings", response: { 200: settingsSchema } } }, async (req) => read(workspaceOf(req)));
+  app.patch(
+    '/v1/workspace',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['workspaces'],
+        summary: "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo)",
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, time_zone: { type: 'string', minLength: 1, maxLength: 64 } } },
+        response: { 200: settingsSchema },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const body = req.body as { name?: string; time_zone?: string };
+      if (body.time_zone !== undefined && !validTimeZone(body.time_zone))
+        throw new ApiProblem(400, 'unknown time zone', [{ field: 'body.time_zone', message: 'use an IANA name such as Europe/Oslo' }]);
+      await pool.query('UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1', [workspaceId, body.name ?? null, body.time_zone ?? null]);
+      return read(workspaceId);
+    },
+  );
+}
+
+/** The workspace's insights time zone (UTC until set). */
+export async function workspaceTimeZone(pool: Pool, workspaceId: string): Promise<string> {
+  const { rows } = await pool.query<{ time_zone: string }>('SELECT time_zone FROM workspaces WHERE id = $1', [workspaceId]);
+  return rows[0]?.time_zone ?? 'UTC';
 }
 
 /** api_keys ids are not uuids, so the generic keyset list does not apply. */

@@ -1,0 +1,17 @@
+import { classifyBounce } from './bounce-classifier';
+import { suppressionEffect } from './bounce-suppression';
+
+describe('bounce suppression effect', () => {
+  it('suppresses hard bounces, counts soft and other toward five in a row, leaves policy blocks alone', () => {
+    const effect = (status: string, diagnostic: string) => suppressionEffect(classifyBounce({ status, diagnostic }));
+    expect(effect('5.1.1', 'user unknown')).toBe('suppress');
+    expect(effect('4.2.2', 'mailbox full')).toBe('count_soft');
+    // a remote bounce with no recognisable status or wording: Bounced (other), "otherwise treated as soft bounces"
+    expect(classifyBounce({ diagnostic: 'message could not be delivered' }).bounceClass).toBe('other');
+    expect(effect('', 'message could not be delivered')).toBe('count_soft');
+    // 5.7.x classified by meaning: recipient wording is hard, policy wording is a policy block
+    expect(effect('5.7.1', 'recipient address rejected: user unknown')).toBe('suppress');
+    expect(effect('5.7.1', 'message rejected as spam by policy')).toBe('none');
+    expect(classifyBounce({ status: '5.7.1', diagnostic: 'message rejected as spam by policy' })).toMatchObject({ bounceClass: 'other', policyBlock: true });
+  });
+});

@@ -1,0 +1,17 @@
+import type { Session } from 'chdb';
+import type { Sql } from '../../lib/clickhouse/sql';
+import type { QueryRunner } from '../../lib/insights/insights-filters';
+import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+
+/** lib/insights and lib/retention over chdb (current ClickHouse, no server), in database db. */
+export function chdbRunner(session: Session, db: string): QueryRunner & ClickHouseCommands {
+  return {
+    rows: async <T>(query: Sql): Promise<T[]> => {
+      const text = String(session.query(`USE ${db}; ${query.text}`, 'JSONEachRow'));
+      return text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as T);
+    },
+    exec: async (statement: Sql): Promise<void> => {
+      session.query(`USE ${db}; ${statement.text}`);
+    },
+  };
+}
