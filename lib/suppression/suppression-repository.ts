@@ -1,3 +1,4 @@
+import { suppressionEffect } from '../bounces/bounce-suppression';
 import type { Pool, PoolClient } from 'pg';
 import type { BounceClass } from '../events/event-types';
 import { inTransaction } from '../postgres/pg-pool';
@@ -34,10 +35,12 @@ export async function applyBounce(
   pool: Pool,
   bounce: { eventId: string; workspaceId: string; address: string; bounceClass: BounceClass; policyBlock: boolean },
 ): Promise<void> {
-  if (bounce.policyBlock || bounce.bounceClass === 'other') return;
+  // Bounced (other) is "otherwise treated as soft bounces" (seed 004): it counts toward five in a row.
+  const effect = suppressionEffect({ bounceClass: bounce.bounceClass, policyBlock: bounce.policyBlock });
+  if (effect === 'none') return;
   await inTransaction(pool, async (client) => {
     if (!(await once(client, bounce.eventId, bounce.workspaceId))) return;
-    if (bounce.bounceClass === 'hard') {
+    if (effect === 'suppress') {
       await suppress(client, bounce.workspaceId, bounce.address, 'hard_bounce', false);
       return;
     }

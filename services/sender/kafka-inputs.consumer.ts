@@ -4,7 +4,7 @@ import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { startEventConsumer, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
 import { applyBounce, applyComplaint } from '../../lib/suppression/suppression-repository';
-import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_FEEDBACK } from './sender-events';
+import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_REPORTER } from './sender-events';
 import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
 
 type Consumer = Awaited<ReturnType<typeof startEventConsumer>>;
@@ -47,7 +47,7 @@ export function consumeBouncesAndComplaints(common: Common, options: { groupId: 
       // the sender's record of a suppressed address's attempt is a count, not news: it must not extend the suppression
       const events = consumed
         .map((c) => c.event)
-        .filter((e) => (e.type === 'bounce' && e.data.diagnostic !== SUPPRESSED_DIAGNOSTIC) || (e.type === 'complaint' && e.data.feedback_type !== SUPPRESSED_FEEDBACK));
+        .filter((e) => (e.type === 'bounce' && e.data.diagnostic !== SUPPRESSED_DIAGNOSTIC) || (e.type === 'complaint' && e.data.reporter !== SUPPRESSED_REPORTER));
       if (events.length === 0) return;
       const ids = [...new Set(events.map((e) => e.data.contact_id))].filter((id) => /^[0-9a-f-]{36}$/i.test(id));
       const { rows } = await options.pool.query<{ id: string; email: string }>(

@@ -12,7 +12,11 @@ export function deterministicId(...parts: string[]): string {
 
 /** What the sender writes on the results of a message it did not send because the address is suppressed. */
 export const SUPPRESSED_DIAGNOSTIC = 'suppressed: not handed to SMTP';
-export const SUPPRESSED_FEEDBACK = 'suppressed';
+/**
+ * The reporter of the complaint the sender records for an attempt to a complaint-suppressed address. Its type is
+ * `abuse`, the complaint that suppressed the address, so the glossary's Feedback loops count it (docs/clickhouse.md).
+ */
+export const SUPPRESSED_REPORTER = 'cairn-sender';
 
 /** Only journey messages are KPIs: a test send is not, and a friend's copy is counted by ingest's forward event. */
 function context(item: DeliveryItem, messageId: string, type: string, now: number): EmailContext | null {
@@ -57,7 +61,7 @@ export const EventsFor = {
   },
   complaint(item: DeliveryItem, messageId: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'complaint', now);
-    return base ? [{ type: 'complaint', data: { ...base, feedback_type: SUPPRESSED_FEEDBACK, reporter: 'cairn-sender' } }] : [];
+    return base ? [{ type: 'complaint', data: { ...base, feedback_type: 'abuse', reporter: SUPPRESSED_REPORTER } }] : [];
   },
   failed(item: DeliveryItem, messageId: string, code: ErrorCode, message: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'sending_failed', now);

@@ -68,6 +68,25 @@ describe('bounce and complaint webhooks', () => {
     }
   });
 
+  it('counts Bounced (other) toward the five in a row, as the glossary treats it like a soft bounce', async () => {
+    const address = 'other@example.com';
+    const bounces = [
+      { status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' },
+      { status: '5.0.0', diagnostic: '550 5.0.0 remote server returned an error' },
+      { status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' },
+      { status: '5.0.0', diagnostic: '550 5.0.0 remote server returned an error' },
+      { status: '5.0.0', diagnostic: '550 5.0.0 remote server returned an error' },
+    ];
+    for (const [i, bounce] of bounces.entries()) {
+      const { token, messageId } = tokenFor(s);
+      expect((await hook('bounces', JSON.stringify({ token, recipient: address, ...bounce }), 'application/json')).statusCode).toBe(200);
+      if (bounce.status === '5.0.0') {
+        expect((await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1))[0]?.data).toMatchObject({ bounce_class: 'other' });
+      }
+      expect(await suppression(address)).toEqual(i < 4 ? undefined : { reason: 'soft_bounces' });
+    }
+  });
+
   it('takes a raw RFC 5965 ARF complaint: suppresses at once and records the complaint', async () => {
     const { token, messageId } = tokenFor(s);
     const address = 'complainer@example.org';
