@@ -30,7 +30,8 @@ interface OutboxRow {
   payload: unknown;
 }
 
-const ROWS_PER_PASS = 50;
+// An events row holds up to three events per contact of a 5,000-contact step: a few rows per pass keep memory bounded.
+const ROWS_PER_PASS = 4;
 
 /** The Avro contract's tile event for one compact record; its id is derived from the record's key. */
 export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, contactId, detail]: TileEventRecord): JourneyEvent {
