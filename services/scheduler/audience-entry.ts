@@ -5,6 +5,7 @@ import type { JourneyRuntime } from './journey-runtime';
 
 /** Segment members added this long before the last pass are offered entry again (late-committing writers). */
 const OVERLAP_MS = 60_000;
+const ANALYZE_AFTER = 10_000;
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
@@ -34,8 +35,10 @@ async function anyNewcomer(pool: Pool, combo: SegmentCombination, since: string,
   const newcomers = newcomersSql(combo, params, since);
   params.push(journeyId, iteration);
   const { rows } = await pool.query<{ any: boolean }>(
+    // OFFSET 0 keeps the probe a per-row primary-key lookup: as an anti join, stale statistics after a bulk
+    // entry made the planner rescan a materialized journey for every newcomer.
     `SELECT EXISTS (SELECT 1 FROM (${newcomers}) n WHERE NOT EXISTS (
-       SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $${params.length - 1} AND jc.iteration = $${params.length} AND jc.contact_id = n.contact_id)) AS any`,
+       SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $${params.length - 1} AND jc.iteration = $${params.length} AND jc.contact_id = n.contact_id OFFSET 0)) AS any`,
     params,
   );
   return rows[0]?.any ?? false;
@@ -84,6 +87,8 @@ export async function enterAudience(pool: Pool, journey: JourneyRuntime, iterati
       after = row.contact_id;
     }
   }
+  // Fresh statistics after a bulk entry, so the steps' plans see the journey's real size before autovacuum does.
+  if (entered >= ANALYZE_AFTER) await pool.query('ANALYZE journey_contacts');
   await pool.query(
     `INSERT INTO journey_runs (journey_id, workspace_id, entered_through) VALUES ($1, $2, jsonb_build_object($3::text, $4::text))
      ON CONFLICT (journey_id) DO UPDATE SET entered_through = journey_runs.entered_through || jsonb_build_object($3::text, $4::text), updated_at = now()`,

@@ -1,7 +1,11 @@
+import { DateTime } from 'luxon';
 import type { PoolClient } from 'pg';
 import { indexGraph, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/journeys/journey-graph';
 
-const DAY_MS = 86_400_000;
+/** Start of iteration k: k·interval calendar days after the start in the journey's zone (23- or 25-hour days across DST). */
+export function iterationStart(startAt: number, zone: string, intervalDays: number, k: number): number {
+  return DateTime.fromMillis(startAt, { zone }).plus({ days: intervalDays * k }).toMillis();
+}
 
 export interface JourneyRow {
   id: string;
@@ -31,11 +35,12 @@ export function runtimeOf(row: JourneyRow): JourneyRuntime {
   }
   const recurring = row.settings.recurring;
   const startAt = Date.parse(row.settings.start_at);
-  const scheduleEnd = recurring ? startAt + recurring.interval_days * recurring.count * DAY_MS : Number.POSITIVE_INFINITY;
+  const zone = row.settings.time_zone || 'UTC';
+  const scheduleEnd = recurring ? iterationStart(startAt, zone, recurring.interval_days, recurring.count) : Number.POSITIVE_INFINITY;
   return {
     row,
     index: cached.index,
-    zone: row.settings.time_zone || 'UTC',
+    zone,
     startAt,
     endAt: Math.min(Date.parse(row.settings.end_at), scheduleEnd),
   };
@@ -43,13 +48,17 @@ export function runtimeOf(row: JourneyRow): JourneyRuntime {
 
 /**
  * The iteration being processed at `now`, or null outside the schedule. A recurring journey runs iteration k
- * from start + k·interval to start + (k+1)·interval; contacts of an earlier iteration stop where they are.
+ * from iterationStart(k) to iterationStart(k + 1); contacts of an earlier iteration stop where they are.
  */
 export function activeIteration(journey: JourneyRuntime, now: number): number | null {
   if (journey.row.status !== 'live' || now < journey.startAt || now >= journey.endAt) return null;
   const recurring = journey.row.settings.recurring;
   if (!recurring) return 0;
-  return Math.floor((now - journey.startAt) / (recurring.interval_days * DAY_MS));
+  // A first guess in 24-hour days, then moved to the calendar boundaries (DST shifts them by an hour).
+  let k = Math.floor((now - journey.startAt) / (recurring.interval_days * 86_400_000));
+  while (k > 0 && iterationStart(journey.startAt, journey.zone, recurring.interval_days, k) > now) k--;
+  while (iterationStart(journey.startAt, journey.zone, recurring.interval_days, k + 1) <= now) k++;
+  return k;
 }
 
 /** Loads a journey; `lock` takes a share lock so a stop through the API waits for the step and then wins. */

@@ -30,7 +30,10 @@ interface OutboxRow {
   payload: unknown;
 }
 
-const ROWS_PER_PASS = 50;
+// An events or send row holds a whole step's batch: a few per pass keep memory bounded. A webhook row is one
+// contact's: many per pass, added to the queue in one round trip.
+const BATCH_ROWS_PER_PASS = 4;
+const WEBHOOK_ROWS_PER_PASS = 500;
 
 /** The Avro contract's tile event for one compact record; its id is derived from the record's key. */
 export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, contactId, detail]: TileEventRecord): JourneyEvent {
@@ -56,26 +59,34 @@ export function tileEvent(payload: EventsPayload, [type, tileId, tileType, itera
 
 const webhookJobId = (key: string): string => `webhook-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 
+async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await deps.webhookQueue.addBulk(
+    rows.map((row) => {
+      const key = row.once_key as string;
+      return {
+        name: 'webhook',
+        data: { ...(row.payload as WebhookPayload), once_key: key },
+        // Kept a day: a row relayed again finds its job id and adds nothing.
+        opts: { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
+      };
+    }),
+  );
+}
+
 async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
   if (row.kind === 'send') {
     const requests = row.payload as SendRequest[];
     await deps.sendQueue.add('journey', { kind: 'journey', requests }, { jobId: sendBatchJobId(requests) });
-  } else if (row.kind === 'webhook') {
-    const key = row.once_key as string;
-    await deps.webhookQueue.add(
-      'webhook',
-      { ...(row.payload as WebhookPayload), once_key: key },
-      { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
-    );
-  } else {
-    const payload = row.payload as EventsPayload;
-    await Promise.all(
-      payload.events.map((record) => {
-        const event = tileEvent(payload, record);
-        return deps.producer.send({ topic: deps.topics.journeyEvents, key: event.data.contact_id, value: deps.codec.encode(event) });
-      }),
-    );
+    return;
   }
+  const payload = row.payload as EventsPayload;
+  await Promise.all(
+    payload.events.map((record) => {
+      const event = tileEvent(payload, record);
+      return deps.producer.send({ topic: deps.topics.journeyEvents, key: event.data.contact_id, value: deps.codec.encode(event) });
+    }),
+  );
 }
 
 /**
@@ -89,12 +100,14 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
  */
 export async function relayOnce(deps: RelayDeps): Promise<number> {
   return inTransaction(deps.pool, async (client) => {
-    const { rows } = await client.query<OutboxRow>(
-      'SELECT id, kind, once_key, payload FROM journey_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-      [ROWS_PER_PASS],
-    );
+    const take = (kinds: string, limit: number) =>
+      client.query<OutboxRow>(`SELECT id, kind, once_key, payload FROM journey_outbox WHERE kind = ANY($1::text[]) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED`, [kinds.split(','), limit]);
+    const batches = (await take('send,events', BATCH_ROWS_PER_PASS)).rows;
+    const webhooks = (await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows;
+    const rows = [...batches, ...webhooks];
     if (rows.length === 0) return 0;
-    await Promise.all(rows.map((row) => publish(deps, row)));
+    await publishWebhooks(deps, webhooks);
+    await Promise.all(batches.map((row) => publish(deps, row)));
     await client.query('DELETE FROM journey_outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
     return rows.length;
   });
