@@ -15,6 +15,12 @@ CAIRN_CHDB_VERSION=3.4.0
 _stamp="$CAIRN_ROOT/node_modules/.cairn-lock-hash"
 _want="$(sha256sum "$CAIRN_ROOT/package-lock.json" | cut -c1-16)-chdb-$CAIRN_CHDB_VERSION"
 if [ "$(cat "$_stamp" 2>/dev/null)" != "$_want" ] || [ ! -x "$CAIRN_ROOT/node_modules/.bin/node" ]; then
+  _full=1
+elif [ ! -f "$CAIRN_ROOT/node_modules/chdb/package.json" ]; then
+  # A plain `npm install` (adding a dependency) prunes chdb, which is not in the lockfile: put it back.
+  (cd "$CAIRN_ROOT" && npm install --no-save --no-audit --no-fund --loglevel=error "chdb@$CAIRN_CHDB_VERSION" >&2)
+fi
+if [ -n "${_full:-}" ]; then
   echo "[deps] installing node modules from package-lock.json (npm ci)" >&2
   # npm ci installs exactly the lockfile and never rewrites it (git status stays clean). The lockfile is
   # committed as npm writes it, with every platform's optional packages, so ci accepts it on any machine.
@@ -29,4 +35,4 @@ if [ "$_major" != "$CAIRN_NODE_MAJOR" ]; then
   echo "[deps] FAILED: node on PATH is $(node --version), Cairn needs Node.js $CAIRN_NODE_MAJOR (node_modules/.bin/node)" >&2
   exit 1
 fi
-unset _stamp _want _major
+unset _stamp _want _major _full
