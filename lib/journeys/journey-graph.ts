@@ -123,3 +123,25 @@ export function cycleTiles(index: GraphIndex): string[] {
   }
   return [...onCycle];
 }
+
+/**
+ * Tile ids so that every tile comes after all its predecessors (Kahn's algorithm); the engine moves contacts
+ * through a step's tiles in this order, so one pass visits each tile once. Tiles on a cycle (which the go-live
+ * check refuses) come last.
+ */
+export function topologicalOrder(index: GraphIndex): string[] {
+  const remaining = new Map([...index.predecessors].map(([id, from]) => [id, from.length]));
+  const ready = [...remaining].filter(([, n]) => n === 0).map(([id]) => id);
+  const order: string[] = [];
+  for (let i = 0; i < ready.length; i++) {
+    const id = ready[i] as string;
+    order.push(id);
+    for (const next of index.successors.get(id) ?? []) {
+      const left = (remaining.get(next) ?? 1) - 1;
+      remaining.set(next, left);
+      if (left === 0) ready.push(next);
+    }
+  }
+  const placed = new Set(order);
+  return [...order, ...[...index.byId.keys()].filter((id) => !placed.has(id))];
+}

@@ -126,6 +126,9 @@ export function batchSender(producer: KafkaProducer): BatchSender {
   };
 }
 
+/** Messages per produce call of sendMany: a few MB per request, under the broker's 1 MiB per partition batch. */
+const SEND_MANY_CHUNK = 5_000;
+
 interface Pending {
   message: OutgoingMessage;
   resolve: () => void;
@@ -156,6 +159,16 @@ export class BatchingProducer {
       if (this.queue.length >= this.options.maxBatch) this.flushNow();
       else this.timer ??= setTimeout(() => this.flushNow(), this.options.lingerMs);
     });
+  }
+
+  /**
+   * Sends a whole array as produce calls of up to `SEND_MANY_CHUNK` messages (no promise per message: outbox relays
+   * hand over tens of thousands at once); resolves when the broker has acknowledged every one.
+   */
+  async sendMany(messages: OutgoingMessage[]): Promise<void> {
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < messages.length; i += SEND_MANY_CHUNK) calls.push(this.sender.sendBatch(messages.slice(i, i + SEND_MANY_CHUNK)));
+    await Promise.all(calls);
   }
 
   get pending(): number {

@@ -1,11 +1,16 @@
+import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import { inTransaction } from '../../lib/postgres/pg-pool';
-import { combinationSql, type SegmentCombination } from '../../lib/segments/segment-combination';
+import type { Tile } from '../../lib/journeys/journey-graph';
+import { combinationBatchSql, type SegmentCombination } from '../../lib/segments/segment-combination';
+import { ContactFlow } from './contact-flow';
 import type { JourneyRuntime } from './journey-runtime';
+import { StepEffects } from './step-effects';
 
 /** Segment members added this long before the last pass are offered entry again (late-committing writers). */
 const OVERLAP_MS = 60_000;
-const ANALYZE_AFTER = 10_000;
+/** Statistics are refreshed when a pass has entered this many contacts, then each time the count doubles. */
+const FIRST_ANALYZE = 2_000;
 
 const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
 
@@ -44,15 +49,63 @@ async function anyNewcomer(pool: Pool, combo: SegmentCombination, since: string,
   return rows[0]?.any ?? false;
 }
 
+interface EntryBatch {
+  /** the last audience id looked at (the cursor of the next batch); null when the audience is exhausted */
+  last: string | null;
+  entered: number;
+  outbox: boolean;
+  /** how long the batch's transaction took */
+  ms: number;
+}
+
+/**
+ * One batch of entry: the next `batchSize` audience members after `after`, of whom those not yet on the journey
+ * enter at the segment tile and go through the journey as far as they can now (ContactFlow), their rows
+ * inserted where they came to rest, with every side effect, in this one transaction. Null when another
+ * replica holds the journey's entry lock.
+ */
+async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number, tileId: string, combo: SegmentCombination, since: string | null, after: string, batchSize: number, now: number): Promise<EntryBatch | null> {
+  const journeyId = journey.row.id;
+  const started = performance.now();
+  const batch = await inTransaction(pool, async (client): Promise<Omit<EntryBatch, 'ms'> | null> => {
+    // NOTE: a contact enters at most once per iteration. Entry into a journey and iteration is serialized by
+    // this transaction-scoped advisory lock, and members already on the journey are read after it is taken,
+    // so the INSERT (journey_contacts' primary key is (journey, iteration, contact)) never meets a row another
+    // replica entered; several segment tiles and overlapping passes find the contact present and skip it.
+    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok', [journeyId, iteration]);
+    if (!lock[0]?.ok) return null;
+    const params: unknown[] = [journey.row.workspace_id, after, batchSize, journeyId, iteration, ...(since === null ? [] : [since])];
+    const audience = combinationBatchSql(combo, params, { workspace: '$1', after: '$2', limit: '$3', ...(since === null ? {} : { since: '$6' }) });
+    const { rows } = await client.query<{ contact_id: string; keep: boolean; present: boolean; exists: boolean; account_id: string | null }>(
+      `SELECT a.contact_id, a.keep, c.id IS NOT NULL AS exists, c.account_id,
+              EXISTS (SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $4 AND jc.iteration = $5 AND jc.contact_id = a.contact_id) AS present
+       FROM (${audience}) a LEFT JOIN contacts c ON c.id = a.contact_id
+       ORDER BY a.contact_id`,
+      params,
+    );
+    const last = rows.length < batchSize ? null : (rows[rows.length - 1]?.contact_id ?? null);
+    const fresh = rows.filter((r) => r.keep && r.exists && !r.present);
+    if (fresh.length === 0) return { last, entered: 0, outbox: false };
+    const effects = new StepEffects();
+    const flow = await ContactFlow.open({ client, journey, now, effects }, fresh.map((r) => r.contact_id));
+    const tile = journey.index.byId.get(tileId) as Tile;
+    for (const r of fresh) {
+      effects.event('tile_inflow', tile, iteration, r.contact_id);
+      flow.arrive(tileId, { iteration, contactId: r.contact_id, accountId: r.account_id, timeZone: null });
+    }
+    await flow.run();
+    await effects.write(client, { id: journeyId, workspaceId: journey.row.workspace_id }, now, true);
+    return { last, entered: fresh.length, outbox: effects.hasOutbox };
+  });
+  return batch && { ...batch, ms: Math.round(performance.now() - started) };
+}
+
 /**
  * Enters the journey's audience for one iteration, in batches of `batchSize` contacts ordered by id, each batch
- * its own transaction. The first pass offers every member; later passes only members added since the last one.
- *
- * NOTE: a contact enters at most once per iteration: journey_contacts' primary key is (journey, iteration,
- * contact) and entry is INSERT … ON CONFLICT DO NOTHING, so several segment tiles, overlapping passes and two
- * replicas entering at once still give one row. The pass's watermark is stored only after every batch landed.
+ * its own transaction (enterBatch). The first pass offers every member; later passes only members added since
+ * the last one. The pass's watermark is stored only after every batch landed.
  */
-export async function enterAudience(pool: Pool, journey: JourneyRuntime, iteration: number, batchSize: number): Promise<number> {
+export async function enterAudience(pool: Pool, journey: JourneyRuntime, iteration: number, options: { batchSize: number; now: number; onBatch?: (batch: EntryBatch) => void }): Promise<number> {
   const journeyId = journey.row.id;
   const { rows } = await pool.query<{ since: string | null; stamp: string }>(
     `SELECT (SELECT entered_through ->> $2 FROM journey_runs WHERE journey_id = $1) AS since, (now() - $3 * interval '1 millisecond')::text AS stamp`,
@@ -60,35 +113,27 @@ export async function enterAudience(pool: Pool, journey: JourneyRuntime, iterati
   );
   const { since = null, stamp = '' } = rows[0] ?? {};
   let entered = 0;
+  let analyzeAt = FIRST_ANALYZE;
   for (const tile of journey.row.graph.tiles) {
     if (tile.type !== 'segment') continue;
     const combo = combinationOf(tile.config ?? {});
     if (since !== null && !(await anyNewcomer(pool, combo, since, journeyId, iteration))) continue;
-    for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
-      const params: unknown[] = [journey.row.workspace_id];
-      const combination = combinationSql('$1', combo, params);
-      // INTERSECT (a hashed or sorted set operation), never a nested loop whatever the statistics say.
-      const audience = since === null ? combination : `(${combination}) INTERSECT (${newcomersSql(combo, params, since)})`;
-      params.push(after, batchSize, journeyId, iteration, tile.id);
-      const n = params.length;
-      const batch = await inTransaction(pool, (client) =>
-        client.query<{ contact_id: string | null; inserted: number }>(
-          `WITH batch AS (SELECT s.contact_id FROM (${audience}) s WHERE s.contact_id > $${n - 4}::uuid ORDER BY s.contact_id LIMIT $${n - 3}),
-                ins AS (INSERT INTO journey_contacts (journey_id, iteration, contact_id, account_id, tile_id, state)
-                        SELECT $${n - 2}, $${n - 1}, b.contact_id, c.account_id, $${n}, 'at' FROM batch b JOIN contacts c ON c.id = b.contact_id
-                        ON CONFLICT DO NOTHING RETURNING 1)
-           SELECT (SELECT max(contact_id::text) FROM batch) AS contact_id, (SELECT count(*) FROM ins)::int AS inserted`,
-          params,
-        ),
-      );
-      const row = batch.rows[0];
-      entered += row?.inserted ?? 0;
-      if (!row?.contact_id) break;
-      after = row.contact_id;
+    for (let after: string | null = '00000000-0000-0000-0000-000000000000'; after !== null; ) {
+      const batch = await enterBatch(pool, journey, iteration, tile.id, combo, since, after, options.batchSize, options.now);
+      // Another replica is entering this journey: it stores the watermark when its pass is done.
+      if (batch === null) return entered;
+      entered += batch.entered;
+      options.onBatch?.(batch);
+      // A journey's rows grow from none to millions within one pass: with statistics from when it had none, the
+      // planner probes "already on the journey?" by scanning the whole journey per member instead of one
+      // primary-key lookup. Fresh statistics at each doubling keep every probe a lookup (a few ANALYZEs a pass).
+      if (entered >= analyzeAt) {
+        await pool.query('ANALYZE journey_contacts');
+        analyzeAt = entered * 2;
+      }
+      after = batch.last;
     }
   }
-  // Fresh statistics after a bulk entry, so the steps' plans see the journey's real size before autovacuum does.
-  if (entered >= ANALYZE_AFTER) await pool.query('ANALYZE journey_contacts');
   await pool.query(
     `INSERT INTO journey_runs (journey_id, workspace_id, entered_through) VALUES ($1, $2, jsonb_build_object($3::text, $4::text))
      ON CONFLICT (journey_id) DO UPDATE SET entered_through = journey_runs.entered_through || jsonb_build_object($3::text, $4::text), updated_at = now()`,

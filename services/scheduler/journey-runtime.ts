@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { PoolClient } from 'pg';
-import { indexGraph, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/journeys/journey-graph';
+import { indexGraph, topologicalOrder, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/journeys/journey-graph';
 
 /** Start of iteration k: k·interval calendar days after the start in the journey's zone (23- or 25-hour days across DST). */
 export function iterationStart(startAt: number, zone: string, intervalDays: number, k: number): number {
@@ -19,18 +19,21 @@ export interface JourneyRow {
 export interface JourneyRuntime {
   row: JourneyRow;
   index: GraphIndex;
+  /** tile ids, every tile after its predecessors */
+  order: string[];
   zone: string;
   startAt: number;
   endAt: number;
 }
 
-const indexes = new Map<string, { graph: JourneyGraph; index: GraphIndex }>();
+const indexes = new Map<string, { graph: JourneyGraph; index: GraphIndex; order: string[] }>();
 
 export function runtimeOf(row: JourneyRow): JourneyRuntime {
   // The graph of a live journey never changes (the API edits drafts only), so its index is built once.
   let cached = indexes.get(row.id);
   if (!cached || JSON.stringify(cached.graph) !== JSON.stringify(row.graph)) {
-    cached = { graph: row.graph, index: indexGraph(row.graph) };
+    const index = indexGraph(row.graph);
+    cached = { graph: row.graph, index, order: topologicalOrder(index) };
     indexes.set(row.id, cached);
   }
   const recurring = row.settings.recurring;
@@ -40,6 +43,7 @@ export function runtimeOf(row: JourneyRow): JourneyRuntime {
   return {
     row,
     index: cached.index,
+    order: cached.order,
     zone,
     startAt,
     endAt: Math.min(Date.parse(row.settings.end_at), scheduleEnd),

@@ -43,7 +43,7 @@ async function complete(pool: Pool, journey: JourneyRuntime): Promise<void> {
  * included), and returns the tiles that have work. PostgreSQL is the truth, so this pass also rebuilds every
  * step job lost to a crash or a Redis restart.
  */
-export async function tickJourneys(pool: Pool, options: { now: number; entryBatch: number; log: Logger }): Promise<TileWork[]> {
+export async function tickJourneys(pool: Pool, options: { now: number; entryBatch: number; log: Logger; onOutbox?: () => void }): Promise<TileWork[]> {
   const { rows } = await pool.query<JourneyRow>(`SELECT id, workspace_id, status, graph, settings FROM journeys WHERE status = 'live'`);
   const work: TileWork[] = [];
   const triggers = [];
@@ -56,7 +56,14 @@ export async function tickJourneys(pool: Pool, options: { now: number; entryBatc
     }
     const iteration = activeIteration(journey, options.now);
     if (iteration === null) continue;
-    const entered = await enterAudience(pool, journey, iteration, options.entryBatch);
+    const entered = await enterAudience(pool, journey, iteration, {
+      batchSize: options.entryBatch,
+      now: options.now,
+      onBatch: (batch) => {
+        if (batch.outbox) options.onOutbox?.();
+        options.log.debug({ journeyId: row.id, iteration, entered: batch.entered, ms: batch.ms }, 'entry_batch');
+      },
+    });
     if (entered > 0) options.log.info({ journeyId: row.id, iteration, entered }, 'contacts_entered');
     for (const tileId of await tilesWithWork(pool, journey, iteration, options.now)) work.push({ journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));

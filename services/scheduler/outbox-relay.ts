@@ -8,7 +8,7 @@ import type { Topics } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import { inTransaction } from '../../lib/postgres/pg-pool';
 import { sendBatchJobId, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
-import type { EventsPayload, TileEventRecord, WebhookPayload } from './step-effects';
+import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
 import { onceKey, tileEventId } from './tile-rules';
 
 export interface RelayDeps {
@@ -35,8 +35,8 @@ interface OutboxRow {
 const BATCH_ROWS_PER_PASS = 4;
 const WEBHOOK_ROWS_PER_PASS = 500;
 
-/** The Avro contract's tile event for one compact record; its id is derived from the record's key. */
-export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, contactId, detail]: TileEventRecord): JourneyEvent {
+/** The Avro contract's tile event for one contact of a group; its id is derived from the event's key. */
+export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, detail]: TileEventGroup, contactId: string): JourneyEvent {
   const key = onceKey({ journeyId: payload.journey_id, tileId, iteration, subjectId: contactId });
   const base = {
     event_id: tileEventId(type, key),
@@ -81,12 +81,10 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
     return;
   }
   const payload = row.payload as EventsPayload;
-  await Promise.all(
-    payload.events.map((record) => {
-      const event = tileEvent(payload, record);
-      return deps.producer.send({ topic: deps.topics.journeyEvents, key: event.data.contact_id, value: deps.codec.encode(event) });
-    }),
-  );
+  const messages = [];
+  for (const group of payload.groups)
+    for (const contactId of group[5]) messages.push({ topic: deps.topics.journeyEvents, key: contactId, value: deps.codec.encode(tileEvent(payload, group, contactId)) });
+  await deps.producer.sendMany(messages);
 }
 
 /**

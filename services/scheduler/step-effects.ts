@@ -2,14 +2,17 @@ import type { PoolClient } from 'pg';
 import type { JourneyEventType } from '../../lib/events/event-types';
 import { MAX_SEND_BATCH, type SendRequest } from '../../lib/sending/send-request';
 
-/** One tile event, compact: the relay expands it into the Avro contract (tile-event-relay in outbox-relay.ts). */
-export type TileEventRecord = [type: JourneyEventType, tileId: string, tileType: string, iteration: number, contactId: string, detail: string];
+/**
+ * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per
+ * contact (outbox-relay.ts). Grouped, a step's events take a few bytes per contact in the outbox, not a row each.
+ */
+export type TileEventGroup = [type: JourneyEventType, tileId: string, tileType: string, iteration: number, detail: string, contactIds: string[]];
 
 export interface EventsPayload {
   workspace_id: string;
   journey_id: string;
   event_time: number;
-  events: TileEventRecord[];
+  groups: TileEventGroup[];
 }
 
 export interface WebhookPayload {
@@ -18,11 +21,13 @@ export interface WebhookPayload {
   body: Record<string, unknown>;
 }
 
+/** 'at' (to be processed by the tile) is only left by rows written before a step ran them; steps move contacts to rest. */
 export type StateName = 'at' | 'waiting' | 'done' | 'blocked' | 'failed';
 
 export interface Move {
   iteration: number;
   contactId: string;
+  accountId: string | null;
   tileId: string;
   state: StateName;
   /** epoch ms; null when not waiting */
@@ -46,38 +51,69 @@ export interface LeadRow extends RecordRow {
   title: string;
 }
 
+/** Tile events per outbox row: a relay pass holds a few rows, so this bounds its memory. */
+const EVENTS_PER_ROW = 20_000;
+
 /**
- * Everything one tile step changes, written in the step's transaction: the contacts' moves, tasks, leads and
- * the outbox rows (send batches, tile events, webhooks).
+ * Everything one tile step changes, written in the step's transaction: each contact's position when the step
+ * is done with it, tasks, leads and the outbox rows (send batches, tile events, webhooks).
  *
  * NOTE: exactly once. A contact's row leaves (tile, state) only in the transaction that also writes every side
- * effect of that move, so a crash before COMMIT leaves neither and the contact is processed again, and a crash
- * after leaves both and the contact is never claimed again (the claim filters on tile and state, under
- * FOR UPDATE SKIP LOCKED, so two replicas never hold the same contact). Tasks, leads and webhooks are also unique
- * by their journey:tile:iteration:(contact|account) key, which makes per-account side effects once per account
- * across batches. What leaves PostgreSQL goes through the outbox and is relayed idempotently (outbox-relay.ts).
+ * effect of everything it went through in that step, so a crash before COMMIT leaves neither and the contact is
+ * processed again, and a crash after leaves both and the contact is never claimed again (the claim filters on
+ * tile and state, under FOR UPDATE SKIP LOCKED, so two replicas never hold the same contact; entry inserts
+ * under a per-journey lock, audience-entry.ts). Tasks, leads and webhooks are also unique by their
+ * journey:tile:iteration:(contact|account) key, which makes per-account side effects once per account across
+ * batches. What leaves PostgreSQL goes through the outbox and is relayed idempotently (outbox-relay.ts).
  */
 export class StepEffects {
-  readonly moves: Move[] = [];
-  readonly events: TileEventRecord[] = [];
+  /** the last position of each contact the step touched, by iteration:contact */
+  private readonly positions = new Map<string, Move>();
+  private readonly groups = new Map<string, TileEventGroup>();
+  private eventCount = 0;
   readonly sends: SendRequest[] = [];
   readonly webhooks: Array<{ onceKey: string; payload: WebhookPayload }> = [];
   readonly tasks: TaskRow[] = [];
   readonly leads: LeadRow[] = [];
 
   event(type: JourneyEventType, tile: { id: string; type: string }, iteration: number, contactId: string, detail = ''): void {
-    this.events.push([type, tile.id, tile.type, iteration, contactId, detail]);
+    const key = `${type}\u0000${tile.id}\u0000${iteration}\u0000${detail}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      group = [type, tile.id, tile.type, iteration, detail, []];
+      this.groups.set(key, group);
+    }
+    group[5].push(contactId);
+    this.eventCount++;
   }
 
-  async write(client: PoolClient, journey: { id: string; workspaceId: string }, now: number): Promise<void> {
-    await this.writeMoves(client, journey.id);
+  /** Where the contact rests for now; a later move of the same contact in the same step replaces it. */
+  move(move: Move): void {
+    this.positions.set(`${move.iteration}:${move.contactId}`, move);
+  }
+
+  get moves(): Move[] {
+    return [...this.positions.values()];
+  }
+
+  get hasOutbox(): boolean {
+    return this.eventCount + this.sends.length + this.webhooks.length > 0;
+  }
+
+  /**
+   * `entered`: the contacts are new to the journey (entry) and their rows are inserted where they came to rest;
+   * otherwise their claimed rows are updated. A plain INSERT: entry holds the journey's entry lock and inserts
+   * only contacts it found absent, so a conflict is a bug that must roll the side effects back with it.
+   */
+  async write(client: PoolClient, journey: { id: string; workspaceId: string }, now: number, entered = false): Promise<void> {
+    await this.writePositions(client, journey.id, entered);
     await this.writeRecords(client, journey);
     for (let i = 0; i < this.sends.length; i += MAX_SEND_BATCH)
       await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(this.sends.slice(i, i + MAX_SEND_BATCH))]);
-    if (this.events.length > 0) {
-      const payload: EventsPayload = { workspace_id: journey.workspaceId, journey_id: journey.id, event_time: now, events: this.events };
-      await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(payload)]);
-    }
+    for (const groups of this.eventRows())
+      await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [
+        JSON.stringify({ workspace_id: journey.workspaceId, journey_id: journey.id, event_time: now, groups } satisfies EventsPayload),
+      ]);
     if (this.webhooks.length > 0)
       await client.query(
         `INSERT INTO journey_outbox (kind, once_key, payload) SELECT 'webhook', k, p FROM unnest($1::text[], $2::jsonb[]) AS w(k, p)
@@ -86,21 +122,50 @@ export class StepEffects {
       );
   }
 
-  private async writeMoves(client: PoolClient, journeyId: string): Promise<void> {
-    if (this.moves.length === 0) return;
-    await client.query(
-      `UPDATE journey_contacts jc SET tile_id = m.tile_id, state = m.state, due_at = m.due_at
-       FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS m(iteration, contact_id, tile_id, state, due_at)
-       WHERE jc.journey_id = $1 AND jc.iteration = m.iteration AND jc.contact_id = m.contact_id`,
-      [
-        journeyId,
-        this.moves.map((m) => m.iteration),
-        this.moves.map((m) => m.contactId),
-        this.moves.map((m) => m.tileId),
-        this.moves.map((m) => m.state),
-        this.moves.map((m) => (m.dueAt === null ? null : new Date(m.dueAt).toISOString())),
-      ],
-    );
+  /** The groups cut into rows of at most EVENTS_PER_ROW events. */
+  private *eventRows(): Generator<TileEventGroup[]> {
+    let row: TileEventGroup[] = [];
+    let size = 0;
+    for (const [type, tileId, tileType, iteration, detail, contacts] of this.groups.values()) {
+      for (let i = 0; i < contacts.length; ) {
+        const take = Math.min(contacts.length - i, EVENTS_PER_ROW - size);
+        row.push([type, tileId, tileType, iteration, detail, contacts.slice(i, i + take)]);
+        size += take;
+        i += take;
+        if (size === EVENTS_PER_ROW) {
+          yield row;
+          row = [];
+          size = 0;
+        }
+      }
+    }
+    if (row.length > 0) yield row;
+  }
+
+  private async writePositions(client: PoolClient, journeyId: string, entered: boolean): Promise<void> {
+    const moves = this.moves;
+    if (moves.length === 0) return;
+    const columns = [
+      journeyId,
+      moves.map((m) => m.iteration),
+      moves.map((m) => m.contactId),
+      moves.map((m) => m.tileId),
+      moves.map((m) => m.state),
+      moves.map((m) => (m.dueAt === null ? null : new Date(m.dueAt).toISOString())),
+    ];
+    if (entered)
+      await client.query(
+        `INSERT INTO journey_contacts (journey_id, iteration, contact_id, tile_id, state, due_at, account_id)
+         SELECT $1, m.* FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::uuid[]) AS m`,
+        [...columns, moves.map((m) => m.accountId)],
+      );
+    else
+      await client.query(
+        `UPDATE journey_contacts jc SET tile_id = m.tile_id, state = m.state, due_at = m.due_at
+         FROM unnest($2::int[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[]) AS m(iteration, contact_id, tile_id, state, due_at)
+         WHERE jc.journey_id = $1 AND jc.iteration = m.iteration AND jc.contact_id = m.contact_id`,
+        columns,
+      );
   }
 
   private async writeRecords(client: PoolClient, journey: { id: string; workspaceId: string }): Promise<void> {
