@@ -103,7 +103,7 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
   emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
-  emailRoute('/geography', "Human opens and clicks by the country of the client address (the KPI card's definitions; includes IP2Location LITE data)", async (f) => ({ items: await emailGeography(clickhouse, f) }), countryList);
+  emailRoute('/geography', "Human opens and clicks by country of the client address (the KPI card's definitions). Includes IP2Location LITE data available from https://lite.ip2location.com", async (f) => ({ items: await emailGeography(clickhouse, f) }), countryList);
 
   const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, ...accountFilter, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
   app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: tileQuery, response: { 200: anyList } } }, async (req) => {
