@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import avro from 'avsc';
 import { CairnError } from '../errors';
 import { EventCodec } from './event-codec';
 import { ALL_EVENT_TYPES, type CairnEvent, type EventType } from './event-types';
@@ -11,8 +14,8 @@ const extras: Record<EventType, Record<string, unknown>> = {
   send: { ...email, recipient_domain: 'example.com' },
   blocked: { ...email, reason: 'do_not_bulk_email' },
   bounce: { ...email, bounce_class: 'hard', smtp_code: 550, enhanced_status: '5.1.1', diagnostic: 'user unknown' },
-  open: { ...email, machine: true, machine_reason: 'apple_mpp' },
-  click: { ...email, link_id: 'l-1', url: 'https://example.com/a', link_kind: 'attachment' },
+  open: { ...email, machine: true, machine_reason: 'apple_mpp', country: 'DE' },
+  click: { ...email, link_id: 'l-1', url: 'https://example.com/a', link_kind: 'attachment', country: 'JP' },
   forward: { ...email, friend_count: 2 },
   unsubscribe: { ...email, method: 'one_click', list_ids: ['list-1'] },
   subscription_submitted: { ...email, changed: true },
@@ -64,6 +67,28 @@ describe('event codec', () => {
     expect(v1.subarray(2, 10)).not.toEqual(v2.subarray(2, 10));
     const decoded = codec.decode(v1);
     expect(decoded.data).toMatchObject({ link_id: 'l-1', url: 'https://example.com/a', link_kind: 'link', machine_reason: null });
+  });
+
+  it('reads opens and clicks of every earlier version with no country (open.v1 → v2, click.v1/v2 → v3)', () => {
+    const older: [EventType, number][] = [['open', 1], ['click', 1], ['click', 2]];
+    for (const [type, version] of older) {
+      const event = sample(type);
+      const bytes = codec.encodeWithVersion(event, version);
+      expect(bytes.subarray(2, 10)).not.toEqual(codec.schemaFor(type).fingerprint);
+      const decoded = codec.decode(bytes);
+      expect(decoded.data).toMatchObject({ event_id: event.data.event_id, country: null });
+    }
+    expect([codec.schemaFor('open').version, codec.schemaFor('click').version]).toEqual([2, 3]);
+  });
+
+  it('lets a reader with the older schema read the newest opens and clicks (the country is skipped)', () => {
+    for (const [type, file] of [['open', 'open.v1.avsc'], ['click', 'click.v2.avsc']] as const) {
+      const event = sample(type);
+      const older = avro.Type.forSchema(JSON.parse(readFileSync(join(__dirname, 'schemas', file), 'utf8')));
+      const read = older.decode(codec.encode(event), 10, older.createResolver(codec.schemaFor(type).type)).value as Record<string, unknown>;
+      expect(read).toMatchObject({ event_id: event.data.event_id, message_id: 'm-1' });
+      expect(read).not.toHaveProperty('country');
+    }
   });
 
   it('rejects truncated, foreign and unknown messages with a stable code, never a crash', () => {

@@ -57,6 +57,8 @@ export interface EmailContext extends EventBase {
 export interface TrackingContext {
   machine_reason?: string | null;
   user_agent?: string | null;
+  /** ISO 3166-1 alpha-2 country of the client address (open.v2, click.v3); null when unknown */
+  country?: string | null;
 }
 
 export type BounceClass = 'hard' | 'soft' | 'other';

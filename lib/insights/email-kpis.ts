@@ -18,7 +18,7 @@ const human = (metric: string): Sql => sql`(metric = ${metric} AND machine = 0)`
 const messagesIf = (condition: Sql): Sql => sql`uniqExactMergeIf(messages, ${condition})`;
 const eventsIf = (condition: Sql): Sql => sql`uniqExactMergeIf(events, ${condition})`;
 
-const COUNTS = {
+export const COUNTS = {
   // Sent: "Sent messages, including bounced messages, but not including blocked messages.
   // (Sent = TotalTargetedContacts – TotalBlockedQuantity)". An attempt to a suppressed address is a bounce or a
   // feedback loop, so it is sent; Sending failed stays out (below).
@@ -143,9 +143,9 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Pr
   return result;
 }
 
-/** The glossary email table, or its rows for the filter's contacts only (kpi-source.ts). */
-export function emailSource(ch: QueryRunner, filter: EmailFilter): Promise<Sql> {
-  return kpiSource(ch, 'email', { ...filter, owner: sql`email_id = ${filter.emailId}` });
+/** The glossary email table (or the geography one, 0100), or its rows for the filter's contacts only (kpi-source.ts). */
+export function emailSource(ch: QueryRunner, filter: EmailFilter, table: 'email' | 'email_geography' = 'email'): Promise<Sql> {
+  return kpiSource(ch, table, { ...filter, owner: sql`email_id = ${filter.emailId}` });
 }
 
 /** The email's KPI card (seed 004 glossary), optionally for one journey, one version and a local-day range. */

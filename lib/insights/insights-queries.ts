@@ -10,6 +10,8 @@ import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from '.
 export type { EmailFilter, QueryRunner } from './insights-filters';
 export { emailInsights, deliveryBreakdown } from './email-kpis';
 export type { EmailKpis, DeliveryBreakdown } from './email-kpis';
+export { emailGeography } from './email-geography';
+export type { CountryKpis } from './email-geography';
 export { journeyTileKpis, contactTimeline, contactsWhoDid } from './journey-contact-queries';
 export type { TileKpis, TimelineEntry, ContactTimeline, ContactsWhoDidFilter } from './journey-contact-queries';
 

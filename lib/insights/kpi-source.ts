@@ -26,6 +26,10 @@ export function contactCondition(contactIds: readonly string[]): Sql {
   return contactIds.length === 0 ? sql`0 = 1` : sql`has(${[...contactIds]}, contact_id)`;
 }
 
+/** The KPI tables the insights read (sql/clickhouse 0090, 0100); each is fed by the view events_ingest_to_<table>. */
+const KPI_TABLES = { email: 'kpi_email_glossary', tile: 'kpi_tile_glossary', email_geography: 'kpi_email_geography' } as const;
+export type KpiTable = keyof typeof KPI_TABLES;
+
 /**
  * What the insights read FROM: the glossary KPI table, or, for a subset of contacts (an account filter), the same
  * rows derived on the fly from that subset's raw events by the table's own view SELECT. The KPI queries above it
@@ -33,10 +37,10 @@ export function contactCondition(contactIds: readonly string[]): Sql {
  */
 export async function kpiSource(
   ch: QueryRunner,
-  kind: 'email' | 'tile',
+  kind: KpiTable,
   scope: Period & { workspaceId: string; owner: Sql; contactIds?: readonly string[] },
 ): Promise<Sql> {
-  const table = kind === 'email' ? 'kpi_email_glossary' : 'kpi_tile_glossary';
+  const table = KPI_TABLES[kind];
   if (scope.contactIds === undefined) return raw.trusted(table);
   // the raw rows are pruned by UTC day with a day's margin; the KPI query above applies the exact local days
   const days = periodWhere(scope, sql`substring(toString(event_time, ${checkedTimeZone(scope.timeZone)}), 1, 10)`, sql`event_date`);

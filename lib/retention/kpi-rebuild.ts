@@ -2,12 +2,13 @@ import { ident, sql, type Sql } from '../clickhouse/sql';
 import { viewSelectOverRaw } from '../insights/kpi-source';
 import { waitForMutations, type ClickHouseCommands } from './clickhouse-mutations';
 
-/** Every KPI table and the materialized view (sql/clickhouse 0010, 0090) that feeds it from events_ingest. */
+/** Every KPI table and the materialized view (sql/clickhouse 0010, 0090, 0100) that feeds it from events_ingest. */
 export const KPI_VIEWS = [
   { view: 'events_ingest_to_kpi_email', table: 'kpi_email_daily', owner: 'email_id' },
   { view: 'events_ingest_to_kpi_tile', table: 'kpi_tile_daily', owner: 'journey_id' },
   { view: 'events_ingest_to_kpi_email_glossary', table: 'kpi_email_glossary', owner: 'email_id' },
   { view: 'events_ingest_to_kpi_tile_glossary', table: 'kpi_tile_glossary', owner: 'journey_id' },
+  { view: 'events_ingest_to_kpi_email_geography', table: 'kpi_email_geography', owner: 'email_id' },
 ] as const;
 
 export type KpiView = (typeof KPI_VIEWS)[number];

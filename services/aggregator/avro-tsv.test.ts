@@ -88,6 +88,19 @@ describe('Avro to TabSeparated fast path', () => {
     expect(transcoded(quoted, 9)).toBeNull(); // a quote in `detail` needs JSON escaping
   });
 
+  it("carries an open's or click's country in detail on the fast path; older versions (no country) take the generic path", () => {
+    const detailOf = (line: string | null): string => line?.split('\t')[24] ?? '';
+    for (const type of ['open', 'click'] as const) {
+      const event = emailEvent(type, { event_id: `geo-${type}`, user_agent: 'Mozilla/5.0', country: 'DE' });
+      const value = codec.encode(event);
+      expect(transcoded(value, 3)).toBe(generic(value, 3));
+      expect(detailOf(transcoded(value, 3))).toBe('{"user_agent":"Mozilla/5.0","country":"DE"}');
+      const older = codec.encodeWithVersion(event, 1);
+      expect(transcoded(older, 4)).toBeNull();
+      expect(detailOf(generic(older, 4))).not.toContain('country');
+    }
+  });
+
   it('declines truncated, extended, foreign and mutated messages, and never disagrees with the generic path', () => {
     const random = prng(7);
     alphabet = PLAIN;

@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger';
 import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
 import type { EventSink } from './event-sink';
+import type { CountryOf } from './client-country';
 import type { IngestConfig } from './ingest.config';
 import { AccessLog } from './access-log';
 import type { IngestMetrics } from './ingest.metrics';
@@ -25,6 +26,8 @@ export interface IngestDeps {
   codec: EventCodec;
   links: LinkResolver;
   metrics: IngestMetrics;
+  /** the client address's country for opens and clicks (client-country.ts) */
+  countryOf: CountryOf;
 }
 
 const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));

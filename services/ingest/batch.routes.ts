@@ -43,6 +43,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NAME_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const UUID_FIELDS = ['event_id', 'contact_id', 'message_id', 'email_id', 'journey_id', 'lead_id'] as const;
 const NAME_FIELDS = ['tile_id', 'link_id', 'path_id'] as const;
+/** ISO 3166-1 alpha-2, as ingest's own lookup writes it: the geography insight groups by this text. */
+const COUNTRY = /^[A-Z]{2}$/;
 
 /**
  * NOTE: ids become Kafka keys and stored ids: entity ids must be UUIDs and tile/link/path ids names, as the API
@@ -68,6 +70,7 @@ function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
   const fields = data as Record<string, unknown>;
   const problem = idProblem(fields);
   if (problem) return problem;
+  if (fields.country != null && !(typeof fields.country === 'string' && COUNTRY.test(fields.country))) return 'data.country must be two capital letters (ISO 3166-1 alpha-2) or null';
   return {
     type,
     data: { event_id: randomUUID(), event_time: Date.now(), ...fields, workspace_id: workspaceId },

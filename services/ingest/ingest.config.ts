@@ -9,7 +9,7 @@ export const ingestSchema = {
     default: '127.0.0.1',
   }),
   metricsPort: int('CAIRN_INGEST_METRICS_PORT', 'port of the /metrics listener (0: any free port)', { default: 9081 }),
-  trustProxy: bool('CAIRN_INGEST_TRUST_PROXY', 'take the client address from X-Forwarded-For (behind a proxy)', {
+  trustProxy: bool('CAIRN_INGEST_TRUST_PROXY', 'take the client address from X-Forwarded-For (behind a proxy): machine-traffic rules, rate limits, country', {
     default: false,
   }),
   trackingKeys: list('CAIRN_TRACKING_KEYS', 'tracking token keys "<id>:<base64 secret ≥16 bytes>", comma-separated', {

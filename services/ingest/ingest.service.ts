@@ -8,6 +8,7 @@ import { createPgPool } from '../../lib/postgres/pg-pool';
 import type { Service } from '../../lib/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { buildIngestApp } from './app';
+import { loadCountryLookup } from './client-country';
 import { DurableSpool } from './durable-spool';
 import { EventSink } from './event-sink';
 import type { IngestConfig } from './ingest.config';
@@ -55,7 +56,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
   });
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const links = new LinkResolver(pool, { maxEntries: config.linkCacheSize, ttlMs: config.linkCacheTtlMs });
-  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, metrics });
+  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, metrics, countryOf: loadCountryLookup() });
   const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
   let address = '';
   let stopped = false;

@@ -30,7 +30,7 @@ interface Cidr {
 }
 
 /** Dotted IPv4 (or IPv4-mapped IPv6) to an unsigned int, null for anything else; parsed by char code, per hit. */
-function ipv4ToInt(ip: string): number | null {
+export function ipv4ToInt(ip: string): number | null {
   let at = ip.startsWith('::ffff:') ? 7 : 0;
   let value = 0;
   for (let part = 0; part < 4; part++) {

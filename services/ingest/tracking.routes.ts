@@ -44,10 +44,10 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
 
   const networks = parseCidrs(deps.config.scannerNetworks);
 
-  /** The machine-traffic reason, null for a person. */
-  const machine = (request: FastifyRequest, token: TrackingToken, type: string): string | null => {
+  /** The machine-traffic reason, null for a person. `ip` is request.ip, read once per hit (behind a proxy, each read parses X-Forwarded-For). */
+  const machine = (request: FastifyRequest, ip: string, token: TrackingToken, type: string): string | null => {
     const reason = machineReason(
-      { method: request.method, headers: request.headers, ip: request.ip, sentAt: token.sentAt, nowMs: Date.now() },
+      { method: request.method, headers: request.headers, ip, sentAt: token.sentAt, nowMs: Date.now() },
       networks,
       deps.config.machineWindowSeconds,
     );
@@ -74,11 +74,14 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
 
   const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
     if (!owned) return notFound(reply);
-    const reason = machine(request, token, 'open');
+    const ip = request.ip;
+    const reason = machine(request, ip, token, 'open');
     // Fields set on the context object itself: no per-hit spread copy.
     const data = emailContext(token, reason !== null) as EmailEvent<'open'>['data'];
     data.machine_reason = reason;
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
+    // NOTE: the address itself goes nowhere: only its country is recorded (never the address, in events or logs).
+    data.country = deps.countryOf(ip);
     record({ type: 'open', data });
     return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
   };
@@ -102,13 +105,15 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
   const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
     const destination = link && (link.kind === 'attachment') === (kind === 'attachment') ? link.destination : null;
     if (!destination || !token.linkId) return notFound(reply);
-    const reason = machine(request, token, kind === 'attachment' ? 'attachment' : 'click');
+    const ip = request.ip;
+    const reason = machine(request, ip, token, kind === 'attachment' ? 'attachment' : 'click');
     const data = emailContext(token, reason !== null) as EmailEvent<'click'>['data'];
     data.link_id = token.linkId;
     data.url = destination;
     data.link_kind = kind;
     data.machine_reason = reason;
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
+    data.country = deps.countryOf(ip);
     record({ type: 'click', data });
     return reply.headers(NO_CACHE).redirect(destination, 302);
   };

@@ -87,7 +87,7 @@ const asMap = (rows: Line[]): Map<string, string> => new Map(rows.map((r) => [r.
  * cell recounted from events_raw by distinct event_id; returns the cells that differ (empty when exact).
  */
 export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
-  const [kpiEmail, rawEmail, kpiTile, rawTile, glossaryEmail, rawGlossaryEmail, glossaryTile, rawGlossaryTile] = await Promise.all([
+  const [kpiEmail, rawEmail, kpiTile, rawTile, glossaryEmail, rawGlossaryEmail, glossaryTile, rawGlossaryTile, geography, rawGeography] = await Promise.all([
     ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', metric, '|', detail, '|', toString(machine)) AS k,
       uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_daily GROUP BY k`)),
     ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|',
@@ -108,9 +108,15 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
       uniqExactMerge(contacts) AS c FROM kpi_tile_glossary GROUP BY k, iteration) GROUP BY k`)),
     ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', '')) AS k, uniqExact(contact_id, iteration) AS events,
       uniqExact(contact_id, iteration) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`)),
+    // the geography table (0100): opens, clicks and attachment views per email, country and machine flag
+    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', metric, '|', country, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_geography GROUP BY k`)),
+    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', if(link_kind = 'attachment', 'attachment_view', event_type), '|',
+        visitParamExtractString(detail, 'country'), '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
+      FROM events_raw WHERE email_id != '' AND event_type IN ('open', 'click') GROUP BY k`)),
   ]);
   const diff: string[] = [];
-  const pairs = [[kpiEmail, rawEmail], [kpiTile, rawTile], [glossaryEmail, rawGlossaryEmail], [glossaryTile, rawGlossaryTile]].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
+  const pairs = [[kpiEmail, rawEmail], [kpiTile, rawTile], [glossaryEmail, rawGlossaryEmail], [glossaryTile, rawGlossaryTile], [geography, rawGeography]].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
   for (const [kpi, recount] of pairs) {
     for (const key of new Set([...kpi.keys(), ...recount.keys()])) {
       if (kpi.get(key) !== recount.get(key)) diff.push(`${key}: kpi ${kpi.get(key)} recount ${recount.get(key)}`);

@@ -1,13 +1,16 @@
-import type { EmailKpis, TileKpis } from '../../lib/insights/insights-queries';
+import type { CountryKpis, EmailKpis, TileKpis } from '../../lib/insights/insights-queries';
 import { emailEvent, tileEvent } from './aggregator-harness';
 
 const DAY = 86_400_000;
 
-/** The known stream of the issue: duplicates by event_id, machine events, out-of-order times, two schema versions. */
+/**
+ * The known stream of the issue: duplicates by event_id, machine events, out-of-order times, two schema versions;
+ * opens and clicks from two countries (the v1 clicks have none: unknown).
+ */
 export function knownStream(ws: string) {
   const base = { workspace_id: ws, email_id: 'e1', journey_id: 'j1' };
   const at = (m: string, c: string, extra: Record<string, unknown> = {}) => ({ ...base, message_id: m, contact_id: c, ...extra });
-  const dupOpen = emailEvent('open', at('m1', 'c1'));
+  const dupOpen = emailEvent('open', at('m1', 'c1', { country: 'DE' }));
   const events = [
     emailEvent('send', at('m1', 'c1')),
     emailEvent('send', at('m2', 'c2')),
@@ -19,12 +22,12 @@ export function knownStream(ws: string) {
     emailEvent('bounce', at('m4', 'c4', { bounce_class: 'soft', email_version: 2, journey_id: 'j2' })),
     dupOpen,
     dupOpen,
-    emailEvent('open', at('m1', 'c1', { event_time: Date.now() - 3 * DAY })),
-    emailEvent('open', at('m2', 'c2')),
-    emailEvent('open', at('m2', 'c2', { machine: true, machine_reason: 'apple_mpp' })),
-    emailEvent('click', at('m1', 'c1', { link_id: 'L1', url: 'https://x.test/1' })),
-    emailEvent('click', at('m1', 'c1', { link_id: 'L2', url: 'https://x.test/2' })),
-    emailEvent('click', at('m2', 'c2', { link_id: 'L1', url: 'https://x.test/1', machine: true })),
+    emailEvent('open', at('m1', 'c1', { event_time: Date.now() - 3 * DAY, country: 'DE' })),
+    emailEvent('open', at('m2', 'c2', { country: 'FR' })),
+    emailEvent('open', at('m2', 'c2', { machine: true, machine_reason: 'apple_mpp', country: 'US' })),
+    emailEvent('click', at('m1', 'c1', { link_id: 'L1', url: 'https://x.test/1', country: 'DE' })),
+    emailEvent('click', at('m1', 'c1', { link_id: 'L2', url: 'https://x.test/2', country: 'FR' })),
+    emailEvent('click', at('m2', 'c2', { link_id: 'L1', url: 'https://x.test/1', machine: true, country: 'US' })),
     emailEvent('forward', at('m1', 'c1')),
     emailEvent('unsubscribe', at('m2', 'c2')),
     emailEvent('unsubscribe', at('m2', 'c2')),
@@ -58,6 +61,17 @@ export const EXPECTED_EMAIL_KPIS: EmailKpis = {
   subscriptionSubmitted: 1, feedbackLoops: 1, feedbackReportsNotCounted: {}, sendingFailed: 1, generatedLeads: 1,
   machineOpens: 1, machineClicks: 1,
 };
+
+/**
+ * Opens and clicks of e1 by country: human only (the machine open and click from US are not there); the v1 clicks
+ * have no country. Totals add up to the card's (3 opens, 4 clicks); m1 clicked from DE and FR and again with no
+ * country is a unique click in each.
+ */
+export const EXPECTED_GEOGRAPHY: CountryKpis[] = [
+  { country: 'DE', openedTotal: 2, openedUnique: 1, clickedTotal: 1, clickedUnique: 1, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
+  { country: 'FR', openedTotal: 1, openedUnique: 1, clickedTotal: 1, clickedUnique: 1, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
+  { country: null, openedTotal: 0, openedUnique: 0, clickedTotal: 2, clickedUnique: 2, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
+];
 
 export const EXPECTED_TILES: TileKpis[] = [
   { tileId: 'T1', tileType: 'email', inflow: 3, processing: 1, blocked: 1, blockedByReason: { unsubscribed: 1 }, failed: 0, processed: 1, paths: {} },

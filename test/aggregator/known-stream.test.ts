@@ -1,4 +1,4 @@
-import { emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
+import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
@@ -6,7 +6,7 @@ import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { codec, emailEvent, produce, rawCounts, recountEmail } from './aggregator-harness';
-import { EXPECTED_EMAIL_KPIS, EXPECTED_TILES, knownStream } from './known-stream.fixture';
+import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from './known-stream.fixture';
 
 describe('aggregator over a known stream', () => {
   let env: TestEnv;
@@ -56,6 +56,9 @@ describe('aggregator over a known stream', () => {
     ]);
     const days = await responsesOverTime(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
     expect(days.map((d) => [d.opened, d.clicked])).toEqual([[1, 0], [0, 1], [2, 3]]);
+    expect(await emailGeography(env.clickhouse, { workspaceId: ws, emailId: 'e1' })).toEqual(EXPECTED_GEOGRAPHY);
+    const todayByCountry = await emailGeography(env.clickhouse, { workspaceId: ws, emailId: 'e1', journeyId: 'j1', from: new Date() });
+    expect(todayByCountry.map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([['DE', 1, 1], ['FR', 1, 1], [null, 0, 1]]);
 
     const tiles = await journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j1' });
     expect(tiles).toEqual(EXPECTED_TILES);

@@ -1,7 +1,7 @@
 import { sql } from '../../lib/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import type { CairnEvent } from '../../lib/events/event-types';
-import { contactTimeline, emailInsights, journeyTileKpis } from '../../lib/insights/insights-queries';
+import { contactTimeline, emailGeography, emailInsights, journeyTileKpis } from '../../lib/insights/insights-queries';
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { dropExpiredPartitions, oldestKeptMonth } from '../../lib/retention/retention-job';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
@@ -29,8 +29,8 @@ describe('retention and erasure', () => {
     const at = (contact: string, extra: Record<string, unknown> = {}) => ({ workspace_id: ws, email_id: 'e', message_id: `m-${contact}`, contact_id: contact, ...extra });
     await ingest([
       emailEvent('send', at('c1')), emailEvent('send', at('c2')),
-      emailEvent('open', at('c1')), emailEvent('open', at('c1')), emailEvent('open', at('c2')),
-      emailEvent('click', at('c1', { link_id: 'L1' })),
+      emailEvent('open', at('c1', { country: 'SE' })), emailEvent('open', at('c1', { country: 'SE' })), emailEvent('open', at('c2', { country: 'IT' })),
+      emailEvent('click', at('c1', { link_id: 'L1', country: 'SE' })),
       tileEvent('tile_inflow', { workspace_id: ws, journey_id: 'j', tile_id: 'T', contact_id: 'c1' }),
       tileEvent('tile_inflow', { workspace_id: ws, journey_id: 'j', tile_id: 'T', contact_id: 'c2' }),
     ]);
@@ -41,6 +41,7 @@ describe('retention and erasure', () => {
     const kpis = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' });
     expect([kpis.sent, kpis.openedTotal, kpis.openedUnique, kpis.clickedTotal]).toEqual([1, 1, 1, 0]);
     expect((await journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j' }))[0]?.inflow).toBe(1);
+    expect((await emailGeography(env.clickhouse, { workspaceId: ws, emailId: 'e' })).map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([['IT', 1, 0]]);
     expect((await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: 'c1' })).entries).toEqual([]);
     const left = await env.clickhouse.rows<{ n: string }>(sql`SELECT count() AS n FROM events_raw WHERE contact_id = 'c1'`);
     expect(Number(left[0]?.n)).toBe(0);
@@ -53,7 +54,7 @@ describe('retention and erasure', () => {
     expect(oldestKeptMonth(new Date(Date.UTC(2026, 0, 10)), 13)).toBe(202501);
 
     const dropped = await dropExpiredPartitions(env.clickhouse, { keepMonths: 12 });
-    expect(dropped.filter((d) => d.partition === '202401').map((d) => d.table).sort()).toEqual(['contact_events', 'events_raw', 'kpi_email_daily', 'kpi_email_glossary']);
+    expect(dropped.filter((d) => d.partition === '202401').map((d) => d.table).sort()).toEqual(['contact_events', 'events_raw', 'kpi_email_daily', 'kpi_email_geography', 'kpi_email_glossary']);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(0);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' })).openedTotal).toBe(1);
     expect(await kpiMismatches(env.clickhouse)).toEqual([]);

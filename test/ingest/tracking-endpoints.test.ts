@@ -46,6 +46,10 @@ describe('open pixel', () => {
     expect(res.rawPayload.equals(PIXEL_GIF)).toBe(true);
     const [open] = await eventsOf(messageId, 1);
     expect(open).toMatchObject({ type: 'open', data: { workspace_id: s.workspaceId, contact_id: s.contactId, email_id: s.emailId, machine: false } });
+    // no trusted proxy here: the client is the loopback peer, which has no country (an X-Forwarded-For is ignored)
+    const forwarded = tokenFor(s);
+    await get(`/o/${forwarded.token}.gif`, { 'x-forwarded-for': '193.0.6.139' });
+    expect([open?.data, (await eventsOf(forwarded.messageId, 1))[0]?.data]).toMatchObject([{ country: null }, { country: null }]);
   });
 
   it.each([

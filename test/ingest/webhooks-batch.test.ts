@@ -141,6 +141,20 @@ describe('batch events', () => {
     }
   });
 
+  it('keeps a country of two capital letters and rejects any other', async () => {
+    const withCountry = (country: unknown) => {
+      const event = openEvent();
+      return { ...event, data: { ...event.data, country } };
+    };
+    const items = [withCountry('SE'), withCountry('se'), withCountry('SWE'), withCountry('10.0.0.1'), withCountry(null)];
+    const res = await send(JSON.stringify(items));
+    expect(res.json()).toMatchObject({ accepted: 2, rejected: [1, 2, 3].map((index) => ({ index, error: expect.stringMatching(/country/) })) });
+    const [kept] = await waitFor(() => reader.byMessage(items[0]?.data.message_id ?? ''), (e) => e.length === 1);
+    expect(kept?.data).toMatchObject({ country: 'SE' });
+    const [none] = await waitFor(() => reader.byMessage(items[4]?.data.message_id ?? ''), (e) => e.length === 1);
+    expect(none?.data).toMatchObject({ country: null });
+  });
+
   it('takes NDJSON with a broken line', async () => {
     const tile = { type: 'tile_inflow', data: { contact_id: s.contactId, journey_id: newId(), tile_id: 't1', tile_type: 'email' } };
     const res = await send(`${JSON.stringify(openEvent())}\n{broken\n${JSON.stringify(tile)}\n`, 'application/x-ndjson');

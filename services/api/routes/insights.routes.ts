@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { contactTimeline, deliveryBreakdown, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
+import { contactTimeline, deliveryBreakdown, emailGeography, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -26,6 +26,30 @@ const emailQuery = {
 const anyObject = { type: 'object', additionalProperties: true } as const;
 const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
 const tags = ['insights'];
+const count = (description: string) => ({ type: 'integer', minimum: 0, description }) as const;
+/** One country's opens and clicks: the KPI card's definitions (human only), per the client address's country. */
+const countryList = {
+  type: 'object',
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['country', 'openedTotal', 'openedUnique', 'clickedTotal', 'clickedUnique', 'attachmentViewsTotal', 'attachmentViewsUnique'],
+        properties: {
+          country: { type: ['string', 'null'], description: 'ISO 3166-1 alpha-2 of the client address at ingest; null: unknown (IPv6, private, or recorded before geography)' },
+          openedTotal: count('human opens'),
+          openedUnique: count('messages opened at least once from this country'),
+          clickedTotal: count('human link clicks (attachments apart)'),
+          clickedUnique: count('messages with a link clicked from this country'),
+          attachmentViewsTotal: count('human attachment views'),
+          attachmentViewsUnique: count('messages with an attachment viewed from this country'),
+        },
+      },
+    },
+  },
+} as const;
 
 export interface RangeQuery {
   from?: string;
@@ -79,6 +103,7 @@ export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
   emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);
+  emailRoute('/geography', "Human opens and clicks by country of the client address (the KPI card's definitions). Includes IP2Location LITE data available from https://lite.ip2location.com", async (f) => ({ items: await emailGeography(clickhouse, f) }), countryList);
 
   const tileQuery = { type: 'object', additionalProperties: false, properties: { ...range, ...accountFilter, iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' } } } as const;
   app.get('/v1/insights/journeys/:id/tiles', { schema: { tags, summary: 'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths', params: idParams, querystring: tileQuery, response: { 200: anyList } } }, async (req) => {
