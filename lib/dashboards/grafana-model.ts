@@ -62,7 +62,6 @@ export interface Variable {
   description: string;
   datasource: typeof CLICKHOUSE;
   query: string;
-  definition: string;
   /** 1: on dashboard load (the lists change as events arrive, not with the time range) */
   refresh: 1;
   sort: 1;
@@ -71,7 +70,6 @@ export interface Variable {
   hide: 0;
   regex: '';
   options: [];
-  current: JsonObject;
 }
 
 export interface Dashboard {
@@ -94,8 +92,8 @@ export interface Dashboard {
 
 export function queryVariable(name: string, label: string, description: string, sql: string): Variable {
   return {
-    type: 'query', name, label, description, datasource: CLICKHOUSE, query: sql, definition: sql,
-    refresh: 1, sort: 1, includeAll: false, multi: false, hide: 0, regex: '', options: [], current: {},
+    type: 'query', name, label, description, datasource: CLICKHOUSE, query: sql,
+    refresh: 1, sort: 1, includeAll: false, multi: false, hide: 0, regex: '', options: [],
   };
 }
 
@@ -104,10 +102,10 @@ const PANEL_DEFAULTS: Record<PanelSpec['type'], { options: JsonObject; format: C
     options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode: 'value', graphMode: 'none', textMode: 'value' },
     format: 1,
   },
-  timeseries: { options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } }, format: 0 },
+  timeseries: { options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] }, tooltip: { mode: 'multi', sort: 'desc' } }, format: 0 },
   table: { options: { showHeader: true, cellHeight: 'sm' }, format: 1 },
   barchart: {
-    options: { orientation: 'auto', showValue: 'auto', stacking: 'none', xTickLabelRotation: 0, legend: { displayMode: 'list', placement: 'bottom', showLegend: true } },
+    options: { orientation: 'auto', showValue: 'auto', stacking: 'none', xTickLabelRotation: 0, legend: { displayMode: 'list', placement: 'bottom', showLegend: true, calcs: [] } },
     format: 1,
   },
 };
@@ -143,7 +141,7 @@ export function layout(specs: PanelSpec[]): Panel[] {
 }
 
 /** Every Cairn dashboard links to the others (same variables and time range carried over). */
-const CAIRN_LINKS = [{ type: 'dashboards', tags: ['cairn'], asDropdown: true, includeVars: true, keepTime: true, title: 'Cairn dashboards', icon: 'external link', targetBlank: false }];
+const CAIRN_LINKS = [{ type: 'dashboards', tags: ['cairn'], asDropdown: true, includeVars: true, keepTime: true, title: 'Cairn dashboards', tooltip: '', icon: 'external link', url: '', targetBlank: false }];
 
 export function dashboard(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: PanelSpec[]; refresh?: string }): Dashboard {
   return {
