@@ -27,14 +27,14 @@ async function watermark(ch: ClickHouseCommands): Promise<Date> {
  * the latest copy wins by updated_at), so an interrupted run or two overlapping runs lose and double nothing.
  * A contact without a zone is copied as '' and its events stay in UTC.
  */
-export async function syncContactTimeZones(pool: Pool, ch: ClickHouseCommands): Promise<{ contacts: number; zones: string[] }> {
+export async function syncContactTimeZones(pool: Pool, ch: ClickHouseCommands, pageSize = PAGE): Promise<{ contacts: number; zones: string[] }> {
   let after = { at: (await watermark(ch)).toISOString(), id: '' };
   let contacts = 0;
   for (;;) {
     const { rows } = await pool.query<ContactZoneRow>(
       `SELECT workspace_id::text, id::text, coalesce(time_zone, '') AS time_zone, updated_at, updated_at::text AS cursor
        FROM contacts WHERE (updated_at, id::text) > ($1::timestamptz, $2) ORDER BY updated_at, id::text LIMIT $3`,
-      [after.at, after.id, PAGE],
+      [after.at, after.id, pageSize],
     );
     const last = rows[rows.length - 1];
     if (!last) break;

@@ -2,7 +2,8 @@ import { IANAZone } from 'luxon';
 import { join, sql } from '../clickhouse/sql';
 import type { ClickHouseCommands } from '../retention/clickhouse-mutations';
 
-const DAY_MS = 86_400_000;
+/** Scan step: two offset changes that cancel out within one week (none known) would be missed. */
+const WEEK_MS = 7 * 86_400_000;
 /** The span whose transitions are written: no Cairn event is older, and 2060 is far enough ahead. */
 const FIRST_MS = Date.UTC(2000, 0, 1);
 const LAST_MS = Date.UTC(2060, 0, 1);
@@ -31,16 +32,21 @@ function changeWithin(zone: IANAZone, low: number, high: number): number {
 
 /**
  * Every UTC offset change of an IANA zone from 2000 to 2060 (daylight saving time and the zone's own history),
- * found day by day then narrowed to the second. Offsets change at most a few times a year, and never twice a day.
+ * found week by week then narrowed to the second; the scan resumes at each change, so two changes in one week are
+ * both found.
  */
 export function zoneTransitions(timeZone: string): ZoneTransition[] {
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) throw new Error(`unknown time zone ${JSON.stringify(timeZone)}`);
   const transitions: ZoneTransition[] = [{ validFrom: new Date(0), offsetSeconds: offsetAt(zone, FIRST_MS) }];
-  for (let day = FIRST_MS; day < LAST_MS; day += DAY_MS) {
-    if (offsetAt(zone, day) === offsetAt(zone, day + DAY_MS)) continue;
-    const at = changeWithin(zone, day, day + DAY_MS);
-    transitions.push({ validFrom: new Date(at), offsetSeconds: offsetAt(zone, at) });
+  for (let from = FIRST_MS; from < LAST_MS; ) {
+    const to = from + WEEK_MS;
+    if (offsetAt(zone, from) === offsetAt(zone, to)) {
+      from = to;
+      continue;
+    }
+    from = changeWithin(zone, from, to);
+    transitions.push({ validFrom: new Date(from), offsetSeconds: offsetAt(zone, from) });
   }
   return transitions;
 }
