@@ -31,7 +31,9 @@ const LOCAL_EVENTS = [
 const COUNTS = "uniqExactIf(event_id, event_type = 'open') AS opens, uniqExactIf(event_id, event_type = 'click') AS clicks";
 const WEEKDAY = "concat(toString(toDayOfWeek(toTimeZone(local_time, 'UTC'))), ' ', ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'][toDayOfWeek(toTimeZone(local_time, 'UTC'))])";
 
-const byHourSql = `SELECT toHour(local_time, 'UTC') AS hour, ${COUNTS} FROM (${LOCAL_EVENTS}) GROUP BY hour ORDER BY hour`;
+/** '09:00': a bar chart's x axis takes text, not numbers. */
+const HOUR = "concat(if(toHour(local_time, 'UTC') < 10, '0', ''), toString(toHour(local_time, 'UTC')), ':00')";
+const byHourSql = `SELECT ${HOUR} AS hour, ${COUNTS} FROM (${LOCAL_EVENTS}) GROUP BY hour ORDER BY hour`;
 const byWeekdaySql = `SELECT ${WEEKDAY} AS weekday, ${COUNTS} FROM (${LOCAL_EVENTS}) GROUP BY weekday ORDER BY weekday`;
 
 const hourColumns = Array.from({ length: 24 }, (_, hour) => `uniqExactIf(event_id, toHour(local_time, 'UTC') = ${hour}) AS \`${String(hour).padStart(2, '0')}\``).join(', ');

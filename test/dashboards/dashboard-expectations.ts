@@ -117,7 +117,7 @@ const ENGAGEMENT: Record<string, Row[]> = {
   'variable workspace_id': workspaces,
   'variable email_id': allEmails,
   'variable journey_id': journeys,
-  'Opens and clicks by hour of day (recipient\'s local time)': [{ hour: 0, opens: 2, clicks: 3 }, { hour: 10, opens: 1, clicks: 1 }, { hour: 12, opens: 1, clicks: 0 }],
+  'Opens and clicks by hour of day (recipient\'s local time)': [{ hour: '00:00', opens: 2, clicks: 3 }, { hour: '10:00', opens: 1, clicks: 1 }, { hour: '12:00', opens: 1, clicks: 0 }],
   'Opens and clicks by weekday (recipient\'s local time)': [{ weekday: '1 Mon', opens: 2, clicks: 3 }, { weekday: '3 Wed', opens: 2, clicks: 1 }],
   'Opens by weekday and hour (recipient\'s local time)': [grid('1 Mon', { 0: 2 }), grid('3 Wed', { 10: 1, 12: 1 })],
   'Recipients\' time zones': [{ recipient_time_zone: 'Europe/Oslo', opens: 3, clicks: 3 }, { recipient_time_zone: '(unknown: shown in UTC)', opens: 1, clicks: 1 }],
