@@ -38,7 +38,7 @@ export function workspaceVariable(all = false): Variable {
   const sql = all
     ? `SELECT value, label FROM (SELECT '' AS value, '(all workspaces)' AS label UNION ALL ${WORKSPACES_SQL}) ORDER BY value`
     : `SELECT value, label FROM (${WORKSPACES_SQL}) ORDER BY value`;
-  return queryVariable('workspace_id', 'Workspace', 'Workspaces with email or journey events', sql);
+  return queryVariable('workspace_id', 'Workspace', all ? 'One workspace, or (all workspaces)' : 'Workspaces with email or journey events', sql);
 }
 
 /** Email picker; with `all`, a first option '' covers every email of the workspace. */
@@ -47,7 +47,7 @@ export function emailVariable(all: boolean): Variable {
   const sql = all
     ? `SELECT value, label FROM (SELECT '' AS value, '(all emails)' AS label UNION ALL ${emails}) ORDER BY value`
     : `SELECT value, label FROM (${emails}) ORDER BY value`;
-  return queryVariable('email_id', 'Email', 'The email (its id); a value, then its label', sql);
+  return queryVariable('email_id', 'Email', all ? 'One email (its id), or (all emails) of the workspace' : 'The email (its id)', sql);
 }
 
 /** Journey filter of the email dashboards: '' (all journeys) first, then the journeys that sent the email(s). */
