@@ -1,5 +1,5 @@
 import { ident, join, sql } from '../clickhouse/sql';
-import { COUNTS, emailSource } from './email-kpis';
+import { EMAIL_KPI_COUNTS, emailSource } from './email-kpis';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
 
 /** The KPI card's own opens, clicks and attachment views (email-kpis.ts), per country: human traffic only. */
@@ -20,7 +20,7 @@ export type CountryKpis = { [K in CountName]: number } & {
  * among equals.
  */
 export async function emailGeography(ch: QueryRunner, filter: EmailFilter): Promise<CountryKpis[]> {
-  const select = join(BY_COUNTRY.map((name) => sql`${COUNTS[name]} AS ${ident(name)}`));
+  const select = join(BY_COUNTRY.map((name) => sql`${EMAIL_KPI_COUNTS[name]} AS ${ident(name)}`));
   const source = await emailSource(ch, filter, 'email_geography');
   const rows = await ch.rows<Record<CountName | 'country', string>>(sql`
     SELECT country, ${select} FROM ${source} WHERE ${emailWhere(filter)} AND machine = 0

@@ -18,7 +18,8 @@ const human = (metric: string): Sql => sql`(metric = ${metric} AND machine = 0)`
 const messagesIf = (condition: Sql): Sql => sql`uniqExactMergeIf(messages, ${condition})`;
 const eventsIf = (condition: Sql): Sql => sql`uniqExactMergeIf(events, ${condition})`;
 
-export const COUNTS = {
+/** Exported for the Grafana dashboards (lib/dashboards), which render these same expressions into their SQL. */
+export const EMAIL_KPI_COUNTS = {
   // Sent: "Sent messages, including bounced messages, but not including blocked messages.
   // (Sent = TotalTargetedContacts – TotalBlockedQuantity)". An attempt to a suppressed address is a bounce or a
   // feedback loop, so it is sent; Sending failed stays out (below).
@@ -69,7 +70,7 @@ export const COUNTS = {
   machineClicks: eventsIf(sql`metric = 'click' AND machine = 1`),
 };
 
-type CountName = keyof typeof COUNTS;
+type CountName = keyof typeof EMAIL_KPI_COUNTS;
 
 export interface EmailKpis {
   targeted: number;
@@ -150,7 +151,7 @@ export function emailSource(ch: QueryRunner, filter: EmailFilter, table: 'email'
 
 /** The email's KPI card (seed 004 glossary), optionally for one journey, one version and a local-day range. */
 export async function emailInsights(ch: QueryRunner, filter: EmailFilter): Promise<EmailKpis> {
-  const select = join(Object.entries(COUNTS).map(([name, expr]) => sql`${expr} AS ${ident(name)}`));
+  const select = join(Object.entries(EMAIL_KPI_COUNTS).map(([name, expr]) => sql`${expr} AS ${ident(name)}`));
   const source = await emailSource(ch, filter);
   const [rows, split] = await Promise.all([
     ch.rows<Record<CountName, string>>(sql`SELECT ${select} FROM ${source} WHERE ${emailWhere(filter)}`),

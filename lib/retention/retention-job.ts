@@ -5,8 +5,9 @@ import { ident, sql } from '../clickhouse/sql';
  * Tables with monthly partitions (toYYYYMM of the event day). 18.16 has no TTL, so retention drops whole
  * months: cheap (a file operation, no rewrite), and a month's raw events and its KPI rows go together, so the
  * KPIs that remain still equal the recount from the raw events that remain. kafka_offsets is never dropped.
+ * dead_letters (0120) ages out with the events it was refused among.
  */
-export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events'] as const;
+export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events', 'dead_letters'] as const;
 
 /** YYYYMM of the oldest month kept when keeping `keepMonths` months including the current one. */
 export function oldestKeptMonth(now: Date, keepMonths: number): number {

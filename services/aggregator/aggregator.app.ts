@@ -7,6 +7,7 @@ import { eventTopics, topicsFor } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import type { Service } from '../../lib/shutdown';
 import type { AggregatorConfig } from './aggregator.config';
+import { startDeadLetterRecorder } from './dead-letter.recorder';
 import { type AggregatorConsumer, startAggregatorConsumer } from './events.consumer';
 import { InsertBuffer } from './insert-buffer';
 import { OffsetLedger } from './offset-ledger';
@@ -35,6 +36,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
   const topics = topicsFor(config.topicPrefix);
   const ledger = new OffsetLedger(ch);
   let consumer: BatchConsumer | undefined;
+  let recorder: BatchConsumer | undefined;
   let running: AggregatorConsumer | undefined;
   let producer: BatchingProducer | undefined;
   let buffer: InsertBuffer | undefined;
@@ -59,6 +61,8 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
       fromBeginning: config.fromBeginning,
     });
     consumer = running.consumer;
+    // Its own group: the dashboards' record of dead letters never holds up, or rides on, the events' insert.
+    recorder = await startDeadLetterRecorder({ kafka, groupId: `${config.groupId}.dead-letters`, topic: topics.deadLetter, ch, log });
   };
 
   const stopOnce = async (): Promise<void> => {
@@ -70,6 +74,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     clearTimeout(giveUp);
     await buffer?.close();
     await consumer?.stop(0);
+    await recorder?.stop(1_000);
     await producer?.disconnect().catch(() => undefined);
     await ch.close();
   };

@@ -1,3 +1,4 @@
+import { sql } from '../../lib/clickhouse/sql';
 import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
@@ -101,6 +102,17 @@ describe('aggregator over a known stream', () => {
         30_000,
       );
       expect(kpis.openedUnique).toBe(1);
+      // the dead-letter recorder puts both in ClickHouse for the pipeline-health dashboard, with their origin
+      const recorded = await waitFor(
+        () => env.clickhouse.rows<{ original_topic: string; original_offset: string; error_code: string }>(sql`
+          SELECT original_topic, original_offset, error_code FROM dead_letters ORDER BY original_offset`),
+        (rows) => rows.length >= 2,
+        30_000,
+      );
+      expect(recorded.map((row) => [row.original_topic, row.original_offset, row.error_code])).toEqual([
+        [env.topics.emailEvents, letters[0]?.['x-original-offset'], 'EVENT_BAD_MAGIC'],
+        [env.topics.emailEvents, letters[1]?.['x-original-offset'], 'EVENT_INVALID'],
+      ]);
     } finally {
       await dead.stop();
     }

@@ -1,0 +1,18 @@
+import { deliverabilityDashboard } from './deliverability.dashboard';
+import { emailInsightsDashboard } from './email-insights.dashboard';
+import { engagementDashboard } from './engagement.dashboard';
+import type { Dashboard } from './grafana-model';
+import { journeyTilesDashboard } from './journey-tiles.dashboard';
+import { pipelineHealthDashboard } from './pipeline-health.dashboard';
+
+/** Every dashboard and the file under dashboards/ it is written to (scripts/build-dashboards.ts). */
+export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
+  { file: 'email-insights.json', build: emailInsightsDashboard },
+  { file: 'journey-tiles.json', build: journeyTilesDashboard },
+  { file: 'deliverability.json', build: deliverabilityDashboard },
+  { file: 'engagement.json', build: engagementDashboard },
+  { file: 'pipeline-health.json', build: pipelineHealthDashboard },
+];
+
+/** The file's text: what Grafana provisions and what the test compares with the sources. */
+export const dashboardJson = (dashboard: Dashboard): string => `${JSON.stringify(dashboard, null, 2)}\n`;
