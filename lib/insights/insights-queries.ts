@@ -31,28 +31,30 @@ export async function responsesOverTime(ch: QueryRunner, filter: EmailFilter): P
   const day = localDay(filter.timeZone);
   const where = sql`${emailWhere(filter)} AND machine = 0`;
   const source = await emailSource(ch, filter);
+  // The local day is aliased local_day, not day: the glossary tables have a UTC `day` column that the
+  // date range filters on, and ClickHouse substitutes a same-named alias into WHERE (String >= Date fails).
   const [rows, forwards] = await Promise.all([
-    ch.rows<Record<keyof ResponsesOnDay, string>>(sql`
-      SELECT ${day} AS day,
+    ch.rows<Record<keyof ResponsesOnDay | 'local_day', string>>(sql`
+      SELECT ${day} AS local_day,
              uniqExactMergeIf(events, metric = 'open') AS opened, uniqExactMergeIf(messages, metric = 'open') AS openedUnique,
              uniqExactMergeIf(events, metric = 'click') AS clicked, uniqExactMergeIf(messages, metric = 'click') AS clickedUnique,
              uniqExactMergeIf(messages, metric = 'unsubscribe') AS unsubscribed
       FROM ${source} WHERE ${where} AND metric IN ('open', 'click', 'unsubscribe', 'forward')
-      GROUP BY day ORDER BY day`),
-    ch.rows<{ day: string; breakdown: string; events: string }>(sql`
-      SELECT ${day} AS day, breakdown, uniqExactMerge(events) AS events
-      FROM ${source} WHERE ${where} AND metric = 'forward' GROUP BY day, breakdown`),
+      GROUP BY local_day ORDER BY local_day`),
+    ch.rows<{ local_day: string; breakdown: string; events: string }>(sql`
+      SELECT ${day} AS local_day, breakdown, uniqExactMerge(events) AS events
+      FROM ${source} WHERE ${where} AND metric = 'forward' GROUP BY local_day, breakdown`),
   ]);
   const forwarded = new Map<string, number>();
   // breakdown is the submission's friend_count: Forwarded counts the addresses submitted
-  for (const row of forwards) forwarded.set(row.day, (forwarded.get(row.day) ?? 0) + num(row.breakdown) * num(row.events));
+  for (const row of forwards) forwarded.set(row.local_day, (forwarded.get(row.local_day) ?? 0) + num(row.breakdown) * num(row.events));
   return rows.map((row) => ({
-    day: row.day,
+    day: row.local_day,
     opened: num(row.opened),
     openedUnique: num(row.openedUnique),
     clicked: num(row.clicked),
     clickedUnique: num(row.clickedUnique),
-    forwarded: forwarded.get(row.day) ?? 0,
+    forwarded: forwarded.get(row.local_day) ?? 0,
     unsubscribed: num(row.unsubscribed),
   }));
 }
