@@ -1,6 +1,7 @@
 import { join, sql } from '../clickhouse/sql';
 import { emailSource } from './email-kpis';
 import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import type { LinkKpis, ResponsesOnDay } from './insights-types';
 
 /**
  * Email insights over kpi_email_glossary (sql/clickhouse/0090); the KPI card and the delivery tab live in
@@ -9,19 +10,9 @@ import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from '.
  */
 export type { EmailFilter, QueryRunner } from './insights-filters';
 export { emailInsights, deliveryBreakdown } from './email-kpis';
-export type { EmailKpis, DeliveryBreakdown } from './email-kpis';
+export type { EmailKpis, DeliveryBreakdown, ResponsesOnDay, LinkKpis } from './insights-types';
 export { journeyTileKpis, contactTimeline, contactsWhoDid } from './journey-contact-queries';
 export type { TileKpis, TimelineEntry, ContactTimeline, ContactsWhoDidFilter } from './journey-contact-queries';
-
-export interface ResponsesOnDay {
-  day: string;
-  opened: number;
-  openedUnique: number;
-  clicked: number;
-  clickedUnique: number;
-  forwarded: number;
-  unsubscribed: number;
-}
 
 /**
  * Human responses per day of the workspace's time zone (the "responses over time" chart); days without
@@ -57,15 +48,6 @@ export async function responsesOverTime(ch: QueryRunner, filter: EmailFilter): P
     forwarded: forwarded.get(row.local_day) ?? 0,
     unsubscribed: num(row.unsubscribed),
   }));
-}
-
-export interface LinkKpis {
-  linkId: string;
-  url: string;
-  totalClicks: number;
-  uniqueClicks: number;
-  /** this link's unique clicks / all unique clicks of the message (seed 004) */
-  clickThroughRate: number;
 }
 
 /** Links by unique clicks (top-10 card with limit 10, the heat map with a large limit). Human clicks only. */
