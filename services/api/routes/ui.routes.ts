@@ -34,8 +34,9 @@ export function uiRoutes(app: FastifyInstance, loadAssets: () => Promise<UiAsset
   app.get<{ Params: { '*': string } }>('/ui/*', options, async (req, reply) => {
     const path = req.params['*'];
     const assets = await loadAssets().catch((error: unknown) => {
+      // the reason (a missing build, a bundler error) goes to the log, not to the browser
       req.log.error({ err: error }, 'ui_assets_unavailable');
-      throw new ApiProblem(503, (error as Error).message);
+      throw new ApiProblem(503, 'the insights pages are not built: run npm run build (the API log has the reason)');
     });
     // Every page path gets index.html (the script picks the page); assets must exist.
     const asset = path.startsWith('assets/') ? assets.get(path) : assets.get('index.html');
