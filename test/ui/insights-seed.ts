@@ -5,7 +5,7 @@ import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { client, createWorkspace, type ApiKit } from '../api/api-test-kit';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';
 import { DAY_MS, SchedulerRig, tally } from '../scheduler/scheduler-harness';
-import { newId, testLogger, uniqueName } from '../support/test-env';
+import { newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -118,8 +118,8 @@ const WHITE_PAPER_GRAPH = (segmentId: string, emails: { paper: string; nurture: 
   ],
 });
 
-export async function seedInsights(kit: ApiKit): Promise<SeededInsights> {
-  const env = kit.env;
+/** The real aggregator and journey engine on the test's databases and topics; the engine's clock four days back. */
+async function startEngines(env: TestEnv): Promise<{ rig: SchedulerRig; close(): Promise<void> }> {
   const aggregator = buildAggregator(
     loadAggregatorConfig({ CAIRN_TOPIC_PREFIX: env.topicPrefix, CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase, CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'), CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000' }),
     testLogger('aggregator'),
@@ -128,10 +128,80 @@ export async function seedInsights(kit: ApiKit): Promise<SeededInsights> {
   const rig = new SchedulerRig(env);
   rig.clock.advance(-4 * DAY_MS);
   await rig.start();
-  const close = async () => {
-    await rig.stop();
-    await aggregator.stop();
+  return {
+    rig,
+    async close() {
+      await rig.stop();
+      await aggregator.stop();
+    },
   };
+}
+
+interface Campaign {
+  api: Api;
+  rig: SchedulerRig;
+  env: TestEnv;
+  journeyId: string;
+  listId: string;
+  emails: { paper: string; nurture: string; reminder: string };
+  links: Map<string, string>;
+  whitePaperLink: string;
+  start: number;
+}
+
+/** What the run did, to wait for in the API's numbers. */
+interface Outcome {
+  clickers: number;
+  leavers: number;
+  reminded: number;
+  humanOpens: number;
+}
+
+/**
+ * The journey runs: every reader gets the white paper; the sender's and the readers' events go to Kafka; who
+ * downloaded takes the true path at once; two others leave the list; three days later the rest take the false
+ * path (the two leavers are blocked at the reminder tile); the follow-ups are sent.
+ */
+async function runCampaign(c: Campaign): Promise<Outcome> {
+  const { rig, env } = c;
+  const sentTo = (emailId: string) => rig.sendRequests().then((all) => all.filter((r) => r.email_id === emailId).sort((a, b) => a.contact_id.localeCompare(b.contact_id)));
+  await waitFor(() => rig.positions(c.journeyId), (p) => tally(p)['downloaded/waiting'] === CONTACTS, 60_000, 250);
+  const paperRequests = await waitFor(() => sentTo(c.emails.paper), (r) => r.length === CONTACTS, 30_000, 250);
+  const events = paperEvents(paperRequests, c.links, c.start + 5 * 60_000);
+  await produce(env.kafka, env.topics, events);
+  const clickers = new Set(events.filter((e) => e.type === 'click' && !e.data.machine && e.data.link_id === c.whitePaperLink).map((e) => e.data.contact_id));
+  await waitFor(() => rig.positions(c.journeyId), (p) => tally(p)['end_nurtured/done'] === clickers.size, 60_000, 250);
+
+  const leavers = paperRequests.map((r) => r.contact_id).filter((id) => !clickers.has(id)).slice(20, 22);
+  for (const contactId of leavers) await expectOk(c.api('DELETE', `/v1/lists/${c.listId}/members/${contactId}`), 'unsubscribe');
+  rig.clock.advance(3 * DAY_MS + 60_000);
+  await rig.scheduler.tick();
+  const reminded = CONTACTS - clickers.size - leavers.length;
+  await waitFor(() => rig.positions(c.journeyId), (p) => tally(p)['end_reminded/done'] === reminded && tally(p)['reminder/blocked'] === leavers.length, 60_000, 250);
+
+  const nurtureRequests = await waitFor(() => sentTo(c.emails.nurture), (r) => r.length === clickers.size, 30_000, 250);
+  const reminderRequests = await waitFor(() => sentTo(c.emails.reminder), (r) => r.length === reminded, 30_000, 250);
+  await produce(env.kafka, env.topics, [...followUpEvents(nurtureRequests, c.start + DAY_MS), ...followUpEvents(reminderRequests, rig.clock.now())]);
+  await waitFor(() => rig.outboxEmpty(), Boolean, 30_000, 250);
+  return { clickers: clickers.size, leavers: leavers.length, reminded, humanOpens: events.filter((e) => e.type === 'open' && !e.data.machine).length };
+}
+
+/** Everything produced has reached ClickHouse when the API's numbers show it. */
+async function waitForInsights(c: Campaign, o: Outcome): Promise<void> {
+  const get = (url: string) => c.api('GET', url).then((r) => r.json());
+  await waitFor(() => get(`/v1/insights/emails/${c.emails.paper}`), (k) => k.sent === CONTACTS - 6 && k.openedTotal === o.humanOpens && k.feedbackLoops === 1, 60_000, 250);
+  await waitFor(() => get(`/v1/insights/emails/${c.emails.reminder}`), (k) => k.sent === o.reminded, 60_000, 250);
+  const tile = (tiles: Array<{ tileId: string; processed: number; blocked: number }>, id: string) => tiles.find((t) => t.tileId === id);
+  await waitFor(
+    () => get(`/v1/insights/journeys/${c.journeyId}/tiles`).then((body) => body.items),
+    (tiles) => tile(tiles, 'end_reminded')?.processed === o.reminded && tile(tiles, 'end_nurtured')?.processed === o.clickers && tile(tiles, 'reminder')?.blocked === o.leavers,
+    60_000,
+    250,
+  );
+}
+
+export async function seedInsights(kit: ApiKit): Promise<SeededInsights> {
+  const engines = await startEngines(kit.env);
   try {
     const ws = await createWorkspace(kit, 'Northwind Traders');
     const api = client(kit, ws.key);
@@ -140,48 +210,15 @@ export async function seedInsights(kit: ApiKit): Promise<SeededInsights> {
     const links = new Map(seeded.paper.links.map((l) => [l.link_id, l.url]));
     const whitePaperLink = [...links].find(([, url]) => url.includes('white-paper'))?.[0] ?? '';
     const graph = WHITE_PAPER_GRAPH(seeded.segmentId, emails, whitePaperLink);
-    const start = rig.clock.now();
-    const journey = await expectOk<{ id: string }>(
-      api('POST', '/v1/journeys', { name: 'White paper campaign', graph, settings: { start_at: new Date(start - DAY_MS).toISOString(), end_at: new Date(start + 30 * DAY_MS).toISOString(), time_zone: 'UTC', list_id: seeded.listId } }),
-      'journey',
-    );
+    const start = engines.rig.clock.now();
+    const settings = { start_at: new Date(start - DAY_MS).toISOString(), end_at: new Date(start + 30 * DAY_MS).toISOString(), time_zone: 'UTC', list_id: seeded.listId };
+    const journey = await expectOk<{ id: string }>(api('POST', '/v1/journeys', { name: 'White paper campaign', graph, settings }), 'journey');
     await expectOk(api('POST', `/v1/journeys/${journey.id}/go-live`), 'journey go-live');
-
-    const sentTo = (emailId: string) => rig.sendRequests().then((all) => all.filter((r) => r.email_id === emailId).sort((a, b) => a.contact_id.localeCompare(b.contact_id)));
-    await waitFor(() => rig.positions(journey.id), (p) => tally(p)['downloaded/waiting'] === CONTACTS, 60_000, 250);
-    const paperRequests = await waitFor(() => sentTo(emails.paper), (r) => r.length === CONTACTS, 30_000, 250);
-    const paperEventsList = paperEvents(paperRequests, links, start + 5 * 60_000);
-    await produce(env.kafka, env.topics, paperEventsList);
-    const clickers = new Set(paperEventsList.filter((e) => e.type === 'click' && !e.data.machine && e.data.link_id === whitePaperLink).map((e) => e.data.contact_id));
-    await waitFor(() => rig.positions(journey.id), (p) => tally(p)['end_nurtured/done'] === clickers.size, 60_000, 250);
-
-    // Two readers who did not download leave the newsletter: after the trigger's timeout, the journey blocks
-    // them at the reminder email tile (unsubscribed from the journey's list).
-    const leavers = paperRequests.map((r) => r.contact_id).filter((id) => !clickers.has(id)).slice(20, 22);
-    for (const contactId of leavers) await expectOk(api('DELETE', `/v1/lists/${seeded.listId}/members/${contactId}`), 'unsubscribe');
-    rig.clock.advance(3 * DAY_MS + 60_000);
-    await rig.scheduler.tick();
-    const reminded = CONTACTS - clickers.size - leavers.length;
-    await waitFor(() => rig.positions(journey.id), (p) => tally(p)['end_reminded/done'] === reminded && tally(p)['reminder/blocked'] === leavers.length, 60_000, 250);
-
-    const nurtureRequests = await waitFor(() => sentTo(emails.nurture), (r) => r.length === clickers.size, 30_000, 250);
-    const reminderRequests = await waitFor(() => sentTo(emails.reminder), (r) => r.length === reminded, 30_000, 250);
-    await produce(env.kafka, env.topics, [...followUpEvents(nurtureRequests, start + DAY_MS), ...followUpEvents(reminderRequests, rig.clock.now())]);
-    await waitFor(() => rig.outboxEmpty(), Boolean, 30_000, 250);
-
-    // Everything produced has reached ClickHouse when the API's numbers show it.
-    const humanOpens = paperEventsList.filter((e) => e.type === 'open' && !e.data.machine).length;
-    await waitFor(() => api('GET', `/v1/insights/emails/${emails.paper}`).then((r) => r.json()), (k) => k.sent === CONTACTS - 6 && k.openedTotal === humanOpens && k.feedbackLoops === 1, 60_000, 250);
-    await waitFor(() => api('GET', `/v1/insights/emails/${emails.reminder}`).then((r) => r.json()), (k) => k.sent === reminded, 60_000, 250);
-    await waitFor(
-      () => api('GET', `/v1/insights/journeys/${journey.id}/tiles`).then((r) => r.json().items as Array<{ tileId: string; processed: number; blocked: number }>),
-      (tiles) => tiles.some((t) => t.tileId === 'end_reminded' && t.processed === reminded) && tiles.some((t) => t.tileId === 'end_nurtured' && t.processed === clickers.size) && tiles.some((t) => t.tileId === 'reminder' && t.blocked === leavers.length),
-      60_000,
-      250,
-    );
-    return { key: ws.key, workspaceId: ws.id, journeyId: journey.id, emails, tileIds: graph.tiles.map((t) => t.id), close };
+    const campaign: Campaign = { api, rig: engines.rig, env: kit.env, journeyId: journey.id, listId: seeded.listId, emails, links, whitePaperLink, start };
+    await waitForInsights(campaign, await runCampaign(campaign));
+    return { key: ws.key, workspaceId: ws.id, journeyId: journey.id, emails, tileIds: graph.tiles.map((t) => t.id), close: engines.close };
   } catch (error) {
-    await close();
+    await engines.close();
     throw error;
   }
 }
