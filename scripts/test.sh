@@ -12,6 +12,7 @@ echo "[test] lint" >&2
 node_modules/.bin/eslint --max-warnings 0 .
 echo "[test] type check" >&2
 node_modules/.bin/tsc --noEmit -p tsconfig.json
+node_modules/.bin/tsc --noEmit -p services/api/ui/tsconfig.json
 echo "[test] jest" >&2
 # The Kafka client is an ES module; jest loads ES modules from CommonJS tests through Node's vm modules.
 export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"

@@ -1,5 +1,6 @@
 import { ident, join, sql, tuple, type Sql } from '../clickhouse/sql';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import type { DeliveryBreakdown, EmailKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
 
 /*
@@ -71,47 +72,6 @@ export const EMAIL_KPI_COUNTS = {
 };
 
 type CountName = keyof typeof EMAIL_KPI_COUNTS;
-
-export interface EmailKpis {
-  targeted: number;
-  sent: number;
-  delivered: number;
-  blocked: number;
-  /** email Blocked by reason (do-not-bulk-email, missing/invalid/blocklisted address); messages */
-  blockedByReason: Record<string, number>;
-  bouncedHard: number;
-  bouncedSoft: number;
-  bouncedOther: number;
-  bouncedTotal: number;
-  openedTotal: number;
-  openedUnique: number;
-  /** delivered messages with no human open recorded */
-  didNotOpen: number;
-  /** messages opened by machine traffic only (bots, privacy proxies): in didNotOpen when delivered */
-  machineOnlyOpened: number;
-  clickedTotal: number;
-  clickedUnique: number;
-  attachmentViewsTotal: number;
-  attachmentViewsUnique: number;
-  /** forwarding addresses submitted */
-  forwarded: number;
-  forwardSubmissions: number;
-  /** at most one per message per recipient */
-  unsubscribed: number;
-  /** messages per method (one_click, subscription_center, link); a message unsubscribed twice two ways is in both */
-  unsubscribedByMethod: Record<string, number>;
-  subscriptionSubmitted: number;
-  /** spam complaints (ARF abuse) and attempts to complaint-suppressed addresses */
-  feedbackLoops: number;
-  /** ARF reports recorded but not counted (not-spam, fraud, virus, other), by type */
-  feedbackReportsNotCounted: Record<string, number>;
-  /** failed in the sender and never sent: shown beside Sent, not in it */
-  sendingFailed: number;
-  generatedLeads: number;
-  /** bot/scanner traffic: stored and countable, excluded from every human KPI above */
-  machineOpens: number;
-  machineClicks: number;
-}
 
 interface BreakdownRow {
   metric: string;
@@ -191,16 +151,6 @@ export async function emailInsights(ch: QueryRunner, filter: EmailFilter): Promi
     machineOpens: c('machineOpens'),
     machineClicks: c('machineClicks'),
   };
-}
-
-export interface DeliveryBreakdown {
-  targeted: number;
-  sent: number;
-  delivered: number;
-  blocked: number;
-  blockedByReason: Record<string, number>;
-  bounced: { hard: number; soft: number; other: number; total: number };
-  sendingFailed: number;
 }
 
 /** The Delivery tab: where each targeted message ended up; Sending failed beside Sent, not in it. */

@@ -1,6 +1,7 @@
 import { join, sql } from '../clickhouse/sql';
 import { emailSource } from './email-kpis';
 import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import type { LinkKpis, ResponsesOnDay } from './insights-types';
 
 /**
  * Email insights over kpi_email_glossary (sql/clickhouse/0090); the KPI card and the delivery tab live in
@@ -9,21 +10,11 @@ import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from '.
  */
 export type { EmailFilter, QueryRunner } from './insights-filters';
 export { emailInsights, deliveryBreakdown } from './email-kpis';
-export type { EmailKpis, DeliveryBreakdown } from './email-kpis';
+export type { EmailKpis, DeliveryBreakdown, ResponsesOnDay, LinkKpis } from './insights-types';
 export { emailGeography } from './email-geography';
 export type { CountryKpis } from './email-geography';
 export { journeyTileKpis, contactTimeline, contactsWhoDid } from './journey-contact-queries';
 export type { TileKpis, TimelineEntry, ContactTimeline, ContactsWhoDidFilter } from './journey-contact-queries';
-
-export interface ResponsesOnDay {
-  day: string;
-  opened: number;
-  openedUnique: number;
-  clicked: number;
-  clickedUnique: number;
-  forwarded: number;
-  unsubscribed: number;
-}
 
 /**
  * Human responses per day of the workspace's time zone (the "responses over time" chart); days without
@@ -33,39 +24,32 @@ export async function responsesOverTime(ch: QueryRunner, filter: EmailFilter): P
   const day = localDay(filter.timeZone);
   const where = sql`${emailWhere(filter)} AND machine = 0`;
   const source = await emailSource(ch, filter);
+  // The local day is aliased local_day, not day: the glossary tables have a UTC `day` column that the
+  // date range filters on, and ClickHouse substitutes a same-named alias into WHERE (String >= Date fails).
   const [rows, forwards] = await Promise.all([
-    ch.rows<Record<keyof ResponsesOnDay, string>>(sql`
-      SELECT ${day} AS day,
+    ch.rows<Record<keyof ResponsesOnDay | 'local_day', string>>(sql`
+      SELECT ${day} AS local_day,
              uniqExactMergeIf(events, metric = 'open') AS opened, uniqExactMergeIf(messages, metric = 'open') AS openedUnique,
              uniqExactMergeIf(events, metric = 'click') AS clicked, uniqExactMergeIf(messages, metric = 'click') AS clickedUnique,
              uniqExactMergeIf(messages, metric = 'unsubscribe') AS unsubscribed
       FROM ${source} WHERE ${where} AND metric IN ('open', 'click', 'unsubscribe', 'forward')
-      GROUP BY day ORDER BY day`),
-    ch.rows<{ day: string; breakdown: string; events: string }>(sql`
-      SELECT ${day} AS day, breakdown, uniqExactMerge(events) AS events
-      FROM ${source} WHERE ${where} AND metric = 'forward' GROUP BY day, breakdown`),
+      GROUP BY local_day ORDER BY local_day`),
+    ch.rows<{ local_day: string; breakdown: string; events: string }>(sql`
+      SELECT ${day} AS local_day, breakdown, uniqExactMerge(events) AS events
+      FROM ${source} WHERE ${where} AND metric = 'forward' GROUP BY local_day, breakdown`),
   ]);
   const forwarded = new Map<string, number>();
   // breakdown is the submission's friend_count: Forwarded counts the addresses submitted
-  for (const row of forwards) forwarded.set(row.day, (forwarded.get(row.day) ?? 0) + num(row.breakdown) * num(row.events));
+  for (const row of forwards) forwarded.set(row.local_day, (forwarded.get(row.local_day) ?? 0) + num(row.breakdown) * num(row.events));
   return rows.map((row) => ({
-    day: row.day,
+    day: row.local_day,
     opened: num(row.opened),
     openedUnique: num(row.openedUnique),
     clicked: num(row.clicked),
     clickedUnique: num(row.clickedUnique),
-    forwarded: forwarded.get(row.day) ?? 0,
+    forwarded: forwarded.get(row.local_day) ?? 0,
     unsubscribed: num(row.unsubscribed),
   }));
-}
-
-export interface LinkKpis {
-  linkId: string;
-  url: string;
-  totalClicks: number;
-  uniqueClicks: number;
-  /** this link's unique clicks / all unique clicks of the message (seed 004) */
-  clickThroughRate: number;
 }
 
 /** Links by unique clicks (top-10 card with limit 10, the heat map with a large limit). Human clicks only. */

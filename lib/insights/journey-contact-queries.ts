@@ -2,24 +2,10 @@ import { CairnError } from '../errors';
 import { isEventType, type EventType } from '../events/event-types';
 import { join, sql } from '../clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
+import type { TileKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
 
-/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
-export type TileKpis = {
-  tileId: string;
-  tileType: string;
-  /** contacts that entered the tile */
-  inflow: number;
-  /** still waiting at the tile: inflow - processed - blocked - failed (never below 0) */
-  processing: number;
-  /** journey Blocked (unsubscribed, suppression segment, consent below minimum), not the email KPI */
-  blocked: number;
-  blockedByReason: Record<string, number>;
-  failed: number;
-  processed: number;
-  /** trigger and splitter tiles: contacts per path */
-  paths: Record<string, number>;
-};
+export type { TileKpis } from './insights-types';
 
 interface TileRow {
   tile_id: string;

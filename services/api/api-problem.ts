@@ -18,6 +18,7 @@ const TITLES: Record<number, [string, string]> = {
   429: ['rate-limited', 'Too many requests'],
   500: ['internal', 'Internal error'],
   502: ['upstream', 'An upstream service failed'],
+  503: ['unavailable', 'Service unavailable'],
 };
 
 export class ApiProblem extends Error {

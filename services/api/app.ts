@@ -21,6 +21,8 @@ import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
 import { segmentRoutes } from './routes/segments.routes';
+import { uiRoutes } from './routes/ui.routes';
+import { uiAssetLoader, type UiAssets } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
 
 export interface ApiDeps {
@@ -34,6 +36,8 @@ export interface ApiDeps {
    * in-process tests serve only /docs/json; test/api/api-docs.test.ts checks the UI on the real process.
    */
   docsUi?: boolean;
+  /** the insights pages' files (default: the built bundle, or one made from the sources on first use) */
+  uiAssets?: () => Promise<UiAssets>;
 }
 
 declare module 'fastify' {
@@ -94,5 +98,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   interactionsRoutes(app, deps);
   tileContactsRoutes(app, deps);
+  uiRoutes(app, deps.uiAssets ?? uiAssetLoader());
   return app;
 }

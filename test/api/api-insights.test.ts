@@ -46,6 +46,10 @@ describe('insights endpoints over ClickHouse', () => {
     expect((await api('GET', `/v1/insights/emails/${email}/delivery`)).json()).toMatchObject({ sent: 2 });
     expect((await api('GET', `/v1/insights/emails/${email}/links`)).json().items).toEqual([expect.objectContaining({ linkId: 'l1', uniqueClicks: 1, clickThroughRate: 1 })]);
     expect((await api('GET', `/v1/insights/emails/${email}/responses`)).json().items[0]).toMatchObject({ openedUnique: 1 });
+    // a day range filters the UTC day column, which the local day of each row must not shadow (a 500 on 18.16 before)
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await api('GET', `/v1/insights/emails/${email}/responses?from=2000-01-01&to=${today}`)).json().items).toEqual([expect.objectContaining({ day: today, openedUnique: 1 })]);
+    expect((await api('GET', `/v1/insights/emails/${email}/responses?from=2001-01-01&to=2001-01-31`)).json().items).toEqual([]);
     expect((await api('GET', `/v1/insights/journeys/${journey}/tiles`)).json().items).toEqual([expect.objectContaining({ tileId: 'mail', inflow: 1 })]);
     const timeline = (await api('GET', `/v1/insights/contacts/${contact}/timeline?limit=3`)).json();
     expect(timeline.entries).toHaveLength(3);

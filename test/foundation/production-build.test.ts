@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { newId, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
@@ -51,6 +51,12 @@ describe('production build', () => {
     try {
       await api.start(60_000);
       await ingest.start(60_000);
+      // The insights pages come from the bundle npm run build wrote (no bundler at run time), with their CSP.
+      const page = await fetch('http://127.0.0.1:18380/ui/emails');
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+      const script = Buffer.from(await (await fetch('http://127.0.0.1:18380/ui/assets/app.js')).arrayBuffer());
+      expect(script.equals(await readFile(join(OUT, 'services', 'api', 'public', 'assets', 'app.js')))).toBe(true);
     } finally {
       await ingest.stop();
       await api.stop();

@@ -27,6 +27,9 @@ export async function expectWorkspaceDays(ch: QueryRunner, ws: string): Promise<
   expect(utc).toEqual([{ day: '2026-03-01', opened: 2, openedUnique: 1, clicked: 3, clickedUnique: 1, forwarded: 5, unsubscribed: 1 }]);
   expect((await responsesOverTime(ch, { ...filter, timeZone: 'Europe/Oslo' })).map((d) => d.day)).toEqual(['2026-03-02']);
   const march2 = new Date(Date.UTC(2026, 2, 2));
+  // with a day range too: the rows' local day must not shadow the UTC day column the range filters
+  expect(await responsesOverTime(ch, { ...filter, from: new Date(Date.UTC(2026, 2, 1)), to: new Date(Date.UTC(2026, 2, 1)) })).toEqual(utc);
+  expect((await responsesOverTime(ch, { ...filter, from: march2, to: march2, timeZone: 'Europe/Oslo' })).map((d) => d.day)).toEqual(['2026-03-02']);
   expect((await emailInsights(ch, { ...filter, from: march2, to: march2, timeZone: 'Europe/Oslo' })).sent).toBe(10);
   expect((await emailInsights(ch, { ...filter, from: march2, to: march2 })).sent).toBe(0);
   expect((await journeyTileKpis(ch, { workspaceId: ws, journeyId: 'jg', from: march2, timeZone: 'Europe/Oslo' }))[0]?.inflow).toBe(4);

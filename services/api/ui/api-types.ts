@@ -1,0 +1,37 @@
+/**
+ * The JSON the insights pages read, as services/api answers it (docs/api.md). The insights answers' types are
+ * lib/insights' and lib/journeys' own (files that import nothing, so the browser bundle pulls in no server code).
+ */
+import type { JourneyGraph, JourneySettings } from '../../../lib/journeys/journey-graph';
+
+export type { DeliveryBreakdown, EmailKpis, LinkKpis, ResponsesOnDay, TileKpis } from '../../../lib/insights/insights-types';
+export type { Tile as JourneyTile } from '../../../lib/journeys/journey-graph';
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface EmailRow {
+  id: string;
+  name: string;
+  status: string;
+  live_version: number | null;
+  draft?: { subject?: string };
+  created_at?: string;
+}
+
+export interface JourneyRow {
+  id: string;
+  name: string;
+  status: string;
+  graph: JourneyGraph;
+  settings?: Partial<JourneySettings>;
+  went_live_at?: string | null;
+}
+
+export interface Workspace {
+  id: string;
+  name: string;
+  time_zone: string;
+}

@@ -1,0 +1,49 @@
+import './app.css';
+import { forgetKey, storedKey, Unauthorized } from './api-client';
+import { h } from './dom';
+import { renderEmailPage } from './email.page';
+import { renderJourneyPage } from './journey.page';
+import { renderEmailList, renderJourneyList } from './lists.page';
+import { renderLogin } from './login.page';
+import { renderShell, type Shell } from './page-shell';
+
+/**
+ * The insights pages' entry point: the API serves the same index.html for every path under /ui/, and this
+ * picks the page from location.pathname. Read-only: the pages only GET.
+ */
+type Render = (shell: Shell, id: string, search: URLSearchParams) => Promise<void>;
+
+const UUID = '([0-9a-fA-F-]{36})';
+const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
+  { pattern: /^\/ui\/emails\/?$/, section: 'emails', render: (shell) => renderEmailList(shell) },
+  { pattern: new RegExp(`^/ui/emails/${UUID}$`), section: 'emails', render: renderEmailPage },
+  { pattern: /^\/ui\/journeys\/?$/, section: 'journeys', render: (shell) => renderJourneyList(shell) },
+  { pattern: new RegExp(`^/ui/journeys/${UUID}$`), section: 'journeys', render: renderJourneyPage },
+];
+
+function start(root: HTMLElement): void {
+  const path = location.pathname;
+  if (path === '/ui/login') return renderLogin(root);
+  if (!storedKey()) return location.replace('/ui/login');
+  if (path === '/ui' || path === '/ui/') return location.replace('/ui/emails');
+  const page = PAGES.find((p) => p.pattern.test(path));
+  if (!page) {
+    root.replaceChildren(h('main', { 'data-state': 'error' }, h('p', { class: 'error' }, 'No such page. '), h('a', { href: '/ui/emails' }, 'Emails')));
+    return;
+  }
+  const shell = renderShell(root, page.section);
+  const id = page.pattern.exec(path)?.[1] ?? '';
+  page
+    .render(shell, id, new URLSearchParams(location.search))
+    .then(() => shell.ready())
+    .catch((error: unknown) => {
+      if (error instanceof Unauthorized) {
+        forgetKey();
+        return renderLogin(root, 'Your API key was not accepted any more; sign in again.');
+      }
+      shell.fail(`Could not load this page: ${(error as Error).message}`);
+    });
+}
+
+const root = document.getElementById('app');
+if (root) start(root);
