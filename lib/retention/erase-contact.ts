@@ -31,7 +31,7 @@ export async function eraseContact(ch: ClickHouseCommands, target: { workspaceId
   const contact = sql`workspace_id = ${target.workspaceId} AND contact_id = ${target.contactId}`;
   const counted = await ch.rows<{ n: string }>(sql`SELECT count() AS n FROM events_raw WHERE ${contact}`);
   const touched = await touchedKeys(ch, contact);
-  for (const table of ['events_raw', 'contact_events']) {
+  for (const table of ['events_raw', 'contact_events', 'engagement_events']) {
     await ch.exec(sql`ALTER TABLE ${ident(table)} DELETE WHERE ${contact}`);
     await waitForMutations(ch, ident(table));
   }

@@ -6,7 +6,7 @@ import { ident, sql } from '../clickhouse/sql';
  * months: cheap (a file operation, no rewrite), and a month's raw events and its KPI rows go together, so the
  * KPIs that remain still equal the recount from the raw events that remain. kafka_offsets is never dropped.
  */
-export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'contact_events'] as const;
+export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'contact_events', 'engagement_events'] as const;
 
 /** YYYYMM of the oldest month kept when keeping `keepMonths` months including the current one. */
 export function oldestKeptMonth(now: Date, keepMonths: number): number {

@@ -22,6 +22,9 @@ import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { workspaceRoutes } from './routes/workspaces.routes';
+import { engagementFollowupRoutes } from './routes/engagement-followups.routes';
+import { engagementMessageRoutes } from './routes/engagement-messages.routes';
+import { engagementTemplateRoutes } from './routes/engagement-templates.routes';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -94,5 +97,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   interactionsRoutes(app, deps);
   tileContactsRoutes(app, deps);
+  engagementMessageRoutes(app, deps);
+  engagementTemplateRoutes(app, deps);
+  engagementFollowupRoutes(app, deps);
   return app;
 }
