@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS engagement_messages (
     regarding_type text CHECK (regarding_type IN ('contact', 'account', 'lead')),
     regarding_id uuid,
     owner text NOT NULL DEFAULT '',
-    sent_by_key_id uuid,
+    sent_by_key_id text,
     subject text NOT NULL,
     followed boolean NOT NULL,
     state text NOT NULL CHECK (state IN ('scheduled', 'queued', 'cancelled')),
