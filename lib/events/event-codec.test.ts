@@ -22,6 +22,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
   complaint: { ...email, feedback_type: 'abuse' },
   sending_failed: { ...email, error_code: 'SMTP_TIMEOUT' },
   lead_generated: { ...email, lead_id: 'lead-1' },
+  reply: { ...email, journey_id: null, tile_id: null, source: 'webhook', from_domain: 'example.com' },
   tile_inflow: { ...journey },
   tile_processed: { ...journey },
   tile_blocked: { ...journey, reason: 'suppression_segment' },

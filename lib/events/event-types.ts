@@ -12,6 +12,7 @@ export const EMAIL_EVENT_TYPES = [
   'complaint',
   'sending_failed',
   'lead_generated',
+  'reply',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -81,6 +82,8 @@ export interface EmailEventPayloads {
   complaint: { feedback_type: string; reporter?: string | null };
   sending_failed: { error_code: string; error_message?: string | null };
   lead_generated: { lead_id: string };
+  /** a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834 auto-replies */
+  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null };
 }
 
 export interface JourneyContext extends EventBase {

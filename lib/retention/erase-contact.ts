@@ -32,7 +32,7 @@ export async function eraseContact(ch: ClickHouseCommands, target: { workspaceId
   const counted = await ch.rows<{ n: string }>(sql`SELECT count() AS n FROM events_raw WHERE ${contact}`);
   const touched = await touchedKeys(ch, contact);
   // contact_time_zones (0120) holds the contact's time zone for the engagement dashboard: personal data too.
-  for (const table of ['events_raw', 'contact_events', 'contact_time_zones']) {
+  for (const table of ['events_raw', 'contact_events', 'contact_time_zones', 'engagement_events']) {
     await ch.exec(sql`ALTER TABLE ${ident(table)} DELETE WHERE ${contact}`);
     await waitForMutations(ch, ident(table));
   }

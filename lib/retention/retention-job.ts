@@ -7,7 +7,7 @@ import { ident, sql } from '../clickhouse/sql';
  * KPIs that remain still equal the recount from the raw events that remain. kafka_offsets is never dropped.
  * dead_letters (0120) ages out with the events it was refused among.
  */
-export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events', 'dead_letters'] as const;
+export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events', 'dead_letters', 'engagement_events'] as const;
 
 /** YYYYMM of the oldest month kept when keeping `keepMonths` months including the current one. */
 export function oldestKeptMonth(now: Date, keepMonths: number): number {

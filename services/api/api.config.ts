@@ -1,4 +1,4 @@
-import { connectionSchema, int, str } from '../../lib/config';
+import { connectionSchema, int, str, url } from '../../lib/config';
 
 export const apiConfigSchema = {
   ...connectionSchema,
@@ -12,6 +12,9 @@ export const apiConfigSchema = {
   bodyLimitBytes: int('CAIRN_API_BODY_LIMIT', 'largest JSON request body in bytes', { default: 1_048_576 }),
   importMaxBytes: int('CAIRN_API_IMPORT_MAX_BYTES', 'largest contact import body in bytes', { default: 512 * 1_048_576 }),
   importMaxErrors: int('CAIRN_API_IMPORT_MAX_ERRORS', 'per-row import errors listed in the response', { default: 100 }),
+  engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
+  attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),
+  templateMinSends: int('CAIRN_API_TEMPLATE_MIN_SENDS', 'messages a one-to-one template must have sent before it can be recommended', { default: 20 }),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

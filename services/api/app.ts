@@ -24,6 +24,9 @@ import { segmentRoutes } from './routes/segments.routes';
 import { uiRoutes } from './routes/ui.routes';
 import { uiAssetLoader, type UiAssets } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
+import { engagementFollowupRoutes } from './routes/engagement-followups.routes';
+import { engagementMessageRoutes } from './routes/engagement-messages.routes';
+import { engagementTemplateRoutes } from './routes/engagement-templates.routes';
 
 export interface ApiDeps {
   config: ApiConfig;
@@ -98,6 +101,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   insightsRoutes(app, deps);
   interactionsRoutes(app, deps);
   tileContactsRoutes(app, deps);
+  engagementMessageRoutes(app, deps);
+  engagementTemplateRoutes(app, deps);
+  engagementFollowupRoutes(app, deps);
   uiRoutes(app, deps.uiAssets ?? uiAssetLoader());
   return app;
 }

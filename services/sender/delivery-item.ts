@@ -1,12 +1,14 @@
 import type { SendRequest } from '../../lib/sending/send-request';
 import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
 import type { TestSendJob } from '../../lib/sending/test-send';
+import type { DirectSendJob, DirectSendRequest } from '../../lib/sending/direct-send';
 
 /** One message the sender owes: a journey send request, one address of a test send, or a forward request. */
 export type DeliveryItem =
   | { kind: 'journey'; key: string; workspaceId: string; contactId: string; request: SendRequest }
   | { kind: 'test'; key: string; workspaceId: string; contactId: string; request: TestSendJob & { address: string } }
-  | { kind: 'forward'; key: string; workspaceId: string; contactId: string; request: ForwardRequest };
+  | { kind: 'forward'; key: string; workspaceId: string; contactId: string; request: ForwardRequest }
+  | { kind: 'direct'; key: string; workspaceId: string; contactId: string; request: DirectSendRequest };
 
 export const journeyItem = (request: SendRequest): DeliveryItem => ({
   kind: 'journey',
@@ -33,3 +35,7 @@ export const forwardItem = (request: ForwardRequest): DeliveryItem => ({
   contactId: request.forwarded_by_contact_id,
   request,
 });
+
+/** One recipient of a one-to-one message (email engagement): keyed direct:<message>:<n>, events like a journey's. */
+export const directItems = (job: DirectSendJob): DeliveryItem[] =>
+  job.requests.map((request) => ({ kind: 'direct', key: request.key, workspaceId: request.workspace_id, contactId: request.contact_id, request }));

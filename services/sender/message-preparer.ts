@@ -10,7 +10,8 @@ import { decideEligibility, type RecipientRow } from './eligibility';
 import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
 import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
-import { loadContentSettings, loadRecipients, loadVersion } from './recipients.repository';
+import { loadContentSettings, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
+import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
 import type { OutgoingMail } from './smtp-delivery';
 
 /** A claimed item is either decided without SMTP (blocked, suppressed, failed) or ready to send. */
@@ -83,24 +84,28 @@ export class MessagePreparer {
   }
 
   async prepare(items: readonly (DeliveryItem & { messageId: string; attempts: number })[]): Promise<Prepared[]> {
-    const journeys = items.flatMap((i) => (i.kind === 'journey' ? [i.request] : []));
-    const rows = journeys.length > 0 ? await loadRecipients(this.pool, journeys) : new Map<string, RecipientRow>();
-    return Promise.all(items.map((item) => this.prepareOne(item, rows.get(item.key) ?? null)));
+    const refs = items.flatMap((i): RecipientRef[] =>
+      i.kind === 'journey' ? [i.request] : i.kind === 'direct' ? [{ ...i.request, list_id: null, account_id: null }] : [],
+    );
+    const rows = refs.length > 0 ? await loadRecipients(this.pool, refs) : new Map<string, RecipientRow>();
+    const cancelled = await cancelledMessages(this.pool, items);
+    return Promise.all(items.map((item) => this.prepareOne(item, rows.get(item.key) ?? null, cancelled)));
   }
 
-  private async prepareOne(item: DeliveryItem & { messageId: string; attempts: number }, row: RecipientRow | null): Promise<Prepared> {
+  private async prepareOne(item: DeliveryItem & { messageId: string; attempts: number }, row: RecipientRow | null, cancelled: ReadonlySet<string>): Promise<Prepared> {
     const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
     const { messageId } = item;
     if (item.kind === 'test') return this.testMail(item, messageId);
-    if (item.kind === 'journey' && !row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
+    if (item.kind === 'direct' && cancelled.has(item.request.engagement_message_id)) return final('blocked', { events: [] });
+    if ((item.kind === 'journey' || item.kind === 'direct') && !row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
     const request = item.kind === 'journey' ? item.request : null;
     const { email_id: emailId, email_version: version } = item.request;
     const renderer = await this.renderer(item.workspaceId, emailId, version);
     if (!renderer) return final('failed', { events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`) });
     let address: string;
     let domain: string;
-    if (row && request) {
-      const decision = decideEligibility(row, request.min_consent);
+    if (row) {
+      const decision = request ? decideEligibility(row, request.min_consent) : decideDirectEligibility(row);
       if (decision.kind === 'blocked') return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
       if (decision.kind === 'suppressed') {
         const counted = decision.countsAs === 'complaint' ? EventsFor.complaint(item, messageId) : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
@@ -114,9 +119,16 @@ export class MessagePreparer {
     }
     const content = await this.content(item.workspaceId, [request?.content_settings_id ?? null, renderer.version.contentSettingsId]);
     const identity = this.identity(item, messageId, request);
+    const attachments = item.kind === 'direct' ? await loadAttachments(this.pool, item.workspaceId, item.request.attach_ids) : [];
     try {
-      const rendered = renderer.render(identity, mergeContext(row, content), row ? row.allow_follow_email : true);
-      const mail = outgoingMail(rendered, renderer.version, address);
+      // NOTE: a one-to-one message is followed only as the API decided it (the recipient allows it and the
+      // workspace follows); a journey message follows its contact's preference.
+      const follow = item.kind === 'direct' ? item.request.followed : row ? row.allow_follow_email : true;
+      const rendered = renderer.render(identity, mergeContext(row, content), follow);
+      const mail =
+        item.kind === 'direct'
+          ? directMail(rendered, renderer.version, address, attachments)
+          : outgoingMail(rendered, renderer.version, address);
       return { kind: 'send', item, messageId, attempts: item.attempts, address, domain, mail };
     } catch (error) {
       return final('failed', { events: EventsFor.failed(item, messageId, 'RENDER_FAILED', (error as Error).message.split('\n')[0] ?? '') });
@@ -125,13 +137,14 @@ export class MessagePreparer {
 
   private identity(item: DeliveryItem, messageId: string, request: SendRequest | null): MessageIdentity {
     const r = item.kind === 'forward' ? item.request : null;
+    const direct = item.kind === 'direct' ? item.request : null;
     return {
       workspaceId: item.workspaceId,
       messageId,
       // the friend's copy: its own id, so its opens and clicks are its own message's, never a contact's
       contactId: r ? deterministicId('friend', r.request_id) : item.contactId,
-      emailId: request?.email_id ?? r?.email_id ?? '',
-      emailVersion: request?.email_version ?? r?.email_version ?? 0,
+      emailId: request?.email_id ?? direct?.email_id ?? r?.email_id ?? '',
+      emailVersion: request?.email_version ?? direct?.email_version ?? r?.email_version ?? 0,
       sentAt: Math.floor(Date.now() / 1000),
       journeyId: request?.journey_id ?? r?.journey_id ?? null,
       tileId: request?.tile_id ?? r?.tile_id ?? null,

@@ -35,4 +35,16 @@ describe('composeMime', () => {
     expect(head).not.toContain('\0');
     expect(Math.max(...raw.split('\r\n').map((line) => line.length))).toBeLessThanOrEqual(998);
   });
+
+  it('attaches files in multipart/mixed, any file name kept out of the header syntax', async () => {
+    const content = Buffer.from('%PDF-1.4 '.repeat(40));
+    const raw = composeMime(mail({ attachments: [{ filename: 'Pris "liste"\r\nBcc: x@evil.test.pdf', contentType: 'application/pdf', content }, { filename: 'ÆØÅ.txt', contentType: 'bad type', content: Buffer.from('hei') }] }));
+    const parsed = await simpleParser(raw);
+    expect(parsed.html).toContain('Hello <b>Ann</b>');
+    expect(parsed.attachments.map((a) => a.filename)).toEqual(['Pris "liste" Bcc: x@evil.test.pdf', 'ÆØÅ.txt']);
+    expect(parsed.attachments[0]?.contentType).toBe('application/pdf');
+    expect(raw.toString()).toContain('Content-Type: application/octet-stream');
+    expect(parsed.attachments[0]?.content.equals(content)).toBe(true);
+    expect(raw.toString().slice(0, raw.indexOf('\r\n\r\n'))).not.toMatch(/^Bcc/m);
+  });
 });

@@ -8,7 +8,9 @@ import type { FrozenVersion } from './message-renderer';
  * Everything eligibility and rendering need for a batch, in one query: the contact, its account (the request's
  * when the journey targets accounts), its membership of the journey's list and any active address suppression.
  */
-export async function loadRecipients(pool: Pool, requests: readonly SendRequest[]): Promise<Map<string, RecipientRow>> {
+export type RecipientRef = Pick<SendRequest, 'key' | 'workspace_id' | 'contact_id' | 'list_id' | 'account_id'>;
+
+export async function loadRecipients(pool: Pool, requests: readonly RecipientRef[]): Promise<Map<string, RecipientRow>> {
   const { rows } = await pool.query<RecipientRow & { key: string }>(
     `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
             COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.allow_follow_email, c.attributes,

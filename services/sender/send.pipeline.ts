@@ -32,6 +32,10 @@ export interface PipelineDeps {
 
 type Sendable = Extract<Prepared, { kind: 'send' }>;
 
+/** Forward copies and one-to-one messages come with their message id (the friend's beacon, a reply's In-Reply-To). */
+const presetMessageId = (item: DeliveryItem): string | null =>
+  item.kind === 'forward' ? item.request.new_message_id : item.kind === 'direct' ? item.request.delivery_message_id : null;
+
 /**
  * claim → prepare (eligibility, render) → per message: slot, record the attempt, SMTP, record the outcome →
  * events and suppression → acknowledged. Statements are batched across the messages in flight.
@@ -56,7 +60,7 @@ export class SendPipeline {
     const unique = [...new Map(items.map((item) => [item.key, item])).values()];
     if (unique.length === 0) return;
     const claimed = await this.deps.repo.claim(
-      unique.map((item) => ({ ...item, messageId: item.kind === 'forward' ? item.request.new_message_id : randomUUID() })),
+      unique.map((item) => ({ ...item, messageId: presetMessageId(item) ?? randomUUID() })),
     );
     const ours = unique.flatMap((item) => {
       const claim = claimed.get(item.key);
@@ -104,7 +108,7 @@ export class SendPipeline {
         const events = [...sent, ...EventsFor.bounce(item, messageId, bounce, outcome.reply)];
         const bounceEvent = events.find((e) => e.type === 'bounce');
         const suppress =
-          item.kind === 'journey' && bounceEvent && !bounce.policyBlock && bounce.bounceClass !== 'other'
+          (item.kind === 'journey' || item.kind === 'direct') && bounceEvent && !bounce.policyBlock && bounce.bounceClass !== 'other'
             ? { eventId: bounceEvent.data.event_id, workspaceId: item.workspaceId, address: address.toLowerCase(), bounceClass: bounce.bounceClass }
             : undefined;
         return done('bounced', { events, ...(suppress ? { bounce: suppress } : {}) });

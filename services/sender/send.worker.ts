@@ -4,13 +4,14 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger';
 import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import type { TestSendJob } from '../../lib/sending/test-send';
+import type { DirectSendJob } from '../../lib/sending/direct-send';
 import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
 import type { DeliveriesRepository } from './deliveries.repository';
-import { forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
+import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
 import type { SendPipeline } from './send.pipeline';
 
 /** Everything on SEND_QUEUE: the journey's batches, the API's test sends, and the sender's own jobs. */
-export type SenderJob = SendBatchJob | TestSendJob | { kind: 'forward'; request: ForwardRequest } | { kind: 'retry'; keys: string[] };
+export type SenderJob = SendBatchJob | TestSendJob | DirectSendJob | { kind: 'forward'; request: ForwardRequest } | { kind: 'retry'; keys: string[] };
 
 const KEEP = { removeOnComplete: 1000, removeOnFail: 5000 };
 
@@ -26,6 +27,8 @@ async function itemsOf(job: SenderJob, repo: DeliveriesRepository): Promise<Deli
       return testItems(job);
     case 'forward':
       return [forwardItem(job.request)];
+    case 'direct':
+      return directItems(job);
     case 'retry':
       return repo.itemsFor(job.keys);
   }

@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
+import { derivedEventId } from '../../lib/events/derived-id';
 import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
 import type { ErrorCode } from '../../lib/errors';
 import type { CairnEvent, EmailContext } from '../../lib/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 
 /** Event ids derive from the delivery key, so an event produced again after a crash is the same event. */
-export function deterministicId(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+export const deterministicId = derivedEventId;
 
 /** What the sender writes on the results of a message it did not send because the address is suppressed. */
 export const SUPPRESSED_DIAGNOSTIC = 'suppressed: not handed to SMTP';
@@ -18,8 +15,16 @@ export const SUPPRESSED_DIAGNOSTIC = 'suppressed: not handed to SMTP';
  */
 export const SUPPRESSED_REPORTER = 'cairn-sender';
 
-/** Only journey messages are KPIs: a test send is not, and a friend's copy is counted by ingest's forward event. */
+/**
+ * Journey and one-to-one messages have results: a test send has none, and a friend's copy is counted by ingest's
+ * forward event. A one-to-one message has no journey (that is how ClickHouse's engagement_events tells it apart).
+ */
 function context(item: DeliveryItem, messageId: string, type: string, now: number): EmailContext | null {
+  if (item.kind === 'direct') {
+    const r = item.request;
+    const base = { event_id: deterministicId(item.key, type), event_time: now, workspace_id: r.workspace_id, contact_id: r.contact_id };
+    return { ...base, message_id: messageId, email_id: r.email_id, email_version: r.email_version, journey_id: null, tile_id: null, iteration: 0, machine: false };
+  }
   if (item.kind !== 'journey') return null;
   const r = item.request;
   return {

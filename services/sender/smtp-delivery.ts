@@ -2,7 +2,7 @@ import { createTransport, type Transporter } from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
 import { buffer } from 'node:stream/consumers';
 import { LeanSmtpPool } from './lean-smtp';
-import { composeMime } from './mime-composer';
+import { composeMime, type MimeAttachment } from './mime-composer';
 import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
 
@@ -28,6 +28,8 @@ export interface OutgoingMail {
   unsubscribe?: [string, string];
   listId?: string;
   headers: Record<string, string>;
+  /** files attached to the message (one-to-one messages' unfollowed attachments) */
+  attachments?: MimeAttachment[];
 }
 
 export interface DkimSettings {

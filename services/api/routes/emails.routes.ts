@@ -46,7 +46,7 @@ export function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const load = (workspaceId: string, id: string) => getRow<EmailRow>(pool, 'emails', 'email', workspaceId, id);
-  resourceRoutes(untyped, pool, { path: '/v1/emails', table: 'emails', noun: 'email', tag: 'emails', writable, output: emailOutput, required: ['name'], operations: ['list', 'get'] });
+  resourceRoutes(untyped, pool, { path: '/v1/emails', table: 'emails', noun: 'email', tag: 'emails', writable, output: emailOutput, required: ['name'], operations: ['list', 'get'], listFilters: { channel: { type: 'string', enum: ['marketing', 'one_to_one'], default: 'marketing', description: 'one_to_one: the emails behind engagement templates and messages' } } });
   const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, name: { type: 'string' }, ...emailOutput } };
   const createBody = { type: 'object', additionalProperties: false, required: ['name'], properties: writable } as const;
   const editBody = { type: 'object', additionalProperties: false, properties: writable } as const;

@@ -1,0 +1,55 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { CairnError, err, ok, type Result } from '../errors';
+
+/**
+ * Signed webhooks, both ways: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` in `x-cairn-signature`,
+ * so a receiver can check the sender and refuse replays of old bodies. The journey engine's launch-workflow
+ * tiles and the engagement alerts post with it; the engagement service verifies inbound replies with it.
+ */
+export function webhookSignature(secret: string, timestamp: number, body: string | Buffer): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return `t=${timestamp},v1=${mac}`;
+}
+
+/** Checks a signature header against the body: constant-time compare, timestamp within toleranceSeconds of now. */
+export function verifyWebhookSignature(
+  secret: string,
+  header: string | undefined,
+  body: Buffer,
+  options: { nowSeconds: number; toleranceSeconds: number },
+): boolean {
+  const fields = new Map((header ?? '').split(',').map((part) => part.trim().split('=', 2) as [string, string]));
+  const timestamp = Number(fields.get('t'));
+  const presented = Buffer.from(fields.get('v1') ?? '', 'hex');
+  if (!Number.isSafeInteger(timestamp) || Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) return false;
+  const expected = Buffer.from(webhookSignature(secret, timestamp, body).split('v1=')[1] ?? '', 'hex');
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+export interface SignedPost {
+  url: string;
+  body: unknown;
+  /** the receiver's dedup key: the same for every attempt of one webhook */
+  idempotencyKey: string;
+}
+
+/** One POST; an edge to the outside, so it returns a result instead of throwing. */
+export async function postSignedWebhook(post: SignedPost, options: { secret: string; timeoutMs: number; now: number }): Promise<Result<number>> {
+  const body = JSON.stringify(post.body);
+  try {
+    const response = await fetch(post.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'idempotency-key': post.idempotencyKey,
+        'x-cairn-signature': webhookSignature(options.secret, Math.floor(options.now / 1000), body),
+      },
+      body,
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.ok ? ok(response.status) : err(new CairnError('WEBHOOK_FAILED', `HTTP ${response.status}`));
+  } catch (cause) {
+    return err(new CairnError('WEBHOOK_FAILED', (cause as Error).name === 'TimeoutError' ? 'timed out' : (cause as Error).message, { cause }));
+  }
+}

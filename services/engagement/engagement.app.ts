@@ -1,0 +1,106 @@
+import { Queue, type Worker } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
+import { EventCodec } from '../../lib/events/event-codec';
+import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
+import { startEventConsumer } from '../../lib/kafka/event-consumer';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
+import { topicsFor } from '../../lib/kafka/topics';
+import type { Logger } from '../../lib/logger';
+import { MetricsListener } from '../../lib/metrics/metrics-listener';
+import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createRedis } from '../../lib/redis/redis-connection';
+import { SEND_QUEUE } from '../../lib/sending/send-request';
+import type { Service } from '../../lib/shutdown';
+import { alertQueue, queueAlertWebhooks, startAlertWebhookWorker } from './alerts';
+import { startDuePoller } from './due.poller';
+import type { EngagementConfig } from './engagement.config';
+import { buildEngagementHttp } from './engagement.http';
+import { EngagementMetrics } from './engagement.metrics';
+import { recordFirstOpens } from './first-open.consumer';
+import { InboundSmtp } from './inbound-smtp';
+import { ReplyRecorder } from './reply-recorder';
+
+export interface EngagementService extends Service {
+  readonly metrics: EngagementMetrics;
+  /** bound ports once started (tests bind 0) */
+  ports(): { http: number; smtp: number | null };
+}
+
+/**
+ * services/engagement: replies in (SMTP listener and signed webhook), first-open alerts from Kafka's opens,
+ * scheduled sends and reminders when due, alert webhooks out, followed attachment downloads. Stateless: every
+ * replica can run; PostgreSQL row locks and unique keys keep each side effect to one.
+ */
+export function buildEngagement(config: EngagementConfig, log: Logger): EngagementService {
+  const pool = createPgPool(config.postgresUrl, 8);
+  const redis = createRedis(config.redisUrl, { forBullmq: true });
+  const kafka = createKafka({ clientId: 'cairn-engagement', brokers: [...config.kafkaBrokers], log });
+  const topics = topicsFor(config.topicPrefix);
+  const codec = new EventCodec();
+  const metrics = new EngagementMetrics();
+  const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  const alerts = alertQueue(redis, config.queuePrefix);
+  const webhook = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
+  let producer: BatchingProducer | undefined;
+  let http: FastifyInstance | undefined;
+  let smtp: InboundSmtp | undefined;
+  let consumer: BatchConsumer | undefined;
+  let worker: Worker | undefined;
+  let poller: { stop(): Promise<void> } | undefined;
+  let metricsListener: MetricsListener | undefined;
+  const bound = { http: 0, smtp: null as number | null };
+  let stopping: Promise<void> | undefined;
+
+  const start = async (): Promise<void> => {
+    await ensureTopics(kafka, topics);
+    producer = await BatchingProducer.connect(kafka);
+    const recorder = new ReplyRecorder({ pool, producer, codec, topics, metrics });
+    http = buildEngagementHttp({ config, pool, recorder, log: log.child({ component: 'http' }) });
+    await http.listen({ host: config.host, port: config.port });
+    bound.http = (http.server.address() as { port: number }).port;
+    if (config.smtpPort >= 0) {
+      smtp = new InboundSmtp({ maxBytes: config.inboundMaxBytes, domains: config.inboundDomains, recorder, metrics, log: log.child({ component: 'smtp' }) });
+      bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
+    }
+    worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, timeoutMs: config.webhookTimeoutMs, metrics, log });
+    consumer = await startEventConsumer({
+      kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, codec, producer,
+      log: log.child({ component: 'first-open-consumer' }), fromBeginning: config.fromBeginning,
+      onBatch: async (events) => {
+        const created = await recordFirstOpens(pool, events.map((e) => e.event));
+        metrics.alerts.inc({ kind: 'first_open' }, created.length);
+        await queueAlertWebhooks(alerts, created.filter((a) => a.webhook).map((a) => a.id), webhook);
+      },
+    });
+    poller = startDuePoller({ pool, sendQueue, alertQueue: alerts, recorder, metrics, log, tickMs: config.tickMs, graceMs: config.reminderGraceMs, webhook });
+    if (config.metricsPort >= 0) {
+      metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
+      await metricsListener.start();
+    }
+  };
+
+  const stopOnce = async (): Promise<void> => {
+    await smtp?.close().catch(() => undefined);
+    await http?.close().catch(() => undefined);
+    await poller?.stop();
+    await consumer?.stop().catch(() => undefined);
+    await worker?.close().catch(() => undefined);
+    await metricsListener?.stop();
+    await producer?.disconnect().catch(() => undefined);
+    for (const queue of [sendQueue, alerts]) await queue.close().catch(() => undefined);
+    await redis.quit().catch(() => undefined);
+    await pool.end().catch(() => undefined);
+  };
+
+  return {
+    name: 'engagement',
+    metrics,
+    start,
+    stop: () => (stopping ??= stopOnce()),
+    async healthcheck() {
+      if (stopping || !http) return false;
+      return pool.query('SELECT 1').then(() => true, () => false);
+    },
+    ports: () => ({ ...bound }),
+  };
+}

@@ -1,0 +1,71 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Pool } from 'pg';
+import type { Logger } from '../../lib/logger';
+import { verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
+import type { EngagementConfig } from './engagement.config';
+import type { ReplyRecorder } from './reply-recorder';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The API's error shape (RFC 9457 problem details), naming the field where there is one. */
+function problem(reply: FastifyReply, status: number, detail: string, field?: string): FastifyReply {
+  const type = { 400: 'validation', 401: 'unauthorized', 404: 'not-found', 413: 'payload-too-large', 503: 'unavailable' }[status] ?? 'internal';
+  return reply.code(status).type('application/problem+json').send({ type: `https://cairn.dev/problems/${type}`, title: detail, status, detail, errors: field ? [{ field, message: detail }] : [] });
+}
+
+const sameSecret = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+
+/**
+ * services/engagement's HTTP side: the raw-message reply webhook (signed), followed attachment downloads (the
+ * destination of ingest's /a/ links) and /healthz. Built without listening, for tests.
+ */
+export function buildEngagementHttp(deps: { config: EngagementConfig; pool: Pool; recorder: ReplyRecorder; log: Logger }): FastifyInstance {
+  const { config } = deps;
+  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: config.inboundMaxBytes, disableRequestLogging: true });
+  // Every body is raw bytes (a message/rfc822 reply); the signature is checked over exactly those bytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((error: Error & { statusCode?: number }, _req, reply) =>
+    error.statusCode === 413 ? problem(reply, 413, `the message is larger than ${config.inboundMaxBytes} bytes`, 'body') : problem(reply, error.statusCode && error.statusCode < 500 ? error.statusCode : 500, error.statusCode && error.statusCode < 500 ? error.message : 'internal error'),
+  );
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.post('/v1/inbound/replies', async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const signature = request.headers['x-cairn-signature'];
+    const nowSeconds = Math.floor(Date.now() / 1000);
+    // NOTE: nothing is parsed or stored before the HMAC over the exact bytes verifies (constant-time compare)
+    if (!verifyWebhookSignature(config.inboundSecret, typeof signature === 'string' ? signature : undefined, body, { nowSeconds, toleranceSeconds: config.signatureToleranceSeconds }))
+      return problem(reply, 401, 'missing, stale or forged x-cairn-signature', 'headers.x-cairn-signature');
+    if (body.length === 0) return problem(reply, 400, 'the body must be the raw RFC 5322 message', 'body');
+    let outcome;
+    try {
+      outcome = await deps.recorder.record(body, 'webhook');
+    } catch (error) {
+      deps.log.warn({ err: (error as Error).message }, 'inbound_reply_store_failed');
+      return problem(reply, 503, 'the reply could not be recorded; retry');
+    }
+    if (outcome.kind === 'malformed') return problem(reply, 400, outcome.reason === 'malformed_no_headers' ? 'the message has no headers' : 'the message cannot be parsed', 'body');
+    if (outcome.kind === 'unmatched') return reply.code(200).send({ matched: false, reason: outcome.reason });
+    return reply.code(200).send({ matched: true, event_id: outcome.eventId, message_id: outcome.messageId, duplicate: outcome.duplicate });
+  });
+
+  app.get<{ Params: { id: string; token: string } }>('/files/:id/:token', async (request, reply) => {
+    const { id, token } = request.params;
+    if (!UUID.test(id) || token.length > 100) return problem(reply, 404, 'not found');
+    const { rows } = await deps.pool.query<{ filename: string; content_type: string; content: Buffer; download_token: string }>(
+      'SELECT filename, content_type, content, download_token FROM engagement_attachments WHERE id = $1',
+      [id],
+    );
+    const file = rows[0];
+    if (!file || !sameSecret(file.download_token, token)) return problem(reply, 404, 'not found');
+    return reply
+      .header('content-type', /^[\w.+-]+\/[\w.+-]+$/.test(file.content_type) ? file.content_type : 'application/octet-stream')
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
+      .header('x-content-type-options', 'nosniff')
+      .send(file.content);
+  });
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { Pool } from 'pg';
+import { TRACKING_HEADER } from '../../lib/tracking/tracking-token';
+import type { DeliveryItem } from './delivery-item';
+import { checkAddress } from './address-policy';
+import type { Eligibility, RecipientRow } from './eligibility';
+import type { MimeAttachment } from './mime-composer';
+import type { RenderedMessage, FrozenVersion } from './message-renderer';
+import type { OutgoingMail } from './smtp-delivery';
+
+export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
+
+/**
+ * A one-to-one message is not bulk email: do-not-bulk-email, list membership and consent levels (the journey's
+ * rules) do not apply. The address rules and suppression do: a missing, invalid or blocklisted address is Blocked,
+ * and an address suppressed by a hard bounce or a complaint is never handed to SMTP (counted as the glossary says).
+ */
+export function decideDirectEligibility(row: RecipientRow): Eligibility {
+  const address = checkAddress(row.email);
+  if (!address.ok) return { kind: 'blocked', reason: address.reason };
+  if (row.suppression === 'manual') return { kind: 'blocked', reason: 'blocklisted_address' };
+  if (row.suppression === 'complaint') return { kind: 'suppressed', countsAs: 'complaint', domain: address.domain };
+  if (row.suppression) return { kind: 'suppressed', countsAs: 'hard_bounce', domain: address.domain };
+  return { kind: 'send', address: address.address, domain: address.domain };
+}
+
+/** One-to-one messages of the batch that were cancelled after their job was queued (see dispatchDue): not sent. */
+export async function cancelledMessages(pool: Pool, items: readonly DeliveryItem[]): Promise<Set<string>> {
+  const ids = [...new Set(items.flatMap((item) => (item.kind === 'direct' ? [item.request.engagement_message_id] : [])))];
+  if (ids.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>("SELECT id::text FROM engagement_messages WHERE id = ANY($1::uuid[]) AND state = 'cancelled'", [ids]);
+  return new Set(rows.map((row) => row.id));
+}
+
+/** The files attached to the MIME (unfollowed attachments), of the item's own workspace only. */
+export async function loadAttachments(pool: Pool, workspaceId: string, ids: readonly string[]): Promise<MimeAttachment[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await pool.query<{ filename: string; content_type: string; content: Buffer }>(
+    'SELECT filename, content_type, content FROM engagement_attachments WHERE workspace_id = $1 AND id = ANY($2::uuid[]) ORDER BY created_at, id',
+    [workspaceId, ids],
+  );
+  return rows.map((row) => ({ filename: row.filename, contentType: row.content_type, content: row.content }));
+}
+
+/**
+ * A personal message: no List-Unsubscribe, List-Id or Feedback-ID (it is not list mail), the tracking token
+ * header only so that bounces and complaints find their message.
+ */
+export function directMail(rendered: RenderedMessage, version: FrozenVersion, to: string, attachments: MimeAttachment[]): OutgoingMail {
+  return {
+    from: { name: rendered.fromName, address: version.fromAddress },
+    replyTo: version.replyTo,
+    to,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: rendered.messageId,
+    headers: { [TRACKING_HEADER]: rendered.token },
+    attachments,
+  };
+}
