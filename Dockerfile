@@ -1,4 +1,5 @@
-# One image for every Cairn service; CAIRN_SERVICE picks which one runs (api, ingest, aggregator).
+# One image for every Cairn service; CAIRN_SERVICE picks which one runs (api, ingest, aggregator,
+# scheduler, sender, engagement).
 # Build stage: all dependencies, TypeScript compiled to dist/. Run stage: production dependencies and dist/ only,
 # started with plain node (no TypeScript tooling at run time).
 FROM node:24.21.0-bookworm-slim AS build

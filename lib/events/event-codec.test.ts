@@ -118,4 +118,17 @@ describe('event codec', () => {
     expect(() => codec.encode(bad)).toThrow(/EVENT|does not match|link_id|string/);
     expect(codeOf(() => codec.encode(bad))).toBe('EVENT_INVALID');
   });
+
+  it('carries a contact\'s events in an envelope and reads each back as a message of its own', () => {
+    const events = [sample('tile_inflow'), sample('tile_processed'), sample('tile_path_taken')];
+    const envelope = codec.encodeBatch('c-1', events.map((event) => codec.encode(event)));
+    const inner = codec.unbatch(envelope);
+    expect(inner?.map((value) => codec.decode(value))).toEqual(events.map((event) => codec.decode(codec.encode(event))));
+    expect(codec.unbatch(codec.encode(events[0] as CairnEvent))).toBeNull();
+    expect(codec.unbatch(Buffer.from('not avro'))).toBeNull();
+    expect(codeOf(() => codec.unbatch(envelope.subarray(0, envelope.length - 3)))).toBe('EVENT_TRUNCATED');
+    expect(codeOf(() => codec.unbatch(Buffer.concat([envelope, Buffer.from([0])])))).toBe('EVENT_TRAILING_BYTES');
+    // an envelope is not an event: a consumer that forgets to unpack it dead-letters it
+    expect(codeOf(() => codec.decode(envelope))).toBe('EVENT_UNKNOWN_SCHEMA');
+  });
 });

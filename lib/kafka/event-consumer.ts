@@ -41,12 +41,23 @@ export function decodeOrDeadLetter<T = CairnEvent>(
     if (!message.value || message.value.length === 0) throw Object.assign(new Error('empty message value'), { code: 'EVENT_TOO_SHORT' });
     return convert(options.codec.decode(message.value));
   } catch (error) {
-    const offset = message.offset.toString();
-    at.log.warn({ offset, code: (error as { code?: string }).code }, 'message_dead_lettered');
-    const letter = deadLetterMessage({ deadLetterTopic: options.deadLetterTopic, topic: at.topic, partition: at.partition, offset, key: message.key ?? null, value: message.value ?? null, error: error as Error });
-    deadLetters.push(options.producer.send(letter));
+    deadLetter(options, at, message, deadLetters, error as Error);
     return null;
   }
+}
+
+/** Sends a message that cannot be used, with its origin and the error, to the dead-letter topic. */
+export function deadLetter(
+  options: Pick<EventConsumerOptions, 'producer' | 'deadLetterTopic'>,
+  at: { topic: string; partition: number; log: Logger },
+  message: ConsumedMessage,
+  deadLetters: Promise<void>[],
+  error: Error,
+): void {
+  const offset = message.offset.toString();
+  at.log.warn({ offset, code: (error as { code?: string }).code }, 'message_dead_lettered');
+  const letter = deadLetterMessage({ deadLetterTopic: options.deadLetterTopic, topic: at.topic, partition: at.partition, offset, key: message.key ?? null, value: message.value ?? null, error });
+  deadLetters.push(options.producer.send(letter));
 }
 
 /**

@@ -126,8 +126,11 @@ export function batchSender(producer: KafkaProducer): BatchSender {
   };
 }
 
-/** Messages per produce call of sendMany: a few MB per request, under the broker's 1 MiB per partition batch. */
-const SEND_MANY_CHUNK = 5_000;
+/**
+ * Bytes per produce call of sendMany: the whole call could land in one partition's record batch, which the broker
+ * refuses above message.max.bytes (1 MiB by default).
+ */
+const SEND_MANY_BYTES = 512 * 1024;
 
 interface Pending {
   message: OutgoingMessage;
@@ -162,12 +165,22 @@ export class BatchingProducer {
   }
 
   /**
-   * Sends a whole array as produce calls of up to `SEND_MANY_CHUNK` messages (no promise per message: outbox relays
-   * hand over tens of thousands at once); resolves when the broker has acknowledged every one.
+   * Sends a whole array as produce calls of up to SEND_MANY_BYTES each (no promise per message: outbox relays
+   * hand over thousands at once); resolves when the broker has acknowledged every one.
    */
   async sendMany(messages: OutgoingMessage[]): Promise<void> {
     const calls: Promise<void>[] = [];
-    for (let i = 0; i < messages.length; i += SEND_MANY_CHUNK) calls.push(this.sender.sendBatch(messages.slice(i, i + SEND_MANY_CHUNK)));
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as OutgoingMessage;
+      bytes += message.value.length + message.key.length;
+      if (bytes >= SEND_MANY_BYTES || i === messages.length - 1) {
+        calls.push(this.sender.sendBatch(messages.slice(start, i + 1)));
+        start = i + 1;
+        bytes = 0;
+      }
+    }
     await Promise.all(calls);
   }
 

@@ -1,7 +1,7 @@
 import { toRawRow } from '../../lib/events/event-row';
 import { CairnError } from '../../lib/errors';
 import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/kafka/batch-consumer';
-import { decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
+import { deadLetter, decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
 import type { Logger } from '../../lib/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
@@ -41,6 +41,38 @@ const LINE_BYTES = 400;
  */
 const CHUNK = 4_000;
 
+/**
+ * An envelope's events (EventCodec.unbatch), one line each, all at the message's offset.
+ * NOTE: an envelope is written whole or not at all: its lines share the message's offset (the unit the offset
+ * ledger and Kafka commit), and one event that cannot be read sends the whole message to the dead-letter topic
+ * with none of its lines.
+ */
+function writeEnvelope(
+  deps: AggregatorConsumerDeps,
+  transcoder: AvroTsvTranscoder,
+  at: { topic: string; partition: number; log: Logger },
+  message: ConsumedMessage,
+  events: Buffer[],
+  out: TsvOut,
+  offsets: number[],
+  deadLetters: Promise<void>[],
+): void {
+  const offset = Number(message.offset);
+  const topicColumn = kafkaTopicColumn(at.topic);
+  const mark = out.pos;
+  const lines = offsets.length;
+  try {
+    for (const value of events) {
+      if (!transcoder.transcode(value, topicColumn, at.partition, offset, out)) out.utf8(tsvLine(toRawRow(deps.codec.decode(value)), at.topic, at.partition, offset));
+      offsets.push(offset);
+    }
+  } catch (error) {
+    out.pos = mark;
+    offsets.length = lines;
+    deadLetter(deps, at, message, deadLetters, error as Error);
+  }
+}
+
 /** Decodes messages into events_ingest lines, CHUNK at a time, handing each chunk on and yielding in between. */
 async function decodeChunks(
   deps: AggregatorConsumerDeps,
@@ -59,6 +91,17 @@ async function decodeChunks(
     const out = new TsvOut(slice.length * LINE_BYTES);
     for (const message of slice) {
       const offset = Number(message.offset);
+      let events: Buffer[] | null;
+      try {
+        events = message.value ? deps.codec.unbatch(message.value) : null;
+      } catch (error) {
+        deadLetter(deps, at, message, deadLetters, error as Error);
+        continue;
+      }
+      if (events !== null) {
+        writeEnvelope(deps, transcoder, at, message, events, out, offsets, deadLetters);
+        continue;
+      }
       // Most messages go straight from Avro bytes to their line; the rest (escaping, older schema versions,
       // anything malformed) take the generic decode, which also dead-letters what cannot be read.
       if (message.value && transcoder.transcode(message.value, topicColumn, partition, offset, out)) {

@@ -98,7 +98,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const start = async (): Promise<void> => {
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
-    if (!process.env.NO_RELAY) relay = startRelay({ pool, producer, codec, topics, sendQueue, webhookQueue, webhookAttempts: config.webhookAttempts, webhookBackoffMs: config.webhookBackoffMs, log }, 200);
+    relay = startRelay({ pool, producer, codec, topics, sendQueue, webhookQueue, webhookAttempts: config.webhookAttempts, webhookBackoffMs: config.webhookBackoffMs, log }, 200);
     stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
     webhookWorker = startWebhookWorker({ ...queueOptions, pool, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log });
     for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));

@@ -3,6 +3,7 @@ import { TRACKING_HEADER } from '../../lib/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
 import { checkAddress } from './address-policy';
 import type { Eligibility, RecipientRow } from './eligibility';
+import { mailOf } from './smtp-delivery';
 import type { MimeAttachment } from './mime-composer';
 import type { RenderedMessage, FrozenVersion } from './message-renderer';
 import type { OutgoingMail } from './smtp-delivery';
@@ -47,13 +48,7 @@ export async function loadAttachments(pool: Pool, workspaceId: string, ids: read
  */
 export function directMail(rendered: RenderedMessage, version: FrozenVersion, to: string, attachments: MimeAttachment[]): OutgoingMail {
   return {
-    from: { name: rendered.fromName, address: version.fromAddress },
-    replyTo: version.replyTo,
-    to,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    messageId: rendered.messageId,
+    ...mailOf(rendered, version, to),
     headers: { [TRACKING_HEADER]: rendered.token },
     attachments,
   };

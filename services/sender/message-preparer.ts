@@ -12,7 +12,7 @@ import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
 import { loadContentSettings, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
-import type { OutgoingMail } from './smtp-delivery';
+import { mailOf, type OutgoingMail } from './smtp-delivery';
 
 /** A claimed item is either decided without SMTP (blocked, suppressed, failed) or ready to send. */
 export type Prepared =
@@ -36,13 +36,7 @@ function mergeContext(row: RecipientRow | null, content: ContentSettingsData | n
 /** The SMTP hand-off of a rendered message: its unsubscribe, list and feedback headers and its tracking token. */
 export function outgoingMail(rendered: RenderedMessage, version: FrozenVersion, to: string): OutgoingMail {
   return {
-    from: { name: rendered.fromName, address: version.fromAddress },
-    replyTo: version.replyTo,
-    to,
-    subject: rendered.subject,
-    html: rendered.html,
-    text: rendered.text,
-    messageId: rendered.messageId,
+    ...mailOf(rendered, version, to),
     unsubscribe: rendered.unsubscribe,
     listId: rendered.listId,
     headers: { ...ONE_CLICK, 'Feedback-ID': rendered.feedbackId, [TRACKING_HEADER]: rendered.token },

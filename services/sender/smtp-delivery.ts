@@ -5,6 +5,7 @@ import { LeanSmtpPool } from './lean-smtp';
 import { composeMime, type MimeAttachment } from './mime-composer';
 import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
+import type { FrozenVersion, RenderedMessage } from './message-renderer';
 
 /** What one SMTP hand-off ended in. The edge returns it; it never throws. */
 export type SmtpOutcome =
@@ -142,4 +143,17 @@ export class SmtpDelivery {
     this.lean?.close();
     this.transport.close();
   }
+}
+
+/** What every message hands to SMTP: addresses, subject, both parts and its Message-ID. */
+export function mailOf(rendered: RenderedMessage, version: FrozenVersion, to: string): Omit<OutgoingMail, 'headers'> {
+  return {
+    from: { name: rendered.fromName, address: version.fromAddress },
+    replyTo: version.replyTo,
+    to,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: rendered.messageId,
+  };
 }

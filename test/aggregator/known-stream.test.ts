@@ -6,7 +6,7 @@ import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { codec, emailEvent, produce, rawCounts, recountEmail } from './aggregator-harness';
+import { codec, emailEvent, produce, rawCounts, recountEmail, tileEvent } from './aggregator-harness';
 import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from './known-stream.fixture';
 
 describe('aggregator over a known stream', () => {
@@ -113,6 +113,32 @@ describe('aggregator over a known stream', () => {
         [env.topics.emailEvents, letters[0]?.['x-original-offset'], 'EVENT_BAD_MAGIC'],
         [env.topics.emailEvents, letters[1]?.['x-original-offset'], 'EVENT_INVALID'],
       ]);
+    } finally {
+      await dead.stop();
+    }
+  });
+
+  it('writes an envelope of tile events whole, and dead-letters a whole envelope one of whose events cannot be read', async () => {
+    const tile = (type: 'tile_inflow' | 'tile_processed', contact_id: string, tile_id: string) =>
+      codec.encode(tileEvent(type, { workspace_id: ws, journey_id: 'j-envelope', tile_id, contact_id }));
+    const whole = codec.encodeBatch('ce1', [tile('tile_inflow', 'ce1', 'A'), tile('tile_processed', 'ce1', 'A'), tile('tile_inflow', 'ce1', 'B')]);
+    const broken = codec.encodeBatch('ce2', [tile('tile_inflow', 'ce2', 'A'), Buffer.from('not avro at all')]);
+    const producer = await BatchingProducer.connect(env.kafka);
+    for (const [key, value] of [['ce2', broken], ['ce1', whole]] as const) await producer.send({ topic: env.topics.journeyEvents, key, value });
+    await producer.disconnect();
+    const tiles = await waitFor(
+      () => journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j-envelope' }),
+      (rows) => rows.some((row) => row.tileId === 'B'),
+      30_000,
+    );
+    // ce2's inflow at A was in the broken envelope: not counted; ce1's three events all are
+    expect(tiles.map((row) => [row.tileId, row.inflow, row.processed]).sort()).toEqual([
+      ['A', 1, 1],
+      ['B', 1, 0],
+    ]);
+    const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
+    try {
+      await waitFor(() => dead.raw.filter((record) => record.headers['x-original-topic'] === env.topics.journeyEvents), (letters) => letters.length === 1, 30_000);
     } finally {
       await dead.stop();
     }

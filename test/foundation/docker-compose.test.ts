@@ -20,7 +20,7 @@ describe('docker-compose.yml', () => {
 
   it('has the whole stack and every Cairn service', () => {
     const names = services.map(([name]) => name);
-    for (const wanted of ['kafka', 'clickhouse', 'postgres', 'redis', 'grafana', 'mailpit', 'migrate', 'ingest', 'aggregator', 'api']) {
+    for (const wanted of ['kafka', 'clickhouse', 'postgres', 'redis', 'grafana', 'mailpit', 'migrate', 'ingest', 'aggregator', 'scheduler', 'sender', 'engagement', 'api']) {
       expect(names).toContain(wanted);
     }
   });

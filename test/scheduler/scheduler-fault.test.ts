@@ -104,7 +104,7 @@ describe('scheduler under faults', () => {
       const onPath = (end: string) => [...final].filter(([, p]) => p === `${end}/done`).map(([c]) => c).sort();
       const leads = await pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [journeyId]);
       expect(leads.rows.map((r) => r.contact_id).sort()).toEqual(onPath('end_true'));
-      await waitFor(() => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'), (r) => r.rowCount === 0, 60_000);
+      await waitFor(() => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'), (r) => r.rowCount === 0, 120_000);
       const jobs = await sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized', 'failed']);
       const keys = jobs.flatMap((job) => job.data.requests.map((r) => r.key));
       expect(keys.length).toBe(CONTACTS);
