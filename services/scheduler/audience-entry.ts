@@ -4,7 +4,7 @@ import { inTransaction } from '../../lib/postgres/pg-pool';
 import type { Tile } from '../../lib/journeys/journey-graph';
 import { combinationBatchSql, type SegmentCombination } from '../../lib/segments/segment-combination';
 import { ContactFlow } from './contact-flow';
-import type { JourneyRuntime } from './journey-runtime';
+import { activeIteration, loadJourney, type JourneyRuntime } from './journey-runtime';
 import { StepEffects } from './step-effects';
 
 /** Segment members added this long before the last pass are offered entry again (late-committing writers). */
@@ -74,6 +74,10 @@ async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number
     // replica entered; several segment tiles and overlapping passes find the contact present and skip it.
     const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok', [journeyId, iteration]);
     if (!lock[0]?.ok) return null;
+    // Entry moves contacts as steps do, so it holds the journey row like a step: a stop through the API waits
+    // for this batch, and no batch enters anyone once the journey is no longer live (or this iteration is over).
+    const current = await loadJourney(client, journeyId, true);
+    if (!current || activeIteration(current, now) !== iteration) return null;
     const params: unknown[] = [journey.row.workspace_id, after, batchSize, journeyId, iteration, ...(since === null ? [] : [since])];
     const audience = combinationBatchSql(combo, params, { workspace: '$1', after: '$2', limit: '$3', ...(since === null ? {} : { since: '$6' }) });
     const { rows } = await client.query<{ contact_id: string; keep: boolean; present: boolean; exists: boolean; account_id: string | null }>(
@@ -120,7 +124,8 @@ export async function enterAudience(pool: Pool, journey: JourneyRuntime, iterati
     if (since !== null && !(await anyNewcomer(pool, combo, since, journeyId, iteration))) continue;
     for (let after: string | null = '00000000-0000-0000-0000-000000000000'; after !== null; ) {
       const batch = await enterBatch(pool, journey, iteration, tile.id, combo, since, after, options.batchSize, options.now);
-      // Another replica is entering this journey: it stores the watermark when its pass is done.
+      // Another replica is entering this journey (it stores the watermark when its pass is done), or the journey
+      // stopped: either way this pass ends here.
       if (batch === null) return entered;
       entered += batch.entered;
       options.onBatch?.(batch);
