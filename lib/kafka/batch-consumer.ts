@@ -52,6 +52,8 @@ export interface BatchConsumerOptions {
 export interface BatchConsumer {
   /** batches being handled right now */
   readonly active: number;
+  /** messages received and not yet handed over (they wait for their partition's batch in hand) */
+  readonly waiting: number;
   pause(): void;
   resume(): void;
   /** Stops fetching, waits up to `graceMs` for the batches in hand, then leaves the group. Safe to call twice. */
@@ -63,7 +65,8 @@ const RETRY_MAX_MS = 5_000;
 /**
  * A consumer-group member that hands messages over in per-partition batches and commits only what its handler
  * says has landed. Built on the client's message stream: one fetch response arrives in one turn of the event loop,
- * so everything received before the next turn forms the batches of that fetch.
+ * so everything received before the next turn forms a partition's batch; while a partition's batch is handled, what
+ * arrives for it waits and goes over as its next batch (one batch per partition at a time).
  *
  * NOTE: at-least-once, never skipping. An offset is committed only after its batch was handled; a handler that
  * fails is retried with backoff on the same batch (later batches of that partition wait, so order holds) until it
@@ -85,30 +88,34 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     maxBytes: 64 * 1024 * 1024,
     highWaterMark: options.maxInFlight ?? 50_000,
   });
-  let generation = 0;
-  consumer.on('consumer:group:join', () => {
-    generation++;
-    options.onRebalance?.();
-  });
-  const stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> = await consumer.consume({
-    topics: options.topics,
-    mode: MessagesStreamModes.COMMITTED,
-    fallbackMode: options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
-  });
   const maxBatch = options.maxBatch ?? 50_000;
   const maxInFlight = options.maxInFlight ?? 50_000;
-  const chains = new Map<string, Promise<void>>();
-  let received = new Map<string, Message<Buffer, Buffer, Buffer, Buffer>[]>();
-  let scheduled = false;
+  /** per partition: messages received and not yet handed over, and whether a batch of it is being handled */
+  const partitions = new Map<string, { waiting: Message<Buffer, Buffer, Buffer, Buffer>[]; busy: boolean }>();
+  const touched = new Set<string>();
+  let generation = 0;
   let inHand = 0;
   let active = 0;
   let stopping = false;
   let pausedByUser = false;
+  /** the message stream, once consume() opened it (a group join may come first) */
+  const live: { stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer> } = {};
 
   const flowControl = (): void => {
-    if (pausedByUser || stopping || inHand >= maxInFlight) stream.pause();
-    else stream.resume();
+    if (pausedByUser || stopping || inHand >= maxInFlight) live.stream?.pause();
+    else live.stream?.resume();
   };
+
+  consumer.on('consumer:group:join', () => {
+    generation++;
+    // What was received under the old assignment is stale: the stream restarts from the committed offsets.
+    for (const partition of partitions.values()) {
+      inHand -= partition.waiting.length;
+      partition.waiting = [];
+    }
+    options.onRebalance?.();
+    flowControl();
+  });
 
   const handle = async (batch: MessageBatch, born: number): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
@@ -124,65 +131,75 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     }
   };
 
-  const dispatch = (): void => {
-    scheduled = false;
-    const byPartition = received;
-    received = new Map();
-    const born = generation;
-    for (const [key, messages] of byPartition) {
-      for (let first = 0; first < messages.length; first += maxBatch) {
-        const slice = messages.slice(first, first + maxBatch);
-        const last = slice[slice.length - 1] as Message<Buffer, Buffer, Buffer, Buffer>;
-        const batch: MessageBatch = {
-          topic: last.topic,
-          partition: last.partition,
-          messages: slice,
-          commit: () => void Promise.resolve(last.commit()).catch((error: Error) => log.debug({ err: error.message }, 'offset_commit_skipped')),
-        };
-        const previous = chains.get(key) ?? Promise.resolve();
-        const next = previous.then(async () => {
-          active++;
-          try {
-            await handle(batch, born);
-          } finally {
-            active--;
-            inHand -= slice.length;
-            flowControl();
-          }
-        });
-        chains.set(key, next);
-        void next.finally(() => chains.get(key) === next && chains.delete(key));
-      }
-    }
+  /**
+   * Hands a partition's waiting messages over as one batch once its previous batch is done. NOTE: a handler that
+   * is slower than the fetches (a ClickHouse insert per batch) gets everything that arrived meanwhile in its next
+   * batch, so batches grow with the backlog instead of staying the size of each fetch (one message per fetch
+   * when events trickle in, which capped a partition at one message per insert).
+   */
+  const drain = (key: string): void => {
+    const partition = partitions.get(key);
+    if (!partition || partition.busy || partition.waiting.length === 0) return;
+    const slice = partition.waiting.splice(0, maxBatch);
+    const last = slice[slice.length - 1] as Message<Buffer, Buffer, Buffer, Buffer>;
+    const batch: MessageBatch = {
+      topic: last.topic,
+      partition: last.partition,
+      messages: slice,
+      commit: () => void Promise.resolve(last.commit()).catch((error: Error) => log.debug({ err: error.message }, 'offset_commit_skipped')),
+    };
+    partition.busy = true;
+    active++;
+    void handle(batch, generation).finally(() => {
+      active--;
+      inHand -= slice.length;
+      partition.busy = false;
+      flowControl();
+      drain(key);
+    });
   };
 
-  stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-    const key = `${message.topic}\u0000${message.partition}`;
-    let list = received.get(key);
-    if (!list) received.set(key, (list = []));
-    list.push(message);
-    inHand++;
-    if (inHand >= maxInFlight) stream.pause();
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(dispatch);
-    }
+  // Everything received in one turn of the event loop (one fetch response) forms the first batch of a partition.
+  const drainTouched = (): void => {
+    const keys = [...touched];
+    touched.clear();
+    for (const key of keys) drain(key);
+  };
+
+  const opened = await consumer.consume({
+    topics: options.topics,
+    mode: MessagesStreamModes.COMMITTED,
+    fallbackMode: options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
   });
-  stream.on('error', (error: Error) => log.error({ err: error.message }, 'consumer_stream_error'));
+  live.stream = opened;
+  opened.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+    const key = `${message.topic}\u0000${message.partition}`;
+    let partition = partitions.get(key);
+    if (!partition) partitions.set(key, (partition = { waiting: [], busy: false }));
+    partition.waiting.push(message);
+    inHand++;
+    if (inHand >= maxInFlight) opened.pause();
+    if (touched.size === 0) setImmediate(drainTouched);
+    touched.add(key);
+  });
+  opened.on('error', (error: Error) => log.error({ err: error.message }, 'consumer_stream_error'));
 
   let stopped: Promise<void> | undefined;
   const stopOnce = async (graceMs: number): Promise<void> => {
-    stream.pause();
+    opened.pause();
     const deadline = Date.now() + graceMs;
     while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     stopping = true;
-    await stream.close().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stream_close_failed'));
+    await opened.close().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stream_close_failed'));
     await consumer.close(true).catch((error: Error) => log.warn({ err: error.message }, 'consumer_close_failed'));
   };
 
   return {
     get active() {
       return active;
+    },
+    get waiting() {
+      return [...partitions.values()].reduce((sum, partition) => sum + partition.waiting.length, 0);
     },
     pause: () => {
       pausedByUser = true;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
+import { startBatchConsumer, type BatchConsumer } from '../../lib/kafka/batch-consumer';
 import { sql } from '../../lib/clickhouse/sql';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
@@ -105,6 +105,36 @@ describe('Kafka → ClickHouse plumbing', () => {
       expect(times).toEqual([old.data.event_time, ahead.data.event_time].sort());
     } finally {
       await reader.stop();
+    }
+  });
+
+  it('hands a partition everything that arrived while its previous batch was handled over as one batch', async () => {
+    // A slow handler (a ClickHouse insert) and events trickling in one fetch at a time: without coalescing, each
+    // fetch became a batch of its own and a partition moved one message per insert.
+    const topic = env.topics.journeyEvents;
+    const key = randomUUID();
+    const batches: number[] = [];
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow = await startBatchConsumer({
+      kafka: env.kafka, groupId: `slow-${env.topicPrefix}`, topics: [topic], log: testLogger(),
+      onBatch: async (batch) => {
+        batches.push(batch.messages.length);
+        if (batches.length === 1) await held;
+        batch.commit();
+      },
+    });
+    try {
+      await producer.send({ topic, key, value: Buffer.from('first') });
+      await waitFor(() => batches.length, (n) => n === 1);
+      for (let i = 0; i < 20; i++) await producer.send({ topic, key, value: Buffer.from(`later ${i}`) });
+      await waitFor(() => slow.waiting, (n) => n === 20);
+      release();
+      await waitFor(() => batches.reduce((sum, n) => sum + n, 0), (n) => n === 21);
+      expect(batches).toEqual([1, 20]);
+    } finally {
+      release();
+      await slow.stop(0);
     }
   });
 });
