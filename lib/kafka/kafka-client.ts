@@ -1,6 +1,7 @@
 import {
   Admin,
   compatibilityPartitioner,
+  findErrorBy,
   ProduceAcks,
   Producer,
   stringSerializer,
@@ -41,8 +42,9 @@ export async function ensureTopics(kafka: KafkaCluster, topics: Topics, partitio
     await admin
       .createTopics({ topics: wanted, partitions, replicas: 1 })
       .catch((error: Error) => {
-        // Another process created one of them meanwhile: that is the outcome we want.
-        if (!/TOPIC_ALREADY_EXISTS|already exists/i.test(JSON.stringify(error) + error.message)) throw error;
+        // Another process created one of them meanwhile (services starting together): that is the outcome we want,
+        // and the wait below checks every topic. The client nests the broker's per-topic errors; findErrorBy looks.
+        if (!findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
       });
     const deadline = Date.now() + SERVED_WITHIN_MS;
     for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {

@@ -5,8 +5,8 @@ import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { toRawRow } from '../../lib/events/event-row';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { topicForEvent } from '../../lib/kafka/topics';
+import { BatchingProducer, deleteTopics, ensureTopics } from '../../lib/kafka/kafka-client';
+import { topicForEvent, topicsFor } from '../../lib/kafka/topics';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -136,5 +136,12 @@ describe('Kafka → ClickHouse plumbing', () => {
       release();
       await slow.stop(0);
     }
+  });
+
+  it('creates topics from several processes starting at once: those that lose the race carry on', async () => {
+    const topics = topicsFor(`${env.topicPrefix}_race`);
+    const outcomes = await Promise.allSettled([ensureTopics(env.kafka, topics), ensureTopics(env.kafka, topics), ensureTopics(env.kafka, topics)]);
+    await ensureTopics(env.kafka, topics).finally(() => deleteTopics(env.kafka, Object.values(topics)));
+    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : 'ok'))).toEqual(['ok', 'ok', 'ok']);
   });
 });
