@@ -1,147 +1,206 @@
-import { randomBytes } from 'node:crypto';
 import { connectionSchema, loadConfig } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { migrateAll } from '../lib/migrations/run-migrations';
+import { once } from '../lib/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
-import { createWebhookSecret } from '../services/ingest/webhook-auth';
 import { ApiClient } from './demo/api-client';
-import { reportDelivery } from './demo/mail-provider';
-import { prepareCampaign, type Campaign } from './demo/campaign-setup';
-import { engage } from './demo/recipients';
-import { startService, stopService, waitHealthy, type RunningService } from './demo/service-processes';
-import { sendThroughSender } from './demo/journey-sends';
-import { RecordingSmtp } from '../test/support/recording-smtp';
+import { AudienceSimulation } from './demo/audience-simulation';
+import { allPages, liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';
+import { contactChecks, kpiChecks, tileChecks, type Check, type Reported } from './demo/demo-checks';
+import { expectedJourney, expectedKpis, type Expected } from './demo/demo-expectations';
+import { DemoInbox, type Delivery } from './demo/demo-inbox';
+import { DemoLedger } from './demo/demo-ledger';
+import { demoNamespace, dropEarlierRuns, dropRun, type DemoNamespace } from './demo/demo-namespace';
+import { checkLines, DemoConsole, fmt, journeyProgress, keepLines, kpiTable, linkLines, tileTable } from './demo/demo-report';
+import { demoPorts, newSecrets, restartSender, startServices, type DemoServiceOptions } from './demo/demo-services';
+import { InsightsReader, watch, zeroTile } from './demo/insights-reader';
+import { MailProvider } from './demo/mail-provider';
+import { Recipients } from './demo/recipients';
+import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
 
 /**
- * The end-to-end demo on the local stack, through Cairn's real services and HTTP APIs:
- * API (workspace, contact import, list, content settings, email error check and go-live, segment, journey)
- * → services/sender (send requests queued as the journey engine will; per-recipient render, signed tracking links,
- *   SMTP to the demo's inbox, send/blocked events to Kafka)
- * → recipients on ingest's pixel, redirect and one-click unsubscribe (plus scanner traffic)
- * → Kafka → aggregator → ClickHouse KPIs → read back through the API's insights endpoints.
+ * `npm run demo`: seed 002's white-paper journey end to end on the local stack, through Cairn's five services as
+ * processes and their HTTP APIs only. Marketing ops set it up and live through the REST API; the journey engine
+ * (scheduler) moves the contacts and queues the sends; the sender renders and delivers them to the demo's
+ * recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the messages
+ * hold; Kafka → aggregator → ClickHouse; the tile counts and email KPIs read back through the API are held
+ * against what the demo did. `--keep` leaves the services running; `--stop` ends a kept run.
  */
-const config = loadConfig(connectionSchema);
-const CONTACTS = Number(process.env.CAIRN_DEMO_CONTACTS ?? 2000);
-const API_PORT = Number(process.env.CAIRN_DEMO_API_PORT ?? 18080);
-const INGEST_PORT = Number(process.env.CAIRN_DEMO_INGEST_PORT ?? 18081);
-const SENDER_HEALTH_PORT = Number(process.env.CAIRN_DEMO_SENDER_PORT ?? 18083);
-const QUEUE_PREFIX = `demo-${randomBytes(4).toString('hex')}`;
+const connection = loadConfig(connectionSchema);
+const args = new Set(process.argv.slice(2));
+const AUDIENCE = Number(process.env.CAIRN_DEMO_CONTACTS ?? 2000);
+/** the seed's week, shortened; a large audience needs longer for its white papers to be delivered at all */
+const TRIGGER_SECONDS = Number(process.env.CAIRN_DEMO_TRIGGER_SECONDS ?? Math.max(30, Math.ceil(AUDIENCE / 250)));
+/** white-paper actions stop this long before the first possible timeout (Kafka → scheduler and sender lag) */
+const DEADLINE_MARGIN_MS = 8_000;
+/** ingest labels hits within 5 s of the send as machine traffic; people read their mail a little later */
+const HUMAN_DELAY_MS = 6_000;
+const ports = demoPorts(Number(process.env.CAIRN_DEMO_PORT ?? 18080));
+const apiUrl = `http://127.0.0.1:${ports.api}`;
+const ingestUrl = `http://127.0.0.1:${ports.ingest}`;
+const out = new DemoConsole();
+const secrets = newSecrets();
+const tokens = new TrackingTokenCodec(parseTrackingKeys([secrets.trackingKeys]), 1);
 
-const started = Date.now();
-const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-let stepNo = 0;
-const step = (text: string): void => void process.stdout.write(`\n[${++stepNo}] ${text}  (${elapsed()})\n`);
-const say = (text: string): void => void process.stdout.write(`    ${text}\n`);
-
-interface Insights {
-  targeted: number; sent: number; delivered: number; blocked: number; openedTotal: number; openedUnique: number;
-  clickedTotal: number; clickedUnique: number; unsubscribed: number; machineOpens: number; machineClicks: number;
-  bouncedHard: number; bouncedTotal: number; feedbackLoops: number; forwarded: number; forwardSubmissions: number;
+interface Run {
+  campaign: Campaign;
+  api: ApiClient;
+  insights: InsightsReader;
+  ledger: DemoLedger;
+  simulation: AudienceSimulation;
+  recipients: Recipients;
+  inbox: DemoInbox;
 }
 
-async function startServices(adminToken: string, trackingKeys: string, inboxPort: number): Promise<RunningService[]> {
-  const common = { CAIRN_LOG_LEVEL: 'info' };
-  const sender = startService('sender', {
-    ...common, CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${INGEST_PORT}`,
-    CAIRN_SENDER_SMTP_URL: `smtp://127.0.0.1:${inboxPort}`, CAIRN_QUEUE_PREFIX: QUEUE_PREFIX,
-    CAIRN_SENDER_HEALTH_PORT: String(SENDER_HEALTH_PORT), CAIRN_SENDER_METRICS_PORT: String(SENDER_HEALTH_PORT + 1),
+/** Messages/s into the inbox between two progress lines. */
+function rateMeter(inbox: DemoInbox): () => number {
+  let last = { at: Date.now(), count: 0 };
+  return () => {
+    const now = { at: Date.now(), count: inbox.accepted };
+    const rate = (now.count - last.count) / Math.max(0.001, (now.at - last.at) / 1000);
+    last = now;
+    return rate;
+  };
+}
+
+async function setUp(inbox: DemoInbox, route: (handler: (d: Delivery) => void) => void, namespace: DemoNamespace): Promise<Run> {
+  out.step(`marketing ops through the REST API (${apiUrl}/docs)`);
+  const audience = await prepareAudience({ apiUrl, adminToken: secrets.adminToken, audience: AUDIENCE, say: (s) => out.say(s) });
+  const campaign = await liveJourney(audience, TRIGGER_SECONDS, (s) => out.say(s));
+  const ledger = new DemoLedger();
+  const linkUrls = new Map(Object.values(campaign.emails).flatMap((email) => email.links.map((link) => [link.link_id, link.url] as const)));
+  const recipients = new Recipients(ingestUrl, linkUrls);
+  const simulation = new AudienceSimulation({
+    campaign, ledger, tokens, recipients, provider: await MailProvider.connect(ingestUrl, namespace.postgresUrl, campaign.workspaceId),
+    deadline: campaign.liveAt + TRIGGER_SECONDS * 1000 - DEADLINE_MARGIN_MS, humanDelayMs: HUMAN_DELAY_MS,
   });
-  const api = startService('api', { ...common, CAIRN_API_PORT: String(API_PORT), CAIRN_ADMIN_TOKEN: adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0' });
-  const ingest = startService('ingest', {
-    ...common, CAIRN_INGEST_PORT: String(INGEST_PORT), CAIRN_INGEST_METRICS_PORT: String(INGEST_PORT + 10),
-    // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.
-    CAIRN_INGEST_FORWARD_PER_IP: '1000',
-    CAIRN_TRACKING_KEYS: trackingKeys, CAIRN_INGEST_SPOOL_DIR: '.stack/demo/spool',
-  });
-  const aggregator = startService('aggregator', { ...common });
-  await Promise.all([
-    waitHealthy(`http://127.0.0.1:${API_PORT}/healthz`, api),
-    waitHealthy(`http://127.0.0.1:${INGEST_PORT}/healthz`, ingest),
-    waitHealthy(`http://127.0.0.1:${SENDER_HEALTH_PORT}/healthz`, sender),
-  ]);
-  return [sender, aggregator, ingest, api];
-}
-
-/** Polls until the aggregator has made every expected KPI visible (the aggregator works in near real time). */
-async function waitForKpis(api: ApiClient, campaign: Campaign, expected: Partial<Insights>): Promise<Insights> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const kpis = await api.get<Insights>(`/v1/insights/emails/${campaign.emailId}`);
-    const missing = Object.entries(expected).filter(([key, value]) => kpis[key as keyof Insights] < (value ?? 0));
-    say(`KPIs visible: sent ${kpis.sent}, unique opens ${kpis.openedUnique}, hard bounces ${kpis.bouncedHard}, forwards ${kpis.forwarded}`);
-    if (missing.length === 0) return kpis;
-    if (Date.now() > deadline) throw new Error('KPIs did not become visible within 120 s; see .stack/demo/aggregator.log');
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-}
-
-async function run(services: RunningService[], adminToken: string, tokens: TrackingTokenCodec, inbox: RecordingSmtp): Promise<void> {
-  const apiUrl = `http://127.0.0.1:${API_PORT}`;
-  const ingestUrl = `http://127.0.0.1:${INGEST_PORT}`;
-  step(`marketing ops through the REST API (${apiUrl}/docs)`);
-  const campaign = await prepareCampaign({ apiUrl, ingestUrl, adminToken, contacts: CONTACTS, say });
+  route(simulation.onDelivery);
   const api = new ApiClient(apiUrl, campaign.apiKey);
+  return { campaign, api, insights: new InsightsReader(api, campaign), ledger, simulation, recipients, inbox };
+}
 
-  step(`the journey queues a send request per contact; services/sender renders and delivers them to the demo's inbox`);
-  say('the journey engine comes with its own issue; until then this demo queues the send requests in its place');
-  const { sent, blocked } = await sendThroughSender({
-    redisUrl: config.redisUrl, postgresUrl: config.postgresUrl, queuePrefix: QUEUE_PREFIX, workspaceId: campaign.workspaceId,
-    journeyId: campaign.journeyId, listId: campaign.listId, version: campaign.version, recipients: campaign.recipients, inbox, tokens,
-    onProgress: (done, total) => say(`sender settled ${done}/${total} (${elapsed()})`),
+/** The journey runs: sends, recipients acting in time, the trigger deciding, the follow-ups sent and settled. */
+async function runJourney(run: Run): Promise<void> {
+  out.step(`the scheduler runs the journey and the sender delivers; recipients act on their mail (trigger timeout ${TRIGGER_SECONDS} s)`);
+  const rate = rateMeter(run.inbox);
+  const printEveryMs = AUDIENCE > 10_000 ? 10_000 : 3_000;
+  const { ok } = await watch({
+    probe: async () => ({ tiles: await run.insights.tiles(), kpis: await run.insights.emails() }),
+    done: ({ tiles, kpis }) => {
+      const t = (id: string) => tiles.get(id) ?? zeroTile(id);
+      const atEnds = t('done_true').processed + t('done_false').processed + [...tiles.values()].reduce((s, x) => s + x.blocked + x.failed, 0);
+      const settled = (['paper', 'nurture', 'remind'] as const).every((e) => kpis[e].targeted + kpis[e].sendingFailed === t(e).processed);
+      return t('ny').inflow === AUDIENCE && atEnds === AUDIENCE && settled;
+    },
+    print: ({ tiles, kpis }) => journeyProgress(tiles, kpis, run.ledger, rate()).forEach((line) => out.say(`${out.elapsed().padStart(8)}  ${line}`)),
+    timeoutMs: 180_000 + TRIGGER_SECONDS * 1000 + AUDIENCE * 20,
+    printEveryMs,
   });
-  say(`${sent.length} messages accepted by SMTP, ${blocked} blocked (do not bulk email, blocklisted addresses)`);
-  // ingest labels hits within 5 s of the send as machine traffic (scanners fetch on arrival): people read later
-  await new Promise((resolve) => setTimeout(resolve, 6000));
+  if (!ok) out.say('the journey did not finish in time; the checks below show where it stands (logs in .stack/demo/)');
+}
 
-  step(`recipients open, click and unsubscribe on ingest (${ingestUrl})`);
-  const plan = await engage(ingestUrl, sent, (done) => say(`recipients acted on ${done}/${sent.length} messages`));
-  say(`${plan.opens} opens (+${plan.repeatOpens} repeat), ${plan.clicks} clicks (${plan.redirectsFollowed} redirected to the recorded URL), ` +
-    `${plan.unsubscribes} one-click unsubscribes, ${plan.machineHits} scanner hits`);
-
-  step('the mail provider reports bounces and complaints through the webhooks; some recipients forward');
-  const report = await reportDelivery({ ingestUrl, postgresUrl: config.postgresUrl, workspaceId: campaign.workspaceId, messages: sent, createSecret: createWebhookSecret });
-  say(`${report.hardBounces} hard bounces (5.1.1: addresses suppressed for 6 months), ${report.complaints} feedback-loop complaints, ${report.forwards} forwards to ${report.forwardedAddresses} addresses`);
-
-  step('Kafka → aggregator → ClickHouse; KPIs read back through GET /v1/insights/emails/{id}');
-  const kpis = await waitForKpis(api, campaign, {
-    sent: sent.length, openedUnique: plan.opens, bouncedHard: report.hardBounces, feedbackLoops: report.complaints, forwarded: report.forwardedAddresses,
+/** After the timeout: the held-back white-paper actions (late clicks), then everything the recipients do settles. */
+async function lateActions(run: Run): Promise<void> {
+  out.step('after the timeout: late white-paper clicks (counted as clicks, no path changes) and the last recipient actions');
+  const late = run.simulation.runLateActions();
+  await run.simulation.idle();
+  const forwarded = run.ledger.emails.paper.forwardedAddresses;
+  await watch({
+    probe: async () => run.ledger.friendCopies,
+    done: (copies) => copies >= forwarded,
+    print: (copies) => out.say(`${fmt(late)} late actions done; ${fmt(copies)}/${fmt(forwarded)} forwarded copies delivered to friends`),
+    timeoutMs: 60_000,
+    printEveryMs: 5_000,
   });
-  for (const [name, value] of Object.entries(kpis)) if (typeof value === 'number') say(`${name.padEnd(22)} ${String(value).padStart(7)}`);
-  const links = await api.get<{ items: { url: string; uniqueClicks: number; clickThroughRate: number }[] }>(`/v1/insights/emails/${campaign.emailId}/links`);
-  for (const link of links.items) say(`link ${link.url.padEnd(36)} unique clicks ${String(link.uniqueClicks).padStart(5)}  click-through rate ${(link.clickThroughRate * 100).toFixed(1)}%`);
-  const checks: [string, boolean][] = [
-    ['Sent = targeted − blocked', kpis.sent === kpis.targeted - kpis.blocked],
-    ['sent matches SMTP hand-offs', kpis.sent === sent.length],
-    ['Delivered = sent − total bounced', kpis.delivered === kpis.sent - kpis.bouncedTotal && kpis.bouncedHard === report.hardBounces],
-    ['feedback loops and forwarded addresses counted', kpis.feedbackLoops === report.complaints && kpis.forwarded === report.forwardedAddresses && kpis.forwardSubmissions === report.forwards],
-    ['unique opens match human openers', kpis.openedUnique === plan.opens],
-    ['scanner traffic kept but out of human KPIs', kpis.machineOpens > 0 && kpis.openedTotal === plan.opens + plan.repeatOpens],
-  ];
-  for (const [what, ok] of checks) say(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
-  if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
-  void services;
+  await run.simulation.idle();
+}
+
+async function readBack(run: Run, expected: Expected): Promise<{ reported: Reported; checks: Check[] }> {
+  out.step('Kafka → aggregator → ClickHouse, read back through GET /v1/insights/journeys/{id}/tiles and /v1/insights/emails/{id}');
+  const want = expectedKpis(expected, run.ledger);
+  const probe = async (): Promise<{ reported: Reported; checks: Check[] }> => {
+    const [tiles, kpis, paper, nurture, remind] = await Promise.all([
+      run.insights.tiles(), run.insights.emails(), run.insights.links('paper'), run.insights.links('nurture'), run.insights.links('remind'),
+    ]);
+    const reported = { tiles, kpis, links: { paper, nurture, remind } };
+    return { reported, checks: [...tileChecks(expected, tiles), ...kpiChecks(want, reported)] };
+  };
+  const { value } = await watch({
+    probe,
+    done: ({ checks }) => checks.every((c) => c.ok),
+    print: ({ checks }) => out.say(`${checks.filter((c) => c.ok).length}/${checks.length} checks hold on the numbers visible so far`),
+    timeoutMs: 120_000 + AUDIENCE * 2,
+    printEveryMs: 5_000,
+  });
+  return value;
+}
+
+async function verify(run: Run): Promise<boolean> {
+  const expected = expectedJourney(run.campaign, run.ledger);
+  const { reported, checks } = await readBack(run, expected);
+  const [truePath, falsePath, leads] = await Promise.all([
+    run.insights.tileContacts('clicked', 'state=path&path_id=true'), run.insights.tileContacts('clicked', 'state=path&path_id=false'),
+    allPages<{ contact_id: string }>(run.api, `/v1/leads?journey_id=${run.campaign.journeyId}`).then((rows) => new Set(rows.map((r) => r.contact_id))),
+  ]);
+  const all = [...checks, ...contactChecks(expected, { truePath, falsePath, leads }, run.ledger)];
+  out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
+  tileTable(reported.tiles).forEach((line) => out.say(`  ${line}`));
+  out.say('email KPIs (messages, seed 004 glossary), GET /v1/insights/emails/{id}?journey_id=…:');
+  kpiTable(reported.kpis).forEach((line) => out.say(`  ${line}`));
+  linkLines(reported.links).forEach((line) => out.say(`  ${line}`));
+  out.say('checks against what the demo did:');
+  checkLines(all).forEach((line) => out.say(`  ${line}`));
+  return all.every((c) => c.ok);
+}
+
+async function finish(services: RunningService[], options: DemoServiceOptions, run: Run | null, inbox: DemoInbox): Promise<void> {
+  run?.recipients.close();
+  if (args.has('--keep') && run) {
+    out.step('--keep: the services keep running on the run\'s data; the sender now delivers to the stack\'s smtp-sink');
+    await inbox.close();
+    detach(await restartSender(services, { ...options, smtpUrl: `smtp://127.0.0.1:${process.env.CAIRN_SMTP_SINK_PORT ?? 2525}` }));
+    keepLines(apiUrl, ingestUrl, run.campaign).forEach((line) => out.say(line));
+    return;
+  }
+  out.step('stopping the services; dropping the run\'s PostgreSQL database, topics and queues');
+  for (const service of [...services].reverse()) await stopService(service);
+  await inbox.close();
+  await dropRun(connection, options.namespace);
 }
 
 async function main(): Promise<void> {
-  step('migrations (ClickHouse + PostgreSQL)');
-  const applied = await migrateAll(config, createLogger({ service: 'demo', level: 'warn' }));
-  say(`applied now: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
+  out.step('clearing what earlier demo runs left (their services, databases, topics and queues)');
+  const stopped = await stopEarlierServices();
+  const dropped = await dropEarlierRuns(connection);
+  out.say(`stopped ${stopped.length ? stopped.join(', ') : 'nothing'}; dropped ${dropped.length ? dropped.join(', ') : 'nothing'}`);
+  if (args.has('--stop')) return;
+  const namespace = demoNamespace(connection);
+  out.step(`migrations (PostgreSQL database ${namespace.name}, ClickHouse database ${namespace.clickhouseDatabase})`);
+  const applied = await migrateAll({ ...connection, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl }, createLogger({ service: 'demo', level: 'warn' }));
+  out.say(`applied: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
 
-  step('starting api, ingest, aggregator and sender (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
-  const inbox = new RecordingSmtp();
-  const inboxPort = await inbox.listen();
-  const adminToken = randomBytes(24).toString('hex');
-  const trackingKeys = `1:${randomBytes(32).toString('base64')}`;
-  const tokens = new TrackingTokenCodec(parseTrackingKeys([trackingKeys]), 1);
-  const services = await startServices(adminToken, trackingKeys, inboxPort);
+  out.step('starting api, ingest, aggregator, scheduler and sender as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
+  let handler: (d: Delivery) => void = () => undefined;
+  const inbox = new DemoInbox((d) => handler(d));
+  const options: DemoServiceOptions = { namespace, ports, secrets, smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}` };
+  const services = await startServices(options);
+  out.say(`all five healthy: api ${apiUrl}, ingest ${ingestUrl}`);
+  let run: Run | null = null;
+  const end = once(() => finish(services, options, run, inbox));
+  const interrupted = (): void => {
+    run = null; // an interrupted run is not kept
+    void end().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
-    await run(services, adminToken, tokens, inbox);
+    run = await setUp(inbox, (h) => (handler = h), namespace);
+    await runJourney(run);
+    await lateActions(run);
+    if (!(await verify(run))) process.exitCode = 1;
   } finally {
-    step('stopping services');
-    for (const service of services) await stopService(service);
-    await inbox.close();
+    await end();
   }
-  say(`demo finished in ${elapsed()}`);
+  out.say(`demo finished in ${out.elapsed()}${process.exitCode ? ' with failed checks' : ', every check passed'}`);
 }
 
 main().catch((error: Error) => {

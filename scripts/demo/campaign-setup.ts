@@ -1,121 +1,194 @@
+import type { EmailLink } from '../../lib/email/email-links';
 import { ApiClient } from './api-client';
-import type { LiveVersion, Recipient } from './journey-sends';
+import { contactPlan, MIN_CONSENT, outsiders, type ContactPlan } from './recipient-plan';
+
+/** A contact as the demo imported it, with the id the API gave it. */
+export interface DemoContact extends ContactPlan {
+  id: string;
+}
+
+/** An email as it went live: its frozen links (ids and recorded URLs). */
+export interface LiveEmail {
+  id: string;
+  name: string;
+  version: number;
+  links: EmailLink[];
+}
+
+/** The email tiles of the white-paper journey (seed 002's example) and their emails. */
+export const EMAIL_TILES = ['paper', 'nurture', 'remind'] as const;
+export type EmailTile = (typeof EMAIL_TILES)[number];
 
 /** What marketing ops set up through the REST API before anything is sent. */
 export interface Campaign {
   apiKey: string;
   workspaceId: string;
-  emailId: string;
-  journeyId: string;
   listId: string;
-  version: LiveVersion;
-  content: Record<string, unknown>;
-  recipients: Recipient[];
+  journeyId: string;
+  emails: Record<EmailTile, LiveEmail>;
+  whitePaperLinkId: string;
+  contacts: DemoContact[];
+  byId: Map<string, DemoContact>;
+  byAddress: Map<string, DemoContact>;
+  /** envelope sender → the email tile that sends from it */
+  tileByFrom: Map<string, EmailTile>;
 }
 
-const CITIES = ['Oslo', 'Lisbon', 'Austin', 'Osaka'];
+export const WHITE_PAPER_URL = 'https://example.com/white-paper';
+const FOOTER = `<mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> · <a href="{{content.forward_url}}">Forward to a friend</a><br/>{{content.postal_address}}</mj-text>`;
+const mjml = (body: string): string => `<mjml><mj-body><mj-section><mj-column>\n${body}\n${FOOTER}\n</mj-column></mj-section></mj-body></mjml>`;
 
-const BODY_MJML = `<mjml><mj-body><mj-section><mj-column>
-  <mj-text>Hello {{default contact.first_name "there"}},</mj-text>
-  <mj-text>{{#if (eq contact.attributes.city "Oslo")}}See you at the Oslo meetup!{{else}}Your onboarding starts today.{{/if}}</mj-text>
-  <mj-button href="https://example.com/start">Get started</mj-button>
-  <mj-text><a href="https://example.com/pricing">See pricing</a></mj-text>
-  <mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> · <a href="{{content.forward_url}}">Forward to a friend</a><br/>{{content.postal_address}}</mj-text>
-</mj-column></mj-section></mj-body></mjml>`;
+/** Each email has its own sender, so the inbox tells them apart by the envelope without reading every message. */
+const EMAILS: Record<EmailTile, { name: string; from_address: string; subject: string; body_mjml: string }> = {
+  paper: {
+    name: 'White paper offer',
+    from_address: 'whitepapers@example.com',
+    subject: 'Your free white paper, {{default contact.first_name "friend"}}',
+    body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}},</mj-text>
+<mj-text>Our new white paper on journey design for {{default contact.attributes.city "your city"}} teams is ready.</mj-text>
+<mj-button href="${WHITE_PAPER_URL}">Download the white paper</mj-button>
+<mj-text><a href="https://example.com/pricing">See pricing</a></mj-text>`),
+  },
+  nurture: {
+    name: 'White paper follow-up',
+    from_address: 'stories@example.com',
+    subject: 'Thanks for reading, {{default contact.first_name "friend"}}: a case study',
+    body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}}, thanks for downloading the white paper.</mj-text>
+<mj-button href="https://example.com/case-study">Read the case study</mj-button>`),
+  },
+  remind: {
+    name: 'White paper reminder',
+    from_address: 'reminders@example.com',
+    subject: 'Second chance: your white paper',
+    body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}}, the white paper is still waiting for you.</mj-text>
+<mj-button href="${WHITE_PAPER_URL}">Download it now</mj-button>`),
+  },
+};
 
 interface Page<T> {
   items: T[];
   next_cursor: string | null;
 }
 
-async function allPages<T>(api: ApiClient, path: string): Promise<T[]> {
+export async function allPages<T>(api: ApiClient, path: string): Promise<T[]> {
   const items: T[] = [];
+  const join = path.includes('?') ? '&' : '?';
   let cursor: string | null = null;
   do {
-    const page: Page<T> = await api.get<Page<T>>(`${path}?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: Page<T> = await api.get<Page<T>>(`${path}${join}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
   return items;
 }
 
-function contactsNdjson(count: number, runTag: string): string {
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    lines.push(JSON.stringify({
-      email: `person${i}.${runTag}@example.com`,
-      first_name: i % 7 === 0 ? '' : `Person${i}`,
-      consent_level: 4,
-      do_not_bulk_email: i % 50 === 0,
-      attributes: { city: CITIES[i % CITIES.length] },
-    }));
-  }
-  return `${lines.join('\n')}\n`;
+function contactsNdjson(plans: ContactPlan[]): string {
+  const row = (p: ContactPlan) => ({
+    email: p.email, first_name: p.firstName, time_zone: 'America/New_York', consent_level: p.consentLevel,
+    do_not_bulk_email: p.doNotBulkEmail, attributes: { city: p.city },
+  });
+  return `${plans.map((p) => JSON.stringify(row(p))).join('\n')}\n`;
 }
 
-async function bootstrap(apiUrl: string, adminToken: string): Promise<{ key: string; workspace_id: string }> {
-  const admin = new ApiClient(apiUrl, adminToken);
-  return admin.post('/v1/admin/workspaces', { name: `Demo ${new Date().toISOString()}` });
-}
-
-async function importContacts(api: ApiClient, count: number, say: (s: string) => void): Promise<Recipient[]> {
+async function importContacts(api: ApiClient, audience: number, say: (s: string) => void): Promise<DemoContact[]> {
+  const plans = Array.from({ length: audience + outsiders(audience) }, (_, i) => contactPlan(i, audience));
   const t0 = Date.now();
-  const runTag = Date.now().toString(36);
-  const result = await api.call<{ received: number; created: number; rejected: number }>('POST', '/v1/contacts/import', contactsNdjson(count, runTag), 'application/x-ndjson');
-  say(`imported ${result.created} contacts (${result.received} rows, ${result.rejected} rejected) in ${Date.now() - t0} ms`);
-  return allPages<Recipient>(api, '/v1/contacts');
+  const result = await api.call<{ received: number; created: number; rejected: number }>('POST', '/v1/contacts/import', contactsNdjson(plans), 'application/x-ndjson');
+  const ms = Date.now() - t0;
+  say(`imported ${result.created.toLocaleString('en')} contacts as NDJSON in ${ms} ms (${Math.round(result.created / (ms / 1000)).toLocaleString('en')}/s), ${result.rejected} rejected`);
+  const ids = new Map((await allPages<{ id: string; email: string }>(api, '/v1/contacts')).map((c) => [c.email, c.id]));
+  return plans.map((p) => {
+    const id = ids.get(p.email);
+    if (!id) throw new Error(`imported contact ${p.email} not found`);
+    return { ...p, id };
+  });
 }
 
-async function liveEmail(api: ApiClient, say: (s: string) => void): Promise<LiveVersion> {
-  const email = await api.post<{ id: string }>('/v1/emails', {
-    name: 'Welcome', subject: 'Welcome aboard, {{default contact.first_name "friend"}}', from_address: 'hello@example.com',
-    from_name: 'Cairn Demo', preview_text: 'Your first steps', body_mjml: BODY_MJML,
-  });
+async function subscriptionList(api: ApiClient, contacts: DemoContact[], say: (s: string) => void): Promise<string> {
+  const list = await api.post<{ id: string }>('/v1/lists', { name: 'Newsletter' });
+  const subscribers = contacts.filter((c) => c.subscribed).map((c) => c.id);
+  for (let i = 0; i < subscribers.length; i += 10_000) await api.post(`/v1/lists/${list.id}/members`, { contact_ids: subscribers.slice(i, i + 10_000) });
+  say(`subscription list "Newsletter": ${subscribers.length.toLocaleString('en')} subscribers`);
+  return list.id;
+}
+
+async function liveEmail(api: ApiClient, tile: EmailTile, say: (s: string) => void): Promise<LiveEmail> {
+  const spec = EMAILS[tile];
+  const email = await api.post<{ id: string }>('/v1/emails', { ...spec, from_name: 'Cairn Demo', preview_text: spec.name });
   const check = await api.post<{ ok: boolean; errors: unknown[] }>(`/v1/emails/${email.id}/check`);
-  say(`email error check: ${check.ok ? 'no problems' : JSON.stringify(check.errors)}`);
-  const live = await api.post<{ version: number; links: { link_id: string; url: string; kind: string }[] }>(`/v1/emails/${email.id}/go-live`);
-  const frozen = await api.get<{ subject: string; from_address: string; from_name: string; compiled_html: string; links: LiveVersion['links'] }>(
-    `/v1/emails/${email.id}/versions/${live.version}`,
-  );
-  say(`went live as version ${live.version}: MJML compiled once, ${live.links.length} links frozen (${live.links.map((l) => l.kind).join(', ')})`);
-  return { emailId: email.id, version: live.version, subject: frozen.subject, fromAddress: frozen.from_address, fromName: frozen.from_name, compiledHtml: frozen.compiled_html, links: frozen.links };
+  if (!check.ok) throw new Error(`email "${spec.name}" failed its error check: ${JSON.stringify(check.errors)}`);
+  const live = await api.post<{ version: number; links: EmailLink[] }>(`/v1/emails/${email.id}/go-live`);
+  say(`email "${spec.name}": error check passed, live as version ${live.version} (MJML compiled once, ${live.links.length} links frozen)`);
+  return { id: email.id, name: spec.name, version: live.version, links: live.links };
 }
 
-async function liveJourney(api: ApiClient, emailId: string, say: (s: string) => void): Promise<string> {
-  const segment = await api.post<{ id: string }>('/v1/segments', {
-    name: 'Marketing consent', kind: 'dynamic', definition: { field: 'consent_level', op: 'gte', value: 3 },
-  });
-  const refreshed = await api.post<{ member_count: number }>(`/v1/segments/${segment.id}/refresh`);
-  say(`dynamic segment "consent_level ≥ 3": ${refreshed.member_count} members`);
-  const now = Date.now();
-  const journey = await api.post<{ id: string }>('/v1/journeys', {
-    name: 'Onboarding',
-    graph: { tiles: [
-      { id: 'audience', type: 'segment', next: ['welcome'], config: { segment_ids: [segment.id] } },
-      { id: 'welcome', type: 'email', next: ['done'], config: { email_id: emailId } },
-      { id: 'done', type: 'end', next: [], config: {} },
-    ] },
-    settings: { target: 'contacts', start_at: new Date(now).toISOString(), end_at: new Date(now + 30 * 86_400_000).toISOString(), time_zone: 'UTC', min_consent: 3 },
-  });
-  await api.post(`/v1/journeys/${journey.id}/go-live`);
-  say(`journey "Onboarding" (segment → email → end) passed its error check and is live`);
-  return journey.id;
-}
-
-export async function prepareCampaign(options: { apiUrl: string; ingestUrl: string; adminToken: string; contacts: number; say: (s: string) => void }): Promise<Campaign> {
+export async function prepareAudience(options: { apiUrl: string; adminToken: string; audience: number; say: (s: string) => void }) {
   const { say } = options;
-  const created = await bootstrap(options.apiUrl, options.adminToken);
+  const admin = new ApiClient(options.apiUrl, options.adminToken);
+  const created = await admin.post<{ key: string; workspace_id: string }>('/v1/admin/workspaces', { name: `Demo ${new Date().toISOString()}` });
   say(`workspace ${created.workspace_id} with its first API key (stored hashed)`);
   const api = new ApiClient(options.apiUrl, created.key);
-  const recipients = await importContacts(api, options.contacts, say);
-  const list = await api.post<{ id: string }>('/v1/lists', { name: 'Newsletter' });
-  for (let i = 0; i < recipients.length; i += 5000) {
-    await api.post(`/v1/lists/${list.id}/members`, { contact_ids: recipients.slice(i, i + 5000).map((r) => r.id) });
-  }
-  say(`subscription list "Newsletter" with ${recipients.length} members`);
-  const content = { name: 'Default footer', subscription_center_url: 'https://example.com/preferences', forward_url: 'https://example.com/forward', postal_address: '1 Cairn Street, Oslo', is_default: true };
-  await api.post('/v1/content-settings', content);
-  const version = await liveEmail(api, say);
-  const journeyId = await liveJourney(api, version.emailId, say);
-  return { apiKey: created.key, workspaceId: created.workspace_id, emailId: version.emailId, journeyId, listId: list.id, version, content, recipients };
+  const contacts = await importContacts(api, options.audience, say);
+  const listId = await subscriptionList(api, contacts, say);
+  await api.post('/v1/content-settings', {
+    name: 'Default footer', subscription_center_url: 'https://example.com/preferences', forward_url: 'https://example.com/forward',
+    postal_address: '1 Cairn Street, New York', is_default: true,
+  });
+  const segment = await api.post<{ id: string }>('/v1/segments', {
+    name: 'New York', kind: 'dynamic', definition: { field: 'attributes.city', op: 'eq', value: 'New York' },
+  });
+  const refreshed = await api.post<{ member_count: number }>(`/v1/segments/${segment.id}/refresh`);
+  say(`dynamic segment "New York": ${refreshed.member_count.toLocaleString('en')} members`);
+  const emails = { paper: await liveEmail(api, 'paper', say), nurture: await liveEmail(api, 'nurture', say), remind: await liveEmail(api, 'remind', say) };
+  return { api, apiKey: created.key, workspaceId: created.workspace_id, contacts, listId, segmentId: segment.id, emails };
+}
+
+export type Audience = Awaited<ReturnType<typeof prepareAudience>>;
+
+/** Seed 002's example, with the trigger's week shortened to `triggerSeconds`. */
+export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, triggerSeconds: number) {
+  const email = (tile: EmailTile, next: string) => ({ id: tile, type: 'email', next: [next], config: { email_id: audience.emails[tile].id } });
+  return {
+    tiles: [
+      { id: 'ny', type: 'segment', next: ['paper'], config: { segment_ids: [audience.segmentId], list_ids: [audience.listId], combine: 'intersection' } },
+      email('paper', 'clicked'),
+      {
+        id: 'clicked', type: 'trigger', next: ['lead', 'remind'],
+        config: { email_tile_id: 'paper', condition: 'clicked_link', link_id: whitePaperLinkId, timeout_minutes: triggerSeconds / 60 },
+      },
+      { id: 'lead', type: 'create_lead', next: ['nurture'], config: { title: 'White paper download' } },
+      email('nurture', 'done_true'),
+      { id: 'done_true', type: 'end', next: [], config: {} },
+      email('remind', 'done_false'),
+      { id: 'done_false', type: 'end', next: [], config: {} },
+    ],
+  };
+}
+
+/** Creates the journey, runs its error check and sets it live; returns it with the moment it went live. */
+export async function liveJourney(audience: Audience, triggerSeconds: number, say: (s: string) => void): Promise<Campaign & { liveAt: number }> {
+  const { api } = audience;
+  const whitePaper = audience.emails.paper.links.find((link) => link.url === WHITE_PAPER_URL);
+  if (!whitePaper) throw new Error('the white-paper email has no white-paper link');
+  const now = Date.now();
+  const journey = await api.post<{ id: string }>('/v1/journeys', {
+    name: 'White paper (seed 002)',
+    graph: whitePaperGraph(audience, whitePaper.link_id, triggerSeconds),
+    settings: {
+      target: 'contacts', start_at: new Date(now).toISOString(), end_at: new Date(now + 30 * 86_400_000).toISOString(),
+      time_zone: 'America/New_York', list_id: audience.listId, min_consent: MIN_CONSENT,
+    },
+  });
+  const check = await api.post<{ ok: boolean; errors: unknown[] }>(`/v1/journeys/${journey.id}/check`);
+  if (!check.ok) throw new Error(`journey failed its error check: ${JSON.stringify(check.errors)}`);
+  const liveAt = Date.now();
+  await api.post(`/v1/journeys/${journey.id}/go-live`);
+  say(`journey "White paper (seed 002)" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
+    `clicked the download link within ${triggerSeconds} s? → yes: lead, follow-up email · no: reminder`);
+  const { contacts } = audience;
+  return {
+    apiKey: audience.apiKey, workspaceId: audience.workspaceId, listId: audience.listId, journeyId: journey.id, emails: audience.emails,
+    whitePaperLinkId: whitePaper.link_id, contacts, byId: new Map(contacts.map((c) => [c.id, c])),
+    byAddress: new Map(contacts.map((c) => [c.email.toLowerCase(), c])), tileByFrom: new Map(EMAIL_TILES.map((tile) => [EMAILS[tile].from_address, tile])), liveAt,
+  };
 }

@@ -1,45 +1,31 @@
 import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { ApiClient } from './api-client';
-import type { SentMessage } from './journey-sends';
+import type { InboxMessage } from './demo-inbox';
 
 /**
- * The other side of delivery: the mail provider reporting hard bounces and feedback-loop complaints through
- * ingest's authenticated webhooks, and a few recipients using forward-to-a-friend.
+ * The other side of delivery: the mail provider reporting remote hard bounces and feedback-loop complaints
+ * through ingest's authenticated webhooks, matched to the message by its tracking token.
  */
-export interface ProviderReport {
-  hardBounces: number;
-  complaints: number;
-  forwards: number;
-  /** forwarding addresses submitted (two per forward here): what the Forwarded KPI counts */
-  forwardedAddresses: number;
-}
+export class MailProvider {
+  private constructor(private readonly webhooks: ApiClient) {}
 
-export async function reportDelivery(options: {
-  ingestUrl: string;
-  postgresUrl: string;
-  workspaceId: string;
-  messages: SentMessage[];
-  createSecret: (pool: ReturnType<typeof createPgPool>, workspaceId: string) => Promise<string>;
-}): Promise<ProviderReport> {
-  const pool = createPgPool(options.postgresUrl, 1);
-  const secret = await options.createSecret(pool, options.workspaceId).finally(() => pool.end());
-  const bounced = options.messages.filter((_, i) => i % 40 === 7);
-  const webhooks = new ApiClient(options.ingestUrl, secret);
-  await webhooks.post('/v1/webhooks/bounces', {
-    events: bounced.map((m) => ({ token: m.token, recipient: 'gone@example.com', status: '5.1.1', smtp_code: 550, diagnostic: '550 5.1.1 user unknown', action: 'failed' })),
-  });
-  const complained = options.messages.filter((_, i) => i % 500 === 11);
-  await webhooks.post('/v1/webhooks/complaints', {
-    events: complained.map((m) => ({ token: m.token, recipient: 'annoyed@example.com', feedback_type: 'abuse', reporter: 'isp.example' })),
-  });
-  const forwarding = options.messages.filter((_, i) => i % 100 === 13);
-  for (const message of forwarding) {
-    const res = await fetch(`${options.ingestUrl}/f/${message.token}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'Mozilla/5.0 (Macintosh) Safari/605.1.15' },
-      body: 'friend=friend1%40example.org&friend=friend2%40example.org',
-    });
-    if (!res.ok) throw new Error(`forward → ${res.status}`);
+  /** The workspace's webhook secret is made the way an operator makes one (shown once, stored hashed). */
+  static async connect(ingestUrl: string, postgresUrl: string, workspaceId: string): Promise<MailProvider> {
+    const pool = createPgPool(postgresUrl, 1);
+    const secret = await createWebhookSecret(pool, workspaceId).finally(() => pool.end());
+    return new MailProvider(new ApiClient(ingestUrl, secret));
   }
-  return { hardBounces: bounced.length, complaints: complained.length, forwards: forwarding.length, forwardedAddresses: forwarding.length * 2 };
+
+  async hardBounce(message: InboxMessage): Promise<void> {
+    await this.webhooks.post('/v1/webhooks/bounces', {
+      events: [{ token: message.token, recipient: message.address, status: '5.1.1', smtp_code: 550, diagnostic: '550 5.1.1 user unknown', action: 'failed' }],
+    });
+  }
+
+  async complaint(message: InboxMessage): Promise<void> {
+    await this.webhooks.post('/v1/webhooks/complaints', {
+      events: [{ token: message.token, recipient: message.address, feedback_type: 'abuse', reporter: 'isp.example' }],
+    });
+  }
 }

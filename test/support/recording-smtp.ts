@@ -21,7 +21,9 @@ export interface Refusal {
  * was received, before it answers: the one case where the client cannot know the outcome.
  */
 export class RecordingSmtp {
+  /** every accepted message, unless the peer was built with keep: false (a large run streams them instead) */
   readonly received: Received[] = [];
+  accepted = 0;
   private readonly scripted = new Map<string, Refusal[]>();
   private readonly always = new Map<string, Refusal>();
   private server: SMTPServer;
@@ -31,7 +33,7 @@ export class RecordingSmtp {
   dropEvery = 0;
   dropped = 0;
 
-  constructor() {
+  constructor(private readonly options: { keep?: boolean; onMessage?: (message: Received) => void } = {}) {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
@@ -48,8 +50,11 @@ export class RecordingSmtp {
           const to = session.envelope.rcptTo.map((r) => r.address);
           const refusal = to.length === 1 ? this.refusalFor(to[0] as string, 'data') : null;
           if (refusal) return callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
-          this.received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw: Buffer.concat(chunks) });
-          if (this.dropEvery > 0 && this.received.length % this.dropEvery === 0) {
+          const message = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw: Buffer.concat(chunks) };
+          this.accepted++;
+          if (this.options.keep !== false) this.received.push(message);
+          this.options.onMessage?.(message);
+          if (this.dropEvery > 0 && this.accepted % this.dropEvery === 0) {
             this.dropped++;
             // the reply is never written: the client cannot know the message was accepted
             return this.sockets.get(session.remotePort)?.destroy();

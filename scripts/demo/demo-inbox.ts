@@ -1,0 +1,77 @@
+import { simpleParser } from 'mailparser';
+import { TRACKING_HEADER, type TrackingToken, type TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { RecordingSmtp } from '../../test/support/recording-smtp';
+
+/** One message as the SMTP peer accepted it: the envelope and the raw MIME. */
+export interface Delivery {
+  /** envelope sender (MAIL FROM): each of the journey's emails has its own from address */
+  from: string;
+  /** envelope recipient (RCPT TO) */
+  to: string;
+  receivedAt: number;
+  raw: Buffer;
+}
+
+/** A tracked link as the recipient's message holds it. */
+export interface MessageLink {
+  linkId: string;
+  token: string;
+}
+
+/** What a recipient acts with: the tracking token (pixel, unsubscribe, forward, webhooks) and the signed links. */
+export interface InboxMessage {
+  address: string;
+  receivedAt: number;
+  token: string;
+  tracking: TrackingToken;
+  links: MessageLink[];
+}
+
+const CLICK_PATH = /\/c\/([A-Za-z0-9_-]+)/g;
+/** mailparser's optional conversions cost more than the parse; the demo reads the HTML and one header. */
+const PARSE_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true };
+
+/**
+ * Reads a delivered message (mailparser) for its X-Cairn-Tracking token and the signed click URLs in its HTML.
+ * Only messages a recipient acts on are read: parsing every message of a 100,000-recipient run would cost the
+ * demo more CPU than the sender spends writing them.
+ */
+export async function readMessage(tokens: TrackingTokenCodec, delivery: Delivery): Promise<InboxMessage> {
+  const mail = await simpleParser(delivery.raw, PARSE_OPTIONS);
+  const token = String(mail.headers.get(TRACKING_HEADER.toLowerCase()) ?? '');
+  const tracking = tokens.verify(token);
+  if (!tracking) throw new Error(`a message to ${delivery.to} carries no valid tracking token`);
+  const links = [...String(mail.html).matchAll(CLICK_PATH)].flatMap((match) => {
+    const click = tokens.verify(match[1] as string);
+    return click?.linkId ? [{ linkId: click.linkId, token: match[1] as string }] : [];
+  });
+  return { address: delivery.to, receivedAt: delivery.receivedAt, token, tracking, links };
+}
+
+/**
+ * Every inbox of the demo: a real SMTP peer (smtp-server) that hands each accepted message on with its envelope
+ * and keeps nothing, so a 100,000-recipient run does not hold every message in memory.
+ */
+export class DemoInbox {
+  private readonly smtp: RecordingSmtp;
+
+  constructor(deliver: (delivery: Delivery) => void) {
+    this.smtp = new RecordingSmtp({
+      keep: false,
+      onMessage: (received) =>
+        deliver({ from: received.from.toLowerCase(), to: (received.to[0] ?? '').toLowerCase(), receivedAt: Date.now(), raw: received.raw }),
+    });
+  }
+
+  listen(): Promise<number> {
+    return this.smtp.listen();
+  }
+
+  get accepted(): number {
+    return this.smtp.accepted;
+  }
+
+  close(): Promise<void> {
+    return this.smtp.close();
+  }
+}
