@@ -92,7 +92,7 @@ async function runJourney(run: Run): Promise<void> {
       const settled = (['paper', 'nurture', 'remind'] as const).every((e) => kpis[e].targeted + kpis[e].sendingFailed === t(e).processed);
       return t('ny').inflow === AUDIENCE && atEnds === AUDIENCE && settled;
     },
-    print: ({ tiles, kpis }) => journeyProgress(tiles, kpis, run.ledger, rate()).forEach((line) => out.say(`${out.elapsed().padStart(8)}  ${line}`)),
+    print: ({ tiles, kpis }) => journeyProgress(tiles, kpis, run.ledger, rate(), run.simulation.queued).forEach((line) => out.say(`${out.elapsed().padStart(8)}  ${line}`)),
     timeoutMs: 180_000 + TRIGGER_SECONDS * 1000 + AUDIENCE * 20,
     printEveryMs,
   });

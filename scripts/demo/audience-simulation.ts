@@ -55,15 +55,25 @@ export class AudienceSimulation {
     else this.followUp(message, delivery.receivedAt, tile, plan);
   };
 
-  /** Reads the message at most once, and only if someone acts on it; its token must name this journey's tile. */
+  /**
+   * Reads the message at most once, and only if someone acts on it; its token must name this journey's tile. The
+   * raw message is let go once read: held-back actions keep what was read, not 8 KB of MIME each.
+   */
   private reader(delivery: Delivery, tile: EmailTile, contact: DemoContact): Message {
+    let raw: Delivery | null = delivery;
     let read: Promise<InboxMessage> | undefined;
-    return () =>
-      (read ??= readMessage(this.o.tokens, delivery).then((message) => {
-        const t = message.tracking;
-        if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id) throw new Error(`${tile} message to ${delivery.to} names another journey, tile or contact`);
-        return message;
-      }));
+    return () => {
+      if (!read) {
+        const received = raw as Delivery;
+        raw = null;
+        read = readMessage(this.o.tokens, received).then((message) => {
+          const t = message.tracking;
+          if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id) throw new Error(`${tile} message to ${received.to} names another journey, tile or contact`);
+          return message;
+        });
+      }
+      return read;
+    };
   }
 
   private whitePaper(message: Message, receivedAt: number, contact: DemoContact, plan: RecipientPlan): void {
@@ -80,12 +90,17 @@ export class AudienceSimulation {
       for (let i = 0; i < plan.opens; i++) await this.o.recipients.open(read).then(() => email.open(read));
       if (plan.clicksPricing) email.click(read, this.pricingLinkId, await this.o.recipients.click(read, this.pricingLinkId));
       if (plan.forwards) await this.forward(read, contact);
-      if (plan.fate === 'late_white_paper') this.deferred.push(() => this.journeyAction(read, contact, plan, 'late'));
+      if (plan.fate === 'late_white_paper') this.holdBack(read, contact, plan);
       else if (plan.fate !== 'none') {
         if (Date.now() < this.o.deadline) await this.journeyAction(read, contact, plan, 'in_time');
-        else this.deferred.push(() => this.journeyAction(read, contact, plan, 'late'));
+        else this.holdBack(read, contact, plan);
       }
     });
+  }
+
+  /** Made here, the held-back action keeps only what it names (not the arrival's scope with its raw message). */
+  private holdBack(message: InboxMessage, contact: DemoContact, plan: RecipientPlan): void {
+    this.deferred.push(() => this.journeyAction(message, contact, plan, 'late'));
   }
 
   private async forward(message: InboxMessage, contact: DemoContact): Promise<void> {

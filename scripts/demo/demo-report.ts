@@ -65,7 +65,7 @@ export function checkLines(checks: Check[]): string[] {
 }
 
 /** One progress line of the journey's run: the engine's tile counts (API), the inbox, the recipients. */
-export function journeyProgress(tiles: Map<string, TileKpis>, kpis: Record<EmailTile, EmailKpis>, ledger: DemoLedger, rate: number): string[] {
+export function journeyProgress(tiles: Map<string, TileKpis>, kpis: Record<EmailTile, EmailKpis>, ledger: DemoLedger, rate: number, queued: number): string[] {
   const t = (id: string) => tiles.get(id) ?? zeroTile(id);
   const e = ledger.emails;
   const settled = EMAIL_TILES.map((tile) => `${EMAIL_LABEL[tile]} ${fmt(kpis[tile].targeted + kpis[tile].sendingFailed)}/${fmt(t(tile).processed)}`);
@@ -77,7 +77,7 @@ export function journeyProgress(tiles: Map<string, TileKpis>, kpis: Record<Email
     `  inbox: white paper ${fmt(e.paper.delivered.size)}, follow-up ${fmt(e.nurture.delivered.size)}, reminder ${fmt(e.remind.delivered.size)} (${fmt(Math.round(rate))} messages/s) · ` +
       `recipients: ${fmt(EMAIL_TILES.reduce((s, tile) => s + e[tile].opens, 0))} opens, ${fmt(clicks)} clicks (white paper in time ${fmt(ledger.whitePaperClick.in_time.size)}), ` +
       `${fmt(ledger.unsubscribed.in_time.size)} unsubscribed, ${fmt(ledger.bounced.in_time.size)} bounced, ${fmt(ledger.complained.in_time.size)} complaints, ` +
-      `${fmt(e.paper.machineOpens + e.paper.machineClicks)} scanner hits`,
+      `${fmt(e.paper.machineOpens + e.paper.machineClicks)} scanner hits, ${fmt(queued)} actions waiting`,
   ];
 }
 
