@@ -19,7 +19,7 @@ import { Recipients } from './demo/recipients';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
 
 /**
- * `npm run demo`: seed 002's white-paper journey end to end on the local stack, through Cairn's five services as
+ * `npm run demo`: seed 002's white-paper journey end to end on the local stack, through Cairn's services as
  * processes and their HTTP APIs only. Marketing ops set it up and live through the REST API; the journey engine
  * (scheduler) moves the contacts and queues the sends; the sender renders and delivers them to the demo's
  * recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the messages
@@ -179,12 +179,12 @@ async function main(): Promise<void> {
   const applied = await migrateAll({ ...connection, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl }, createLogger({ service: 'demo', level: 'warn' }));
   out.say(`applied: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
 
-  out.step('starting api, ingest, aggregator, scheduler and sender as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
+  out.step('starting api, ingest, aggregator, scheduler, sender and engagement as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
   let handler: (d: Delivery) => void = () => undefined;
   const inbox = new DemoInbox((d) => handler(d));
   const options: DemoServiceOptions = { namespace, ports, secrets, smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}` };
   const services = await startServices(options);
-  out.say(`all five healthy: api ${apiUrl}, ingest ${ingestUrl}`);
+  out.say(`all six healthy: api ${apiUrl}, ingest ${ingestUrl}`);
   let run: Run | null = null;
   const end = once(() => finish(services, options, run, inbox));
   const interrupted = (): void => {

@@ -54,6 +54,7 @@ export function demoNamespace(connection: Connection): DemoNamespace {
       CAIRN_AGGREGATOR_GROUP_ID: `${name}-aggregator`,
       CAIRN_SCHEDULER_GROUP_ID: `${name}-scheduler`,
       CAIRN_SENDER_GROUP_ID: `${name}-sender`,
+      CAIRN_ENGAGEMENT_GROUP_ID: `${name}-engagement`,
     },
   };
 }

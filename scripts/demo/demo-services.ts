@@ -15,6 +15,8 @@ export function demoPorts(base: number) {
     senderMetrics: base + 4,
     schedulerHealth: base + 5,
     aggregatorHealth: base + 7,
+    engagement: base + 8,
+    engagementSmtp: base + 9,
     ingestMetrics: base + 11,
   };
 }
@@ -46,7 +48,7 @@ function senderEnv(o: DemoServiceOptions, common: Record<string, string>): Recor
   };
 }
 
-/** The five services as processes, each on the run's namespace; resolves when every /healthz answers. */
+/** Every Cairn service as a process, each on the run's namespace; resolves when every /healthz answers. */
 export async function startServices(o: DemoServiceOptions): Promise<RunningService[]> {
   const common = { ...o.namespace.env, CAIRN_LOG_LEVEL: LOG_LEVEL };
   const started: RunningService[] = [];
@@ -57,6 +59,7 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   };
   const api = start('api', {
     ...common, CAIRN_API_PORT: String(o.ports.api), CAIRN_ADMIN_TOKEN: o.secrets.adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0',
+    CAIRN_ENGAGEMENT_PUBLIC_URL: `http://127.0.0.1:${o.ports.engagement}`,
   });
   const ingest = start('ingest', {
     ...common, CAIRN_INGEST_PORT: String(o.ports.ingest), CAIRN_INGEST_METRICS_PORT: String(o.ports.ingestMetrics),
@@ -69,11 +72,16 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     ...common, CAIRN_SCHEDULER_WEBHOOK_SECRET: randomBytes(32).toString('hex'), CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });
   const sender = start('sender', senderEnv(o, common));
+  // One-to-one email (issue 16): the journey does not use it, the API's /v1/engagement and the pages do.
+  const engagement = start('engagement', {
+    ...common, CAIRN_ENGAGEMENT_PORT: String(o.ports.engagement), CAIRN_ENGAGEMENT_SMTP_PORT: String(o.ports.engagementSmtp),
+    CAIRN_ENGAGEMENT_METRICS_PORT: '-1', CAIRN_ENGAGEMENT_INBOUND_SECRET: randomBytes(32).toString('hex'),
+  });
   const health = (port: number, service: RunningService) => waitHealthy(`http://127.0.0.1:${port}/healthz`, service);
   try {
     await Promise.all([
       health(o.ports.api, api), health(o.ports.ingest, ingest), health(o.ports.aggregatorHealth, aggregator),
-      health(o.ports.schedulerHealth, scheduler), health(o.ports.senderHealth, sender),
+      health(o.ports.schedulerHealth, scheduler), health(o.ports.senderHealth, sender), health(o.ports.engagement, engagement),
     ]);
   } catch (error) {
     for (const service of [...started].reverse()) await stopService(service);

@@ -1,6 +1,4 @@
-import type { EmailKpis } from '../../lib/insights/email-kpis';
-import type { TileKpis } from '../../lib/insights/journey-contact-queries';
-import type { LinkKpis } from '../../lib/insights/insights-queries';
+import type { EmailKpis, LinkKpis, TileKpis } from '../../lib/insights/insights-types';
 import type { ApiClient } from './api-client';
 import { EMAIL_TILES, type Campaign, type EmailTile } from './campaign-setup';
 
