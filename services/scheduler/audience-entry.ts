@@ -104,45 +104,86 @@ async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number
   return batch && { ...batch, ms: Math.round(performance.now() - started) };
 }
 
-/**
- * Enters the journey's audience for one iteration, in batches of `batchSize` contacts ordered by id, each batch
- * its own transaction (enterBatch). The first pass offers every member; later passes only members added since
- * the last one. The pass's watermark is stored only after every batch landed.
- */
-export async function enterAudience(pool: Pool, journey: JourneyRuntime, iteration: number, options: { batchSize: number; now: number; onBatch?: (batch: EntryBatch) => void }): Promise<number> {
-  const journeyId = journey.row.id;
+/** Where an entry pass that ran out of time resumes (EntryPasses), per journey and iteration. */
+interface PassState {
+  since: string | null;
+  /** the watermark the pass stores when it completes */
+  stamp: string;
+  /** index into the journey's tiles and the audience cursor there */
+  tileIndex: number;
+  after: string;
+  /** contacts entered by the pass so far, and when statistics are refreshed next */
+  entered: number;
+  analyzeAt: number;
+}
+
+/** Entry passes in progress in this process: a pass over a large audience spans several ticks. */
+export type EntryPasses = Map<string, PassState>;
+
+const FIRST_ID = '00000000-0000-0000-0000-000000000000';
+
+async function startPass(pool: Pool, journeyId: string, iteration: number): Promise<PassState> {
   const { rows } = await pool.query<{ since: string | null; stamp: string }>(
     `SELECT (SELECT entered_through ->> $2 FROM journey_runs WHERE journey_id = $1) AS since, (now() - $3 * interval '1 millisecond')::text AS stamp`,
     [journeyId, String(iteration), OVERLAP_MS],
   );
   const { since = null, stamp = '' } = rows[0] ?? {};
-  let entered = 0;
-  let analyzeAt = FIRST_ANALYZE;
-  for (const tile of journey.row.graph.tiles) {
+  return { since, stamp, tileIndex: 0, after: FIRST_ID, entered: 0, analyzeAt: FIRST_ANALYZE };
+}
+
+/**
+ * Enters the journey's audience for one iteration, in batches of `batchSize` contacts ordered by id, each batch
+ * its own transaction (enterBatch). The first pass offers every member; later passes only members added since
+ * the last one. A pass stops after `budgetMs` and resumes where it stopped at the next call (`passes`), so a
+ * tick entering a million contacts still completes journeys, finds due contacts and re-wakes triggers every few
+ * seconds. The pass's watermark is stored only after every batch landed. Returns the contacts entered by this
+ * call and whether the pass is complete.
+ */
+export async function enterAudience(
+  pool: Pool,
+  journey: JourneyRuntime,
+  iteration: number,
+  options: { batchSize: number; now: number; budgetMs: number; passes: EntryPasses; onBatch?: (batch: EntryBatch) => void },
+): Promise<{ entered: number; done: boolean }> {
+  const journeyId = journey.row.id;
+  const passKey = `${journeyId}:${iteration}`;
+  const pass = options.passes.get(passKey) ?? (await startPass(pool, journeyId, iteration));
+  options.passes.delete(passKey);
+  const deadline = performance.now() + options.budgetMs;
+  const before = pass.entered;
+  const tiles = journey.row.graph.tiles;
+  for (; pass.tileIndex < tiles.length; pass.tileIndex++, pass.after = FIRST_ID) {
+    const tile = tiles[pass.tileIndex] as Tile;
     if (tile.type !== 'segment') continue;
     const combo = combinationOf(tile.config ?? {});
-    if (since !== null && !(await anyNewcomer(pool, combo, since, journeyId, iteration))) continue;
-    for (let after: string | null = '00000000-0000-0000-0000-000000000000'; after !== null; ) {
-      const batch = await enterBatch(pool, journey, iteration, tile.id, combo, since, after, options.batchSize, options.now);
+    if (pass.after === FIRST_ID && pass.since !== null && !(await anyNewcomer(pool, combo, pass.since, journeyId, iteration))) continue;
+    for (;;) {
+      const batch = await enterBatch(pool, journey, iteration, tile.id, combo, pass.since, pass.after, options.batchSize, options.now);
       // Another replica is entering this journey (it stores the watermark when its pass is done), or the journey
       // stopped: either way this pass ends here.
-      if (batch === null) return entered;
-      entered += batch.entered;
+      if (batch === null) return { entered: pass.entered - before, done: true };
+      pass.entered += batch.entered;
       options.onBatch?.(batch);
       // A journey's rows grow from none to millions within one pass: with statistics from when it had none, the
       // planner probes "already on the journey?" by scanning the whole journey per member instead of one
       // primary-key lookup. Fresh statistics at each doubling keep every probe a lookup (a few ANALYZEs a pass).
-      if (entered >= analyzeAt) {
+      if (pass.entered >= pass.analyzeAt) {
         await pool.query('ANALYZE journey_contacts');
-        analyzeAt = entered * 2;
+        pass.analyzeAt = pass.entered * 2;
       }
-      after = batch.last;
+      if (batch.last === null) break;
+      pass.after = batch.last;
+      // After a batch, never before one: every slice makes progress.
+      if (performance.now() > deadline) {
+        options.passes.set(passKey, pass);
+        return { entered: pass.entered - before, done: false };
+      }
     }
   }
   await pool.query(
     `INSERT INTO journey_runs (journey_id, workspace_id, entered_through) VALUES ($1, $2, jsonb_build_object($3::text, $4::text))
      ON CONFLICT (journey_id) DO UPDATE SET entered_through = journey_runs.entered_through || jsonb_build_object($3::text, $4::text), updated_at = now()`,
-    [journeyId, journey.row.workspace_id, String(iteration), stamp],
+    [journeyId, journey.row.workspace_id, String(iteration), pass.stamp],
   );
-  return entered;
+  return { entered: pass.entered - before, done: true };
 }

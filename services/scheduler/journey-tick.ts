@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../../lib/logger';
 import { inTransaction } from '../../lib/postgres/pg-pool';
-import { enterAudience } from './audience-entry';
+import { enterAudience, type EntryPasses } from './audience-entry';
 import { wakeableTriggers, wakeTriggers } from './engagement.consumer';
 import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';
 
@@ -43,10 +43,20 @@ async function complete(pool: Pool, journey: JourneyRuntime): Promise<void> {
  * included), and returns the tiles that have work. PostgreSQL is the truth, so this pass also rebuilds every
  * step job lost to a crash or a Redis restart.
  */
-export async function tickJourneys(pool: Pool, options: { now: number; entryBatch: number; log: Logger; onOutbox?: () => void }): Promise<TileWork[]> {
+export interface TickResult {
+  work: TileWork[];
+  /** an entry pass ran out of its time budget: tick again soon */
+  entering: boolean;
+}
+
+export async function tickJourneys(
+  pool: Pool,
+  options: { now: number; entryBatch: number; entryBudgetMs: number; passes: EntryPasses; log: Logger; onOutbox?: () => void },
+): Promise<TickResult> {
   const { rows } = await pool.query<JourneyRow>(`SELECT id, workspace_id, status, graph, settings FROM journeys WHERE status = 'live'`);
   const work: TileWork[] = [];
   const triggers = [];
+  let entering = false;
   for (const row of rows) {
     const journey = runtimeOf(row);
     if (options.now >= journey.endAt) {
@@ -56,19 +66,22 @@ export async function tickJourneys(pool: Pool, options: { now: number; entryBatc
     }
     const iteration = activeIteration(journey, options.now);
     if (iteration === null) continue;
-    const entered = await enterAudience(pool, journey, iteration, {
+    const entry = await enterAudience(pool, journey, iteration, {
       batchSize: options.entryBatch,
       now: options.now,
+      budgetMs: options.entryBudgetMs,
+      passes: options.passes,
       onBatch: (batch) => {
         if (batch.outbox) options.onOutbox?.();
         options.log.debug({ journeyId: row.id, iteration, entered: batch.entered, ms: batch.ms }, 'entry_batch');
       },
     });
-    if (entered > 0) options.log.info({ journeyId: row.id, iteration, entered }, 'contacts_entered');
+    if (entry.entered > 0) options.log.info({ journeyId: row.id, iteration, entered: entry.entered, done: entry.done }, 'contacts_entered');
+    entering ||= !entry.done;
     for (const tileId of await tilesWithWork(pool, journey, iteration, options.now)) work.push({ journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));
   }
   const { rows: since } = await pool.query<{ since: string }>(`SELECT (now() - interval '${REWAKE_WINDOW}')::text AS since`);
   for (const woken of await wakeTriggers(pool, triggers, since[0]?.since ?? 'now')) work.push({ journeyId: woken.journey_id, tileId: woken.tile_id });
-  return work;
+  return { work, entering };
 }

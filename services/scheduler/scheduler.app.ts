@@ -10,6 +10,7 @@ import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import type { Service } from '../../lib/shutdown';
 import { systemClock, type Clock } from './clock';
 import { startEngagementConsumer } from './engagement.consumer';
+import type { EntryPasses } from './audience-entry';
 import { tickJourneys, type TileWork } from './journey-tick';
 import { startRelay } from './outbox-relay';
 import type { SchedulerConfig } from './scheduler.config';
@@ -85,11 +86,22 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     await enqueue(follow, false);
   };
 
-  const tick = async (): Promise<void> => {
+  const passes: EntryPasses = new Map();
+  let stopping = false;
+  /** One pass over the live journeys; true while an audience entry ran out of its slice and wants more. */
+  const tickOnce = async (): Promise<boolean> => {
     const started = performance.now();
-    ticking ??= tickJourneys(pool, { now: clock.now(), entryBatch: config.entryBatch, log, onOutbox: () => relay?.nudge() })
-      .then((work) => enqueue(work, true))
-      .then(() => log.debug({ ms: Math.round(performance.now() - started) }, 'tick'))
+    const { work, entering } = await tickJourneys(pool, { now: clock.now(), entryBatch: config.entryBatch, entryBudgetMs: config.entryBudgetMs, passes, log, onOutbox: () => relay?.nudge() });
+    await enqueue(work, true);
+    log.debug({ ms: Math.round(performance.now() - started), entering }, 'tick');
+    return entering;
+  };
+
+  const tick = async (): Promise<void> => {
+    // A large entry goes on pass after pass (each enqueues the work found meanwhile) until it is complete.
+    ticking ??= (async () => {
+      while ((await tickOnce()) && !stopping);
+    })()
       .catch((error: Error) => log.warn({ err: error.message }, 'tick_failed'))
       .finally(() => (ticking = undefined));
     await ticking;
@@ -109,6 +121,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   };
 
   const stopOnce = async (): Promise<void> => {
+    stopping = true;
     clearInterval(timer);
     await ticking;
     // Workers finish the step they hold (its transaction commits or rolls back), then nothing new starts.

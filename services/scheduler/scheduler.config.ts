@@ -11,6 +11,7 @@ export const schedulerSchema = {
   groupId: str('CAIRN_SCHEDULER_GROUP_ID', 'Kafka consumer group reading engagement events', { default: 'cairn-scheduler' }),
   batchSize: int('CAIRN_SCHEDULER_BATCH_SIZE', 'contacts moved by one tile step (one job, one transaction)', { default: 5_000 }),
   entryBatch: int('CAIRN_SCHEDULER_ENTRY_BATCH', 'contacts entered per transaction when a journey enumerates its audience', { default: 5_000 }),
+  entryBudgetMs: int('CAIRN_SCHEDULER_ENTRY_SLICE_MS', 'longest an audience entry runs before the tick looks at its other work (it then goes on)', { default: 2_000 }),
   fromBeginning: bool('CAIRN_SCHEDULER_FROM_BEGINNING', 'a new consumer group reads engagement events from the earliest offset', { default: true }),
   concurrency: int('CAIRN_SCHEDULER_CONCURRENCY', 'tile steps run at once by one replica', { default: 2 }),
   tickMs: int('CAIRN_SCHEDULER_TICK_MS', 'how often live journeys are scanned for entries, due contacts and lost jobs', { default: 1_000 }),

@@ -1,6 +1,6 @@
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
-import { DAY_MS, SchedulerRig, tally, Workspace } from './scheduler-harness';
+import { DAY_MS, SchedulerRig, schedulerConfig, tally, Workspace } from './scheduler-harness';
 
 /** Entry, blocking, bad input, schedule windows, stop and recurrence, with the API for stop and recurrence. */
 describe('journey lifecycle', () => {
@@ -110,6 +110,30 @@ describe('journey lifecycle', () => {
     await ws.addMembers(a, [newcomer as string]);
     await ws.addMembers(b, [newcomer as string, contacts[4] as string]);
     await waitFor(() => rig.positions(journeyId), (p) => p.get(newcomer as string) === 'wait/waiting' && p.size === 6);
+  });
+
+  it('enters a large audience in slices (three contacts a batch, one batch a slice), each contact once, across two overlapping segment tiles', async () => {
+    const sliced = await new SchedulerRig(kit.env, schedulerConfig(kit.env, { CAIRN_SCHEDULER_ENTRY_BATCH: '3', CAIRN_SCHEDULER_ENTRY_SLICE_MS: '0' })).start();
+    try {
+      const ws = await new Workspace(sliced.pool).create();
+      const contacts = await ws.contacts(20);
+      const [first, second] = [await ws.segment(contacts.slice(0, 14)), await ws.segment(contacts.slice(8, 20))];
+      const journeyId = await ws.liveJourney({
+        tiles: [
+          // no wait: the suite's other rig, whose clock earlier tests moved, shares the database
+          { id: 'one', type: 'segment', next: ['end'], config: { segment_ids: [first] } },
+          { id: 'two', type: 'segment', next: ['end'], config: { segment_ids: [second] } },
+          { id: 'end', type: 'end' },
+        ],
+      });
+      await sliced.scheduler.tick();
+      const entered = await waitFor(() => sliced.positions(journeyId), (p) => p.size === 20);
+      expect(tally(entered)).toEqual({ 'end/done': 20 });
+      const { rows } = await sliced.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM journey_runs WHERE journey_id = $1', [journeyId]);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await sliced.stop();
+    }
   });
 
   it('waits for the start date, stops at the end date wherever contacts are, and a stop through the API stops at once', async () => {
