@@ -95,7 +95,7 @@ export const connectionSchema = {
     secret: true,
   }),
   redisUrl: str('CAIRN_REDIS_URL', 'Redis connection string', { default: 'redis://127.0.0.1:6379/0', secret: true }),
-  queuePrefix: str('CAIRN_QUEUE_PREFIX', "BullMQ key prefix of Cairn's queues: the scheduler, the sender and the API's test sends share it", { default: 'cairn' }),
+  queuePrefix: str('CAIRN_QUEUE_PREFIX', "Redis key prefix of Cairn's queues (the scheduler, the sender and the API's test sends share it) and of the API's rate-limit counters", { default: 'cairn' }),
   logLevel: str('CAIRN_LOG_LEVEL', 'pino log level', { default: 'info' }),
 };
 

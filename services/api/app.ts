@@ -81,7 +81,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     max: deps.config.rateLimitPerMinute,
     timeWindow: '1 minute',
     redis: deps.redis,
-    nameSpace: 'cairn-api-rate-',
+    // Under the shared key prefix, so every API process of one deployment counts together (and another
+    // deployment or test run on the same Redis does not).
+    nameSpace: `${deps.config.queuePrefix}:api-rate:`,
     // A Redis outage should not take the API down with it: requests pass unlimited until Redis is back.
     skipOnError: true,
     keyGenerator: (req) => req.principal?.keyId ?? req.ip,

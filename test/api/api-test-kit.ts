@@ -6,7 +6,7 @@ import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
 import { apiConfigSchema, type ApiConfig } from '../../services/api/api.config';
 import { buildApi } from '../../services/api/app';
-import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
+import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -26,7 +26,8 @@ export interface ApiKit {
  */
 export async function startApiKit(overrides: Partial<Record<keyof ApiConfig, unknown>> = {}): Promise<ApiKit> {
   const env = await createTestEnv('cairn_api');
-  const config = { ...loadConfig(apiConfigSchema, {}), ...env.settings, adminToken: ADMIN_TOKEN, ...overrides } as ApiConfig;
+  // Its own key prefix: test sends and rate-limit counters of one kit are not another's.
+  const config = { ...loadConfig(apiConfigSchema, {}), ...env.settings, queuePrefix: uniqueName('api'), adminToken: ADMIN_TOKEN, ...overrides } as ApiConfig;
   const pool = createPgPool(env.postgresUrl, 5);
   const redis = createRedis(config.redisUrl);
   const app = await buildApi({ config, pool, redis, clickhouse: env.clickhouse, log: testLogger('api'), docsUi: false });
