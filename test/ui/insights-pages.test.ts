@@ -12,8 +12,11 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const ROOT = join(__dirname, '..', '..');
 /** every run's screenshots (git-ignored) */
 const OUTPUT = join(ROOT, 'test-output', 'ui');
-/** the two the README shows, refreshed by every run */
-const README_IMAGES = join(ROOT, 'docs', 'images');
+/**
+ * The two the README shows, refreshed on request (CAIRN_UPDATE_README_IMAGES=1 npm test -- test/ui): a plain
+ * `npm test` leaves the working tree as it found it.
+ */
+const README_IMAGES = process.env.CAIRN_UPDATE_README_IMAGES === '1' ? join(ROOT, 'docs', 'images') : null;
 
 /** Debian's Chromium, installed by npm test (scripts/ensure-chromium.sh); without it the test skips with a message. */
 const available = existsSync(CHROMIUM);
@@ -73,7 +76,7 @@ async function ready(page: Page): Promise<void> {
 async function screenshot(page: Page, name: string, readmeName?: string): Promise<void> {
   await mkdir(OUTPUT, { recursive: true });
   await page.screenshot({ path: join(OUTPUT, `${name}.png`), fullPage: true });
-  if (readmeName) {
+  if (readmeName && README_IMAGES) {
     await mkdir(README_IMAGES, { recursive: true });
     await page.screenshot({ path: join(README_IMAGES, readmeName), fullPage: true });
   }
