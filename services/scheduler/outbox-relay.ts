@@ -7,7 +7,7 @@ import type { BatchingProducer } from '../../lib/kafka/kafka-client';
 import type { Topics } from '../../lib/kafka/topics';
 import type { Logger } from '../../lib/logger';
 import { inTransaction } from '../../lib/postgres/pg-pool';
-import { sendBatchJobId, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
+import { sendBatchJobId, type SendBatchJob } from '../../lib/sending/send-request';
 import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
 import { onceKey, tileEventId } from './tile-rules';
 
@@ -76,8 +76,8 @@ async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void
 
 async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
   if (row.kind === 'send') {
-    const requests = row.payload as SendRequest[];
-    await deps.sendQueue.add('journey', { kind: 'journey', requests }, { jobId: sendBatchJobId(requests) });
+    const job = row.payload as SendBatchJob;
+    await deps.sendQueue.add('journey', job, { jobId: sendBatchJobId(job) });
     return;
   }
   const payload = row.payload as EventsPayload;

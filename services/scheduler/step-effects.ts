@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { JourneyEventType } from '../../lib/events/event-types';
-import { MAX_SEND_BATCH, type SendRequest } from '../../lib/sending/send-request';
+import { sendBatches, type SendRequest } from '../../lib/sending/send-request';
 
 /**
  * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per
@@ -108,8 +108,7 @@ export class StepEffects {
   async write(client: PoolClient, journey: { id: string; workspaceId: string }, now: number, entered = false): Promise<void> {
     await this.writePositions(client, journey.id, entered);
     await this.writeRecords(client, journey);
-    for (let i = 0; i < this.sends.length; i += MAX_SEND_BATCH)
-      await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(this.sends.slice(i, i + MAX_SEND_BATCH))]);
+    for (const job of sendBatches(this.sends)) await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(job)]);
     for (const groups of this.eventRows())
       await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [
         JSON.stringify({ workspace_id: journey.workspaceId, journey_id: journey.id, event_time: now, groups } satisfies EventsPayload),

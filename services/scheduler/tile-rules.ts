@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { uuidShaped } from '../../lib/events/derived-id';
 import { DateTime } from 'luxon';
 import type { CairnEvent } from '../../lib/events/event-types';
 import type { TriggerCondition } from '../../lib/journeys/journey-graph';
@@ -12,7 +13,7 @@ const BUCKETS = 10_000;
  * after any restart or replay, and paths fill in proportion to the percentages.
  */
 export function splitterPathIndex(journeyId: string, contactId: string, percentages: readonly number[]): number {
-  const bucket = createHash('sha256').update(`${journeyId}:${contactId}`).digest().readUInt32BE(0) % BUCKETS;
+  const bucket = hash('sha256', `${journeyId}:${contactId}`, 'buffer').readUInt32BE(0) % BUCKETS;
   let upper = 0;
   for (let i = 0; i < percentages.length; i++) {
     upper += ((percentages[i] ?? 0) * BUCKETS) / 100;
@@ -128,6 +129,6 @@ export function onceKey(parts: { journeyId: string; tileId: string; iteration: n
 
 /** A deterministic event id (UUID-shaped) for one tile event of one key: a replayed event has the same id. */
 export function tileEventId(type: string, key: string): string {
-  const hex = createHash('sha256').update(`${type}|${key}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  // hash(): node:crypto's one-shot digest, no Hash object per id (a step derives ~9 per contact).
+  return uuidShaped(hash('sha256', `${type}|${key}`, 'hex'), '5');
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger';
-import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import type { TestSendJob } from '../../lib/sending/test-send';
 import type { DirectSendJob } from '../../lib/sending/direct-send';
 import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
@@ -22,7 +22,7 @@ export function senderQueue(connection: Redis, prefix: string): Queue<SenderJob>
 async function itemsOf(job: SenderJob, repo: DeliveriesRepository): Promise<DeliveryItem[]> {
   switch (job.kind) {
     case 'journey':
-      return job.requests.map(journeyItem);
+      return requestsOf(job).map(journeyItem);
     case 'test':
       return testItems(job);
     case 'forward':

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
-import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';
 import { PrivateRedis } from '../support/private-redis';
 import { baseConfig, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
@@ -106,7 +106,7 @@ describe('scheduler under faults', () => {
       expect(leads.rows.map((r) => r.contact_id).sort()).toEqual(onPath('end_true'));
       await waitFor(() => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'), (r) => r.rowCount === 0, 120_000);
       const jobs = await sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized', 'failed']);
-      const keys = jobs.flatMap((job) => job.data.requests.map((r) => r.key));
+      const keys = jobs.flatMap((job) => requestsOf(job.data).map((r) => r.key));
       expect(keys.length).toBe(CONTACTS);
       expect(new Set(keys).size).toBe(CONTACTS);
       const falsePath = onPath('end_false');

@@ -6,7 +6,7 @@ import { checkJourney } from '../../lib/journeys/journey-check';
 import type { JourneyGraph, JourneySettings } from '../../lib/journeys/journey-graph';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
-import { SEND_QUEUE, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
+import { requestsOf, SEND_QUEUE, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
 import { OffsetClock } from '../../services/scheduler/clock';
 import { buildScheduler, type Scheduler } from '../../services/scheduler/scheduler.app';
 import { loadSchedulerConfig, type SchedulerConfig } from '../../services/scheduler/scheduler.config';
@@ -138,7 +138,7 @@ export class SchedulerRig {
   /** Every send request on the queue (the sender is not running in these tests). */
   async sendRequests(): Promise<SendRequest[]> {
     const jobs = await this.sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']);
-    return jobs.flatMap((job) => job.data.requests);
+    return jobs.flatMap((job) => requestsOf(job.data));
   }
 
   /** contact id → "tile/state" for one journey and iteration. */

@@ -9,7 +9,7 @@ import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { MAX_SEND_BATCH, SEND_QUEUE, sendBatchJobId, sendRequestKey, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
+import { SEND_QUEUE, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from '../../lib/sending/send-request';
 import { senderSchema, type SenderConfig } from '../../services/sender/sender.config';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
@@ -112,11 +112,7 @@ export function sendRequest(seeded: Seeded, contactId: string, options: { tileId
 
 /** What the journey engine does: batches of at most MAX_SEND_BATCH on SEND_QUEUE, job id from the keys. */
 export async function enqueue(queue: Queue, requests: readonly SendRequest[]): Promise<void> {
-  for (let i = 0; i < requests.length; i += MAX_SEND_BATCH) {
-    const batch = requests.slice(i, i + MAX_SEND_BATCH);
-    const job: SendBatchJob = { kind: 'journey', requests: batch };
-    await queue.add('send', job, { jobId: sendBatchJobId(batch) });
-  }
+  for (const job of sendBatches(requests)) await queue.add('send', job, { jobId: sendBatchJobId(job) });
 }
 
 export function senderQueueFor(connection: Redis, prefix: string): Queue {
