@@ -81,9 +81,11 @@ async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number
     const params: unknown[] = [journey.row.workspace_id, after, batchSize, journeyId, iteration, ...(since === null ? [] : [since])];
     const audience = combinationBatchSql(combo, params, { workspace: '$1', after: '$2', limit: '$3', ...(since === null ? {} : { since: '$6' }) });
     const { rows } = await client.query<{ contact_id: string; keep: boolean; present: boolean; exists: boolean; account_id: string | null }>(
+      // OFFSET 0 keeps each lookup a primary-key probe per member: as joins, the planner hashes the whole
+      // contacts table and the whole journey for every batch, and a batch then costs what the tables weigh.
       `SELECT a.contact_id, a.keep, c.id IS NOT NULL AS exists, c.account_id,
-              EXISTS (SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $4 AND jc.iteration = $5 AND jc.contact_id = a.contact_id) AS present
-       FROM (${audience}) a LEFT JOIN contacts c ON c.id = a.contact_id
+              EXISTS (SELECT 1 FROM journey_contacts jc WHERE jc.journey_id = $4 AND jc.iteration = $5 AND jc.contact_id = a.contact_id OFFSET 0) AS present
+       FROM (${audience}) a LEFT JOIN LATERAL (SELECT id, account_id FROM contacts WHERE id = a.contact_id OFFSET 0) c ON true
        ORDER BY a.contact_id`,
       params,
     );
