@@ -1,6 +1,6 @@
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
+import { spawnWorker } from '../../lib/threads/spawn-worker';
 import type { BatchObserver, BatchSettings, EventProducer, SendDone } from './kafka-producer';
 
 export interface WorkerSettings extends BatchSettings {
@@ -110,11 +110,7 @@ export class WorkerProducer implements EventProducer {
    */
   private spawn(): Worker {
     const options = { workerData: this.settings, resourceLimits: { maxYoungGenerationSizeMb: 64 } };
-    // In production this file is compiled JavaScript (npm run build) and so is the worker's entry; in development
-    // and tests it is TypeScript run through tsx, which the worker registers before loading its entry.
-    const worker = __filename.endsWith('.js')
-      ? new Worker(join(__dirname, 'kafka-producer.worker.js'), options)
-      : new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'kafka-producer.worker.ts'))});`, { ...options, eval: true });
+    const worker = spawnWorker(__filename, __dirname, 'kafka-producer', options);
     worker.on('message', (message: FromWorker) => this.onMessage(message));
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', () => {

@@ -86,7 +86,7 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
   const byContact = new Map<string, Buffer[]>();
   for (const group of payload.groups)
     for (const contactId of group[5]) {
-      const encoded = deps.codec.encode(tileEvent(payload, group, contactId));
+      const encoded = deps.codec.encodeOwn(tileEvent(payload, group, contactId));
       const events = byContact.get(contactId);
       if (events) events.push(encoded);
       else byContact.set(contactId, [encoded]);

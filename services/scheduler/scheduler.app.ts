@@ -12,7 +12,7 @@ import { systemClock, type Clock } from './clock';
 import { startEngagementConsumer } from './engagement.consumer';
 import type { EntryPasses } from './audience-entry';
 import { tickJourneys, type TileWork } from './journey-tick';
-import { startRelay } from './outbox-relay';
+import { startRelayThread } from './outbox-relay-thread';
 import type { SchedulerConfig } from './scheduler.config';
 import { createSchedulerMetrics } from './scheduler.metrics';
 import { runTileStep } from './tile-step';
@@ -54,7 +54,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   };
   const metrics = createSchedulerMetrics(pool, queueCounts);
   let producer: BatchingProducer | undefined;
-  let relay: ReturnType<typeof startRelay> | undefined;
+  let relay: ReturnType<typeof startRelayThread> | undefined;
   let stepWorker: Worker<TileWork> | undefined;
   let webhookWorker: Worker<WebhookJob> | undefined;
   let consumer: Awaited<ReturnType<typeof startEngagementConsumer>> | undefined;
@@ -110,7 +110,20 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const start = async (): Promise<void> => {
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
-    relay = startRelay({ pool, producer, codec, topics, sendQueue, webhookQueue, webhookAttempts: config.webhookAttempts, webhookBackoffMs: config.webhookBackoffMs, log }, 200);
+    relay = startRelayThread(
+      {
+        postgresUrl: config.postgresUrl,
+        redisUrl: config.redisUrl,
+        queuePrefix: config.queuePrefix,
+        kafkaBrokers: [...config.kafkaBrokers],
+        topicPrefix: config.topicPrefix,
+        webhookAttempts: config.webhookAttempts,
+        webhookBackoffMs: config.webhookBackoffMs,
+        logLevel: config.logLevel,
+        pollMs: 200,
+      },
+      log,
+    );
     stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
     webhookWorker = startWebhookWorker({ ...queueOptions, pool, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log });
     for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));

@@ -11,6 +11,7 @@ import { OffsetClock } from '../../services/scheduler/clock';
 import { buildScheduler, type Scheduler } from '../../services/scheduler/scheduler.app';
 import { loadSchedulerConfig, type SchedulerConfig } from '../../services/scheduler/scheduler.config';
 import { baseConfig, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 
 export const DAY_MS = 86_400_000;
 
@@ -135,8 +136,12 @@ export class SchedulerRig {
     await this.pool.end();
   }
 
-  /** Every send request on the queue (the sender is not running in these tests). */
+  /**
+   * Every send request on the queue (the sender is not running in these tests), once the outbox relay has
+   * published what the steps committed so far.
+   */
   async sendRequests(): Promise<SendRequest[]> {
+    await waitFor(() => this.outboxEmpty(), (empty) => empty, 20_000);
     const jobs = await this.sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']);
     return jobs.flatMap((job) => requestsOf(job.data));
   }
