@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Pool } from 'pg';
 import { newId, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
 import { TopicReader } from '../support/topic-reader';
 import { waitFor } from '../support/wait-for';
@@ -76,6 +77,50 @@ describe('production build', () => {
       const { stdout } = await node(['-e', script]);
       expect(stdout.trim()).toBe('sent');
       await waitFor(() => reader.raw.find((record) => record.key === key)?.value.toString(), (value) => value === 'built');
+    } finally {
+      await reader.stop();
+    }
+  }, 180_000);
+
+  it("relays the journey engine's outbox through its compiled worker thread with plain node", async () => {
+    // One step's tile events, as a step writes them: the compiled relay thread must load, publish and delete them.
+    const [workspaceId, journeyId, tileId, contactId] = [newId(), newId(), newId(), newId()];
+    const payload = { workspace_id: workspaceId, journey_id: journeyId, event_time: Date.now(), groups: [['tile_inflow', tileId, 'end', 1, '', [contactId]], ['tile_processed', tileId, 'end', 1, '', [contactId]]] };
+    const pg = new Pool({ connectionString: env.postgresUrl });
+    try {
+      await pg.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(payload)]);
+    } finally {
+      await pg.end();
+    }
+    const settings = {
+      postgresUrl: env.postgresUrl, redisUrl: env.settings.redisUrl, queuePrefix: uniqueName('build'), kafkaBrokers: env.settings.kafkaBrokers,
+      topicPrefix: env.topicPrefix, webhookAttempts: 1, webhookBackoffMs: 1000, logLevel: 'silent', pollMs: 50,
+    };
+    const script = `
+      const { startRelayThread } = require(${JSON.stringify(join(OUT, 'services', 'scheduler', 'outbox-relay-thread.js'))});
+      const { Client } = require('pg');
+      const log = { error: (o) => console.error(JSON.stringify(o)), warn: (o) => console.error(JSON.stringify(o)) };
+      const relay = startRelayThread(${JSON.stringify(settings)}, log);
+      const client = new Client(${JSON.stringify(env.postgresUrl)});
+      (async () => {
+        await client.connect();
+        for (let i = 0; i < 600; i++) {
+          const { rows } = await client.query('SELECT count(*)::int AS n FROM journey_outbox');
+          if (rows[0].n === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        const { rows } = await client.query('SELECT count(*)::int AS n FROM journey_outbox');
+        await client.end();
+        await relay.stop();
+        if (Object.keys(require.cache).some((p) => p.includes('/tsx/'))) throw new Error('tsx loaded');
+        console.log('outbox ' + rows[0].n);
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const reader = await new TopicReader(env.kafka, [env.topics.journeyEvents]).start();
+    try {
+      const { stdout } = await node(['-e', script]);
+      expect(stdout.trim()).toBe('outbox 0');
+      // Both events of the contact in one message keyed by the contact (an envelope).
+      await waitFor(() => reader.raw.filter((record) => record.key === contactId).length, (count) => count === 1);
     } finally {
       await reader.stop();
     }
