@@ -48,7 +48,7 @@ export class BoundCounter<T extends string> {
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
-export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }) {
+export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => number) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];
@@ -64,6 +64,12 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
     labelNames: ['type', 'machine', 'reason'] as const,
     registers,
   });
+  const unfollowedHits = new BoundCounter({
+    name: 'cairn_ingest_unfollowed_hits_total',
+    help: 'opens, clicks and attachment views of Do Not Allow following contacts: served, not recorded',
+    labelNames: ['type'] as const,
+    registers,
+  });
   const eventsDurable = new BoundCounter({
     name: 'cairn_ingest_events_durable_total',
     help: 'events made durable, by path: kafka (acked) or spool (fsynced, to be replayed)',
@@ -76,6 +82,8 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
     httpRequests,
     /** per tracked action: type, machine, reason */
     trackingHits,
+    /** per hit of a Do Not Allow following contact: type */
+    unfollowedHits,
     /** per event made durable: path */
     eventsPublished: eventsDurable,
     produceLatency: new Histogram({
@@ -109,6 +117,14 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
       registers,
       collect() {
         this.set(spool().bytes);
+      },
+    }),
+    unfollowedContacts: new Gauge({
+      name: 'cairn_ingest_unfollowed_contacts',
+      help: 'contacts whose following is Do Not Allow, as last loaded',
+      registers,
+      collect() {
+        this.set(unfollowed());
       },
     }),
     spooling: new Gauge({

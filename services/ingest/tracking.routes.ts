@@ -72,8 +72,22 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
   };
 
+  /**
+   * NOTE: nothing of a Do Not Allow following contact's engagement is recorded: their hits on messages tracked
+   * before they asked are served and counted (cairn_ingest_unfollowed_hits_total), never turned into events.
+   */
+  const unfollowed = (token: TrackingToken, type: string): boolean => {
+    if (!deps.unfollowed.has(token.contactId)) return false;
+    deps.metrics.unfollowedHits.inc(type);
+    return true;
+  };
+
+  const gif = (reply: FastifyReply): FastifyReply => reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+  const redirectTo = (reply: FastifyReply, destination: string): FastifyReply => reply.headers(NO_CACHE).redirect(destination, 302);
+
   const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
     if (!owned) return notFound(reply);
+    if (unfollowed(token, 'open')) return gif(reply);
     const ip = request.ip;
     const reason = machine(request, ip, token, 'open');
     // Fields set on the context object itself: no per-hit spread copy.
@@ -83,7 +97,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     // NOTE: the address itself goes nowhere: only its country is recorded (never the address, in events or logs).
     data.country = deps.countryOf(ip);
     record({ type: 'open', data });
-    return reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+    return gif(reply);
   };
 
   // Not async: a known email version answers in the same tick; only a cache miss waits on PostgreSQL.
@@ -105,8 +119,10 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
   const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
     const destination = link && (link.kind === 'attachment') === (kind === 'attachment') ? link.destination : null;
     if (!destination || !token.linkId) return notFound(reply);
+    const type = kind === 'attachment' ? 'attachment' : 'click';
+    if (unfollowed(token, type)) return redirectTo(reply, destination);
     const ip = request.ip;
-    const reason = machine(request, ip, token, kind === 'attachment' ? 'attachment' : 'click');
+    const reason = machine(request, ip, token, type);
     const data = emailContext(token, reason !== null) as EmailEvent<'click'>['data'];
     data.link_id = token.linkId;
     data.url = destination;
@@ -115,7 +131,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
     data.country = deps.countryOf(ip);
     record({ type: 'click', data });
-    return reply.headers(NO_CACHE).redirect(destination, 302);
+    return redirectTo(reply, destination);
   };
 
   // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.

@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
-import { createTestEnv, type TestEnv } from '../support/test-env';
+import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { metricValue } from './ingest-process';
 import { waitFor } from '../support/wait-for';
 import { BROWSER_UA, DESTINATION, httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
@@ -17,7 +17,7 @@ const negatives: string[] = [];
 beforeAll(async () => {
   env = await createTestEnv('cairn_ingest');
   pool = createPgPool(env.postgresUrl, 3);
-  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40' }));
+  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40', CAIRN_INGEST_UNFOLLOWED_REFRESH_MS: '200' }));
   reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.forwardRequests]).start();
   s = await seed(pool);
 });
@@ -108,6 +108,35 @@ describe('click redirect and attachment follow', () => {
     negatives.push(fileOnClick.messageId);
     expect((await get(`/c/${fileOnClick.token}`)).statusCode).toBe(404);
     expect((await get(`/c/${tokenFor(s).token}`)).statusCode).toBe(404); // an open token has no link
+  });
+});
+
+describe('Do Not Allow following', () => {
+  const scrape = async () => (await httpRequest(ingest.metricsUrl(), { url: '/metrics' })).body;
+  const unfollowedContacts = async () => metricValue(await scrape(), 'cairn_ingest_unfollowed_contacts');
+
+  it("serves a Do Not Allow contact's pixel, link and attachment but records none of them, and records again once allowed", async () => {
+    const contactId = newId();
+    await pool.query('INSERT INTO contacts (id, workspace_id, email, allow_follow_email) VALUES ($1, $2, $3, false)', [contactId, s.workspaceId, `dna.${contactId.slice(0, 8)}@example.com`]);
+    await waitFor(unfollowedContacts, (count) => count === 1);
+    const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
+    const open = tokenFor({ ...s, contactId });
+    const click = tokenFor({ ...s, contactId }, { linkId: s.links.safe });
+    const file = tokenFor({ ...s, contactId }, { linkId: s.links.file });
+    const pixel = await get(`/o/${open.token}.gif`);
+    expect([pixel.statusCode, pixel.rawPayload.equals(PIXEL_GIF)]).toEqual([200, true]);
+    expect((await get(`/c/${click.token}`)).headers.location).toBe(DESTINATION);
+    expect((await get(`/a/${file.token}`)).headers.location).toBe('https://files.example.com/brochure.pdf');
+    expect(metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total') - hitsBefore).toBe(3);
+
+    await pool.query('UPDATE contacts SET allow_follow_email = true WHERE id = $1', [contactId]);
+    await waitFor(unfollowedContacts, (count) => count === 0);
+    // The contact's events share one partition in production order: once this open is read, the three hits
+    // above would have been read too, had they been recorded.
+    const allowed = tokenFor({ ...s, contactId });
+    await get(`/o/${allowed.token}.gif`);
+    expect((await eventsOf(allowed.messageId, 1))[0]?.data).toMatchObject({ contact_id: contactId });
+    for (const { messageId } of [open, click, file]) expect(reader.byMessage(messageId)).toEqual([]);
   });
 });
 
