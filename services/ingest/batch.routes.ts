@@ -77,17 +77,26 @@ function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
   } as CairnEvent;
 }
 
-/** The contact ids among `ids` that belong to the workspace (another workspace's ids are as unknown as made-up ones). */
-async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const { rows } = await deps.pool.query<{ id: string }>('SELECT id::text FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [
-    workspaceId,
-    ids,
-  ]);
-  return new Set(rows.map((row) => row.id));
+/**
+ * The contacts among `ids` that belong to the workspace (another workspace's ids are as unknown as made-up ones),
+ * each with whether it allows following.
+ */
+async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Map<string, boolean>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await deps.pool.query<{ id: string; allow_follow_email: boolean }>(
+    'SELECT id::text, allow_follow_email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    [workspaceId, ids],
+  );
+  return new Map(rows.map((row) => [row.id, row.allow_follow_email]));
 }
 
-/** Every item as an event, or its error; an event whose contact is not the workspace's is rejected. */
+/** Engagement a Do Not Allow following contact's events must not record. */
+const ENGAGEMENT_TYPES: ReadonlySet<string> = new Set(['open', 'click']);
+
+/**
+ * Every item as an event, or its error; an event whose contact is not the workspace's is rejected, and so is an
+ * open or click of a contact that does not allow following.
+ */
 async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string) {
   const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId)));
   // A missing contact_id is left to the Avro schema check, which names it.
@@ -96,7 +105,12 @@ async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>,
   const own = await ownContacts(deps, workspaceId, [...new Set(events.map(contactOf).filter((id): id is string => id !== null))]);
   return events.map((event) => {
     const contact = contactOf(event);
-    return contact !== null && !own.has(contact) ? 'data.contact_id is not a contact of this workspace' : event;
+    if (contact === null || typeof event === 'string' || event === null) return event;
+    const follows = own.get(contact);
+    if (follows === undefined) return 'data.contact_id is not a contact of this workspace';
+    // NOTE: as on the tracking routes, no open or click of a Do Not Allow following contact is recorded.
+    if (!follows && ENGAGEMENT_TYPES.has(event.type)) return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
+    return event;
   });
 }
 

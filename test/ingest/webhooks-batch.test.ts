@@ -155,6 +155,27 @@ describe('batch events', () => {
     expect(none?.data).toMatchObject({ country: null });
   });
 
+  it("rejects by index the opens and clicks of a contact that does not allow following, and takes its other events", async () => {
+    const contactId = newId();
+    await pool.query('INSERT INTO contacts (id, workspace_id, email, allow_follow_email) VALUES ($1, $2, $3, false)', [contactId, s.workspaceId, `dna.${contactId.slice(0, 8)}@example.com`]);
+    const ofContact = <T extends { data: object }>(event: T) => ({ ...event, data: { ...event.data, contact_id: contactId } });
+    const open = ofContact(openEvent());
+    const click = ofContact({ type: 'click', data: { ...openEvent().data, link_id: 'l1', url: 'https://example.com/', link_kind: 'link' } });
+    const unsubscribe = ofContact({ type: 'unsubscribe', data: { ...openEvent().data, method: 'one_click', list_ids: [] } });
+    const res = await send(JSON.stringify([open, click, unsubscribe]));
+    expect(res.json()).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 0, error: expect.stringMatching(/does not allow following/) },
+        { index: 1, error: expect.stringMatching(/does not allow following/) },
+      ],
+    });
+    // The contact's events share one partition in production order: once the unsubscribe is read, the open and
+    // the click would have been read too.
+    await waitFor(() => reader.byMessage(unsubscribe.data.message_id), (e) => e.length === 1);
+    expect([reader.byMessage(open.data.message_id), reader.byMessage(click.data.message_id)]).toEqual([[], []]);
+  });
+
   it('takes NDJSON with a broken line', async () => {
     const tile = { type: 'tile_inflow', data: { contact_id: s.contactId, journey_id: newId(), tile_id: 't1', tile_type: 'email' } };
     const res = await send(`${JSON.stringify(openEvent())}\n{broken\n${JSON.stringify(tile)}\n`, 'application/x-ndjson');
