@@ -12,7 +12,7 @@ import { AccessLog } from './access-log';
 import type { IngestMetrics } from './ingest.metrics';
 import type { LinkResolver } from './links.repository';
 import { registerRecipientRoutes } from './recipient.routes';
-import type { UnfollowedContacts } from './unfollowed-contacts';
+import type { FollowingPolicy } from './following-policy';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
@@ -26,8 +26,8 @@ export interface IngestDeps {
   topics: Topics;
   codec: EventCodec;
   links: LinkResolver;
-  /** contacts whose opens and clicks are served but not recorded (Do Not Allow following) */
-  unfollowed: Pick<UnfollowedContacts, 'has'>;
+  /** whose opens and clicks are served but not recorded (Do Not Allow contacts, workspaces with following off) */
+  following: Pick<FollowingPolicy, 'follows'>;
   metrics: IngestMetrics;
   /** the client address's country for opens and clicks (client-country.ts) */
   countryOf: CountryOf;

@@ -48,7 +48,7 @@ export class BoundCounter<T extends string> {
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
-export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => number) {
+export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => { contacts: number; workspaces: number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];
@@ -66,7 +66,7 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
   });
   const unfollowedHits = new BoundCounter({
     name: 'cairn_ingest_unfollowed_hits_total',
-    help: 'opens, clicks and attachment views of Do Not Allow following contacts: served, not recorded',
+    help: 'opens, clicks and attachment views not to be followed (Do Not Allow contact, workspace following off): served, not recorded',
     labelNames: ['type'] as const,
     registers,
   });
@@ -82,7 +82,7 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
     httpRequests,
     /** per tracked action: type, machine, reason */
     trackingHits,
-    /** per hit of a Do Not Allow following contact: type */
+    /** per hit not to be followed: type */
     unfollowedHits,
     /** per event made durable: path */
     eventsPublished: eventsDurable,
@@ -119,12 +119,15 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
         this.set(spool().bytes);
       },
     }),
-    unfollowedContacts: new Gauge({
-      name: 'cairn_ingest_unfollowed_contacts',
-      help: 'contacts whose following is Do Not Allow, as last loaded',
+    unfollowed: new Gauge({
+      name: 'cairn_ingest_unfollowed',
+      help: 'Do Not Allow contacts (scope="contact") and workspaces with following off (scope="workspace"), as last loaded',
+      labelNames: ['scope'] as const,
       registers,
       collect() {
-        this.set(unfollowed());
+        const sizes = unfollowed();
+        this.set({ scope: 'contact' }, sizes.contacts);
+        this.set({ scope: 'workspace' }, sizes.workspaces);
       },
     }),
     spooling: new Gauge({

@@ -16,7 +16,7 @@ import { createIngestMetrics, type IngestMetrics } from './ingest.metrics';
 import { createKafkaProducer, type EventProducer, InThreadProducer } from './kafka-producer';
 import { WorkerProducer } from './kafka-worker-producer';
 import { LinkResolver } from './links.repository';
-import { UnfollowedContacts } from './unfollowed-contacts';
+import { FollowingPolicy } from './following-policy';
 
 export interface IngestService extends Service {
   app: FastifyInstance;
@@ -51,7 +51,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
   // The gauges read the sink lazily, at scrape time, after it exists.
   const metrics = createIngestMetrics(
     () => ({ depth: sink.spoolDepth, bytes: sink.spoolBytes, spooling: sink.spooling }),
-    () => unfollowed.size,
+    () => following.sizes,
   );
   const spool = new DurableSpool(config.spoolDir, config.spoolMaxBytes);
   const sink = new EventSink(createProducer(config, log, metrics), spool, { codec, topics, metrics, log }, {
@@ -60,8 +60,8 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
   });
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const links = new LinkResolver(pool, { maxEntries: config.linkCacheSize, ttlMs: config.linkCacheTtlMs });
-  const unfollowed = new UnfollowedContacts(pool, config.unfollowedRefreshMs, log);
-  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, unfollowed, metrics, countryOf: loadCountryLookup() });
+  const following = new FollowingPolicy(pool, config.followingRefreshMs, log);
+  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, following, metrics, countryOf: loadCountryLookup() });
   const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
   let address = '';
   let stopped = false;
@@ -74,7 +74,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
     metricsUrl: () => metricsListener.url(),
     async start() {
       await sink.start();
-      await unfollowed.start();
+      await following.start();
       await metricsListener.start();
       address = await app.listen({ host: config.host, port: config.port });
       log.info({ address, metrics: metricsListener.url() }, 'ingest_listening');
@@ -86,7 +86,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
       await app.close().catch((error: Error) => log.error({ err: error }, 'http_close_failed'));
       await sink.stop().catch((error: Error) => log.error({ err: error }, 'sink_stop_failed'));
       await metricsListener.stop().catch((error: Error) => log.error({ err: error }, 'metrics_close_failed'));
-      await unfollowed.stop();
+      await following.stop();
       await pool.end().catch(() => undefined);
     },
     async healthcheck() {

@@ -73,11 +73,12 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
   };
 
   /**
-   * NOTE: nothing of a Do Not Allow following contact's engagement is recorded: their hits on messages tracked
-   * before they asked are served and counted (cairn_ingest_unfollowed_hits_total), never turned into events.
+   * NOTE: nothing is recorded of a Do Not Allow contact's engagement, nor of a one-to-one message's in a workspace
+   * that switched following off (following-policy.ts): hits on messages tracked before are served and counted
+   * (cairn_ingest_unfollowed_hits_total), never turned into events.
    */
   const unfollowed = (token: TrackingToken, type: string): boolean => {
-    if (!deps.unfollowed.has(token.contactId)) return false;
+    if (deps.following.follows(token)) return false;
     deps.metrics.unfollowedHits.inc(type);
     return true;
   };

@@ -17,7 +17,7 @@ const negatives: string[] = [];
 beforeAll(async () => {
   env = await createTestEnv('cairn_ingest');
   pool = createPgPool(env.postgresUrl, 3);
-  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40', CAIRN_INGEST_UNFOLLOWED_REFRESH_MS: '200' }));
+  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40', CAIRN_INGEST_FOLLOWING_REFRESH_MS: '200' }));
   reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.forwardRequests]).start();
   s = await seed(pool);
 });
@@ -111,9 +111,10 @@ describe('click redirect and attachment follow', () => {
   });
 });
 
-describe('Do Not Allow following', () => {
+describe('Do Not Allow following and the workspace switch', () => {
   const scrape = async () => (await httpRequest(ingest.metricsUrl(), { url: '/metrics' })).body;
-  const unfollowedContacts = async () => metricValue(await scrape(), 'cairn_ingest_unfollowed_contacts');
+  const unfollowedContacts = async () => metricValue(await scrape(), 'cairn_ingest_unfollowed', 'scope="contact"');
+  const unfollowedWorkspaces = async () => metricValue(await scrape(), 'cairn_ingest_unfollowed', 'scope="workspace"');
 
   it("serves a Do Not Allow contact's pixel, link and attachment but records none of them, and records again once allowed", async () => {
     const contactId = newId();
@@ -137,6 +138,29 @@ describe('Do Not Allow following', () => {
     await get(`/o/${allowed.token}.gif`);
     expect((await eventsOf(allowed.messageId, 1))[0]?.data).toMatchObject({ contact_id: contactId });
     for (const { messageId } of [open, click, file]) expect(reader.byMessage(messageId)).toEqual([]);
+  });
+
+  it("records no open or click of a one-to-one message once its workspace switched following off, and still a journey email's", async () => {
+    await pool.query('INSERT INTO engagement_settings (workspace_id, following_enabled) VALUES ($1, false)', [s.workspaceId]);
+    await waitFor(unfollowedWorkspaces, (count) => count === 1);
+    const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
+    // A one-to-one (followed) message has no journey in its tokens; tokenFor gives one unless told otherwise.
+    const direct = tokenFor(s, { journeyId: null, tileId: null });
+    const directClick = tokenFor(s, { journeyId: null, tileId: null, linkId: s.links.safe });
+    expect((await get(`/o/${direct.token}.gif`)).statusCode).toBe(200);
+    expect((await get(`/c/${directClick.token}`)).headers.location).toBe(DESTINATION);
+    expect(metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total') - hitsBefore).toBe(2);
+    // The same contact's journey email is still recorded; read after the two hits above on the contact's partition.
+    const journey = tokenFor(s);
+    await get(`/o/${journey.token}.gif`);
+    await eventsOf(journey.messageId, 1);
+    expect([reader.byMessage(direct.messageId), reader.byMessage(directClick.messageId)]).toEqual([[], []]);
+
+    await pool.query('UPDATE engagement_settings SET following_enabled = true WHERE workspace_id = $1', [s.workspaceId]);
+    await waitFor(unfollowedWorkspaces, (count) => count === 0);
+    const again = tokenFor(s, { journeyId: null, tileId: null });
+    await get(`/o/${again.token}.gif`);
+    expect((await eventsOf(again.messageId, 1))[0]?.data).toMatchObject({ journey_id: null });
   });
 });
 
