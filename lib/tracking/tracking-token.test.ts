@@ -25,6 +25,20 @@ describe('TrackingTokenCodec', () => {
     expect(codec.verify(text)).toEqual(token);
   });
 
+  it("mints a message's token and its link tokens exactly as one mint each would, and leaves the next mint alone", () => {
+    for (const token of [sample({ journeyId: randomUUID(), tileId: 'tile-7', iteration: 2, listId: randomUUID() }), sample()]) {
+      const linkIds = ['l1', randomUUID(), 'cta-with-a-longer-id', 'l1'];
+      const minted = codec.mintMessage(token, linkIds);
+      expect(minted).toEqual({ message: codec.mint(token), links: linkIds.map((linkId) => codec.mint({ ...token, linkId })) });
+      expect(minted.links.map((text) => codec.verify(text)?.linkId)).toEqual(linkIds);
+      expect(codec.verify(minted.message)).toMatchObject({ ...token, linkId: null });
+    }
+    expect(codec.mintMessage(sample(), [])).toMatchObject({ links: [] });
+    // A token that carries a link id of its own still gets the message token without it.
+    const linked = sample({ linkId: 'stale' });
+    expect(codec.mintMessage(linked, []).message).toBe(codec.mint({ ...linked, linkId: null }));
+  });
+
   it('fills absent optional fields with null and 0', () => {
     expect(codec.verify(codec.mint(sample()))).toMatchObject({ journeyId: null, tileId: null, iteration: 0, linkId: null });
   });

@@ -210,13 +210,41 @@ export class TrackingTokenCodec {
   /** One buffer for every mint of this codec: minting is synchronous, so no two mints share it at once. */
   private readonly scratch = new Writer(Buffer.allocUnsafe(MAX_TOKEN_BYTES));
 
-  /** Mints with the active key (the sender calls this per recipient and link). */
+  /** Mints with the active key. */
   mint(token: TrackingToken): string {
     const w = this.scratch;
     w.at = 0;
     w.byte(this.activeKeyId);
     encodeBody(w, token);
-    const end = w.at;
+    return this.signed(w.at);
+  }
+
+  /**
+   * A message's token and one per link (the sender mints these per recipient), each exactly what
+   * `mint({ ...token, linkId })` gives: the link id is the body's last field, so the shared part is encoded once
+   * and each link token only appends its link id and sets its flag before the MAC.
+   */
+  mintMessage(token: TrackingToken, linkIds: readonly string[]): { message: string; links: string[] } {
+    const w = this.scratch;
+    w.at = 0;
+    w.byte(this.activeKeyId);
+    encodeBody(w, { ...token, linkId: null });
+    const shared = w.at;
+    const message = this.signed(shared);
+    const flags = w.buf[1] as number;
+    w.buf[1] = flags | FLAG.link;
+    const links = linkIds.map((linkId) => {
+      w.at = shared;
+      w.id(linkId);
+      return this.signed(w.at);
+    });
+    w.buf[1] = flags;
+    return { message, links };
+  }
+
+  /** The scratch buffer's first `end` bytes with their MAC (active key), as the token string. */
+  private signed(end: number): string {
+    const w = this.scratch;
     this.mac(this.keys.get(this.activeKeyId) as KeyObject, w.buf.subarray(0, end)).copy(w.buf, end);
     return w.buf.toString('base64url', 0, end + MAC_BYTES);
   }

@@ -124,9 +124,10 @@ export class VersionRenderer {
   /** Renders one recipient's message. Throws only on a template the error check let through (caller maps it). */
   render(identity: MessageIdentity, merge: MergeContext, follow: boolean): RenderedMessage {
     const base = this.settings.ingestUrl;
-    const token = this.tokens.mint(identity);
     const variant = follow ? this.tracked : this.plain;
-    const links = variant.clickLinks.map(({ linkId, path }) => `${base}/${path}/${this.tokens.mint({ ...identity, linkId })}`);
+    const minted = this.tokens.mintMessage(identity, variant.clickLinks.map((link) => link.linkId));
+    const token = minted.message;
+    const links = variant.clickLinks.map(({ path }, i) => `${base}/${path}/${minted.links[i] as string}`);
     const __t = { links, beacon: `${base}/o/${token}.gif`, subscription_center: `${base}/s/${token}`, forward: `${base}/f/${token}` };
     const context = { contact: withoutNul(merge.contact), account: withoutNul(merge.account), content: merge.content, __t } as MergeContext;
     const mailbox = this.settings.unsubscribeMailbox ?? `unsubscribe@${this.domain}`;
