@@ -57,8 +57,8 @@ export class FollowingPolicy {
   }
 
   /**
-   * Loads the sets, then reloads them on a timer. Ingest does not wait for PostgreSQL to take hits: a failed load
-   * is logged and retried at the next reload.
+   * Loads the sets before ingest takes hits, then reloads them on a timer. A failed load does not keep ingest from
+   * starting: it is logged and retried at the next reload.
    */
   async start(): Promise<void> {
     const reload = () => this.reload().catch((error: Error) => this.log.warn({ err: error.message }, 'following_policy_reload_failed'));
