@@ -139,14 +139,10 @@ clickhouse_server_dir() { # the config folder of the server answering on CH_HTTP
 }
 
 clickhouse_users_render() { # clickhouse_users_render <server dir>: the users.d files, rewritten only when they change
-  local dir="$1" env="$1/cairn-users.env" role var
+  local dir="$1" env="$1/cairn-users.env" role names=()
   mkdir -p "$dir/users.d"
-  if [ ! -s "$env" ]; then
-    (umask 077; for role in "${CH_ROLES[@]}"; do
-      var="CAIRN_CLICKHOUSE_${role^^}_PASSWORD"
-      printf '%s=%s\n' "$var" "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"
-    done >"$env.tmp") && mv "$env.tmp" "$env"
-  fi
+  for role in "${CH_ROLES[@]}"; do names+=("CAIRN_CLICKHOUSE_${role^^}_PASSWORD"); done
+  bash "$ROOT/scripts/secrets-env.sh" "$env" "${names[@]}" >/dev/null || return 1
   local overlay="$dir/.cairn-local.xml.new" password hash db
   {
     echo '<?xml version="1.0"?>'
@@ -154,7 +150,6 @@ clickhouse_users_render() { # clickhouse_users_render <server dir>: the users.d 
     echo '<yandex><users>'
     for role in "${CH_ROLES[@]}"; do
       password="$(sed -n "s/^CAIRN_CLICKHOUSE_${role^^}_PASSWORD=//p" "$env")"
-      [ -n "$password" ] || { log "clickhouse: $env has no password for $role; delete the file to make new ones"; return 1; }
       hash="$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)"
       printf '  <cairn_%s><password_sha256_hex>%s</password_sha256_hex><allow_databases replace="replace">' "$role" "$hash"
       for db in "${CH_LOCAL_DATABASES[@]}"; do printf '<database>%s</database>' "$db"; done
@@ -164,7 +159,7 @@ clickhouse_users_render() { # clickhouse_users_render <server dir>: the users.d 
   } >"$overlay"
   # The definitions first: alone they are refused (no passwords) and the server keeps what it had.
   install_if_changed "$ROOT/stack/clickhouse/users.d/cairn-users.xml" "$dir/users.d/cairn-users.xml"
-  install_if_changed "$overlay" "$dir/users.d/cairn-local.xml" && rm -f "$overlay"
+  install_if_changed "$overlay" "$dir/users.d/zz-cairn-local.xml" && rm -f "$overlay"
 }
 
 install_if_changed() { # install_if_changed <source> <target>: a changed file makes ClickHouse reload its users
