@@ -139,6 +139,11 @@ clickhouse_server_dir() { # the config folder of the server answering on CH_HTTP
 }
 
 clickhouse_users_render() { # clickhouse_users_render <server dir>: the users.d files, rewritten only when they change
+  # Test workers call this at once: one at a time, or two would each add the passwords.
+  mkdir -p "$1" && ( flock 9 && clickhouse_users_write "$1" ) 9>"$1/.cairn-users.lock"
+}
+
+clickhouse_users_write() {
   local dir="$1" env="$1/cairn-users.env" role names=()
   mkdir -p "$dir/users.d"
   for role in "${CH_ROLES[@]}"; do names+=("CAIRN_CLICKHOUSE_${role^^}_PASSWORD"); done
