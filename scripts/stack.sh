@@ -174,7 +174,8 @@ install_if_changed() { # install_if_changed <source> <target>: a changed file ma
 
 clickhouse_users_live() { # the API's user logs in: the server has read the users files
   local password; password="$(sed -n 's/^CAIRN_CLICKHOUSE_API_PASSWORD=//p' "$1/cairn-users.env")"
-  [ "$(curl -s --max-time 2 -u "cairn_api:$password" "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary 'SELECT 1' 2>/dev/null)" = "1" ]
+  # the password on stdin, not on a command line other local users can read
+  [ "$(printf 'user = "cairn_api:%s"\n' "$password" | curl -s --max-time 2 -K - "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary 'SELECT 1' 2>/dev/null)" = "1" ]
 }
 
 clickhouse_users_up() { # installs Cairn's users into the running server (it rereads users.d within seconds)
