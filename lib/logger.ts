@@ -27,6 +27,7 @@ export const REDACT_PATHS = [
   'postgresUrl',
   'redisUrl',
   'clickhousePassword',
+  'clickhouseErasurePassword',
 ];
 
 export function createLogger(options: { service: string; level?: string; destination?: pino.DestinationStream }): Logger {

@@ -13,6 +13,7 @@ import { DemoLedger } from './demo/demo-ledger';
 import { demoNamespace, dropEarlierRuns, dropRun, type DemoNamespace } from './demo/demo-namespace';
 import { checkLines, DemoConsole, fmt, journeyProgress, keepLines, kpiTable, linkLines, tileTable } from './demo/demo-report';
 import { demoPorts, newSecrets, restartSender, startServices, type DemoServiceOptions } from './demo/demo-services';
+import { localStackUsers } from '../test/support/clickhouse-users';
 import { InsightsReader, watch, zeroTile } from './demo/insights-reader';
 import { MailProvider } from './demo/mail-provider';
 import { Recipients } from './demo/recipients';
@@ -175,14 +176,17 @@ async function main(): Promise<void> {
   out.say(`stopped ${stopped.length ? stopped.join(', ') : 'nothing'}; dropped ${dropped.length ? dropped.join(', ') : 'nothing'}`);
   if (args.has('--stop')) return;
   const namespace = demoNamespace(connection);
-  out.step(`migrations (PostgreSQL database ${namespace.name}, ClickHouse database ${namespace.clickhouseDatabase})`);
-  const applied = await migrateAll({ ...connection, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl }, createLogger({ service: 'demo', level: 'warn' }));
+  // Every process talks to ClickHouse as its own user of the local stack (docs/clickhouse.md); so do the migrations.
+  const clickhouse = (await localStackUsers()).logins;
+  out.step(`migrations (PostgreSQL database ${namespace.name}, ClickHouse database ${namespace.clickhouseDatabase} as ${clickhouse.migrate.user})`);
+  const migrationSettings = { ...connection, clickhouseUser: clickhouse.migrate.user, clickhousePassword: clickhouse.migrate.password };
+  const applied = await migrateAll({ ...migrationSettings, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl }, createLogger({ service: 'demo', level: 'warn' }));
   out.say(`applied: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
 
   out.step('starting api, ingest, aggregator, scheduler, sender and engagement as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
   let handler: (d: Delivery) => void = () => undefined;
   const inbox = new DemoInbox((d) => handler(d));
-  const options: DemoServiceOptions = { namespace, ports, secrets, smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}` };
+  const options: DemoServiceOptions = { namespace, ports, secrets, clickhouse, smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}` };
   const services = await startServices(options);
   out.say(`all six healthy: api ${apiUrl}, ingest ${ingestUrl}`);
   let run: Run | null = null;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Local stack without Docker: Kafka (KRaft, from Maven Central), ClickHouse (Debian's clickhouse-server),
 # PostgreSQL and Redis (reused when running), postfix's smtp-sink. Idempotent: a second `up` only checks health.
-# Usage: scripts/stack.sh up|down|status [kafka|clickhouse|postgres|redis|smtp ...]
+# Usage: scripts/stack.sh up|down|status [kafka|clickhouse|postgres|redis|smtp ...] | clickhouse-users | kafka-libs
 # Ports and the data folder come from CAIRN_* variables, so tests can run a private broker or server
 # (e.g. a fault test that kills Kafka) beside the shared one.
 set -uo pipefail
@@ -116,8 +116,78 @@ kafka_up() {
 # ---------------------------------------------------------------- ClickHouse
 clickhouse_healthy() { [ "$(curl -s --max-time 2 "http://127.0.0.1:$CH_HTTP_PORT/ping" 2>/dev/null)" = "Ok." ]; }
 
+# Cairn's per-process users (stack/clickhouse/users.d/cairn-users.xml) with this stack's passwords and databases.
+# The passwords are generated once and kept beside the server's config (cairn-users.env, mode 600), so every
+# checkout sharing the server reads the same ones. Random rather than fixed: ClickHouse listens on loopback only
+# here, but a fixed password in the repository would be one more public secret (docs/security.md).
+CH_ROLES=(migrate aggregator time_zone_sync retention erasure api grafana)
+# The demo's database is kept from run to run (scripts/demo/demo-namespace.ts); tests make users of their own.
+CH_LOCAL_DATABASES=(cairn cairn_demo)
+
+clickhouse_server_dir() { # the config folder of the server answering on CH_HTTP_PORT, whoever started it
+  local pid cfg
+  pid="$(ss -Hltnp "sport = :$CH_HTTP_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)"
+  if [ -n "$pid" ]; then
+    cfg="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 's/^--config-file=//p; s/^--config=//p' | head -1)"
+    if [ -n "$cfg" ]; then
+      case "$cfg" in /*) ;; *) cfg="$(readlink -f "/proc/$pid/cwd")/$cfg" ;; esac
+      dirname "$cfg"; return 0
+    fi
+  fi
+  pid_alive "$STACK_DIR/clickhouse/clickhouse.pid" && { echo "$STACK_DIR/clickhouse"; return 0; }
+  return 1
+}
+
+clickhouse_users_render() { # clickhouse_users_render <server dir>: the users.d files, rewritten only when they change
+  # Test workers call this at once: one at a time, or two would each add the passwords.
+  mkdir -p "$1" && ( flock 9 && clickhouse_users_write "$1" ) 9>"$1/.cairn-users.lock"
+}
+
+clickhouse_users_write() {
+  local dir="$1" env="$1/cairn-users.env" role names=()
+  mkdir -p "$dir/users.d"
+  for role in "${CH_ROLES[@]}"; do names+=("CAIRN_CLICKHOUSE_${role^^}_PASSWORD"); done
+  bash "$ROOT/scripts/secrets-env.sh" "$env" "${names[@]}" >/dev/null || return 1
+  local overlay="$dir/.cairn-local.xml.new" password hash db
+  {
+    echo '<?xml version="1.0"?>'
+    echo '<!-- Written by scripts/stack.sh: passwords (cairn-users.env) and databases of the local stack. -->'
+    echo '<yandex><users>'
+    for role in "${CH_ROLES[@]}"; do
+      password="$(sed -n "s/^CAIRN_CLICKHOUSE_${role^^}_PASSWORD=//p" "$env")"
+      hash="$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)"
+      printf '  <cairn_%s><password_sha256_hex>%s</password_sha256_hex><allow_databases replace="replace">' "$role" "$hash"
+      for db in "${CH_LOCAL_DATABASES[@]}"; do printf '<database>%s</database>' "$db"; done
+      printf '</allow_databases></cairn_%s>\n' "$role"
+    done
+    echo '</users></yandex>'
+  } >"$overlay"
+  # The definitions first: alone they are refused (no passwords) and the server keeps what it had.
+  install_if_changed "$ROOT/stack/clickhouse/users.d/cairn-users.xml" "$dir/users.d/cairn-users.xml"
+  install_if_changed "$overlay" "$dir/users.d/zz-cairn-local.xml" && rm -f "$overlay"
+}
+
+install_if_changed() { # install_if_changed <source> <target>: a changed file makes ClickHouse reload its users
+  cmp -s "$1" "$2" && return 0
+  cp "$1" "$2.tmp" && mv "$2.tmp" "$2"
+}
+
+clickhouse_users_live() { # the API's user logs in: the server has read the users files
+  local password; password="$(sed -n 's/^CAIRN_CLICKHOUSE_API_PASSWORD=//p' "$1/cairn-users.env")"
+  # the password on stdin, not on a command line other local users can read
+  [ "$(printf 'user = "cairn_api:%s"\n' "$password" | curl -s --max-time 2 -K - "http://127.0.0.1:$CH_HTTP_PORT/" --data-binary 'SELECT 1' 2>/dev/null)" = "1" ]
+}
+
+clickhouse_users_up() { # installs Cairn's users into the running server (it rereads users.d within seconds)
+  local dir; dir="$(clickhouse_server_dir)" || { log "clickhouse: cannot find the config folder of the server on 127.0.0.1:$CH_HTTP_PORT to install Cairn's users"; return 1; }
+  [ -w "$dir" ] || { log "clickhouse: cannot write Cairn's users into $dir"; return 1; }
+  clickhouse_users_render "$dir" || return 1
+  wait_until 20 clickhouse_users_live "$dir" \
+    || { log "clickhouse: the server did not take Cairn's users within 20 s; see the ConfigReloader lines in $dir/log/error.log"; return 1; }
+}
+
 clickhouse_up() {
-  if clickhouse_healthy; then log "clickhouse already up on 127.0.0.1:$CH_HTTP_PORT"; return 0; fi
+  if clickhouse_healthy; then log "clickhouse already up on 127.0.0.1:$CH_HTTP_PORT"; clickhouse_users_up; return; fi
   if ! command -v clickhouse-server >/dev/null; then
     log "clickhouse: installing Debian's clickhouse-server (once)"
     apt_install clickhouse-server clickhouse-client || fail "clickhouse: apt-get install clickhouse-server failed (root and Debian's package index needed)"
@@ -127,9 +197,19 @@ clickhouse_up() {
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$CH_HTTP_PORT#g" -e "s#@TCP_PORT@#$CH_TCP_PORT#g" \
     "$ROOT/stack/clickhouse/config.xml.tmpl" >"$dir/config.xml"
   cp "$ROOT/stack/clickhouse/users.xml" "$dir/users.xml"
+  clickhouse_users_render "$dir" || fail "clickhouse: could not write Cairn's users into $dir/users.d"
   log "clickhouse: starting on 127.0.0.1:$CH_HTTP_PORT"
   (cd "$dir" && start_detached "$dir/clickhouse.pid" "$dir/log/stdout.log" clickhouse-server --config-file="$dir/config.xml")
   wait_until 60 clickhouse_healthy || fail "clickhouse: no answer on http://127.0.0.1:$CH_HTTP_PORT/ping after 60 s; see $dir/log/"
+  wait_until 20 clickhouse_users_live "$dir" || fail "clickhouse: Cairn's users cannot log in; see $dir/log/error.log"
+}
+
+cmd_clickhouse_users() { # prints the users.d folder and each user's password as KEY=VALUE lines (demo, tests)
+  clickhouse_healthy || fail "clickhouse: not up on 127.0.0.1:$CH_HTTP_PORT; run scripts/stack.sh up clickhouse"
+  clickhouse_users_up || exit 1
+  local dir; dir="$(clickhouse_server_dir)"
+  echo "CAIRN_CLICKHOUSE_USERS_D=$dir/users.d"
+  cat "$dir/cairn-users.env"
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -240,5 +320,6 @@ case "$command" in
   down) cmd_down "$@" ;;
   status) cmd_status ;;
   kafka-libs) kafka_fetch_libs && echo "$KAFKA_LIBS" ;;
-  *) echo "usage: $0 up|down|status|kafka-libs" >&2; exit 2 ;;
+  clickhouse-users) cmd_clickhouse_users ;;
+  *) echo "usage: $0 up|down|status|kafka-libs|clickhouse-users" >&2; exit 2 ;;
 esac

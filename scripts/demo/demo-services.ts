@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { clickhouseLoginEnv, type ClickHouseLogins } from '../../test/support/clickhouse-users';
 import type { DemoNamespace } from './demo-namespace';
 import { DEMO_DIR, startService, stopService, waitHealthy, type RunningService } from './service-processes';
 
@@ -39,6 +40,8 @@ export interface DemoServiceOptions {
   ports: DemoPorts;
   secrets: DemoSecrets;
   smtpUrl: string;
+  /** the local stack's ClickHouse users: each process talks to ClickHouse as its own, as in production */
+  clickhouse: ClickHouseLogins;
 }
 
 function senderEnv(o: DemoServiceOptions, common: Record<string, string>): Record<string, string> {
@@ -59,6 +62,8 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   };
   const api = start('api', {
     ...common, CAIRN_API_PORT: String(o.ports.api), CAIRN_ADMIN_TOKEN: o.secrets.adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0',
+    ...clickhouseLoginEnv(o.clickhouse.api),
+    CAIRN_API_ERASURE_CLICKHOUSE_USER: o.clickhouse.erasure.user, CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD: o.clickhouse.erasure.password,
     CAIRN_ENGAGEMENT_PUBLIC_URL: `http://127.0.0.1:${o.ports.engagement}`,
   });
   const ingest = start('ingest', {
@@ -67,7 +72,7 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     CAIRN_INGEST_FORWARD_PER_IP: '100000',
     CAIRN_TRACKING_KEYS: o.secrets.trackingKeys, CAIRN_INGEST_SPOOL_DIR: join(DEMO_DIR, 'spool', o.namespace.name),
   });
-  const aggregator = start('aggregator', { ...common, CAIRN_AGGREGATOR_HEALTH_PORT: String(o.ports.aggregatorHealth) });
+  const aggregator = start('aggregator', { ...common, ...clickhouseLoginEnv(o.clickhouse.aggregator), CAIRN_AGGREGATOR_HEALTH_PORT: String(o.ports.aggregatorHealth) });
   const scheduler = start('scheduler', {
     ...common, CAIRN_SCHEDULER_WEBHOOK_SECRET: randomBytes(32).toString('hex'), CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });

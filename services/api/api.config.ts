@@ -15,6 +15,10 @@ export const apiConfigSchema = {
   engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
   attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),
   templateMinSends: int('CAIRN_API_TEMPLATE_MIN_SENDS', 'messages a one-to-one template must have sent before it can be recommended', { default: 20 }),
+  // Erasure is the API's one write to ClickHouse (ALTER ... DELETE, KPI rebuilds): its own user, so the user every
+  // insights query runs as can stay read-only (docs/clickhouse.md, "Users and privileges").
+  clickhouseErasureUser: str('CAIRN_API_ERASURE_CLICKHOUSE_USER', 'ClickHouse user of contact erasure (empty: CAIRN_CLICKHOUSE_USER)', { default: '' }),
+  clickhouseErasurePassword: str('CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD', 'its password', { default: '', secret: true }),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

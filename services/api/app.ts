@@ -32,7 +32,10 @@ export interface ApiDeps {
   config: ApiConfig;
   pool: Pool;
   redis: Redis;
+  /** every read: insights, segments, engagement (a read-only user in production) */
   clickhouse: ClickHouse;
+  /** contact erasure's deletes and KPI rebuilds (default: clickhouse) */
+  clickhouseErasure?: ClickHouse;
   log: Logger;
   /**
    * Serve the Swagger UI at /docs (default). Jest on Node 20 cannot load the UI's ESM dependencies, so the
@@ -93,7 +96,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   workspaceRoutes(app, deps.pool);
   contactRoutes(app, deps.pool);
   contactImportRoutes(app, deps.pool, deps.config);
-  erasureRoutes(app, deps);
+  erasureRoutes(app, { pool: deps.pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
   listRoutes(app, deps.pool);
   contentSettingsRoutes(app, deps.pool);
   emailRoutes(app, deps);

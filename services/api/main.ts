@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const pool = createPgPool(config.postgresUrl, 20);
   const redis = createRedis(config.redisUrl);
   const clickhouse = new ClickHouse({ url: config.clickhouseUrl, database: config.clickhouseDatabase, user: config.clickhouseUser, password: config.clickhousePassword });
-  const app = await buildApi({ config, pool, redis, clickhouse, log });
+  const clickhouseErasure = config.clickhouseErasureUser
+    ? new ClickHouse({ url: config.clickhouseUrl, database: config.clickhouseDatabase, user: config.clickhouseErasureUser, password: config.clickhouseErasurePassword })
+    : clickhouse;
+  const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log });
   const http: Service = {
     name: 'api-http',
     start: async () => {
@@ -46,7 +49,7 @@ async function main(): Promise<void> {
     name: 'api-stores',
     start: async () => undefined,
     stop: async () => {
-      await Promise.allSettled([pool.end(), redis.quit(), clickhouse.close()]);
+      await Promise.allSettled([pool.end(), redis.quit(), clickhouse.close(), clickhouseErasure === clickhouse ? undefined : clickhouseErasure.close()]);
     },
     healthcheck: async () => true,
   };

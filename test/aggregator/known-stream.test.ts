@@ -3,6 +3,7 @@ import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeli
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { clickhouseLoginEnv } from '../support/clickhouse-users';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -16,7 +17,10 @@ describe('aggregator over a known stream', () => {
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg');
+    // The aggregator writes as its own ClickHouse user, as in production (issue 20, defect 3).
     const config = loadAggregatorConfig({
+      ...clickhouseLoginEnv((await env.clickhouseLogins()).aggregator),
+      CAIRN_CLICKHOUSE_URL: env.settings.clickhouseUrl,
       CAIRN_TOPIC_PREFIX: env.topicPrefix,
       CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
       CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),

@@ -1,3 +1,4 @@
+import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { sql } from '../../lib/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import type { CairnEvent } from '../../lib/events/event-types';
@@ -14,11 +15,19 @@ describe('retention and erasure', () => {
   let env: TestEnv;
   const ws = uniqueName('ws');
 
+  // Each job runs as its own ClickHouse user, as in production (issue 20, defect 3).
+  let retention: ClickHouse;
+  let erasure: ClickHouse;
+
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg_retention');
+    const logins = await env.clickhouseLogins();
+    retention = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.retention });
+    erasure = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.erasure });
   });
 
   afterAll(async () => {
+    await Promise.allSettled([retention?.close(), erasure?.close()]);
     await env?.cleanup();
   });
 
@@ -36,7 +45,7 @@ describe('retention and erasure', () => {
     ]);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' })).openedTotal).toBe(3);
 
-    expect(await eraseContact(env.clickhouse, { workspaceId: ws, contactId: 'c1' })).toEqual({ rawEvents: 5 });
+    expect(await eraseContact(erasure, { workspaceId: ws, contactId: 'c1' })).toEqual({ rawEvents: 5 });
 
     const kpis = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' });
     expect([kpis.sent, kpis.openedTotal, kpis.openedUnique, kpis.clickedTotal]).toEqual([1, 1, 1, 0]);
@@ -53,7 +62,7 @@ describe('retention and erasure', () => {
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(1);
     expect(oldestKeptMonth(new Date(Date.UTC(2026, 0, 10)), 13)).toBe(202501);
 
-    const dropped = await dropExpiredPartitions(env.clickhouse, { keepMonths: 12 });
+    const dropped = await dropExpiredPartitions(retention, { keepMonths: 12 });
     expect(dropped.filter((d) => d.partition === '202401').map((d) => d.table).sort()).toEqual(['contact_events', 'events_raw', 'kpi_email_daily', 'kpi_email_geography', 'kpi_email_glossary']);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(0);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' })).openedTotal).toBe(1);

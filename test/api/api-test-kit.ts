@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { loadConfig } from '../../lib/config';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
@@ -30,7 +31,11 @@ export async function startApiKit(overrides: Partial<Record<keyof ApiConfig, unk
   const config = { ...loadConfig(apiConfigSchema, {}), ...env.settings, queuePrefix: uniqueName('api'), adminToken: ADMIN_TOKEN, ...overrides } as ApiConfig;
   const pool = createPgPool(env.postgresUrl, 5);
   const redis = createRedis(config.redisUrl);
-  const app = await buildApi({ config, pool, redis, clickhouse: env.clickhouse, log: testLogger('api'), docsUi: false });
+  // The API reads as its own read-only user and erases as the erasure user, as in production (docs/clickhouse.md).
+  const logins = await env.clickhouseLogins();
+  const clickhouse = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.api });
+  const clickhouseErasure = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.erasure });
+  const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log: testLogger('api'), docsUi: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -45,6 +50,7 @@ export async function startApiKit(overrides: Partial<Record<keyof ApiConfig, unk
       await app.close();
       await pool.end();
       await redis.quit();
+      await Promise.all([clickhouse.close(), clickhouseErasure.close()]);
       await env.cleanup();
     },
   };

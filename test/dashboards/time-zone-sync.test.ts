@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { sql } from '../../lib/clickhouse/sql';
 import { syncContactTimeZones } from '../../lib/insights/contact-time-zone-sync';
 import { eraseContact } from '../../lib/retention/erase-contact';
@@ -18,8 +19,15 @@ describe('time-zone sync (PostgreSQL contacts → ClickHouse)', () => {
         .map((row) => [row.contact_id, row.zone]),
     );
 
+  // The sync and the erasure run as their own ClickHouse users, as in production (issue 20, defect 3).
+  let sync: ClickHouse;
+  let erasure: ClickHouse;
+
   beforeAll(async () => {
     env = await createTestEnv('cairn_tzsync');
+    const logins = await env.clickhouseLogins();
+    sync = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.time_zone_sync });
+    erasure = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.erasure });
     pool = new Pool({ connectionString: env.postgresUrl, max: 2 });
     await pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [workspaceId, 'time zones']);
     await pool.query(
@@ -32,12 +40,13 @@ describe('time-zone sync (PostgreSQL contacts → ClickHouse)', () => {
   });
 
   afterAll(async () => {
+    await Promise.allSettled([sync?.close(), erasure?.close()]);
     await pool?.end();
     await env?.cleanup();
   });
 
   it('copies every contact\'s zone and writes the offsets of the zones in use', async () => {
-    const first = await syncContactTimeZones(pool, env.clickhouse);
+    const first = await syncContactTimeZones(pool, sync);
     expect(first.contacts).toBe(3);
     expect(first.zones).toEqual(['Asia/Kathmandu', 'Europe/Oslo']);
     expect(await zones()).toEqual({ [oslo]: 'Europe/Oslo', [kathmandu]: 'Asia/Kathmandu', [none]: '' });
@@ -48,11 +57,11 @@ describe('time-zone sync (PostgreSQL contacts → ClickHouse)', () => {
 
   it('picks up a changed zone on the next run; the latest copy wins and no zone is written twice', async () => {
     await pool.query("UPDATE contacts SET time_zone = 'America/New_York', updated_at = now() WHERE id = $1", [oslo]);
-    const second = await syncContactTimeZones(pool, env.clickhouse);
+    const second = await syncContactTimeZones(pool, sync);
     expect(second.contacts).toBeGreaterThanOrEqual(1);
     expect(second.zones).toEqual(['America/New_York']);
     expect((await zones())[oslo]).toBe('America/New_York');
-    const again = await syncContactTimeZones(pool, env.clickhouse);
+    const again = await syncContactTimeZones(pool, sync);
     expect(again.zones).toEqual([]);
     expect(await zones()).toEqual({ [oslo]: 'America/New_York', [kathmandu]: 'Asia/Kathmandu', [none]: '' });
   });
@@ -63,12 +72,12 @@ describe('time-zone sync (PostgreSQL contacts → ClickHouse)', () => {
       `INSERT INTO contacts (id, workspace_id, email, time_zone) VALUES ($1, $3, 'd@x.test', 'Europe/Oslo'), ($2, $3, 'e@x.test', 'Asia/Kathmandu')`,
       [first, second, workspaceId],
     );
-    await syncContactTimeZones(pool, env.clickhouse, 1);
+    await syncContactTimeZones(pool, sync, 1);
     expect(await zones()).toMatchObject({ [first]: 'Europe/Oslo', [second]: 'Asia/Kathmandu' });
   });
 
   it('forgets an erased contact\'s zone', async () => {
-    await eraseContact(env.clickhouse, { workspaceId, contactId: kathmandu });
+    await eraseContact(erasure, { workspaceId, contactId: kathmandu });
     expect(Object.keys(await zones())).not.toContain(kathmandu);
     expect(Object.keys(await zones())).toContain(oslo);
   });

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { definedUsers } from '../support/clickhouse-users';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -9,9 +10,12 @@ interface ComposeService {
   build?: unknown;
   healthcheck?: { test?: unknown; disable?: boolean };
   command?: unknown;
+  environment?: Record<string, string | number | boolean>;
+  volumes?: unknown[];
 }
 
-const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 
@@ -54,4 +58,67 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/dashboards/cairn.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'dashboards'))).toBe(true);
   });
+
+  // Issue 20, defect 3: compose started with public secrets (CAIRN_ADMIN_TOKEN=change-me, a tracking key and webhook
+  // secrets in the file), Grafana with anonymous access, and every process as ClickHouse's `default` user.
+  describe('secrets and ClickHouse users (issue 20, defect 3)', () => {
+    const SECRET = /(SECRET|PASSWORD|TOKEN|TRACKING_KEYS)$/;
+    const required = (name: string) => new RegExp(`^\\$\\{${name}:\\?[^}]+\\}$`);
+    const env = (service: string) => compose.services[service]?.environment ?? {};
+    const passwordVariable = (user: string) => `CAIRN_CLICKHOUSE_${user.replace(/^cairn_/, '').toUpperCase()}_PASSWORD`;
+
+    it('has no default for any secret: each is required from .env, which scripts/compose-env.sh writes', () => {
+      const references = [...composeText.matchAll(/\$\{(\w+)([^}]*)\}/g)].map((m) => ({ name: m[1] ?? '', rest: m[2] ?? '' }));
+      const secrets = references.filter((ref) => SECRET.test(ref.name));
+      expect(secrets.map((ref) => ref.name)).toEqual(expect.arrayContaining(['CAIRN_ADMIN_TOKEN', 'CAIRN_TRACKING_KEYS', 'CAIRN_GRAFANA_ADMIN_PASSWORD']));
+      for (const ref of secrets) expect(`${ref.name}${ref.rest}`).toMatch(/^\w+:\?./);
+      for (const [name, service] of services) {
+        for (const [key, value] of Object.entries(service.environment ?? {})) {
+          if (SECRET.test(key)) expect([name, key, String(value)]).toEqual([name, key, expect.stringMatching(/\$\{\w+:\?[^}]+\}/)]);
+        }
+      }
+      const script = readFileSync(join(ROOT, 'scripts/compose-env.sh'), 'utf8');
+      expect(script).toContain('docker-compose.yml');
+    });
+
+    it('gives Grafana no anonymous access, a required admin password and the read-only ClickHouse user', () => {
+      expect(env('grafana').GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
+      expect(String(env('grafana').GF_SECURITY_ADMIN_PASSWORD)).toMatch(required('CAIRN_GRAFANA_ADMIN_PASSWORD'));
+      const source = parse(readFileSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'), 'utf8')) as {
+        datasources: { jsonData: { username: string }; secureJsonData: { password: string } }[];
+      };
+      expect(source.datasources.map((d) => [d.jsonData.username, d.secureJsonData.password])).toEqual([['cairn_grafana', '$CAIRN_CLICKHOUSE_GRAFANA_PASSWORD']]);
+      expect(String(env('grafana').CAIRN_CLICKHOUSE_GRAFANA_PASSWORD)).toMatch(required('CAIRN_CLICKHOUSE_GRAFANA_PASSWORD'));
+    });
+
+    it("runs each process that talks to ClickHouse as its own user, and the others as none", () => {
+      const expected: Record<string, string> = {
+        migrate: 'cairn_migrate', aggregator: 'cairn_aggregator', 'time-zone-sync': 'cairn_time_zone_sync', retention: 'cairn_retention', api: 'cairn_api',
+      };
+      for (const [name] of services) {
+        const user = env(name).CAIRN_CLICKHOUSE_USER;
+        expect([name, user]).toEqual([name, expected[name]]);
+        if (user) expect(String(env(name).CAIRN_CLICKHOUSE_PASSWORD)).toMatch(required(passwordVariable(String(user))));
+      }
+      expect(env('api').CAIRN_API_ERASURE_CLICKHOUSE_USER).toBe('cairn_erasure');
+      expect(String(env('api').CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD)).toMatch(required('CAIRN_CLICKHOUSE_ERASURE_PASSWORD'));
+    });
+
+    it("gives every user of the users file a password from the ClickHouse container's required environment", () => {
+      const mounts = (compose.services.clickhouse?.volumes ?? []).map(String);
+      const target = (source: string) => mounts.find((m) => m.startsWith(`./${source}:`))?.split(':')[1] ?? '';
+      const definitions = target('stack/clickhouse/users.d/cairn-users.xml');
+      const overlay = target('stack/clickhouse/docker-users.xml');
+      expect(definitions).toMatch(/^\/etc\/clickhouse-server\/users\.d\/.+\.xml$/);
+      // users.d is merged in name order: the overlay's networks replace the definitions' only when it comes later
+      expect(overlay > definitions && overlay.startsWith('/etc/clickhouse-server/users.d/')).toBe(true);
+      const overlayXml = readFileSync(join(ROOT, 'stack/clickhouse/docker-users.xml'), 'utf8');
+      for (const user of definedUsers().keys()) {
+        const variable = passwordVariable(user);
+        expect(overlayXml).toContain(`<${user}><password from_env="${variable}"/>`);
+        expect(String(env('clickhouse')[variable])).toMatch(required(variable));
+      }
+    });
+  });
 });
+

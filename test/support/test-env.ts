@@ -7,6 +7,7 @@ import { createKafka, deleteTopics as deleteKafkaTopics, ensureTopics, type Kafk
 import { topicsFor, type Topics } from '../../lib/kafka/topics';
 import { createLogger, type Logger } from '../../lib/logger';
 import { migrateAll } from '../../lib/migrations/run-migrations';
+import { provisionDatabaseUsers, type ClickHouseLogins, type DatabaseUsers } from './clickhouse-users';
 
 /** The mark of this jest run (test/global-setup.ts), in every name below: global-teardown.ts looks for it. */
 export const testRunMark = (): string => process.env.CAIRN_TEST_RUN ?? '';
@@ -50,6 +51,8 @@ export interface TestEnv {
   kafka: KafkaCluster;
   /** settings in the shape services' configs use */
   settings: typeof baseConfig;
+  /** Cairn's per-process ClickHouse users, allowed only this env's database (made on first call, gone at cleanup) */
+  clickhouseLogins(): Promise<ClickHouseLogins>;
   cleanup(): Promise<void>;
 }
 
@@ -65,6 +68,7 @@ export async function createTestEnv(name = 'cairn_test'): Promise<TestEnv> {
   const kafka = createKafka({ clientId: 'cairn-test', brokers: [...baseConfig.kafkaBrokers], log: testLogger('kafka') });
   await ensureTopics(kafka, topics);
   const clickhouse = new ClickHouse({ url: baseConfig.clickhouseUrl, database: clickhouseDatabase });
+  let users: Promise<DatabaseUsers> | undefined;
   return {
     clickhouseDatabase,
     postgresUrl: settings.postgresUrl,
@@ -73,9 +77,14 @@ export async function createTestEnv(name = 'cairn_test'): Promise<TestEnv> {
     clickhouse,
     kafka,
     settings,
-    /** Drops everything the env made: the ClickHouse and PostgreSQL databases and the Kafka topics. */
+    async clickhouseLogins() {
+      users ??= provisionDatabaseUsers(clickhouseDatabase, baseConfig.clickhouseUrl);
+      return (await users).logins;
+    },
+    /** Drops everything the env made: its ClickHouse users, the ClickHouse and PostgreSQL databases and the Kafka topics. */
     async cleanup() {
       await clickhouse.close();
+      if (users) (await users.catch(() => undefined))?.remove();
       const server = serverClient({ url: baseConfig.clickhouseUrl, database: 'default' });
       const steps = [
         server.exec(sql`DROP DATABASE IF EXISTS ${ident(clickhouseDatabase)}`).finally(() => server.close()),
