@@ -15,6 +15,11 @@ export const apiConfigSchema = {
   engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
   attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),
   templateMinSends: int('CAIRN_API_TEMPLATE_MIN_SENDS', 'messages a one-to-one template must have sent before it can be recommended', { default: 20 }),
+  erasureResweepSeconds: int(
+    'CAIRN_API_ERASURE_RESWEEP_SECONDS',
+    "seconds after a contact erasure when PostgreSQL and ClickHouse are swept again for what was in flight (longer than ingest's following refresh; 0 = no second pass)",
+    { default: 120 },
+  ),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 
