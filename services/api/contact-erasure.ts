@@ -52,7 +52,7 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
       `UPDATE journey_outbox SET payload = jsonb_set(payload, '{contacts}', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'contacts') c WHERE c->>0 <> ${ID_TEXT}))
         WHERE kind = 'send' AND payload->'common'->>'workspace_id' = ${WS_TEXT} AND payload->'contacts' @> jsonb_build_array(jsonb_build_array(${ID_TEXT}))`,
-      `SELECT ${ID_TEXT}, ${WS}`, `UPDATE journey_outbox SET payload = jsonb_set(payload, '{xgroups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without("g->5")})), '[]'::jsonb)
+      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{groups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without("g->5")})), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'groups') g WHERE g->5 <> jsonb_build_array(${ID_TEXT})))
         WHERE kind = 'events' AND payload->>'workspace_id' = ${WS_TEXT} AND payload->'groups' @> jsonb_build_array(jsonb_build_array(jsonb_build_array(${ID_TEXT})))`,
       `DELETE FROM journey_outbox WHERE (kind = 'send' AND payload->'contacts' = '[]'::jsonb) OR (kind = 'events' AND payload->'groups' = '[]'::jsonb)
@@ -145,7 +145,7 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     columns: ['contact_id', 'delivery_key', 'request', 'outcome'],
     action: 'delete',
     why: "the sender's ledger rows of the contact (and of its forwards): a key cannot be sent twice without them, because every request for it names an erased contact and the sender forgets those before SMTP",
-    sql: [`SELECT ${ID_TEXT}, ${WS}`],
+    sql: [`DELETE FROM sender_deliveries WHERE contact_id = ${ID_TEXT} AND workspace_id = ${WS}`],
   },
   {
     table: 'contact_erasures',
