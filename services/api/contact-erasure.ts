@@ -193,7 +193,9 @@ export async function eraseContactEverywhere(
 ): Promise<ContactErasure> {
   const { workspaceId, contactId } = target;
   const found = await inTransaction(deps.pool, async (client) => {
-    const contact = await client.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2 FOR UPDATE', [workspaceId, contactId]);
+    // No row lock here: a journey step holding the contact's position inserts tasks referencing it (a key-share
+    // lock on this row) while the DELETE of journey_contacts below waits for that step.
+    const contact = await client.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, contactId]);
     if (contact.rowCount)
       await client.query(
         `INSERT INTO contact_erasures (workspace_id, contact_id, requested_by_key_id, postgres_erased_at) VALUES ($1, $2, $3, now())
