@@ -3,13 +3,14 @@ import { createApiKey } from '../../lib/auth/api-keys';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
+import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { metricValue } from './ingest-process';
 import { BROWSER_UA, DESTINATION, httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
 
 // Issue 20, defect 11: after erasure, the contact's old pixel, links and recipient pages are served and record
-// nothing; batch events naming it are refused.
+// nothing; bounce reports about it are acknowledged and ignored; batch events naming it are refused.
 
 let env: TestEnv;
 let pool: Pool;
@@ -39,7 +40,7 @@ const scrape = async () => (await httpRequest(ingest.metricsUrl(), { url: '/metr
 const erasedGauge = async () => metricValue(await scrape(), 'cairn_ingest_unfollowed', 'scope="erased"');
 
 describe('an erased contact on ingest', () => {
-  it('serves its old pixel, links and recipient pages but records nothing, and refuses batch events naming it', async () => {
+  it('serves its old pixel, links and recipient pages but records nothing, ignores bounce reports about it and refuses its batch events', async () => {
     const contactId = newId();
     await pool.query('INSERT INTO contacts (id, workspace_id, email) VALUES ($1, $2, $3)', [contactId, s.workspaceId, `erase.${contactId.slice(0, 8)}@example.com`]);
     await pool.query('INSERT INTO list_memberships (list_id, contact_id, workspace_id) VALUES ($1, $2, $3)', [s.listIds[0], contactId, s.workspaceId]);
@@ -69,6 +70,13 @@ describe('an erased contact on ingest', () => {
     ];
     expect(pages.map((p) => [p.statusCode, /Nothing to change/.test(p.body)])).toEqual([[200, true], [200, true], [200, true]]);
     expect((await pool.query('SELECT 1 FROM list_memberships WHERE contact_id = $1', [contactId])).rowCount).toBe(0);
+
+    // The provider's bounce report for its old message is acknowledged, and neither recorded nor suppresses.
+    const secret = await createWebhookSecret(pool, s.workspaceId);
+    const report = JSON.stringify({ token: tokenFor(of).token, recipient: 'erase.me@example.com', status: '5.1.1', diagnostic: '550 5.1.1 user unknown' });
+    const bounce = await post('/v1/webhooks/bounces', report, { 'content-type': 'application/json', authorization: `Bearer ${secret}` });
+    expect([bounce.statusCode, bounce.json()]).toEqual([200, { accepted: [{ index: 0, result: 'ignored: contact erased' }], rejected: [] }]);
+    expect((await pool.query('SELECT 1 FROM address_suppressions WHERE workspace_id = $1', [s.workspaceId])).rowCount).toBe(0);
 
     const { key } = await createApiKey(pool, { workspaceId: s.workspaceId, scopes: ['write'] });
     const event = { type: 'open', data: { contact_id: contactId, message_id: newId(), email_id: s.emailId, email_version: 1 } };
