@@ -19,6 +19,11 @@ export const apiConfigSchema = {
   // insights query runs as can stay read-only (docs/clickhouse.md, "Users and privileges").
   clickhouseErasureUser: str('CAIRN_API_ERASURE_CLICKHOUSE_USER', 'ClickHouse user of contact erasure (empty: CAIRN_CLICKHOUSE_USER)', { default: '' }),
   clickhouseErasurePassword: str('CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD', 'its password', { default: '', secret: true }),
+  erasureResweepSeconds: int(
+    'CAIRN_API_ERASURE_RESWEEP_SECONDS',
+    "seconds after a contact erasure when PostgreSQL and ClickHouse are swept again for what was in flight (longer than ingest's following refresh; 0 = no second pass)",
+    { default: 120 },
+  ),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

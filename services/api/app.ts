@@ -96,7 +96,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   workspaceRoutes(app, deps.pool);
   contactRoutes(app, deps.pool);
   contactImportRoutes(app, deps.pool, deps.config);
-  erasureRoutes(app, { pool: deps.pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
+  erasureRoutes(app, { config: deps.config, pool: deps.pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
   listRoutes(app, deps.pool);
   contentSettingsRoutes(app, deps.pool);
   emailRoutes(app, deps);

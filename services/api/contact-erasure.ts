@@ -1,8 +1,160 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../lib/postgres/pg-pool';
 import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { notFound } from './api-problem';
+
+/**
+ * What erasure does to one PostgreSQL table that holds a contact id. `columns` are the columns that hold the id,
+ * or text and JSON built from it (keys, payloads): test/api/erasure-coverage.test.ts derives every such column
+ * from the schema and fails when one is in no step, so a new table cannot be forgotten. Add yours here.
+ */
+export interface ErasureStep {
+  table: string;
+  columns: readonly string[];
+  /** delete: the rows go; anonymise: the rows stay for what they count, without the id; keep: see `why` */
+  action: 'delete' | 'anonymise' | 'keep';
+  why: string;
+  /** run in order, in the erasure's transaction, with $1 the workspace id and $2 the contact id (each statement casts both) */
+  sql: readonly string[];
+}
+
+// Every statement names both parameters with an explicit cast: PostgreSQL deduces a parameter's type from its
+// first use, and a parameter a statement does not use is an error. As text, ids take uuid's canonical spelling,
+// the one keys and payloads were written with.
+const WS = '$1::uuid';
+const WS_TEXT = '$1::uuid::text';
+const ID = '$2::uuid';
+const ID_TEXT = '$2::uuid::text';
+
+/** jsonb array `arr` without the contact id */
+const without = (arr: string): string =>
+  `(SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(${arr}) x WHERE x <> to_jsonb(${ID_TEXT}))`;
+/** a once key (journey:tile:iteration:subject) whose subject is the contact */
+const KEY_OF_CONTACT = `LIKE '%:' || ${ID_TEXT}`;
+const JOURNEYS = `SELECT id FROM journeys WHERE workspace_id = ${WS}`;
+
+/** The order matters: see the NOTE on eraseContactEverywhere. */
+export const CONTACT_ERASURE: readonly ErasureStep[] = [
+  {
+    table: 'journey_contacts',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: 'where the contact is in each journey: gone, so no step claims it again (a step holding it is waited for)',
+    sql: [`DELETE FROM journey_contacts WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
+  },
+  {
+    table: 'journey_outbox',
+    columns: ['payload', 'once_key'],
+    action: 'anonymise',
+    why: "side effects not relayed yet: the contact leaves the send batches and tile event groups it shares with others; its webhooks go",
+    sql: [
+      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{contacts}', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb)
+         FROM jsonb_array_elements(payload->'contacts') c WHERE c->>0 <> ${ID_TEXT}))
+        WHERE kind = 'send' AND payload->'common'->>'workspace_id' = ${WS_TEXT} AND payload->'contacts' @> jsonb_build_array(jsonb_build_array(${ID_TEXT}))`,
+      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{groups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without("g->5")})), '[]'::jsonb)
+         FROM jsonb_array_elements(payload->'groups') g WHERE g->5 <> jsonb_build_array(${ID_TEXT})))
+        WHERE kind = 'events' AND payload->>'workspace_id' = ${WS_TEXT} AND payload->'groups' @> jsonb_build_array(jsonb_build_array(jsonb_build_array(${ID_TEXT})))`,
+      `DELETE FROM journey_outbox WHERE (kind = 'send' AND payload->'contacts' = '[]'::jsonb) OR (kind = 'events' AND payload->'groups' = '[]'::jsonb)
+          OR (kind = 'webhook' AND payload->>'workspace_id' = ${WS_TEXT} AND (payload->'body'->>'contact_id' = ${ID_TEXT} OR once_key ${KEY_OF_CONTACT}))`,
+    ],
+  },
+  {
+    table: 'journey_engagements',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: "the contact's opens and clicks of journey emails (what triggers wake on)",
+    sql: [`DELETE FROM journey_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
+  },
+  {
+    table: 'journey_webhook_dead_letters',
+    columns: ['payload', 'once_key'],
+    action: 'delete',
+    why: "launch-workflow webhooks about the contact that failed every retry: their body names the contact",
+    sql: [`DELETE FROM journey_webhook_dead_letters WHERE workspace_id = ${WS} AND (payload->>'contact_id' = ${ID_TEXT} OR once_key ${KEY_OF_CONTACT})`],
+  },
+  ...(['tasks', 'leads'] as const).map(
+    (table): ErasureStep => ({
+      table,
+      columns: ['contact_id', 'once_key'],
+      action: 'anonymise',
+      why: `${table} stay (docs/api.md): the contact and its once key (journey:tile:iteration:contact) are nulled; an account's key names the account and stays`,
+      sql: [
+        `UPDATE ${table} SET contact_id = NULL, once_key = CASE WHEN once_key ${KEY_OF_CONTACT} THEN NULL ELSE once_key END
+          WHERE workspace_id = ${WS} AND (contact_id = ${ID} OR once_key ${KEY_OF_CONTACT})`,
+      ],
+    }),
+  ),
+  {
+    table: 'list_memberships',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: 'subscriptions (also cascaded by the contact row)',
+    sql: [`DELETE FROM list_memberships WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
+  },
+  {
+    table: 'segment_members',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: 'segment memberships (also cascaded by the contact row)',
+    sql: [`DELETE FROM segment_members WHERE segment_id IN (SELECT id FROM segments WHERE workspace_id = ${WS}) AND contact_id = ${ID}`],
+  },
+  {
+    table: 'engagement_recipients',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: "the contact's copies of one-to-one messages; a message left without recipients is cancelled if still scheduled, and its pending reminders with it",
+    sql: [
+      `WITH gone AS (DELETE FROM engagement_recipients WHERE message_id IN (SELECT id FROM engagement_messages WHERE workspace_id = ${WS}) AND contact_id = ${ID} RETURNING message_id),
+            orphaned AS (SELECT DISTINCT g.message_id FROM gone g
+                          WHERE NOT EXISTS (SELECT 1 FROM engagement_recipients r WHERE r.message_id = g.message_id AND r.contact_id <> ${ID})),
+            cancelled AS (UPDATE engagement_messages m SET state = 'cancelled', updated_at = now() FROM orphaned o WHERE m.id = o.message_id AND m.state = 'scheduled')
+       UPDATE engagement_reminders x SET state = 'cancelled', decided_at = now(), updated_at = now() FROM orphaned o WHERE x.message_id = o.message_id AND x.state = 'pending'`,
+    ],
+  },
+  {
+    table: 'engagement_replies',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: "the contact's replies",
+    sql: [`DELETE FROM engagement_replies WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
+  },
+  {
+    table: 'engagement_messages',
+    columns: ['regarding_id'],
+    action: 'anonymise',
+    why: 'a message regarding the contact stays (its owner sent it) without saying whom it regarded',
+    sql: [`UPDATE engagement_messages SET regarding_type = NULL, regarding_id = NULL, updated_at = now() WHERE workspace_id = ${WS} AND regarding_type = 'contact' AND regarding_id = ${ID}`],
+  },
+  {
+    table: 'address_bounce_state',
+    columns: [],
+    action: 'delete',
+    why: "the contact address's soft-bounce count, read before the contact row goes (address_suppressions keeps a suppressed address: the record that it must not be mailed)",
+    sql: [`DELETE FROM address_bounce_state WHERE workspace_id = ${WS} AND address = (SELECT lower(email) FROM contacts WHERE workspace_id = ${WS} AND id = ${ID})`],
+  },
+  {
+    table: 'contacts',
+    columns: ['id'],
+    action: 'delete',
+    why: 'the contact itself, after the steps that find rows through it',
+    sql: [`DELETE FROM contacts WHERE workspace_id = ${WS} AND id = ${ID}`],
+  },
+  {
+    table: 'sender_deliveries',
+    columns: ['contact_id', 'delivery_key', 'request', 'outcome'],
+    action: 'delete',
+    why: "the sender's ledger rows of the contact (and of its forwards): a key cannot be sent twice without them, because every request for it names an erased contact and the sender forgets those before SMTP",
+    sql: [`DELETE FROM sender_deliveries WHERE contact_id = ${ID_TEXT} AND workspace_id = ${WS}`],
+  },
+  {
+    table: 'contact_erasures',
+    columns: ['contact_id'],
+    action: 'keep',
+    why: 'the erasure record: no personal data, and what ingest, the scheduler and the sender read to record and do nothing for the contact',
+    sql: [],
+  },
+];
 
 export type ContactErasure = {
   id: string;
@@ -12,40 +164,56 @@ export type ContactErasure = {
   postgres_erased_at: string | null;
   clickhouse_erased_at: string | null;
   clickhouse_raw_events: number | null;
+  resweep_at: string | null;
 };
 
-const COLUMNS = 'id, contact_id, requested_by_key_id, requested_at, postgres_erased_at, clickhouse_erased_at, clickhouse_raw_events::int AS clickhouse_raw_events';
+const COLUMNS =
+  'id, contact_id, requested_by_key_id, requested_at, postgres_erased_at, clickhouse_erased_at, clickhouse_raw_events::int AS clickhouse_raw_events, resweep_at';
+
+async function erasePostgres(client: PoolClient, params: [workspaceId: string, contactId: string]): Promise<void> {
+  for (const step of CONTACT_ERASURE) for (const statement of step.sql) await client.query(statement, params);
+}
 
 /**
- * Erases a contact from PostgreSQL (the contact row; memberships and segment rows cascade, tasks and leads keep
- * their rows with the contact nulled) and from ClickHouse (raw events, timeline, and the KPI cells it touched,
- * rebuilt), recording each step in contact_erasures.
- * NOTE: resumable and idempotent: the record and the PostgreSQL delete commit together, ClickHouse follows; a
- * call after a ClickHouse failure finds the record and finishes the job, and any later call sweeps ClickHouse
- * again (events of the contact that were still in Kafka), adding what it erased to the record. Another
- * workspace's contact is a 404 like a missing one.
+ * Erases a contact from every PostgreSQL table (CONTACT_ERASURE) and from ClickHouse (raw events, timeline, and
+ * the KPI cells it touched, rebuilt), recording each step in contact_erasures; `resweepSeconds` > 0 schedules the
+ * second pass (erasure-resweep.ts).
+ * NOTE: resumable and idempotent: the record and the PostgreSQL steps commit together, ClickHouse follows; a call
+ * after a ClickHouse failure finds the record and finishes the job, and any later call runs every step again
+ * (rows written meanwhile for the contact) and sweeps ClickHouse again (events that were still in Kafka), adding
+ * what it erased to the record. journey_contacts goes first: a journey step holding the contact commits before
+ * the outbox is scrubbed, so its side effects are seen. The ledger goes last: a send claimed while this runs is
+ * then either seen here or forgotten by the sender, which reads the committed record. Another workspace's
+ * contact is a 404 like a missing one.
  */
 export async function eraseContactEverywhere(
   deps: { pool: Pool; clickhouse: ClickHouseCommands },
   target: { workspaceId: string; contactId: string; keyId: string },
+  options: { resweepSeconds: number },
 ): Promise<ContactErasure> {
   const { workspaceId, contactId } = target;
-  const record = await inTransaction(deps.pool, async (client) => {
-    const deleted = await client.query('DELETE FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, contactId]);
-    if (deleted.rowCount) {
+  const found = await inTransaction(deps.pool, async (client) => {
+    // No row lock here: a journey step holding the contact's position inserts tasks referencing it (a key-share
+    // lock on this row) while the DELETE of journey_contacts below waits for that step.
+    const contact = await client.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, contactId]);
+    if (contact.rowCount)
       await client.query(
         `INSERT INTO contact_erasures (workspace_id, contact_id, requested_by_key_id, postgres_erased_at) VALUES ($1, $2, $3, now())
          ON CONFLICT (workspace_id, contact_id) DO UPDATE SET postgres_erased_at = now(), clickhouse_erased_at = NULL`,
         [workspaceId, contactId, target.keyId],
       );
-    }
-    const { rows } = await client.query<ContactErasure>(`SELECT ${COLUMNS} FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2`, [
-      workspaceId,
-      contactId,
-    ]);
-    return rows[0];
+    const record = await client.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2 FOR UPDATE', [workspaceId, contactId]);
+    if (!record.rowCount) return false;
+    await erasePostgres(client, [workspaceId, contactId]);
+    if (options.resweepSeconds > 0)
+      await client.query('UPDATE contact_erasures SET resweep_at = now() + make_interval(secs => $3) WHERE workspace_id = $1 AND contact_id = $2', [
+        workspaceId,
+        contactId,
+        options.resweepSeconds,
+      ]);
+    return true;
   });
-  if (!record) throw notFound('contact');
+  if (!found) throw notFound('contact');
   const { rawEvents } = await eraseContact(deps.clickhouse, { workspaceId, contactId });
   const { rows } = await deps.pool.query<ContactErasure>(
     `UPDATE contact_erasures SET clickhouse_erased_at = now(), clickhouse_raw_events = coalesce(clickhouse_raw_events, 0) + $3

@@ -1,21 +1,23 @@
 import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
+import { createLogger, type Logger } from '../../lib/logger';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
 import { runServices, type Service } from '../../lib/shutdown';
 import { apiConfigSchema } from './api.config';
 import { buildApi } from './app';
+import { resweepDue } from './erasure-resweep';
 import { refreshAllDynamic } from './segment-service';
 
-/** Periodic bulk refresh of dynamic segments, so new members reach live journeys without an API call. */
-function segmentRefresher(seconds: number, refresh: () => Promise<void>): Service {
+/** Work run every `seconds` (0 = never), one run at a time; a failed run is logged and the next one goes ahead. */
+function periodic(name: string, seconds: number, run: () => Promise<unknown>, log: Logger): Service {
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let running: Promise<unknown> = Promise.resolve();
+  const failed = (error: Error) => log.warn({ component: name, err: error.message }, 'periodic_run_failed');
   return {
-    name: 'segment-refresher',
+    name,
     start: async () => {
-      if (seconds > 0) timer = setInterval(() => (running = running.then(refresh, refresh)), seconds * 1000);
+      if (seconds > 0) timer = setInterval(() => (running = running.then(run).catch(failed)), seconds * 1000);
     },
     stop: async () => {
       clearInterval(timer);
@@ -53,7 +55,12 @@ async function main(): Promise<void> {
     },
     healthcheck: async () => true,
   };
-  await runServices([stores, segmentRefresher(config.segmentRefreshSeconds, () => refreshAllDynamic(pool, clickhouse, log)), http], log);
+  // New members reach live journeys without an API call.
+  const segments = periodic('segment-refresher', config.segmentRefreshSeconds, () => refreshAllDynamic(pool, clickhouse, log), log);
+  // Due second passes are looked for a few times per delay, at least every 30 s.
+  const resweepEvery = config.erasureResweepSeconds > 0 ? Math.min(30, Math.max(1, Math.ceil(config.erasureResweepSeconds / 4))) : 0;
+  const resweeper = periodic('erasure-resweeper', resweepEvery, () => resweepDue({ pool, clickhouse: clickhouseErasure, log }), log);
+  await runServices([stores, segments, resweeper, http], log);
 }
 
 main().catch((error: unknown) => {

@@ -26,8 +26,8 @@ export interface IngestDeps {
   topics: Topics;
   codec: EventCodec;
   links: LinkResolver;
-  /** whose opens and clicks are served but not recorded (Do Not Allow contacts, workspaces with following off) */
-  following: Pick<FollowingPolicy, 'follows'>;
+  /** whose opens and clicks are served but not recorded (Do Not Allow and erased contacts, workspaces with following off), and who is erased */
+  following: Pick<FollowingPolicy, 'follows' | 'erased'>;
   metrics: IngestMetrics;
   /** the client address's country for opens and clicks (client-country.ts) */
   countryOf: CountryOf;

@@ -107,7 +107,8 @@ async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>,
     const contact = contactOf(event);
     if (contact === null || typeof event === 'string' || event === null) return event;
     const follows = own.get(contact);
-    if (follows === undefined) return 'data.contact_id is not a contact of this workspace';
+    // NOTE: an erased contact has no row, so nothing is recorded for it even before the policy's next reload.
+    if (follows === undefined) return deps.following.erased(contact) ? 'data.contact_id was erased: nothing is recorded for it' : 'data.contact_id is not a contact of this workspace';
     // NOTE: as on the tracking routes, no open or click of a Do Not Allow following contact is recorded.
     if (!follows && ENGAGEMENT_TYPES.has(event.type)) return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
     return event;

@@ -6,18 +6,24 @@ import type { TrackingToken } from '../../lib/tracking/tracking-token';
  * Who may not be followed, held in process and reloaded from PostgreSQL every `refreshMs` (seed 001):
  * - contacts whose following is Do Not Allow (`contacts.allow_follow_email = false`, "Set following to Do Not
  *   Allow"): none of their opens, clicks or attachment views is recorded, whatever the message;
+ * - erased contacts (`contact_erasures`, POST /v1/contacts/{id}/erasure): the same, and nothing else either:
+ *   their unsubscribes, subscription center, forwards and bounce or complaint reports are answered or
+ *   acknowledged, never turned into events (`erased`);
  * - workspaces that switched email engagement off (`engagement_settings.following_enabled = false`): "recipient
  *   interaction data will no longer be collected on sent emails that were marked with the Follow setting", i.e.
  *   their one-to-one messages (a token without a journey: the sender's direct messages and their forwarded
  *   copies); journey emails keep their marketing insights.
  *
  * The sender already gives later messages no beacon and plain links; this covers messages tracked before. Their
- * pixel and redirects are served, nothing is recorded. Both sets are small and read through partial indexes
- * (PostgreSQL 0120), so a reload costs what it holds and a hit costs two set lookups; a change takes effect within
- * one reload.
+ * pixel and redirects are served, nothing is recorded. The sets are small and read through partial indexes
+ * (PostgreSQL 0120; every erasure record is read, ~100 bytes of memory each), so a reload costs what it holds and
+ * a hit costs two set lookups; a change takes effect within one reload: a hit in between is recorded, and the
+ * erasure's second pass (services/api/erasure-resweep.ts) erases it.
  */
 export class FollowingPolicy {
+  /** Do Not Allow and erased contacts: none is followed */
   private contacts: ReadonlySet<string> = new Set();
+  private erasedContacts: ReadonlySet<string> = new Set();
   private workspaces: ReadonlySet<string> = new Set();
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | undefined;
@@ -34,21 +40,29 @@ export class FollowingPolicy {
     return Boolean(token.journeyId) || !this.workspaces.has(token.workspaceId);
   }
 
-  /** contacts and workspaces not to follow, as last loaded */
-  get sizes(): { contacts: number; workspaces: number } {
-    return { contacts: this.contacts.size, workspaces: this.workspaces.size };
+  /** Whether the contact was erased: nothing of it is recorded, whatever the route. */
+  erased(contactId: string): boolean {
+    return this.erasedContacts.has(contactId);
   }
 
-  /** Replaces both sets with PostgreSQL's; one reload at a time. */
+  /** Do Not Allow contacts, erased contacts and workspaces not to follow, as last loaded */
+  get sizes(): { contacts: number; erased: number; workspaces: number } {
+    return { contacts: this.contacts.size - this.erasedContacts.size, erased: this.erasedContacts.size, workspaces: this.workspaces.size };
+  }
+
+  /** Replaces the sets with PostgreSQL's; one reload at a time. */
   reload(): Promise<void> {
     this.loading ??= this.pool
-      .query<{ id: string; scope: 'contact' | 'workspace' }>(
+      .query<{ id: string; scope: 'contact' | 'erased' | 'workspace' }>(
         `SELECT id::text AS id, 'contact' AS scope FROM contacts WHERE NOT allow_follow_email
+         UNION ALL SELECT contact_id::text, 'erased' FROM contact_erasures
          UNION ALL SELECT workspace_id::text, 'workspace' FROM engagement_settings WHERE NOT following_enabled`,
       )
       .then(({ rows }) => {
-        this.contacts = new Set(rows.filter((row) => row.scope === 'contact').map((row) => row.id));
-        this.workspaces = new Set(rows.filter((row) => row.scope === 'workspace').map((row) => row.id));
+        const ids = (scope: string) => rows.filter((row) => row.scope === scope).map((row) => row.id);
+        this.erasedContacts = new Set(ids('erased'));
+        this.contacts = new Set([...ids('contact'), ...this.erasedContacts]);
+        this.workspaces = new Set(ids('workspace'));
       })
       .finally(() => {
         this.loading = undefined;

@@ -41,7 +41,7 @@ export const ingestSchema = {
   }),
   linkCacheSize: int('CAIRN_INGEST_LINK_CACHE_SIZE', 'email_links entries cached in process', { default: 50_000 }),
   linkCacheTtlMs: int('CAIRN_INGEST_LINK_CACHE_TTL_MS', 'lifetime of a cached email_links entry', { default: 300_000 }),
-  followingRefreshMs: int('CAIRN_INGEST_FOLLOWING_REFRESH_MS', 'how often Do Not Allow contacts and workspaces with following off are reloaded (their hits are not recorded)', {
+  followingRefreshMs: int('CAIRN_INGEST_FOLLOWING_REFRESH_MS', 'how often Do Not Allow and erased contacts and workspaces with following off are reloaded (their hits are not recorded)', {
     default: 10_000,
   }),
   forwardPerMessage: int('CAIRN_INGEST_FORWARD_PER_MESSAGE', 'forward-to-a-friend submissions per message per hour', {

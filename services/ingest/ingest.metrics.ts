@@ -48,7 +48,7 @@ export class BoundCounter<T extends string> {
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
-export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => { contacts: number; workspaces: number }) {
+export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => { contacts: number; erased: number; workspaces: number }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];
@@ -66,7 +66,7 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
   });
   const unfollowedHits = new BoundCounter({
     name: 'cairn_ingest_unfollowed_hits_total',
-    help: 'opens, clicks and attachment views not to be followed (Do Not Allow contact, workspace following off): served, not recorded',
+    help: 'opens, clicks and attachment views not to be followed (Do Not Allow or erased contact, workspace following off): served, not recorded',
     labelNames: ['type'] as const,
     registers,
   });
@@ -121,12 +121,13 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
     }),
     unfollowed: new Gauge({
       name: 'cairn_ingest_unfollowed',
-      help: 'Do Not Allow contacts (scope="contact") and workspaces with following off (scope="workspace"), as last loaded',
+      help: 'Do Not Allow contacts (scope="contact"), erased contacts (scope="erased") and workspaces with following off (scope="workspace"), as last loaded',
       labelNames: ['scope'] as const,
       registers,
       collect() {
         const sizes = unfollowed();
         this.set({ scope: 'contact' }, sizes.contacts);
+        this.set({ scope: 'erased' }, sizes.erased);
         this.set({ scope: 'workspace' }, sizes.workspaces);
       },
     }),

@@ -21,6 +21,7 @@ type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>
 type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
 
 const HOUR_MS = 3_600_000;
+const ERASED_TEXT = 'We no longer keep this address: you will not receive these emails, and there is nothing to unsubscribe, save or forward.';
 
 export function formOf(body: unknown): URLSearchParams {
   return new URLSearchParams(typeof body === 'string' ? body : '');
@@ -39,7 +40,11 @@ function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
   const withToken = (handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
     const token = guard.verify(request, reply, request.params.token);
     if (!isToken(token)) return token;
-    return (await deps.links.owns(token)) ? handler(token, request, reply) : notFound(reply);
+    if (!(await deps.links.owns(token))) return notFound(reply);
+    // NOTE: nothing is recorded or changed for an erased contact (following-policy.ts): no event, no list
+    // membership, no forward; the page says there is nothing left to change.
+    if (deps.following.erased(token.contactId)) return html(reply, 200, messagePage('Nothing to change', ERASED_TEXT));
+    return handler(token, request, reply);
   };
   const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
     try {

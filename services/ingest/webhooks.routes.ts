@@ -142,7 +142,10 @@ function webhookRoute<T extends { token: string | null }>(
     if (rejected.length === verified.length) return reply.code(400).send({ error: 'no acceptable item', rejected });
     const results: { index: number; result: string }[] = [];
     for (const [index, { item, token }] of verified.entries()) {
-      if (token && token.workspaceId === workspaceId) results.push({ index, result: await handle(deps, token, item) });
+      if (!token || token.workspaceId !== workspaceId) continue;
+      // NOTE: nothing is recorded for an erased contact (following-policy.ts): no event, and no suppression that
+      // would store its address again; the report is acknowledged so the provider does not retry it.
+      results.push({ index, result: deps.following.erased(token.contactId) ? 'ignored: contact erased' : await handle(deps, token, item) });
     }
     return reply.code(200).send({ accepted: results, rejected });
   };

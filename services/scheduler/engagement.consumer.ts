@@ -80,7 +80,8 @@ function engagementRow(event: CairnEvent): EngagementRow | null {
 }
 
 /**
- * Records a batch of engagement events and wakes the triggers they meet, in one transaction.
+ * Records a batch of engagement events and wakes the triggers they meet, in one transaction. An erased
+ * contact's events (still in Kafka when it was erased) record nothing: it has left every journey.
  *
  * NOTE: idempotent per event: an engagement is a row keyed by (journey, iteration, email tile, contact, kind,
  * link), inserted ON CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a Kafka redelivery
@@ -96,6 +97,7 @@ export async function recordEngagements(pool: Pool, events: readonly CairnEvent[
        SELECT e.j, e.i, e.t, e.c, jc.account_id, e.k, e.l
        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS e(j, i, t, c, k, l)
        LEFT JOIN journey_contacts jc ON jc.journey_id = e.j AND jc.iteration = e.i AND jc.contact_id = e.c
+       WHERE NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = e.c)
        ON CONFLICT DO NOTHING`,
       [rows.map((r) => r.journeyId), rows.map((r) => r.iteration), rows.map((r) => r.emailTileId), rows.map((r) => r.contactId), rows.map((r) => r.kind), rows.map((r) => r.linkId)],
     );

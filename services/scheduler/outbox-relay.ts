@@ -77,7 +77,9 @@ async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void
 async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
   if (row.kind === 'send') {
     const job = row.payload as SendBatchJob;
-    await deps.sendQueue.add('journey', job, { jobId: sendBatchJobId(job) });
+    // Kept a day, like webhooks: a row relayed again finds its job id and adds nothing, and Redis does not keep
+    // contact ids (an erased contact's among them) of every batch ever sent.
+    await deps.sendQueue.add('journey', job, { jobId: sendBatchJobId(job), removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
     return;
   }
   const payload = row.payload as EventsPayload;

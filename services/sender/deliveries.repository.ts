@@ -88,6 +88,15 @@ export class DeliveriesRepository {
     return new Set(rows.map((row) => row.delivery_key));
   }
 
+  /**
+   * Deletes claimed rows of erased contacts: no mail, no event, and no row left holding the contact's id. Their
+   * keys are never sent later, since every request for them names the same erased contact.
+   */
+  async forget(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.pool.query(`DELETE FROM sender_deliveries WHERE delivery_key = ANY($1::text[]) AND claimed_by = $2 AND state IN ('claimed', 'retry')`, [keys, this.owner]);
+  }
+
   async markEmitted(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.pool.query('UPDATE sender_deliveries SET events_emitted = true WHERE delivery_key = ANY($1::text[])', [keys]);
   }

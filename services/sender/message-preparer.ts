@@ -10,13 +10,14 @@ import { decideEligibility, type RecipientRow } from './eligibility';
 import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
 import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
-import { loadContentSettings, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
+import { erasedContacts, loadContentSettings, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
 import { mailOf, type OutgoingMail } from './smtp-delivery';
 
-/** A claimed item is either decided without SMTP (blocked, suppressed, failed) or ready to send. */
+/** A claimed item is decided without SMTP (blocked, suppressed, failed), forgotten (erased contact) or ready to send. */
 export type Prepared =
   | { kind: 'final'; finish: Finish }
+  | { kind: 'erased'; item: DeliveryItem }
   | { kind: 'send'; item: DeliveryItem; messageId: string; attempts: number; address: string; domain: string; mail: OutgoingMail };
 
 const CACHE_LIMIT = 200;
@@ -83,7 +84,12 @@ export class MessagePreparer {
     );
     const rows = refs.length > 0 ? await loadRecipients(this.pool, refs) : new Map<string, RecipientRow>();
     const cancelled = await cancelledMessages(this.pool, items);
-    return Promise.all(items.map((item) => this.prepareOne(item, rows.get(item.key) ?? null, cancelled)));
+    // Only a contact without a row can be erased (a forward names the forwarding contact, whose row is not read).
+    const erased = await erasedContacts(
+      this.pool,
+      items.flatMap((item) => (item.kind === 'forward' || (item.kind !== 'test' && !rows.has(item.key)) ? [item.contactId] : [])),
+    );
+    return Promise.all(items.map((item) => (erased.has(item.contactId) ? { kind: 'erased' as const, item } : this.prepareOne(item, rows.get(item.key) ?? null, cancelled))));
   }
 
   private async prepareOne(item: DeliveryItem & { messageId: string; attempts: number }, row: RecipientRow | null, cancelled: ReadonlySet<string>): Promise<Prepared> {

@@ -36,6 +36,16 @@ export async function loadRecipients(pool: Pool, requests: readonly RecipientRef
   return new Map(rows.map(({ key, ...row }) => [key, row]));
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The contact ids among `ids` that were erased (contact_erasures); ids that are no UUID (test sends) never are. */
+export async function erasedContacts(pool: Pool, ids: readonly string[]): Promise<Set<string>> {
+  const candidates = [...new Set(ids.filter((id) => UUID.test(id)))];
+  if (candidates.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>('SELECT contact_id::text AS id FROM contact_erasures WHERE contact_id = ANY($1::uuid[])', [candidates]);
+  return new Set(rows.map((row) => row.id));
+}
+
 export async function loadVersion(
   pool: Pool,
   workspaceId: string,

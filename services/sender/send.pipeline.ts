@@ -68,6 +68,9 @@ export class SendPipeline {
     });
     if (ours.length === 0) return;
     const prepared = await this.deps.preparer.prepare(ours);
+    const erased = prepared.flatMap((p) => (p.kind === 'erased' ? [p.item.key] : []));
+    await this.deps.repo.forget(erased);
+    if (erased.length > 0) this.deps.metrics.messages.inc({ outcome: 'erased' }, erased.length);
     const finals = prepared.flatMap((p) => (p.kind === 'final' ? [p.finish] : []));
     const work: Promise<unknown>[] = finals.map((finish) => this.finishes.add(finish).then(() => this.count(finish.state)));
     for (const p of prepared) if (p.kind === 'send') work.push(this.sendOne(p));

@@ -2,7 +2,10 @@ import { sql } from '../../lib/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { emailInsights } from '../../lib/insights/insights-queries';
-import { newId } from '../support/test-env';
+import { resweepDue } from '../../services/api/erasure-resweep';
+import { forwardItem } from '../../services/sender/delivery-item';
+import { DeliveriesRepository } from '../../services/sender/deliveries.repository';
+import { newId, testLogger } from '../support/test-env';
 import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 
 let kit: ApiKit;
@@ -63,5 +66,34 @@ describe('POST /v1/contacts/{id}/erasure', () => {
     expect(again.json()).toMatchObject({ id: record.id, contact_id: gone, postgres_erased_at: record.postgres_erased_at, clickhouse_raw_events: 3 });
     expect(await rawEvents(gone)).toBe(0);
     expect((await admin('POST', `/v1/contacts/${newId()}/erasure`)).statusCode).toBe(404);
+  });
+
+  // Issue 20, defect 11: what was in flight when the erasure ran is erased by its second pass.
+  it('sweeps PostgreSQL and ClickHouse again at resweep_at for what arrived after the erasure, once', async () => {
+    const ws = await createWorkspace(kit, 'resweep');
+    const admin = client(kit, ws.key);
+    const gone = (await admin('POST', '/v1/contacts', { email: 'late@example.com' })).json().id as string;
+    const emailId = newId();
+    const first = await admin('POST', `/v1/contacts/${gone}/erasure`);
+    expect(first.json()).toMatchObject({ clickhouse_raw_events: 0, resweep_at: expect.any(String) });
+    expect(Date.parse(first.json().resweep_at) - Date.parse(first.json().postgres_erased_at)).toBe(kit.config.erasureResweepSeconds * 1000);
+
+    // Written after the erasure by work that started before it: an open still in Kafka, a forward the sender claimed.
+    await kit.env.clickhouse.insert('events_ingest', [{ ...toRawRow(open(ws.id, gone, emailId)), kafka_topic: 'direct', kafka_partition: 0, kafka_offset: 0 }]);
+    const forward = {
+      request_id: newId(), requested_at: Date.now(), workspace_id: ws.id, new_message_id: newId(), friend_address: 'pal@example.com', forwarded_by_contact_id: gone,
+      original_message_id: newId(), email_id: emailId, email_version: 1, journey_id: null, tile_id: null, iteration: 0,
+    };
+    await new DeliveriesRepository(kit.pool, 'late-sender').claim([{ ...forwardItem(forward), messageId: newId() }]);
+
+    const deps = { pool: kit.pool, clickhouse: kit.env.clickhouse, log: testLogger('resweep') };
+    expect(await resweepDue(deps)).toBe(0); // not due yet
+    await kit.pool.query("UPDATE contact_erasures SET resweep_at = now() - interval '1 second' WHERE contact_id = $1", [gone]);
+    expect(await resweepDue(deps)).toBe(1);
+    expect(await rawEvents(gone)).toBe(0);
+    expect((await kit.pool.query('SELECT 1 FROM sender_deliveries WHERE contact_id = $1', [gone])).rowCount).toBe(0);
+    const record = await kit.pool.query('SELECT resweep_at, clickhouse_raw_events::int AS n FROM contact_erasures WHERE contact_id = $1', [gone]);
+    expect(record.rows).toEqual([{ resweep_at: null, n: 1 }]);
+    expect(await resweepDue(deps)).toBe(0);
   });
 });

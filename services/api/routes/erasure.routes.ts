@@ -16,11 +16,12 @@ const erasureSchema = {
     postgres_erased_at: timestamp,
     clickhouse_erased_at: timestamp,
     clickhouse_raw_events: { type: ['integer', 'null'] },
+    resweep_at: timestamp,
   },
 } as const;
 
 /** The right to erasure: an admin-scoped key erases one contact of its workspace from PostgreSQL and ClickHouse. */
-export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse'>): void {
+export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse' | 'config'>): void {
   app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/contacts/:id/erasure',
     {
@@ -28,7 +29,7 @@ export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' |
       schema: {
         tags: ['contacts'],
         summary:
-          'Erase a contact: its PostgreSQL row (memberships cascade) and its ClickHouse events, timeline and KPI contributions; answers the erasure record (repeatable)',
+          'Erase a contact: every PostgreSQL row holding its id (tasks and leads stay without it) and its ClickHouse events, timeline and KPI contributions, again at resweep_at; nothing is recorded for it afterwards; answers the erasure record (repeatable)',
         params: idParams,
         response: { 200: erasureSchema },
       },
@@ -36,7 +37,7 @@ export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' |
     async (req) => {
       const workspaceId = workspaceOf(req);
       const { id } = req.params;
-      return eraseContactEverywhere(deps, { workspaceId, contactId: id, keyId: req.principal?.keyId ?? '' });
+      return eraseContactEverywhere(deps, { workspaceId, contactId: id, keyId: req.principal?.keyId ?? '' }, { resweepSeconds: deps.config.erasureResweepSeconds });
     },
   );
 }
