@@ -49,6 +49,7 @@ export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: Ap
         format,
         onError: req.query.on_error ?? 'reject',
         maxBytes: config.importMaxBytes,
+        maxLineBytes: config.importMaxLineBytes,
         maxErrors: config.importMaxErrors,
         log: req.log as never,
       });
