@@ -50,11 +50,28 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A client that sends slowly (or not at all) holds a socket, not the event loop: headers and whole requests
+ * have deadlines (Node answers 408 and closes), idle and keep-alive sockets are closed (docs/security.md).
+ * Node checks the two deadlines every connectionsCheckingInterval (30 s by default): a quarter of the shorter.
+ */
+function serverTimeouts(config: ApiConfig) {
+  const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+  };
+}
+
 /** Builds the API without listening, so tests drive it with app.inject() or a real port alike. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    ...serverTimeouts(deps.config),
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('routeTable', []);
