@@ -102,3 +102,20 @@ describe('insights breakdowns keep any word as a key', () => {
     expect(Object.entries(res.json().blockedByReason).sort()).toEqual([['__proto__', 1], ['constructor', 1], ['do_not_bulk_email', 1]]);
   });
 });
+
+describe('journey checks take any tile id the id pattern allows', () => {
+  it('tiles named constructor and __proto__ are checked like any other', async () => {
+    const segment = (await api('POST', '/v1/segments', { name: 'st', kind: 'static' })).json().id;
+    const graph = {
+      tiles: [
+        { id: 'constructor', type: 'segment', next: ['__proto__'], config: { segment_ids: [segment] } },
+        { id: '__proto__', type: 'activity', next: ['toString'], config: { kind: 'task', subject: 'Call' } },
+        { id: 'toString', type: 'end' },
+      ],
+    };
+    const journey = (await api('POST', '/v1/journeys', { name: 'names', graph, settings: { start_at: '2027-01-01T00:00:00Z', end_at: '2027-02-01T00:00:00Z', time_zone: 'UTC' } })).json();
+    const res = await api('POST', `/v1/journeys/${journey.id}/check`);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ok: true, errors: [] });
+  });
+});
