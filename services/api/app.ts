@@ -8,6 +8,7 @@ import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import type { Logger } from '../../lib/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
+import { AuthFailures, installAuthFailureLimit } from './auth-failures';
 import { installProblemHandlers, problemBody, problemSchema } from './api-problem';
 import { contactImportRoutes } from './routes/contact-import.routes';
 import { contactRoutes } from './routes/contacts.routes';
@@ -91,6 +92,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   if (deps.docsUi === false) app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   else await app.register(swaggerUi, { routePrefix: '/docs' });
+  // before installAuth: its onRequest hook must not see a credential from an address over its failure limit
+  const failurePolicy = { limit: deps.config.authFailuresPerAddress, windowSeconds: deps.config.authFailureWindowSeconds };
+  installAuthFailureLimit(app, new AuthFailures(deps.redis, deps.config.queuePrefix, failurePolicy, deps.log));
   installAuth(app, deps.pool, deps.config.adminToken);
   await app.register(rateLimit, {
     global: true,
