@@ -93,7 +93,7 @@ describe('when Redis is down', () => {
   it('fails open: credentials are checked as usual, nobody is locked out', async () => {
     // the API's BullMQ queues print every refused reconnection while this Redis is down
     const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const redisServer = await new PrivateRedis(16_000 + Math.floor(Math.random() * 1000)).start();
+    const redisServer = await new PrivateRedis(17_000 + Math.floor(Math.random() * 1000)).start();
     const redis: Redis = createRedis(redisServer.url);
     const config = { ...loadConfig(apiConfigSchema, {}), ...kit.env.settings, redisUrl: redisServer.url, queuePrefix: uniqueName('api'), authFailuresPerAddress: LIMIT, authFailureWindowSeconds: 600 } as ApiConfig;
     const app = await buildApi({ config, pool: kit.pool, redis, clickhouse: kit.env.clickhouse, log: testLogger('api'), docsUi: false });
