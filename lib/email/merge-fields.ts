@@ -1,3 +1,4 @@
+import { ownValue } from '../own-property';
 import { BLOCK_HELPERS, parseTemplate, VALUE_HELPERS } from './merge-template';
 
 export interface TemplateIssue {
@@ -32,7 +33,8 @@ interface CallNode {
 /** Why a dotted path cannot be resolved, or null when it can. */
 export function unresolvable(path: string): string | null {
   const [root = '', name, ...rest] = path.split('.');
-  const spec = MERGE_FIELDS[root];
+  // roots and fields are the template's words: own properties only ("constructor" is no root)
+  const spec = ownValue(MERGE_FIELDS, root);
   if (!spec) return `unknown root "${root}"; merge fields start with ${Object.keys(MERGE_FIELDS).join(', ')}`;
   if (name === undefined) return `"${root}" needs a field, e.g. ${root}.${spec.fields[0]}`;
   if (name === spec.open) return rest.length > 0 ? null : `${root}.${name} needs a key, e.g. ${root}.${name}.city`;

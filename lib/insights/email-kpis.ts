@@ -2,6 +2,7 @@ import { ident, join, sql, tuple, type Sql } from '../clickhouse/sql';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
 import type { DeliveryBreakdown, EmailKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
+import { dataRecord } from '../own-property';
 
 /*
  * Every email KPI, defined once, over kpi_email_glossary (sql/clickhouse/0090), with the seed 004 glossary entry
@@ -93,7 +94,8 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Pr
     FROM ${source}
     WHERE ${emailWhere(filter)} AND machine = 0 AND metric IN ('blocked', 'unsubscribe', 'complaint_not_counted', 'forward')
     GROUP BY metric, breakdown ORDER BY metric, breakdown`);
-  const result: Breakdowns = { blockedByReason: {}, unsubscribedByMethod: {}, feedbackReportsNotCounted: {}, forwarded: 0 };
+  // breakdowns are words from events (reasons, methods, report types): prototype-less records keep any word a key
+  const result: Breakdowns = { blockedByReason: dataRecord(), unsubscribedByMethod: dataRecord(), feedbackReportsNotCounted: dataRecord(), forwarded: 0 };
   for (const row of rows) {
     if (row.metric === 'blocked') result.blockedByReason[row.breakdown] = num(row.messages);
     if (row.metric === 'unsubscribe') result.unsubscribedByMethod[row.breakdown] = num(row.messages);

@@ -4,6 +4,7 @@ import { join, sql } from '../clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
 import type { TileKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
+import { dataRecord } from '../own-property';
 
 export type { TileKpis } from './insights-types';
 
@@ -16,7 +17,8 @@ interface TileRow {
 }
 
 function emptyTile(tileId: string, tileType: string): TileKpis {
-  return { tileId, tileType, inflow: 0, processing: 0, blocked: 0, blockedByReason: {}, failed: 0, processed: 0, paths: {} };
+  // reasons and path ids are words from events and tile ids: a path to tile "constructor" is an ordinary key
+  return { tileId, tileType, inflow: 0, processing: 0, blocked: 0, blockedByReason: dataRecord(), failed: 0, processed: 0, paths: dataRecord() };
 }
 
 function addTileRow(tile: TileKpis, row: TileRow): void {

@@ -1,6 +1,9 @@
+import { ownValue } from '../own-property';
+
 /**
  * The segment filter language (docs/api.md): JSON, compiled to a parameterised PostgreSQL predicate over
- * `contacts c`. Values are always bound parameters; field names come only from the whitelist below.
+ * `contacts c`. Values are always bound parameters; field names come only from the whitelist below, looked up
+ * as own properties (lib/own-property.ts: "constructor" or "__proto__" are unknown fields, not Object.prototype's).
  *
  *   {"all": [cond, ...]}  {"any": [cond, ...]}  {"not": cond}
  *   {"field": "consent_level", "op": "gte", "value": 3}
@@ -101,7 +104,7 @@ export class FilterCompiler {
 
   private condition(node: Record<string, unknown>, where: string): string {
     const field = node.field;
-    const op = node.op as string;
+    const op = typeof node.op === 'string' ? node.op : '';
     if (typeof field !== 'string') throw new SegmentFilterError(`${where}.field`, 'field must be a string');
     const [expr, kind] = this.column(field, `${where}.field`);
     if (op === 'exists') return `${expr} IS NOT NULL`;
@@ -116,14 +119,14 @@ export class FilterCompiler {
       const pattern = value.replace(/[\\%_]/g, (ch) => `\\${ch}`);
       return `${expr}::text ILIKE ${this.bind(op === 'contains' ? `%${pattern}%` : `${pattern}%`)}`;
     }
-    const comparison = COMPARISONS[op];
-    if (!comparison) throw new SegmentFilterError(`${where}.op`, `unknown op "${String(op)}"; use ${[...Object.keys(COMPARISONS), 'in', 'contains', 'starts_with', 'exists', 'not_exists'].join(', ')}`);
+    const comparison = ownValue(COMPARISONS, op);
+    if (!comparison) throw new SegmentFilterError(`${where}.op`, `unknown op "${String(node.op)}"; use ${[...Object.keys(COMPARISONS), 'in', 'contains', 'starts_with', 'exists', 'not_exists'].join(', ')}`);
     if (value === undefined || value === null || typeof value === 'object') throw new SegmentFilterError(`${where}.value`, 'value must be a string, number or boolean');
     return `${castFor(expr, kind, value)} ${comparison} ${this.bind(value)}${paramCast(kind, value)}`;
   }
 
   private column(field: string, where: string): [string, ColumnKind | 'json'] {
-    const kind = FILTER_COLUMNS[field];
+    const kind = ownValue(FILTER_COLUMNS, field);
     if (kind) return [`c.${field}`, kind];
     const match = /^attributes\.([A-Za-z0-9_-]{1,64})$/.exec(field);
     if (match) return [`(c.attributes ->> ${this.bind(match[1])})`, 'json'];

@@ -1,4 +1,4 @@
-import { connectionSchema, int, str, url } from '../../lib/config';
+import { bool, connectionSchema, int, str, url } from '../../lib/config';
 
 export const apiConfigSchema = {
   ...connectionSchema,
@@ -8,9 +8,17 @@ export const apiConfigSchema = {
     default: '',
     secret: true,
   }),
+  trustProxy: bool('CAIRN_API_TRUST_PROXY', 'take the client address from X-Forwarded-For (behind a proxy): credential failures are counted per client address', { default: false }),
+  authFailuresPerAddress: int('CAIRN_API_AUTH_FAILURES', 'wrong API keys or operator tokens per client address per window before it gets 429', { default: 20 }),
+  authFailureWindowSeconds: int('CAIRN_API_AUTH_FAILURE_WINDOW_SECONDS', 'the window of CAIRN_API_AUTH_FAILURES, counted in Redis from the first failure', { default: 600 }),
+  headersTimeoutMs: int('CAIRN_API_HEADERS_TIMEOUT_MS', 'time a client has to send the request headers (408 and close after)', { default: 20_000 }),
+  requestTimeoutMs: int('CAIRN_API_REQUEST_TIMEOUT_MS', 'time a client has to send a whole request, body included (408 and close after)', { default: 300_000 }),
+  connectionTimeoutMs: int('CAIRN_API_CONNECTION_TIMEOUT_MS', 'a socket with no traffic either way for this long is closed', { default: 300_000 }),
+  keepAliveTimeoutMs: int('CAIRN_API_KEEP_ALIVE_TIMEOUT_MS', 'an idle keep-alive connection is closed after this long (keep it above a load balancer\'s idle timeout)', { default: 72_000 }),
   rateLimitPerMinute: int('CAIRN_API_RATE_LIMIT', 'requests per minute per API key (Redis-backed)', { default: 1200 }),
   bodyLimitBytes: int('CAIRN_API_BODY_LIMIT', 'largest JSON request body in bytes', { default: 1_048_576 }),
   importMaxBytes: int('CAIRN_API_IMPORT_MAX_BYTES', 'largest contact import body in bytes', { default: 512 * 1_048_576 }),
+  importMaxLineBytes: int('CAIRN_API_IMPORT_MAX_LINE_BYTES', 'longest contact import line (NDJSON) or record (CSV) in bytes; 400 naming the line above', { default: 1_048_576 }),
   importMaxErrors: int('CAIRN_API_IMPORT_MAX_ERRORS', 'per-row import errors listed in the response', { default: 100 }),
   engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
   attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),

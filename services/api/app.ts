@@ -8,6 +8,7 @@ import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import type { Logger } from '../../lib/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
+import { AuthFailures, installAuthFailureLimit } from './auth-failures';
 import { installProblemHandlers, problemBody, problemSchema } from './api-problem';
 import { contactImportRoutes } from './routes/contact-import.routes';
 import { contactRoutes } from './routes/contacts.routes';
@@ -53,11 +54,28 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A client that sends slowly (or not at all) holds a socket, not the event loop: headers and whole requests
+ * have deadlines (Node answers 408 and closes), idle and keep-alive sockets are closed (docs/security.md).
+ * Node checks the two deadlines every connectionsCheckingInterval (30 s by default): a quarter of the shorter.
+ */
+function serverTimeouts(config: ApiConfig) {
+  const headersTimeout = Math.min(config.headersTimeoutMs, config.requestTimeoutMs);
+  return {
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: { headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+  };
+}
+
 /** Builds the API without listening, so tests drive it with app.inject() or a real port alike. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
+    trustProxy: deps.config.trustProxy,
+    ...serverTimeouts(deps.config),
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   });
   app.decorate('routeTable', []);
@@ -77,6 +95,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   if (deps.docsUi === false) app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   else await app.register(swaggerUi, { routePrefix: '/docs' });
+  // before installAuth: its onRequest hook must not see a credential from an address over its failure limit
+  const failurePolicy = { limit: deps.config.authFailuresPerAddress, windowSeconds: deps.config.authFailureWindowSeconds };
+  installAuthFailureLimit(app, new AuthFailures(deps.redis, deps.config.queuePrefix, failurePolicy, deps.log));
   installAuth(app, deps.pool, deps.config.adminToken);
   await app.register(rateLimit, {
     global: true,

@@ -47,8 +47,16 @@ function parseBoolean(value: unknown): boolean | null | undefined {
   return TRUE.has(text) ? true : FALSE.has(text) ? false : undefined;
 }
 
+/**
+ * Attribute names come from the file (CSV headers, JSON keys), so they go into a prototype-less object: a column
+ * named "__proto__" or "constructor" is an attribute like any other. Empty and null values are left out: they
+ * keep the stored attribute, as an empty cell keeps a stored column.
+ */
 function attributesOf(record: Record<string, unknown>): Record<string, unknown> {
-  const attributes: Record<string, unknown> = typeof record.attributes === 'object' && record.attributes !== null && !Array.isArray(record.attributes) ? { ...(record.attributes as object) } : {};
+  const attributes: Record<string, unknown> = Object.create(null);
+  const nested = record.attributes;
+  if (typeof nested === 'object' && nested !== null && !Array.isArray(nested))
+    for (const [key, value] of Object.entries(nested)) if (!blank(value)) attributes[key] = value;
   for (const [key, value] of Object.entries(record)) if (!KNOWN.has(key) && !blank(value)) attributes[key] = value;
   return attributes;
 }

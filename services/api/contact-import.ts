@@ -15,6 +15,8 @@ export interface ImportOptions {
   /** reject: any bad row rolls the whole import back (422); skip: good rows land, bad rows are reported */
   onError: 'reject' | 'skip';
   maxBytes: number;
+  /** longest NDJSON line or CSV record in bytes (400 naming the line above) */
+  maxLineBytes: number;
   maxErrors: number;
   log: Logger;
 }
@@ -46,11 +48,19 @@ function byteLimit(maxBytes: number): Transform {
   });
 }
 
-function ndjsonRecords(): Transform {
-  let rest = '';
+/**
+ * NDJSON lines → records. Only the new chunk is searched for newlines (the pending part of a line is kept as
+ * buffers and joined once), so the work is linear in the body; a line longer than maxLineBytes is refused as it
+ * grows, before it is buffered any further (GUIDE section 7, bounded work per request).
+ */
+function ndjsonRecords(maxLineBytes: number): Transform {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   let line = 0;
-  const emit = (stream: Transform, text: string): void => {
+  const tooLong = (): ApiProblem => lineTooLong(line + 1, maxLineBytes);
+  const emit = (stream: Transform, bytes: Buffer): void => {
     line += 1;
+    const text = bytes.toString('utf8');
     if (text.trim() === '') return;
     try {
       const value: unknown = JSON.parse(text);
@@ -62,16 +72,31 @@ function ndjsonRecords(): Transform {
   return new Transform({
     readableObjectMode: true,
     transform(chunk: Buffer, _enc, done) {
-      const lines = (rest + chunk.toString('utf8')).split('\n');
-      rest = lines.pop() ?? '';
-      for (const text of lines) emit(this, text);
+      let start = 0;
+      for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+        const part = chunk.subarray(start, end);
+        if (pendingBytes + part.length > maxLineBytes) return done(tooLong());
+        emit(this, pendingBytes === 0 ? part : Buffer.concat([...pending, part]));
+        pending = [];
+        pendingBytes = 0;
+        start = end + 1;
+      }
+      const rest = chunk.subarray(start);
+      if (pendingBytes + rest.length > maxLineBytes) return done(tooLong());
+      if (rest.length > 0) pending.push(rest);
+      pendingBytes += rest.length;
       done();
     },
     flush(done) {
-      if (rest) emit(this, rest);
+      if (pendingBytes > 0) emit(this, Buffer.concat(pending));
       done();
     },
   });
+}
+
+function lineTooLong(line: number, maxLineBytes: number): ApiProblem {
+  const message = `line ${line} is longer than ${maxLineBytes} bytes (CAIRN_API_IMPORT_MAX_LINE_BYTES); nothing was imported`;
+  return new ApiProblem(400, message, [{ field: `rows[${line}].row`, message: `longer than ${maxLineBytes} bytes` }]);
 }
 
 interface SourceRecord {
@@ -93,7 +118,8 @@ function csvRecordReader(): (chunk: unknown) => SourceRecord | null {
     }
     row += 1;
     if (cells.length !== header.length) return { line: row, error: `expected ${header.length} columns, found ${cells.length}` };
-    const value: Record<string, unknown> = {};
+    // header names are the file's: a prototype-less record keeps "__proto__" an ordinary column
+    const value: Record<string, unknown> = Object.create(null);
     for (let i = 0; i < header.length; i++) value[header[i] as string] = cells[i];
     return { line: row, value };
   };
@@ -146,6 +172,13 @@ function idPrefix(): string {
   return `${ms}7${random.slice(0, 3)}8${random.slice(3, 10)}`;
 }
 
+/**
+ * NOTE: an empty cell (or an absent or null NDJSON member) keeps the stored value; a cell with a value sets it.
+ * Nullable columns do that in the upsert with coalesce. The NOT NULL ones (consent, the two flags) cannot: a new
+ * contact needs their defaults in the proposed row, and ON CONFLICT only sees that row (EXCLUDED), not whether
+ * the file gave a value. So the upsert leaves them alone on existing contacts and SET_GIVEN_SQL then writes the
+ * values the file did give, only where they differ (a fresh import updates nothing and skips it).
+ */
 const MERGE_SQL = `
   WITH up AS (
     INSERT INTO contacts (id, workspace_id, email, first_name, last_name, time_zone, consent_level, do_not_bulk_email, allow_follow_email, attributes)
@@ -156,14 +189,22 @@ const MERGE_SQL = `
       first_name = coalesce(EXCLUDED.first_name, contacts.first_name),
       last_name = coalesce(EXCLUDED.last_name, contacts.last_name),
       time_zone = coalesce(EXCLUDED.time_zone, contacts.time_zone),
-      consent_level = CASE WHEN (SELECT bool_or(consent_level IS NOT NULL) FROM import_rows) THEN EXCLUDED.consent_level ELSE contacts.consent_level END,
-      do_not_bulk_email = EXCLUDED.do_not_bulk_email OR contacts.do_not_bulk_email,
-      allow_follow_email = EXCLUDED.allow_follow_email AND contacts.allow_follow_email,
       attributes = contacts.attributes || EXCLUDED.attributes,
       updated_at = now()
     RETURNING (xmax = 0) AS inserted
   )
   SELECT count(*) FILTER (WHERE inserted)::int AS created, count(*) FILTER (WHERE NOT inserted)::int AS updated FROM up`;
+
+const SET_GIVEN_SQL = `
+  UPDATE contacts c SET
+    consent_level = coalesce(l.consent_level, c.consent_level),
+    do_not_bulk_email = coalesce(l.do_not_bulk_email, c.do_not_bulk_email),
+    allow_follow_email = coalesce(l.allow_follow_email, c.allow_follow_email)
+  FROM (SELECT DISTINCT ON (lower(email)) email, consent_level, do_not_bulk_email, allow_follow_email
+        FROM import_rows ORDER BY lower(email), line DESC) l
+  WHERE c.workspace_id = $1 AND lower(c.email) = lower(l.email)
+    AND (c.consent_level, c.do_not_bulk_email, c.allow_follow_email)
+        IS DISTINCT FROM (coalesce(l.consent_level, c.consent_level), coalesce(l.do_not_bulk_email, c.do_not_bulk_email), coalesce(l.allow_follow_email, c.allow_follow_email))`;
 
 async function stage(client: PoolClient, input: Readable, progress: Progress, options: ImportOptions): Promise<void> {
   await client.query(
@@ -171,14 +212,19 @@ async function stage(client: PoolClient, input: Readable, progress: Progress, op
        consent_level smallint, do_not_bulk_email boolean, allow_follow_email boolean, attributes jsonb) ON COMMIT DROP`,
   );
   const copy = client.query(copyFrom(`COPY import_rows (${STAGED_COLUMNS.join(', ')}) FROM STDIN`));
-  const parser = options.format === 'csv' ? parse({ relax_column_count: true, bom: true, skip_empty_lines: true }) : ndjsonRecords();
+  const parser =
+    options.format === 'csv'
+      ? parse({ relax_column_count: true, bom: true, skip_empty_lines: true, max_record_size: options.maxLineBytes })
+      : ndjsonRecords(options.maxLineBytes);
   const read = options.format === 'csv' ? csvRecordReader() : (item: unknown) => item as SourceRecord;
   try {
     await pipeline([input, byteLimit(options.maxBytes), parser, stager(progress, options, read), copy]);
   } catch (error) {
     if (error instanceof ApiProblem) throw error;
     const message = (error as Error).message;
-    if ((error as { code?: string }).code?.startsWith('CSV_')) throw new ApiProblem(400, `the CSV is malformed: ${message}`, [{ field: 'body', message }]);
+    const { code, lines } = error as { code?: string; lines?: number };
+    if (code === 'CSV_MAX_RECORD_SIZE') throw lineTooLong(lines ?? 0, options.maxLineBytes);
+    if (code?.startsWith('CSV_')) throw new ApiProblem(400, `the CSV is malformed: ${message}`, [{ field: 'body', message }]);
     throw error;
   }
 }
@@ -199,8 +245,9 @@ export async function importContacts(pool: Pool, workspaceId: string, input: Rea
       throw new ApiProblem(422, `${progress.rejected} of ${progress.received} rows are invalid; nothing was imported (use on_error=skip to import the valid rows)`, progress.errors.map((e) => ({ field: `rows[${e.row}].${e.field}`, message: e.message })));
     await client.query("SET LOCAL work_mem = '256MB'");
     const { rows } = await client.query<{ created: number; updated: number }>(MERGE_SQL, [workspaceId, idPrefix()]);
-    await client.query('COMMIT');
     const { created = 0, updated = 0 } = rows[0] ?? {};
+    if (updated > 0) await client.query(SET_GIVEN_SQL, [workspaceId]);
+    await client.query('COMMIT');
     const duplicates = progress.received - progress.rejected - created - updated;
     options.log.info({ rows: progress.received, created, updated, rejected: progress.rejected, stage_ms: staged - progress.started, merge_ms: Date.now() - staged }, 'contact_import_done');
     return { received: progress.received, created, updated, duplicates, rejected: progress.rejected, errors: progress.errors };

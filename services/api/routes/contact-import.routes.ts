@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
+import { ownValue } from '../../../lib/own-property';
 import type { ApiConfig } from '../api.config';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -40,18 +41,25 @@ export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: Ap
         response: { 200: resultSchema },
       },
     },
-    async (req) => {
-      const format = FORMATS[(req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
+    async (req, reply) => {
+      const format = ownValue(FORMATS, (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '');
       if (!format) throw new ApiProblem(415, 'send text/csv or application/x-ndjson');
       const length = Number(req.headers['content-length'] ?? 0);
       if (length > config.importMaxBytes) throw new ApiProblem(413, `import body exceeds ${config.importMaxBytes} bytes; split the file`);
-      return importContacts(pool, workspaceOf(req), req.body, {
-        format,
-        onError: req.query.on_error ?? 'reject',
-        maxBytes: config.importMaxBytes,
-        maxErrors: config.importMaxErrors,
-        log: req.log as never,
-      });
+      try {
+        return await importContacts(pool, workspaceOf(req), req.body, {
+          format,
+          onError: req.query.on_error ?? 'reject',
+          maxBytes: config.importMaxBytes,
+          maxLineBytes: config.importMaxLineBytes,
+          maxErrors: config.importMaxErrors,
+          log: req.log as never,
+        });
+      } catch (error) {
+        // A refused import may leave most of the body unread: answer at once and close, rather than drain it.
+        void reply.header('connection', 'close');
+        throw error;
+      }
     },
   );
 }

@@ -1,11 +1,11 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { contactTimeline, deliveryBreakdown, emailGeography, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
+import { csvText } from '../csv-cells';
 import { getRow, idParams } from '../resource-routes';
 import { workspaceTimeZone } from './workspaces.routes';
 
@@ -75,10 +75,10 @@ export function dates(query: RangeQuery): { from?: Date; to?: Date } {
   return { from, to };
 }
 
-/** A CSV page (text/csv); the next page's keyset cursor travels in the x-next-cursor header. */
+/** A CSV page (text/csv, formula-like text neutralised); the next page's keyset cursor travels in the x-next-cursor header. */
 export function sendCsv(reply: FastifyReply, nextCursor: string | null, rows: (string | number)[][]): FastifyReply {
   if (nextCursor) void reply.header('x-next-cursor', nextCursor);
-  return reply.type('text/csv; charset=utf-8').send(stringify(rows));
+  return reply.type('text/csv; charset=utf-8').send(csvText(rows));
 }
 
 /** The email (404 unless the caller's workspace owns it), its filters and the workspace's time zone. */

@@ -64,6 +64,14 @@ describe('journey layout', () => {
     expect(pathShares(TILES[1] as JourneyTile, kpis('paper', { paths: {} })).size).toBe(0);
   });
 
+  it('reads only own path counts: splitter paths to tiles named constructor or toString start at 0 (issue 20 defect 10)', () => {
+    const splitter: JourneyTile = { id: 's', type: 'splitter', next: ['constructor', 'toString'] };
+    expect([...pathShares(splitter, kpis('s', {})).values()]).toEqual([
+      { pathId: 'constructor', contacts: 0, share: 0 },
+      { pathId: 'toString', contacts: 0, share: 0 },
+    ]);
+  });
+
   it('sums the journey: entered at segment tiles, finished at last tiles', () => {
     const totals = journeyTotals(TILES, [
       kpis('ny', { inflow: 40, processed: 40 }),

@@ -1,5 +1,6 @@
 import { Graph, layout } from '@dagrejs/dagre';
 import type { JourneyTile, TileKpis } from './api-types';
+import { ownValue } from '../../../lib/own-property';
 import { shareOf } from './format';
 
 /**
@@ -78,7 +79,8 @@ export function pathShares(tile: JourneyTile, kpis: TileKpis): Map<number, PathS
   (tile.next ?? []).forEach((_to, index) => {
     const pathId = pathIdOf(tile, index);
     if (pathId === undefined) return;
-    const contacts = kpis.paths[pathId] ?? 0;
+    // path ids are tile ids: a splitter path to tile "constructor" must not read Object.prototype's
+    const contacts = ownValue(kpis.paths, pathId) ?? 0;
     shares.set(index, { pathId, contacts, share: shareOf(contacts, total) });
   });
   return shares;
