@@ -84,9 +84,10 @@ export interface EmailEventPayloads {
   lead_generated: { lead_id: string };
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
-   * auto-replies; authenticated (v2): SPF/DKIM aligned with From and From the contact's domain, null before v2
+   * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
+   * unchecked (written before v2)
    */
-  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null; authenticated?: boolean | null };
+  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null; auth_verdict?: 'verified' | 'unverified' | 'unchecked' };
 }
 
 export interface JourneyContext extends EventBase {
