@@ -40,6 +40,8 @@ export function buildEngagementHttp(deps: {
     requestTimeout: config.httpRequestTimeoutMs,
     connectionTimeout: config.httpIdleTimeoutMs,
     keepAliveTimeout: Math.min(config.httpIdleTimeoutMs, 5_000),
+    // node:http looks for requests over their time every connectionsCheckingInterval (30 s by default)
+    http: { headersTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.httpRequestTimeoutMs) },
   });
   // Every body is raw bytes (a message/rfc822 reply); the signature is checked over exactly those bytes.
   app.removeAllContentTypeParsers();
