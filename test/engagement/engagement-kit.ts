@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildEngagement, type EngagementService } from '../../services/engagement/engagement.app';
-import { engagementSchema } from '../../services/engagement/engagement.config';
+import { engagementSchema, type EngagementConfig } from '../../services/engagement/engagement.config';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
 import { startApiKit, client, createWorkspace, type ApiKit } from '../api/api-test-kit';
 import { ingestConfig, startIngest, TRACKING_KEYS } from '../ingest/ingest-support';
@@ -53,6 +53,8 @@ export interface EngagementKit {
   api: ApiKit;
   smtp: RecordingSmtp;
   engagement: EngagementService;
+  /** the engagement service's settings, for a second one built in a test */
+  engagementConfig: EngagementConfig;
   ingestUrl: string;
   call: ReturnType<typeof client>;
   workspaceId: string;
@@ -89,7 +91,7 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
   Object.assign(api.config, { engagementPublicUrl: `http://127.0.0.1:${engagement.ports().http}`, templateMinSends: 2 });
   const workspace = await createWorkspace(api, 'engagement');
   return {
-    api, smtp, engagement, ingestUrl: ingest.url(), call: client(api, workspace.key), workspaceId: workspace.id,
+    api, smtp, engagement, engagementConfig: config, ingestUrl: ingest.url(), call: client(api, workspace.key), workspaceId: workspace.id,
     async close() {
       await engagement.stop();
       await sender.stop();
