@@ -115,6 +115,10 @@ describe('reply verification (defect 15)', () => {
     const decided = await waitFor(async () => (await kit.call('GET', '/v1/engagement/reminders')).json().items as { id: string; state: string }[], (items) => reminders.every(([, id]) => items.find((r) => r.id === id)?.state !== 'pending'), 20_000);
     const states = Object.fromEntries(reminders.map(([name, id]) => [name, decided.find((r) => r.id === id)?.state]));
     expect(states).toEqual({ forged: 'fired', spf: 'not_needed', dkim: 'not_needed', tampered: 'fired', foreign: 'fired' });
+    // kept and shown: the history lists both, each with its verdict
+    const replies = async (id: string) => (await kit.call('GET', `/v1/engagement/messages/${id}/history`)).json().interactions.filter((i: { type: string }) => i.type === 'reply');
+    const shown = await waitFor(async () => [...(await replies(forged.id)), ...(await replies(dkim.id))], (list) => list.length === 2, 30_000);
+    expect(shown.map((i: { auth_verdict: string; source: string }) => [i.source, i.auth_verdict]).sort()).toEqual([['smtp', 'unverified'], ['webhook', 'verified']]);
   });
 });
 
