@@ -38,8 +38,8 @@ export interface EngagementService extends Service {
  */
 export function buildEngagement(config: EngagementConfig, log: Logger, options: { dns?: DNSResolver } = {}): EngagementService {
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
-  const dns = options.dns ?? dnsResolver(config.dnsTimeoutMs);
-  const mta = hostname();
+  // the whole check may take a few lookups' time (SPF includes), never longer
+  const auth = { resolver: options.dns ?? dnsResolver(config.dnsTimeoutMs), mta: hostname(), deadlineMs: 5 * config.dnsTimeoutMs };
   const pool = createPgPool(config.postgresUrl, 8);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const kafka = createKafka({ clientId: 'cairn-engagement', brokers: [...config.kafkaBrokers], log });
@@ -63,7 +63,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     const recorder = new ReplyRecorder({ pool, producer, codec, topics, metrics });
-    http = buildEngagementHttp({ config, pool, recorder, authenticate: (message) => authenticateMessage(message, null, dns, mta), log: log.child({ component: 'http' }) });
+    http = buildEngagementHttp({ config, pool, recorder, authenticate: (message) => authenticateMessage(message, null, auth), log: log.child({ component: 'http' }) });
     await http.listen({ host: config.host, port: config.port });
     bound.http = (http.server.address() as { port: number }).port;
     if (config.smtpPort >= 0) {
@@ -74,7 +74,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
       smtp = new InboundSmtp({
         maxBytes: config.inboundMaxBytes, maxClients: config.smtpMaxClients, socketTimeoutMs: config.smtpSocketTimeoutMs, domains: config.inboundDomains,
         unsubscribeMailbox, recorder, unsubscriber: new MailtoUnsubscribe({ pool, producer, codec, topics, tokens, metrics }),
-        authenticate: (message, peer) => authenticateMessage(message, peer, dns, mta), metrics, log: log.child({ component: 'smtp' }),
+        authenticate: (message, peer) => authenticateMessage(message, peer, auth), metrics, log: log.child({ component: 'smtp' }),
       });
       bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
     }

@@ -19,7 +19,7 @@ export const engagementSchema = {
   unsubscribeMailbox: str('CAIRN_ENGAGEMENT_UNSUBSCRIBE_MAILBOX', "the List-Unsubscribe mailto address (the sender's CAIRN_SENDER_UNSUBSCRIBE_MAILBOX; empty: unsubscribe@ each inbound domain)", { default: '' }),
   trackingKeys: list('CAIRN_TRACKING_KEYS', 'tracking token keys "<id>:<base64 secret ≥16 bytes>", the same as ingest\'s: they verify the token of a mailto unsubscribe', { secret: true }),
   trackingActiveKey: int('CAIRN_TRACKING_ACTIVE_KEY', 'key id among CAIRN_TRACKING_KEYS that mints (the same as ingest\'s; this service only verifies)', { default: 1 }),
-  dnsTimeoutMs: int('CAIRN_ENGAGEMENT_DNS_TIMEOUT_MS', 'one DNS query of reply verification (SPF, DKIM, DMARC); two tries, then the check is a temporary error and the reply unverified', { default: 3_000 }),
+  dnsTimeoutMs: int('CAIRN_ENGAGEMENT_DNS_TIMEOUT_MS', 'one DNS query of reply verification (SPF, DKIM, DMARC); two tries, the whole check five times this, then the reply is unverified', { default: 3_000 }),
   httpRequestTimeoutMs: int('CAIRN_ENGAGEMENT_HTTP_REQUEST_TIMEOUT_MS', 'a request to the HTTP listener (headers and body) that takes longer is answered 408', { default: 30_000 }),
   httpIdleTimeoutMs: int('CAIRN_ENGAGEMENT_HTTP_IDLE_TIMEOUT_MS', 'an HTTP connection with nothing sent for this long is closed', { default: 10_000 }),
   inboundSecret: str('CAIRN_ENGAGEMENT_INBOUND_SECRET', 'HMAC-SHA256 key of the reply webhook signature (x-cairn-signature)', { secret: true }),

@@ -32,15 +32,24 @@ export function dnsResolver(timeoutMs: number): DNSResolver {
   return (name, rrtype) => resolver.resolve(name, rrtype) as ReturnType<DNSResolver>;
 }
 
-/** Reads the message from the stream once (mailauth hashes the body as it passes) and judges its From domain. */
-export async function authenticateMessage(message: Readable, peer: SmtpPeer | null, resolver: DNSResolver, mta: string): Promise<MessageAuthentication> {
-  const result = await authenticate(message, {
+/**
+ * Reads the message from the stream once (mailauth hashes the body as it passes) and judges its From domain.
+ * SPF may take up to ten lookups, each bounded by the resolver; `deadlineMs` bounds the whole check, after
+ * which it rejects (the caller records the reply unverified) and the SMTP client gets its answer.
+ */
+export async function authenticateMessage(message: Readable, peer: SmtpPeer | null, options: { resolver: DNSResolver; mta: string; deadlineMs: number }): Promise<MessageAuthentication> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('authentication took too long')), options.deadlineMs);
+  });
+  const checked = authenticate(message, {
     ...(peer ? { ip: peer.ip, helo: peer.helo, sender: peer.mailFrom } : {}),
-    resolver,
-    mta,
+    resolver: options.resolver,
+    mta: options.mta,
     disableArc: true,
     disableBimi: true,
   });
+  const result = await Promise.race([checked, deadline]).finally(() => clearTimeout(timer));
   const from = result.dkim.headerFrom ?? [];
   const fromDomain = from.length === 1 ? (from[0]?.split('@').pop()?.toLowerCase() ?? '') : '';
   const dmarc = result.dmarc ? result.dmarc.status.result : 'none';
