@@ -107,17 +107,19 @@ export interface Interaction {
   url: string | null;
   device: Device | null;
   source: string | null;
+  /** replies: verified (SPF/DKIM aligned with From, the contact's domain), unverified (kept, cancels no reminder), unchecked (before issue 20) */
+  auth_verdict: string | null;
 }
 
 const TYPE_OF: Record<string, Interaction['type']> = { open: 'open', reply: 'reply', send: 'sent', bounce: 'bounce', blocked: 'blocked', sending_failed: 'sending_failed', complaint: 'complaint' };
 
 /** One message's interactions, newest first, each event once (a replay is folded by event_id). */
 export async function messageHistory(ch: Runner, workspaceId: string, ref: MessageRef, limit: number): Promise<Interaction[]> {
-  const rows = await ch.rows<{ event_id: string; event_type: string; at: string; ms: string; contact_id: string; message_id: string; machine: number; machine_reason: string; url: string; link_kind: string; user_agent: string; source: string }>(sql`
+  const rows = await ch.rows<{ event_id: string; event_type: string; at: string; ms: string; contact_id: string; message_id: string; machine: number; machine_reason: string; url: string; link_kind: string; user_agent: string; source: string; auth_verdict: string }>(sql`
     SELECT event_id, any(event_type) AS event_type, toString(any(event_time)) AS at, any(event_time_ms) AS ms, any(contact_id) AS contact_id,
            any(message_id) AS message_id, any(machine) AS machine, any(machine_reason) AS machine_reason, any(url) AS url,
            any(link_kind) AS link_kind, any(visitParamExtractString(detail, 'user_agent')) AS user_agent,
-           any(visitParamExtractString(detail, 'source')) AS source
+           any(visitParamExtractString(detail, 'source')) AS source, any(visitParamExtractString(detail, 'auth_verdict')) AS auth_verdict
     FROM engagement_events
     WHERE workspace_id = ${workspaceId} AND email_id = ${ref.emailId} AND email_version = ${ref.version}
     GROUP BY event_id ORDER BY ms DESC, event_id LIMIT ${limit}`);
@@ -128,6 +130,7 @@ export async function messageHistory(ch: Runner, workspaceId: string, ref: Messa
       at: row.at, type, event_id: row.event_id, contact_id: row.contact_id, message_id: row.message_id,
       machine: Number(row.machine) === 1, machine_reason: row.machine_reason || null, url: row.url || null,
       device: tracked ? deviceOf(row.user_agent) : null, source: row.event_type === 'reply' ? row.source || null : null,
+      auth_verdict: row.event_type === 'reply' ? row.auth_verdict || 'unchecked' : null,
     };
   });
 }

@@ -22,7 +22,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
   complaint: { ...email, feedback_type: 'abuse' },
   sending_failed: { ...email, error_code: 'SMTP_TIMEOUT' },
   lead_generated: { ...email, lead_id: 'lead-1' },
-  reply: { ...email, journey_id: null, tile_id: null, source: 'webhook', from_domain: 'example.com' },
+  reply: { ...email, journey_id: null, tile_id: null, source: 'webhook', from_domain: 'example.com', auth_verdict: 'verified' },
   tile_inflow: { ...journey },
   tile_processed: { ...journey },
   tile_blocked: { ...journey, reason: 'suppression_segment' },
@@ -80,6 +80,16 @@ describe('event codec', () => {
       expect(decoded.data).toMatchObject({ event_id: event.data.event_id, country: null });
     }
     expect([codec.schemaFor('open').version, codec.schemaFor('click').version]).toEqual([2, 3]);
+  });
+
+  it('reads replies written before v2 as unchecked, and v1 readers skip the verdict', () => {
+    const event = sample('reply');
+    expect(codec.decode(codec.encodeWithVersion(event, 1)).data).toMatchObject({ event_id: event.data.event_id, source: 'webhook', auth_verdict: 'unchecked' });
+    const v1 = avro.Type.forSchema(JSON.parse(readFileSync(join(__dirname, 'schemas', 'reply.v1.avsc'), 'utf8')));
+    const read = v1.decode(codec.encode(event), 10, v1.createResolver(codec.schemaFor('reply').type)).value as Record<string, unknown>;
+    expect(read).toMatchObject({ event_id: event.data.event_id, from_domain: 'example.com' });
+    expect(read).not.toHaveProperty('auth_verdict');
+    expect(codec.schemaFor('reply').version).toBe(2);
   });
 
   it('lets a reader with the older schema read the newest opens and clicks (the country is skipped)', () => {

@@ -77,13 +77,17 @@ export interface EmailEventPayloads {
   open: TrackingContext;
   click: TrackingContext & { link_id: string; url: string; link_kind?: 'link' | 'attachment' };
   forward: { friend_count?: number };
-  unsubscribe: { method: 'one_click' | 'subscription_center'; list_ids?: string[] };
+  unsubscribe: { method: 'one_click' | 'subscription_center' | 'mailto'; list_ids?: string[] };
   subscription_submitted: { changed?: boolean };
   complaint: { feedback_type: string; reporter?: string | null };
   sending_failed: { error_code: string; error_message?: string | null };
   lead_generated: { lead_id: string };
-  /** a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834 auto-replies */
-  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null };
+  /**
+   * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
+   * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
+   * unchecked (written before v2)
+   */
+  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null; auth_verdict?: 'verified' | 'unverified' | 'unchecked' };
 }
 
 export interface JourneyContext extends EventBase {

@@ -11,6 +11,18 @@ export function webhookSignature(secret: string, timestamp: number, body: string
   return `t=${timestamp},v1=${mac}`;
 }
 
+/**
+ * The timestamp and MAC of a signature header when it is well formed (`t=<digits>,v1=<64 hex digits>`) and its
+ * timestamp lies within toleranceSeconds of now; null otherwise. Needs no body, so a receiver can refuse a
+ * stale or malformed header before it reads a byte of the body.
+ */
+export function freshSignature(header: string | undefined, options: { nowSeconds: number; toleranceSeconds: number }): { timestamp: number; mac: Buffer } | null {
+  const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/i.exec((header ?? '').trim());
+  const timestamp = Number(match?.[1]);
+  if (!match || !Number.isSafeInteger(timestamp) || Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) return null;
+  return { timestamp, mac: Buffer.from(match[2] as string, 'hex') };
+}
+
 /** Checks a signature header against the body: constant-time compare, timestamp within toleranceSeconds of now. */
 export function verifyWebhookSignature(
   secret: string,
@@ -18,12 +30,10 @@ export function verifyWebhookSignature(
   body: Buffer,
   options: { nowSeconds: number; toleranceSeconds: number },
 ): boolean {
-  const fields = new Map((header ?? '').split(',').map((part) => part.trim().split('=', 2) as [string, string]));
-  const timestamp = Number(fields.get('t'));
-  const presented = Buffer.from(fields.get('v1') ?? '', 'hex');
-  if (!Number.isSafeInteger(timestamp) || Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) return false;
-  const expected = Buffer.from(webhookSignature(secret, timestamp, body).split('v1=')[1] ?? '', 'hex');
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+  const presented = freshSignature(header, options);
+  if (!presented) return false;
+  const expected = Buffer.from(webhookSignature(secret, presented.timestamp, body).split('v1=')[1] ?? '', 'hex');
+  return presented.mac.length === expected.length && timingSafeEqual(presented.mac, expected);
 }
 
 export interface SignedPost {

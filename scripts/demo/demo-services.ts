@@ -81,6 +81,8 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   const engagement = start('engagement', {
     ...common, CAIRN_ENGAGEMENT_PORT: String(o.ports.engagement), CAIRN_ENGAGEMENT_SMTP_PORT: String(o.ports.engagementSmtp),
     CAIRN_ENGAGEMENT_METRICS_PORT: '-1', CAIRN_ENGAGEMENT_INBOUND_SECRET: randomBytes(32).toString('hex'),
+    // the demo's From domain: replies to it and its List-Unsubscribe mailto (unsubscribe@example.com) land here
+    CAIRN_ENGAGEMENT_INBOUND_DOMAINS: 'example.com', CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
   });
   const health = (port: number, service: RunningService) => waitHealthy(`http://127.0.0.1:${port}/healthz`, service);
   try {

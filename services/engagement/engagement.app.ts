@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
+import type { DNSResolver } from 'mailauth';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
@@ -11,6 +13,7 @@ import { createPgPool } from '../../lib/postgres/pg-pool';
 import { createRedis } from '../../lib/redis/redis-connection';
 import { SEND_QUEUE } from '../../lib/sending/send-request';
 import type { Service } from '../../lib/shutdown';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { alertQueue, queueAlertWebhooks, startAlertWebhookWorker } from './alerts';
 import { startDuePoller } from './due.poller';
 import type { EngagementConfig } from './engagement.config';
@@ -18,6 +21,8 @@ import { buildEngagementHttp } from './engagement.http';
 import { EngagementMetrics } from './engagement.metrics';
 import { recordFirstOpens } from './first-open.consumer';
 import { InboundSmtp } from './inbound-smtp';
+import { MailtoUnsubscribe } from './mailto-unsubscribe';
+import { authenticateMessage, dnsResolver } from './reply-authentication';
 import { ReplyRecorder } from './reply-recorder';
 
 export interface EngagementService extends Service {
@@ -31,7 +36,10 @@ export interface EngagementService extends Service {
  * scheduled sends and reminders when due, alert webhooks out, followed attachment downloads. Stateless: every
  * replica can run; PostgreSQL row locks and unique keys keep each side effect to one.
  */
-export function buildEngagement(config: EngagementConfig, log: Logger): EngagementService {
+export function buildEngagement(config: EngagementConfig, log: Logger, options: { dns?: DNSResolver } = {}): EngagementService {
+  const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
+  // the whole check may take a few lookups' time (SPF includes), never longer
+  const auth = { resolver: options.dns ?? dnsResolver(config.dnsTimeoutMs), mta: hostname(), deadlineMs: 5 * config.dnsTimeoutMs };
   const pool = createPgPool(config.postgresUrl, 8);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const kafka = createKafka({ clientId: 'cairn-engagement', brokers: [...config.kafkaBrokers], log });
@@ -55,11 +63,19 @@ export function buildEngagement(config: EngagementConfig, log: Logger): Engageme
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     const recorder = new ReplyRecorder({ pool, producer, codec, topics, metrics });
-    http = buildEngagementHttp({ config, pool, recorder, log: log.child({ component: 'http' }) });
+    http = buildEngagementHttp({ config, pool, recorder, authenticate: (message) => authenticateMessage(message, null, auth), log: log.child({ component: 'http' }) });
     await http.listen({ host: config.host, port: config.port });
     bound.http = (http.server.address() as { port: number }).port;
     if (config.smtpPort >= 0) {
-      smtp = new InboundSmtp({ maxBytes: config.inboundMaxBytes, domains: config.inboundDomains, recorder, metrics, log: log.child({ component: 'smtp' }) });
+      const unsubscribeMailbox = config.unsubscribeMailbox === '' ? null : config.unsubscribeMailbox;
+      if (config.inboundDomains.length === 0) {
+        log.warn({ unsubscribe_mailbox: unsubscribeMailbox !== null }, 'inbound_smtp_no_domains: CAIRN_ENGAGEMENT_INBOUND_DOMAINS is empty, so no reply is accepted over SMTP');
+      }
+      smtp = new InboundSmtp({
+        maxBytes: config.inboundMaxBytes, maxClients: config.smtpMaxClients, socketTimeoutMs: config.smtpSocketTimeoutMs, domains: config.inboundDomains,
+        unsubscribeMailbox, recorder, unsubscriber: new MailtoUnsubscribe({ pool, producer, codec, topics, tokens, metrics }),
+        authenticate: (message, peer) => authenticateMessage(message, peer, auth), metrics, log: log.child({ component: 'smtp' }),
+      });
       bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
     }
     worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, timeoutMs: config.webhookTimeoutMs, metrics, log });

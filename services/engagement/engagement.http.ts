@@ -1,16 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from '../../lib/logger';
-import { verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
+import { freshSignature, verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
 import type { EngagementConfig } from './engagement.config';
+import { scanMessage } from './inbound-message';
+import type { MessageAuthentication } from './reply-authentication';
 import type { ReplyRecorder } from './reply-recorder';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The API's error shape (RFC 9457 problem details), naming the field where there is one. */
 function problem(reply: FastifyReply, status: number, detail: string, field?: string): FastifyReply {
-  const type = { 400: 'validation', 401: 'unauthorized', 404: 'not-found', 413: 'payload-too-large', 503: 'unavailable' }[status] ?? 'internal';
+  const type = { 400: 'validation', 401: 'unauthorized', 404: 'not-found', 408: 'request-timeout', 413: 'payload-too-large', 503: 'unavailable' }[status] ?? 'internal';
   return reply.code(status).type('application/problem+json').send({ type: `https://cairn.dev/problems/${type}`, title: detail, status, detail, errors: field ? [{ field, message: detail }] : [] });
 }
 
@@ -20,36 +23,61 @@ const sameSecret = (a: string, b: string): boolean => timingSafeEqual(createHash
  * services/engagement's HTTP side: the raw-message reply webhook (signed), followed attachment downloads (the
  * destination of ingest's /a/ links) and /healthz. Built without listening, for tests.
  */
-export function buildEngagementHttp(deps: { config: EngagementConfig; pool: Pool; recorder: ReplyRecorder; log: Logger }): FastifyInstance {
+export function buildEngagementHttp(deps: {
+  config: EngagementConfig;
+  pool: Pool;
+  recorder: ReplyRecorder;
+  /** DKIM and DMARC of a posted reply (its relay saw the SMTP peer, so SPF has no IP to check here) */
+  authenticate: (message: Readable) => Promise<MessageAuthentication>;
+  log: Logger;
+}): FastifyInstance {
   const { config } = deps;
-  const app = Fastify({ loggerInstance: deps.log as FastifyBaseLogger, bodyLimit: config.inboundMaxBytes, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: config.inboundMaxBytes,
+    disableRequestLogging: true,
+    // a client that sends its request slowly gets 408, an idle connection is closed: none holds a socket for long
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionTimeout: config.httpIdleTimeoutMs,
+    keepAliveTimeout: Math.min(config.httpIdleTimeoutMs, 5_000),
+    // node:http looks for requests over their time every connectionsCheckingInterval (30 s by default)
+    http: { headersTimeout: config.httpRequestTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.httpRequestTimeoutMs) },
+  });
   // Every body is raw bytes (a message/rfc822 reply); the signature is checked over exactly those bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  const signed = (header: string | string[] | undefined): string | undefined => (typeof header === 'string' ? header : undefined);
+  const signatureWindow = () => ({ nowSeconds: Math.floor(Date.now() / 1000), toleranceSeconds: config.signatureToleranceSeconds });
+  const unsigned = (reply: FastifyReply) => problem(reply.header('connection', 'close'), 401, 'missing, stale or forged x-cairn-signature', 'headers.x-cairn-signature');
   app.setErrorHandler((error: Error & { statusCode?: number }, _req, reply) =>
     error.statusCode === 413 ? problem(reply, 413, `the message is larger than ${config.inboundMaxBytes} bytes`, 'body') : problem(reply, error.statusCode && error.statusCode < 500 ? error.statusCode : 500, error.statusCode && error.statusCode < 500 ? error.message : 'internal error'),
   );
 
   app.get('/healthz', async () => ({ ok: true }));
 
-  app.post('/v1/inbound/replies', async (request, reply) => {
+  // NOTE: a missing, malformed or stale signature header is refused before a byte of the body is read
+  // (onRequest runs before the body parser), and the connection closed; the HMAC over the body is checked once
+  // the body (at most CAIRN_ENGAGEMENT_INBOUND_MAX_BYTES) is in, before anything is parsed or stored.
+  const checkHeader = async (request: { headers: Record<string, string | string[] | undefined> }, reply: FastifyReply) => {
+    if (!freshSignature(signed(request.headers['x-cairn-signature']), signatureWindow())) return unsigned(reply);
+  };
+
+  app.post('/v1/inbound/replies', { onRequest: checkHeader }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const signature = request.headers['x-cairn-signature'];
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    // NOTE: nothing is parsed or stored before the HMAC over the exact bytes verifies (constant-time compare)
-    if (!verifyWebhookSignature(config.inboundSecret, typeof signature === 'string' ? signature : undefined, body, { nowSeconds, toleranceSeconds: config.signatureToleranceSeconds }))
-      return problem(reply, 401, 'missing, stale or forged x-cairn-signature', 'headers.x-cairn-signature');
+    if (!verifyWebhookSignature(config.inboundSecret, signed(request.headers['x-cairn-signature']), body, signatureWindow())) return unsigned(reply);
     if (body.length === 0) return problem(reply, 400, 'the body must be the raw RFC 5322 message', 'body');
+    const scan = await scanMessage(Readable.from([body]), { maxBytes: config.inboundMaxBytes, authenticate: deps.authenticate });
+    if (scan.kind === 'too_large') return problem(reply, 413, `the message is larger than ${config.inboundMaxBytes} bytes`, 'body');
     let outcome;
     try {
-      outcome = await deps.recorder.record(body, 'webhook');
+      outcome = await deps.recorder.record(scan.message, 'webhook');
     } catch (error) {
       deps.log.warn({ err: (error as Error).message }, 'inbound_reply_store_failed');
       return problem(reply, 503, 'the reply could not be recorded; retry');
     }
     if (outcome.kind === 'malformed') return problem(reply, 400, outcome.reason === 'malformed_no_headers' ? 'the message has no headers' : 'the message cannot be parsed', 'body');
     if (outcome.kind === 'unmatched') return reply.code(200).send({ matched: false, reason: outcome.reason });
-    return reply.code(200).send({ matched: true, event_id: outcome.eventId, message_id: outcome.messageId, duplicate: outcome.duplicate });
+    return reply.code(200).send({ matched: true, event_id: outcome.eventId, message_id: outcome.messageId, duplicate: outcome.duplicate, auth_verdict: outcome.verdict });
   });
 
   app.get<{ Params: { id: string; token: string } }>('/files/:id/:token', async (request, reply) => {

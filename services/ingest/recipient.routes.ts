@@ -14,7 +14,7 @@ import {
   subscriptionCenterPage,
   unsubscribeConfirmPage,
 } from './html-pages';
-import { applyChoices, listChoices, unsubscribeContact } from './subscriptions.repository';
+import { applyChoices, listChoices, unsubscribeContact } from '../../lib/subscriptions/subscriptions-repository';
 import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;

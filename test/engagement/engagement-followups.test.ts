@@ -1,7 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { INBOUND_DOMAIN, mailTo, startEngagementKit, type EngagementKit } from './engagement-kit';
+import { CONTACT_DOMAIN, INBOUND_DOMAIN, mailTo, startEngagementKit, type EngagementKit } from './engagement-kit';
 import { postReply } from './inbound-clients';
 
 const BODY = '<p>Hello {{contact.first_name}}, <a href="https://example.com/demo">book a demo</a>.</p>';
@@ -24,8 +24,9 @@ async function sendTo(fields: { template_id?: string; follow?: boolean } = {}): 
 }
 
 const openIt = (mail: ParsedMail) => fetch(/src="([^"]+\/o\/[^"]+\.gif)"/.exec(String(mail.html))?.[1] as string, { headers: { 'user-agent': 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 Version/17.0 Safari/605.1.15' } });
-const replyTo = (mail: ParsedMail) =>
-  postReply(`http://127.0.0.1:${kit.engagement.ports().http}`, Buffer.from(`From: kim@example.com\r\nTo: rep@${INBOUND_DOMAIN}\r\nMessage-ID: <${newId()}@example.com>\r\nIn-Reply-To: ${mail.messageId}\r\nSubject: Re\r\n\r\nSure.\r\n`));
+// signed by the contact's domain (DKIM): since issue 20 only a verified reply answers a no_reply_by reminder
+const replyTo = async (mail: ParsedMail) =>
+  postReply(`http://127.0.0.1:${kit.engagement.ports().http}`, await CONTACT_DOMAIN.sign(Buffer.from(`From: kim@example.com\r\nTo: rep@${INBOUND_DOMAIN}\r\nMessage-ID: <${newId()}@example.com>\r\nIn-Reply-To: ${mail.messageId}\r\nSubject: Re\r\n\r\nSure.\r\n`)));
 const remind = (id: string, condition: string, inMs: number, title = condition) => kit.call('POST', `/v1/engagement/messages/${id}/reminders`, { title, condition, remind_at: new Date(Date.now() + inMs).toISOString() });
 const reminder = async (id: string) => (await kit.call('GET', '/v1/engagement/reminders')).json().items.find((r: { id: string }) => r.id === id);
 

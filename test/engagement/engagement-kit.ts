@@ -5,17 +5,22 @@ import { loadConfig } from '../../lib/config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildEngagement, type EngagementService } from '../../services/engagement/engagement.app';
-import { engagementSchema } from '../../services/engagement/engagement.config';
+import { engagementSchema, type EngagementConfig } from '../../services/engagement/engagement.config';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
 import { startApiKit, client, createWorkspace, type ApiKit } from '../api/api-test-kit';
 import { ingestConfig, startIngest, TRACKING_KEYS } from '../ingest/ingest-support';
 import { senderConfig } from '../sender/sender-kit';
+import { FixtureDns, SigningDomain } from '../support/dns-fixtures';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { testLogger, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 export const INBOUND_SECRET = 'inbound-secret-0123456789abcdef0123456789';
 export const INBOUND_DOMAIN = 'replies.cairn.test';
+/** The contacts' domain (c.<id>@example.com): it signs its replies with DKIM, lists 127.0.0.1 in SPF, DMARC p=reject. */
+export const CONTACT_DOMAIN = new SigningDomain('example.com');
+/** What the engagement service's reply verification finds in DNS (test/support/dns-fixtures.ts says why a table). */
+export const REPLY_DNS = CONTACT_DOMAIN.publish(new FixtureDns());
 
 /** A receiver for alert webhooks: records each POST; answers 500 to the first `failFirst` ones. */
 export class WebhookSink {
@@ -48,6 +53,8 @@ export interface EngagementKit {
   api: ApiKit;
   smtp: RecordingSmtp;
   engagement: EngagementService;
+  /** the engagement service's settings, for a second one built in a test */
+  engagementConfig: EngagementConfig;
   ingestUrl: string;
   call: ReturnType<typeof client>;
   workspaceId: string;
@@ -73,18 +80,18 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
   const config = {
     ...loadConfig(engagementSchema, {
       CAIRN_ENGAGEMENT_INBOUND_SECRET: INBOUND_SECRET, CAIRN_ENGAGEMENT_PORT: '0', CAIRN_ENGAGEMENT_SMTP_PORT: '0', CAIRN_ENGAGEMENT_METRICS_PORT: '-1',
-      CAIRN_ENGAGEMENT_INBOUND_DOMAINS: INBOUND_DOMAIN, CAIRN_ENGAGEMENT_GROUP_ID: uniqueName('engage'), CAIRN_ENGAGEMENT_FROM_BEGINNING: 'true',
+      CAIRN_ENGAGEMENT_INBOUND_DOMAINS: INBOUND_DOMAIN, CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_ENGAGEMENT_GROUP_ID: uniqueName('engage'), CAIRN_ENGAGEMENT_FROM_BEGINNING: 'true',
       CAIRN_ENGAGEMENT_TICK_MS: '200', CAIRN_ENGAGEMENT_REMINDER_GRACE_MS: '1000', CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS: '200', ...env,
     }),
     kafkaBrokers: api.env.settings.kafkaBrokers, topicPrefix: api.env.topicPrefix, postgresUrl: api.env.postgresUrl, queuePrefix, logLevel: process.env.CAIRN_TEST_LOG ?? 'silent',
   };
-  const engagement = buildEngagement(config, testLogger('engagement'));
+  const engagement = buildEngagement(config, testLogger('engagement'), { dns: REPLY_DNS.resolve });
   await engagement.start();
   // the API puts followed attachments' links on the engagement service's public URL
   Object.assign(api.config, { engagementPublicUrl: `http://127.0.0.1:${engagement.ports().http}`, templateMinSends: 2 });
   const workspace = await createWorkspace(api, 'engagement');
   return {
-    api, smtp, engagement, ingestUrl: ingest.url(), call: client(api, workspace.key), workspaceId: workspace.id,
+    api, smtp, engagement, engagementConfig: config, ingestUrl: ingest.url(), call: client(api, workspace.key), workspaceId: workspace.id,
     async close() {
       await engagement.stop();
       await sender.stop();

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { inTransaction } from '../postgres/pg-pool';
 
 export interface ListChoice {
   id: string;
@@ -7,6 +7,12 @@ export interface ListChoice {
   description: string;
   subscribed: boolean;
 }
+
+/**
+ * NOTE: the one writer of a recipient's own list choices (ingest's one-click unsubscribe and subscription center,
+ * the engagement service's mailto unsubscribe): each caller emits its event, this writes the memberships. It
+ * lives in lib/ because two services need it and services never import each other.
+ */
 
 /**
  * Leaves one list, or every list of the workspace when the mail carried no list context.
