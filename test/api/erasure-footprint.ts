@@ -62,7 +62,7 @@ async function oneToOne(pool: Pool, workspaceId: string, recipients: string[], r
     const delivery = newId();
     await pool.query('INSERT INTO engagement_recipients (message_id, idx, contact_id, delivery_message_id) VALUES ($1, $2, $3, $4)', [messageId, idx, contactId, delivery]);
     await pool.query(
-      `INSERT INTO engagement_replies (event_id, workspace_id, message_id, delivery_message_id, contact_id, machine, source) VALUES ($1, $2, $3, $4, $5, false, 'smtp')`,
+      `INSERT INTO engagement_replies (event_id, workspace_id, message_id, delivery_message_id, contact_id, machine, source, auth_verdict) VALUES ($1, $2, $3, $4, $5, false, 'smtp', 'verified')`,
       [newId(), workspaceId, messageId, delivery, contactId],
     );
   }
