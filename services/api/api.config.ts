@@ -1,4 +1,5 @@
 import { connectionSchema, int, str, url } from '../../lib/config';
+import { egressSchema } from '../../lib/egress/egress-policy';
 
 export const apiConfigSchema = {
   ...connectionSchema,
@@ -15,6 +16,8 @@ export const apiConfigSchema = {
   engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
   attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),
   templateMinSends: int('CAIRN_API_TEMPLATE_MIN_SENDS', 'messages a one-to-one template must have sent before it can be recommended', { default: 20 }),
+  // the save-time check of webhook URLs (journey check and go-live, alert webhook settings) applies the same policy
+  ...egressSchema,
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

@@ -75,9 +75,10 @@ describe('followed one-to-one messages', () => {
   });
 
   it('raises exactly one first-open alert for many opens at once, posted signed to the webhook with retries', async () => {
-    const secret = 'alert-secret-0123456789abcdef0123456789';
+    // Alerts sign with the workspace's webhook secret (issue 20 defect 2): rotated here to learn it (shown once).
+    const secret: string = (await kit.call('POST', '/v1/workspace/webhook-secret')).json().webhook_secret;
     sink.failFirst = sink.attempts + 1;
-    expect((await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: sinkUrl, alert_webhook_secret: secret })).statusCode).toBe(200);
+    expect((await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: sinkUrl })).statusCode).toBe(200);
     const bo = await contact();
     const sent = (await kit.call('POST', '/v1/engagement/messages', { subject: 'Hi', body_html: BODY, from_address: 'rep@cairn.example', recipients: [bo.id], owner: 'rep-2' })).json();
     const [mail] = await mailTo(kit.smtp, bo.email);
