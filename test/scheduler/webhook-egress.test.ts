@@ -1,4 +1,5 @@
 import type { JourneyEvent } from '../../lib/events/event-types';
+import type { Tile } from '../../lib/journeys/journey-graph';
 import { verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
@@ -28,9 +29,9 @@ async function workflowJourney(ws: Workspace, contacts: number, urls: Record<str
   const contactIds = await ws.contacts(contacts);
   const segment = await ws.segment(contactIds);
   const hooks = Object.entries(urls);
-  const tiles = [
+  const tiles: Tile[] = [
     { id: 'seg', type: 'segment', next: [hooks[0]?.[0] ?? 'end'], config: { segment_ids: [segment] } },
-    ...hooks.map(([id, url], i) => ({ id, type: 'launch_workflow', next: [hooks[i + 1]?.[0] ?? 'end'], config: { workflow: 'crm-sync', url } })),
+    ...hooks.map(([id, url], i): Tile => ({ id, type: 'launch_workflow', next: [hooks[i + 1]?.[0] ?? 'end'], config: { workflow: 'crm-sync', url } })),
     { id: 'end', type: 'end' },
   ];
   return { journeyId: await ws.liveJourney({ tiles }, {}, { checked }), contactIds };
