@@ -44,7 +44,8 @@ export class EgressClient {
     /** tests: the resolver the agent asks (node:dns lookup by default) */
     private readonly lookup?: LookupFunction,
   ) {
-    const filter = { allowIPAddressList: [...policy.allowCidrs], denyIPAddressList: [...ALWAYS_DENIED_CIDRS] };
+    // Kept-alive sockets are reused only for the same host and port, and each was checked when it connected.
+    const filter = { keepAlive: true, allowIPAddressList: [...policy.allowCidrs], denyIPAddressList: [...ALWAYS_DENIED_CIDRS] };
     this.httpAgent = new RequestFilteringHttpAgent(filter);
     this.httpsAgent = new RequestFilteringHttpsAgent(filter);
   }
