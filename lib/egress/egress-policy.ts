@@ -21,7 +21,7 @@ export interface EgressPolicy {
 type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
 /**
- * IPv4-compatible IPv6 (`::a.b.c.d`, deprecated by RFC 4291) is "unicast" to ipaddr.js; denied here and in the
+ * IPv4-compatible IPv6 (`::a.b.c.d`, long deprecated) is "unicast" to ipaddr.js; denied here and in the
  * agent's deny list. (IPv4-mapped `::ffff:a.b.c.d` is its own non-unicast range, refused like every other.)
  */
 export const ALWAYS_DENIED_CIDRS: readonly string[] = ['::/96'];
@@ -100,7 +100,7 @@ export function addressRefusal(address: string, policy: EgressPolicy): string | 
 
 export const portAllowed = (port: number, policy: EgressPolicy): boolean => policy.allowPorts.some(([from, to]) => port >= from && port <= to);
 
-/** `localhost` and `*.localhost` are loopback by definition (RFC 6761), whatever a resolver says. */
+/** `localhost` and `*.localhost` are loopback names by definition, whatever a resolver says (docs/security.md). */
 const LOOPBACK_NAME = /(^|\.)localhost\.?$/i;
 
 /**
