@@ -21,6 +21,9 @@ export const ERROR_CATALOG = {
   JOURNEY_CONTACT_MISSING: { retriable: false, message: 'the contact was deleted while on the journey' },
   WEBHOOK_FAILED: { retriable: true, message: 'the launch-workflow webhook did not answer 2xx' },
   WEBHOOK_DEAD_LETTERED: { retriable: false, message: 'the launch-workflow webhook failed every attempt' },
+  /** lower case: the reason the issue names; the destination resolves to an address the policy refuses (docs/security.md) */
+  egress_refused: { retriable: false, message: 'the egress policy refuses this destination' },
+  EGRESS_FAILED: { retriable: true, message: 'the outbound HTTP exchange failed' },
   // sender: the error_code of sending_failed events
   CONTACT_NOT_FOUND: { retriable: false, message: 'the contact of a send request no longer exists' },
   VERSION_NOT_FOUND: { retriable: false, message: 'the email version of a send request is not frozen' },

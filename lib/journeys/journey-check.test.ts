@@ -1,3 +1,4 @@
+import { DEFAULT_EGRESS_POLICY } from '../egress/egress-policy';
 import { checkJourney, type JourneyCheckContext } from './journey-check';
 import type { JourneyGraph, JourneySettings, Tile } from './journey-graph';
 
@@ -7,6 +8,7 @@ const ctx: JourneyCheckContext = {
     ['e-draft', 'draft'],
   ]),
   segmentIds: new Set(['s1', 's2']),
+  egress: DEFAULT_EGRESS_POLICY,
 };
 
 const settings: JourneySettings = {
@@ -48,9 +50,17 @@ describe('checkJourney', () => {
     ['end before start', { tiles: tiles() }, { ...settings, end_at: '2025-01-01T00:00:00Z' }, 'settings.end_at', /after the start/],
     ['a bad time zone', { tiles: tiles() }, { ...settings, time_zone: 'Mars/Base' }, 'settings.time_zone', /Mars/],
     ['no segment tile', { tiles: [{ id: 'end', type: 'end' }] }, settings, 'graph.tiles', /segment tile/],
+    // issue 20 defect 1: a webhook aimed at an internal port (ClickHouse's HTTP interface) or a loopback name
+    ['a webhook on loopback', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://127.0.0.1:8123/?query=%2F*' } }), settings, 'graph.tiles.task', /config\.url .*port 8123/],
+    ['a webhook on localhost', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://localhost/' } }), settings, 'graph.tiles.task', /localhost \(loopback\).*egress policy refuses/],
+    ['a webhook on the metadata address', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://169.254.169.254/latest' } }), settings, 'graph.tiles.task', /linkLocal/],
   ])('reports %s naming the tile or setting', (_name, graph, journeySettings, field, message) => {
     const issues = checkJourney(graph, journeySettings, ctx);
     expect(issues).toEqual(expect.arrayContaining([{ field, message: expect.stringMatching(message) }]));
+  });
+
+  it('accepts a webhook on a public name (its address is checked when it is sent)', () => {
+    expect(checkJourney(withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'https://hooks.example.com/cairn' } }), settings, ctx)).toEqual([]);
   });
 
   it('accepts a recurrence that fits the window', () => {

@@ -1,3 +1,4 @@
+import { literalEgressRefusal, type EgressPolicy } from '../egress/egress-policy';
 import {
   cycleTiles,
   indexGraph,
@@ -15,6 +16,8 @@ import {
 export interface JourneyCheckContext {
   emailStatus: ReadonlyMap<string, string>;
   segmentIds: ReadonlySet<string>;
+  /** the deployment's egress policy: a launch-workflow URL it refuses outright is a problem of the tile */
+  egress: EgressPolicy;
 }
 
 const DAY_MS = 86_400_000;
@@ -107,11 +110,20 @@ function schedulerTileIssues(tile: Tile): JourneyIssue[] {
   return valid ? [] : [issue(tile, 'needs config.wait_days, wait_hours or wait_minutes (> 0), config.until (a date-time), or config.weekdays (1–7) with config.hour (0–23)')];
 }
 
-function workflowTileIssues(tile: Tile): JourneyIssue[] {
+/**
+ * The URL's literal check (lib/egress): an IP literal or loopback name the egress policy refuses, another
+ * scheme or port, is refused here (issue 20: a tile aimed at ClickHouse on 127.0.0.1:8123); a name that
+ * resolves to a refused address is refused when the webhook is sent (tile_failed, egress_refused).
+ */
+function workflowTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[] {
   const issues: JourneyIssue[] = [];
   if (!str(tile.config?.workflow)) issues.push(issue(tile, 'config.workflow is required'));
   const url = str(tile.config?.url);
   if (!url || !/^https?:\/\/[^\s]+$/.test(url)) issues.push(issue(tile, 'config.url (http or https) is where the signed webhook is posted'));
+  else {
+    const refusal = literalEgressRefusal(url, ctx.egress);
+    if (refusal !== null) issues.push(issue(tile, `config.url ${refusal}`));
+  }
   return issues;
 }
 
@@ -130,7 +142,7 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
     case 'activity':
       return str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')];
     case 'launch_workflow':
-      return workflowTileIssues(tile);
+      return workflowTileIssues(tile, ctx);
     default:
       return [];
   }

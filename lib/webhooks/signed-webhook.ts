@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { EgressClient } from '../egress/egress-client';
 import { CairnError, err, ok, type Result } from '../errors';
 
 /**
@@ -43,23 +44,26 @@ export interface SignedPost {
   idempotencyKey: string;
 }
 
-/** One POST; an edge to the outside, so it returns a result instead of throwing. */
-export async function postSignedWebhook(post: SignedPost, options: { secret: string; timeoutMs: number; now: number }): Promise<Result<number>> {
+/**
+ * One POST through the egress policy (lib/egress); an edge to the outside, so it returns a result instead of
+ * throwing. Anything but a 2xx failed, a 3xx included (redirects are not followed). A refused destination is
+ * `egress_refused`, which is not retriable.
+ */
+export async function postSignedWebhook(egress: EgressClient, post: SignedPost, options: { secret: string; timeoutMs: number; now: number }): Promise<Result<number>> {
   const body = JSON.stringify(post.body);
-  try {
-    const response = await fetch(post.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'idempotency-key': post.idempotencyKey,
-        'x-cairn-signature': webhookSignature(options.secret, Math.floor(options.now / 1000), body),
-      },
-      body,
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-    await response.arrayBuffer().catch(() => undefined);
-    return response.ok ? ok(response.status) : err(new CairnError('WEBHOOK_FAILED', `HTTP ${response.status}`));
-  } catch (cause) {
-    return err(new CairnError('WEBHOOK_FAILED', (cause as Error).name === 'TimeoutError' ? 'timed out' : (cause as Error).message, { cause }));
-  }
+  const result = await egress.request({
+    url: post.url,
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': post.idempotencyKey,
+      'x-cairn-signature': webhookSignature(options.secret, Math.floor(options.now / 1000), body),
+    },
+    body,
+    timeoutMs: options.timeoutMs,
+  });
+  if (!result.ok) return result;
+  const { status } = result.value;
+  if (status >= 200 && status < 300) return ok(status);
+  return err(new CairnError('WEBHOOK_FAILED', status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`));
 }

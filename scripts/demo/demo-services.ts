@@ -74,7 +74,7 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   });
   const aggregator = start('aggregator', { ...common, ...clickhouseLoginEnv(o.clickhouse.aggregator), CAIRN_AGGREGATOR_HEALTH_PORT: String(o.ports.aggregatorHealth) });
   const scheduler = start('scheduler', {
-    ...common, CAIRN_SCHEDULER_WEBHOOK_SECRET: randomBytes(32).toString('hex'), CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
+    ...common, CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });
   const sender = start('sender', senderEnv(o, common));
   // One-to-one email (issue 16): the journey does not use it, the API's /v1/engagement and the pages do.

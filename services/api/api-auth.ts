@@ -23,6 +23,18 @@ export function workspaceOf(request: FastifyRequest): string {
   return request.principal.workspaceId;
 }
 
+/** An admin key may do everything; every other key only what its scopes name. */
+export const hasScope = (principal: ApiKeyPrincipal | undefined, scope: ApiKeyScope): boolean =>
+  principal !== undefined && (principal.scopes.includes(scope) || principal.scopes.includes('admin'));
+
+/**
+ * A scope that depends on what the body does (a write key may edit a journey, not aim its webhook somewhere new):
+ * 403 naming the scope and the field.
+ */
+export function requireScope(request: FastifyRequest, scope: ApiKeyScope, field: string, what: string): void {
+  if (!hasScope(request.principal, scope)) throw new ApiProblem(403, `${what} needs the "${scope}" scope`, [{ field, message: `needs the "${scope}" scope` }]);
+}
+
 function tokenMatches(presented: string | undefined, expected: string): boolean {
   if (!expected || !presented) return false;
   const a = createHash('sha256').update(presented).digest();
@@ -44,8 +56,7 @@ export function installAuth(app: FastifyInstance, pool: Pool, adminToken: string
     const principal = await verifyApiKey(pool, presented);
     if (!principal) throw new ApiProblem(401, 'API key missing or invalid; send Authorization: Bearer cairn_...');
     const needed = config.scope ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write');
-    if (!principal.scopes.includes(needed) && !principal.scopes.includes('admin'))
-      throw new ApiProblem(403, `this operation needs the "${needed}" scope`);
+    if (!hasScope(principal, needed)) throw new ApiProblem(403, `this operation needs the "${needed}" scope`);
     request.principal = principal;
   });
 }

@@ -1,4 +1,5 @@
 import { bool, connectionSchema, int, str, url } from '../../lib/config';
+import { egressSchema } from '../../lib/egress/egress-policy';
 
 export const apiConfigSchema = {
   ...connectionSchema,
@@ -32,6 +33,8 @@ export const apiConfigSchema = {
     "seconds after a contact erasure when PostgreSQL and ClickHouse are swept again for what was in flight (longer than ingest's following refresh; 0 = no second pass)",
     { default: 120 },
   ),
+  // the save-time check of webhook URLs (journey check and go-live, alert webhook settings) applies the same policy
+  ...egressSchema,
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
+import { egressPolicyOf } from '../../lib/egress/egress-policy';
 import type { Logger } from '../../lib/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
@@ -122,7 +123,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   contentSettingsRoutes(app, deps.pool);
   emailRoutes(app, deps);
   segmentRoutes(app, deps);
-  journeyRoutes(app, deps.pool);
+  journeyRoutes(app, deps.pool, egressPolicyOf(deps.config));
   activityRoutes(app, deps.pool);
   insightsRoutes(app, deps);
   interactionsRoutes(app, deps);

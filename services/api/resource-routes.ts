@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../lib/postgres/pg-pool';
@@ -27,7 +27,8 @@ export interface ResourceSpec {
   listFilters?: Record<string, object>;
   operations?: Operation[];
   touchUpdatedAt?: boolean;
-  beforeWrite?: (client: PoolClient, workspaceId: string, body: Body, id: string | null) => Promise<void>;
+  /** runs in the write's transaction; the request carries the key's scopes (api-auth.ts requireScope) */
+  beforeWrite?: (client: PoolClient, workspaceId: string, body: Body, id: string | null, request: FastifyRequest) => Promise<void>;
 }
 
 const quote = (name: string): string => {
@@ -103,16 +104,17 @@ export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceS
   const item = itemSchema(spec);
   const tags = [spec.tag];
   const bodySchema = (required: string[]) => ({ type: 'object', additionalProperties: false, required, properties: spec.writable });
-  const write = async (workspaceId: string, body: Body, id: string | null): Promise<Body> =>
+  const write = async (request: FastifyRequest, body: Body, id: string | null): Promise<Body> =>
     inTransaction(pool, async (client) => {
+      const workspaceId = workspaceOf(request);
       await assertReferences(client, workspaceId, spec, body);
-      await spec.beforeWrite?.(client, workspaceId, body, id);
+      await spec.beforeWrite?.(client, workspaceId, body, id, request);
       return id === null ? insertRow(client, spec, workspaceId, body) : updateRow(client, spec, workspaceId, id, body);
     });
   // The schemas are built from the spec at run time, so the route types are declared here rather than inferred.
   if (ops.has('create'))
     app.post<{ Body: Body }>(spec.path, { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } }, async (req, reply) =>
-      reply.code(201).send(await write(workspaceOf(req), req.body, null)),
+      reply.code(201).send(await write(req, req.body, null)),
     );
   if (ops.has('list'))
     app.get<{ Querystring: PageQuery & Record<string, unknown> }>(spec.path, { schema: { tags, summary: `List ${spec.noun}s`, querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } }, response: { 200: pageSchema(item) } } }, async (req) =>
@@ -124,7 +126,7 @@ export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceS
     );
   if (ops.has('update'))
     app.patch<{ Params: IdParams; Body: Body }>(`${spec.path}/:id`, { schema: { tags, summary: `Update a ${spec.noun}`, params: idParams, body: bodySchema([]), response: { 200: item } } }, async (req) =>
-      write(workspaceOf(req), req.body, req.params.id),
+      write(req, req.body, req.params.id),
     );
   if (ops.has('delete'))
     app.delete<{ Params: IdParams }>(`${spec.path}/:id`, { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } }, async (req, reply) => {

@@ -1,5 +1,6 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
+import type { EgressClient } from '../../lib/egress/egress-client';
 import type { Logger } from '../../lib/logger';
 import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
 import type { EngagementMetrics } from './engagement.metrics';
@@ -26,7 +27,7 @@ export async function createAlerts(db: Pick<PoolClient, 'query'>, alerts: readon
   const { rows } = await db.query<{ id: string; kind: string; webhook_state: string }>(
     `INSERT INTO engagement_alerts (alert_key, workspace_id, message_id, kind, owner, title, payload, webhook_state)
      SELECT a.key, a.ws, a.msg, a.kind, a.owner, a.title, a.payload,
-            CASE WHEN s.alert_webhook_url IS NOT NULL AND s.alert_webhook_secret IS NOT NULL THEN 'pending' ELSE 'none' END
+            CASE WHEN s.alert_webhook_url IS NOT NULL THEN 'pending' ELSE 'none' END
        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[]) AS a(key, ws, msg, kind, owner, title, payload)
        LEFT JOIN engagement_settings s ON s.workspace_id = a.ws
      ON CONFLICT (alert_key) DO NOTHING
@@ -71,32 +72,35 @@ interface AlertRow {
   payload: Record<string, unknown>;
   created_at: Date;
   url: string | null;
-  secret: string | null;
+  secret: string;
 }
 
 /**
- * Posts each alert to its workspace's webhook, signed (lib/webhooks/signed-webhook.ts), with BullMQ's retries and
- * exponential backoff; the alert id is the idempotency key, so a receiver drops a repeat after a lost answer.
+ * Posts each alert to its workspace's webhook through the egress policy, signed with the workspace's webhook
+ * secret (the one launch-workflow tiles sign with; lib/webhooks/signed-webhook.ts), with BullMQ's retries and
+ * exponential backoff; the alert id is the idempotency key, so a receiver drops a repeat after a lost answer. A
+ * destination the egress policy refuses fails at once (egress_refused is not retried).
  */
-export function startAlertWebhookWorker(options: { connection: ConnectionOptions; prefix: string; pool: Pool; timeoutMs: number; metrics: EngagementMetrics; log: Logger }): Worker<{ alertId: string }> {
+export function startAlertWebhookWorker(options: { connection: ConnectionOptions; prefix: string; pool: Pool; egress: EgressClient; timeoutMs: number; metrics: EngagementMetrics; log: Logger }): Worker<{ alertId: string }> {
   const { pool } = options;
   const worker = new Worker<{ alertId: string }>(
     ALERT_WEBHOOK_QUEUE,
     async (job: Job<{ alertId: string }>) => {
       const { rows } = await pool.query<AlertRow>(
-        `SELECT a.id::text, a.kind, a.message_id::text, a.workspace_id::text, a.owner, a.title, a.payload, a.created_at, s.alert_webhook_url AS url, s.alert_webhook_secret AS secret
-           FROM engagement_alerts a LEFT JOIN engagement_settings s ON s.workspace_id = a.workspace_id WHERE a.id = $1 AND a.webhook_state = 'pending'`,
+        `SELECT a.id::text, a.kind, a.message_id::text, a.workspace_id::text, a.owner, a.title, a.payload, a.created_at, s.alert_webhook_url AS url, w.webhook_secret AS secret
+           FROM engagement_alerts a JOIN workspaces w ON w.id = a.workspace_id LEFT JOIN engagement_settings s ON s.workspace_id = a.workspace_id
+          WHERE a.id = $1 AND a.webhook_state = 'pending'`,
         [job.data.alertId],
       );
       const alert = rows[0];
       if (!alert) return;
-      if (!alert.url || !alert.secret) return void (await pool.query("UPDATE engagement_alerts SET webhook_state = 'none' WHERE id = $1", [alert.id]));
+      if (!alert.url) return void (await pool.query("UPDATE engagement_alerts SET webhook_state = 'none' WHERE id = $1", [alert.id]));
       const body = { id: alert.id, kind: alert.kind, message_id: alert.message_id, workspace_id: alert.workspace_id, owner: alert.owner, title: alert.title, created_at: alert.created_at.toISOString(), ...alert.payload };
-      const result = await postSignedWebhook({ url: alert.url, body, idempotencyKey: alert.id }, { secret: alert.secret, timeoutMs: options.timeoutMs, now: Date.now() });
+      const result = await postSignedWebhook(options.egress, { url: alert.url, body, idempotencyKey: alert.id }, { secret: alert.secret, timeoutMs: options.timeoutMs, now: Date.now() });
       options.metrics.webhooks.inc({ result: result.ok ? 'delivered' : 'failed' });
-      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || (!result.ok && !result.error.retriable);
       const state = result.ok ? 'delivered' : last ? 'failed' : 'pending';
-      await pool.query('UPDATE engagement_alerts SET webhook_state = $2, webhook_attempts = webhook_attempts + 1, webhook_error = $3 WHERE id = $1', [alert.id, state, result.ok ? null : result.error.message]);
+      await pool.query('UPDATE engagement_alerts SET webhook_state = $2, webhook_attempts = webhook_attempts + 1, webhook_error = $3 WHERE id = $1', [alert.id, state, result.ok ? null : `${result.error.code}: ${result.error.message}`]);
       if (!result.ok && !last) throw result.error;
       if (!result.ok) options.log.warn({ alertId: alert.id, err: result.error.message }, 'alert_webhook_failed');
     },

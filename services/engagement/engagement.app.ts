@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { DNSResolver } from 'mailauth';
+import { EgressClient } from '../../lib/egress/egress-client';
+import { egressPolicyOf } from '../../lib/egress/egress-policy';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
 import { startEventConsumer } from '../../lib/kafka/event-consumer';
@@ -46,6 +48,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
   const topics = topicsFor(config.topicPrefix);
   const codec = new EventCodec();
   const metrics = new EngagementMetrics();
+  const egress = new EgressClient(egressPolicyOf(config));
   const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.queuePrefix });
   const alerts = alertQueue(redis, config.queuePrefix);
   const webhook = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
@@ -78,7 +81,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
       });
       bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
     }
-    worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, timeoutMs: config.webhookTimeoutMs, metrics, log });
+    worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, egress, timeoutMs: config.webhookTimeoutMs, metrics, log });
     consumer = await startEventConsumer({
       kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, codec, producer,
       log: log.child({ component: 'first-open-consumer' }), fromBeginning: config.fromBeginning,
@@ -101,6 +104,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
     await poller?.stop();
     await consumer?.stop().catch(() => undefined);
     await worker?.close().catch(() => undefined);
+    egress.close();
     await metricsListener?.stop();
     await producer?.disconnect().catch(() => undefined);
     for (const queue of [sendQueue, alerts]) await queue.close().catch(() => undefined);

@@ -1,4 +1,5 @@
 import { bool, connectionSchema, int, list, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { egressSchema } from '../../lib/egress/egress-policy';
 
 /** services/engagement's settings (docs/engagement.md#configuration); parsed once in main.ts and passed in. */
 export const engagementSchema = {
@@ -31,6 +32,7 @@ export const engagementSchema = {
   webhookAttempts: int('CAIRN_ENGAGEMENT_WEBHOOK_ATTEMPTS', 'alert webhook attempts before it is marked failed', { default: 6 }),
   webhookBackoffMs: int('CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS', 'first retry delay of an alert webhook (doubles each attempt)', { default: 1_000 }),
   webhookTimeoutMs: int('CAIRN_ENGAGEMENT_WEBHOOK_TIMEOUT_MS', 'an alert webhook POST that takes longer failed', { default: 5_000 }),
+  ...egressSchema,
   metricsHost: str('CAIRN_ENGAGEMENT_METRICS_HOST', 'address of the /metrics listener (loopback: keep it private)', { default: '127.0.0.1' }),
   metricsPort: int('CAIRN_ENGAGEMENT_METRICS_PORT', 'port of the /metrics listener (0: any free port, -1: none)', { default: 9466 }),
 };

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger';
 import { inTransaction } from '../../lib/postgres/pg-pool';
 import { sendBatchJobId, type SendBatchJob } from '../../lib/sending/send-request';
 import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
+import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
 
 export interface RelayDeps {
@@ -17,7 +18,7 @@ export interface RelayDeps {
   codec: EventCodec;
   topics: Topics;
   sendQueue: Queue<SendBatchJob>;
-  webhookQueue: Queue<WebhookPayload & { once_key: string }>;
+  webhookQueue: Queue<WebhookJob>;
   webhookAttempts: number;
   webhookBackoffMs: number;
   log: Logger;

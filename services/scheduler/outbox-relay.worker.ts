@@ -9,7 +9,7 @@ import { createRedis } from '../../lib/redis/redis-connection';
 import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import { startRelay } from './outbox-relay';
 import type { RelayThreadSettings, ToRelayThread } from './outbox-relay-thread';
-import { WEBHOOK_QUEUE, type WebhookJob } from './webhook.worker';
+import { WEBHOOK_QUEUE, type WebhookJob } from './webhook-job';
 
 /**
  * Worker-thread side of startRelayThread: the outbox relay with its own PostgreSQL pool, Redis connection and Kafka

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Queue, Worker, type Job } from 'bullmq';
+import { EgressClient } from '../../lib/egress/egress-client';
+import { egressPolicyOf } from '../../lib/egress/egress-policy';
 import { EventCodec } from '../../lib/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
 import { topicsFor } from '../../lib/kafka/topics';
@@ -16,7 +18,8 @@ import { startRelayThread } from './outbox-relay-thread';
 import type { SchedulerConfig } from './scheduler.config';
 import { createSchedulerMetrics } from './scheduler.metrics';
 import { runTileStep } from './tile-step';
-import { startWebhookWorker, WEBHOOK_QUEUE, type WebhookJob } from './webhook.worker';
+import { WEBHOOK_QUEUE, type WebhookJob } from './webhook-job';
+import { startWebhookWorker } from './webhook.worker';
 
 /** BullMQ queue of tile steps: one job = one tile, one batch of contacts (claimed from PostgreSQL). */
 export const STEP_QUEUE = 'journey-steps';
@@ -44,6 +47,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const kafka = createKafka({ clientId: 'cairn-scheduler', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);
   const codec = new EventCodec();
+  const egress = new EgressClient(egressPolicyOf(config));
   const queueCounts = async (): Promise<Record<string, number>> => {
     const out: Record<string, number> = {};
     for (const queue of [stepQueue, sendQueue, webhookQueue]) {
@@ -125,7 +129,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
       log,
     );
     stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
-    webhookWorker = startWebhookWorker({ ...queueOptions, pool, secret: config.webhookSecret, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log });
+    webhookWorker = startWebhookWorker({ ...queueOptions, pool, egress, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log, onOutbox: () => relay?.nudge() });
     for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
     stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'));
     consumer = await startEngagementConsumer({ kafka, groupId: config.groupId, topics, codec, producer, pool, log, fromBeginning: config.fromBeginning, onWoken: (woken) => enqueue(woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })), false) });
@@ -140,6 +144,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     // Workers finish the step they hold (its transaction commits or rolls back), then nothing new starts.
     await stepWorker?.close().catch((error: Error) => log.warn({ err: error.message }, 'step_worker_close_failed'));
     await webhookWorker?.close().catch(() => undefined);
+    egress.close();
     await consumer?.stop().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stop_failed'));
     await relay?.stop();
     await producer?.disconnect().catch(() => undefined);

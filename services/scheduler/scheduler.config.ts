@@ -1,4 +1,5 @@
 import { bool, connectionSchema, int, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { egressSchema } from '../../lib/egress/egress-policy';
 
 /** The scheduler's settings (README configuration reference); parsed once in main.ts and passed in. */
 export const schedulerSchema = {
@@ -15,10 +16,10 @@ export const schedulerSchema = {
   fromBeginning: bool('CAIRN_SCHEDULER_FROM_BEGINNING', 'a new consumer group reads engagement events from the earliest offset', { default: true }),
   concurrency: int('CAIRN_SCHEDULER_CONCURRENCY', 'tile steps run at once by one replica', { default: 2 }),
   tickMs: int('CAIRN_SCHEDULER_TICK_MS', 'how often live journeys are scanned for entries, due contacts and lost jobs', { default: 1_000 }),
-  webhookSecret: str('CAIRN_SCHEDULER_WEBHOOK_SECRET', 'HMAC-SHA256 key signing launch-workflow webhooks', { secret: true }),
   webhookAttempts: int('CAIRN_SCHEDULER_WEBHOOK_ATTEMPTS', 'webhook attempts before the dead letter', { default: 5 }),
   webhookBackoffMs: int('CAIRN_SCHEDULER_WEBHOOK_BACKOFF_MS', 'first retry delay of a webhook (doubles each attempt)', { default: 1_000 }),
   webhookTimeoutMs: int('CAIRN_SCHEDULER_WEBHOOK_TIMEOUT_MS', 'a webhook POST that takes longer failed', { default: 5_000 }),
+  ...egressSchema,
   healthHost: str('CAIRN_SCHEDULER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),
   healthPort: int('CAIRN_SCHEDULER_HEALTH_PORT', 'port of the /healthz listener (0: none)', { default: 0 }),
   metricsHost: str('CAIRN_SCHEDULER_METRICS_HOST', 'address of the /metrics listener (loopback: keep it private)', { default: '127.0.0.1' }),

@@ -18,6 +18,8 @@ export interface EventsPayload {
 export interface WebhookPayload {
   url: string;
   workspace_id: string;
+  /** the contact whose step made it: its tile_failed event when the webhook is dead-lettered */
+  contact_id: string;
   body: Record<string, unknown>;
 }
 

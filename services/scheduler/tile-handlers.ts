@@ -128,7 +128,7 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
     const subject = subjectOf(ctx, c);
     const key = keyOf(ctx, c, subject.id);
     const body = { key, workflow: config.workflow, workspace_id: ctx.journey.row.workspace_id, journey_id: ctx.journey.row.id, tile_id: ctx.tile.id, iteration: c.iteration, contact_id: subject.contactId ?? c.contactId, account_id: subject.accountId };
-    ctx.effects.webhooks.push({ onceKey: key, payload: { url: String(config.url ?? ''), workspace_id: ctx.journey.row.workspace_id, body } });
+    ctx.effects.webhooks.push({ onceKey: key, payload: { url: String(config.url ?? ''), workspace_id: ctx.journey.row.workspace_id, contact_id: c.contactId, body } });
     advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
 }

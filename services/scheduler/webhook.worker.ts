@@ -1,53 +1,90 @@
-import { Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool } from 'pg';
+import type { EgressClient } from '../../lib/egress/egress-client';
+import { CairnError } from '../../lib/errors';
 import type { Logger } from '../../lib/logger';
+import { inTransaction } from '../../lib/postgres/pg-pool';
 import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
-import type { WebhookPayload } from './step-effects';
-
-export const WEBHOOK_QUEUE = 'journey-webhooks';
+import type { EventsPayload } from './step-effects';
+import { decodeWebhookJob, WEBHOOK_QUEUE, type DecodedWebhookJob, type WebhookJob } from './webhook-job';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export type WebhookJob = WebhookPayload & { once_key: string };
-
 /**
- * Whether the webhook's body names an erased contact: a job queued before the erasure (its outbox row was relayed)
- * is dropped, neither posted nor dead-lettered, so nothing about the contact leaves or stays after it.
+ * Whether the webhook names an erased contact: a job queued before the erasure (its outbox row was relayed) is
+ * dropped, neither posted nor dead-lettered, so nothing about the contact leaves or stays after it.
  */
-async function aboutErasedContact(pool: Pool, job: WebhookJob): Promise<boolean> {
-  const contactId = job.body.contact_id;
-  if (typeof contactId !== 'string' || !UUID.test(contactId) || !UUID.test(job.workspace_id)) return false;
-  const { rowCount } = await pool.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2', [job.workspace_id, contactId]);
+async function aboutErasedContact(pool: Pool, hook: DecodedWebhookJob): Promise<boolean> {
+  const contactId = hook.contact_id;
+  if (contactId === null || !UUID.test(contactId) || !UUID.test(hook.workspace_id)) return false;
+  const { rowCount } = await pool.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2', [hook.workspace_id, contactId]);
   return Boolean(rowCount);
 }
 
 /**
- * Posts launch-workflow webhooks with BullMQ's retries and exponential backoff; after the last attempt the
- * webhook goes to journey_webhook_dead_letters (the contact went on when the tile was processed).
+ * A webhook that will not be delivered: its dead letter and the contact's tile_failed event (reason = the
+ * error code: WEBHOOK_DEAD_LETTERED or egress_refused), in one transaction. True when this call wrote them.
+ *
+ * NOTE: once per webhook. The dead letter is unique by once_key and the event is written only by the
+ * transaction that inserted it; the relay publishes it with the id derived from (tile_failed, key), so a replay
+ * is counted once.
+ */
+async function deadLetter(pool: Pool, hook: DecodedWebhookJob, error: CairnError, attempts: number, now: number): Promise<boolean> {
+  return inTransaction(pool, async (client) => {
+    const { rowCount } = await client.query(
+      `INSERT INTO journey_webhook_dead_letters (once_key, workspace_id, url, attempts, last_error, payload, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (once_key) DO NOTHING`,
+      [hook.once_key, hook.workspace_id, hook.url, attempts, error.message, JSON.stringify(hook.body), error.code],
+    );
+    if (!rowCount || hook.contact_id === null) return false;
+    const events: EventsPayload = {
+      workspace_id: hook.workspace_id,
+      journey_id: hook.journey_id,
+      event_time: now,
+      groups: [['tile_failed', hook.tile_id, 'launch_workflow', hook.iteration, `${error.code}|${error.message}`, [hook.contact_id]]],
+    };
+    await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(events)]);
+    return true;
+  });
+}
+
+/**
+ * Posts launch-workflow webhooks, signed with their workspace's secret, through the egress policy, with BullMQ's
+ * retries and exponential backoff. After the last attempt, or at once when the egress policy refuses the
+ * destination (not retriable), the webhook is dead-lettered and its tile_failed event written; the contact went
+ * on when the tile was processed.
  */
 export function startWebhookWorker(options: {
   connection: ConnectionOptions;
   prefix: string;
   pool: Pool;
-  secret: string;
+  egress: EgressClient;
   timeoutMs: number;
   now: () => number;
   log: Logger;
+  /** the outbox has a new row (the relay publishes it sooner than its poll would) */
+  onOutbox: () => void;
 }): Worker<WebhookJob> {
+  const { pool, log } = options;
   return new Worker<WebhookJob>(
     WEBHOOK_QUEUE,
     async (job: Job<WebhookJob>) => {
-      if (await aboutErasedContact(options.pool, job.data)) return void options.log.info({ jobId: job.id }, 'webhook_skipped_contact_erased');
-      const result = await postSignedWebhook({ url: job.data.url, body: job.data.body, idempotencyKey: job.data.once_key }, { secret: options.secret, timeoutMs: options.timeoutMs, now: options.now() });
+      const hook = decodeWebhookJob(job.data);
+      if (!hook) {
+        log.error({ jobId: job.id }, 'webhook_job_invalid');
+        throw new UnrecoverableError('the webhook job does not match its schema');
+      }
+      if (await aboutErasedContact(pool, hook)) return void log.info({ jobId: job.id }, 'webhook_skipped_contact_erased');
+      const { rows } = await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM workspaces WHERE id = $1', [hook.workspace_id]);
+      const secret = rows[0]?.webhook_secret;
+      if (secret === undefined) return void log.warn({ jobId: job.id }, 'webhook_workspace_gone');
+      const result = await postSignedWebhook(options.egress, { url: hook.url, body: hook.body, idempotencyKey: hook.once_key }, { secret, timeoutMs: options.timeoutMs, now: options.now() });
       if (result.ok) return;
-      const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 < attempts) throw result.error;
-      options.log.warn({ jobId: job.id, code: 'WEBHOOK_DEAD_LETTERED', attempts }, 'webhook_dead_lettered');
-      await options.pool.query(
-        `INSERT INTO journey_webhook_dead_letters (once_key, workspace_id, url, attempts, last_error, payload) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (once_key) DO NOTHING`,
-        [job.data.once_key, job.data.workspace_id, job.data.url, attempts, result.error.message, JSON.stringify(job.data.body)],
-      );
+      const attempts = job.attemptsMade + 1;
+      if (result.error.retriable && attempts < (job.opts.attempts ?? 1)) throw result.error;
+      const reason = result.error.retriable ? new CairnError('WEBHOOK_DEAD_LETTERED', result.error.message) : result.error;
+      log.warn({ jobId: job.id, code: reason.code, attempts }, 'webhook_dead_lettered');
+      if (await deadLetter(pool, hook, reason, attempts, options.now())) options.onOutbox();
     },
     { connection: options.connection, prefix: options.prefix, concurrency: 8 },
   );

@@ -35,7 +35,7 @@ async function journeyStep(pool: Pool, workspaceId: string, journeyId: string, t
     effects.sends.push(journeyRequest(workspaceId, journeyId, tileId, contactId));
     effects.tasks.push({ onceKey: key('call'), contactId, accountId: null, tileId: `call-${tileId}`, kind: 'task', subject: 'Call', dueAt: null });
     effects.leads.push({ onceKey: key('lead'), contactId, accountId: null, tileId: `lead-${tileId}`, title: 'Hot' });
-    effects.webhooks.push({ onceKey: key('crm'), payload: { url: 'https://hooks.example.com/crm', workspace_id: workspaceId, body: { key: key('crm'), workspace_id: workspaceId, contact_id: contactId } } });
+    effects.webhooks.push({ onceKey: key('crm'), payload: { url: 'https://hooks.example.com/crm', workspace_id: workspaceId, contact_id: contactId, body: { key: key('crm'), workspace_id: workspaceId, contact_id: contactId } } });
   }
   // Not `entered` on the second step: its contacts already have rows at this iteration (UPDATE moves them).
   const entered = (await pool.query('SELECT 1 FROM journey_contacts WHERE journey_id = $1', [journeyId])).rowCount === 0;

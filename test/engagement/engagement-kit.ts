@@ -11,6 +11,7 @@ import { startApiKit, client, createWorkspace, type ApiKit } from '../api/api-te
 import { ingestConfig, startIngest, TRACKING_KEYS } from '../ingest/ingest-support';
 import { senderConfig } from '../sender/sender-kit';
 import { FixtureDns, SigningDomain } from '../support/dns-fixtures';
+import { LOOPBACK_EGRESS, loopbackEgressConfig } from '../support/loopback-egress';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { testLogger, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -67,7 +68,8 @@ export interface EngagementKit {
  */
 export async function startEngagementKit(env: Record<string, string> = {}): Promise<EngagementKit> {
   const queuePrefix = uniqueName('eq');
-  const api = await startApiKit({ queuePrefix });
+  // the alert webhook sink listens on loopback: allowlisted for the API's save-time check and for the service
+  const api = await startApiKit({ queuePrefix, ...loopbackEgressConfig });
   const ingest = await startIngest(ingestConfig(api.env, { CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_INGEST_MACHINE_WINDOW_S: '0' }));
   const smtp = new RecordingSmtp();
   const sender: SenderService = buildSender(senderConfig(api.env, await smtp.listen(), { CAIRN_SENDER_TRACKING_URL: ingest.url(), CAIRN_QUEUE_PREFIX: queuePrefix }), testLogger('sender'));
@@ -81,7 +83,7 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
     ...loadConfig(engagementSchema, {
       CAIRN_ENGAGEMENT_INBOUND_SECRET: INBOUND_SECRET, CAIRN_ENGAGEMENT_PORT: '0', CAIRN_ENGAGEMENT_SMTP_PORT: '0', CAIRN_ENGAGEMENT_METRICS_PORT: '-1',
       CAIRN_ENGAGEMENT_INBOUND_DOMAINS: INBOUND_DOMAIN, CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_ENGAGEMENT_GROUP_ID: uniqueName('engage'), CAIRN_ENGAGEMENT_FROM_BEGINNING: 'true',
-      CAIRN_ENGAGEMENT_TICK_MS: '200', CAIRN_ENGAGEMENT_REMINDER_GRACE_MS: '1000', CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS: '200', ...env,
+      CAIRN_ENGAGEMENT_TICK_MS: '200', CAIRN_ENGAGEMENT_REMINDER_GRACE_MS: '1000', CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS: '200', ...LOOPBACK_EGRESS, ...env,
     }),
     kafkaBrokers: api.env.settings.kafkaBrokers, topicPrefix: api.env.topicPrefix, postgresUrl: api.env.postgresUrl, queuePrefix, logLevel: process.env.CAIRN_TEST_LOG ?? 'silent',
   };

@@ -75,9 +75,10 @@ describe('followed one-to-one messages', () => {
   });
 
   it('raises exactly one first-open alert for many opens at once, posted signed to the webhook with retries', async () => {
-    const secret = 'alert-secret-0123456789abcdef0123456789';
+    // Alerts sign with the workspace's webhook secret (issue 20 defect 2): rotated here to learn it (shown once).
+    const secret: string = (await kit.call('POST', '/v1/workspace/webhook-secret')).json().webhook_secret;
     sink.failFirst = sink.attempts + 1;
-    expect((await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: sinkUrl, alert_webhook_secret: secret })).statusCode).toBe(200);
+    expect((await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: sinkUrl })).statusCode).toBe(200);
     const bo = await contact();
     const sent = (await kit.call('POST', '/v1/engagement/messages', { subject: 'Hi', body_html: BODY, from_address: 'rep@cairn.example', recipients: [bo.id], owner: 'rep-2' })).json();
     const [mail] = await mailTo(kit.smtp, bo.email);
@@ -99,6 +100,24 @@ describe('followed one-to-one messages', () => {
     const dismissed = await kit.call('POST', `/v1/engagement/alerts/${all[0].id}/dismiss`);
     expect(dismissed.json().dismissed_at).not.toBeNull();
     expect((await kit.call('GET', `/v1/engagement/alerts?message_id=${sent.id}`)).json().items).toHaveLength(0);
+    await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: null });
+  });
+
+  it('never posts an alert to a destination the egress policy refuses at send time: failed at once, egress_refused', async () => {
+    // Issue 20 defect 1. Written straight into the settings (the API refuses it, test/api/api-egress-scopes.test.ts):
+    // an IPv4-mapped spelling of the sink's loopback address, refused although the test allowlists 127.0.0.0/8.
+    const refused = sinkUrl.replace('127.0.0.1', '[::ffff:127.0.0.1]');
+    await kit.api.pool.query('INSERT INTO engagement_settings (workspace_id, alert_webhook_url) VALUES ($1, $2) ON CONFLICT (workspace_id) DO UPDATE SET alert_webhook_url = $2', [kit.workspaceId, refused]);
+    const before = sink.attempts;
+    const eve = await contact();
+    const sent = (await kit.call('POST', '/v1/engagement/messages', { subject: 'Hi', body_html: BODY, from_address: 'rep@cairn.example', recipients: [eve.id], owner: 'rep-3' })).json();
+    const [mail] = await mailTo(kit.smtp, eve.email);
+    await fetch(beaconOf(mail as ParsedMail) as string, { headers: { 'user-agent': DESKTOP } });
+    const [alert] = await waitFor(async () => (await kit.call('GET', `/v1/engagement/alerts?message_id=${sent.id}`)).json().items, (items) => items[0]?.webhook_state === 'failed', 30_000);
+    expect(alert.webhook_attempts).toBe(1);
+    const { rows } = await kit.api.pool.query('SELECT webhook_error FROM engagement_alerts WHERE id = $1', [alert.id]);
+    expect(rows[0].webhook_error).toMatch(/^egress_refused: .*ipv4Mapped/);
+    expect(sink.attempts).toBe(before);
     await kit.call('PATCH', '/v1/engagement/settings', { alert_webhook_url: null });
   });
 

@@ -3,7 +3,7 @@ import { createRedis } from '../../lib/redis/redis-connection';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { onceKey } from '../../services/scheduler/tile-rules';
-import { WEBHOOK_QUEUE, type WebhookJob } from '../../services/scheduler/webhook.worker';
+import { WEBHOOK_QUEUE, type WebhookJob } from '../../services/scheduler/webhook-job';
 import { baseConfig, createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { DAY_MS, SchedulerRig, tally, webhookTarget, Workspace } from './scheduler-harness';
@@ -43,8 +43,10 @@ describe('the journey engine and an erased contact', () => {
       await eraseContactEverywhere({ pool: rig.pool, clickhouse: env.clickhouse }, { workspaceId: ws.id, contactId: erased, keyId: 'test' }, { resweepSeconds: 0 });
 
       // A webhook the outbox relay queued before the erasure (an earlier tile of another journey, say).
-      const key = onceKey({ journeyId: newId(), tileId: 'crm', iteration: 0, subjectId: erased });
-      const queued = await webhooks.add('webhook', { url: `${target.url}/ok`, workspace_id: ws.id, body: { key, workflow: 'crm-sync', workspace_id: ws.id, contact_id: erased }, once_key: key }, { attempts: 1 });
+      const otherJourney = newId();
+      const key = onceKey({ journeyId: otherJourney, tileId: 'crm', iteration: 0, subjectId: erased });
+      const body = { key, workflow: 'crm-sync', workspace_id: ws.id, journey_id: otherJourney, tile_id: 'crm', iteration: 0, contact_id: erased };
+      const queued = await webhooks.add('webhook', { url: `${target.url}/ok`, workspace_id: ws.id, contact_id: erased, body, once_key: key }, { attempts: 1 });
 
       rig.clock.advance(DAY_MS + 60_000);
       await rig.scheduler.tick();

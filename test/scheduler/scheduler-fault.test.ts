@@ -8,6 +8,7 @@ import { emailEvent, produce } from '../aggregator/aggregator-harness';
 import { PrivateRedis } from '../support/private-redis';
 import { baseConfig, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
+import { LOOPBACK_EGRESS } from '../support/loopback-egress';
 import { tally, webhookTarget, Workspace } from './scheduler-harness';
 
 const CONTACTS = Number(process.env.CAIRN_FAULT_CONTACTS ?? 50_000);
@@ -45,10 +46,10 @@ describe('scheduler under faults', () => {
       CAIRN_KAFKA_BROKERS: baseConfig.kafkaBrokers.join(','),
       CAIRN_QUEUE_PREFIX: uniqueName('q'),
       CAIRN_SCHEDULER_GROUP_ID: uniqueName('sched'),
-      CAIRN_SCHEDULER_WEBHOOK_SECRET: 'fault-secret',
       CAIRN_SCHEDULER_TICK_MS: '500',
       CAIRN_SCHEDULER_BATCH_SIZE: '2000',
       CAIRN_LOG_LEVEL: 'warn',
+      ...LOOPBACK_EGRESS,
     };
     const startReplica = (): ChildProcess => {
       // node itself with tsx's loader (not the tsx CLI, whose wrapper would take the SIGKILL and orphan the scheduler)

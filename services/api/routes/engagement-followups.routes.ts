@@ -1,6 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
+import { egressPolicyOf, literalEgressRefusal } from '../../../lib/egress/egress-policy';
 import { bestDeliveryTime, isKnownTimeZone } from '../../../lib/engagement/best-time';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
@@ -99,23 +100,27 @@ export function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps
     return bestDeliveryTime(rows.map((row) => row.time_zone), new Date());
   });
 
-  const settings = { type: 'object', properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'] }, alert_webhook_secret_set: { type: 'boolean' } } } as const;
+  const settings = { type: 'object', properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'] } } } as const;
   const read = async (workspaceId: string) => {
-    const { rows } = await pool.query('SELECT alert_webhook_url, alert_webhook_secret IS NOT NULL AS alert_webhook_secret_set FROM engagement_settings WHERE workspace_id = $1', [workspaceId]);
-    return { following_enabled: await followingEnabled(pool, workspaceId), alert_webhook_url: rows[0]?.alert_webhook_url ?? null, alert_webhook_secret_set: rows[0]?.alert_webhook_secret_set ?? false };
+    const { rows } = await pool.query('SELECT alert_webhook_url FROM engagement_settings WHERE workspace_id = $1', [workspaceId]);
+    return { following_enabled: await followingEnabled(pool, workspaceId), alert_webhook_url: rows[0]?.alert_webhook_url ?? null };
   };
   app.get('/v1/engagement/settings', { schema: { tags, summary: "The workspace's following switch and alert webhook", response: { 200: settings } } }, async (req) => read(workspaceOf(req)));
 
-  const settingsBody = { type: 'object', additionalProperties: false, properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 }, alert_webhook_secret: { type: 'string', minLength: 32, maxLength: 200, description: 'HMAC-SHA256 key of the x-cairn-signature header; write-only' } } } as const;
-  app.patch('/v1/engagement/settings', { config: { scope: 'admin' }, schema: { tags, summary: 'Switch following off or on for the whole workspace; set the alert webhook', body: settingsBody, response: { 200: settings } } }, async (req) => {
+  // Alerts are signed with the workspace's webhook secret (POST /v1/workspace/webhook-secret), like every webhook.
+  const settingsBody = { type: 'object', additionalProperties: false, properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 } } } as const;
+  const egress = egressPolicyOf(deps.config);
+  app.patch('/v1/engagement/settings', { config: { scope: 'admin' }, schema: { tags, summary: 'Switch following off or on for the whole workspace; set the alert webhook (scope admin)', body: settingsBody, response: { 200: settings } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const b = req.body;
-    if (b.alert_webhook_url && !b.alert_webhook_secret && !(await read(workspaceId)).alert_webhook_secret_set) throw new ApiProblem(400, 'a webhook needs a secret to sign with', [{ field: 'alert_webhook_secret', message: 'required with alert_webhook_url' }]);
+    // The save-time half of the egress policy (lib/egress); a name resolving to a refused address fails when sent.
+    const refusal = b.alert_webhook_url ? literalEgressRefusal(b.alert_webhook_url, egress) : null;
+    if (refusal !== null) throw new ApiProblem(422, 'the alert webhook URL is refused by the egress policy', [{ field: 'alert_webhook_url', message: refusal }]);
     await pool.query(
-      `INSERT INTO engagement_settings AS s (workspace_id, following_enabled, alert_webhook_url, alert_webhook_secret) VALUES ($1, coalesce($2, true), $3, $4)
+      `INSERT INTO engagement_settings AS s (workspace_id, following_enabled, alert_webhook_url) VALUES ($1, coalesce($2, true), $3)
        ON CONFLICT (workspace_id) DO UPDATE SET following_enabled = coalesce($2, s.following_enabled),
-         alert_webhook_url = CASE WHEN $5 THEN $3 ELSE s.alert_webhook_url END, alert_webhook_secret = coalesce($4, s.alert_webhook_secret), updated_at = now()`,
-      [workspaceId, b.following_enabled ?? null, b.alert_webhook_url ?? null, b.alert_webhook_secret ?? null, b.alert_webhook_url !== undefined],
+         alert_webhook_url = CASE WHEN $4 THEN $3 ELSE s.alert_webhook_url END, updated_at = now()`,
+      [workspaceId, b.following_enabled ?? null, b.alert_webhook_url ?? null, b.alert_webhook_url !== undefined],
     );
     return read(workspaceId);
   });

@@ -1,10 +1,11 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
+import type { EgressPolicy } from '../../../lib/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../../../lib/journeys/journey-check';
 import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
 import { inTransaction } from '../../../lib/postgres/pg-pool';
-import { workspaceOf } from '../api-auth';
+import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
@@ -61,15 +62,36 @@ interface JourneyRow {
 }
 
 /** Loads what the pure check needs: statuses of the emails the graph names and the workspace's segment ids. */
-async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow) {
+async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const emailIds = journey.graph.tiles.map((t) => t.config?.email_id).filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
   const emails = await db.query<{ id: string; status: string }>('SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceId, emailIds]);
   const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
-  return { emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])), segmentIds: new Set(segments.rows.map((r) => r.id)) };
+  return { emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])), segmentIds: new Set(segments.rows.map((r) => r.id)), egress };
 }
 
-async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow) {
-  return checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey));
+async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
+  return checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey, egress));
+}
+
+/** (tile id, URL) of each launch-workflow tile of a graph that came in a body or from a row. */
+function webhookDestinations(graph: unknown): Array<[tileId: string, url: string]> {
+  if (typeof graph !== 'object' || graph === null || !('tiles' in graph) || !Array.isArray(graph.tiles)) return [];
+  return graph.tiles.flatMap((tile: unknown) => {
+    if (typeof tile !== 'object' || tile === null || !('type' in tile) || tile.type !== 'launch_workflow' || !('id' in tile) || !('config' in tile)) return [];
+    const { id, config } = tile;
+    const url = typeof config === 'object' && config !== null && 'url' in config ? config.url : undefined;
+    return typeof id === 'string' && typeof url === 'string' && url !== '' ? [[id, url] as [string, string]] : [];
+  });
+}
+
+/**
+ * Where a journey's webhooks go is the admin's decision (issue 20 defect 17): a write key may edit the journey
+ * and move an existing destination between tiles, but a URL the stored journey does not already have needs admin.
+ */
+function assertWebhookScope(request: FastifyRequest, graph: unknown, stored: JourneyGraph | undefined): void {
+  const known = new Set(webhookDestinations(stored).map(([, url]) => url));
+  const added = webhookDestinations(graph).find(([, url]) => !known.has(url));
+  if (added) requireScope(request, 'admin', `graph.tiles.${added[0]}.config.url`, `setting the webhook destination of tile "${added[0]}"`);
 }
 
 /** draft → live → stopped; completed is set by the journey engine when the schedule ends. */
@@ -84,7 +106,7 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
   });
 }
 
-export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
+export function journeyRoutes(untyped: FastifyInstance, pool: Pool, egress: EgressPolicy): void {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
   resourceRoutes(untyped, pool, {
@@ -97,11 +119,13 @@ export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
     required: ['name'],
     operations: ['create', 'list', 'get', 'update'],
     touchUpdatedAt: true,
-    beforeWrite: async (client, workspaceId, body, id) => {
+    beforeWrite: async (client, workspaceId, body, id, request) => {
+      let stored: JourneyRow | undefined;
       if (id !== null) {
-        const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
-        if (journey.status !== 'draft') throw new ApiProblem(409, `a ${journey.status} journey cannot be edited; create a new journey`, [{ field: 'status', message: journey.status }]);
+        stored = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
+        if (stored.status !== 'draft') throw new ApiProblem(409, `a ${stored.status} journey cannot be edited; create a new journey`, [{ field: 'status', message: stored.status }]);
       }
+      assertWebhookScope(request, body.graph, stored?.graph);
       await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
     },
   });
@@ -110,13 +134,14 @@ export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
   app.post('/v1/journeys/:id/check', { schema: { tags, summary: 'Run the journey error check', params: idParams, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, req.params.id);
-    const errors = await runCheck(pool, workspaceId, journey);
+    const errors = await runCheck(pool, workspaceId, journey, egress);
     return { ok: errors.length === 0, errors };
   });
-  app.post('/v1/journeys/:id/go-live', { schema: { tags, summary: 'Error check and publish: draft → live', params: idParams, response: { 200: item } } }, async (req) => {
+  // Going live sends mail: the send scope (issue 20 defect 17), like raising a recurrence below.
+  app.post('/v1/journeys/:id/go-live', { config: { scope: 'send' }, schema: { tags, summary: 'Error check and publish: draft → live (scope send)', params: idParams, response: { 200: item } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     return transition(pool, workspaceId, req.params.id, 'draft', 'live', 'went live', async (client, journey) => {
-      const errors = await runCheck(client, workspaceId, journey);
+      const errors = await runCheck(client, workspaceId, journey, egress);
       if (errors.length > 0) throw new ApiProblem(422, `the journey has ${errors.length} problem(s) to fix before it can go live`, errors);
     });
   });
@@ -124,7 +149,7 @@ export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
     transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
   );
   const recurrenceBody = { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1 } } } as const;
-  app.post('/v1/journeys/:id/recurrence', { schema: { tags, summary: 'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again)', params: idParams, body: recurrenceBody, response: { 200: item } } }, async (req) => {
+  app.post('/v1/journeys/:id/recurrence', { config: { scope: 'send' }, schema: { tags, summary: 'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again; scope send)', params: idParams, body: recurrenceBody, response: { 200: item } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const { count } = req.body;
     return inTransaction(pool, async (client) => {
@@ -133,7 +158,7 @@ export function journeyRoutes(untyped: FastifyInstance, pool: Pool): void {
       const recurring = journey.settings.recurring;
       if (!recurring || count <= recurring.count) throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [{ field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` }]);
       const settings = { ...journey.settings, recurring: { ...recurring, count } };
-      const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey));
+      const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey, egress));
       if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
       const { rows } = await client.query(`UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`, [journey.id, JSON.stringify(settings)]);
       await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`]);

@@ -14,6 +14,8 @@ const keyCreated = {
   type: 'object',
   properties: { key: { type: 'string', description: 'shown once; store it now' }, key_id: { type: 'string' }, workspace_id: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } } },
 };
+const webhookSecret = { type: 'string', description: "the workspace's webhook signing secret (x-cairn-signature); shown once: store it now" } as const;
+const workspaceCreated = { ...keyCreated, properties: { ...keyCreated.properties, webhook_secret: webhookSecret } };
 const keySchema = {
   type: 'object',
   properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, created_at: { type: 'string', format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' }, revoked_at: { type: ['string', 'null'], format: 'date-time' } },
@@ -28,19 +30,20 @@ export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
       config: { admin: true },
       schema: {
         tags: ['workspaces'],
-        summary: 'Operator bootstrap: create a workspace and its first API key (Authorization: Bearer $CAIRN_ADMIN_TOKEN)',
+        summary: 'Operator bootstrap: create a workspace, its first API key and its webhook signing secret (Authorization: Bearer $CAIRN_ADMIN_TOKEN)',
         body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, key_name: { type: 'string', maxLength: 200 } } },
-        response: { 201: keyCreated },
+        response: { 201: workspaceCreated },
       },
     },
     async (req, reply) => {
       const { body } = req;
       const allScopes = [...API_KEY_SCOPES];
       const result = await inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ id: string }>('INSERT INTO workspaces (name) VALUES ($1) RETURNING id', [body.name]);
-        const workspaceId = (rows[0] as { id: string }).id;
+        // The signing secret is the column's default (sql/postgres/0130): made by PostgreSQL, returned this once.
+        const { rows } = await client.query<{ id: string; webhook_secret: string }>('INSERT INTO workspaces (name) VALUES ($1) RETURNING id, webhook_secret', [body.name]);
+        const { id: workspaceId, webhook_secret } = rows[0] as { id: string; webhook_secret: string };
         const created = await createApiKey(client as unknown as Pool, { workspaceId, scopes: allScopes, name: body.key_name ?? 'bootstrap' });
-        return { key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: allScopes };
+        return { key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: allScopes, webhook_secret };
       });
       return reply.code(201).send(result);
     },
@@ -80,13 +83,18 @@ export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
 
 const settingsSchema = {
   type: 'object',
-  properties: { id: { type: 'string' }, name: { type: 'string' }, time_zone: { type: 'string', description: 'IANA time zone of insights days' } },
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    time_zone: { type: 'string', description: 'IANA time zone of insights days' },
+    webhook_secret_rotated_at: { type: 'string', format: 'date-time', description: 'when the webhook signing secret was made (the secret itself is never shown again)' },
+  },
 } as const;
 
 /** The caller's workspace settings: the time zone in which insights count days (seed 004 date filters). */
 function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvider']>, pool: Pool): void {
   const read = async (workspaceId: string): Promise<unknown> =>
-    (await pool.query('SELECT id, name, time_zone FROM workspaces WHERE id = $1', [workspaceId])).rows[0];
+    (await pool.query('SELECT id, name, time_zone, webhook_secret_rotated_at FROM workspaces WHERE id = $1', [workspaceId])).rows[0];
   app.get('/v1/workspace', { schema: { tags: ['workspaces'], summary: "The caller's workspace and its settings", response: { 200: settingsSchema } } }, async (req) => read(workspaceOf(req)));
   app.patch(
     '/v1/workspace',
@@ -106,6 +114,16 @@ function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvid
         throw new ApiProblem(400, 'unknown time zone', [{ field: 'body.time_zone', message: 'use an IANA name such as Europe/Oslo' }]);
       await pool.query('UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1', [workspaceId, body.name ?? null, body.time_zone ?? null]);
       return read(workspaceId);
+    },
+  );
+  const rotated = { type: 'object', properties: { webhook_secret: webhookSecret, webhook_secret_rotated_at: { type: 'string', format: 'date-time' } } } as const;
+  app.post(
+    '/v1/workspace/webhook-secret',
+    { config: { scope: 'admin' }, schema: { tags: ['workspaces'], summary: 'Rotate the webhook signing secret: a new one signs from now on, the old one no longer does (shown once)', response: { 200: rotated } } },
+    async (req) => {
+      // A new value from the column's default (sql/postgres/0130), so one generator makes every secret.
+      const { rows } = await pool.query('UPDATE workspaces SET webhook_secret = DEFAULT, webhook_secret_rotated_at = now() WHERE id = $1 RETURNING webhook_secret, webhook_secret_rotated_at', [workspaceOf(req)]);
+      return rows[0];
     },
   );
 }
