@@ -15,6 +15,10 @@ export const apiConfigSchema = {
   engagementPublicUrl: url('CAIRN_ENGAGEMENT_PUBLIC_URL', 'public base URL of services/engagement, where followed attachments are downloaded', { default: 'http://127.0.0.1:8084' }),
   attachmentMaxBytes: int('CAIRN_API_ATTACHMENT_MAX_BYTES', 'largest one-to-one message attachment upload in bytes (413 above)', { default: 10 * 1_048_576 }),
   templateMinSends: int('CAIRN_API_TEMPLATE_MIN_SENDS', 'messages a one-to-one template must have sent before it can be recommended', { default: 20 }),
+  renderThreads: int('CAIRN_API_RENDER_THREADS', 'worker threads that check and render drafts (preview, test send, check, go-live)', { default: 1 }),
+  renderTimeoutMs: int('CAIRN_API_RENDER_TIMEOUT_MS', 'a draft check or render still running after this is stopped and answered 422', { default: 5000 }),
+  renderMaxChars: int('CAIRN_API_RENDER_MAX_CHARS', 'most characters one template of a draft (HTML, subject, from name) may render for a contact (422 above)', { default: 4 * 1_048_576 }),
+  renderMemoryMb: int('CAIRN_API_RENDER_MEMORY_MB', 'heap of each draft-render thread; a render needing more is stopped and answered 422', { default: 512 }),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

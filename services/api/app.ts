@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
+import { isEmailAddress } from '../../lib/email/email-address';
 import type { Logger } from '../../lib/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
@@ -55,7 +56,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/email/email-address.ts)
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: { mailbox: { type: 'string', validate: isEmailAddress } } } },
   });
   app.decorate('routeTable', []);
   app.addHook('onRoute', (route) => {
