@@ -7,6 +7,9 @@ import type { MergeContext } from '../../lib/email/merge-template';
  * check (MJML compiled once); `render` runs the same check and then renders the draft for one contact within a
  * size budget. Both cross a thread boundary, so each side checks what it receives.
  */
+/** The thread's first message, once its modules are loaded. */
+export const DRAFT_THREAD_READY = 'ready';
+
 export type DraftJob =
   | { id: number; kind: 'check'; draft: EmailDraft; content: ContentSettingsData | null }
   | { id: number; kind: 'render'; draft: EmailDraft; content: ContentSettingsData | null; context: MergeContext; maxChars: number };

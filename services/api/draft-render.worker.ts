@@ -3,7 +3,7 @@ import { checkEmail } from '../../lib/email/email-check';
 import type { TemplateIssue } from '../../lib/email/merge-fields';
 import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
 import { RenderBudgetError } from '../../lib/email/render-budget';
-import { isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
+import { DRAFT_THREAD_READY, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
 
 /**
  * The API's draft-render thread (draft-renderer.ts): MJML compilation, the go-live check and the per-contact
@@ -45,3 +45,4 @@ parentPort?.on('message', (message: unknown) => {
     (error: Error) => parentPort?.postMessage({ id: message.id, kind: 'refused', issues: [{ field: 'body_mjml', message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}` }] } satisfies DraftReply),
   );
 });
+parentPort?.postMessage(DRAFT_THREAD_READY);

@@ -4,7 +4,7 @@ import type { MergeContext } from '../../lib/email/merge-template';
 import type { Logger } from '../../lib/logger';
 import { spawnWorker } from '../../lib/threads/spawn-worker';
 import { ApiProblem } from './api-problem';
-import { isDraftReply, type DraftJob, type DraftReply } from './draft-render.contract';
+import { DRAFT_THREAD_READY, isDraftReply, type DraftJob, type DraftReply } from './draft-render.contract';
 
 export interface DraftRenderSettings {
   /** threads rendering drafts at once */
@@ -35,9 +35,14 @@ interface Task {
 
 interface Slot {
   worker: Worker | null;
+  /** the thread has loaded its modules (MJML takes a while): the job's deadline counts from here */
+  ready: boolean;
   task: Task | null;
   timer: NodeJS.Timeout | null;
 }
+
+/** A thread that has not loaded its modules after this is broken, not slow. */
+const STARTUP_MS = 60_000;
 
 /**
  * Checks and renders drafts (MJML, the go-live check, Handlebars per contact) on worker threads
@@ -54,7 +59,7 @@ export class DraftRenderer {
     private readonly settings: DraftRenderSettings,
     private readonly log: Logger,
   ) {
-    this.slots = Array.from({ length: Math.max(1, settings.threads) }, () => ({ worker: null, task: null, timer: null }));
+    this.slots = Array.from({ length: Math.max(1, settings.threads) }, () => ({ worker: null, ready: false, task: null, timer: null }));
   }
 
   /** The go-live error check; go-live freezes `compiled` when there are no issues. */
@@ -87,15 +92,29 @@ export class DraftRenderer {
       const task = this.waiting.shift();
       if (!task) return;
       slot.task = task;
-      slot.timer = setTimeout(() => this.stop(slot, `rendering took longer than ${this.settings.timeoutMs} ms: simplify the template`), this.settings.timeoutMs);
-      (slot.worker ??= this.spawn(slot)).postMessage(task.job);
+      if (!slot.worker) {
+        slot.worker = this.spawn(slot);
+        slot.timer = setTimeout(() => this.stop(slot, 'the draft-render thread did not start'), STARTUP_MS);
+      } else if (slot.ready) this.post(slot, slot.worker, task);
     }
+  }
+
+  private post(slot: Slot, worker: Worker, task: Task): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.stop(slot, `rendering took longer than ${this.settings.timeoutMs} ms: simplify the template`), this.settings.timeoutMs);
+    worker.postMessage(task.job);
   }
 
   private spawn(slot: Slot): Worker {
     const worker = spawnWorker(__filename, __dirname, 'draft-render', { resourceLimits: { maxOldGenerationSizeMb: this.settings.memoryMb } });
     worker.on('message', (message: unknown) => {
-      if (slot.worker !== worker || !isDraftReply(message) || message.id !== slot.task?.job.id) return;
+      if (slot.worker !== worker) return;
+      if (message === DRAFT_THREAD_READY) {
+        slot.ready = true;
+        if (slot.task) this.post(slot, worker, slot.task);
+        return;
+      }
+      if (!isDraftReply(message) || message.id !== slot.task?.job.id) return;
       const { task } = slot;
       this.release(slot);
       task.resolve(message);
@@ -122,6 +141,7 @@ export class DraftRenderer {
     const { task, worker } = slot;
     this.release(slot);
     slot.worker = null;
+    slot.ready = false;
     if (worker) void worker.terminate();
     task?.reject(new ApiProblem(422, message, [{ field: 'body_mjml', message }]));
     this.dispatch();
