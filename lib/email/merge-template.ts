@@ -52,17 +52,14 @@ type CompileOptions = Parameters<typeof handlebars.compile>[1];
  * fail when rendered, as Handlebars does.
  */
 function compile(source: string, options: CompileOptions, budget: RenderBudget | undefined): (context: MergeContext) => string {
-  let shape: TemplateShape | null = null;
-  let input: string | hbs.AST.Program = source;
-  if (budget) {
-    try {
-      input = handlebars.parse(source);
-      shape = measureTemplate(input, source.length, HELPER_NAMES, BLOCK_HELPER_NAMES);
-    } catch {
-      input = source;
-    }
+  let program: hbs.AST.Program | null = null;
+  try {
+    if (budget) program = handlebars.parse(source);
+  } catch {
+    program = null;
   }
-  const template = handlebars.compile(input, options);
+  const shape: TemplateShape | null = program ? measureTemplate(program, source.length, HELPER_NAMES, BLOCK_HELPER_NAMES) : null;
+  const template = handlebars.compile(program ?? source, options);
   if (!shape) return (context) => template(context);
   const measured = shape;
   return (context) => {

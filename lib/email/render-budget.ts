@@ -61,7 +61,7 @@ function outputs(walk: Walk, node: Node, escaped: boolean): void {
   if (node.type !== 'SubExpression') return;
   const call = node as hbs.AST.SubExpression;
   helperName(walk, call.path);
-  for (const param of [...call.params, ...call.hash.pairs.map((pair) => pair.value)]) outputs(walk, param, escaped);
+  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])]) outputs(walk, param, escaped);
 }
 
 function helperName(walk: Walk, path: hbs.AST.PathExpression | hbs.AST.Literal): void {
@@ -74,7 +74,7 @@ function consulted(walk: Walk, node: Node): void {
   if (node.type !== 'SubExpression') return;
   const call = node as hbs.AST.SubExpression;
   helperName(walk, call.path);
-  for (const param of [...call.params, ...call.hash.pairs.map((pair) => pair.value)]) consulted(walk, param);
+  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])]) consulted(walk, param);
 }
 
 function mustache(walk: Walk, node: hbs.AST.MustacheStatement): void {
