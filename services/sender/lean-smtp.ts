@@ -12,8 +12,9 @@ interface Reply {
 const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n');
 
 /**
- * One address of an SMTP path (RFC 5321 section 4.1.2) as Cairn writes it: local part "@" domain, at most 254
- * characters, and none of what ends a command or a path: controls (CR, LF, NUL …), space, DEL, "<" or ">".
+ * One address of an SMTP path as Cairn writes it (docs/security.md, "Addresses, templates and forwards"): local
+ * part "@" domain, at most 254 characters, and none of what ends a command or a path: controls (CR, LF, NUL …),
+ * space, DEL, "<" or ">".
  */
 const PATH_ADDRESS = /^[^\u0000-\u0020\u007f-\u009f<>@]+@[^\u0000-\u0020\u007f-\u009f<>@]+$/;
 
