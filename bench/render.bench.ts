@@ -4,6 +4,7 @@ import { compileMergeTemplate } from '../lib/email/merge-template';
 import { compileMjml } from '../lib/email/mjml-compile';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
 import { VersionRenderer } from '../services/sender/message-renderer';
+import { SENDER_RENDER_MAX_CHARS } from '../services/sender/sender.config';
 import { isQuick, progress, report, round } from './bench-support';
 import { BENCH_CONTENT, benchContact, benchEmail } from './sender-fixture';
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const email = await benchEmail(50);
   const tokens = new TrackingTokenCodec(parseTrackingKeys([`1:${randomBytes(32).toString('base64')}`]), 1);
   const version = { emailId: randomUUID(), version: 1, subject: email.subject, fromAddress: 'news@cairn.example', fromName: email.fromName, replyTo: null, compiledHtml: email.html, attachments: [], contentSettingsId: null };
-  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null });
+  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
   const base = { workspaceId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: Math.floor(Date.now() / 1000), journeyId: randomUUID(), tileId: 'tile-1', listId: randomUUID() };
   const contexts = Array.from({ length: 1000 }, (_, i) => ({ contact: benchContact(i), account: { id: randomUUID(), name: `Account ${i}` }, content: { ...BENCH_CONTENT } }));
   const messageIds = Array.from({ length: 1000 }, () => randomUUID());

@@ -11,7 +11,7 @@ import { outgoingMail } from '../services/sender/message-preparer';
 import { VersionRenderer } from '../services/sender/message-renderer';
 import { buildSender } from '../services/sender/sender.app';
 import { composeMime } from '../services/sender/mime-composer';
-import { senderSchema } from '../services/sender/sender.config';
+import { SENDER_RENDER_MAX_CHARS, senderSchema } from '../services/sender/sender.config';
 import { TRACKING_KEYS } from '../test/ingest/ingest-support';
 import { enqueue, senderQueueFor } from '../test/sender/sender-kit';
 import { createTestEnv, testLogger, uniqueName } from '../test/support/test-env';
@@ -55,7 +55,7 @@ async function seed(pool: ReturnType<typeof createPgPool>, html: string, subject
 async function messageSize(email: { html: string; subject: string; fromName: string }): Promise<number> {
   const tokens = new TrackingTokenCodec(parseTrackingKeys(TRACKING_KEYS), 1);
   const version = { emailId: randomUUID(), version: 1, subject: email.subject, fromAddress: 'news@cairn.example', fromName: email.fromName, replyTo: null, compiledHtml: email.html, attachments: [], contentSettingsId: null };
-  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'http://127.0.0.1:8081', unsubscribeMailbox: null });
+  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'http://127.0.0.1:8081', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
   const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: 1, journeyId: 'bench-journey', tileId: 'tile-1', listId: randomUUID() };
   const rendered = renderer.render(identity, { contact: benchContact(1), account: {}, content: BENCH_CONTENT } as never, true);
   return composeMime(outgoingMail(rendered, version, 'r1@example.com')).length;

@@ -17,6 +17,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
   open: { ...email, machine: true, machine_reason: 'apple_mpp', country: 'DE' },
   click: { ...email, link_id: 'l-1', url: 'https://example.com/a', link_kind: 'attachment', country: 'JP' },
   forward: { ...email, friend_count: 2 },
+  forward_blocked: { ...email, reason: 'suppressed_complaint', original_message_id: 'm-0' },
   unsubscribe: { ...email, method: 'one_click', list_ids: ['list-1'] },
   subscription_submitted: { ...email, changed: true },
   complaint: { ...email, feedback_type: 'abuse' },

@@ -7,6 +7,7 @@ export const EMAIL_EVENT_TYPES = [
   'open',
   'click',
   'forward',
+  'forward_blocked',
   'unsubscribe',
   'subscription_submitted',
   'complaint',
@@ -77,6 +78,8 @@ export interface EmailEventPayloads {
   open: TrackingContext;
   click: TrackingContext & { link_id: string; url: string; link_kind?: 'link' | 'attachment' };
   forward: { friend_count?: number };
+  /** the friend's copy of a forwarded message, not sent: no KPI counts it (the friend was not targeted) */
+  forward_blocked: { reason: string; original_message_id: string };
   unsubscribe: { method: 'one_click' | 'subscription_center' | 'mailto'; list_ids?: string[] };
   subscription_submitted: { changed?: boolean };
   complaint: { feedback_type: string; reporter?: string | null };

@@ -54,9 +54,13 @@ export const problemSchema = {
 
 interface AjvError {
   instancePath: string;
+  keyword?: string;
   message?: string;
-  params: { missingProperty?: string; additionalProperty?: string };
+  params: { missingProperty?: string; additionalProperty?: string; format?: string };
 }
+
+/** The ajv format of addresses (services/api/app.ts), explained instead of 'must match format "mailbox"'. */
+const MAILBOX_MESSAGE = 'must be one plain address such as news@example.com (no display name, space, CR, LF, NUL, < or >)';
 
 function validationErrors(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'body';
@@ -64,7 +68,8 @@ function validationErrors(error: FastifyError): FieldError[] {
     const path = item.instancePath.replace(/^\//, '').replace(/\//g, '.');
     const leaf = item.params.missingProperty ?? item.params.additionalProperty;
     const field = [context === 'body' ? '' : context, path, leaf].filter(Boolean).join('.') || context;
-    const message = item.params.additionalProperty ? 'is not a writable field' : (item.message ?? 'is invalid');
+    const mailbox = item.keyword === 'format' && item.params.format === 'mailbox';
+    const message = item.params.additionalProperty ? 'is not a writable field' : mailbox ? MAILBOX_MESSAGE : (item.message ?? 'is invalid');
     return { field, message };
   });
 }

@@ -35,6 +35,10 @@ export const apiConfigSchema = {
   ),
   // the save-time check of webhook URLs (journey check and go-live, alert webhook settings) applies the same policy
   ...egressSchema,
+  renderThreads: int('CAIRN_API_RENDER_THREADS', 'worker threads that check and render drafts (preview, test send, check, go-live)', { default: 1 }),
+  renderTimeoutMs: int('CAIRN_API_RENDER_TIMEOUT_MS', 'a draft check or render still running after this is stopped and answered 422', { default: 5000 }),
+  renderMaxChars: int('CAIRN_API_RENDER_MAX_CHARS', 'most characters one template of a draft (HTML, subject, from name) may render for a contact (422 above)', { default: 4 * 1_048_576 }),
+  renderMemoryMb: int('CAIRN_API_RENDER_MEMORY_MB', 'heap of each draft-render thread; a render needing more is stopped and answered 422', { default: 512 }),
   segmentRefreshSeconds: int('CAIRN_SEGMENT_REFRESH_SECONDS', 'seconds between bulk refreshes of every dynamic segment (0 = off)', { default: 300 }),
 };
 

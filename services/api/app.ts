@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { egressPolicyOf } from '../../lib/egress/egress-policy';
+import { isEmailAddress } from '../../lib/email/email-address';
 import type { Logger } from '../../lib/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
@@ -77,7 +78,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     ...serverTimeouts(deps.config),
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/email/email-address.ts)
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: { mailbox: { type: 'string', validate: isEmailAddress } } } },
   });
   app.decorate('routeTable', []);
   app.addHook('onRoute', (route) => {

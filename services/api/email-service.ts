@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import { checkEmail, type ContentSettingsData, type EmailDraft } from '../../lib/email/email-check';
-import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
-import { compileMjml } from '../../lib/email/mjml-compile';
+import type { ContentSettingsData, EmailDraft } from '../../lib/email/email-check';
+import type { MergeContext } from '../../lib/email/merge-template';
 import { inTransaction } from '../../lib/postgres/pg-pool';
 import { testSendJobId, type TestSendJob } from '../../lib/sending/test-send';
 import { ApiProblem } from './api-problem';
+import type { DraftRenderer } from './draft-renderer';
 import { getRow } from './resource-routes';
 
 export interface EmailRow {
@@ -27,8 +27,9 @@ export async function contentSettingsFor(db: Pool | PoolClient, workspaceId: str
   return rows[0] ?? null;
 }
 
-export async function runEmailCheck(db: Pool | PoolClient, workspaceId: string, email: EmailRow) {
-  return checkEmail(email.draft, await contentSettingsFor(db, workspaceId, email.draft.content_settings_id));
+/** The go-live check of a stored draft, on a draft-render thread (MJML compiles there, off the event loop). */
+export async function runEmailCheck(db: Pool | PoolClient, renderer: DraftRenderer, workspaceId: string, email: EmailRow) {
+  return renderer.check(email.draft, await contentSettingsFor(db, workspaceId, email.draft.content_settings_id));
 }
 
 /**
@@ -36,10 +37,10 @@ export async function runEmailCheck(db: Pool | PoolClient, workspaceId: string, 
  * NOTE: one transaction with the email row locked: two concurrent go-lives cannot both create version n+1, and
  * a failed check persists nothing (the 422 is thrown before any write).
  */
-export async function goLive(pool: Pool, workspaceId: string, emailId: string): Promise<{ version: number; links: unknown[] }> {
+export async function goLive(pool: Pool, renderer: DraftRenderer, workspaceId: string, emailId: string): Promise<{ version: number; links: unknown[] }> {
   return inTransaction(pool, async (client) => {
     const email = await getRow<EmailRow>(client, 'emails', 'email', workspaceId, emailId, true);
-    const check = await runEmailCheck(client, workspaceId, email);
+    const check = await runEmailCheck(client, renderer, workspaceId, email);
     if (!check.compiled) throw new ApiProblem(422, `the email has ${check.issues.length} problem(s) to fix before it can go live`, check.issues);
     const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1', [emailId]);
     const version = rows[0]?.version ?? 1;
@@ -66,26 +67,6 @@ export async function mergeContextFor(pool: Pool, workspaceId: string, contactId
   const contact = await getRow<Record<string, unknown>>(pool, 'contacts', 'contact', workspaceId, contactId);
   const { rows } = await pool.query('SELECT id, name, attributes FROM accounts WHERE workspace_id = $1 AND id = $2', [workspaceId, contact.account_id ?? null]);
   return { contact, account: rows[0] ?? {}, content: { ...(content ?? {}) } };
-}
-
-export interface RenderedEmail {
-  subject: string;
-  from_name: string;
-  html: string;
-}
-
-export async function renderDraft(draft: EmailDraft, context: MergeContext): Promise<RenderedEmail> {
-  const compiled = await compileMjml(draft.body_mjml ?? '');
-  if (!compiled.ok) throw new ApiProblem(422, 'the MJML does not compile', compiled.issues);
-  try {
-    return {
-      subject: compileHeaderTemplate(draft.subject ?? '')(context),
-      from_name: compileHeaderTemplate(draft.from_name ?? '')(context),
-      html: compileMergeTemplate(compiled.html)(context),
-    };
-  } catch (error) {
-    throw new ApiProblem(422, `merge fields could not be rendered: ${(error as Error).message.split('\n')[0]}`, [{ field: 'body_mjml', message: 'run the error check' }]);
-  }
 }
 
 /**

@@ -1,11 +1,12 @@
 import disposableDomains from 'disposable-email-domains';
-import { parseOneAddress, type ParsedMailbox } from 'email-addresses';
+import { parseMailbox } from '../../lib/email/email-address';
 
 /**
  * The address half of the email KPI "Blocked" (seed 004): a missing, invalid or blocklisted address. Parsing
- * is RFC 5322 by a maintained parser; throwaway domains come from a maintained list package, refreshed by
- * updating the dependency. Role mailboxes (generic addresses no person reads, "do-not-reply@", "office@") are
- * the glossary's own examples; the list is ours because no maintained package names them.
+ * is Cairn's one validator (lib/email/email-address.ts, the maintained `email-addresses` parser); throwaway
+ * domains come from a maintained list package, refreshed by updating the dependency. Role mailboxes (generic
+ * addresses no person reads, "do-not-reply@", "office@") are the glossary's own examples; the list is ours
+ * because no maintained package names them.
  */
 export type AddressVerdict = { ok: true; address: string; domain: string } | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
 
@@ -17,21 +18,24 @@ const ROLE_LOCAL_PARTS = new Set([
   'unsubscribe', 'bounce', 'bounces', 'list', 'listserv', 'majordomo', 'nobody',
 ]);
 
-/** A single plain mailbox (no display name, group or comments), at most 254 characters, with a dotted domain. */
-function mailbox(raw: string): ParsedMailbox | null {
-  if (raw.length > 254 || /[\s<>,;\0]/.test(raw)) return null;
-  const parsed = parseOneAddress({ input: raw, rfc6532: true, rejectTLD: true });
-  if (!parsed || parsed.type !== 'mailbox' || parsed.name || parsed.address !== raw) return null;
-  return parsed;
-}
-
 export function checkAddress(raw: string | null | undefined): AddressVerdict {
   const trimmed = raw?.trim() ?? '';
   if (trimmed === '') return { ok: false, reason: 'missing_address' };
-  const parsed = mailbox(trimmed);
+  const parsed = parseMailbox(trimmed);
   if (!parsed) return { ok: false, reason: 'invalid_address' };
   const domain = parsed.domain.toLowerCase();
   const local = parsed.local.toLowerCase().replace(/\+.*$/, '');
   if (ROLE_LOCAL_PARTS.has(local) || THROWAWAY.has(domain)) return { ok: false, reason: 'blocklisted_address' };
   return { ok: true, address: trimmed, domain };
+}
+
+/**
+ * Why a message's own addresses (from, reply-to) cannot go out, or null. They were validated where they were
+ * stored; this refuses what was stored before that check existed (a draft saved with a CRLF in its from address)
+ * instead of writing it into MAIL FROM or a header.
+ */
+export function senderAddressProblem(from: string, replyTo: string | null | undefined): string | null {
+  if (!parseMailbox(from)) return 'the from address is not one plain address: fix it and go live again';
+  if (replyTo && !parseMailbox(replyTo)) return 'the reply-to address is not one plain address: fix it and go live again';
+  return null;
 }

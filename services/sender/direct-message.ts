@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import { TRACKING_HEADER } from '../../lib/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
-import { checkAddress } from './address-policy';
-import type { Eligibility, RecipientRow } from './eligibility';
+import { decideAddressEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { mailOf } from './smtp-delivery';
 import type { MimeAttachment } from './mime-composer';
 import type { RenderedMessage, FrozenVersion } from './message-renderer';
@@ -15,14 +14,7 @@ export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
  * rules) do not apply. The address rules and suppression do: a missing, invalid or blocklisted address is Blocked,
  * and an address suppressed by a hard bounce or a complaint is never handed to SMTP (counted as the glossary says).
  */
-export function decideDirectEligibility(row: RecipientRow): Eligibility {
-  const address = checkAddress(row.email);
-  if (!address.ok) return { kind: 'blocked', reason: address.reason };
-  if (row.suppression === 'manual') return { kind: 'blocked', reason: 'blocklisted_address' };
-  if (row.suppression === 'complaint') return { kind: 'suppressed', countsAs: 'complaint', domain: address.domain };
-  if (row.suppression) return { kind: 'suppressed', countsAs: 'hard_bounce', domain: address.domain };
-  return { kind: 'send', address: address.address, domain: address.domain };
-}
+export const decideDirectEligibility = (row: RecipientRow): Eligibility => decideAddressEligibility(row.email, row.suppression);
 
 /** One-to-one messages of the batch that were cancelled after their job was queued (see dispatchDue): not sent. */
 export async function cancelledMessages(pool: Pool, items: readonly DeliveryItem[]): Promise<Set<string>> {

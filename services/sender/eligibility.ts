@@ -35,6 +35,21 @@ export type Eligibility =
   | { kind: 'suppressed'; countsAs: 'hard_bounce' | 'complaint'; domain: string };
 
 /**
+ * The address rules and address suppression alone, for recipients the journey's rules (do-not-bulk-email, lists,
+ * consent) do not apply to: one-to-one messages and a forwarded message's friend. A missing, invalid or
+ * blocklisted address (or a manual suppression) is blocked; a hard-bounce or complaint suppression is never
+ * handed to SMTP.
+ */
+export function decideAddressEligibility(email: string | null, suppression: string | null): Eligibility {
+  const address = checkAddress(email);
+  if (!address.ok) return { kind: 'blocked', reason: address.reason };
+  if (suppression === 'manual') return { kind: 'blocked', reason: 'blocklisted_address' };
+  if (suppression === 'complaint') return { kind: 'suppressed', countsAs: 'complaint', domain: address.domain };
+  if (suppression) return { kind: 'suppressed', countsAs: 'hard_bounce', domain: address.domain };
+  return { kind: 'send', address: address.address, domain: address.domain };
+}
+
+/**
  * Re-checked for every message just before it is sent (a contact may have changed since the journey queued it).
  * Blocked reasons are the email KPI's (do-not-bulk-email, missing/invalid/blocklisted address) and the journey's
  * (unsubscribed from its list, consent below its minimum); suppression is not "blocked" (seed 004).

@@ -11,6 +11,29 @@ interface Reply {
 
 const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n');
 
+/**
+ * One address of an SMTP path as Cairn writes it (docs/security.md, "Addresses, templates and forwards"): local
+ * part "@" domain, at most 254 characters, and none of what ends a command or a path: controls (CR, LF, NUL …),
+ * space, DEL, "<" or ">".
+ */
+const PATH_ADDRESS = /^[^\u0000-\u0020\u007f-\u009f<>@]+@[^\u0000-\u0020\u007f-\u009f<>@]+$/;
+
+/**
+ * Why this envelope cannot be written, or null. The last line of defence under the validation where addresses
+ * are stored: a CRLF in MAIL FROM would end the command and smuggle another transaction onto the connection.
+ */
+export function envelopeProblem(from: string, to: string): string | null {
+  if (from.length > 254 || !PATH_ADDRESS.test(from)) return 'MAIL FROM address refused: not one address a path may hold';
+  if (to.length > 254 || !PATH_ADDRESS.test(to)) return 'RCPT TO address refused: not one address a path may hold';
+  return null;
+}
+
+/** The outcome of an envelope refused before anything was written: never retried, the connection stays in step. */
+export function unsafeEnvelope(from: string, to: string): SmtpOutcome | null {
+  const problem = envelopeProblem(from, to);
+  return problem ? { kind: 'invalid', code: 'SMTP_ENVELOPE_UNSAFE', error: problem } : null;
+}
+
 /** RFC 5321 section 4.5.2: a line starting with "." gets another one; only scanned for when one exists. */
 export function dotStuff(raw: Buffer): Buffer {
   if (raw[0] !== 0x2e && raw.indexOf('\n.') < 0) return raw;
@@ -106,6 +129,8 @@ class LeanConnection {
 
   /** One transaction. Never throws: every failure is an outcome. */
   async transact(from: string, to: string, raw: Buffer): Promise<SmtpOutcome> {
+    const unsafe = unsafeEnvelope(from, to);
+    if (unsafe) return unsafe;
     let terminated = false;
     try {
       const commands = [`MAIL FROM:<${from}>\r\n`, `RCPT TO:<${to}>\r\n`, 'DATA\r\n'];

@@ -4,13 +4,14 @@ import type { ContentSettingsData } from '../../lib/email/email-check';
 import type { MergeContext } from '../../lib/email/merge-template';
 import type { SendRequest } from '../../lib/sending/send-request';
 import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/tracking/tracking-token';
-import { checkAddress } from './address-policy';
+import { RenderBudgetError } from '../../lib/email/render-budget';
+import { checkAddress, senderAddressProblem } from './address-policy';
 import type { DeliveryItem } from './delivery-item';
-import { decideEligibility, type RecipientRow } from './eligibility';
+import { decideAddressEligibility, decideEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
 import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
-import { erasedContacts, loadContentSettings, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
+import { erasedContacts, loadContentSettings, loadFriendSuppressions, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
 import { mailOf, type OutgoingMail } from './smtp-delivery';
 
@@ -44,9 +45,30 @@ export function outgoingMail(rendered: RenderedMessage, version: FrozenVersion, 
   };
 }
 
+/** A frozen version with its renderer, and whether its own addresses may go out at all (checked once). */
+interface LoadedVersion {
+  renderer: VersionRenderer;
+  senderProblem: string | null;
+}
+
+/** What a batch looked up once for all its items. */
+interface BatchFacts {
+  cancelled: ReadonlySet<string>;
+  /** active suppression reasons of forwarded messages' friends, by delivery key */
+  friendSuppressions: ReadonlyMap<string, string>;
+}
+
+type Claimed = DeliveryItem & { messageId: string; attempts: number };
+
+/** A friend's copy not sent: the reason of its forward_blocked event (the reasons blocked events use). */
+function friendBlockReason(decision: Exclude<Eligibility, { kind: 'send' }>): string {
+  if (decision.kind === 'blocked') return decision.reason;
+  return decision.countsAs === 'complaint' ? 'suppressed_complaint' : 'suppressed_bounce';
+}
+
 /** Loads what a batch needs once (recipients in one query, renderers and content settings cached) and decides. */
 export class MessagePreparer {
-  private readonly renderers = new Map<string, Promise<VersionRenderer | null>>();
+  private readonly renderers = new Map<string, Promise<LoadedVersion | null>>();
   private readonly contents = new Map<string, { at: number; value: Promise<ContentSettingsData | null> }>();
 
   constructor(
@@ -55,12 +77,14 @@ export class MessagePreparer {
     private readonly settings: RenderSettings,
   ) {}
 
-  private renderer(workspaceId: string, emailId: string, version: number): Promise<VersionRenderer | null> {
+  private renderer(workspaceId: string, emailId: string, version: number): Promise<LoadedVersion | null> {
     const key = `${workspaceId}:${emailId}:${version}`;
     let found = this.renderers.get(key);
     if (!found) {
       if (this.renderers.size >= CACHE_LIMIT) this.renderers.clear();
-      found = loadVersion(this.pool, workspaceId, emailId, version).then((v) => (v ? new VersionRenderer(v, this.tokens, this.settings) : null));
+      found = loadVersion(this.pool, workspaceId, emailId, version).then((v) =>
+        v ? { renderer: new VersionRenderer(v, this.tokens, this.settings), senderProblem: senderAddressProblem(v.fromAddress, v.replyTo) } : null,
+      );
       found.catch(() => this.renderers.delete(key));
       this.renderers.set(key, found);
     }
@@ -78,45 +102,36 @@ export class MessagePreparer {
     return value;
   }
 
-  async prepare(items: readonly (DeliveryItem & { messageId: string; attempts: number })[]): Promise<Prepared[]> {
+  async prepare(items: readonly Claimed[]): Promise<Prepared[]> {
     const refs = items.flatMap((i): RecipientRef[] =>
       i.kind === 'journey' ? [i.request] : i.kind === 'direct' ? [{ ...i.request, list_id: null, account_id: null }] : [],
     );
+    const friends = items.flatMap((i) => (i.kind === 'forward' ? [{ key: i.key, workspace_id: i.workspaceId, address: i.request.friend_address.trim() }] : []));
     const rows = refs.length > 0 ? await loadRecipients(this.pool, refs) : new Map<string, RecipientRow>();
-    const cancelled = await cancelledMessages(this.pool, items);
+    const facts: BatchFacts = { cancelled: await cancelledMessages(this.pool, items), friendSuppressions: await loadFriendSuppressions(this.pool, friends) };
     // Only a contact without a row can be erased (a forward names the forwarding contact, whose row is not read).
     const erased = await erasedContacts(
       this.pool,
       items.flatMap((item) => (item.kind === 'forward' || (item.kind !== 'test' && !rows.has(item.key)) ? [item.contactId] : [])),
     );
-    return Promise.all(items.map((item) => (erased.has(item.contactId) ? { kind: 'erased' as const, item } : this.prepareOne(item, rows.get(item.key) ?? null, cancelled))));
+    return Promise.all(items.map((item) => (erased.has(item.contactId) ? { kind: 'erased' as const, item } : this.prepareOne(item, rows.get(item.key) ?? null, facts))));
   }
 
-  private async prepareOne(item: DeliveryItem & { messageId: string; attempts: number }, row: RecipientRow | null, cancelled: ReadonlySet<string>): Promise<Prepared> {
+  private async prepareOne(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Promise<Prepared> {
     const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
     const { messageId } = item;
     if (item.kind === 'test') return this.testMail(item, messageId);
-    if (item.kind === 'direct' && cancelled.has(item.request.engagement_message_id)) return final('blocked', { events: [] });
+    if (item.kind === 'direct' && facts.cancelled.has(item.request.engagement_message_id)) return final('blocked', { events: [] });
     if ((item.kind === 'journey' || item.kind === 'direct') && !row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
     const request = item.kind === 'journey' ? item.request : null;
     const { email_id: emailId, email_version: version } = item.request;
-    const renderer = await this.renderer(item.workspaceId, emailId, version);
-    if (!renderer) return final('failed', { events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`) });
-    let address: string;
-    let domain: string;
-    if (row) {
-      const decision = request ? decideEligibility(row, request.min_consent) : decideDirectEligibility(row);
-      if (decision.kind === 'blocked') return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
-      if (decision.kind === 'suppressed') {
-        const counted = decision.countsAs === 'complaint' ? EventsFor.complaint(item, messageId) : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
-        return final('bounced', { events: [...EventsFor.send(item, messageId, decision.domain), ...counted] });
-      }
-      ({ address, domain } = decision);
-    } else {
-      const friend = checkAddress(item.kind === 'forward' ? item.request.friend_address : null);
-      if (!friend.ok) return final('blocked', { events: [] });
-      ({ address, domain } = friend);
-    }
+    const loaded = await this.renderer(item.workspaceId, emailId, version);
+    if (!loaded) return final('failed', { events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`) });
+    if (loaded.senderProblem) return final('failed', { events: EventsFor.failed(item, messageId, 'SENDER_ADDRESS_INVALID', loaded.senderProblem) });
+    const recipient = this.recipient(item, row, facts);
+    if (recipient.kind !== 'to') return recipient;
+    const { address, domain } = recipient;
+    const { renderer } = loaded;
     const content = await this.content(item.workspaceId, [request?.content_settings_id ?? null, renderer.version.contentSettingsId]);
     const identity = this.identity(item, messageId, request);
     const attachments = item.kind === 'direct' ? await loadAttachments(this.pool, item.workspaceId, item.request.attach_ids) : [];
@@ -131,8 +146,31 @@ export class MessagePreparer {
           : outgoingMail(rendered, renderer.version, address);
       return { kind: 'send', item, messageId, attempts: item.attempts, address, domain, mail };
     } catch (error) {
-      return final('failed', { events: EventsFor.failed(item, messageId, 'RENDER_FAILED', (error as Error).message.split('\n')[0] ?? '') });
+      const code = error instanceof RenderBudgetError ? 'RENDER_BUDGET_EXCEEDED' : 'RENDER_FAILED';
+      return final('failed', { events: EventsFor.failed(item, messageId, code, (error as Error).message.split('\n')[0] ?? '') });
     }
+  }
+
+  /**
+   * Where the message goes, or its final outcome without SMTP. A journey's contact goes through the journey's
+   * rules, a one-to-one recipient and a forwarded message's friend through the address rules and suppression.
+   */
+  private recipient(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Prepared | { kind: 'to'; address: string; domain: string } {
+    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
+    const { messageId } = item;
+    if (item.kind === 'forward') {
+      const friend = decideAddressEligibility(item.request.friend_address, facts.friendSuppressions.get(item.key) ?? null);
+      if (friend.kind !== 'send') return final('blocked', { events: EventsFor.forwardBlocked(item, messageId, friendBlockReason(friend)) });
+      return { kind: 'to', address: friend.address, domain: friend.domain };
+    }
+    if (!row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
+    const decision = item.kind === 'journey' ? decideEligibility(row, item.request.min_consent) : decideDirectEligibility(row);
+    if (decision.kind === 'blocked') return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
+    if (decision.kind === 'suppressed') {
+      const counted = decision.countsAs === 'complaint' ? EventsFor.complaint(item, messageId) : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
+      return final('bounced', { events: [...EventsFor.send(item, messageId, decision.domain), ...counted] });
+    }
+    return { kind: 'to', address: decision.address, domain: decision.domain };
   }
 
   private identity(item: DeliveryItem, messageId: string, request: SendRequest | null): MessageIdentity {
@@ -157,6 +195,8 @@ export class MessagePreparer {
     const job = item.request;
     const address = checkAddress(job.address);
     if (!address.ok) return { kind: 'final', finish: { key: item.key, state: 'blocked', from: 'pre', outcome: { events: [] } } };
+    // a test job queued before the API checked the draft's addresses: refused here, never written into MAIL FROM
+    if (senderAddressProblem(job.from_address, job.reply_to)) return { kind: 'final', finish: { key: item.key, state: 'failed', from: 'pre', outcome: { events: [] } } };
     const oneLine = (value: string): string => value.replace(/[\r\n\0]+/g, ' ').trim();
     const mail: OutgoingMail = {
       from: { name: oneLine(job.from_name), address: job.from_address },

@@ -1,6 +1,7 @@
 import { htmlToText } from 'html-to-text';
 import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/email/email-links';
 import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/email/merge-template';
+import type { RenderBudget } from '../../lib/email/render-budget';
 import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 
 /** A frozen email version as the sender reads it (email_versions). */
@@ -22,6 +23,8 @@ export interface RenderSettings {
   ingestUrl: string;
   /** the mailto of List-Unsubscribe; null: unsubscribe@<from domain> */
   unsubscribeMailbox: string | null;
+  /** the most characters one template (HTML, text, subject, from name) may render per recipient; beyond: refused */
+  maxRenderChars: number;
 }
 
 /** Who the message is for; the token fields of every URL in it. */
@@ -91,9 +94,14 @@ export class VersionRenderer {
   ) {
     this.tracked = this.variant(true);
     this.plain = this.variant(false);
-    this.subject = compileHeaderTemplate(version.subject);
-    this.fromName = compileHeaderTemplate(version.fromName);
+    this.subject = compileHeaderTemplate(version.subject, this.budget());
+    this.fromName = compileHeaderTemplate(version.fromName, this.budget());
     this.domain = version.fromAddress.split('@')[1]?.toLowerCase() ?? 'localhost';
+  }
+
+  /** per recipient, each template's size bound is checked before it renders (lib/email/render-budget.ts) */
+  private budget(): RenderBudget {
+    return { maxChars: this.settings.maxRenderChars };
   }
 
   private variant(follow: boolean): Variant {
@@ -113,7 +121,7 @@ export class VersionRenderer {
       const beacon = '<img src="{{{__t.beacon}}}" width="1" height="1" alt="" style="display:block;border:0" />';
       html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${beacon}</body>`) : `${html}${beacon}`;
     }
-    return { html: compileMergeTemplate(html), text: compileTextTemplate(text), clickLinks };
+    return { html: compileMergeTemplate(html, this.budget()), text: compileTextTemplate(text, this.budget()), clickLinks };
   }
 
   /** tracking tokens minted per message: one for the message, one per followed link */

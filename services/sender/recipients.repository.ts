@@ -10,6 +10,13 @@ import type { FrozenVersion } from './message-renderer';
  */
 export type RecipientRef = Pick<SendRequest, 'key' | 'workspace_id' | 'contact_id' | 'list_id' | 'account_id'>;
 
+/** The address's active suppression reason (a complaint first), as a subquery over two SQL expressions. */
+const activeSuppression = (workspace: string, address: string): string =>
+  `SELECT reason FROM address_suppressions s
+    WHERE s.workspace_id = ${workspace} AND s.address IN (${address}, lower(${address}))
+      AND (s.suppressed_until IS NULL OR s.suppressed_until > now())
+    ORDER BY (s.reason = 'complaint') DESC LIMIT 1`;
+
 export async function loadRecipients(pool: Pool, requests: readonly RecipientRef[]): Promise<Map<string, RecipientRow>> {
   const { rows } = await pool.query<RecipientRow & { key: string }>(
     `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
@@ -20,11 +27,7 @@ export async function loadRecipients(pool: Pool, requests: readonly RecipientRef
        JOIN contacts c ON c.id = r.contact_id AND c.workspace_id = r.workspace_id
        LEFT JOIN accounts a ON a.id = COALESCE(r.account_id, c.account_id) AND a.workspace_id = r.workspace_id
        LEFT JOIN list_memberships lm ON lm.list_id = r.list_id AND lm.contact_id = c.id
-       LEFT JOIN LATERAL (
-         SELECT reason FROM address_suppressions s
-          WHERE s.workspace_id = r.workspace_id AND s.address IN (c.email, lower(c.email))
-            AND (s.suppressed_until IS NULL OR s.suppressed_until > now())
-          ORDER BY (s.reason = 'complaint') DESC LIMIT 1) s ON true`,
+       LEFT JOIN LATERAL (${activeSuppression('r.workspace_id', 'c.email')}) s ON true`,
     [
       requests.map((r) => r.key),
       requests.map((r) => r.workspace_id),
@@ -44,6 +47,20 @@ export async function erasedContacts(pool: Pool, ids: readonly string[]): Promis
   if (candidates.length === 0) return new Set();
   const { rows } = await pool.query<{ id: string }>('SELECT contact_id::text AS id FROM contact_erasures WHERE contact_id = ANY($1::uuid[])', [candidates]);
   return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * The active suppression of each forwarded message's friend (by delivery key): the friend is no contact, but their
+ * address is suppressed like anyone's (a complaint, a hard bounce, five soft bounces or by hand).
+ */
+export async function loadFriendSuppressions(pool: Pool, friends: readonly { key: string; workspace_id: string; address: string }[]): Promise<Map<string, string>> {
+  if (friends.length === 0) return new Map();
+  const { rows } = await pool.query<{ key: string; reason: string }>(
+    `SELECT f.key, s.reason FROM unnest($1::text[], $2::uuid[], $3::text[]) AS f(key, workspace_id, address)
+       JOIN LATERAL (${activeSuppression('f.workspace_id', 'f.address')}) s ON true`,
+    [friends.map((f) => f.key), friends.map((f) => f.workspace_id), friends.map((f) => f.address)],
+  );
+  return new Map(rows.map((row) => [row.key, row.reason]));
 }
 
 export async function loadVersion(

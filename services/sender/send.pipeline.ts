@@ -104,6 +104,8 @@ export class SendPipeline {
         return message.attempts + 1 < this.deps.maxAttempts ? done('retry', null) : done('failed', { events: EventsFor.failed(item, messageId, 'SMTP_UNAVAILABLE', outcome.error) });
       case 'unknown':
         return done('outcome_unknown', { events: EventsFor.failed(item, messageId, 'outcome_unknown', outcome.error) });
+      case 'invalid':
+        return done('failed', { events: EventsFor.failed(item, messageId, outcome.code, outcome.error) });
       case 'refused': {
         const { bounce } = outcome;
         if (bounce.bounceClass === 'soft' && message.attempts + 1 < this.deps.maxAttempts) return done('retry', null);

@@ -68,6 +68,21 @@ export const EventsFor = {
     const base = context(item, messageId, 'complaint', now);
     return base ? [{ type: 'complaint', data: { ...base, feedback_type: 'abuse', reporter: SUPPRESSED_REPORTER } }] : [];
   },
+  /**
+   * A friend's copy that was not sent. Not `blocked`: the email KPI Blocked is part of Targeted (Sent = Targeted −
+   * Blocked) and a friend is no targeted recipient, as a delivered copy has no `send` event either; this type is
+   * counted by no KPI and says why (docs/sender.md). Keyed by the forwarding contact, like the forward itself.
+   */
+  forwardBlocked(item: DeliveryItem, messageId: string, reason: string, now = Date.now()): CairnEvent[] {
+    if (item.kind !== 'forward') return [];
+    const r = item.request;
+    const data = {
+      event_id: deterministicId(item.key, 'forward_blocked'), event_time: now, workspace_id: r.workspace_id, contact_id: r.forwarded_by_contact_id,
+      message_id: messageId, email_id: r.email_id, email_version: r.email_version, journey_id: r.journey_id, tile_id: r.tile_id, iteration: r.iteration,
+      machine: false, reason, original_message_id: r.original_message_id,
+    };
+    return [{ type: 'forward_blocked', data }];
+  },
   failed(item: DeliveryItem, messageId: string, code: ErrorCode, message: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'sending_failed', now);
     return base ? [{ type: 'sending_failed', data: { ...base, error_code: code, error_message: message.slice(0, 300) } }] : [];

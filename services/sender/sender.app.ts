@@ -61,7 +61,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     producer = await BatchingProducer.connect(kafka);
     pipeline = new SendPipeline({
       pool, repo, delivery, producer, metrics, topics, codec: new EventCodec(),
-      preparer: new MessagePreparer(pool, tokens, { ingestUrl: config.ingestUrl, unsubscribeMailbox: config.unsubscribeMailbox || null }),
+      preparer: new MessagePreparer(pool, tokens, { ingestUrl: config.ingestUrl, unsubscribeMailbox: config.unsubscribeMailbox || null, maxRenderChars: config.renderMaxChars }),
       log: log.child({ component: 'pipeline' }),
       maxAttempts: config.maxAttempts,
       scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),

@@ -1,5 +1,8 @@
 import { connectionSchema, int, list, loadConfig, str, url, type ConfigOf } from '../../lib/config';
 
+/** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
+export const SENDER_RENDER_MAX_CHARS = 4 * 1_048_576;
+
 /** The sender's settings (README configuration reference, docs/sender.md); parsed once in main.ts and passed in. */
 export const senderSchema = {
   kafkaBrokers: connectionSchema.kafkaBrokers,
@@ -12,6 +15,7 @@ export const senderSchema = {
   trackingActiveKey: int('CAIRN_TRACKING_ACTIVE_KEY', 'key id that mints new tokens', { default: 1 }),
   ingestUrl: url('CAIRN_SENDER_TRACKING_URL', "ingest's public base URL for pixel, click, unsubscribe and forward links", { default: 'http://127.0.0.1:8081' }),
   unsubscribeMailbox: str('CAIRN_SENDER_UNSUBSCRIBE_MAILBOX', 'mailto address of List-Unsubscribe (empty: unsubscribe@<from domain>)', { default: '' }),
+  renderMaxChars: int('CAIRN_SENDER_RENDER_MAX_CHARS', 'most characters one template part (HTML, text, subject, from name) may render per recipient; a larger bound is refused (RENDER_BUDGET_EXCEEDED)', { default: SENDER_RENDER_MAX_CHARS }),
   smtpUrl: str('CAIRN_SENDER_SMTP_URL', 'SMTP relay, e.g. smtp://user:pass@relay:587', { default: 'smtp://127.0.0.1:2525', secret: true }),
   smtpClient: str('CAIRN_SENDER_SMTP_CLIENT', "'lean' (pipelined, plain smtp:// only; TLS or AUTH URLs use nodemailer) or 'nodemailer'", { default: 'lean' }),
   smtpConnections: int('CAIRN_SENDER_SMTP_CONNECTIONS', 'pooled SMTP connections, the messages on the wire at once', { default: 8 }),

@@ -1,7 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
 import { buffer } from 'node:stream/consumers';
-import { LeanSmtpPool } from './lean-smtp';
+import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
 import { composeMime, type MimeAttachment } from './mime-composer';
 import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
@@ -15,7 +15,9 @@ export type SmtpOutcome =
   /** provably never reached the server (connect refused, nothing written): safe to try again */
   | { kind: 'not_sent'; error: string }
   /** the connection failed while the message may have been accepted: never sent again */
-  | { kind: 'unknown'; error: string };
+  | { kind: 'unknown'; error: string }
+  /** refused by Cairn before anything was written (an envelope no SMTP path may hold): never retried */
+  | { kind: 'invalid'; code: 'SMTP_ENVELOPE_UNSAFE'; error: string };
 
 export interface OutgoingMail {
   from: { name: string; address: string };
@@ -122,6 +124,9 @@ export class SmtpDelivery {
 
   /** Hands one message to SMTP; call with a slot from acquire(). */
   async send(mail: OutgoingMail): Promise<SmtpOutcome> {
+    // before either client: nodemailer refuses CR, LF, < and > too, but as a retriable API error, and lets NUL by
+    const unsafe = unsafeEnvelope(mail.from.address, mail.to);
+    if (unsafe) return unsafe;
     const started = process.hrtime.bigint();
     try {
       // MIME built into one buffer first: the pool then writes it in a few large writes instead of one per line

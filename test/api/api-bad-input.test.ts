@@ -37,7 +37,10 @@ describe('emails: a failed error check is a 422 naming the field and freezes not
     ['invalid from address', { from_address: 'not-an-address' }, 'from_address', /valid address/],
     ['invalid link', { body_mjml: mjml(`<a href="javascript:alert(1)">x</a> ${footer}`) }, 'body_mjml', /javascript/],
   ])('%s', async (_name, change, field, message) => {
-    const email = (await api('POST', '/v1/emails', { name: 'e', subject: 'Hi', from_address: 'a@example.com', body_mjml: mjml(footer), ...change })).json();
+    // The draft is saved valid, then changed in PostgreSQL: the API now refuses an invalid from address at save
+    // (issue 20, defect 4), and go-live must still refuse one saved before that check existed.
+    const email = (await api('POST', '/v1/emails', { name: 'e', subject: 'Hi', from_address: 'a@example.com', body_mjml: mjml(footer) })).json();
+    await kit.pool.query('UPDATE emails SET draft = draft || $2::jsonb WHERE id = $1', [email.id, JSON.stringify(change)]);
     const versionsBefore = await count('email_versions');
     const res = await api('POST', `/v1/emails/${email.id}/go-live`);
     expect(res.statusCode).toBe(422);

@@ -4,6 +4,7 @@ import { checkEmail } from '../../lib/email/email-check';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { outgoingMail } from '../../services/sender/message-preparer';
 import { VersionRenderer } from '../../services/sender/message-renderer';
+import { SENDER_RENDER_MAX_CHARS } from '../../services/sender/sender.config';
 import { SmtpDelivery } from '../../services/sender/smtp-delivery';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { BODY_MJML, TRACKING_KEYS } from './sender-kit';
@@ -29,7 +30,7 @@ describe('rendered message over a real SMTP peer', () => {
   it('keeps NUL, CR and LF out of headers and body, escapes markup, and gains no recipient', async () => {
     const check = await checkEmail({ subject: 'Hi {{contact.first_name}}', from_address: 'news@cairn.example', from_name: '{{contact.first_name}} at Cairn', body_mjml: BODY_MJML }, CONTENT);
     const version = { emailId: randomUUID(), version: 3, subject: 'Hi {{contact.first_name}}', fromAddress: 'news@cairn.example', fromName: '{{contact.first_name}} at Cairn', replyTo: null, compiledHtml: check.compiled?.html ?? '', attachments: [], contentSettingsId: null };
-    const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null });
+    const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
     const hostile = `Mal\0lory\r\nBcc: victim@evil.test\r\n\r\n<script>alert(1)</script>${'y'.repeat(10_000)}`;
     const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 3, sentAt: 1_700_000_000 };
     const rendered = renderer.render(identity, { contact: { first_name: hostile, attributes: {} }, account: { name: 'A' }, content: CONTENT }, true);

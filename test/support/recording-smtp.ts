@@ -23,6 +23,9 @@ export interface Refusal {
 export class RecordingSmtp {
   /** every accepted message, unless the peer was built with keep: false (a large run streams them instead) */
   readonly received: Received[] = [];
+  /** every MAIL FROM and RCPT TO command the peer parsed, accepted or not: a smuggled transaction shows here */
+  readonly mailFrom: string[] = [];
+  readonly rcptTo: string[] = [];
   accepted = 0;
   private readonly scripted = new Map<string, Refusal[]>();
   private readonly always = new Map<string, Refusal>();
@@ -39,7 +42,12 @@ export class RecordingSmtp {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       size: 0,
+      onMailFrom: (address, _session, callback) => {
+        if (this.options.keep !== false) this.mailFrom.push(address.address);
+        callback();
+      },
       onRcptTo: (address, _session, callback) => {
+        if (this.options.keep !== false) this.rcptTo.push(address.address);
         const refusal = this.refusalFor(address.address, 'rcpt');
         callback(refusal ? Object.assign(new Error(refusal.text), { responseCode: refusal.code }) : undefined);
       },

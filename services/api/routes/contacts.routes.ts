@@ -9,7 +9,7 @@ const attributes = { type: 'object', additionalProperties: true, description: 'f
 const nullableText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 
 export const contactFields = {
-  email: { type: ['string', 'null'], format: 'email', maxLength: 254 },
+  email: { type: ['string', 'null'], format: 'mailbox', maxLength: 254 },
   first_name: nullableText(200),
   last_name: nullableText(200),
   time_zone: nullableText(64),

@@ -6,16 +6,17 @@ import { SEND_QUEUE } from '../../../lib/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { contentSettingsFor, goLive, mergeContextFor, renderDraft, runEmailCheck, queueTestSend, type EmailRow } from '../email-service';
+import { DraftRenderer } from '../draft-renderer';
+import { contentSettingsFor, goLive, mergeContextFor, runEmailCheck, queueTestSend, type EmailRow } from '../email-service';
 import { childListRoute } from '../child-list';
 import { noContent } from '../pagination';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
 
 const draftFields = {
   subject: { type: 'string', maxLength: 998 },
-  from_address: { type: 'string', maxLength: 254 },
+  from_address: { type: 'string', format: 'mailbox', maxLength: 254 },
   from_name: { type: 'string', maxLength: 200 },
-  reply_to: { type: ['string', 'null'], maxLength: 254 },
+  reply_to: { type: ['string', 'null'], format: 'mailbox', maxLength: 254, description: 'null: replies go to the from address' },
   preview_text: { type: 'string', maxLength: 500 },
   body_mjml: { type: 'string', maxLength: 500_000, description: 'MJML with Handlebars merge fields ({{contact.*}}, {{account.*}}, {{content.*}})' },
   content_settings_id: { type: ['string', 'null'], format: 'uuid' },
@@ -42,9 +43,17 @@ function splitBody<T extends { name?: string }>(body: T): { name?: string; draft
   return { name, draft };
 }
 
+/** Jobs waiting for a draft-render thread beyond the ones running; more is a 503 (the rate limit bounds it first). */
+const RENDER_QUEUE = 32;
+
 export function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
-  const { pool } = deps;
+  const { pool, config } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  const renderer = new DraftRenderer(
+    { threads: config.renderThreads, timeoutMs: config.renderTimeoutMs, maxChars: config.renderMaxChars, memoryMb: config.renderMemoryMb, maxQueued: RENDER_QUEUE },
+    deps.log.child({ component: 'draft-renderer' }),
+  );
+  untyped.addHook('onClose', async () => renderer.close());
   const load = (workspaceId: string, id: string) => getRow<EmailRow>(pool, 'emails', 'email', workspaceId, id);
   resourceRoutes(untyped, pool, { path: '/v1/emails', table: 'emails', noun: 'email', tag: 'emails', writable, output: emailOutput, required: ['name'], operations: ['list', 'get'], listFilters: { channel: { type: 'string', enum: ['marketing', 'one_to_one'], default: 'marketing', description: 'one_to_one: the emails behind engagement templates and messages' } } });
   const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, name: { type: 'string' }, ...emailOutput } };
@@ -73,18 +82,18 @@ export function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
 
   app.post('/v1/emails/:id/check', { schema: { tags, summary: 'Run the error check without going live', params: idParams, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issuesSchema } } } } }, async (req) => {
     const workspaceId = workspaceOf(req);
-    const check = await runEmailCheck(pool, workspaceId, await load(workspaceId, req.params.id));
+    const check = await runEmailCheck(pool, renderer, workspaceId, await load(workspaceId, req.params.id));
     return { ok: check.issues.length === 0, errors: check.issues };
   });
 
   app.post('/v1/emails/:id/go-live', { schema: { tags, summary: 'Error check, compile MJML once and freeze a new immutable version with its link table', params: idParams, response: { 200: { type: 'object', properties: { email_id: { type: 'string' }, version: { type: 'integer' }, links: { type: 'array', items: linkSchema } } } } } }, async (req) => {
     const { id } = req.params;
-    const result = await goLive(pool, workspaceOf(req), id);
+    const result = await goLive(pool, renderer, workspaceOf(req), id);
     return { email_id: id, ...result };
   });
 
   emailVersionRoutes(untyped, deps, load);
-  emailRenderRoutes(untyped, deps, load);
+  emailRenderRoutes(untyped, deps, load, renderer);
 }
 
 /** Frozen versions (immutable once live) and deletion of emails that never went live. */
@@ -119,8 +128,11 @@ function emailVersionRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (work
 
 }
 
-/** Preview and test send render the draft for one contact; the sender renders frozen versions instead. */
-function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>): void {
+/**
+ * Preview and test send render the draft for one contact after the go-live check, on a draft-render thread within
+ * its deadline and size budget; the sender renders frozen versions instead.
+ */
+function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>, renderer: DraftRenderer): void {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
@@ -131,7 +143,7 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (works
     const workspaceId = workspaceOf(req);
     const email = await load(workspaceId, req.params.id);
     const content = await contentSettingsFor(pool, workspaceId, email.draft.content_settings_id);
-    return renderDraft(email.draft, await mergeContextFor(pool, workspaceId, req.body.contact_id, content));
+    return renderer.render(email.draft, content, await mergeContextFor(pool, workspaceId, req.body.contact_id, content), 'previewed');
   });
 
   const testBody = { type: 'object', additionalProperties: false, required: ['to', 'contact_id'], properties: { contact_id: { type: 'string', format: 'uuid', description: 'whose data fills the merge fields' }, to: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 254 } } } } as const;
@@ -142,7 +154,8 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (works
     if (bad >= 0) throw new ApiProblem(400, 'a test address is invalid', [{ field: `to[${bad}]`, message: 'is not a valid address' }]);
     const email = await load(workspaceId, req.params.id);
     const content = await contentSettingsFor(pool, workspaceId, email.draft.content_settings_id);
-    const rendered = await renderDraft(email.draft, await mergeContextFor(pool, workspaceId, body.contact_id, content));
+    // the go-live check refuses a from or reply-to address saved before addresses were checked (422, nothing queued)
+    const rendered = await renderer.render(email.draft, content, await mergeContextFor(pool, workspaceId, body.contact_id, content), 'sent as a test');
     const request_id = await queueTestSend(sendQueue, {
       workspace_id: workspaceId, email_id: email.id, to: body.to, subject: rendered.subject, from_name: rendered.from_name,
       from_address: email.draft.from_address, reply_to: email.draft.reply_to ?? null, html: rendered.html,

@@ -1,0 +1,48 @@
+import { parentPort } from 'node:worker_threads';
+import { checkEmail } from '../../lib/email/email-check';
+import type { TemplateIssue } from '../../lib/email/merge-fields';
+import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
+import { RenderBudgetError } from '../../lib/email/render-budget';
+import { DRAFT_THREAD_READY, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
+
+/**
+ * The API's draft-render thread (draft-renderer.ts): MJML compilation, the go-live check and the per-contact
+ * render of a draft run here, so a template that takes seconds (or never ends) holds this thread, which is
+ * terminated at the deadline, and never the API's event loop.
+ */
+
+/** One template of the draft, rendered within the budget; the field it came from names the problem. */
+function renderPart(field: string, render: () => string): string | TemplateIssue {
+  try {
+    return render();
+  } catch (error) {
+    const first = (error as Error).message.split('\n')[0] ?? '';
+    return { field, message: error instanceof RenderBudgetError ? first : `merge fields could not be rendered: ${first}` };
+  }
+}
+
+async function answer(job: DraftJob): Promise<DraftReply> {
+  const check = await checkEmail(job.draft, job.content);
+  if (job.kind === 'check' || !check.compiled) return { id: job.id, kind: 'checked', issues: check.issues, compiled: check.compiled ?? null };
+  const budget = { maxChars: job.maxChars };
+  const context: MergeContext = job.context;
+  const { html: compiledHtml } = check.compiled;
+  const parts = [
+    renderPart('subject', () => compileHeaderTemplate(job.draft.subject ?? '', budget)(context)),
+    renderPart('from_name', () => compileHeaderTemplate(job.draft.from_name ?? '', budget)(context)),
+    renderPart('body_mjml', () => compileMergeTemplate(compiledHtml, budget)(context)),
+  ];
+  const issues = parts.filter((part): part is TemplateIssue => typeof part !== 'string');
+  const [subject, fromName, html] = parts;
+  if (issues.length > 0 || typeof subject !== 'string' || typeof fromName !== 'string' || typeof html !== 'string') return { id: job.id, kind: 'refused', issues };
+  return { id: job.id, kind: 'rendered', subject, from_name: fromName, html };
+}
+
+parentPort?.on('message', (message: unknown) => {
+  if (!isDraftJob(message)) return;
+  answer(message).then(
+    (reply) => parentPort?.postMessage(reply),
+    (error: Error) => parentPort?.postMessage({ id: message.id, kind: 'refused', issues: [{ field: 'body_mjml', message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}` }] } satisfies DraftReply),
+  );
+});
+parentPort?.postMessage(DRAFT_THREAD_READY);
