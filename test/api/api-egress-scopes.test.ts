@@ -88,6 +88,8 @@ describe('defect 17: send and admin scopes', () => {
     const writer = await ws.as(['read', 'write']);
     const sender = await ws.as(['send']);
     const contact = (await ws.admin('POST', '/v1/contacts', { email: 'ann@recipient.test', first_name: 'Ann' })).json().id as string;
+    // A test send runs go-live's checks (defect 5): the draft needs content settings.
+    await ws.admin('POST', '/v1/content-settings', { name: 'D', subscription_center_url: 'https://p.example.com', postal_address: '1 Main St', is_default: true });
     const email = (await ws.admin('POST', '/v1/emails', { name: 'T', subject: 'Hi', from_address: 'news@example.com', body_mjml: MJML_OK })).json().id as string;
     const testSend = { contact_id: contact, to: ['qa@t.test'] };
     expect((await writer('POST', `/v1/emails/${email}/test-send`, testSend)).statusCode).toBe(403);
