@@ -100,7 +100,9 @@ describe('one purpose per token', () => {
     expect((await send(client(), 'GET', `/c/${click.token}`)).headers.location).toBe(DESTINATION);
     expect((await send(client(), 'GET', `/a/${own('attachment').token}`)).headers.location).toBe('https://files.example.com/brochure.pdf');
     const unsubscribe = own('unsubscribe', kit.s.listIds[1] ?? null);
-    expect((await send(client(), 'GET', `/u/${unsubscribe.token}`)).body).toContain(`action="/u/${unsubscribe.token}"`);
+    const confirm = (await send(client(), 'GET', `/u/${unsubscribe.token}`)).body;
+    expect(confirm).toContain(`action="/u/${unsubscribe.token}"`);
+    expect(confirm).not.toContain('/s/'); // no way on to the subscription center with an unsubscribe token
     expect((await send(client(), 'GET', `/s/${own('subscription_center').token}`)).body).toContain('List 0');
     expect((await send(client(), 'GET', `/f/${own('forward').token}`)).body).toContain('name="friend"');
     expect((await send(client(), 'POST', `/u/${unsubscribe.token}`, 'List-Unsubscribe=One-Click')).statusCode).toBe(200);
