@@ -155,8 +155,8 @@ async function main(): Promise<void> {
   await seedLink(env.postgresUrl, ids);
   const codec = new TrackingTokenCodec(parseTrackingKeys(keys), 1);
   const fields = { ...ids, messageId: randomUUID(), contactId: randomUUID(), emailVersion: 1, sentAt: Math.floor(Date.now() / 1000) - 3600 };
-  const token = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1' });
-  const clickToken = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1', linkId: 'cta' });
+  const token = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1' }, 'open');
+  const clickToken = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1', linkId: 'cta' }, 'click');
   const ingest = ingestProcess(INGEST_PORT, {
     CAIRN_TRACKING_KEYS: keys.join(','),
     CAIRN_TOPIC_PREFIX: env.topicPrefix,

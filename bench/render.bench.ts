@@ -40,16 +40,18 @@ async function main(): Promise<void> {
     const m = renderer.render({ ...base, messageId: messageIds[i % 1000] as string, contactId: contexts[i % 1000]?.contact.id as string }, contexts[i % 1000] as never, true);
     return m.html.length + m.text.length;
   });
-  const untracked = measure('sender render (following not allowed: one token, no beacon)', (i) => {
+  const untracked = measure('sender render (following not allowed: no beacon, no link tokens)', (i) => {
     const m = renderer.render({ ...base, messageId: messageIds[i % 1000] as string, contactId: contexts[i % 1000]?.contact.id as string }, contexts[i % 1000] as never, false);
     return m.html.length + m.text.length;
   });
   const mintStart = process.hrtime.bigint();
-  for (let i = 0; i < 20_000; i++) tokens.mint({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId, linkId: 'abcdefghijkl' });
+  for (let i = 0; i < 20_000; i++) tokens.mint({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId, linkId: 'abcdefghijkl' }, 'click');
   const mintUs = Number(process.hrtime.bigint() - mintStart) / 20_000 / 1000;
-  const linkIds = Array.from({ length: renderer.tokensPerMessage(true) - 1 }, (_, i) => `link-${i}`);
+  // The tracked bench message uses every per-message purpose (beacon, List-Unsubscribe, header, center, forward).
+  const purposes = ['report', 'unsubscribe', 'open', 'subscription_center', 'forward'] as const;
+  const links = Array.from({ length: renderer.tokensPerMessage(true) - purposes.length }, (_, i) => ({ linkId: `link-${i}`, purpose: 'click' as const }));
   const messageMintStart = process.hrtime.bigint();
-  for (let i = 0; i < 5_000; i++) tokens.mintMessage({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId }, linkIds);
+  for (let i = 0; i < 5_000; i++) tokens.mintMessage({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId }, purposes, links);
   const messageMintUs = Number(process.hrtime.bigint() - messageMintStart) / 5_000 / 1000;
   progress(`lib/tracking mint: ${round(mintUs, 2)} µs per token; a tracked message's ${renderer.tokensPerMessage(true)} tokens (mintMessage): ${round(messageMintUs, 2)} µs`);
   const mjmlStart = process.hrtime.bigint();

@@ -1,14 +1,15 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
- * Compact, authenticated tracking token carried in pixel, click, forward and unsubscribe URLs.
+ * Compact, authenticated tracking token carried in pixel, click, attachment, unsubscribe, subscription-center and
+ * forward URLs and in the X-Cairn-Tracking header.
  *
- * Layout (then base64url): [key id u8][flags u8][workspace][message][contact][email][version varint]
+ * Layout (then base64url): [key id u8][purpose u8][flags u8][workspace][message][contact][email][version varint]
  * [sent_at u32 seconds][journey?][tile?][iteration varint?][list?][link?][mac 12 bytes].
  * Ids are UUIDs packed in 16 bytes when they are UUIDs, else length-prefixed UTF-8 (≤ 200 bytes).
- * The MAC is HMAC-SHA256 (node:crypto) over every byte before it, truncated to 96 bits, compared with
- * timingSafeEqual; the key id selects the secret so keys can rotate while older mails keep working. Only the
- * canonical base64url spelling of a token verifies.
+ * The MAC is HMAC-SHA256 (node:crypto) over every byte before it (the purpose included), truncated to 96 bits,
+ * compared with timingSafeEqual; the key id selects the secret so keys can rotate while older mails keep working.
+ * Only the canonical base64url spelling of a token verifies.
  */
 export interface TrackingToken {
   workspaceId: string;
@@ -27,6 +28,27 @@ export interface TrackingToken {
   linkId?: string | null;
 }
 
+/**
+ * What a token is for: its second byte, inside the MAC. Each route verifies with its own purpose only
+ * (docs/security.md, "Token purposes"): the pixel token in a message's HTML cannot unsubscribe, open the
+ * subscription center or forward. `report` is the X-Cairn-Tracking header that returning bounces and complaints
+ * carry. A code is never reused for another purpose.
+ */
+export const TOKEN_PURPOSES = {
+  open: 1,
+  click: 2,
+  attachment: 3,
+  unsubscribe: 4,
+  subscription_center: 5,
+  forward: 6,
+  report: 7,
+} as const;
+export type TokenPurpose = keyof typeof TOKEN_PURPOSES;
+/** The purposes whose token names one link (email_links.link_id); every other purpose's token names none. */
+export type LinkPurpose = 'click' | 'attachment';
+export type MessagePurpose = Exclude<TokenPurpose, LinkPurpose>;
+const isLinkPurpose = (purpose: TokenPurpose): purpose is LinkPurpose => purpose === 'click' || purpose === 'attachment';
+
 const MAC_BYTES = 12;
 const MAX_TOKEN_CHARS = 600;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,8 +65,11 @@ function hexValue(code: number): number {
 /** Where each of a UUID's 16 bytes starts in its 36 characters. */
 const UUID_POSITIONS = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
 
-/** The most bytes a token can take: key id, flags, 8 ids of up to 1+200 bytes, two varints, sent_at, the MAC. */
-const MAX_TOKEN_BYTES = 2 + 8 * (1 + MAX_ID_BYTES) + 2 * 8 + 4 + 12;
+/** The most bytes a token can take: key id, purpose, flags, 8 ids of up to 1+200 bytes, two varints, sent_at, the MAC. */
+const MAX_TOKEN_BYTES = 3 + 8 * (1 + MAX_ID_BYTES) + 2 * 8 + 4 + 12;
+/** Where the purpose and the flags sit in a token's bytes. */
+const PURPOSE_AT = 1;
+const FLAGS_AT = 2;
 
 /**
  * Writes a token's bytes in place into a buffer sized for the largest token (no Buffer per field: minting is
@@ -139,7 +164,7 @@ class Reader {
   }
 }
 
-/** Writes the token's body (everything between the key id and the MAC) at the writer's position. */
+/** Writes the token's body (everything between the purpose and the MAC) at the writer's position. */
 function encodeBody(w: Writer, token: TrackingToken): void {
   let flags = 0;
   if (token.journeyId) flags |= FLAG.journey;
@@ -210,36 +235,52 @@ export class TrackingTokenCodec {
   /** One buffer for every mint of this codec: minting is synchronous, so no two mints share it at once. */
   private readonly scratch = new Writer(Buffer.allocUnsafe(MAX_TOKEN_BYTES));
 
-  /** Mints with the active key. */
-  mint(token: TrackingToken): string {
+  /**
+   * Mints a token for one purpose with the active key. A click or attachment token names its link; a token of any
+   * other purpose names none (a route reads the link id only of its own purpose's tokens).
+   */
+  mint(token: TrackingToken, purpose: TokenPurpose): string {
+    if (isLinkPurpose(purpose) !== Boolean(token.linkId)) throw new RangeError(`a ${purpose} token ${isLinkPurpose(purpose) ? 'needs' : 'takes no'} link id`);
     const w = this.scratch;
     w.at = 0;
     w.byte(this.activeKeyId);
+    w.byte(TOKEN_PURPOSES[purpose]);
     encodeBody(w, token);
     return this.signed(w.at);
   }
 
   /**
-   * A message's token and one per link (the sender mints these per recipient), each exactly what
-   * `mint({ ...token, linkId })` gives: the link id is the body's last field, so the shared part is encoded once
-   * and each link token only appends its link id and sets its flag before the MAC.
+   * A message's tokens, one per purpose asked for, and one per link (the sender mints these per recipient), each
+   * exactly what `mint` gives: the purpose is a byte ahead of the body and the link id the body's last field, so
+   * the shared part is encoded once; each token only sets its purpose (and appends its link id) before the MAC.
    */
-  mintMessage(token: TrackingToken, linkIds: readonly string[]): { message: string; links: string[] } {
+  mintMessage<P extends MessagePurpose>(
+    token: TrackingToken,
+    purposes: readonly P[],
+    links: readonly { linkId: string; purpose: LinkPurpose }[],
+  ): { message: Record<P, string>; links: string[] } {
     const w = this.scratch;
     w.at = 0;
     w.byte(this.activeKeyId);
+    w.byte(0);
     encodeBody(w, { ...token, linkId: null });
     const shared = w.at;
-    const message = this.signed(shared);
-    const flags = w.buf[1] as number;
-    w.buf[1] = flags | FLAG.link;
-    const links = linkIds.map((linkId) => {
+    // Filled just below, one entry per purpose asked for.
+    const message = {} as Record<P, string>;
+    for (const purpose of purposes) {
+      w.buf[PURPOSE_AT] = TOKEN_PURPOSES[purpose];
+      message[purpose] = this.signed(shared);
+    }
+    const flags = w.buf[FLAGS_AT] as number;
+    w.buf[FLAGS_AT] = flags | FLAG.link;
+    const linkTokens = links.map(({ linkId, purpose }) => {
+      w.buf[PURPOSE_AT] = TOKEN_PURPOSES[purpose];
       w.at = shared;
       w.id(linkId);
       return this.signed(w.at);
     });
-    w.buf[1] = flags;
-    return { message, links };
+    w.buf[FLAGS_AT] = flags;
+    return { message, links: linkTokens };
   }
 
   /** The scratch buffer's first `end` bytes with their MAC (active key), as the token string. */
@@ -249,15 +290,21 @@ export class TrackingTokenCodec {
     return w.buf.toString('base64url', 0, end + MAC_BYTES);
   }
 
-  /** null for anything not minted by one of our keys: tampered, truncated, unknown key, garbage, non-canonical. */
-  verify(presented: string): TrackingToken | null {
+  /**
+   * The token's fields when it was minted by one of our keys for `purpose`; null for anything else: another
+   * purpose, tampered, truncated, unknown key, garbage, non-canonical.
+   */
+  verify(presented: string, purpose: TokenPurpose): TrackingToken | null {
     if (presented.length > MAX_TOKEN_CHARS || !/^[A-Za-z0-9_-]+$/.test(presented)) return null;
     const raw = Buffer.from(presented, 'base64url');
     // NOTE: one token, one spelling. Node's decoder ignores a lone trailing character and the unused low bits of
     // the last one, so several strings decode to the same bytes; only the canonical (unpadded) encoding counts,
     // or each spelling would record another human open or click.
     if (raw.toString('base64url') !== presented) return null;
-    if (raw.length < 1 + MAC_BYTES + 1) return null;
+    if (raw.length < FLAGS_AT + 1 + MAC_BYTES) return null;
+    // NOTE: a token is good for its own purpose only. The purpose byte is not secret (it is in the token) and is
+    // covered by the MAC, so it is compared before the MAC is computed: another purpose costs no HMAC.
+    if (raw[PURPOSE_AT] !== TOKEN_PURPOSES[purpose]) return null;
     const end = raw.length - MAC_BYTES;
     const key = this.keys.get(raw[0] as number);
     if (!key) return null;
@@ -265,7 +312,7 @@ export class TrackingTokenCodec {
     // NOTE: constant-time compare of equal-length MACs (timingSafeEqual), so timing reveals no prefix of a valid MAC.
     if (!timingSafeEqual(this.mac(key, signed), raw.subarray(end))) return null;
     try {
-      return decodeBody(raw.subarray(1, end));
+      return decodeBody(raw.subarray(FLAGS_AT, end));
     } catch {
       return null;
     }
@@ -273,7 +320,7 @@ export class TrackingTokenCodec {
 }
 
 /**
- * Header the sender puts on every message with a token (no link) for it; bounces and complaints that return
- * the original headers are matched to the message through it.
+ * Header the sender puts on every message with its `report` token; bounces and complaints that return the
+ * original headers are matched to the message through it.
  */
 export const TRACKING_HEADER = 'X-Cairn-Tracking';

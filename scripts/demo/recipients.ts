@@ -31,6 +31,12 @@ function hit(agent: Agent, url: string, init: Hit): Promise<{ status: number; lo
   });
 }
 
+/** The message's token for a URL it must have (a demo message always carries its beacon, List-Unsubscribe and forward link). */
+function need(token: string | null, what: string): string {
+  if (token === null) throw new Error(`the message has no ${what} URL`);
+  return token;
+}
+
 export class Recipients {
   /** kept-alive connections: a 100,000-recipient run makes some 300,000 requests (node:http costs less than fetch) */
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
@@ -43,13 +49,13 @@ export class Recipients {
 
   /** The gateway loads the pixel and HEADs every link; returns the hits made. */
   async scan(message: InboxMessage): Promise<{ opens: number; clicks: number }> {
-    await hit(this.agent, `${this.ingestUrl}/o/${message.token}.gif`, { headers: { 'user-agent': SCANNER } });
+    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, { headers: { 'user-agent': SCANNER } });
     for (const link of message.links) await hit(this.agent, `${this.ingestUrl}/c/${link.token}`, { method: 'HEAD', headers: { 'user-agent': SCANNER } });
     return { opens: 1, clicks: message.links.length };
   }
 
   async open(message: InboxMessage): Promise<void> {
-    await hit(this.agent, `${this.ingestUrl}/o/${message.token}.gif`, { headers: { 'user-agent': BROWSER } });
+    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, { headers: { 'user-agent': BROWSER } });
   }
 
   /** A person follows the link; true when ingest redirected (302) to the URL recorded for it. */
@@ -62,13 +68,13 @@ export class Recipients {
 
   /** RFC 8058 one-click: a POST (a GET only shows the confirmation page, so scanners never unsubscribe anyone). */
   async unsubscribe(message: InboxMessage): Promise<void> {
-    await hit(this.agent, `${this.ingestUrl}/u/${message.token}`, {
+    await hit(this.agent, `${this.ingestUrl}/u/${need(message.unsubscribe, 'List-Unsubscribe')}`, {
       method: 'POST', headers: { 'user-agent': BROWSER, 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
     });
   }
 
   async forward(message: InboxMessage, friends: string[]): Promise<void> {
-    await hit(this.agent, `${this.ingestUrl}/f/${message.token}`, {
+    await hit(this.agent, `${this.ingestUrl}/f/${need(message.forward, 'forward')}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': BROWSER },
       body: friends.map((friend) => `friend=${encodeURIComponent(friend)}`).join('&'),

@@ -34,8 +34,8 @@ export class MailtoUnsubscribe {
     const mail = await parseHeader(header);
     const presented = typeof mail === 'string' ? undefined : SUBJECT_TOKEN.exec(mail.subject ?? '')?.[1];
     if (!presented) return 'no_token';
-    // TODO(purpose): accept only an unsubscribe-purpose token here once tokens carry their purpose (issue 20 defect 6)
-    const token = this.deps.tokens.verify(presented);
+    // Only the message's unsubscribe token (the one List-Unsubscribe advertises) unsubscribes: docs/security.md#token-purposes
+    const token = this.deps.tokens.verify(presented, 'unsubscribe');
     if (!token || !(await this.known(token))) return 'bad_token';
     const listIds = await unsubscribeContact(this.deps.pool, { ...token, listId: token.listId ?? null });
     // NOTE: the same message unsubscribed by mail again gets the same event_id: the aggregator counts it once

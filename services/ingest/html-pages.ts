@@ -17,14 +17,17 @@ export function page(title: string, body: string): string {
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
+/**
+ * Posts back to /u with the same unsubscribe token. NOTE: no link on to the subscription center: the unsubscribe
+ * token also travels in List-Unsubscribe to mailbox providers and in the mailto subject, and must not lead on to
+ * every list of the workspace; the message's own subscription-center link carries that purpose's token.
+ */
 export function unsubscribeConfirmPage(token: string): string {
-  const t = escapeHtml(token);
   return page(
     'Unsubscribe',
     `<p>Do you want to stop receiving these emails?</p>
-<form method="post" action="/u/${t}"><input type="hidden" name="confirm" value="yes">
-<button type="submit">Unsubscribe</button></form>
-<p><a href="/s/${t}">Manage your subscriptions instead</a></p>`,
+<form method="post" action="/u/${escapeHtml(token)}"><input type="hidden" name="confirm" value="yes">
+<button type="submit">Unsubscribe</button></form>`,
   );
 }
 

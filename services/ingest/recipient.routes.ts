@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseRecipientAddress } from '../../lib/email/email-address';
 import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { TokenPurpose, TrackingToken } from '../../lib/tracking/tracking-token';
 import type { IngestDeps } from './app';
 import { WindowCounter } from './bounded-cache';
 import { deterministicEventId, emailContext } from './event-factory';
@@ -31,14 +31,15 @@ const html = (reply: FastifyReply, status: number, body: string): FastifyReply =
   reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
 
 interface RouteKit {
-  withToken: (handler: TokenHandler) => (request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
+  /** the route's handler, reached only with a token of the route's own purpose that its workspace owns */
+  withToken: (purpose: TokenPurpose, handler: TokenHandler) => (request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
   /** answers with ok() once work (event publishing) is durable, 503 when it cannot be */
   durable: (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply) => Promise<FastifyReply>;
 }
 
 function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
-  const withToken = (handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
-    const token = guard.verify(request, reply, request.params.token);
+  const withToken = (purpose: TokenPurpose, handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
+    const token = guard.verify(request, reply, request.params.token, purpose);
     if (!isToken(token)) return token;
     if (!(await deps.links.owns(token))) return notFound(reply);
     // NOTE: nothing is recorded or changed for an erased contact (following-policy.ts): no event, no list
@@ -68,12 +69,12 @@ export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps, 
 
 function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
   // GET never unsubscribes: link scanners and prefetchers follow every URL in a mail.
-  app.get('/u/:token', withToken(async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
+  app.get('/u/:token', withToken('unsubscribe', async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
 
   /** RFC 8058 one-click (body List-Unsubscribe=One-Click) and the confirmation form both land here. */
   app.post(
     '/u/:token',
-    withToken(async (token, _request, reply) => {
+    withToken('unsubscribe', async (token, _request, reply) => {
       const listIds = await unsubscribeContact(deps.pool, { ...token, listId: token.listId ?? null });
       const eventId = deterministicEventId('unsubscribe', token.messageId, token.listId ?? '*');
       const event = { type: 'unsubscribe' as const, data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds } };
@@ -88,14 +89,14 @@ function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken
 function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
   app.get(
     '/s/:token',
-    withToken(async (token, request, reply) =>
+    withToken('subscription_center', async (token, request, reply) =>
       html(reply, 200, subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId))),
     ),
   );
 
   app.post(
     '/s/:token',
-    withToken(async (token, request, reply) => {
+    withToken('subscription_center', async (token, request, reply) => {
       const chosen = new Set(formOf(request.body).getAll('list'));
       const { joined, left } = await applyChoices(deps.pool, { ...token, chosen });
       const events = [deps.sink.publishEvent({ type: 'subscription_submitted', data: { ...emailContext(token), changed: joined.length + left.length > 0 } })];
@@ -112,11 +113,11 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { withToken, du
   const perMessage = new WindowCounter(deps.config.forwardPerMessage, HOUR_MS);
   const perIp = new WindowCounter(deps.config.forwardPerIp, HOUR_MS);
 
-  app.get('/f/:token', withToken(async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
+  app.get('/f/:token', withToken('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
 
   app.post(
     '/f/:token',
-    withToken(async (token, request, reply) => {
+    withToken('forward', async (token, request, reply) => {
       const parsed = formOf(request.body).getAll('friend').filter((f) => f.trim() !== '').map(parseRecipientAddress);
       const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
       if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) {

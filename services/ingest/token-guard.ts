@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { TokenPurpose, TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { WindowCounter } from './bounded-cache';
 
 const BAD_TOKEN_WINDOW_MS = 10 * 60_000;
@@ -14,9 +14,10 @@ export function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number):
 }
 
 /**
- * Verifies the token of every route that takes one (/o, /c, /a, /u, /s, /f).
+ * Verifies the token of every route that takes one (/o, /c, /a, /u, /s, /f), for that route's purpose.
  * NOTE: one bad-token budget per client address across all of those routes: an address that keeps presenting
  * bad tokens (pixel enumeration, token guessing) is refused with 429 on each of them until its window ends.
+ * A good token of another purpose (the pixel token at /u, say) is a bad token here: the same 404, counted.
  */
 export class TokenGuard {
   private readonly badTokens: WindowCounter;
@@ -28,12 +29,12 @@ export class TokenGuard {
     this.badTokens = new WindowCounter(badTokensPerIp, BAD_TOKEN_WINDOW_MS);
   }
 
-  /** The token, or the reply already sent (429 for a refused address, 404 for a bad token). */
-  verify(request: FastifyRequest, reply: FastifyReply, raw: string): TrackingToken | FastifyReply {
+  /** The token, or the reply already sent (429 for a refused address, 404 for a bad token or another purpose's). */
+  verify(request: FastifyRequest, reply: FastifyReply, raw: string, purpose: TokenPurpose): TrackingToken | FastifyReply {
     if (this.badTokens.exhausted(request.ip)) {
       return tooManyRequests(reply, this.badTokens.retryAfterSeconds(request.ip)).type('text/plain').send('too many bad tokens');
     }
-    const token = this.tokens.verify(raw);
+    const token = this.tokens.verify(raw, purpose);
     if (token) return token;
     this.badTokens.take(request.ip);
     return notFound(reply);

@@ -104,7 +104,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
   // Not async: a known email version answers in the same tick; only a cache miss waits on PostgreSQL.
   app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
     const raw = request.params.token;
-    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw);
+    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw, 'open');
     if (!isToken(token)) return token;
     const owned = deps.links.ownsCached(token);
     if (owned !== undefined) return pixel(request, reply, token, owned);
@@ -137,7 +137,7 @@ export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, a
 
   // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.
   const follow = (kind: 'link' | 'attachment') => (request: TokenRequest, reply: FastifyReply) => {
-    const token = guard.verify(request, reply, request.params.token);
+    const token = guard.verify(request, reply, request.params.token, kind === 'attachment' ? 'attachment' : 'click');
     if (!isToken(token)) return token;
     if (!token.linkId) return notFound(reply);
     const cached = deps.links.cached(token);

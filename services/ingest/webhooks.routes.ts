@@ -123,6 +123,9 @@ async function handleComplaint(deps: IngestDeps, token: TrackingToken, item: Com
 /**
  * Each item must carry a token minted by us for the authenticated workspace; forged or foreign items are
  * rejected with a reason and record nothing. 400 when no item is acceptable.
+ * NOTE: only the message's `report` token (its X-Cairn-Tracking header) names a message here: a report changes
+ * suppression, so the pixel, link, unsubscribe, subscription-center and forward tokens that reach third parties
+ * through the message's HTML and List-Unsubscribe do not.
  */
 function webhookRoute<T extends { token: string | null }>(
   deps: IngestDeps,
@@ -135,9 +138,9 @@ function webhookRoute<T extends { token: string | null }>(
     const isJson = /json/i.test(request.headers['content-type'] ?? '');
     const parsed = parse(typeof request.body === 'string' ? request.body : '', isJson);
     if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
-    const verified = parsed.items.map((item) => ({ item, token: item.token ? deps.tokens.verify(item.token) : null }));
+    const verified = parsed.items.map((item) => ({ item, token: item.token ? deps.tokens.verify(item.token, 'report') : null }));
     const rejected = verified.flatMap(({ token }, index) =>
-      !token || token.workspaceId !== workspaceId ? [{ index, error: 'tracking token missing, forged or of another workspace' }] : [],
+      !token || token.workspaceId !== workspaceId ? [{ index, error: 'tracking token missing, forged, not a report token or of another workspace' }] : [],
     );
     if (rejected.length === verified.length) return reply.code(400).send({ error: 'no acceptable item', rejected });
     const results: { index: number; result: string }[] = [];

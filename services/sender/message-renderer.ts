@@ -2,7 +2,7 @@ import { htmlToText } from 'html-to-text';
 import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/email/email-links';
 import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/email/merge-template';
 import type { RenderBudget } from '../../lib/email/render-budget';
-import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 
 /** A frozen email version as the sender reads it (email_versions). */
 export interface FrozenVersion {
@@ -41,7 +41,7 @@ export interface RenderedMessage {
   unsubscribe: [string, string];
   listId: string;
   feedbackId: string;
-  /** the message's token without a link (X-Cairn-Tracking, matched by returning bounces and complaints) */
+  /** the message's `report` token (X-Cairn-Tracking, matched by returning bounces and complaints) */
   token: string;
 }
 
@@ -56,15 +56,30 @@ function withoutNul<T>(value: T, depth = 0): T {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v, depth + 1)])) as T;
 }
 const MAX_FROM_NAME = 200;
-const TRACKED_PATHS: Partial<Record<EmailLink['kind'], string>> = { link: 'c', attachment: 'a', landing_page: 'c' };
+/** Ingest's path and the token purpose of each kind of followed link. */
+const TRACKED: Partial<Record<EmailLink['kind'], { path: string; purpose: LinkPurpose }>> = {
+  link: { path: 'c', purpose: 'click' },
+  attachment: { path: 'a', purpose: 'attachment' },
+  landing_page: { path: 'c', purpose: 'click' },
+};
+/** Links that reach a recipient page of ingest (the link kind is the token's purpose), tracked or not. */
 const FUNCTION_PATHS: Partial<Record<EmailLink['kind'], string>> = { subscription_center: 's', forward: 'f' };
+const isFunctionKind = (kind: EmailLink['kind']): kind is 'subscription_center' | 'forward' => FUNCTION_PATHS[kind] !== undefined;
 
 interface Variant {
   html: MergeTemplate;
   text: MergeTemplate;
-  /** links to mint a click token for, in placeholder order, with ingest's path for their kind */
-  clickLinks: { linkId: string; path: string }[];
+  /**
+   * NOTE: one token per purpose the message uses (docs/security.md, "Token purposes"): always `report`
+   * (X-Cairn-Tracking) and `unsubscribe` (List-Unsubscribe URL and mailto), `open` for the beacon, and
+   * `subscription_center` / `forward` only when the HTML links to them.
+   */
+  purposes: MessagePurpose[];
+  /** links to mint a click or attachment token for, in placeholder order, with ingest's path for their kind */
+  clickLinks: { linkId: string; path: string; purpose: LinkPurpose }[];
 }
+
+const urlOf = (base: string, path: string, token: string | undefined): string => (token === undefined ? '' : `${base}/${path}/${token}`);
 
 const TEXT_OPTIONS = {
   wordwrap: false as const,
@@ -106,12 +121,16 @@ export class VersionRenderer {
 
   private variant(follow: boolean): Variant {
     const clickLinks: Variant['clickLinks'] = [];
+    const purposes = new Set<MessagePurpose>(follow ? ['report', 'unsubscribe', 'open'] : ['report', 'unsubscribe']);
     let html = mapLinks(
       this.version.compiledHtml,
       (link) => {
-        if (FUNCTION_PATHS[link.kind]) return `{{{__t.${link.kind}}}}`;
+        if (isFunctionKind(link.kind)) {
+          purposes.add(link.kind);
+          return `{{{__t.${link.kind}}}}`;
+        }
         if (!follow) return null;
-        clickLinks.push({ linkId: link.link_id, path: TRACKED_PATHS[link.kind] ?? 'c' });
+        clickLinks.push({ linkId: link.link_id, ...(TRACKED[link.kind] ?? { path: 'c', purpose: 'click' }) });
         return `{{{__t.links.[${clickLinks.length - 1}]}}}`;
       },
       this.version.attachments,
@@ -121,22 +140,25 @@ export class VersionRenderer {
       const beacon = '<img src="{{{__t.beacon}}}" width="1" height="1" alt="" style="display:block;border:0" />';
       html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${beacon}</body>`) : `${html}${beacon}`;
     }
-    return { html: compileMergeTemplate(html, this.budget()), text: compileTextTemplate(text, this.budget()), clickLinks };
+    return { html: compileMergeTemplate(html, this.budget()), text: compileTextTemplate(text, this.budget()), purposes: [...purposes], clickLinks };
   }
 
-  /** tracking tokens minted per message: one for the message, one per followed link */
+  /** tracking tokens minted per message: one per purpose the message uses, one per followed link */
   tokensPerMessage(follow: boolean): number {
-    return 1 + (follow ? this.tracked.clickLinks.length : 0);
+    const variant = follow ? this.tracked : this.plain;
+    return variant.purposes.length + variant.clickLinks.length;
   }
 
   /** Renders one recipient's message. Throws only on a template the error check let through (caller maps it). */
   render(identity: MessageIdentity, merge: MergeContext, follow: boolean): RenderedMessage {
     const base = this.settings.ingestUrl;
     const variant = follow ? this.tracked : this.plain;
-    const minted = this.tokens.mintMessage(identity, variant.clickLinks.map((link) => link.linkId));
-    const token = minted.message;
-    const links = variant.clickLinks.map(({ path }, i) => `${base}/${path}/${minted.links[i] as string}`);
-    const __t = { links, beacon: `${base}/o/${token}.gif`, subscription_center: `${base}/s/${token}`, forward: `${base}/f/${token}` };
+    const minted = this.tokens.mintMessage(identity, variant.purposes, variant.clickLinks);
+    // Only the variant's purposes were minted; a placeholder of another purpose is not in its templates.
+    const token: Partial<Record<MessagePurpose, string>> = minted.message;
+    const links = variant.clickLinks.map(({ path }, i) => urlOf(base, path, minted.links[i]));
+    const beacon = token.open === undefined ? '' : `${base}/o/${token.open}.gif`;
+    const __t = { links, beacon, subscription_center: urlOf(base, 's', token.subscription_center), forward: urlOf(base, 'f', token.forward) };
     const context = { contact: withoutNul(merge.contact), account: withoutNul(merge.account), content: merge.content, __t } as MergeContext;
     const mailbox = this.settings.unsubscribeMailbox ?? `unsubscribe@${this.domain}`;
     const scope = identity.listId ? `${identity.listId}.lists` : `${identity.emailId}.emails`;
@@ -146,10 +168,10 @@ export class VersionRenderer {
       html: variant.html(context),
       text: variant.text(context),
       messageId: `${identity.messageId}@${this.domain}`,
-      unsubscribe: [`${base}/u/${token}`, `mailto:${mailbox}?subject=unsubscribe%20${token}`],
+      unsubscribe: [urlOf(base, 'u', token.unsubscribe), `mailto:${mailbox}?subject=unsubscribe%20${token.unsubscribe ?? ''}`],
       listId: `${scope}.${this.domain}`,
       feedbackId: `${identity.journeyId ?? 'direct'}:${identity.emailId}:${identity.workspaceId}:cairn`,
-      token,
+      token: token.report ?? '',
     };
   }
 }

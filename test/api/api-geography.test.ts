@@ -52,8 +52,8 @@ describe('geography: client address → country → ClickHouse → API', () => {
     const linkOf = (kind: string): string => links.find((link) => link.kind === kind)?.link_id ?? '';
 
     const sentAt = Math.floor(Date.now() / 1000) - 3600;
-    const token = (message: string, linkId?: string) =>
-      tokens.mint({ workspaceId: ws.id, contactId: contact, emailId: email, emailVersion: 1, sentAt, messageId: message, linkId });
+    const token = (message: string, linkId?: string, purpose: 'click' | 'attachment' = 'click') =>
+      tokens.mint({ workspaceId: ws.id, contactId: contact, emailId: email, emailVersion: 1, sentAt, messageId: message, linkId }, linkId ? purpose : 'open');
     const [m1, m2, m3] = [newId(), newId(), newId()];
     const hit = async (path: string, from: string, userAgent = BROWSER_UA) => {
       const res = await httpRequest(ingest.url(), { url: path, headers: { 'user-agent': userAgent, 'x-forwarded-for': from } });
@@ -66,7 +66,7 @@ describe('geography: client address → country → ClickHouse → API', () => {
     await hit(`/o/${token(m3)}.gif`, IPV6);
     await hit(`/c/${token(m1, linkOf('link'))}`, NL);
     await hit(`/c/${token(m2, linkOf('link'))}`, NL);
-    await hit(`/a/${token(m2, linkOf('attachment'))}`, AU);
+    await hit(`/a/${token(m2, linkOf('attachment'), 'attachment')}`, AU);
     await hit(`/o/${token(m2)}.gif`, SCANNER, 'python-requests/2.31'); // machine traffic: stored, not in the counts
     const count = async () => Number((await kit.env.clickhouse.rows<{ n: string }>(raw.trusted('SELECT count() AS n FROM events_raw')))[0]?.n);
     await waitFor(count, (n) => n >= 9, 30_000);

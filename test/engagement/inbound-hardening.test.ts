@@ -129,13 +129,21 @@ describe('mailto unsubscribe (defect 15)', () => {
       const list = (await kit.call('POST', '/v1/lists', { name: `News ${newId().slice(0, 6)}` })).json();
       const { contactId, mail } = await sendTo();
       expect((await kit.call('POST', `/v1/lists/${list.id}/members`, { contact_ids: [contactId] })).statusCode).toBe(200);
-      const token = String(mail.headers.get('x-cairn-tracking'));
+      // the token of List-Unsubscribe's mailto (the unsubscribe purpose); the report token in X-Cairn-Tracking is not one
+      const listUnsubscribe = mail.headerLines.find((header) => header.key === 'list-unsubscribe')?.line ?? '';
+      const mailto = /mailto:[^>]*subject=unsubscribe%20([A-Za-z0-9_-]+)/.exec(listUnsubscribe);
+      const token = String(mailto?.[1]);
+      const report = String(mail.headers.get('x-cairn-tracking'));
       const active = async () => (await kit.api.pool.query('SELECT unsubscribed_at FROM list_memberships WHERE list_id = $1 AND contact_id = $2', [list.id, contactId])).rows[0]?.unsubscribed_at;
       const unsubscribeMail = (subject: string) => Buffer.from(`From: someone@example.com\r\nTo: unsubscribe@${INBOUND_DOMAIN}\r\nSubject: ${subject}\r\n\r\n\r\n`);
 
       const forged = `${token.slice(0, -4)}${token.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
       expect(await sendSmtp(smtpPort, `unsubscribe@${INBOUND_DOMAIN}`, unsubscribeMail(`unsubscribe ${forged}`))).toMatch(/^250/);
       expect(await kit.engagement.metrics.unsubscribeCount('bad_token')).toBe(1);
+      expect(await active()).toBeNull();
+      // a token of another purpose (defect 6) is as bad as a forged one
+      expect(await sendSmtp(smtpPort, `unsubscribe@${INBOUND_DOMAIN}`, unsubscribeMail(`unsubscribe ${report}`))).toMatch(/^250/);
+      expect(await kit.engagement.metrics.unsubscribeCount('bad_token')).toBe(2);
       expect(await active()).toBeNull();
 
       expect(await sendSmtp(smtpPort, `unsubscribe@${INBOUND_DOMAIN}`, unsubscribeMail(`Re: unsubscribe ${token}`))).toMatch(/^250/);

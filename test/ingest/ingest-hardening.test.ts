@@ -63,14 +63,14 @@ describe('defect 1: one spelling per token', () => {
 
 describe('defect 2: control characters in forward-to-a-friend addresses', () => {
   it.each(['%00', '%01', '%08', '%1B', '%7F', '%0D%0A'])('refuses friend=a%s%40example.com with 400 and queues nothing', async (control) => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'forward');
     negatives.push(messageId);
     const res = await send(client(), 'POST', `/f/${token}`, `friend=a${control}%40example.com`, form);
     expect(res.statusCode).toBe(400);
   });
 
   it('refuses display names, lists and groups, takes a plain address', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'forward');
     for (const friend of ['Bob <bob@example.org>', 'bob@example.org, eve@example.org', 'g: bob@example.org;', 'bob@exa mple.org']) {
       expect((await send(client(), 'POST', `/f/${token}`, `friend=${encodeURIComponent(friend)}`, form)).statusCode).toBe(400);
     }
@@ -104,7 +104,7 @@ describe('defect 3: one bad-token limit on every route that takes a token', () =
   });
 
   it('gives the forward rate limit a Retry-After as well', async () => {
-    const { token } = tokenFor(s);
+    const { token } = tokenFor(s, {}, 'forward');
     const ip = client();
     const statuses: string[] = [];
     for (let i = 0; i < 6; i++) {
@@ -146,7 +146,7 @@ describe('defect 5: authenticate before reading the body', () => {
 
   it('still takes an authenticated webhook', async () => {
     const secret = await createWebhookSecret(pool, s.workspaceId);
-    const { token } = tokenFor(s);
+    const { token } = tokenFor(s, {}, 'report');
     const payload = JSON.stringify({ token, feedback_type: 'not-spam' });
     const res = await send(client(), 'POST', '/v1/webhooks/complaints', payload, { 'content-type': 'application/json', authorization: `Bearer ${secret}` });
     expect(res.statusCode).toBe(200);
@@ -207,8 +207,16 @@ describe("defect 8: a token's workspace must own its email", () => {
     negatives.push(crossedOpen.messageId);
     expect((await send(client(), 'GET', `/o/${crossedOpen.token}.gif`)).statusCode).toBe(404);
     expect((await send(client(), 'GET', `/o/${crossedOpen.token}.gif`)).statusCode).toBe(404); // cached answer
-    for (const route of ['/u', '/s', '/f']) expect((await send(client(), 'GET', `${route}/${crossedOpen.token}`)).statusCode).toBe(404);
-    const post = await send(client(), 'POST', `/u/${crossedOpen.token}`, 'List-Unsubscribe=One-Click', form);
+    // Each route gets a crossed token of its own purpose (a token of another purpose is refused for that alone).
+    const crossedFor = (purpose: 'unsubscribe' | 'subscription_center' | 'forward') => {
+      const crossedToken = tokenFor(s, { workspaceId: other.workspaceId }, purpose);
+      negatives.push(crossedToken.messageId);
+      return crossedToken.token;
+    };
+    for (const [route, purpose] of [['/u', 'unsubscribe'], ['/s', 'subscription_center'], ['/f', 'forward']] as const) {
+      expect((await send(client(), 'GET', `${route}/${crossedFor(purpose)}`)).statusCode).toBe(404);
+    }
+    const post = await send(client(), 'POST', `/u/${crossedFor('unsubscribe')}`, 'List-Unsubscribe=One-Click', form);
     expect(post.statusCode).toBe(404);
     const own = tokenFor(s, { linkId: s.links.safe });
     const res = await send(client(), 'GET', `/c/${own.token}`);

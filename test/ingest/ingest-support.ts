@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { loadConfig } from '../../lib/config';
-import { parseTrackingKeys, type TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { parseTrackingKeys, type TokenPurpose, type TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { type IngestConfig, ingestSchema } from '../../services/ingest/ingest.config';
 import { createIngestService, type IngestService } from '../../services/ingest/ingest.service';
 import { newId, testLogger, type TestEnv } from '../support/test-env';
@@ -83,8 +83,11 @@ export async function seed(pool: Pool): Promise<Seeded> {
   return { workspaceId, contactId, address, emailId, listIds, links };
 }
 
-/** A token as the sender would mint it for one message, sent an hour ago (not "too soon"). */
-export function tokenFor(s: Seeded, extra: Partial<TrackingToken> = {}): { token: string; messageId: string } {
+/**
+ * A token as the sender would mint it for one message, sent an hour ago (not "too soon"), for `purpose`: by default
+ * the pixel's (`open`), or a click's when it names a link.
+ */
+export function tokenFor(s: Seeded, extra: Partial<TrackingToken> = {}, purpose?: TokenPurpose): { token: string; messageId: string } {
   const messageId = extra.messageId ?? newId();
   const token = tokens.mint({
     workspaceId: s.workspaceId,
@@ -96,7 +99,7 @@ export function tokenFor(s: Seeded, extra: Partial<TrackingToken> = {}): { token
     tileId: 'tile-1',
     ...extra,
     messageId,
-  });
+  }, purpose ?? (extra.linkId ? 'click' : 'open'));
   return { token, messageId };
 }
 

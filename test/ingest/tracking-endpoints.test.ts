@@ -83,7 +83,7 @@ describe('click redirect and attachment follow', () => {
   });
 
   it('follows an attachment link on /a and records link_kind attachment', async () => {
-    const { token, messageId } = tokenFor(s, { linkId: s.links.file });
+    const { token, messageId } = tokenFor(s, { linkId: s.links.file }, 'attachment');
     const res = await get(`/a/${token}`);
     expect(res.statusCode).toBe(302);
     expect((await eventsOf(messageId, 1))[0]?.data).toMatchObject({ link_id: 'att1', link_kind: 'attachment' });
@@ -123,7 +123,7 @@ describe('Do Not Allow following and the workspace switch', () => {
     const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
     const open = tokenFor({ ...s, contactId });
     const click = tokenFor({ ...s, contactId }, { linkId: s.links.safe });
-    const file = tokenFor({ ...s, contactId }, { linkId: s.links.file });
+    const file = tokenFor({ ...s, contactId }, { linkId: s.links.file }, 'attachment');
     const pixel = await get(`/o/${open.token}.gif`);
     expect([pixel.statusCode, pixel.rawPayload.equals(PIXEL_GIF)]).toEqual([200, true]);
     expect((await get(`/c/${click.token}`)).headers.location).toBe(DESTINATION);
@@ -166,7 +166,7 @@ describe('Do Not Allow following and the workspace switch', () => {
 
 describe('unsubscribe and subscription center', () => {
   it('GET shows a confirmation page and changes nothing', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'unsubscribe');
     negatives.push(messageId);
     const before = await memberships();
     const res = await get(`/u/${token}`);
@@ -176,7 +176,7 @@ describe('unsubscribe and subscription center', () => {
   });
 
   it('one-click POST leaves the mail list before answering, records unsubscribe once, repeats are harmless', async () => {
-    const { token, messageId } = tokenFor(s, { listId: s.listIds[0] });
+    const { token, messageId } = tokenFor(s, { listId: s.listIds[0] }, 'unsubscribe');
     const post = () =>
       inject({ method: 'POST', url: `/u/${token}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect((await post()).statusCode).toBe(200);
@@ -190,7 +190,7 @@ describe('unsubscribe and subscription center', () => {
   });
 
   it('subscription center shows lists and applies the choices, recording subscription_submitted', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'subscription_center');
     const page = await get(`/s/${token}`);
     expect(page.body).toContain('List 0');
     const res = await inject({
@@ -210,7 +210,7 @@ describe('unsubscribe and subscription center', () => {
 
 describe('forward to a friend', () => {
   it('shows a form, records forward and queues a request per friend, and rate-limits per message', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'forward');
     expect((await get(`/f/${token}`)).body).toContain('name="friend"');
     const post = (payload: string) =>
       inject({ method: 'POST', url: `/f/${token}`, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });

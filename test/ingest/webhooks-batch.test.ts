@@ -41,7 +41,7 @@ const suppression = async (address: string) =>
 
 describe('bounce and complaint webhooks', () => {
   it('classifies a raw RFC 3464 DSN, suppresses the hard-bounced address and records the bounce', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'report');
     const dsn = sampleDsn({ recipient: s.address, status: '5.1.1', diagnostic: '550 5.1.1 user unknown', token });
     const res = await hook('bounces', dsn, 'multipart/report; report-type=delivery-status; boundary="B0UND"');
     expect(res.statusCode).toBe(200);
@@ -51,7 +51,7 @@ describe('bounce and complaint webhooks', () => {
   });
 
   it('records a 5.7.x policy block without suppressing the recipient', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'report');
     const body = JSON.stringify({ token, recipient: 'policy@example.com', status: '5.7.1', diagnostic: '550 5.7.1 rejected by policy (spam)' });
     expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
     expect(await suppression('policy@example.com')).toBeUndefined();
@@ -61,7 +61,7 @@ describe('bounce and complaint webhooks', () => {
   it('counts soft bounces once per webhook even when the provider retries, suppressing at the fifth', async () => {
     const address = 'soft@example.com';
     for (let i = 0; i < 5; i++) {
-      const body = JSON.stringify({ token: tokenFor(s).token, recipient: address, status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' });
+      const body = JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' });
       expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
       if (i < 4) expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200); // retried delivery
       expect(await suppression(address)).toEqual(i < 4 ? undefined : { reason: 'soft_bounces' });
@@ -78,7 +78,7 @@ describe('bounce and complaint webhooks', () => {
       { status: '5.0.0', diagnostic: '550 5.0.0 remote server returned an error' },
     ];
     for (const [i, bounce] of bounces.entries()) {
-      const { token, messageId } = tokenFor(s);
+      const { token, messageId } = tokenFor(s, {}, 'report');
       expect((await hook('bounces', JSON.stringify({ token, recipient: address, ...bounce }), 'application/json')).statusCode).toBe(200);
       if (bounce.status === '5.0.0') {
         expect((await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1))[0]?.data).toMatchObject({ bounce_class: 'other' });
@@ -88,7 +88,7 @@ describe('bounce and complaint webhooks', () => {
   });
 
   it('takes a raw RFC 5965 ARF complaint: suppresses at once and records the complaint', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'report');
     const address = 'complainer@example.org';
     const res = await hook('complaints', sampleArf({ recipient: address, token }));
     expect(res.statusCode).toBe(200);
@@ -98,21 +98,21 @@ describe('bounce and complaint webhooks', () => {
   });
 
   it('rejects forged webhooks and garbage with 401/400 and records nothing', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'report');
     const dsn = sampleDsn({ recipient: 'forged@example.com', status: '5.1.1', diagnostic: '550 5.1.1 user unknown', token });
     expect((await hook('bounces', dsn, 'message/rfc822', 'whsec_0000000000000000_' + 'A'.repeat(43))).statusCode).toBe(401);
     expect((await hook('bounces', dsn, 'message/rfc822', '')).statusCode).toBe(401);
     const forgedToken = sampleDsn({ recipient: 'forged@example.com', status: '5.1.1', diagnostic: 'x', token: token.slice(0, -2) + 'AA' });
     expect((await hook('bounces', forgedToken)).statusCode).toBe(400);
     const other = await seed(pool);
-    const foreign = sampleArf({ recipient: 'x@example.org', token: tokenFor(other).token });
+    const foreign = sampleArf({ recipient: 'x@example.org', token: tokenFor(other, {}, 'report').token });
     expect((await hook('complaints', foreign)).statusCode).toBe(400);
     for (const garbage of ['', 'hello', '\u0000\u0001binary', '{"token": 5}', '[]']) {
       expect((await hook('bounces', garbage)).statusCode).toBe(400);
       expect((await hook('complaints', garbage, 'application/json')).statusCode).toBe(400);
     }
     expect(await suppression('forged@example.com')).toBeUndefined();
-    const sentinel = tokenFor(s);
+    const sentinel = tokenFor(s, {}, 'report');
     await hook('complaints', JSON.stringify({ token: sentinel.token, feedback_type: 'not-spam' }), 'application/json');
     await waitFor(() => reader.byMessage(sentinel.messageId), (e) => e.length === 1);
     expect(reader.byMessage(messageId)).toEqual([]);

@@ -82,7 +82,7 @@ describe('sender', () => {
     expect(html).not.toContain(DESTINATION.replace(/&/g, '&amp;'));
 
     const beacon = /<img src="([^"]+\/o\/([A-Za-z0-9_-]+)\.gif)"/.exec(html);
-    expect(tokens.verify(beacon?.[2] ?? '')).toMatchObject({ contactId, workspaceId: seeded.workspaceId, listId: seeded.listId, emailVersion: 1 });
+    expect(tokens.verify(beacon?.[2] ?? '', 'open')).toMatchObject({ contactId, workspaceId: seeded.workspaceId, listId: seeded.listId, emailVersion: 1 });
     const clicks = [...html.matchAll(/href="(http:\/\/127\.0\.0\.1:\d+\/c\/[A-Za-z0-9_-]+)"/g)].map((m) => m[1] as string);
     expect(clicks).toHaveLength(10);
     expect(new Set(clicks).size).toBe(10);
@@ -227,7 +227,7 @@ describe('sender', () => {
     await waitFor(() => smtp.to(friend).length, (n) => n >= 1, 30_000);
     const mail = await parsedFor(friend);
     const html = String(mail.html);
-    const beacon = tokens.verify(/\/o\/([A-Za-z0-9_-]+)\.gif/.exec(html)?.[1] ?? '');
+    const beacon = tokens.verify(/\/o\/([A-Za-z0-9_-]+)\.gif/.exec(html)?.[1] ?? '', 'open');
     expect(beacon).toMatchObject({ messageId: request.new_message_id, emailId: seeded.emailId });
     expect(beacon?.contactId).not.toBe(forwarder);
     expect(html).toContain('Hello friend from');
