@@ -58,22 +58,22 @@ describe('an erased contact on ingest', () => {
     expect([pixel.statusCode, pixel.rawPayload.equals(PIXEL_GIF)]).toEqual([200, true]);
     const click = await get(`/c/${tokenFor(of, { linkId: s.links.safe }).token}`);
     expect([click.statusCode, click.headers.location]).toEqual([302, DESTINATION]);
-    const file = await get(`/a/${tokenFor(of, { linkId: s.links.file }).token}`);
+    const file = await get(`/a/${tokenFor(of, { linkId: s.links.file }, 'attachment').token}`);
     expect([file.statusCode, file.headers.location]).toEqual([302, 'https://files.example.com/brochure.pdf']);
     expect(metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total') - hitsBefore).toBe(3);
 
     // Unsubscribe, subscription center and forward answer, and change or record nothing.
     const pages = [
-      await post(`/u/${tokenFor(of).token}`, 'List-Unsubscribe=One-Click'),
-      await post(`/s/${tokenFor(of).token}`, `list=${s.listIds[1]}&submitted=1`),
-      await post(`/f/${tokenFor(of).token}`, 'friend=pal%40example.com'),
+      await post(`/u/${tokenFor(of, {}, 'unsubscribe').token}`, 'List-Unsubscribe=One-Click'),
+      await post(`/s/${tokenFor(of, {}, 'subscription_center').token}`, `list=${s.listIds[1]}&submitted=1`),
+      await post(`/f/${tokenFor(of, {}, 'forward').token}`, 'friend=pal%40example.com'),
     ];
     expect(pages.map((p) => [p.statusCode, /Nothing to change/.test(p.body)])).toEqual([[200, true], [200, true], [200, true]]);
     expect((await pool.query('SELECT 1 FROM list_memberships WHERE contact_id = $1', [contactId])).rowCount).toBe(0);
 
     // The provider's bounce report for its old message is acknowledged, and neither recorded nor suppresses.
     const secret = await createWebhookSecret(pool, s.workspaceId);
-    const report = JSON.stringify({ token: tokenFor(of).token, recipient: 'erase.me@example.com', status: '5.1.1', diagnostic: '550 5.1.1 user unknown' });
+    const report = JSON.stringify({ token: tokenFor(of, {}, 'report').token, recipient: 'erase.me@example.com', status: '5.1.1', diagnostic: '550 5.1.1 user unknown' });
     const bounce = await post('/v1/webhooks/bounces', report, { 'content-type': 'application/json', authorization: `Bearer ${secret}` });
     expect([bounce.statusCode, bounce.json()]).toEqual([200, { accepted: [{ index: 0, result: 'ignored: contact erased' }], rejected: [] }]);
     expect((await pool.query('SELECT 1 FROM address_suppressions WHERE workspace_id = $1', [s.workspaceId])).rowCount).toBe(0);
