@@ -1,12 +1,11 @@
 import { sql } from '../../lib/clickhouse/sql';
 import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
-import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
-import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import type { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { BatchingProducer } from '../../lib/kafka/kafka-client';
 import { TopicReader } from '../support/topic-reader';
-import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';
+import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { codec, emailEvent, produce, rawCounts, recountEmail, tileEvent } from './aggregator-harness';
+import { codec, emailEvent, produce, rawCounts, recountEmail, startAggregator, tileEvent } from './aggregator-harness';
 import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from './known-stream.fixture';
 
 describe('aggregator over a known stream', () => {
@@ -16,14 +15,7 @@ describe('aggregator over a known stream', () => {
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg');
-    const config = loadAggregatorConfig({
-      CAIRN_TOPIC_PREFIX: env.topicPrefix,
-      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
-      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
-      CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000',
-    });
-    aggregator = buildAggregator(config, testLogger('aggregator'));
-    await aggregator.start();
+    aggregator = await startAggregator(env);
   });
 
   afterAll(async () => {

@@ -1,12 +1,11 @@
 import { raw } from '../../lib/clickhouse/sql';
 import { BatchingProducer, committedOffsetTotal } from '../../lib/kafka/kafka-client';
 import type { CairnEvent } from '../../lib/events/event-types';
-import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
-import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import type { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { TopicReader } from '../support/topic-reader';
-import { createTestEnv, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
+import { createTestEnv, newId, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { codec, emailEvent, rawCounts } from './aggregator-harness';
+import { codec, emailEvent, rawCounts, startAggregator } from './aggregator-harness';
 
 /**
  * Issue 20 defect 8: a batch event with event_time -300,000,000,000,000 reached Kafka, the aggregator's insert
@@ -20,14 +19,7 @@ describe('aggregator and a poison event', () => {
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg_poison');
-    const config = loadAggregatorConfig({
-      CAIRN_TOPIC_PREFIX: env.topicPrefix,
-      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
-      CAIRN_AGGREGATOR_GROUP_ID: groupId,
-      CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000',
-    });
-    aggregator = buildAggregator(config, testLogger('aggregator'));
-    await aggregator.start();
+    aggregator = await startAggregator(env, groupId);
   });
 
   afterAll(async () => {
