@@ -16,6 +16,7 @@ const SYSTEM_CODE = /^E[A-Z_]+$/;
 
 function systemError(error: unknown): boolean {
   for (let at = error, depth = 0; at instanceof Error && depth < 5; at = at.cause, depth++) {
+    if (at instanceof CairnError) continue;
     const code = (at as { code?: unknown }).code;
     if (typeof code === 'string' && SYSTEM_CODE.test(code)) return true;
   }
@@ -23,12 +24,15 @@ function systemError(error: unknown): boolean {
 }
 
 export function failureKind(error: unknown): FailureKind {
-  if (!(error instanceof Error) || systemError(error)) return 'outage';
+  if (!(error instanceof Error)) return 'outage';
+  // Cairn's catalog says which of its own errors are worth retrying (EVENT_INVALID is not; its code is no errno).
   if (error instanceof CairnError) return error.retriable ? 'outage' : 'data';
+  if (systemError(error)) return 'outage';
   const byStore = isPgDataError(error) ?? isClickHouseDataError(error);
   if (byStore !== null) return byStore ? 'data' : 'outage';
-  // A sink's own code tripping over a value it did not expect (a missing field, a number too large).
-  if (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) return 'data';
+  // A sink's own code tripping over a value it did not expect (a missing field, a number too large); one with a
+  // cause wraps something else (undici's "fetch failed"), which is no proof the value is at fault.
+  if ((error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) && error.cause === undefined) return 'data';
   return 'outage';
 }
 
