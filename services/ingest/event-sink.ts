@@ -121,6 +121,7 @@ export class EventSink {
   /** Replays oldest first; a chunk is committed only after Kafka acknowledged all of it. */
   private async replayLoop(): Promise<void> {
     let failures = 0;
+    let lostCountedTo = -1;
     while (!this.stopped) {
       try {
         if (!this.connected) {
@@ -128,7 +129,9 @@ export class EventSink {
           this.connected = true;
         }
         const { messages, nextOffset, lost } = await this.spool.readChunk(this.options.replayBatch);
-        if (lost.regions > 0) {
+        // Counted once, though a chunk is read again after a failed send.
+        if (lost.regions > 0 && nextOffset > lostCountedTo) {
+          lostCountedTo = nextOffset;
           this.deps.log.error({ lost, spoolDepth: this.spool.depth }, 'spool_frames_lost');
           this.countLost(lost);
         }
@@ -138,7 +141,9 @@ export class EventSink {
             await this.spool.commit(nextOffset, 0);
             continue;
           }
-          if (this.inFlight === 0 && (await this.spool.truncateIfDrained())) break;
+          // Appends that came in while the file was being emptied keep the loop going (checked with no await
+          // between the check and the switch to direct sends below).
+          if (this.inFlight === 0 && (await this.spool.truncateIfDrained()) && this.spool.isDrained) break;
           await sleep(5);
           continue;
         }
