@@ -39,17 +39,6 @@ interface PendingAppend {
   reject: (err: Error) => void;
 }
 
-/** Writes a whole file and fsyncs it. */
-async function writeDurably(path: string, data: string | Buffer): Promise<void> {
-  const handle = await open(path, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** A rename (or a file's creation) is durable only once its directory is fsynced. */
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -63,7 +52,13 @@ async function syncDirectory(dir: string): Promise<void> {
 /** Replaces `path` with `data` atomically and durably: temp file, fsync, rename, fsync of the directory. */
 async function writeAtomic(path: string, data: string): Promise<void> {
   const temp = `${path}.tmp`;
-  await writeDurably(temp, data);
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(temp, path);
   await syncDirectory(dirname(path));
 }
@@ -75,28 +70,31 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
 }
 
 /**
- * Frames from `from` up to `end` of the file, a megabyte at a time (more for a frame longer than that): the
- * messages (at most `limit`), where reading stopped, and the corrupt regions skipped. At `end` a frame that does
- * not check out is left unread (a torn tail).
+ * Frames from `from` up to `end` of the file, a megabyte at a time (more for a frame longer than that), handed to
+ * `each` as they are read (at most `limit`; memory stays at a chunk however large the spool): how many, where
+ * reading stopped, and the corrupt regions skipped. At `end` a frame that does not check out is left unread (a
+ * torn tail).
  */
-async function scan(handle: FileHandle, from: number, end: number, limit = Infinity) {
-  const messages: OutgoingMessage[] = [];
+async function scan(handle: FileHandle, range: { from: number; end: number; limit?: number }, each: (messages: OutgoingMessage[]) => Promise<void> | void) {
+  const { from, end, limit = Infinity } = range;
   const lost = { regions: 0, bytes: 0 };
+  let records = 0;
   let position = from;
-  while (position < end && messages.length < limit) {
+  while (position < end && records < limit) {
     let length = Math.min(READ_CHUNK_BYTES, end - position);
-    let decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - messages.length, final: position + length === end });
+    let decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
     if (decoded.bytes === 0 && position + length < end) {
       length = Math.min(FRAME_HEADER + MAX_PAYLOAD, end - position);
-      decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - messages.length, final: position + length === end });
+      decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
     }
-    messages.push(...decoded.messages);
+    await each(decoded.messages);
+    records += decoded.messages.length;
     lost.regions += decoded.lost.regions;
     lost.bytes += decoded.lost.bytes;
     position += decoded.bytes;
     if (decoded.bytes === 0) break;
   }
-  return { messages, position, lost };
+  return { records, position, lost };
 }
 
 export class DurableSpool {
@@ -133,25 +131,28 @@ export class DurableSpool {
     this.readOffset = Number.isSafeInteger(stored) && stored >= 0 && stored <= size ? stored : 0;
     let offsetReset = this.readOffset !== stored;
     if (size > 0 && !(await readAt(this.handle, 0, FRAME_MAGIC.length)).equals(FRAME_MAGIC)) {
+      // Read whole, as that format always was; it is met once, after an upgrade.
       const legacy = decodeLegacyFrames(await readAt(this.handle, this.readOffset, size - this.readOffset));
-      if (legacy.length > 0) size = await this.rewrite(legacy);
+      if (legacy.length > 0) size = await this.rewrite(async (append) => append(legacy));
     }
     // A replay position must be where a frame starts: anything else is stale (e.g. from before a truncation).
     if (this.readOffset < size && !(await this.frameStartsAt(this.readOffset))) {
       this.readOffset = 0;
       offsetReset = true;
     }
-    const found = await scan(this.handle, this.readOffset, size);
+    const range = { from: this.readOffset, end: size };
+    const found = await scan(this.handle, range, () => undefined);
     let tornTailBytes = size - found.position;
     if (found.lost.regions > 0) {
-      size = await this.rewrite(found.messages);
+      const old = this.handle;
+      size = await this.rewrite((append) => scan(old, range, append));
       tornTailBytes = 0;
     } else if (tornTailBytes > 0) {
       await this.handle.truncate(found.position);
       await this.handle.sync();
     }
     this.written = found.lost.regions > 0 ? size : found.position;
-    this.records = found.messages.length;
+    this.records = found.records;
     return { records: this.records, lost: found.lost, tornTailBytes, offsetReset };
   }
 
@@ -165,20 +166,31 @@ export class DurableSpool {
   }
 
   /**
-   * Replaces the spool with these messages only, replay position 0. NOTE: the position is reset first, so a
-   * crash in between replays the old file again (duplicates), never skips into the new one.
+   * Replaces the spool with the messages `fill` appends (streamed to a new file), replay position 0. NOTE: the
+   * position is reset before the new file takes the old one's name, so a crash in between replays the old file
+   * again (duplicates), never skips into the new one. Returns the new file's size.
    */
-  private async rewrite(messages: OutgoingMessage[]): Promise<number> {
-    const body = Buffer.concat(messages.map((message) => encodeFrame(message)));
+  private async rewrite(fill: (append: (messages: OutgoingMessage[]) => Promise<void>) => Promise<unknown>): Promise<number> {
     const temp = `${this.file}.tmp`;
-    await writeDurably(temp, body);
+    const out = await open(temp, 'w');
+    let size = 0;
+    try {
+      await fill(async (messages) => {
+        const frames = Buffer.concat(messages.map((message) => encodeFrame(message)));
+        await out.write(frames, 0, frames.length, size);
+        size += frames.length;
+      });
+      await out.sync();
+    } finally {
+      await out.close();
+    }
     await writeAtomic(this.offsetFile, '0');
     await this.handle?.close();
     await rename(temp, this.file);
     await syncDirectory(dirname(this.file));
     this.handle = await open(this.file, 'r+');
     this.readOffset = 0;
-    return body.length;
+    return size;
   }
 
   /** Frames still to replay. */
@@ -241,12 +253,13 @@ export class DurableSpool {
   async readChunk(maxRecords: number): Promise<{ messages: OutgoingMessage[]; nextOffset: number; lost: { regions: number; bytes: number } }> {
     const none = { regions: 0, bytes: 0 };
     if (!this.handle || this.written <= this.readOffset) return { messages: [], nextOffset: this.readOffset, lost: none };
-    const found = await scan(this.handle, this.readOffset, this.written, maxRecords);
+    const messages: OutgoingMessage[] = [];
+    const found = await scan(this.handle, { from: this.readOffset, end: this.written, limit: maxRecords }, (some) => void messages.push(...some));
     // Everything below `written` was fsynced and acknowledged: what does not decode at its end is lost, not torn.
-    if (found.messages.length === 0 && found.position < this.written) {
-      return { messages: [], nextOffset: this.written, lost: { regions: found.lost.regions + 1, bytes: found.lost.bytes + this.written - found.position } };
+    if (messages.length === 0 && found.position < this.written) {
+      return { messages, nextOffset: this.written, lost: { regions: found.lost.regions + 1, bytes: found.lost.bytes + this.written - found.position } };
     }
-    return { messages: found.messages, nextOffset: found.position, lost: found.lost };
+    return { messages, nextOffset: found.position, lost: found.lost };
   }
 
   async commit(nextOffset: number, count: number): Promise<void> {
