@@ -99,6 +99,16 @@ export const connectionSchema = {
   logLevel: str('CAIRN_LOG_LEVEL', 'pino log level', { default: 'info' }),
 };
 
+/**
+ * The poison rule of every Kafka consumer (lib/kafka/poison.ts), one setting for all services that consume:
+ * a message that fails alone with a data error this many times goes to the dead-letter topic; outages never do.
+ */
+export const poisonAttempts = int(
+  'CAIRN_KAFKA_POISON_ATTEMPTS',
+  'times a Kafka message may fail alone with a data error (cannot parse, out of range) before it is dead-lettered; outages are retried without end',
+  { default: 3 },
+);
+
 /** Markdown rows for the README's configuration reference. */
 export function describeSchema(schema: Record<string, FieldSpec<unknown>>): string[] {
   return Object.values(schema).map((spec) => {

@@ -151,4 +151,24 @@ describe('event codec', () => {
     const wrong = { type: 'tile_inflow', data: { ...sample('tile_inflow').data, iteration: 'first' } } as unknown as CairnEvent;
     expect(codeOf(() => codec.encodeOwn(wrong))).toBe('EVENT_INVALID');
   });
+
+  // Issue 20 defect 8: a number no store can hold is refused where the event is read and where it is written.
+  it('refuses an event_time, version, iteration or SMTP code ClickHouse cannot hold, decoding and encoding', () => {
+    const poison = [
+      { event_time: -300_000_000_000_000 },
+      { event_time: Date.UTC(2106, 1, 8) },
+      { email_version: -1 },
+      { iteration: -1 },
+      { smtp_code: 70_000 },
+    ];
+    for (const fields of poison) {
+      const event = { type: 'bounce', data: { ...sample('bounce').data, ...fields } } as unknown as CairnEvent;
+      const bytes = codec.encodeOwn(event);
+      expect(() => codec.decode(bytes)).toThrow(new RegExp(`${Object.keys(fields)[0]} .* is outside`));
+      expect(codeOf(() => codec.decode(bytes))).toBe('EVENT_INVALID');
+      expect(codeOf(() => codec.encode(event))).toBe('EVENT_INVALID');
+    }
+    const edge = { type: 'bounce', data: { ...sample('bounce').data, event_time: 0, smtp_code: 65_535 } } as unknown as CairnEvent;
+    expect(codec.decode(codec.encode(edge)).data.event_time).toBe(0);
+  });
 });

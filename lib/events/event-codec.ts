@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
 import { CairnError } from '../errors';
+import { rangeProblem } from './event-ranges';
 import { type CairnEvent, type EventType, isEventType } from './event-types';
 import { rabinFingerprint } from './fingerprint';
 
@@ -72,6 +73,8 @@ function conform(type: avro.Type, event: CairnEvent): unknown {
   if (!type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) })) {
     throw new CairnError('EVENT_INVALID', `${event.type}: ${paths.join(', ') || 'record'}`);
   }
+  const outside = rangeProblem(value);
+  if (outside) throw new CairnError('EVENT_INVALID', `${event.type}: ${outside}`);
   return value;
 }
 
@@ -96,7 +99,11 @@ export class EventCodec {
     return Buffer.concat([MAGIC, schema.fingerprint, body], HEADER_BYTES + body.length);
   }
 
-  /** Never crashes on foreign bytes: every malformed input is a CairnError with a stable code. */
+  /**
+   * Never crashes on foreign bytes: every malformed input is a CairnError with a stable code. A well-formed event
+   * with a number no store can hold (event-ranges.ts: the issue's event_time of -300,000,000,000,000) is refused
+   * here too, so every consumer dead-letters it instead of failing on it downstream.
+   */
   decode(buf: Buffer): CairnEvent {
     if (buf.length < HEADER_BYTES) throw new CairnError('EVENT_TOO_SHORT', `${buf.length} bytes`);
     if (buf[0] !== MAGIC[0] || buf[1] !== MAGIC[1]) throw new CairnError('EVENT_BAD_MAGIC');
@@ -116,6 +123,8 @@ export class EventCodec {
     if (decoded.offset !== buf.length) {
       throw new CairnError('EVENT_TRAILING_BYTES', `${buf.length - decoded.offset} bytes`);
     }
+    const outside = rangeProblem(decoded.value);
+    if (outside) throw new CairnError('EVENT_INVALID', `${entry.writer.eventType}: ${outside}`);
     return { type: entry.writer.eventType, data: decoded.value } as CairnEvent;
   }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../logger';
 import { startBatchConsumer, type BatchConsumer, type ConsumedMessage } from './batch-consumer';
 import { deadLetterMessage } from './dead-letter';
 import type { BatchingProducer, KafkaCluster } from './kafka-client';
+import { isolatePoison } from './poison';
 
 export interface ConsumedEvent {
   topic: string;
@@ -21,7 +22,12 @@ export interface EventConsumerOptions {
   producer: BatchingProducer;
   log: Logger;
   fromBeginning?: boolean;
-  /** The sink. It must be idempotent by event_id: a batch is redelivered if the process dies before the commit. */
+  /** times an event may fail alone with a data error before it is dead-lettered (CAIRN_KAFKA_POISON_ATTEMPTS; 3) */
+  poisonAttempts?: number;
+  /**
+   * The sink. It must be idempotent by event_id: a batch is redelivered if the process dies before the commit, and
+   * after a data error it is called again on parts of the batch (lib/kafka/poison.ts).
+   */
   onBatch: (events: ConsumedEvent[], partition: { topic: string; partition: number }) => Promise<void>;
 }
 
@@ -61,8 +67,10 @@ export function deadLetter(
 }
 
 /**
- * Decode, await the sink, dead-letter the undecodable, then commit. A sink failure is retried on the same batch
- * before any offset moves (lib/kafka/batch-consumer.ts), so nothing is skipped.
+ * Decode, await the sink, dead-letter the undecodable, then commit. A sink outage is retried on the same batch
+ * before any offset moves (lib/kafka/batch-consumer.ts), so nothing is skipped; a data error is narrowed down to
+ * the events that cause it, which are dead-lettered with their reason once each failed alone poisonAttempts times,
+ * and the partition moves on (GUIDE section 7: poison never stalls).
  */
 export async function startEventConsumer(options: EventConsumerOptions): Promise<BatchConsumer> {
   return startBatchConsumer({
@@ -75,13 +83,18 @@ export async function startEventConsumer(options: EventConsumerOptions): Promise
     maxBytesPerPartition: 4 * 1024 * 1024,
     onBatch: async (batch) => {
       const at = { topic: batch.topic, partition: batch.partition, log: options.log.child({ topic: batch.topic, partition: batch.partition }) };
-      const events: ConsumedEvent[] = [];
+      const events: { consumed: ConsumedEvent; message: ConsumedMessage }[] = [];
       const deadLetters: Promise<void>[] = [];
       for (const message of batch.messages) {
         const event = decodeOrDeadLetter(options, at, message, deadLetters);
-        if (event) events.push({ topic: batch.topic, partition: batch.partition, offset: message.offset.toString(), event });
+        if (event) events.push({ consumed: { topic: batch.topic, partition: batch.partition, offset: message.offset.toString(), event }, message });
       }
-      if (events.length > 0) await options.onBatch(events, { topic: batch.topic, partition: batch.partition });
+      await isolatePoison(events, {
+        attempts: options.poisonAttempts ?? 3,
+        log: at.log,
+        run: (some) => options.onBatch(some.map((e) => e.consumed), { topic: batch.topic, partition: batch.partition }),
+        poison: async ({ message }, error) => deadLetter(options, at, message, deadLetters, error),
+      });
       await Promise.all(deadLetters);
       batch.commit();
     },

@@ -8,8 +8,8 @@ import type { Logger } from '../../lib/logger';
 import type { Service } from '../../lib/shutdown';
 import type { AggregatorConfig } from './aggregator.config';
 import { startDeadLetterRecorder } from './dead-letter.recorder';
-import { type AggregatorConsumer, startAggregatorConsumer } from './events.consumer';
-import { InsertBuffer } from './insert-buffer';
+import { type AggregatorConsumer, deadLetterRows, startAggregatorConsumer } from './events.consumer';
+import { InsertBuffer, type InsertBufferOptions } from './insert-buffer';
 import { OffsetLedger } from './offset-ledger';
 
 /**
@@ -46,7 +46,8 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     const insertSettings = await retryStartup(() => insertSettingsFor(ch), log);
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
-    buffer = createInsertBuffer(config, { ch, ledger, log, insertSettings });
+    const letters = { producer, deadLetterTopic: topics.deadLetter, log };
+    buffer = createInsertBuffer(config, { ch, ledger, log, insertSettings, deadLetter: (rows, error) => deadLetterRows(letters, rows, error) });
     running = await startAggregatorConsumer({
       kafka,
       groupId: config.groupId,
@@ -90,7 +91,7 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
 
 function createInsertBuffer(
   config: AggregatorConfig,
-  deps: { ch: ClickHouse; ledger: OffsetLedger; log: Logger; insertSettings: Record<string, string | number> },
+  deps: { ch: ClickHouse; ledger: OffsetLedger; log: Logger; insertSettings: Record<string, string | number> } & Pick<InsertBufferOptions, 'deadLetter'>,
 ): InsertBuffer {
   return new InsertBuffer({
     ch: deps.ch,
@@ -101,6 +102,8 @@ function createInsertBuffer(
     retryMaxMs: config.retryMaxMs,
     insertSettings: deps.insertSettings,
     writtenBelow: (topic, partition) => deps.ledger.readFromClickHouse(topic, partition),
+    poisonAttempts: config.poisonAttempts,
+    deadLetter: deps.deadLetter,
   });
 }
 

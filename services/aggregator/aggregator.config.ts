@@ -1,4 +1,4 @@
-import { bool, connectionSchema, int, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { bool, connectionSchema, int, poisonAttempts, loadConfig, str, type ConfigOf } from '../../lib/config';
 
 /** The aggregator's settings (README configuration reference); parsed once in main.ts and passed in. */
 export const aggregatorSchema = {
@@ -9,6 +9,7 @@ export const aggregatorSchema = {
   clickhouseUser: connectionSchema.clickhouseUser,
   clickhousePassword: connectionSchema.clickhousePassword,
   logLevel: connectionSchema.logLevel,
+  poisonAttempts,
   groupId: str('CAIRN_AGGREGATOR_GROUP_ID', 'Kafka consumer group of the aggregator', { default: 'cairn-aggregator' }),
   maxBatchRows: int('CAIRN_AGGREGATOR_MAX_BATCH_ROWS', 'rows per ClickHouse insert before it is sent early', { default: 50_000 }),
   insertsInFlight: int('CAIRN_AGGREGATOR_INSERTS_IN_FLIGHT', 'ClickHouse inserts running at once', { default: 2 }),

@@ -1,4 +1,5 @@
 import type { EventCodec, SchemaVersion } from '../../lib/events/event-codec';
+import { RANGE_OF, STORABLE_RANGES } from '../../lib/events/event-ranges';
 import { ROW_COLUMNS, stampOf } from '../../lib/events/event-row';
 import { escapeTsv, INGEST_COLUMNS } from './ingest-tsv';
 
@@ -38,6 +39,8 @@ interface Plan {
   /** per events_ingest column: the field it copies, or -1 (derived, or absent from this schema: empty / 0) */
   source: Int16Array;
   timeField: number;
+  /** numeric fields with a column narrower than Avro's (event-ranges.ts): [field index, min, max] */
+  ranged: [number, number, number][];
   reasonFields: number[];
   hasDetail: boolean;
   /** bytes a line may take besides four times the message's length (TsvOut.reserve once per line, see lineBound) */
@@ -47,8 +50,8 @@ interface Plan {
 const SAFE_LONG = 2 ** 53;
 /** a safe integer in decimal: a sign and 16 digits */
 const MAX_INT_CHARS = 17;
-/** Times the fast path formats: years 1970 to 9999 (a 19-character stamp); the generic path handles the rest. */
-const MAX_STAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Times ClickHouse's DateTime holds (a 19-character stamp); the generic path refuses the rest (event-ranges.ts). */
+const MAX_STAMP_MS = STORABLE_RANGES.event_time.max;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
@@ -97,9 +100,12 @@ function planFor(schema: SchemaVersion): Plan | null {
   const fields: Field[] = [];
   const source = new Int16Array(COLUMN_COUNT).fill(-1);
   let timeField = -1;
+  const ranged: [number, number, number][] = [];
   for (const [i, field] of (json.fields ?? []).entries()) {
     const kind = kindOf(field.type);
     if (kind === null) return null;
+    const range = field.name === 'event_time' ? undefined : RANGE_OF.get(field.name);
+    if (range) ranged.push([i, range.min, range.max]);
     const column = ROW_COLUMNS.has(field.name) ? COLUMN_INDEX.get(field.name) : undefined;
     if (field.name === 'event_time') {
       if (kind !== NUM) return null;
@@ -126,7 +132,7 @@ function planFor(schema: SchemaVersion): Plan | null {
   // Per column a tab and at most a 17-character number; the event type, the time stamps and the detail's keys,
   // braces, commas, quotes and booleans. What comes from the message itself is bounded in lineBound.
   const fixedBytes = COLUMN_COUNT * (1 + MAX_INT_CHARS) + 1 + eventType.length + 19 + 10 + detailKeys + fields.length * (3 + 5 + MAX_INT_CHARS) + 2;
-  return { eventType, fields, source, timeField, reasonFields, hasDetail: fields.some((f) => f.detailKey), fixedBytes };
+  return { eventType, fields, source, timeField, ranged, reasonFields, hasDetail: fields.some((f) => f.detailKey), fixedBytes };
 }
 
 /**
@@ -314,6 +320,8 @@ export class AvroTsvTranscoder {
     if (pos !== end) return false;
     const ms = nums[plan.timeField] as number;
     if (!(ms >= 0 && ms <= MAX_STAMP_MS)) return false;
+    // A number its column cannot hold: the generic path's decode refuses it and dead-letters the message.
+    for (const [i, min, max] of plan.ranged) if (nulls[i] === 0 && !((nums[i] as number) >= min && (nums[i] as number) <= max)) return false;
     this.writeLine(value, plan, ms, topic, partition, offset, out);
     return true;
   }

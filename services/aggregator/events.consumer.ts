@@ -6,6 +6,7 @@ import type { Logger } from '../../lib/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
 import type { BatchSink, IngestBatch, InsertBuffer } from './insert-buffer';
+import type { MessageRows } from './insert-recovery';
 import type { OffsetLedger } from './offset-ledger';
 
 /** The lib consumer's wiring, with the aggregator's own sink (buffer + ledger) in place of onBatch. */
@@ -73,6 +74,20 @@ function writeEnvelope(
   }
 }
 
+/**
+ * The message behind rows ClickHouse refused (insert-recovery.ts), to the dead-letter topic with its origin and
+ * ClickHouse's error; resolves once Kafka has it.
+ */
+export function deadLetterRows(deps: Pick<AggregatorConsumerDeps, 'producer' | 'deadLetterTopic' | 'log'>, rows: MessageRows, error: Error): Promise<void> {
+  const { topic, partition } = rows.batch;
+  const message = rows.batch.messages?.find((candidate) => Number(candidate.offset) === rows.offset);
+  const sends: Promise<void>[] = [];
+  // Without the message (never expected) the dead letter still names its origin and the error.
+  const origin = message ?? { offset: BigInt(rows.offset), key: null, value: null, timestamp: 0n, headers: new Map() };
+  deadLetter(deps, { topic, partition, log: deps.log.child({ topic, partition }) }, origin, sends, error);
+  return Promise.all(sends).then(() => undefined);
+}
+
 /** Decodes messages into events_ingest lines, CHUNK at a time, handing each chunk on and yielding in between. */
 async function decodeChunks(
   deps: AggregatorConsumerDeps,
@@ -113,7 +128,7 @@ async function decodeChunks(
       out.utf8(line);
       offsets.push(offset);
     }
-    onChunk({ topic, partition, offsets, tsv: out.done() });
+    onChunk({ topic, partition, offsets, tsv: out.done(), messages: slice });
   }
   return deadLetters;
 }

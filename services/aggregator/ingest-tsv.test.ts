@@ -44,6 +44,7 @@ describe('TabSeparated ingest lines', () => {
       const buffer = new InsertBuffer({
         ch, log: testLogger('insert-buffer'), maxRows: 1, maxInFlight: 1, lingerMs: 0, retryMaxMs: 100,
         insertSettings: await insertSettingsFor(ch), writtenBelow: async () => 0n,
+        poisonAttempts: 3, deadLetter: async () => undefined,
       });
       await buffer.add({ topic: 'topic\twith tab', partition: 3, offsets: [1_000, 1_001, 1_002], tsv: Buffer.from(lines.join('')) });
       await buffer.close();

@@ -6,7 +6,8 @@ import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
 import { waitFor } from '../../test/support/wait-for';
 import { insertSettingsFor } from './aggregator.app';
-import { type IngestBatch, InsertBuffer } from './insert-buffer';
+import { type IngestBatch, InsertBuffer, type InsertBufferOptions } from './insert-buffer';
+import { OffsetLedger } from './offset-ledger';
 import { tsvLine } from './ingest-tsv';
 
 let env: TestEnv;
@@ -51,10 +52,13 @@ function observedClickHouse(ch: ClickHouse): ClickHouse {
   return Object.assign(Object.create(Object.getPrototypeOf(ch) as object) as ClickHouse, ch, { client });
 }
 
-async function newBuffer(options: { maxRows?: number; maxInFlight?: number; lingerMs?: number } = {}): Promise<InsertBuffer> {
+type Overrides = Partial<Pick<InsertBufferOptions, 'maxRows' | 'maxInFlight' | 'lingerMs' | 'writtenBelow' | 'poisonAttempts' | 'deadLetter'>>;
+
+async function newBuffer(options: Overrides = {}): Promise<InsertBuffer> {
   buffer = new InsertBuffer({
     ch: observedClickHouse(env.clickhouse), log: testLogger('insert-buffer'), maxRows: options.maxRows ?? 1_000, maxInFlight: options.maxInFlight ?? 2,
-    lingerMs: options.lingerMs ?? 10_000, retryMaxMs: 100, insertSettings: await insertSettingsFor(env.clickhouse), writtenBelow: async () => 0n,
+    lingerMs: options.lingerMs ?? 10_000, retryMaxMs: 100, insertSettings: await insertSettingsFor(env.clickhouse),
+    writtenBelow: options.writtenBelow ?? (async () => 0n), poisonAttempts: options.poisonAttempts ?? 3, deadLetter: options.deadLetter ?? (async () => undefined),
   });
   return buffer;
 }
@@ -114,4 +118,37 @@ describe('insert buffer', () => {
     await b.drain();
     expect(await rawIds()).toEqual(['p4-0', 'p4-1']);
   });
+
+  // Issue 20 defect 8: rows ClickHouse refuses for their values (18.16: "Cannot parse input", code 27) used to be
+  // retried forever, holding up every row behind them. Now the messages at fault are dead-lettered, the rest land.
+  it('dead-letters the messages whose rows ClickHouse refuses and writes every other row once, offsets in order', async () => {
+    const poisoned = chunk(6, 0, 100);
+    const lines = poisoned.tsv.toString().split('\n').slice(0, -1);
+    const refused = (line: string): string => line.split('\t').map((value, column) => (column === 9 ? '-1' : value)).join('\t'); // email_version UInt32
+    lines[37] = refused(lines[37] as string);
+    // an envelope: two lines at offset 60, one of them refused; the message goes whole or not at all
+    lines.splice(61, 0, refused(lines[60] as string).replace('p6-60', 'p6-60b'));
+    const offsets = [...poisoned.offsets.slice(0, 61), 60, ...poisoned.offsets.slice(61)];
+    const letters: { offset: number; error: string }[] = [];
+    const ledger = new OffsetLedger(env.clickhouse);
+    const b = await newBuffer({
+      poisonAttempts: 2,
+      writtenBelow: (topic, partition) => ledger.readFromClickHouse(topic, partition),
+      deadLetter: async (rows, error) => void letters.push({ offset: rows.offset, error: error.message }),
+    });
+    const sinks = [b.open(101), b.open(20)];
+    sinks[0]?.write({ ...poisoned, offsets, tsv: Buffer.from(`${lines.join('\n')}\n`) });
+    sinks[1]?.write(chunk(7, 0, 20));
+    const landed = Promise.all(sinks.map((sink) => sink.end()));
+    b.flushNow();
+    await landed;
+
+    expect(letters.map((letter) => letter.offset)).toEqual([37, 60]);
+    expect(letters.every((letter) => /Code: 27|Cannot parse/.test(letter.error))).toBe(true);
+    const ids = await rawIds();
+    expect(ids).toHaveLength(98 + 20);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.filter((id) => ['p6-37', 'p6-60', 'p6-60b'].includes(id))).toEqual([]);
+    expect(await ledger.readFromClickHouse('topic', 6)).toBe(100n);
+  }, 60_000);
 });

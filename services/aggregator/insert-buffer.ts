@@ -2,8 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
 import { CairnError } from '../../lib/errors';
+import type { ConsumedMessage } from '../../lib/kafka/batch-consumer';
+import { failureKind } from '../../lib/kafka/poison';
 import type { Logger } from '../../lib/logger';
 import { INGEST_COLUMNS } from './ingest-tsv';
+import { insertIsolatingPoison, type MessageRows, unwritten } from './insert-recovery';
 import { INSERT_QUERY_PREFIX } from './offset-ledger';
 
 /** The decoded messages of one Kafka batch as events_ingest TabSeparated lines (ingest-tsv.ts). */
@@ -14,6 +17,8 @@ export interface IngestBatch {
   offsets: number[];
   /** one line per offset, each ending in a newline (escaped values hold none) */
   tsv: Buffer;
+  /** the messages the lines were decoded from, for the dead-letter topic should ClickHouse refuse one */
+  messages?: readonly ConsumedMessage[];
 }
 
 interface Generation {
@@ -49,6 +54,10 @@ export interface InsertBufferOptions {
   insertSettings: Record<string, string | number>;
   /** Asked before each retry: which offsets of this partition ClickHouse already holds. */
   writtenBelow: (topic: string, partition: number) => Promise<bigint>;
+  /** times a message's rows may be refused alone for their values before they are dead-lettered */
+  poisonAttempts: number;
+  /** sends a message whose rows ClickHouse refused to the dead-letter topic (resolves once Kafka has it) */
+  deadLetter: (rows: MessageRows, error: Error) => Promise<void>;
 }
 
 function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
@@ -210,6 +219,7 @@ export class InsertBuffer {
 
   private async write(generation: Generation, stream: PassThrough): Promise<void> {
     const started = Date.now();
+    let failure: unknown;
     try {
       await this.insert(stream);
       await generation.closed; // an insert that succeeded had its body ended, so it is closed
@@ -218,6 +228,7 @@ export class InsertBuffer {
       return;
     } catch (error) {
       stream.destroy();
+      failure = error;
       this.options.log.warn({ attempt: 0, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
     }
     // The streamed attempt failed: wait until no batch writes into it any more, then retry from memory.
@@ -225,20 +236,39 @@ export class InsertBuffer {
     let batches = generation.batches;
     for (let attempt = 1; ; attempt++) {
       // After a fence the partitions may have a new owner: a retry now could write rows twice.
-      if (this.closed || generation.epoch !== this.epoch) {
+      if (this.abandoned(generation)) {
         return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'));
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryMaxMs, 100 * 2 ** attempt)));
-      batches = await this.unwritten(batches).catch(() => batches);
+      batches = await unwritten(batches, this.options.writtenBelow).catch(() => batches);
       try {
-        if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
+        // NOTE: only a row's value isolates rows; an outage (down, refused, timed out, overloaded) retries all.
+        if (failureKind(failure) === 'data') await this.isolate(generation, batches);
+        else if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
         this.options.log.debug({ rows: generation.rows, attempt }, 'batch_inserted');
         generation.resolve();
         return;
       } catch (error) {
+        failure = error;
         this.options.log.warn({ attempt, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
       }
     }
+  }
+
+  private abandoned(generation: Generation): boolean {
+    return this.closed || generation.epoch !== this.epoch;
+  }
+
+  private isolate(generation: Generation, batches: IngestBatch[]): Promise<void> {
+    return insertIsolatingPoison(batches, {
+      attempts: this.options.poisonAttempts,
+      log: this.options.log,
+      insert: (body) => this.insert(body),
+      guard: () => {
+        if (this.abandoned(generation)) throw new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)');
+      },
+      deadLetter: this.options.deadLetter,
+    });
   }
 
   private async insert(body: Readable): Promise<void> {
@@ -251,33 +281,6 @@ export class InsertBuffer {
       query_id: `${INSERT_QUERY_PREFIX}${randomUUID()}`,
       clickhouse_settings: this.options.insertSettings,
     });
-  }
-
-  /**
-   * NOTE: a failed insert may still have landed (the response was lost, the server finished after a timeout).
-   * Before retrying, drop the rows ClickHouse's offset ledger already holds, so the retry writes nothing twice.
-   */
-  private async unwritten(batches: IngestBatch[]): Promise<IngestBatch[]> {
-    const floors = new Map<string, bigint>();
-    const kept: IngestBatch[] = [];
-    for (const batch of batches) {
-      const key = `${batch.topic}\u0000${batch.partition}`;
-      if (!floors.has(key)) floors.set(key, await this.options.writtenBelow(batch.topic, batch.partition));
-      const floor = floors.get(key) ?? 0n;
-      if (batch.offsets.every((offset) => BigInt(offset) >= floor)) {
-        kept.push(batch);
-        continue;
-      }
-      const lines: Buffer[] = [];
-      for (let start = 0, i = 0; start < batch.tsv.length; i++) {
-        const end = batch.tsv.indexOf(0x0a, start) + 1 || batch.tsv.length;
-        if (BigInt(batch.offsets[i] ?? -1) >= floor) lines.push(batch.tsv.subarray(start, end));
-        start = end;
-      }
-      const tsv = Buffer.concat(lines);
-      kept.push({ ...batch, offsets: batch.offsets.filter((offset) => BigInt(offset) >= floor), tsv });
-    }
-    return kept;
   }
 
   /**

@@ -85,6 +85,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
     consumer = await startEventConsumer({
       kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, codec, producer,
       log: log.child({ component: 'first-open-consumer' }), fromBeginning: config.fromBeginning,
+      poisonAttempts: config.poisonAttempts,
       onBatch: async (events) => {
         const created = await recordFirstOpens(pool, events.map((e) => e.event));
         metrics.alerts.inc({ kind: 'first_open' }, created.length);

@@ -1,4 +1,4 @@
-import { bool, connectionSchema, int, list, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { bool, connectionSchema, int, poisonAttempts, list, loadConfig, str, type ConfigOf } from '../../lib/config';
 import { egressSchema } from '../../lib/egress/egress-policy';
 
 /** services/engagement's settings (docs/engagement.md#configuration); parsed once in main.ts and passed in. */
@@ -25,6 +25,7 @@ export const engagementSchema = {
   httpIdleTimeoutMs: int('CAIRN_ENGAGEMENT_HTTP_IDLE_TIMEOUT_MS', 'an HTTP connection with nothing sent for this long is closed', { default: 10_000 }),
   inboundSecret: str('CAIRN_ENGAGEMENT_INBOUND_SECRET', 'HMAC-SHA256 key of the reply webhook signature (x-cairn-signature)', { secret: true }),
   signatureToleranceSeconds: int('CAIRN_ENGAGEMENT_SIGNATURE_TOLERANCE_S', 'a signed webhook older or newer than this is refused (replays)', { default: 300 }),
+  poisonAttempts,
   groupId: str('CAIRN_ENGAGEMENT_GROUP_ID', 'Kafka consumer group reading opens for first-open alerts', { default: 'cairn-engagement' }),
   fromBeginning: bool('CAIRN_ENGAGEMENT_FROM_BEGINNING', 'a new consumer group reads from the earliest offset (else from the newest)', { default: false }),
   tickMs: int('CAIRN_ENGAGEMENT_TICK_MS', 'how often due scheduled sends, due reminders and unfinished work are looked for', { default: 1_000 }),

@@ -35,6 +35,24 @@ export interface IngestDeps {
 
 const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));
 
+/**
+ * NOTE: every connection is bounded in time, so a client cannot hold one (and its memory) open by sending slowly:
+ * headers within headersTimeoutMs (slowloris), the whole request within requestTimeoutMs (408, then closed), no
+ * connection idle longer than idleTimeoutMs, keep-alive for keepAliveTimeoutMs. Node checks the first two on a
+ * timer (connectionsCheckingInterval, 30 s by default), run here at a quarter of the shorter, at most every second.
+ */
+export function serverTimeouts(config: Pick<IngestConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs'>) {
+  const requestTimeout = Math.max(1, config.requestTimeoutMs);
+  // Node refuses a headers timeout above the request timeout.
+  const headersTimeout = Math.max(1, Math.min(config.headersTimeoutMs, requestTimeout));
+  return {
+    connectionTimeout: Math.max(1, config.idleTimeoutMs),
+    requestTimeout,
+    keepAliveTimeout: Math.max(1, config.keepAliveTimeoutMs),
+    http: { headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))) },
+  };
+}
+
 /** Builds the HTTP app without listening, so tests can inject or listen on an ephemeral port. */
 export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   const app = Fastify({
@@ -43,6 +61,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     trustProxy: deps.config.trustProxy,
     routerOptions: { maxParamLength: 1000 },
     return503OnClosing: true,
+    ...serverTimeouts(deps.config),
   });
   // Routes read bodies as text and parse them themselves: NDJSON, raw RFC 3464/5965 messages, forms.
   // The body limit still applies while reading, so oversized bodies get 413 before any parsing.

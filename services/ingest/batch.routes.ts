@@ -13,8 +13,11 @@ interface ItemError {
   error: string;
 }
 
-/** A JSON array (or one object), or NDJSON: one event per line. A bad line is that item's error only. */
-export function splitBatch(body: string, contentType: string): { items: unknown[]; errors: ItemError[] } | { error: string } {
+/**
+ * A JSON array (or one object), or NDJSON: one event per line. A bad line is that item's error only, and so is a
+ * line longer than maxLineBytes, which is never parsed. Linear in the body: one split, each line parsed once.
+ */
+export function splitBatch(body: string, contentType: string, maxLineBytes = Infinity): { items: unknown[]; errors: ItemError[] } | { error: string } {
   const trimmed = body.trimStart();
   if (!/ndjson|jsonl/i.test(contentType) && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
     try {
@@ -28,6 +31,12 @@ export function splitBatch(body: string, contentType: string): { items: unknown[
   const errors: ItemError[] = [];
   for (const line of body.split('\n')) {
     if (line.trim() === '') continue;
+    // A character is 1 to 3 UTF-8 bytes (4 for a surrogate pair, two characters): count bytes only when in doubt.
+    if (line.length > maxLineBytes || (line.length * 3 > maxLineBytes && Buffer.byteLength(line) > maxLineBytes)) {
+      errors.push({ index: items.length, error: `line is longer than ${maxLineBytes} bytes` });
+      items.push(undefined);
+      continue;
+    }
     try {
       items.push(JSON.parse(line));
     } catch {
@@ -61,8 +70,26 @@ export function idProblem(fields: Record<string, unknown>): string | null {
   return null;
 }
 
+/** The event times a client may send (CAIRN_INGEST_EVENT_TIME_MAX_AGE_DAYS, _MAX_SKEW_S), as of now. */
+export interface EventTimeWindow {
+  maxAgeMs: number;
+  maxSkewMs: number;
+}
+
+/**
+ * NOTE: a client-supplied event_time must lie within the window around the time ingest receives it: a time no
+ * store can hold stalled a partition for every tenant (issue 20 defect 8), and a time years away would land in a
+ * month the retention job drops or a KPI day nobody looks at. A non-number is left to the Avro check, which names it.
+ */
+export function eventTimeProblem(value: unknown, window: EventTimeWindow, now = Date.now()): string | null {
+  if (typeof value !== 'number') return null;
+  if (Number.isInteger(value) && value >= now - window.maxAgeMs && value <= now + window.maxSkewMs) return null;
+  const days = Math.round(window.maxAgeMs / 86_400_000);
+  return `data.event_time must be epoch milliseconds within ${days} days before and ${Math.round(window.maxSkewMs / 1000)} s after the time of the request`;
+}
+
 /** Fills ids and times the client may omit; the workspace always comes from the API key, never the body. */
-function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
+function toEvent(item: unknown, workspaceId: string, window: EventTimeWindow): CairnEvent | string {
   if (!item || typeof item !== 'object') return 'item must be an object {type, data}';
   const { type, data } = item as { type?: unknown; data?: unknown };
   if (typeof type !== 'string' || !isEventType(type)) return `unknown event type ${JSON.stringify(type)?.slice(0, 60)}`;
@@ -71,6 +98,8 @@ function toEvent(item: unknown, workspaceId: string): CairnEvent | string {
   const problem = idProblem(fields);
   if (problem) return problem;
   if (fields.country != null && !(typeof fields.country === 'string' && COUNTRY.test(fields.country))) return 'data.country must be two capital letters (ISO 3166-1 alpha-2) or null';
+  const time = eventTimeProblem(fields.event_time, window);
+  if (time) return time;
   return {
     type,
     data: { event_id: randomUUID(), event_time: Date.now(), ...fields, workspace_id: workspaceId },
@@ -98,7 +127,8 @@ const ENGAGEMENT_TYPES: ReadonlySet<string> = new Set(['open', 'click']);
  * open or click of a contact that does not allow following.
  */
 async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string) {
-  const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId)));
+  const window = { maxAgeMs: deps.config.eventTimeMaxAgeDays * 86_400_000, maxSkewMs: deps.config.eventTimeMaxSkewSeconds * 1000 };
+  const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId, window)));
   // A missing contact_id is left to the Avro schema check, which names it.
   const contactOf = (event: CairnEvent | string | null): string | null =>
     event && typeof event !== 'string' && typeof event.data.contact_id === 'string' ? event.data.contact_id.toLowerCase() : null;
@@ -124,7 +154,7 @@ export function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps): voi
   });
   app.post('/v1/events', { onRequest: auth.onRequest }, async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
     const principal = auth.principal(request);
-    const split = splitBatch(typeof request.body === 'string' ? request.body : '', request.headers['content-type'] ?? '');
+    const split = splitBatch(typeof request.body === 'string' ? request.body : '', request.headers['content-type'] ?? '', deps.config.maxLineBytes);
     if ('error' in split) return reply.code(400).send({ error: split.error });
     if (split.items.length === 0 || split.items.length > MAX_ITEMS) {
       return reply.code(400).send({ error: `expected 1 to ${MAX_ITEMS} events` });

@@ -1,15 +1,16 @@
-import { crc32 } from 'node:zlib';
-import { mkdirSync, existsSync, readFileSync, openSync, fstatSync, readSync, ftruncateSync, closeSync, writeFileSync } from 'node:fs';
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
+import { decodeFrames, decodeLegacyFrames, encodeFrame, FRAME_HEADER, FRAME_MAGIC, frameLength, MAX_PAYLOAD } from './spool-frames';
 
 /**
- * Append-only local spool for events Kafka could not take. Frame: [u32 length][u32 crc32(payload)][payload],
- * payload = [u16 topic length][topic][u16 key length][key][value]. Appends are grouped and fdatasync'ed
- * together (a few ms); append() resolves only once its bytes are on disk. The replay position lives in a
- * side file; a crash between Kafka's ack and that write replays a few events again (same event_id).
- * NOTE: at-least-once by design: consumers dedupe by event_id, so replaying a frame twice is harmless.
+ * Append-only local spool for events Kafka could not take (frames: spool-frames.ts). Appends are grouped and
+ * fdatasync'ed together (a few ms); append() resolves only once its bytes are on disk. The replay position lives
+ * in a side file, replaced atomically (temp file, fsync, rename, fsync of the directory) so a crash leaves either
+ * the old position or the new one, never a torn one.
+ * NOTE: at-least-once by design: consumers dedupe by event_id, so replaying a frame twice is harmless, and every
+ * doubt (a position that is not a frame boundary, a crash between two steps) resolves towards replaying again.
  */
 export class SpoolFullError extends Error {
   constructor(limit: number) {
@@ -18,8 +19,19 @@ export class SpoolFullError extends Error {
   }
 }
 
-const FRAME_HEADER = 8;
 const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** What open() found and repaired, for the caller's log line and metrics. */
+export interface SpoolRecovery {
+  /** frames to replay */
+  records: number;
+  /** corrupt regions skipped in the middle (each at least one frame, now lost) and their bytes */
+  lost: { regions: number; bytes: number };
+  /** bytes of an unfinished last append (never acknowledged) cut off the end */
+  tornTailBytes: number;
+  /** the stored position was not a frame boundary of this file: replay starts at the beginning */
+  offsetReset: boolean;
+}
 
 interface PendingAppend {
   frame: Buffer;
@@ -27,42 +39,62 @@ interface PendingAppend {
   reject: (err: Error) => void;
 }
 
-export function encodeFrame(message: OutgoingMessage): Buffer {
-  const topic = Buffer.from(message.topic, 'utf8');
-  const key = Buffer.from(message.key, 'utf8');
-  const payload = Buffer.alloc(4 + topic.length + key.length + message.value.length);
-  let at = payload.writeUInt16BE(topic.length, 0);
-  at += topic.copy(payload, at);
-  at = payload.writeUInt16BE(key.length, at);
-  at += key.copy(payload, at);
-  message.value.copy(payload, at);
-  const header = Buffer.alloc(FRAME_HEADER);
-  header.writeUInt32BE(payload.length, 0);
-  header.writeUInt32BE(crc32(payload), 4);
-  return Buffer.concat([header, payload]);
+/** A rename (or a file's creation) is durable only once its directory is fsynced. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
-/** Parses whole, intact frames from buf; stops at a torn or corrupt frame (the tail of a crashed write). */
-export function decodeFrames(buf: Buffer, limit = Infinity): { messages: OutgoingMessage[]; bytes: number } {
-  const messages: OutgoingMessage[] = [];
-  let at = 0;
-  while (at + FRAME_HEADER <= buf.length && messages.length < limit) {
-    const length = buf.readUInt32BE(at);
-    const end = at + FRAME_HEADER + length;
-    if (end > buf.length) break;
-    const payload = buf.subarray(at + FRAME_HEADER, end);
-    if (crc32(payload) !== buf.readUInt32BE(at + 4) || length < 4) break;
-    const topicLength = payload.readUInt16BE(0);
-    const keyStart = 2 + topicLength;
-    const keyLength = payload.readUInt16BE(keyStart);
-    messages.push({
-      topic: payload.subarray(2, keyStart).toString('utf8'),
-      key: payload.subarray(keyStart + 2, keyStart + 2 + keyLength).toString('utf8'),
-      value: Buffer.from(payload.subarray(keyStart + 2 + keyLength)),
-    });
-    at = end;
+/** Replaces `path` with `data` atomically and durably: temp file, fsync, rename, fsync of the directory. */
+async function writeAtomic(path: string, data: string): Promise<void> {
+  const temp = `${path}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
-  return { messages, bytes: at };
+  await rename(temp, path);
+  await syncDirectory(dirname(path));
+}
+
+async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.alloc(length);
+  const { bytesRead } = await handle.read(buf, 0, length, position);
+  return buf.subarray(0, bytesRead);
+}
+
+/**
+ * Frames from `from` up to `end` of the file, a megabyte at a time (more for a frame longer than that), handed to
+ * `each` as they are read (at most `limit`; memory stays at a chunk however large the spool): how many, where
+ * reading stopped, and the corrupt regions skipped. At `end` a frame that does not check out is left unread (a
+ * torn tail).
+ */
+async function scan(handle: FileHandle, range: { from: number; end: number; limit?: number }, each: (messages: OutgoingMessage[]) => Promise<void> | void) {
+  const { from, end, limit = Infinity } = range;
+  const lost = { regions: 0, bytes: 0 };
+  let records = 0;
+  let position = from;
+  while (position < end && records < limit) {
+    let length = Math.min(READ_CHUNK_BYTES, end - position);
+    let decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
+    if (decoded.bytes === 0 && position + length < end) {
+      length = Math.min(FRAME_HEADER + MAX_PAYLOAD, end - position);
+      decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
+    }
+    await each(decoded.messages);
+    records += decoded.messages.length;
+    lost.regions += decoded.lost.regions;
+    lost.bytes += decoded.lost.bytes;
+    position += decoded.bytes;
+    if (decoded.bytes === 0) break;
+  }
+  return { records, position, lost };
 }
 
 export class DurableSpool {
@@ -71,6 +103,7 @@ export class DurableSpool {
   private handle: FileHandle | undefined;
   private queue: PendingAppend[] = [];
   private writing: Promise<void> | undefined;
+  private truncating: Promise<void> | undefined;
   /** bytes durably written (end of the last fsynced frame) */
   private written = 0;
   private readOffset = 0;
@@ -86,23 +119,78 @@ export class DurableSpool {
     this.offsetFile = join(dir, 'events.spool.offset');
   }
 
-  /** Recovers after a crash: drops a torn tail, counts the frames still to replay. */
-  async open(): Promise<void> {
-    const fd = openSync(this.file, existsSync(this.file) ? 'r+' : 'w+');
-    try {
-      const size = fstatSync(fd).size;
-      const stored = existsSync(this.offsetFile) ? Number(readFileSync(this.offsetFile, 'utf8')) : 0;
-      this.readOffset = Number.isSafeInteger(stored) && stored >= 0 && stored <= size ? stored : 0;
-      const buf = Buffer.alloc(size - this.readOffset);
-      readSync(fd, buf, 0, buf.length, this.readOffset);
-      const { messages, bytes } = decodeFrames(buf);
-      this.written = this.readOffset + bytes;
-      this.records = messages.length;
-      if (this.written < size) ftruncateSync(fd, this.written);
-    } finally {
-      closeSync(fd);
+  /**
+   * Recovers after a crash: a stored position that is not a frame boundary restarts the replay at the beginning, a
+   * torn tail is cut off, and corrupt frames in the middle are dropped by rewriting the spool without them (so they
+   * are counted once, here); every intact frame is kept.
+   */
+  async open(): Promise<SpoolRecovery> {
+    this.handle = await open(this.file, existsSync(this.file) ? 'r+' : 'w+');
+    let size = (await this.handle.stat()).size;
+    const stored = existsSync(this.offsetFile) ? Number((await readFile(this.offsetFile, 'utf8')).trim()) : 0;
+    this.readOffset = Number.isSafeInteger(stored) && stored >= 0 && stored <= size ? stored : 0;
+    let offsetReset = this.readOffset !== stored;
+    if (size > 0 && !(await readAt(this.handle, 0, FRAME_MAGIC.length)).equals(FRAME_MAGIC)) {
+      // Read whole, as that format always was; it is met once, after an upgrade.
+      const legacy = decodeLegacyFrames(await readAt(this.handle, this.readOffset, size - this.readOffset));
+      if (legacy.length > 0) size = await this.rewrite(async (append) => append(legacy));
     }
+    // A replay position must be where a frame starts: anything else is stale (e.g. from before a truncation).
+    if (this.readOffset < size && !(await this.frameStartsAt(this.readOffset))) {
+      this.readOffset = 0;
+      offsetReset = true;
+    }
+    const range = { from: this.readOffset, end: size };
+    const found = await scan(this.handle, range, () => undefined);
+    let tornTailBytes = size - found.position;
+    if (found.lost.regions > 0) {
+      const old = this.handle;
+      size = await this.rewrite((append) => scan(old, range, append));
+      tornTailBytes = 0;
+    } else if (tornTailBytes > 0) {
+      await this.handle.truncate(found.position);
+      await this.handle.sync();
+    }
+    this.written = found.lost.regions > 0 ? size : found.position;
+    this.records = found.records;
+    return { records: this.records, lost: found.lost, tornTailBytes, offsetReset };
+  }
+
+  /** Whether an intact frame starts exactly at `position`. */
+  private async frameStartsAt(position: number): Promise<boolean> {
+    if (!this.handle) return false;
+    const length = frameLength(await readAt(this.handle, position, FRAME_HEADER));
+    if (length === null) return false;
+    const decoded = decodeFrames(await readAt(this.handle, position, length), { limit: 1, final: true });
+    return decoded.messages.length === 1 && decoded.lost.regions === 0;
+  }
+
+  /**
+   * Replaces the spool with the messages `fill` appends (streamed to a new file), replay position 0. NOTE: the
+   * position is reset before the new file takes the old one's name, so a crash in between replays the old file
+   * again (duplicates), never skips into the new one. Returns the new file's size.
+   */
+  private async rewrite(fill: (append: (messages: OutgoingMessage[]) => Promise<void>) => Promise<unknown>): Promise<number> {
+    const temp = `${this.file}.tmp`;
+    const out = await open(temp, 'w');
+    let size = 0;
+    try {
+      await fill(async (messages) => {
+        const frames = Buffer.concat(messages.map((message) => encodeFrame(message)));
+        await out.write(frames, 0, frames.length, size);
+        size += frames.length;
+      });
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await writeAtomic(this.offsetFile, '0');
+    await this.handle?.close();
+    await rename(temp, this.file);
+    await syncDirectory(dirname(this.file));
     this.handle = await open(this.file, 'r+');
+    this.readOffset = 0;
+    return size;
   }
 
   /** Frames still to replay. */
@@ -114,8 +202,13 @@ export class DurableSpool {
     return this.written - this.readOffset;
   }
 
+  /** The replay position: where the next frame to replay starts. */
+  get position(): number {
+    return this.readOffset;
+  }
+
   get isDrained(): boolean {
-    return this.records === 0 && this.queue.length === 0 && this.writing === undefined;
+    return this.readOffset === this.written && this.queue.length === 0 && this.writing === undefined && this.truncating === undefined;
   }
 
   append(message: OutgoingMessage): Promise<void> {
@@ -133,6 +226,8 @@ export class DurableSpool {
   /** One write + fdatasync per group of appends that arrived while the previous group was syncing. */
   private async writeLoop(): Promise<void> {
     while (this.queue.length > 0) {
+      // An emptying of the file is under way: appends go to the emptied file, after it.
+      while (this.truncating) await this.truncating;
       const group = this.queue;
       this.queue = [];
       const buf = Buffer.concat(group.map((p) => p.frame));
@@ -151,48 +246,55 @@ export class DurableSpool {
     this.writing = undefined;
   }
 
-  /** The next frames to replay, oldest first, and the offset to commit once Kafka has acknowledged them. */
-  async readChunk(maxRecords: number): Promise<{ messages: OutgoingMessage[]; nextOffset: number }> {
-    const length = Math.min(READ_CHUNK_BYTES, this.written - this.readOffset);
-    if (!this.handle || length <= 0) return { messages: [], nextOffset: this.readOffset };
-    let buf = Buffer.alloc(length);
-    await this.handle.read(buf, 0, length, this.readOffset);
-    if (length < this.written - this.readOffset && buf.length >= FRAME_HEADER) {
-      const first = FRAME_HEADER + buf.readUInt32BE(0);
-      if (first > buf.length) {
-        buf = Buffer.alloc(first);
-        await this.handle.read(buf, 0, first, this.readOffset);
-      }
+  /**
+   * The next frames to replay, oldest first, the offset to commit once Kafka has acknowledged them, and the
+   * corrupt regions skipped on the way (nothing after open() should be: a disk going bad).
+   */
+  async readChunk(maxRecords: number): Promise<{ messages: OutgoingMessage[]; nextOffset: number; lost: { regions: number; bytes: number } }> {
+    const none = { regions: 0, bytes: 0 };
+    if (!this.handle || this.written <= this.readOffset) return { messages: [], nextOffset: this.readOffset, lost: none };
+    const messages: OutgoingMessage[] = [];
+    const found = await scan(this.handle, { from: this.readOffset, end: this.written, limit: maxRecords }, (some) => void messages.push(...some));
+    // Everything below `written` was fsynced and acknowledged: what does not decode at its end is lost, not torn.
+    if (messages.length === 0 && found.position < this.written) {
+      return { messages, nextOffset: this.written, lost: { regions: found.lost.regions + 1, bytes: found.lost.bytes + this.written - found.position } };
     }
-    const { messages, bytes } = decodeFrames(buf, maxRecords);
-    return { messages, nextOffset: this.readOffset + bytes };
+    return { messages, nextOffset: found.position, lost: found.lost };
   }
 
   async commit(nextOffset: number, count: number): Promise<void> {
+    await writeAtomic(this.offsetFile, String(nextOffset));
     this.readOffset = nextOffset;
-    this.records = Math.max(0, this.records - count);
-    await writeFile(this.offsetFile, String(nextOffset));
+    this.records = nextOffset >= this.written ? 0 : Math.max(0, this.records - count);
   }
 
-  /** When everything written was replayed and nothing is being appended, empties the file. Synchronous on purpose. */
-  truncateIfDrained(): boolean {
-    if (!this.isDrained || this.readOffset !== this.written) return false;
-    if (this.written > 0) {
-      const fd = openSync(this.file, 'r+');
-      try {
-        ftruncateSync(fd, 0);
-      } finally {
-        closeSync(fd);
-      }
-      writeFileSync(this.offsetFile, '0');
+  /**
+   * When everything written was replayed and nothing is being appended, empties the file. NOTE: the position is
+   * set to 0 before the file is emptied, so a crash in between replays the old frames again rather than reading
+   * the next frames from a stale position; appends wait until the file is empty.
+   */
+  async truncateIfDrained(): Promise<boolean> {
+    if (!this.isDrained) return false;
+    if (this.written === 0) return true;
+    const emptying = (async () => {
+      await writeAtomic(this.offsetFile, '0');
+      await this.handle?.truncate(0);
+      await this.handle?.sync();
+      this.written = 0;
+      this.readOffset = 0;
+      this.records = 0;
+    })();
+    this.truncating = emptying;
+    try {
+      await emptying;
+    } finally {
+      this.truncating = undefined;
     }
-    this.written = 0;
-    this.readOffset = 0;
     return true;
   }
 
   async close(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing || this.truncating) await (this.writing ?? this.truncating);
     await this.handle?.close();
     this.handle = undefined;
   }

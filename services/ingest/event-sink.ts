@@ -41,7 +41,12 @@ export class EventSink {
 
   /** Starts even when Kafka is down: the spool takes the events until the broker answers. */
   async start(): Promise<void> {
-    await this.spool.open();
+    const recovered = await this.spool.open();
+    if (recovered.lost.regions > 0 || recovered.tornTailBytes > 0 || recovered.offsetReset) {
+      // Corrupt frames are counted (and dropped) here only: open() rewrote the spool without them.
+      this.deps.log.warn({ ...recovered }, 'spool_recovered');
+      this.countLost(recovered.lost);
+    }
     try {
       await this.producer.connect();
       this.connected = true;
@@ -93,6 +98,11 @@ export class EventSink {
     });
   }
 
+  private countLost(lost: { regions: number; bytes: number }): void {
+    this.deps.metrics.spoolLostRegions.inc(lost.regions);
+    this.deps.metrics.spoolLostBytes.inc(lost.bytes);
+  }
+
   private spoolThen(message: OutgoingMessage, done: SendDone): void {
     this.toSpool(message).then(() => done(), done);
   }
@@ -111,15 +121,29 @@ export class EventSink {
   /** Replays oldest first; a chunk is committed only after Kafka acknowledged all of it. */
   private async replayLoop(): Promise<void> {
     let failures = 0;
+    let lostCountedTo = -1;
     while (!this.stopped) {
       try {
         if (!this.connected) {
           await this.producer.connect();
           this.connected = true;
         }
-        const { messages, nextOffset } = await this.spool.readChunk(this.options.replayBatch);
+        const { messages, nextOffset, lost } = await this.spool.readChunk(this.options.replayBatch);
+        // Counted once, though a chunk is read again after a failed send.
+        if (lost.regions > 0 && nextOffset > lostCountedTo) {
+          lostCountedTo = nextOffset;
+          this.deps.log.error({ lost, spoolDepth: this.spool.depth }, 'spool_frames_lost');
+          this.countLost(lost);
+        }
         if (messages.length === 0) {
-          if (this.inFlight === 0 && this.spool.truncateIfDrained()) break;
+          // Only corrupt bytes were left to read: move past them.
+          if (nextOffset !== this.spool.position) {
+            await this.spool.commit(nextOffset, 0);
+            continue;
+          }
+          // Appends that came in while the file was being emptied keep the loop going (checked with no await
+          // between the check and the switch to direct sends below).
+          if (this.inFlight === 0 && (await this.spool.truncateIfDrained()) && this.spool.isDrained) break;
           await sleep(5);
           continue;
         }

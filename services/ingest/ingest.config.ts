@@ -33,6 +33,30 @@ export const ingestSchema = {
   bodyLimit: int('CAIRN_INGEST_BODY_LIMIT', 'largest accepted request body in bytes (413 above)', {
     default: 5 * 1024 * 1024,
   }),
+  eventTimeMaxAgeDays: int('CAIRN_INGEST_EVENT_TIME_MAX_AGE_DAYS', 'batch events whose event_time is further in the past than this are refused (400 by index)', {
+    default: 365,
+  }),
+  eventTimeMaxSkewSeconds: int('CAIRN_INGEST_EVENT_TIME_MAX_SKEW_S', 'batch events whose event_time is further in the future than this are refused (400 by index)', {
+    default: 3_600,
+  }),
+  formBodyLimit: int('CAIRN_INGEST_FORM_BODY_LIMIT', 'largest body of the unsubscribe, subscription-center and forward forms in bytes (413 above)', {
+    default: 16 * 1024,
+  }),
+  maxLineBytes: int('CAIRN_INGEST_MAX_LINE_BYTES', 'longest NDJSON line of a batch POST in bytes (longer lines are refused by index, unparsed)', {
+    default: 64 * 1024,
+  }),
+  headersTimeoutMs: int('CAIRN_INGEST_HEADERS_TIMEOUT_MS', "time a client has to send a request's headers before the connection is closed (slow clients, slowloris)", {
+    default: 10_000,
+  }),
+  requestTimeoutMs: int('CAIRN_INGEST_REQUEST_TIMEOUT_MS', 'time a client has to send a whole request, body included, before it gets 408 and the connection is closed', {
+    default: 30_000,
+  }),
+  idleTimeoutMs: int('CAIRN_INGEST_IDLE_TIMEOUT_MS', 'a connection on which nothing moves for this long is closed', {
+    default: 120_000,
+  }),
+  keepAliveTimeoutMs: int('CAIRN_INGEST_KEEP_ALIVE_TIMEOUT_MS', 'how long an idle keep-alive connection is kept open for the next request (above a load balancer\'s idle timeout)', {
+    default: 72_000,
+  }),
   machineWindowSeconds: int('CAIRN_INGEST_MACHINE_WINDOW_S', 'hits this soon after the send are machine traffic', {
     default: 5,
   }),

@@ -98,6 +98,16 @@ export function createIngestMetrics(spool: () => { depth: number; bytes: number;
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers,
     }),
+    spoolLostRegions: new Counter({
+      name: 'cairn_ingest_spool_corrupt_regions_total',
+      help: 'corrupt regions of the spool skipped (each held at least one frame, lost), found at start or while replaying',
+      registers,
+    }),
+    spoolLostBytes: new Counter({
+      name: 'cairn_ingest_spool_corrupt_bytes_total',
+      help: 'bytes of the spool skipped as corrupt',
+      registers,
+    }),
     eventsReplayed: new Counter({
       name: 'cairn_ingest_spool_replayed_total',
       help: 'spooled events replayed to Kafka and acknowledged',

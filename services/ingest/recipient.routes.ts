@@ -31,22 +31,41 @@ const html = (reply: FastifyReply, status: number, body: string): FastifyReply =
   reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
 
 interface RouteKit {
-  /** the route's handler, reached only with a token of the route's own purpose that its workspace owns */
-  withToken: (purpose: TokenPurpose, handler: TokenHandler) => (request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
+  /**
+   * A token route's options: the token in the URL is verified (and its email version's owner checked) in an
+   * onRequest hook, before fastify reads a byte of the body; a bad token is a 404 (429 once the client address
+   * has presented too many) and the connection is closed, so an unauthenticated body is never read or drained.
+   * Only a token of the route's own purpose passes (docs/security.md#token-purposes).
+   */
+  tokenRoute: (purpose: TokenPurpose, handler: TokenHandler) => { bodyLimit: number; onRequest: (request: TokenRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>; handler: (request: TokenRequest, reply: FastifyReply) => Promise<unknown> };
   /** answers with ok() once work (event publishing) is durable, 503 when it cannot be */
   durable: (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply) => Promise<FastifyReply>;
 }
 
 function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
-  const withToken = (purpose: TokenPurpose, handler: TokenHandler) => async (request: TokenRequest, reply: FastifyReply) => {
-    const token = guard.verify(request, reply, request.params.token, purpose);
-    if (!isToken(token)) return token;
-    if (!(await deps.links.owns(token))) return notFound(reply);
-    // NOTE: nothing is recorded or changed for an erased contact (following-policy.ts): no event, no list
-    // membership, no forward; the page says there is nothing left to change.
-    if (deps.following.erased(token.contactId)) return html(reply, 200, messagePage('Nothing to change', ERASED_TEXT));
-    return handler(token, request, reply);
-  };
+  const verified = new WeakMap<FastifyRequest, TrackingToken>();
+  const tokenRoute: RouteKit['tokenRoute'] = (purpose, handler) => ({
+    // Forms on these pages are a few fields: anything larger is refused (413) before it is buffered.
+    bodyLimit: deps.config.formBodyLimit,
+    onRequest: async (request, reply) => {
+      // Set before any refusal is sent: Node would otherwise read (drain) the unread body to reuse the connection.
+      reply.header('connection', 'close');
+      const token = guard.verify(request, reply, request.params.token, purpose);
+      if (!isToken(token)) return token;
+      if (!(await deps.links.owns(token))) return notFound(reply);
+      reply.removeHeader('connection');
+      verified.set(request, token);
+      return undefined;
+    },
+    handler: async (request, reply) => {
+      const token = verified.get(request);
+      if (!token) throw new Error('token route used without its onRequest hook');
+      // NOTE: nothing is recorded or changed for an erased contact (following-policy.ts): no event, no list
+      // membership, no forward; the page says there is nothing left to change.
+      if (deps.following.erased(token.contactId)) return html(reply, 200, messagePage('Nothing to change', ERASED_TEXT));
+      return handler(token, request, reply);
+    },
+  });
   const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
     try {
       await work;
@@ -56,7 +75,7 @@ function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
       return html(reply, 503, messagePage('Please try again', 'We could not record this right now.'));
     }
   };
-  return { withToken, durable };
+  return { tokenRoute, durable };
 }
 
 /** Pages a recipient reaches from the mail: unsubscribe, subscription center, forward to a friend. */
@@ -67,14 +86,14 @@ export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps, 
   registerForward(app, deps, kit);
 }
 
-function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { tokenRoute, durable }: RouteKit): void {
   // GET never unsubscribes: link scanners and prefetchers follow every URL in a mail.
-  app.get('/u/:token', withToken('unsubscribe', async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
+  app.get('/u/:token', tokenRoute('unsubscribe', async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
 
   /** RFC 8058 one-click (body List-Unsubscribe=One-Click) and the confirmation form both land here. */
   app.post(
     '/u/:token',
-    withToken('unsubscribe', async (token, _request, reply) => {
+    tokenRoute('unsubscribe', async (token, _request, reply) => {
       const listIds = await unsubscribeContact(deps.pool, { ...token, listId: token.listId ?? null });
       const eventId = deterministicEventId('unsubscribe', token.messageId, token.listId ?? '*');
       const event = { type: 'unsubscribe' as const, data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds } };
@@ -86,17 +105,17 @@ function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { withToken
   );
 }
 
-function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { tokenRoute, durable }: RouteKit): void {
   app.get(
     '/s/:token',
-    withToken('subscription_center', async (token, request, reply) =>
+    tokenRoute('subscription_center', async (token, request, reply) =>
       html(reply, 200, subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId))),
     ),
   );
 
   app.post(
     '/s/:token',
-    withToken('subscription_center', async (token, request, reply) => {
+    tokenRoute('subscription_center', async (token, request, reply) => {
       const chosen = new Set(formOf(request.body).getAll('list'));
       const { joined, left } = await applyChoices(deps.pool, { ...token, chosen });
       const events = [deps.sink.publishEvent({ type: 'subscription_submitted', data: { ...emailContext(token), changed: joined.length + left.length > 0 } })];
@@ -109,15 +128,15 @@ function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { wi
   );
 }
 
-function registerForward(app: FastifyInstance, deps: IngestDeps, { withToken, durable }: RouteKit): void {
+function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, durable }: RouteKit): void {
   const perMessage = new WindowCounter(deps.config.forwardPerMessage, HOUR_MS);
   const perIp = new WindowCounter(deps.config.forwardPerIp, HOUR_MS);
 
-  app.get('/f/:token', withToken('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
+  app.get('/f/:token', tokenRoute('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
 
   app.post(
     '/f/:token',
-    withToken('forward', async (token, request, reply) => {
+    tokenRoute('forward', async (token, request, reply) => {
       const parsed = formOf(request.body).getAll('friend').filter((f) => f.trim() !== '').map(parseRecipientAddress);
       const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
       if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) {

@@ -120,6 +120,7 @@ export function startEngagementConsumer(options: {
   pool: Pool;
   log: Logger;
   fromBeginning: boolean;
+  poisonAttempts: number;
   onWoken: (woken: Array<{ journey_id: string; tile_id: string }>) => Promise<void>;
 }): ReturnType<typeof startEventConsumer> {
   return startEventConsumer({
@@ -131,6 +132,7 @@ export function startEngagementConsumer(options: {
     producer: options.producer,
     log: options.log.child({ component: 'engagement-consumer' }),
     fromBeginning: options.fromBeginning,
+    poisonAttempts: options.poisonAttempts,
     onBatch: async (events: ConsumedEvent[]) => {
       const woken = await recordEngagements(options.pool, events.map((e) => e.event));
       if (woken.length > 0) await options.onWoken(woken);

@@ -132,7 +132,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     webhookWorker = startWebhookWorker({ ...queueOptions, pool, egress, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log, onOutbox: () => relay?.nudge() });
     for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
     stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'));
-    consumer = await startEngagementConsumer({ kafka, groupId: config.groupId, topics, codec, producer, pool, log, fromBeginning: config.fromBeginning, onWoken: (woken) => enqueue(woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })), false) });
+    consumer = await startEngagementConsumer({ kafka, groupId: config.groupId, topics, codec, producer, pool, log, fromBeginning: config.fromBeginning, poisonAttempts: config.poisonAttempts, onWoken: (woken) => enqueue(woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })), false) });
     timer = setInterval(() => void tick(), config.tickMs);
     void tick();
   };

@@ -1,4 +1,4 @@
-import { bool, connectionSchema, int, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { bool, connectionSchema, int, poisonAttempts, loadConfig, str, type ConfigOf } from '../../lib/config';
 import { egressSchema } from '../../lib/egress/egress-policy';
 
 /** The scheduler's settings (README configuration reference); parsed once in main.ts and passed in. */
@@ -9,6 +9,7 @@ export const schedulerSchema = {
   redisUrl: connectionSchema.redisUrl,
   queuePrefix: connectionSchema.queuePrefix,
   logLevel: connectionSchema.logLevel,
+  poisonAttempts,
   groupId: str('CAIRN_SCHEDULER_GROUP_ID', 'Kafka consumer group reading engagement events', { default: 'cairn-scheduler' }),
   batchSize: int('CAIRN_SCHEDULER_BATCH_SIZE', 'contacts moved by one tile step (one job, one transaction)', { default: 5_000 }),
   entryBatch: int('CAIRN_SCHEDULER_ENTRY_BATCH', 'contacts entered per transaction when a journey enumerates its audience', { default: 5_000 }),

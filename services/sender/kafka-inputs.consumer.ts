@@ -8,7 +8,7 @@ import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_REPORTER } from './sender-events';
 import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
 
 type Consumer = Awaited<ReturnType<typeof startEventConsumer>>;
-type Common = Pick<EventConsumerOptions, 'kafka' | 'deadLetterTopic' | 'producer' | 'log'>;
+type Common = Pick<EventConsumerOptions, 'kafka' | 'deadLetterTopic' | 'producer' | 'log' | 'poisonAttempts'>;
 
 /**
  * lib/kafka's consumer decodes through an EventCodec; forward requests are their own Avro record on their own

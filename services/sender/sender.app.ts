@@ -68,7 +68,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     });
     worker = startSendWorker({ connection: redis, prefix: config.queuePrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
     // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
-    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log };
+    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log, poisonAttempts: config.poisonAttempts };
     consumersStarted = Promise.all([
       consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }),
       consumeBouncesAndComplaints(common, { groupId: `${config.groupId}-suppression`, topic: topics.emailEvents, pool }),

@@ -1,4 +1,4 @@
-import { connectionSchema, int, list, loadConfig, str, url, type ConfigOf } from '../../lib/config';
+import { connectionSchema, int, poisonAttempts, list, loadConfig, str, url, type ConfigOf } from '../../lib/config';
 
 /** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
 export const SENDER_RENDER_MAX_CHARS = 4 * 1_048_576;
@@ -30,6 +30,7 @@ export const senderSchema = {
   sweepMs: int('CAIRN_SENDER_SWEEP_MS', 'how often stale attempts, unacknowledged outcomes and overdue retries are swept', { default: 10_000 }),
   maxAttempts: int('CAIRN_SENDER_MAX_ATTEMPTS', 'SMTP attempts per message before a soft bounce is final', { default: 4 }),
   retryBaseMs: int('CAIRN_SENDER_RETRY_BASE_MS', 'first soft-bounce backoff; each retry waits 4x longer', { default: 60_000 }),
+  poisonAttempts,
   groupId: str('CAIRN_SENDER_GROUP_ID', 'Kafka consumer group prefix (forward requests, bounce and complaint events)', { default: 'cairn-sender' }),
   dkimDomain: str('CAIRN_SENDER_DKIM_DOMAIN', 'DKIM signing domain (empty: no DKIM)', { default: '' }),
   dkimSelector: str('CAIRN_SENDER_DKIM_SELECTOR', 'DKIM selector', { default: 'cairn' }),

@@ -4,9 +4,26 @@ import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent, EmailEventType, JourneyEventType } from '../../lib/events/event-types';
 import { BatchingProducer, type KafkaCluster } from '../../lib/kafka/kafka-client';
 import { topicForEvent, type Topics } from '../../lib/kafka/topics';
-import { newId } from '../support/test-env';
+import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
+import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import { newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 
 export const codec = new EventCodec();
+
+/** An aggregator on the test env's topics and ClickHouse database, started (a short session: tests rejoin fast). */
+export async function startAggregator(env: TestEnv, groupId = uniqueName('agg'), login: Record<string, string> = {}): Promise<ReturnType<typeof buildAggregator>> {
+  const config = loadAggregatorConfig({
+    ...login,
+    CAIRN_CLICKHOUSE_URL: env.settings.clickhouseUrl,
+    CAIRN_TOPIC_PREFIX: env.topicPrefix,
+    CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+    CAIRN_AGGREGATOR_GROUP_ID: groupId,
+    CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000',
+  });
+  const aggregator = buildAggregator(config, testLogger('aggregator'));
+  await aggregator.start();
+  return aggregator;
+}
 
 /** An email event with sensible defaults; fields override. */
 export function emailEvent(type: EmailEventType, fields: Record<string, unknown>): CairnEvent {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Agent, request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +134,26 @@ export function httpRequest(
     req.on('error', reject);
     req.end(options.payload);
   });
+}
+
+/**
+ * `concurrency` clients on one keep-alive agent, each repeating `hit` (its n-th call by client `worker`) until
+ * stopped; remembers what every hit answered for (the message ids whose events ingest accepted).
+ */
+export function loadGenerator(hit: (agent: Agent, worker: number, n: number) => Promise<string[]>, concurrency = 8) {
+  const answered: string[] = [];
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let running = true;
+  const worker = async (w: number) => {
+    for (let n = 0; running; n++) answered.push(...(await hit(agent, w, n)));
+  };
+  const done = Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
+  return {
+    answered,
+    async stop() {
+      running = false;
+      await done;
+      agent.destroy();
+    },
+  };
 }

@@ -1,11 +1,10 @@
-import { Agent } from 'node:http';
 import type { Pool } from 'pg';
 import { createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
 import { createPgPool } from '../../lib/postgres/pg-pool';
 import { privateKafka } from '../support/private-stack';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { BROWSER_UA, httpRequest, ingestConfig, seed, startIngest, tokenFor, TopicReader } from './ingest-support';
+import { BROWSER_UA, httpRequest, ingestConfig, loadGenerator, seed, startIngest, tokenFor, TopicReader } from './ingest-support';
 
 /**
  * GUIDE section 7, "no accepted event lost": the private broker (slot 0, never the shared one) is stopped
@@ -31,27 +30,13 @@ afterAll(async () => {
 });
 
 /** Concurrent clients that keep hitting /o and /c with fresh tokens; remembers which requests were answered. */
-function loadGenerator(baseUrl: string, s: Awaited<ReturnType<typeof seed>>, concurrency = 8) {
-  const answered: string[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  let running = true;
-  const worker = async (n: number) => {
-    for (let i = 0; running; i++) {
-      const click = (n + i) % 2 === 0;
-      const { token, messageId } = tokenFor(s, click ? { linkId: s.links.safe } : {});
-      const res = await httpRequest(baseUrl, { url: click ? `/c/${token}` : `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA }, agent });
-      if (res.statusCode === (click ? 302 : 200)) answered.push(messageId);
-    }
-  };
-  const done = Promise.all(Array.from({ length: concurrency }, (_, n) => worker(n)));
-  return {
-    answered,
-    async stop() {
-      running = false;
-      await done;
-      agent.destroy();
-    },
-  };
+function hits(baseUrl: string, s: Awaited<ReturnType<typeof seed>>, concurrency = 8) {
+  return loadGenerator(async (agent, worker, n) => {
+    const click = (worker + n) % 2 === 0;
+    const { token, messageId } = tokenFor(s, click ? { linkId: s.links.safe } : {});
+    const res = await httpRequest(baseUrl, { url: click ? `/c/${token}` : `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA }, agent });
+    return res.statusCode === (click ? 302 : 200) ? [messageId] : [];
+  }, concurrency);
 }
 
 it('loses no answered open or click while the broker is down, and drains the spool afterwards', async () => {
@@ -61,7 +46,7 @@ it('loses no answered open or click while the broker is down, and drains the spo
   const s = await seed(pool);
   const ingest = await startIngest(ingestConfig(env, { CAIRN_KAFKA_BROKERS: brokers }));
   const ready = async () => (await httpRequest(ingest.url(), { url: '/readyz' })).json() as { status: string; spool_depth: number };
-  const load = loadGenerator(ingest.url(), s);
+  const load = hits(ingest.url(), s);
   try {
     await waitFor(() => load.answered.length, (n) => n >= 300, 30_000);
     await broker.stop();
