@@ -109,7 +109,7 @@ describe('unauthenticated bodies and slow clients (defect 14)', () => {
   });
 
   it('refuses a form body above CAIRN_INGEST_FORM_BODY_LIMIT on a good token with 413, recording nothing', async () => {
-    const { token, messageId } = tokenFor(s);
+    const { token, messageId } = tokenFor(s, {}, 'forward');
     const res = await httpRequest(ingest.url(), {
       method: 'POST',
       url: `/f/${token}`,
@@ -145,7 +145,7 @@ describe('unauthenticated bodies and slow clients (defect 14)', () => {
   });
 
   it('answers a body that trickles in slower than the request timeout with 408 and closes the connection', async () => {
-    const { token } = tokenFor(s);
+    const { token } = tokenFor(s, {}, 'unsubscribe');
     const client = rawClient();
     await client.opened;
     const started = Date.now();
