@@ -26,4 +26,23 @@ describe('loadConfig', () => {
       expect(problems.join('\n')).toMatch(/PORT must be an integer[\s\S]*NAME is required[\s\S]*DEBUG must be true or false[\s\S]*TARGET must be a URL/);
     }
   });
+
+  // Issue 20, defect 3: no deployment runs with a secret printed in the repository.
+  it('refuses a secret setting holding a value published in the repository, also as a tracking key', () => {
+    const secrets = { token: str('TOKEN', 'admin token', { secret: true }), keys: list('KEYS', 'tracking keys', { secret: true }) };
+    const refuse = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(secrets, env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(refuse({ TOKEN: 'change-me', KEYS: '1:Y2Fpcm4tZGV2LXRyYWNraW5nLWtleS0wMDAwMDAwMDA=' })).toEqual([
+      expect.stringMatching(/^TOKEN holds a value published/),
+      expect.stringMatching(/^KEYS holds a value published/),
+    ]);
+    expect(refuse({ TOKEN: 'a-real-secret-0123456789', KEYS: '1:c2VjcmV0LXNlY3JldC1zZWNyZXQ=' })).toEqual([]);
+    expect(loadConfig({ name: str('NAME', 'not a secret') }, { NAME: 'change-me' }).name).toBe('change-me');
+  });
 });

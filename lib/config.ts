@@ -59,6 +59,27 @@ export const list = field((raw) =>
     .filter((item) => item.length > 0),
 );
 
+/**
+ * Secret values that were printed in this repository's compose file and docs before issue 20: anyone who read them
+ * could mint workspaces, forge tracking tokens or sign webhooks, so no deployment may run with one
+ * (docs/security.md, "ClickHouse users and deployment secrets").
+ */
+const PUBLISHED_SECRETS = new Set([
+  'change-me',
+  'changeme',
+  'cairn-dev-webhook-secret',
+  'cairn-dev-inbound-secret',
+  'Y2Fpcm4tZGV2LXRyYWNraW5nLWtleS0wMDAwMDAwMDA=',
+]);
+
+/** A secret setting holding a published value, whole or as one item of a list (tracking keys are "<id>:<secret>"). */
+function publishedSecret(raw: string): boolean {
+  return raw.split(',').some((item) => {
+    const value = item.trim();
+    return PUBLISHED_SECRETS.has(value) || PUBLISHED_SECRETS.has(value.replace(/^\d{1,3}:/, ''));
+  });
+}
+
 export function loadConfig<S extends Record<string, FieldSpec<unknown>>>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
@@ -70,6 +91,10 @@ export function loadConfig<S extends Record<string, FieldSpec<unknown>>>(
     if (raw === undefined || raw === '') {
       if (spec.default === undefined) problems.push(`${spec.env} is required (${spec.doc})`);
       else out[key] = spec.default;
+      continue;
+    }
+    if (spec.secret && publishedSecret(raw)) {
+      problems.push(`${spec.env} holds a value published in Cairn's repository; generate a secret of your own (${spec.doc})`);
       continue;
     }
     try {
