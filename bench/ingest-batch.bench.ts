@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { createApiKey } from '../lib/auth/api-keys';
 import { EventCodec } from '../lib/events/event-codec';
 import type { CairnEvent } from '../lib/events/event-types';
-import { createPgPool } from '../lib/postgres/pg-pool';
+import { createPgPool } from '../lib/platform/postgres/pg-pool';
 import { ingestMetricsUrl, ingestProcess, metricValue } from '../test/ingest/ingest-process';
 import { createTestEnv, type TestEnv } from '../test/support/test-env';
 import { isQuick, progress, report, round } from './bench-support';

@@ -1,7 +1,7 @@
-import { connectionSchema, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { migrateAll } from '../lib/migrations/run-migrations';
-import { once } from '../lib/shutdown';
+import { connectionSchema, loadConfig } from '../lib/platform/config';
+import { createLogger } from '../lib/platform/logger';
+import { migrateAll } from '../lib/platform/migrations/run-migrations';
+import { once } from '../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
 import { ApiClient } from './demo/api-client';
 import { AudienceSimulation } from './demo/audience-simulation';

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../errors';
+import { err, ok, type Result } from '../platform/errors';
 import { addressOf } from './dsn-parser';
 import { allParts, firstHeader, headerGroups, originalHeader, parseMime } from './mime-parts';
 

@@ -1,4 +1,4 @@
-import { err, ok, type Result } from '../errors';
+import { err, ok, type Result } from '../platform/errors';
 import { type BounceClassification, classifyBounce } from './bounce-classifier';
 import { allParts, firstHeader, headerGroups, originalHeader, parseMime } from './mime-parts';
 

@@ -1,4 +1,4 @@
-import { ownValue } from '../own-property';
+import { ownValue } from '../platform/own-property';
 import { BLOCK_HELPERS, parseTemplate, VALUE_HELPERS } from './merge-template';
 
 export interface TemplateIssue {

@@ -1,4 +1,4 @@
-import { join, sql, type Sql } from '../clickhouse/sql';
+import { join, sql, type Sql } from '../platform/clickhouse/sql';
 import { deviceOf, type Device } from './device-type';
 
 /** Anything that runs a bound query and returns rows: the ClickHouse client, or chdb in the dialect test. */

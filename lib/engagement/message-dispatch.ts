@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../postgres/pg-pool';
+import { inTransaction } from '../platform/postgres/pg-pool';
 import { directSendJobId, directSendKey, type DirectSendJob, type DirectSendRequest } from '../sending/direct-send';
 
 interface DueRow {

@@ -1,5 +1,5 @@
-import { formatDateTime } from '../clickhouse/sql';
-import { CairnError } from '../errors';
+import { formatDateTime } from '../platform/clickhouse/sql';
+import { CairnError } from '../platform/errors';
 import type { CairnEvent } from './event-types';
 
 /** One row of ClickHouse's events_raw: the wide, flat shape every KPI is recounted from. */

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { join, sql } from '../clickhouse/sql';
-import type { ClickHouseCommands } from '../retention/clickhouse-mutations';
+import { join, sql } from '../platform/clickhouse/sql';
+import type { ClickHouseCommands } from '../platform/clickhouse/clickhouse-mutations';
 import { writeZoneOffsets, zonesWithoutOffsets } from './time-zone-offsets';
 
 const PAGE = 10_000;

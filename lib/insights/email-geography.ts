@@ -1,4 +1,4 @@
-import { ident, join, sql } from '../clickhouse/sql';
+import { ident, join, sql } from '../platform/clickhouse/sql';
 import { EMAIL_KPI_COUNTS, emailSource } from './email-kpis';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
 

@@ -1,5 +1,5 @@
-import { CairnError } from '../errors';
-import { join, sql, type Sql } from '../clickhouse/sql';
+import { CairnError } from '../platform/errors';
+import { join, sql, type Sql } from '../platform/clickhouse/sql';
 import { checkedTimeZone, emailFilterParts, num, type EmailFilter, type QueryRunner } from './insights-filters';
 import { contactCondition } from './kpi-source';
 

@@ -1,8 +1,8 @@
-import { ident, join, sql, tuple, type Sql } from '../clickhouse/sql';
+import { ident, join, sql, tuple, type Sql } from '../platform/clickhouse/sql';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
 import type { DeliveryBreakdown, EmailKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
-import { dataRecord } from '../own-property';
+import { dataRecord } from '../platform/own-property';
 
 /*
  * Every email KPI, defined once, over kpi_email_glossary (sql/clickhouse/0090), with the seed 004 glossary entry

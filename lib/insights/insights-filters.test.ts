@@ -1,5 +1,5 @@
 import { dayRange, emailWhere, num, utcDay } from './insights-filters';
-import { sql } from '../clickhouse/sql';
+import { sql } from '../platform/clickhouse/sql';
 
 describe('insights filters', () => {
   it('binds every filter value as a literal', () => {

@@ -1,5 +1,5 @@
-import { CairnError } from '../errors';
-import { join, sql, type Sql } from '../clickhouse/sql';
+import { CairnError } from '../platform/errors';
+import { join, sql, type Sql } from '../platform/clickhouse/sql';
 import { validTimeZone } from '../journeys/journey-check';
 
 /** Anything that runs a bound query and returns rows: the ClickHouse client, or chdb in the dialect test. */

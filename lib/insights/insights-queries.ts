@@ -1,4 +1,4 @@
-import { join, sql } from '../clickhouse/sql';
+import { join, sql } from '../platform/clickhouse/sql';
 import { emailSource } from './email-kpis';
 import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from './insights-filters';
 import type { LinkKpis, ResponsesOnDay } from './insights-types';

@@ -1,10 +1,10 @@
-import { CairnError } from '../errors';
+import { CairnError } from '../platform/errors';
 import { isEventType, type EventType } from '../events/event-types';
-import { join, sql } from '../clickhouse/sql';
+import { join, sql } from '../platform/clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
 import type { TileKpis } from './insights-types';
 import { kpiSource } from './kpi-source';
-import { dataRecord } from '../own-property';
+import { dataRecord } from '../platform/own-property';
 
 export type { TileKpis } from './insights-types';
 

@@ -1,5 +1,5 @@
-import { CairnError } from '../errors';
-import { join, raw, sql, type Sql } from '../clickhouse/sql';
+import { CairnError } from '../platform/errors';
+import { join, raw, sql, type Sql } from '../platform/clickhouse/sql';
 import { checkedTimeZone, periodWhere, type Period, type QueryRunner } from './insights-filters';
 
 const SOURCE = /\bFROM\s+(`?\w+`?\.)?`?events_ingest`?(?=\s|$)/;

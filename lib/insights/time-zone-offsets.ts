@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
-import { join, sql } from '../clickhouse/sql';
-import type { ClickHouseCommands } from '../retention/clickhouse-mutations';
+import { join, sql } from '../platform/clickhouse/sql';
+import type { ClickHouseCommands } from '../platform/clickhouse/clickhouse-mutations';
 
 /** Scan step: two offset changes that cancel out within one week (none known) would be missed. */
 const WEEK_MS = 7 * 86_400_000;

@@ -1,4 +1,4 @@
-import { DEFAULT_EGRESS_POLICY } from '../egress/egress-policy';
+import { DEFAULT_EGRESS_POLICY } from '../platform/egress/egress-policy';
 import { checkJourney, type JourneyCheckContext } from './journey-check';
 import type { JourneyGraph, JourneySettings, Tile } from './journey-graph';
 

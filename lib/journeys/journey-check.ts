@@ -1,4 +1,4 @@
-import { literalEgressRefusal, type EgressPolicy } from '../egress/egress-policy';
+import { literalEgressRefusal, type EgressPolicy } from '../platform/egress/egress-policy';
 import {
   cycleTiles,
   indexGraph,
@@ -111,7 +111,7 @@ function schedulerTileIssues(tile: Tile): JourneyIssue[] {
 }
 
 /**
- * The URL's literal check (lib/egress): an IP literal or loopback name the egress policy refuses, another
+ * The URL's literal check (lib/platform/egress): an IP literal or loopback name the egress policy refuses, another
  * scheme or port, is refused here (issue 20: a tile aimed at ClickHouse on 127.0.0.1:8123); a name that
  * resolves to a refused address is refused when the webhook is sent (tile_failed, egress_refused).
  */

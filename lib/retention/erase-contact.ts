@@ -1,7 +1,7 @@
-import { ident, join, sql, type Sql } from '../clickhouse/sql';
+import { ident, join, sql, type Sql } from '../platform/clickhouse/sql';
 import { KPI_VIEWS, rebuildKpiFromRaw } from './kpi-rebuild';
 import { utcDay } from '../insights/insights-filters';
-import { waitForMutations, type ClickHouseCommands } from './clickhouse-mutations';
+import { waitForMutations, type ClickHouseCommands } from '../platform/clickhouse/clickhouse-mutations';
 
 interface Touched {
   emails: string[];

@@ -1,6 +1,6 @@
-import { ident, sql, type Sql } from '../clickhouse/sql';
+import { ident, sql, type Sql } from '../platform/clickhouse/sql';
 import { viewSelectOverRaw } from '../insights/kpi-source';
-import { waitForMutations, type ClickHouseCommands } from './clickhouse-mutations';
+import { waitForMutations, type ClickHouseCommands } from '../platform/clickhouse/clickhouse-mutations';
 
 /** Every KPI table and the materialized view (sql/clickhouse 0010, 0090, 0100) that feeds it from events_ingest. */
 export const KPI_VIEWS = [

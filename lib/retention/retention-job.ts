@@ -1,5 +1,5 @@
-import type { ClickHouseCommands } from './clickhouse-mutations';
-import { ident, sql } from '../clickhouse/sql';
+import type { ClickHouseCommands } from '../platform/clickhouse/clickhouse-mutations';
+import { ident, sql } from '../platform/clickhouse/sql';
 
 /**
  * Tables with monthly partitions (toYYYYMM of the event day). 18.16 has no TTL, so retention drops whole

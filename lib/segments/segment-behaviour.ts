@@ -1,4 +1,4 @@
-import type { ClickHouse } from '../clickhouse/clickhouse-client';
+import type { ClickHouse } from '../platform/clickhouse/clickhouse-client';
 import { contactsWhoDid } from '../insights/insights-queries';
 import { behaviourConditions, behaviourKey, type BehaviourAnswers } from './segment-filter';
 

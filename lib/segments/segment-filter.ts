@@ -1,9 +1,9 @@
-import { ownValue } from '../own-property';
+import { ownValue } from '../platform/own-property';
 
 /**
  * The segment filter language (docs/api.md): JSON, compiled to a parameterised PostgreSQL predicate over
  * `contacts c`. Values are always bound parameters; field names come only from the whitelist below, looked up
- * as own properties (lib/own-property.ts: "constructor" or "__proto__" are unknown fields, not Object.prototype's).
+ * as own properties (lib/platform/own-property.ts: "constructor" or "__proto__" are unknown fields, not Object.prototype's).
  *
  *   {"all": [cond, ...]}  {"any": [cond, ...]}  {"not": cond}
  *   {"field": "consent_level", "op": "gte", "value": 3}

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { inTransaction } from '../postgres/pg-pool';
+import { inTransaction } from '../platform/postgres/pg-pool';
 
 export interface ListChoice {
   id: string;

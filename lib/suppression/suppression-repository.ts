@@ -1,7 +1,7 @@
 import { suppressionEffect } from '../bounces/bounce-suppression';
 import type { Pool, PoolClient } from 'pg';
 import type { BounceClass } from '../events/event-types';
-import { inTransaction } from '../postgres/pg-pool';
+import { inTransaction } from '../platform/postgres/pg-pool';
 
 /** GUIDE section 7: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */
 export const SOFT_BOUNCE_LIMIT = 5;

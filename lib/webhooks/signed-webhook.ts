@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { EgressClient } from '../egress/egress-client';
-import { CairnError, err, ok, type Result } from '../errors';
+import type { EgressClient } from '../platform/egress/egress-client';
+import { CairnError, err, ok, type Result } from '../platform/errors';
 
 /**
  * Signed webhooks, both ways: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` in `x-cairn-signature`,
@@ -45,7 +45,7 @@ export interface SignedPost {
 }
 
 /**
- * One POST through the egress policy (lib/egress); an edge to the outside, so it returns a result instead of
+ * One POST through the egress policy (lib/platform/egress); an edge to the outside, so it returns a result instead of
  * throwing. Anything but a 2xx failed, a 3xx included (redirects are not followed). A refused destination is
  * `egress_refused`, which is not retriable.
  */

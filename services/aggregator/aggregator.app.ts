@@ -1,11 +1,11 @@
-import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { raw } from '../../lib/clickhouse/sql';
+import type { BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { raw } from '../../lib/platform/clickhouse/sql';
 import { EventCodec } from '../../lib/events/event-codec';
-import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
-import { eventTopics, topicsFor } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import type { Service } from '../../lib/shutdown';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
+import { eventTopics, topicsFor } from '../../lib/platform/kafka/topics';
+import type { Logger } from '../../lib/platform/logger';
+import type { Service } from '../../lib/platform/shutdown';
 import type { AggregatorConfig } from './aggregator.config';
 import { startDeadLetterRecorder } from './dead-letter.recorder';
 import { type AggregatorConsumer, deadLetterRows, startAggregatorConsumer } from './events.consumer';

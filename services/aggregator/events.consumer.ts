@@ -1,8 +1,8 @@
 import { toRawRow } from '../../lib/events/event-row';
-import { CairnError } from '../../lib/errors';
-import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/kafka/batch-consumer';
-import { deadLetter, decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
-import type { Logger } from '../../lib/logger';
+import { CairnError } from '../../lib/platform/errors';
+import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/platform/kafka/batch-consumer';
+import { deadLetter, decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/platform/kafka/event-consumer';
+import type { Logger } from '../../lib/platform/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
 import type { BatchSink, IngestBatch, InsertBuffer } from './insert-buffer';

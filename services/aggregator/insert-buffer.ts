@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { CairnError } from '../../lib/errors';
-import type { ConsumedMessage } from '../../lib/kafka/batch-consumer';
-import { failureKind } from '../../lib/kafka/poison';
-import type { Logger } from '../../lib/logger';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { CairnError } from '../../lib/platform/errors';
+import type { ConsumedMessage } from '../../lib/platform/kafka/batch-consumer';
+import { failureKind } from '../../lib/platform/kafka/poison';
+import type { Logger } from '../../lib/platform/logger';
 import { INGEST_COLUMNS } from './ingest-tsv';
 import { insertIsolatingPoison, type MessageRows, unwritten } from './insert-recovery';
 import { INSERT_QUERY_PREFIX } from './offset-ledger';

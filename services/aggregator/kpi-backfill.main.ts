@@ -1,4 +1,4 @@
-import { sql } from '../../lib/clickhouse/sql';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/retention/kpi-rebuild';
 import { runClickHouseJob } from './clickhouse-job';
 

@@ -1,7 +1,7 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import type { EgressClient } from '../../lib/egress/egress-client';
-import type { Logger } from '../../lib/logger';
+import type { EgressClient } from '../../lib/platform/egress/egress-client';
+import type { Logger } from '../../lib/platform/logger';
 import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
 import type { EngagementMetrics } from './engagement.metrics';
 

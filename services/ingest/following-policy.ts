@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import type { TrackingToken } from '../../lib/tracking/tracking-token';
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { EmailEvent } from '../../lib/events/event-types';
-import { topicForEvent } from '../../lib/kafka/topics';
+import { topicForEvent } from '../../lib/platform/kafka/topics';
 import type { TrackingToken } from '../../lib/tracking/tracking-token';
 import type { AccessLog } from './access-log';
 import type { IngestDeps } from './app';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import type { Tile } from '../../lib/journeys/journey-graph';
 import { combinationBatchSql, type SegmentCombination } from '../../lib/segments/segment-combination';
 import { ContactFlow } from './contact-flow';

@@ -2,11 +2,11 @@ import type { Pool, PoolClient } from 'pg';
 import type { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
 import type { TriggerCondition } from '../../lib/journeys/journey-graph';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { startEventConsumer, type ConsumedEvent } from '../../lib/kafka/event-consumer';
-import type { Topics } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { startEventConsumer, type ConsumedEvent } from '../../lib/platform/kafka/event-consumer';
+import type { Topics } from '../../lib/platform/kafka/topics';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import { engagementOf, parseCondition } from './tile-rules';
 
@@ -110,7 +110,7 @@ export async function recordEngagements(pool: Pool, events: readonly CairnEvent[
   });
 }
 
-/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/kafka), woken tiles out. */
+/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/platform/kafka), woken tiles out. */
 export function startEngagementConsumer(options: {
   kafka: Parameters<typeof startEventConsumer>[0]['kafka'];
   groupId: string;

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { ErrorCode } from '../../lib/errors';
+import type { ErrorCode } from '../../lib/platform/errors';
 import type { Tile, TriggerCondition } from '../../lib/journeys/journey-graph';
 import { sendRequestKey } from '../../lib/sending/send-request';
 import { nextOf, targetsAccounts, type JourneyRuntime } from './journey-runtime';

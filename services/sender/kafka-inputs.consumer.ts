@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
-import { CairnError } from '../../lib/errors';
+import { CairnError } from '../../lib/platform/errors';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
-import { startEventConsumer, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
+import { startEventConsumer, type EventConsumerOptions } from '../../lib/platform/kafka/event-consumer';
 import { applyBounce, applyComplaint } from '../../lib/suppression/suppression-repository';
 import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_REPORTER } from './sender-events';
 import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
@@ -11,7 +11,7 @@ type Consumer = Awaited<ReturnType<typeof startEventConsumer>>;
 type Common = Pick<EventConsumerOptions, 'kafka' | 'deadLetterTopic' | 'producer' | 'log' | 'poisonAttempts'>;
 
 /**
- * lib/kafka's consumer decodes through an EventCodec; forward requests are their own Avro record on their own
+ * lib/platform/kafka's consumer decodes through an EventCodec; forward requests are their own Avro record on their own
  * topic, so this codec reads them (anything else is dead-lettered by the consumer) and hands them on wrapped.
  */
 class ForwardRequestCodec extends EventCodec {

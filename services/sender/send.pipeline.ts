@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { EventCodec } from '../../lib/events/event-codec';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import type { Topics } from '../../lib/kafka/topics';
-import { topicForEvent } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import type { Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/platform/kafka/topics';
+import type { Logger } from '../../lib/platform/logger';
 import { applyBounce, applyDeliveries } from '../../lib/suppression/suppression-repository';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
 import type { TestSendJob } from '../../lib/sending/test-send';
 import type { DirectSendJob } from '../../lib/sending/direct-send';

@@ -1,6 +1,6 @@
 import { derivedEventId } from '../../lib/events/derived-id';
 import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
-import type { ErrorCode } from '../../lib/errors';
+import type { ErrorCode } from '../../lib/platform/errors';
 import type { CairnEvent, EmailContext } from '../../lib/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 

@@ -1,7 +1,7 @@
-import { sql } from '../../lib/clickhouse/sql';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
 import type { buildAggregator } from '../../services/aggregator/aggregator.app';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { clickhouseLoginEnv } from '../support/clickhouse-users';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';

@@ -1,5 +1,5 @@
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { contactTimeline, emailGeography, emailInsights, journeyTileKpis } from '../../lib/insights/insights-queries';

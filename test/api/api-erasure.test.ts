@@ -1,4 +1,4 @@
-import { sql } from '../../lib/clickhouse/sql';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { emailInsights } from '../../lib/insights/insights-queries';

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { syncContactTimeZones } from '../../lib/insights/contact-time-zone-sync';
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';

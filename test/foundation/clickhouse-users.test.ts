@@ -1,5 +1,5 @@
-import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
-import { ident, sql, type Sql } from '../../lib/clickhouse/sql';
+import { ClickHouse, serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
+import { ident, sql, type Sql } from '../../lib/platform/clickhouse/sql';
 import { toRawRow } from '../../lib/events/event-row';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import type { ClickHouseLogins, ClickHouseRole } from '../support/clickhouse-users';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { startBatchConsumer, type BatchConsumer } from '../../lib/kafka/batch-consumer';
-import { sql } from '../../lib/clickhouse/sql';
+import { startBatchConsumer, type BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { EventCodec } from '../../lib/events/event-codec';
 import type { CairnEvent } from '../../lib/events/event-types';
 import { toRawRow } from '../../lib/events/event-row';
-import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { BatchingProducer, deleteTopics, ensureTopics } from '../../lib/kafka/kafka-client';
-import { topicForEvent, topicsFor } from '../../lib/kafka/topics';
+import { startEventConsumer } from '../../lib/platform/kafka/event-consumer';
+import { BatchingProducer, deleteTopics, ensureTopics } from '../../lib/platform/kafka/kafka-client';
+import { topicForEvent, topicsFor } from '../../lib/platform/kafka/topics';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

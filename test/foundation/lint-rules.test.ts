@@ -38,7 +38,7 @@ describe('eslint architecture rules', () => {
   it('allows a service importing lib and its own files', async () => {
     const messages = await messagesFor(
       'services/ingest/probe.ts',
-      "import { sql } from '../../lib/clickhouse/sql';\nexport const y = [sql];\n",
+      "import { sql } from '../../lib/platform/clickhouse/sql';\nexport const y = [sql];\n",
     );
     expect(messages.filter((m) => m.startsWith('import/no-restricted-paths'))).toEqual([]);
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { createApiKey } from '../../lib/auth/api-keys';
 import { baseConfig, createTestEnv, newId, type TestEnv } from '../support/test-env';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { waitFor } from '../support/wait-for';
 import { httpRequest, loadGenerator, seed, type Seeded, TopicReader, TRACKING_KEYS } from './ingest-support';
 import { metricValue, probe } from './ingest-process';

@@ -1,7 +1,7 @@
 import { tileContactIds, tileContacts, type TileContactsFilter } from '../../lib/insights/tile-contacts';
 import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type RecipientFilter } from '../../lib/insights/email-interactions';
-import { sql } from '../../lib/clickhouse/sql';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/retention/kpi-rebuild';
 import { emailInsights, journeyTileKpis, responsesOverTime, topLinks, type QueryRunner } from '../../lib/insights/insights-queries';
 import { GLOSSARY_EMAIL_KPIS, GLOSSARY_TILES } from './glossary-stream.fixture';

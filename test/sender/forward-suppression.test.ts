@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { CairnEvent } from '../../lib/events/event-types';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { encodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

@@ -4,7 +4,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import type { Pool } from 'pg';
 import type { CairnEvent } from '../../lib/events/event-types';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { SendRequest } from '../../lib/sending/send-request';
 import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { waitFor } from '../support/wait-for';

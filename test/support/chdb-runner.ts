@@ -1,7 +1,7 @@
 import type { Session } from 'chdb';
-import type { Sql } from '../../lib/clickhouse/sql';
+import type { Sql } from '../../lib/platform/clickhouse/sql';
 import type { QueryRunner } from '../../lib/insights/insights-filters';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 
 /** lib/insights and lib/retention over chdb (current ClickHouse, no server), in database db. */
 export function chdbRunner(session: Session, db: string): QueryRunner & ClickHouseCommands {

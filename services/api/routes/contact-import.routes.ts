@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
-import { ownValue } from '../../../lib/own-property';
+import { ownValue } from '../../../lib/platform/own-property';
 import type { ApiConfig } from '../api.config';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';

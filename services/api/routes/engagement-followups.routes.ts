@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { egressPolicyOf, literalEgressRefusal } from '../../../lib/egress/egress-policy';
+import { egressPolicyOf, literalEgressRefusal } from '../../../lib/platform/egress/egress-policy';
 import { bestDeliveryTime, isKnownTimeZone } from '../../../lib/engagement/best-time';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
@@ -113,7 +113,7 @@ export function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps
   app.patch('/v1/engagement/settings', { config: { scope: 'admin' }, schema: { tags, summary: 'Switch following off or on for the whole workspace; set the alert webhook (scope admin)', body: settingsBody, response: { 200: settings } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const b = req.body;
-    // The save-time half of the egress policy (lib/egress); a name resolving to a refused address fails when sent.
+    // The save-time half of the egress policy (lib/platform/egress); a name resolving to a refused address fails when sent.
     const refusal = b.alert_webhook_url ? literalEgressRefusal(b.alert_webhook_url, egress) : null;
     if (refusal !== null) throw new ApiProblem(422, 'the alert webhook URL is refused by the egress policy', [{ field: 'alert_webhook_url', message: refusal }]);
     await pool.query(

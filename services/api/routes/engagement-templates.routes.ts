@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance } from 'fastify';
 import { templateStats } from '../../../lib/engagement/engagement-queries';
 import { rankTemplates } from '../../../lib/engagement/template-ranking';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';

@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute, memberRemovalRoute } from '../child-list';

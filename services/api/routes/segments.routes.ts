@@ -1,6 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';

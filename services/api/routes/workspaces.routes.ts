@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { API_KEY_SCOPES, createApiKey } from '../../../lib/auth/api-keys';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { validTimeZone } from '../../../lib/journeys/journey-check';

@@ -125,7 +125,7 @@ export const connectionSchema = {
 };
 
 /**
- * The poison rule of every Kafka consumer (lib/kafka/poison.ts), one setting for all services that consume:
+ * The poison rule of every Kafka consumer (lib/platform/kafka/poison.ts), one setting for all services that consume:
  * a message that fails alone with a data error this many times goes to the dead-letter topic; outages never do.
  */
 export const poisonAttempts = int(

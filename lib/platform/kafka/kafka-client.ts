@@ -13,7 +13,7 @@ import { DEFAULT_PARTITIONS, type Topics } from './topics';
 
 /**
  * Where Cairn's Kafka is and who is asking. The client library (@platformatic/kafka, docs/kafka.md says why) stays
- * behind lib/kafka: services hold this handle and build producers and consumers through the helpers here.
+ * behind lib/platform/kafka: services hold this handle and build producers and consumers through the helpers here.
  */
 export interface KafkaCluster {
   readonly clientId: string;

@@ -1,5 +1,5 @@
-import type { CairnEvent } from '../events/event-types';
-import type { EventCodec } from '../events/event-codec';
+import type { CairnEvent } from '../../events/event-types';
+import type { EventCodec } from '../../events/event-codec';
 import type { Logger } from '../logger';
 import { startBatchConsumer, type BatchConsumer, type ConsumedMessage } from './batch-consumer';
 import { deadLetterMessage } from './dead-letter';
@@ -26,7 +26,7 @@ export interface EventConsumerOptions {
   poisonAttempts?: number;
   /**
    * The sink. It must be idempotent by event_id: a batch is redelivered if the process dies before the commit, and
-   * after a data error it is called again on parts of the batch (lib/kafka/poison.ts).
+   * after a data error it is called again on parts of the batch (lib/platform/kafka/poison.ts).
    */
   onBatch: (events: ConsumedEvent[], partition: { topic: string; partition: number }) => Promise<void>;
 }
@@ -68,7 +68,7 @@ export function deadLetter(
 
 /**
  * Decode, await the sink, dead-letter the undecodable, then commit. A sink outage is retried on the same batch
- * before any offset moves (lib/kafka/batch-consumer.ts), so nothing is skipped; a data error is narrowed down to
+ * before any offset moves (lib/platform/kafka/batch-consumer.ts), so nothing is skipped; a data error is narrowed down to
  * the events that cause it, which are dead-lettered with their reason once each failed alone poisonAttempts times,
  * and the partition moves on (GUIDE section 7: poison never stalls).
  */

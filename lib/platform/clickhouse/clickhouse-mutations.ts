@@ -1,8 +1,8 @@
-import type { ClickHouse } from '../clickhouse/clickhouse-client';
+import type { ClickHouse } from './clickhouse-client';
 
 /** What the retention and erasure jobs need: the ClickHouse client, or chdb in the dialect test. */
 export type ClickHouseCommands = Pick<ClickHouse, 'exec' | 'rows'>;
-import { sql, type Identifier } from '../clickhouse/sql';
+import { sql, type Identifier } from './sql';
 
 /** 18.16 has no mutations_sync: ALTER ... DELETE returns at once, so wait until the table has none pending. */
 export async function waitForMutations(ch: ClickHouseCommands, table: Identifier, timeoutMs = 120_000): Promise<void> {

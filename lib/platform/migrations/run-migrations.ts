@@ -6,7 +6,7 @@ import { readMigrations } from './migration-files';
 import { migrate } from './migration-runner';
 import { PostgresMigrationTarget } from './postgres-target';
 
-export const SQL_DIR = join(__dirname, '..', '..', 'sql');
+export const SQL_DIR = join(__dirname, '..', '..', '..', 'sql');
 
 export interface MigrationSettings {
   clickhouseUrl: string;

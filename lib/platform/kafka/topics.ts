@@ -1,4 +1,4 @@
-import { type EventType, isJourneyEventType } from '../events/event-types';
+import { type EventType, isJourneyEventType } from '../../events/event-types';
 
 /**
  * The one topic layout. Every event topic is keyed by contact_id, so one contact's events stay in order
