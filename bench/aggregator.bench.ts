@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouse } from '../lib/platform/clickhouse/clickhouse-client';
 import { ident, raw, sql } from '../lib/platform/clickhouse/sql';
-import { toRawRow } from '../lib/events/event-row';
+import { toRawRow } from '../services/aggregator/event-row';
 import { migrateAll } from '../lib/platform/migrations/run-migrations';
 import { insertSettingsFor } from '../services/aggregator/aggregator.app';
 import { INGEST_COLUMNS, tsvLine } from '../services/aggregator/ingest-tsv';

@@ -1,4 +1,4 @@
-import type { BounceClass } from '../events/event-types';
+import type { BounceClass } from '../contracts/events/event-types';
 
 /**
  * Classification by RFC 3463 enhanced status code first, then by the diagnostic text; never by the first

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../platform/postgres/pg-pool';
-import { directSendJobId, directSendKey, type DirectSendJob, type DirectSendRequest } from '../sending/direct-send';
+import { directSendJobId, directSendKey, type DirectSendJob, type DirectSendRequest } from '../contracts/sending/direct-send';
 
 interface DueRow {
   id: string;

@@ -1,5 +1,5 @@
 import { CairnError } from '../platform/errors';
-import { isEventType, type EventType } from '../events/event-types';
+import { isEventType, type EventType } from '../contracts/events/event-types';
 import { join, sql } from '../platform/clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
 import type { TileKpis } from './insights-types';

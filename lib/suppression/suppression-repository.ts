@@ -1,6 +1,6 @@
 import { suppressionEffect } from '../bounces/bounce-suppression';
 import type { Pool, PoolClient } from 'pg';
-import type { BounceClass } from '../events/event-types';
+import type { BounceClass } from '../contracts/events/event-types';
 import { inTransaction } from '../platform/postgres/pg-pool';
 
 /** GUIDE section 7: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */

@@ -1,7 +1,7 @@
 import type { BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
 import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { raw } from '../../lib/platform/clickhouse/sql';
-import { EventCodec } from '../../lib/events/event-codec';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
 import { eventTopics, topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { raw } from '../../lib/platform/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
+import { toRawRow } from './event-row';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
 import { waitFor } from '../../test/support/wait-for';

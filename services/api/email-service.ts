@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { ContentSettingsData, EmailDraft } from '../../lib/email/email-check';
 import type { MergeContext } from '../../lib/email/merge-template';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
-import { testSendJobId, type TestSendJob } from '../../lib/sending/test-send';
+import { testSendJobId, type TestSendJob } from '../../lib/contracts/sending/test-send';
 import { ApiProblem } from './api-problem';
 import type { DraftRenderer } from './draft-renderer';
 import { getRow } from './resource-routes';

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from '../../lib/platform/logger';
-import { freshSignature, verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
+import { freshSignature, verifyWebhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EngagementConfig } from './engagement.config';
 import { scanMessage } from './inbound-message';
 import type { MessageAuthentication } from './reply-authentication';

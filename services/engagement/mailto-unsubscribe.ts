@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import { derivedEventId } from '../../lib/events/derived-id';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { EmailEvent } from '../../lib/events/event-types';
+import { derivedEventId } from '../../lib/contracts/events/derived-id';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
-import { topicForEvent, type Topics } from '../../lib/platform/kafka/topics';
+import { type Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import { unsubscribeContact } from '../../lib/subscriptions/subscriptions-repository';
-import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import type { EngagementMetrics } from './engagement.metrics';
 import { parseHeader } from './reply-recorder';
 

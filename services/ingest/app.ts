@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
-import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
 import type { EventSink } from './event-sink';
 import type { CountryOf } from './client-country';

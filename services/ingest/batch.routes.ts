@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/auth/api-keys';
-import { type CairnEvent, isEventType } from '../../lib/events/event-types';
-import { topicForEvent } from '../../lib/platform/kafka/topics';
+import { type CairnEvent, isEventType } from '../../lib/contracts/events/event-types';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { IngestDeps } from './app';
 import { authenticateFirst, refuse } from './authenticate-first';
 

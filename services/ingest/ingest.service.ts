@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { EventCodec } from '../../lib/events/event-codec';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { createKafka } from '../../lib/platform/kafka/kafka-client';
 import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import type { Service } from '../../lib/platform/shutdown';
-import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { buildIngestApp } from './app';
 import { loadCountryLookup } from './client-country';
 import { DurableSpool } from './durable-spool';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseRecipientAddress } from '../../lib/email/email-address';
-import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
-import type { TokenPurpose, TrackingToken } from '../../lib/tracking/tracking-token';
+import { encodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
+import type { TokenPurpose, TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { IngestDeps } from './app';
 import { WindowCounter } from './bounded-cache';
 import { deterministicEventId, emailContext } from './event-factory';

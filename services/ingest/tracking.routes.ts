@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EmailEvent } from '../../lib/events/event-types';
-import { topicForEvent } from '../../lib/platform/kafka/topics';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { AccessLog } from './access-log';
 import type { IngestDeps } from './app';
 import { emailContext } from './event-factory';

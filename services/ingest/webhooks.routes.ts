@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseArf } from '../../lib/bounces/arf-parser';
 import { classifyBounce } from '../../lib/bounces/bounce-classifier';
 import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
-import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking-token';
+import { TRACKING_HEADER, type TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { IngestDeps } from './app';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { JourneyEvent } from '../../lib/events/event-types';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { JourneyEvent } from '../../lib/contracts/events/event-types';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
-import { sendBatchJobId, type SendBatchJob } from '../../lib/sending/send-request';
+import { sendBatchJobId, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';

@@ -1,12 +1,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from 'bullmq';
-import { EventCodec } from '../../lib/events/event-codec';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { BatchingProducer, createKafka } from '../../lib/platform/kafka/kafka-client';
 import { topicsFor } from '../../lib/platform/kafka/topics';
 import { createLogger } from '../../lib/platform/logger';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
-import { SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import { SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import { startRelay } from './outbox-relay';
 import type { RelayThreadSettings, ToRelayThread } from './outbox-relay-thread';
 import { WEBHOOK_QUEUE, type WebhookJob } from './webhook-job';

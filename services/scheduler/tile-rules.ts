@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
-import { uuidShaped } from '../../lib/events/derived-id';
+import { uuidShaped } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
-import type { CairnEvent } from '../../lib/events/event-types';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { TriggerCondition } from '../../lib/journeys/journey-graph';
 
 /** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */

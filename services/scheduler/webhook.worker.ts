@@ -4,7 +4,7 @@ import type { EgressClient } from '../../lib/platform/egress/egress-client';
 import { CairnError } from '../../lib/platform/errors';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
-import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
+import { postSignedWebhook } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EventsPayload } from './step-effects';
 import { decodeWebhookJob, WEBHOOK_QUEUE, type DecodedWebhookJob, type WebhookJob } from './webhook-job';
 

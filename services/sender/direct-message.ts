@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { TRACKING_HEADER } from '../../lib/tracking/tracking-token';
+import { TRACKING_HEADER } from '../../lib/contracts/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { mailOf } from './smtp-delivery';

@@ -2,7 +2,7 @@ import { htmlToText } from 'html-to-text';
 import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/email/email-links';
 import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/email/merge-template';
 import type { RenderBudget } from '../../lib/email/render-budget';
-import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 
 /** A frozen email version as the sender reads it (email_versions). */
 export interface FrozenVersion {

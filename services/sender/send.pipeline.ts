@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
-import { topicForEvent } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { Logger } from '../../lib/platform/logger';
 import { applyBounce, applyDeliveries } from '../../lib/suppression/suppression-repository';
 import type { DeliveryItem } from './delivery-item';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'bullmq';
-import { EventCodec } from '../../lib/events/event-codec';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
 import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
@@ -8,7 +8,7 @@ import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import type { Service } from '../../lib/platform/shutdown';
-import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { DeliveriesRepository } from './deliveries.repository';
 import { startSweeper } from './delivery.sweeper';
 import { consumeBouncesAndComplaints, consumeForwardRequests } from './kafka-inputs.consumer';

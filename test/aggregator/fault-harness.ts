@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { raw } from '../../lib/platform/clickhouse/sql';
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
-import type { CairnEvent } from '../../lib/events/event-types';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { emailEvent, tileEvent } from './aggregator-harness';
 
 const ROOT = join(__dirname, '..', '..');

@@ -1,7 +1,7 @@
 import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { sql } from '../../lib/platform/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
-import type { CairnEvent } from '../../lib/events/event-types';
+import { toRawRow } from '../../services/aggregator/event-row';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { contactTimeline, emailGeography, emailInsights, journeyTileKpis } from '../../lib/insights/insights-queries';
 import { eraseContact } from '../../lib/retention/erase-contact';
 import { dropExpiredPartitions, oldestKeptMonth } from '../../lib/retention/retention-job';

@@ -1,6 +1,6 @@
 import { sql } from '../../lib/platform/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
-import type { CairnEvent } from '../../lib/events/event-types';
+import { toRawRow } from '../../services/aggregator/event-row';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { emailInsights } from '../../lib/insights/insights-queries';
 import { resweepDue } from '../../services/api/erasure-resweep';
 import { forwardItem } from '../../services/sender/delivery-item';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { messageHistory, messageKpis, messagesByKpi, templateStats } from '../../lib/engagement/engagement-queries';
-import { toRawRow } from '../../lib/events/event-row';
+import { toRawRow } from '../../services/aggregator/event-row';
 import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
 import { readMigrations } from '../../lib/platform/migrations/migration-files';
 import { migrate } from '../../lib/platform/migrations/migration-runner';

@@ -1,4 +1,4 @@
-import type { CairnEvent } from '../../lib/events/event-types';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { formatDateTime } from '../../lib/platform/clickhouse/sql';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { createApiKey } from '../../lib/auth/api-keys';
 import { loadConfig } from '../../lib/platform/config';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
-import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { decodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { ingestSchema } from '../../services/ingest/ingest.config';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
 import { loadConfig } from '../../lib/platform/config';
-import { parseTrackingKeys, type TokenPurpose, type TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { parseTrackingKeys, type TokenPurpose, type TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { type IngestConfig, ingestSchema } from '../../services/ingest/ingest.config';
 import { createIngestService, type IngestService } from '../../services/ingest/ingest.service';
 import { newId, testLogger, type TestEnv } from '../support/test-env';

@@ -6,7 +6,7 @@ import { checkJourney } from '../../lib/journeys/journey-check';
 import type { JourneyGraph, JourneySettings } from '../../lib/journeys/journey-graph';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
-import { requestsOf, SEND_QUEUE, type SendBatchJob, type SendRequest } from '../../lib/sending/send-request';
+import { requestsOf, SEND_QUEUE, type SendBatchJob, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { OffsetClock } from '../../services/scheduler/clock';
 import { buildScheduler, type Scheduler } from '../../services/scheduler/scheduler.app';
 import { loadSchedulerConfig, type SchedulerConfig } from '../../services/scheduler/scheduler.config';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { directSendKey, type DirectSendJob } from '../../lib/sending/direct-send';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { directSendKey, type DirectSendJob } from '../../lib/contracts/sending/direct-send';
 import { waitFor } from '../support/wait-for';
 import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
 

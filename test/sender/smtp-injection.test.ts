@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { sendBatches, sendBatchJobId } from '../../lib/sending/send-request';
-import type { TestSendJob } from '../../lib/sending/test-send';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { sendBatches, sendBatchJobId } from '../../lib/contracts/sending/send-request';
+import type { TestSendJob } from '../../lib/contracts/sending/test-send';
 import { LeanSmtpPool } from '../../services/sender/lean-smtp';
 import { composeMime } from '../../services/sender/mime-composer';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';

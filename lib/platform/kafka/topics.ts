@@ -1,5 +1,3 @@
-import { type EventType, isJourneyEventType } from '../../events/event-types';
-
 /**
  * The one topic layout. Every event topic is keyed by contact_id, so one contact's events stay in order
  * on one partition. Tests isolate themselves with a random prefix.
@@ -24,10 +22,6 @@ export function topicsFor(prefix = 'cairn'): Topics {
     deadLetter: `${prefix}.dead-letter`,
     forwardRequests: `${prefix}.forward-requests`,
   };
-}
-
-export function topicForEvent(topics: Topics, type: EventType): string {
-  return isJourneyEventType(type) ? topics.journeyEvents : topics.emailEvents;
 }
 
 export function eventTopics(topics: Topics): string[] {

@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { isEmailAddress } from '../../../lib/email/email-address';
-import { SEND_QUEUE } from '../../../lib/sending/send-request';
+import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
@@ -135,7 +135,7 @@ function emailVersionRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (work
 function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>, renderer: DraftRenderer): void {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
+  // the sender's queue (lib/contracts/sending), on the API's Redis connection; closed with the app
   const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
   untyped.addHook('onClose', async () => sendQueue.close());
   const contactBody = { type: 'object', additionalProperties: false, required: ['contact_id'], properties: { contact_id: { type: 'string', format: 'uuid' } } } as const;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { dispatchDue } from '../../../lib/engagement/message-dispatch';
 import { KPI_COLUMNS, kpisFor, messageHistory, messageKpis, messagesByKpi, type KpiColumn } from '../../../lib/engagement/engagement-queries';
-import { SEND_QUEUE } from '../../../lib/sending/send-request';
+import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';

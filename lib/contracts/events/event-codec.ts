@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { CairnError } from '../platform/errors';
+import { CairnError } from '../../platform/errors';
 import { rangeProblem } from './event-ranges';
 import { type CairnEvent, type EventType, isEventType } from './event-types';
 import { rabinFingerprint } from './fingerprint';

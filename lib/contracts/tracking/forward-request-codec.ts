@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
+import { CairnError } from '../../platform/errors';
 import { rabinFingerprint } from '../events/fingerprint';
 
 /** A message on the forwardRequests topic, Avro single-object encoded like the events. */
@@ -38,4 +39,11 @@ export function decodeForwardRequest(buf: Buffer): ForwardRequest | null {
   } catch {
     return null;
   }
+}
+
+/** The forward-request topic's decoder (lib/platform/kafka/decoding-consumer.ts): anything else is dead-lettered. */
+export function readForwardRequest(buf: Buffer): ForwardRequest {
+  const request = decodeForwardRequest(buf);
+  if (!request) throw new CairnError('EVENT_INVALID', 'not a forward request');
+  return request;
 }

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { EgressClient } from '../platform/egress/egress-client';
-import { CairnError, err, ok, type Result } from '../platform/errors';
+import type { EgressClient } from '../../platform/egress/egress-client';
+import { CairnError, err, ok, type Result } from '../../platform/errors';
 
 /**
  * Signed webhooks, both ways: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` in `x-cairn-signature`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { CairnError } from '../platform/errors';
+import { CairnError } from '../../platform/errors';
 import { EventCodec } from './event-codec';
 import { ALL_EVENT_TYPES, type CairnEvent, type EventType } from './event-types';
 

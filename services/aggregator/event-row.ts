@@ -1,6 +1,6 @@
-import { formatDateTime } from '../platform/clickhouse/sql';
-import { CairnError } from '../platform/errors';
-import type { CairnEvent } from './event-types';
+import { formatDateTime } from '../../lib/platform/clickhouse/sql';
+import { CairnError } from '../../lib/platform/errors';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 
 /** One row of ClickHouse's events_raw: the wide, flat shape every KPI is recounted from. */
 export interface RawEventRow {
