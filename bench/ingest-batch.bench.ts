@@ -5,7 +5,7 @@ import { Agent, request } from 'node:http';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createApiKey } from '../lib/auth/api-keys';
+import { createApiKey } from '../lib/domain/auth/api-keys';
 import { EventCodec } from '../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../lib/contracts/events/event-types';
 import { createPgPool } from '../lib/platform/postgres/pg-pool';

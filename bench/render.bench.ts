@@ -1,7 +1,7 @@
 // bench: personalised renders/s on one core (~50 KB email, 10 links, beacon, unsubscribe headers, text part) vs bare Handlebars of the same HTML
 import { randomBytes, randomUUID } from 'node:crypto';
-import { compileMergeTemplate } from '../lib/email/merge-template';
-import { compileMjml } from '../lib/email/mjml-compile';
+import { compileMergeTemplate } from '../lib/domain/email/merge-template';
+import { compileMjml } from '../lib/domain/email/mjml-compile';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { VersionRenderer } from '../services/sender/message-renderer';
 import { SENDER_RENDER_MAX_CHARS } from '../services/sender/sender.config';

@@ -1,5 +1,5 @@
 import { connectionSchema, loadConfig } from '../../lib/platform/config';
-import { syncContactTimeZones } from '../../lib/insights/contact-time-zone-sync';
+import { syncContactTimeZones } from './contact-time-zone-sync';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { runClickHouseJob } from './clickhouse-job';
 

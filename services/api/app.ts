@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { egressPolicyOf } from '../../lib/platform/egress/egress-policy';
-import { isEmailAddress } from '../../lib/email/email-address';
+import { isEmailAddress } from '../../lib/domain/email/email-address';
 import type { Logger } from '../../lib/platform/logger';
 import type { ApiConfig } from './api.config';
 import { installAuth } from './api-auth';
@@ -78,7 +78,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     ...serverTimeouts(deps.config),
-    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/email/email-address.ts)
+    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/domain/email/email-address.ts)
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: { mailbox: { type: 'string', validate: isEmailAddress } } } },
   });
   app.decorate('routeTable', []);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { keyFromHeaders } from '../../lib/auth/api-keys';
+import { keyFromHeaders } from '../../lib/domain/auth/api-keys';
 import type { Logger } from '../../lib/platform/logger';
 import { problemBody } from './api-problem';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import type { ContentSettingsData, EmailDraft } from '../../lib/email/email-check';
-import type { MergeContext } from '../../lib/email/merge-template';
+import type { ContentSettingsData, EmailDraft } from '../../lib/domain/email/email-check';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { testSendJobId, type TestSendJob } from '../../lib/contracts/sending/test-send';
 import { ApiProblem } from './api-problem';

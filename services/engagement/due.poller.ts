@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
-import { dispatchDue } from '../../lib/engagement/message-dispatch';
+import { dispatchDue } from '../../lib/domain/engagement/message-dispatch';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { createAlerts, pendingAlertIds, queueAlertWebhooks } from './alerts';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/auth/api-keys';
+import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/domain/auth/api-keys';
 import { type CairnEvent, isEventType } from '../../lib/contracts/events/event-types';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { IngestDeps } from './app';

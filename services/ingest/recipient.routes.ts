@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseRecipientAddress } from '../../lib/email/email-address';
+import { parseRecipientAddress } from '../../lib/domain/email/email-address';
 import { encodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import type { TokenPurpose, TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { IngestDeps } from './app';
@@ -14,7 +14,7 @@ import {
   subscriptionCenterPage,
   unsubscribeConfirmPage,
 } from './html-pages';
-import { applyChoices, listChoices, unsubscribeContact } from '../../lib/subscriptions/subscriptions-repository';
+import { applyChoices, listChoices, unsubscribeContact } from '../../lib/domain/subscriptions/subscriptions-repository';
 import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseArf } from '../../lib/bounces/arf-parser';
-import { classifyBounce } from '../../lib/bounces/bounce-classifier';
-import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
+import { parseArf } from './bounces/arf-parser';
+import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
+import { addressOf, parseDsn } from './bounces/dsn-parser';
 import { TRACKING_HEADER, type TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { IngestDeps } from './app';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
-import { applyBounce, applyComplaint, applyDelivery } from '../../lib/suppression/suppression-repository';
+import { applyBounce, applyComplaint, applyDelivery } from '../../lib/domain/suppression/suppression-repository';
 import { webhookWorkspace } from './webhook-auth';
 
 /** One report item, whichever form (JSON, DSN, ARF) it came in. */

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
-import type { TriggerCondition } from '../../lib/journeys/journey-graph';
+import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { startDecodingConsumer, type DecodedMessage } from '../../lib/platform/kafka/decoding-consumer';
 import type { Topics } from '../../lib/platform/kafka/topics';

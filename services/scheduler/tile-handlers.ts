@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { ErrorCode } from '../../lib/platform/errors';
-import type { Tile, TriggerCondition } from '../../lib/journeys/journey-graph';
+import type { Tile, TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import type { StepEffects } from './step-effects';

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { startDecodingConsumer, type DecodingConsumerOptions } from '../../lib/platform/kafka/decoding-consumer';
-import { applyBounce, applyComplaint } from '../../lib/suppression/suppression-repository';
+import { applyBounce, applyComplaint } from '../../lib/domain/suppression/suppression-repository';
 import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_REPORTER } from './sender-events';
 import { readForwardRequest, type ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 

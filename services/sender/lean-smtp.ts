@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { classifyBounce } from '../../lib/bounces/bounce-classifier';
+import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import type { SmtpOutcome } from './smtp-delivery';
 
 /** One complete SMTP reply: its code and every line's text. */

@@ -1,10 +1,10 @@
 import { htmlToText } from 'html-to-text';
 import type { Pool } from 'pg';
-import type { ContentSettingsData } from '../../lib/email/email-check';
-import type { MergeContext } from '../../lib/email/merge-template';
+import type { ContentSettingsData } from '../../lib/domain/email/email-check';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
-import { RenderBudgetError } from '../../lib/email/render-budget';
+import { RenderBudgetError } from '../../lib/domain/email/render-budget';
 import { checkAddress, senderAddressProblem } from './address-policy';
 import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, decideEligibility, type Eligibility, type RecipientRow } from './eligibility';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { ContentSettingsData } from '../../lib/email/email-check';
+import type { ContentSettingsData } from '../../lib/domain/email/email-check';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import type { RecipientRow } from './eligibility';
 import type { FrozenVersion } from './message-renderer';

@@ -5,7 +5,7 @@ import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { Logger } from '../../lib/platform/logger';
-import { applyBounce, applyDeliveries } from '../../lib/suppression/suppression-repository';
+import { applyBounce, applyDeliveries } from '../../lib/domain/suppression/suppression-repository';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
 import type { MessagePreparer, Prepared } from './message-preparer';

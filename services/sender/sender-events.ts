@@ -1,5 +1,5 @@
 import { derivedEventId } from '../../lib/contracts/events/derived-id';
-import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
+import type { BounceClassification } from '../../lib/domain/bounces/bounce-classifier';
 import type { ErrorCode } from '../../lib/platform/errors';
 import type { CairnEvent, EmailContext } from '../../lib/contracts/events/event-types';
 import type { DeliveryItem } from './delivery-item';

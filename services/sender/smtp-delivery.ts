@@ -3,7 +3,7 @@ import DKIM from 'nodemailer/lib/dkim';
 import { buffer } from 'node:stream/consumers';
 import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
 import { composeMime, type MimeAttachment } from './mime-composer';
-import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
+import { classifyBounce, type BounceClassification } from '../../lib/domain/bounces/bounce-classifier';
 import { DomainLimiter } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
 

@@ -1,5 +1,5 @@
 import { sql } from '../../lib/platform/clickhouse/sql';
-import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
+import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../services/api/insights/insights-queries';
 import type { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { clickhouseLoginEnv } from '../support/clickhouse-users';

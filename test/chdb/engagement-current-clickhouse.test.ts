@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { messageHistory, messageKpis, messagesByKpi, templateStats } from '../../lib/engagement/engagement-queries';
+import { messageHistory, messageKpis, messagesByKpi, templateStats } from '../../services/api/engagement/engagement-queries';
 import { toRawRow } from '../../services/aggregator/event-row';
 import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
 import { readMigrations } from '../../lib/platform/migrations/migration-files';

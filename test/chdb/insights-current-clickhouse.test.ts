@@ -13,14 +13,14 @@ import {
   journeyTileKpis,
   responsesOverTime,
   topLinks,
-} from '../../lib/insights/insights-queries';
+} from '../../services/api/insights/insights-queries';
 import { chdbRunner } from '../support/chdb-runner';
 import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
 import { readMigrations } from '../../lib/platform/migrations/migration-files';
 import { migrate } from '../../lib/platform/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
-import { eraseContact } from '../../lib/retention/erase-contact';
-import { dropExpiredPartitions } from '../../lib/retention/retention-job';
+import { eraseContact } from '../../services/api/erase-contact';
+import { dropExpiredPartitions } from '../../services/aggregator/retention-job';
 import { insertSettingsFor } from '../../services/aggregator/aggregator.app';
 import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from '../aggregator/known-stream.fixture';
 

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { loadConfig } from '../../lib/platform/config';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { decodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';

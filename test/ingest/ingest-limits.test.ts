@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { baseConfig, createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { waitFor } from '../support/wait-for';

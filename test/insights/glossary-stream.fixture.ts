@@ -1,4 +1,4 @@
-import type { EmailKpis, TileKpis } from '../../lib/insights/insights-queries';
+import type { EmailKpis, TileKpis } from '../../services/api/insights/insights-queries';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { toRawRow } from '../../services/aggregator/event-row';
 import { emailEvent, tileEvent } from '../aggregator/aggregator-harness';

@@ -1,4 +1,4 @@
-import { journeyTileKpis } from '../../lib/insights/insights-queries';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
 import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';

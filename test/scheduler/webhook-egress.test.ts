@@ -1,5 +1,5 @@
 import type { JourneyEvent } from '../../lib/contracts/events/event-types';
-import type { Tile } from '../../lib/journeys/journey-graph';
+import type { Tile } from '../../lib/domain/journeys/journey-graph';
 import { verifyWebhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { loadConfig } from '../../lib/platform/config';
-import { checkEmail, type ContentSettingsData } from '../../lib/email/email-check';
+import { checkEmail, type ContentSettingsData } from '../../lib/domain/email/email-check';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';

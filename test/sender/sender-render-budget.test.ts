@@ -6,7 +6,7 @@ import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarnes
 
 /**
  * Issue 20, defect 5, the sender's half: every per-recipient render of a frozen version has a size budget. The
- * render is the sender's hot path, so the budget is a bound checked before rendering (lib/email/render-budget.ts),
+ * render is the sender's hot path, so the budget is a bound checked before rendering (lib/domain/email/render-budget.ts),
  * not a thread per message: a version that could render more than CAIRN_SENDER_RENDER_MAX_CHARS for a recipient,
  * or that iterates over contact data at all, fails for that recipient (sending_failed, RENDER_BUDGET_EXCEEDED,
  * nothing handed to SMTP) while other recipients of the same version are sent.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import { checkEmail } from '../../lib/email/email-check';
+import { checkEmail } from '../../lib/domain/email/email-check';
 import { parseTrackingKeys, TOKEN_PURPOSES, type TokenPurpose, TRACKING_HEADER, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { outgoingMail } from '../../services/sender/message-preparer';
 import { VersionRenderer } from '../../services/sender/message-renderer';

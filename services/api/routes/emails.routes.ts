@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { isEmailAddress } from '../../../lib/email/email-address';
+import { isEmailAddress } from '../../../lib/domain/email/email-address';
 import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';

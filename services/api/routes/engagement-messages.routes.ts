@@ -2,8 +2,8 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { dispatchDue } from '../../../lib/engagement/message-dispatch';
-import { KPI_COLUMNS, kpisFor, messageHistory, messageKpis, messagesByKpi, type KpiColumn } from '../../../lib/engagement/engagement-queries';
+import { dispatchDue } from '../../../lib/domain/engagement/message-dispatch';
+import { KPI_COLUMNS, kpisFor, messageHistory, messageKpis, messagesByKpi, type KpiColumn } from '../engagement/engagement-queries';
 import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';

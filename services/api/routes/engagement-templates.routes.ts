@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { templateStats } from '../../../lib/engagement/engagement-queries';
-import { rankTemplates } from '../../../lib/engagement/template-ranking';
+import { templateStats } from '../engagement/engagement-queries';
+import { rankTemplates } from '../engagement/template-ranking';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';

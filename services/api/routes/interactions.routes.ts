@@ -1,6 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient } from '../../../lib/insights/email-interactions';
+import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient } from '../insights/email-interactions';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';

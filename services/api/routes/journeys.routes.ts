@@ -2,8 +2,8 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
-import { checkJourney, settingsIssues } from '../../../lib/journeys/journey-check';
-import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
+import { checkJourney, settingsIssues } from '../journeys/journey-check';
+import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/domain/journeys/journey-graph';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';

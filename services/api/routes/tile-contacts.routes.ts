@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { tileContactIds, tileContacts, TILE_STATE_NAMES, type TileContact, type TileContactsFilter } from '../../../lib/insights/tile-contacts';
+import { tileContactIds, tileContacts, TILE_STATE_NAMES, type TileContact, type TileContactsFilter } from '../insights/tile-contacts';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps } from '../app';
 import { workspaceOf } from '../api-auth';

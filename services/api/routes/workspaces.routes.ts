@@ -1,11 +1,11 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { API_KEY_SCOPES, createApiKey } from '../../../lib/auth/api-keys';
+import { API_KEY_SCOPES, createApiKey } from '../../../lib/domain/auth/api-keys';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { validTimeZone } from '../../../lib/journeys/journey-check';
+import { validTimeZone } from '../journeys/journey-check';
 
 import { noContent, pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
 
