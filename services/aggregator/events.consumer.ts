@@ -6,7 +6,8 @@ import { deadLetter, decodeOrDeadLetter, type DecodingConsumerOptions } from '..
 import type { Logger } from '../../lib/platform/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
-import type { BatchSink, IngestBatch, InsertBuffer } from './insert-buffer';
+import type { IngestBatch } from './ingest-batch';
+import type { BatchSink, InsertBuffer } from './insert-buffer';
 import type { MessageRows } from './insert-recovery';
 import type { OffsetLedger } from './offset-ledger';
 

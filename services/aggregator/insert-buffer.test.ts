@@ -6,7 +6,8 @@ import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
 import { waitFor } from '../../test/support/wait-for';
 import { insertSettingsFor } from './aggregator.app';
-import { type IngestBatch, InsertBuffer, type InsertBufferOptions } from './insert-buffer';
+import type { IngestBatch } from './ingest-batch';
+import { InsertBuffer, type InsertBufferOptions } from './insert-buffer';
 import { OffsetLedger } from './offset-ledger';
 import { tsvLine } from './ingest-tsv';
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { isolatePoison } from '../../lib/platform/kafka/poison';
 import type { Logger } from '../../lib/platform/logger';
-import type { IngestBatch } from './insert-buffer';
+import type { IngestBatch } from './ingest-batch';
 
 /** What a failed insert does before it is tried again: drop the rows that landed, narrow poison down. */
 

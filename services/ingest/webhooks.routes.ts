@@ -3,7 +3,7 @@ import { parseArf } from './bounces/arf-parser';
 import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import { addressOf, parseDsn } from './bounces/dsn-parser';
 import { TRACKING_HEADER, type TrackingToken } from '../../lib/contracts/tracking/tracking-token';
-import type { IngestDeps } from './app';
+import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
 import { applyBounce, applyComplaint, applyDelivery } from '../../lib/domain/suppression/suppression-repository';
@@ -156,7 +156,7 @@ function webhookRoute<T extends { token: string | null }>(
 
 type WebhookAuth = ReturnType<typeof authenticateFirst<{ workspaceId: string }>>;
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): void {
+export async function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
   const auth: WebhookAuth = authenticateFirst(async (request, reply) => {
     const workspaceId = await webhookWorkspace(deps.pool, request.headers.authorization);
     return workspaceId ? { workspaceId } : refuse(reply, 401, 'webhook secret missing or wrong');

@@ -3,9 +3,8 @@ import { TRACKING_HEADER } from '../../lib/contracts/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { mailOf } from './smtp-delivery';
-import type { MimeAttachment } from './mime-composer';
+import type { MimeAttachment, OutgoingMail } from './mail-types';
 import type { RenderedMessage, FrozenVersion } from './message-renderer';
-import type { OutgoingMail } from './smtp-delivery';
 
 export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
 

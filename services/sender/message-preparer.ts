@@ -13,7 +13,8 @@ import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
 import { erasedContacts, loadContentSettings, loadFriendSuppressions, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
-import { mailOf, type OutgoingMail } from './smtp-delivery';
+import type { OutgoingMail } from './mail-types';
+import { mailOf } from './smtp-delivery';
 
 /** A claimed item is decided without SMTP (blocked, suppressed, failed), forgotten (erased contact) or ready to send. */
 export type Prepared =

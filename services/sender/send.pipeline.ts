@@ -12,7 +12,8 @@ import type { MessagePreparer, Prepared } from './message-preparer';
 import { MicroBatcher } from './micro-batcher';
 import { EventsFor } from './sender-events';
 import type { SenderMetrics } from './sender.metrics';
-import type { SmtpDelivery, SmtpOutcome } from './smtp-delivery';
+import type { SmtpOutcome } from './mail-types';
+import type { SmtpDelivery } from './smtp-delivery';
 
 export interface PipelineDeps {
   pool: Pool;

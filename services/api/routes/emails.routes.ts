@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { isEmailAddress } from '../../../lib/domain/email/email-address';
 import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { DraftRenderer } from '../draft-renderer';
@@ -46,7 +46,7 @@ function splitBody<T extends { name?: string }>(body: T): { name?: string; draft
 /** Jobs waiting for a draft-render thread beyond the ones running; more is a 503 (the rate limit bounds it first). */
 const RENDER_QUEUE = 32;
 
-export function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, config } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const renderer = new DraftRenderer(

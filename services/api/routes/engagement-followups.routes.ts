@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { egressPolicyOf, literalEgressRefusal } from '../../../lib/platform/egress/egress-policy';
 import { bestDeliveryTime, isKnownTimeZone } from '../engagement/best-time';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { followingEnabled, parseSendAt } from '../engagement-message.service';
@@ -27,7 +27,7 @@ async function checkReminder(pool: Pool, workspaceId: string, messageId: string,
 }
 
 /** Alerts (first open, reminders), follow-up reminders, workspace engagement settings and the best delivery time. */
-export function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const reminderBody = { type: 'object', additionalProperties: false, required: ['title', 'condition', 'remind_at'], properties: { title: { type: 'string', minLength: 1, maxLength: 300 }, condition: { type: 'string', enum: CONDITIONS }, remind_at: { type: 'string', format: 'date-time' } } } as const;

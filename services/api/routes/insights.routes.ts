@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
 import { contactTimeline, deliveryBreakdown, emailGeography, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../insights/insights-queries';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { csvText } from '../csv-cells';
@@ -90,7 +90,7 @@ export async function emailFilterOf(pool: Pool, workspaceId: string, emailId: st
 }
 
 /** Insights over ClickHouse (services/api/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
-export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const emailFilter = (req: { params: { id: string }; query: RangeQuery }, workspaceId: string) => emailFilterOf(pool, workspaceId, req.params.id, req.query);

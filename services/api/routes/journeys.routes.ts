@@ -106,7 +106,7 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
   });
 }
 
-export function journeyRoutes(untyped: FastifyInstance, pool: Pool, egress: EgressPolicy): void {
+export async function journeyRoutes(untyped: FastifyInstance, { pool, egress }: { pool: Pool; egress: EgressPolicy }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
   resourceRoutes(untyped, pool, {

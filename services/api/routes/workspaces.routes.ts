@@ -21,7 +21,7 @@ const keySchema = {
   properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, created_at: { type: 'string', format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' }, revoked_at: { type: ['string', 'null'], format: 'date-time' } },
 };
 
-export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
+export async function workspaceRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   workspaceSettingsRoutes(app, pool);
   app.post(
