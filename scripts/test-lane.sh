@@ -17,5 +17,6 @@ started=$SECONDS
 if [ "$lane" = browser ]; then bash scripts/ensure-chromium.sh; fi
 # The Kafka client is an ES module; jest loads ES modules from CommonJS tests through Node's vm modules.
 export NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}"
-node_modules/.bin/jest --selectProjects "$lane" "$@"
+# The lane goes last: --selectProjects takes a list and would read test paths after it as more project names.
+node_modules/.bin/jest "$@" --selectProjects "$lane"
 echo "[test:$lane] done in $((SECONDS - started)) s" >&2
