@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Debian's Chromium for test/ingest/chromium-email.test.ts, installed by npm test before jest starts (root only;
-# otherwise that test skips itself with a message). Never installed while jest loads a test.
+# Debian's Chromium for the browser lane (test/ui, test/ingest/chromium-email.test.ts), installed by npm test and
+# npm run test:browser before jest starts (root only; otherwise those tests skip themselves with a message). Never
+# installed while jest loads a test.
 set -euo pipefail
 if [ -x /usr/bin/chromium ] || [ "$(id -u)" != 0 ]; then exit 0; fi
 echo "[test] installing Debian's chromium for the browser test" >&2

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: dependencies, local stack, lint, type check, then every test (unit and integration).
+# npm test: dependencies, local stack, Chromium, lint, type check, then every test lane (unit, integration, fault,
+# browser: jest.config.js) in one jest run, so the lanes share its two workers. One lane alone: scripts/test-lane.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

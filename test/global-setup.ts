@@ -3,8 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 /**
- * npm test provisions the local stack itself (idempotent; seconds when it is already up), and marks this run so
- * that global-teardown.ts can find what the run's test environments left behind.
+ * The lanes that use the stack (integration, fault, browser: jest.config.js) provision it themselves (idempotent;
+ * seconds when it is already up), and mark this run so that global-teardown.ts can find what the run's test
+ * environments left behind. They share this module, so jest runs it once however many of them run; the unit lane
+ * does not run it.
  */
 export default async function globalSetup(): Promise<void> {
   process.env.CAIRN_TEST_RUN ??= `r${randomBytes(3).toString('hex')}`;

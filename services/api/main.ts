@@ -30,7 +30,7 @@ function periodic(name: string, seconds: number, run: () => Promise<unknown>, lo
 async function main(): Promise<void> {
   const config = loadConfig(apiConfigSchema);
   const log = createLogger({ service: 'api', level: config.logLevel });
-  const pool = createPgPool(config.postgresUrl, 20);
+  const pool = createPgPool(config.postgresUrl, 20, log);
   const redis = createRedis(config.redisUrl);
   const clickhouse = new ClickHouse({ url: config.clickhouseUrl, database: config.clickhouseDatabase, user: config.clickhouseUser, password: config.clickhousePassword });
   const clickhouseErasure = config.clickhouseErasureUser

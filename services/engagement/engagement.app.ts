@@ -42,7 +42,7 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   // the whole check may take a few lookups' time (SPF includes), never longer
   const auth = { resolver: options.dns ?? dnsResolver(config.dnsTimeoutMs), mta: hostname(), deadlineMs: 5 * config.dnsTimeoutMs };
-  const pool = createPgPool(config.postgresUrl, 8);
+  const pool = createPgPool(config.postgresUrl, 8, log);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const kafka = createKafka({ clientId: 'cairn-engagement', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);

@@ -45,7 +45,7 @@ function createProducer(config: IngestConfig, log: Logger, metrics: IngestMetric
 
 /** Wires the ingest process: PostgreSQL pool, Kafka producer behind the spooling sink, the HTTP app. */
 export function createIngestService(config: IngestConfig, log: Logger): IngestService {
-  const pool = createPgPool(config.postgresUrl, 10);
+  const pool = createPgPool(config.postgresUrl, 10, log);
   const topics = topicsFor(config.topicPrefix);
   const codec = new EventCodec();
   // The gauges read the sink lazily, at scrape time, after it exists.

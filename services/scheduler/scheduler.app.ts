@@ -38,7 +38,7 @@ export type Scheduler = Service & {
 /** The journey engine as a Service, built without listening; main.ts wires it and its listeners. */
 export function buildScheduler(config: SchedulerConfig, log: Logger, deps: SchedulerDeps = {}): Scheduler {
   const clock = deps.clock ?? systemClock;
-  const pool = createPgPool(config.postgresUrl, 10);
+  const pool = createPgPool(config.postgresUrl, 10, log);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const queueOptions = { connection: redis, prefix: config.queuePrefix };
   const stepQueue = new Queue<TileWork>(STEP_QUEUE, queueOptions);

@@ -26,7 +26,7 @@ export interface SenderService extends Service {
 
 /** The sender as a Service: SEND_QUEUE and Kafka in, SMTP and Kafka events out. Built without listening. */
 export function buildSender(config: SenderConfig, log: Logger): SenderService {
-  const pool = createPgPool(config.postgresUrl, 12);
+  const pool = createPgPool(config.postgresUrl, 12, log);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const queue = senderQueue(redis, config.queuePrefix);
   const kafka = createKafka({ clientId: 'cairn-sender', brokers: [...config.kafkaBrokers], log });

@@ -1,7 +1,15 @@
 import { Pool, type PoolClient } from 'pg';
+import type { Logger } from '../logger';
 
-export function createPgPool(connectionString: string, max = 10): Pool {
-  return new Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'cairn' });
+/**
+ * A pool whose idle clients may die (PostgreSQL restarted, a connection killed): pg emits 'error' on the pool
+ * then and drops the client, and an 'error' event without a listener would end the process, so one is always
+ * attached; the next query opens a new connection.
+ */
+export function createPgPool(connectionString: string, max = 10, log?: Pick<Logger, 'warn'>): Pool {
+  const pool = new Pool({ connectionString, max, idleTimeoutMillis: 30_000, application_name: 'cairn' });
+  pool.on('error', (error) => log?.warn({ err: error.message }, 'postgres_idle_client_error'));
+  return pool;
 }
 
 /** Runs work in one transaction: all of it lands or none of it does. */
