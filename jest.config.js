@@ -20,6 +20,7 @@ const STACK_BESIDE_CODE = ['services/aggregator/ingest-tsv.test.ts', 'services/a
 /** Tests under test/ that need no running service: static checks, eslint on snippets, chdb (ClickHouse in-process). */
 const UNIT_UNDER_TEST = [
   'test/foundation/lint-rules.test.ts',
+  'test/foundation/import-graph.test.ts',
   'test/foundation/docker-compose.test.ts',
   'test/foundation/test-lanes.test.ts',
   'test/foundation/unit-lane.test.ts',

@@ -2,10 +2,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClickHouse } from '../lib/clickhouse/clickhouse-client';
-import { ident, raw, sql } from '../lib/clickhouse/sql';
-import { toRawRow } from '../lib/events/event-row';
-import { migrateAll } from '../lib/migrations/run-migrations';
+import { ClickHouse } from '../lib/platform/clickhouse/clickhouse-client';
+import { ident, raw, sql } from '../lib/platform/clickhouse/sql';
+import { toRawRow } from '../services/aggregator/event-row';
+import { migrateAll } from '../lib/platform/migrations/run-migrations';
 import { insertSettingsFor } from '../services/aggregator/aggregator.app';
 import { INGEST_COLUMNS, tsvLine } from '../services/aggregator/ingest-tsv';
 import { produce } from '../test/aggregator/aggregator-harness';

@@ -2,10 +2,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from '../lib/clickhouse/sql';
-import { toRawRow } from '../lib/events/event-row';
-import { BatchingProducer } from '../lib/kafka/kafka-client';
-import { topicForEvent } from '../lib/kafka/topics';
+import { sql } from '../lib/platform/clickhouse/sql';
+import { toRawRow } from '../services/aggregator/event-row';
+import { BatchingProducer } from '../lib/platform/kafka/kafka-client';
+import { topicForEvent } from '../lib/contracts/events/event-topics';
 import { codec, emailEvent } from '../test/aggregator/aggregator-harness';
 import { AggregatorProcess } from '../test/aggregator/fault-harness';
 import { createTestEnv, uniqueName, type TestEnv } from '../test/support/test-env';

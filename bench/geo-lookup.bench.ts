@@ -2,8 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { EventCodec } from '../lib/events/event-codec';
-import type { EmailEvent } from '../lib/events/event-types';
+import { EventCodec } from '../lib/contracts/events/event-codec';
+import type { EmailEvent } from '../lib/contracts/events/event-types';
 import { loadCountryLookup } from '../services/ingest/client-country';
 import { emailContext } from '../services/ingest/event-factory';
 import { TrackedEventEncoder } from '../services/ingest/tracked-event-encoder';

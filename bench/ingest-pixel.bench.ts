@@ -5,10 +5,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Fastify from 'fastify';
-import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { NO_CACHE, PIXEL_GIF } from '../services/ingest/tracking.routes';
 import { ChildServer, ingestMetricsUrl, ingestProcess, metricValue } from '../test/ingest/ingest-process';
-import { createPgPool } from '../lib/postgres/pg-pool';
+import { createPgPool } from '../lib/platform/postgres/pg-pool';
 import { createTestEnv } from '../test/support/test-env';
 import { isQuick, processTreeCpuSeconds, progress, report, round, stealSeconds } from './bench-support';
 

@@ -1,9 +1,9 @@
 // bench: journey engine, contacts through segment → splitter → wait → end vs the same rows moved by plain SQL; state bytes and click → true-path p99 with contacts waiting at a trigger
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
-import { BatchingProducer } from '../lib/kafka/kafka-client';
-import { createPgPool } from '../lib/postgres/pg-pool';
-import { createRedis } from '../lib/redis/redis-connection';
+import { BatchingProducer } from '../lib/platform/kafka/kafka-client';
+import { createPgPool } from '../lib/platform/postgres/pg-pool';
+import { createRedis } from '../lib/platform/redis/redis-connection';
 import { buildScheduler } from '../services/scheduler/scheduler.app';
 import { codec, emailEvent } from '../test/aggregator/aggregator-harness';
 import { schedulerConfig, Workspace } from '../test/scheduler/scheduler-harness';

@@ -1,8 +1,8 @@
 // bench: personalised renders/s on one core (~50 KB email, 10 links, beacon, unsubscribe headers, text part) vs bare Handlebars of the same HTML
 import { randomBytes, randomUUID } from 'node:crypto';
-import { compileMergeTemplate } from '../lib/email/merge-template';
-import { compileMjml } from '../lib/email/mjml-compile';
-import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { compileMergeTemplate } from '../lib/domain/email/merge-template';
+import { compileMjml } from '../lib/domain/email/mjml-compile';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { VersionRenderer } from '../services/sender/message-renderer';
 import { SENDER_RENDER_MAX_CHARS } from '../services/sender/sender.config';
 import { isQuick, progress, report, round } from './bench-support';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const messageMintStart = process.hrtime.bigint();
   for (let i = 0; i < 5_000; i++) tokens.mintMessage({ ...base, messageId: messageIds[i % 1000] as string, contactId: base.workspaceId }, purposes, links);
   const messageMintUs = Number(process.hrtime.bigint() - messageMintStart) / 5_000 / 1000;
-  progress(`lib/tracking mint: ${round(mintUs, 2)} µs per token; a tracked message's ${renderer.tokensPerMessage(true)} tokens (mintMessage): ${round(messageMintUs, 2)} µs`);
+  progress(`lib/contracts/tracking mint: ${round(mintUs, 2)} µs per token; a tracked message's ${renderer.tokensPerMessage(true)} tokens (mintMessage): ${round(messageMintUs, 2)} µs`);
   const mjmlStart = process.hrtime.bigint();
   for (let i = 0; i < 3; i++) await compileMjml(`<mjml><mj-body><mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section></mj-body></mjml>`);
   const mjmlMs = Number(process.hrtime.bigint() - mjmlStart) / 3e6;

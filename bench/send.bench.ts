@@ -2,11 +2,11 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { createPgPool } from '../lib/postgres/pg-pool';
-import { createRedis } from '../lib/redis/redis-connection';
-import { sendRequestKey, type SendRequest } from '../lib/sending/send-request';
-import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { loadConfig } from '../lib/platform/config';
+import { createPgPool } from '../lib/platform/postgres/pg-pool';
+import { createRedis } from '../lib/platform/redis/redis-connection';
+import { sendRequestKey, type SendRequest } from '../lib/contracts/sending/send-request';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { outgoingMail } from '../services/sender/message-preparer';
 import { VersionRenderer } from '../services/sender/message-renderer';
 import { buildSender } from '../services/sender/sender.app';

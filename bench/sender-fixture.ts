@@ -1,4 +1,4 @@
-import { checkEmail, type ContentSettingsData } from '../lib/email/email-check';
+import { checkEmail, type ContentSettingsData } from '../lib/domain/email/email-check';
 
 export const BENCH_CONTENT: ContentSettingsData = {
   subscription_center_url: 'https://prefs.example.com/center',

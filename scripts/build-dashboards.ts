@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DASHBOARDS, dashboardJson } from '../lib/dashboards/all-dashboards';
+import { DASHBOARDS, dashboardJson } from './dashboards/all-dashboards';
 
-/** npm run dashboards: writes dashboards/*.json from lib/dashboards (a test fails while they differ). */
+/** npm run dashboards: writes dashboards/*.json from scripts/dashboards (a test fails while they differ). */
 const dir = join(__dirname, '..', 'dashboards');
 for (const { file, build } of DASHBOARDS) {
   writeFileSync(join(dir, file), dashboardJson(build()));

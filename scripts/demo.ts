@@ -1,8 +1,8 @@
-import { connectionSchema, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { migrateAll } from '../lib/migrations/run-migrations';
-import { once } from '../lib/shutdown';
-import { parseTrackingKeys, TrackingTokenCodec } from '../lib/tracking/tracking-token';
+import { connectionSchema, loadConfig } from '../lib/platform/config';
+import { createLogger } from '../lib/platform/logger';
+import { migrateAll } from '../lib/platform/migrations/run-migrations';
+import { once } from '../lib/platform/shutdown';
+import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { ApiClient } from './demo/api-client';
 import { AudienceSimulation } from './demo/audience-simulation';
 import { allPages, liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';

@@ -1,6 +1,6 @@
-import { connectionSchema, loadConfig } from '../lib/config';
-import { createLogger } from '../lib/logger';
-import { migrateAll } from '../lib/migrations/run-migrations';
+import { connectionSchema, loadConfig } from '../lib/platform/config';
+import { createLogger } from '../lib/platform/logger';
+import { migrateAll } from '../lib/platform/migrations/run-migrations';
 
 const config = loadConfig(connectionSchema);
 const log = createLogger({ service: 'migrate', level: config.logLevel });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Adds a random value for each NAME missing from FILE (KEY=VALUE lines, mode 600); never changes a value already
-# there. NAMEs ending in TRACKING_KEYS get a tracking key ring "1:<base64 of 32 bytes>" (lib/tracking), the others
+# there. NAMEs ending in TRACKING_KEYS get a tracking key ring "1:<base64 of 32 bytes>" (lib/contracts/tracking), the others
 # 48 hex digits (192 bits). Prints the names it added.
 # Usage: scripts/secrets-env.sh FILE NAME...
 set -euo pipefail

@@ -3,7 +3,7 @@
 # needs. unit neither starts nor checks the stack; integration, fault and browser bring it up in jest's global setup
 # (test/global-setup.ts; CAIRN_SKIP_STACK=1 skips that when it is known to be up); browser also installs Chromium.
 # No lint or type check (npm test runs those and every lane). Further arguments go to jest:
-#   npm run test:unit -- lib/email        npm run test:integration -- test/api/api-flow.test.ts
+#   npm run test:unit -- lib/domain/email    npm run test:integration -- test/api/api-flow.test.ts
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

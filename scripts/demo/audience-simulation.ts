@@ -1,5 +1,5 @@
 import type { Campaign, DemoContact, EmailTile } from './campaign-setup';
-import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { readMessage, type Delivery, type InboxMessage } from './demo-inbox';
 import type { DemoLedger, Timing } from './demo-ledger';
 import type { MailProvider } from './mail-provider';

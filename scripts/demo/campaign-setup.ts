@@ -1,4 +1,4 @@
-import type { EmailLink } from '../../lib/email/email-links';
+import type { EmailLink } from '../../lib/domain/email/email-links';
 import { ApiClient } from './api-client';
 import { contactPlan, MIN_CONSENT, outsiders, type ContactPlan } from './recipient-plan';
 

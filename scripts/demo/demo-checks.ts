@@ -1,4 +1,4 @@
-import type { EmailKpis, LinkKpis, TileKpis } from '../../lib/insights/insights-types';
+import type { EmailKpis, LinkKpis, TileKpis } from '../../services/api/insights/insights-types';
 import { EMAIL_TILES, type EmailTile } from './campaign-setup';
 import type { DemoLedger } from './demo-ledger';
 import type { Expected } from './demo-expectations';

@@ -1,5 +1,5 @@
 import { simpleParser } from 'mailparser';
-import { type TokenPurpose, TRACKING_HEADER, type TrackingToken, type TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { type TokenPurpose, TRACKING_HEADER, type TrackingToken, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { RecordingSmtp } from '../../test/support/recording-smtp';
 
 /** One message as the SMTP peer accepted it: the envelope and the raw MIME. */

@@ -1,8 +1,8 @@
-import type { connectionSchema, ConfigOf } from '../../lib/config';
-import { createKafka, deleteTopics } from '../../lib/kafka/kafka-client';
-import { topicsFor } from '../../lib/kafka/topics';
-import { createLogger } from '../../lib/logger';
-import { createRedis } from '../../lib/redis/redis-connection';
+import type { connectionSchema, ConfigOf } from '../../lib/platform/config';
+import { createKafka, deleteTopics } from '../../lib/platform/kafka/kafka-client';
+import { topicsFor } from '../../lib/platform/kafka/topics';
+import { createLogger } from '../../lib/platform/logger';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { leftovers } from '../../test/support/test-leftovers';
 import { dropPgDatabase } from '../../test/support/test-env';
 

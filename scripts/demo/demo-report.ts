@@ -1,4 +1,4 @@
-import type { EmailKpis, LinkKpis, TileKpis } from '../../lib/insights/insights-types';
+import type { EmailKpis, LinkKpis, TileKpis } from '../../services/api/insights/insights-types';
 import { EMAIL_TILES, type Campaign, type EmailTile } from './campaign-setup';
 import type { Check } from './demo-checks';
 import type { DemoLedger } from './demo-ledger';

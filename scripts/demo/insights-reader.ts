@@ -1,4 +1,4 @@
-import type { EmailKpis, LinkKpis, TileKpis } from '../../lib/insights/insights-types';
+import type { EmailKpis, LinkKpis, TileKpis } from '../../services/api/insights/insights-types';
 import type { ApiClient } from './api-client';
 import { EMAIL_TILES, type Campaign, type EmailTile } from './campaign-setup';
 

@@ -1,4 +1,4 @@
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { ApiClient } from './api-client';
 import type { InboxMessage } from './demo-inbox';

@@ -1,4 +1,4 @@
-import { bool, connectionSchema, int, poisonAttempts, loadConfig, str, type ConfigOf } from '../../lib/config';
+import { bool, connectionSchema, int, poisonAttempts, loadConfig, str, type ConfigOf } from '../../lib/platform/config';
 
 /** The aggregator's settings (README configuration reference); parsed once in main.ts and passed in. */
 export const aggregatorSchema = {

@@ -1,6 +1,6 @@
-import { EventCodec } from '../../lib/events/event-codec';
-import { toRawRow } from '../../lib/events/event-row';
-import { ALL_EVENT_TYPES as EVENT_TYPES, type CairnEvent, type EventType } from '../../lib/events/event-types';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import { toRawRow } from './event-row';
+import { ALL_EVENT_TYPES as EVENT_TYPES, type CairnEvent, type EventType } from '../../lib/contracts/events/event-types';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';

@@ -1,6 +1,6 @@
-import type { EventCodec, SchemaVersion } from '../../lib/events/event-codec';
-import { RANGE_OF, STORABLE_RANGES } from '../../lib/events/event-ranges';
-import { ROW_COLUMNS, stampOf } from '../../lib/events/event-row';
+import type { EventCodec, SchemaVersion } from '../../lib/contracts/events/event-codec';
+import { RANGE_OF, STORABLE_RANGES } from '../../lib/contracts/events/event-ranges';
+import { ROW_COLUMNS, stampOf } from './event-row';
 import { escapeTsv, INGEST_COLUMNS } from './ingest-tsv';
 
 /**

@@ -1,6 +1,6 @@
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { loadConfig } from '../../lib/config';
-import { createLogger, type Logger } from '../../lib/logger';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { loadConfig } from '../../lib/platform/config';
+import { createLogger, type Logger } from '../../lib/platform/logger';
 import { retentionSchema } from './aggregator.config';
 
 type JobConfig = ReturnType<typeof loadConfig<typeof retentionSchema>>;

@@ -1,8 +1,8 @@
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { formatDateTime } from '../../lib/clickhouse/sql';
-import { startBatchConsumer, type BatchConsumer, type ConsumedMessage } from '../../lib/kafka/batch-consumer';
-import type { KafkaCluster } from '../../lib/kafka/kafka-client';
-import type { Logger } from '../../lib/logger';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { formatDateTime } from '../../lib/platform/clickhouse/sql';
+import { startBatchConsumer, type BatchConsumer, type ConsumedMessage } from '../../lib/platform/kafka/batch-consumer';
+import type { KafkaCluster } from '../../lib/platform/kafka/kafka-client';
+import type { Logger } from '../../lib/platform/logger';
 
 /** One dead_letters row (sql/clickhouse/0120): where the refused message was and why; neither its bytes nor its key. */
 export function deadLetterRow(message: ConsumedMessage): Record<string, string | number> {

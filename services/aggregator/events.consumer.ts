@@ -1,17 +1,20 @@
-import { toRawRow } from '../../lib/events/event-row';
-import { CairnError } from '../../lib/errors';
-import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/kafka/batch-consumer';
-import { deadLetter, decodeOrDeadLetter, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
-import type { Logger } from '../../lib/logger';
+import { toRawRow } from './event-row';
+import { CairnError } from '../../lib/platform/errors';
+import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/platform/kafka/batch-consumer';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import { deadLetter, decodeOrDeadLetter, type DecodingConsumerOptions } from '../../lib/platform/kafka/decoding-consumer';
+import type { Logger } from '../../lib/platform/logger';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
-import type { BatchSink, IngestBatch, InsertBuffer } from './insert-buffer';
+import type { IngestBatch } from './ingest-batch';
+import type { BatchSink, InsertBuffer } from './insert-buffer';
 import type { MessageRows } from './insert-recovery';
 import type { OffsetLedger } from './offset-ledger';
 
 /** The lib consumer's wiring, with the aggregator's own sink (buffer + ledger) in place of onBatch. */
 export interface AggregatorConsumerDeps
-  extends Pick<EventConsumerOptions, 'kafka' | 'groupId' | 'topics' | 'deadLetterTopic' | 'codec' | 'producer' | 'log'> {
+  extends Pick<DecodingConsumerOptions<unknown>, 'kafka' | 'groupId' | 'topics' | 'deadLetterTopic' | 'producer' | 'log'> {
+  codec: EventCodec;
   buffer: InsertBuffer;
   ledger: OffsetLedger;
   sessionTimeoutMs: number;
@@ -123,7 +126,8 @@ async function decodeChunks(
         offsets.push(offset);
         continue;
       }
-      const line = decodeOrDeadLetter(deps, at, message, deadLetters, (event) => tsvLine(toRawRow(event), topic, partition, offset));
+      const decode = (bytes: Buffer): string => tsvLine(toRawRow(deps.codec.decode(bytes)), topic, partition, offset);
+      const line = decodeOrDeadLetter({ ...deps, decode }, at, message, deadLetters);
       if (line === null) continue;
       out.utf8(line);
       offsets.push(offset);

@@ -1,4 +1,4 @@
-import type { RawEventRow } from '../../lib/events/event-row';
+import type { RawEventRow } from './event-row';
 
 /**
  * The aggregator writes events_ingest as TabSeparated, built straight from each decoded row: ClickHouse parses it

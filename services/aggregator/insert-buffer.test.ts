@@ -1,12 +1,13 @@
 import { Readable } from 'node:stream';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { raw } from '../../lib/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import { toRawRow } from './event-row';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { createTestEnv, testLogger, type TestEnv } from '../../test/support/test-env';
 import { waitFor } from '../../test/support/wait-for';
 import { insertSettingsFor } from './aggregator.app';
-import { type IngestBatch, InsertBuffer, type InsertBufferOptions } from './insert-buffer';
+import type { IngestBatch } from './ingest-batch';
+import { InsertBuffer, type InsertBufferOptions } from './insert-buffer';
 import { OffsetLedger } from './offset-ledger';
 import { tsvLine } from './ingest-tsv';
 

@@ -1,25 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { CairnError } from '../../lib/errors';
-import type { ConsumedMessage } from '../../lib/kafka/batch-consumer';
-import { failureKind } from '../../lib/kafka/poison';
-import type { Logger } from '../../lib/logger';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { CairnError } from '../../lib/platform/errors';
+import { failureKind } from '../../lib/platform/kafka/poison';
+import type { Logger } from '../../lib/platform/logger';
+import type { IngestBatch } from './ingest-batch';
 import { INGEST_COLUMNS } from './ingest-tsv';
 import { insertIsolatingPoison, type MessageRows, unwritten } from './insert-recovery';
 import { INSERT_QUERY_PREFIX } from './offset-ledger';
-
-/** The decoded messages of one Kafka batch as events_ingest TabSeparated lines (ingest-tsv.ts). */
-export interface IngestBatch {
-  topic: string;
-  partition: number;
-  /** the Kafka offset of each line, in line order (offsets stay far below 2^53) */
-  offsets: number[];
-  /** one line per offset, each ending in a newline (escaped values hold none) */
-  tsv: Buffer;
-  /** the messages the lines were decoded from, for the dead-letter topic should ClickHouse refuse one */
-  messages?: readonly ConsumedMessage[];
-}
 
 interface Generation {
   /** the buffer's epoch when the generation was created; a fence starts a new epoch */

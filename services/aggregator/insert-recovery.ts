@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
-import { isolatePoison } from '../../lib/kafka/poison';
-import type { Logger } from '../../lib/logger';
-import type { IngestBatch } from './insert-buffer';
+import { isolatePoison } from '../../lib/platform/kafka/poison';
+import type { Logger } from '../../lib/platform/logger';
+import type { IngestBatch } from './ingest-batch';
 
 /** What a failed insert does before it is tried again: drop the rows that landed, narrow poison down. */
 
@@ -73,7 +73,7 @@ export interface IsolationDeps {
 }
 
 /**
- * ClickHouse refused an insert for a row's value (lib/kafka/poison.ts: cannot parse, out of range): the insert is
+ * ClickHouse refused an insert for a row's value (lib/platform/kafka/poison.ts: cannot parse, out of range): the insert is
  * split in halves, left before right, down to the messages that cause it; those are dead-lettered with their error
  * and every other row is written once.
  * NOTE: exactly once still holds. A message's rows (an envelope's lines share its offset) stay in one insert, and

@@ -1,5 +1,5 @@
-import { sql } from '../../lib/clickhouse/sql';
-import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/retention/kpi-rebuild';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/domain/kpis/kpi-rebuild';
 import { runClickHouseJob } from './clickhouse-job';
 
 /**

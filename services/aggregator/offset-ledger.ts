@@ -1,5 +1,5 @@
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
 
 /**
  * Where each (topic, partition) resumes, according to ClickHouse rather than Kafka.

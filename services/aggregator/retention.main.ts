@@ -1,4 +1,4 @@
-import { dropExpiredPartitions } from '../../lib/retention/retention-job';
+import { dropExpiredPartitions } from './retention-job';
 import { runClickHouseJob } from './clickhouse-job';
 
 /** One run of the retention job: drops monthly partitions older than CAIRN_RETENTION_MONTHS, then exits. */

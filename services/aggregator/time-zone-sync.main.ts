@@ -1,6 +1,6 @@
-import { connectionSchema, loadConfig } from '../../lib/config';
-import { syncContactTimeZones } from '../../lib/insights/contact-time-zone-sync';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { connectionSchema, loadConfig } from '../../lib/platform/config';
+import { syncContactTimeZones } from './contact-time-zone-sync';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { runClickHouseJob } from './clickhouse-job';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { keyFromHeaders, verifyApiKey, type ApiKeyPrincipal, type ApiKeyScope } from '../../lib/auth/api-keys';
+import { keyFromHeaders, verifyApiKey, type ApiKeyPrincipal, type ApiKeyScope } from '../../lib/domain/auth/api-keys';
 import { ApiProblem } from './api-problem';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
-import { bool, connectionSchema, int, str, url } from '../../lib/config';
-import { egressSchema } from '../../lib/egress/egress-policy';
+import { bool, connectionSchema, int, str, url } from '../../lib/platform/config';
+import { egressSchema } from '../../lib/platform/egress/egress-policy';
 
 export const apiConfigSchema = {
   ...connectionSchema,

@@ -2,17 +2,14 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { egressPolicyOf } from '../../lib/egress/egress-policy';
-import { isEmailAddress } from '../../lib/email/email-address';
-import type { Logger } from '../../lib/logger';
+import { egressPolicyOf } from '../../lib/platform/egress/egress-policy';
+import { isEmailAddress } from '../../lib/domain/email/email-address';
 import type { ApiConfig } from './api.config';
+import type { ApiDeps } from './api-deps';
 import { installAuth } from './api-auth';
 import { AuthFailures, installAuthFailureLimit } from './auth-failures';
 import { installProblemHandlers, problemBody, problemSchema } from './api-problem';
-import { contactImportRoutes } from './routes/contact-import.routes';
+import { contactImportRoutes, streamImportBodies } from './routes/contact-import.routes';
 import { contactRoutes } from './routes/contacts.routes';
 import { contentSettingsRoutes } from './routes/content-settings.routes';
 import { emailRoutes } from './routes/emails.routes';
@@ -25,29 +22,11 @@ import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { uiRoutes } from './routes/ui.routes';
-import { uiAssetLoader, type UiAssets } from './ui-assets';
+import { uiAssetLoader } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
 import { engagementFollowupRoutes } from './routes/engagement-followups.routes';
 import { engagementMessageRoutes } from './routes/engagement-messages.routes';
 import { engagementTemplateRoutes } from './routes/engagement-templates.routes';
-
-export interface ApiDeps {
-  config: ApiConfig;
-  pool: Pool;
-  redis: Redis;
-  /** every read: insights, segments, engagement (a read-only user in production) */
-  clickhouse: ClickHouse;
-  /** contact erasure's deletes and KPI rebuilds (default: clickhouse) */
-  clickhouseErasure?: ClickHouse;
-  log: Logger;
-  /**
-   * Serve the Swagger UI at /docs (default). Jest on Node 20 cannot load the UI's ESM dependencies, so the
-   * in-process tests serve only /docs/json; test/api/api-docs.test.ts checks the UI on the real process.
-   */
-  docsUi?: boolean;
-  /** the insights pages' files (default: the built bundle, or one made from the sources on first use) */
-  uiAssets?: () => Promise<UiAssets>;
-}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,7 +57,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.config.bodyLimitBytes,
     trustProxy: deps.config.trustProxy,
     ...serverTimeouts(deps.config),
-    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/email/email-address.ts)
+    // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/domain/email/email-address.ts)
     ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: { mailbox: { type: 'string', validate: isEmailAddress } } } },
   });
   app.decorate('routeTable', []);
@@ -117,22 +96,27 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     errorResponseBuilder: (_req, context) => ({ statusCode: 429, ...problemBody(429, `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`) }),
   });
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
-  workspaceRoutes(app, deps.pool);
-  contactRoutes(app, deps.pool);
-  contactImportRoutes(app, deps.pool, deps.config);
-  erasureRoutes(app, { config: deps.config, pool: deps.pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
-  listRoutes(app, deps.pool);
-  contentSettingsRoutes(app, deps.pool);
-  emailRoutes(app, deps);
-  segmentRoutes(app, deps);
-  journeyRoutes(app, deps.pool, egressPolicyOf(deps.config));
-  activityRoutes(app, deps.pool);
-  insightsRoutes(app, deps);
-  interactionsRoutes(app, deps);
-  tileContactsRoutes(app, deps);
-  engagementMessageRoutes(app, deps);
-  engagementTemplateRoutes(app, deps);
-  engagementFollowupRoutes(app, deps);
-  uiRoutes(app, deps.uiAssets ?? uiAssetLoader());
+  // On the whole app, as before the routes became plugins: a CSV or NDJSON body sent to another route keeps its 400.
+  streamImportBodies(app);
+  // Each route module is a plugin with its schemas beside it; the hooks, error handlers and shared schemas above
+  // are the root's, so every plugin inherits them.
+  const { pool } = deps;
+  await app.register(workspaceRoutes, { pool });
+  await app.register(contactRoutes, { pool });
+  await app.register(contactImportRoutes, { pool, config: deps.config });
+  await app.register(erasureRoutes, { config: deps.config, pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
+  await app.register(listRoutes, { pool });
+  await app.register(contentSettingsRoutes, { pool });
+  await app.register(emailRoutes, deps);
+  await app.register(segmentRoutes, deps);
+  await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
+  await app.register(activityRoutes, { pool });
+  await app.register(insightsRoutes, deps);
+  await app.register(interactionsRoutes, deps);
+  await app.register(tileContactsRoutes, deps);
+  await app.register(engagementMessageRoutes, deps);
+  await app.register(engagementTemplateRoutes, deps);
+  await app.register(engagementFollowupRoutes, deps);
+  await app.register(uiRoutes, { loadAssets: deps.uiAssets ?? uiAssetLoader() });
   return app;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { keyFromHeaders } from '../../lib/auth/api-keys';
-import type { Logger } from '../../lib/logger';
+import { keyFromHeaders } from '../../lib/domain/auth/api-keys';
+import type { Logger } from '../../lib/platform/logger';
 import { problemBody } from './api-problem';
 
 const LOST = new Set(['reconnecting', 'close', 'end']);

@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
-import { eraseContact } from '../../lib/retention/erase-contact';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
+import { eraseContact } from './erase-contact';
 import { notFound } from './api-problem';
 
 /**

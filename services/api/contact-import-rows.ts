@@ -1,4 +1,4 @@
-import { isEmailAddress } from '../../lib/email/email-address';
+import { isEmailAddress } from '../../lib/domain/email/email-address';
 
 /**
  * One import row → one line of PostgreSQL COPY text format for the staging table, or a per-row error naming the

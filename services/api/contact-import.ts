@@ -4,7 +4,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Pool, PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import { ApiProblem } from './api-problem';
 import { STAGED_COLUMNS, stageRow, type RowError } from './contact-import-rows';
 

@@ -1,6 +1,6 @@
-import type { CompiledEmail, ContentSettingsData, EmailDraft } from '../../lib/email/email-check';
-import type { TemplateIssue } from '../../lib/email/merge-fields';
-import type { MergeContext } from '../../lib/email/merge-template';
+import type { CompiledEmail, ContentSettingsData, EmailDraft } from '../../lib/domain/email/email-check';
+import type { TemplateIssue } from '../../lib/domain/email/merge-fields';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
 
 /**
  * What the API's draft-render thread (draft-render.worker.ts) is asked and answers. `check` is the go-live error

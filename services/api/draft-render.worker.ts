@@ -1,8 +1,8 @@
 import { parentPort } from 'node:worker_threads';
-import { checkEmail } from '../../lib/email/email-check';
-import type { TemplateIssue } from '../../lib/email/merge-fields';
-import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/email/merge-template';
-import { RenderBudgetError } from '../../lib/email/render-budget';
+import { checkEmail } from '../../lib/domain/email/email-check';
+import type { TemplateIssue } from '../../lib/domain/email/merge-fields';
+import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/domain/email/merge-template';
+import { RenderBudgetError } from '../../lib/domain/email/render-budget';
 import { DRAFT_THREAD_READY, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
 
 /**

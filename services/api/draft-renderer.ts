@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
-import type { ContentSettingsData, EmailCheck, EmailDraft } from '../../lib/email/email-check';
-import type { MergeContext } from '../../lib/email/merge-template';
-import type { Logger } from '../../lib/logger';
-import { spawnWorker } from '../../lib/threads/spawn-worker';
+import type { ContentSettingsData, EmailCheck, EmailDraft } from '../../lib/domain/email/email-check';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
+import type { Logger } from '../../lib/platform/logger';
+import { spawnWorker } from '../../lib/platform/threads/spawn-worker';
 import { ApiProblem } from './api-problem';
 import { DRAFT_THREAD_READY, isDraftReply, type DraftJob, type DraftReply } from './draft-render.contract';
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import type { ContentSettingsData, EmailDraft } from '../../lib/email/email-check';
-import type { MergeContext } from '../../lib/email/merge-template';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import { testSendJobId, type TestSendJob } from '../../lib/sending/test-send';
+import type { ContentSettingsData, EmailDraft } from '../../lib/domain/email/email-check';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { testSendJobId, type TestSendJob } from '../../lib/contracts/sending/test-send';
 import { ApiProblem } from './api-problem';
 import type { DraftRenderer } from './draft-renderer';
 import { getRow } from './resource-routes';

@@ -1,6 +1,6 @@
 import { escapeAttribute, escapeText } from 'entities';
-import { extractLinks, linkProblem, type FollowedAttachment } from '../../lib/email/email-links';
-import { checkMergeFields, type TemplateIssue } from '../../lib/email/merge-fields';
+import { extractLinks, linkProblem, type FollowedAttachment } from '../../lib/domain/email/email-links';
+import { checkMergeFields, type TemplateIssue } from '../../lib/domain/email/merge-fields';
 import { ApiProblem } from './api-problem';
 
 /** A file of the message as the API knows it: its download URL is the capability served by services/engagement. */
@@ -14,7 +14,7 @@ export interface MessageFile {
 
 /**
  * The checks a one-to-one body and subject must pass before anything is stored: merge fields that resolve and
- * are HTML-escaped (lib/email/merge-fields, the marketing check's rules), and links a browser can follow.
+ * are HTML-escaped (lib/domain/email/merge-fields, the marketing check's rules), and links a browser can follow.
  * 422 naming the field, as the email check does.
  */
 export function checkContent(subject: string, bodyHtml: string, prefix = ''): void {

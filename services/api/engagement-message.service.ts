@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { extractLinks } from '../../lib/email/email-links';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { extractLinks } from '../../lib/domain/email/email-links';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { ApiProblem, type FieldError } from './api-problem';
 import { checkContent, messageHtml, type MessageFile } from './engagement-content';
 

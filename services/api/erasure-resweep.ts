@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../lib/logger';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import type { Logger } from '../../lib/platform/logger';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { eraseContactEverywhere } from './contact-erasure';
 
 /** A pass that died half-way (process killed) is taken again after this long. */

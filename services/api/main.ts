@@ -1,9 +1,9 @@
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { loadConfig } from '../../lib/config';
-import { createLogger, type Logger } from '../../lib/logger';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
-import { runServices, type Service } from '../../lib/shutdown';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { loadConfig } from '../../lib/platform/config';
+import { createLogger, type Logger } from '../../lib/platform/logger';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
+import { runServices, type Service } from '../../lib/platform/shutdown';
 import { apiConfigSchema } from './api.config';
 import { buildApi } from './app';
 import { resweepDue } from './erasure-resweep';

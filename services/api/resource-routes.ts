@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from './api-auth';
 import { ApiProblem, notFound } from './api-problem';
 import { decodeCursor, noContent, pageQuerySchema, pageSchema, toPage, type PageQuery } from './pagination';

@@ -1,9 +1,9 @@
 import type { Pool, PoolClient } from 'pg';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import { resolveBehaviour } from '../../lib/segments/segment-behaviour';
-import { behaviourConditions, behaviourKey, FilterCompiler, SegmentFilterError } from '../../lib/segments/segment-filter';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { resolveBehaviour } from './segments/segment-behaviour';
+import { behaviourConditions, behaviourKey, FilterCompiler, SegmentFilterError } from './segments/segment-filter';
 import { ApiProblem } from './api-problem';
 
 /** Validates a definition without asking ClickHouse (behaviour conditions compile against empty answers). */

@@ -1,8 +1,8 @@
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
-import type { EgressClient } from '../../lib/egress/egress-client';
-import type { Logger } from '../../lib/logger';
-import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
+import type { EgressClient } from '../../lib/platform/egress/egress-client';
+import type { Logger } from '../../lib/platform/logger';
+import { postSignedWebhook } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EngagementMetrics } from './engagement.metrics';
 
 export const ALERT_WEBHOOK_QUEUE = 'engagement-webhooks';
@@ -77,7 +77,7 @@ interface AlertRow {
 
 /**
  * Posts each alert to its workspace's webhook through the egress policy, signed with the workspace's webhook
- * secret (the one launch-workflow tiles sign with; lib/webhooks/signed-webhook.ts), with BullMQ's retries and
+ * secret (the one launch-workflow tiles sign with; lib/contracts/webhooks/signed-webhook.ts), with BullMQ's retries and
  * exponential backoff; the alert id is the idempotency key, so a receiver drops a repeat after a lost answer. A
  * destination the egress policy refuses fails at once (egress_refused is not retried).
  */

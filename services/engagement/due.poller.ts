@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
-import { dispatchDue } from '../../lib/engagement/message-dispatch';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { dispatchDue } from '../../lib/domain/engagement/message-dispatch';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { createAlerts, pendingAlertIds, queueAlertWebhooks } from './alerts';
 import type { EngagementMetrics } from './engagement.metrics';
 import type { ReplyRecorder } from './reply-recorder';

@@ -2,20 +2,20 @@ import { hostname } from 'node:os';
 import { Queue, type Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { DNSResolver } from 'mailauth';
-import { EgressClient } from '../../lib/egress/egress-client';
-import { egressPolicyOf } from '../../lib/egress/egress-policy';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { BatchConsumer } from '../../lib/kafka/batch-consumer';
-import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { BatchingProducer, createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
-import { topicsFor } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import { MetricsListener } from '../../lib/metrics/metrics-listener';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
-import { SEND_QUEUE } from '../../lib/sending/send-request';
-import type { Service } from '../../lib/shutdown';
-import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { EgressClient } from '../../lib/platform/egress/egress-client';
+import { egressPolicyOf } from '../../lib/platform/egress/egress-policy';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
+import { startDecodingConsumer } from '../../lib/platform/kafka/decoding-consumer';
+import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
+import { topicsFor } from '../../lib/platform/kafka/topics';
+import type { Logger } from '../../lib/platform/logger';
+import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
+import { SEND_QUEUE } from '../../lib/contracts/sending/send-request';
+import type { Service } from '../../lib/platform/shutdown';
+import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { alertQueue, queueAlertWebhooks, startAlertWebhookWorker } from './alerts';
 import { startDuePoller } from './due.poller';
 import type { EngagementConfig } from './engagement.config';
@@ -82,12 +82,12 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
       bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
     }
     worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, egress, timeoutMs: config.webhookTimeoutMs, metrics, log });
-    consumer = await startEventConsumer({
-      kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, codec, producer,
+    consumer = await startDecodingConsumer({
+      kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, decode: (bytes) => codec.decode(bytes), producer,
       log: log.child({ component: 'first-open-consumer' }), fromBeginning: config.fromBeginning,
       poisonAttempts: config.poisonAttempts,
       onBatch: async (events) => {
-        const created = await recordFirstOpens(pool, events.map((e) => e.event));
+        const created = await recordFirstOpens(pool, events.map((e) => e.value));
         metrics.alerts.inc({ kind: 'first_open' }, created.length);
         await queueAlertWebhooks(alerts, created.filter((a) => a.webhook).map((a) => a.id), webhook);
       },

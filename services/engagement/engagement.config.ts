@@ -1,5 +1,5 @@
-import { bool, connectionSchema, int, poisonAttempts, list, loadConfig, str, type ConfigOf } from '../../lib/config';
-import { egressSchema } from '../../lib/egress/egress-policy';
+import { bool, connectionSchema, int, poisonAttempts, list, loadConfig, str, type ConfigOf } from '../../lib/platform/config';
+import { egressSchema } from '../../lib/platform/egress/egress-policy';
 
 /** services/engagement's settings (docs/engagement.md#configuration); parsed once in main.ts and passed in. */
 export const engagementSchema = {

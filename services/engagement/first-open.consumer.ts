@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { createAlerts, type NewAlert } from './alerts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,7 +33,7 @@ export function firstOpens(events: readonly CairnEvent[]): Open[] {
  *
  * NOTE: exactly one alert per message however many opens arrive together or are redelivered: alert_key
  * first_open:<message> is unique and the insert is ON CONFLICT DO NOTHING (createAlerts); first_opened_at only
- * moves earlier. Offsets are committed after this resolves (lib/kafka/event-consumer.ts).
+ * moves earlier. Offsets are committed after this resolves (lib/platform/kafka/decoding-consumer.ts).
  */
 export async function recordFirstOpens(pool: Pool, events: readonly CairnEvent[]): Promise<{ id: string; webhook: boolean }[]> {
   const opens = firstOpens(events);

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import type { EngagementMetrics } from './engagement.metrics';
 import { scanMessage } from './inbound-message';
 import type { MailtoUnsubscribe } from './mailto-unsubscribe';

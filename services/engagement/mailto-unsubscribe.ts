@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import { derivedEventId } from '../../lib/events/derived-id';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { EmailEvent } from '../../lib/events/event-types';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { topicForEvent, type Topics } from '../../lib/kafka/topics';
-import { unsubscribeContact } from '../../lib/subscriptions/subscriptions-repository';
-import type { TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { derivedEventId } from '../../lib/contracts/events/derived-id';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { type Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import { unsubscribeContact } from '../../lib/domain/subscriptions/subscriptions-repository';
+import type { TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import type { EngagementMetrics } from './engagement.metrics';
 import { parseHeader } from './reply-recorder';
 
@@ -18,7 +19,7 @@ const SUBJECT_TOKEN = /(?:^|\s)unsubscribe\s+([A-Za-z0-9_-]{16,600})(?:\s|$)/i;
  * The List-Unsubscribe mailto every marketing message advertises (services/sender/message-renderer.ts): mail to
  * the unsubscribe mailbox carries the message's token in its subject. A token that verifies, for an email version
  * of its own workspace and a contact that still exists, unsubscribes exactly like ingest's one-click POST: the
- * same writer (lib/subscriptions) and the same `unsubscribe` event, method `mailto`. Anything else changes
+ * same writer (lib/domain/subscriptions) and the same `unsubscribe` event, method `mailto`. Anything else changes
  * nothing; the SMTP answer is 250 either way (no backscatter, nothing learnt about tokens).
  */
 export class MailtoUnsubscribe {

@@ -1,5 +1,5 @@
-import { createLogger } from '../../lib/logger';
-import { runServices } from '../../lib/shutdown';
+import { createLogger } from '../../lib/platform/logger';
+import { runServices } from '../../lib/platform/shutdown';
 import { buildEngagement } from './engagement.app';
 import { loadEngagementConfig } from './engagement.config';
 

@@ -1,10 +1,11 @@
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Pool } from 'pg';
-import { derivedEventId } from '../../lib/events/derived-id';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { EmailEvent } from '../../lib/events/event-types';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { topicForEvent, type Topics } from '../../lib/kafka/topics';
+import { derivedEventId } from '../../lib/contracts/events/derived-id';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { type Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { EngagementMetrics } from './engagement.metrics';
 import type { ScannedMessage } from './inbound-message';
 import type { MessageAuthentication } from './reply-authentication';

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, onResponseHookHandler } from 'fastify';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import type { BoundCounter } from './ingest.metrics';
 
 type RequestLabels = 'route' | 'method' | 'status';

@@ -1,37 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Pool } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { Topics } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import type { TrackingTokenCodec } from '../../lib/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
-import type { EventSink } from './event-sink';
-import type { CountryOf } from './client-country';
 import type { IngestConfig } from './ingest.config';
+import type { IngestDeps } from './ingest-deps';
 import { AccessLog } from './access-log';
-import type { IngestMetrics } from './ingest.metrics';
-import type { LinkResolver } from './links.repository';
 import { registerRecipientRoutes } from './recipient.routes';
-import type { FollowingPolicy } from './following-policy';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
-
-export interface IngestDeps {
-  config: IngestConfig;
-  log: Logger;
-  pool: Pool;
-  sink: EventSink;
-  tokens: TrackingTokenCodec;
-  topics: Topics;
-  codec: EventCodec;
-  links: LinkResolver;
-  /** whose opens and clicks are served but not recorded (Do Not Allow and erased contacts, workspaces with following off), and who is erased */
-  following: Pick<FollowingPolicy, 'follows' | 'erased'>;
-  metrics: IngestMetrics;
-  /** the client address's country for opens and clicks (client-country.ts) */
-  countryOf: CountryOf;
-}
 
 const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));
 
@@ -98,9 +73,11 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
 
   const guard = new TokenGuard(deps.tokens, deps.config.badTokensPerIp);
-  registerTrackingRoutes(app, deps, access, guard);
-  registerRecipientRoutes(app, deps, guard);
-  registerWebhookRoutes(app, deps);
-  registerBatchRoutes(app, deps);
+  // Each route module is a plugin (loaded when the app listens or is made ready); it inherits the parser, hooks
+  // and handlers above from the root.
+  app.register(registerTrackingRoutes, { deps, access, guard });
+  app.register(registerRecipientRoutes, { deps, guard });
+  app.register(registerWebhookRoutes, deps);
+  app.register(registerBatchRoutes, deps);
   return app;
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/auth/api-keys';
-import { type CairnEvent, isEventType } from '../../lib/events/event-types';
-import { topicForEvent } from '../../lib/kafka/topics';
-import type { IngestDeps } from './app';
+import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/domain/auth/api-keys';
+import { type CairnEvent, isEventType } from '../../lib/contracts/events/event-types';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
 
 const MAX_ITEMS = 50_000;
@@ -145,7 +145,7 @@ async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>,
   });
 }
 
-export function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps): void {
+export async function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
   const auth = authenticateFirst<ApiKeyPrincipal>(async (request, reply) => {
     const principal = await verifyApiKey(deps.pool, keyFromHeaders(request.headers));
     if (!principal) return refuse(reply, 401, 'API key missing or wrong');

@@ -1,5 +1,5 @@
-import { connectionSchema, loadConfig } from '../../lib/config';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { connectionSchema, loadConfig } from '../../lib/platform/config';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createWebhookSecret } from './webhook-auth';
 
 /**

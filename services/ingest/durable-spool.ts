@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
+import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
 import { decodeFrames, decodeLegacyFrames, encodeFrame, FRAME_HEADER, FRAME_MAGIC, frameLength, MAX_PAYLOAD } from './spool-frames';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { EmailContext } from '../../lib/events/event-types';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { EmailContext } from '../../lib/contracts/events/event-types';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 
 /** The email context every tracked event carries, taken from the authenticated token only. */
 export function emailContext(token: TrackingToken, machine = false, eventId: string = randomUUID()): EmailContext {

@@ -1,8 +1,9 @@
-import type { CairnEvent } from '../../lib/events/event-types';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
-import { topicForEvent, type Topics } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
+import { type Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import type { Logger } from '../../lib/platform/logger';
 import type { DurableSpool } from './durable-spool';
 import type { IngestMetrics } from './ingest.metrics';
 import type { EventProducer, SendDone } from './kafka-producer';

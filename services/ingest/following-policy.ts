@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../lib/logger';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { Logger } from '../../lib/platform/logger';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 
 /**
  * Who may not be followed, held in process and reloaded from PostgreSQL every `refreshMs` (seed 001):

@@ -1,4 +1,4 @@
-import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/config';
+import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/platform/config';
 
 /** Ingest settings. docs/ingest.md#configuration lists them by hand: change both together. */
 export const ingestSchema = {

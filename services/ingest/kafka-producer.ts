@@ -1,4 +1,4 @@
-import { BatchingProducer, batchSender, createProducer, type KafkaCluster, type KafkaProducer, type OutgoingMessage } from '../../lib/kafka/kafka-client';
+import { BatchingProducer, batchSender, createProducer, type KafkaCluster, type KafkaProducer, type OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
 
 /** Called once per message: without an error once Kafka acknowledged it (acks=all), with one when the send failed. */
 export type SendDone = (error?: Error) => void;
@@ -28,7 +28,7 @@ export function createKafkaProducer(kafka: KafkaCluster): KafkaProducer {
   return createProducer(kafka, { retries: 2 });
 }
 
-/** lib/kafka's BatchingProducer (linger or max batch, acks=all) in the HTTP thread, timing every batch. */
+/** lib/platform/kafka's BatchingProducer (linger or max batch, acks=all) in the HTTP thread, timing every batch. */
 export class InThreadProducer implements EventProducer {
   private readonly batching: BatchingProducer;
 

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessageToProduce } from '@platformatic/kafka';
-import { createKafka } from '../../lib/kafka/kafka-client';
-import { createLogger } from '../../lib/logger';
+import { createKafka } from '../../lib/platform/kafka/kafka-client';
+import { createLogger } from '../../lib/platform/logger';
 import { createKafkaProducer } from './kafka-producer';
 import { LAYOUT_FIELDS, type FromWorker, type PackedBatch, type ToWorker, type WorkerSettings } from './kafka-worker-producer';
 

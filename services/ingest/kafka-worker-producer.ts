@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
-import { spawnWorker } from '../../lib/threads/spawn-worker';
+import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
+import { spawnWorker } from '../../lib/platform/threads/spawn-worker';
 import type { BatchObserver, BatchSettings, EventProducer, SendDone } from './kafka-producer';
 
 export interface WorkerSettings extends BatchSettings {

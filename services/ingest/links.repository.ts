@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import { BoundedCache } from './bounded-cache';
 
 export interface EmailLink {

@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { loadConfig } from '../../lib/config';
-import { createLogger } from '../../lib/logger';
-import { runServices, type Service } from '../../lib/shutdown';
+import { loadConfig } from '../../lib/platform/config';
+import { createLogger } from '../../lib/platform/logger';
+import { runServices, type Service } from '../../lib/platform/shutdown';
 import { ingestSchema } from './ingest.config';
 import { createIngestService } from './ingest.service';
 

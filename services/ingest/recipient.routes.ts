@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseRecipientAddress } from '../../lib/email/email-address';
-import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
-import type { TokenPurpose, TrackingToken } from '../../lib/tracking/tracking-token';
-import type { IngestDeps } from './app';
+import { parseRecipientAddress } from '../../lib/domain/email/email-address';
+import { encodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
+import type { TokenPurpose, TrackingToken } from '../../lib/contracts/tracking/tracking-token';
+import type { IngestDeps } from './ingest-deps';
 import { WindowCounter } from './bounded-cache';
 import { deterministicEventId, emailContext } from './event-factory';
 import {
@@ -14,7 +14,7 @@ import {
   subscriptionCenterPage,
   unsubscribeConfirmPage,
 } from './html-pages';
-import { applyChoices, listChoices, unsubscribeContact } from '../../lib/subscriptions/subscriptions-repository';
+import { applyChoices, listChoices, unsubscribeContact } from '../../lib/domain/subscriptions/subscriptions-repository';
 import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;
@@ -79,7 +79,7 @@ function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
 }
 
 /** Pages a recipient reaches from the mail: unsubscribe, subscription center, forward to a friend. */
-export function registerRecipientRoutes(app: FastifyInstance, deps: IngestDeps, guard: TokenGuard): void {
+export async function registerRecipientRoutes(app: FastifyInstance, { deps, guard }: { deps: IngestDeps; guard: TokenGuard }): Promise<void> {
   const kit = routeKit(deps, guard);
   registerUnsubscribe(app, deps, kit);
   registerSubscriptionCenter(app, deps, kit);

@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { OutgoingMessage } from '../../lib/kafka/kafka-client';
+import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
 
 /**
  * The durable spool's frames. Frame: [4-byte sync marker][u32 length][u32 crc32 of the length bytes and the

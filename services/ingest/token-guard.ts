@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { TokenPurpose, TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import type { TokenPurpose, TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { WindowCounter } from './bounded-cache';
 
 const BAD_TOKEN_WINDOW_MS = 10 * 60_000;

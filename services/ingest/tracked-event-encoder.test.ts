@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import { emailContext } from './event-factory';
 import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
 

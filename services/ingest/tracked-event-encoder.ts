@@ -1,5 +1,5 @@
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { EmailEvent } from '../../lib/events/event-types';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
 
 export type TrackedEvent = EmailEvent<'open'> | EmailEvent<'click'>;
 

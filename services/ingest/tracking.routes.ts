@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { EmailEvent } from '../../lib/events/event-types';
-import { topicForEvent } from '../../lib/kafka/topics';
-import type { TrackingToken } from '../../lib/tracking/tracking-token';
+import type { EmailEvent } from '../../lib/contracts/events/event-types';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { AccessLog } from './access-log';
-import type { IngestDeps } from './app';
+import type { IngestDeps } from './ingest-deps';
 import { emailContext } from './event-factory';
 import type { EmailLink } from './links.repository';
 import { machineReason, parseCidrs } from './machine-traffic';
@@ -26,7 +26,7 @@ type TokenHandler = (request: TokenRequest, reply: FastifyReply) => FastifyReply
 export const TRACKING_ROUTES = { open: '/o/:token', click: '/c/:token', attachment: '/a/:token' } as const;
 
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
-export function registerTrackingRoutes(app: FastifyInstance, deps: IngestDeps, access: AccessLog, guard: TokenGuard): void {
+export async function registerTrackingRoutes(app: FastifyInstance, { deps, access, guard }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard }): Promise<void> {
   /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
   const counted =
     (route: string, handler: TokenHandler): TokenHandler =>

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { parseArf } from '../../lib/bounces/arf-parser';
-import { classifyBounce } from '../../lib/bounces/bounce-classifier';
-import { addressOf, parseDsn } from '../../lib/bounces/dsn-parser';
-import { TRACKING_HEADER, type TrackingToken } from '../../lib/tracking/tracking-token';
-import type { IngestDeps } from './app';
+import { parseArf } from './bounces/arf-parser';
+import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
+import { addressOf, parseDsn } from './bounces/dsn-parser';
+import { TRACKING_HEADER, type TrackingToken } from '../../lib/contracts/tracking/tracking-token';
+import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
-import { applyBounce, applyComplaint, applyDelivery } from '../../lib/suppression/suppression-repository';
+import { applyBounce, applyComplaint, applyDelivery } from '../../lib/domain/suppression/suppression-repository';
 import { webhookWorkspace } from './webhook-auth';
 
 /** One report item, whichever form (JSON, DSN, ARF) it came in. */
@@ -156,7 +156,7 @@ function webhookRoute<T extends { token: string | null }>(
 
 type WebhookAuth = ReturnType<typeof authenticateFirst<{ workspaceId: string }>>;
 
-export function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): void {
+export async function registerWebhookRoutes(app: FastifyInstance, deps: IngestDeps): Promise<void> {
   const auth: WebhookAuth = authenticateFirst(async (request, reply) => {
     const workspaceId = await webhookWorkspace(deps.pool, request.headers.authorization);
     return workspaceId ? { workspaceId } : refuse(reply, 401, 'webhook secret missing or wrong');

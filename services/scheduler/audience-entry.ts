@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import type { Tile } from '../../lib/journeys/journey-graph';
-import { combinationBatchSql, type SegmentCombination } from '../../lib/segments/segment-combination';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import type { Tile } from '../../lib/domain/journeys/journey-graph';
+import { combinationBatchSql, type SegmentCombination } from './segment-combination';
 import { ContactFlow } from './contact-flow';
 import { activeIteration, loadJourney, type JourneyRuntime } from './journey-runtime';
 import { StepEffects } from './step-effects';

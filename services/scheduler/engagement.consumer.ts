@@ -1,12 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
-import type { TriggerCondition } from '../../lib/journeys/journey-graph';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { startEventConsumer, type ConsumedEvent } from '../../lib/kafka/event-consumer';
-import type { Topics } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { startDecodingConsumer, type DecodedMessage } from '../../lib/platform/kafka/decoding-consumer';
+import type { Topics } from '../../lib/platform/kafka/topics';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import { engagementOf, parseCondition } from './tile-rules';
 
@@ -85,7 +85,7 @@ function engagementRow(event: CairnEvent): EngagementRow | null {
  *
  * NOTE: idempotent per event: an engagement is a row keyed by (journey, iteration, email tile, contact, kind,
  * link), inserted ON CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a Kafka redelivery
- * of the batch changes nothing. Offsets are committed after this resolves (startEventConsumer).
+ * of the batch changes nothing. Offsets are committed after this resolves (startDecodingConsumer).
  */
 export async function recordEngagements(pool: Pool, events: readonly CairnEvent[]): Promise<Array<{ journey_id: string; tile_id: string }>> {
   const rows = events.map(engagementRow).filter((row): row is EngagementRow => row !== null);
@@ -110,9 +110,9 @@ export async function recordEngagements(pool: Pool, events: readonly CairnEvent[
   });
 }
 
-/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/kafka), woken tiles out. */
+/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/platform/kafka), woken tiles out. */
 export function startEngagementConsumer(options: {
-  kafka: Parameters<typeof startEventConsumer>[0]['kafka'];
+  kafka: Parameters<typeof startDecodingConsumer>[0]['kafka'];
   groupId: string;
   topics: Topics;
   codec: EventCodec;
@@ -122,19 +122,19 @@ export function startEngagementConsumer(options: {
   fromBeginning: boolean;
   poisonAttempts: number;
   onWoken: (woken: Array<{ journey_id: string; tile_id: string }>) => Promise<void>;
-}): ReturnType<typeof startEventConsumer> {
-  return startEventConsumer({
+}): ReturnType<typeof startDecodingConsumer> {
+  return startDecodingConsumer({
     kafka: options.kafka,
     groupId: options.groupId,
     topics: [options.topics.emailEvents],
     deadLetterTopic: options.topics.deadLetter,
-    codec: options.codec,
+    decode: (bytes) => options.codec.decode(bytes),
     producer: options.producer,
     log: options.log.child({ component: 'engagement-consumer' }),
     fromBeginning: options.fromBeginning,
     poisonAttempts: options.poisonAttempts,
-    onBatch: async (events: ConsumedEvent[]) => {
-      const woken = await recordEngagements(options.pool, events.map((e) => e.event));
+    onBatch: async (events: DecodedMessage<CairnEvent>[]) => {
+      const woken = await recordEngagements(options.pool, events.map((e) => e.value));
       if (woken.length > 0) await options.onWoken(woken);
     },
   });

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import type { PoolClient } from 'pg';
-import { indexGraph, topologicalOrder, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/journeys/journey-graph';
+import { indexGraph, topologicalOrder, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/domain/journeys/journey-graph';
 
 /** Start of iteration k: k·interval calendar days after the start in the journey's zone (23- or 25-hour days across DST). */
 export function iterationStart(startAt: number, zone: string, intervalDays: number, k: number): number {

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { enterAudience, type EntryPasses } from './audience-entry';
 import { wakeableTriggers, wakeTriggers } from './engagement.consumer';
 import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';

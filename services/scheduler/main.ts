@@ -1,6 +1,6 @@
-import { healthServer } from '../../lib/health-server';
-import { createLogger } from '../../lib/logger';
-import { runServices } from '../../lib/shutdown';
+import { healthServer } from '../../lib/platform/health-server';
+import { createLogger } from '../../lib/platform/logger';
+import { runServices } from '../../lib/platform/shutdown';
 import { buildScheduler } from './scheduler.app';
 import { loadSchedulerConfig } from './scheduler.config';
 import { metricsServer } from './scheduler.metrics';

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
-import type { Logger } from '../../lib/logger';
-import { spawnWorker } from '../../lib/threads/spawn-worker';
+import type { Logger } from '../../lib/platform/logger';
+import { spawnWorker } from '../../lib/platform/threads/spawn-worker';
 
 export interface RelayThreadSettings {
   postgresUrl: string;

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
-import { routeServer } from '../../lib/health-server';
-import type { Service } from '../../lib/shutdown';
+import { routeServer } from '../../lib/platform/health-server';
+import type { Service } from '../../lib/platform/shutdown';
 
 /** Queue depth source: BullMQ's counts per queue (waiting, active, delayed). */
 export type QueueCounts = () => Promise<Record<string, number>>;

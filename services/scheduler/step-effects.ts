@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
-import type { JourneyEventType } from '../../lib/events/event-types';
-import { sendBatches, type SendRequest } from '../../lib/sending/send-request';
+import type { JourneyEventType } from '../../lib/contracts/events/event-types';
+import { sendBatches, type SendRequest } from '../../lib/contracts/sending/send-request';
 
 /**
  * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per

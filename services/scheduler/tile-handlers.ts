@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
-import type { ErrorCode } from '../../lib/errors';
-import type { Tile, TriggerCondition } from '../../lib/journeys/journey-graph';
-import { sendRequestKey } from '../../lib/sending/send-request';
+import type { ErrorCode } from '../../lib/platform/errors';
+import type { Tile, TriggerCondition } from '../../lib/domain/journeys/journey-graph';
+import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import type { StepEffects } from './step-effects';
 import { matches, onceKey, parseCondition, splitterPathIndex, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
-import { uuidShaped } from '../../lib/events/derived-id';
+import { uuidShaped } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
-import type { CairnEvent } from '../../lib/events/event-types';
-import type { TriggerCondition } from '../../lib/journeys/journey-graph';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 
 /** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */
 

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { inTransaction } from '../../lib/postgres/pg-pool';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { ContactFlow } from './contact-flow';
 import { activeIteration, loadJourney } from './journey-runtime';
 import { StepEffects } from './step-effects';

@@ -1,10 +1,10 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool } from 'pg';
-import type { EgressClient } from '../../lib/egress/egress-client';
-import { CairnError } from '../../lib/errors';
-import type { Logger } from '../../lib/logger';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import { postSignedWebhook } from '../../lib/webhooks/signed-webhook';
+import type { EgressClient } from '../../lib/platform/egress/egress-client';
+import { CairnError } from '../../lib/platform/errors';
+import type { Logger } from '../../lib/platform/logger';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { postSignedWebhook } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EventsPayload } from './step-effects';
 import { decodeWebhookJob, WEBHOOK_QUEUE, type DecodedWebhookJob, type WebhookJob } from './webhook-job';
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { CairnEvent } from '../../lib/events/event-types';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 
 /** Side effects a finished row still owes: its events and the suppression updates of its SMTP reply. */

@@ -1,7 +1,7 @@
-import type { SendRequest } from '../../lib/sending/send-request';
-import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
-import type { TestSendJob } from '../../lib/sending/test-send';
-import type { DirectSendJob, DirectSendRequest } from '../../lib/sending/direct-send';
+import type { SendRequest } from '../../lib/contracts/sending/send-request';
+import type { ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
+import type { TestSendJob } from '../../lib/contracts/sending/test-send';
+import type { DirectSendJob, DirectSendRequest } from '../../lib/contracts/sending/direct-send';
 
 /** One message the sender owes: a journey send request, one address of a test send, or a forward request. */
 export type DeliveryItem =

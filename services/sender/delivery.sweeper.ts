@@ -1,4 +1,4 @@
-import type { Logger } from '../../lib/logger';
+import type { Logger } from '../../lib/platform/logger';
 import type { DeliveriesRepository } from './deliveries.repository';
 import type { SendPipeline } from './send.pipeline';
 import { EventsFor } from './sender-events';

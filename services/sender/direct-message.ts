@@ -1,11 +1,10 @@
 import type { Pool } from 'pg';
-import { TRACKING_HEADER } from '../../lib/tracking/tracking-token';
+import { TRACKING_HEADER } from '../../lib/contracts/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { mailOf } from './smtp-delivery';
-import type { MimeAttachment } from './mime-composer';
+import type { MimeAttachment, OutgoingMail } from './mail-types';
 import type { RenderedMessage, FrozenVersion } from './message-renderer';
-import type { OutgoingMail } from './smtp-delivery';
 
 export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
 

@@ -1,35 +1,24 @@
 import type { Pool } from 'pg';
-import { CairnError } from '../../lib/errors';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { startEventConsumer, type EventConsumerOptions } from '../../lib/kafka/event-consumer';
-import { applyBounce, applyComplaint } from '../../lib/suppression/suppression-repository';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import { startDecodingConsumer, type DecodingConsumerOptions } from '../../lib/platform/kafka/decoding-consumer';
+import { applyBounce, applyComplaint } from '../../lib/domain/suppression/suppression-repository';
 import { SUPPRESSED_DIAGNOSTIC, SUPPRESSED_REPORTER } from './sender-events';
-import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { readForwardRequest, type ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 
-type Consumer = Awaited<ReturnType<typeof startEventConsumer>>;
-type Common = Pick<EventConsumerOptions, 'kafka' | 'deadLetterTopic' | 'producer' | 'log' | 'poisonAttempts'>;
+type Consumer = Awaited<ReturnType<typeof startDecodingConsumer>>;
+type Common = Pick<DecodingConsumerOptions<unknown>, 'kafka' | 'deadLetterTopic' | 'producer' | 'log' | 'poisonAttempts'>;
 
 /**
- * lib/kafka's consumer decodes through an EventCodec; forward requests are their own Avro record on their own
- * topic, so this codec reads them (anything else is dead-lettered by the consumer) and hands them on wrapped.
+ * Forward requests from ingest → a sender job each; offsets commit only after the job is in Redis. They are their
+ * own Avro record on their own topic: anything else there is dead-lettered by the consumer.
  */
-class ForwardRequestCodec extends EventCodec {
-  override decode(buf: Buffer): CairnEvent {
-    const request = decodeForwardRequest(buf);
-    if (!request) throw new CairnError('EVENT_INVALID', 'not a forward request');
-    return { type: 'forward', data: request } as unknown as CairnEvent;
-  }
-}
-
-/** Forward requests from ingest → a sender job each; offsets commit only after the job is in Redis. */
 export function consumeForwardRequests(common: Common, options: { groupId: string; topic: string; enqueue: (requests: ForwardRequest[]) => Promise<void> }): Promise<Consumer> {
-  return startEventConsumer({
+  return startDecodingConsumer({
     ...common,
     groupId: options.groupId,
     topics: [options.topic],
-    codec: new ForwardRequestCodec(),
-    onBatch: (events) => options.enqueue(events.map((e) => e.event.data as unknown as ForwardRequest)),
+    decode: readForwardRequest,
+    onBatch: (requests) => options.enqueue(requests.map((r) => r.value)),
   });
 }
 
@@ -38,15 +27,16 @@ export function consumeForwardRequests(common: Common, options: { groupId: strin
  * NOTE: idempotent by event_id (webhook_receipts): the sender's own bounces, already applied, change nothing.
  */
 export function consumeBouncesAndComplaints(common: Common, options: { groupId: string; topic: string; pool: Pool }): Promise<Consumer> {
-  return startEventConsumer({
+  const codec = new EventCodec();
+  return startDecodingConsumer({
     ...common,
     groupId: options.groupId,
     topics: [options.topic],
-    codec: new EventCodec(),
+    decode: (bytes) => codec.decode(bytes),
     onBatch: async (consumed) => {
       // the sender's record of a suppressed address's attempt is a count, not news: it must not extend the suppression
       const events = consumed
-        .map((c) => c.event)
+        .map((c) => c.value)
         .filter((e) => (e.type === 'bounce' && e.data.diagnostic !== SUPPRESSED_DIAGNOSTIC) || (e.type === 'complaint' && e.data.reporter !== SUPPRESSED_REPORTER));
       if (events.length === 0) return;
       const ids = [...new Set(events.map((e) => e.data.contact_id))].filter((id) => /^[0-9a-f-]{36}$/i.test(id));

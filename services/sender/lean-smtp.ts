@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { classifyBounce } from '../../lib/bounces/bounce-classifier';
-import type { SmtpOutcome } from './smtp-delivery';
+import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
+import type { SmtpOutcome } from './mail-types';
 
 /** One complete SMTP reply: its code and every line's text. */
 interface Reply {

@@ -1,10 +1,10 @@
 import { htmlToText } from 'html-to-text';
 import type { Pool } from 'pg';
-import type { ContentSettingsData } from '../../lib/email/email-check';
-import type { MergeContext } from '../../lib/email/merge-template';
-import type { SendRequest } from '../../lib/sending/send-request';
-import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/tracking/tracking-token';
-import { RenderBudgetError } from '../../lib/email/render-budget';
+import type { ContentSettingsData } from '../../lib/domain/email/email-check';
+import type { MergeContext } from '../../lib/domain/email/merge-template';
+import type { SendRequest } from '../../lib/contracts/sending/send-request';
+import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
+import { RenderBudgetError } from '../../lib/domain/email/render-budget';
 import { checkAddress, senderAddressProblem } from './address-policy';
 import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, decideEligibility, type Eligibility, type RecipientRow } from './eligibility';
@@ -13,7 +13,8 @@ import type { Finish } from './deliveries.repository';
 import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
 import { erasedContacts, loadContentSettings, loadFriendSuppressions, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
-import { mailOf, type OutgoingMail } from './smtp-delivery';
+import type { OutgoingMail } from './mail-types';
+import { mailOf } from './smtp-delivery';
 
 /** A claimed item is decided without SMTP (blocked, suppressed, failed), forgotten (erased contact) or ready to send. */
 export type Prepared =

@@ -1,8 +1,8 @@
 import { htmlToText } from 'html-to-text';
-import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/email/email-links';
-import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/email/merge-template';
-import type { RenderBudget } from '../../lib/email/render-budget';
-import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/domain/email/email-links';
+import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/domain/email/merge-template';
+import type { RenderBudget } from '../../lib/domain/email/render-budget';
+import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 
 /** A frozen email version as the sender reads it (email_versions). */
 export interface FrozenVersion {
@@ -114,7 +114,7 @@ export class VersionRenderer {
     this.domain = version.fromAddress.split('@')[1]?.toLowerCase() ?? 'localhost';
   }
 
-  /** per recipient, each template's size bound is checked before it renders (lib/email/render-budget.ts) */
+  /** per recipient, each template's size bound is checked before it renders (lib/domain/email/render-budget.ts) */
   private budget(): RenderBudget {
     return { maxChars: this.settings.maxRenderChars };
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { encodeWord, isPlainText } from 'nodemailer/lib/mime-funcs';
-import type { OutgoingMail } from './smtp-delivery';
+import type { MimeAttachment, OutgoingMail } from './mail-types';
 
 /**
  * The one shape every sender message has (multipart/alternative: a text and an HTML part, base64, UTF-8),
@@ -36,13 +36,6 @@ function base64Lines(text: string): string {
 
 function part(boundary: string, type: string, content: string): string {
   return `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(content)}`;
-}
-
-/** A file attached to the message itself (one-to-one messages whose attachment is not followed). */
-export interface MimeAttachment {
-  filename: string;
-  contentType: string;
-  content: Buffer;
 }
 
 const MIME_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;

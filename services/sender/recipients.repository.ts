@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import type { ContentSettingsData } from '../../lib/email/email-check';
-import type { SendRequest } from '../../lib/sending/send-request';
+import type { ContentSettingsData } from '../../lib/domain/email/email-check';
+import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import type { RecipientRow } from './eligibility';
 import type { FrozenVersion } from './message-renderer';
 

@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import type { EventCodec } from '../../lib/events/event-codec';
-import type { BatchingProducer } from '../../lib/kafka/kafka-client';
-import type { Topics } from '../../lib/kafka/topics';
-import { topicForEvent } from '../../lib/kafka/topics';
-import type { Logger } from '../../lib/logger';
-import { applyBounce, applyDeliveries } from '../../lib/suppression/suppression-repository';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import type { Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import type { Logger } from '../../lib/platform/logger';
+import { applyBounce, applyDeliveries } from '../../lib/domain/suppression/suppression-repository';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
 import type { MessagePreparer, Prepared } from './message-preparer';
 import { MicroBatcher } from './micro-batcher';
 import { EventsFor } from './sender-events';
 import type { SenderMetrics } from './sender.metrics';
-import type { SmtpDelivery, SmtpOutcome } from './smtp-delivery';
+import type { SmtpOutcome } from './mail-types';
+import type { SmtpDelivery } from './smtp-delivery';
 
 export interface PipelineDeps {
   pool: Pool;

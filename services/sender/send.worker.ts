@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../../lib/logger';
-import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
-import type { TestSendJob } from '../../lib/sending/test-send';
-import type { DirectSendJob } from '../../lib/sending/direct-send';
-import type { ForwardRequest } from '../../lib/tracking/forward-request-codec';
+import type { Logger } from '../../lib/platform/logger';
+import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
+import type { TestSendJob } from '../../lib/contracts/sending/test-send';
+import type { DirectSendJob } from '../../lib/contracts/sending/direct-send';
+import type { ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import type { DeliveriesRepository } from './deliveries.repository';
 import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
 import type { SendPipeline } from './send.pipeline';

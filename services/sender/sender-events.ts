@@ -1,7 +1,7 @@
-import { derivedEventId } from '../../lib/events/derived-id';
-import type { BounceClassification } from '../../lib/bounces/bounce-classifier';
-import type { ErrorCode } from '../../lib/errors';
-import type { CairnEvent, EmailContext } from '../../lib/events/event-types';
+import { derivedEventId } from '../../lib/contracts/events/derived-id';
+import type { BounceClassification } from '../../lib/domain/bounces/bounce-classifier';
+import type { ErrorCode } from '../../lib/platform/errors';
+import type { CairnEvent, EmailContext } from '../../lib/contracts/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 
 /** Event ids derive from the delivery key, so an event produced again after a crash is the same event. */

@@ -1,4 +1,4 @@
-import { connectionSchema, int, poisonAttempts, list, loadConfig, str, url, type ConfigOf } from '../../lib/config';
+import { connectionSchema, int, poisonAttempts, list, loadConfig, str, url, type ConfigOf } from '../../lib/platform/config';
 
 /** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
 export const SENDER_RENDER_MAX_CHARS = 4 * 1_048_576;

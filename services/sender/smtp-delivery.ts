@@ -2,38 +2,11 @@ import { createTransport, type Transporter } from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
 import { buffer } from 'node:stream/consumers';
 import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
-import { composeMime, type MimeAttachment } from './mime-composer';
-import { classifyBounce, type BounceClassification } from '../../lib/bounces/bounce-classifier';
+import { composeMime } from './mime-composer';
+import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
+import type { OutgoingMail, SmtpOutcome } from './mail-types';
 import { DomainLimiter } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
-
-/** What one SMTP hand-off ended in. The edge returns it; it never throws. */
-export type SmtpOutcome =
-  | { kind: 'delivered'; reply: string }
-  /** the server answered with a refusal: classified by enhanced status code and text */
-  | { kind: 'refused'; reply: string; bounce: BounceClassification }
-  /** provably never reached the server (connect refused, nothing written): safe to try again */
-  | { kind: 'not_sent'; error: string }
-  /** the connection failed while the message may have been accepted: never sent again */
-  | { kind: 'unknown'; error: string }
-  /** refused by Cairn before anything was written (an envelope no SMTP path may hold): never retried */
-  | { kind: 'invalid'; code: 'SMTP_ENVELOPE_UNSAFE'; error: string };
-
-export interface OutgoingMail {
-  from: { name: string; address: string };
-  replyTo?: string | null;
-  to: string;
-  subject: string;
-  html: string;
-  text: string;
-  messageId: string;
-  /** List-Unsubscribe: one-click URL and mailto in one header */
-  unsubscribe?: [string, string];
-  listId?: string;
-  headers: Record<string, string>;
-  /** files attached to the message (one-to-one messages' unfollowed attachments) */
-  attachments?: MimeAttachment[];
-}
 
 export interface DkimSettings {
   domainName: string;

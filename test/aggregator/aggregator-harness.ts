@@ -1,9 +1,10 @@
-import { raw, sql } from '../../lib/clickhouse/sql';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent, EmailEventType, JourneyEventType } from '../../lib/events/event-types';
-import { BatchingProducer, type KafkaCluster } from '../../lib/kafka/kafka-client';
-import { topicForEvent, type Topics } from '../../lib/kafka/topics';
+import { raw, sql } from '../../lib/platform/clickhouse/sql';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent, EmailEventType, JourneyEventType } from '../../lib/contracts/events/event-types';
+import { BatchingProducer, type KafkaCluster } from '../../lib/platform/kafka/kafka-client';
+import { type Topics } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';

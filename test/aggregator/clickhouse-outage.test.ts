@@ -1,10 +1,10 @@
-import { committedOffsetTotal } from '../../lib/kafka/kafka-client';
+import { committedOffsetTotal } from '../../lib/platform/kafka/kafka-client';
 import { join } from 'node:path';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { ClickHouseMigrationTarget } from '../../lib/migrations/clickhouse-target';
-import { readMigrations } from '../../lib/migrations/migration-files';
-import { migrate } from '../../lib/migrations/migration-runner';
-import { SQL_DIR } from '../../lib/migrations/run-migrations';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { ClickHouseMigrationTarget } from '../../lib/platform/migrations/clickhouse-target';
+import { readMigrations } from '../../lib/platform/migrations/migration-files';
+import { migrate } from '../../lib/platform/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { privateClickHouse } from '../support/private-stack';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { raw } from '../../lib/clickhouse/sql';
-import type { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import type { CairnEvent } from '../../lib/events/event-types';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { emailEvent, tileEvent } from './aggregator-harness';
 
 const ROOT = join(__dirname, '..', '..');

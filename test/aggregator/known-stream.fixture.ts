@@ -1,4 +1,4 @@
-import type { CountryKpis, EmailKpis, TileKpis } from '../../lib/insights/insights-queries';
+import type { CountryKpis, EmailKpis, TileKpis } from '../../services/api/insights/insights-queries';
 import { emailEvent, tileEvent } from './aggregator-harness';
 
 const DAY = 86_400_000;

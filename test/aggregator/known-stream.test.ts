@@ -1,7 +1,7 @@
-import { sql } from '../../lib/clickhouse/sql';
-import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../lib/insights/insights-queries';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../services/api/insights/insights-queries';
 import type { buildAggregator } from '../../services/aggregator/aggregator.app';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { clickhouseLoginEnv } from '../support/clickhouse-users';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
@@ -78,7 +78,7 @@ describe('aggregator over a known stream', () => {
     const producer = await BatchingProducer.connect(env.kafka);
     // Valid Avro whose event_time no row can hold (beyond JavaScript's dates): also a poison message.
     const timeless = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mq', contact_id: 'cp', event_time: 9e15 });
-    // encodeOwn: the encoder now refuses such a time itself (lib/events/event-ranges.ts); this one reached Kafka anyway.
+    // encodeOwn: the encoder now refuses such a time itself (lib/contracts/events/event-ranges.ts); this one reached Kafka anyway.
     for (const value of [Buffer.from('not avro at all'), codec.encodeOwn(timeless), codec.encode(next)]) {
       await producer.send({ topic: env.topics.emailEvents, key: 'cp', value });
     }

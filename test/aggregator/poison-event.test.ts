@@ -1,6 +1,6 @@
-import { raw } from '../../lib/clickhouse/sql';
-import { BatchingProducer, committedOffsetTotal } from '../../lib/kafka/kafka-client';
-import type { CairnEvent } from '../../lib/events/event-types';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import { BatchingProducer, committedOffsetTotal } from '../../lib/platform/kafka/kafka-client';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, newId, uniqueName, type TestEnv } from '../support/test-env';

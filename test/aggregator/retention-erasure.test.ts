@@ -1,10 +1,10 @@
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { contactTimeline, emailGeography, emailInsights, journeyTileKpis } from '../../lib/insights/insights-queries';
-import { eraseContact } from '../../lib/retention/erase-contact';
-import { dropExpiredPartitions, oldestKeptMonth } from '../../lib/retention/retention-job';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { toRawRow } from '../../services/aggregator/event-row';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { contactTimeline, emailGeography, emailInsights, journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { eraseContact } from '../../services/api/erase-contact';
+import { dropExpiredPartitions, oldestKeptMonth } from '../../services/aggregator/retention-job';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
 import { emailEvent, tileEvent } from './aggregator-harness';
 import { kpiMismatches } from './fault-harness';

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import type { Redis } from 'ioredis';
-import { createRedis } from '../../lib/redis/redis-connection';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { apiConfigSchema, type ApiConfig } from '../../services/api/api.config';
 import { buildApi } from '../../services/api/app';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/platform/config';
 import { PrivateRedis } from '../support/private-redis';
 import { testLogger, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

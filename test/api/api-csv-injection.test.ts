@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
-import { toRawRow } from '../../lib/events/event-row';
-import type { CairnEvent } from '../../lib/events/event-types';
+import { toRawRow } from '../../services/aggregator/event-row';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { emailEvent, tileEvent } from '../aggregator/aggregator-harness';
 import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 

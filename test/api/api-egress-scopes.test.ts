@@ -1,4 +1,4 @@
-import { createApiKey, type ApiKeyScope } from '../../lib/auth/api-keys';
+import { createApiKey, type ApiKeyScope } from '../../lib/domain/auth/api-keys';
 import { ADMIN_TOKEN, call, client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
 
 /*

@@ -1,7 +1,7 @@
-import { sql } from '../../lib/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { emailInsights } from '../../lib/insights/insights-queries';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { toRawRow } from '../../services/aggregator/event-row';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { emailInsights } from '../../services/api/insights/insights-queries';
 import { resweepDue } from '../../services/api/erasure-resweep';
 import { forwardItem } from '../../services/sender/delivery-item';
 import { DeliveriesRepository } from '../../services/sender/deliveries.repository';

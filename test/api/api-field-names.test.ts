@@ -1,4 +1,4 @@
-import { toRawRow } from '../../lib/events/event-row';
+import { toRawRow } from '../../services/aggregator/event-row';
 import { emailEvent, tileEvent } from '../aggregator/aggregator-harness';
 import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
 

@@ -1,5 +1,5 @@
-import { raw } from '../../lib/clickhouse/sql';
-import { createLogger } from '../../lib/logger';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import { createLogger } from '../../lib/platform/logger';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { createIngestService, type IngestService } from '../../services/ingest/ingest.service';

@@ -1,4 +1,4 @@
-import { SEND_QUEUE } from '../../lib/sending/send-request';
+import { SEND_QUEUE } from '../../lib/contracts/sending/send-request';
 import { Queue } from 'bullmq';
 import { call, client, createWorkspace, startApiKit, type ApiKit, type Reply } from './api-test-kit';
 

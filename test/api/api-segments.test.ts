@@ -1,4 +1,4 @@
-import { combinationSql } from '../../lib/segments/segment-combination';
+import { combinationSql } from '../../services/scheduler/segment-combination';
 import { buildSender } from '../../services/sender/sender.app';
 import { senderConfig } from '../sender/sender-kit';
 import { RecordingSmtp } from '../support/recording-smtp';

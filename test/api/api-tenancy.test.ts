@@ -1,4 +1,4 @@
-import { createApiKey } from '../../lib/auth/api-keys';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { call, client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 
 let kit: ApiKit;

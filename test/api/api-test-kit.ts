@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { loadConfig } from '../../lib/config';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { loadConfig } from '../../lib/platform/config';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { apiConfigSchema, type ApiConfig } from '../../services/api/api.config';
 import { buildApi } from '../../services/api/app';
 import { createTestEnv, testLogger, uniqueName, type TestEnv } from '../support/test-env';

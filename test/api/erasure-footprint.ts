@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { inTransaction } from '../../lib/postgres/pg-pool';
-import { sendRequestKey, type SendRequest } from '../../lib/sending/send-request';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { StepEffects } from '../../services/scheduler/step-effects';
 import { onceKey } from '../../services/scheduler/tile-rules';

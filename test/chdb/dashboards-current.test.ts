@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { raw } from '../../lib/clickhouse/sql';
-import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
-import { readMigrations } from '../../lib/migrations/migration-files';
-import { migrate } from '../../lib/migrations/migration-runner';
-import { SQL_DIR } from '../../lib/migrations/run-migrations';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
+import { readMigrations } from '../../lib/platform/migrations/migration-files';
+import { migrate } from '../../lib/platform/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import { expectEveryDashboardQuery, expectHostileVariablesMatchNothing, loadDashboardFixture, type DashboardDb } from '../dashboards/dashboard-assertions';
 import { chdbRunner } from '../support/chdb-runner';
 

@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { messageHistory, messageKpis, messagesByKpi, templateStats } from '../../lib/engagement/engagement-queries';
-import { toRawRow } from '../../lib/events/event-row';
-import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
-import { readMigrations } from '../../lib/migrations/migration-files';
-import { migrate } from '../../lib/migrations/migration-runner';
-import { SQL_DIR } from '../../lib/migrations/run-migrations';
+import { messageHistory, messageKpis, messagesByKpi, templateStats } from '../../services/api/engagement/engagement-queries';
+import { toRawRow } from '../../services/aggregator/event-row';
+import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
+import { readMigrations } from '../../lib/platform/migrations/migration-files';
+import { migrate } from '../../lib/platform/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import { chdbRunner } from '../support/chdb-runner';
 

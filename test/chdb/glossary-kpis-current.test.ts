@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { chdbRunner } from '../support/chdb-runner';
-import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
-import { readMigrations } from '../../lib/migrations/migration-files';
-import { migrate } from '../../lib/migrations/migration-runner';
-import { SQL_DIR } from '../../lib/migrations/run-migrations';
+import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
+import { readMigrations } from '../../lib/platform/migrations/migration-files';
+import { migrate } from '../../lib/platform/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import { expectContactSubset, expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from '../insights/glossary-assertions';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 

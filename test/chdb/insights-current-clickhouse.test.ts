@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { raw } from '../../lib/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
+import { raw } from '../../lib/platform/clickhouse/sql';
+import { toRawRow } from '../../services/aggregator/event-row';
 import {
   contactTimeline,
   contactsWhoDid,
@@ -13,14 +13,14 @@ import {
   journeyTileKpis,
   responsesOverTime,
   topLinks,
-} from '../../lib/insights/insights-queries';
+} from '../../services/api/insights/insights-queries';
 import { chdbRunner } from '../support/chdb-runner';
-import { ChdbMigrationTarget } from '../../lib/migrations/chdb-target';
-import { readMigrations } from '../../lib/migrations/migration-files';
-import { migrate } from '../../lib/migrations/migration-runner';
-import { SQL_DIR } from '../../lib/migrations/run-migrations';
-import { eraseContact } from '../../lib/retention/erase-contact';
-import { dropExpiredPartitions } from '../../lib/retention/retention-job';
+import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
+import { readMigrations } from '../../lib/platform/migrations/migration-files';
+import { migrate } from '../../lib/platform/migrations/migration-runner';
+import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
+import { eraseContact } from '../../services/api/erase-contact';
+import { dropExpiredPartitions } from '../../services/aggregator/retention-job';
 import { insertSettingsFor } from '../../services/aggregator/aggregator.app';
 import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from '../aggregator/known-stream.fixture';
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DASHBOARDS } from '../../lib/dashboards/all-dashboards';
-import { writeZoneOffsets } from '../../lib/insights/time-zone-offsets';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import { DASHBOARDS } from '../../scripts/dashboards/all-dashboards';
+import { writeZoneOffsets } from '../../services/aggregator/time-zone-offsets';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { dashboardCases, emailScope } from './dashboard-expectations';
 import { CONTACT_ZONES, dashboardIngestRows, deadLetterRows, pipelineRows } from './dashboard-stream.fixture';
 import { bindGrafana, dashboardQueries, type DashboardFile } from './grafana-binding';

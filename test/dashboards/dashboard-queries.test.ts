@@ -1,4 +1,4 @@
-import { raw } from '../../lib/clickhouse/sql';
+import { raw } from '../../lib/platform/clickhouse/sql';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 import { expectEveryDashboardQuery, expectHostileVariablesMatchNothing, loadDashboardFixture, type DashboardDb } from './dashboard-assertions';
 

@@ -1,5 +1,5 @@
-import type { CairnEvent } from '../../lib/events/event-types';
-import { formatDateTime } from '../../lib/clickhouse/sql';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { formatDateTime } from '../../lib/platform/clickhouse/sql';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 

@@ -1,4 +1,4 @@
-import { DASHBOARDS } from '../../lib/dashboards/all-dashboards';
+import { DASHBOARDS } from '../../scripts/dashboards/all-dashboards';
 
 /** What Grafana and the ClickHouse plugin (v4) substitute into a panel's SQL. */
 export interface GrafanaScope {

@@ -1,8 +1,8 @@
 import { Pool } from 'pg';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
-import { syncContactTimeZones } from '../../lib/insights/contact-time-zone-sync';
-import { eraseContact } from '../../lib/retention/erase-contact';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { syncContactTimeZones } from '../../services/aggregator/contact-time-zone-sync';
+import { eraseContact } from '../../services/api/erase-contact';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 
 /** Contacts' time zones from PostgreSQL to ClickHouse for the engagement dashboard, on the real local stack. */

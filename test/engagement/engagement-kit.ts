@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/platform/config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildEngagement, type EngagementService } from '../../services/engagement/engagement.app';

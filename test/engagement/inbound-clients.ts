@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { webhookSignature } from '../../lib/webhooks/signed-webhook';
+import { webhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import { INBOUND_SECRET } from './engagement-kit';
 
 /** A plain SMTP client conversation, returning the final reply line (the DATA verdict, or the first refusal). */

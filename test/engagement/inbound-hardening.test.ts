@@ -1,5 +1,5 @@
 import type { ParsedMail } from 'mailparser';
-import { webhookSignature } from '../../lib/webhooks/signed-webhook';
+import { webhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import { buildEngagement } from '../../services/engagement/engagement.app';
 import { SigningDomain } from '../support/dns-fixtures';
 import { newId, testLogger, uniqueName } from '../support/test-env';

@@ -1,6 +1,6 @@
-import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
-import { ident, sql, type Sql } from '../../lib/clickhouse/sql';
-import { toRawRow } from '../../lib/events/event-row';
+import { ClickHouse, serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
+import { ident, sql, type Sql } from '../../lib/platform/clickhouse/sql';
+import { toRawRow } from '../../services/aggregator/event-row';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import type { ClickHouseLogins, ClickHouseRole } from '../support/clickhouse-users';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { startBatchConsumer, type BatchConsumer } from '../../lib/kafka/batch-consumer';
-import { sql } from '../../lib/clickhouse/sql';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { toRawRow } from '../../lib/events/event-row';
-import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { BatchingProducer, deleteTopics, ensureTopics } from '../../lib/kafka/kafka-client';
-import { topicForEvent, topicsFor } from '../../lib/kafka/topics';
+import { startBatchConsumer, type BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { toRawRow } from '../../services/aggregator/event-row';
+import { startDecodingConsumer } from '../../lib/platform/kafka/decoding-consumer';
+import { BatchingProducer, deleteTopics, ensureTopics } from '../../lib/platform/kafka/kafka-client';
+import { topicsFor } from '../../lib/platform/kafka/topics';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -53,15 +54,15 @@ describe('Kafka → ClickHouse plumbing', () => {
     await producer.send({ topic, key: contact, value: Buffer.from('not avro at all') });
     for (const event of after) await producer.send({ topic, key: contact, value: codec.encode(event) });
 
-    consumer = await startEventConsumer({
+    consumer = await startDecodingConsumer({
       kafka: env.kafka,
       groupId: `g-${env.topicPrefix}`,
       topics: [env.topics.emailEvents],
       deadLetterTopic: env.topics.deadLetter,
-      codec,
+      decode: (bytes) => codec.decode(bytes),
       producer,
       log: testLogger(),
-      onBatch: async (events) => env.clickhouse.insert('events_raw', events.map((e) => toRawRow(e.event))),
+      onBatch: async (events) => env.clickhouse.insert('events_raw', events.map((e) => toRawRow(e.value))),
     });
 
     const ids = [...before, ...after].map((event) => event.data.event_id);

@@ -1,4 +1,4 @@
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { baseConfig } from '../support/test-env';
 
 /** The server's maintenance database: this test needs a connection, not a schema. */

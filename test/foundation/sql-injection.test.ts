@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
-import { ClickHouse } from '../../lib/clickhouse/clickhouse-client';
-import { ident, sql, tuple } from '../../lib/clickhouse/sql';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
+import { ident, sql, tuple } from '../../lib/platform/clickhouse/sql';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 
 /** Hostile inputs, each of which would break out of a naively quoted literal. */

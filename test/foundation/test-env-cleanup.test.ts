@@ -1,4 +1,4 @@
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createTestEnv } from '../support/test-env';
 import { leftovers } from '../support/test-leftovers';
 import { waitFor } from '../support/wait-for';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pool } from 'pg';
 import { chromium } from 'playwright-core';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { ingestConfig, seed, startIngest, tokenFor, TopicReader } from './ingest-support';

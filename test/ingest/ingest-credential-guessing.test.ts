@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { AUTH_FAILURE_POLICY } from '../../services/ingest/authenticate-first';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, type TestEnv } from '../support/test-env';

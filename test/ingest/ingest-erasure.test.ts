@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';

@@ -1,9 +1,9 @@
 import { request } from 'node:http';
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
-import { loadConfig } from '../../lib/config';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
+import { loadConfig } from '../../lib/platform/config';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { decodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { ingestSchema } from '../../services/ingest/ingest.config';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { decodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { decodeForwardRequest, type ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 import { BROWSER_UA, httpRequest, type HttpResult, ingestConfig, seed, type Seeded, startIngest, TopicReader } from './ingest-support';
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';

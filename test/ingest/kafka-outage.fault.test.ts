@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createKafka, ensureTopics } from '../../lib/kafka/kafka-client';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { privateKafka } from '../support/private-stack';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

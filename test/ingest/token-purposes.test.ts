@@ -1,4 +1,4 @@
-import type { TokenPurpose } from '../../lib/tracking/tracking-token';
+import type { TokenPurpose } from '../../lib/contracts/tracking/tracking-token';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { decodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { decodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { metricValue } from './ingest-process';

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { createApiKey } from '../../lib/auth/api-keys';
-import { sampleArf, sampleDsn } from '../../lib/bounces/bounce-fixtures';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import { createApiKey } from '../../lib/domain/auth/api-keys';
+import { sampleArf, sampleDsn } from '../support/bounce-fixtures';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

@@ -1,9 +1,9 @@
-import { tileContactIds, tileContacts, type TileContactsFilter } from '../../lib/insights/tile-contacts';
-import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type RecipientFilter } from '../../lib/insights/email-interactions';
-import { sql } from '../../lib/clickhouse/sql';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
-import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/retention/kpi-rebuild';
-import { emailInsights, journeyTileKpis, responsesOverTime, topLinks, type QueryRunner } from '../../lib/insights/insights-queries';
+import { tileContactIds, tileContacts, type TileContactsFilter } from '../../services/api/insights/tile-contacts';
+import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type RecipientFilter } from '../../services/api/insights/email-interactions';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
+import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/domain/kpis/kpi-rebuild';
+import { emailInsights, journeyTileKpis, responsesOverTime, topLinks, type QueryRunner } from '../../services/api/insights/insights-queries';
 import { GLOSSARY_EMAIL_KPIS, GLOSSARY_TILES } from './glossary-stream.fixture';
 
 /** One assertion set for the glossary stream, run on ClickHouse 18.16 and on current ClickHouse (chdb). */

@@ -1,6 +1,6 @@
-import type { EmailKpis, TileKpis } from '../../lib/insights/insights-queries';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { toRawRow } from '../../lib/events/event-row';
+import type { EmailKpis, TileKpis } from '../../services/api/insights/insights-queries';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { toRawRow } from '../../services/aggregator/event-row';
 import { emailEvent, tileEvent } from '../aggregator/aggregator-harness';
 
 /** 23:30 UTC on 1 March 2026: already 2 March in Europe/Oslo (UTC+1), so time-zone days are visible. */

@@ -1,15 +1,15 @@
 import { Pool } from 'pg';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { EventCodec } from '../../lib/events/event-codec';
-import { BatchingProducer, committedOffsetTotal } from '../../lib/kafka/kafka-client';
-import { createPgPool } from '../../lib/postgres/pg-pool';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import { BatchingProducer, committedOffsetTotal } from '../../lib/platform/kafka/kafka-client';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { startEngagementConsumer } from '../../services/scheduler/engagement.consumer';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
 /**
- * Issue 20 defect 8, for the consumers built on lib/kafka/event-consumer.ts (the scheduler's engagement consumer
+ * Issue 20 defect 8, for the consumers built on lib/platform/kafka/decoding-consumer.ts (the scheduler's engagement consumer
  * here; the engagement service's first opens and the sender's inputs share the code): an event PostgreSQL refuses
  * for its value no longer stalls the partition, and an outage still dead-letters nothing and commits nothing.
  */

@@ -1,5 +1,5 @@
-import { journeyTileKpis } from '../../lib/insights/insights-queries';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';

@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { createRedis } from '../../lib/redis/redis-connection';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { onceKey } from '../../services/scheduler/tile-rules';

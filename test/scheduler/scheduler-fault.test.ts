@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
-import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/sending/send-request';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
+import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';
 import { PrivateRedis } from '../support/private-redis';
 import { baseConfig, createTestEnv, uniqueName, type TestEnv } from '../support/test-env';

@@ -1,6 +1,6 @@
-import type { JourneyEvent } from '../../lib/events/event-types';
-import type { Tile } from '../../lib/journeys/journey-graph';
-import { verifyWebhookSignature } from '../../lib/webhooks/signed-webhook';
+import type { JourneyEvent } from '../../lib/contracts/events/event-types';
+import type { Tile } from '../../lib/domain/journeys/journey-graph';
+import { verifyWebhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import { TopicReader } from '../support/topic-reader';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { encodeForwardRequest, type ForwardRequest } from '../../lib/tracking/forward-request-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { encodeForwardRequest, type ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { addContact, startSenderHarness, type SenderHarness } from './sender-kit';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { encodeForwardRequest } from '../../lib/tracking/forward-request-codec';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { encodeForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { eraseContactEverywhere } from '../../services/api/contact-erasure';
 import { waitFor } from '../support/wait-for';
 import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';

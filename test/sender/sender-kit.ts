@@ -3,16 +3,16 @@ import { TRACKING_KEYS } from '../ingest/ingest-support';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
-import { loadConfig } from '../../lib/config';
-import { checkEmail, type ContentSettingsData } from '../../lib/email/email-check';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { BatchingProducer } from '../../lib/kafka/kafka-client';
-import { startEventConsumer } from '../../lib/kafka/event-consumer';
-import { SEND_QUEUE, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from '../../lib/sending/send-request';
+import { loadConfig } from '../../lib/platform/config';
+import { checkEmail, type ContentSettingsData } from '../../lib/domain/email/email-check';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { startDecodingConsumer } from '../../lib/platform/kafka/decoding-consumer';
+import { SEND_QUEUE, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { senderSchema, type SenderConfig } from '../../services/sender/sender.config';
-import { createPgPool } from '../../lib/postgres/pg-pool';
-import { createRedis } from '../../lib/redis/redis-connection';
+import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { createTestEnv, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
@@ -137,15 +137,16 @@ export function senderConfig(env: TestEnv, smtpPort: number, overrides: Record<s
 export async function collectEvents(env: TestEnv): Promise<{ events: CairnEvent[]; stop(): Promise<void> }> {
   const events: CairnEvent[] = [];
   const producer = await BatchingProducer.connect(env.kafka);
-  const consumer = await startEventConsumer({
+  const codec = new EventCodec();
+  const consumer = await startDecodingConsumer({
     kafka: env.kafka,
     groupId: uniqueName('collect'),
     topics: [env.topics.emailEvents],
     deadLetterTopic: env.topics.deadLetter,
-    codec: new EventCodec(),
+    decode: (bytes) => codec.decode(bytes),
     producer,
     log: testLogger('collect'),
-    onBatch: async (batch) => void events.push(...batch.map((c) => c.event)),
+    onBatch: async (batch) => void events.push(...batch.map((c) => c.value)),
   });
   return {
     events,

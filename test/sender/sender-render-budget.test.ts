@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { directSendKey, type DirectSendJob } from '../../lib/sending/direct-send';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { directSendKey, type DirectSendJob } from '../../lib/contracts/sending/direct-send';
 import { waitFor } from '../support/wait-for';
 import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
 
 /**
  * Issue 20, defect 5, the sender's half: every per-recipient render of a frozen version has a size budget. The
- * render is the sender's hot path, so the budget is a bound checked before rendering (lib/email/render-budget.ts),
+ * render is the sender's hot path, so the budget is a bound checked before rendering (lib/domain/email/render-budget.ts),
  * not a thread per message: a version that could render more than CAIRN_SENDER_RENDER_MAX_CHARS for a recipient,
  * or that iterates over contact data at all, fails for that recipient (sending_failed, RENDER_BUDGET_EXCEEDED,
  * nothing handed to SMTP) while other recipients of the same version are sent.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
-import { checkEmail } from '../../lib/email/email-check';
-import { parseTrackingKeys, TOKEN_PURPOSES, type TokenPurpose, TRACKING_HEADER, TrackingTokenCodec } from '../../lib/tracking/tracking-token';
+import { checkEmail } from '../../lib/domain/email/email-check';
+import { parseTrackingKeys, TOKEN_PURPOSES, type TokenPurpose, TRACKING_HEADER, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { outgoingMail } from '../../services/sender/message-preparer';
 import { VersionRenderer } from '../../services/sender/message-renderer';
 import { SENDER_RENDER_MAX_CHARS } from '../../services/sender/sender.config';

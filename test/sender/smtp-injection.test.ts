@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { sendBatches, sendBatchJobId } from '../../lib/sending/send-request';
-import type { TestSendJob } from '../../lib/sending/test-send';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { sendBatches, sendBatchJobId } from '../../lib/contracts/sending/send-request';
+import type { TestSendJob } from '../../lib/contracts/sending/test-send';
 import { LeanSmtpPool } from '../../services/sender/lean-smtp';
 import { composeMime } from '../../services/sender/mime-composer';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
-import { SmtpDelivery, type OutgoingMail } from '../../services/sender/smtp-delivery';
+import type { OutgoingMail } from '../../services/sender/mail-types';
+import { SmtpDelivery } from '../../services/sender/smtp-delivery';
 import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { testLogger, uniqueName } from '../support/test-env';

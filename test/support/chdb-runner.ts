@@ -1,9 +1,9 @@
 import type { Session } from 'chdb';
-import type { Sql } from '../../lib/clickhouse/sql';
-import type { QueryRunner } from '../../lib/insights/insights-filters';
-import type { ClickHouseCommands } from '../../lib/retention/clickhouse-mutations';
+import type { Sql } from '../../lib/platform/clickhouse/sql';
+import type { QueryRunner } from '../../services/api/insights/insights-filters';
+import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 
-/** lib/insights and lib/retention over chdb (current ClickHouse, no server), in database db. */
+/** The API's insights queries, erasure and KPI rebuilds over chdb (current ClickHouse, no server), in database db. */
 export function chdbRunner(session: Session, db: string): QueryRunner & ClickHouseCommands {
   return {
     rows: async <T>(query: Sql): Promise<T[]> => {

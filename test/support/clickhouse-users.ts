@@ -3,8 +3,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
+import { ClickHouse, serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
 import { waitFor } from './wait-for';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
-import { loadConfig } from '../../lib/config';
-import { egressPolicyOf, egressSchema } from '../../lib/egress/egress-policy';
+import { loadConfig } from '../../lib/platform/config';
+import { egressPolicyOf, egressSchema } from '../../lib/platform/egress/egress-policy';
 
 /**
  * Test receivers listen on loopback at any port: the egress allowlist tests run with (the defaults never allow

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRedis } from '../../lib/redis/redis-connection';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 
 /**
  * A private redis-server on its own port and data folder (append-only file on, so a restart keeps its data),

@@ -1,12 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { ClickHouse, serverClient } from '../../lib/clickhouse/clickhouse-client';
-import { ident, sql } from '../../lib/clickhouse/sql';
-import { connectionSchema, loadConfig } from '../../lib/config';
-import { createKafka, deleteTopics as deleteKafkaTopics, ensureTopics, type KafkaCluster } from '../../lib/kafka/kafka-client';
-import { topicsFor, type Topics } from '../../lib/kafka/topics';
-import { createLogger, type Logger } from '../../lib/logger';
-import { migrateAll } from '../../lib/migrations/run-migrations';
+import { ClickHouse, serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
+import { ident, sql } from '../../lib/platform/clickhouse/sql';
+import { connectionSchema, loadConfig } from '../../lib/platform/config';
+import { createKafka, deleteTopics as deleteKafkaTopics, ensureTopics, type KafkaCluster } from '../../lib/platform/kafka/kafka-client';
+import { topicsFor, type Topics } from '../../lib/platform/kafka/topics';
+import { createLogger, type Logger } from '../../lib/platform/logger';
+import { migrateAll } from '../../lib/platform/migrations/run-migrations';
 import { provisionDatabaseUsers, type ClickHouseLogins, type DatabaseUsers } from './clickhouse-users';
 
 /** The mark of this jest run (test/global-setup.ts), in every name below: global-teardown.ts looks for it. */

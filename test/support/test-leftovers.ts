@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
-import { serverClient } from '../../lib/clickhouse/clickhouse-client';
-import { sql } from '../../lib/clickhouse/sql';
-import { createKafka, listTopics } from '../../lib/kafka/kafka-client';
+import { serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { createKafka, listTopics } from '../../lib/platform/kafka/kafka-client';
 import { baseConfig, testLogger } from './test-env';
 
 /** Every PostgreSQL database, ClickHouse database and Kafka topic on the shared stack whose name contains `mark`. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { EventCodec } from '../../lib/events/event-codec';
-import type { CairnEvent } from '../../lib/events/event-types';
-import { startBatchConsumer, type BatchConsumer } from '../../lib/kafka/batch-consumer';
-import type { KafkaCluster } from '../../lib/kafka/kafka-client';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { startBatchConsumer, type BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
+import type { KafkaCluster } from '../../lib/platform/kafka/kafka-client';
 import { testLogger } from './test-env';
 
 export interface RawRecord {

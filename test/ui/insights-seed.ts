@@ -1,5 +1,5 @@
-import type { CairnEvent } from '../../lib/events/event-types';
-import type { SendRequest } from '../../lib/sending/send-request';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
 import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { client, createWorkspace, type ApiKit } from '../api/api-test-kit';

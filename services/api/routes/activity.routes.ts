@@ -5,7 +5,7 @@ import { resourceRoutes } from '../resource-routes';
 const byJourneyOrContact = { journey_id: { type: 'string', format: 'uuid' }, contact_id: { type: 'string', format: 'uuid' } };
 
 /** Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles. */
-export function activityRoutes(app: FastifyInstance, pool: Pool): void {
+export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   resourceRoutes(app, pool, {
     path: '/v1/tasks',
     table: 'tasks',

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FromSchema } from 'json-schema-to-ts';
 import type { Readable } from 'node:stream';
 import type { Pool } from 'pg';
-import { ownValue } from '../../../lib/own-property';
+import { ownValue } from '../../../lib/platform/own-property';
 import type { ApiConfig } from '../api.config';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -24,9 +24,12 @@ const resultSchema = {
 
 const importQuery = { type: 'object', properties: { on_error: { type: 'string', enum: ['reject', 'skip'], default: 'reject' } } } as const;
 
-export function contactImportRoutes(app: FastifyInstance, pool: Pool, config: ApiConfig): void {
-  // The body stays a stream: the import never buffers the whole file.
+/** The body stays a stream: the import never buffers the whole file. */
+export function streamImportBodies(app: FastifyInstance): void {
   app.addContentTypeParser(Object.keys(FORMATS), (_req, payload, done) => done(null, payload));
+}
+
+export async function contactImportRoutes(app: FastifyInstance, { pool, config }: { pool: Pool; config: ApiConfig }): Promise<void> {
   // The body is the raw stream (the content-type parser above): its type is declared with the query's, not inferred.
   app.post<{ Body: Readable; Querystring: FromSchema<typeof importQuery> }>(
     '/v1/contacts/import',

@@ -20,7 +20,7 @@ export const contactFields = {
   attributes,
 };
 
-export function contactRoutes(untyped: FastifyInstance, pool: Pool): void {
+export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   resourceRoutes(untyped, pool, {
     path: '/v1/contacts',

@@ -5,7 +5,7 @@ import { resourceRoutes } from '../resource-routes';
 const url = { type: 'string', format: 'uri', pattern: '^https?://', maxLength: 2000 };
 
 /** Content settings: footer data merged into emails as {{content.*}}; one default per workspace. */
-export function contentSettingsRoutes(app: FastifyInstance, pool: Pool): void {
+export async function contentSettingsRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   resourceRoutes(app, pool, {
     path: '/v1/content-settings',
     table: 'content_settings',

@@ -1,9 +1,9 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { isEmailAddress } from '../../../lib/email/email-address';
-import { SEND_QUEUE } from '../../../lib/sending/send-request';
-import type { ApiDeps } from '../app';
+import { isEmailAddress } from '../../../lib/domain/email/email-address';
+import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { DraftRenderer } from '../draft-renderer';
@@ -46,7 +46,7 @@ function splitBody<T extends { name?: string }>(body: T): { name?: string; draft
 /** Jobs waiting for a draft-render thread beyond the ones running; more is a 503 (the rate limit bounds it first). */
 const RENDER_QUEUE = 32;
 
-export function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, config } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const renderer = new DraftRenderer(
@@ -135,7 +135,7 @@ function emailVersionRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (work
 function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, load: (workspaceId: string, id: string) => Promise<EmailRow>, renderer: DraftRenderer): void {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  // the sender's queue (lib/sending), on the API's Redis connection; closed with the app
+  // the sender's queue (lib/contracts/sending), on the API's Redis connection; closed with the app
   const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
   untyped.addHook('onClose', async () => sendQueue.close());
   const contactBody = { type: 'object', additionalProperties: false, required: ['contact_id'], properties: { contact_id: { type: 'string', format: 'uuid' } } } as const;

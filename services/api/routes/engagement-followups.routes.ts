@@ -1,9 +1,9 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { egressPolicyOf, literalEgressRefusal } from '../../../lib/egress/egress-policy';
-import { bestDeliveryTime, isKnownTimeZone } from '../../../lib/engagement/best-time';
-import type { ApiDeps } from '../app';
+import { egressPolicyOf, literalEgressRefusal } from '../../../lib/platform/egress/egress-policy';
+import { bestDeliveryTime, isKnownTimeZone } from '../engagement/best-time';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { followingEnabled, parseSendAt } from '../engagement-message.service';
@@ -27,7 +27,7 @@ async function checkReminder(pool: Pool, workspaceId: string, messageId: string,
 }
 
 /** Alerts (first open, reminders), follow-up reminders, workspace engagement settings and the best delivery time. */
-export function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const reminderBody = { type: 'object', additionalProperties: false, required: ['title', 'condition', 'remind_at'], properties: { title: { type: 'string', minLength: 1, maxLength: 300 }, condition: { type: 'string', enum: CONDITIONS }, remind_at: { type: 'string', format: 'date-time' } } } as const;
@@ -113,7 +113,7 @@ export function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps
   app.patch('/v1/engagement/settings', { config: { scope: 'admin' }, schema: { tags, summary: 'Switch following off or on for the whole workspace; set the alert webhook (scope admin)', body: settingsBody, response: { 200: settings } } }, async (req) => {
     const workspaceId = workspaceOf(req);
     const b = req.body;
-    // The save-time half of the egress policy (lib/egress); a name resolving to a refused address fails when sent.
+    // The save-time half of the egress policy (lib/platform/egress); a name resolving to a refused address fails when sent.
     const refusal = b.alert_webhook_url ? literalEgressRefusal(b.alert_webhook_url, egress) : null;
     if (refusal !== null) throw new ApiProblem(422, 'the alert webhook URL is refused by the egress policy', [{ field: 'alert_webhook_url', message: refusal }]);
     await pool.query(

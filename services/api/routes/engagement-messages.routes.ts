@@ -2,10 +2,10 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { dispatchDue } from '../../../lib/engagement/message-dispatch';
-import { KPI_COLUMNS, kpisFor, messageHistory, messageKpis, messagesByKpi, type KpiColumn } from '../../../lib/engagement/engagement-queries';
-import { SEND_QUEUE } from '../../../lib/sending/send-request';
-import type { ApiDeps } from '../app';
+import { dispatchDue } from '../../../lib/domain/engagement/message-dispatch';
+import { KPI_COLUMNS, kpisFor, messageHistory, messageKpis, messagesByKpi, type KpiColumn } from '../engagement/engagement-queries';
+import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { createMessage, parseSendAt, type NewMessage } from '../engagement-message.service';
@@ -90,7 +90,7 @@ async function loadMessage(pool: Pool, workspaceId: string, id: string): Promise
 }
 
 /** Followed one-to-one messages: send (now or scheduled), reschedule, cancel, read with KPIs and history. */
-export function engagementMessageRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function engagementMessageRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const queue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });

@@ -1,9 +1,9 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { templateStats } from '../../../lib/engagement/engagement-queries';
-import { rankTemplates } from '../../../lib/engagement/template-ranking';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
-import type { ApiDeps } from '../app';
+import { templateStats } from '../engagement/engagement-queries';
+import { rankTemplates } from '../engagement/template-ranking';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { checkContent } from '../engagement-content';
@@ -31,7 +31,7 @@ function compare(sort: (typeof SORTS)[number]): (a: Listed, b: Listed) => number
 }
 
 /** One-to-one email templates with their measured rates and recommendation; uploads for followed attachments. */
-export function engagementTemplateRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const load = async (workspaceId: string, id: string) => {

@@ -1,6 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { eraseContactEverywhere } from '../contact-erasure';
 import { idParams } from '../resource-routes';
@@ -21,7 +21,7 @@ const erasureSchema = {
 } as const;
 
 /** The right to erasure: an admin-scoped key erases one contact of its workspace from PostgreSQL and ClickHouse. */
-export function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse' | 'config'>): void {
+export async function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse' | 'config'>): Promise<void> {
   app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/contacts/:id/erasure',
     {

@@ -1,8 +1,8 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { contactTimeline, deliveryBreakdown, emailGeography, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../../../lib/insights/insights-queries';
-import type { ApiDeps } from '../app';
+import { contactTimeline, deliveryBreakdown, emailGeography, emailInsights, journeyTileKpis, responsesOverTime, topLinks, type EmailFilter } from '../insights/insights-queries';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { csvText } from '../csv-cells';
@@ -89,8 +89,8 @@ export async function emailFilterOf(pool: Pool, workspaceId: string, emailId: st
   return { workspaceId, emailId, journeyId: query.journey_id, emailVersion: query.version, timeZone, contactIds, ...dates(query) };
 }
 
-/** Insights over ClickHouse (lib/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
-export function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+/** Insights over ClickHouse (services/api/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
+export async function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const emailFilter = (req: { params: { id: string }; query: RangeQuery }, workspaceId: string) => emailFilterOf(pool, workspaceId, req.params.id, req.query);

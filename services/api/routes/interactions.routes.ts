@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient } from '../../../lib/insights/email-interactions';
-import type { ApiDeps } from '../app';
+import { INTERACTION_KPI_NAMES, messageTimeline, recipientsOf, type Recipient } from '../insights/email-interactions';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
@@ -37,7 +37,7 @@ const CSV_COLUMNS = ['contact_id', 'message_id', 'first_at', 'last_at', 'events'
 const csvRow = (r: Recipient): (string | number)[] => [r.contactId, r.messageId, r.firstAt, r.lastAt, r.events, r.units, r.details.join(' ')];
 
 /** Interactions tab: the recipients behind each email KPI (JSON or CSV, keyset-paged) and a message's timeline. */
-export function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   type Query = { kpi: string; account_id?: string; link_id?: string; reason?: string; limit?: number; cursor?: string; from?: string; to?: string; journey_id?: string; version?: number };

@@ -1,10 +1,10 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
-import type { EgressPolicy } from '../../../lib/egress/egress-policy';
-import { checkJourney, settingsIssues } from '../../../lib/journeys/journey-check';
-import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/journeys/journey-graph';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
+import { checkJourney, settingsIssues } from '../journeys/journey-check';
+import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/domain/journeys/journey-graph';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
@@ -106,7 +106,7 @@ async function transition(pool: Pool, workspaceId: string, id: string, from: str
   });
 }
 
-export function journeyRoutes(untyped: FastifyInstance, pool: Pool, egress: EgressPolicy): void {
+export async function journeyRoutes(untyped: FastifyInstance, { pool, egress }: { pool: Pool; egress: EgressPolicy }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
   resourceRoutes(untyped, pool, {

@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute, memberRemovalRoute } from '../child-list';
@@ -28,7 +28,7 @@ const memberSchema = {
   properties: { id: { type: 'string' }, contact_id: { type: 'string' }, subscribed_at: { type: 'string', format: 'date-time' }, unsubscribed_at: { type: ['string', 'null'], format: 'date-time' } },
 };
 
-export function listRoutes(untyped: FastifyInstance, pool: Pool): void {
+export async function listRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   resourceRoutes(app, pool, {
     path: '/v1/lists',

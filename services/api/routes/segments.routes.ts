@@ -1,7 +1,7 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
-import type { ApiDeps } from '../app';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute, memberRemovalRoute } from '../child-list';
@@ -18,7 +18,7 @@ interface SegmentRow {
   definition: unknown;
 }
 
-export function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   resourceRoutes(untyped, pool, {

@@ -1,9 +1,9 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { tileContactIds, tileContacts, TILE_STATE_NAMES, type TileContact, type TileContactsFilter } from '../../../lib/insights/tile-contacts';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
-import type { ApiDeps } from '../app';
+import { tileContactIds, tileContacts, TILE_STATE_NAMES, type TileContact, type TileContactsFilter } from '../insights/tile-contacts';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
+import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
@@ -59,7 +59,7 @@ async function tileFilterOf(pool: Pool, workspaceId: string, journeyId: string, 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Journey-tile drill-down: the contacts in each tile state (JSON or CSV, keyset-paged), saved as a static segment. */
-export function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps): void {
+export async function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   const page = async (workspaceId: string, params: { id: string; tileId: string }, query: Selection & { limit?: number; cursor?: string }, maxLimit: number) => {

@@ -27,7 +27,7 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-export function uiRoutes(app: FastifyInstance, loadAssets: () => Promise<UiAssets>): void {
+export async function uiRoutes(app: FastifyInstance, { loadAssets }: { loadAssets: () => Promise<UiAssets> }): Promise<void> {
   // Not /v1: no key needed for the files themselves (they hold no data); hidden from the OpenAPI document.
   const options = { schema: { hide: true }, config: { public: true } };
   app.get('/ui', options, async (_req, reply) => reply.redirect('/ui/'));

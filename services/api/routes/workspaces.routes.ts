@@ -1,11 +1,11 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { API_KEY_SCOPES, createApiKey } from '../../../lib/auth/api-keys';
-import { inTransaction } from '../../../lib/postgres/pg-pool';
+import { API_KEY_SCOPES, createApiKey } from '../../../lib/domain/auth/api-keys';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { validTimeZone } from '../../../lib/journeys/journey-check';
+import { validTimeZone } from '../journeys/journey-check';
 
 import { noContent, pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
 
@@ -21,7 +21,7 @@ const keySchema = {
   properties: { id: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } }, created_at: { type: 'string', format: 'date-time' }, last_used_at: { type: ['string', 'null'], format: 'date-time' }, revoked_at: { type: ['string', 'null'], format: 'date-time' } },
 };
 
-export function workspaceRoutes(untyped: FastifyInstance, pool: Pool): void {
+export async function workspaceRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   workspaceSettingsRoutes(app, pool);
   app.post(

@@ -1,11 +1,11 @@
 /**
  * The JSON the insights pages read, as services/api answers it (docs/api.md). The insights answers' types are
- * lib/insights' and lib/journeys' own (files that import nothing, so the browser bundle pulls in no server code).
+ * services/api/insights' and lib/domain/journeys' own (files that import nothing, so the browser bundle pulls in no server code).
  */
-import type { JourneyGraph, JourneySettings } from '../../../lib/journeys/journey-graph';
+import type { JourneyGraph, JourneySettings } from '../../../lib/domain/journeys/journey-graph';
 
-export type { DeliveryBreakdown, EmailKpis, LinkKpis, ResponsesOnDay, TileKpis } from '../../../lib/insights/insights-types';
-export type { Tile as JourneyTile } from '../../../lib/journeys/journey-graph';
+export type { DeliveryBreakdown, EmailKpis, LinkKpis, ResponsesOnDay, TileKpis } from '../insights/insights-types';
+export type { Tile as JourneyTile } from '../../../lib/domain/journeys/journey-graph';
 
 export interface Page<T> {
   items: T[];

@@ -1,6 +1,6 @@
 import { Graph, layout } from '@dagrejs/dagre';
 import type { JourneyTile, TileKpis } from './api-types';
-import { ownValue } from '../../../lib/own-property';
+import { ownValue } from '../../../lib/platform/own-property';
 import { shareOf } from './format';
 
 /**

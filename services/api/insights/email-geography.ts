@@ -1,0 +1,33 @@
+import { ident, join, sql } from '../../../lib/platform/clickhouse/sql';
+import { EMAIL_KPI_COUNTS, emailSource } from './email-kpis';
+import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
+
+/** The KPI card's own opens, clicks and attachment views (email-kpis.ts), per country: human traffic only. */
+const BY_COUNTRY = ['openedTotal', 'openedUnique', 'clickedTotal', 'clickedUnique', 'attachmentViewsTotal', 'attachmentViewsUnique'] as const;
+type CountName = (typeof BY_COUNTRY)[number];
+
+export type CountryKpis = { [K in CountName]: number } & {
+  /** ISO 3166-1 alpha-2 of the client address at ingest; null when unknown (IPv6, private, before geography) */
+  country: string | null;
+};
+
+/**
+ * Opens and clicks by the country of the client address (kpi_email_geography, sql/clickhouse 0100), with the
+ * glossary's definitions exactly as the KPI card computes them (the same expressions, not a copy): Opened (total) =
+ * human opens, Opened (unique) = messages opened at least once, Clicked likewise, attachments apart. A message
+ * opened from two countries is one unique open in each, so the unique counts of all countries can add up to more
+ * than the card's; the totals add up to the card's. Countries by unique opens, then unique clicks; unknown last
+ * among equals.
+ */
+export async function emailGeography(ch: QueryRunner, filter: EmailFilter): Promise<CountryKpis[]> {
+  const select = join(BY_COUNTRY.map((name) => sql`${EMAIL_KPI_COUNTS[name]} AS ${ident(name)}`));
+  const source = await emailSource(ch, filter, 'email_geography');
+  const rows = await ch.rows<Record<CountName | 'country', string>>(sql`
+    SELECT country, ${select} FROM ${source} WHERE ${emailWhere(filter)} AND machine = 0
+    GROUP BY country ORDER BY openedUnique DESC, clickedUnique DESC, country = '', country`);
+  return rows.map((row) => {
+    const kpis = { country: row.country === '' ? null : row.country } as CountryKpis;
+    for (const name of BY_COUNTRY) kpis[name] = num(row[name]);
+    return kpis;
+  });
+}
