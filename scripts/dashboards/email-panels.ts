@@ -4,7 +4,7 @@ import type { PanelSpec } from './grafana-model';
 
 /*
  * Email KPI SQL for the dashboards, built from services/api/insights/email-kpis.ts's expressions (EMAIL_KPI_COUNTS), so a
- * panel counts exactly what the insights API counts. The identities are the glossary's (seed 004):
+ * panel counts exactly what the insights API counts. The identities are docs/kpis.md#identities:
  * Targeted = Sent + Blocked, Delivered = Sent - TotalBounced, Did not open = |Sent ∪ Opened| - |Bounced ∪ Opened|,
  * Sending failed = |Failed ∪ Sent| - |Sent|, as emailInsights() computes them.
  */
