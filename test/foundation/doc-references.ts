@@ -107,9 +107,9 @@ export interface PathMention {
 }
 
 /**
- * Repository paths a page names: in inline code (`services/api/app.ts`) and at the start of a word inside fenced
- * code (`npx tsx services/aggregator/main.ts`, not `dist/services/...`, which a build writes). Placeholders
- * (`<name>`, `…`) are not paths; a glob (`*.test.ts`) must match a file.
+ * Repository paths a page names: in inline code (`services/api/app.ts`), and as words of prose or fenced code
+ * (`npx tsx services/aggregator/main.ts`, not `dist/services/...`, which a build writes). Placeholders (`<name>`,
+ * `…`) are not paths; a glob (`*.test.ts`) must match a file.
  */
 export function pathsIn(markdown: string): PathMention[] {
   const mentions: PathMention[] = [];
@@ -119,12 +119,13 @@ export function pathsIn(markdown: string): PathMention[] {
       fenced = !fenced;
       return;
     }
-    const words = fenced
-      ? [...line.matchAll(/(?<![\w./-])([\w.-]+\/[^\s"'`;|,)]*)/g)].map((m) => m[1] ?? '')
-      : [...line.matchAll(/`([^`]+)`/g)].flatMap((m) => (m[1] ?? '').split(/[\s,]+/));
+    const bare = [...line.matchAll(/(?<![\w./-])([\w.-]+\/[^\s"'`;|,)\]]*)/g)].map((m) => m[1] ?? '');
+    const words = fenced ? bare : [...bare, ...[...line.matchAll(/`([^`]+)`/g)].flatMap((m) => (m[1] ?? '').split(/[\s,]+/))];
     for (const word of words) {
       const path = word.replace(/#.*$/, '').replace(/[.:;)]+$/, '').replace(/^\(/, '');
-      if (TREE.test(path) && !/[<>…{}$]|\.\.\.|\/\//.test(path)) mentions.push({ line: i + 1, path });
+      if (TREE.test(path) && !/[<>…{}$]|\.\.\.|\/\//.test(path) && !mentions.some((m) => m.line === i + 1 && m.path === path)) {
+        mentions.push({ line: i + 1, path });
+      }
     }
   });
   return mentions;
