@@ -68,7 +68,7 @@ export const RESPONSE_KPIS_SQL = select({
 });
 
 /**
- * Links by unique clicks, human clicks only; click-through rate as the glossary defines it: the link's unique
+ * Links by unique clicks, human clicks only; click-through rate as docs/kpis.md defines it: the link's unique
  * clicks ÷ all unique clicks of the message(s). The URL comes from the raw click events (the KPI rows key on link_id).
  */
 export const TOP_LINKS_SQL = [

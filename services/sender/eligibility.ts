@@ -31,7 +31,7 @@ export type BlockReason =
 export type Eligibility =
   | { kind: 'send'; address: string; domain: string }
   | { kind: 'blocked'; reason: BlockReason }
-  /** never handed to SMTP, yet counted as the glossary says: a hard bounce or a feedback loop */
+  /** never handed to SMTP, yet counted as a hard bounce or a feedback loop (docs/kpis.md#attempts-to-suppressed-addresses) */
   | { kind: 'suppressed'; countsAs: 'hard_bounce' | 'complaint'; domain: string };
 
 /**
