@@ -20,11 +20,11 @@ import { Recipients } from './demo/recipients';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
 
 /**
- * `npm run demo`: the white-paper journey (docs/scheduler.md#example-the-white-paper-journey) end to end on the local stack, through Cairn's services as
- * processes and their HTTP APIs only. Marketing ops set it up and live through the REST API; the journey engine
- * (scheduler) moves the contacts and queues the sends; the sender renders and delivers them to the demo's
- * recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the messages
- * hold; Kafka → aggregator → ClickHouse; the tile counts and email KPIs read back through the API are held
+ * `npm run demo`: the white-paper journey (docs/scheduler.md#example-the-white-paper-journey) end to end on the local
+ * stack, through Cairn's services as processes and their HTTP APIs only. Marketing ops set it up and live through the
+ * REST API; the journey engine (scheduler) moves the contacts and queues the sends; the sender renders and delivers
+ * them to the demo's recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the
+ * messages hold; Kafka → aggregator → ClickHouse; the tile counts and email KPIs read back through the API are held
  * against what the demo did. `--keep` leaves the services running; `--stop` ends a kept run.
  */
 const connection = loadConfig(connectionSchema);

@@ -31,7 +31,10 @@ export type BlockReason =
 export type Eligibility =
   | { kind: 'send'; address: string; domain: string }
   | { kind: 'blocked'; reason: BlockReason }
-  /** never handed to SMTP, yet counted as a hard bounce or a feedback loop (docs/kpis.md#attempts-to-suppressed-addresses) */
+  /**
+   * never handed to SMTP, yet counted as a hard bounce or a feedback loop
+   * (docs/kpis.md#attempts-to-suppressed-addresses)
+   */
   | { kind: 'suppressed'; countsAs: 'hard_bounce' | 'complaint'; domain: string };
 
 /**

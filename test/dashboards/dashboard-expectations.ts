@@ -4,8 +4,8 @@ import type { GrafanaScope } from './grafana-binding';
 
 /*
  * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the KPI
- * definitions of docs/kpis.md (email g1 is the glossary stream: its KPIs are GLOSSARY_EMAIL_KPIS), never from running the queries.
- * Keys are "<file> / <panel title or variable name>"; the test fails on a query without an entry.
+ * definitions of docs/kpis.md (email g1 is the glossary stream: its KPIs are GLOSSARY_EMAIL_KPIS), never from running
+ * the queries. Keys are "<file> / <panel title or variable name>"; the test fails on a query without an entry.
  */
 
 type Row = Record<string, string | number>;

@@ -18,7 +18,9 @@ const CHECKER = ['test/foundation/doc-references.ts', 'test/foundation/doc-refer
 
 /** Source files whose comments (and test names, descriptions) must cite repository pages only. */
 const sources = (): string[] => [
-  ...filesUnder(ROOT, ['lib', 'services', 'scripts', 'bench', 'test', 'dashboards'], CODE).filter((file) => !CHECKER.includes(file)),
+  ...filesUnder(ROOT, ['lib', 'services', 'scripts', 'bench', 'test', 'dashboards'], CODE).filter(
+    (file) => !CHECKER.includes(file),
+  ),
   'jest.config.js',
   'eslint.config.mjs',
 ];
@@ -64,14 +66,18 @@ describe('comments cite pages of this repository', () => {
 
 describe('the README and the docs', () => {
   it('link to pages and headings that exist', () => {
-    const links = pages().flatMap((from) => markdownLinksIn(readText(ROOT, from), from).map((link) => ({ ...link, from })));
+    const links = pages().flatMap((from) =>
+      markdownLinksIn(readText(ROOT, from), from).map((link) => ({ ...link, from })),
+    );
     expect(missingTargets(links)).toEqual([]);
   });
 
   it('name only paths that exist', () => {
     const mentions = pages().flatMap((page) => pathsIn(readText(ROOT, page)).map((mention) => ({ page, ...mention })));
     expect(mentions.length).toBeGreaterThan(200);
-    const missing = mentions.filter(({ path }) => !pathExists(ROOT, path)).map(({ page, line, path }) => `${page}:${line}: ${path}`);
+    const missing = mentions
+      .filter(({ path }) => !pathExists(ROOT, path))
+      .map(({ page, line, path }) => `${page}:${line}: ${path}`);
     expect(missing).toEqual([]);
   });
 });
@@ -129,7 +135,8 @@ describe('the checker', () => {
       { line: 1, page: 'docs/kpis.md', anchor: 'opens' },
       { line: 1, page: 'docs/api.md', anchor: null },
     ]);
-    expect(markdownLinksIn('[a](kpis.md#opens), [b](../README.md), [c](#tests), [d](https://example.com/x.md)', 'docs/api.md')).toEqual([
+    const page = '[a](kpis.md#opens), [b](../README.md), [c](#tests), [d](https://example.com/x.md)';
+    expect(markdownLinksIn(page, 'docs/api.md')).toEqual([
       { line: 1, page: 'docs/kpis.md', anchor: 'opens' },
       { line: 1, page: 'README.md', anchor: null },
       { line: 1, page: 'docs/api.md', anchor: 'tests' },
@@ -150,7 +157,9 @@ describe('the checker', () => {
       'docs/kpis.md',
       'services/aggregator/main.ts',
     ]);
-    expect(['services/api/app.ts', 'lib/platform/egress/*.test.ts', 'services/api/', 'test/**/*.fault.test.ts'].filter((path) => !pathExists(ROOT, path))).toEqual([]);
-    expect(['services/api/app.js', 'lib/platform/egress/*.bench.ts', 'lib/insights'].filter((path) => pathExists(ROOT, path))).toEqual([]);
+    const existing = ['services/api/app.ts', 'lib/platform/egress/*.test.ts', 'services/api/', 'test/**/*.fault.*'];
+    const missing = ['services/api/app.js', 'lib/platform/egress/*.bench.ts', 'lib/insights'];
+    expect(existing.filter((path) => !pathExists(ROOT, path))).toEqual([]);
+    expect(missing.filter((path) => pathExists(ROOT, path))).toEqual([]);
   });
 });

@@ -39,7 +39,8 @@ export interface Citation {
 }
 
 export function citationsIn(text: string): Citation[] {
-  return text.split('\n').flatMap((line, i) => (CITATIONS.some((pattern) => pattern.test(line)) ? [{ line: i + 1, text: line.trim() }] : []));
+  const cites = (line: string): boolean => CITATIONS.some((pattern) => pattern.test(line));
+  return text.split('\n').flatMap((line, i) => (cites(line) ? [{ line: i + 1, text: line.trim() }] : []));
 }
 
 /**
@@ -120,12 +121,13 @@ export function pathsIn(markdown: string): PathMention[] {
       return;
     }
     const bare = [...line.matchAll(/(?<![\w./-])([\w.-]+\/[^\s"'`;|,)\]]*)/g)].map((m) => m[1] ?? '');
-    const words = fenced ? bare : [...bare, ...[...line.matchAll(/`([^`]+)`/g)].flatMap((m) => (m[1] ?? '').split(/[\s,]+/))];
+    const inCode = [...line.matchAll(/`([^`]+)`/g)].flatMap((m) => (m[1] ?? '').split(/[\s,]+/));
+    const words = fenced ? bare : [...bare, ...inCode];
     for (const word of words) {
       const path = word.replace(/#.*$/, '').replace(/[.:;)]+$/, '').replace(/^\(/, '');
-      if (TREE.test(path) && !/[<>…{}$]|\.\.\.|\/\//.test(path) && !mentions.some((m) => m.line === i + 1 && m.path === path)) {
-        mentions.push({ line: i + 1, path });
-      }
+      const placeholder = /[<>…{}$]|\.\.\.|\/\//.test(path);
+      const named = mentions.some((m) => m.line === i + 1 && m.path === path);
+      if (TREE.test(path) && !placeholder && !named) mentions.push({ line: i + 1, path });
     }
   });
   return mentions;
@@ -134,7 +136,10 @@ export function pathsIn(markdown: string): PathMention[] {
 /** Whether a mentioned path (a file, a folder with or without its trailing '/', or a glob) names something. */
 export function pathExists(root: string, path: string): boolean {
   if (!path.includes('*')) return existsSync(join(root, path));
-  const glob = new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*\*\/?/g, '(?:.*/)?').replace(/(?<!\.)\*/g, '[^/]*')}$`);
+  const literal = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  // '**/' is any run of folders, '*' any part of one name; everything else is literal
+  const pattern = path.split('**/').map((part) => part.split('*').map(literal).join('[^/]*'));
+  const glob = new RegExp(`^${pattern.join('(?:.*/)?')}$`);
   const base = path.slice(0, path.indexOf('*')).replace(/[^/]*$/, '');
   if (!existsSync(join(root, base))) return false;
   return filesUnder(root, [base.replace(/\/$/, '')], ['']).some((file) => glob.test(file));

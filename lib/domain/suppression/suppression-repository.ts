@@ -3,7 +3,10 @@ import type { Pool, PoolClient } from 'pg';
 import type { BounceClass } from '../../contracts/events/event-types';
 import { inTransaction } from '../../platform/postgres/pg-pool';
 
-/** docs/sender.md#bounces-and-suppression: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */
+/**
+ * docs/sender.md#bounces-and-suppression: hard → 6 months; 5 consecutive soft → as hard; complaint → at once,
+ * indefinitely.
+ */
 export const SOFT_BOUNCE_LIMIT = 5;
 const HARD_SUPPRESSION = '6 months';
 

@@ -44,8 +44,9 @@ export interface TileFilter extends Period {
 
 /**
  * Per-tile Volume KPIs of one journey (docs/kpis.md#journey-tile-kpis: Inflow / Processing / Blocked / Failed /
- * Processed / Paths), each a number of contacts. Contacts are counted per iteration (kpi_tile_glossary keys on it): a contact re-entering a recurring journey
- * counts once in each iteration, a step reported twice for one contact in one iteration counts once.
+ * Processed / Paths), each a number of contacts. Contacts are counted per iteration (kpi_tile_glossary keys on it): a
+ * contact re-entering a recurring journey counts once in each iteration, a step reported twice for one contact in one
+ * iteration counts once.
  */
 export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
   const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];
