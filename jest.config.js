@@ -24,6 +24,7 @@ const UNIT_UNDER_TEST = [
   'test/foundation/docker-compose.test.ts',
   'test/foundation/test-lanes.test.ts',
   'test/foundation/unit-lane.test.ts',
+  'test/foundation/doc-references.test.ts',
   'test/dashboards/dashboard-schema.test.ts',
   'test/chdb/**/*.test.ts',
 ];

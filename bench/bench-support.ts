@@ -1,7 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
-/** GUIDE section 6: the last line a benchmark prints is one JSON object with Cairn, its baseline and the ratio. */
+/**
+ * docs/conventions.md#benchmarks: the last line a benchmark prints is one JSON object with Cairn, its baseline and the
+ * ratio.
+ */
 export interface BenchResult {
   bench: string;
   value: number;

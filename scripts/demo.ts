@@ -20,17 +20,17 @@ import { Recipients } from './demo/recipients';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
 
 /**
- * `npm run demo`: seed 002's white-paper journey end to end on the local stack, through Cairn's services as
- * processes and their HTTP APIs only. Marketing ops set it up and live through the REST API; the journey engine
- * (scheduler) moves the contacts and queues the sends; the sender renders and delivers them to the demo's
- * recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the messages
- * hold; Kafka → aggregator → ClickHouse; the tile counts and email KPIs read back through the API are held
+ * `npm run demo`: the white-paper journey (docs/scheduler.md#example-the-white-paper-journey) end to end on the local
+ * stack, through Cairn's services as processes and their HTTP APIs only. Marketing ops set it up and live through the
+ * REST API; the journey engine (scheduler) moves the contacts and queues the sends; the sender renders and delivers
+ * them to the demo's recording inbox; simulated recipients, a scanner and the mail provider act on ingest with what the
+ * messages hold; Kafka → aggregator → ClickHouse; the tile counts and email KPIs read back through the API are held
  * against what the demo did. `--keep` leaves the services running; `--stop` ends a kept run.
  */
 const connection = loadConfig(connectionSchema);
 const args = new Set(process.argv.slice(2));
 const AUDIENCE = Number(process.env.CAIRN_DEMO_CONTACTS ?? 2000);
-/** the seed's week, shortened; a large audience needs longer for its white papers to be delivered at all */
+/** the trigger's week, shortened; a large audience needs longer for its white papers to be delivered at all */
 const TRIGGER_SECONDS = Number(process.env.CAIRN_DEMO_TRIGGER_SECONDS ?? Math.max(30, Math.ceil(AUDIENCE / 250)));
 /** white-paper actions stop this long before the first possible timeout (Kafka → scheduler and sender lag) */
 const DEADLINE_MARGIN_MS = 8_000;
@@ -146,7 +146,7 @@ async function verify(run: Run): Promise<boolean> {
   const all = [...checks, ...contactChecks(expected, { truePath, falsePath, leads }, run.ledger)];
   out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
   tileTable(reported.tiles).forEach((line) => out.say(`  ${line}`));
-  out.say('email KPIs (messages, seed 004 glossary), GET /v1/insights/emails/{id}?journey_id=…:');
+  out.say('email KPIs (messages, docs/kpis.md), GET /v1/insights/emails/{id}?journey_id=…:');
   kpiTable(reported.kpis).forEach((line) => out.say(`  ${line}`));
   linkLines(reported.links).forEach((line) => out.say(`  ${line}`));
   out.say('checks against what the demo did:');

@@ -81,7 +81,7 @@ const panels: PanelSpec[] = [
       { matcher: { id: 'byName', options: 'Bounce rate' }, properties: [{ id: 'unit', value: 'percentunit' }, { id: 'decimals', value: 2 }] },
       { matcher: { id: 'byName', options: 'Complaint rate' }, properties: [{ id: 'unit', value: 'percentunit' }, { id: 'decimals', value: 3 }, { id: 'thresholds', value: ceilingThresholds }, { id: 'color', value: { mode: 'thresholds' } }] },
     ],
-    description: 'Messages (seed 004 glossary). Bounce rate = Bounced ÷ Sent; complaint rate = Feedback loops ÷ Delivered, red from the 0.3 % bulk-sender ceiling (orange from the recommended 0.1 %).',
+    description: 'Messages (docs/kpis.md). Bounce rate = Bounced ÷ Sent; complaint rate = Feedback loops ÷ Delivered, red from the 0.3 % bulk-sender ceiling (orange from the recommended 0.1 %).',
   },
   {
     type: 'timeseries', title: 'Complaint rate per day against the 0.3 % bulk-sender ceiling', w: 12, h: 9, sql: complaintRateSql,

@@ -34,7 +34,7 @@ const machineSql = `SELECT metric, uniqExactMerge(events) AS events, uniqExactMe
 const panels: PanelSpec[] = [
   {
     type: 'stat', title: 'Delivery', w: 24, h: 4, sql: DELIVERY_KPIS_SQL,
-    description: 'Messages. Targeted = Sent + Blocked; Sent includes bounced messages and attempts to suppressed addresses; Delivered = Sent − Bounced (total); Sending failed is beside Sent, not in it (seed 004 glossary).',
+    description: 'Messages. Targeted = Sent + Blocked; Sent includes bounced messages and attempts to suppressed addresses; Delivered = Sent − Bounced (total); Sending failed is beside Sent, not in it (docs/kpis.md).',
   },
   {
     type: 'stat', title: 'Responses (human)', w: 24, h: 4, sql: RESPONSE_KPIS_SQL,
@@ -63,7 +63,7 @@ export function emailInsightsDashboard(): Dashboard {
   return dashboard({
     uid: 'cairn-email-insights',
     title: 'Cairn — email insights',
-    description: 'One email\'s KPIs as the insights API serves them (seed 004 glossary), over kpi_email_glossary.',
+    description: 'One email\'s KPIs as the insights API serves them (docs/kpis.md), over kpi_email_glossary.',
     variables: [workspaceVariable(), emailVariable(false), emailJourneyVariable()],
     panels,
   });

@@ -4,7 +4,7 @@ import type { PanelSpec } from './grafana-model';
 
 /*
  * Email KPI SQL for the dashboards, built from services/api/insights/email-kpis.ts's expressions (EMAIL_KPI_COUNTS), so a
- * panel counts exactly what the insights API counts. The identities are the glossary's (seed 004):
+ * panel counts exactly what the insights API counts. The identities are docs/kpis.md#identities:
  * Targeted = Sent + Blocked, Delivered = Sent - TotalBounced, Did not open = |Sent ∪ Opened| - |Bounced ∪ Opened|,
  * Sending failed = |Failed ∪ Sent| - |Sent|, as emailInsights() computes them.
  */
@@ -68,7 +68,7 @@ export const RESPONSE_KPIS_SQL = select({
 });
 
 /**
- * Links by unique clicks, human clicks only; click-through rate as the glossary defines it: the link's unique
+ * Links by unique clicks, human clicks only; click-through rate as docs/kpis.md defines it: the link's unique
  * clicks ÷ all unique clicks of the message(s). The URL comes from the raw click events (the KPI rows key on link_id).
  */
 export const TOP_LINKS_SQL = [

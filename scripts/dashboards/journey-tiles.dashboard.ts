@@ -2,7 +2,7 @@ import { BUCKET_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, works
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
 /*
- * Tile KPIs count contacts per iteration (seed 004: "Counts how many contacts entered the tile"; docs/clickhouse.md):
+ * Tile KPIs count contacts per iteration (docs/kpis.md#journey-tile-kpis):
  * distinct contacts within each iteration, summed over iterations. Processing = inflow − processed − blocked − failed.
  */
 
@@ -59,7 +59,7 @@ export function journeyTilesDashboard(): Dashboard {
   return dashboard({
     uid: 'cairn-journey-tiles',
     title: 'Cairn — journey tiles',
-    description: 'A journey\'s tile KPIs (seed 004 journey insights) over kpi_tile_glossary: per tile, per path, and over time.',
+    description: 'A journey\'s tile KPIs (docs/kpis.md#journey-tile-kpis) over kpi_tile_glossary: per tile, per path, and over time.',
     variables: [workspaceVariable(), journeyVariable()],
     panels,
   });

@@ -15,7 +15,7 @@ export interface LiveEmail {
   links: EmailLink[];
 }
 
-/** The email tiles of the white-paper journey (seed 002's example) and their emails. */
+/** The email tiles of the white-paper journey (docs/scheduler.md#example-the-white-paper-journey) and their emails. */
 export const EMAIL_TILES = ['paper', 'nurture', 'remind'] as const;
 export type EmailTile = (typeof EMAIL_TILES)[number];
 
@@ -145,7 +145,7 @@ export async function prepareAudience(options: { apiUrl: string; adminToken: str
 
 export type Audience = Awaited<ReturnType<typeof prepareAudience>>;
 
-/** Seed 002's example, with the trigger's week shortened to `triggerSeconds`. */
+/** The white-paper journey, with the trigger's week shortened to `triggerSeconds`. */
 export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, triggerSeconds: number) {
   const email = (tile: EmailTile, next: string) => ({ id: tile, type: 'email', next: [next], config: { email_id: audience.emails[tile].id } });
   return {
@@ -172,7 +172,7 @@ export async function liveJourney(audience: Audience, triggerSeconds: number, sa
   if (!whitePaper) throw new Error('the white-paper email has no white-paper link');
   const now = Date.now();
   const journey = await api.post<{ id: string }>('/v1/journeys', {
-    name: 'White paper (seed 002)',
+    name: 'White paper',
     graph: whitePaperGraph(audience, whitePaper.link_id, triggerSeconds),
     settings: {
       target: 'contacts', start_at: new Date(now).toISOString(), end_at: new Date(now + 30 * 86_400_000).toISOString(),
@@ -183,7 +183,7 @@ export async function liveJourney(audience: Audience, triggerSeconds: number, sa
   if (!check.ok) throw new Error(`journey failed its error check: ${JSON.stringify(check.errors)}`);
   const liveAt = Date.now();
   await api.post(`/v1/journeys/${journey.id}/go-live`);
-  say(`journey "White paper (seed 002)" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
+  say(`journey "White paper" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
     `clicked the download link within ${triggerSeconds} s? → yes: lead, follow-up email · no: reminder`);
   const { contacts } = audience;
   return {

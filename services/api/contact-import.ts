@@ -51,7 +51,7 @@ function byteLimit(maxBytes: number): Transform {
 /**
  * NDJSON lines → records. Only the new chunk is searched for newlines (the pending part of a line is kept as
  * buffers and joined once), so the work is linear in the body; a line longer than maxLineBytes is refused as it
- * grows, before it is buffered any further (GUIDE section 7, bounded work per request).
+ * grows, before it is buffered any further (bounded work per request: docs/security.md#api-input-and-credentials).
  */
 function ndjsonRecords(maxLineBytes: number): Transform {
   let pending: Buffer[] = [];

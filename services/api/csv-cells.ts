@@ -5,8 +5,8 @@ const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
  * A text cell that starts like a formula gets a leading single quote, which spreadsheets show as text
- * (GUIDE section 7: spreadsheets are code). Text in exports comes from events: reasons, error codes, bounce
- * diagnostics written by remote mail servers, so any of it may be hostile.
+ * (spreadsheets are code: docs/security.md#api-input-and-credentials). Text in exports comes from events: reasons,
+ * error codes, bounce diagnostics written by remote mail servers, so any of it may be hostile.
  */
 export function spreadsheetText(value: string): string {
   return FORMULA_START.test(value) ? `'${value}` : value;

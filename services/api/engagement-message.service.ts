@@ -35,8 +35,9 @@ export async function followingEnabled(db: Pool | PoolClient, workspaceId: strin
 }
 
 /**
- * Seed 001: followed by default; not followed when the workspace turned following off; when a recipient's
- * following is Do Not Allow, the API names them (409) and sends unfollowed only if the caller accepts it.
+ * Following (docs/engagement.md#followed-messages-and-do-not-allow): on by default; not followed when the workspace
+ * turned following off; when a recipient's following is Do Not Allow, the API names them (409) and sends unfollowed
+ * only if the caller accepts it.
  */
 export function decideFollowing(body: Pick<NewMessage, 'follow' | 'allow_unfollowed'>, workspaceFollows: boolean, allows: readonly boolean[]): Following {
   if (body.follow === false) return { followed: false, unfollowed_reason: 'not_requested' };

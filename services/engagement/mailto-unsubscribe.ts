@@ -55,7 +55,7 @@ export class MailtoUnsubscribe {
 
   /**
    * NOTE: like ingest's tokens, one counts only for an email version of its own workspace, and nothing is recorded
-   * for a contact that was erased (GUIDE section 7).
+   * for a contact that was erased (docs/security.md#erasure).
    */
   private async known(token: TrackingToken): Promise<boolean> {
     const { rowCount } = await this.deps.pool.query(

@@ -3,16 +3,17 @@ import type { Logger } from '../../lib/platform/logger';
 import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 
 /**
- * Who may not be followed, held in process and reloaded from PostgreSQL every `refreshMs` (seed 001):
- * - contacts whose following is Do Not Allow (`contacts.allow_follow_email = false`, "Set following to Do Not
- *   Allow"): none of their opens, clicks or attachment views is recorded, whatever the message;
+ * Who may not be followed (docs/ingest.md#do-not-allow-following-and-the-workspace-switch), held in process and
+ * reloaded from PostgreSQL every `refreshMs`:
+ * - contacts whose following is Do Not Allow (`contacts.allow_follow_email = false`): none of their opens, clicks or
+ *   attachment views is recorded, whatever the message;
  * - erased contacts (`contact_erasures`, POST /v1/contacts/{id}/erasure): the same, and nothing else either:
  *   their unsubscribes, subscription center, forwards and bounce or complaint reports are answered or
  *   acknowledged, never turned into events (`erased`);
- * - workspaces that switched email engagement off (`engagement_settings.following_enabled = false`): "recipient
- *   interaction data will no longer be collected on sent emails that were marked with the Follow setting", i.e.
- *   their one-to-one messages (a token without a journey: the sender's direct messages and their forwarded
- *   copies); journey emails keep their marketing insights.
+ * - workspaces that switched email engagement off (`engagement_settings.following_enabled = false`): nothing more
+ *   is recorded of their followed messages, also of those sent while it was on, i.e. their one-to-one messages (a token
+ *   without a journey: the sender's direct messages and their forwarded copies); journey emails keep their marketing
+ *   insights.
  *
  * The sender already gives later messages no beacon and plain links; this covers messages tracked before. Their
  * pixel and redirects are served, nothing is recorded. The sets are small and read through partial indexes

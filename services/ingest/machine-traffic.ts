@@ -1,6 +1,6 @@
 /**
- * Machine traffic is recorded but labelled (GUIDE section 7): the recipient still gets the GIF or redirect,
- * and the aggregator leaves machine=true events out of the human KPIs.
+ * Machine traffic is recorded but labelled (docs/ingest.md#machine-traffic): the recipient still gets the GIF or
+ * redirect, and the aggregator leaves machine=true events out of the human KPIs.
  */
 export type MachineReason = 'head' | 'prefetch' | 'scanner_ua' | 'scanner_net' | 'apple_mpp' | 'too_soon';
 

@@ -93,8 +93,8 @@ export class ContactFlow {
   }
 
   /**
-   * Blocking before every tile (seed 002): unsubscribed from the journey's list, in its suppression segment, or
-   * consent below its minimum. A contact deleted meanwhile, or a deleted list, fails the tile instead.
+   * Blocking before every tile (docs/scheduler.md#blocking): unsubscribed from the journey's list, in its suppression
+   * segment, or consent below its minimum. A contact deleted meanwhile, or a deleted list, fails the tile instead.
    */
   private admit(ctx: StepContext, c: Claimed): boolean {
     const f = this.facts.get(c.contactId);

@@ -190,7 +190,7 @@ export async function metFor(ctx: StepContext, contacts: Claimed[]): Promise<Set
   for (const c of contacts) {
     const mine = byAccount && c.accountId !== null ? (byAccountId.get(c.accountId) ?? []).concat(byContact.get(c.contactId) ?? []) : (byContact.get(c.contactId) ?? []);
     const engaged = mine.some((r) => matches(condition, { kind: r.kind, linkId: r.link_id }));
-    // delivered = sent and not (hard) bounced (seed 004: Delivered = sent − bounced)
+    // delivered = sent and not (hard) bounced (docs/kpis.md#bounces-and-delivered)
     const base = condition.kind === 'delivered' ? engaged && !mine.some((r) => r.kind === 'hard_bounced') : engaged;
     if (base !== condition.negated) met.add(c.contactId);
   }

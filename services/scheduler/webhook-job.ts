@@ -5,7 +5,10 @@ export const WEBHOOK_QUEUE = 'journey-webhooks';
 /** A launch-workflow webhook on the journey-webhooks queue: the outbox row's payload and its once key. */
 export type WebhookJob = WebhookPayload & { once_key: string };
 
-/** What the webhook worker needs of a job, read and checked field by field (GUIDE section 4, rule 13). */
+/**
+ * What the webhook worker needs of a job, read and checked field by field
+ * (docs/conventions.md#messages-between-processes).
+ */
 export interface DecodedWebhookJob {
   url: string;
   workspace_id: string;

@@ -2,11 +2,11 @@ import disposableDomains from 'disposable-email-domains';
 import { parseMailbox } from '../../lib/domain/email/email-address';
 
 /**
- * The address half of the email KPI "Blocked" (seed 004): a missing, invalid or blocklisted address. Parsing
- * is Cairn's one validator (lib/domain/email/email-address.ts, the maintained `email-addresses` parser); throwaway
- * domains come from a maintained list package, refreshed by updating the dependency. Role mailboxes (generic
- * addresses no person reads, "do-not-reply@", "office@") are the glossary's own examples; the list is ours
- * because no maintained package names them.
+ * The address half of the email KPI "Blocked" (docs/kpis.md#targeted-sent-and-blocked): a missing, invalid or
+ * blocklisted address. Parsing is Cairn's one validator (lib/domain/email/email-address.ts, the maintained
+ * `email-addresses` parser); throwaway domains come from a maintained list package, refreshed by updating the
+ * dependency. Role mailboxes (generic addresses no person reads, "do-not-reply@", "office@") are the definition's own
+ * examples; the list is ours because no maintained package names them.
  */
 export type AddressVerdict = { ok: true; address: string; domain: string } | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
 

@@ -11,7 +11,8 @@ export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
 /**
  * A one-to-one message is not bulk email: do-not-bulk-email, list membership and consent levels (the journey's
  * rules) do not apply. The address rules and suppression do: a missing, invalid or blocklisted address is Blocked,
- * and an address suppressed by a hard bounce or a complaint is never handed to SMTP (counted as the glossary says).
+ * and an address suppressed by a hard bounce or a complaint is never handed to SMTP (yet counted:
+ * docs/kpis.md#attempts-to-suppressed-addresses).
  */
 export const decideDirectEligibility = (row: RecipientRow): Eligibility => decideAddressEligibility(row.email, row.suppression);
 

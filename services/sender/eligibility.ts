@@ -31,7 +31,10 @@ export type BlockReason =
 export type Eligibility =
   | { kind: 'send'; address: string; domain: string }
   | { kind: 'blocked'; reason: BlockReason }
-  /** never handed to SMTP, yet counted as the glossary says: a hard bounce or a feedback loop */
+  /**
+   * never handed to SMTP, yet counted as a hard bounce or a feedback loop
+   * (docs/kpis.md#attempts-to-suppressed-addresses)
+   */
   | { kind: 'suppressed'; countsAs: 'hard_bounce' | 'complaint'; domain: string };
 
 /**
@@ -52,7 +55,8 @@ export function decideAddressEligibility(email: string | null, suppression: stri
 /**
  * Re-checked for every message just before it is sent (a contact may have changed since the journey queued it).
  * Blocked reasons are the email KPI's (do-not-bulk-email, missing/invalid/blocklisted address) and the journey's
- * (unsubscribed from its list, consent below its minimum); suppression is not "blocked" (seed 004).
+ * (unsubscribed from its list, consent below its minimum); suppression is not "blocked"
+ * (docs/kpis.md#attempts-to-suppressed-addresses).
  */
 export function decideEligibility(row: RecipientRow, minConsent: number): Eligibility {
   if (row.do_not_bulk_email) return { kind: 'blocked', reason: 'do_not_bulk_email' };

@@ -11,7 +11,7 @@ export const deterministicId = derivedEventId;
 export const SUPPRESSED_DIAGNOSTIC = 'suppressed: not handed to SMTP';
 /**
  * The reporter of the complaint the sender records for an attempt to a complaint-suppressed address. Its type is
- * `abuse`, the complaint that suppressed the address, so the glossary's Feedback loops count it (docs/clickhouse.md).
+ * `abuse`, the complaint that suppressed the address, so Feedback loops count it (docs/kpis.md#feedback-loops).
  */
 export const SUPPRESSED_REPORTER = 'cairn-sender';
 

@@ -91,8 +91,8 @@ export interface Recount {
 }
 
 /**
- * The independent recount GUIDE section 7 asks for: straight from events_raw by distinct event_id (and distinct
- * message_id for uniques), not through any KPI table or insights code.
+ * The independent recount docs/clickhouse.md#exactly-once-in-effect promises equality with: straight from events_raw by
+ * distinct event_id (and distinct message_id for uniques), not through any KPI table or insights code.
  */
 export async function recountEmail(ch: ClickHouse, workspaceId: string, emailId: string, machine: 0 | 1 = 0): Promise<Recount> {
   const rows = await ch.rows<{ metric: string; events: string; messages: string }>(sql`

@@ -9,9 +9,9 @@ import { AggregatorProcess, kpiMismatches, mixedEvents } from './fault-harness';
 const KILLS = 6;
 
 /**
- * GUIDE section 7: SIGKILL the aggregator at random moments (mid-batch, between insert and commit, during start-up
- * and group rebalances) while events stream in; afterwards every KPI equals the recount from raw events and each
- * event_id is in the raw table exactly once.
+ * docs/clickhouse.md#exactly-once-in-effect: SIGKILL the aggregator at random moments (mid-batch, between insert and
+ * commit, during start-up and group rebalances) while events stream in; afterwards every KPI equals the recount from
+ * raw events and each event_id is in the raw table exactly once.
  */
 describe('aggregator SIGKILLed repeatedly', () => {
   let env: TestEnv;

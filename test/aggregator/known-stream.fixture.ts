@@ -50,7 +50,7 @@ export function knownStream(ws: string) {
 }
 
 
-/** What the glossary says the known stream must yield for email e1 (all journeys, all days). */
+/** What the definitions (docs/kpis.md) say the known stream must yield for email e1 (all journeys, all days). */
 export const EXPECTED_EMAIL_KPIS: EmailKpis = {
   targeted: 6, sent: 4, delivered: 2, blocked: 2,
   blockedByReason: { do_not_bulk_email: 1, invalid_address: 1 },

@@ -36,7 +36,7 @@ describe('dashboard queries on current ClickHouse (chdb)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers every panel and variable with the numbers the glossary and the fixture give', async () => {
+  it('answers every panel and variable with the numbers the KPI definitions and the fixture give', async () => {
     await expectEveryDashboardQuery(db, ingestRows);
   });
 

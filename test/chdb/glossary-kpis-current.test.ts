@@ -28,7 +28,7 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('counts every glossary case as the seed says', async () => {
+  it('counts every glossary case as docs/kpis.md defines it', async () => {
     await expectGlossaryKpis(runner, 'ws');
   });
 

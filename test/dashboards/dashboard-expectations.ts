@@ -3,9 +3,9 @@ import { PIPELINE_FROM, PIPELINE_TO } from './dashboard-stream.fixture';
 import type { GrafanaScope } from './grafana-binding';
 
 /*
- * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the seed 004
- * glossary (email g1 is the glossary stream: its KPIs are GLOSSARY_EMAIL_KPIS), never from running the queries.
- * Keys are "<file> / <panel title or variable name>"; the test fails on a query without an entry.
+ * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the KPI
+ * definitions of docs/kpis.md (email g1 is the glossary stream: its KPIs are GLOSSARY_EMAIL_KPIS), never from running
+ * the queries. Keys are "<file> / <panel title or variable name>"; the test fails on a query without an entry.
  */
 
 type Row = Record<string, string | number>;
@@ -24,7 +24,7 @@ const workspaces = [{ value: 'ws', label: 'ws' }];
 const journeys = [{ value: '', label: '(all journeys)' }, { value: 'jg', label: 'jg' }];
 const allEmails = [{ value: '', label: '(all emails)' }, { value: 'g1', label: 'g1' }, { value: 'g2', label: 'g2' }];
 
-// Email g1 over all its journeys: Targeted = Sent + Blocked, Delivered = Sent − TotalBounced (seed 004).
+// Email g1 over all its journeys: Targeted = Sent + Blocked, Delivered = Sent − TotalBounced (docs/kpis.md#identities).
 const EMAIL_INSIGHTS: Record<string, Row[]> = {
   'variable workspace_id': workspaces,
   'variable email_id': [{ value: 'g1', label: 'g1' }, { value: 'g2', label: 'g2' }],

@@ -24,7 +24,7 @@ describe('dashboard queries on ClickHouse 18.16', () => {
     await env?.cleanup();
   });
 
-  it('answers every panel and variable with the numbers the glossary and the fixture give', async () => {
+  it('answers every panel and variable with the numbers the KPI definitions and the fixture give', async () => {
     await expectEveryDashboardQuery(db, ingestRows);
   });
 

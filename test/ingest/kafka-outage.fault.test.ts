@@ -7,9 +7,9 @@ import { waitFor } from '../support/wait-for';
 import { BROWSER_UA, httpRequest, ingestConfig, loadGenerator, seed, startIngest, tokenFor, TopicReader } from './ingest-support';
 
 /**
- * GUIDE section 7, "no accepted event lost": the private broker (slot 0, never the shared one) is stopped
- * while a load generator hits the pixel and the redirect, then restarted. Every answered request's event
- * must be in Kafka afterwards, and the spool must be empty.
+ * No accepted event is lost (docs/ingest.md#kafka-the-spool-and-nothing-answered-is-lost): the private broker (slot 0,
+ * never the shared one) is stopped while a load generator hits the pixel and the redirect, then restarted. Every
+ * answered request's event must be in Kafka afterwards, and the spool must be empty.
  */
 jest.setTimeout(300_000);
 

@@ -12,9 +12,10 @@ import { httpRequest, loadGenerator, seed, type Seeded, TopicReader, TRACKING_KE
 import { metricValue, probe } from './ingest-process';
 
 /**
- * GUIDE section 7, "no accepted event lost", for the durable spool (issue 20 defect 16): a real ingest process is
- * SIGKILLed while it appends every event to its spool (Kafka unreachable), then again while it replays the spool
- * to Kafka, then restarted on the same directory. Every event whose POST was answered 200 must reach Kafka.
+ * No accepted event is lost (docs/ingest.md#kafka-the-spool-and-nothing-answered-is-lost), for the durable spool (issue
+ * 20 defect 16): a real ingest process is SIGKILLed while it appends every event to its spool (Kafka unreachable), then
+ * again while it replays the spool to Kafka, then restarted on the same directory. Every event whose POST was answered
+ * 200 must reach Kafka.
  */
 jest.setTimeout(300_000);
 

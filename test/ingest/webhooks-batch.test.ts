@@ -68,7 +68,7 @@ describe('bounce and complaint webhooks', () => {
     }
   });
 
-  it('counts Bounced (other) toward the five in a row, as the glossary treats it like a soft bounce', async () => {
+  it('counts Bounced (other) toward the five in a row, as docs/kpis.md#bounces-and-delivered treats it like a soft bounce', async () => {
     const address = 'other@example.com';
     const bounces = [
       { status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' },

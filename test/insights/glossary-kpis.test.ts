@@ -16,7 +16,7 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
     await env?.cleanup();
   });
 
-  it('counts every glossary case as the seed says', async () => {
+  it('counts every glossary case as docs/kpis.md defines it', async () => {
     await expectGlossaryKpis(env.clickhouse, ws);
   });
 

@@ -7,8 +7,8 @@ import { emailEvent, tileEvent } from '../aggregator/aggregator-harness';
 export const GLOSSARY_TIME = Date.UTC(2026, 2, 1, 23, 30);
 
 /**
- * The known stream of issue 14: one message per glossary case, with what the seed 004 glossary says it must
- * count as. Every event at GLOSSARY_TIME.
+ * The known stream of issue 14: one message per glossary case, with what its definition in docs/kpis.md says it
+ * must count as. Every event at GLOSSARY_TIME.
  */
 export function glossaryStream(ws: string): CairnEvent[] {
   const at = (m: string, extra: Record<string, unknown> = {}) => ({
@@ -81,9 +81,9 @@ export function glossaryStream(ws: string): CairnEvent[] {
 export const ingestRows = (events: CairnEvent[]) =>
   events.map((event, i) => ({ ...toRawRow(event), kafka_topic: 'glossary', kafka_partition: 0, kafka_offset: i }));
 
-/** Expected values, each written from the glossary's words (seed 004), message by message. */
+/** Expected values, each written from the definitions (docs/kpis.md), message by message. */
 export const GLOSSARY_EMAIL_KPIS: EmailKpis = {
-  // Sent "including bounced messages, but not including blocked": m1-m8, m11, m12 (m7 and m8 are suppressed
+  // Sent includes bounced messages and leaves blocked ones out: m1-m8, m11, m12 (m7 and m8 are suppressed
   // attempts shown as a hard bounce / a feedback loop); m9 blocked; m10 failed (beside Sent, not in it)
   sent: 10, blocked: 1, targeted: 11, blockedByReason: { do_not_bulk_email: 1 },
   // per message: m1 soft (two reports), m2 hard and other (two reports, one message), m7 hard (suppressed)
@@ -95,9 +95,9 @@ export const GLOSSARY_EMAIL_KPIS: EmailKpis = {
   didNotOpen: 6, machineOnlyOpened: 1, machineOpens: 1, machineClicks: 0,
   // links only; the attachment view is its own KPI
   clickedTotal: 3, clickedUnique: 1, attachmentViewsTotal: 1, attachmentViewsUnique: 1,
-  // "the submitted forwarding addresses": five from one submission
+  // the friends' addresses submitted: five from one submission
   forwarded: 5, forwardSubmissions: 1,
-  // "at most, one unsubscribe per message per recipient", methods as a breakdown
+  // at most one unsubscribe per message, methods as a breakdown
   unsubscribed: 1, unsubscribedByMethod: { one_click: 1, subscription_center: 1 },
   subscriptionSubmitted: 0,
   // spam complaints: m6, and m8's attempt to a complaint-suppressed address; not-spam recorded, not counted
@@ -105,7 +105,7 @@ export const GLOSSARY_EMAIL_KPIS: EmailKpis = {
   sendingFailed: 1, generatedLeads: 0,
 };
 
-/** "Counts how many contacts entered the tile": contacts per iteration (c1 twice: iterations 1 and 2). */
+/** Tile KPIs count the contacts that entered the tile, per iteration (c1 twice: iterations 1 and 2). */
 export const GLOSSARY_TILES: TileKpis[] = [
   { tileId: 'S', tileType: 'segment', inflow: 4, processing: 0, blocked: 1, blockedByReason: { unsubscribed: 1 }, failed: 1, processed: 2, paths: {} },
   { tileId: 'T', tileType: 'trigger', inflow: 3, processing: 3, blocked: 0, blockedByReason: {}, failed: 0, processed: 0, paths: { yes: 2, no: 1 } },

@@ -8,10 +8,11 @@ import { waitFor } from '../support/wait-for';
 import { DAY_MS, SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 /**
- * Seed 002's example on the real stack: New York subscribers → white-paper email → trigger (clicked the
- * download link within a week) → true: create lead, nurture email; false: reminder email → end.
+ * The white-paper journey (docs/scheduler.md#example-the-white-paper-journey) on the real stack: New York subscribers →
+ * white-paper email → trigger (clicked the download link within a week) → true: create lead, nurture email; false:
+ * reminder email → end.
  */
-describe('journey engine end to end (seed 002 example)', () => {
+describe('journey engine end to end (the white-paper journey)', () => {
   let env: TestEnv;
   let rig: SchedulerRig;
   let aggregator: ReturnType<typeof buildAggregator>;

@@ -16,9 +16,9 @@ const ROOT = join(__dirname, '..', '..');
 const note = (message: string): void => void (process.env.CAIRN_TEST_LOG ? process.stderr.write(`[fault] ${message}\n`) : undefined);
 
 /**
- * GUIDE section 7 for the journey engine: two scheduler replicas as real processes, one SIGKILLed three times
- * at random moments, Redis restarted once; every contact ends at exactly one end tile and every send request,
- * lead and webhook exists exactly once.
+ * The journey engine's invariants (docs/scheduler.md#exactly-once, docs/security.md#invariants): two scheduler replicas
+ * as real processes, one SIGKILLed three times at random moments, Redis restarted once; every contact ends at exactly
+ * one end tile and every send request, lead and webhook exists exactly once.
  */
 describe('scheduler under faults', () => {
   let env: TestEnv;

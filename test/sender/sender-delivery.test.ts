@@ -151,7 +151,7 @@ describe('sender', () => {
     }
   });
 
-  it('classifies 550 5.1.1, 452 4.2.2, 552 5.2.2 and 554 5.7.1 and suppresses as the glossary says', async () => {
+  it('classifies 550 5.1.1, 452 4.2.2, 552 5.2.2 and 554 5.7.1 and suppresses as docs/sender.md#bounces-and-suppression says', async () => {
     const replies = {
       'gone@example.com': { stage: 'rcpt', code: 550, text: '5.1.1 <gone@example.com>: Recipient address rejected: User unknown' },
       'full@example.com': { stage: 'rcpt', code: 452, text: '4.2.2 Mailbox full' },

@@ -2,11 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { dkimSign } from 'mailauth';
 
 /**
- * DNS answers for reply verification, as a table: NOT a DNS server. GUIDE section 5 asks for a DNS server on
- * loopback, but no DNS packet codec is installed (no `dns-packet`, no `dns2`) and hand-writing one is what the
- * GUIDE forbids, so the engagement service gets this as mailauth's `resolver` option (buildEngagement's `dns`),
- * in place of its node:dns resolver. It answers like node:dns: arrays of TXT strings, ENOTFOUND for a name it
- * does not hold. Replace it with a real server on loopback once a codec is a dependency.
+ * DNS answers for reply verification, as a table: NOT a DNS server. docs/conventions.md#tests asks for a DNS server
+ * on loopback, but no DNS packet codec is installed (no `dns-packet`, no `dns2`) and hand-writing one is what
+ * docs/conventions.md#libraries-before-our-own-code rules out, so the engagement service gets this as mailauth's
+ * `resolver` option (buildEngagement's `dns`), in place of its node:dns resolver. It answers like node:dns: arrays of
+ * TXT strings, ENOTFOUND for a name it does not hold. Replace it with a real server on loopback once a codec is a
+ * dependency.
  */
 export class FixtureDns {
   private readonly records = new Map<string, string[][]>();

@@ -10,7 +10,8 @@ import { waitFor } from '../support/wait-for';
 
 /**
  * Data for the insights pages, made through the real stack: a workspace, contacts, a list, a segment and three
- * emails through the API, the seeds' white-paper journey through the API's go-live, the real journey engine
+ * emails through the API, the white-paper journey (docs/scheduler.md#example-the-white-paper-journey) through the
+ * API's go-live, the real journey engine
  * moving contacts (tile events to Kafka), and the sender's and recipients' email events produced to Kafka, all
  * of it landing in ClickHouse through the real aggregator. The engine's clock starts four days back, so sends,
  * opens and clicks spread over past days, and the trigger's three-day timeout is passed by moving it forward.

@@ -2,7 +2,7 @@ import type { BounceClass } from '../../contracts/events/event-types';
 
 /**
  * Classification by RFC 3463 enhanced status code first, then by the diagnostic text; never by the first
- * digit of the basic SMTP code alone (GUIDE section 7).
+ * digit of the basic SMTP code alone (docs/sender.md#bounces-and-suppression).
  */
 export interface BounceClassification {
   bounceClass: BounceClass;

@@ -75,9 +75,9 @@ function bodyIssues(draft: EmailDraft, fields: string[], links: EmailLink[]): Te
 }
 
 /**
- * The go-live error check (seed 000): valid MJML, subject, from and return addresses, subscription-center link
- * and postal address present, every merge field resolvable, every link valid. Compiles the MJML once; the
- * compiled HTML (merge fields intact) and its link table are returned when there is nothing to fix.
+ * The go-live error check (docs/api.md#error-check-and-go-live): valid MJML, subject, from and return addresses,
+ * subscription-center link and postal address present, every merge field resolvable, every link valid. Compiles the
+ * MJML once; the compiled HTML (merge fields intact) and its link table are returned when there is nothing to fix.
  */
 export async function checkEmail(draft: EmailDraft, content: ContentSettingsData | null): Promise<EmailCheck> {
   const issues = [...headerIssues(draft), ...contentIssues(content)];

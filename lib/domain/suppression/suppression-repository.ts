@@ -3,7 +3,10 @@ import type { Pool, PoolClient } from 'pg';
 import type { BounceClass } from '../../contracts/events/event-types';
 import { inTransaction } from '../../platform/postgres/pg-pool';
 
-/** GUIDE section 7: hard → 6 months; 5 consecutive soft → as hard; complaint → at once, indefinitely. */
+/**
+ * docs/sender.md#bounces-and-suppression: hard → 6 months; 5 consecutive soft → as hard; complaint → at once,
+ * indefinitely.
+ */
 export const SOFT_BOUNCE_LIMIT = 5;
 const HARD_SUPPRESSION = '6 months';
 
@@ -35,7 +38,7 @@ export async function applyBounce(
   pool: Pool,
   bounce: { eventId: string; workspaceId: string; address: string; bounceClass: BounceClass; policyBlock: boolean },
 ): Promise<void> {
-  // Bounced (other) is "otherwise treated as soft bounces" (seed 004): it counts toward five in a row.
+  // Bounced (other) counts as a soft bounce toward five in a row (docs/kpis.md#bounces-and-delivered).
   const effect = suppressionEffect({ bounceClass: bounce.bounceClass, policyBlock: bounce.policyBlock });
   if (effect === 'none') return;
   await inTransaction(pool, async (client) => {

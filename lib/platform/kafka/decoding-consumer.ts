@@ -74,7 +74,7 @@ export function deadLetter(
  * Decode, await the sink, dead-letter the undecodable, then commit. A sink outage is retried on the same batch
  * before any offset moves (lib/platform/kafka/batch-consumer.ts), so nothing is skipped; a data error is narrowed down to
  * the messages that cause it, which are dead-lettered with their reason once each failed alone poisonAttempts times,
- * and the partition moves on (GUIDE section 7: poison never stalls).
+ * and the partition moves on (poison never stalls: docs/security.md#poison-bodies-and-the-spool).
  */
 export async function startDecodingConsumer<T>(options: DecodingConsumerOptions<T>): Promise<BatchConsumer> {
   return startBatchConsumer({

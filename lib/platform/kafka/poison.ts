@@ -7,7 +7,7 @@ import { isPgDataError } from '../postgres/pg-errors';
  * Why a sink failed: `data` when the messages themselves are at fault (the same rows fail the same way however
  * often they are sent: poison), `outage` when the world is (a store down, overloaded, timing out, a connection
  * refused: the same rows land once it is back). Only data errors may dead-letter anything; anything this module
- * does not recognise is an outage, so an unknown failure is retried, never dropped (GUIDE section 7).
+ * does not recognise is an outage, so an unknown failure is retried, never dropped (docs/security.md#invariants).
  */
 export type FailureKind = 'data' | 'outage';
 

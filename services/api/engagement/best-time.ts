@@ -1,9 +1,10 @@
 import { DateTime, IANAZone } from 'luxon';
 
 /**
- * Best delivery time (seed 001): "a standard workday of 8:00 AM to 5:00 PM, Monday to Friday", in the recipient's
- * time zone; outside it, the next working hour. No suggestion for several recipients or an unknown time zone.
- * Time zone arithmetic is luxon's (IANA rules, daylight-saving changes included), never ours.
+ * Best delivery time (docs/engagement.md#best-delivery-time-and-scheduled-sends): working hours, 08:00 to 17:00
+ * Monday to Friday in the recipient's time zone; outside them, the next working hour. No suggestion for several
+ * recipients or an unknown time zone. Time zone arithmetic is luxon's (IANA rules, daylight-saving changes included),
+ * never ours.
  */
 export const WORKDAY = { startHour: 8, endHour: 17, firstWeekday: 1, lastWeekday: 5 } as const;
 

@@ -11,8 +11,8 @@ export interface Device {
 const KNOWN: ReadonlySet<string> = new Set(['desktop', 'mobile', 'tablet', 'tv', 'bot']);
 
 /**
- * The device behind an open or click, from its user agent (seed 001: "registers that the associated message was
- * opened, and notes the device type"). Parsing is bowser's (a maintained parser), never a list of ours.
+ * The device behind an open or click, from its user agent (each open in a message's history names its device:
+ * docs/engagement.md#interaction-history-and-kpis). Parsing is bowser's (a maintained parser), never a list of ours.
  */
 export function deviceOf(userAgent: string | null | undefined): Device {
   if (!userAgent || !userAgent.trim()) return { type: 'unknown', os: null, client: null };

@@ -12,7 +12,10 @@ export interface MessageRef {
   version: number;
 }
 
-/** Seed 001's columns of the Followed Email grid: human traffic only (machine events are shown, never counted). */
+/**
+ * The columns of a followed-email list (docs/engagement.md#interaction-history-and-kpis): human traffic only (machine
+ * events are shown, never counted).
+ */
 export interface MessageKpis {
   opens: number;
   last_opened_at: string | null;

@@ -13,10 +13,10 @@ export type CountryKpis = { [K in CountName]: number } & {
 
 /**
  * Opens and clicks by the country of the client address (kpi_email_geography, sql/clickhouse 0100), with the
- * glossary's definitions exactly as the KPI card computes them (the same expressions, not a copy): Opened (total) =
- * human opens, Opened (unique) = messages opened at least once, Clicked likewise, attachments apart. A message
- * opened from two countries is one unique open in each, so the unique counts of all countries can add up to more
- * than the card's; the totals add up to the card's. Countries by unique opens, then unique clicks; unknown last
+ * definitions of docs/kpis.md#opens exactly as the KPI card computes them (the same expressions, not a copy): Opened
+ * (total) = human opens, Opened (unique) = messages opened at least once, Clicked likewise, attachments apart. A
+ * message opened from two countries is one unique open in each, so the unique counts of all countries can add up to
+ * more than the card's; the totals add up to the card's. Countries by unique opens, then unique clicks; unknown last
  * among equals.
  */
 export async function emailGeography(ch: QueryRunner, filter: EmailFilter): Promise<CountryKpis[]> {

@@ -4,8 +4,8 @@ import { checkedTimeZone, emailFilterParts, num, type EmailFilter, type QueryRun
 import { contactCondition } from './kpi-source';
 
 /*
- * The Interactions tab (seed 004: "full lists of recipients that were counted for each of several KPIs ... plus a
- * timeline of interactions"), read from events_raw. Each list holds exactly the messages its KPI counts in
+ * The Interactions view (docs/kpis.md#insights-views: the recipients each KPI counted, and one message's timeline),
+ * read from events_raw. Each list holds exactly the messages its KPI counts in
  * email-kpis.ts (the glossary test checks every list's size against the KPI card on the same stream): an event
  * condition per KPI, written with the 0090 view's mapping (suppressed attempts as hard bounce / feedback loop,
  * spam-only complaints, attachments apart from clicks, machine traffic out of the human KPIs).

@@ -5,8 +5,8 @@ import { kpiSource } from './kpi-source';
 import { dataRecord } from '../../../lib/platform/own-property';
 
 /*
- * Every email KPI, defined once, over kpi_email_glossary (sql/clickhouse/0090), with the seed 004 glossary entry
- * beside it. Cells are uniqExact states of event_id (events) and message_id (messages); merging the states of
+ * Every email KPI, defined once, over kpi_email_glossary (sql/clickhouse/0090), each beside the docs/kpis.md entry it
+ * implements. Cells are uniqExact states of event_id (events) and message_id (messages); merging the states of
  * several metrics counts each message once across them, so a message with two bounce reports (a DSN and a
  * webhook) is one bounced message, and set differences come from two unions: |A \ B| = |A ∪ B| - |B|.
  */
@@ -22,51 +22,49 @@ const eventsIf = (condition: Sql): Sql => sql`uniqExactMergeIf(events, ${conditi
 
 /** Exported for the Grafana dashboards (scripts/dashboards), which render these same expressions into their SQL. */
 export const EMAIL_KPI_COUNTS = {
-  // Sent: "Sent messages, including bounced messages, but not including blocked messages.
-  // (Sent = TotalTargetedContacts – TotalBlockedQuantity)". An attempt to a suppressed address is a bounce or a
-  // feedback loop, so it is sent; Sending failed stays out (below).
+  // Sent (docs/kpis.md#targeted-sent-and-blocked): what was not blocked, bounced or not; Sent = Targeted - Blocked.
+  // An attempt to a suppressed address is a bounce or a feedback loop, so it is sent; Sending failed stays out.
   sent: messagesIf(anyOf(SENT)),
-  // Blocked: "Messages that were blocked (not sent) due to a contact's preferences or a problem with their email
-  // address" (do not bulk email, missing, invalid, blocklisted). Suppressed attempts are not here (0090).
+  // Blocked: not sent for the contact's preferences or address (do not bulk email, missing, invalid, blocklisted).
+  // Suppressed attempts are not here (0090).
   blocked: messagesIf(sql`metric = 'blocked'`),
-  // Bounced (hard/soft/other), per message: "Messages that resulted in a hard bounce"... "your email results will
-  // still show each attempt as a hard bounce"; other: "otherwise treated as soft bounces".
+  // Bounced (hard/soft/other), per message (docs/kpis.md#bounces-and-delivered); each attempt to an address
+  // suppressed by a hard bounce is a hard bounce again (docs/kpis.md#attempts-to-suppressed-addresses).
   bouncedHard: messagesIf(sql`metric = 'bounce_hard'`),
   bouncedSoft: messagesIf(sql`metric = 'bounce_soft'`),
   bouncedOther: messagesIf(sql`metric = 'bounce_other'`),
-  // TotalBounced of "Delivered = Sent – TotalBounced": messages, one however many reports or classes.
+  // TotalBounced of Delivered = Sent - TotalBounced: messages, one however many reports or classes.
   bouncedTotal: messagesIf(anyOf(BOUNCED)),
-  // Did not open: "Messages for which no open was recorded" — delivered messages without a human open, as
+  // Did not open (docs/kpis.md#opens): delivered messages without a human open, as
   // |Sent ∪ Opened| - |Bounced ∪ Opened|. An open flagged as machine traffic is not an open here.
   sentOrOpened: messagesIf(sql`${anyOf(SENT)} OR ${human('open')}`),
   bouncedOrOpened: messagesIf(sql`${anyOf(BOUNCED)} OR ${human('open')}`),
-  // Opened (total): "The total number of times a message was opened, including multiple opens"; human only.
+  // Opened (total): every human open, several opens of one message included.
   openedTotal: eventsIf(human('open')),
-  // Opened (unique): "The total number of messages that were opened by a contact at least once."
+  // Opened (unique): messages opened by a human at least once.
   openedUnique: messagesIf(human('open')),
   // messages whose only opens were machine traffic (privacy proxies, scanners): counted in Did not open
   openedOrMachineOpened: messagesIf(sql`metric = 'open'`),
-  // Clicked (total): "The total count of all the links clicked in all sent messages" (attachments excluded).
+  // Clicked (total, docs/kpis.md#clicks-and-click-through-rate): every human link click (attachments excluded).
   clickedTotal: eventsIf(human('click')),
-  // Clicked (unique): "The number of sent messages where the recipient clicked at least one link at least once."
+  // Clicked (unique): messages in which the recipient clicked at least one link.
   clickedUnique: messagesIf(human('click')),
-  // Attachment views: the engagement seed's own column, kept out of Clicked.
+  // Attachment views (docs/kpis.md#attachment-views): their own KPI, kept out of Clicked.
   attachmentViewsTotal: eventsIf(human('attachment_view')),
   attachmentViewsUnique: messagesIf(human('attachment_view')),
-  // Forwarded: "Forwards made by recipients using the forward-to-a-friend link ... The submitted forwarding
-  // addresses were not necessarily unique." Submissions here; addresses from the breakdown query.
+  // Forwarded (docs/kpis.md#forwarded): the friends' addresses submitted, not necessarily distinct. Submissions
+  // here; addresses from the breakdown query.
   forwardSubmissions: eventsIf(human('forward')),
-  // Unsubscribed: "This value counts, at most, one unsubscribe per message per recipient."
+  // Unsubscribed (docs/kpis.md#unsubscribed-and-subscription-submitted): at most one per message.
   unsubscribed: messagesIf(human('unsubscribe')),
-  // Subscription submitted: "messages where a contact ... submitted the subscription center at least once".
+  // Subscription submitted: messages whose recipient submitted the subscription center at least once.
   subscriptionSubmitted: messagesIf(human('subscription_submitted')),
-  // Feedback loops: "Message for which Dynamics 365 received a feedback message" marking it as spam; each
-  // attempt to a complaint-suppressed address too. ARF types other than abuse are complaint_not_counted.
+  // Feedback loops (docs/kpis.md#feedback-loops): messages reported as spam; each attempt to a
+  // complaint-suppressed address too. ARF types other than abuse are complaint_not_counted.
   feedbackLoops: messagesIf(sql`metric = 'complaint'`),
-  // Sending failed: "Messages that were blocked due to a system failure or other unexpected error that occurred
-  // during sending": failed and never sent, |Failed ∪ Sent| - |Sent|.
+  // Sending failed (docs/kpis.md#sending-failed): failed on Cairn's side and never sent, |Failed ∪ Sent| - |Sent|.
   sentOrFailed: messagesIf(sql`${anyOf(SENT)} OR metric = 'sending_failed'`),
-  // Total generated leads: "The number of leads generated as a result of an email message."
+  // Generated leads (docs/kpis.md#generated-leads).
   generatedLeads: eventsIf(sql`metric = 'lead_generated'`),
   machineOpens: eventsIf(sql`metric = 'open' AND machine = 1`),
   machineClicks: eventsIf(sql`metric = 'click' AND machine = 1`),
@@ -111,7 +109,7 @@ export function emailSource(ch: QueryRunner, filter: EmailFilter, table: 'email'
   return kpiSource(ch, table, { ...filter, owner: sql`email_id = ${filter.emailId}` });
 }
 
-/** The email's KPI card (seed 004 glossary), optionally for one journey, one version and a local-day range. */
+/** The email's KPI card (docs/kpis.md), optionally for one journey, one version and a local-day range. */
 export async function emailInsights(ch: QueryRunner, filter: EmailFilter): Promise<EmailKpis> {
   const select = join(Object.entries(EMAIL_KPI_COUNTS).map(([name, expr]) => sql`${expr} AS ${ident(name)}`));
   const source = await emailSource(ch, filter);
@@ -125,7 +123,7 @@ export async function emailInsights(ch: QueryRunner, filter: EmailFilter): Promi
     // Sent = Targeted - Blocked, so Targeted = Sent + Blocked
     targeted: c('sent') + c('blocked'),
     sent: c('sent'),
-    // Delivered: "Messages that were sent, not including hard- or soft-bounced messages (Sent – TotalBounced)"
+    // Delivered = Sent - TotalBounced (docs/kpis.md#bounces-and-delivered)
     delivered,
     blocked: c('blocked'),
     blockedByReason: split.blockedByReason,

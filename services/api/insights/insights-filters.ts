@@ -18,7 +18,7 @@ export interface Period {
   timeZone?: string;
 }
 
-/** Filters shared by the email insights (GUIDE section 8; seed 004: date range and "which journey"). */
+/** Filters shared by the email insights (docs/kpis.md#filters-days-journey-version-account). */
 export interface EmailFilter extends Period {
   workspaceId: string;
   emailId: string;

@@ -5,7 +5,7 @@ import type { LinkKpis, ResponsesOnDay } from './insights-types';
 
 /**
  * Email insights over kpi_email_glossary (sql/clickhouse/0090); the KPI card and the delivery tab live in
- * email-kpis.ts, each definition once, beside the seed 004 glossary entry it implements. Days are the
+ * email-kpis.ts, each definition once, beside the docs/kpis.md entry it implements. Days are the
  * workspace's time zone (EmailFilter.timeZone).
  */
 export type { EmailFilter, QueryRunner } from './insights-filters';

@@ -69,7 +69,7 @@ export interface LinkKpis {
   url: string;
   totalClicks: number;
   uniqueClicks: number;
-  /** this link's unique clicks / all unique clicks of the message (seed 004) */
+  /** this link's unique clicks / all unique clicks of the message (docs/kpis.md#clicks-and-click-through-rate) */
   clickThroughRate: number;
 }
 

@@ -43,11 +43,10 @@ export interface TileFilter extends Period {
 }
 
 /**
- * Per-tile Volume KPIs of one journey (seed 004: Inflow / Processing / Blocked / Failed / Processed / Paths).
- * The glossary counts contacts: "Counts how many contacts entered the tile", "...were blocked...", "...failed to
- * be processed...", "...were successfully processed...", "how many contacts went down each available path".
- * Contacts are counted per iteration (kpi_tile_glossary keys on it): a contact re-entering a recurring journey
- * counts once in each iteration, a step reported twice for one contact in one iteration counts once.
+ * Per-tile Volume KPIs of one journey (docs/kpis.md#journey-tile-kpis: Inflow / Processing / Blocked / Failed /
+ * Processed / Paths), each a number of contacts. Contacts are counted per iteration (kpi_tile_glossary keys on it): a
+ * contact re-entering a recurring journey counts once in each iteration, a step reported twice for one contact in one
+ * iteration counts once.
  */
 export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
   const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];

@@ -4,8 +4,8 @@ import { checkedTimeZone, num, periodWhere, type Period, type QueryRunner } from
 import { contactCondition } from './kpi-source';
 
 /*
- * The contacts behind each journey-tile number (seed 004: "select this button to generate a segment that includes
- * all contacts that were blocked at exactly this tile of this journey"), from events_raw. One row per (contact,
+ * The contacts behind each journey-tile number (docs/kpis.md#journey-tile-kpis: each number has its list, which
+ * can be saved as a static segment), from events_raw. One row per (contact,
  * iteration), the unit journeyTileKpis counts, so a list's length equals its tile KPI.
  */
 const DONE = sql`event_type IN ('tile_processed', 'tile_blocked', 'tile_failed')`;

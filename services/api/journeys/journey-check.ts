@@ -180,7 +180,7 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
   return issues;
 }
 
-/** The go-live error check (seed 002); every message names the tile or setting to fix. */
+/** The go-live error check (docs/api.md#error-check-go-live-stop); every message names the tile or setting to fix. */
 export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx: JourneyCheckContext): JourneyIssue[] {
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);

@@ -16,7 +16,7 @@ export const contactFields = {
   account_id: { type: ['string', 'null'], format: 'uuid' },
   consent_level: { type: 'integer', minimum: 0, maximum: 5, description: '0 none, 1 consent given, 2 transactional, 3 subscriptions, 4 marketing, 5 profiling' },
   do_not_bulk_email: { type: 'boolean' },
-  allow_follow_email: { type: 'boolean', description: 'false = do not allow following (seed 001)' },
+  allow_follow_email: { type: 'boolean', description: 'false = Do Not Allow following: none of the contact\'s opens, clicks or replies are recorded' },
   attributes,
 };
 

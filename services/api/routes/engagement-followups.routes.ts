@@ -17,7 +17,10 @@ const alert = { type: 'object', additionalProperties: true, properties: { id: { 
 const REMINDER_COLUMNS = 'id::text, message_id::text, title, condition, remind_at, state, decided_at, created_at, updated_at';
 const ALERT_COLUMNS = 'id::text, kind, message_id::text, owner, title, payload, created_at, dismissed_at, webhook_state, webhook_attempts';
 
-/** "If I do not receive a reply by" and "if the email is not opened by" need a followed message (seed 001). */
+/**
+ * "If I do not receive a reply by" and "if the email is not opened by" need a followed message
+ * (docs/engagement.md#follow-up-reminders).
+ */
 async function checkReminder(pool: Pool, workspaceId: string, messageId: string, condition: string, remindAt: string): Promise<Date> {
   const { rows } = await pool.query<{ followed: boolean; state: string }>('SELECT followed, state FROM engagement_messages WHERE workspace_id = $1 AND id = $2', [workspaceId, messageId]);
   const message = rows[0];

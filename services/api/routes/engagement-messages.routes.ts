@@ -60,7 +60,10 @@ interface MessageRow {
   owner: string; regarding_type: string | null; regarding_id: string | null; created_at: Date; first_opened_at: Date | null;
 }
 
-/** The seed's tile status: "scheduled to send", "not yet opened", "last opened …" (unfollowed: just sent). */
+/**
+ * A message's status in its list (docs/engagement.md#interaction-history-and-kpis): "scheduled to send", "not yet
+ * opened", "last opened …" (unfollowed: just sent).
+ */
 function statusOf(row: MessageRow, opens: number, lastOpenedAt: string | null): string {
   if (row.state === 'scheduled') return 'scheduled';
   if (row.state === 'cancelled') return 'cancelled';

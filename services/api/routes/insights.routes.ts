@@ -99,7 +99,7 @@ export async function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): P
       const filter = await emailFilter(req, workspaceOf(req));
       return run(filter, req.query);
     });
-  emailRoute('', 'Email KPIs (seed 004 glossary), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
+  emailRoute('', 'Email KPIs (docs/kpis.md), optionally for one journey, version and day range', (f) => emailInsights(clickhouse, f), anyObject);
   emailRoute('/delivery', 'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces', (f) => deliveryBreakdown(clickhouse, f), anyObject);
   emailRoute('/responses', "Human responses per day in the workspace's time zone", async (f) => ({ items: await responsesOverTime(clickhouse, f) }), anyList);
   emailRoute('/links', 'Links by unique clicks with click-through rate (limit, default 10)', async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }), anyList);

@@ -83,7 +83,7 @@ export async function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps
 
   const segmentBody = { type: 'object', additionalProperties: false, required: ['name', 'state'], properties: { name: { type: 'string', minLength: 1, maxLength: 300 }, ...selection } } as const;
   const created = { type: 'object', properties: { id: { type: 'string' }, name: { type: 'string' }, kind: { type: 'string' }, member_count: { type: 'integer' } } } as const;
-  app.post(`${base}/segments`, { schema: { tags, summary: "Save a tile state's contacts as a static segment (the seed's floppy-disk button)", params: tileParams, body: segmentBody, response: { 201: created } } }, async (req, reply) => {
+  app.post(`${base}/segments`, { schema: { tags, summary: "Save a tile state's contacts as a static segment", params: tileParams, body: segmentBody, response: { 201: created } } }, async (req, reply) => {
     const workspaceId = workspaceOf(req);
     const filter = await tileFilterOf(pool, workspaceId, req.params.id, req.params.tileId, req.body);
     // events may name contacts erased or never in PostgreSQL: only this workspace's existing contacts join

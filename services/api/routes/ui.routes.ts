@@ -3,7 +3,7 @@ import { ApiProblem } from '../api-problem';
 import type { UiAssets } from '../ui-assets';
 
 /**
- * The insights pages at /ui (docs/api.md#insights-pages): static files, the same index.html for every page
+ * The insights pages at /ui (docs/api.md#insights-pages-ui): static files, the same index.html for every page
  * path, and the data from the /v1 insights endpoints, which the pages call with the API key. No inline script or
  * style is allowed, nothing but this origin is reachable, and no other site may frame the pages.
  */

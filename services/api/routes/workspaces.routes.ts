@@ -91,7 +91,10 @@ const settingsSchema = {
   },
 } as const;
 
-/** The caller's workspace settings: the time zone in which insights count days (seed 004 date filters). */
+/**
+ * The caller's workspace settings: the time zone in which insights count days
+ * (docs/kpis.md#filters-days-journey-version-account).
+ */
 function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvider']>, pool: Pool): void {
   const read = async (workspaceId: string): Promise<unknown> =>
     (await pool.query('SELECT id, name, time_zone, webhook_secret_rotated_at FROM workspaces WHERE id = $1', [workspaceId])).rows[0];

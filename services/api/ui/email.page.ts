@@ -6,9 +6,10 @@ import { formatCount, formatPercent, shareOf } from './format';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 
 /**
- * An email's insights (seed 004): KPI cards, the delivery funnel and breakdown, opens and clicks over time, and
- * the links with their click-through rates. Every number is a field of GET /v1/insights/emails/{id}[/delivery|
- * /responses|/links], printed with format.ts; each carries data-kpi / data-* naming that field for the test.
+ * An email's insights (docs/kpis.md#insights-views): KPI cards, the delivery funnel and breakdown, opens and clicks
+ * over time, and the links with their click-through rates. Every number is a field of
+ * GET /v1/insights/emails/{id}[/delivery|/responses|/links], printed with format.ts; each carries data-kpi / data-*
+ * naming that field for the test.
  */
 
 /** the KPI answer's number fields */

@@ -3,7 +3,7 @@ import { emptyTileKpis, journeyTotals, layoutJourney, pathShares } from './journ
 
 const SIZES = { tileWidth: 200, tileHeight: 100, labelWidth: 120, labelHeight: 20 };
 
-/** Seed 002's white-paper journey. */
+/** The white-paper journey (docs/scheduler.md#example-the-white-paper-journey). */
 const TILES: JourneyTile[] = [
   { id: 'ny', type: 'segment', next: ['paper'] },
   { id: 'paper', type: 'email', next: ['clicked'] },

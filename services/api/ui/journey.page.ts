@@ -7,7 +7,7 @@ import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 
 /**
- * A journey's insights as D365's designer insights view draws them (seed 004): the tile graph, each tile with
+ * A journey's insights as journey designers draw them (docs/kpis.md#journey-tile-kpis): the tile graph, each tile with
  * its Volume KPIs (inflow, processing, blocked, failed, processed: contacts per iteration) and each trigger or
  * splitter path with its share of contacts. Numbers: GET /v1/insights/journeys/{id}/tiles; layout: dagre.
  */
