@@ -1,27 +1,44 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Service } from './shutdown';
 
-/** A one-route HTTP listener as a Service (health, metrics): listens on start, closes on stop. */
-export function routeServer(options: { name: string; host: string; port: number; path: string; handle: (res: ServerResponse) => void }): Service {
+/** A listener that serves one path, as a Service that also says where it listens (tests bind port 0). */
+export interface RouteServer extends Service {
+  /** e.g. http://127.0.0.1:9081 once started, '' before */
+  url(): string;
+}
+
+/**
+ * Cairn's one small HTTP listener for process plumbing (/healthz, /metrics): one path (any query string), 404 for
+ * everything else; listens on start, closes its connections on stop.
+ */
+export function routeServer(options: { name: string; host: string; port: number; path: string; handle: (res: ServerResponse, req: IncomingMessage) => void }): RouteServer {
   let server: Server | undefined;
+  let address = '';
   return {
     name: options.name,
     async start() {
-      server = createServer((req, res) => {
-        if (req.url !== options.path) res.writeHead(404).end();
-        else options.handle(res);
+      const listening = createServer((req, res) => {
+        if (req.url?.split('?')[0] !== options.path) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        else options.handle(res, req);
       });
       await new Promise<void>((resolve, reject) => {
-        server?.once('error', reject);
-        server?.listen(options.port, options.host, () => resolve());
+        listening.once('error', reject);
+        listening.listen(options.port, options.host, () => resolve());
       });
+      server = listening;
+      const bound = listening.address() as AddressInfo;
+      address = `http://${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`;
     },
     async stop() {
       const current = server;
       server = undefined;
-      if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
+      if (!current) return;
+      current.closeAllConnections();
+      await new Promise<void>((resolve) => current.close(() => resolve()));
     },
     healthcheck: async () => server !== undefined,
+    url: () => address,
   };
 }
 

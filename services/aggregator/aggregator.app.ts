@@ -5,6 +5,7 @@ import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
 import { eventTopics, topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
+import { retry } from '../../lib/platform/retry';
 import type { Service } from '../../lib/platform/shutdown';
 import type { AggregatorConfig } from './aggregator.config';
 import { startDeadLetterRecorder } from './dead-letter.recorder';
@@ -107,14 +108,11 @@ function createInsertBuffer(
   });
 }
 
-async function retryStartup<T>(work: () => Promise<T>, log: Logger): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      if (attempt >= 60) throw error;
-      log.warn({ attempt, err: (error as Error).message }, 'clickhouse_not_ready');
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-  }
+/** ClickHouse may still be starting beside the aggregator: a minute of retries, one a second. */
+function retryStartup<T>(work: () => Promise<T>, log: Logger): Promise<T> {
+  return retry(work, {
+    attempts: 61,
+    pause: () => 1_000,
+    onRetry: (error, n) => log.warn({ attempt: n - 1, err: (error as Error).message }, 'clickhouse_not_ready'),
+  });
 }

@@ -4,6 +4,7 @@ import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type Mess
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import { deadLetter, decodeOrDeadLetter, type DecodingConsumerOptions } from '../../lib/platform/kafka/decoding-consumer';
 import type { Logger } from '../../lib/platform/logger';
+import { exponentialBackoff, retry } from '../../lib/platform/retry';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
 import type { IngestBatch } from './ingest-batch';
@@ -25,16 +26,12 @@ export interface AggregatorConsumerDeps
  * Retries a ClickHouse read until it answers (ClickHouse may be down when a partition is assigned). The client
  * heartbeats on its own timer, so a long wait does not cost the partition its owner; a rebalance ends the wait.
  */
-async function untilAnswered<T>(read: () => Promise<T>, current: () => boolean, log: Logger): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await read();
-    } catch (error) {
-      if (!current()) throw error;
-      log.warn({ attempt, err: (error as Error).message }, 'offset_ledger_unavailable');
-      await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
-    }
-  }
+function untilAnswered<T>(read: () => Promise<T>, current: () => boolean, log: Logger): Promise<T> {
+  return retry(read, {
+    pause: exponentialBackoff(100, 5_000),
+    giveUp: () => !current(),
+    onRetry: (error, n) => log.warn({ attempt: n - 1, err: (error as Error).message }, 'offset_ledger_unavailable'),
+  });
 }
 
 /** Average events_ingest line, to size a chunk's buffer once (it grows if needed). */

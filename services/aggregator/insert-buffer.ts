@@ -4,6 +4,7 @@ import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client
 import { CairnError } from '../../lib/platform/errors';
 import { failureKind } from '../../lib/platform/kafka/poison';
 import type { Logger } from '../../lib/platform/logger';
+import { exponentialBackoff, retry } from '../../lib/platform/retry';
 import type { IngestBatch } from './ingest-batch';
 import { INGEST_COLUMNS } from './ingest-tsv';
 import { insertIsolatingPoison, type MessageRows, unwritten } from './insert-recovery';
@@ -205,42 +206,47 @@ export class InsertBuffer {
     }
   }
 
+  /** The streamed insert first; when it fails, retries from memory until it lands or the insert is abandoned. */
   private async write(generation: Generation, stream: PassThrough): Promise<void> {
     const started = Date.now();
     let failure: unknown;
+    // Read once the streamed attempt is over: an aborted batch has left the generation by then.
+    let batches: IngestBatch[] | undefined;
+    const attempt = async (n: number): Promise<void> => {
+      if (n === 1) return this.streamed(generation, stream);
+      const from = batches ?? generation.batches;
+      batches = await unwritten(from, this.options.writtenBelow).catch(() => from);
+      // NOTE: only a row's value isolates rows; an outage (down, refused, timed out, overloaded) retries all.
+      if (failureKind(failure) === 'data') await this.isolate(generation, batches);
+      else if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
+    };
+    try {
+      await retry(attempt, {
+        pause: exponentialBackoff(200, this.options.retryMaxMs),
+        // After a fence the partitions may have a new owner: a retry now could write rows twice.
+        giveUp: () => this.abandoned(generation),
+        onRetry: (error, n) => {
+          failure = error;
+          this.options.log.warn({ attempt: n - 1, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
+        },
+      });
+    } catch {
+      return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'));
+    }
+    this.options.log.debug({ rows: generation.rows, ms: Date.now() - started }, 'batch_inserted');
+    generation.resolve();
+  }
+
+  /** The insert that streams batches as they come; when it fails, waits until no batch writes into it any more. */
+  private async streamed(generation: Generation, stream: PassThrough): Promise<void> {
     try {
       await this.insert(stream);
-      await generation.closed; // an insert that succeeded had its body ended, so it is closed
-      this.options.log.debug({ rows: generation.rows, ms: Date.now() - started }, 'batch_inserted');
-      generation.resolve();
-      return;
     } catch (error) {
       stream.destroy();
-      failure = error;
-      this.options.log.warn({ attempt: 0, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
+      await generation.closed;
+      throw error;
     }
-    // The streamed attempt failed: wait until no batch writes into it any more, then retry from memory.
-    await generation.closed;
-    let batches = generation.batches;
-    for (let attempt = 1; ; attempt++) {
-      // After a fence the partitions may have a new owner: a retry now could write rows twice.
-      if (this.abandoned(generation)) {
-        return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'));
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.retryMaxMs, 100 * 2 ** attempt)));
-      batches = await unwritten(batches, this.options.writtenBelow).catch(() => batches);
-      try {
-        // NOTE: only a row's value isolates rows; an outage (down, refused, timed out, overloaded) retries all.
-        if (failureKind(failure) === 'data') await this.isolate(generation, batches);
-        else if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
-        this.options.log.debug({ rows: generation.rows, attempt }, 'batch_inserted');
-        generation.resolve();
-        return;
-      } catch (error) {
-        failure = error;
-        this.options.log.warn({ attempt, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
-      }
-    }
+    await generation.closed; // an insert that succeeded had its body ended, so it is closed
   }
 
   private abandoned(generation: Generation): boolean {

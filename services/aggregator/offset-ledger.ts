@@ -1,5 +1,6 @@
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { sql } from '../../lib/platform/clickhouse/sql';
+import { pollUntil } from '../../lib/platform/retry';
 
 /**
  * Where each (topic, partition) resumes, according to ClickHouse rather than Kafka.
@@ -66,11 +67,15 @@ export class OffsetLedger {
           SELECT query_id FROM system.processes WHERE startsWith(query_id, ${INSERT_QUERY_PREFIX})`)
       ).map((row) => row.query_id);
     const before = await running();
-    const deadline = Date.now() + timeoutMs;
-    while (before.length > 0 && Date.now() < deadline) {
+    if (before.length === 0) return;
+    const finished = async (): Promise<boolean> => {
       const now = new Set(await running());
-      if (!before.some((id) => now.has(id))) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return !before.some((id) => now.has(id));
+    };
+    // Past the deadline the wait just ends, as it always has: the ledger is read as it then is.
+    const stillRunning = new Error('inserts still running');
+    await pollUntil(finished, { pause: () => 50, deadlineMs: timeoutMs, timeout: () => stillRunning }).catch((error: unknown) => {
+      if (error !== stillRunning) throw error;
+    });
   }
 }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
+import { sameSecret } from '../../lib/platform/crypto/constant-time';
 import { keyFromHeaders, verifyApiKey, type ApiKeyPrincipal, type ApiKeyScope } from '../../lib/domain/auth/api-keys';
 import { ApiProblem } from './api-problem';
 
@@ -35,13 +35,6 @@ export function requireScope(request: FastifyRequest, scope: ApiKeyScope, field:
   if (!hasScope(request.principal, scope)) throw new ApiProblem(403, `${what} needs the "${scope}" scope`, [{ field, message: `needs the "${scope}" scope` }]);
 }
 
-function tokenMatches(presented: string | undefined, expected: string): boolean {
-  if (!expected || !presented) return false;
-  const a = createHash('sha256').update(presented).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
 /** onRequest: key → principal, then scope; admin routes take the operator token (CAIRN_ADMIN_TOKEN). */
 export function installAuth(app: FastifyInstance, pool: Pool, adminToken: string): void {
   app.addHook('onRequest', async (request) => {
@@ -50,7 +43,7 @@ export function installAuth(app: FastifyInstance, pool: Pool, adminToken: string
     if (config.public || !request.routeOptions.url?.startsWith('/v1/')) return;
     const presented = keyFromHeaders(request.headers);
     if (config.admin) {
-      if (!tokenMatches(presented, adminToken)) throw new ApiProblem(401, 'operator token missing or invalid');
+      if (!sameSecret(presented, adminToken)) throw new ApiProblem(401, 'operator token missing or invalid');
       return;
     }
     const principal = await verifyApiKey(pool, presented);

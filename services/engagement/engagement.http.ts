@@ -1,7 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
+import { sameSecret } from '../../lib/platform/crypto/constant-time';
 import type { Logger } from '../../lib/platform/logger';
 import { freshSignature, verifyWebhookSignature } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EngagementConfig } from './engagement.config';
@@ -16,8 +16,6 @@ function problem(reply: FastifyReply, status: number, detail: string, field?: st
   const type = { 400: 'validation', 401: 'unauthorized', 404: 'not-found', 408: 'request-timeout', 413: 'payload-too-large', 503: 'unavailable' }[status] ?? 'internal';
   return reply.code(status).type('application/problem+json').send({ type: `https://cairn.dev/problems/${type}`, title: detail, status, detail, errors: field ? [{ field, message: detail }] : [] });
 }
-
-const sameSecret = (a: string, b: string): boolean => timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 /**
  * services/engagement's HTTP side: the raw-message reply webhook (signed), followed attachment downloads (the
@@ -88,7 +86,7 @@ export function buildEngagementHttp(deps: {
       [id],
     );
     const file = rows[0];
-    if (!file || !sameSecret(file.download_token, token)) return problem(reply, 404, 'not found');
+    if (!file || !sameSecret(token, file.download_token)) return problem(reply, 404, 'not found');
     return reply
       .header('content-type', /^[\w.+-]+\/[\w.+-]+$/.test(file.content_type) ? file.content_type : 'application/octet-stream')
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`)

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/domain/auth/api-keys';
 import { type CairnEvent, isEventType } from '../../lib/contracts/events/event-types';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
+import { addressReportOfEvent } from '../../lib/contracts/suppression/address-report';
 import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
 
@@ -106,27 +107,33 @@ function toEvent(item: unknown, workspaceId: string, window: EventTimeWindow): C
   } as CairnEvent;
 }
 
+interface OwnContact {
+  follows: boolean;
+  /** lower-cased: where a bounce or complaint posted for the contact is reported to the suppression writer */
+  email: string | null;
+}
+
 /**
  * The contacts among `ids` that belong to the workspace (another workspace's ids are as unknown as made-up ones),
- * each with whether it allows following.
+ * each with whether it allows following and its address.
  */
-async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Map<string, boolean>> {
+async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Map<string, OwnContact>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await deps.pool.query<{ id: string; allow_follow_email: boolean }>(
-    'SELECT id::text, allow_follow_email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+  const { rows } = await deps.pool.query<{ id: string; allow_follow_email: boolean; email: string | null }>(
+    'SELECT id::text, allow_follow_email, lower(email) AS email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
     [workspaceId, ids],
   );
-  return new Map(rows.map((row) => [row.id, row.allow_follow_email]));
+  return new Map(rows.map((row) => [row.id, { follows: row.allow_follow_email, email: row.email }]));
 }
 
 /** Engagement a Do Not Allow following contact's events must not record. */
 const ENGAGEMENT_TYPES: ReadonlySet<string> = new Set(['open', 'click']);
 
 /**
- * Every item as an event, or its error; an event whose contact is not the workspace's is rejected, and so is an
- * open or click of a contact that does not allow following.
+ * Every item as an event (with its contact's address), or its error; an event whose contact is not the workspace's
+ * is rejected, and so is an open or click of a contact that does not allow following.
  */
-async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string) {
+async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string): Promise<({ event: CairnEvent; address: string | null } | string | null)[]> {
   const window = { maxAgeMs: deps.config.eventTimeMaxAgeDays * 86_400_000, maxSkewMs: deps.config.eventTimeMaxSkewSeconds * 1000 };
   const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId, window)));
   // A missing contact_id is left to the Avro schema check, which names it.
@@ -135,13 +142,14 @@ async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>,
   const own = await ownContacts(deps, workspaceId, [...new Set(events.map(contactOf).filter((id): id is string => id !== null))]);
   return events.map((event) => {
     const contact = contactOf(event);
-    if (contact === null || typeof event === 'string' || event === null) return event;
-    const follows = own.get(contact);
+    if (typeof event === 'string' || event === null) return event;
+    if (contact === null) return { event, address: null };
+    const found = own.get(contact);
     // NOTE: an erased contact has no row, so nothing is recorded for it even before the policy's next reload.
-    if (follows === undefined) return deps.following.erased(contact) ? 'data.contact_id was erased: nothing is recorded for it' : 'data.contact_id is not a contact of this workspace';
+    if (found === undefined) return deps.following.erased(contact) ? 'data.contact_id was erased: nothing is recorded for it' : 'data.contact_id is not a contact of this workspace';
     // NOTE: as on the tracking routes, no open or click of a Do Not Allow following contact is recorded.
-    if (!follows && ENGAGEMENT_TYPES.has(event.type)) return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
-    return event;
+    if (!found.follows && ENGAGEMENT_TYPES.has(event.type)) return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
+    return { event, address: found.email };
   });
 }
 
@@ -162,17 +170,23 @@ export async function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps
     const rejected = [...split.errors];
     const events = await toEvents(deps, split.items, new Set(rejected.map((e) => e.index)), principal.workspaceId);
     const sends: Promise<void>[] = [];
-    events.forEach((event, index) => {
-      if (event === null) return;
-      if (typeof event === 'string') return void rejected.push({ index, error: event });
+    let accepted = 0;
+    events.forEach((item, index) => {
+      if (item === null) return;
+      if (typeof item === 'string') return void rejected.push({ index, error: item });
+      const { event, address } = item;
       try {
         const value = deps.codec.encode(event);
         sends.push(deps.sink.publish({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }));
+        accepted++;
+        // A bounce or complaint posted here goes to the suppression writer (services/sender) as a webhook's does.
+        const report = address ? addressReportOfEvent(event, address) : null;
+        if (report) sends.push(deps.sink.publishAddressReport(report));
       } catch (error) {
         rejected.push({ index, error: (error as Error).message.slice(0, 300) });
       }
     });
-    if (sends.length === 0) return reply.code(400).send({ accepted: 0, rejected });
+    if (accepted === 0) return reply.code(400).send({ accepted: 0, rejected });
     try {
       await Promise.all(sends);
     } catch (error) {
@@ -180,6 +194,6 @@ export async function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps
       return reply.code(503).send({ error: 'events could not be made durable; retry (event ids make it idempotent)' });
     }
     rejected.sort((a, b) => a.index - b.index);
-    return reply.code(200).send({ accepted: sends.length, rejected });
+    return reply.code(200).send({ accepted, rejected });
   });
 }

@@ -1,4 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { derivedId } from '../../lib/contracts/events/derived-id';
 import type { EmailContext } from '../../lib/contracts/events/event-types';
 import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 
@@ -20,12 +21,8 @@ export function emailContext(token: TrackingToken, machine = false, eventId: str
 }
 
 /**
- * A UUID-shaped id derived from what identifies an action, for actions that must count once however often
- * they are repeated (a retried webhook, a second one-click unsubscribe of the same message).
+ * The event id of an action that must count once however often it is repeated (a retried webhook, a second
+ * one-click unsubscribe of the same message), derived from what identifies it in ingest's shape (derived-id.ts).
  * NOTE: same inputs → same event_id, so the aggregator's dedup by event_id makes the replay harmless.
  */
-export function deterministicEventId(...parts: string[]): string {
-  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
-  const variant = ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
-}
+export const deterministicEventId = (...parts: string[]): string => derivedId('v5-rfc-variant', ...parts);

@@ -1,5 +1,6 @@
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import { addressReportKey, encodeAddressReport, type AddressReport } from '../../lib/contracts/suppression/address-report';
 import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
 import { type Topics } from '../../lib/platform/kafka/topics';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
@@ -74,6 +75,11 @@ export class EventSink {
   publishEvent(event: CairnEvent): Promise<void> {
     const value = this.deps.codec.encode(event);
     return this.publish({ topic: topicForEvent(this.deps.topics, event.type), key: event.data.contact_id, value });
+  }
+
+  /** For the sender's suppression writer; keyed by workspace and address, so one address's reports stay in order. */
+  publishAddressReport(report: AddressReport): Promise<void> {
+    return this.publish({ topic: this.deps.topics.addressReports, key: addressReportKey(report), value: encodeAddressReport(report) });
   }
 
   publish(message: OutgoingMessage): Promise<void> {

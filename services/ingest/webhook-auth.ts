@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { sameDigest, sha256 } from '../../lib/platform/crypto/constant-time';
 
 /**
  * Bounce and complaint webhooks authenticate with a per-workspace shared secret, presented as
@@ -7,15 +8,13 @@ import type { Pool } from 'pg';
  */
 const SECRET_FORMAT = /^whsec_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
 
-const digest = (secret: string): Buffer => createHash('sha256').update(secret, 'utf8').digest();
-
 export async function createWebhookSecret(pool: Pool, workspaceId: string): Promise<string> {
   const id = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   await pool.query('INSERT INTO webhook_secrets (id, workspace_id, secret_hash) VALUES ($1, $2, $3)', [
     id,
     workspaceId,
-    digest(secret).toString('hex'),
+    sha256(secret).toString('hex'),
   ]);
   return `whsec_${id}_${secret}`;
 }
@@ -30,6 +29,6 @@ export async function webhookWorkspace(pool: Pool, authorization: string | undef
     [id],
   );
   const stored = rows[0] && Buffer.from(rows[0].secret_hash, 'hex');
-  if (!stored || stored.length !== 32 || !timingSafeEqual(stored, digest(secret))) return null;
+  if (!stored || !sameDigest(stored, sha256(secret))) return null;
   return rows[0]?.workspace_id ?? null;
 }

@@ -2,11 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseArf } from './bounces/arf-parser';
 import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import { addressOf, parseDsn } from './bounces/dsn-parser';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { addressReportOfEvent } from '../../lib/contracts/suppression/address-report';
 import { TRACKING_HEADER, type TrackingToken } from '../../lib/contracts/tracking/tracking-token';
 import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
 import { deterministicEventId, emailContext } from './event-factory';
-import { applyBounce, applyComplaint, applyDelivery } from '../../lib/domain/suppression/suppression-repository';
 import { webhookWorkspace } from './webhook-auth';
 
 /** One report item, whichever form (JSON, DSN, ARF) it came in. */
@@ -87,43 +88,42 @@ async function contactAddress(deps: IngestDeps, token: TrackingToken, reported: 
   return rows[0]?.email ?? null;
 }
 
+/** The event, then what it says of the address (when known) to the suppression writer (services/sender). */
+async function publishWithReport(deps: IngestDeps, event: CairnEvent, address: string | null): Promise<void> {
+  await deps.sink.publishEvent(event);
+  const report = address ? addressReportOfEvent(event, address) : null;
+  if (report) await deps.sink.publishAddressReport(report);
+}
+
+/** A failed recipient becomes a bounce; a DSN saying delivered is reported as a delivery (it resets the soft count). */
 async function handleBounce(deps: IngestDeps, token: TrackingToken, item: BounceItem): Promise<string> {
   const address = await contactAddress(deps, token, item.recipient);
   if (['delivered', 'relayed', 'expanded'].includes(item.action)) {
-    if (address) await applyDelivery(deps.pool, token.workspaceId, address);
+    const report_id = deterministicEventId('delivered', token.messageId, address ?? '');
+    if (address) await deps.sink.publishAddressReport({ report_id, reported_at: Date.now(), workspace_id: token.workspaceId, address, contact_id: token.contactId, outcome: 'delivered' });
     return 'delivered';
   }
   if (item.action !== 'failed') return `ignored: action ${item.action}`;
   const c = classifyBounce({ status: item.status, smtpCode: item.smtpCode, diagnostic: item.diagnostic });
   const eventId = deterministicEventId('bounce', token.messageId, address ?? '', c.enhancedStatus ?? '', item.diagnostic ?? '');
-  if (address) await applyBounce(deps.pool, { eventId, workspaceId: token.workspaceId, address, ...c });
-  await deps.sink.publishEvent({
-    type: 'bounce',
-    data: {
-      ...emailContext(token, false, eventId),
-      bounce_class: c.bounceClass,
-      smtp_code: c.smtpCode,
-      enhanced_status: c.enhancedStatus,
-      diagnostic: item.diagnostic,
-      policy_block: c.policyBlock,
-    },
-  });
+  const data = { ...emailContext(token, false, eventId), bounce_class: c.bounceClass, smtp_code: c.smtpCode, enhanced_status: c.enhancedStatus, diagnostic: item.diagnostic, policy_block: c.policyBlock };
+  await publishWithReport(deps, { type: 'bounce', data }, address);
   return c.policyBlock ? 'policy_block' : c.bounceClass;
 }
 
+/** A complaint, `not-spam` included: the writer's rules say that one suppresses nothing (suppression-rules.ts). */
 async function handleComplaint(deps: IngestDeps, token: TrackingToken, item: ComplaintItem): Promise<string> {
   const eventId = deterministicEventId('complaint', token.messageId, item.feedbackType);
   const address = await contactAddress(deps, token, item.recipient);
-  if (address && item.feedbackType !== 'not-spam') await applyComplaint(deps.pool, { eventId, workspaceId: token.workspaceId, address });
   const data = { ...emailContext(token, false, eventId), feedback_type: item.feedbackType, reporter: item.reporter };
-  await deps.sink.publishEvent({ type: 'complaint', data });
+  await publishWithReport(deps, { type: 'complaint', data }, address);
   return item.feedbackType;
 }
 
 /**
  * Each item must carry a token minted by us for the authenticated workspace; forged or foreign items are
  * rejected with a reason and record nothing. 400 when no item is acceptable.
- * NOTE: only the message's `report` token (its X-Cairn-Tracking header) names a message here: a report changes
+ * NOTE: only the message's `report` token (its X-Cairn-Tracking header) names a message here: a report leads to
  * suppression, so the pixel, link, unsubscribe, subscription-center and forward tokens that reach third parties
  * through the message's HTML and List-Unsubscribe do not.
  */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
@@ -7,6 +6,7 @@ import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { hashedJobId } from '../../lib/platform/redis/job-id';
 import { sendBatchJobId, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
 import type { WebhookJob } from './webhook-job';
@@ -58,7 +58,7 @@ export function tileEvent(payload: EventsPayload, [type, tileId, tileType, itera
   return { type, data: base } as JourneyEvent;
 }
 
-const webhookJobId = (key: string): string => `webhook-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+const webhookJobId = (key: string): string => hashedJobId('webhook', key);
 
 async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void> {
   if (rows.length === 0) return;

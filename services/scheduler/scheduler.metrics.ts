@@ -1,7 +1,5 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
-import { routeServer } from '../../lib/platform/health-server';
-import type { Service } from '../../lib/platform/shutdown';
 
 /** Queue depth source: BullMQ's counts per queue (waiting, active, delayed). */
 export type QueueCounts = () => Promise<Record<string, number>>;
@@ -51,19 +49,4 @@ export function createSchedulerMetrics(pool: Pool, queueCounts: QueueCounts) {
     registers: [registry],
   });
   return { registry, stepSeconds };
-}
-
-/** The /metrics listener, separate from /healthz and loopback by default. */
-export function metricsServer(options: { host: string; port: number; registry: Registry }): Service {
-  return routeServer({
-    name: 'metrics-http',
-    host: options.host,
-    port: options.port,
-    path: '/metrics',
-    handle: (res) =>
-      void options.registry
-        .metrics()
-        .then((body) => res.writeHead(200, { 'content-type': options.registry.contentType }).end(body))
-        .catch(() => res.writeHead(500).end()),
-  });
 }

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { uuidShaped } from '../../lib/contracts/events/derived-id';
+import { derivedId } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
@@ -129,6 +129,5 @@ export function onceKey(parts: { journeyId: string; tileId: string; iteration: n
 
 /** A deterministic event id (UUID-shaped) for one tile event of one key: a replayed event has the same id. */
 export function tileEventId(type: string, key: string): string {
-  // hash(): node:crypto's one-shot digest, no Hash object per id (a step derives ~9 per contact).
-  return uuidShaped(hash('sha256', `${type}|${key}`, 'hex'), '5');
+  return derivedId('v5', `${type}|${key}`);
 }

@@ -1,12 +1,17 @@
 import type { Pool } from 'pg';
-import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { BounceClass, CairnEvent } from '../../lib/contracts/events/event-types';
 import type { DeliveryItem } from './delivery-item';
 
-/** Side effects a finished row still owes: its events and the suppression updates of its SMTP reply. */
+/**
+ * Side effects a finished row still owes: its events and the address report of its SMTP reply (a bounce of a
+ * journey or one-to-one message, or any delivery). Stored as JSON in sender_deliveries.outcome and produced again
+ * by the sweep: rows written before a bounce carried policyBlock, or could be `other`, read the same.
+ */
 export interface Outcome {
   events: CairnEvent[];
-  bounce?: { eventId: string; workspaceId: string; address: string; bounceClass: 'hard' | 'soft' };
-  delivered?: { workspaceId: string; address: string };
+  /** contactId: the address's contact (journey and one-to-one messages); absent in rows stored before it was kept */
+  bounce?: { eventId: string; workspaceId: string; address: string; bounceClass: BounceClass; policyBlock?: boolean; contactId?: string | null };
+  delivered?: { workspaceId: string; address: string; contactId?: string | null };
 }
 
 export type FinalState = 'delivered' | 'bounced' | 'blocked' | 'failed' | 'outcome_unknown' | 'retry';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { Logger } from '../../lib/platform/logger';
-import { applyBounce, applyDeliveries } from '../../lib/domain/suppression/suppression-repository';
+import { addressReportKey, encodeAddressReport, type AddressReport } from '../../lib/contracts/suppression/address-report';
+import { derivedEventId } from '../../lib/contracts/events/derived-id';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
 import type { MessagePreparer, Prepared } from './message-preparer';
@@ -16,7 +16,6 @@ import type { SmtpOutcome } from './mail-types';
 import type { SmtpDelivery } from './smtp-delivery';
 
 export interface PipelineDeps {
-  pool: Pool;
   repo: DeliveriesRepository;
   preparer: MessagePreparer;
   delivery: SmtpDelivery;
@@ -39,7 +38,7 @@ const presetMessageId = (item: DeliveryItem): string | null =>
 
 /**
  * claim → prepare (eligibility, render) → per message: slot, record the attempt, SMTP, record the outcome →
- * events and suppression → acknowledged. Statements are batched across the messages in flight.
+ * events and address report → acknowledged. Statements are batched across the messages in flight.
  */
 export class SendPipeline {
   private readonly attempts: MicroBatcher<string, boolean>;
@@ -99,7 +98,7 @@ export class SendPipeline {
     const sent = EventsFor.send(item, messageId, domain);
     switch (outcome.kind) {
       case 'delivered':
-        return done('delivered', { events: sent, delivered: { workspaceId: item.workspaceId, address: address.toLowerCase() } });
+        return done('delivered', { events: sent, delivered: { workspaceId: item.workspaceId, address: address.toLowerCase(), contactId: ownerOf(item) } });
       case 'not_sent':
         // never reached the server: back to retry, and the attempt does not count against the soft-bounce limit
         return message.attempts + 1 < this.deps.maxAttempts ? done('retry', null) : done('failed', { events: EventsFor.failed(item, messageId, 'SMTP_UNAVAILABLE', outcome.error) });
@@ -112,12 +111,12 @@ export class SendPipeline {
         if (bounce.bounceClass === 'soft' && message.attempts + 1 < this.deps.maxAttempts) return done('retry', null);
         if (bounce.policyBlock) this.deps.log.warn({ domain, status: bounce.enhancedStatus }, 'policy_block');
         const events = [...sent, ...EventsFor.bounce(item, messageId, bounce, outcome.reply)];
+        // Journey and one-to-one bounces are reported with their event's id; the writer's rules decide (policy blocks: nothing).
         const bounceEvent = events.find((e) => e.type === 'bounce');
-        const suppress =
-          (item.kind === 'journey' || item.kind === 'direct') && bounceEvent && !bounce.policyBlock && bounce.bounceClass !== 'other'
-            ? { eventId: bounceEvent.data.event_id, workspaceId: item.workspaceId, address: address.toLowerCase(), bounceClass: bounce.bounceClass }
-            : undefined;
-        return done('bounced', { events, ...(suppress ? { bounce: suppress } : {}) });
+        const reported = bounceEvent
+          ? { eventId: bounceEvent.data.event_id, workspaceId: item.workspaceId, address: address.toLowerCase(), bounceClass: bounce.bounceClass, policyBlock: bounce.policyBlock, contactId: ownerOf(item) }
+          : undefined;
+        return done('bounced', { events, ...(reported ? { bounce: reported } : {}) });
       }
     }
   }
@@ -127,19 +126,38 @@ export class SendPipeline {
   }
 
   /**
-   * Produces each row's events and applies its suppression updates, then marks the rows acknowledged. Both are
-   * idempotent (event ids and bounce receipts are derived from the key), so a crash in between repeats them.
+   * Produces each row's events and its address report, then marks the rows acknowledged. Both are idempotent
+   * (event ids and report ids are derived from the key), so a crash in between repeats them. Suppression is the
+   * writer's (suppression.repository.ts): it applies the report when its consumer reads it.
    */
   async settle(rows: readonly { key: string; outcome: Outcome }[]): Promise<void> {
     if (rows.length === 0) return;
-    const { producer, codec, topics, pool } = this.deps;
+    const { producer, codec, topics } = this.deps;
     const sends: Promise<void>[] = [];
-    for (const { outcome } of rows)
+    for (const { key, outcome } of rows) {
       for (const event of outcome.events)
         sends.push(producer.send({ topic: topicForEvent(topics, event.type), key: event.data.contact_id, value: codec.encode(event) }));
+      const report = addressReportOf(key, outcome);
+      if (report) sends.push(producer.send({ topic: topics.addressReports, key: addressReportKey(report), value: encodeAddressReport(report) }));
+    }
     await Promise.all(sends);
-    for (const { outcome } of rows) if (outcome.bounce) await applyBounce(pool, { ...outcome.bounce, policyBlock: false });
-    await applyDeliveries(pool, rows.flatMap((r) => (r.outcome.delivered ? [r.outcome.delivered] : [])));
     await this.deps.repo.markEmitted(rows.map((r) => r.key));
   }
+}
+
+/** The contact whose address a message went to: a journey's or one-to-one recipient; not a friend or a test address. */
+const ownerOf = (item: DeliveryItem): string | null => (item.kind === 'journey' || item.kind === 'direct' ? item.contactId : null);
+
+/** What a finished row tells the suppression writer about its address: a delivery, a bounce, or nothing. */
+export function addressReportOf(key: string, outcome: Outcome, now = Date.now()): AddressReport | null {
+  if (outcome.bounce) {
+    const { eventId, workspaceId, address, bounceClass, policyBlock = false, contactId = null } = outcome.bounce;
+    const base = { report_id: eventId, reported_at: now, workspace_id: workspaceId, address, contact_id: contactId };
+    return { ...base, outcome: 'bounce', bounce_class: bounceClass, policy_block: policyBlock };
+  }
+  if (outcome.delivered) {
+    const { workspaceId, address, contactId = null } = outcome.delivered;
+    return { report_id: derivedEventId(key, 'delivered'), reported_at: now, workspace_id: workspaceId, address, contact_id: contactId, outcome: 'delivered' };
+  }
+  return null;
 }

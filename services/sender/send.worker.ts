@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/platform/logger';
+import { hashedJobId } from '../../lib/platform/redis/job-id';
 import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import type { TestSendJob } from '../../lib/contracts/sending/test-send';
 import type { DirectSendJob } from '../../lib/contracts/sending/direct-send';
@@ -71,8 +71,7 @@ export function startSendWorker(options: {
 }
 
 export async function enqueueRetry(queue: Queue<SenderJob>, key: string, attempts: number, delayMs: number): Promise<void> {
-  const id = createHash('sha256').update(key).digest('hex').slice(0, 32);
-  await queue.add('retry', { kind: 'retry', keys: [key] }, { jobId: `retry-${id}-${attempts}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP });
+  await queue.add('retry', { kind: 'retry', keys: [key] }, { jobId: `${hashedJobId('retry', key)}-${attempts}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP });
 }
 
 export async function enqueueForwards(queue: Queue<SenderJob>, requests: readonly ForwardRequest[]): Promise<void> {

@@ -11,7 +11,7 @@ import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { DeliveriesRepository } from './deliveries.repository';
 import { startSweeper } from './delivery.sweeper';
-import { consumeBouncesAndComplaints, consumeForwardRequests } from './kafka-inputs.consumer';
+import { addressReportsGroup, consumeAddressReports, consumeForwardRequests } from './kafka-inputs.consumer';
 import { MessagePreparer } from './message-preparer';
 import { SendPipeline } from './send.pipeline';
 import { enqueueForwards, enqueueRetry, senderQueue, startSendWorker } from './send.worker';
@@ -60,7 +60,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     pipeline = new SendPipeline({
-      pool, repo, delivery, producer, metrics, topics, codec: new EventCodec(),
+      repo, delivery, producer, metrics, topics, codec: new EventCodec(),
       preparer: new MessagePreparer(pool, tokens, { ingestUrl: config.ingestUrl, unsubscribeMailbox: config.unsubscribeMailbox || null, maxRenderChars: config.renderMaxChars }),
       log: log.child({ component: 'pipeline' }),
       maxAttempts: config.maxAttempts,
@@ -71,7 +71,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log, poisonAttempts: config.poisonAttempts };
     consumersStarted = Promise.all([
       consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }),
-      consumeBouncesAndComplaints(common, { groupId: `${config.groupId}-suppression`, topic: topics.emailEvents, pool }),
+      consumeAddressReports(common, { groupId: addressReportsGroup(config.groupId), topic: topics.addressReports, pool }),
     ]).then(
       (started) => void consumers.push(...started),
       (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),

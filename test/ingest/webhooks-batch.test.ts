@@ -4,6 +4,7 @@ import { sampleArf, sampleDsn } from '../support/bounce-fixtures';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
+import { startSuppressionWriter, type SuppressionWriter } from '../support/suppression-writer';
 import { waitFor } from '../support/wait-for';
 import { httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
 
@@ -14,18 +15,21 @@ let reader: TopicReader;
 let s: Seeded;
 let secret: string;
 let apiKey: string;
+let writer: SuppressionWriter;
 
 beforeAll(async () => {
   env = await createTestEnv('cairn_ingest_wh');
   pool = createPgPool(env.postgresUrl, 3);
   ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_BODY_LIMIT: String(256 * 1024) }));
   reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.journeyEvents]).start();
+  writer = await startSuppressionWriter(env, pool);
   s = await seed(pool);
   secret = await createWebhookSecret(pool, s.workspaceId);
   apiKey = (await createApiKey(pool, { workspaceId: s.workspaceId, scopes: ['write'] })).key;
 });
 
 afterAll(async () => {
+  await writer?.stop();
   await reader?.stop();
   await ingest?.cleanup();
   await pool?.end();
@@ -45,6 +49,7 @@ describe('bounce and complaint webhooks', () => {
     const dsn = sampleDsn({ recipient: s.address, status: '5.1.1', diagnostic: '550 5.1.1 user unknown', token });
     const res = await hook('bounces', dsn, 'multipart/report; report-type=delivery-status; boundary="B0UND"');
     expect(res.statusCode).toBe(200);
+    await writer.caughtUp(); // suppression is applied when the writer consumes the report
     expect(await suppression(s.address)).toEqual({ reason: 'hard_bounce' });
     const [bounce] = await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1);
     expect(bounce).toMatchObject({ type: 'bounce', data: { bounce_class: 'hard', enhanced_status: '5.1.1', smtp_code: 550, policy_block: false } });
@@ -54,6 +59,7 @@ describe('bounce and complaint webhooks', () => {
     const { token, messageId } = tokenFor(s, {}, 'report');
     const body = JSON.stringify({ token, recipient: 'policy@example.com', status: '5.7.1', diagnostic: '550 5.7.1 rejected by policy (spam)' });
     expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
+    await writer.caughtUp(); // suppression is applied when the writer consumes the report
     expect(await suppression('policy@example.com')).toBeUndefined();
     expect((await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1))[0]?.data).toMatchObject({ policy_block: true });
   });
@@ -64,6 +70,7 @@ describe('bounce and complaint webhooks', () => {
       const body = JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' });
       expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200);
       if (i < 4) expect((await hook('bounces', body, 'application/json')).statusCode).toBe(200); // retried delivery
+      await writer.caughtUp(); // suppression is applied when the writer consumes the report
       expect(await suppression(address)).toEqual(i < 4 ? undefined : { reason: 'soft_bounces' });
     }
   });
@@ -83,6 +90,7 @@ describe('bounce and complaint webhooks', () => {
       if (bounce.status === '5.0.0') {
         expect((await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1))[0]?.data).toMatchObject({ bounce_class: 'other' });
       }
+      await writer.caughtUp(); // suppression is applied when the writer consumes the report
       expect(await suppression(address)).toEqual(i < 4 ? undefined : { reason: 'soft_bounces' });
     }
   });
@@ -92,6 +100,7 @@ describe('bounce and complaint webhooks', () => {
     const address = 'complainer@example.org';
     const res = await hook('complaints', sampleArf({ recipient: address, token }));
     expect(res.statusCode).toBe(200);
+    await writer.caughtUp(); // suppression is applied when the writer consumes the report
     expect(await suppression(address)).toEqual({ reason: 'complaint' });
     const [complaint] = await waitFor(() => reader.byMessage(messageId), (e) => e.length === 1);
     expect(complaint).toMatchObject({ type: 'complaint', data: { feedback_type: 'abuse', reporter: 'mail.isp.example' } });
@@ -111,11 +120,47 @@ describe('bounce and complaint webhooks', () => {
       expect((await hook('bounces', garbage)).statusCode).toBe(400);
       expect((await hook('complaints', garbage, 'application/json')).statusCode).toBe(400);
     }
+    await writer.caughtUp(); // suppression is applied when the writer consumes the report
     expect(await suppression('forged@example.com')).toBeUndefined();
     const sentinel = tokenFor(s, {}, 'report');
     await hook('complaints', JSON.stringify({ token: sentinel.token, feedback_type: 'not-spam' }), 'application/json');
     await waitFor(() => reader.byMessage(sentinel.messageId), (e) => e.length === 1);
     expect(reader.byMessage(messageId)).toEqual([]);
+  });
+});
+
+describe('suppression through its one writer (services/sender)', () => {
+  const softCount = async (address: string) =>
+    (await pool.query<{ n: number }>('SELECT consecutive_soft_bounces AS n FROM address_bounce_state WHERE workspace_id = $1 AND address = $2', [s.workspaceId, address])).rows[0]?.n;
+
+  it('answers the webhook before the writer applies the report, which then suppresses once', async () => {
+    const address = `later.${newId().slice(0, 8)}@example.com`;
+    const body = JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, status: '5.1.1', diagnostic: '550 5.1.1 user unknown' });
+    expect((await hook('bounces', body, 'application/json')).json()).toMatchObject({ accepted: [{ index: 0, result: 'hard' }] });
+    expect(await waitFor(() => suppression(address), (row) => row !== undefined)).toEqual({ reason: 'hard_bounce' });
+  });
+
+  it('takes a not-spam complaint back without suppressing, and lets a DSN saying delivered reset the soft count', async () => {
+    const address = `notspam.${newId().slice(0, 8)}@example.com`;
+    await hook('complaints', JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, feedback_type: 'not-spam' }), 'application/json');
+    for (let i = 0; i < 2; i++) {
+      await hook('bounces', JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, status: '4.2.2', diagnostic: '452 4.2.2 mailbox full' }), 'application/json');
+    }
+    await writer.caughtUp();
+    expect([await suppression(address), await softCount(address)]).toEqual([undefined, 2]);
+    await hook('bounces', JSON.stringify({ token: tokenFor(s, {}, 'report').token, recipient: address, action: 'delivered', status: '2.0.0' }), 'application/json');
+    await writer.caughtUp();
+    expect(await softCount(address)).toBe(0);
+  });
+
+  it('applies a bounce or complaint posted as a batch event to the contact\'s address, the accepted count unchanged', async () => {
+    const contactId = newId();
+    const address = `posted.${contactId.slice(0, 8)}@example.com`;
+    await pool.query('INSERT INTO contacts (id, workspace_id, email) VALUES ($1, $2, $3)', [contactId, s.workspaceId, address]);
+    const data = { event_id: newId(), event_time: Date.now(), contact_id: contactId, message_id: newId(), email_id: newId(), email_version: 1 };
+    const res = await post('/v1/events', JSON.stringify([{ type: 'bounce', data: { ...data, bounce_class: 'hard' } }]), { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` });
+    expect(res.json()).toEqual({ accepted: 1, rejected: [] });
+    expect(await waitFor(() => suppression(address), (row) => row !== undefined)).toEqual({ reason: 'hard_bounce' });
   });
 });
 

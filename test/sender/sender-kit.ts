@@ -7,13 +7,15 @@ import { loadConfig } from '../../lib/platform/config';
 import { checkEmail, type ContentSettingsData } from '../../lib/domain/email/email-check';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
-import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
+import { BatchingProducer, consumerLag } from '../../lib/platform/kafka/kafka-client';
 import { startDecodingConsumer } from '../../lib/platform/kafka/decoding-consumer';
 import { SEND_QUEUE, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { senderSchema, type SenderConfig } from '../../services/sender/sender.config';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
+import { addressReportsGroup } from '../../services/sender/kafka-inputs.consumer';
+import { waitFor } from '../support/wait-for';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { createTestEnv, newId, testLogger, uniqueName, type TestEnv } from '../support/test-env';
 
@@ -179,6 +181,8 @@ export interface SenderHarness {
   queue: Queue;
   collected: Awaited<ReturnType<typeof collectEvents>>;
   seeded: Seeded;
+  /** Resolves once the sender's suppression writer has applied every address report produced so far. */
+  suppressionApplied(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -196,6 +200,7 @@ export async function startSenderHarness(name: string, overrides: (env: TestEnv)
   const seeded = await seedWorkspace(pool);
   const harness: SenderHarness = {
     env, pool, redis, smtp, sender, config, queue, collected, seeded,
+    suppressionApplied: async () => void (await waitFor(() => consumerLag(env.kafka, addressReportsGroup(config.groupId), env.topics.addressReports), (lag) => lag === 0)),
     async close() {
       await harness.sender.stop();
       await collected.stop();

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashedJobId } from '../../platform/redis/job-id';
 
 /**
  * A one-to-one message (email engagement, docs/engagement.md) handed to the sender: one request per recipient,
@@ -36,4 +36,4 @@ export interface DirectSendJob {
 export const directSendKey = (messageId: string, index: number): string => `direct:${messageId}:${index}`;
 
 /** One job per message: re-adding it is a no-op while BullMQ holds it (and the ledger covers the rest). */
-export const directSendJobId = (messageId: string): string => `direct-${createHash('sha256').update(messageId).digest('hex').slice(0, 32)}`;
+export const directSendJobId = (messageId: string): string => hashedJobId('direct', messageId);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MAX_SEND_BATCH, requestsOf, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from './send-request';
 
 const request = (contact: number, tile = 'mail', account: string | null = null): SendRequest => {
@@ -22,5 +23,11 @@ describe('send batches', () => {
     expect(jobs.map((job) => job.contacts.length)).toEqual([MAX_SEND_BATCH, 1]);
     expect(sendBatchJobId(jobs[0]!)).toBe(sendBatchJobId(sendBatches(requests.slice(0, MAX_SEND_BATCH))[0]!));
     expect(sendBatchJobId(jobs[0]!)).not.toBe(sendBatchJobId(jobs[1]!));
+  });
+
+  it('names a job as jobs already queued were named: send- and the SHA-256 of its keys, each followed by a newline', () => {
+    const [job] = sendBatches([request(1), request(2)]);
+    const digest = createHash('sha256').update('j-1:mail:2:c-1\nj-1:mail:2:c-2\n').digest('hex');
+    expect(sendBatchJobId(job!)).toBe(`send-${digest.slice(0, 32)}`);
   });
 });

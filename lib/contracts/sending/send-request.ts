@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hashedJobId } from '../../platform/redis/job-id';
 
 /**
  * The one contract between the journey engine (services/scheduler) and the sender (services/sender).
@@ -87,7 +87,7 @@ export function sendRequestKey(parts: { journey_id: string; tile_id: string; ite
  */
 export function sendBatchJobId(job: SendBatchJob): string {
   if (job.contacts.length === 0) throw new RangeError('a send batch needs at least one request');
-  const hash = createHash('sha256');
-  for (const request of requestsOf(job)) hash.update(request.key).update('\n');
-  return `send-${hash.digest('hex').slice(0, 32)}`;
+  let keys = '';
+  for (const request of requestsOf(job)) keys += `${request.key}\n`;
+  return hashedJobId('send', keys);
 }

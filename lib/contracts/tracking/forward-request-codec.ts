@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import avro from 'avsc';
 import { CairnError } from '../../platform/errors';
-import { rabinFingerprint } from '../events/fingerprint';
+import { SingleObjectRecord } from '../single-object-record';
 
 /** A message on the forwardRequests topic, Avro single-object encoded like the events. */
 export interface ForwardRequest {
@@ -21,24 +19,15 @@ export interface ForwardRequest {
   iteration: number;
 }
 
-const MAGIC = Buffer.from([0xc3, 0x01]);
-const type = avro.Type.forSchema(JSON.parse(readFileSync(join(__dirname, 'forward-request.avsc'), 'utf8')));
-const fingerprint = rabinFingerprint(JSON.stringify(type.schema()));
-const HEADER = MAGIC.length + fingerprint.length;
+const record = new SingleObjectRecord<ForwardRequest>(join(__dirname, 'forward-request.avsc'));
 
 export function encodeForwardRequest(request: ForwardRequest): Buffer {
-  return Buffer.concat([MAGIC, fingerprint, type.toBuffer(request)]);
+  return record.encode(request);
 }
 
 /** null for anything that is not a forward request of this schema. */
 export function decodeForwardRequest(buf: Buffer): ForwardRequest | null {
-  if (buf.length < HEADER || !buf.subarray(0, 2).equals(MAGIC) || !buf.subarray(2, HEADER).equals(fingerprint)) return null;
-  try {
-    const { value, offset } = type.decode(buf, HEADER);
-    return offset === buf.length ? (value as ForwardRequest) : null;
-  } catch {
-    return null;
-  }
+  return record.decode(buf);
 }
 
 /** The forward-request topic's decoder (lib/platform/kafka/decoding-consumer.ts): anything else is dead-lettered. */

@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { sameDigest } from '../../platform/crypto/constant-time';
 
 /**
  * Compact, authenticated tracking token carried in pixel, click, attachment, unsubscribe, subscription-center and
@@ -8,7 +9,7 @@ import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'no
  * [sent_at u32 seconds][journey?][tile?][iteration varint?][list?][link?][mac 12 bytes].
  * Ids are UUIDs packed in 16 bytes when they are UUIDs, else length-prefixed UTF-8 (≤ 200 bytes).
  * The MAC is HMAC-SHA256 (node:crypto) over every byte before it (the purpose included), truncated to 96 bits,
- * compared with timingSafeEqual; the key id selects the secret so keys can rotate while older mails keep working.
+ * compared in constant time (sameDigest); the key id selects the secret so keys can rotate while older mails keep working.
  * Only the canonical base64url spelling of a token verifies.
  */
 export interface TrackingToken {
@@ -309,8 +310,8 @@ export class TrackingTokenCodec {
     const key = this.keys.get(raw[0] as number);
     if (!key) return null;
     const signed = raw.subarray(0, end);
-    // NOTE: constant-time compare of equal-length MACs (timingSafeEqual), so timing reveals no prefix of a valid MAC.
-    if (!timingSafeEqual(this.mac(key, signed), raw.subarray(end))) return null;
+    // NOTE: constant-time compare of equal-length MACs (sameDigest), so timing reveals no prefix of a valid MAC.
+    if (!sameDigest(this.mac(key, signed), raw.subarray(end))) return null;
     try {
       return decodeBody(raw.subarray(FLAGS_AT, end));
     } catch {

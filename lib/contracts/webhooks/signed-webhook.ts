@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { sameDigest } from '../../platform/crypto/constant-time';
 import type { EgressClient } from '../../platform/egress/egress-client';
 import { CairnError, err, ok, type Result } from '../../platform/errors';
 
@@ -34,7 +35,7 @@ export function verifyWebhookSignature(
   const presented = freshSignature(header, options);
   if (!presented) return false;
   const expected = Buffer.from(webhookSignature(secret, presented.timestamp, body).split('v1=')[1] ?? '', 'hex');
-  return presented.mac.length === expected.length && timingSafeEqual(presented.mac, expected);
+  return sameDigest(presented.mac, expected);
 }
 
 export interface SignedPost {

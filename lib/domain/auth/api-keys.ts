@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
+import { sameDigest, sha256 } from '../../platform/crypto/constant-time';
 
 export const API_KEY_SCOPES = ['read', 'write', 'send', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
@@ -13,7 +14,7 @@ export interface ApiKeyPrincipal {
 /** Key format: cairn_<key id>_<secret>. Only sha256(secret) is stored. */
 const KEY_FORMAT = /^cairn_([a-z0-9]{12})_([A-Za-z0-9_-]{32,64})$/;
 
-const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+const hashSecret = (secret: string): string => sha256(secret).toString('hex');
 
 export async function createApiKey(
   pool: Pool,
@@ -44,7 +45,7 @@ export async function verifyApiKey(pool: Pool, presented: string | undefined): P
   if (!row) return null;
   const expected = Buffer.from(row.secret_hash, 'hex');
   const actual = Buffer.from(hashSecret(secret), 'hex');
-  if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+  if (!sameDigest(expected, actual)) return null;
   return { keyId, workspaceId: row.workspace_id, scopes: row.scopes };
 }
 

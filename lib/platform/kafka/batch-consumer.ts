@@ -1,5 +1,6 @@
 import { Consumer, MessagesStreamModes, MessagesStreamFallbackModes, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from '../logger';
+import { exponentialBackoff, retry } from '../retry';
 import { baseOptions, type KafkaCluster } from './kafka-client';
 
 /**
@@ -118,17 +119,14 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   });
 
   const handle = async (batch: MessageBatch, born: number): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      if (stopping || born !== generation) return;
-      try {
-        await options.onBatch(batch);
-        return;
-      } catch (error) {
-        const wait = Math.min(RETRY_MAX_MS, 100 * 2 ** attempt);
-        log.warn({ topic: batch.topic, partition: batch.partition, attempt, err: (error as Error).message }, 'batch_retry');
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    }
+    const abandoned = (): boolean => stopping || born !== generation;
+    if (abandoned()) return;
+    // Only a stop or a rebalance ends the retries: the batch is then the next owner's, from the committed offset.
+    await retry(() => options.onBatch(batch), {
+      pause: exponentialBackoff(100, RETRY_MAX_MS),
+      giveUp: abandoned,
+      onRetry: (error, n) => log.warn({ topic: batch.topic, partition: batch.partition, attempt: n - 1, err: (error as Error).message }, 'batch_retry'),
+    }).catch(() => undefined);
   };
 
   /**

@@ -9,6 +9,7 @@ import {
   type MessageToProduce,
 } from '@platformatic/kafka';
 import type { Logger } from '../logger';
+import { exponentialBackoff, pollUntil } from '../retry';
 import { DEFAULT_PARTITIONS, type Topics } from './topics';
 
 /**
@@ -46,17 +47,18 @@ export async function ensureTopics(kafka: KafkaCluster, topics: Topics, partitio
         // and the wait below checks every topic. The client nests the broker's per-topic errors; findErrorBy looks.
         if (!findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
       });
-    const deadline = Date.now() + SERVED_WITHIN_MS;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 500)) {
+    const led = async (): Promise<boolean> => {
       const metadata = await admin.metadata({ topics: wanted, forceUpdate: true }).catch(() => undefined);
-      const led = metadata && wanted.every((topic) => {
+      return !!metadata && wanted.every((topic) => {
         const found = metadata.topics.get(topic);
         return found !== undefined && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0);
       });
-      if (led) return;
-      if (Date.now() + wait > deadline) throw new Error(`topics ${wanted.join(', ')} have no leader after ${SERVED_WITHIN_MS} ms`);
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    };
+    await pollUntil(led, {
+      pause: exponentialBackoff(25, 500),
+      deadlineMs: SERVED_WITHIN_MS,
+      timeout: () => new Error(`topics ${wanted.join(', ')} have no leader after ${SERVED_WITHIN_MS} ms`),
+    });
   } finally {
     await admin.close();
   }
@@ -227,6 +229,25 @@ export async function committedOffsetTotal(kafka: KafkaCluster, groupId: string,
       for (const partition of topic.partitions) total += Math.max(0, Number(partition.committedOffset));
     }
     return total;
+  } finally {
+    await admin.close();
+  }
+}
+
+/**
+ * Messages of a topic that a consumer group has not committed yet, over all its partitions: 0 once the group has
+ * handled everything produced so far (tests wait for it before asserting that something did not happen).
+ */
+export async function consumerLag(kafka: KafkaCluster, groupId: string, topic: string, partitions = DEFAULT_PARTITIONS): Promise<number> {
+  const admin = new Admin(baseOptions(kafka));
+  try {
+    const latest = Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n }));
+    const [ends, groups] = await Promise.all([
+      admin.listOffsets({ topics: [{ name: topic, partitions: latest }] }),
+      admin.listConsumerGroupOffsets({ groups: [groupId] }),
+    ]);
+    const committed = new Map((groups[0]?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, Math.max(0, Number(p.committedOffset))]));
+    return (ends[0]?.partitions ?? []).reduce((lag, p) => lag + Math.max(0, Number(p.offset) - (committed.get(p.partitionIndex) ?? 0)), 0);
   } finally {
     await admin.close();
   }

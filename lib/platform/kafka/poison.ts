@@ -2,6 +2,7 @@ import { isClickHouseDataError } from '../clickhouse/clickhouse-errors';
 import { CairnError } from '../errors';
 import type { Logger } from '../logger';
 import { isPgDataError } from '../postgres/pg-errors';
+import { exponentialBackoff, type Pause, retry } from '../retry';
 
 /**
  * Why a sink failed: `data` when the messages themselves are at fault (the same rows fail the same way however
@@ -44,11 +45,9 @@ export interface PoisonIsolation<T> {
   run(members: T[]): Promise<void>;
   /** a member that failed alone `attempts` times: dead-letter it (awaited before any later member is run) */
   poison(member: T, error: Error): Promise<void>;
-  /** pause before a member alone is tried again */
-  backoffMs?: (attempt: number) => number;
+  /** pause before a member alone is tried again (default: 200 ms, doubling, at most 2 s) */
+  backoffMs?: Pause;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs the sink over all members; when it fails with a data error, splits them in two halves, left before right,
@@ -60,32 +59,29 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export async function isolatePoison<T>(members: readonly T[], options: PoisonIsolation<T>): Promise<void> {
   if (members.length === 0) return;
-  let failure: Error;
+  if (members.length === 1) return isolateOne(members[0] as T, options);
   try {
     await options.run([...members]);
     return;
   } catch (error) {
     if (failureKind(error) === 'outage') throw error;
-    failure = error as Error;
+    options.log.info({ members: members.length, err: (error as Error).message.slice(0, 300) }, 'poison_isolating');
   }
-  if (members.length > 1) {
-    const half = Math.ceil(members.length / 2);
-    options.log.info({ members: members.length, err: failure.message.slice(0, 300) }, 'poison_isolating');
-    await isolatePoison(members.slice(0, half), options);
-    await isolatePoison(members.slice(half), options);
-    return;
+  const half = Math.ceil(members.length / 2);
+  await isolatePoison(members.slice(0, half), options);
+  await isolatePoison(members.slice(half), options);
+}
+
+/** One member alone: `attempts` tries in all; an outage is thrown at once, a data error each time makes it poison. */
+async function isolateOne<T>(member: T, options: PoisonIsolation<T>): Promise<void> {
+  try {
+    await retry(() => options.run([member]), {
+      attempts: Math.max(1, options.attempts),
+      pause: options.backoffMs ?? exponentialBackoff(200, 2_000),
+      giveUp: (error) => failureKind(error) === 'outage',
+    });
+  } catch (error) {
+    if (failureKind(error) === 'outage') throw error;
+    await options.poison(member, error as Error);
   }
-  const member = members[0] as T;
-  const backoff = options.backoffMs ?? ((attempt: number) => Math.min(2_000, 100 * 2 ** attempt));
-  for (let attempt = 1; attempt < Math.max(1, options.attempts); attempt++) {
-    await sleep(backoff(attempt));
-    try {
-      await options.run([member]);
-      return;
-    } catch (error) {
-      if (failureKind(error) === 'outage') throw error;
-      failure = error as Error;
-    }
-  }
-  await options.poison(member, failure);
 }

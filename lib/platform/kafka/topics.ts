@@ -1,6 +1,6 @@
 /**
  * The one topic layout. Every event topic is keyed by contact_id, so one contact's events stay in order
- * on one partition. Tests isolate themselves with a random prefix.
+ * on one partition; address reports are keyed by workspace and address. Tests isolate themselves with a random prefix.
  */
 export interface Topics {
   /** send, blocked, bounce, open, click, forward, unsubscribe, subscription_submitted, complaint, ... */
@@ -11,6 +11,8 @@ export interface Topics {
   deadLetter: string;
   /** forward-to-a-friend requests for the sender */
   forwardRequests: string;
+  /** deliveries, bounces and complaints of one address, for the sender's suppression writer */
+  addressReports: string;
 }
 
 export const DEFAULT_PARTITIONS = 4;
@@ -21,6 +23,7 @@ export function topicsFor(prefix = 'cairn'): Topics {
     journeyEvents: `${prefix}.journey-events`,
     deadLetter: `${prefix}.dead-letter`,
     forwardRequests: `${prefix}.forward-requests`,
+    addressReports: `${prefix}.address-reports`,
   };
 }
 

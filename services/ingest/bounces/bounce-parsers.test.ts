@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArf } from './arf-parser';
 import { sampleArf, sampleDsn } from '../../../test/support/bounce-fixtures';
-import { parseDsn } from './dsn-parser';
+import { addressOf, parseDsn } from './dsn-parser';
 
 const H = 'X-Cairn-Tracking';
 
@@ -71,6 +71,16 @@ describe('parsers on mangled reports', () => {
     for (const mangled of [...mutations(dsn, 400), ...mutations(arf, 400)]) {
       expect(() => parseDsn(mangled, H)).not.toThrow();
       expect(() => parseArf(mangled, H)).not.toThrow();
+    }
+  });
+});
+
+describe('reported recipients', () => {
+  it('are one plain mailbox by the address validator, lower-cased, or nothing', () => {
+    expect(addressOf('rfc822; <Ann@Example.com>')).toBe('ann@example.com');
+    expect(addressOf('bob@example.org')).toBe('bob@example.org');
+    for (const bad of [undefined, '', 'rfc822;', 'no-at-sign', 'a@b@c.example', 'ann@localhost', '"a b"@example.com', 'ann@-x.example', 'a\u0000@example.com']) {
+      expect([bad, addressOf(bad)]).toEqual([bad, null]);
     }
   });
 });

@@ -1,3 +1,4 @@
+import { parseMailbox } from '../../../lib/domain/email/email-address';
 import { err, ok, type Result } from '../../../lib/platform/errors';
 import { type BounceClassification, classifyBounce } from '../../../lib/domain/bounces/bounce-classifier';
 import { allParts, firstHeader, headerGroups, originalHeader, parseMime } from './mime-parts';
@@ -22,12 +23,14 @@ export interface DsnReport {
 const MAX_BYTES = 1024 * 1024;
 const MAX_DIAGNOSTIC = 500;
 
-/** "rfc822; user@example.com" → "user@example.com" */
+/**
+ * "rfc822; user@example.com" → "user@example.com", lower-cased; null unless it is one plain mailbox by Cairn's one
+ * address validator (the address it names is suppressed).
+ */
 export function addressOf(typed: string | undefined): string | null {
   if (!typed) return null;
   const value = typed.includes(';') ? typed.slice(typed.indexOf(';') + 1) : typed;
-  const address = value.trim().replace(/^<(.*)>$/, '$1').toLowerCase();
-  return /^[^\s@<>]+@[^\s@<>]+$/.test(address) ? address : null;
+  return parseMailbox(value.trim().replace(/^<(.*)>$/, '$1').toLowerCase())?.address ?? null;
 }
 
 function stripType(value: string | undefined): string | null {
