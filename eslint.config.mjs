@@ -51,10 +51,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import/no-restricted-paths': ['error', { zones }],
-      'no-restricted-syntax': ['error', {
-        selector: "ExportAllDeclaration",
-        message: 'no barrel re-exports; import from the file that defines the symbol',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration',
+          message: 'no barrel re-exports; import from the file that defines the symbol',
+        },
+      ],
     },
   },
   {

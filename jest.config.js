@@ -41,13 +41,22 @@ const FAULT = [
 const BROWSER = ['test/ui/**/*.test.ts', 'test/ingest/chromium-email.test.ts'];
 
 const LANES = {
-  unit: { match: ['lib/**/*.test.ts', 'services/**/*.test.ts', ...UNIT_UNDER_TEST], except: [...STACK_BESIDE_CODE, ...FAULT, ...BROWSER] },
-  integration: { match: ['test/**/*.test.ts', ...STACK_BESIDE_CODE], except: [...UNIT_UNDER_TEST, ...FAULT, ...BROWSER] },
+  unit: {
+    match: ['lib/**/*.test.ts', 'services/**/*.test.ts', ...UNIT_UNDER_TEST],
+    except: [...STACK_BESIDE_CODE, ...FAULT, ...BROWSER],
+  },
+  integration: {
+    match: ['test/**/*.test.ts', ...STACK_BESIDE_CODE],
+    except: [...UNIT_UNDER_TEST, ...FAULT, ...BROWSER],
+  },
   fault: { match: FAULT, except: [] },
   browser: { match: BROWSER, except: [] },
 };
 
-const STACK_HOOKS = { globalSetup: '<rootDir>/test/global-setup.ts', globalTeardown: '<rootDir>/test/global-teardown.ts' };
+const STACK_HOOKS = {
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
 
 const project = (name, { match, except }) => ({
   displayName: name,

@@ -21,7 +21,10 @@ const BATCH = 50_000;
  * The baseline: the very rows the aggregator writes, in the same format (TabSeparated lines, serialised before the
  * clock starts, as the best a direct client could do), inserted directly in the aggregator's batch size.
  */
-async function directInsertRate(settings: Awaited<ReturnType<typeof createTestEnv>>['settings'], lines: string[]): Promise<number> {
+async function directInsertRate(
+  settings: Awaited<ReturnType<typeof createTestEnv>>['settings'],
+  lines: string[],
+): Promise<number> {
   const database = uniqueName('cairn_bench_direct');
   await migrateAll({ ...settings, clickhouseDatabase: database });
   const ch = new ClickHouse({ url: settings.clickhouseUrl, database });
@@ -34,7 +37,13 @@ async function directInsertRate(settings: Awaited<ReturnType<typeof createTestEn
       for (let i = next; i < lines.length; i = next) {
         next += BATCH;
         const values = Readable.from([lines.slice(i, i + BATCH).join('')], { objectMode: false });
-        await ch.client.insert({ table: 'events_ingest', values, format: 'TabSeparated', columns: [...INGEST_COLUMNS], clickhouse_settings });
+        await ch.client.insert({
+          table: 'events_ingest',
+          values,
+          format: 'TabSeparated',
+          columns: [...INGEST_COLUMNS],
+          clickhouse_settings,
+        });
       }
     };
     await Promise.all([inserter(), inserter()]);
@@ -52,7 +61,12 @@ async function directInsertRate(settings: Awaited<ReturnType<typeof createTestEn
 async function aggregatorRate(env: Awaited<ReturnType<typeof createTestEnv>>): Promise<number> {
   const logFile = join(mkdtempSync(join(tmpdir(), 'cairn-bench-agg-')), 'aggregator.log');
   const aggregator = new AggregatorProcess(
-    { CAIRN_TOPIC_PREFIX: env.topicPrefix, CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase, CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'), CAIRN_LOG_LEVEL: 'debug' },
+    {
+      CAIRN_TOPIC_PREFIX: env.topicPrefix,
+      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+      CAIRN_LOG_LEVEL: 'debug',
+    },
     logFile,
   );
   aggregator.start();
@@ -63,7 +77,9 @@ async function aggregatorRate(env: Awaited<ReturnType<typeof createTestEnv>>): P
       Number((await env.clickhouse.rows<{ n: string }>(raw.trusted('SELECT count() AS n FROM events_raw')))[0]?.n ?? 0);
     while ((await visible()) < ROWS) await new Promise((resolve) => setTimeout(resolve, 20));
     const doneAt = Date.now();
-    const joined = readFileSync(logFile, 'utf8').split('\n').find((line) => line.includes('"group_joined"'));
+    const joined = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .find((line) => line.includes('"group_joined"'));
     const joinedAt = Date.parse((JSON.parse(joined ?? '{}') as { time?: string }).time ?? '');
     if (!Number.isFinite(joinedAt)) throw new Error(`no group_joined line in ${logFile}`);
     return ROWS / ((doneAt - joinedAt) / 1000);
@@ -87,7 +103,8 @@ async function main(): Promise<void> {
       bench: 'aggregator',
       value,
       unit: 'rows/s',
-      baseline: 'the same rows inserted straight into ClickHouse events_ingest, TabSeparated, 50k per insert, 2 inserts in flight',
+      baseline:
+        'the same rows inserted straight into ClickHouse events_ingest, TabSeparated, 50k per insert, 2 inserts in flight',
       baseline_value: baseline,
       rows: ROWS,
     });

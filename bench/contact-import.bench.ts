@@ -49,13 +49,29 @@ async function main(): Promise<void> {
   const bytes = statSync(file).size;
   progress(`${ROWS} rows, ${(bytes / 2 ** 20).toFixed(1)} MiB`);
   const env = await createTestEnv('cairn_bench_import');
-  const config = { ...loadConfig(apiConfigSchema, {}), ...env.settings, adminToken: 'bench-admin', rateLimitPerMinute: 1_000_000 } as ApiConfig;
+  const config = {
+    ...loadConfig(apiConfigSchema, {}),
+    ...env.settings,
+    adminToken: 'bench-admin',
+    rateLimitPerMinute: 1_000_000,
+  } as ApiConfig;
   const pool = createPgPool(env.postgresUrl, 4);
   const redis = createRedis(config.redisUrl);
-  const app = await buildApi({ config, pool, redis, clickhouse: env.clickhouse, log: testLogger('bench'), docsUi: false });
+  const app = await buildApi({
+    config,
+    pool,
+    redis,
+    clickhouse: env.clickhouse,
+    log: testLogger('bench'),
+    docsUi: false,
+  });
   try {
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const boot = await fetch(`${base}/v1/admin/workspaces`, { method: 'POST', headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' }, body: '{"name":"bench"}' });
+    const boot = await fetch(`${base}/v1/admin/workspaces`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer bench-admin', 'content-type': 'application/json' },
+      body: '{"name":"bench"}',
+    });
     const { key } = (await boot.json()) as { key: string };
 
     progress('cairn import (HTTP stream → COPY into staging → upsert)');
@@ -68,14 +84,20 @@ async function main(): Promise<void> {
     } as RequestInit);
     const result = (await res.json()) as { created: number; rejected: number };
     const cairnSeconds = (performance.now() - started) / 1000;
-    if (res.status !== 200 || result.created !== ROWS) throw new Error(`import failed: ${res.status} ${JSON.stringify(result).slice(0, 300)}`);
+    if (res.status !== 200 || result.created !== ROWS)
+      throw new Error(`import failed: ${res.status} ${JSON.stringify(result).slice(0, 300)}`);
 
     progress('baseline: plain COPY of the same file');
-    await pool.query('CREATE TABLE copy_baseline (email text, first_name text, last_name text, time_zone text, consent_level smallint, city text)');
+    await pool.query(
+      'CREATE TABLE copy_baseline (email text, first_name text, last_name text, time_zone text, consent_level smallint, city text)',
+    );
     const client = await pool.connect();
     started = performance.now();
     try {
-      await pipeline(createReadStream(file), client.query(copyFrom('COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)')));
+      await pipeline(
+        createReadStream(file),
+        client.query(copyFrom('COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)')),
+      );
     } finally {
       client.release();
     }

@@ -44,7 +44,12 @@ class VisibilityWatcher {
 }
 
 function loadEvent(i: number) {
-  return emailEvent('open', { workspace_id: 'bench', email_id: `e${i % 7}`, message_id: `m${i}`, contact_id: `c${i % 50_000}` });
+  return emailEvent('open', {
+    workspace_id: 'bench',
+    email_id: `e${i % 7}`,
+    message_id: `m${i}`,
+    contact_id: `c${i % 50_000}`,
+  });
 }
 
 /**
@@ -72,7 +77,12 @@ async function runLoad(env: TestEnv, producer: BatchingProducer, sentAt: Map<str
       inFlight.push(producer.send(load[produced++ % LOAD_POOL] as (typeof load)[number]));
     }
     if (tick % 2 === 0) {
-      const probe = emailEvent('open', { workspace_id: probeWs, email_id: `p${tick}`, message_id: `p${tick}`, contact_id: `p${tick}` });
+      const probe = emailEvent('open', {
+        workspace_id: probeWs,
+        email_id: `p${tick}`,
+        message_id: `p${tick}`,
+        contact_id: `p${tick}`,
+      });
       sentAt.set(`p${tick}`, performance.now());
       inFlight.push(producer.send({ topic: env.topics.emailEvents, key: `p${tick}`, value: codec.encode(probe) }));
     }
@@ -86,21 +96,36 @@ async function runLoad(env: TestEnv, producer: BatchingProducer, sentAt: Map<str
 
 /** The baseline: the same KPI made visible by inserting its row straight into ClickHouse. */
 async function directProbe(env: TestEnv, id: string, sentAt: Map<string, number>): Promise<void> {
-  const row = { ...toRawRow(emailEvent('open', { workspace_id: directWs, email_id: id, message_id: id })), kafka_topic: 'direct', kafka_partition: 0, kafka_offset: 0 };
+  const row = {
+    ...toRawRow(emailEvent('open', { workspace_id: directWs, email_id: id, message_id: id })),
+    kafka_topic: 'direct',
+    kafka_partition: 0,
+    kafka_offset: 0,
+  };
   sentAt.set(id, performance.now());
   await env.clickhouse.insert('events_ingest', [row]);
 }
 
-function latencies(sentAt: Map<string, number>, seen: Map<string, number>, prefix: string): { sorted: number[]; missing: number } {
+function latencies(
+  sentAt: Map<string, number>,
+  seen: Map<string, number>,
+  prefix: string,
+): { sorted: number[]; missing: number } {
   const ids = [...sentAt.keys()].filter((id) => id.startsWith(prefix));
-  const sorted = ids.flatMap((id) => (seen.has(id) ? [(seen.get(id) ?? 0) - (sentAt.get(id) ?? 0)] : [])).sort((a, b) => a - b);
+  const sorted = ids
+    .flatMap((id) => (seen.has(id) ? [(seen.get(id) ?? 0) - (sentAt.get(id) ?? 0)] : []))
+    .sort((a, b) => a - b);
   return { sorted, missing: ids.length - sorted.length };
 }
 
 async function main(): Promise<void> {
   const env = await createTestEnv('cairn_bench_e2k');
   const aggregator = new AggregatorProcess(
-    { CAIRN_TOPIC_PREFIX: env.topicPrefix, CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase, CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg') },
+    {
+      CAIRN_TOPIC_PREFIX: env.topicPrefix,
+      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+    },
     join(mkdtempSync(join(tmpdir(), 'cairn-bench-e2k-')), 'aggregator.log'),
   );
   const watcher = new VisibilityWatcher(env);
@@ -111,12 +136,17 @@ async function main(): Promise<void> {
     watcher.start();
     progress('waiting for the aggregator to join its group');
     sentAt.set('warmup', performance.now());
-    await producer.send({ topic: env.topics.emailEvents, key: 'w', value: codec.encode(emailEvent('open', { workspace_id: probeWs, email_id: 'warmup' })) });
+    await producer.send({
+      topic: env.topics.emailEvents,
+      key: 'w',
+      value: codec.encode(emailEvent('open', { workspace_id: probeWs, email_id: 'warmup' })),
+    });
     while (!watcher.seen.has('warmup')) await new Promise((resolve) => setTimeout(resolve, 100));
     progress(`producing ${RATE} events/s for ${SECONDS} s`);
     const achieved = await runLoad(env, producer, sentAt);
     const deadline = performance.now() + 30_000;
-    while (watcher.seen.size < sentAt.size && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (watcher.seen.size < sentAt.size && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const cairn = latencies(sentAt, watcher.seen, 'p');
     const direct = latencies(sentAt, watcher.seen, 'd');
     report({

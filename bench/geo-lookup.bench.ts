@@ -54,7 +54,9 @@ function main(): void {
   const after = memory();
   const heapMib = (after.heapUsed - before.heapUsed) / MIB;
   const rssMib = (after.rss - before.rss) / MIB;
-  progress(`database loaded in ${round(loadMs)} ms: heap +${round(heapMib, 2)} MiB, external +${round((after.external - before.external) / MIB, 2)} MiB, RSS +${round(rssMib, 1)} MiB`);
+  progress(
+    `database loaded in ${round(loadMs)} ms: heap +${round(heapMib, 2)} MiB, external +${round((after.external - before.external) / MIB, 2)} MiB, RSS +${round(rssMib, 1)} MiB`,
+  );
 
   const ips = addresses(200_000);
   const known = ips.filter((ip) => countryOf(ip) !== null).length;
@@ -63,9 +65,25 @@ function main(): void {
   // the per-hit work the lookup joins on the pixel path: encoding the open event (with its country)
   const codec = new EventCodec();
   const encoder = new TrackedEventEncoder(codec);
-  const token = { workspaceId: randomUUID(), contactId: randomUUID(), messageId: randomUUID(), emailId: randomUUID(), emailVersion: 1, sentAt: 1_700_000_000, journeyId: randomUUID(), tileId: 'tile-1' };
-  const data = { ...emailContext(token), machine_reason: null, user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0', country: 'DE' } as EmailEvent<'open'>['data'];
-  const encodeUs = microseconds('TrackedEventEncoder.encode(open)', 50_000, () => encoder.encode({ type: 'open', data }));
+  const token = {
+    workspaceId: randomUUID(),
+    contactId: randomUUID(),
+    messageId: randomUUID(),
+    emailId: randomUUID(),
+    emailVersion: 1,
+    sentAt: 1_700_000_000,
+    journeyId: randomUUID(),
+    tileId: 'tile-1',
+  };
+  const data = {
+    ...emailContext(token),
+    machine_reason: null,
+    user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0',
+    country: 'DE',
+  } as EmailEvent<'open'>['data'];
+  const encodeUs = microseconds('TrackedEventEncoder.encode(open)', 50_000, () =>
+    encoder.encode({ type: 'open', data }),
+  );
 
   report({
     bench: 'geo-lookup',

@@ -57,12 +57,20 @@ function bodies(workspaceId: string): Buffer[] {
 function post(agent: Agent, key: string, body: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: PORT, path: '/v1/events', method: 'POST', agent, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' } },
+      {
+        host: '127.0.0.1',
+        port: PORT,
+        path: '/v1/events',
+        method: 'POST',
+        agent,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`status ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
+          if (res.statusCode !== 200)
+            return reject(new Error(`status ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`));
           resolve((JSON.parse(Buffer.concat(chunks).toString()) as { accepted: number }).accepted);
         });
       },
@@ -99,9 +107,20 @@ async function cairnRate(key: string, payloads: Buffer[]): Promise<{ rate: numbe
 async function producerPerformance(topic: string, recordSize: number): Promise<number> {
   // The broker's jars live in one machine-wide place (the stack script fetches them once): a second checkout,
   // whose broker another checkout started, finds them too.
-  const libs = (await run('bash', [join(ROOT, 'scripts', 'stack.sh'), 'kafka-libs'], { timeout: 300_000 })).stdout.trim();
+  const libs = (
+    await run('bash', [join(ROOT, 'scripts', 'stack.sh'), 'kafka-libs'], { timeout: 300_000 })
+  ).stdout.trim();
   const args = ['-cp', join(libs, '*'), 'org.apache.kafka.tools.ProducerPerformance'];
-  args.push('--topic', topic, '--num-records', String(BASELINE_RECORDS), '--record-size', String(recordSize), '--throughput', '-1');
+  args.push(
+    '--topic',
+    topic,
+    '--num-records',
+    String(BASELINE_RECORDS),
+    '--record-size',
+    String(recordSize),
+    '--throughput',
+    '-1',
+  );
   args.push('--producer-props', 'bootstrap.servers=127.0.0.1:9092', 'acks=all', 'linger.ms=5', 'compression.type=none');
   const { stdout } = await run('java', ['-Xmx512m', ...args], { timeout: 300_000, maxBuffer: 16 << 20 });
   const match = /records sent, ([\d.]+) records\/sec/.exec(stdout.trim().split('\n').pop() ?? '');
@@ -127,12 +146,16 @@ async function main(): Promise<void> {
     const recordSize = new EventCodec().encode(sampleEvent(workspaceId)).length;
     const payloads = bodies(workspaceId);
     await ingest.start();
-    progress(`cairn: ${CONCURRENCY} clients × ${PER_REQUEST} events per POST for ${SECONDS}s (Avro record ${recordSize} B)`);
+    progress(
+      `cairn: ${CONCURRENCY} clients × ${PER_REQUEST} events per POST for ${SECONDS}s (Avro record ${recordSize} B)`,
+    );
     await post(new Agent(), key, payloads[0] as Buffer);
     const cairn = await cairnRate(key, payloads);
     const metrics = await (await fetch(ingestMetricsUrl(PORT))).text();
     await ingest.stop();
-    progress(`cairn: ${round(cairn.rate)} events/s; ProducerPerformance ${BASELINE_RECORDS} records of ${recordSize} B`);
+    progress(
+      `cairn: ${round(cairn.rate)} events/s; ProducerPerformance ${BASELINE_RECORDS} records of ${recordSize} B`,
+    );
     const baseline = await producerPerformance(env.topics.emailEvents, recordSize);
     report({
       bench: 'ingest-batch',

@@ -17,7 +17,8 @@ const ROOT = join(__dirname, '..');
 const SECONDS = isQuick ? 5 : 15;
 const RATE = 5000;
 const WARMUP_SECONDS = 2;
-const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
+const UA =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36';
 const INGEST_PORT = 18481;
 const BASELINE_PORT = 18482;
 const OPENLOOP = join(ROOT, '.stack', 'bin', 'openloop');
@@ -28,12 +29,19 @@ async function seedLink(postgresUrl: string, ids: { workspaceId: string; emailId
   const pool = createPgPool(postgresUrl, 1);
   try {
     await pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [ids.workspaceId, 'bench']);
-    await pool.query('INSERT INTO emails (id, workspace_id, name) VALUES ($1, $2, $3)', [ids.emailId, ids.workspaceId, 'bench']);
+    await pool.query('INSERT INTO emails (id, workspace_id, name) VALUES ($1, $2, $3)', [
+      ids.emailId,
+      ids.workspaceId,
+      'bench',
+    ]);
     await pool.query(
       "INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, compiled_html) VALUES ($1, 1, $2, 's', 'a@b.c', '')",
       [ids.emailId, ids.workspaceId],
     );
-    await pool.query("INSERT INTO email_links (email_id, version, link_id, url) VALUES ($1, 1, 'cta', $2)", [ids.emailId, DESTINATION]);
+    await pool.query("INSERT INTO email_links (email_id, version, link_id, url) VALUES ($1, 1, 'cta', $2)", [
+      ids.emailId,
+      DESTINATION,
+    ]);
   } finally {
     await pool.end();
   }
@@ -51,7 +59,9 @@ async function serveBaseline(port: number): Promise<void> {
 
 /** Closed loop, max throughput: wrk (C, one thread) so the load generator takes little of the 2 cores. */
 async function wrkRate(url: string, seconds = SECONDS): Promise<number> {
-  const { stdout } = await run('wrk', ['-t1', '-c64', `-d${seconds}s`, '-H', `User-Agent: ${UA}`, url], { timeout: 120_000 });
+  const { stdout } = await run('wrk', ['-t1', '-c64', `-d${seconds}s`, '-H', `User-Agent: ${UA}`, url], {
+    timeout: 120_000,
+  });
   const match = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
   // wrk counts 3xx as "Non-2xx"; only the pixel must be all 2xx.
   if (!match || (url.includes('/o/') && /Non-2xx/.test(stdout))) throw new Error(`wrk: unexpected output\n${stdout}`);
@@ -120,7 +130,12 @@ async function cpuPerRequest<T>(pids: (number | undefined)[], work: () => Promis
   const before = pids.map((pid) => (pid ? processTreeCpuSeconds(pid) : 0));
   const result = await work();
   const n = Math.max(1, requests(result));
-  return { result, usPerRequest: pids.map((pid, i) => (pid ? round(((processTreeCpuSeconds(pid) - (before[i] ?? 0)) * 1e6) / n) : null)) };
+  return {
+    result,
+    usPerRequest: pids.map((pid, i) =>
+      pid ? round(((processTreeCpuSeconds(pid) - (before[i] ?? 0)) * 1e6) / n) : null,
+    ),
+  };
 }
 
 async function measure(name: string, url: string, server: ChildServer, metricsUrl?: string) {
@@ -141,7 +156,11 @@ async function measure(name: string, url: string, server: ChildServer, metricsUr
   progress(`${name}: openloop at ${RATE}/s for ${SECONDS}s`);
   const broker = metricsUrl ? await brokerPid() : undefined;
   const steal = stealSeconds();
-  const { result: fixed, usPerRequest } = await cpuPerRequest([server.pid, broker], () => fixedRateLatency(url), (f) => f.rps * SECONDS);
+  const { result: fixed, usPerRequest } = await cpuPerRequest(
+    [server.pid, broker],
+    () => fixedRateLatency(url),
+    (f) => f.rps * SECONDS,
+  );
   const stealMs = round((stealSeconds() - steal) * 1000);
   if (stealMs > 0) progress(`${name}: the hypervisor stole ${stealMs} ms of CPU during the fixed-rate phase`);
   return { rps, fixed, cpuUs: usPerRequest[0] ?? null, brokerCpuUs: usPerRequest[1] ?? null, stealMs };
@@ -154,7 +173,13 @@ async function main(): Promise<void> {
   const ids = { workspaceId: randomUUID(), emailId: randomUUID() };
   await seedLink(env.postgresUrl, ids);
   const codec = new TrackingTokenCodec(parseTrackingKeys(keys), 1);
-  const fields = { ...ids, messageId: randomUUID(), contactId: randomUUID(), emailVersion: 1, sentAt: Math.floor(Date.now() / 1000) - 3600 };
+  const fields = {
+    ...ids,
+    messageId: randomUUID(),
+    contactId: randomUUID(),
+    emailVersion: 1,
+    sentAt: Math.floor(Date.now() / 1000) - 3600,
+  };
   const token = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1' }, 'open');
   const clickToken = codec.mint({ ...fields, journeyId: randomUUID(), tileId: 'tile-1', linkId: 'cta' }, 'click');
   const ingest = ingestProcess(INGEST_PORT, {
@@ -163,7 +188,11 @@ async function main(): Promise<void> {
     CAIRN_POSTGRES_URL: env.postgresUrl,
     CAIRN_INGEST_SPOOL_DIR: spoolDir,
   });
-  const baseline = new ChildServer(['bench/ingest-pixel.bench.ts', '--baseline-server'], {}, `http://127.0.0.1:${BASELINE_PORT}/healthz`);
+  const baseline = new ChildServer(
+    ['bench/ingest-pixel.bench.ts', '--baseline-server'],
+    {},
+    `http://127.0.0.1:${BASELINE_PORT}/healthz`,
+  );
   try {
     await Promise.all([ingest.start(), baseline.start()]);
     const metricsUrl = ingestMetricsUrl(INGEST_PORT);

@@ -16,7 +16,10 @@ const CLICKS = isQuick ? 100 : 300;
 const REDIS_PORT = 16_390;
 
 async function count(pool: Pool, journeyId: string, where: string): Promise<number> {
-  const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM journey_contacts WHERE journey_id = $1 AND ${where}`, [journeyId]);
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM journey_contacts WHERE journey_id = $1 AND ${where}`,
+    [journeyId],
+  );
   return rows[0]?.n ?? 0;
 }
 
@@ -33,10 +36,19 @@ async function plainSql(pool: Pool, segmentId: string): Promise<number> {
   await pool.query('CREATE TABLE baseline_contacts (LIKE journey_contacts INCLUDING ALL)');
   const j = '00000000-0000-4000-8000-000000000001';
   const started = performance.now();
-  await pool.query(`INSERT INTO baseline_contacts (journey_id, iteration, contact_id, tile_id, state) SELECT $1, 0, contact_id, 'seg', 'at' FROM segment_members WHERE segment_id = $2`, [j, segmentId]);
+  await pool.query(
+    `INSERT INTO baseline_contacts (journey_id, iteration, contact_id, tile_id, state) SELECT $1, 0, contact_id, 'seg', 'at' FROM segment_members WHERE segment_id = $2`,
+    [j, segmentId],
+  );
   await pool.query(`UPDATE baseline_contacts SET tile_id = 'split' WHERE journey_id = $1`, [j]);
-  await pool.query(`UPDATE baseline_contacts SET tile_id = CASE WHEN hashtext(contact_id::text) % 2 = 0 THEN 'wait_a' ELSE 'wait_b' END, state = 'waiting', due_at = now() WHERE journey_id = $1`, [j]);
-  await pool.query(`UPDATE baseline_contacts SET tile_id = 'end', state = 'done', due_at = NULL WHERE journey_id = $1`, [j]);
+  await pool.query(
+    `UPDATE baseline_contacts SET tile_id = CASE WHEN hashtext(contact_id::text) % 2 = 0 THEN 'wait_a' ELSE 'wait_b' END, state = 'waiting', due_at = now() WHERE journey_id = $1`,
+    [j],
+  );
+  await pool.query(
+    `UPDATE baseline_contacts SET tile_id = 'end', state = 'done', due_at = NULL WHERE journey_id = $1`,
+    [j],
+  );
   return (performance.now() - started) / 1000;
 }
 
@@ -48,7 +60,10 @@ async function stepThroughput(env: TestEnv, pool: Pool, redisUrl: string) {
   await pool.query('VACUUM ANALYZE');
   const baselineSeconds = await plainSql(pool, segment);
   progress(`plain SQL: ${round(baselineSeconds)} s`);
-  const scheduler = buildScheduler(schedulerConfig(env, { CAIRN_REDIS_URL: redisUrl, CAIRN_SCHEDULER_CONCURRENCY: '2' }), testLogger('scheduler'));
+  const scheduler = buildScheduler(
+    schedulerConfig(env, { CAIRN_REDIS_URL: redisUrl, CAIRN_SCHEDULER_CONCURRENCY: '2' }),
+    testLogger('scheduler'),
+  );
   await scheduler.start();
   const started = performance.now();
   const past = new Date(Date.now() - 1000).toISOString();
@@ -78,22 +93,34 @@ async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
   const redis = createRedis(redisUrl);
   await redis.flushall();
   const memoryBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
-  const pgBefore = await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('journey_contacts') + pg_total_relation_size('journey_engagements'))::text AS b`);
+  const pgBefore = await pool.query<{ b: string }>(
+    `SELECT (pg_total_relation_size('journey_contacts') + pg_total_relation_size('journey_engagements'))::text AS b`,
+  );
   const scheduler = buildScheduler(schedulerConfig(env, { CAIRN_REDIS_URL: redisUrl }), testLogger('scheduler'));
   await scheduler.start();
   const journeyId = await ws.liveJourney({
     tiles: [
       { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
       { id: 'mail', type: 'email', next: ['trig'], config: { email_id: email } },
-      { id: 'trig', type: 'trigger', next: ['yes', 'no'], config: { email_tile_id: 'mail', condition: 'clicked', timeout_days: 7 } },
+      {
+        id: 'trig',
+        type: 'trigger',
+        next: ['yes', 'no'],
+        config: { email_tile_id: 'mail', condition: 'clicked', timeout_days: 7 },
+      },
       { id: 'yes', type: 'end' },
       { id: 'no', type: 'end' },
     ],
   });
   progress(`${CONTACTS} contacts on their way to the trigger`);
-  await until(async () => (await count(pool, journeyId, `tile_id = 'trig' AND state = 'waiting'`)) === CONTACTS, 1_800_000);
+  await until(
+    async () => (await count(pool, journeyId, `tile_id = 'trig' AND state = 'waiting'`)) === CONTACTS,
+    1_800_000,
+  );
   await until(async () => (await pool.query('SELECT 1 FROM journey_outbox LIMIT 1')).rowCount === 0, 900_000);
-  const pgAfter = await pool.query<{ b: string }>(`SELECT (pg_total_relation_size('journey_contacts') + pg_total_relation_size('journey_engagements'))::text AS b`);
+  const pgAfter = await pool.query<{ b: string }>(
+    `SELECT (pg_total_relation_size('journey_contacts') + pg_total_relation_size('journey_engagements'))::text AS b`,
+  );
   const memoryAfter = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
   const sendQueueBytes = await queueBytes(redis, 'send');
   const pgBytes = Number(pgAfter.rows[0]?.b) - Number(pgBefore.rows[0]?.b);
@@ -106,13 +133,28 @@ async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
   const poller = setInterval(() => {
     const ids = [...pending];
     if (ids.length === 0) return;
-    void pool.query<{ contact_id: string }>(`SELECT contact_id FROM journey_contacts WHERE journey_id = $1 AND iteration = 0 AND contact_id = ANY($2::uuid[]) AND tile_id = 'yes'`, [journeyId, ids]).then(({ rows }) => {
-      const now = performance.now();
-      for (const { contact_id } of rows) if (pending.delete(contact_id)) latencies.push(now - (clicked.get(contact_id) ?? now));
-    });
+    void pool
+      .query<{ contact_id: string }>(
+        `SELECT contact_id FROM journey_contacts WHERE journey_id = $1 AND iteration = 0 AND contact_id = ANY($2::uuid[]) AND tile_id = 'yes'`,
+        [journeyId, ids],
+      )
+      .then(({ rows }) => {
+        const now = performance.now();
+        for (const { contact_id } of rows)
+          if (pending.delete(contact_id)) latencies.push(now - (clicked.get(contact_id) ?? now));
+      });
   }, 25);
   for (const contact_id of contacts.slice(0, CLICKS)) {
-    const event = emailEvent('click', { workspace_id: ws.id, email_id: email, journey_id: journeyId, tile_id: 'mail', iteration: 0, contact_id, link_id: 'l', url: 'https://x.test' });
+    const event = emailEvent('click', {
+      workspace_id: ws.id,
+      email_id: email,
+      journey_id: journeyId,
+      tile_id: 'mail',
+      iteration: 0,
+      contact_id,
+      link_id: 'l',
+      url: 'https://x.test',
+    });
     clicked.set(contact_id, performance.now());
     pending.add(contact_id);
     await producer.send({ topic: env.topics.emailEvents, key: contact_id, value: codec.encode(event) });
@@ -145,7 +187,9 @@ async function main(): Promise<void> {
   const pool = createPgPool(env.postgresUrl, 4);
   try {
     // Waiting state first, on empty tables, so its size is not hidden by space the throughput run freed.
-    const waiting = process.argv.includes('--step-only') ? { pgBytes: 0, redisBytes: 0, sendQueueBytes: 0, p50: 0, p99: 0 } : await waitingAtTrigger(env, pool, redis.url);
+    const waiting = process.argv.includes('--step-only')
+      ? { pgBytes: 0, redisBytes: 0, sendQueueBytes: 0, p50: 0, p99: 0 }
+      : await waitingAtTrigger(env, pool, redis.url);
     const step = await stepThroughput(env, pool, redis.url);
     report({
       bench: 'journey-step',

@@ -24,7 +24,12 @@ const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 0) || (isQuick ? 400
 const CONNECTIONS = Number(process.env.CAIRN_BENCH_CONNECTIONS ?? 0) || 16;
 const SINK = process.env.CAIRN_SMTP_SINK ?? '127.0.0.1:2525';
 
-async function seed(pool: ReturnType<typeof createPgPool>, html: string, subject: string, fromName: string): Promise<SendRequest[]> {
+async function seed(
+  pool: ReturnType<typeof createPgPool>,
+  html: string,
+  subject: string,
+  fromName: string,
+): Promise<SendRequest[]> {
   const ws = randomUUID();
   const emailId = randomUUID();
   const listId = randomUUID();
@@ -34,7 +39,10 @@ async function seed(pool: ReturnType<typeof createPgPool>, html: string, subject
     `INSERT INTO content_settings (workspace_id, name, subscription_center_url, forward_url, postal_address, is_default) VALUES ($1, 'd', $2, $3, $4, true)`,
     [ws, BENCH_CONTENT.subscription_center_url, BENCH_CONTENT.forward_url, BENCH_CONTENT.postal_address],
   );
-  await pool.query("INSERT INTO emails (id, workspace_id, name, status, live_version) VALUES ($1, $2, 'bench', 'live', 1)", [emailId, ws]);
+  await pool.query(
+    "INSERT INTO emails (id, workspace_id, name, status, live_version) VALUES ($1, $2, 'bench', 'live', 1)",
+    [emailId, ws],
+  );
   await pool.query(
     "INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, compiled_html) VALUES ($1, 1, $2, $3, 'news@cairn.example', $4, $5)",
     [emailId, ws, subject, fromName, html],
@@ -48,16 +56,55 @@ async function seed(pool: ReturnType<typeof createPgPool>, html: string, subject
   );
   return ids.map((contact_id) => {
     const parts = { journey_id: 'bench-journey', tile_id: 'tile-1', iteration: 0, contact_id };
-    return { ...parts, key: sendRequestKey(parts), workspace_id: ws, account_id: null, email_id: emailId, email_version: 1, list_id: listId, content_settings_id: null, min_consent: 0, requested_at: Date.now() };
+    return {
+      ...parts,
+      key: sendRequestKey(parts),
+      workspace_id: ws,
+      account_id: null,
+      email_id: emailId,
+      email_version: 1,
+      list_id: listId,
+      content_settings_id: null,
+      min_consent: 0,
+      requested_at: Date.now(),
+    };
   });
 }
 
 async function messageSize(email: { html: string; subject: string; fromName: string }): Promise<number> {
   const tokens = new TrackingTokenCodec(parseTrackingKeys(TRACKING_KEYS), 1);
-  const version = { emailId: randomUUID(), version: 1, subject: email.subject, fromAddress: 'news@cairn.example', fromName: email.fromName, replyTo: null, compiledHtml: email.html, attachments: [], contentSettingsId: null };
-  const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'http://127.0.0.1:8081', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
-  const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: 1, journeyId: 'bench-journey', tileId: 'tile-1', listId: randomUUID() };
-  const rendered = renderer.render(identity, { contact: benchContact(1), account: {}, content: BENCH_CONTENT } as never, true);
+  const version = {
+    emailId: randomUUID(),
+    version: 1,
+    subject: email.subject,
+    fromAddress: 'news@cairn.example',
+    fromName: email.fromName,
+    replyTo: null,
+    compiledHtml: email.html,
+    attachments: [],
+    contentSettingsId: null,
+  };
+  const renderer = new VersionRenderer(version, tokens, {
+    ingestUrl: 'http://127.0.0.1:8081',
+    unsubscribeMailbox: null,
+    maxRenderChars: SENDER_RENDER_MAX_CHARS,
+  });
+  const identity = {
+    workspaceId: randomUUID(),
+    messageId: randomUUID(),
+    contactId: randomUUID(),
+    emailId: version.emailId,
+    emailVersion: 1,
+    sentAt: 1,
+    journeyId: 'bench-journey',
+    tileId: 'tile-1',
+    listId: randomUUID(),
+  };
+  const rendered = renderer.render(
+    identity,
+    { contact: benchContact(1), account: {}, content: BENCH_CONTENT } as never,
+    true,
+  );
   return composeMime(outgoingMail(rendered, version, 'r1@example.com')).length;
 }
 
@@ -89,11 +136,16 @@ async function main(): Promise<void> {
   progress(`${MESSAGES} messages through the sender into ${SINK} over ${CONNECTIONS} pooled connections`);
   const started = Date.now();
   await enqueue(queue, requests);
-  const delivered = () => pool.query<{ n: string }>("SELECT count(*) AS n FROM sender_deliveries WHERE state = 'delivered' AND events_emitted");
+  const delivered = () =>
+    pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM sender_deliveries WHERE state = 'delivered' AND events_emitted",
+    );
   await waitFor(delivered, (r) => Number(r.rows[0]?.n) === MESSAGES, 600_000, 250);
   const cairnSeconds = (Date.now() - started) / 1000;
   const cairn = MESSAGES / cairnSeconds;
-  const { rows } = await pool.query<{ n: string; other: string }>("SELECT count(*) FILTER (WHERE state = 'delivered') AS n, count(*) FILTER (WHERE state <> 'delivered') AS other FROM sender_deliveries");
+  const { rows } = await pool.query<{ n: string; other: string }>(
+    "SELECT count(*) FILTER (WHERE state = 'delivered') AS n, count(*) FILTER (WHERE state <> 'delivered') AS other FROM sender_deliveries",
+  );
   progress(`sender: ${round(cairn)} messages/s (${rows[0]?.n} delivered, ${rows[0]?.other} other)`);
   await sender.stop();
   await queue.close();
@@ -102,13 +154,39 @@ async function main(): Promise<void> {
   const size = await messageSize(email);
   const baseStarted = Date.now();
   const [host, port] = SINK.split(':');
-  await run('smtp-source', ['-s', String(CONNECTIONS), '-l', String(size), '-m', String(MESSAGES), '-f', 'news@cairn.example', '-t', 'r@example.com', `${host}:${port}`], { maxBuffer: 1 << 24 });
+  await run(
+    'smtp-source',
+    [
+      '-s',
+      String(CONNECTIONS),
+      '-l',
+      String(size),
+      '-m',
+      String(MESSAGES),
+      '-f',
+      'news@cairn.example',
+      '-t',
+      'r@example.com',
+      `${host}:${port}`,
+    ],
+    { maxBuffer: 1 << 24 },
+  );
   const baseline = MESSAGES / ((Date.now() - baseStarted) / 1000);
   progress(`smtp-source: ${round(baseline)} messages/s of ${size} bytes`);
   await redis.quit();
   await pool.end();
   await env.cleanup();
-  report({ bench: 'send', value: cairn, unit: 'messages/s', baseline: `postfix smtp-source, ${CONNECTIONS} sessions, same size, same sink`, baseline_value: baseline, messages: MESSAGES, message_bytes: size, connections: CONNECTIONS, target: 1000 });
+  report({
+    bench: 'send',
+    value: cairn,
+    unit: 'messages/s',
+    baseline: `postfix smtp-source, ${CONNECTIONS} sessions, same size, same sink`,
+    baseline_value: baseline,
+    messages: MESSAGES,
+    message_bytes: size,
+    connections: CONNECTIONS,
+    target: 1000,
+  });
 }
 
 void main().then(() => process.exit(0));

@@ -11,7 +11,16 @@ import { expectedJourney, expectedKpis, type Expected } from './demo/demo-expect
 import { DemoInbox, type Delivery } from './demo/demo-inbox';
 import { DemoLedger } from './demo/demo-ledger';
 import { demoNamespace, dropEarlierRuns, dropRun, type DemoNamespace } from './demo/demo-namespace';
-import { checkLines, DemoConsole, fmt, journeyProgress, keepLines, kpiTable, linkLines, tileTable } from './demo/demo-report';
+import {
+  checkLines,
+  DemoConsole,
+  fmt,
+  journeyProgress,
+  keepLines,
+  kpiTable,
+  linkLines,
+  tileTable,
+} from './demo/demo-report';
 import { demoPorts, newSecrets, restartSender, startServices, type DemoServiceOptions } from './demo/demo-services';
 import { localStackUsers } from '../test/support/clickhouse-users';
 import { InsightsReader, watch, zeroTile } from './demo/insights-reader';
@@ -64,16 +73,32 @@ function rateMeter(inbox: DemoInbox): () => number {
   };
 }
 
-async function setUp(inbox: DemoInbox, route: (handler: (d: Delivery) => void) => void, namespace: DemoNamespace): Promise<Run> {
+async function setUp(
+  inbox: DemoInbox,
+  route: (handler: (d: Delivery) => void) => void,
+  namespace: DemoNamespace,
+): Promise<Run> {
   out.step(`marketing ops through the REST API (${apiUrl}/docs)`);
-  const audience = await prepareAudience({ apiUrl, adminToken: secrets.adminToken, audience: AUDIENCE, say: (s) => out.say(s) });
+  const audience = await prepareAudience({
+    apiUrl,
+    adminToken: secrets.adminToken,
+    audience: AUDIENCE,
+    say: (s) => out.say(s),
+  });
   const campaign = await liveJourney(audience, TRIGGER_SECONDS, (s) => out.say(s));
   const ledger = new DemoLedger();
-  const linkUrls = new Map(Object.values(campaign.emails).flatMap((email) => email.links.map((link) => [link.link_id, link.url] as const)));
+  const linkUrls = new Map(
+    Object.values(campaign.emails).flatMap((email) => email.links.map((link) => [link.link_id, link.url] as const)),
+  );
   const recipients = new Recipients(ingestUrl, linkUrls);
   const simulation = new AudienceSimulation({
-    campaign, ledger, tokens, recipients, provider: await MailProvider.connect(ingestUrl, namespace.postgresUrl, campaign.workspaceId),
-    deadline: campaign.liveAt + TRIGGER_SECONDS * 1000 - DEADLINE_MARGIN_MS, humanDelayMs: HUMAN_DELAY_MS,
+    campaign,
+    ledger,
+    tokens,
+    recipients,
+    provider: await MailProvider.connect(ingestUrl, namespace.postgresUrl, campaign.workspaceId),
+    deadline: campaign.liveAt + TRIGGER_SECONDS * 1000 - DEADLINE_MARGIN_MS,
+    humanDelayMs: HUMAN_DELAY_MS,
   });
   route(simulation.onDelivery);
   const api = new ApiClient(apiUrl, campaign.apiKey);
@@ -82,18 +107,28 @@ async function setUp(inbox: DemoInbox, route: (handler: (d: Delivery) => void) =
 
 /** The journey runs: sends, recipients acting in time, the trigger deciding, the follow-ups sent and settled. */
 async function runJourney(run: Run): Promise<void> {
-  out.step(`the scheduler runs the journey and the sender delivers; recipients act on their mail (trigger timeout ${TRIGGER_SECONDS} s)`);
+  out.step(
+    `the scheduler runs the journey and the sender delivers; recipients act on their mail (trigger timeout ${TRIGGER_SECONDS} s)`,
+  );
   const rate = rateMeter(run.inbox);
   const printEveryMs = AUDIENCE > 10_000 ? 10_000 : 3_000;
   const { ok } = await watch({
     probe: async () => ({ tiles: await run.insights.tiles(), kpis: await run.insights.emails() }),
     done: ({ tiles, kpis }) => {
       const t = (id: string) => tiles.get(id) ?? zeroTile(id);
-      const atEnds = t('done_true').processed + t('done_false').processed + [...tiles.values()].reduce((s, x) => s + x.blocked + x.failed, 0);
-      const settled = (['paper', 'nurture', 'remind'] as const).every((e) => kpis[e].targeted + kpis[e].sendingFailed === t(e).processed);
+      const atEnds =
+        t('done_true').processed +
+        t('done_false').processed +
+        [...tiles.values()].reduce((s, x) => s + x.blocked + x.failed, 0);
+      const settled = (['paper', 'nurture', 'remind'] as const).every(
+        (e) => kpis[e].targeted + kpis[e].sendingFailed === t(e).processed,
+      );
       return t('ny').inflow === AUDIENCE && atEnds === AUDIENCE && settled;
     },
-    print: ({ tiles, kpis }) => journeyProgress(tiles, kpis, run.ledger, rate(), run.simulation.queued).forEach((line) => out.say(`${out.elapsed().padStart(8)}  ${line}`)),
+    print: ({ tiles, kpis }) =>
+      journeyProgress(tiles, kpis, run.ledger, rate(), run.simulation.queued).forEach((line) =>
+        out.say(`${out.elapsed().padStart(8)}  ${line}`),
+      ),
     timeoutMs: 180_000 + TRIGGER_SECONDS * 1000 + AUDIENCE * 20,
     printEveryMs,
   });
@@ -102,14 +137,17 @@ async function runJourney(run: Run): Promise<void> {
 
 /** After the timeout: the held-back white-paper actions (late clicks), then everything the recipients do settles. */
 async function lateActions(run: Run): Promise<void> {
-  out.step('after the timeout: late white-paper clicks (counted as clicks, no path changes) and the last recipient actions');
+  out.step(
+    'after the timeout: late white-paper clicks (counted as clicks, no path changes) and the last recipient actions',
+  );
   const late = run.simulation.runLateActions();
   await run.simulation.idle();
   const forwarded = run.ledger.emails.paper.forwardedAddresses;
   await watch({
     probe: async () => run.ledger.friendCopies,
     done: (copies) => copies >= forwarded,
-    print: (copies) => out.say(`${fmt(late)} late actions done; ${fmt(copies)}/${fmt(forwarded)} forwarded copies delivered to friends`),
+    print: (copies) =>
+      out.say(`${fmt(late)} late actions done; ${fmt(copies)}/${fmt(forwarded)} forwarded copies delivered to friends`),
     timeoutMs: 60_000,
     printEveryMs: 5_000,
   });
@@ -117,11 +155,17 @@ async function lateActions(run: Run): Promise<void> {
 }
 
 async function readBack(run: Run, expected: Expected): Promise<{ reported: Reported; checks: Check[] }> {
-  out.step('Kafka → aggregator → ClickHouse, read back through GET /v1/insights/journeys/{id}/tiles and /v1/insights/emails/{id}');
+  out.step(
+    'Kafka → aggregator → ClickHouse, read back through GET /v1/insights/journeys/{id}/tiles and /v1/insights/emails/{id}',
+  );
   const want = expectedKpis(expected, run.ledger);
   const probe = async (): Promise<{ reported: Reported; checks: Check[] }> => {
     const [tiles, kpis, paper, nurture, remind] = await Promise.all([
-      run.insights.tiles(), run.insights.emails(), run.insights.links('paper'), run.insights.links('nurture'), run.insights.links('remind'),
+      run.insights.tiles(),
+      run.insights.emails(),
+      run.insights.links('paper'),
+      run.insights.links('nurture'),
+      run.insights.links('remind'),
     ]);
     const reported = { tiles, kpis, links: { paper, nurture, remind } };
     return { reported, checks: [...tileChecks(expected, tiles), ...kpiChecks(want, reported)] };
@@ -129,7 +173,8 @@ async function readBack(run: Run, expected: Expected): Promise<{ reported: Repor
   const { value } = await watch({
     probe,
     done: ({ checks }) => checks.every((c) => c.ok),
-    print: ({ checks }) => out.say(`${checks.filter((c) => c.ok).length}/${checks.length} checks hold on the numbers visible so far`),
+    print: ({ checks }) =>
+      out.say(`${checks.filter((c) => c.ok).length}/${checks.length} checks hold on the numbers visible so far`),
     timeoutMs: 120_000 + AUDIENCE * 2,
     printEveryMs: 5_000,
   });
@@ -140,8 +185,11 @@ async function verify(run: Run): Promise<boolean> {
   const expected = expectedJourney(run.campaign, run.ledger);
   const { reported, checks } = await readBack(run, expected);
   const [truePath, falsePath, leads] = await Promise.all([
-    run.insights.tileContacts('clicked', 'state=path&path_id=true'), run.insights.tileContacts('clicked', 'state=path&path_id=false'),
-    allPages<{ contact_id: string }>(run.api, `/v1/leads?journey_id=${run.campaign.journeyId}`).then((rows) => new Set(rows.map((r) => r.contact_id))),
+    run.insights.tileContacts('clicked', 'state=path&path_id=true'),
+    run.insights.tileContacts('clicked', 'state=path&path_id=false'),
+    allPages<{ contact_id: string }>(run.api, `/v1/leads?journey_id=${run.campaign.journeyId}`).then(
+      (rows) => new Set(rows.map((r) => r.contact_id)),
+    ),
   ]);
   const all = [...checks, ...contactChecks(expected, { truePath, falsePath, leads }, run.ledger)];
   out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
@@ -154,16 +202,26 @@ async function verify(run: Run): Promise<boolean> {
   return all.every((c) => c.ok);
 }
 
-async function finish(services: RunningService[], options: DemoServiceOptions, run: Run | null, inbox: DemoInbox): Promise<void> {
+async function finish(
+  services: RunningService[],
+  options: DemoServiceOptions,
+  run: Run | null,
+  inbox: DemoInbox,
+): Promise<void> {
   run?.recipients.close();
   if (args.has('--keep') && run) {
-    out.step('--keep: the services keep running on the run\'s data; the sender now delivers to the stack\'s smtp-sink');
+    out.step("--keep: the services keep running on the run's data; the sender now delivers to the stack's smtp-sink");
     await inbox.close();
-    detach(await restartSender(services, { ...options, smtpUrl: `smtp://127.0.0.1:${process.env.CAIRN_SMTP_SINK_PORT ?? 2525}` }));
+    detach(
+      await restartSender(services, {
+        ...options,
+        smtpUrl: `smtp://127.0.0.1:${process.env.CAIRN_SMTP_SINK_PORT ?? 2525}`,
+      }),
+    );
     keepLines(apiUrl, ingestUrl, run.campaign).forEach((line) => out.say(line));
     return;
   }
-  out.step('stopping the services; dropping the run\'s PostgreSQL database, topics and queues');
+  out.step("stopping the services; dropping the run's PostgreSQL database, topics and queues");
   for (const service of [...services].reverse()) await stopService(service);
   await inbox.close();
   await dropRun(connection, options.namespace);
@@ -173,20 +231,39 @@ async function main(): Promise<void> {
   out.step('clearing what earlier demo runs left (their services, databases, topics and queues)');
   const stopped = await stopEarlierServices();
   const dropped = await dropEarlierRuns(connection);
-  out.say(`stopped ${stopped.length ? stopped.join(', ') : 'nothing'}; dropped ${dropped.length ? dropped.join(', ') : 'nothing'}`);
+  out.say(
+    `stopped ${stopped.length ? stopped.join(', ') : 'nothing'}; dropped ${dropped.length ? dropped.join(', ') : 'nothing'}`,
+  );
   if (args.has('--stop')) return;
   const namespace = demoNamespace(connection);
   // Every process talks to ClickHouse as its own user of the local stack (docs/clickhouse.md); so do the migrations.
   const clickhouse = (await localStackUsers()).logins;
-  out.step(`migrations (PostgreSQL database ${namespace.name}, ClickHouse database ${namespace.clickhouseDatabase} as ${clickhouse.migrate.user})`);
-  const migrationSettings = { ...connection, clickhouseUser: clickhouse.migrate.user, clickhousePassword: clickhouse.migrate.password };
-  const applied = await migrateAll({ ...migrationSettings, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl }, createLogger({ service: 'demo', level: 'warn' }));
+  out.step(
+    `migrations (PostgreSQL database ${namespace.name}, ClickHouse database ${namespace.clickhouseDatabase} as ${clickhouse.migrate.user})`,
+  );
+  const migrationSettings = {
+    ...connection,
+    clickhouseUser: clickhouse.migrate.user,
+    clickhousePassword: clickhouse.migrate.password,
+  };
+  const applied = await migrateAll(
+    { ...migrationSettings, clickhouseDatabase: namespace.clickhouseDatabase, postgresUrl: namespace.postgresUrl },
+    createLogger({ service: 'demo', level: 'warn' }),
+  );
   out.say(`applied: clickhouse ${applied.clickhouse.length}, postgres ${applied.postgres.length}`);
 
-  out.step('starting api, ingest, aggregator, scheduler, sender and engagement as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes');
+  out.step(
+    'starting api, ingest, aggregator, scheduler, sender and engagement as processes (logs in .stack/demo/); a recording SMTP peer stands in for the inboxes',
+  );
   let handler: (d: Delivery) => void = () => undefined;
   const inbox = new DemoInbox((d) => handler(d));
-  const options: DemoServiceOptions = { namespace, ports, secrets, clickhouse, smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}` };
+  const options: DemoServiceOptions = {
+    namespace,
+    ports,
+    secrets,
+    clickhouse,
+    smtpUrl: `smtp://127.0.0.1:${await inbox.listen()}`,
+  };
   const services = await startServices(options);
   out.say(`all six healthy: api ${apiUrl}, ingest ${ingestUrl}`);
   let run: Run | null = null;

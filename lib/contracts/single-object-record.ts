@@ -25,7 +25,12 @@ export class SingleObjectRecord<T> {
 
   /** The record, or null for anything that is not exactly one record of this schema. */
   decode(buf: Buffer): T | null {
-    if (buf.length < this.header || !buf.subarray(0, 2).equals(MAGIC) || !buf.subarray(2, this.header).equals(this.fingerprint)) return null;
+    if (
+      buf.length < this.header ||
+      !buf.subarray(0, 2).equals(MAGIC) ||
+      !buf.subarray(2, this.header).equals(this.fingerprint)
+    )
+      return null;
     try {
       const { value, offset } = this.type.decode(buf, this.header);
       // The schema's own decoder checked every field's type and every enum symbol; T mirrors that schema.

@@ -23,13 +23,18 @@ describe('loadConfig', () => {
       expect(error).toBeInstanceOf(ConfigError);
       const problems = (error as ConfigError).problems;
       expect(problems).toHaveLength(4);
-      expect(problems.join('\n')).toMatch(/PORT must be an integer[\s\S]*NAME is required[\s\S]*DEBUG must be true or false[\s\S]*TARGET must be a URL/);
+      expect(problems.join('\n')).toMatch(
+        /PORT must be an integer[\s\S]*NAME is required[\s\S]*DEBUG must be true or false[\s\S]*TARGET must be a URL/,
+      );
     }
   });
 
   // Issue 20, defect 3: no deployment runs with a secret printed in the repository.
   it('refuses a secret setting holding a value published in the repository, also as a tracking key', () => {
-    const secrets = { token: str('TOKEN', 'admin token', { secret: true }), keys: list('KEYS', 'tracking keys', { secret: true }) };
+    const secrets = {
+      token: str('TOKEN', 'admin token', { secret: true }),
+      keys: list('KEYS', 'tracking keys', { secret: true }),
+    };
     const refuse = (env: Record<string, string>): string[] => {
       try {
         loadConfig(secrets, env);

@@ -94,7 +94,9 @@ export function loadConfig<S extends Record<string, FieldSpec<unknown>>>(
       continue;
     }
     if (spec.secret && publishedSecret(raw)) {
-      problems.push(`${spec.env} holds a value published in Cairn's repository; generate a secret of your own (${spec.doc})`);
+      problems.push(
+        `${spec.env} holds a value published in Cairn's repository; generate a secret of your own (${spec.doc})`,
+      );
       continue;
     }
     try {
@@ -109,10 +111,14 @@ export function loadConfig<S extends Record<string, FieldSpec<unknown>>>(
 
 /** Shared connection settings; each service's schema spreads the ones it needs. */
 export const connectionSchema = {
-  kafkaBrokers: list('CAIRN_KAFKA_BROKERS', 'Kafka bootstrap brokers, comma-separated', { default: ['127.0.0.1:9092'] }),
+  kafkaBrokers: list('CAIRN_KAFKA_BROKERS', 'Kafka bootstrap brokers, comma-separated', {
+    default: ['127.0.0.1:9092'],
+  }),
   topicPrefix: str('CAIRN_TOPIC_PREFIX', 'prefix of every Kafka topic name', { default: 'cairn' }),
   clickhouseUrl: url('CAIRN_CLICKHOUSE_URL', 'ClickHouse HTTP endpoint', { default: 'http://127.0.0.1:8123' }),
-  clickhouseDatabase: str('CAIRN_CLICKHOUSE_DATABASE', 'ClickHouse database holding Cairn tables', { default: 'cairn' }),
+  clickhouseDatabase: str('CAIRN_CLICKHOUSE_DATABASE', 'ClickHouse database holding Cairn tables', {
+    default: 'cairn',
+  }),
   clickhouseUser: str('CAIRN_CLICKHOUSE_USER', 'ClickHouse user', { default: 'default' }),
   clickhousePassword: str('CAIRN_CLICKHOUSE_PASSWORD', 'ClickHouse password', { default: '', secret: true }),
   postgresUrl: str('CAIRN_POSTGRES_URL', 'PostgreSQL connection string', {
@@ -120,7 +126,11 @@ export const connectionSchema = {
     secret: true,
   }),
   redisUrl: str('CAIRN_REDIS_URL', 'Redis connection string', { default: 'redis://127.0.0.1:6379/0', secret: true }),
-  queuePrefix: str('CAIRN_QUEUE_PREFIX', "Redis key prefix of Cairn's queues (the scheduler, the sender and the API's test sends share it) and of the API's rate-limit counters", { default: 'cairn' }),
+  queuePrefix: str(
+    'CAIRN_QUEUE_PREFIX',
+    "Redis key prefix of Cairn's queues (the scheduler, the sender and the API's test sends share it) and of the API's rate-limit counters",
+    { default: 'cairn' },
+  ),
   logLevel: str('CAIRN_LOG_LEVEL', 'pino log level', { default: 'info' }),
 };
 

@@ -29,9 +29,18 @@ export const ERROR_CATALOG = {
   VERSION_NOT_FOUND: { retriable: false, message: 'the email version of a send request is not frozen' },
   RENDER_FAILED: { retriable: false, message: 'the frozen version could not be rendered for this recipient' },
   SMTP_UNAVAILABLE: { retriable: true, message: 'the SMTP relay could not be reached within the attempts' },
-  SMTP_ENVELOPE_UNSAFE: { retriable: false, message: 'an envelope address holds characters no SMTP path may (CR, LF, NUL, space, <, >): nothing was written' },
-  SENDER_ADDRESS_INVALID: { retriable: false, message: "the message's from or reply-to address is not one plain address" },
-  RENDER_BUDGET_EXCEEDED: { retriable: false, message: 'the template would render beyond its size budget, or iterates over contact data' },
+  SMTP_ENVELOPE_UNSAFE: {
+    retriable: false,
+    message: 'an envelope address holds characters no SMTP path may (CR, LF, NUL, space, <, >): nothing was written',
+  },
+  SENDER_ADDRESS_INVALID: {
+    retriable: false,
+    message: "the message's from or reply-to address is not one plain address",
+  },
+  RENDER_BUDGET_EXCEEDED: {
+    retriable: false,
+    message: 'the template would render beyond its size budget, or iterates over contact data',
+  },
   /** lower case: the reason the issue and the results name; never retried, the message may have been delivered */
   outcome_unknown: { retriable: false, message: 'the SMTP reply to a handed-over message was never recorded' },
 } as const;

@@ -12,14 +12,21 @@ export interface RouteServer extends Service {
  * Cairn's one small HTTP listener for process plumbing (/healthz, /metrics): one path (any query string), 404 for
  * everything else; listens on start, closes its connections on stop.
  */
-export function routeServer(options: { name: string; host: string; port: number; path: string; handle: (res: ServerResponse, req: IncomingMessage) => void }): RouteServer {
+export function routeServer(options: {
+  name: string;
+  host: string;
+  port: number;
+  path: string;
+  handle: (res: ServerResponse, req: IncomingMessage) => void;
+}): RouteServer {
   let server: Server | undefined;
   let address = '';
   return {
     name: options.name,
     async start() {
       const listening = createServer((req, res) => {
-        if (req.url?.split('?')[0] !== options.path) res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+        if (req.url?.split('?')[0] !== options.path)
+          res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         else options.handle(res, req);
       });
       await new Promise<void>((resolve, reject) => {
@@ -56,7 +63,10 @@ export function healthServer(options: { host: string; port: number; services: re
     host: options.host,
     port: options.port,
     path: '/healthz',
-    handle: (res) => void healthy().then((ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }))),
+    handle: (res) =>
+      void healthy().then((ok) =>
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok })),
+      ),
   });
   return { ...route, healthcheck: healthy };
 }

@@ -20,9 +20,15 @@ describe('retry', () => {
   it('retries until the work succeeds, numbering attempts and reporting each retry', async () => {
     const { calls, work } = failing(3);
     const retries: [number, number][] = [];
-    await expect(retry(work, { pause: exponentialBackoff(1, 4), onRetry: (_error, n, ms) => retries.push([n, ms]) })).resolves.toBe('done');
+    await expect(
+      retry(work, { pause: exponentialBackoff(1, 4), onRetry: (_error, n, ms) => retries.push([n, ms]) }),
+    ).resolves.toBe('done');
     expect(calls).toEqual([1, 2, 3, 4]);
-    expect(retries).toEqual([[1, 1], [2, 2], [3, 4]]);
+    expect(retries).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 4],
+    ]);
   });
 
   it('throws the last failure after the attempts in all', async () => {
@@ -42,12 +48,16 @@ describe('retry', () => {
 
   it('gives up at once on a failure not worth retrying, and after a pause when the world changed', async () => {
     const fatal = failing(5, new TypeError('bad value'));
-    await expect(retry(fatal.work, { pause: () => 0, giveUp: (error) => error instanceof TypeError })).rejects.toThrow('bad value');
+    await expect(retry(fatal.work, { pause: () => 0, giveUp: (error) => error instanceof TypeError })).rejects.toThrow(
+      'bad value',
+    );
     expect(fatal.calls).toEqual([1]);
 
     let stopping = false;
     const { calls, work } = failing(5);
-    await expect(retry(work, { pause: () => 5, giveUp: () => stopping, onRetry: () => (stopping = true) })).rejects.toThrow('down');
+    await expect(
+      retry(work, { pause: () => 5, giveUp: () => stopping, onRetry: () => (stopping = true) }),
+    ).rejects.toThrow('down');
     expect(calls).toEqual([1]);
   });
 });
@@ -59,14 +69,18 @@ describe('pollUntil', () => {
     expect(asked).toBe(3);
   });
 
-  it('throws its timeout error past the deadline, and a probe\'s own error at once', async () => {
-    await expect(pollUntil(async () => false, { pause: () => 5, deadlineMs: 20, timeout: () => new Error('late') })).rejects.toThrow('late');
+  it("throws its timeout error past the deadline, and a probe's own error at once", async () => {
+    await expect(
+      pollUntil(async () => false, { pause: () => 5, deadlineMs: 20, timeout: () => new Error('late') }),
+    ).rejects.toThrow('late');
     let asked = 0;
     const probe = async (): Promise<boolean> => {
       asked++;
       throw new Error('query failed');
     };
-    await expect(pollUntil(probe, { pause: () => 1, deadlineMs: 1_000, timeout: () => new Error('late') })).rejects.toThrow('query failed');
+    await expect(
+      pollUntil(probe, { pause: () => 1, deadlineMs: 1_000, timeout: () => new Error('late') }),
+    ).rejects.toThrow('query failed');
     expect(asked).toBe(1);
   });
 });

@@ -48,7 +48,10 @@ export async function retry<T>(work: (attempt: number) => Promise<T>, options: R
  * Asks `probe` until it answers true (a topic has a leader, a mutation is done), pausing between asks; past the
  * deadline, throws timeout()'s error. A probe that throws ends the wait with its error.
  */
-export async function pollUntil(probe: () => Promise<boolean>, options: { pause: Pause; deadlineMs: number; timeout: () => Error }): Promise<void> {
+export async function pollUntil(
+  probe: () => Promise<boolean>,
+  options: { pause: Pause; deadlineMs: number; timeout: () => Error },
+): Promise<void> {
   const notYet = new Error('not yet');
   await retry(
     async () => {

@@ -6,10 +6,18 @@ export class ApiClient {
   ) {}
 
   /** The response body as text with its headers (CSV pages); non-2xx throws with the problem body. */
-  async raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<{ body: string; headers: Headers }> {
+  async raw(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<{ body: string; headers: Headers }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': contentType }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': contentType }),
+      },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();

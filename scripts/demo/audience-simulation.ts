@@ -68,7 +68,8 @@ export class AudienceSimulation {
         raw = null;
         read = readMessage(this.o.tokens, received).then((message) => {
           const t = message.tracking;
-          if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id) throw new Error(`${tile} message to ${received.to} names another journey, tile or contact`);
+          if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id)
+            throw new Error(`${tile} message to ${received.to} names another journey, tile or contact`);
           return message;
         });
       }
@@ -85,17 +86,19 @@ export class AudienceSimulation {
         email.machineClicks += hits.clicks;
       });
     const acts = plan.opens > 0 || plan.clicksPricing || plan.forwards || plan.fate !== 'none';
-    if (acts) this.people.push(receivedAt + this.o.humanDelayMs, async () => {
-      const read = await message();
-      for (let i = 0; i < plan.opens; i++) await this.o.recipients.open(read).then(() => email.open(read));
-      if (plan.clicksPricing) email.click(read, this.pricingLinkId, await this.o.recipients.click(read, this.pricingLinkId));
-      if (plan.forwards) await this.forward(read, contact);
-      if (plan.fate === 'late_white_paper') this.holdBack(read, contact, plan);
-      else if (plan.fate !== 'none') {
-        if (Date.now() < this.o.deadline) await this.journeyAction(read, contact, plan, 'in_time');
-        else this.holdBack(read, contact, plan);
-      }
-    });
+    if (acts)
+      this.people.push(receivedAt + this.o.humanDelayMs, async () => {
+        const read = await message();
+        for (let i = 0; i < plan.opens; i++) await this.o.recipients.open(read).then(() => email.open(read));
+        if (plan.clicksPricing)
+          email.click(read, this.pricingLinkId, await this.o.recipients.click(read, this.pricingLinkId));
+        if (plan.forwards) await this.forward(read, contact);
+        if (plan.fate === 'late_white_paper') this.holdBack(read, contact, plan);
+        else if (plan.fate !== 'none') {
+          if (Date.now() < this.o.deadline) await this.journeyAction(read, contact, plan, 'in_time');
+          else this.holdBack(read, contact, plan);
+        }
+      });
   }
 
   /** Made here, the held-back action keeps only what it names (not the arrival's scope with its raw message). */
@@ -111,7 +114,12 @@ export class AudienceSimulation {
     email.forwardedAddresses += friends.length;
   }
 
-  private async journeyAction(message: InboxMessage, contact: DemoContact, plan: RecipientPlan, timing: Timing): Promise<void> {
+  private async journeyAction(
+    message: InboxMessage,
+    contact: DemoContact,
+    plan: RecipientPlan,
+    timing: Timing,
+  ): Promise<void> {
     const { ledger, recipients, provider, campaign } = this.o;
     const email = ledger.emails.paper;
     const id = message.tracking.messageId;
@@ -120,7 +128,8 @@ export class AudienceSimulation {
       email.click(message, campaign.whitePaperLinkId, await recipients.click(message, campaign.whitePaperLinkId));
       ledger.whitePaperClick[timing].add(contact.id);
     } else if (fate === 'unsubscribe') {
-      for (let i = plan.unsubscribesTwice ? 2 : 1; i > 0; i--) await recipients.unsubscribe(message).then(() => email.unsubscribePosts++);
+      for (let i = plan.unsubscribesTwice ? 2 : 1; i > 0; i--)
+        await recipients.unsubscribe(message).then(() => email.unsubscribePosts++);
       email.unsubscribedMessages.add(id);
       ledger.unsubscribed[timing].add(contact.id);
     } else if (fate === 'bounce') {
@@ -158,6 +167,7 @@ export class AudienceSimulation {
 
   async idle(): Promise<void> {
     await Promise.all([this.gateway.idle(), this.people.idle()]);
-    for (const error of [...this.gateway.failures.splice(0), ...this.people.failures.splice(0)]) this.o.ledger.failures.push(error.message);
+    for (const error of [...this.gateway.failures.splice(0), ...this.people.failures.splice(0)])
+      this.o.ledger.failures.push(error.message);
   }
 }

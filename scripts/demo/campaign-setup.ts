@@ -36,7 +36,8 @@ export interface Campaign {
 
 export const WHITE_PAPER_URL = 'https://example.com/white-paper';
 const FOOTER = `<mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> · <a href="{{content.forward_url}}">Forward to a friend</a><br/>{{content.postal_address}}</mj-text>`;
-const mjml = (body: string): string => `<mjml><mj-body><mj-section><mj-column>\n${body}\n${FOOTER}\n</mj-column></mj-section></mj-body></mjml>`;
+const mjml = (body: string): string =>
+  `<mjml><mj-body><mj-section><mj-column>\n${body}\n${FOOTER}\n</mj-column></mj-section></mj-body></mjml>`;
 
 /** Each email has its own sender, so the inbox tells them apart by the envelope without reading every message. */
 const EMAILS: Record<EmailTile, { name: string; from_address: string; subject: string; body_mjml: string }> = {
@@ -53,14 +54,16 @@ const EMAILS: Record<EmailTile, { name: string; from_address: string; subject: s
     name: 'White paper follow-up',
     from_address: 'stories@example.com',
     subject: 'Thanks for reading, {{default contact.first_name "friend"}}: a case study',
-    body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}}, thanks for downloading the white paper.</mj-text>
+    body_mjml:
+      mjml(`<mj-text>Hello {{default contact.first_name "there"}}, thanks for downloading the white paper.</mj-text>
 <mj-button href="https://example.com/case-study">Read the case study</mj-button>`),
   },
   remind: {
     name: 'White paper reminder',
     from_address: 'reminders@example.com',
     subject: 'Second chance: your white paper',
-    body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}}, the white paper is still waiting for you.</mj-text>
+    body_mjml:
+      mjml(`<mj-text>Hello {{default contact.first_name "there"}}, the white paper is still waiting for you.</mj-text>
 <mj-button href="${WHITE_PAPER_URL}">Download it now</mj-button>`),
   },
 };
@@ -75,7 +78,9 @@ export async function allPages<T>(api: ApiClient, path: string): Promise<T[]> {
   const join = path.includes('?') ? '&' : '?';
   let cursor: string | null = null;
   do {
-    const page: Page<T> = await api.get<Page<T>>(`${path}${join}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: Page<T> = await api.get<Page<T>>(
+      `${path}${join}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor);
@@ -84,8 +89,12 @@ export async function allPages<T>(api: ApiClient, path: string): Promise<T[]> {
 
 function contactsNdjson(plans: ContactPlan[]): string {
   const row = (p: ContactPlan) => ({
-    email: p.email, first_name: p.firstName, time_zone: 'America/New_York', consent_level: p.consentLevel,
-    do_not_bulk_email: p.doNotBulkEmail, attributes: { city: p.city },
+    email: p.email,
+    first_name: p.firstName,
+    time_zone: 'America/New_York',
+    consent_level: p.consentLevel,
+    do_not_bulk_email: p.doNotBulkEmail,
+    attributes: { city: p.city },
   });
   return `${plans.map((p) => JSON.stringify(row(p))).join('\n')}\n`;
 }
@@ -93,9 +102,16 @@ function contactsNdjson(plans: ContactPlan[]): string {
 async function importContacts(api: ApiClient, audience: number, say: (s: string) => void): Promise<DemoContact[]> {
   const plans = Array.from({ length: audience + outsiders(audience) }, (_, i) => contactPlan(i, audience));
   const t0 = Date.now();
-  const result = await api.call<{ received: number; created: number; rejected: number }>('POST', '/v1/contacts/import', contactsNdjson(plans), 'application/x-ndjson');
+  const result = await api.call<{ received: number; created: number; rejected: number }>(
+    'POST',
+    '/v1/contacts/import',
+    contactsNdjson(plans),
+    'application/x-ndjson',
+  );
   const ms = Date.now() - t0;
-  say(`imported ${result.created.toLocaleString('en')} contacts as NDJSON in ${ms} ms (${Math.round(result.created / (ms / 1000)).toLocaleString('en')}/s), ${result.rejected} rejected`);
+  say(
+    `imported ${result.created.toLocaleString('en')} contacts as NDJSON in ${ms} ms (${Math.round(result.created / (ms / 1000)).toLocaleString('en')}/s), ${result.rejected} rejected`,
+  );
   const ids = new Map((await allPages<{ id: string; email: string }>(api, '/v1/contacts')).map((c) => [c.email, c.id]));
   return plans.map((p) => {
     const id = ids.get(p.email);
@@ -107,54 +123,102 @@ async function importContacts(api: ApiClient, audience: number, say: (s: string)
 async function subscriptionList(api: ApiClient, contacts: DemoContact[], say: (s: string) => void): Promise<string> {
   const list = await api.post<{ id: string }>('/v1/lists', { name: 'Newsletter' });
   const subscribers = contacts.filter((c) => c.subscribed).map((c) => c.id);
-  for (let i = 0; i < subscribers.length; i += 10_000) await api.post(`/v1/lists/${list.id}/members`, { contact_ids: subscribers.slice(i, i + 10_000) });
+  for (let i = 0; i < subscribers.length; i += 10_000)
+    await api.post(`/v1/lists/${list.id}/members`, { contact_ids: subscribers.slice(i, i + 10_000) });
   say(`subscription list "Newsletter": ${subscribers.length.toLocaleString('en')} subscribers`);
   return list.id;
 }
 
 async function liveEmail(api: ApiClient, tile: EmailTile, say: (s: string) => void): Promise<LiveEmail> {
   const spec = EMAILS[tile];
-  const email = await api.post<{ id: string }>('/v1/emails', { ...spec, from_name: 'Cairn Demo', preview_text: spec.name });
+  const email = await api.post<{ id: string }>('/v1/emails', {
+    ...spec,
+    from_name: 'Cairn Demo',
+    preview_text: spec.name,
+  });
   const check = await api.post<{ ok: boolean; errors: unknown[] }>(`/v1/emails/${email.id}/check`);
   if (!check.ok) throw new Error(`email "${spec.name}" failed its error check: ${JSON.stringify(check.errors)}`);
   const live = await api.post<{ version: number; links: EmailLink[] }>(`/v1/emails/${email.id}/go-live`);
-  say(`email "${spec.name}": error check passed, live as version ${live.version} (MJML compiled once, ${live.links.length} links frozen)`);
+  say(
+    `email "${spec.name}": error check passed, live as version ${live.version} (MJML compiled once, ${live.links.length} links frozen)`,
+  );
   return { id: email.id, name: spec.name, version: live.version, links: live.links };
 }
 
-export async function prepareAudience(options: { apiUrl: string; adminToken: string; audience: number; say: (s: string) => void }) {
+export async function prepareAudience(options: {
+  apiUrl: string;
+  adminToken: string;
+  audience: number;
+  say: (s: string) => void;
+}) {
   const { say } = options;
   const admin = new ApiClient(options.apiUrl, options.adminToken);
-  const created = await admin.post<{ key: string; workspace_id: string }>('/v1/admin/workspaces', { name: `Demo ${new Date().toISOString()}` });
+  const created = await admin.post<{ key: string; workspace_id: string }>('/v1/admin/workspaces', {
+    name: `Demo ${new Date().toISOString()}`,
+  });
   say(`workspace ${created.workspace_id} with its first API key (stored hashed)`);
   const api = new ApiClient(options.apiUrl, created.key);
   const contacts = await importContacts(api, options.audience, say);
   const listId = await subscriptionList(api, contacts, say);
   await api.post('/v1/content-settings', {
-    name: 'Default footer', subscription_center_url: 'https://example.com/preferences', forward_url: 'https://example.com/forward',
-    postal_address: '1 Cairn Street, New York', is_default: true,
+    name: 'Default footer',
+    subscription_center_url: 'https://example.com/preferences',
+    forward_url: 'https://example.com/forward',
+    postal_address: '1 Cairn Street, New York',
+    is_default: true,
   });
   const segment = await api.post<{ id: string }>('/v1/segments', {
-    name: 'New York', kind: 'dynamic', definition: { field: 'attributes.city', op: 'eq', value: 'New York' },
+    name: 'New York',
+    kind: 'dynamic',
+    definition: { field: 'attributes.city', op: 'eq', value: 'New York' },
   });
   const refreshed = await api.post<{ member_count: number }>(`/v1/segments/${segment.id}/refresh`);
   say(`dynamic segment "New York": ${refreshed.member_count.toLocaleString('en')} members`);
-  const emails = { paper: await liveEmail(api, 'paper', say), nurture: await liveEmail(api, 'nurture', say), remind: await liveEmail(api, 'remind', say) };
-  return { api, apiKey: created.key, workspaceId: created.workspace_id, contacts, listId, segmentId: segment.id, emails };
+  const emails = {
+    paper: await liveEmail(api, 'paper', say),
+    nurture: await liveEmail(api, 'nurture', say),
+    remind: await liveEmail(api, 'remind', say),
+  };
+  return {
+    api,
+    apiKey: created.key,
+    workspaceId: created.workspace_id,
+    contacts,
+    listId,
+    segmentId: segment.id,
+    emails,
+  };
 }
 
 export type Audience = Awaited<ReturnType<typeof prepareAudience>>;
 
 /** The white-paper journey, with the trigger's week shortened to `triggerSeconds`. */
 export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, triggerSeconds: number) {
-  const email = (tile: EmailTile, next: string) => ({ id: tile, type: 'email', next: [next], config: { email_id: audience.emails[tile].id } });
+  const email = (tile: EmailTile, next: string) => ({
+    id: tile,
+    type: 'email',
+    next: [next],
+    config: { email_id: audience.emails[tile].id },
+  });
   return {
     tiles: [
-      { id: 'ny', type: 'segment', next: ['paper'], config: { segment_ids: [audience.segmentId], list_ids: [audience.listId], combine: 'intersection' } },
+      {
+        id: 'ny',
+        type: 'segment',
+        next: ['paper'],
+        config: { segment_ids: [audience.segmentId], list_ids: [audience.listId], combine: 'intersection' },
+      },
       email('paper', 'clicked'),
       {
-        id: 'clicked', type: 'trigger', next: ['lead', 'remind'],
-        config: { email_tile_id: 'paper', condition: 'clicked_link', link_id: whitePaperLinkId, timeout_minutes: triggerSeconds / 60 },
+        id: 'clicked',
+        type: 'trigger',
+        next: ['lead', 'remind'],
+        config: {
+          email_tile_id: 'paper',
+          condition: 'clicked_link',
+          link_id: whitePaperLinkId,
+          timeout_minutes: triggerSeconds / 60,
+        },
       },
       { id: 'lead', type: 'create_lead', next: ['nurture'], config: { title: 'White paper download' } },
       email('nurture', 'done_true'),
@@ -166,7 +230,11 @@ export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, tr
 }
 
 /** Creates the journey, runs its error check and sets it live; returns it with the moment it went live. */
-export async function liveJourney(audience: Audience, triggerSeconds: number, say: (s: string) => void): Promise<Campaign & { liveAt: number }> {
+export async function liveJourney(
+  audience: Audience,
+  triggerSeconds: number,
+  say: (s: string) => void,
+): Promise<Campaign & { liveAt: number }> {
   const { api } = audience;
   const whitePaper = audience.emails.paper.links.find((link) => link.url === WHITE_PAPER_URL);
   if (!whitePaper) throw new Error('the white-paper email has no white-paper link');
@@ -175,20 +243,34 @@ export async function liveJourney(audience: Audience, triggerSeconds: number, sa
     name: 'White paper',
     graph: whitePaperGraph(audience, whitePaper.link_id, triggerSeconds),
     settings: {
-      target: 'contacts', start_at: new Date(now).toISOString(), end_at: new Date(now + 30 * 86_400_000).toISOString(),
-      time_zone: 'America/New_York', list_id: audience.listId, min_consent: MIN_CONSENT,
+      target: 'contacts',
+      start_at: new Date(now).toISOString(),
+      end_at: new Date(now + 30 * 86_400_000).toISOString(),
+      time_zone: 'America/New_York',
+      list_id: audience.listId,
+      min_consent: MIN_CONSENT,
     },
   });
   const check = await api.post<{ ok: boolean; errors: unknown[] }>(`/v1/journeys/${journey.id}/check`);
   if (!check.ok) throw new Error(`journey failed its error check: ${JSON.stringify(check.errors)}`);
   const liveAt = Date.now();
   await api.post(`/v1/journeys/${journey.id}/go-live`);
-  say(`journey "White paper" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
-    `clicked the download link within ${triggerSeconds} s? → yes: lead, follow-up email · no: reminder`);
+  say(
+    `journey "White paper" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
+      `clicked the download link within ${triggerSeconds} s? → yes: lead, follow-up email · no: reminder`,
+  );
   const { contacts } = audience;
   return {
-    apiKey: audience.apiKey, workspaceId: audience.workspaceId, listId: audience.listId, journeyId: journey.id, emails: audience.emails,
-    whitePaperLinkId: whitePaper.link_id, contacts, byId: new Map(contacts.map((c) => [c.id, c])),
-    byAddress: new Map(contacts.map((c) => [c.email.toLowerCase(), c])), tileByFrom: new Map(EMAIL_TILES.map((tile) => [EMAILS[tile].from_address, tile])), liveAt,
+    apiKey: audience.apiKey,
+    workspaceId: audience.workspaceId,
+    listId: audience.listId,
+    journeyId: journey.id,
+    emails: audience.emails,
+    whitePaperLinkId: whitePaper.link_id,
+    contacts,
+    byId: new Map(contacts.map((c) => [c.id, c])),
+    byAddress: new Map(contacts.map((c) => [c.email.toLowerCase(), c])),
+    tileByFrom: new Map(EMAIL_TILES.map((tile) => [EMAILS[tile].from_address, tile])),
+    liveAt,
   };
 }

@@ -41,7 +41,12 @@ function emailBlockReason(contact: DemoContact | undefined): string | null {
   return null;
 }
 
-function emailExpectation(targets: Set<string>, campaign: Campaign, ledger: DemoLedger, afterTimeout: boolean): EmailExpectation {
+function emailExpectation(
+  targets: Set<string>,
+  campaign: Campaign,
+  ledger: DemoLedger,
+  afterTimeout: boolean,
+): EmailExpectation {
   const blockedByReason: Record<string, number> = {};
   const eligible = new Set<string>();
   for (const id of targets) {
@@ -52,7 +57,13 @@ function emailExpectation(targets: Set<string>, campaign: Campaign, ledger: Demo
   // Only a follow-up is sent after the white paper's bounces and complaints came in (and only those in time).
   const hard = afterTimeout ? and(eligible, ledger.bounced.in_time) : new Set<string>();
   const complaint = afterTimeout ? and(minus(eligible, hard), ledger.complained.in_time) : new Set<string>();
-  return { targeted: targets.size, blockedByReason, suppressedHard: hard.size, suppressedComplaint: complaint.size, recipients: minus(minus(eligible, hard), complaint) };
+  return {
+    targeted: targets.size,
+    blockedByReason,
+    suppressedHard: hard.size,
+    suppressedComplaint: complaint.size,
+    recipients: minus(minus(eligible, hard), complaint),
+  };
 }
 
 /**
@@ -96,14 +107,31 @@ function emailKpis(e: EmailExpectation, l: EmailLedger): Record<string, number> 
   const sent = e.targeted - blocked;
   const bouncedHard = e.suppressedHard + l.bouncedMessages.size;
   return {
-    targeted: e.targeted, blocked, sent, bouncedHard, bouncedTotal: bouncedHard, delivered: sent - bouncedHard,
-    feedbackLoops: e.suppressedComplaint + l.complainedMessages.size, openedUnique: l.openedMessages.size, openedTotal: l.opens,
-    didNotOpen: sent - bouncedHard - l.openedMessages.size, clickedUnique: l.clickedMessages.size, clickedTotal: l.clicks,
-    unsubscribed: l.unsubscribedMessages.size, forwarded: l.forwardedAddresses, forwardSubmissions: l.forwardSubmissions,
-    machineOpens: l.machineOpens, machineClicks: l.machineClicks, sendingFailed: 0,
+    targeted: e.targeted,
+    blocked,
+    sent,
+    bouncedHard,
+    bouncedTotal: bouncedHard,
+    delivered: sent - bouncedHard,
+    feedbackLoops: e.suppressedComplaint + l.complainedMessages.size,
+    openedUnique: l.openedMessages.size,
+    openedTotal: l.opens,
+    didNotOpen: sent - bouncedHard - l.openedMessages.size,
+    clickedUnique: l.clickedMessages.size,
+    clickedTotal: l.clicks,
+    unsubscribed: l.unsubscribedMessages.size,
+    forwarded: l.forwardedAddresses,
+    forwardSubmissions: l.forwardSubmissions,
+    machineOpens: l.machineOpens,
+    machineClicks: l.machineClicks,
+    sendingFailed: 0,
   };
 }
 
 export function expectedKpis(expected: Expected, ledger: DemoLedger): Record<EmailTile, Record<string, number>> {
-  return { paper: emailKpis(expected.emails.paper, ledger.emails.paper), nurture: emailKpis(expected.emails.nurture, ledger.emails.nurture), remind: emailKpis(expected.emails.remind, ledger.emails.remind) };
+  return {
+    paper: emailKpis(expected.emails.paper, ledger.emails.paper),
+    nurture: emailKpis(expected.emails.nurture, ledger.emails.nurture),
+    remind: emailKpis(expected.emails.remind, ledger.emails.remind),
+  };
 }

@@ -1,5 +1,10 @@
 import { simpleParser } from 'mailparser';
-import { type TokenPurpose, TRACKING_HEADER, type TrackingToken, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
+import {
+  type TokenPurpose,
+  TRACKING_HEADER,
+  type TrackingToken,
+  type TrackingTokenCodec,
+} from '../../lib/contracts/tracking/tracking-token';
 import { RecordingSmtp } from '../../test/support/recording-smtp';
 
 /** One message as the SMTP peer accepted it: the envelope and the raw MIME. */
@@ -90,7 +95,12 @@ export class DemoInbox {
     this.smtp = new RecordingSmtp({
       keep: false,
       onMessage: (received) =>
-        deliver({ from: received.from.toLowerCase(), to: (received.to[0] ?? '').toLowerCase(), receivedAt: Date.now(), raw: received.raw }),
+        deliver({
+          from: received.from.toLowerCase(),
+          to: (received.to[0] ?? '').toLowerCase(),
+          receivedAt: Date.now(),
+          raw: received.raw,
+        }),
     });
   }
 

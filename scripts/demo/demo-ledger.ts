@@ -44,7 +44,10 @@ export type Timing = 'in_time' | 'late';
  * path, who is blocked where, who gets which follow-up) is derived from it (demo-checks.ts).
  */
 export class DemoLedger {
-  readonly emails = Object.fromEntries(EMAIL_TILES.map((tile) => [tile, new EmailLedger()])) as Record<EmailTile, EmailLedger>;
+  readonly emails = Object.fromEntries(EMAIL_TILES.map((tile) => [tile, new EmailLedger()])) as Record<
+    EmailTile,
+    EmailLedger
+  >;
   /** contacts by what they did to the white-paper message and whether the trigger could still see it */
   readonly whitePaperClick: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
   readonly unsubscribed: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };

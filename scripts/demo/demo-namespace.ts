@@ -81,16 +81,28 @@ async function deleteRedisKeys(redisUrl: string, pattern: string): Promise<numbe
  */
 export async function dropEarlierRuns(connection: Connection): Promise<string[]> {
   const left = await leftovers(DEMO_MARK);
-  const kafka = createKafka({ clientId: 'cairn-demo', brokers: [...connection.kafkaBrokers], log: createLogger({ service: 'demo', level: 'warn' }) });
+  const kafka = createKafka({
+    clientId: 'cairn-demo',
+    brokers: [...connection.kafkaBrokers],
+    log: createLogger({ service: 'demo', level: 'warn' }),
+  });
   for (const database of left.postgres) await dropPgDatabase(runPostgresUrl(connection, database));
   await deleteTopics(kafka, left.kafka);
   const keys = await deleteRedisKeys(connection.redisUrl, `${DEMO_MARK}*`);
-  return [...left.postgres, ...(left.kafka.length > 0 ? [`${left.kafka.length} topics`] : []), ...(keys > 0 ? [`${keys} queue keys`] : [])];
+  return [
+    ...left.postgres,
+    ...(left.kafka.length > 0 ? [`${left.kafka.length} topics`] : []),
+    ...(keys > 0 ? [`${keys} queue keys`] : []),
+  ];
 }
 
 /** Drops one run's own PostgreSQL database, topics and queues (the ClickHouse database stays). */
 export async function dropRun(connection: Connection, namespace: DemoNamespace): Promise<void> {
-  const kafka = createKafka({ clientId: 'cairn-demo', brokers: [...connection.kafkaBrokers], log: createLogger({ service: 'demo', level: 'warn' }) });
+  const kafka = createKafka({
+    clientId: 'cairn-demo',
+    brokers: [...connection.kafkaBrokers],
+    log: createLogger({ service: 'demo', level: 'warn' }),
+  });
   await dropPgDatabase(namespace.postgresUrl);
   await deleteTopics(kafka, Object.values(topicsFor(namespace.topicPrefix)));
   await deleteRedisKeys(connection.redisUrl, `${namespace.queuePrefix}:*`);

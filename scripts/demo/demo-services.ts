@@ -46,8 +46,12 @@ export interface DemoServiceOptions {
 
 function senderEnv(o: DemoServiceOptions, common: Record<string, string>): Record<string, string> {
   return {
-    ...common, CAIRN_TRACKING_KEYS: o.secrets.trackingKeys, CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${o.ports.ingest}`,
-    CAIRN_SENDER_SMTP_URL: o.smtpUrl, CAIRN_SENDER_HEALTH_PORT: String(o.ports.senderHealth), CAIRN_SENDER_METRICS_PORT: String(o.ports.senderMetrics),
+    ...common,
+    CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
+    CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${o.ports.ingest}`,
+    CAIRN_SENDER_SMTP_URL: o.smtpUrl,
+    CAIRN_SENDER_HEALTH_PORT: String(o.ports.senderHealth),
+    CAIRN_SENDER_METRICS_PORT: String(o.ports.senderMetrics),
   };
 }
 
@@ -61,34 +65,54 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     return service;
   };
   const api = start('api', {
-    ...common, CAIRN_API_PORT: String(o.ports.api), CAIRN_ADMIN_TOKEN: o.secrets.adminToken, CAIRN_SEGMENT_REFRESH_SECONDS: '0',
+    ...common,
+    CAIRN_API_PORT: String(o.ports.api),
+    CAIRN_ADMIN_TOKEN: o.secrets.adminToken,
+    CAIRN_SEGMENT_REFRESH_SECONDS: '0',
     ...clickhouseLoginEnv(o.clickhouse.api),
-    CAIRN_API_ERASURE_CLICKHOUSE_USER: o.clickhouse.erasure.user, CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD: o.clickhouse.erasure.password,
+    CAIRN_API_ERASURE_CLICKHOUSE_USER: o.clickhouse.erasure.user,
+    CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD: o.clickhouse.erasure.password,
     CAIRN_ENGAGEMENT_PUBLIC_URL: `http://127.0.0.1:${o.ports.engagement}`,
   });
   const ingest = start('ingest', {
-    ...common, CAIRN_INGEST_PORT: String(o.ports.ingest), CAIRN_INGEST_METRICS_PORT: String(o.ports.ingestMetrics),
+    ...common,
+    CAIRN_INGEST_PORT: String(o.ports.ingest),
+    CAIRN_INGEST_METRICS_PORT: String(o.ports.ingestMetrics),
     // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.
     CAIRN_INGEST_FORWARD_PER_IP: '100000',
-    CAIRN_TRACKING_KEYS: o.secrets.trackingKeys, CAIRN_INGEST_SPOOL_DIR: join(DEMO_DIR, 'spool', o.namespace.name),
+    CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
+    CAIRN_INGEST_SPOOL_DIR: join(DEMO_DIR, 'spool', o.namespace.name),
   });
-  const aggregator = start('aggregator', { ...common, ...clickhouseLoginEnv(o.clickhouse.aggregator), CAIRN_AGGREGATOR_HEALTH_PORT: String(o.ports.aggregatorHealth) });
+  const aggregator = start('aggregator', {
+    ...common,
+    ...clickhouseLoginEnv(o.clickhouse.aggregator),
+    CAIRN_AGGREGATOR_HEALTH_PORT: String(o.ports.aggregatorHealth),
+  });
   const scheduler = start('scheduler', {
-    ...common, CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
+    ...common,
+    CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });
   const sender = start('sender', senderEnv(o, common));
   // One-to-one email (issue 16): the journey does not use it, the API's /v1/engagement and the pages do.
   const engagement = start('engagement', {
-    ...common, CAIRN_ENGAGEMENT_PORT: String(o.ports.engagement), CAIRN_ENGAGEMENT_SMTP_PORT: String(o.ports.engagementSmtp),
-    CAIRN_ENGAGEMENT_METRICS_PORT: '-1', CAIRN_ENGAGEMENT_INBOUND_SECRET: randomBytes(32).toString('hex'),
+    ...common,
+    CAIRN_ENGAGEMENT_PORT: String(o.ports.engagement),
+    CAIRN_ENGAGEMENT_SMTP_PORT: String(o.ports.engagementSmtp),
+    CAIRN_ENGAGEMENT_METRICS_PORT: '-1',
+    CAIRN_ENGAGEMENT_INBOUND_SECRET: randomBytes(32).toString('hex'),
     // the demo's From domain: replies to it and its List-Unsubscribe mailto (unsubscribe@example.com) land here
-    CAIRN_ENGAGEMENT_INBOUND_DOMAINS: 'example.com', CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
+    CAIRN_ENGAGEMENT_INBOUND_DOMAINS: 'example.com',
+    CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
   });
   const health = (port: number, service: RunningService) => waitHealthy(`http://127.0.0.1:${port}/healthz`, service);
   try {
     await Promise.all([
-      health(o.ports.api, api), health(o.ports.ingest, ingest), health(o.ports.aggregatorHealth, aggregator),
-      health(o.ports.schedulerHealth, scheduler), health(o.ports.senderHealth, sender), health(o.ports.engagement, engagement),
+      health(o.ports.api, api),
+      health(o.ports.ingest, ingest),
+      health(o.ports.aggregatorHealth, aggregator),
+      health(o.ports.schedulerHealth, scheduler),
+      health(o.ports.senderHealth, sender),
+      health(o.ports.engagement, engagement),
     ]);
   } catch (error) {
     for (const service of [...started].reverse()) await stopService(service);

@@ -11,12 +11,16 @@ export class InsightsReader {
 
   /** Per-tile counts; a tile nobody reached yet reads as zeros. */
   async tiles(): Promise<Map<string, TileKpis>> {
-    const { items } = await this.api.get<{ items: TileKpis[] }>(`/v1/insights/journeys/${this.campaign.journeyId}/tiles`);
+    const { items } = await this.api.get<{ items: TileKpis[] }>(
+      `/v1/insights/journeys/${this.campaign.journeyId}/tiles`,
+    );
     return new Map(items.map((tile) => [tile.tileId, tile]));
   }
 
   async email(tile: EmailTile): Promise<EmailKpis> {
-    return this.api.get<EmailKpis>(`/v1/insights/emails/${this.campaign.emails[tile].id}?journey_id=${this.campaign.journeyId}`);
+    return this.api.get<EmailKpis>(
+      `/v1/insights/emails/${this.campaign.emails[tile].id}?journey_id=${this.campaign.journeyId}`,
+    );
   }
 
   async emails(): Promise<Record<EmailTile, EmailKpis>> {
@@ -43,7 +47,17 @@ export class InsightsReader {
   }
 }
 
-export const zeroTile = (tileId: string): TileKpis => ({ tileId, tileType: '', inflow: 0, processing: 0, blocked: 0, blockedByReason: {}, failed: 0, processed: 0, paths: {} });
+export const zeroTile = (tileId: string): TileKpis => ({
+  tileId,
+  tileType: '',
+  inflow: 0,
+  processing: 0,
+  blocked: 0,
+  blockedByReason: {},
+  failed: 0,
+  processed: 0,
+  paths: {},
+});
 
 /** Polls until `done`, printing a progress line every `printEveryMs`; false when the time ran out. */
 export async function watch<T>(options: {

@@ -19,7 +19,16 @@ export class MailProvider {
 
   async hardBounce(message: InboxMessage): Promise<void> {
     await this.webhooks.post('/v1/webhooks/bounces', {
-      events: [{ token: message.token, recipient: message.address, status: '5.1.1', smtp_code: 550, diagnostic: '550 5.1.1 user unknown', action: 'failed' }],
+      events: [
+        {
+          token: message.token,
+          recipient: message.address,
+          status: '5.1.1',
+          smtp_code: 550,
+          diagnostic: '550 5.1.1 user unknown',
+          action: 'failed',
+        },
+      ],
     });
   }
 

@@ -22,7 +22,8 @@ function hit(agent: Agent, url: string, init: Hit): Promise<{ status: number; lo
       res.resume();
       res.on('end', () => {
         const status = res.statusCode ?? 0;
-        if (status >= 400) reject(new Error(`${init.method ?? 'GET'} ${new URL(url).pathname.slice(0, 3)}… → ${status}`));
+        if (status >= 400)
+          reject(new Error(`${init.method ?? 'GET'} ${new URL(url).pathname.slice(0, 3)}… → ${status}`));
         else resolve({ status, location: res.headers.location });
       });
     });
@@ -49,13 +50,21 @@ export class Recipients {
 
   /** The gateway loads the pixel and HEADs every link; returns the hits made. */
   async scan(message: InboxMessage): Promise<{ opens: number; clicks: number }> {
-    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, { headers: { 'user-agent': SCANNER } });
-    for (const link of message.links) await hit(this.agent, `${this.ingestUrl}/c/${link.token}`, { method: 'HEAD', headers: { 'user-agent': SCANNER } });
+    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, {
+      headers: { 'user-agent': SCANNER },
+    });
+    for (const link of message.links)
+      await hit(this.agent, `${this.ingestUrl}/c/${link.token}`, {
+        method: 'HEAD',
+        headers: { 'user-agent': SCANNER },
+      });
     return { opens: 1, clicks: message.links.length };
   }
 
   async open(message: InboxMessage): Promise<void> {
-    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, { headers: { 'user-agent': BROWSER } });
+    await hit(this.agent, `${this.ingestUrl}/o/${need(message.open, 'beacon')}.gif`, {
+      headers: { 'user-agent': BROWSER },
+    });
   }
 
   /** A person follows the link; true when ingest redirected (302) to the URL recorded for it. */
@@ -69,7 +78,9 @@ export class Recipients {
   /** RFC 8058 one-click: a POST (a GET only shows the confirmation page, so scanners never unsubscribe anyone). */
   async unsubscribe(message: InboxMessage): Promise<void> {
     await hit(this.agent, `${this.ingestUrl}/u/${need(message.unsubscribe, 'List-Unsubscribe')}`, {
-      method: 'POST', headers: { 'user-agent': BROWSER, 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click',
+      method: 'POST',
+      headers: { 'user-agent': BROWSER, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
     });
   }
 

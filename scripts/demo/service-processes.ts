@@ -27,7 +27,12 @@ function register(services: RunningService[]): void {
  * Starts services/<name>/main.ts as its own process (`node --import tsx`, one process per service, so its pid is
  * the service's), output appended to .stack/demo/<name>.log. Detached: it outlives the demo when `--keep` asks.
  */
-export function startService(name: string, env: Record<string, string>, others: RunningService[] = [], logMode: 'w' | 'a' = 'w'): RunningService {
+export function startService(
+  name: string,
+  env: Record<string, string>,
+  others: RunningService[] = [],
+  logMode: 'w' | 'a' = 'w',
+): RunningService {
   mkdirSync(DEMO_DIR, { recursive: true });
   const logFile = join(DEMO_DIR, `${name}.log`);
   const fd = openSync(logFile, logMode);
@@ -46,7 +51,8 @@ export function startService(name: string, env: Record<string, string>, others: 
 export async function waitHealthy(url: string, service: RunningService, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`${service.name} exited (${service.child.exitCode}); see ${service.logFile}`);
+    if (service.child.exitCode !== null)
+      throw new Error(`${service.name} exited (${service.child.exitCode}); see ${service.logFile}`);
     try {
       const res = await fetch(url);
       if (res.ok) return;

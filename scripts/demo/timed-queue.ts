@@ -42,6 +42,8 @@ export class TimedQueue {
 
   /** Resolves when everything queued so far has run. */
   idle(): Promise<void> {
-    return this.running === 0 && this.head >= this.items.length ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.running === 0 && this.head >= this.items.length
+      ? Promise.resolve()
+      : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

@@ -26,7 +26,10 @@ export async function insertSettingsFor(ch: Pick<ClickHouse, 'rows'>): Promise<R
 }
 
 /** The aggregator as a Service: Kafka event topics in, ClickHouse events_ingest out. Built without listening. */
-export function buildAggregator(config: AggregatorConfig, log: Logger): Service & { consumer(): BatchConsumer | undefined } {
+export function buildAggregator(
+  config: AggregatorConfig,
+  log: Logger,
+): Service & { consumer(): BatchConsumer | undefined } {
   const ch = new ClickHouse({
     url: config.clickhouseUrl,
     database: config.clickhouseDatabase,
@@ -48,7 +51,13 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     const letters = { producer, deadLetterTopic: topics.deadLetter, log };
-    buffer = createInsertBuffer(config, { ch, ledger, log, insertSettings, deadLetter: (rows, error) => deadLetterRows(letters, rows, error) });
+    buffer = createInsertBuffer(config, {
+      ch,
+      ledger,
+      log,
+      insertSettings,
+      deadLetter: (rows, error) => deadLetterRows(letters, rows, error),
+    });
     running = await startAggregatorConsumer({
       kafka,
       groupId: config.groupId,
@@ -64,7 +73,13 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     });
     consumer = running.consumer;
     // Its own group: the dashboards' record of dead letters never holds up, or rides on, the events' insert.
-    recorder = await startDeadLetterRecorder({ kafka, groupId: `${config.groupId}.dead-letters`, topic: topics.deadLetter, ch, log });
+    recorder = await startDeadLetterRecorder({
+      kafka,
+      groupId: `${config.groupId}.dead-letters`,
+      topic: topics.deadLetter,
+      ch,
+      log,
+    });
   };
 
   const stopOnce = async (): Promise<void> => {
@@ -72,7 +87,8 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
     // uncommitted: the ledger covers it); after 5 s give up a retry still waiting (ClickHouse down), Kafka
     // redelivers those rows. The buffer is closed before the group is left: nothing is written after that.
     const giveUp = setTimeout(() => void buffer?.close(), 5_000);
-    if (running && buffer) await running.quiesce(buffer).catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
+    if (running && buffer)
+      await running.quiesce(buffer).catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
     clearTimeout(giveUp);
     await buffer?.close();
     await consumer?.stop(0);
@@ -92,7 +108,10 @@ export function buildAggregator(config: AggregatorConfig, log: Logger): Service 
 
 function createInsertBuffer(
   config: AggregatorConfig,
-  deps: { ch: ClickHouse; ledger: OffsetLedger; log: Logger; insertSettings: Record<string, string | number> } & Pick<InsertBufferOptions, 'deadLetter'>,
+  deps: { ch: ClickHouse; ledger: OffsetLedger; log: Logger; insertSettings: Record<string, string | number> } & Pick<
+    InsertBufferOptions,
+    'deadLetter'
+  >,
 ): InsertBuffer {
   return new InsertBuffer({
     ch: deps.ch,

@@ -11,16 +11,28 @@ export const aggregatorSchema = {
   logLevel: connectionSchema.logLevel,
   poisonAttempts,
   groupId: str('CAIRN_AGGREGATOR_GROUP_ID', 'Kafka consumer group of the aggregator', { default: 'cairn-aggregator' }),
-  maxBatchRows: int('CAIRN_AGGREGATOR_MAX_BATCH_ROWS', 'rows per ClickHouse insert before it is sent early', { default: 50_000 }),
+  maxBatchRows: int('CAIRN_AGGREGATOR_MAX_BATCH_ROWS', 'rows per ClickHouse insert before it is sent early', {
+    default: 50_000,
+  }),
   insertsInFlight: int('CAIRN_AGGREGATOR_INSERTS_IN_FLIGHT', 'ClickHouse inserts running at once', { default: 2 }),
   lingerMs: int('CAIRN_AGGREGATOR_LINGER_MS', 'longest wait for more rows before an insert', { default: 200 }),
-  sessionTimeoutMs: int('CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS', 'Kafka group session timeout (a crashed member leaves after this)', {
-    default: 10_000,
-  }),
+  sessionTimeoutMs: int(
+    'CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS',
+    'Kafka group session timeout (a crashed member leaves after this)',
+    {
+      default: 10_000,
+    },
+  ),
   retryMaxMs: int('CAIRN_AGGREGATOR_RETRY_MAX_MS', 'longest pause between ClickHouse retries', { default: 5_000 }),
-  fromBeginning: bool('CAIRN_AGGREGATOR_FROM_BEGINNING', 'a new group starts at the earliest offset', { default: true }),
+  fromBeginning: bool('CAIRN_AGGREGATOR_FROM_BEGINNING', 'a new group starts at the earliest offset', {
+    default: true,
+  }),
   healthHost: str('CAIRN_AGGREGATOR_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),
-  healthPort: int('CAIRN_AGGREGATOR_HEALTH_PORT', 'port of the /healthz listener (0: none; several replicas on one host need distinct ports)', { default: 0 }),
+  healthPort: int(
+    'CAIRN_AGGREGATOR_HEALTH_PORT',
+    'port of the /healthz listener (0: none; several replicas on one host need distinct ports)',
+    { default: 0 },
+  ),
 };
 
 export type AggregatorConfig = ConfigOf<typeof aggregatorSchema>;
@@ -36,5 +48,7 @@ export const retentionSchema = {
   clickhouseUser: connectionSchema.clickhouseUser,
   clickhousePassword: connectionSchema.clickhousePassword,
   logLevel: connectionSchema.logLevel,
-  keepMonths: int('CAIRN_RETENTION_MONTHS', 'months of events and KPIs kept, the current month included', { default: 25 }),
+  keepMonths: int('CAIRN_RETENTION_MONTHS', 'months of events and KPIs kept, the current month included', {
+    default: 25,
+  }),
 };

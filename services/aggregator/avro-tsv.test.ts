@@ -1,6 +1,10 @@
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { toRawRow } from './event-row';
-import { ALL_EVENT_TYPES as EVENT_TYPES, type CairnEvent, type EventType } from '../../lib/contracts/events/event-types';
+import {
+  ALL_EVENT_TYPES as EVENT_TYPES,
+  type CairnEvent,
+  type EventType,
+} from '../../lib/contracts/events/event-types';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
 import { tsvLine } from './ingest-tsv';
@@ -50,8 +54,10 @@ function randomEvent(type: EventType, random: () => number): CairnEvent {
     const t = JSON.stringify(field.type);
     const nullable = t.startsWith('["null"');
     if (nullable && random() < 0.5) data[field.name] = null;
-    else if (t.includes('"string"') && t.includes('array')) data[field.name] = Array.from({ length: Math.floor(random() * 3) }, () => ascii(random, 8));
-    else if (t.includes('"long"')) data[field.name] = Math.floor(random() < 0.05 ? (random() - 0.5) * 1.7e16 : random() * 4_102_444_800_000);
+    else if (t.includes('"string"') && t.includes('array'))
+      data[field.name] = Array.from({ length: Math.floor(random() * 3) }, () => ascii(random, 8));
+    else if (t.includes('"long"'))
+      data[field.name] = Math.floor(random() < 0.05 ? (random() - 0.5) * 1.7e16 : random() * 4_102_444_800_000);
     else if (t.includes('"int"')) data[field.name] = Math.floor(random() < 0.05 ? -random() * 1e6 : random() * 1e6);
     else if (t.includes('"boolean"')) data[field.name] = random() < 0.5;
     else data[field.name] = random() < 0.1 ? '' : ascii(random, 40);
@@ -79,15 +85,26 @@ describe('Avro to TabSeparated fast path', () => {
   });
 
   it('takes the fast path for everyday events and leaves escaping and non-ASCII to the generic path', () => {
-    const plain = codec.encode(emailEvent('click', { event_id: 'e1', url: 'https://x.test/a?b=c&d="e"', link_id: 'cta', user_agent: 'Mozilla/5.0' }));
+    const plain = codec.encode(
+      emailEvent('click', {
+        event_id: 'e1',
+        url: 'https://x.test/a?b=c&d="e"',
+        link_id: 'cta',
+        user_agent: 'Mozilla/5.0',
+      }),
+    );
     expect(transcoded(plain, 7)).toBe(generic(plain, 7));
     expect(transcoded(plain, 7)).not.toBeNull();
     for (const nasty of ['tab\there', 'line\nbreak', 'back\\slash', 'café', '😀']) {
-      const value = codec.encode(emailEvent('click', { event_id: 'e2', url: 'https://x.test', link_id: 'cta', user_agent: nasty }));
+      const value = codec.encode(
+        emailEvent('click', { event_id: 'e2', url: 'https://x.test', link_id: 'cta', user_agent: nasty }),
+      );
       expect(transcoded(value, 8)).toBeNull();
       expect(generic(value, 8)).not.toBeNull();
     }
-    const quoted = codec.encode(emailEvent('click', { event_id: 'e3', url: 'https://x.test', link_id: 'cta', user_agent: 'say "hi"' }));
+    const quoted = codec.encode(
+      emailEvent('click', { event_id: 'e3', url: 'https://x.test', link_id: 'cta', user_agent: 'say "hi"' }),
+    );
     expect(transcoded(quoted, 9)).toBeNull(); // a quote in `detail` needs JSON escaping
   });
 
@@ -118,7 +135,8 @@ describe('Avro to TabSeparated fast path', () => {
       else if (how === 1) input = Buffer.concat([value, Buffer.from([Math.floor(random() * 256)])]);
       else {
         // one or two bytes of the body set to a boundary value (varint ends, union branches, booleans, escapes)
-        for (let k = 0; k < how - 1; k++) value[10 + Math.floor(random() * (value.length - 10))] = bytes[Math.floor(random() * bytes.length)] as number;
+        for (let k = 0; k < how - 1; k++)
+          value[10 + Math.floor(random() * (value.length - 10))] = bytes[Math.floor(random() * bytes.length)] as number;
         input = value;
       }
       const line = transcoded(input, i);
@@ -157,6 +175,8 @@ describe('Avro to TabSeparated fast path', () => {
     const out = new TsvOut(8);
     const values = ['a', 'b', 'c'].map((id) => codec.encode(emailEvent('open', { event_id: id })));
     values.forEach((value, i) => expect(fast.transcode(value, kafkaTopicColumn(TOPIC), 0, i, out)).toBe(true));
-    expect(out.done().toString()).toBe(values.map((value, i) => generic(value, i)?.replace(`\t${TOPIC}\t3\t`, `\t${TOPIC}\t0\t`)).join(''));
+    expect(out.done().toString()).toBe(
+      values.map((value, i) => generic(value, i)?.replace(`\t${TOPIC}\t3\t`, `\t${TOPIC}\t0\t`)).join(''),
+    );
   });
 });

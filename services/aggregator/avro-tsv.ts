@@ -22,7 +22,17 @@ const STR_ARRAY = 5;
 type Kind = typeof STR | typeof NULL_STR | typeof NUM | typeof NULL_NUM | typeof BOOL | typeof STR_ARRAY;
 
 /** Columns computed from several fields or from none (toRawRow); every other column is one field or empty. */
-const DERIVED = new Set(['event_type', 'event_date', 'event_time', 'event_time_ms', 'reason', 'detail', 'kafka_topic', 'kafka_partition', 'kafka_offset']);
+const DERIVED = new Set([
+  'event_type',
+  'event_date',
+  'event_time',
+  'event_time_ms',
+  'reason',
+  'detail',
+  'kafka_topic',
+  'kafka_partition',
+  'kafka_offset',
+]);
 const NUMERIC_COLUMNS = new Set(['email_version', 'iteration', 'smtp_code', 'machine']);
 /** toRawRow's reason: the first non-empty of these fields. */
 const REASON_SOURCES = ['reason', 'error_code', 'feedback_type'];
@@ -60,8 +70,15 @@ const COLUMN_COUNT = INGEST_COLUMNS.length;
 const COLUMN_INDEX = new Map<string, number>(INGEST_COLUMNS.map((column, i) => [column, i]));
 const col = (name: (typeof INGEST_COLUMNS)[number]): number => COLUMN_INDEX.get(name) ?? -1;
 const C = {
-  eventType: col('event_type'), date: col('event_date'), time: col('event_time'), timeMs: col('event_time_ms'),
-  reason: col('reason'), detail: col('detail'), topic: col('kafka_topic'), partition: col('kafka_partition'), offset: col('kafka_offset'),
+  eventType: col('event_type'),
+  date: col('event_date'),
+  time: col('event_time'),
+  timeMs: col('event_time_ms'),
+  reason: col('reason'),
+  detail: col('detail'),
+  topic: col('kafka_topic'),
+  partition: col('kafka_partition'),
+  offset: col('kafka_offset'),
 };
 /** 1 for the numeric columns: one a schema lacks is written 0, a string one ''. */
 const NUMERIC = Uint8Array.from(INGEST_COLUMNS, (column) => (NUMERIC_COLUMNS.has(column) ? 1 : 0));
@@ -112,11 +129,19 @@ function planFor(schema: SchemaVersion): Plan | null {
       timeField = i;
     } else if (column !== undefined && !DERIVED.has(field.name)) {
       const numeric = NUMERIC_COLUMNS.has(field.name);
-      const fits = field.name === 'machine' ? kind === BOOL : numeric ? kind === NUM || kind === NULL_NUM : kind === STR || kind === NULL_STR;
+      const fits =
+        field.name === 'machine'
+          ? kind === BOOL
+          : numeric
+            ? kind === NUM || kind === NULL_NUM
+            : kind === STR || kind === NULL_STR;
       if (!fits) return null;
       source[column] = i;
     } else if (field.name === 'reason' && kind !== STR && kind !== NULL_STR) return null;
-    fields.push({ kind, detailKey: ROW_COLUMNS.has(field.name) ? null : Buffer.from(`${JSON.stringify(field.name)}:`, 'latin1') });
+    fields.push({
+      kind,
+      detailKey: ROW_COLUMNS.has(field.name) ? null : Buffer.from(`${JSON.stringify(field.name)}:`, 'latin1'),
+    });
   }
   if (timeField < 0) return null;
   const reasonFields: number[] = [];
@@ -131,8 +156,25 @@ function planFor(schema: SchemaVersion): Plan | null {
   const detailKeys = fields.reduce((sum, field) => sum + (field.detailKey?.length ?? 0), 0);
   // Per column a tab and at most a 17-character number; the event type, the time stamps and the detail's keys,
   // braces, commas, quotes and booleans. What comes from the message itself is bounded in lineBound.
-  const fixedBytes = COLUMN_COUNT * (1 + MAX_INT_CHARS) + 1 + eventType.length + 19 + 10 + detailKeys + fields.length * (3 + 5 + MAX_INT_CHARS) + 2;
-  return { eventType, fields, source, timeField, ranged, reasonFields, hasDetail: fields.some((f) => f.detailKey), fixedBytes };
+  const fixedBytes =
+    COLUMN_COUNT * (1 + MAX_INT_CHARS) +
+    1 +
+    eventType.length +
+    19 +
+    10 +
+    detailKeys +
+    fields.length * (3 + 5 + MAX_INT_CHARS) +
+    2;
+  return {
+    eventType,
+    fields,
+    source,
+    timeField,
+    ranged,
+    reasonFields,
+    hasDetail: fields.some((f) => f.detailKey),
+    fixedBytes,
+  };
 }
 
 /**
@@ -244,7 +286,8 @@ export class AvroTsvTranscoder {
   constructor(codec: EventCodec) {
     for (const schema of codec.latestSchemas()) {
       const plan = planFor(schema);
-      if (plan && plan.fields.length <= MAX_FIELDS) this.plans.push({ lo: schema.fingerprint.readInt32LE(0), hi: schema.fingerprint.readInt32LE(4), plan });
+      if (plan && plan.fields.length <= MAX_FIELDS)
+        this.plans.push({ lo: schema.fingerprint.readInt32LE(0), hi: schema.fingerprint.readInt32LE(4), plan });
     }
   }
 
@@ -321,12 +364,21 @@ export class AvroTsvTranscoder {
     const ms = nums[plan.timeField] as number;
     if (!(ms >= 0 && ms <= MAX_STAMP_MS)) return false;
     // A number its column cannot hold: the generic path's decode refuses it and dead-letters the message.
-    for (const [i, min, max] of plan.ranged) if (nulls[i] === 0 && !((nums[i] as number) >= min && (nums[i] as number) <= max)) return false;
+    for (const [i, min, max] of plan.ranged)
+      if (nulls[i] === 0 && !((nums[i] as number) >= min && (nums[i] as number) <= max)) return false;
     this.writeLine(value, plan, ms, topic, partition, offset, out);
     return true;
   }
 
-  private writeLine(value: Buffer, plan: Plan, ms: number, topic: Buffer, partition: number, offset: number, out: TsvOut): void {
+  private writeLine(
+    value: Buffer,
+    plan: Plan,
+    ms: number,
+    topic: Buffer,
+    partition: number,
+    offset: number,
+    out: TsvOut,
+  ): void {
     out.ensure(lineBound(plan, value, topic));
     const fields = plan.fields;
     for (let c = 0; c < COLUMN_COUNT; c++) {

@@ -16,7 +16,9 @@ interface ContactZoneRow {
 
 /** Where the last sync stopped: the newest contacts.updated_at copied (second precision, as ClickHouse keeps it). */
 async function watermark(ch: ClickHouseCommands): Promise<Date> {
-  const rows = await ch.rows<{ seconds: string }>(sql`SELECT toUInt32(max(updated_at)) AS seconds FROM contact_time_zones`);
+  const rows = await ch.rows<{ seconds: string }>(
+    sql`SELECT toUInt32(max(updated_at)) AS seconds FROM contact_time_zones`,
+  );
   return new Date(Number(rows[0]?.seconds ?? 0) * 1000);
 }
 
@@ -27,7 +29,11 @@ async function watermark(ch: ClickHouseCommands): Promise<Date> {
  * the latest copy wins by updated_at), so an interrupted run or two overlapping runs lose and double nothing.
  * A contact without a zone is copied as '' and its events stay in UTC.
  */
-export async function syncContactTimeZones(pool: Pool, ch: ClickHouseCommands, pageSize = PAGE): Promise<{ contacts: number; zones: string[] }> {
+export async function syncContactTimeZones(
+  pool: Pool,
+  ch: ClickHouseCommands,
+  pageSize = PAGE,
+): Promise<{ contacts: number; zones: string[] }> {
   let after = { at: (await watermark(ch)).toISOString(), id: '' };
   let contacts = 0;
   for (;;) {
@@ -39,7 +45,9 @@ export async function syncContactTimeZones(pool: Pool, ch: ClickHouseCommands, p
     const last = rows[rows.length - 1];
     if (!last) break;
     const values = rows.map((row) => sql`(${row.workspace_id}, ${row.id}, ${row.time_zone}, ${row.updated_at})`);
-    await ch.exec(sql`INSERT INTO contact_time_zones (workspace_id, contact_id, time_zone, updated_at) VALUES ${join(values)}`);
+    await ch.exec(
+      sql`INSERT INTO contact_time_zones (workspace_id, contact_id, time_zone, updated_at) VALUES ${join(values)}`,
+    );
     contacts += rows.length;
     after = { at: last.cursor, id: last.id };
   }

@@ -13,7 +13,9 @@ export function deadLetterRow(message: ConsumedMessage): Record<string, string |
     dead_lettered_at: stamp,
     original_topic: headers.get('x-original-topic') ?? '',
     original_partition: Number(headers.get('x-original-partition') ?? 0) || 0,
-    original_offset: /^\d+$/.test(headers.get('x-original-offset') ?? '') ? String(headers.get('x-original-offset')) : '0',
+    original_offset: /^\d+$/.test(headers.get('x-original-offset') ?? '')
+      ? String(headers.get('x-original-offset'))
+      : '0',
     error_code: headers.get('x-error-code') ?? '',
     error_message: (headers.get('x-error-message') ?? '').slice(0, 500),
   };
@@ -25,7 +27,13 @@ export function deadLetterRow(message: ConsumedMessage): Record<string, string |
  * is committed, so a crash writes them again, and the aggregator may dead-letter one message twice; the dashboards
  * count distinct (original topic, partition, offset), the message's own position, so neither shows twice.
  */
-export function startDeadLetterRecorder(deps: { kafka: KafkaCluster; groupId: string; topic: string; ch: Pick<ClickHouse, 'insert'>; log: Logger }): Promise<BatchConsumer> {
+export function startDeadLetterRecorder(deps: {
+  kafka: KafkaCluster;
+  groupId: string;
+  topic: string;
+  ch: Pick<ClickHouse, 'insert'>;
+  log: Logger;
+}): Promise<BatchConsumer> {
   const log = deps.log.child({ component: 'dead-letter-recorder' });
   return startBatchConsumer({
     kafka: deps.kafka,

@@ -33,9 +33,27 @@ export interface RawEventRow {
 
 /** Event fields with a column of their own in events_raw; every other field goes to `detail` as JSON. */
 export const ROW_COLUMNS: ReadonlySet<string> = new Set([
-  'event_id', 'event_time', 'workspace_id', 'contact_id', 'message_id', 'email_id', 'email_version', 'journey_id',
-  'tile_id', 'tile_type', 'iteration', 'machine', 'machine_reason', 'link_id', 'url', 'link_kind', 'reason',
-  'bounce_class', 'smtp_code', 'enhanced_status', 'path_id',
+  'event_id',
+  'event_time',
+  'workspace_id',
+  'contact_id',
+  'message_id',
+  'email_id',
+  'email_version',
+  'journey_id',
+  'tile_id',
+  'tile_type',
+  'iteration',
+  'machine',
+  'machine_reason',
+  'link_id',
+  'url',
+  'link_kind',
+  'reason',
+  'bounce_class',
+  'smtp_code',
+  'enhanced_status',
+  'path_id',
 ]);
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');

@@ -1,8 +1,17 @@
 import { toRawRow } from './event-row';
 import { CairnError } from '../../lib/platform/errors';
-import { startBatchConsumer, type BatchConsumer, type ConsumedMessage, type MessageBatch } from '../../lib/platform/kafka/batch-consumer';
+import {
+  startBatchConsumer,
+  type BatchConsumer,
+  type ConsumedMessage,
+  type MessageBatch,
+} from '../../lib/platform/kafka/batch-consumer';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
-import { deadLetter, decodeOrDeadLetter, type DecodingConsumerOptions } from '../../lib/platform/kafka/decoding-consumer';
+import {
+  deadLetter,
+  decodeOrDeadLetter,
+  type DecodingConsumerOptions,
+} from '../../lib/platform/kafka/decoding-consumer';
 import type { Logger } from '../../lib/platform/logger';
 import { exponentialBackoff, retry } from '../../lib/platform/retry';
 import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
@@ -13,8 +22,10 @@ import type { MessageRows } from './insert-recovery';
 import type { OffsetLedger } from './offset-ledger';
 
 /** The lib consumer's wiring, with the aggregator's own sink (buffer + ledger) in place of onBatch. */
-export interface AggregatorConsumerDeps
-  extends Pick<DecodingConsumerOptions<unknown>, 'kafka' | 'groupId' | 'topics' | 'deadLetterTopic' | 'producer' | 'log'> {
+export interface AggregatorConsumerDeps extends Pick<
+  DecodingConsumerOptions<unknown>,
+  'kafka' | 'groupId' | 'topics' | 'deadLetterTopic' | 'producer' | 'log'
+> {
   codec: EventCodec;
   buffer: InsertBuffer;
   ledger: OffsetLedger;
@@ -64,7 +75,8 @@ function writeEnvelope(
   const lines = offsets.length;
   try {
     for (const value of events) {
-      if (!transcoder.transcode(value, topicColumn, at.partition, offset, out)) out.utf8(tsvLine(toRawRow(deps.codec.decode(value)), at.topic, at.partition, offset));
+      if (!transcoder.transcode(value, topicColumn, at.partition, offset, out))
+        out.utf8(tsvLine(toRawRow(deps.codec.decode(value)), at.topic, at.partition, offset));
       offsets.push(offset);
     }
   } catch (error) {
@@ -78,7 +90,11 @@ function writeEnvelope(
  * The message behind rows ClickHouse refused (insert-recovery.ts), to the dead-letter topic with its origin and
  * ClickHouse's error; resolves once Kafka has it.
  */
-export function deadLetterRows(deps: Pick<AggregatorConsumerDeps, 'producer' | 'deadLetterTopic' | 'log'>, rows: MessageRows, error: Error): Promise<void> {
+export function deadLetterRows(
+  deps: Pick<AggregatorConsumerDeps, 'producer' | 'deadLetterTopic' | 'log'>,
+  rows: MessageRows,
+  error: Error,
+): Promise<void> {
   const { topic, partition } = rows.batch;
   const message = rows.batch.messages?.find((candidate) => Number(candidate.offset) === rows.offset);
   const sends: Promise<void>[] = [];
@@ -157,14 +173,20 @@ interface Pipeline {
 }
 
 /** Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: what is already written is skipped. */
-async function freshMessages(deps: AggregatorConsumerDeps, batch: MessageBatch, current: () => boolean, log: Logger): Promise<ConsumedMessage[]> {
+async function freshMessages(
+  deps: AggregatorConsumerDeps,
+  batch: MessageBatch,
+  current: () => boolean,
+  log: Logger,
+): Promise<ConsumedMessage[]> {
   const { topic, partition, messages } = batch;
   const floor = await untilAnswered(() => deps.ledger.nextOffset(topic, partition), current, log);
   // A batch's offsets ascend: when its first is fresh, all are.
   const first = messages[0];
   if (!first || first.offset >= floor) return messages;
   const fresh = messages.filter((message) => message.offset >= floor);
-  if (fresh.length < messages.length) log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
+  if (fresh.length < messages.length)
+    log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
   return fresh;
 }
 
@@ -186,7 +208,9 @@ async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, bat
     const previous = pipeline.previous.get(key);
     const held: IngestBatch[] = [];
     if (!previous) sink = deps.buffer.open(fresh.length);
-    deadLetters = await decodeChunks(deps, pipeline.transcoder, { topic, partition, log }, fresh, (chunk) => (sink ? sink.write(chunk) : held.push(chunk)));
+    deadLetters = await decodeChunks(deps, pipeline.transcoder, { topic, partition, log }, fresh, (chunk) =>
+      sink ? sink.write(chunk) : held.push(chunk),
+    );
     if (previous) {
       if (!(await previous) || !current()) {
         throw new CairnError('CLICKHOUSE_UNAVAILABLE', `the previous insert of ${topic}/${partition} did not land`);
@@ -235,7 +259,12 @@ export interface AggregatorConsumer {
 }
 
 export async function startAggregatorConsumer(deps: AggregatorConsumerDeps): Promise<AggregatorConsumer> {
-  const pipeline: Pipeline = { decoding: 0, previous: new Map(), transcoder: new AvroTsvTranscoder(deps.codec), generation: 0 };
+  const pipeline: Pipeline = {
+    decoding: 0,
+    previous: new Map(),
+    transcoder: new AvroTsvTranscoder(deps.codec),
+    generation: 0,
+  };
   const consumer = await startBatchConsumer({
     kafka: deps.kafka,
     groupId: deps.groupId,

@@ -21,11 +21,24 @@ const events = [
   emailEvent('bounce', { event_id: 'ev-3', bounce_class: 'soft', smtp_code: 451, enhanced_status: '4.2.0' }),
 ];
 const lines = events.map((event, i) => tsvLine(toRawRow(event), 'topic\twith tab', 3, 1_000 + i));
-const STRING_COLUMNS = ['event_id', 'event_time', 'url', 'link_id', 'machine_reason', 'bounce_class', 'enhanced_status', 'detail'] as const;
+const STRING_COLUMNS = [
+  'event_id',
+  'event_time',
+  'url',
+  'link_id',
+  'machine_reason',
+  'bounce_class',
+  'enhanced_status',
+  'detail',
+] as const;
 const SELECT = `SELECT ${STRING_COLUMNS.join(', ')}, toString(machine) AS machine, toString(smtp_code) AS smtp_code FROM events_raw ORDER BY event_id`;
 const expected = events.map((event) => {
   const row = toRawRow(event);
-  return { ...Object.fromEntries(STRING_COLUMNS.map((column) => [column, row[column]])), machine: String(row.machine), smtp_code: String(row.smtp_code) };
+  return {
+    ...Object.fromEntries(STRING_COLUMNS.map((column) => [column, row[column]])),
+    machine: String(row.machine),
+    smtp_code: String(row.smtp_code),
+  };
 });
 
 describe('TabSeparated ingest lines', () => {
@@ -42,14 +55,30 @@ describe('TabSeparated ingest lines', () => {
       env = await createTestEnv('cairn_tsv');
       const ch = env.clickhouse;
       const buffer = new InsertBuffer({
-        ch, log: testLogger('insert-buffer'), maxRows: 1, maxInFlight: 1, lingerMs: 0, retryMaxMs: 100,
-        insertSettings: await insertSettingsFor(ch), writtenBelow: async () => 0n,
-        poisonAttempts: 3, deadLetter: async () => undefined,
+        ch,
+        log: testLogger('insert-buffer'),
+        maxRows: 1,
+        maxInFlight: 1,
+        lingerMs: 0,
+        retryMaxMs: 100,
+        insertSettings: await insertSettingsFor(ch),
+        writtenBelow: async () => 0n,
+        poisonAttempts: 3,
+        deadLetter: async () => undefined,
       });
-      await buffer.add({ topic: 'topic\twith tab', partition: 3, offsets: [1_000, 1_001, 1_002], tsv: Buffer.from(lines.join('')) });
+      await buffer.add({
+        topic: 'topic\twith tab',
+        partition: 3,
+        offsets: [1_000, 1_001, 1_002],
+        tsv: Buffer.from(lines.join('')),
+      });
       await buffer.close();
       expect(await ch.rows(raw.trusted(SELECT))).toEqual(expected);
-      const ledger = await ch.rows<{ t: string; o: string }>(raw.trusted('SELECT kafka_topic AS t, toString(maxMerge(max_offset)) AS o FROM kafka_offsets GROUP BY kafka_topic'));
+      const ledger = await ch.rows<{ t: string; o: string }>(
+        raw.trusted(
+          'SELECT kafka_topic AS t, toString(maxMerge(max_offset)) AS o FROM kafka_offsets GROUP BY kafka_topic',
+        ),
+      );
       expect(ledger).toEqual([{ t: 'topic\twith tab', o: '1002' }]);
     } finally {
       await env?.cleanup();
@@ -61,10 +90,19 @@ describe('TabSeparated ingest lines', () => {
     const session = new Session(dir);
     try {
       await migrate(new ChdbMigrationTarget(session, 'cairn_tsv'), readMigrations(join(SQL_DIR, 'clickhouse')));
-      const settings = Object.entries({ input_format_parallel_parsing: 0 }).map(([key, value]) => `${key} = ${value}`).join(', ');
-      session.query(`INSERT INTO cairn_tsv.events_ingest (${INGEST_COLUMNS.join(', ')}) SETTINGS ${settings} FORMAT TabSeparated\n${lines.join('')}`);
+      const settings = Object.entries({ input_format_parallel_parsing: 0 })
+        .map(([key, value]) => `${key} = ${value}`)
+        .join(', ');
+      session.query(
+        `INSERT INTO cairn_tsv.events_ingest (${INGEST_COLUMNS.join(', ')}) SETTINGS ${settings} FORMAT TabSeparated\n${lines.join('')}`,
+      );
       const text = String(session.query(`USE cairn_tsv; ${SELECT}`, 'JSONEachRow'));
-      expect(text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as unknown)).toEqual(expected);
+      expect(
+        text
+          .split('\n')
+          .filter((line) => line.trim())
+          .map((line) => JSON.parse(line) as unknown),
+      ).toEqual(expected);
     } finally {
       session.cleanup?.();
       rmSync(dir, { recursive: true, force: true });

@@ -31,7 +31,9 @@ afterAll(async () => {
 /** A chunk of `count` open events of one partition, from offset `first`. */
 function chunk(partition: number, first: number, count: number): IngestBatch {
   const offsets = Array.from({ length: count }, (_, i) => first + i);
-  const lines = offsets.map((offset) => tsvLine(toRawRow(emailEvent('open', { event_id: `p${partition}-${offset}` })), 'topic', partition, offset));
+  const lines = offsets.map((offset) =>
+    tsvLine(toRawRow(emailEvent('open', { event_id: `p${partition}-${offset}` })), 'topic', partition, offset),
+  );
   return { topic: 'topic', partition, offsets, tsv: Buffer.from(lines.join('')) };
 }
 
@@ -53,19 +55,30 @@ function observedClickHouse(ch: ClickHouse): ClickHouse {
   return Object.assign(Object.create(Object.getPrototypeOf(ch) as object) as ClickHouse, ch, { client });
 }
 
-type Overrides = Partial<Pick<InsertBufferOptions, 'maxRows' | 'maxInFlight' | 'lingerMs' | 'writtenBelow' | 'poisonAttempts' | 'deadLetter'>>;
+type Overrides = Partial<
+  Pick<InsertBufferOptions, 'maxRows' | 'maxInFlight' | 'lingerMs' | 'writtenBelow' | 'poisonAttempts' | 'deadLetter'>
+>;
 
 async function newBuffer(options: Overrides = {}): Promise<InsertBuffer> {
   buffer = new InsertBuffer({
-    ch: observedClickHouse(env.clickhouse), log: testLogger('insert-buffer'), maxRows: options.maxRows ?? 1_000, maxInFlight: options.maxInFlight ?? 2,
-    lingerMs: options.lingerMs ?? 10_000, retryMaxMs: 100, insertSettings: await insertSettingsFor(env.clickhouse),
-    writtenBelow: options.writtenBelow ?? (async () => 0n), poisonAttempts: options.poisonAttempts ?? 3, deadLetter: options.deadLetter ?? (async () => undefined),
+    ch: observedClickHouse(env.clickhouse),
+    log: testLogger('insert-buffer'),
+    maxRows: options.maxRows ?? 1_000,
+    maxInFlight: options.maxInFlight ?? 2,
+    lingerMs: options.lingerMs ?? 10_000,
+    retryMaxMs: 100,
+    insertSettings: await insertSettingsFor(env.clickhouse),
+    writtenBelow: options.writtenBelow ?? (async () => 0n),
+    poisonAttempts: options.poisonAttempts ?? 3,
+    deadLetter: options.deadLetter ?? (async () => undefined),
   });
   return buffer;
 }
 
 const rawIds = async (): Promise<string[]> =>
-  (await env.clickhouse.rows<{ event_id: string }>(raw.trusted('SELECT event_id FROM events_raw ORDER BY event_id'))).map((row) => row.event_id);
+  (
+    await env.clickhouse.rows<{ event_id: string }>(raw.trusted('SELECT event_id FROM events_raw ORDER BY event_id'))
+  ).map((row) => row.event_id);
 
 describe('insert buffer', () => {
   it('streams a batch chunk by chunk into one insert that lands when the batch ends and the insert is flushed', async () => {
@@ -75,8 +88,14 @@ describe('insert buffer', () => {
     const b = await newBuffer({ maxRows: FIRST + 3 });
     const sink = b.open(FIRST + 3);
     sink.write(chunk(0, 0, FIRST));
-    const body = await waitFor(() => insertBodies[0], (stream) => stream !== undefined);
-    await waitFor(() => body?.readableLength, (left) => left === 0);
+    const body = await waitFor(
+      () => insertBodies[0],
+      (stream) => stream !== undefined,
+    );
+    await waitFor(
+      () => body?.readableLength,
+      (left) => left === 0,
+    );
     expect(await rawIds()).toEqual([]);
     sink.write(chunk(0, FIRST, 3));
     const landed = sink.end();
@@ -125,7 +144,11 @@ describe('insert buffer', () => {
   it('dead-letters the messages whose rows ClickHouse refuses and writes every other row once, offsets in order', async () => {
     const poisoned = chunk(6, 0, 100);
     const lines = poisoned.tsv.toString().split('\n').slice(0, -1);
-    const refused = (line: string): string => line.split('\t').map((value, column) => (column === 9 ? '-1' : value)).join('\t'); // email_version UInt32
+    const refused = (line: string): string =>
+      line
+        .split('\t')
+        .map((value, column) => (column === 9 ? '-1' : value))
+        .join('\t'); // email_version UInt32
     lines[37] = refused(lines[37] as string);
     // an envelope: two lines at offset 60, one of them refused; the message goes whole or not at all
     lines.splice(61, 0, refused(lines[60] as string).replace('p6-60', 'p6-60b'));

@@ -64,8 +64,18 @@ function newGeneration(epoch: number): Generation {
   const done = deferred();
   const closed = deferred();
   return {
-    epoch, batches: [], rows: 0, planned: 0, holds: 0, due: false, stream: undefined,
-    closed: closed.promise, close: closed.resolve, done: done.promise, resolve: done.resolve, reject: done.reject,
+    epoch,
+    batches: [],
+    rows: 0,
+    planned: 0,
+    holds: 0,
+    due: false,
+    stream: undefined,
+    closed: closed.promise,
+    close: closed.resolve,
+    done: done.promise,
+    resolve: done.resolve,
+    reject: done.reject,
   };
 }
 
@@ -218,7 +228,13 @@ export class InsertBuffer {
       batches = await unwritten(from, this.options.writtenBelow).catch(() => from);
       // NOTE: only a row's value isolates rows; an outage (down, refused, timed out, overloaded) retries all.
       if (failureKind(failure) === 'data') await this.isolate(generation, batches);
-      else if (batches.some((batch) => batch.offsets.length > 0)) await this.insert(Readable.from(batches.map((batch) => batch.tsv), { objectMode: false }));
+      else if (batches.some((batch) => batch.offsets.length > 0))
+        await this.insert(
+          Readable.from(
+            batches.map((batch) => batch.tsv),
+            { objectMode: false },
+          ),
+        );
     };
     try {
       await retry(attempt, {
@@ -227,11 +243,16 @@ export class InsertBuffer {
         giveUp: () => this.abandoned(generation),
         onRetry: (error, n) => {
           failure = error;
-          this.options.log.warn({ attempt: n - 1, rows: generation.rows, err: (error as Error).message }, 'clickhouse_insert_failed');
+          this.options.log.warn(
+            { attempt: n - 1, rows: generation.rows, err: (error as Error).message },
+            'clickhouse_insert_failed',
+          );
         },
       });
     } catch {
-      return generation.reject(new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'));
+      return generation.reject(
+        new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)'),
+      );
     }
     this.options.log.debug({ rows: generation.rows, ms: Date.now() - started }, 'batch_inserted');
     generation.resolve();
@@ -259,7 +280,8 @@ export class InsertBuffer {
       log: this.options.log,
       insert: (body) => this.insert(body),
       guard: () => {
-        if (this.abandoned(generation)) throw new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)');
+        if (this.abandoned(generation))
+          throw new CairnError('CLICKHOUSE_UNAVAILABLE', 'insert abandoned (stopping or partitions reassigned)');
       },
       deadLetter: this.options.deadLetter,
     });

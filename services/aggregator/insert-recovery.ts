@@ -19,7 +19,10 @@ function eachLine(tsv: Buffer, line: (start: number, end: number, index: number)
  * part of it (poison isolation inserts it piece by piece). Before retrying, drop the rows ClickHouse's offset
  * ledger already holds, so the retry writes nothing twice.
  */
-export async function unwritten(batches: readonly IngestBatch[], writtenBelow: (topic: string, partition: number) => Promise<bigint>): Promise<IngestBatch[]> {
+export async function unwritten(
+  batches: readonly IngestBatch[],
+  writtenBelow: (topic: string, partition: number) => Promise<bigint>,
+): Promise<IngestBatch[]> {
   const floors = new Map<string, bigint>();
   const kept: IngestBatch[] = [];
   for (const batch of batches) {
@@ -34,7 +37,11 @@ export async function unwritten(batches: readonly IngestBatch[], writtenBelow: (
     eachLine(batch.tsv, (start, end, i) => {
       if (BigInt(batch.offsets[i] ?? -1) >= floor) lines.push(batch.tsv.subarray(start, end));
     });
-    kept.push({ ...batch, offsets: batch.offsets.filter((offset) => BigInt(offset) >= floor), tsv: Buffer.concat(lines) });
+    kept.push({
+      ...batch,
+      offsets: batch.offsets.filter((offset) => BigInt(offset) >= floor),
+      tsv: Buffer.concat(lines),
+    });
   }
   return kept;
 }
@@ -88,11 +95,24 @@ export async function insertIsolatingPoison(batches: readonly IngestBatch[], dep
     log: deps.log,
     run: async (rows) => {
       deps.guard();
-      await deps.insert(Readable.from(rows.map((row) => row.tsv), { objectMode: false }));
+      await deps.insert(
+        Readable.from(
+          rows.map((row) => row.tsv),
+          { objectMode: false },
+        ),
+      );
     },
     poison: async (rows, error) => {
       deps.guard();
-      deps.log.warn({ topic: rows.batch.topic, partition: rows.batch.partition, offset: rows.offset, err: error.message.slice(0, 300) }, 'poison_rows_dead_lettered');
+      deps.log.warn(
+        {
+          topic: rows.batch.topic,
+          partition: rows.batch.partition,
+          offset: rows.offset,
+          err: error.message.slice(0, 300),
+        },
+        'poison_rows_dead_lettered',
+      );
       await deps.deadLetter(rows, error);
     },
   });

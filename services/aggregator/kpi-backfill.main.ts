@@ -8,7 +8,9 @@ import { runClickHouseJob } from './clickhouse-job';
  * by event_id). 0010's daily tables were fed from the start and are left alone.
  */
 void runClickHouseJob('kpi-backfill', async (ch, log) => {
-  const months = await ch.rows<{ m: number }>(sql`SELECT DISTINCT toYYYYMM(event_date) AS m FROM events_raw ORDER BY m`);
+  const months = await ch.rows<{ m: number }>(
+    sql`SELECT DISTINCT toYYYYMM(event_date) AS m FROM events_raw ORDER BY m`,
+  );
   for (const kpi of KPI_VIEWS.filter((view) => !view.table.endsWith('_daily'))) {
     for (const { m } of months) await rebuildKpiFromRaw(ch, kpi, sql`toYYYYMM(event_date) = ${Number(m)}`);
     log.info({ table: kpi.table, months: months.length }, 'kpi_backfill_done');

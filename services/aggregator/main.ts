@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'aggregator', level: config.logLevel });
   try {
     const aggregator = buildAggregator(config, log);
-    const health = config.healthPort > 0 ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [aggregator] })] : [];
+    const health =
+      config.healthPort > 0
+        ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [aggregator] })]
+        : [];
     await runServices([aggregator, ...health], log);
   } catch (error) {
     log.fatal({ err: error }, 'aggregator_start_failed');

@@ -74,8 +74,10 @@ export class OffsetLedger {
     };
     // Past the deadline the wait just ends, as it always has: the ledger is read as it then is.
     const stillRunning = new Error('inserts still running');
-    await pollUntil(finished, { pause: () => 50, deadlineMs: timeoutMs, timeout: () => stillRunning }).catch((error: unknown) => {
-      if (error !== stillRunning) throw error;
-    });
+    await pollUntil(finished, { pause: () => 50, deadlineMs: timeoutMs, timeout: () => stillRunning }).catch(
+      (error: unknown) => {
+        if (error !== stillRunning) throw error;
+      },
+    );
   }
 }

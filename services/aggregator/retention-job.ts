@@ -7,7 +7,17 @@ import { ident, sql } from '../../lib/platform/clickhouse/sql';
  * KPIs that remain still equal the recount from the raw events that remain. kafka_offsets is never dropped.
  * dead_letters (0120) ages out with the events it was refused among.
  */
-export const MONTHLY_TABLES = ['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events', 'dead_letters', 'engagement_events'] as const;
+export const MONTHLY_TABLES = [
+  'events_raw',
+  'kpi_email_daily',
+  'kpi_tile_daily',
+  'kpi_email_glossary',
+  'kpi_tile_glossary',
+  'kpi_email_geography',
+  'contact_events',
+  'dead_letters',
+  'engagement_events',
+] as const;
 
 /** YYYYMM of the oldest month kept when keeping `keepMonths` months including the current one. */
 export function oldestKeptMonth(now: Date, keepMonths: number): number {
@@ -20,7 +30,8 @@ export async function dropExpiredPartitions(
   ch: ClickHouseCommands,
   options: { keepMonths: number; now?: Date },
 ): Promise<{ table: string; partition: string }[]> {
-  if (!Number.isInteger(options.keepMonths) || options.keepMonths < 1) throw new Error('keepMonths must be a positive integer');
+  if (!Number.isInteger(options.keepMonths) || options.keepMonths < 1)
+    throw new Error('keepMonths must be a positive integer');
   const cutoff = oldestKeptMonth(options.now ?? new Date(), options.keepMonths);
   const rows = await ch.rows<{ table: string; partition: string }>(sql`
     SELECT DISTINCT table, partition FROM system.parts

@@ -6,8 +6,13 @@ describe('zoneTransitions', () => {
   it('finds daylight saving time changes to the second (EU rule: last Sunday of March and October, 01:00 UTC)', () => {
     const oslo = zoneTransitions('Europe/Oslo');
     expect(oslo[0]).toEqual({ validFrom: new Date(0), offsetSeconds: 3600 });
-    const in2026 = oslo.filter((t) => t.validFrom.getUTCFullYear() === 2026).map((t) => [t.validFrom.toISOString(), t.offsetSeconds]);
-    expect(in2026).toEqual([['2026-03-29T01:00:00.000Z', 7200], ['2026-10-25T01:00:00.000Z', 3600]]);
+    const in2026 = oslo
+      .filter((t) => t.validFrom.getUTCFullYear() === 2026)
+      .map((t) => [t.validFrom.toISOString(), t.offsetSeconds]);
+    expect(in2026).toEqual([
+      ['2026-03-29T01:00:00.000Z', 7200],
+      ['2026-10-25T01:00:00.000Z', 3600],
+    ]);
     // two changes a year, 2000 to 2059
     expect(oslo.length).toBe(1 + 2 * 60);
   });

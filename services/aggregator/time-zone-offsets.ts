@@ -39,7 +39,7 @@ export function zoneTransitions(timeZone: string): ZoneTransition[] {
   const zone = IANAZone.create(timeZone);
   if (!zone.isValid) throw new Error(`unknown time zone ${JSON.stringify(timeZone)}`);
   const transitions: ZoneTransition[] = [{ validFrom: new Date(0), offsetSeconds: offsetAt(zone, FIRST_MS) }];
-  for (let from = FIRST_MS; from < LAST_MS; ) {
+  for (let from = FIRST_MS; from < LAST_MS;) {
     const to = from + WEEK_MS;
     if (offsetAt(zone, from) === offsetAt(zone, to)) {
       from = to;

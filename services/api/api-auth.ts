@@ -32,7 +32,8 @@ export const hasScope = (principal: ApiKeyPrincipal | undefined, scope: ApiKeySc
  * 403 naming the scope and the field.
  */
 export function requireScope(request: FastifyRequest, scope: ApiKeyScope, field: string, what: string): void {
-  if (!hasScope(request.principal, scope)) throw new ApiProblem(403, `${what} needs the "${scope}" scope`, [{ field, message: `needs the "${scope}" scope` }]);
+  if (!hasScope(request.principal, scope))
+    throw new ApiProblem(403, `${what} needs the "${scope}" scope`, [{ field, message: `needs the "${scope}" scope` }]);
 }
 
 /** onRequest: key → principal, then scope; admin routes take the operator token (CAIRN_ADMIN_TOKEN). */

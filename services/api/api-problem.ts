@@ -35,7 +35,7 @@ export class ApiProblem extends Error {
 export const notFound = (what: string): ApiProblem => new ApiProblem(404, `${what} not found`);
 
 export function problemBody(status: number, detail: string, errors: FieldError[] = []): Record<string, unknown> {
-  const [type, title] = TITLES[status] ?? TITLES[500] as [string, string];
+  const [type, title] = TITLES[status] ?? (TITLES[500] as [string, string]);
   return { type: `https://cairn.dev/problems/${type}`, title, status, detail, errors };
 }
 
@@ -48,7 +48,10 @@ export const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -60,7 +63,8 @@ interface AjvError {
 }
 
 /** The ajv format of addresses (services/api/app.ts), explained instead of 'must match format "mailbox"'. */
-const MAILBOX_MESSAGE = 'must be one plain address such as news@example.com (no display name, space, CR, LF, NUL, < or >)';
+const MAILBOX_MESSAGE =
+  'must be one plain address such as news@example.com (no display name, space, CR, LF, NUL, < or >)';
 
 function validationErrors(error: FastifyError): FieldError[] {
   const context = error.validationContext ?? 'body';
@@ -69,12 +73,19 @@ function validationErrors(error: FastifyError): FieldError[] {
     const leaf = item.params.missingProperty ?? item.params.additionalProperty;
     const field = [context === 'body' ? '' : context, path, leaf].filter(Boolean).join('.') || context;
     const mailbox = item.keyword === 'format' && item.params.format === 'mailbox';
-    const message = item.params.additionalProperty ? 'is not a writable field' : mailbox ? MAILBOX_MESSAGE : (item.message ?? 'is invalid');
+    const message = item.params.additionalProperty
+      ? 'is not a writable field'
+      : mailbox
+        ? MAILBOX_MESSAGE
+        : (item.message ?? 'is invalid');
     return { field, message };
   });
 }
 
-const UNIQUE_FIELDS: Record<string, string> = { contacts_workspace_email_idx: 'email', content_settings_one_default_idx: 'is_default' };
+const UNIQUE_FIELDS: Record<string, string> = {
+  contacts_workspace_email_idx: 'email',
+  content_settings_one_default_idx: 'is_default',
+};
 
 /** PostgreSQL errors that are the client's fault map to 4xx, the rest stay 500. */
 function pgProblem(error: { code?: string; constraint?: string; detail?: string }): ApiProblem | null {
@@ -82,21 +93,35 @@ function pgProblem(error: { code?: string; constraint?: string; detail?: string 
     const field = UNIQUE_FIELDS[error.constraint ?? ''] ?? 'id';
     return new ApiProblem(409, `a resource with the same ${field} exists`, [{ field, message: 'already exists' }]);
   }
-  if (error.code === '22P02' || error.code === '22007' || error.code === '22008') return new ApiProblem(400, 'a value has the wrong format');
+  if (error.code === '22P02' || error.code === '22007' || error.code === '22008')
+    return new ApiProblem(400, 'a value has the wrong format');
   if (error.code === '23503') return new ApiProblem(404, 'a referenced resource does not exist');
   return null;
 }
 
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    void reply.code(404).type('application/problem+json').send(problemBody(404, `no route ${request.method} ${request.url.split('?')[0]}`));
+    void reply
+      .code(404)
+      .type('application/problem+json')
+      .send(problemBody(404, `no route ${request.method} ${request.url.split('?')[0]}`));
   });
   app.setErrorHandler((error: FastifyError & { code?: string }, request, reply) => {
     let problem: ApiProblem;
     if (error instanceof ApiProblem) problem = error;
-    else if (error.validation) problem = new ApiProblem(400, 'the request does not match the schema', validationErrors(error));
-    else problem = pgProblem(error) ?? new ApiProblem(error.statusCode && error.statusCode < 500 ? error.statusCode : 500, error.statusCode && error.statusCode < 500 ? error.message : 'internal error');
+    else if (error.validation)
+      problem = new ApiProblem(400, 'the request does not match the schema', validationErrors(error));
+    else
+      problem =
+        pgProblem(error) ??
+        new ApiProblem(
+          error.statusCode && error.statusCode < 500 ? error.statusCode : 500,
+          error.statusCode && error.statusCode < 500 ? error.message : 'internal error',
+        );
     if (problem.status >= 500) request.log.error({ err: error }, 'request_failed');
-    void reply.code(problem.status).type('application/problem+json').send(problemBody(problem.status, problem.detail, problem.errors));
+    void reply
+      .code(problem.status)
+      .type('application/problem+json')
+      .send(problemBody(problem.status, problem.detail, problem.errors));
   });
 }

@@ -46,7 +46,10 @@ function serverTimeouts(config: ApiConfig) {
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: config.connectionTimeoutMs,
     keepAliveTimeout: config.keepAliveTimeoutMs,
-    http: { headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))) },
+    http: {
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
   };
 }
 
@@ -58,7 +61,15 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     trustProxy: deps.config.trustProxy,
     ...serverTimeouts(deps.config),
     // `mailbox`: every address the API stores is checked by Cairn's one validator (lib/domain/email/email-address.ts)
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true, formats: { mailbox: { type: 'string', validate: isEmailAddress } } } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        allErrors: true,
+        coerceTypes: 'array',
+        useDefaults: true,
+        formats: { mailbox: { type: 'string', validate: isEmailAddress } },
+      },
+    },
   });
   app.decorate('routeTable', []);
   app.addHook('onRoute', (route) => {
@@ -70,15 +81,26 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'Cairn marketing ops API', version: '1.0.0', description: 'Workspaces, contacts, lists, segments, content settings, emails, journeys. Errors are problem details (RFC 9457).' },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'cairn_<id>_<secret>' } } },
+      info: {
+        title: 'Cairn marketing ops API',
+        version: '1.0.0',
+        description:
+          'Workspaces, contacts, lists, segments, content settings, emails, journeys. Errors are problem details (RFC 9457).',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'cairn_<id>_<secret>' } },
+      },
       security: [{ apiKey: [] }],
     },
   });
-  if (deps.docsUi === false) app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+  if (deps.docsUi === false)
+    app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   else await app.register(swaggerUi, { routePrefix: '/docs' });
   // before installAuth: its onRequest hook must not see a credential from an address over its failure limit
-  const failurePolicy = { limit: deps.config.authFailuresPerAddress, windowSeconds: deps.config.authFailureWindowSeconds };
+  const failurePolicy = {
+    limit: deps.config.authFailuresPerAddress,
+    windowSeconds: deps.config.authFailureWindowSeconds,
+  };
   installAuthFailureLimit(app, new AuthFailures(deps.redis, deps.config.queuePrefix, failurePolicy, deps.log));
   installAuth(app, deps.pool, deps.config.adminToken);
   await app.register(rateLimit, {
@@ -93,7 +115,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // A Redis outage should not take the API down with it: requests pass unlimited until Redis is back.
     skipOnError: true,
     keyGenerator: (req) => req.principal?.keyId ?? req.ip,
-    errorResponseBuilder: (_req, context) => ({ statusCode: 429, ...problemBody(429, `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`) }),
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      ...problemBody(429, `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
+    }),
   });
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
   // On the whole app, as before the routes became plugins: a CSV or NDJSON body sent to another route keeps its 400.
@@ -104,7 +129,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(workspaceRoutes, { pool });
   await app.register(contactRoutes, { pool });
   await app.register(contactImportRoutes, { pool, config: deps.config });
-  await app.register(erasureRoutes, { config: deps.config, pool, clickhouse: deps.clickhouseErasure ?? deps.clickhouse });
+  await app.register(erasureRoutes, {
+    config: deps.config,
+    pool,
+    clickhouse: deps.clickhouseErasure ?? deps.clickhouse,
+  });
   await app.register(listRoutes, { pool });
   await app.register(contentSettingsRoutes, { pool });
   await app.register(emailRoutes, deps);

@@ -69,7 +69,11 @@ export function installAuthFailureLimit(app: FastifyInstance, failures: AuthFail
     const wait = await failures.retryAfter(request.ip);
     if (wait === 0) return;
     const detail = `too many failed API keys or tokens from this address; retry in ${wait} s`;
-    return reply.code(429).header('retry-after', String(wait)).type('application/problem+json').send(problemBody(429, detail));
+    return reply
+      .code(429)
+      .header('retry-after', String(wait))
+      .type('application/problem+json')
+      .send(problemBody(429, detail));
   });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode === 401 && presentsCredential(request)) await failures.record(request.ip);

@@ -31,19 +31,34 @@ export interface ChildListSpec {
 }
 
 export function childListRoute(app: FastifyInstance, pool: Pool, spec: ChildListSpec): void {
-  const schema = { tags: spec.tags, summary: spec.summary, params: idParams, querystring: pageQuerySchema, response: { 200: pageSchema(spec.item) } };
+  const schema = {
+    tags: spec.tags,
+    summary: spec.summary,
+    params: idParams,
+    querystring: pageQuerySchema,
+    response: { 200: pageSchema(spec.item) },
+  };
   app.withTypeProvider<JsonSchemaToTsProvider>().get(spec.url, { schema }, async (req) => {
     const workspaceId = workspaceOf(req);
     const { id } = req.params;
     const limit = req.query.limit ?? 50;
     await getRow(pool, spec.parent.table, spec.parent.noun, workspaceId, id);
-    const { rows } = await pool.query<{ id: string }>(spec.select, [workspaceId, id, decodeCursor(req.query.cursor) ?? spec.firstCursor ?? null, limit + 1]);
+    const { rows } = await pool.query<{ id: string }>(spec.select, [
+      workspaceId,
+      id,
+      decodeCursor(req.query.cursor) ?? spec.firstCursor ?? null,
+      limit + 1,
+    ]);
     return toPage(rows, limit);
   });
 }
 
 /** Removes one child (a member) of a parent: `statement` gets $1 the workspace, $2 the parent id, $3 the contact id. */
-export function memberRemovalRoute(app: FastifyInstance, pool: Pool, spec: { url: string; tags: string[]; summary: string; noun: string; statement: string }): void {
+export function memberRemovalRoute(
+  app: FastifyInstance,
+  pool: Pool,
+  spec: { url: string; tags: string[]; summary: string; noun: string; statement: string },
+): void {
   const schema = { tags: spec.tags, summary: spec.summary, params: memberParams, response: { 204: noContent } };
   app.withTypeProvider<JsonSchemaToTsProvider>().delete(spec.url, { schema }, async (req, reply) => {
     const { id, contactId } = req.params;

@@ -47,12 +47,12 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     table: 'journey_outbox',
     columns: ['payload', 'once_key'],
     action: 'anonymise',
-    why: "side effects not relayed yet: the contact leaves the send batches and tile event groups it shares with others; its webhooks go",
+    why: 'side effects not relayed yet: the contact leaves the send batches and tile event groups it shares with others; its webhooks go',
     sql: [
       `UPDATE journey_outbox SET payload = jsonb_set(payload, '{contacts}', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'contacts') c WHERE c->>0 <> ${ID_TEXT}))
         WHERE kind = 'send' AND payload->'common'->>'workspace_id' = ${WS_TEXT} AND payload->'contacts' @> jsonb_build_array(jsonb_build_array(${ID_TEXT}))`,
-      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{groups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without("g->5")})), '[]'::jsonb)
+      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{groups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without('g->5')})), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'groups') g WHERE g->5 <> jsonb_build_array(${ID_TEXT})))
         WHERE kind = 'events' AND payload->>'workspace_id' = ${WS_TEXT} AND payload->'groups' @> jsonb_build_array(jsonb_build_array(jsonb_build_array(${ID_TEXT})))`,
       `DELETE FROM journey_outbox WHERE (kind = 'send' AND payload->'contacts' = '[]'::jsonb) OR (kind = 'events' AND payload->'groups' = '[]'::jsonb)
@@ -70,21 +70,21 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     table: 'journey_webhook_dead_letters',
     columns: ['payload', 'once_key'],
     action: 'delete',
-    why: "launch-workflow webhooks about the contact that failed every retry: their body names the contact",
-    sql: [`DELETE FROM journey_webhook_dead_letters WHERE workspace_id = ${WS} AND (payload->>'contact_id' = ${ID_TEXT} OR once_key ${KEY_OF_CONTACT})`],
+    why: 'launch-workflow webhooks about the contact that failed every retry: their body names the contact',
+    sql: [
+      `DELETE FROM journey_webhook_dead_letters WHERE workspace_id = ${WS} AND (payload->>'contact_id' = ${ID_TEXT} OR once_key ${KEY_OF_CONTACT})`,
+    ],
   },
-  ...(['tasks', 'leads'] as const).map(
-    (table): ErasureStep => ({
-      table,
-      columns: ['contact_id', 'once_key'],
-      action: 'anonymise',
-      why: `${table} stay (docs/api.md): the contact and its once key (journey:tile:iteration:contact) are nulled; an account's key names the account and stays`,
-      sql: [
-        `UPDATE ${table} SET contact_id = NULL, once_key = CASE WHEN once_key ${KEY_OF_CONTACT} THEN NULL ELSE once_key END
+  ...(['tasks', 'leads'] as const).map((table): ErasureStep => ({
+    table,
+    columns: ['contact_id', 'once_key'],
+    action: 'anonymise',
+    why: `${table} stay (docs/api.md): the contact and its once key (journey:tile:iteration:contact) are nulled; an account's key names the account and stays`,
+    sql: [
+      `UPDATE ${table} SET contact_id = NULL, once_key = CASE WHEN once_key ${KEY_OF_CONTACT} THEN NULL ELSE once_key END
           WHERE workspace_id = ${WS} AND (contact_id = ${ID} OR once_key ${KEY_OF_CONTACT})`,
-      ],
-    }),
-  ),
+    ],
+  })),
   {
     table: 'list_memberships',
     columns: ['contact_id'],
@@ -97,7 +97,9 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     columns: ['contact_id'],
     action: 'delete',
     why: 'segment memberships (also cascaded by the contact row)',
-    sql: [`DELETE FROM segment_members WHERE segment_id IN (SELECT id FROM segments WHERE workspace_id = ${WS}) AND contact_id = ${ID}`],
+    sql: [
+      `DELETE FROM segment_members WHERE segment_id IN (SELECT id FROM segments WHERE workspace_id = ${WS}) AND contact_id = ${ID}`,
+    ],
   },
   {
     table: 'engagement_recipients',
@@ -124,14 +126,18 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     columns: ['regarding_id'],
     action: 'anonymise',
     why: 'a message regarding the contact stays (its owner sent it) without saying whom it regarded',
-    sql: [`UPDATE engagement_messages SET regarding_type = NULL, regarding_id = NULL, updated_at = now() WHERE workspace_id = ${WS} AND regarding_type = 'contact' AND regarding_id = ${ID}`],
+    sql: [
+      `UPDATE engagement_messages SET regarding_type = NULL, regarding_id = NULL, updated_at = now() WHERE workspace_id = ${WS} AND regarding_type = 'contact' AND regarding_id = ${ID}`,
+    ],
   },
   {
     table: 'address_bounce_state',
     columns: [],
     action: 'delete',
     why: "the contact address's soft-bounce count, read before the contact row goes (address_suppressions keeps a suppressed address: the record that it must not be mailed)",
-    sql: [`DELETE FROM address_bounce_state WHERE workspace_id = ${WS} AND address = (SELECT lower(email) FROM contacts WHERE workspace_id = ${WS} AND id = ${ID})`],
+    sql: [
+      `DELETE FROM address_bounce_state WHERE workspace_id = ${WS} AND address = (SELECT lower(email) FROM contacts WHERE workspace_id = ${WS} AND id = ${ID})`,
+    ],
   },
   {
     table: 'contacts',
@@ -195,22 +201,27 @@ export async function eraseContactEverywhere(
   const found = await inTransaction(deps.pool, async (client) => {
     // No row lock here: a journey step holding the contact's position inserts tasks referencing it (a key-share
     // lock on this row) while the DELETE of journey_contacts below waits for that step.
-    const contact = await client.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2', [workspaceId, contactId]);
+    const contact = await client.query('SELECT 1 FROM contacts WHERE workspace_id = $1 AND id = $2', [
+      workspaceId,
+      contactId,
+    ]);
     if (contact.rowCount)
       await client.query(
         `INSERT INTO contact_erasures (workspace_id, contact_id, requested_by_key_id, postgres_erased_at) VALUES ($1, $2, $3, now())
          ON CONFLICT (workspace_id, contact_id) DO UPDATE SET postgres_erased_at = now(), clickhouse_erased_at = NULL`,
         [workspaceId, contactId, target.keyId],
       );
-    const record = await client.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2 FOR UPDATE', [workspaceId, contactId]);
+    const record = await client.query(
+      'SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2 FOR UPDATE',
+      [workspaceId, contactId],
+    );
     if (!record.rowCount) return false;
     await erasePostgres(client, [workspaceId, contactId]);
     if (options.resweepSeconds > 0)
-      await client.query('UPDATE contact_erasures SET resweep_at = now() + make_interval(secs => $3) WHERE workspace_id = $1 AND contact_id = $2', [
-        workspaceId,
-        contactId,
-        options.resweepSeconds,
-      ]);
+      await client.query(
+        'UPDATE contact_erasures SET resweep_at = now() + make_interval(secs => $3) WHERE workspace_id = $1 AND contact_id = $2',
+        [workspaceId, contactId, options.resweepSeconds],
+      );
     return true;
   });
   if (!found) throw notFound('contact');

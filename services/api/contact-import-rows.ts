@@ -4,7 +4,17 @@ import { isEmailAddress } from '../../lib/domain/email/email-address';
  * One import row → one line of PostgreSQL COPY text format for the staging table, or a per-row error naming the
  * field. Known columns map to contact columns; every other column becomes an attribute.
  */
-export const STAGED_COLUMNS = ['line', 'email', 'first_name', 'last_name', 'time_zone', 'consent_level', 'do_not_bulk_email', 'allow_follow_email', 'attributes'] as const;
+export const STAGED_COLUMNS = [
+  'line',
+  'email',
+  'first_name',
+  'last_name',
+  'time_zone',
+  'consent_level',
+  'do_not_bulk_email',
+  'allow_follow_email',
+  'attributes',
+] as const;
 
 export interface RowError {
   row: number;
@@ -22,7 +32,13 @@ const zones = new Map<string, boolean>();
 /** NOTE: COPY text format: backslash, tab, newline and carriage return must be escaped; \N is NULL. */
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 const copyText = (value: string | null): string =>
-  value === null ? '\\N' : !NEEDS_ESCAPE.test(value) ? value : value.replace(/[\\\t\n\r]/g, (ch) => (ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r'));
+  value === null
+    ? '\\N'
+    : !NEEDS_ESCAPE.test(value)
+      ? value
+      : value.replace(/[\\\t\n\r]/g, (ch) =>
+          ch === '\\' ? '\\\\' : ch === '\t' ? '\\t' : ch === '\n' ? '\\n' : '\\r',
+        );
 
 function validZone(zone: string): boolean {
   let valid = zones.get(zone);
@@ -68,13 +84,16 @@ export function stageRow(record: Record<string, unknown>, row: number): string |
   for (const field of TEXT_FIELDS) {
     const value = record[field];
     if (blank(value)) cells.push(null);
-    else if (typeof value !== 'string' || value.length > 200) return { row, field, message: 'must be text of at most 200 characters' };
-    else if (field === 'time_zone' && !validZone(value)) return { row, field, message: `unknown time zone "${value.slice(0, 64)}"` };
+    else if (typeof value !== 'string' || value.length > 200)
+      return { row, field, message: 'must be text of at most 200 characters' };
+    else if (field === 'time_zone' && !validZone(value))
+      return { row, field, message: `unknown time zone "${value.slice(0, 64)}"` };
     else cells.push(value);
   }
   const consent = record.consent_level;
   const level = blank(consent) ? null : Number(consent);
-  if (level !== null && !(Number.isInteger(level) && level >= 0 && level <= 5)) return { row, field: 'consent_level', message: 'must be an integer from 0 to 5' };
+  if (level !== null && !(Number.isInteger(level) && level >= 0 && level <= 5))
+    return { row, field: 'consent_level', message: 'must be an integer from 0 to 5' };
   cells.push(level === null ? null : String(level));
   for (const field of BOOLEAN_FIELDS) {
     const value = parseBoolean(record[field]);

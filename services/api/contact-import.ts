@@ -64,7 +64,11 @@ function ndjsonRecords(maxLineBytes: number): Transform {
     if (text.trim() === '') return;
     try {
       const value: unknown = JSON.parse(text);
-      stream.push(typeof value === 'object' && value !== null && !Array.isArray(value) ? { line, value } : { line, error: 'line is not a JSON object' });
+      stream.push(
+        typeof value === 'object' && value !== null && !Array.isArray(value)
+          ? { line, value }
+          : { line, error: 'line is not a JSON object' },
+      );
     } catch {
       stream.push({ line, error: 'line is not valid JSON' });
     }
@@ -113,11 +117,15 @@ function csvRecordReader(): (chunk: unknown) => SourceRecord | null {
     const cells = chunk as string[];
     if (!header) {
       header = cells.map((cell) => cell.trim().toLowerCase());
-      if (!header.includes('email')) throw new ApiProblem(400, 'the CSV header has no email column', [{ field: 'header', message: 'add an "email" column' }]);
+      if (!header.includes('email'))
+        throw new ApiProblem(400, 'the CSV header has no email column', [
+          { field: 'header', message: 'add an "email" column' },
+        ]);
       return null;
     }
     row += 1;
-    if (cells.length !== header.length) return { line: row, error: `expected ${header.length} columns, found ${cells.length}` };
+    if (cells.length !== header.length)
+      return { line: row, error: `expected ${header.length} columns, found ${cells.length}` };
     // header names are the file's: a prototype-less record keeps "__proto__" an ordinary column
     const value: Record<string, unknown> = Object.create(null);
     for (let i = 0; i < header.length; i++) value[header[i] as string] = cells[i];
@@ -130,7 +138,9 @@ function stager(progress: Progress, options: ImportOptions, read: (chunk: unknow
   let buffer = '';
   const take = (item: SourceRecord): void => {
     progress.received += 1;
-    const staged = item.value ? stageRow(item.value, item.line) : { row: item.line, field: 'row', message: item.error ?? 'invalid' };
+    const staged = item.value
+      ? stageRow(item.value, item.line)
+      : { row: item.line, field: 'row', message: item.error ?? 'invalid' };
     if (typeof staged === 'string') buffer += staged;
     else {
       progress.rejected += 1;
@@ -138,7 +148,10 @@ function stager(progress: Progress, options: ImportOptions, read: (chunk: unknow
     }
     if (progress.received % 100_000 === 0) {
       const rate = Math.round(progress.received / ((Date.now() - progress.started) / 1000));
-      options.log.info({ rows: progress.received, rejected: progress.rejected, rows_per_s: rate }, 'contact_import_progress');
+      options.log.info(
+        { rows: progress.received, rejected: progress.rejected, rows_per_s: rate },
+        'contact_import_progress',
+      );
     }
   };
   return new Transform({
@@ -224,7 +237,8 @@ async function stage(client: PoolClient, input: Readable, progress: Progress, op
     const message = (error as Error).message;
     const { code, lines } = error as { code?: string; lines?: number };
     if (code === 'CSV_MAX_RECORD_SIZE') throw lineTooLong(lines ?? 0, options.maxLineBytes);
-    if (code?.startsWith('CSV_')) throw new ApiProblem(400, `the CSV is malformed: ${message}`, [{ field: 'body', message }]);
+    if (code?.startsWith('CSV_'))
+      throw new ApiProblem(400, `the CSV is malformed: ${message}`, [{ field: 'body', message }]);
     throw error;
   }
 }
@@ -234,7 +248,12 @@ async function stage(client: PoolClient, input: Readable, progress: Progress, op
  * transaction. NOTE: all or nothing: the transaction commits only after the merge, so a failed or rejected
  * import changes no contact, and re-running the same file is idempotent (same emails → same contacts).
  */
-export async function importContacts(pool: Pool, workspaceId: string, input: Readable, options: ImportOptions): Promise<ImportResult> {
+export async function importContacts(
+  pool: Pool,
+  workspaceId: string,
+  input: Readable,
+  options: ImportOptions,
+): Promise<ImportResult> {
   const progress: Progress = { received: 0, rejected: 0, errors: [], started: Date.now() };
   const client = await pool.connect();
   try {
@@ -242,15 +261,36 @@ export async function importContacts(pool: Pool, workspaceId: string, input: Rea
     await stage(client, input, progress, options);
     const staged = Date.now();
     if (progress.rejected > 0 && options.onError === 'reject')
-      throw new ApiProblem(422, `${progress.rejected} of ${progress.received} rows are invalid; nothing was imported (use on_error=skip to import the valid rows)`, progress.errors.map((e) => ({ field: `rows[${e.row}].${e.field}`, message: e.message })));
+      throw new ApiProblem(
+        422,
+        `${progress.rejected} of ${progress.received} rows are invalid; nothing was imported (use on_error=skip to import the valid rows)`,
+        progress.errors.map((e) => ({ field: `rows[${e.row}].${e.field}`, message: e.message })),
+      );
     await client.query("SET LOCAL work_mem = '256MB'");
     const { rows } = await client.query<{ created: number; updated: number }>(MERGE_SQL, [workspaceId, idPrefix()]);
     const { created = 0, updated = 0 } = rows[0] ?? {};
     if (updated > 0) await client.query(SET_GIVEN_SQL, [workspaceId]);
     await client.query('COMMIT');
     const duplicates = progress.received - progress.rejected - created - updated;
-    options.log.info({ rows: progress.received, created, updated, rejected: progress.rejected, stage_ms: staged - progress.started, merge_ms: Date.now() - staged }, 'contact_import_done');
-    return { received: progress.received, created, updated, duplicates, rejected: progress.rejected, errors: progress.errors };
+    options.log.info(
+      {
+        rows: progress.received,
+        created,
+        updated,
+        rejected: progress.rejected,
+        stage_ms: staged - progress.started,
+        merge_ms: Date.now() - staged,
+      },
+      'contact_import_done',
+    );
+    return {
+      received: progress.received,
+      created,
+      updated,
+      duplicates,
+      rejected: progress.rejected,
+      errors: progress.errors,
+    };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     input.resume();

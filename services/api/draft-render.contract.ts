@@ -12,7 +12,14 @@ export const DRAFT_THREAD_READY = 'ready';
 
 export type DraftJob =
   | { id: number; kind: 'check'; draft: EmailDraft; content: ContentSettingsData | null }
-  | { id: number; kind: 'render'; draft: EmailDraft; content: ContentSettingsData | null; context: MergeContext; maxChars: number };
+  | {
+      id: number;
+      kind: 'render';
+      draft: EmailDraft;
+      content: ContentSettingsData | null;
+      context: MergeContext;
+      maxChars: number;
+    };
 
 export type DraftReply =
   | { id: number; kind: 'checked'; issues: TemplateIssue[]; compiled: CompiledEmail | null }
@@ -20,13 +27,21 @@ export type DraftReply =
   /** the check passed, rendering did not: over the size budget, or a merge field that fails at render time */
   | { id: number; kind: 'refused'; issues: TemplateIssue[] };
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-const isStringRecord = (value: unknown, keys: readonly string[]): boolean => isObject(value) && keys.every((key) => typeof value[key] === 'string');
-const isIssues = (value: unknown): value is TemplateIssue[] => Array.isArray(value) && value.every((issue) => isStringRecord(issue, ['field', 'message']));
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStringRecord = (value: unknown, keys: readonly string[]): boolean =>
+  isObject(value) && keys.every((key) => typeof value[key] === 'string');
+const isIssues = (value: unknown): value is TemplateIssue[] =>
+  Array.isArray(value) && value.every((issue) => isStringRecord(issue, ['field', 'message']));
 
 function isCompiled(value: unknown): value is CompiledEmail | null {
   if (value === null) return true;
-  return isObject(value) && typeof value.html === 'string' && Array.isArray(value.links) && value.links.every((link) => isStringRecord(link, ['link_id', 'url', 'kind', 'label']));
+  return (
+    isObject(value) &&
+    typeof value.html === 'string' &&
+    Array.isArray(value.links) &&
+    value.links.every((link) => isStringRecord(link, ['link_id', 'url', 'kind', 'label']))
+  );
 }
 
 export function isDraftReply(value: unknown): value is DraftReply {

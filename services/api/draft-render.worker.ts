@@ -17,13 +17,17 @@ function renderPart(field: string, render: () => string): string | TemplateIssue
     return render();
   } catch (error) {
     const first = (error as Error).message.split('\n')[0] ?? '';
-    return { field, message: error instanceof RenderBudgetError ? first : `merge fields could not be rendered: ${first}` };
+    return {
+      field,
+      message: error instanceof RenderBudgetError ? first : `merge fields could not be rendered: ${first}`,
+    };
   }
 }
 
 async function answer(job: DraftJob): Promise<DraftReply> {
   const check = await checkEmail(job.draft, job.content);
-  if (job.kind === 'check' || !check.compiled) return { id: job.id, kind: 'checked', issues: check.issues, compiled: check.compiled ?? null };
+  if (job.kind === 'check' || !check.compiled)
+    return { id: job.id, kind: 'checked', issues: check.issues, compiled: check.compiled ?? null };
   const budget = { maxChars: job.maxChars };
   const context: MergeContext = job.context;
   const { html: compiledHtml } = check.compiled;
@@ -34,7 +38,8 @@ async function answer(job: DraftJob): Promise<DraftReply> {
   ];
   const issues = parts.filter((part): part is TemplateIssue => typeof part !== 'string');
   const [subject, fromName, html] = parts;
-  if (issues.length > 0 || typeof subject !== 'string' || typeof fromName !== 'string' || typeof html !== 'string') return { id: job.id, kind: 'refused', issues };
+  if (issues.length > 0 || typeof subject !== 'string' || typeof fromName !== 'string' || typeof html !== 'string')
+    return { id: job.id, kind: 'refused', issues };
   return { id: job.id, kind: 'rendered', subject, from_name: fromName, html };
 }
 
@@ -42,7 +47,14 @@ parentPort?.on('message', (message: unknown) => {
   if (!isDraftJob(message)) return;
   answer(message).then(
     (reply) => parentPort?.postMessage(reply),
-    (error: Error) => parentPort?.postMessage({ id: message.id, kind: 'refused', issues: [{ field: 'body_mjml', message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}` }] } satisfies DraftReply),
+    (error: Error) =>
+      parentPort?.postMessage({
+        id: message.id,
+        kind: 'refused',
+        issues: [
+          { field: 'body_mjml', message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}` },
+        ],
+      } satisfies DraftReply),
   );
 });
 parentPort?.postMessage(DRAFT_THREAD_READY);

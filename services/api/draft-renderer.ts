@@ -59,27 +59,44 @@ export class DraftRenderer {
     private readonly settings: DraftRenderSettings,
     private readonly log: Logger,
   ) {
-    this.slots = Array.from({ length: Math.max(1, settings.threads) }, () => ({ worker: null, ready: false, task: null, timer: null }));
+    this.slots = Array.from({ length: Math.max(1, settings.threads) }, () => ({
+      worker: null,
+      ready: false,
+      task: null,
+      timer: null,
+    }));
   }
 
   /** The go-live error check; go-live freezes `compiled` when there are no issues. */
   async check(draft: EmailDraft, content: ContentSettingsData | null): Promise<EmailCheck> {
     const reply = await this.run({ kind: 'check', draft, content });
-    if (reply.kind !== 'checked') throw new ApiProblem(422, 'the draft could not be checked', reply.kind === 'refused' ? reply.issues : []);
+    if (reply.kind !== 'checked')
+      throw new ApiProblem(422, 'the draft could not be checked', reply.kind === 'refused' ? reply.issues : []);
     return reply.compiled ? { issues: reply.issues, compiled: reply.compiled } : { issues: reply.issues };
   }
 
   /** The draft for one contact, after the same check as go-live; any problem is a 422 naming its field. */
-  async render(draft: EmailDraft, content: ContentSettingsData | null, context: MergeContext, what: string): Promise<RenderedEmail> {
+  async render(
+    draft: EmailDraft,
+    content: ContentSettingsData | null,
+    context: MergeContext,
+    what: string,
+  ): Promise<RenderedEmail> {
     const reply = await this.run({ kind: 'render', draft, content, context, maxChars: this.settings.maxChars });
     if (reply.kind === 'rendered') return { subject: reply.subject, from_name: reply.from_name, html: reply.html };
-    if (reply.kind === 'checked') throw new ApiProblem(422, `the email has ${reply.issues.length} problem(s) to fix before it can be ${what}`, reply.issues);
+    if (reply.kind === 'checked')
+      throw new ApiProblem(
+        422,
+        `the email has ${reply.issues.length} problem(s) to fix before it can be ${what}`,
+        reply.issues,
+      );
     throw new ApiProblem(422, `the draft cannot be ${what} within the render budget`, reply.issues);
   }
 
   private run(body: JobBody): Promise<DraftReply> {
     if (this.closed) return Promise.reject(new ApiProblem(503, 'the API is shutting down'));
-    if (this.waiting.length >= this.settings.maxQueued) return Promise.reject(new ApiProblem(503, 'too many drafts are being rendered; retry shortly'));
+    if (this.waiting.length >= this.settings.maxQueued)
+      return Promise.reject(new ApiProblem(503, 'too many drafts are being rendered; retry shortly'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ job: { ...body, id: this.nextId++ }, resolve, reject });
       this.dispatch();
@@ -101,12 +118,17 @@ export class DraftRenderer {
 
   private post(slot: Slot, worker: Worker, task: Task): void {
     if (slot.timer) clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.stop(slot, `rendering took longer than ${this.settings.timeoutMs} ms: simplify the template`), this.settings.timeoutMs);
+    slot.timer = setTimeout(
+      () => this.stop(slot, `rendering took longer than ${this.settings.timeoutMs} ms: simplify the template`),
+      this.settings.timeoutMs,
+    );
     worker.postMessage(task.job);
   }
 
   private spawn(slot: Slot): Worker {
-    const worker = spawnWorker(__filename, __dirname, 'draft-render', { resourceLimits: { maxOldGenerationSizeMb: this.settings.memoryMb } });
+    const worker = spawnWorker(__filename, __dirname, 'draft-render', {
+      resourceLimits: { maxOldGenerationSizeMb: this.settings.memoryMb },
+    });
     worker.on('message', (message: unknown) => {
       if (slot.worker !== worker) return;
       if (message === DRAFT_THREAD_READY) {
@@ -124,7 +146,12 @@ export class DraftRenderer {
       if (slot.worker !== worker) return;
       const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
       if (!memory) this.log.error({ err: error.message }, 'draft_render_thread_failed');
-      this.stop(slot, memory ? `rendering needed more than ${this.settings.memoryMb} MB: simplify the template` : 'the draft could not be rendered');
+      this.stop(
+        slot,
+        memory
+          ? `rendering needed more than ${this.settings.memoryMb} MB: simplify the template`
+          : 'the draft could not be rendered',
+      );
     });
     worker.on('exit', () => slot.worker === worker && this.stop(slot, 'the draft could not be rendered'));
     return worker;

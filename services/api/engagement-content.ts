@@ -31,7 +31,8 @@ export function checkContent(subject: string, bodyHtml: string, prefix = ''): vo
 }
 
 /** Text for the frozen HTML, which is a Handlebars template: braces too become entities, so a name is never a merge field. */
-const literalText = (text: string): string => escapeText(text).replace(/[{}]/g, (brace) => (brace === '{' ? '&#123;' : '&#125;'));
+const literalText = (text: string): string =>
+  escapeText(text).replace(/[{}]/g, (brace) => (brace === '{' ? '&#123;' : '&#125;'));
 
 const fileUrl = (publicUrl: string, file: MessageFile): string => `${publicUrl}/files/${file.id}/${file.downloadToken}`;
 
@@ -44,10 +45,18 @@ function sizeLabel(bytes: number): string {
  * attachments. Those links are recorded as kind `attachment` (email_links), so ingest's /a/<token> counts the
  * view and redirects to the file; an unfollowed message (or attachment) gets the file attached instead.
  */
-export function messageHtml(bodyHtml: string, files: readonly MessageFile[], followed: boolean, publicUrl: string): { html: string; attachments: FollowedAttachment[] } {
+export function messageHtml(
+  bodyHtml: string,
+  files: readonly MessageFile[],
+  followed: boolean,
+  publicUrl: string,
+): { html: string; attachments: FollowedAttachment[] } {
   const linked = followed ? files.filter((file) => file.followed) : [];
   if (linked.length === 0) return { html: bodyHtml, attachments: [] };
-  const items = linked.map((file) => `<li><a href="${escapeAttribute(fileUrl(publicUrl, file))}">${literalText(file.filename)}</a> (${sizeLabel(file.size)})</li>`);
+  const items = linked.map(
+    (file) =>
+      `<li><a href="${escapeAttribute(fileUrl(publicUrl, file))}">${literalText(file.filename)}</a> (${sizeLabel(file.size)})</li>`,
+  );
   const block = `<div class="cairn-attachments"><p>Attachments:</p><ul>${items.join('')}</ul></div>`;
   const html = /<\/body>/i.test(bodyHtml) ? bodyHtml.replace(/<\/body>/i, `${block}</body>`) : `${bodyHtml}${block}`;
   return { html, attachments: linked.map((file) => ({ url: fileUrl(publicUrl, file), label: file.filename })) };

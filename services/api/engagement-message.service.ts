@@ -30,7 +30,10 @@ export interface Following {
 const REGARDING_TABLES = { contact: 'contacts', account: 'accounts', lead: 'leads' } as const;
 
 export async function followingEnabled(db: Pool | PoolClient, workspaceId: string): Promise<boolean> {
-  const { rows } = await db.query<{ following_enabled: boolean }>('SELECT following_enabled FROM engagement_settings WHERE workspace_id = $1', [workspaceId]);
+  const { rows } = await db.query<{ following_enabled: boolean }>(
+    'SELECT following_enabled FROM engagement_settings WHERE workspace_id = $1',
+    [workspaceId],
+  );
   return rows[0]?.following_enabled ?? true;
 }
 
@@ -39,21 +42,37 @@ export async function followingEnabled(db: Pool | PoolClient, workspaceId: strin
  * turned following off; when a recipient's following is Do Not Allow, the API names them (409) and sends unfollowed
  * only if the caller accepts it.
  */
-export function decideFollowing(body: Pick<NewMessage, 'follow' | 'allow_unfollowed'>, workspaceFollows: boolean, allows: readonly boolean[]): Following {
+export function decideFollowing(
+  body: Pick<NewMessage, 'follow' | 'allow_unfollowed'>,
+  workspaceFollows: boolean,
+  allows: readonly boolean[],
+): Following {
   if (body.follow === false) return { followed: false, unfollowed_reason: 'not_requested' };
   if (!workspaceFollows) return { followed: false, unfollowed_reason: 'workspace_following_off' };
-  const refusing: FieldError[] = allows.flatMap((allow, i) => (allow ? [] : [{ field: `recipients[${i}]`, message: 'following is set to Do Not Allow for this contact' }]));
+  const refusing: FieldError[] = allows.flatMap((allow, i) =>
+    allow ? [] : [{ field: `recipients[${i}]`, message: 'following is set to Do Not Allow for this contact' }],
+  );
   if (refusing.length === 0) return { followed: true, unfollowed_reason: null };
   if (body.allow_unfollowed) return { followed: false, unfollowed_reason: 'recipient_does_not_allow' };
-  throw new ApiProblem(409, `${refusing.length} recipient(s) do not allow following: remove them, or send the message unfollowed with "allow_unfollowed": true`, refusing);
+  throw new ApiProblem(
+    409,
+    `${refusing.length} recipient(s) do not allow following: remove them, or send the message unfollowed with "allow_unfollowed": true`,
+    refusing,
+  );
 }
 
 async function recipientsOf(db: Pool, workspaceId: string, ids: readonly string[]): Promise<boolean[]> {
-  const { rows } = await db.query<{ id: string; allow_follow_email: boolean }>('SELECT id::text, allow_follow_email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceId, ids]);
+  const { rows } = await db.query<{ id: string; allow_follow_email: boolean }>(
+    'SELECT id::text, allow_follow_email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    [workspaceId, ids],
+  );
   const found = new Map(rows.map((row) => [row.id, row.allow_follow_email]));
-  const missing = ids.flatMap((id, i) => (found.has(id) ? [] : [{ field: `recipients[${i}]`, message: 'no such contact in this workspace' }]));
+  const missing = ids.flatMap((id, i) =>
+    found.has(id) ? [] : [{ field: `recipients[${i}]`, message: 'no such contact in this workspace' }],
+  );
   if (missing.length > 0) throw new ApiProblem(404, 'a recipient is not a contact of this workspace', missing);
-  if (new Set(ids).size !== ids.length) throw new ApiProblem(400, 'a contact is listed twice', [{ field: 'recipients', message: 'duplicate contact' }]);
+  if (new Set(ids).size !== ids.length)
+    throw new ApiProblem(400, 'a contact is listed twice', [{ field: 'recipients', message: 'duplicate contact' }]);
   return ids.map((id) => found.get(id) as boolean);
 }
 
@@ -63,25 +82,51 @@ async function filesOf(db: Pool, workspaceId: string, wanted: NewMessage['attach
     [workspaceId, wanted.map((w) => w.attachment_id)],
   );
   const found = new Map(rows.map((row) => [row.id, row]));
-  const missing = wanted.flatMap((w, i) => (found.has(w.attachment_id) ? [] : [{ field: `attachments[${i}].attachment_id`, message: 'no such attachment in this workspace' }]));
+  const missing = wanted.flatMap((w, i) =>
+    found.has(w.attachment_id)
+      ? []
+      : [{ field: `attachments[${i}].attachment_id`, message: 'no such attachment in this workspace' }],
+  );
   if (missing.length > 0) throw new ApiProblem(404, 'an attachment was not found', missing);
   return wanted.map((w) => {
     const row = found.get(w.attachment_id) as (typeof rows)[number];
-    return { id: row.id, filename: row.filename, size: row.size, downloadToken: row.download_token, followed: w.followed !== false };
+    return {
+      id: row.id,
+      filename: row.filename,
+      size: row.size,
+      downloadToken: row.download_token,
+      followed: w.followed !== false,
+    };
   });
 }
 
 /** The content to freeze: the template's, with the body's own subject and HTML winning when given. */
-async function contentOf(db: Pool, workspaceId: string, body: NewMessage): Promise<{ subject: string; html: string; templateName: string | null }> {
+async function contentOf(
+  db: Pool,
+  workspaceId: string,
+  body: NewMessage,
+): Promise<{ subject: string; html: string; templateName: string | null }> {
   let template: { name: string; subject: string; body_html: string } | undefined;
   if (body.template_id) {
-    ({ rows: [template] } = await db.query('SELECT name, subject, body_html FROM engagement_templates WHERE workspace_id = $1 AND id = $2', [workspaceId, body.template_id]));
-    if (!template) throw new ApiProblem(404, 'template not found', [{ field: 'template_id', message: 'no such template in this workspace' }]);
+    ({
+      rows: [template],
+    } = await db.query(
+      'SELECT name, subject, body_html FROM engagement_templates WHERE workspace_id = $1 AND id = $2',
+      [workspaceId, body.template_id],
+    ));
+    if (!template)
+      throw new ApiProblem(404, 'template not found', [
+        { field: 'template_id', message: 'no such template in this workspace' },
+      ]);
   }
   const subject = body.subject ?? template?.subject;
   const html = body.body_html ?? template?.body_html;
-  if (subject === undefined) throw new ApiProblem(400, 'subject is required without a template', [{ field: 'subject', message: 'required' }]);
-  if (html === undefined) throw new ApiProblem(400, 'body_html is required without a template', [{ field: 'body_html', message: 'required' }]);
+  if (subject === undefined)
+    throw new ApiProblem(400, 'subject is required without a template', [{ field: 'subject', message: 'required' }]);
+  if (html === undefined)
+    throw new ApiProblem(400, 'body_html is required without a template', [
+      { field: 'body_html', message: 'required' },
+    ]);
   checkContent(subject, html);
   return { subject, html, templateName: template?.name ?? null };
 }
@@ -90,14 +135,25 @@ export function parseSendAt(value: string | undefined, now = Date.now(), field =
   if (value === undefined) return new Date(now);
   const at = new Date(value);
   // A minute of slack for clocks; a time clearly past would silently mean "now", which the caller did not ask.
-  if (Number.isNaN(at.getTime()) || at.getTime() < now - 60_000) throw new ApiProblem(400, `${field} is in the past`, [{ field, message: 'must be a future date-time' }]);
+  if (Number.isNaN(at.getTime()) || at.getTime() < now - 60_000)
+    throw new ApiProblem(400, `${field} is in the past`, [{ field, message: 'must be a future date-time' }]);
   return at;
 }
 
-export async function assertRegarding(db: Pool, workspaceId: string, regarding: NewMessage['regarding']): Promise<void> {
+export async function assertRegarding(
+  db: Pool,
+  workspaceId: string,
+  regarding: NewMessage['regarding'],
+): Promise<void> {
   if (!regarding) return;
-  const { rowCount } = await db.query(`SELECT 1 FROM ${REGARDING_TABLES[regarding.type]} WHERE workspace_id = $1 AND id = $2`, [workspaceId, regarding.id]);
-  if (!rowCount) throw new ApiProblem(404, `regarding names no ${regarding.type} of this workspace`, [{ field: 'regarding.id', message: 'not found' }]);
+  const { rowCount } = await db.query(
+    `SELECT 1 FROM ${REGARDING_TABLES[regarding.type]} WHERE workspace_id = $1 AND id = $2`,
+    [workspaceId, regarding.id],
+  );
+  if (!rowCount)
+    throw new ApiProblem(404, `regarding names no ${regarding.type} of this workspace`, [
+      { field: 'regarding.id', message: 'not found' },
+    ]);
 }
 
 export interface CreatedMessage extends Following {
@@ -109,7 +165,13 @@ export interface CreatedMessage extends Following {
  * Checks everything, then freezes the message in one transaction: its email version (the template's email, or an
  * email of its own) with the link table, the message, its recipients and files. Nothing is stored on any 4xx.
  */
-export async function createMessage(pool: Pool, workspaceId: string, keyId: string | null, body: NewMessage, publicUrl: string): Promise<CreatedMessage> {
+export async function createMessage(
+  pool: Pool,
+  workspaceId: string,
+  keyId: string | null,
+  body: NewMessage,
+  publicUrl: string,
+): Promise<CreatedMessage> {
   const sendAt = parseSendAt(body.send_at);
   const allows = await recipientsOf(pool, workspaceId, body.recipients);
   await assertRegarding(pool, workspaceId, body.regarding);
@@ -123,24 +185,57 @@ export async function createMessage(pool: Pool, workspaceId: string, keyId: stri
     await client.query(
       `INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, reply_to, compiled_html, attachments)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [emailId, version, workspaceId, content.subject, body.from_address, body.from_name ?? '', body.reply_to ?? null, frozen.html, JSON.stringify(frozen.attachments)],
+      [
+        emailId,
+        version,
+        workspaceId,
+        content.subject,
+        body.from_address,
+        body.from_name ?? '',
+        body.reply_to ?? null,
+        frozen.html,
+        JSON.stringify(frozen.attachments),
+      ],
     );
     const links = extractLinks(frozen.html, frozen.attachments);
     await client.query(
       `INSERT INTO email_links (email_id, version, link_id, url, kind, label) SELECT $1, $2, unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[])`,
-      [emailId, version, links.map((l) => l.link_id), links.map((l) => l.url), links.map((l) => l.kind), links.map((l) => l.label)],
+      [
+        emailId,
+        version,
+        links.map((l) => l.link_id),
+        links.map((l) => l.url),
+        links.map((l) => l.kind),
+        links.map((l) => l.label),
+      ],
     );
     await client.query('UPDATE emails SET live_version = $2, updated_at = now() WHERE id = $1', [emailId, version]);
     await client.query(
       `INSERT INTO engagement_messages (id, workspace_id, email_id, email_version, template_id, regarding_type, regarding_id, owner, sent_by_key_id, subject, followed, state, send_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', $12)`,
-      [id, workspaceId, emailId, version, body.template_id ?? null, body.regarding?.type ?? null, body.regarding?.id ?? null, body.owner ?? '', keyId, content.subject, following.followed, sendAt],
+      [
+        id,
+        workspaceId,
+        emailId,
+        version,
+        body.template_id ?? null,
+        body.regarding?.type ?? null,
+        body.regarding?.id ?? null,
+        body.owner ?? '',
+        keyId,
+        content.subject,
+        following.followed,
+        sendAt,
+      ],
     );
     await client.query(
       'INSERT INTO engagement_recipients (message_id, idx, contact_id, delivery_message_id) SELECT $1, i - 1, c, gen_random_uuid() FROM unnest($2::uuid[]) WITH ORDINALITY AS t(c, i)',
       [id, body.recipients],
     );
-    await client.query('INSERT INTO engagement_message_attachments (message_id, attachment_id, followed) SELECT $1, unnest($2::uuid[]), unnest($3::boolean[])', [id, files.map((f) => f.id), files.map((f) => f.followed)]);
+    await client.query(
+      'INSERT INTO engagement_message_attachments (message_id, attachment_id, followed) SELECT $1, unnest($2::uuid[]), unnest($3::boolean[])',
+      [id, files.map((f) => f.id), files.map((f) => f.followed)],
+    );
   });
   return { id, send_at: sendAt, ...following };
 }
@@ -150,13 +245,24 @@ export async function createMessage(pool: Pool, workspaceId: string, keyId: stri
  * how ClickHouse ranks templates); an ad-hoc message gets an email of its own. The email row is locked, so two
  * messages from one template never take the same version.
  */
-async function nextVersion(client: PoolClient, workspaceId: string, templateId: string | null, subject: string): Promise<{ emailId: string; version: number }> {
+async function nextVersion(
+  client: PoolClient,
+  workspaceId: string,
+  templateId: string | null,
+  subject: string,
+): Promise<{ emailId: string; version: number }> {
   if (!templateId) {
-    const { rows } = await client.query<{ id: string }>("INSERT INTO emails (workspace_id, name, status, channel) VALUES ($1, $2, 'live', 'one_to_one') RETURNING id::text", [workspaceId, subject.slice(0, 300) || 'one-to-one message']);
+    const { rows } = await client.query<{ id: string }>(
+      "INSERT INTO emails (workspace_id, name, status, channel) VALUES ($1, $2, 'live', 'one_to_one') RETURNING id::text",
+      [workspaceId, subject.slice(0, 300) || 'one-to-one message'],
+    );
     return { emailId: (rows[0] as { id: string }).id, version: 1 };
   }
   await client.query('SELECT 1 FROM emails WHERE id = $1 AND workspace_id = $2 FOR UPDATE', [templateId, workspaceId]);
-  const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1', [templateId]);
+  const { rows } = await client.query<{ version: number }>(
+    'SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1',
+    [templateId],
+  );
   return { emailId: templateId, version: rows[0]?.version ?? 1 };
 }
 

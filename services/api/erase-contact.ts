@@ -27,7 +27,10 @@ const dayList = (days: string[]): Sql => join(days.map((day) => sql`toDate(${utc
  * writes for those keys meanwhile are safe: their states merge with the rebuilt ones by event_id, so nothing is
  * counted twice.
  */
-export async function eraseContact(ch: ClickHouseCommands, target: { workspaceId: string; contactId: string }): Promise<{ rawEvents: number }> {
+export async function eraseContact(
+  ch: ClickHouseCommands,
+  target: { workspaceId: string; contactId: string },
+): Promise<{ rawEvents: number }> {
   const contact = sql`workspace_id = ${target.workspaceId} AND contact_id = ${target.contactId}`;
   const counted = await ch.rows<{ n: string }>(sql`SELECT count() AS n FROM events_raw WHERE ${contact}`);
   const touched = await touchedKeys(ch, contact);
@@ -46,7 +49,13 @@ export async function eraseContact(ch: ClickHouseCommands, target: { workspaceId
   return { rawEvents: Number(counted[0]?.n ?? 0) };
 }
 
-async function rebuildKpis(ch: ClickHouseCommands, owner: 'email_id' | 'journey_id', workspaceId: string, owners: string[], days: Sql): Promise<void> {
+async function rebuildKpis(
+  ch: ClickHouseCommands,
+  owner: 'email_id' | 'journey_id',
+  workspaceId: string,
+  owners: string[],
+  days: Sql,
+): Promise<void> {
   for (const kpi of KPI_VIEWS.filter((view) => view.owner === owner)) {
     const column = ident(owner);
     const rawWhere = sql`workspace_id = ${workspaceId} AND has(${owners}, ${column}) AND event_date IN (${days})`;

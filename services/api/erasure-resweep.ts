@@ -25,12 +25,15 @@ export async function resweepDue(deps: { pool: Pool; clickhouse: ClickHouseComma
   let swept = 0;
   for (const row of rows) {
     try {
-      await eraseContactEverywhere(deps, { workspaceId: row.workspace_id, contactId: row.contact_id, keyId: '' }, { resweepSeconds: 0 });
-      await deps.pool.query('UPDATE contact_erasures SET resweep_at = NULL WHERE workspace_id = $1 AND contact_id = $2 AND resweep_at = $3::timestamptz', [
-        row.workspace_id,
-        row.contact_id,
-        row.leased,
-      ]);
+      await eraseContactEverywhere(
+        deps,
+        { workspaceId: row.workspace_id, contactId: row.contact_id, keyId: '' },
+        { resweepSeconds: 0 },
+      );
+      await deps.pool.query(
+        'UPDATE contact_erasures SET resweep_at = NULL WHERE workspace_id = $1 AND contact_id = $2 AND resweep_at = $3::timestamptz',
+        [row.workspace_id, row.contact_id, row.leased],
+      );
       swept++;
     } catch (error) {
       deps.log.warn({ err: (error as Error).message }, 'erasure_resweep_failed');

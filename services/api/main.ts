@@ -32,9 +32,19 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'api', level: config.logLevel });
   const pool = createPgPool(config.postgresUrl, 20, log);
   const redis = createRedis(config.redisUrl);
-  const clickhouse = new ClickHouse({ url: config.clickhouseUrl, database: config.clickhouseDatabase, user: config.clickhouseUser, password: config.clickhousePassword });
+  const clickhouse = new ClickHouse({
+    url: config.clickhouseUrl,
+    database: config.clickhouseDatabase,
+    user: config.clickhouseUser,
+    password: config.clickhousePassword,
+  });
   const clickhouseErasure = config.clickhouseErasureUser
-    ? new ClickHouse({ url: config.clickhouseUrl, database: config.clickhouseDatabase, user: config.clickhouseErasureUser, password: config.clickhouseErasurePassword })
+    ? new ClickHouse({
+        url: config.clickhouseUrl,
+        database: config.clickhouseDatabase,
+        user: config.clickhouseErasureUser,
+        password: config.clickhouseErasurePassword,
+      })
     : clickhouse;
   const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log });
   const http: Service = {
@@ -51,15 +61,31 @@ async function main(): Promise<void> {
     name: 'api-stores',
     start: async () => undefined,
     stop: async () => {
-      await Promise.allSettled([pool.end(), redis.quit(), clickhouse.close(), clickhouseErasure === clickhouse ? undefined : clickhouseErasure.close()]);
+      await Promise.allSettled([
+        pool.end(),
+        redis.quit(),
+        clickhouse.close(),
+        clickhouseErasure === clickhouse ? undefined : clickhouseErasure.close(),
+      ]);
     },
     healthcheck: async () => true,
   };
   // New members reach live journeys without an API call.
-  const segments = periodic('segment-refresher', config.segmentRefreshSeconds, () => refreshAllDynamic(pool, clickhouse, log), log);
+  const segments = periodic(
+    'segment-refresher',
+    config.segmentRefreshSeconds,
+    () => refreshAllDynamic(pool, clickhouse, log),
+    log,
+  );
   // Due second passes are looked for a few times per delay, at least every 30 s.
-  const resweepEvery = config.erasureResweepSeconds > 0 ? Math.min(30, Math.max(1, Math.ceil(config.erasureResweepSeconds / 4))) : 0;
-  const resweeper = periodic('erasure-resweeper', resweepEvery, () => resweepDue({ pool, clickhouse: clickhouseErasure, log }), log);
+  const resweepEvery =
+    config.erasureResweepSeconds > 0 ? Math.min(30, Math.max(1, Math.ceil(config.erasureResweepSeconds / 4))) : 0;
+  const resweeper = periodic(
+    'erasure-resweeper',
+    resweepEvery,
+    () => resweepDue({ pool, clickhouse: clickhouseErasure, log }),
+    log,
+  );
   await runServices([stores, segments, resweeper, http], log);
 }
 

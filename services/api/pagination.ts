@@ -25,12 +25,18 @@ export const pageSchema = (item: object): object => ({
 export function decodeCursor(cursor: string | undefined): string | null {
   if (!cursor) return null;
   const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[0-9a-f-]{36}$|^\d{1,19}$/.test(value)) throw new ApiProblem(400, 'cursor is not valid', [{ field: 'querystring.cursor', message: 'use next_cursor from the previous page' }]);
+  if (!/^[0-9a-f-]{36}$|^\d{1,19}$/.test(value))
+    throw new ApiProblem(400, 'cursor is not valid', [
+      { field: 'querystring.cursor', message: 'use next_cursor from the previous page' },
+    ]);
   return value;
 }
 
 /** Rows were fetched with limit + 1 so the presence of a next page needs no count. */
-export function toPage<T extends { id: string | number }>(rows: T[], limit: number): { items: T[]; next_cursor: string | null } {
+export function toPage<T extends { id: string | number }>(
+  rows: T[],
+  limit: number,
+): { items: T[]; next_cursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   const next_cursor = rows.length > limit && last ? Buffer.from(String(last.id)).toString('base64url') : null;
@@ -43,7 +49,10 @@ export function encodeKeyset(parts: readonly (string | number)[] | null): string
 }
 
 /** The key parts of a keyset cursor, checked against their expected types (400 otherwise). */
-export function decodeKeyset(cursor: string | undefined, types: readonly ('string' | 'number')[]): (string | number)[] | undefined {
+export function decodeKeyset(
+  cursor: string | undefined,
+  types: readonly ('string' | 'number')[],
+): (string | number)[] | undefined {
   if (!cursor) return undefined;
   let value: unknown;
   try {
@@ -52,12 +61,18 @@ export function decodeKeyset(cursor: string | undefined, types: readonly ('strin
     value = null;
   }
   if (!Array.isArray(value) || value.length !== types.length || !value.every((part, i) => typeof part === types[i]))
-    throw new ApiProblem(400, 'cursor is not valid', [{ field: 'querystring.cursor', message: 'use next_cursor from the previous page' }]);
+    throw new ApiProblem(400, 'cursor is not valid', [
+      { field: 'querystring.cursor', message: 'use next_cursor from the previous page' },
+    ]);
   return value as (string | number)[];
 }
 
 /** Rows fetched with limit + 1: the page and the keyset cursor of its last row when more follow. */
-export function keysetPage<T>(rows: T[], limit: number, keyOf: (row: T) => (string | number)[]): { items: T[]; next_cursor: string | null } {
+export function keysetPage<T>(
+  rows: T[],
+  limit: number,
+  keyOf: (row: T) => (string | number)[],
+): { items: T[]; next_cursor: string | null } {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items, next_cursor: rows.length > limit && last ? encodeKeyset(keyOf(last)) : null };

@@ -28,7 +28,13 @@ export interface ResourceSpec {
   operations?: Operation[];
   touchUpdatedAt?: boolean;
   /** runs in the write's transaction; the request carries the key's scopes (api-auth.ts requireScope) */
-  beforeWrite?: (client: PoolClient, workspaceId: string, body: Body, id: string | null, request: FastifyRequest) => Promise<void>;
+  beforeWrite?: (
+    client: PoolClient,
+    workspaceId: string,
+    body: Body,
+    id: string | null,
+    request: FastifyRequest,
+  ) => Promise<void>;
 }
 
 const quote = (name: string): string => {
@@ -36,25 +42,44 @@ const quote = (name: string): string => {
   return `"${name}"`;
 };
 
-const toParam = (value: unknown): unknown => (value !== null && typeof value === 'object' ? JSON.stringify(value) : value);
+const toParam = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' ? JSON.stringify(value) : value;
 
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', format: 'uuid' } },
+} as const;
 type IdParams = FromSchema<typeof idParams>;
 
 export function itemSchema(spec: Pick<ResourceSpec, 'writable' | 'output'>): object {
   return {
     type: 'object',
     additionalProperties: true,
-    properties: { id: { type: 'string' }, ...spec.writable, ...spec.output, created_at: { type: 'string', format: 'date-time' } },
+    properties: {
+      id: { type: 'string' },
+      ...spec.writable,
+      ...spec.output,
+      created_at: { type: 'string', format: 'date-time' },
+    },
   };
 }
 
-export async function assertReferences(client: PoolClient | Pool, workspaceId: string, spec: Pick<ResourceSpec, 'references'>, body: Body): Promise<void> {
+export async function assertReferences(
+  client: PoolClient | Pool,
+  workspaceId: string,
+  spec: Pick<ResourceSpec, 'references'>,
+  body: Body,
+): Promise<void> {
   for (const [field, table] of Object.entries(spec.references ?? {})) {
     const value = body[field];
     if (value === undefined || value === null) continue;
-    const { rowCount } = await client.query(`SELECT 1 FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2`, [workspaceId, value]);
-    if (!rowCount) throw new ApiProblem(404, `${field} names no resource in this workspace`, [{ field, message: 'not found' }]);
+    const { rowCount } = await client.query(`SELECT 1 FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2`, [
+      workspaceId,
+      value,
+    ]);
+    if (!rowCount)
+      throw new ApiProblem(404, `${field} names no resource in this workspace`, [{ field, message: 'not found' }]);
   }
 }
 
@@ -73,8 +98,18 @@ export async function listRows<T extends { id: string }>(
   return toPage(rows, limit);
 }
 
-export async function getRow<T>(db: Pool | PoolClient, table: string, noun: string, workspaceId: string, id: string, lock = false): Promise<T> {
-  const { rows } = await db.query(`SELECT * FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`, [workspaceId, id]);
+export async function getRow<T>(
+  db: Pool | PoolClient,
+  table: string,
+  noun: string,
+  workspaceId: string,
+  id: string,
+  lock = false,
+): Promise<T> {
+  const { rows } = await db.query(
+    `SELECT * FROM ${quote(table)} WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    [workspaceId, id],
+  );
   if (!rows[0]) throw notFound(noun);
   return rows[0] as T;
 }
@@ -84,17 +119,29 @@ async function insertRow(client: PoolClient, spec: ResourceSpec, workspaceId: st
   const params = [workspaceId, ...fields.map((field) => toParam(body[field]))];
   const columns = ['workspace_id', ...fields].map(quote).join(', ');
   const values = params.map((_, i) => `$${i + 1}`).join(', ');
-  const { rows } = await client.query(`INSERT INTO ${quote(spec.table)} (${columns}) VALUES (${values}) RETURNING *`, params);
+  const { rows } = await client.query(
+    `INSERT INTO ${quote(spec.table)} (${columns}) VALUES (${values}) RETURNING *`,
+    params,
+  );
   return rows[0] as Body;
 }
 
-async function updateRow(client: PoolClient, spec: ResourceSpec, workspaceId: string, id: string, body: Body): Promise<Body> {
+async function updateRow(
+  client: PoolClient,
+  spec: ResourceSpec,
+  workspaceId: string,
+  id: string,
+  body: Body,
+): Promise<Body> {
   const fields = Object.keys(spec.writable).filter((field) => body[field] !== undefined);
   const params: unknown[] = [workspaceId, id, ...fields.map((field) => toParam(body[field]))];
   const sets = fields.map((field, i) => `${quote(field)} = $${i + 3}`);
   if (spec.touchUpdatedAt) sets.push('updated_at = now()');
   if (sets.length === 0) return getRow(client, spec.table, spec.noun, workspaceId, id);
-  const { rows } = await client.query(`UPDATE ${quote(spec.table)} SET ${sets.join(', ')} WHERE workspace_id = $1 AND id = $2 RETURNING *`, params);
+  const { rows } = await client.query(
+    `UPDATE ${quote(spec.table)} SET ${sets.join(', ')} WHERE workspace_id = $1 AND id = $2 RETURNING *`,
+    params,
+  );
   if (!rows[0]) throw notFound(spec.noun);
   return rows[0] as Body;
 }
@@ -103,7 +150,12 @@ export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceS
   const ops = new Set<Operation>(spec.operations ?? ['create', 'list', 'get', 'update', 'delete']);
   const item = itemSchema(spec);
   const tags = [spec.tag];
-  const bodySchema = (required: string[]) => ({ type: 'object', additionalProperties: false, required, properties: spec.writable });
+  const bodySchema = (required: string[]) => ({
+    type: 'object',
+    additionalProperties: false,
+    required,
+    properties: spec.writable,
+  });
   const write = async (request: FastifyRequest, body: Body, id: string | null): Promise<Body> =>
     inTransaction(pool, async (client) => {
       const workspaceId = workspaceOf(request);
@@ -113,25 +165,55 @@ export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceS
     });
   // The schemas are built from the spec at run time, so the route types are declared here rather than inferred.
   if (ops.has('create'))
-    app.post<{ Body: Body }>(spec.path, { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } }, async (req, reply) =>
-      reply.code(201).send(await write(req, req.body, null)),
+    app.post<{ Body: Body }>(
+      spec.path,
+      { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } },
+      async (req, reply) => reply.code(201).send(await write(req, req.body, null)),
     );
   if (ops.has('list'))
-    app.get<{ Querystring: PageQuery & Record<string, unknown> }>(spec.path, { schema: { tags, summary: `List ${spec.noun}s`, querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } }, response: { 200: pageSchema(item) } } }, async (req) =>
-      listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
+    app.get<{ Querystring: PageQuery & Record<string, unknown> }>(
+      spec.path,
+      {
+        schema: {
+          tags,
+          summary: `List ${spec.noun}s`,
+          querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } },
+          response: { 200: pageSchema(item) },
+        },
+      },
+      async (req) => listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
     );
   if (ops.has('get'))
-    app.get<{ Params: IdParams }>(`${spec.path}/:id`, { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } }, async (req) =>
-      getRow(pool, spec.table, spec.noun, workspaceOf(req), req.params.id),
+    app.get<{ Params: IdParams }>(
+      `${spec.path}/:id`,
+      { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } },
+      async (req) => getRow(pool, spec.table, spec.noun, workspaceOf(req), req.params.id),
     );
   if (ops.has('update'))
-    app.patch<{ Params: IdParams; Body: Body }>(`${spec.path}/:id`, { schema: { tags, summary: `Update a ${spec.noun}`, params: idParams, body: bodySchema([]), response: { 200: item } } }, async (req) =>
-      write(req, req.body, req.params.id),
+    app.patch<{ Params: IdParams; Body: Body }>(
+      `${spec.path}/:id`,
+      {
+        schema: {
+          tags,
+          summary: `Update a ${spec.noun}`,
+          params: idParams,
+          body: bodySchema([]),
+          response: { 200: item },
+        },
+      },
+      async (req) => write(req, req.body, req.params.id),
     );
   if (ops.has('delete'))
-    app.delete<{ Params: IdParams }>(`${spec.path}/:id`, { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } }, async (req, reply) => {
-      const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [workspaceOf(req), req.params.id]);
-      if (!rowCount) throw notFound(spec.noun);
-      return reply.code(204).send();
-    });
+    app.delete<{ Params: IdParams }>(
+      `${spec.path}/:id`,
+      { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } },
+      async (req, reply) => {
+        const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [
+          workspaceOf(req),
+          req.params.id,
+        ]);
+        if (!rowCount) throw notFound(spec.noun);
+        return reply.code(204).send();
+      },
+    );
 }

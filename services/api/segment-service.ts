@@ -12,22 +12,38 @@ export function validateDefinition(definition: unknown): void {
     const answers = new Map(behaviourConditions(definition).map((c) => [behaviourKey(c), [] as string[]]));
     new FilterCompiler([], answers).compile(definition);
   } catch (error) {
-    if (error instanceof SegmentFilterError) throw new ApiProblem(400, `the segment definition is invalid: ${error.message}`, [{ field: error.field, message: error.message }]);
+    if (error instanceof SegmentFilterError)
+      throw new ApiProblem(400, `the segment definition is invalid: ${error.message}`, [
+        { field: error.field, message: error.message },
+      ]);
     throw error;
   }
 }
 
 /** A WHERE over `contacts c` with $1 = workspace id and $2 = the caller's second parameter. */
-async function compile(ch: ClickHouse, workspaceId: string, second: unknown, definition: unknown): Promise<{ where: string; params: unknown[] }> {
+async function compile(
+  ch: ClickHouse,
+  workspaceId: string,
+  second: unknown,
+  definition: unknown,
+): Promise<{ where: string; params: unknown[] }> {
   validateDefinition(definition);
   const compiler = new FilterCompiler([workspaceId, second], await resolveBehaviour(ch, workspaceId, definition));
   const where = compiler.compile(definition);
   return { where, params: compiler.params };
 }
 
-export async function previewCount(pool: Pool, ch: ClickHouse, workspaceId: string, definition: unknown): Promise<number> {
+export async function previewCount(
+  pool: Pool,
+  ch: ClickHouse,
+  workspaceId: string,
+  definition: unknown,
+): Promise<number> {
   const { where, params } = await compile(ch, workspaceId, null, definition);
-  const { rows } = await pool.query<{ count: number }>(`SELECT count(*)::int AS count FROM contacts c WHERE c.workspace_id = $1 AND $2::text IS NULL AND (${where})`, params);
+  const { rows } = await pool.query<{ count: number }>(
+    `SELECT count(*)::int AS count FROM contacts c WHERE c.workspace_id = $1 AND $2::text IS NULL AND (${where})`,
+    params,
+  );
   return rows[0]?.count ?? 0;
 }
 
@@ -36,7 +52,13 @@ export async function previewCount(pool: Pool, ch: ClickHouse, workspaceId: stri
  * now(), which is how live journeys see new members flow in. NOTE: idempotent; a refresh with no contact
  * changes adds and removes nothing, and concurrent refreshes of one segment serialise on the segment row lock.
  */
-export async function refreshSegment(pool: Pool, ch: ClickHouse, workspaceId: string, segmentId: string, definition: unknown): Promise<{ added: number; removed: number; member_count: number }> {
+export async function refreshSegment(
+  pool: Pool,
+  ch: ClickHouse,
+  workspaceId: string,
+  segmentId: string,
+  definition: unknown,
+): Promise<{ added: number; removed: number; member_count: number }> {
   const { where, params } = await compile(ch, workspaceId, segmentId, definition);
   return inTransaction(pool, async (client: PoolClient) => {
     await client.query('SELECT 1 FROM segments WHERE id = $1 FOR UPDATE', [segmentId]);
@@ -51,13 +73,19 @@ export async function refreshSegment(pool: Pool, ch: ClickHouse, workspaceId: st
       'UPDATE segments SET member_count = (SELECT count(*) FROM segment_members WHERE segment_id = $1), refreshed_at = now() WHERE id = $1 RETURNING member_count',
       [segmentId],
     );
-    return { added: rows[0]?.added ?? 0, removed: rows[0]?.removed ?? 0, member_count: count.rows[0]?.member_count ?? 0 };
+    return {
+      added: rows[0]?.added ?? 0,
+      removed: rows[0]?.removed ?? 0,
+      member_count: count.rows[0]?.member_count ?? 0,
+    };
   });
 }
 
 /** The periodic bulk refresh of every dynamic segment (main.ts runs it every CAIRN_SEGMENT_REFRESH_SECONDS). */
 export async function refreshAllDynamic(pool: Pool, ch: ClickHouse, log: Logger): Promise<void> {
-  const { rows } = await pool.query<{ id: string; workspace_id: string; definition: unknown }>("SELECT id, workspace_id, definition FROM segments WHERE kind = 'dynamic'");
+  const { rows } = await pool.query<{ id: string; workspace_id: string; definition: unknown }>(
+    "SELECT id, workspace_id, definition FROM segments WHERE kind = 'dynamic'",
+  );
   for (const segment of rows) {
     try {
       const result = await refreshSegment(pool, ch, segment.workspace_id, segment.id, segment.definition);

@@ -62,7 +62,8 @@ export async function writeUiBundle(outDir: string, sourceDir = SOURCE_DIR): Pro
 
 async function readBuilt(dir: string): Promise<Map<string, Buffer>> {
   const files = new Map<string, Buffer>([['index.html', await readFile(join(dir, 'index.html'))]]);
-  for (const name of await readdir(join(dir, 'assets'))) files.set(`assets/${name}`, await readFile(join(dir, 'assets', name)));
+  for (const name of await readdir(join(dir, 'assets')))
+    files.set(`assets/${name}`, await readFile(join(dir, 'assets', name)));
   return files;
 }
 
@@ -83,7 +84,9 @@ export function uiAssetLoader(builtDir = BUILT_DIR): () => Promise<UiAssets> {
       const built = existsSync(join(builtDir, 'index.html'));
       loading = (built ? readBuilt(builtDir) : bundleUi()).then(toAssets, (error: unknown) => {
         loading = undefined;
-        throw new Error(`the insights pages are not built (no ${builtDir}) and could not be bundled here: ${(error as Error).message}; run npm run build`);
+        throw new Error(
+          `the insights pages are not built (no ${builtDir}) and could not be bundled here: ${(error as Error).message}; run npm run build`,
+        );
       });
     }
     return loading;

@@ -22,7 +22,10 @@ export interface NewAlert {
  * NOTHING on alert_key, and only the rows it created come back, so only their creator queues their webhook. A
  * workspace with an alert webhook gets the row as 'pending' (the outbox the poller re-queues from).
  */
-export async function createAlerts(db: Pick<PoolClient, 'query'>, alerts: readonly NewAlert[]): Promise<{ id: string; kind: string; webhook: boolean }[]> {
+export async function createAlerts(
+  db: Pick<PoolClient, 'query'>,
+  alerts: readonly NewAlert[],
+): Promise<{ id: string; kind: string; webhook: boolean }[]> {
   if (alerts.length === 0) return [];
   const { rows } = await db.query<{ id: string; kind: string; webhook_state: string }>(
     `INSERT INTO engagement_alerts (alert_key, workspace_id, message_id, kind, owner, title, payload, webhook_state)
@@ -32,7 +35,15 @@ export async function createAlerts(db: Pick<PoolClient, 'query'>, alerts: readon
        LEFT JOIN engagement_settings s ON s.workspace_id = a.ws
      ON CONFLICT (alert_key) DO NOTHING
      RETURNING id::text, kind, webhook_state`,
-    [alerts.map((a) => a.key), alerts.map((a) => a.workspaceId), alerts.map((a) => a.messageId), alerts.map((a) => a.kind), alerts.map((a) => a.owner), alerts.map((a) => a.title), alerts.map((a) => JSON.stringify(a.payload))],
+    [
+      alerts.map((a) => a.key),
+      alerts.map((a) => a.workspaceId),
+      alerts.map((a) => a.messageId),
+      alerts.map((a) => a.kind),
+      alerts.map((a) => a.owner),
+      alerts.map((a) => a.title),
+      alerts.map((a) => JSON.stringify(a.payload)),
+    ],
   );
   return rows.map((row) => ({ id: row.id, kind: row.kind, webhook: row.webhook_state === 'pending' }));
 }
@@ -42,13 +53,23 @@ export function alertQueue(connection: ConnectionOptions, prefix: string): Queue
 }
 
 /** One job per alert (job id = alert id): queuing it twice while BullMQ holds it is a no-op. */
-export async function queueAlertWebhooks(queue: Queue<{ alertId: string }>, ids: readonly string[], options: { attempts: number; backoffMs: number }): Promise<void> {
+export async function queueAlertWebhooks(
+  queue: Queue<{ alertId: string }>,
+  ids: readonly string[],
+  options: { attempts: number; backoffMs: number },
+): Promise<void> {
   if (ids.length === 0) return;
   await queue.addBulk(
     ids.map((alertId) => ({
       name: 'alert',
       data: { alertId },
-      opts: { jobId: `alert-${alertId}`, attempts: options.attempts, backoff: { type: 'exponential', delay: options.backoffMs }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } },
+      opts: {
+        jobId: `alert-${alertId}`,
+        attempts: options.attempts,
+        backoff: { type: 'exponential', delay: options.backoffMs },
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 86_400 },
+      },
     })),
   );
 }
@@ -81,7 +102,15 @@ interface AlertRow {
  * exponential backoff; the alert id is the idempotency key, so a receiver drops a repeat after a lost answer. A
  * destination the egress policy refuses fails at once (egress_refused is not retried).
  */
-export function startAlertWebhookWorker(options: { connection: ConnectionOptions; prefix: string; pool: Pool; egress: EgressClient; timeoutMs: number; metrics: EngagementMetrics; log: Logger }): Worker<{ alertId: string }> {
+export function startAlertWebhookWorker(options: {
+  connection: ConnectionOptions;
+  prefix: string;
+  pool: Pool;
+  egress: EgressClient;
+  timeoutMs: number;
+  metrics: EngagementMetrics;
+  log: Logger;
+}): Worker<{ alertId: string }> {
   const { pool } = options;
   const worker = new Worker<{ alertId: string }>(
     ALERT_WEBHOOK_QUEUE,
@@ -94,13 +123,30 @@ export function startAlertWebhookWorker(options: { connection: ConnectionOptions
       );
       const alert = rows[0];
       if (!alert) return;
-      if (!alert.url) return void (await pool.query("UPDATE engagement_alerts SET webhook_state = 'none' WHERE id = $1", [alert.id]));
-      const body = { id: alert.id, kind: alert.kind, message_id: alert.message_id, workspace_id: alert.workspace_id, owner: alert.owner, title: alert.title, created_at: alert.created_at.toISOString(), ...alert.payload };
-      const result = await postSignedWebhook(options.egress, { url: alert.url, body, idempotencyKey: alert.id }, { secret: alert.secret, timeoutMs: options.timeoutMs, now: Date.now() });
+      if (!alert.url)
+        return void (await pool.query("UPDATE engagement_alerts SET webhook_state = 'none' WHERE id = $1", [alert.id]));
+      const body = {
+        id: alert.id,
+        kind: alert.kind,
+        message_id: alert.message_id,
+        workspace_id: alert.workspace_id,
+        owner: alert.owner,
+        title: alert.title,
+        created_at: alert.created_at.toISOString(),
+        ...alert.payload,
+      };
+      const result = await postSignedWebhook(
+        options.egress,
+        { url: alert.url, body, idempotencyKey: alert.id },
+        { secret: alert.secret, timeoutMs: options.timeoutMs, now: Date.now() },
+      );
       options.metrics.webhooks.inc({ result: result.ok ? 'delivered' : 'failed' });
       const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || (!result.ok && !result.error.retriable);
       const state = result.ok ? 'delivered' : last ? 'failed' : 'pending';
-      await pool.query('UPDATE engagement_alerts SET webhook_state = $2, webhook_attempts = webhook_attempts + 1, webhook_error = $3 WHERE id = $1', [alert.id, state, result.ok ? null : `${result.error.code}: ${result.error.message}`]);
+      await pool.query(
+        'UPDATE engagement_alerts SET webhook_state = $2, webhook_attempts = webhook_attempts + 1, webhook_error = $3 WHERE id = $1',
+        [alert.id, state, result.ok ? null : `${result.error.code}: ${result.error.message}`],
+      );
       if (!result.ok && !last) throw result.error;
       if (!result.ok) options.log.warn({ alertId: alert.id, err: result.error.message }, 'alert_webhook_failed');
     },

@@ -20,7 +20,9 @@ interface DueReminder {
 }
 
 /** Whether a reminder's condition holds at its time: no human reply (or open) recorded by then, or always. */
-export function reminderHolds(reminder: Pick<DueReminder, 'condition' | 'remind_at' | 'first_opened_at' | 'first_replied_at'>): boolean {
+export function reminderHolds(
+  reminder: Pick<DueReminder, 'condition' | 'remind_at' | 'first_opened_at' | 'first_replied_at'>,
+): boolean {
   const before = (at: Date | null): boolean => at !== null && at.getTime() <= reminder.remind_at.getTime();
   if (reminder.condition === 'no_reply_by') return !before(reminder.first_replied_at);
   if (reminder.condition === 'not_opened_by') return !before(reminder.first_opened_at);
@@ -35,7 +37,11 @@ export function reminderHolds(reminder: Pick<DueReminder, 'condition' | 'remind_
  * in the transaction that creates its alert (key reminder:<id>), so replicas and restarts never fire it twice,
  * and an edit or a cancel (which only touch pending rows) either lands before the decision or gets a 409.
  */
-export async function decideDueReminders(pool: Pool, graceMs: number, metrics: EngagementMetrics): Promise<{ id: string; webhook: boolean }[]> {
+export async function decideDueReminders(
+  pool: Pool,
+  graceMs: number,
+  metrics: EngagementMetrics,
+): Promise<{ id: string; webhook: boolean }[]> {
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<DueReminder>(
       `SELECT r.id::text, r.workspace_id::text, r.message_id::text, r.title, r.condition, r.remind_at, m.owner, m.first_opened_at, m.first_replied_at
@@ -56,7 +62,15 @@ export async function decideDueReminders(pool: Pool, graceMs: number, metrics: E
     metrics.reminders.inc({ outcome: 'not_needed' }, rows.length - fire.length);
     return createAlerts(
       client,
-      fire.map((r) => ({ key: `reminder:${r.id}`, workspaceId: r.workspace_id, messageId: r.message_id, kind: 'reminder', owner: r.owner, title: r.title, payload: { reminder_id: r.id, condition: r.condition, remind_at: r.remind_at.toISOString() } })),
+      fire.map((r) => ({
+        key: `reminder:${r.id}`,
+        workspaceId: r.workspace_id,
+        messageId: r.message_id,
+        kind: 'reminder',
+        owner: r.owner,
+        title: r.title,
+        payload: { reminder_id: r.id, condition: r.condition, remind_at: r.remind_at.toISOString() },
+      })),
     );
   });
 }
@@ -83,7 +97,11 @@ export function startDuePoller(deps: {
     if (sent.length > 0) deps.log.info({ messages: sent.length }, 'scheduled_messages_queued');
     const alerts = await decideDueReminders(deps.pool, deps.graceMs, deps.metrics);
     deps.metrics.alerts.inc({ kind: 'reminder' }, alerts.length);
-    await queueAlertWebhooks(deps.alertQueue, alerts.filter((a) => a.webhook).map((a) => a.id), deps.webhook);
+    await queueAlertWebhooks(
+      deps.alertQueue,
+      alerts.filter((a) => a.webhook).map((a) => a.id),
+      deps.webhook,
+    );
     await queueAlertWebhooks(deps.alertQueue, await pendingAlertIds(deps.pool, 60_000), deps.webhook);
     await deps.recorder.produceLeftovers(30_000);
   };

@@ -38,10 +38,18 @@ export interface EngagementService extends Service {
  * scheduled sends and reminders when due, alert webhooks out, followed attachment downloads. Stateless: every
  * replica can run; PostgreSQL row locks and unique keys keep each side effect to one.
  */
-export function buildEngagement(config: EngagementConfig, log: Logger, options: { dns?: DNSResolver } = {}): EngagementService {
+export function buildEngagement(
+  config: EngagementConfig,
+  log: Logger,
+  options: { dns?: DNSResolver } = {},
+): EngagementService {
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   // the whole check may take a few lookups' time (SPF includes), never longer
-  const auth = { resolver: options.dns ?? dnsResolver(config.dnsTimeoutMs), mta: hostname(), deadlineMs: 5 * config.dnsTimeoutMs };
+  const auth = {
+    resolver: options.dns ?? dnsResolver(config.dnsTimeoutMs),
+    mta: hostname(),
+    deadlineMs: 5 * config.dnsTimeoutMs,
+  };
   const pool = createPgPool(config.postgresUrl, 8, log);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
   const kafka = createKafka({ clientId: 'cairn-engagement', brokers: [...config.kafkaBrokers], log });
@@ -66,33 +74,80 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     const recorder = new ReplyRecorder({ pool, producer, codec, topics, metrics });
-    http = buildEngagementHttp({ config, pool, recorder, authenticate: (message) => authenticateMessage(message, null, auth), log: log.child({ component: 'http' }) });
+    http = buildEngagementHttp({
+      config,
+      pool,
+      recorder,
+      authenticate: (message) => authenticateMessage(message, null, auth),
+      log: log.child({ component: 'http' }),
+    });
     await http.listen({ host: config.host, port: config.port });
     bound.http = (http.server.address() as { port: number }).port;
     if (config.smtpPort >= 0) {
       const unsubscribeMailbox = config.unsubscribeMailbox === '' ? null : config.unsubscribeMailbox;
       if (config.inboundDomains.length === 0) {
-        log.warn({ unsubscribe_mailbox: unsubscribeMailbox !== null }, 'inbound_smtp_no_domains: CAIRN_ENGAGEMENT_INBOUND_DOMAINS is empty, so no reply is accepted over SMTP');
+        log.warn(
+          { unsubscribe_mailbox: unsubscribeMailbox !== null },
+          'inbound_smtp_no_domains: CAIRN_ENGAGEMENT_INBOUND_DOMAINS is empty, so no reply is accepted over SMTP',
+        );
       }
       smtp = new InboundSmtp({
-        maxBytes: config.inboundMaxBytes, maxClients: config.smtpMaxClients, socketTimeoutMs: config.smtpSocketTimeoutMs, domains: config.inboundDomains,
-        unsubscribeMailbox, recorder, unsubscriber: new MailtoUnsubscribe({ pool, producer, codec, topics, tokens, metrics }),
-        authenticate: (message, peer) => authenticateMessage(message, peer, auth), metrics, log: log.child({ component: 'smtp' }),
+        maxBytes: config.inboundMaxBytes,
+        maxClients: config.smtpMaxClients,
+        socketTimeoutMs: config.smtpSocketTimeoutMs,
+        domains: config.inboundDomains,
+        unsubscribeMailbox,
+        recorder,
+        unsubscriber: new MailtoUnsubscribe({ pool, producer, codec, topics, tokens, metrics }),
+        authenticate: (message, peer) => authenticateMessage(message, peer, auth),
+        metrics,
+        log: log.child({ component: 'smtp' }),
       });
       bound.smtp = await smtp.listen(config.smtpPort, config.smtpHost);
     }
-    worker = startAlertWebhookWorker({ connection: redis, prefix: config.queuePrefix, pool, egress, timeoutMs: config.webhookTimeoutMs, metrics, log });
+    worker = startAlertWebhookWorker({
+      connection: redis,
+      prefix: config.queuePrefix,
+      pool,
+      egress,
+      timeoutMs: config.webhookTimeoutMs,
+      metrics,
+      log,
+    });
     consumer = await startDecodingConsumer({
-      kafka, groupId: config.groupId, topics: [topics.emailEvents], deadLetterTopic: topics.deadLetter, decode: (bytes) => codec.decode(bytes), producer,
-      log: log.child({ component: 'first-open-consumer' }), fromBeginning: config.fromBeginning,
+      kafka,
+      groupId: config.groupId,
+      topics: [topics.emailEvents],
+      deadLetterTopic: topics.deadLetter,
+      decode: (bytes) => codec.decode(bytes),
+      producer,
+      log: log.child({ component: 'first-open-consumer' }),
+      fromBeginning: config.fromBeginning,
       poisonAttempts: config.poisonAttempts,
       onBatch: async (events) => {
-        const created = await recordFirstOpens(pool, events.map((e) => e.value));
+        const created = await recordFirstOpens(
+          pool,
+          events.map((e) => e.value),
+        );
         metrics.alerts.inc({ kind: 'first_open' }, created.length);
-        await queueAlertWebhooks(alerts, created.filter((a) => a.webhook).map((a) => a.id), webhook);
+        await queueAlertWebhooks(
+          alerts,
+          created.filter((a) => a.webhook).map((a) => a.id),
+          webhook,
+        );
       },
     });
-    poller = startDuePoller({ pool, sendQueue, alertQueue: alerts, recorder, metrics, log, tickMs: config.tickMs, graceMs: config.reminderGraceMs, webhook });
+    poller = startDuePoller({
+      pool,
+      sendQueue,
+      alertQueue: alerts,
+      recorder,
+      metrics,
+      log,
+      tickMs: config.tickMs,
+      graceMs: config.reminderGraceMs,
+      webhook,
+    });
     if (config.metricsPort >= 0) {
       metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
       await metricsListener.start();
@@ -120,7 +175,10 @@ export function buildEngagement(config: EngagementConfig, log: Logger, options: 
     stop: () => (stopping ??= stopOnce()),
     async healthcheck() {
       if (stopping || !http) return false;
-      return pool.query('SELECT 1').then(() => true, () => false);
+      return pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
     },
     ports: () => ({ ...bound }),
   };

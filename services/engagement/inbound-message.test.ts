@@ -4,7 +4,10 @@ import { MAX_HEADER_BYTES, scanMessage } from './inbound-message';
 import { replyVerdict } from './reply-recorder';
 
 // Issue 20 defect 15: a message is read once, counted as it streams and never buffered whole.
-const chunked = (bytes: Buffer, size: number): Readable => Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+const chunked = (bytes: Buffer, size: number): Readable =>
+  Readable.from(
+    Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)),
+  );
 
 describe('scanMessage', () => {
   it('keeps the header block (found across chunk boundaries, CRLF or bare LF) and hashes every byte', async () => {
@@ -44,11 +47,26 @@ describe('scanMessage', () => {
 
 describe('replyVerdict', () => {
   const results = { spf: 'pass', dkim: 'none', dmarc: 'pass' };
-  it('verifies only an authenticated From domain that is the contact\'s own', () => {
-    expect(replyVerdict({ domain: 'example.com', results }, 'Example.com')).toEqual({ verdict: 'verified', reason: 'aligned' });
-    expect(replyVerdict({ domain: 'elsewhere.test', results }, 'example.com')).toEqual({ verdict: 'unverified', reason: 'from_not_contact_domain' });
-    expect(replyVerdict({ domain: 'example.com', results }, null)).toEqual({ verdict: 'unverified', reason: 'from_not_contact_domain' });
-    expect(replyVerdict({ domain: null, results: { ...results, dmarc: 'fail' } }, 'example.com')).toEqual({ verdict: 'unverified', reason: 'dmarc_fail' });
-    expect(replyVerdict({ domain: null, results: { ...results, dmarc: 'none' } }, 'example.com')).toEqual({ verdict: 'unverified', reason: 'not_authenticated' });
+  it("verifies only an authenticated From domain that is the contact's own", () => {
+    expect(replyVerdict({ domain: 'example.com', results }, 'Example.com')).toEqual({
+      verdict: 'verified',
+      reason: 'aligned',
+    });
+    expect(replyVerdict({ domain: 'elsewhere.test', results }, 'example.com')).toEqual({
+      verdict: 'unverified',
+      reason: 'from_not_contact_domain',
+    });
+    expect(replyVerdict({ domain: 'example.com', results }, null)).toEqual({
+      verdict: 'unverified',
+      reason: 'from_not_contact_domain',
+    });
+    expect(replyVerdict({ domain: null, results: { ...results, dmarc: 'fail' } }, 'example.com')).toEqual({
+      verdict: 'unverified',
+      reason: 'dmarc_fail',
+    });
+    expect(replyVerdict({ domain: null, results: { ...results, dmarc: 'none' } }, 'example.com')).toEqual({
+      verdict: 'unverified',
+      reason: 'not_authenticated',
+    });
   });
 });

@@ -62,7 +62,11 @@ export class InboundSmtp {
         options.metrics.replies.inc({ source: 'smtp', outcome: 'refused_relay' });
         callback(smtpError(550, '5.7.1 Relaying denied: not an inbound address of this server'));
       },
-      onData: (stream, session, callback) => void this.receive(stream, session).then(() => callback(), (error: Error) => callback(error)),
+      onData: (stream, session, callback) =>
+        void this.receive(stream, session).then(
+          () => callback(),
+          (error: Error) => callback(error),
+        ),
     });
     this.server.on('error', (error: Error) => options.log.warn({ err: error.message }, 'inbound_smtp_error'));
   }
@@ -70,7 +74,8 @@ export class InboundSmtp {
   /** Which of our mailboxes an address is, or null when it is not ours. */
   private kindOf(address: string): RecipientKind | null {
     const lower = address.toLowerCase();
-    if (this.options.unsubscribeMailbox !== null && lower === this.options.unsubscribeMailbox.toLowerCase()) return 'unsubscribe';
+    if (this.options.unsubscribeMailbox !== null && lower === this.options.unsubscribeMailbox.toLowerCase())
+      return 'unsubscribe';
     const at = lower.lastIndexOf('@');
     if (at < 0 || !this.domains.has(lower.slice(at + 1))) return null;
     return this.options.unsubscribeMailbox === null && lower.slice(0, at) === 'unsubscribe' ? 'unsubscribe' : 'reply';
@@ -78,9 +83,15 @@ export class InboundSmtp {
 
   private async receive(stream: SMTPServerDataStream, session: SMTPServerSession): Promise<void> {
     const kinds = new Set(session.envelope.rcptTo.map((rcpt) => this.kindOf(rcpt.address)));
-    const peer: SmtpPeer = { ip: session.remoteAddress, helo: session.hostNameAppearsAs || session.remoteAddress, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '' };
+    const peer: SmtpPeer = {
+      ip: session.remoteAddress,
+      helo: session.hostNameAppearsAs || session.remoteAddress,
+      mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+    };
     // only a reply needs SPF/DKIM/DMARC: an unsubscribe is authenticated by its token
-    const authenticate = kinds.has('reply') ? (message: Readable) => this.options.authenticate(message, peer) : undefined;
+    const authenticate = kinds.has('reply')
+      ? (message: Readable) => this.options.authenticate(message, peer)
+      : undefined;
     const scan = await scanMessage(stream, { maxBytes: this.options.maxBytes, authenticate });
     if (scan.kind === 'too_large') {
       this.options.metrics.replies.inc({ source: 'smtp', outcome: 'too_large' });
@@ -88,11 +99,22 @@ export class InboundSmtp {
       throw smtpError(552, `5.3.4 Message too big: the limit is ${this.options.maxBytes} bytes`);
     }
     try {
-      if (kinds.has('unsubscribe')) this.options.log.info({ outcome: await this.options.unsubscriber.handle(scan.message.header) }, 'inbound_unsubscribe');
+      if (kinds.has('unsubscribe'))
+        this.options.log.info(
+          { outcome: await this.options.unsubscriber.handle(scan.message.header) },
+          'inbound_unsubscribe',
+        );
       if (!kinds.has('reply')) return;
       const outcome = await this.options.recorder.record(scan.message, 'smtp');
-      if (outcome.kind === 'malformed') throw smtpError(550, outcome.reason === 'malformed_no_headers' ? '5.6.0 Message has no headers' : '5.6.0 Message cannot be parsed');
-      this.options.log.info({ outcome: outcome.kind === 'matched' ? `matched_${outcome.verdict}` : outcome.reason }, 'inbound_reply');
+      if (outcome.kind === 'malformed')
+        throw smtpError(
+          550,
+          outcome.reason === 'malformed_no_headers' ? '5.6.0 Message has no headers' : '5.6.0 Message cannot be parsed',
+        );
+      this.options.log.info(
+        { outcome: outcome.kind === 'matched' ? `matched_${outcome.verdict}` : outcome.reason },
+        'inbound_reply',
+      );
     } catch (error) {
       if ((error as { responseCode?: number }).responseCode) throw error;
       this.options.log.warn({ err: (error as Error).message }, 'inbound_store_failed');

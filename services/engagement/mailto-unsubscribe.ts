@@ -23,7 +23,16 @@ const SUBJECT_TOKEN = /(?:^|\s)unsubscribe\s+([A-Za-z0-9_-]{16,600})(?:\s|$)/i;
  * nothing; the SMTP answer is 250 either way (no backscatter, nothing learnt about tokens).
  */
 export class MailtoUnsubscribe {
-  constructor(private readonly deps: { pool: Pool; producer: BatchingProducer; codec: EventCodec; topics: Topics; tokens: TrackingTokenCodec; metrics: EngagementMetrics }) {}
+  constructor(
+    private readonly deps: {
+      pool: Pool;
+      producer: BatchingProducer;
+      codec: EventCodec;
+      topics: Topics;
+      tokens: TrackingTokenCodec;
+      metrics: EngagementMetrics;
+    },
+  ) {}
 
   async handle(header: Buffer | null): Promise<MailtoOutcome> {
     const outcome = await this.decide(header);
@@ -44,12 +53,26 @@ export class MailtoUnsubscribe {
     const event: EmailEvent<'unsubscribe'> = {
       type: 'unsubscribe',
       data: {
-        event_id: eventId, event_time: Date.now(), workspace_id: token.workspaceId, contact_id: token.contactId, message_id: token.messageId,
-        email_id: token.emailId, email_version: token.emailVersion, journey_id: token.journeyId ?? null, tile_id: token.tileId ?? null,
-        iteration: token.iteration ?? 0, machine: false, method: 'mailto', list_ids: listIds,
+        event_id: eventId,
+        event_time: Date.now(),
+        workspace_id: token.workspaceId,
+        contact_id: token.contactId,
+        message_id: token.messageId,
+        email_id: token.emailId,
+        email_version: token.emailVersion,
+        journey_id: token.journeyId ?? null,
+        tile_id: token.tileId ?? null,
+        iteration: token.iteration ?? 0,
+        machine: false,
+        method: 'mailto',
+        list_ids: listIds,
       },
     };
-    await this.deps.producer.send({ topic: topicForEvent(this.deps.topics, 'unsubscribe'), key: token.contactId, value: this.deps.codec.encode(event) });
+    await this.deps.producer.send({
+      topic: topicForEvent(this.deps.topics, 'unsubscribe'),
+      key: token.contactId,
+      value: this.deps.codec.encode(event),
+    });
     return listIds.length > 0 ? 'unsubscribed' : 'already_unsubscribed';
   }
 

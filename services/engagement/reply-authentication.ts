@@ -20,7 +20,10 @@ export interface MessageAuthentication {
   results: { spf: string; dkim: string; dmarc: string };
 }
 
-export const NOT_CHECKED: MessageAuthentication = { domain: null, results: { spf: 'none', dkim: 'none', dmarc: 'none' } };
+export const NOT_CHECKED: MessageAuthentication = {
+  domain: null,
+  results: { spf: 'none', dkim: 'none', dmarc: 'none' },
+};
 
 /**
  * node:dns with a per-query timeout and two tries: a slow or dead DNS server makes the check a temporary error
@@ -37,7 +40,11 @@ export function dnsResolver(timeoutMs: number): DNSResolver {
  * SPF may take up to ten lookups, each bounded by the resolver; `deadlineMs` bounds the whole check, after
  * which it rejects (the caller records the reply unverified) and the SMTP client gets its answer.
  */
-export async function authenticateMessage(message: Readable, peer: SmtpPeer | null, options: { resolver: DNSResolver; mta: string; deadlineMs: number }): Promise<MessageAuthentication> {
+export async function authenticateMessage(
+  message: Readable,
+  peer: SmtpPeer | null,
+  options: { resolver: DNSResolver; mta: string; deadlineMs: number },
+): Promise<MessageAuthentication> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error('authentication took too long')), options.deadlineMs);
@@ -60,6 +67,10 @@ export async function authenticateMessage(message: Readable, peer: SmtpPeer | nu
   const authenticated = fromDomain !== '' && (dmarc === 'pass' || (dmarc === 'none' && (dkimOwn || spfOwn)));
   return {
     domain: authenticated ? fromDomain : null,
-    results: { spf: spf?.status.result ?? 'none', dkim: dkimPass.length > 0 ? 'pass' : (result.dkim.results[0]?.status.result ?? 'none'), dmarc },
+    results: {
+      spf: spf?.status.result ?? 'none',
+      dkim: dkimPass.length > 0 ? 'pass' : (result.dkim.results[0]?.status.result ?? 'none'),
+      dmarc,
+    },
   };
 }

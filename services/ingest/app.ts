@@ -16,7 +16,9 @@ const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));
  * connection idle longer than idleTimeoutMs, keep-alive for keepAliveTimeoutMs. Node checks the first two on a
  * timer (connectionsCheckingInterval, 30 s by default), run here at a quarter of the shorter, at most every second.
  */
-export function serverTimeouts(config: Pick<IngestConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs'>) {
+export function serverTimeouts(
+  config: Pick<IngestConfig, 'headersTimeoutMs' | 'requestTimeoutMs' | 'idleTimeoutMs' | 'keepAliveTimeoutMs'>,
+) {
   const requestTimeout = Math.max(1, config.requestTimeoutMs);
   // Node refuses a headers timeout above the request timeout.
   const headersTimeout = Math.max(1, Math.min(config.headersTimeoutMs, requestTimeout));
@@ -24,7 +26,10 @@ export function serverTimeouts(config: Pick<IngestConfig, 'headersTimeoutMs' | '
     connectionTimeout: Math.max(1, config.idleTimeoutMs),
     requestTimeout,
     keepAliveTimeout: Math.max(1, config.keepAliveTimeoutMs),
-    http: { headersTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))) },
+    http: {
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeout / 4))),
+    },
   };
 }
 
@@ -43,7 +48,12 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
-  const access = new AccessLog(deps.log.child({ component: 'access' }), deps.metrics.httpRequests, deps.config.accessLog, deps.config.accessLogSample);
+  const access = new AccessLog(
+    deps.log.child({ component: 'access' }),
+    deps.metrics.httpRequests,
+    deps.config.accessLog,
+    deps.config.accessLogSample,
+  );
   app.addHook('onRoute', (route) => {
     if (TRACKING_PATTERNS.has(route.url)) return;
     const hooks = route.onResponse ?? [];

@@ -10,7 +10,8 @@ import { tooManyRequests } from './token-guard';
 export const AUTH_FAILURE_POLICY = { limit: 20, windowMs: 10 * 60_000 };
 
 /** Only requests that present a credential count: a client that sends none is guessing nothing. */
-const presentsCredential = (request: FastifyRequest): boolean => request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
+const presentsCredential = (request: FastifyRequest): boolean =>
+  request.headers.authorization !== undefined || request.headers['x-api-key'] !== undefined;
 
 /**
  * Authenticates a POST in its onRequest hook, before fastify reads the body: an unauthenticated client gets its
@@ -29,7 +30,9 @@ export function authenticateFirst<P extends object>(
     async onRequest(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
       const counted = presentsCredential(request);
       if (counted && failures.exhausted(request.ip)) {
-        return tooManyRequests(reply, failures.retryAfterSeconds(request.ip)).header('connection', 'close').send({ error: 'too many refused credentials from this address' });
+        return tooManyRequests(reply, failures.retryAfterSeconds(request.ip))
+          .header('connection', 'close')
+          .send({ error: 'too many refused credentials from this address' });
       }
       const principal = await authenticate(request, reply);
       // A refusal is known by the reply being sent, not by identity: awaiting a promise of the reply adopts it as a

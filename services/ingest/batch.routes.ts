@@ -18,7 +18,11 @@ interface ItemError {
  * A JSON array (or one object), or NDJSON: one event per line. A bad line is that item's error only, and so is a
  * line longer than maxLineBytes, which is never parsed. Linear in the body: one split, each line parsed once.
  */
-export function splitBatch(body: string, contentType: string, maxLineBytes = Infinity): { items: unknown[]; errors: ItemError[] } | { error: string } {
+export function splitBatch(
+  body: string,
+  contentType: string,
+  maxLineBytes = Infinity,
+): { items: unknown[]; errors: ItemError[] } | { error: string } {
   const trimmed = body.trimStart();
   if (!/ndjson|jsonl/i.test(contentType) && (trimmed.startsWith('[') || trimmed.startsWith('{'))) {
     try {
@@ -61,9 +65,11 @@ const COUNTRY = /^[A-Z]{2}$/;
  * requires of them, so no NUL, CR, LF or other bytes reach Kafka or ClickHouse through an id.
  */
 export function idProblem(fields: Record<string, unknown>): string | null {
-  const bad = (name: string, value: unknown, rule: RegExp): boolean => value != null && !(typeof value === 'string' && rule.test(value));
+  const bad = (name: string, value: unknown, rule: RegExp): boolean =>
+    value != null && !(typeof value === 'string' && rule.test(value));
   for (const name of UUID_FIELDS) if (bad(name, fields[name], UUID)) return `data.${name} must be a UUID`;
-  for (const name of NAME_FIELDS) if (bad(name, fields[name], NAME_ID)) return `data.${name} must match ${NAME_ID.source}`;
+  for (const name of NAME_FIELDS)
+    if (bad(name, fields[name], NAME_ID)) return `data.${name} must match ${NAME_ID.source}`;
   const lists = fields.list_ids;
   if (lists != null && !(Array.isArray(lists) && lists.every((id) => typeof id === 'string' && UUID.test(id)))) {
     return 'data.list_ids must be an array of UUIDs';
@@ -98,7 +104,8 @@ function toEvent(item: unknown, workspaceId: string, window: EventTimeWindow): C
   const fields = data as Record<string, unknown>;
   const problem = idProblem(fields);
   if (problem) return problem;
-  if (fields.country != null && !(typeof fields.country === 'string' && COUNTRY.test(fields.country))) return 'data.country must be two capital letters (ISO 3166-1 alpha-2) or null';
+  if (fields.country != null && !(typeof fields.country === 'string' && COUNTRY.test(fields.country)))
+    return 'data.country must be two capital letters (ISO 3166-1 alpha-2) or null';
   const time = eventTimeProblem(fields.event_time, window);
   if (time) return time;
   return {
@@ -133,22 +140,38 @@ const ENGAGEMENT_TYPES: ReadonlySet<string> = new Set(['open', 'click']);
  * Every item as an event (with its contact's address), or its error; an event whose contact is not the workspace's
  * is rejected, and so is an open or click of a contact that does not allow following.
  */
-async function toEvents(deps: IngestDeps, items: unknown[], failed: Set<number>, workspaceId: string): Promise<({ event: CairnEvent; address: string | null } | string | null)[]> {
-  const window = { maxAgeMs: deps.config.eventTimeMaxAgeDays * 86_400_000, maxSkewMs: deps.config.eventTimeMaxSkewSeconds * 1000 };
+async function toEvents(
+  deps: IngestDeps,
+  items: unknown[],
+  failed: Set<number>,
+  workspaceId: string,
+): Promise<({ event: CairnEvent; address: string | null } | string | null)[]> {
+  const window = {
+    maxAgeMs: deps.config.eventTimeMaxAgeDays * 86_400_000,
+    maxSkewMs: deps.config.eventTimeMaxSkewSeconds * 1000,
+  };
   const events = items.map((item, index) => (failed.has(index) ? null : toEvent(item, workspaceId, window)));
   // A missing contact_id is left to the Avro schema check, which names it.
   const contactOf = (event: CairnEvent | string | null): string | null =>
-    event && typeof event !== 'string' && typeof event.data.contact_id === 'string' ? event.data.contact_id.toLowerCase() : null;
-  const own = await ownContacts(deps, workspaceId, [...new Set(events.map(contactOf).filter((id): id is string => id !== null))]);
+    event && typeof event !== 'string' && typeof event.data.contact_id === 'string'
+      ? event.data.contact_id.toLowerCase()
+      : null;
+  const own = await ownContacts(deps, workspaceId, [
+    ...new Set(events.map(contactOf).filter((id): id is string => id !== null)),
+  ]);
   return events.map((event) => {
     const contact = contactOf(event);
     if (typeof event === 'string' || event === null) return event;
     if (contact === null) return { event, address: null };
     const found = own.get(contact);
     // NOTE: an erased contact has no row, so nothing is recorded for it even before the policy's next reload.
-    if (found === undefined) return deps.following.erased(contact) ? 'data.contact_id was erased: nothing is recorded for it' : 'data.contact_id is not a contact of this workspace';
+    if (found === undefined)
+      return deps.following.erased(contact)
+        ? 'data.contact_id was erased: nothing is recorded for it'
+        : 'data.contact_id is not a contact of this workspace';
     // NOTE: as on the tracking routes, no open or click of a Do Not Allow following contact is recorded.
-    if (!found.follows && ENGAGEMENT_TYPES.has(event.type)) return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
+    if (!found.follows && ENGAGEMENT_TYPES.has(event.type))
+      return `data.contact_id does not allow following: its ${event.type} events are not recorded`;
     return { event, address: found.email };
   });
 }
@@ -160,40 +183,52 @@ export async function registerBatchRoutes(app: FastifyInstance, deps: IngestDeps
     if (!principal.scopes.includes('write')) return refuse(reply, 403, 'API key lacks the write scope');
     return principal;
   });
-  app.post('/v1/events', { onRequest: auth.onRequest }, async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
-    const principal = auth.principal(request);
-    const split = splitBatch(typeof request.body === 'string' ? request.body : '', request.headers['content-type'] ?? '', deps.config.maxLineBytes);
-    if ('error' in split) return reply.code(400).send({ error: split.error });
-    if (split.items.length === 0 || split.items.length > MAX_ITEMS) {
-      return reply.code(400).send({ error: `expected 1 to ${MAX_ITEMS} events` });
-    }
-    const rejected = [...split.errors];
-    const events = await toEvents(deps, split.items, new Set(rejected.map((e) => e.index)), principal.workspaceId);
-    const sends: Promise<void>[] = [];
-    let accepted = 0;
-    events.forEach((item, index) => {
-      if (item === null) return;
-      if (typeof item === 'string') return void rejected.push({ index, error: item });
-      const { event, address } = item;
-      try {
-        const value = deps.codec.encode(event);
-        sends.push(deps.sink.publish({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }));
-        accepted++;
-        // A bounce or complaint posted here goes to the suppression writer (services/sender) as a webhook's does.
-        const report = address ? addressReportOfEvent(event, address) : null;
-        if (report) sends.push(deps.sink.publishAddressReport(report));
-      } catch (error) {
-        rejected.push({ index, error: (error as Error).message.slice(0, 300) });
+  app.post(
+    '/v1/events',
+    { onRequest: auth.onRequest },
+    async (request: FastifyRequest<{ Body: unknown }>, reply: FastifyReply) => {
+      const principal = auth.principal(request);
+      const split = splitBatch(
+        typeof request.body === 'string' ? request.body : '',
+        request.headers['content-type'] ?? '',
+        deps.config.maxLineBytes,
+      );
+      if ('error' in split) return reply.code(400).send({ error: split.error });
+      if (split.items.length === 0 || split.items.length > MAX_ITEMS) {
+        return reply.code(400).send({ error: `expected 1 to ${MAX_ITEMS} events` });
       }
-    });
-    if (accepted === 0) return reply.code(400).send({ accepted: 0, rejected });
-    try {
-      await Promise.all(sends);
-    } catch (error) {
-      deps.log.error({ err: error }, 'batch_not_durable');
-      return reply.code(503).send({ error: 'events could not be made durable; retry (event ids make it idempotent)' });
-    }
-    rejected.sort((a, b) => a.index - b.index);
-    return reply.code(200).send({ accepted, rejected });
-  });
+      const rejected = [...split.errors];
+      const events = await toEvents(deps, split.items, new Set(rejected.map((e) => e.index)), principal.workspaceId);
+      const sends: Promise<void>[] = [];
+      let accepted = 0;
+      events.forEach((item, index) => {
+        if (item === null) return;
+        if (typeof item === 'string') return void rejected.push({ index, error: item });
+        const { event, address } = item;
+        try {
+          const value = deps.codec.encode(event);
+          sends.push(
+            deps.sink.publish({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }),
+          );
+          accepted++;
+          // A bounce or complaint posted here goes to the suppression writer (services/sender) as a webhook's does.
+          const report = address ? addressReportOfEvent(event, address) : null;
+          if (report) sends.push(deps.sink.publishAddressReport(report));
+        } catch (error) {
+          rejected.push({ index, error: (error as Error).message.slice(0, 300) });
+        }
+      });
+      if (accepted === 0) return reply.code(400).send({ accepted: 0, rejected });
+      try {
+        await Promise.all(sends);
+      } catch (error) {
+        deps.log.error({ err: error }, 'batch_not_durable');
+        return reply
+          .code(503)
+          .send({ error: 'events could not be made durable; retry (event ids make it idempotent)' });
+      }
+      rejected.sort((a, b) => a.index - b.index);
+      return reply.code(200).send({ accepted, rejected });
+    },
+  );
 }

@@ -1,5 +1,16 @@
 import { crc32 } from 'node:zlib';
-import { appendFileSync, closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DurableSpool, SpoolFullError } from './durable-spool';
@@ -54,7 +65,9 @@ describe('DurableSpool', () => {
     const spool = new DurableSpool(dir, 100);
     await spool.open();
     await spool.append(message(1));
-    await expect(Promise.all([spool.append(message(2)), spool.append(message(3)), spool.append(message(4))])).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(
+      Promise.all([spool.append(message(2)), spool.append(message(3)), spool.append(message(4))]),
+    ).rejects.toBeInstanceOf(SpoolFullError);
     await spool.close();
     const frame = encodeFrame(message(5));
     frame.writeUInt8(frame.readUInt8(frame.length - 1) ^ 0xff, frame.length - 1);
@@ -66,7 +79,8 @@ describe('DurableSpool', () => {
   describe('recovery (defect 16)', () => {
     const spoolFile = (): string => join(dir, 'events.spool');
     const frameLength = (i: number): number => encodeFrame(message(i)).length;
-    const startOf = (i: number): number => Array.from({ length: i }, (_, k) => frameLength(k)).reduce((a, b) => a + b, 0);
+    const startOf = (i: number): number =>
+      Array.from({ length: i }, (_, k) => frameLength(k)).reduce((a, b) => a + b, 0);
     /** Overwrites bytes of the spool file at `at`, as a bad sector or a torn write would. */
     const damage = (at: number, bytes: Buffer): void => {
       const fd = openSync(spoolFile(), 'r+');
@@ -79,7 +93,8 @@ describe('DurableSpool', () => {
       await Promise.all(Array.from({ length: count }, (_, i) => spool.append(message(i))));
       await spool.close();
     }
-    const keysOf = async (spool: DurableSpool): Promise<string[]> => (await spool.readChunk(1_000)).messages.map((m) => m.key);
+    const keysOf = async (spool: DurableSpool): Promise<string[]> =>
+      (await spool.readChunk(1_000)).messages.map((m) => m.key);
 
     it('loses only a frame whose payload or length is corrupt in the middle, counting it, and rewrites the spool without it', async () => {
       await spoolOf(10);
@@ -87,7 +102,12 @@ describe('DurableSpool', () => {
       damage(startOf(7) + 4, Buffer.from([0x7f, 0, 0, 0])); // length of frame 7: far past the end of the file
       const reopened = new DurableSpool(dir, 1 << 20);
       const recovery = await reopened.open();
-      expect(recovery).toEqual({ records: 8, lost: { regions: 2, bytes: frameLength(4) + frameLength(7) }, tornTailBytes: 0, offsetReset: false });
+      expect(recovery).toEqual({
+        records: 8,
+        lost: { regions: 2, bytes: frameLength(4) + frameLength(7) },
+        tornTailBytes: 0,
+        offsetReset: false,
+      });
       expect(await keysOf(reopened)).toEqual([0, 1, 2, 3, 5, 6, 8, 9].map((i) => `contact-${i}`));
       await reopened.close();
       // Counted once: the file no longer holds them.
@@ -103,7 +123,12 @@ describe('DurableSpool', () => {
       // A position left over from before the file was emptied and refilled: it points into frame 6.
       writeFileSync(join(dir, 'events.spool.offset'), String(startOf(6) + 5));
       const reopened = new DurableSpool(dir, 1 << 20);
-      expect(await reopened.open()).toMatchObject({ records: 10, offsetReset: true, lost: { regions: 0, bytes: 0 }, tornTailBytes: 0 });
+      expect(await reopened.open()).toMatchObject({
+        records: 10,
+        offsetReset: true,
+        lost: { regions: 0, bytes: 0 },
+        tornTailBytes: 0,
+      });
       expect(statSync(spoolFile()).size).toBe(size);
       expect(await keysOf(reopened)).toHaveLength(10);
       await reopened.close();

@@ -2,7 +2,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
-import { decodeFrames, decodeLegacyFrames, encodeFrame, FRAME_HEADER, FRAME_MAGIC, frameLength, MAX_PAYLOAD } from './spool-frames';
+import {
+  decodeFrames,
+  decodeLegacyFrames,
+  encodeFrame,
+  FRAME_HEADER,
+  FRAME_MAGIC,
+  frameLength,
+  MAX_PAYLOAD,
+} from './spool-frames';
 
 /**
  * Append-only local spool for events Kafka could not take (frames: spool-frames.ts). Appends are grouped and
@@ -75,17 +83,27 @@ async function readAt(handle: FileHandle, position: number, length: number): Pro
  * reading stopped, and the corrupt regions skipped. At `end` a frame that does not check out is left unread (a
  * torn tail).
  */
-async function scan(handle: FileHandle, range: { from: number; end: number; limit?: number }, each: (messages: OutgoingMessage[]) => Promise<void> | void) {
+async function scan(
+  handle: FileHandle,
+  range: { from: number; end: number; limit?: number },
+  each: (messages: OutgoingMessage[]) => Promise<void> | void,
+) {
   const { from, end, limit = Infinity } = range;
   const lost = { regions: 0, bytes: 0 };
   let records = 0;
   let position = from;
   while (position < end && records < limit) {
     let length = Math.min(READ_CHUNK_BYTES, end - position);
-    let decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
+    let decoded = decodeFrames(await readAt(handle, position, length), {
+      limit: limit - records,
+      final: position + length === end,
+    });
     if (decoded.bytes === 0 && position + length < end) {
       length = Math.min(FRAME_HEADER + MAX_PAYLOAD, end - position);
-      decoded = decodeFrames(await readAt(handle, position, length), { limit: limit - records, final: position + length === end });
+      decoded = decodeFrames(await readAt(handle, position, length), {
+        limit: limit - records,
+        final: position + length === end,
+      });
     }
     await each(decoded.messages);
     records += decoded.messages.length;
@@ -170,7 +188,9 @@ export class DurableSpool {
    * position is reset before the new file takes the old one's name, so a crash in between replays the old file
    * again (duplicates), never skips into the new one. Returns the new file's size.
    */
-  private async rewrite(fill: (append: (messages: OutgoingMessage[]) => Promise<void>) => Promise<unknown>): Promise<number> {
+  private async rewrite(
+    fill: (append: (messages: OutgoingMessage[]) => Promise<void>) => Promise<unknown>,
+  ): Promise<number> {
     const temp = `${this.file}.tmp`;
     const out = await open(temp, 'w');
     let size = 0;
@@ -208,7 +228,12 @@ export class DurableSpool {
   }
 
   get isDrained(): boolean {
-    return this.readOffset === this.written && this.queue.length === 0 && this.writing === undefined && this.truncating === undefined;
+    return (
+      this.readOffset === this.written &&
+      this.queue.length === 0 &&
+      this.writing === undefined &&
+      this.truncating === undefined
+    );
   }
 
   append(message: OutgoingMessage): Promise<void> {
@@ -250,14 +275,25 @@ export class DurableSpool {
    * The next frames to replay, oldest first, the offset to commit once Kafka has acknowledged them, and the
    * corrupt regions skipped on the way (nothing after open() should be: a disk going bad).
    */
-  async readChunk(maxRecords: number): Promise<{ messages: OutgoingMessage[]; nextOffset: number; lost: { regions: number; bytes: number } }> {
+  async readChunk(
+    maxRecords: number,
+  ): Promise<{ messages: OutgoingMessage[]; nextOffset: number; lost: { regions: number; bytes: number } }> {
     const none = { regions: 0, bytes: 0 };
-    if (!this.handle || this.written <= this.readOffset) return { messages: [], nextOffset: this.readOffset, lost: none };
+    if (!this.handle || this.written <= this.readOffset)
+      return { messages: [], nextOffset: this.readOffset, lost: none };
     const messages: OutgoingMessage[] = [];
-    const found = await scan(this.handle, { from: this.readOffset, end: this.written, limit: maxRecords }, (some) => void messages.push(...some));
+    const found = await scan(
+      this.handle,
+      { from: this.readOffset, end: this.written, limit: maxRecords },
+      (some) => void messages.push(...some),
+    );
     // Everything below `written` was fsynced and acknowledged: what does not decode at its end is lost, not torn.
     if (messages.length === 0 && found.position < this.written) {
-      return { messages, nextOffset: this.written, lost: { regions: found.lost.regions + 1, bytes: found.lost.bytes + this.written - found.position } };
+      return {
+        messages,
+        nextOffset: this.written,
+        lost: { regions: found.lost.regions + 1, bytes: found.lost.bytes + this.written - found.position },
+      };
     }
     return { messages, nextOffset: found.position, lost: found.lost };
   }

@@ -1,6 +1,10 @@
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
-import { addressReportKey, encodeAddressReport, type AddressReport } from '../../lib/contracts/suppression/address-report';
+import {
+  addressReportKey,
+  encodeAddressReport,
+  type AddressReport,
+} from '../../lib/contracts/suppression/address-report';
 import type { OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
 import { type Topics } from '../../lib/platform/kafka/topics';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
@@ -79,11 +83,17 @@ export class EventSink {
 
   /** For the sender's suppression writer; keyed by workspace and address, so one address's reports stay in order. */
   publishAddressReport(report: AddressReport): Promise<void> {
-    return this.publish({ topic: this.deps.topics.addressReports, key: addressReportKey(report), value: encodeAddressReport(report) });
+    return this.publish({
+      topic: this.deps.topics.addressReports,
+      key: addressReportKey(report),
+      value: encodeAddressReport(report),
+    });
   }
 
   publish(message: OutgoingMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.deliver(message, (error) => (error ? reject(error) : resolve())));
+    return new Promise<void>((resolve, reject) =>
+      this.deliver(message, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   /**
@@ -158,7 +168,8 @@ export class EventSink {
         await this.spool.commit(nextOffset, messages.length);
         this.deps.metrics.eventsReplayed.inc(messages.length);
       } catch (error) {
-        if (++failures % 20 === 1) this.deps.log.warn({ err: error, spoolDepth: this.spool.depth, failures }, 'spool_replay_retry');
+        if (++failures % 20 === 1)
+          this.deps.log.warn({ err: error, spoolDepth: this.spool.depth, failures }, 'spool_replay_retry');
         await sleep(RETRY_MS);
       }
     }

@@ -48,7 +48,11 @@ export class FollowingPolicy {
 
   /** Do Not Allow contacts, erased contacts and workspaces not to follow, as last loaded */
   get sizes(): { contacts: number; erased: number; workspaces: number } {
-    return { contacts: this.contacts.size - this.erasedContacts.size, erased: this.erasedContacts.size, workspaces: this.workspaces.size };
+    return {
+      contacts: this.contacts.size - this.erasedContacts.size,
+      erased: this.erasedContacts.size,
+      workspaces: this.workspaces.size,
+    };
   }
 
   /** Replaces the sets with PostgreSQL's; one reload at a time. */
@@ -76,7 +80,8 @@ export class FollowingPolicy {
    * starting: it is logged and retried at the next reload.
    */
   async start(): Promise<void> {
-    const reload = () => this.reload().catch((error: Error) => this.log.warn({ err: error.message }, 'following_policy_reload_failed'));
+    const reload = () =>
+      this.reload().catch((error: Error) => this.log.warn({ err: error.message }, 'following_policy_reload_failed'));
     await reload();
     this.timer = setInterval(reload, this.refreshMs);
     this.timer.unref();

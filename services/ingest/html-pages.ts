@@ -53,9 +53,13 @@ export const MAX_FRIENDS = 5;
 export function forwardFormPage(token: string): string {
   const inputs = Array.from(
     { length: MAX_FRIENDS },
-    (_, i) => `<p><label>Friend's email ${i + 1} <input type="email" name="friend" maxlength="254"${i === 0 ? ' required' : ''}></label></p>`,
+    (_, i) =>
+      `<p><label>Friend's email ${i + 1} <input type="email" name="friend" maxlength="254"${i === 0 ? ' required' : ''}></label></p>`,
   ).join('\n');
-  return page('Forward to a friend', `<form method="post" action="/f/${escapeHtml(token)}">${inputs}<button type="submit">Send</button></form>`);
+  return page(
+    'Forward to a friend',
+    `<form method="post" action="/f/${escapeHtml(token)}">${inputs}<button type="submit">Send</button></form>`,
+  );
 }
 
 export function messagePage(title: string, text: string): string {

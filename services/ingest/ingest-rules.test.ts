@@ -25,7 +25,13 @@ describe('safeDestination', () => {
 });
 
 describe('machineReason', () => {
-  const human = { method: 'GET', headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux) Chrome/120' }, ip: '203.0.113.9', sentAt: 1000, nowMs: 2_000_000 };
+  const human = {
+    method: 'GET',
+    headers: { 'user-agent': 'Mozilla/5.0 (X11; Linux) Chrome/120' },
+    ip: '203.0.113.9',
+    sentAt: 1000,
+    nowMs: 2_000_000,
+  };
   const nets = parseCidrs(['198.51.100.0/24']);
   it('is null for a person', () => expect(machineReason(human, nets, 5)).toBeNull());
   it.each([
@@ -39,14 +45,23 @@ describe('machineReason', () => {
   ])('%j → %s', (change, reason) => {
     expect(machineReason({ ...human, ...change }, nets, 5)).toBe(reason);
   });
-  it.each(['10.0.0.0/33', '1.2.3/8', '1.2.3.4.5/32', '256.1.1.1/32', '1..2.3/32', '1.2.3.4x/32', '1234.1.1.1/32', '-1.2.3.4/32', '/8'])(
-    'refuses the malformed network %s',
-    (spec) => expect(() => parseCidrs([spec])).toThrow(),
-  );
+  it.each([
+    '10.0.0.0/33',
+    '1.2.3/8',
+    '1.2.3.4.5/32',
+    '256.1.1.1/32',
+    '1..2.3/32',
+    '1.2.3.4x/32',
+    '1234.1.1.1/32',
+    '-1.2.3.4/32',
+    '/8',
+  ])('refuses the malformed network %s', (spec) => expect(() => parseCidrs([spec])).toThrow());
   it('matches IPv4-mapped addresses, networks of any prefix, and leaves IPv6 alone', () => {
     const wide = parseCidrs(['10.0.0.0/8', '192.168.1.7']);
-    for (const ip of ['10.255.0.1', '::ffff:10.1.2.3', '192.168.1.7']) expect(machineReason({ ...human, ip }, wide, 5)).toBe('scanner_net');
-    for (const ip of ['11.0.0.1', '192.168.1.70', '2001:db8::1', '10.0.0']) expect(machineReason({ ...human, ip }, wide, 5)).toBeNull();
+    for (const ip of ['10.255.0.1', '::ffff:10.1.2.3', '192.168.1.7'])
+      expect(machineReason({ ...human, ip }, wide, 5)).toBe('scanner_net');
+    for (const ip of ['11.0.0.1', '192.168.1.70', '2001:db8::1', '10.0.0'])
+      expect(machineReason({ ...human, ip }, wide, 5)).toBeNull();
   });
   it.each(['purpose', 'sec-purpose', 'x-moz'])('labels a prefetch announced in %s', (name) =>
     expect(machineReason({ ...human, headers: { ...human.headers, [name]: 'Prefetch' } }, nets, 5)).toBe('prefetch'),
@@ -66,7 +81,12 @@ describe('bounded cache and window counter', () => {
   });
   it('counts per key up to the limit', () => {
     const counter = new WindowCounter(2, 1000);
-    expect([counter.take('k', 0), counter.take('k', 1), counter.take('k', 2), counter.take('other', 2)]).toEqual([true, true, false, true]);
+    expect([counter.take('k', 0), counter.take('k', 1), counter.take('k', 2), counter.take('other', 2)]).toEqual([
+      true,
+      true,
+      false,
+      true,
+    ]);
     expect(counter.exhausted('k', 3)).toBe(true);
   });
 });

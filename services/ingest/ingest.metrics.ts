@@ -48,7 +48,10 @@ export class BoundCounter<T extends string> {
 }
 
 /** One registry per app instance, so tests can build several apps in one process. */
-export function createIngestMetrics(spool: () => { depth: number; bytes: number; spooling: boolean }, unfollowed: () => { contacts: number; erased: number; workspaces: number }) {
+export function createIngestMetrics(
+  spool: () => { depth: number; bytes: number; spooling: boolean },
+  unfollowed: () => { contacts: number; erased: number; workspaces: number },
+) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];

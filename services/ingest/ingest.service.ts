@@ -54,14 +54,31 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
     () => following.sizes,
   );
   const spool = new DurableSpool(config.spoolDir, config.spoolMaxBytes);
-  const sink = new EventSink(createProducer(config, log, metrics), spool, { codec, topics, metrics, log }, {
-    maxInFlight: config.maxInFlight,
-    replayBatch: config.maxBatch,
-  });
+  const sink = new EventSink(
+    createProducer(config, log, metrics),
+    spool,
+    { codec, topics, metrics, log },
+    {
+      maxInFlight: config.maxInFlight,
+      replayBatch: config.maxBatch,
+    },
+  );
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const links = new LinkResolver(pool, { maxEntries: config.linkCacheSize, ttlMs: config.linkCacheTtlMs });
   const following = new FollowingPolicy(pool, config.followingRefreshMs, log);
-  const app = buildIngestApp({ config, log, pool, sink, tokens, topics, codec, links, following, metrics, countryOf: loadCountryLookup() });
+  const app = buildIngestApp({
+    config,
+    log,
+    pool,
+    sink,
+    tokens,
+    topics,
+    codec,
+    links,
+    following,
+    metrics,
+    countryOf: loadCountryLookup(),
+  });
   const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
   let address = '';
   let stopped = false;

@@ -1,4 +1,11 @@
-import { BatchingProducer, batchSender, createProducer, type KafkaCluster, type KafkaProducer, type OutgoingMessage } from '../../lib/platform/kafka/kafka-client';
+import {
+  BatchingProducer,
+  batchSender,
+  createProducer,
+  type KafkaCluster,
+  type KafkaProducer,
+  type OutgoingMessage,
+} from '../../lib/platform/kafka/kafka-client';
 
 /** Called once per message: without an error once Kafka acknowledged it (acks=all), with one when the send failed. */
 export type SendDone = (error?: Error) => void;

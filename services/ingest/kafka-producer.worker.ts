@@ -3,7 +3,13 @@ import type { MessageToProduce } from '@platformatic/kafka';
 import { createKafka } from '../../lib/platform/kafka/kafka-client';
 import { createLogger } from '../../lib/platform/logger';
 import { createKafkaProducer } from './kafka-producer';
-import { LAYOUT_FIELDS, type FromWorker, type PackedBatch, type ToWorker, type WorkerSettings } from './kafka-worker-producer';
+import {
+  LAYOUT_FIELDS,
+  type FromWorker,
+  type PackedBatch,
+  type ToWorker,
+  type WorkerSettings,
+} from './kafka-worker-producer';
 
 /**
  * Worker-thread side of WorkerProducer: the Kafka client (partitioning, record encoding, CRCs, the connection)

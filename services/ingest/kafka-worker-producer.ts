@@ -27,8 +27,7 @@ export type ToWorker = ({ kind: 'send' } & PackedBatch) | { kind: 'connect' | 'f
 
 export type FromWorker =
   /** a batch acknowledged by Kafka (acks=all) or failed as a whole, with its produce time */
-  | { kind: 'sent'; seq: number; seconds: number; error?: string }
-  | { kind: 'done'; seq: number; error?: string };
+  { kind: 'sent'; seq: number; seconds: number; error?: string } | { kind: 'done'; seq: number; error?: string };
 
 interface Waiter {
   resolve: () => void;
@@ -74,7 +73,10 @@ class Outbox {
   pack(seq: number): { batch: PackedBatch; transfer: ArrayBuffer[] } {
     const layout = Int32Array.from(this.layout);
     const data = new Uint8Array(this.data.buffer, 0, this.at);
-    return { batch: { seq, topics: this.topics, layout, data }, transfer: [layout.buffer, this.data.buffer as ArrayBuffer] };
+    return {
+      batch: { seq, topics: this.topics, layout, data },
+      transfer: [layout.buffer, this.data.buffer as ArrayBuffer],
+    };
   }
 }
 
@@ -168,7 +170,9 @@ export class WorkerProducer implements EventProducer {
   }
 
   send(message: OutgoingMessage): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.enqueue(message, (error) => (error ? reject(error) : resolve())));
+    return new Promise<void>((resolve, reject) =>
+      this.enqueue(message, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   enqueue(message: OutgoingMessage, done: SendDone): void {

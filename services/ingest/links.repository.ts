@@ -17,7 +17,8 @@ export function safeDestination(stored: string): string | null {
   if (stored.length > 4096 || /[\u0000-\u0020\u007f]/.test(stored) || !/^https?:\/\/[^/\\]/i.test(stored)) return null;
   try {
     const url = new URL(stored);
-    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.username || url.password) return null;
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname || url.username || url.password)
+      return null;
     return url.href;
   } catch {
     return null;
@@ -28,7 +29,8 @@ export function safeDestination(stored: string): string | null {
 export type LinkRef = Pick<TrackingToken, 'workspaceId' | 'emailId' | 'emailVersion' | 'linkId'>;
 export type VersionRef = Pick<TrackingToken, 'workspaceId' | 'emailId' | 'emailVersion'>;
 
-const cacheKey = (ref: LinkRef): string => `${ref.workspaceId}\u0000${ref.emailId}\u0000${ref.emailVersion}\u0000${ref.linkId ?? ''}`;
+const cacheKey = (ref: LinkRef): string =>
+  `${ref.workspaceId}\u0000${ref.emailId}\u0000${ref.emailVersion}\u0000${ref.linkId ?? ''}`;
 
 /** email_links is the only source of destinations; versions are immutable, so caching them is safe. */
 export class LinkResolver {
@@ -56,11 +58,10 @@ export class LinkResolver {
     const key = cacheKey({ ...ref, linkId: null });
     const cached = this.owners.get(key);
     if (cached !== undefined) return cached;
-    const { rowCount } = await this.pool.query('SELECT 1 FROM email_versions WHERE email_id = $1 AND version = $2 AND workspace_id::text = $3', [
-      ref.emailId,
-      ref.emailVersion,
-      ref.workspaceId,
-    ]);
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM email_versions WHERE email_id = $1 AND version = $2 AND workspace_id::text = $3',
+      [ref.emailId, ref.emailVersion, ref.workspaceId],
+    );
     const owned = (rowCount ?? 0) > 0;
     this.owners.set(key, owned);
     return owned;

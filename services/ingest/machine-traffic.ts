@@ -37,7 +37,8 @@ export function ipv4ToInt(ip: string): number | null {
     if (part > 0 && ip.charCodeAt(at++) !== 0x2e) return null;
     let n = 0;
     let digits = 0;
-    for (let c = ip.charCodeAt(at); c >= 0x30 && c <= 0x39 && digits < 4; c = ip.charCodeAt(++at), digits++) n = n * 10 + (c - 0x30);
+    for (let c = ip.charCodeAt(at); c >= 0x30 && c <= 0x39 && digits < 4; c = ip.charCodeAt(++at), digits++)
+      n = n * 10 + (c - 0x30);
     if (digits === 0 || digits > 3 || n > 255) return null;
     value = value * 256 + n;
   }
@@ -56,7 +57,7 @@ export function parseCidrs(specs: readonly string[]): Cidr[] {
 }
 
 function inNetwork(ip: number, cidr: Cidr): boolean {
-  return ((ip & cidr.mask) >>> 0) === ((cidr.base & cidr.mask) >>> 0);
+  return (ip & cidr.mask) >>> 0 === (cidr.base & cidr.mask) >>> 0;
 }
 
 function header(headers: HitContext['headers'], name: string): string {
@@ -64,9 +65,14 @@ function header(headers: HitContext['headers'], name: string): string {
   return (Array.isArray(value) ? value.join(',') : value) ?? '';
 }
 
-export function machineReason(hit: HitContext, scannerNetworks: readonly Cidr[], windowSeconds: number): MachineReason | null {
+export function machineReason(
+  hit: HitContext,
+  scannerNetworks: readonly Cidr[],
+  windowSeconds: number,
+): MachineReason | null {
   if (hit.method === 'HEAD') return 'head';
-  if (PREFETCH_HEADERS.some((name) => hit.headers[name] !== undefined && PREFETCH.test(header(hit.headers, name)))) return 'prefetch';
+  if (PREFETCH_HEADERS.some((name) => hit.headers[name] !== undefined && PREFETCH.test(header(hit.headers, name))))
+    return 'prefetch';
   const ua = header(hit.headers, 'user-agent');
   if (!ua || SCANNER_UA.test(ua)) return 'scanner_ua';
   const ip = ipv4ToInt(hit.ip);

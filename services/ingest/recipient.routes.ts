@@ -21,7 +21,8 @@ type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>
 type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
 
 const HOUR_MS = 3_600_000;
-const ERASED_TEXT = 'We no longer keep this address: you will not receive these emails, and there is nothing to unsubscribe, save or forward.';
+const ERASED_TEXT =
+  'We no longer keep this address: you will not receive these emails, and there is nothing to unsubscribe, save or forward.';
 
 export function formOf(body: unknown): URLSearchParams {
   return new URLSearchParams(typeof body === 'string' ? body : '');
@@ -37,7 +38,14 @@ interface RouteKit {
    * has presented too many) and the connection is closed, so an unauthenticated body is never read or drained.
    * Only a token of the route's own purpose passes (docs/security.md#token-purposes).
    */
-  tokenRoute: (purpose: TokenPurpose, handler: TokenHandler) => { bodyLimit: number; onRequest: (request: TokenRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>; handler: (request: TokenRequest, reply: FastifyReply) => Promise<unknown> };
+  tokenRoute: (
+    purpose: TokenPurpose,
+    handler: TokenHandler,
+  ) => {
+    bodyLimit: number;
+    onRequest: (request: TokenRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
+    handler: (request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
+  };
   /** answers with ok() once work (event publishing) is durable, 503 when it cannot be */
   durable: (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply) => Promise<FastifyReply>;
 }
@@ -62,11 +70,16 @@ function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
       if (!token) throw new Error('token route used without its onRequest hook');
       // NOTE: nothing is recorded or changed for an erased contact (following-policy.ts): no event, no list
       // membership, no forward; the page says there is nothing left to change.
-      if (deps.following.erased(token.contactId)) return html(reply, 200, messagePage('Nothing to change', ERASED_TEXT));
+      if (deps.following.erased(token.contactId))
+        return html(reply, 200, messagePage('Nothing to change', ERASED_TEXT));
       return handler(token, request, reply);
     },
   });
-  const durable = async (reply: FastifyReply, work: Promise<unknown>, ok: () => FastifyReply): Promise<FastifyReply> => {
+  const durable = async (
+    reply: FastifyReply,
+    work: Promise<unknown>,
+    ok: () => FastifyReply,
+  ): Promise<FastifyReply> => {
     try {
       await work;
       return ok();
@@ -79,7 +92,10 @@ function routeKit(deps: IngestDeps, guard: TokenGuard): RouteKit {
 }
 
 /** Pages a recipient reaches from the mail: unsubscribe, subscription center, forward to a friend. */
-export async function registerRecipientRoutes(app: FastifyInstance, { deps, guard }: { deps: IngestDeps; guard: TokenGuard }): Promise<void> {
+export async function registerRecipientRoutes(
+  app: FastifyInstance,
+  { deps, guard }: { deps: IngestDeps; guard: TokenGuard },
+): Promise<void> {
   const kit = routeKit(deps, guard);
   registerUnsubscribe(app, deps, kit);
   registerSubscriptionCenter(app, deps, kit);
@@ -88,7 +104,12 @@ export async function registerRecipientRoutes(app: FastifyInstance, { deps, guar
 
 function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { tokenRoute, durable }: RouteKit): void {
   // GET never unsubscribes: link scanners and prefetchers follow every URL in a mail.
-  app.get('/u/:token', tokenRoute('unsubscribe', async (_token, request, reply) => html(reply, 200, unsubscribeConfirmPage(request.params.token))));
+  app.get(
+    '/u/:token',
+    tokenRoute('unsubscribe', async (_token, request, reply) =>
+      html(reply, 200, unsubscribeConfirmPage(request.params.token)),
+    ),
+  );
 
   /** RFC 8058 one-click (body List-Unsubscribe=One-Click) and the confirmation form both land here. */
   app.post(
@@ -96,7 +117,10 @@ function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { tokenRout
     tokenRoute('unsubscribe', async (token, _request, reply) => {
       const listIds = await unsubscribeContact(deps.pool, { ...token, listId: token.listId ?? null });
       const eventId = deterministicEventId('unsubscribe', token.messageId, token.listId ?? '*');
-      const event = { type: 'unsubscribe' as const, data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds } };
+      const event = {
+        type: 'unsubscribe' as const,
+        data: { ...emailContext(token, false, eventId), method: 'one_click' as const, list_ids: listIds },
+      };
       deps.metrics.trackingHits.inc('unsubscribe', 'false', 'human');
       return durable(reply, deps.sink.publishEvent(event), () =>
         html(reply, 200, messagePage('Unsubscribed', 'You will not receive these emails any more.')),
@@ -109,7 +133,11 @@ function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { to
   app.get(
     '/s/:token',
     tokenRoute('subscription_center', async (token, request, reply) =>
-      html(reply, 200, subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId))),
+      html(
+        reply,
+        200,
+        subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId)),
+      ),
     ),
   );
 
@@ -118,12 +146,19 @@ function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { to
     tokenRoute('subscription_center', async (token, request, reply) => {
       const chosen = new Set(formOf(request.body).getAll('list'));
       const { joined, left } = await applyChoices(deps.pool, { ...token, chosen });
-      const events = [deps.sink.publishEvent({ type: 'subscription_submitted', data: { ...emailContext(token), changed: joined.length + left.length > 0 } })];
+      const events = [
+        deps.sink.publishEvent({
+          type: 'subscription_submitted',
+          data: { ...emailContext(token), changed: joined.length + left.length > 0 },
+        }),
+      ];
       if (left.length > 0) {
         const data = { ...emailContext(token), method: 'subscription_center' as const, list_ids: left };
         events.push(deps.sink.publishEvent({ type: 'unsubscribe', data }));
       }
-      return durable(reply, Promise.all(events), () => html(reply, 200, messagePage('Saved', 'Your subscriptions are updated.')));
+      return durable(reply, Promise.all(events), () =>
+        html(reply, 200, messagePage('Saved', 'Your subscriptions are updated.')),
+      );
     }),
   );
 }
@@ -132,33 +167,60 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, d
   const perMessage = new WindowCounter(deps.config.forwardPerMessage, HOUR_MS);
   const perIp = new WindowCounter(deps.config.forwardPerIp, HOUR_MS);
 
-  app.get('/f/:token', tokenRoute('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))));
+  app.get(
+    '/f/:token',
+    tokenRoute('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))),
+  );
 
   app.post(
     '/f/:token',
     tokenRoute('forward', async (token, request, reply) => {
-      const parsed = formOf(request.body).getAll('friend').filter((f) => f.trim() !== '').map(parseRecipientAddress);
+      const parsed = formOf(request.body)
+        .getAll('friend')
+        .filter((f) => f.trim() !== '')
+        .map(parseRecipientAddress);
       const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
       if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) {
         return html(reply, 400, messagePage('Check the addresses', `Enter 1 to ${MAX_FRIENDS} valid email addresses.`));
       }
-      for (const [limit, key] of [[perMessage, token.messageId], [perIp, request.ip]] as const) {
+      for (const [limit, key] of [
+        [perMessage, token.messageId],
+        [perIp, request.ip],
+      ] as const) {
         if (limit.take(key)) continue;
         tooManyRequests(reply, limit.retryAfterSeconds(key));
         return html(reply, 429, messagePage('Too many forwards', 'Please try again later.'));
       }
-      const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } = emailContext(token);
+      const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } =
+        emailContext(token);
       const requests = friends.map((friend_address) => {
         const value = encodeForwardRequest({
-          ...{ workspace_id, email_id, email_version, friend_address, journey_id: journey_id ?? null, tile_id: tile_id ?? null },
-          ...{ request_id: randomUUID(), requested_at: Date.now(), new_message_id: randomUUID(), iteration: iteration ?? 0 },
+          ...{
+            workspace_id,
+            email_id,
+            email_version,
+            friend_address,
+            journey_id: journey_id ?? null,
+            tile_id: tile_id ?? null,
+          },
+          ...{
+            request_id: randomUUID(),
+            requested_at: Date.now(),
+            new_message_id: randomUUID(),
+            iteration: iteration ?? 0,
+          },
           ...{ forwarded_by_contact_id: contact_id, original_message_id: message_id },
         });
         return deps.sink.publish({ topic: deps.topics.forwardRequests, key: contact_id, value });
       });
       deps.metrics.trackingHits.inc('forward', 'false', 'human');
-      const event = deps.sink.publishEvent({ type: 'forward', data: { ...emailContext(token), friend_count: friends.length } });
-      return durable(reply, Promise.all([...requests, event]), () => html(reply, 200, messagePage('Sent', 'Your friends will get a copy.')));
+      const event = deps.sink.publishEvent({
+        type: 'forward',
+        data: { ...emailContext(token), friend_count: friends.length },
+      });
+      return durable(reply, Promise.all([...requests, event]), () =>
+        html(reply, 200, messagePage('Sent', 'Your friends will get a copy.')),
+      );
     }),
   );
 }

@@ -38,7 +38,8 @@ function checksum(buf: Buffer, at: number): number {
 
 /** The whole length of the frame whose header this is, or null when it is not a frame header. */
 export function frameLength(header: Buffer): number | null {
-  if (header.length < FRAME_HEADER || header.compare(FRAME_MAGIC, 0, FRAME_MAGIC.length, 0, FRAME_MAGIC.length) !== 0) return null;
+  if (header.length < FRAME_HEADER || header.compare(FRAME_MAGIC, 0, FRAME_MAGIC.length, 0, FRAME_MAGIC.length) !== 0)
+    return null;
   const length = header.readUInt32BE(4);
   return length >= 4 && length <= MAX_PAYLOAD ? FRAME_HEADER + length : null;
 }
@@ -133,7 +134,7 @@ function nextFrame(buf: Buffer, from: number, final: boolean): { at: number; fou
  */
 export function decodeLegacyFrames(buf: Buffer): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
-  for (let at = 0; at + 8 <= buf.length; ) {
+  for (let at = 0; at + 8 <= buf.length;) {
     const length = buf.readUInt32BE(at);
     const end = at + 8 + length;
     if (length < 4 || end > buf.length) break;

@@ -30,9 +30,16 @@ export class TokenGuard {
   }
 
   /** The token, or the reply already sent (429 for a refused address, 404 for a bad token or another purpose's). */
-  verify(request: FastifyRequest, reply: FastifyReply, raw: string, purpose: TokenPurpose): TrackingToken | FastifyReply {
+  verify(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    raw: string,
+    purpose: TokenPurpose,
+  ): TrackingToken | FastifyReply {
     if (this.badTokens.exhausted(request.ip)) {
-      return tooManyRequests(reply, this.badTokens.retryAfterSeconds(request.ip)).type('text/plain').send('too many bad tokens');
+      return tooManyRequests(reply, this.badTokens.retryAfterSeconds(request.ip))
+        .type('text/plain')
+        .send('too many bad tokens');
     }
     const token = this.tokens.verify(raw, purpose);
     if (token) return token;

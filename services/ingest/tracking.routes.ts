@@ -26,7 +26,10 @@ type TokenHandler = (request: TokenRequest, reply: FastifyReply) => FastifyReply
 export const TRACKING_ROUTES = { open: '/o/:token', click: '/c/:token', attachment: '/a/:token' } as const;
 
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
-export async function registerTrackingRoutes(app: FastifyInstance, { deps, access, guard }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard }): Promise<void> {
+export async function registerTrackingRoutes(
+  app: FastifyInstance,
+  { deps, access, guard }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard },
+): Promise<void> {
   /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
   const counted =
     (route: string, handler: TokenHandler): TokenHandler =>
@@ -69,7 +72,10 @@ export async function registerTrackingRoutes(app: FastifyInstance, { deps, acces
     } catch (error) {
       return lost[event.type](error as Error);
     }
-    deps.sink.deliver({ topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value }, lost[event.type]);
+    deps.sink.deliver(
+      { topic: topicForEvent(deps.topics, event.type), key: event.data.contact_id, value },
+      lost[event.type],
+    );
   };
 
   /**
@@ -84,7 +90,8 @@ export async function registerTrackingRoutes(app: FastifyInstance, { deps, acces
   };
 
   const gif = (reply: FastifyReply): FastifyReply => reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
-  const redirectTo = (reply: FastifyReply, destination: string): FastifyReply => reply.headers(NO_CACHE).redirect(destination, 302);
+  const redirectTo = (reply: FastifyReply, destination: string): FastifyReply =>
+    reply.headers(NO_CACHE).redirect(destination, 302);
 
   const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
     if (!owned) return notFound(reply);
@@ -102,22 +109,31 @@ export async function registerTrackingRoutes(app: FastifyInstance, { deps, acces
   };
 
   // Not async: a known email version answers in the same tick; only a cache miss waits on PostgreSQL.
-  app.get(TRACKING_ROUTES.open, counted(TRACKING_ROUTES.open, (request, reply) => {
-    const raw = request.params.token;
-    const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw, 'open');
-    if (!isToken(token)) return token;
-    const owned = deps.links.ownsCached(token);
-    if (owned !== undefined) return pixel(request, reply, token, owned);
-    return deps.links.owns(token).then(
-      (known) => pixel(request, reply, token, known),
-      (error: Error) => {
-        deps.log.warn({ err: error }, 'email_lookup_failed');
-        return notFound(reply);
-      },
-    );
-  }));
+  app.get(
+    TRACKING_ROUTES.open,
+    counted(TRACKING_ROUTES.open, (request, reply) => {
+      const raw = request.params.token;
+      const token = guard.verify(request, reply, raw.endsWith('.gif') ? raw.slice(0, -4) : raw, 'open');
+      if (!isToken(token)) return token;
+      const owned = deps.links.ownsCached(token);
+      if (owned !== undefined) return pixel(request, reply, token, owned);
+      return deps.links.owns(token).then(
+        (known) => pixel(request, reply, token, known),
+        (error: Error) => {
+          deps.log.warn({ err: error }, 'email_lookup_failed');
+          return notFound(reply);
+        },
+      );
+    }),
+  );
 
-  const redirect = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, kind: 'link' | 'attachment', link: EmailLink | null) => {
+  const redirect = (
+    request: TokenRequest,
+    reply: FastifyReply,
+    token: TrackingToken,
+    kind: 'link' | 'attachment',
+    link: EmailLink | null,
+  ) => {
     const destination = link && (link.kind === 'attachment') === (kind === 'attachment') ? link.destination : null;
     if (!destination || !token.linkId) return notFound(reply);
     const type = kind === 'attachment' ? 'attachment' : 'click';

@@ -41,7 +41,8 @@ function jsonItems(body: string): Parsed<Record<string, unknown>> {
   const wrapped = (value as { events?: unknown })?.events;
   const list = Array.isArray(value) ? value : Array.isArray(wrapped) ? wrapped : [value];
   if (list.length === 0 || list.length > 1000) return { error: 'expected 1 to 1000 items' };
-  if (!list.every((item) => item && typeof item === 'object' && !Array.isArray(item))) return { error: 'every item must be an object' };
+  if (!list.every((item) => item && typeof item === 'object' && !Array.isArray(item)))
+    return { error: 'every item must be an object' };
   return { items: list as Record<string, unknown>[] };
 }
 
@@ -49,7 +50,9 @@ function jsonItems(body: string): Parsed<Record<string, unknown>> {
 function jsonReport<T>(body: string, rest: (o: Record<string, unknown>) => Omit<T, 'token' | 'recipient'>): Parsed<T> {
   const parsed = jsonItems(body);
   if ('error' in parsed) return parsed;
-  const items = parsed.items.map((o) => ({ token: str(o.token, 1000), recipient: addressOf(str(o.recipient) ?? undefined), ...rest(o) }) as T);
+  const items = parsed.items.map(
+    (o) => ({ token: str(o.token, 1000), recipient: addressOf(str(o.recipient) ?? undefined), ...rest(o) }) as T,
+  );
   return { items };
 }
 
@@ -57,7 +60,13 @@ function bounceItems(body: string, isJson: boolean): Parsed<BounceItem> {
   if (!isJson) {
     const dsn = parseDsn(body, TRACKING_HEADER);
     if (!dsn.ok) return { error: dsn.error };
-    return { items: dsn.value.recipients.map((r) => ({ ...r, token: dsn.value.trackingToken, smtpCode: r.classification.smtpCode })) };
+    return {
+      items: dsn.value.recipients.map((r) => ({
+        ...r,
+        token: dsn.value.trackingToken,
+        smtpCode: r.classification.smtpCode,
+      })),
+    };
   }
   return jsonReport(body, (o) => ({
     action: str(o.action, 20)?.toLowerCase() ?? 'failed',
@@ -100,13 +109,34 @@ async function handleBounce(deps: IngestDeps, token: TrackingToken, item: Bounce
   const address = await contactAddress(deps, token, item.recipient);
   if (['delivered', 'relayed', 'expanded'].includes(item.action)) {
     const report_id = deterministicEventId('delivered', token.messageId, address ?? '');
-    if (address) await deps.sink.publishAddressReport({ report_id, reported_at: Date.now(), workspace_id: token.workspaceId, address, contact_id: token.contactId, outcome: 'delivered' });
+    if (address)
+      await deps.sink.publishAddressReport({
+        report_id,
+        reported_at: Date.now(),
+        workspace_id: token.workspaceId,
+        address,
+        contact_id: token.contactId,
+        outcome: 'delivered',
+      });
     return 'delivered';
   }
   if (item.action !== 'failed') return `ignored: action ${item.action}`;
   const c = classifyBounce({ status: item.status, smtpCode: item.smtpCode, diagnostic: item.diagnostic });
-  const eventId = deterministicEventId('bounce', token.messageId, address ?? '', c.enhancedStatus ?? '', item.diagnostic ?? '');
-  const data = { ...emailContext(token, false, eventId), bounce_class: c.bounceClass, smtp_code: c.smtpCode, enhanced_status: c.enhancedStatus, diagnostic: item.diagnostic, policy_block: c.policyBlock };
+  const eventId = deterministicEventId(
+    'bounce',
+    token.messageId,
+    address ?? '',
+    c.enhancedStatus ?? '',
+    item.diagnostic ?? '',
+  );
+  const data = {
+    ...emailContext(token, false, eventId),
+    bounce_class: c.bounceClass,
+    smtp_code: c.smtpCode,
+    enhanced_status: c.enhancedStatus,
+    diagnostic: item.diagnostic,
+    policy_block: c.policyBlock,
+  };
   await publishWithReport(deps, { type: 'bounce', data }, address);
   return c.policyBlock ? 'policy_block' : c.bounceClass;
 }
@@ -138,9 +168,14 @@ function webhookRoute<T extends { token: string | null }>(
     const isJson = /json/i.test(request.headers['content-type'] ?? '');
     const parsed = parse(typeof request.body === 'string' ? request.body : '', isJson);
     if ('error' in parsed) return reply.code(400).send({ error: parsed.error });
-    const verified = parsed.items.map((item) => ({ item, token: item.token ? deps.tokens.verify(item.token, 'report') : null }));
+    const verified = parsed.items.map((item) => ({
+      item,
+      token: item.token ? deps.tokens.verify(item.token, 'report') : null,
+    }));
     const rejected = verified.flatMap(({ token }, index) =>
-      !token || token.workspaceId !== workspaceId ? [{ index, error: 'tracking token missing, forged, not a report token or of another workspace' }] : [],
+      !token || token.workspaceId !== workspaceId
+        ? [{ index, error: 'tracking token missing, forged, not a report token or of another workspace' }]
+        : [],
     );
     if (rejected.length === verified.length) return reply.code(400).send({ error: 'no acceptable item', rejected });
     const results: { index: number; result: string }[] = [];
@@ -148,7 +183,10 @@ function webhookRoute<T extends { token: string | null }>(
       if (!token || token.workspaceId !== workspaceId) continue;
       // NOTE: nothing is recorded for an erased contact (following-policy.ts): no event, and no suppression that
       // would store its address again; the report is acknowledged so the provider does not retry it.
-      results.push({ index, result: deps.following.erased(token.contactId) ? 'ignored: contact erased' : await handle(deps, token, item) });
+      results.push({
+        index,
+        result: deps.following.erased(token.contactId) ? 'ignored: contact erased' : await handle(deps, token, item),
+      });
     }
     return reply.code(200).send({ accepted: results, rejected });
   };
@@ -162,5 +200,9 @@ export async function registerWebhookRoutes(app: FastifyInstance, deps: IngestDe
     return workspaceId ? { workspaceId } : refuse(reply, 401, 'webhook secret missing or wrong');
   });
   app.post('/v1/webhooks/bounces', { onRequest: auth.onRequest }, webhookRoute(deps, auth, bounceItems, handleBounce));
-  app.post('/v1/webhooks/complaints', { onRequest: auth.onRequest }, webhookRoute(deps, auth, complaintItems, handleComplaint));
+  app.post(
+    '/v1/webhooks/complaints',
+    { onRequest: auth.onRequest },
+    webhookRoute(deps, auth, complaintItems, handleComplaint),
+  );
 }

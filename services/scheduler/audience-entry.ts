@@ -12,7 +12,8 @@ const OVERLAP_MS = 60_000;
 /** Statistics are refreshed when a pass has entered this many contacts, then each time the count doubles. */
 const FIRST_ANALYZE = 2_000;
 
-const ids = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const ids = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 function combinationOf(config: Record<string, unknown>): SegmentCombination {
   return {
@@ -35,7 +36,13 @@ function newcomersSql(combo: SegmentCombination, params: unknown[], since: strin
  * The common case of a later pass: nobody joined since who is not on the journey yet, and the combination is
  * not evaluated at all (a primary-key probe per recent member instead).
  */
-async function anyNewcomer(pool: Pool, combo: SegmentCombination, since: string, journeyId: string, iteration: number): Promise<boolean> {
+async function anyNewcomer(
+  pool: Pool,
+  combo: SegmentCombination,
+  since: string,
+  journeyId: string,
+  iteration: number,
+): Promise<boolean> {
   const params: unknown[] = [];
   const newcomers = newcomersSql(combo, params, since);
   params.push(journeyId, iteration);
@@ -64,7 +71,17 @@ interface EntryBatch {
  * inserted where they came to rest, with every side effect, in this one transaction. Null when another
  * replica holds the journey's entry lock.
  */
-async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number, tileId: string, combo: SegmentCombination, since: string | null, after: string, batchSize: number, now: number): Promise<EntryBatch | null> {
+async function enterBatch(
+  pool: Pool,
+  journey: JourneyRuntime,
+  iteration: number,
+  tileId: string,
+  combo: SegmentCombination,
+  since: string | null,
+  after: string,
+  batchSize: number,
+  now: number,
+): Promise<EntryBatch | null> {
   const journeyId = journey.row.id;
   const started = performance.now();
   const batch = await inTransaction(pool, async (client): Promise<Omit<EntryBatch, 'ms'> | null> => {
@@ -72,15 +89,36 @@ async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number
     // this transaction-scoped advisory lock, and members already on the journey are read after it is taken,
     // so the INSERT (journey_contacts' primary key is (journey, iteration, contact)) never meets a row another
     // replica entered; several segment tiles and overlapping passes find the contact present and skip it.
-    const { rows: lock } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok', [journeyId, iteration]);
+    const { rows: lock } = await client.query<{ ok: boolean }>(
+      'SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok',
+      [journeyId, iteration],
+    );
     if (!lock[0]?.ok) return null;
     // Entry moves contacts as steps do, so it holds the journey row like a step: a stop through the API waits
     // for this batch, and no batch enters anyone once the journey is no longer live (or this iteration is over).
     const current = await loadJourney(client, journeyId, true);
     if (!current || activeIteration(current, now) !== iteration) return null;
-    const params: unknown[] = [journey.row.workspace_id, after, batchSize, journeyId, iteration, ...(since === null ? [] : [since])];
-    const audience = combinationBatchSql(combo, params, { workspace: '$1', after: '$2', limit: '$3', ...(since === null ? {} : { since: '$6' }) });
-    const { rows } = await client.query<{ contact_id: string; keep: boolean; present: boolean; exists: boolean; account_id: string | null }>(
+    const params: unknown[] = [
+      journey.row.workspace_id,
+      after,
+      batchSize,
+      journeyId,
+      iteration,
+      ...(since === null ? [] : [since]),
+    ];
+    const audience = combinationBatchSql(combo, params, {
+      workspace: '$1',
+      after: '$2',
+      limit: '$3',
+      ...(since === null ? {} : { since: '$6' }),
+    });
+    const { rows } = await client.query<{
+      contact_id: string;
+      keep: boolean;
+      present: boolean;
+      exists: boolean;
+      account_id: string | null;
+    }>(
       // OFFSET 0 keeps each lookup a primary-key probe per member: as joins, the planner hashes the whole
       // contacts table and the whole journey for every batch, and a batch then costs what the tables weigh.
       `SELECT a.contact_id, a.keep, c.id IS NOT NULL AS exists, c.account_id,
@@ -93,7 +131,10 @@ async function enterBatch(pool: Pool, journey: JourneyRuntime, iteration: number
     const fresh = rows.filter((r) => r.keep && r.exists && !r.present);
     if (fresh.length === 0) return { last, entered: 0, outbox: false };
     const effects = new StepEffects();
-    const flow = await ContactFlow.open({ client, journey, now, effects }, fresh.map((r) => r.contact_id));
+    const flow = await ContactFlow.open(
+      { client, journey, now, effects },
+      fresh.map((r) => r.contact_id),
+    );
     const tile = journey.index.byId.get(tileId) as Tile;
     for (const r of fresh) {
       effects.event('tile_inflow', tile, iteration, r.contact_id);
@@ -145,7 +186,13 @@ export async function enterAudience(
   pool: Pool,
   journey: JourneyRuntime,
   iteration: number,
-  options: { batchSize: number; now: number; budgetMs: number; passes: EntryPasses; onBatch?: (batch: EntryBatch) => void },
+  options: {
+    batchSize: number;
+    now: number;
+    budgetMs: number;
+    passes: EntryPasses;
+    onBatch?: (batch: EntryBatch) => void;
+  },
 ): Promise<{ entered: number; done: boolean }> {
   const journeyId = journey.row.id;
   const passKey = `${journeyId}:${iteration}`;
@@ -158,9 +205,24 @@ export async function enterAudience(
     const tile = tiles[pass.tileIndex] as Tile;
     if (tile.type !== 'segment') continue;
     const combo = combinationOf(tile.config ?? {});
-    if (pass.after === FIRST_ID && pass.since !== null && !(await anyNewcomer(pool, combo, pass.since, journeyId, iteration))) continue;
+    if (
+      pass.after === FIRST_ID &&
+      pass.since !== null &&
+      !(await anyNewcomer(pool, combo, pass.since, journeyId, iteration))
+    )
+      continue;
     for (;;) {
-      const batch = await enterBatch(pool, journey, iteration, tile.id, combo, pass.since, pass.after, options.batchSize, options.now);
+      const batch = await enterBatch(
+        pool,
+        journey,
+        iteration,
+        tile.id,
+        combo,
+        pass.since,
+        pass.after,
+        options.batchSize,
+        options.now,
+      );
       // Another replica is entering this journey (it stores the watermark when its pass is done), or the journey
       // stopped: either way this pass ends here.
       if (batch === null) return { entered: pass.entered - before, done: true };

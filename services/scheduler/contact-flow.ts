@@ -16,7 +16,11 @@ interface ContactFacts {
  * What blocking needs to know about the step's contacts, read once: the step is one transaction, so every tile
  * it takes a contact through sees the same facts.
  */
-async function loadFacts(client: PoolClient, journey: JourneyRuntime, contactIds: string[]): Promise<{ facts: Map<string, ContactFacts>; listGone: boolean }> {
+async function loadFacts(
+  client: PoolClient,
+  journey: JourneyRuntime,
+  contactIds: string[],
+): Promise<{ facts: Map<string, ContactFacts>; listGone: boolean }> {
   const settings = journey.row.settings;
   const listId = settings.list_id ?? null;
   const { rows } = await client.query<ContactFacts>(
@@ -30,7 +34,8 @@ async function loadFacts(client: PoolClient, journey: JourneyRuntime, contactIds
      LEFT JOIN LATERAL (SELECT contact_id FROM segment_members WHERE segment_id = $3::uuid AND contact_id = x.id OFFSET 0) sm ON true`,
     [contactIds, listId, settings.suppression_segment_id ?? null],
   );
-  const listGone = listId !== null && (await client.query('SELECT 1 FROM subscription_lists WHERE id = $1', [listId])).rowCount === 0;
+  const listGone =
+    listId !== null && (await client.query('SELECT 1 FROM subscription_lists WHERE id = $1', [listId])).rowCount === 0;
   return { facts: new Map(rows.map((f) => [f.id, f])), listGone };
 }
 
@@ -82,7 +87,15 @@ export class ContactFlow {
     // Only a graph with a cycle (refused at go-live) sends contacts back to a tile already passed: they stay
     // there, to be processed by a later step.
     for (const [tileId, contacts] of this.pending)
-      for (const c of contacts) this.base.effects.move({ iteration: c.iteration, contactId: c.contactId, accountId: c.accountId, tileId, state: 'at', dueAt: null });
+      for (const c of contacts)
+        this.base.effects.move({
+          iteration: c.iteration,
+          contactId: c.contactId,
+          accountId: c.accountId,
+          tileId,
+          state: 'at',
+          dueAt: null,
+        });
     this.pending.clear();
   }
 
@@ -102,7 +115,8 @@ export class ContactFlow {
     else if (this.listGone) fail(ctx, c, 'JOURNEY_LIST_MISSING', `list ${ctx.journey.row.settings.list_id}`);
     else if (f.unsubscribed) block(ctx, c, 'unsubscribed');
     else if (f.suppressed) block(ctx, c, 'suppression_segment');
-    else if ((f.consent_level ?? 0) < (ctx.journey.row.settings.min_consent ?? 0)) block(ctx, c, 'consent_below_minimum');
+    else if ((f.consent_level ?? 0) < (ctx.journey.row.settings.min_consent ?? 0))
+      block(ctx, c, 'consent_below_minimum');
     else {
       c.timeZone = f.time_zone;
       return true;

@@ -27,7 +27,16 @@ export function wakeableTriggers(journey: JourneyRuntime): WakeableTrigger[] {
     if (tile.type !== 'trigger') return [];
     const condition = parseCondition(tile.config?.condition as TriggerCondition, tile.config?.link_id);
     if (condition.decidedAtTimeout) return [];
-    return [{ journeyId: journey.row.id, tileId: tile.id, emailTileId: String(tile.config?.email_tile_id ?? ''), kind: condition.kind, linkId: condition.linkId, byAccount: targetsAccounts(journey) }];
+    return [
+      {
+        journeyId: journey.row.id,
+        tileId: tile.id,
+        emailTileId: String(tile.config?.email_tile_id ?? ''),
+        kind: condition.kind,
+        linkId: condition.linkId,
+        byAccount: targetsAccounts(journey),
+      },
+    ];
   });
 }
 
@@ -36,7 +45,11 @@ export function wakeableTriggers(journey: JourneyRuntime): WakeableTrigger[] {
  * account when the journey targets accounts: the first contact to meet the condition decides for all).
  * Idempotent: it only moves due_at of contacts still waiting. Returns the (journey, tile) pairs woken.
  */
-export async function wakeTriggers(db: Pick<PoolClient, 'query'>, triggers: WakeableTrigger[], since: string): Promise<Array<{ journey_id: string; tile_id: string }>> {
+export async function wakeTriggers(
+  db: Pick<PoolClient, 'query'>,
+  triggers: WakeableTrigger[],
+  since: string,
+): Promise<Array<{ journey_id: string; tile_id: string }>> {
   if (triggers.length === 0) return [];
   const { rows } = await db.query<{ journey_id: string; tile_id: string }>(
     // NOTE: the contact and the account matches are two arms of a UNION, not one OR: with the OR, PostgreSQL
@@ -56,7 +69,15 @@ export async function wakeTriggers(db: Pick<PoolClient, 'query'>, triggers: Wake
      UPDATE journey_contacts jc SET due_at = 'epoch' FROM hit
      WHERE jc.journey_id = hit.journey_id AND jc.iteration = hit.iteration AND jc.contact_id = hit.contact_id AND jc.tile_id = hit.tile_id AND jc.state = 'waiting'
      RETURNING jc.journey_id::text, jc.tile_id`,
-    [triggers.map((t) => t.journeyId), triggers.map((t) => t.tileId), triggers.map((t) => t.emailTileId), triggers.map((t) => t.kind), triggers.map((t) => t.linkId), triggers.map((t) => t.byAccount), since],
+    [
+      triggers.map((t) => t.journeyId),
+      triggers.map((t) => t.tileId),
+      triggers.map((t) => t.emailTileId),
+      triggers.map((t) => t.kind),
+      triggers.map((t) => t.linkId),
+      triggers.map((t) => t.byAccount),
+      since,
+    ],
   );
   const seen = new Map(rows.map((r) => [`${r.journey_id}/${r.tile_id}`, r]));
   return [...seen.values()];
@@ -75,8 +96,16 @@ function engagementRow(event: CairnEvent): EngagementRow | null {
   if (event.type === 'tile_inflow' || !('email_id' in event.data)) return null;
   const data = event.data;
   const engagement = engagementOf(event);
-  if (!engagement || !data.journey_id || !data.tile_id || !UUID.test(data.journey_id) || !UUID.test(data.contact_id)) return null;
-  return { journeyId: data.journey_id, iteration: data.iteration ?? 0, emailTileId: data.tile_id, contactId: data.contact_id, kind: engagement.kind, linkId: engagement.linkId };
+  if (!engagement || !data.journey_id || !data.tile_id || !UUID.test(data.journey_id) || !UUID.test(data.contact_id))
+    return null;
+  return {
+    journeyId: data.journey_id,
+    iteration: data.iteration ?? 0,
+    emailTileId: data.tile_id,
+    contactId: data.contact_id,
+    kind: engagement.kind,
+    linkId: engagement.linkId,
+  };
 }
 
 /**
@@ -87,7 +116,10 @@ function engagementRow(event: CairnEvent): EngagementRow | null {
  * link), inserted ON CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a Kafka redelivery
  * of the batch changes nothing. Offsets are committed after this resolves (startDecodingConsumer).
  */
-export async function recordEngagements(pool: Pool, events: readonly CairnEvent[]): Promise<Array<{ journey_id: string; tile_id: string }>> {
+export async function recordEngagements(
+  pool: Pool,
+  events: readonly CairnEvent[],
+): Promise<Array<{ journey_id: string; tile_id: string }>> {
   const rows = events.map(engagementRow).filter((row): row is EngagementRow => row !== null);
   if (rows.length === 0) return [];
   return inTransaction(pool, async (client) => {
@@ -99,7 +131,14 @@ export async function recordEngagements(pool: Pool, events: readonly CairnEvent[
        LEFT JOIN journey_contacts jc ON jc.journey_id = e.j AND jc.iteration = e.i AND jc.contact_id = e.c
        WHERE NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = e.c)
        ON CONFLICT DO NOTHING`,
-      [rows.map((r) => r.journeyId), rows.map((r) => r.iteration), rows.map((r) => r.emailTileId), rows.map((r) => r.contactId), rows.map((r) => r.kind), rows.map((r) => r.linkId)],
+      [
+        rows.map((r) => r.journeyId),
+        rows.map((r) => r.iteration),
+        rows.map((r) => r.emailTileId),
+        rows.map((r) => r.contactId),
+        rows.map((r) => r.kind),
+        rows.map((r) => r.linkId),
+      ],
     );
     const triggers: WakeableTrigger[] = [];
     for (const journeyId of new Set(rows.map((r) => r.journeyId))) {
@@ -134,7 +173,10 @@ export function startEngagementConsumer(options: {
     fromBeginning: options.fromBeginning,
     poisonAttempts: options.poisonAttempts,
     onBatch: async (events: DecodedMessage<CairnEvent>[]) => {
-      const woken = await recordEngagements(options.pool, events.map((e) => e.value));
+      const woken = await recordEngagements(
+        options.pool,
+        events.map((e) => e.value),
+      );
       if (woken.length > 0) await options.onWoken(woken);
     },
   });

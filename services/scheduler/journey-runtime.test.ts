@@ -5,7 +5,14 @@ const row = (settings: Partial<JourneyRow['settings']>): JourneyRow => ({
   workspace_id: 'w',
   status: 'live',
   graph: { tiles: [] },
-  settings: { target: 'contacts', start_at: '2026-03-07T09:00:00-05:00', end_at: '2026-04-01T00:00:00Z', time_zone: 'America/New_York', min_consent: 0, ...settings },
+  settings: {
+    target: 'contacts',
+    start_at: '2026-03-07T09:00:00-05:00',
+    end_at: '2026-04-01T00:00:00Z',
+    time_zone: 'America/New_York',
+    min_consent: 0,
+    ...settings,
+  },
 });
 
 describe('recurring journey iterations follow calendar days in the journey zone', () => {

@@ -1,10 +1,19 @@
 import { DateTime } from 'luxon';
 import type { PoolClient } from 'pg';
-import { indexGraph, topologicalOrder, type GraphIndex, type JourneyGraph, type JourneySettings, type Tile } from '../../lib/domain/journeys/journey-graph';
+import {
+  indexGraph,
+  topologicalOrder,
+  type GraphIndex,
+  type JourneyGraph,
+  type JourneySettings,
+  type Tile,
+} from '../../lib/domain/journeys/journey-graph';
 
 /** Start of iteration k: k·interval calendar days after the start in the journey's zone (23- or 25-hour days across DST). */
 export function iterationStart(startAt: number, zone: string, intervalDays: number, k: number): number {
-  return DateTime.fromMillis(startAt, { zone }).plus({ days: intervalDays * k }).toMillis();
+  return DateTime.fromMillis(startAt, { zone })
+    .plus({ days: intervalDays * k })
+    .toMillis();
 }
 
 export interface JourneyRow {
@@ -39,7 +48,9 @@ export function runtimeOf(row: JourneyRow): JourneyRuntime {
   const recurring = row.settings.recurring;
   const startAt = Date.parse(row.settings.start_at);
   const zone = row.settings.time_zone || 'UTC';
-  const scheduleEnd = recurring ? iterationStart(startAt, zone, recurring.interval_days, recurring.count) : Number.POSITIVE_INFINITY;
+  const scheduleEnd = recurring
+    ? iterationStart(startAt, zone, recurring.interval_days, recurring.count)
+    : Number.POSITIVE_INFINITY;
   return {
     row,
     index: cached.index,
@@ -66,7 +77,11 @@ export function activeIteration(journey: JourneyRuntime, now: number): number | 
 }
 
 /** Loads a journey; `lock` takes a share lock so a stop through the API waits for the step and then wins. */
-export async function loadJourney(db: Pick<PoolClient, 'query'>, journeyId: string, lock = false): Promise<JourneyRuntime | null> {
+export async function loadJourney(
+  db: Pick<PoolClient, 'query'>,
+  journeyId: string,
+  lock = false,
+): Promise<JourneyRuntime | null> {
   const { rows } = await db.query<JourneyRow>(
     `SELECT id, workspace_id, status, graph, settings FROM journeys WHERE id = $1${lock ? ' FOR SHARE' : ''}`,
     [journeyId],

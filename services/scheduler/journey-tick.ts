@@ -27,14 +27,20 @@ async function tilesWithWork(pool: Pool, journey: JourneyRuntime, iteration: num
 /** live → completed when the schedule is over (the end date, or the last iteration of a recurring journey). */
 async function complete(pool: Pool, journey: JourneyRuntime): Promise<void> {
   await inTransaction(pool, async (client) => {
-    const { rowCount } = await client.query(`UPDATE journeys SET status = 'completed', updated_at = now() WHERE id = $1 AND status = 'live'`, [journey.row.id]);
+    const { rowCount } = await client.query(
+      `UPDATE journeys SET status = 'completed', updated_at = now() WHERE id = $1 AND status = 'live'`,
+      [journey.row.id],
+    );
     if (rowCount)
-      await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [
-        journey.row.id,
-        journey.row.workspace_id,
-        'completed',
-        journey.row.settings.recurring ? 'last iteration ended' : 'end date reached',
-      ]);
+      await client.query(
+        'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
+        [
+          journey.row.id,
+          journey.row.workspace_id,
+          'completed',
+          journey.row.settings.recurring ? 'last iteration ended' : 'end date reached',
+        ],
+      );
   });
 }
 
@@ -51,9 +57,18 @@ export interface TickResult {
 
 export async function tickJourneys(
   pool: Pool,
-  options: { now: number; entryBatch: number; entryBudgetMs: number; passes: EntryPasses; log: Logger; onOutbox?: () => void },
+  options: {
+    now: number;
+    entryBatch: number;
+    entryBudgetMs: number;
+    passes: EntryPasses;
+    log: Logger;
+    onOutbox?: () => void;
+  },
 ): Promise<TickResult> {
-  const { rows } = await pool.query<JourneyRow>(`SELECT id, workspace_id, status, graph, settings FROM journeys WHERE status = 'live'`);
+  const { rows } = await pool.query<JourneyRow>(
+    `SELECT id, workspace_id, status, graph, settings FROM journeys WHERE status = 'live'`,
+  );
   const work: TileWork[] = [];
   const triggers = [];
   let entering = false;
@@ -76,12 +91,17 @@ export async function tickJourneys(
         options.log.debug({ journeyId: row.id, iteration, entered: batch.entered, ms: batch.ms }, 'entry_batch');
       },
     });
-    if (entry.entered > 0) options.log.info({ journeyId: row.id, iteration, entered: entry.entered, done: entry.done }, 'contacts_entered');
+    if (entry.entered > 0)
+      options.log.info({ journeyId: row.id, iteration, entered: entry.entered, done: entry.done }, 'contacts_entered');
     entering ||= !entry.done;
-    for (const tileId of await tilesWithWork(pool, journey, iteration, options.now)) work.push({ journeyId: row.id, tileId });
+    for (const tileId of await tilesWithWork(pool, journey, iteration, options.now))
+      work.push({ journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));
   }
-  const { rows: since } = await pool.query<{ since: string }>(`SELECT (now() - interval '${REWAKE_WINDOW}')::text AS since`);
-  for (const woken of await wakeTriggers(pool, triggers, since[0]?.since ?? 'now')) work.push({ journeyId: woken.journey_id, tileId: woken.tile_id });
+  const { rows: since } = await pool.query<{ since: string }>(
+    `SELECT (now() - interval '${REWAKE_WINDOW}')::text AS since`,
+  );
+  for (const woken of await wakeTriggers(pool, triggers, since[0]?.since ?? 'now'))
+    work.push({ journeyId: woken.journey_id, tileId: woken.tile_id });
   return { work, entering };
 }

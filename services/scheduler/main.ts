@@ -11,8 +11,14 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'scheduler', level: config.logLevel });
   try {
     const scheduler = buildScheduler(config, log);
-    const health = config.healthPort > 0 ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [scheduler] })] : [];
-    const metrics = config.metricsPort > 0 ? [new MetricsListener(scheduler.metrics.registry, { host: config.metricsHost, port: config.metricsPort })] : [];
+    const health =
+      config.healthPort > 0
+        ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [scheduler] })]
+        : [];
+    const metrics =
+      config.metricsPort > 0
+        ? [new MetricsListener(scheduler.metrics.registry, { host: config.metricsHost, port: config.metricsPort })]
+        : [];
     await runServices([scheduler, ...health, ...metrics], log);
   } catch (error) {
     log.fatal({ err: error }, 'scheduler_start_failed');

@@ -37,7 +37,11 @@ const BATCH_ROWS_PER_PASS = 4;
 const WEBHOOK_ROWS_PER_PASS = 500;
 
 /** The Avro contract's tile event for one contact of a group; its id is derived from the event's key. */
-export function tileEvent(payload: EventsPayload, [type, tileId, tileType, iteration, detail]: TileEventGroup, contactId: string): JourneyEvent {
+export function tileEvent(
+  payload: EventsPayload,
+  [type, tileId, tileType, iteration, detail]: TileEventGroup,
+  contactId: string,
+): JourneyEvent {
   const key = onceKey({ journeyId: payload.journey_id, tileId, iteration, subjectId: contactId });
   const base = {
     event_id: tileEventId(type, key),
@@ -69,7 +73,13 @@ async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void
         name: 'webhook',
         data: { ...(row.payload as WebhookPayload), once_key: key },
         // Kept a day: a row relayed again finds its job id and adds nothing.
-        opts: { jobId: webhookJobId(key), attempts: deps.webhookAttempts, backoff: { type: 'exponential', delay: deps.webhookBackoffMs }, removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } },
+        opts: {
+          jobId: webhookJobId(key),
+          attempts: deps.webhookAttempts,
+          backoff: { type: 'exponential', delay: deps.webhookBackoffMs },
+          removeOnComplete: { age: 86_400 },
+          removeOnFail: { age: 86_400 },
+        },
       };
     }),
   );
@@ -80,7 +90,11 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
     const job = row.payload as SendBatchJob;
     // Kept a day, like webhooks: a row relayed again finds its job id and adds nothing, and Redis does not keep
     // contact ids (an erased contact's among them) of every batch ever sent.
-    await deps.sendQueue.add('journey', job, { jobId: sendBatchJobId(job), removeOnComplete: { age: 86_400 }, removeOnFail: { age: 86_400 } });
+    await deps.sendQueue.add('journey', job, {
+      jobId: sendBatchJobId(job),
+      removeOnComplete: { age: 86_400 },
+      removeOnFail: { age: 86_400 },
+    });
     return;
   }
   const payload = row.payload as EventsPayload;
@@ -115,7 +129,10 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
   return inTransaction(deps.pool, async (client) => {
     const take = (kinds: string, limit: number) =>
       // Send batches first: the mail matters more than the tile KPIs, which catch up when the engine is busy.
-      client.query<OutboxRow>(`SELECT id, kind, once_key, payload FROM journey_outbox WHERE kind = ANY($1::text[]) ORDER BY kind <> 'send', id LIMIT $2 FOR UPDATE SKIP LOCKED`, [kinds.split(','), limit]);
+      client.query<OutboxRow>(
+        `SELECT id, kind, once_key, payload FROM journey_outbox WHERE kind = ANY($1::text[]) ORDER BY kind <> 'send', id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [kinds.split(','), limit],
+      );
     const batches = (await take('send,events', BATCH_ROWS_PER_PASS)).rows;
     const webhooks = (await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows;
     const rows = [...batches, ...webhooks];

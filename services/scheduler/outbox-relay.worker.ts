@@ -31,7 +31,17 @@ const kafka = createKafka({ clientId: 'cairn-scheduler-relay', brokers: settings
 void (async () => {
   const producer = await BatchingProducer.connect(kafka);
   const relay = startRelay(
-    { pool, producer, codec: new EventCodec(), topics: topicsFor(settings.topicPrefix), sendQueue, webhookQueue, webhookAttempts: settings.webhookAttempts, webhookBackoffMs: settings.webhookBackoffMs, log },
+    {
+      pool,
+      producer,
+      codec: new EventCodec(),
+      topics: topicsFor(settings.topicPrefix),
+      sendQueue,
+      webhookQueue,
+      webhookAttempts: settings.webhookAttempts,
+      webhookBackoffMs: settings.webhookBackoffMs,
+      log,
+    },
     settings.pollMs,
   );
   port.on('message', (message: ToRelayThread) => {

@@ -73,7 +73,11 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
         name: 'step',
         data: w,
         // Tick jobs are deduplicated while one waits; follow-up jobs are not (a step may be running).
-        opts: { removeOnComplete: true, removeOnFail: true, ...(dedupe ? { jobId: `tick-${w.journeyId}-${w.tileId}` } : {}) },
+        opts: {
+          removeOnComplete: true,
+          removeOnFail: true,
+          ...(dedupe ? { jobId: `tick-${w.journeyId}-${w.tileId}` } : {}),
+        },
       })),
     );
   };
@@ -95,7 +99,14 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   /** One pass over the live journeys; true while an audience entry ran out of its slice and wants more. */
   const tickOnce = async (): Promise<boolean> => {
     const started = performance.now();
-    const { work, entering } = await tickJourneys(pool, { now: clock.now(), entryBatch: config.entryBatch, entryBudgetMs: config.entryBudgetMs, passes, log, onOutbox: () => relay?.nudge() });
+    const { work, entering } = await tickJourneys(pool, {
+      now: clock.now(),
+      entryBatch: config.entryBatch,
+      entryBudgetMs: config.entryBudgetMs,
+      passes,
+      log,
+      onOutbox: () => relay?.nudge(),
+    });
     await enqueue(work, true);
     log.debug({ ms: Math.round(performance.now() - started), entering }, 'tick');
     return entering;
@@ -129,10 +140,36 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
       log,
     );
     stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
-    webhookWorker = startWebhookWorker({ ...queueOptions, pool, egress, timeoutMs: config.webhookTimeoutMs, now: () => clock.now(), log, onOutbox: () => relay?.nudge() });
-    for (const worker of [stepWorker, webhookWorker]) worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
-    stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'));
-    consumer = await startEngagementConsumer({ kafka, groupId: config.groupId, topics, codec, producer, pool, log, fromBeginning: config.fromBeginning, poisonAttempts: config.poisonAttempts, onWoken: (woken) => enqueue(woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })), false) });
+    webhookWorker = startWebhookWorker({
+      ...queueOptions,
+      pool,
+      egress,
+      timeoutMs: config.webhookTimeoutMs,
+      now: () => clock.now(),
+      log,
+      onOutbox: () => relay?.nudge(),
+    });
+    for (const worker of [stepWorker, webhookWorker])
+      worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
+    stepWorker.on('failed', (job, error) =>
+      log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'),
+    );
+    consumer = await startEngagementConsumer({
+      kafka,
+      groupId: config.groupId,
+      topics,
+      codec,
+      producer,
+      pool,
+      log,
+      fromBeginning: config.fromBeginning,
+      poisonAttempts: config.poisonAttempts,
+      onWoken: (woken) =>
+        enqueue(
+          woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })),
+          false,
+        ),
+    });
     timer = setInterval(() => void tick(), config.tickMs);
     void tick();
   };
@@ -158,8 +195,14 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     start,
     stop: () => (stopped ??= stopOnce()),
     healthcheck: async () => {
-      const pg = await pool.query('SELECT 1').then(() => true, () => false);
-      const rd = await redis.ping().then(() => true, () => false);
+      const pg = await pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
+      const rd = await redis.ping().then(
+        () => true,
+        () => false,
+      );
       return pg && rd && consumer !== undefined;
     },
     metrics,

@@ -10,20 +10,46 @@ export const schedulerSchema = {
   queuePrefix: connectionSchema.queuePrefix,
   logLevel: connectionSchema.logLevel,
   poisonAttempts,
-  groupId: str('CAIRN_SCHEDULER_GROUP_ID', 'Kafka consumer group reading engagement events', { default: 'cairn-scheduler' }),
-  batchSize: int('CAIRN_SCHEDULER_BATCH_SIZE', 'contacts moved by one tile step (one job, one transaction)', { default: 5_000 }),
-  entryBatch: int('CAIRN_SCHEDULER_ENTRY_BATCH', 'contacts entered per transaction when a journey enumerates its audience', { default: 5_000 }),
-  entryBudgetMs: int('CAIRN_SCHEDULER_ENTRY_SLICE_MS', 'longest an audience entry runs before the tick looks at its other work (it then goes on)', { default: 2_000 }),
-  fromBeginning: bool('CAIRN_SCHEDULER_FROM_BEGINNING', 'a new consumer group reads engagement events from the earliest offset', { default: true }),
+  groupId: str('CAIRN_SCHEDULER_GROUP_ID', 'Kafka consumer group reading engagement events', {
+    default: 'cairn-scheduler',
+  }),
+  batchSize: int('CAIRN_SCHEDULER_BATCH_SIZE', 'contacts moved by one tile step (one job, one transaction)', {
+    default: 5_000,
+  }),
+  entryBatch: int(
+    'CAIRN_SCHEDULER_ENTRY_BATCH',
+    'contacts entered per transaction when a journey enumerates its audience',
+    { default: 5_000 },
+  ),
+  entryBudgetMs: int(
+    'CAIRN_SCHEDULER_ENTRY_SLICE_MS',
+    'longest an audience entry runs before the tick looks at its other work (it then goes on)',
+    { default: 2_000 },
+  ),
+  fromBeginning: bool(
+    'CAIRN_SCHEDULER_FROM_BEGINNING',
+    'a new consumer group reads engagement events from the earliest offset',
+    { default: true },
+  ),
   concurrency: int('CAIRN_SCHEDULER_CONCURRENCY', 'tile steps run at once by one replica', { default: 2 }),
-  tickMs: int('CAIRN_SCHEDULER_TICK_MS', 'how often live journeys are scanned for entries, due contacts and lost jobs', { default: 1_000 }),
+  tickMs: int(
+    'CAIRN_SCHEDULER_TICK_MS',
+    'how often live journeys are scanned for entries, due contacts and lost jobs',
+    { default: 1_000 },
+  ),
   webhookAttempts: int('CAIRN_SCHEDULER_WEBHOOK_ATTEMPTS', 'webhook attempts before the dead letter', { default: 5 }),
-  webhookBackoffMs: int('CAIRN_SCHEDULER_WEBHOOK_BACKOFF_MS', 'first retry delay of a webhook (doubles each attempt)', { default: 1_000 }),
-  webhookTimeoutMs: int('CAIRN_SCHEDULER_WEBHOOK_TIMEOUT_MS', 'a webhook POST that takes longer failed', { default: 5_000 }),
+  webhookBackoffMs: int('CAIRN_SCHEDULER_WEBHOOK_BACKOFF_MS', 'first retry delay of a webhook (doubles each attempt)', {
+    default: 1_000,
+  }),
+  webhookTimeoutMs: int('CAIRN_SCHEDULER_WEBHOOK_TIMEOUT_MS', 'a webhook POST that takes longer failed', {
+    default: 5_000,
+  }),
   ...egressSchema,
   healthHost: str('CAIRN_SCHEDULER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),
   healthPort: int('CAIRN_SCHEDULER_HEALTH_PORT', 'port of the /healthz listener (0: none)', { default: 0 }),
-  metricsHost: str('CAIRN_SCHEDULER_METRICS_HOST', 'address of the /metrics listener (loopback: keep it private)', { default: '127.0.0.1' }),
+  metricsHost: str('CAIRN_SCHEDULER_METRICS_HOST', 'address of the /metrics listener (loopback: keep it private)', {
+    default: '127.0.0.1',
+  }),
   metricsPort: int('CAIRN_SCHEDULER_METRICS_PORT', 'port of the /metrics listener (0: none)', { default: 0 }),
 };
 

@@ -6,7 +6,14 @@ import { sendBatches, type SendRequest } from '../../lib/contracts/sending/send-
  * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per
  * contact (outbox-relay.ts). Grouped, a step's events take a few bytes per contact in the outbox, not a row each.
  */
-export type TileEventGroup = [type: JourneyEventType, tileId: string, tileType: string, iteration: number, detail: string, contactIds: string[]];
+export type TileEventGroup = [
+  type: JourneyEventType,
+  tileId: string,
+  tileType: string,
+  iteration: number,
+  detail: string,
+  contactIds: string[],
+];
 
 export interface EventsPayload {
   workspace_id: string;
@@ -78,7 +85,13 @@ export class StepEffects {
   readonly tasks: TaskRow[] = [];
   readonly leads: LeadRow[] = [];
 
-  event(type: JourneyEventType, tile: { id: string; type: string }, iteration: number, contactId: string, detail = ''): void {
+  event(
+    type: JourneyEventType,
+    tile: { id: string; type: string },
+    iteration: number,
+    contactId: string,
+    detail = '',
+  ): void {
     const key = `${type}\u0000${tile.id}\u0000${iteration}\u0000${detail}`;
     let group = this.groups.get(key);
     if (!group) {
@@ -107,13 +120,24 @@ export class StepEffects {
    * otherwise their claimed rows are updated. A plain INSERT: entry holds the journey's entry lock and inserts
    * only contacts it found absent, so a conflict is a bug that must roll the side effects back with it.
    */
-  async write(client: PoolClient, journey: { id: string; workspaceId: string }, now: number, entered = false): Promise<void> {
+  async write(
+    client: PoolClient,
+    journey: { id: string; workspaceId: string },
+    now: number,
+    entered = false,
+  ): Promise<void> {
     await this.writePositions(client, journey.id, entered);
     await this.writeRecords(client, journey);
-    for (const job of sendBatches(this.sends)) await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(job)]);
+    for (const job of sendBatches(this.sends))
+      await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(job)]);
     for (const groups of this.eventRows())
       await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [
-        JSON.stringify({ workspace_id: journey.workspaceId, journey_id: journey.id, event_time: now, groups } satisfies EventsPayload),
+        JSON.stringify({
+          workspace_id: journey.workspaceId,
+          journey_id: journey.id,
+          event_time: now,
+          groups,
+        } satisfies EventsPayload),
       ]);
     if (this.webhooks.length > 0)
       await client.query(
@@ -128,7 +152,7 @@ export class StepEffects {
     let row: TileEventGroup[] = [];
     let size = 0;
     for (const [type, tileId, tileType, iteration, detail, contacts] of this.groups.values()) {
-      for (let i = 0; i < contacts.length; ) {
+      for (let i = 0; i < contacts.length;) {
         const take = Math.min(contacts.length - i, EVENTS_PER_ROW - size);
         row.push([type, tileId, tileType, iteration, detail, contacts.slice(i, i + take)]);
         size += take;
@@ -170,13 +194,25 @@ export class StepEffects {
   }
 
   private async writeRecords(client: PoolClient, journey: { id: string; workspaceId: string }): Promise<void> {
-    const common = (rows: RecordRow[]) => [journey.workspaceId, journey.id, rows.map((r) => r.onceKey), rows.map((r) => r.contactId), rows.map((r) => r.accountId), rows.map((r) => r.tileId)];
+    const common = (rows: RecordRow[]) => [
+      journey.workspaceId,
+      journey.id,
+      rows.map((r) => r.onceKey),
+      rows.map((r) => r.contactId),
+      rows.map((r) => r.accountId),
+      rows.map((r) => r.tileId),
+    ];
     if (this.tasks.length > 0)
       await client.query(
         `INSERT INTO tasks (workspace_id, journey_id, once_key, contact_id, account_id, tile_id, kind, subject, due_at)
          SELECT $1, $2, t.* FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS t
          ON CONFLICT (once_key) DO NOTHING`,
-        [...common(this.tasks), this.tasks.map((t) => t.kind), this.tasks.map((t) => t.subject), this.tasks.map((t) => (t.dueAt === null ? null : new Date(t.dueAt).toISOString()))],
+        [
+          ...common(this.tasks),
+          this.tasks.map((t) => t.kind),
+          this.tasks.map((t) => t.subject),
+          this.tasks.map((t) => (t.dueAt === null ? null : new Date(t.dueAt).toISOString())),
+        ],
       );
     if (this.leads.length > 0)
       await client.query(

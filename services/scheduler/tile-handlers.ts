@@ -4,7 +4,15 @@ import type { Tile, TriggerCondition } from '../../lib/domain/journeys/journey-g
 import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import type { StepEffects } from './step-effects';
-import { matches, onceKey, parseCondition, splitterPathIndex, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';
+import {
+  matches,
+  onceKey,
+  parseCondition,
+  splitterPathIndex,
+  triggerTimeoutAt,
+  waitUntil,
+  type EngagementKind,
+} from './tile-rules';
 
 /** A contact the step holds, with what the tiles need to know about it. */
 export interface Claimed {
@@ -26,8 +34,20 @@ export interface StepContext {
 
 const DAY_MS = 86_400_000;
 
-const rest = (ctx: StepContext, c: Claimed, state: 'done' | 'failed' | 'blocked' | 'waiting', dueAt: number | null = null): void =>
-  ctx.effects.move({ iteration: c.iteration, contactId: c.contactId, accountId: c.accountId, tileId: ctx.tile.id, state, dueAt });
+const rest = (
+  ctx: StepContext,
+  c: Claimed,
+  state: 'done' | 'failed' | 'blocked' | 'waiting',
+  dueAt: number | null = null,
+): void =>
+  ctx.effects.move({
+    iteration: c.iteration,
+    contactId: c.contactId,
+    accountId: c.accountId,
+    tileId: ctx.tile.id,
+    state,
+    dueAt,
+  });
 
 /** Processed here, then on to `to` within the same step (or done at this tile when it has no next tile). */
 export function advance(ctx: StepContext, c: Claimed, to: string | undefined, path?: string): void {
@@ -52,7 +72,9 @@ export function block(ctx: StepContext, c: Claimed, reason: string): void {
 
 /** Per account when the journey targets accounts and the contact has one, else per contact. */
 const subjectOf = (ctx: StepContext, c: Claimed): { contactId: string | null; accountId: string | null; id: string } =>
-  targetsAccounts(ctx.journey) && c.accountId ? { contactId: null, accountId: c.accountId, id: c.accountId } : { contactId: c.contactId, accountId: c.accountId, id: c.contactId };
+  targetsAccounts(ctx.journey) && c.accountId
+    ? { contactId: null, accountId: c.accountId, id: c.accountId }
+    : { contactId: c.contactId, accountId: c.accountId, id: c.contactId };
 
 const keyOf = (ctx: StepContext, c: Claimed, subjectId: string): string =>
   onceKey({ journeyId: ctx.journey.row.id, tileId: ctx.tile.id, iteration: c.iteration, subjectId });
@@ -67,10 +89,20 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
   const settings = ctx.journey.row.settings;
   for (const c of contacts) {
     if (!email || email.status !== 'live' || email.live_version === null) {
-      fail(ctx, c, 'JOURNEY_EMAIL_MISSING', email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`);
+      fail(
+        ctx,
+        c,
+        'JOURNEY_EMAIL_MISSING',
+        email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`,
+      );
       continue;
     }
-    const parts = { journey_id: ctx.journey.row.id, tile_id: ctx.tile.id, iteration: c.iteration, contact_id: c.contactId };
+    const parts = {
+      journey_id: ctx.journey.row.id,
+      tile_id: ctx.tile.id,
+      iteration: c.iteration,
+      contact_id: c.contactId,
+    };
     ctx.effects.sends.push({
       key: sendRequestKey(parts),
       workspace_id: ctx.journey.row.workspace_id,
@@ -117,7 +149,13 @@ function activityArrivals(ctx: StepContext, contacts: Claimed[]): void {
 function leadArrivals(ctx: StepContext, contacts: Claimed[]): void {
   for (const c of contacts) {
     const subject = subjectOf(ctx, c);
-    ctx.effects.leads.push({ onceKey: keyOf(ctx, c, subject.id), contactId: subject.contactId, accountId: subject.accountId, tileId: ctx.tile.id, title: String(ctx.tile.config?.title ?? '') });
+    ctx.effects.leads.push({
+      onceKey: keyOf(ctx, c, subject.id),
+      contactId: subject.contactId,
+      accountId: subject.accountId,
+      tileId: ctx.tile.id,
+      title: String(ctx.tile.config?.title ?? ''),
+    });
     advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
 }
@@ -127,8 +165,25 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
   for (const c of contacts) {
     const subject = subjectOf(ctx, c);
     const key = keyOf(ctx, c, subject.id);
-    const body = { key, workflow: config.workflow, workspace_id: ctx.journey.row.workspace_id, journey_id: ctx.journey.row.id, tile_id: ctx.tile.id, iteration: c.iteration, contact_id: subject.contactId ?? c.contactId, account_id: subject.accountId };
-    ctx.effects.webhooks.push({ onceKey: key, payload: { url: String(config.url ?? ''), workspace_id: ctx.journey.row.workspace_id, contact_id: c.contactId, body } });
+    const body = {
+      key,
+      workflow: config.workflow,
+      workspace_id: ctx.journey.row.workspace_id,
+      journey_id: ctx.journey.row.id,
+      tile_id: ctx.tile.id,
+      iteration: c.iteration,
+      contact_id: subject.contactId ?? c.contactId,
+      account_id: subject.accountId,
+    };
+    ctx.effects.webhooks.push({
+      onceKey: key,
+      payload: {
+        url: String(config.url ?? ''),
+        workspace_id: ctx.journey.row.workspace_id,
+        contact_id: c.contactId,
+        body,
+      },
+    });
     advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
 }
@@ -149,7 +204,9 @@ async function holdArrivals(ctx: StepContext, contacts: Claimed[]): Promise<void
   const dueOf = (zone: string | null): number => {
     let due = dueByZone.get(zone);
     if (due === undefined) {
-      due = isTrigger ? triggerTimeoutAt(config, ctx.now, ctx.journey.zone) : waitUntil(config, ctx.now, ctx.journey.zone, zone);
+      due = isTrigger
+        ? triggerTimeoutAt(config, ctx.now, ctx.journey.zone)
+        : waitUntil(config, ctx.now, ctx.journey.zone, zone);
       dueByZone.set(zone, due);
     }
     return due;
@@ -179,16 +236,30 @@ export async function metFor(ctx: StepContext, contacts: Claimed[]): Promise<Set
   const config = ctx.tile.config ?? {};
   const condition = parseCondition(config.condition as TriggerCondition, config.link_id);
   const byAccount = targetsAccounts(ctx.journey);
-  const { rows } = await ctx.client.query<{ contact_id: string; account_id: string | null; kind: EngagementKind; link_id: string }>(
+  const { rows } = await ctx.client.query<{
+    contact_id: string;
+    account_id: string | null;
+    kind: EngagementKind;
+    link_id: string;
+  }>(
     `SELECT contact_id, account_id, kind, link_id FROM journey_engagements
      WHERE journey_id = $1 AND iteration = ANY($2::int[]) AND email_tile_id = $3 AND (contact_id = ANY($4::uuid[]) OR account_id = ANY($5::uuid[]))`,
-    [ctx.journey.row.id, [...new Set(contacts.map((c) => c.iteration))], String(config.email_tile_id ?? ''), contacts.map((c) => c.contactId), byAccount ? contacts.flatMap((c) => (c.accountId ? [c.accountId] : [])) : []],
+    [
+      ctx.journey.row.id,
+      [...new Set(contacts.map((c) => c.iteration))],
+      String(config.email_tile_id ?? ''),
+      contacts.map((c) => c.contactId),
+      byAccount ? contacts.flatMap((c) => (c.accountId ? [c.accountId] : [])) : [],
+    ],
   );
   const byContact = groupBy(rows, (row) => row.contact_id);
   const byAccountId = byAccount ? groupBy(rows, (row) => row.account_id) : new Map<string, typeof rows>();
   const met = new Set<string>();
   for (const c of contacts) {
-    const mine = byAccount && c.accountId !== null ? (byAccountId.get(c.accountId) ?? []).concat(byContact.get(c.contactId) ?? []) : (byContact.get(c.contactId) ?? []);
+    const mine =
+      byAccount && c.accountId !== null
+        ? (byAccountId.get(c.accountId) ?? []).concat(byContact.get(c.contactId) ?? [])
+        : (byContact.get(c.contactId) ?? []);
     const engaged = mine.some((r) => matches(condition, { kind: r.kind, linkId: r.link_id }));
     // delivered = sent and not (hard) bounced (docs/kpis.md#bounces-and-delivered)
     const base = condition.kind === 'delivered' ? engaged && !mine.some((r) => r.kind === 'hard_bounced') : engaged;

@@ -1,5 +1,13 @@
 import { DateTime } from 'luxon';
-import { engagementOf, nextWindow, parseCondition, splitterPathIndex, tileEventId, triggerTimeoutAt, waitUntil } from './tile-rules';
+import {
+  engagementOf,
+  nextWindow,
+  parseCondition,
+  splitterPathIndex,
+  tileEventId,
+  triggerTimeoutAt,
+  waitUntil,
+} from './tile-rules';
 
 const at = (iso: string): number => DateTime.fromISO(iso, { setZone: true }).toMillis();
 
@@ -28,7 +36,9 @@ describe('waits and timeouts honour the time zone and daylight saving', () => {
   it('reads a date-time without offset as wall time in the journey zone', () => {
     const now = at('2026-06-01T00:00:00Z');
     expect(waitUntil({ until: '2026-07-01T09:00:00' }, now, 'Europe/Oslo', null)).toBe(at('2026-07-01T09:00:00+02:00'));
-    expect(triggerTimeoutAt({ timeout_at: '2026-12-01T09:00:00' }, now, 'Europe/Oslo')).toBe(at('2026-12-01T09:00:00+01:00'));
+    expect(triggerTimeoutAt({ timeout_at: '2026-12-01T09:00:00' }, now, 'Europe/Oslo')).toBe(
+      at('2026-12-01T09:00:00+01:00'),
+    );
   });
 
   it('finds the next weekday-and-hour window in the contact zone, else the journey zone', () => {
@@ -42,17 +52,33 @@ describe('waits and timeouts honour the time zone and daylight saving', () => {
 });
 
 describe('engagement and conditions', () => {
-  const base = { event_id: 'e', event_time: 0, workspace_id: 'w', contact_id: 'c', message_id: 'm', email_id: 'x', email_version: 1 };
+  const base = {
+    event_id: 'e',
+    event_time: 0,
+    workspace_id: 'w',
+    contact_id: 'c',
+    message_id: 'm',
+    email_id: 'x',
+    email_version: 1,
+  };
 
   it('machine opens and clicks never count', () => {
     expect(engagementOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u', machine: true } })).toBeNull();
     expect(engagementOf({ type: 'open', data: { ...base, machine: true } })).toBeNull();
-    expect(engagementOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u' } })).toEqual({ kind: 'clicked', linkId: 'l' });
+    expect(engagementOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u' } })).toEqual({
+      kind: 'clicked',
+      linkId: 'l',
+    });
     expect(engagementOf({ type: 'bounce', data: { ...base, bounce_class: 'soft' } })).toBeNull();
   });
 
   it('negations and delivered are decided at the timeout', () => {
-    expect(parseCondition('clicked_link', 'wp')).toEqual({ kind: 'clicked', linkId: 'wp', negated: false, decidedAtTimeout: false });
+    expect(parseCondition('clicked_link', 'wp')).toEqual({
+      kind: 'clicked',
+      linkId: 'wp',
+      negated: false,
+      decidedAtTimeout: false,
+    });
     expect(parseCondition('not_opened')).toMatchObject({ kind: 'opened', negated: true, decidedAtTimeout: true });
     expect(parseCondition('delivered').decidedAtTimeout).toBe(true);
   });
@@ -60,6 +86,8 @@ describe('engagement and conditions', () => {
   it('derives a UUID-shaped event id from the key, the same on replay', () => {
     expect(tileEventId('tile_inflow', 'j:t:0:c')).toBe(tileEventId('tile_inflow', 'j:t:0:c'));
     expect(tileEventId('tile_inflow', 'j:t:0:c')).not.toBe(tileEventId('tile_processed', 'j:t:0:c'));
-    expect(tileEventId('tile_inflow', 'j:t:0:c')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(tileEventId('tile_inflow', 'j:t:0:c')).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 });

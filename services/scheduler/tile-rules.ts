@@ -28,7 +28,11 @@ function instantIn(value: string, zone: string): number {
 }
 
 /** Calendar durations in the journey's zone: "1 day" across a DST change is 23 or 25 hours, as a person means it. */
-function afterDuration(now: number, zone: string, amounts: { days?: unknown; hours?: unknown; minutes?: unknown }): number | null {
+function afterDuration(
+  now: number,
+  zone: string,
+  amounts: { days?: unknown; hours?: unknown; minutes?: unknown },
+): number | null {
   const num = (value: unknown): number => (typeof value === 'number' && value > 0 ? value : 0);
   const duration = { days: num(amounts.days), hours: num(amounts.hours), minutes: num(amounts.minutes) };
   if (duration.days + duration.hours + duration.minutes === 0) return null;
@@ -49,17 +53,34 @@ export function nextWindow(now: number, zone: string, weekdays: readonly number[
 }
 
 /** When a contact leaves a wait (scheduler) tile. contactZone falls back to the journey's zone. */
-export function waitUntil(config: Record<string, unknown>, now: number, journeyZone: string, contactZone: string | null): number {
+export function waitUntil(
+  config: Record<string, unknown>,
+  now: number,
+  journeyZone: string,
+  contactZone: string | null,
+): number {
   if (typeof config.until === 'string') return Math.max(now, instantIn(config.until, journeyZone));
   if (Array.isArray(config.weekdays) && typeof config.hour === 'number')
     return nextWindow(now, validZone(contactZone) ?? journeyZone, config.weekdays as number[], config.hour);
-  return afterDuration(now, journeyZone, { days: config.wait_days, hours: config.wait_hours, minutes: config.wait_minutes }) ?? now;
+  return (
+    afterDuration(now, journeyZone, {
+      days: config.wait_days,
+      hours: config.wait_hours,
+      minutes: config.wait_minutes,
+    }) ?? now
+  );
 }
 
 /** When a trigger stops waiting for its condition. */
 export function triggerTimeoutAt(config: Record<string, unknown>, now: number, journeyZone: string): number {
   if (typeof config.timeout_at === 'string') return Math.max(now, instantIn(config.timeout_at, journeyZone));
-  return afterDuration(now, journeyZone, { days: config.timeout_days, hours: config.timeout_hours, minutes: config.timeout_minutes }) ?? now;
+  return (
+    afterDuration(now, journeyZone, {
+      days: config.timeout_days,
+      hours: config.timeout_hours,
+      minutes: config.timeout_minutes,
+    }) ?? now
+  );
 }
 
 function validZone(zone: string | null): string | null {

@@ -28,7 +28,14 @@ interface ClaimRow {
  * Claims up to `limit` contacts of the active iteration at the tile: arrivals ('at') or, for holding tiles,
  * waiting contacts whose time has come. SKIP LOCKED: a second replica takes the next batch instead of waiting.
  */
-async function claim(client: PoolClient, journeyId: string, tileId: string, iteration: number, limit: number, due: number | null): Promise<Claimed[]> {
+async function claim(
+  client: PoolClient,
+  journeyId: string,
+  tileId: string,
+  iteration: number,
+  limit: number,
+  due: number | null,
+): Promise<Claimed[]> {
   if (limit <= 0) return [];
   const params: unknown[] = [journeyId, tileId, iteration, limit];
   const where = due === null ? `state = 'at'` : `state = 'waiting' AND due_at <= $5`;
@@ -39,7 +46,12 @@ async function claim(client: PoolClient, journeyId: string, tileId: string, iter
      LIMIT $4 FOR UPDATE SKIP LOCKED`,
     params,
   );
-  return rows.map((r) => ({ iteration: r.iteration, contactId: r.contact_id, accountId: r.account_id, timeZone: null }));
+  return rows.map((r) => ({
+    iteration: r.iteration,
+    contactId: r.contact_id,
+    accountId: r.account_id,
+    timeZone: null,
+  }));
 }
 
 /**
@@ -49,7 +61,10 @@ async function claim(client: PoolClient, journeyId: string, tileId: string, iter
  * no longer live: the share lock on the journey row makes an API stop wait for a running step, and every later
  * step sees the new status.
  */
-export async function runTileStep(pool: Pool, options: { journeyId: string; tileId: string; now: number; batchSize: number }): Promise<StepResult> {
+export async function runTileStep(
+  pool: Pool,
+  options: { journeyId: string; tileId: string; now: number; batchSize: number },
+): Promise<StepResult> {
   return inTransaction(pool, async (client) => {
     const journey = await loadJourney(client, options.journeyId, true);
     if (!journey) return NOTHING;
@@ -58,10 +73,15 @@ export async function runTileStep(pool: Pool, options: { journeyId: string; tile
     if (iteration === null || !tile) return NOTHING;
     const arrivals = await claim(client, journey.row.id, tile.id, iteration, options.batchSize, null);
     const holds = tile.type === 'trigger' || tile.type === 'scheduler';
-    const due = holds ? await claim(client, journey.row.id, tile.id, iteration, options.batchSize - arrivals.length, options.now) : [];
+    const due = holds
+      ? await claim(client, journey.row.id, tile.id, iteration, options.batchSize - arrivals.length, options.now)
+      : [];
     if (arrivals.length + due.length === 0) return NOTHING;
     const effects = new StepEffects();
-    const flow = await ContactFlow.open({ client, journey, now: options.now, effects }, [...arrivals, ...due].map((c) => c.contactId));
+    const flow = await ContactFlow.open(
+      { client, journey, now: options.now, effects },
+      [...arrivals, ...due].map((c) => c.contactId),
+    );
     for (const c of arrivals) flow.arrive(tile.id, c);
     await flow.release(tile.id, due);
     await flow.run();

@@ -28,12 +28,29 @@ const text = (value: unknown): value is string => typeof value === 'string' && v
  * top-level contact_id: the body's (null when the journey targets accounts) stands in.
  */
 export function decodeWebhookJob(data: unknown): DecodedWebhookJob | null {
-  if (typeof data !== 'object' || data === null || !('url' in data) || !('workspace_id' in data) || !('once_key' in data) || !('body' in data)) return null;
+  if (
+    typeof data !== 'object' ||
+    data === null ||
+    !('url' in data) ||
+    !('workspace_id' in data) ||
+    !('once_key' in data) ||
+    !('body' in data)
+  )
+    return null;
   const { url, workspace_id, once_key, body } = data;
   if (!text(url) || !text(workspace_id) || !text(once_key) || typeof body !== 'object' || body === null) return null;
   if (!('journey_id' in body) || !('tile_id' in body) || !('iteration' in body)) return null;
   const { journey_id, tile_id, iteration } = body;
   if (!text(journey_id) || !text(tile_id) || typeof iteration !== 'number' || !Number.isInteger(iteration)) return null;
   const carried = 'contact_id' in data ? data.contact_id : 'contact_id' in body ? body.contact_id : null;
-  return { url, workspace_id, once_key, body, journey_id, tile_id, iteration, contact_id: text(carried) ? carried : null };
+  return {
+    url,
+    workspace_id,
+    once_key,
+    body,
+    journey_id,
+    tile_id,
+    iteration,
+    contact_id: text(carried) ? carried : null,
+  };
 }

@@ -17,7 +17,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 async function aboutErasedContact(pool: Pool, hook: DecodedWebhookJob): Promise<boolean> {
   const contactId = hook.contact_id;
   if (contactId === null || !UUID.test(contactId) || !UUID.test(hook.workspace_id)) return false;
-  const { rowCount } = await pool.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2', [hook.workspace_id, contactId]);
+  const { rowCount } = await pool.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2', [
+    hook.workspace_id,
+    contactId,
+  ]);
   return Boolean(rowCount);
 }
 
@@ -29,7 +32,13 @@ async function aboutErasedContact(pool: Pool, hook: DecodedWebhookJob): Promise<
  * transaction that inserted it; the relay publishes it with the id derived from (tile_failed, key), so a replay
  * is counted once.
  */
-async function deadLetter(pool: Pool, hook: DecodedWebhookJob, error: CairnError, attempts: number, now: number): Promise<boolean> {
+async function deadLetter(
+  pool: Pool,
+  hook: DecodedWebhookJob,
+  error: CairnError,
+  attempts: number,
+  now: number,
+): Promise<boolean> {
   return inTransaction(pool, async (client) => {
     const { rowCount } = await client.query(
       `INSERT INTO journey_webhook_dead_letters (once_key, workspace_id, url, attempts, last_error, payload, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -41,7 +50,16 @@ async function deadLetter(pool: Pool, hook: DecodedWebhookJob, error: CairnError
       workspace_id: hook.workspace_id,
       journey_id: hook.journey_id,
       event_time: now,
-      groups: [['tile_failed', hook.tile_id, 'launch_workflow', hook.iteration, `${error.code}|${error.message}`, [hook.contact_id]]],
+      groups: [
+        [
+          'tile_failed',
+          hook.tile_id,
+          'launch_workflow',
+          hook.iteration,
+          `${error.code}|${error.message}`,
+          [hook.contact_id],
+        ],
+      ],
     };
     await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(events)]);
     return true;
@@ -74,15 +92,25 @@ export function startWebhookWorker(options: {
         log.error({ jobId: job.id }, 'webhook_job_invalid');
         throw new UnrecoverableError('the webhook job does not match its schema');
       }
-      if (await aboutErasedContact(pool, hook)) return void log.info({ jobId: job.id }, 'webhook_skipped_contact_erased');
-      const { rows } = await pool.query<{ webhook_secret: string }>('SELECT webhook_secret FROM workspaces WHERE id = $1', [hook.workspace_id]);
+      if (await aboutErasedContact(pool, hook))
+        return void log.info({ jobId: job.id }, 'webhook_skipped_contact_erased');
+      const { rows } = await pool.query<{ webhook_secret: string }>(
+        'SELECT webhook_secret FROM workspaces WHERE id = $1',
+        [hook.workspace_id],
+      );
       const secret = rows[0]?.webhook_secret;
       if (secret === undefined) return void log.warn({ jobId: job.id }, 'webhook_workspace_gone');
-      const result = await postSignedWebhook(options.egress, { url: hook.url, body: hook.body, idempotencyKey: hook.once_key }, { secret, timeoutMs: options.timeoutMs, now: options.now() });
+      const result = await postSignedWebhook(
+        options.egress,
+        { url: hook.url, body: hook.body, idempotencyKey: hook.once_key },
+        { secret, timeoutMs: options.timeoutMs, now: options.now() },
+      );
       if (result.ok) return;
       const attempts = job.attemptsMade + 1;
       if (result.error.retriable && attempts < (job.opts.attempts ?? 1)) throw result.error;
-      const reason = result.error.retriable ? new CairnError('WEBHOOK_DEAD_LETTERED', result.error.message) : result.error;
+      const reason = result.error.retriable
+        ? new CairnError('WEBHOOK_DEAD_LETTERED', result.error.message)
+        : result.error;
       log.warn({ jobId: job.id, code: reason.code, attempts }, 'webhook_dead_lettered');
       if (await deadLetter(pool, hook, reason, attempts, options.now())) options.onOutbox();
     },

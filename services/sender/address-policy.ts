@@ -8,14 +8,41 @@ import { parseMailbox } from '../../lib/domain/email/email-address';
  * dependency. Role mailboxes (generic addresses no person reads, "do-not-reply@", "office@") are the definition's own
  * examples; the list is ours because no maintained package names them.
  */
-export type AddressVerdict = { ok: true; address: string; domain: string } | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
+export type AddressVerdict =
+  | { ok: true; address: string; domain: string }
+  | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
 
 const THROWAWAY = new Set<string>(disposableDomains as string[]);
 
 const ROLE_LOCAL_PARTS = new Set([
-  'noreply', 'no-reply', 'donotreply', 'do-not-reply', 'do-not-repy', 'mailer-daemon', 'postmaster', 'hostmaster', 'webmaster',
-  'abuse', 'office', 'info', 'admin', 'administrator', 'root', 'support', 'sales', 'billing', 'contact', 'help', 'security',
-  'unsubscribe', 'bounce', 'bounces', 'list', 'listserv', 'majordomo', 'nobody',
+  'noreply',
+  'no-reply',
+  'donotreply',
+  'do-not-reply',
+  'do-not-repy',
+  'mailer-daemon',
+  'postmaster',
+  'hostmaster',
+  'webmaster',
+  'abuse',
+  'office',
+  'info',
+  'admin',
+  'administrator',
+  'root',
+  'support',
+  'sales',
+  'billing',
+  'contact',
+  'help',
+  'security',
+  'unsubscribe',
+  'bounce',
+  'bounces',
+  'list',
+  'listserv',
+  'majordomo',
+  'nobody',
 ]);
 
 export function checkAddress(raw: string | null | undefined): AddressVerdict {
@@ -36,6 +63,7 @@ export function checkAddress(raw: string | null | undefined): AddressVerdict {
  */
 export function senderAddressProblem(from: string, replyTo: string | null | undefined): string | null {
   if (!parseMailbox(from)) return 'the from address is not one plain address: fix it and go live again';
-  if (replyTo && !parseMailbox(replyTo)) return 'the reply-to address is not one plain address: fix it and go live again';
+  if (replyTo && !parseMailbox(replyTo))
+    return 'the reply-to address is not one plain address: fix it and go live again';
   return null;
 }

@@ -10,7 +10,14 @@ import type { DeliveryItem } from './delivery-item';
 export interface Outcome {
   events: CairnEvent[];
   /** contactId: the address's contact (journey and one-to-one messages); absent in rows stored before it was kept */
-  bounce?: { eventId: string; workspaceId: string; address: string; bounceClass: BounceClass; policyBlock?: boolean; contactId?: string | null };
+  bounce?: {
+    eventId: string;
+    workspaceId: string;
+    address: string;
+    bounceClass: BounceClass;
+    policyBlock?: boolean;
+    contactId?: string | null;
+  };
   delivered?: { workspaceId: string; address: string; contactId?: string | null };
 }
 
@@ -88,7 +95,13 @@ export class DeliveriesRepository {
         WHERE d.delivery_key = t.k AND d.claimed_by = $5
           AND ((t.from_state = 'attempting' AND d.state = 'attempting') OR (t.from_state = 'pre' AND d.state IN ('claimed', 'retry')))
        RETURNING d.delivery_key`,
-      [finishes.map((f) => f.key), finishes.map((f) => f.state), finishes.map((f) => (f.outcome ? JSON.stringify(f.outcome) : null)), finishes.map((f) => f.from), this.owner],
+      [
+        finishes.map((f) => f.key),
+        finishes.map((f) => f.state),
+        finishes.map((f) => (f.outcome ? JSON.stringify(f.outcome) : null)),
+        finishes.map((f) => f.from),
+        this.owner,
+      ],
     );
     return new Set(rows.map((row) => row.delivery_key));
   }
@@ -99,19 +112,35 @@ export class DeliveriesRepository {
    */
   async forget(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.pool.query(`DELETE FROM sender_deliveries WHERE delivery_key = ANY($1::text[]) AND claimed_by = $2 AND state IN ('claimed', 'retry')`, [keys, this.owner]);
+    await this.pool.query(
+      `DELETE FROM sender_deliveries WHERE delivery_key = ANY($1::text[]) AND claimed_by = $2 AND state IN ('claimed', 'retry')`,
+      [keys, this.owner],
+    );
   }
 
   async markEmitted(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.pool.query('UPDATE sender_deliveries SET events_emitted = true WHERE delivery_key = ANY($1::text[])', [keys]);
+    if (keys.length > 0)
+      await this.pool.query('UPDATE sender_deliveries SET events_emitted = true WHERE delivery_key = ANY($1::text[])', [
+        keys,
+      ]);
   }
 
   /**
    * Rows attempted longer ago than the lease whose owner never recorded a reply (it died, or its connection
    * did): they become outcome_unknown and are never sent again. Returns them for their sending_failed events.
    */
-  async sweepStaleAttempts(leaseMs: number, limit = 1000): Promise<{ key: string; item: DeliveryItem; messageId: string }[]> {
-    const { rows } = await this.pool.query<{ delivery_key: string; kind: DeliveryItem['kind']; workspace_id: string; contact_id: string; message_id: string; request: never }>(
+  async sweepStaleAttempts(
+    leaseMs: number,
+    limit = 1000,
+  ): Promise<{ key: string; item: DeliveryItem; messageId: string }[]> {
+    const { rows } = await this.pool.query<{
+      delivery_key: string;
+      kind: DeliveryItem['kind'];
+      workspace_id: string;
+      contact_id: string;
+      message_id: string;
+      request: never;
+    }>(
       `UPDATE sender_deliveries SET state = 'outcome_unknown', updated_at = now()
         WHERE delivery_key IN (SELECT delivery_key FROM sender_deliveries
                                 WHERE state = 'attempting' AND attempted_at < now() - make_interval(secs => $1::double precision / 1000)
@@ -123,7 +152,13 @@ export class DeliveriesRepository {
     return rows.map((row) => ({
       key: row.delivery_key,
       messageId: row.message_id,
-      item: { kind: row.kind, key: row.delivery_key, workspaceId: row.workspace_id, contactId: row.contact_id, request: row.request },
+      item: {
+        kind: row.kind,
+        key: row.delivery_key,
+        workspaceId: row.workspace_id,
+        contactId: row.contact_id,
+        request: row.request,
+      },
     }));
   }
 
@@ -160,10 +195,22 @@ export class DeliveriesRepository {
   }
 
   async itemsFor(keys: readonly string[]): Promise<DeliveryItem[]> {
-    const { rows } = await this.pool.query<{ delivery_key: string; kind: DeliveryItem['kind']; workspace_id: string; contact_id: string; request: never }>(
+    const { rows } = await this.pool.query<{
+      delivery_key: string;
+      kind: DeliveryItem['kind'];
+      workspace_id: string;
+      contact_id: string;
+      request: never;
+    }>(
       `SELECT delivery_key, kind, workspace_id::text, contact_id, request FROM sender_deliveries WHERE delivery_key = ANY($1::text[]) AND state = 'retry'`,
       [keys],
     );
-    return rows.map((row) => ({ kind: row.kind, key: row.delivery_key, workspaceId: row.workspace_id, contactId: row.contact_id, request: row.request }));
+    return rows.map((row) => ({
+      kind: row.kind,
+      key: row.delivery_key,
+      workspaceId: row.workspace_id,
+      contactId: row.contact_id,
+      request: row.request,
+    }));
   }
 }

@@ -38,4 +38,10 @@ export const forwardItem = (request: ForwardRequest): DeliveryItem => ({
 
 /** One recipient of a one-to-one message (email engagement): keyed direct:<message>:<n>, events like a journey's. */
 export const directItems = (job: DirectSendJob): DeliveryItem[] =>
-  job.requests.map((request) => ({ kind: 'direct', key: request.key, workspaceId: request.workspace_id, contactId: request.contact_id, request }));
+  job.requests.map((request) => ({
+    kind: 'direct',
+    key: request.key,
+    workspaceId: request.workspace_id,
+    contactId: request.contact_id,
+    request,
+  }));

@@ -23,7 +23,12 @@ export async function sweepOnce(options: SweeperOptions): Promise<void> {
   const { repo, pipeline } = options;
   const stale = await repo.sweepStaleAttempts(options.leaseMs);
   if (stale.length > 0) {
-    const outcomes = stale.map((s) => ({ key: s.key, outcome: { events: EventsFor.failed(s.item, s.messageId, 'outcome_unknown', 'no SMTP reply was recorded for this attempt') } }));
+    const outcomes = stale.map((s) => ({
+      key: s.key,
+      outcome: {
+        events: EventsFor.failed(s.item, s.messageId, 'outcome_unknown', 'no SMTP reply was recorded for this attempt'),
+      },
+    }));
     await repo.recordUnknown(outcomes);
     options.onUnknown(stale.length);
     options.log.warn({ count: stale.length }, 'attempts_outcome_unknown');
@@ -35,7 +40,9 @@ export async function sweepOnce(options: SweeperOptions): Promise<void> {
 export function startSweeper(options: SweeperOptions & { everyMs: number }): { stop(): Promise<void> } {
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() => sweepOnce(options)).catch((error: Error) => options.log.warn({ err: error.message }, 'sweep_failed'));
+    running = running
+      .then(() => sweepOnce(options))
+      .catch((error: Error) => options.log.warn({ err: error.message }, 'sweep_failed'));
   }, options.everyMs);
   return {
     async stop() {

@@ -12,7 +12,12 @@ describe('DomainLimiter', () => {
     void limiter.acquire('b.test').then((release) => (b2 = release));
     await new Promise((resolve) => setImmediate(resolve));
     expect([a3, b2]).toEqual([undefined, undefined]);
-    expect(limiter.depths()).toEqual(new Map([['a.test', 1], ['b.test', 1]]));
+    expect(limiter.depths()).toEqual(
+      new Map([
+        ['a.test', 1],
+        ['b.test', 1],
+      ]),
+    );
     a1();
     a1(); // releasing twice frees one slot only
     await new Promise((resolve) => setImmediate(resolve));

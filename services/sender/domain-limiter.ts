@@ -90,7 +90,7 @@ export class DomainLimiter {
     const count = (this.active.get(domain) ?? 1) - 1;
     if (count <= 0) this.active.delete(domain);
     else this.active.set(domain, count);
-    for (let i = 0; i < this.waiting.length && this.total < this.maxTotal; ) {
+    for (let i = 0; i < this.waiting.length && this.total < this.maxTotal;) {
       const waiter = this.waiting[i] as { domain: string; wake: () => void };
       if (this.fits(waiter.domain)) {
         this.waiting.splice(i, 1);

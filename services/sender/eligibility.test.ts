@@ -2,8 +2,20 @@ import { checkAddress } from './address-policy';
 import { decideEligibility, type RecipientRow } from './eligibility';
 
 const row = (overrides: Partial<RecipientRow> = {}): RecipientRow => ({
-  contact_id: 'c1', email: 'ann@example.com', first_name: 'Ann', last_name: null, time_zone: null, consent_level: 4, account_id: null,
-  do_not_bulk_email: false, allow_follow_email: true, attributes: {}, account_name: null, account_attributes: null, unsubscribed: false, suppression: null,
+  contact_id: 'c1',
+  email: 'ann@example.com',
+  first_name: 'Ann',
+  last_name: null,
+  time_zone: null,
+  consent_level: 4,
+  account_id: null,
+  do_not_bulk_email: false,
+  allow_follow_email: true,
+  attributes: {},
+  account_name: null,
+  account_attributes: null,
+  unsubscribed: false,
+  suppression: null,
   ...overrides,
 });
 
@@ -26,7 +38,11 @@ describe('address policy', () => {
   });
 
   it('accepts ordinary and plus addresses and lowercases the domain', () => {
-    expect(checkAddress('Ann.Lee+news@Example.COM')).toEqual({ ok: true, address: 'Ann.Lee+news@Example.COM', domain: 'example.com' });
+    expect(checkAddress('Ann.Lee+news@Example.COM')).toEqual({
+      ok: true,
+      address: 'Ann.Lee+news@Example.COM',
+      domain: 'example.com',
+    });
   });
 });
 

@@ -26,7 +26,8 @@ const PATH_ADDRESS = /^[^\u0000-\u0020\u007f-\u009f<>@]+@[^\u0000-\u0020\u007f-\
  * expression's cost per message (the parser takes about a tenth of a millisecond a call).
  */
 export function envelopeProblem(from: string, to: string): string | null {
-  if (from.length > 254 || !PATH_ADDRESS.test(from)) return 'MAIL FROM address refused: not one address a path may hold';
+  if (from.length > 254 || !PATH_ADDRESS.test(from))
+    return 'MAIL FROM address refused: not one address a path may hold';
   if (to.length > 254 || !PATH_ADDRESS.test(to)) return 'RCPT TO address refused: not one address a path may hold';
   return null;
 }
@@ -155,18 +156,32 @@ class LeanConnection {
         this.write('RSET\r\n');
         if (answers[2]?.code === 354) await this.reply();
         await this.reply();
-        return { kind: 'refused', reply: refusal.text.slice(0, 500), bounce: classifyBounce({ smtpCode: refusal.code, diagnostic: refusal.text }) };
+        return {
+          kind: 'refused',
+          reply: refusal.text.slice(0, 500),
+          bounce: classifyBounce({ smtpCode: refusal.code, diagnostic: refusal.text }),
+        };
       }
       const body = dotStuff(raw);
-      this.write(body[body.length - 1] === 0x0a ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)]) : Buffer.concat([body, CRLF_DOT_CRLF]));
+      this.write(
+        body[body.length - 1] === 0x0a
+          ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)])
+          : Buffer.concat([body, CRLF_DOT_CRLF]),
+      );
       terminated = true;
       const final = await this.reply();
       this.sent++;
       if (final.code >= 200 && final.code < 300) return { kind: 'delivered', reply: final.text.slice(0, 300) };
-      return { kind: 'refused', reply: final.text.slice(0, 500), bounce: classifyBounce({ smtpCode: final.code, diagnostic: final.text }) };
+      return {
+        kind: 'refused',
+        reply: final.text.slice(0, 500),
+        bounce: classifyBounce({ smtpCode: final.code, diagnostic: final.text }),
+      };
     } catch (error) {
       const message = (error as Error).message;
-      return terminated ? { kind: 'unknown', error: `after the end of DATA: ${message}` } : { kind: 'not_sent', error: message };
+      return terminated
+        ? { kind: 'unknown', error: `after the end of DATA: ${message}` }
+        : { kind: 'not_sent', error: message };
     }
   }
 }
@@ -209,7 +224,8 @@ export class LeanSmtpPool {
     const connection = await this.connection();
     if (!(connection instanceof LeanConnection)) return connection;
     const outcome = await connection.transact(from, to, raw);
-    if (this.closed || connection.broken || connection.sent >= this.options.maxMessagesPerConnection) connection.close();
+    if (this.closed || connection.broken || connection.sent >= this.options.maxMessagesPerConnection)
+      connection.close();
     else this.idle.push(connection);
     return outcome;
   }

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const log = createLogger({ service: 'sender', level: config.logLevel });
   try {
     const sender = buildSender(config, log);
-    const health = config.healthPort > 0 ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [sender] })] : [];
+    const health =
+      config.healthPort > 0
+        ? [healthServer({ host: config.healthHost, port: config.healthPort, services: [sender] })]
+        : [];
     await runServices([sender, ...health], log);
   } catch (error) {
     log.fatal({ err: error }, 'sender_start_failed');

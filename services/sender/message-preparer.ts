@@ -10,8 +10,21 @@ import type { DeliveryItem } from './delivery-item';
 import { decideAddressEligibility, decideEligibility, type Eligibility, type RecipientRow } from './eligibility';
 import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
 import type { Finish } from './deliveries.repository';
-import { VersionRenderer, type FrozenVersion, type MessageIdentity, type RenderedMessage, type RenderSettings } from './message-renderer';
-import { erasedContacts, loadContentSettings, loadFriendSuppressions, loadRecipients, loadVersion, type RecipientRef } from './recipients.repository';
+import {
+  VersionRenderer,
+  type FrozenVersion,
+  type MessageIdentity,
+  type RenderedMessage,
+  type RenderSettings,
+} from './message-renderer';
+import {
+  erasedContacts,
+  loadContentSettings,
+  loadFriendSuppressions,
+  loadRecipients,
+  loadVersion,
+  type RecipientRef,
+} from './recipients.repository';
 import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
 import type { OutgoingMail } from './mail-types';
 import { mailOf } from './smtp-delivery';
@@ -20,7 +33,15 @@ import { mailOf } from './smtp-delivery';
 export type Prepared =
   | { kind: 'final'; finish: Finish }
   | { kind: 'erased'; item: DeliveryItem }
-  | { kind: 'send'; item: DeliveryItem; messageId: string; attempts: number; address: string; domain: string; mail: OutgoingMail };
+  | {
+      kind: 'send';
+      item: DeliveryItem;
+      messageId: string;
+      attempts: number;
+      address: string;
+      domain: string;
+      mail: OutgoingMail;
+    };
 
 const CACHE_LIMIT = 200;
 const CONTENT_TTL_MS = 30_000;
@@ -29,10 +50,20 @@ const ONE_CLICK = { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 
 function mergeContext(row: RecipientRow | null, content: ContentSettingsData | null): MergeContext {
   const contact = row
-    ? { id: row.contact_id, email: row.email, first_name: row.first_name, last_name: row.last_name, time_zone: row.time_zone,
-        consent_level: row.consent_level, account_id: row.account_id, attributes: row.attributes ?? {} }
+    ? {
+        id: row.contact_id,
+        email: row.email,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        time_zone: row.time_zone,
+        consent_level: row.consent_level,
+        account_id: row.account_id,
+        attributes: row.attributes ?? {},
+      }
     : { attributes: {} };
-  const account = row?.account_id ? { id: row.account_id, name: row.account_name, attributes: row.account_attributes ?? {} } : { attributes: {} };
+  const account = row?.account_id
+    ? { id: row.account_id, name: row.account_name, attributes: row.account_attributes ?? {} }
+    : { attributes: {} };
   return { contact, account, content: { ...(content ?? {}) } };
 }
 
@@ -84,7 +115,12 @@ export class MessagePreparer {
     if (!found) {
       if (this.renderers.size >= CACHE_LIMIT) this.renderers.clear();
       found = loadVersion(this.pool, workspaceId, emailId, version).then((v) =>
-        v ? { renderer: new VersionRenderer(v, this.tokens, this.settings), senderProblem: senderAddressProblem(v.fromAddress, v.replyTo) } : null,
+        v
+          ? {
+              renderer: new VersionRenderer(v, this.tokens, this.settings),
+              senderProblem: senderAddressProblem(v.fromAddress, v.replyTo),
+            }
+          : null,
       );
       found.catch(() => this.renderers.delete(key));
       this.renderers.set(key, found);
@@ -105,37 +141,73 @@ export class MessagePreparer {
 
   async prepare(items: readonly Claimed[]): Promise<Prepared[]> {
     const refs = items.flatMap((i): RecipientRef[] =>
-      i.kind === 'journey' ? [i.request] : i.kind === 'direct' ? [{ ...i.request, list_id: null, account_id: null }] : [],
+      i.kind === 'journey'
+        ? [i.request]
+        : i.kind === 'direct'
+          ? [{ ...i.request, list_id: null, account_id: null }]
+          : [],
     );
-    const friends = items.flatMap((i) => (i.kind === 'forward' ? [{ key: i.key, workspace_id: i.workspaceId, address: i.request.friend_address.trim() }] : []));
+    const friends = items.flatMap((i) =>
+      i.kind === 'forward'
+        ? [{ key: i.key, workspace_id: i.workspaceId, address: i.request.friend_address.trim() }]
+        : [],
+    );
     const rows = refs.length > 0 ? await loadRecipients(this.pool, refs) : new Map<string, RecipientRow>();
-    const facts: BatchFacts = { cancelled: await cancelledMessages(this.pool, items), friendSuppressions: await loadFriendSuppressions(this.pool, friends) };
+    const facts: BatchFacts = {
+      cancelled: await cancelledMessages(this.pool, items),
+      friendSuppressions: await loadFriendSuppressions(this.pool, friends),
+    };
     // Only a contact without a row can be erased (a forward names the forwarding contact, whose row is not read).
     const erased = await erasedContacts(
       this.pool,
-      items.flatMap((item) => (item.kind === 'forward' || (item.kind !== 'test' && !rows.has(item.key)) ? [item.contactId] : [])),
+      items.flatMap((item) =>
+        item.kind === 'forward' || (item.kind !== 'test' && !rows.has(item.key)) ? [item.contactId] : [],
+      ),
     );
-    return Promise.all(items.map((item) => (erased.has(item.contactId) ? { kind: 'erased' as const, item } : this.prepareOne(item, rows.get(item.key) ?? null, facts))));
+    return Promise.all(
+      items.map((item) =>
+        erased.has(item.contactId)
+          ? { kind: 'erased' as const, item }
+          : this.prepareOne(item, rows.get(item.key) ?? null, facts),
+      ),
+    );
   }
 
   private async prepareOne(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Promise<Prepared> {
-    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
+    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({
+      kind: 'final',
+      finish: { key: item.key, state, from: 'pre', outcome: events },
+    });
     const { messageId } = item;
     if (item.kind === 'test') return this.testMail(item, messageId);
-    if (item.kind === 'direct' && facts.cancelled.has(item.request.engagement_message_id)) return final('blocked', { events: [] });
-    if ((item.kind === 'journey' || item.kind === 'direct') && !row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
+    if (item.kind === 'direct' && facts.cancelled.has(item.request.engagement_message_id))
+      return final('blocked', { events: [] });
+    if ((item.kind === 'journey' || item.kind === 'direct') && !row)
+      return final('failed', {
+        events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists'),
+      });
     const request = item.kind === 'journey' ? item.request : null;
     const { email_id: emailId, email_version: version } = item.request;
     const loaded = await this.renderer(item.workspaceId, emailId, version);
-    if (!loaded) return final('failed', { events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`) });
-    if (loaded.senderProblem) return final('failed', { events: EventsFor.failed(item, messageId, 'SENDER_ADDRESS_INVALID', loaded.senderProblem) });
+    if (!loaded)
+      return final('failed', {
+        events: EventsFor.failed(item, messageId, 'VERSION_NOT_FOUND', `email ${emailId} v${version} is not frozen`),
+      });
+    if (loaded.senderProblem)
+      return final('failed', {
+        events: EventsFor.failed(item, messageId, 'SENDER_ADDRESS_INVALID', loaded.senderProblem),
+      });
     const recipient = this.recipient(item, row, facts);
     if (recipient.kind !== 'to') return recipient;
     const { address, domain } = recipient;
     const { renderer } = loaded;
-    const content = await this.content(item.workspaceId, [request?.content_settings_id ?? null, renderer.version.contentSettingsId]);
+    const content = await this.content(item.workspaceId, [
+      request?.content_settings_id ?? null,
+      renderer.version.contentSettingsId,
+    ]);
     const identity = this.identity(item, messageId, request);
-    const attachments = item.kind === 'direct' ? await loadAttachments(this.pool, item.workspaceId, item.request.attach_ids) : [];
+    const attachments =
+      item.kind === 'direct' ? await loadAttachments(this.pool, item.workspaceId, item.request.attach_ids) : [];
     try {
       // NOTE: a one-to-one message is followed only as the API decided it (the recipient allows it and the
       // workspace follows); a journey message follows its contact's preference.
@@ -148,7 +220,9 @@ export class MessagePreparer {
       return { kind: 'send', item, messageId, attempts: item.attempts, address, domain, mail };
     } catch (error) {
       const code = error instanceof RenderBudgetError ? 'RENDER_BUDGET_EXCEEDED' : 'RENDER_FAILED';
-      return final('failed', { events: EventsFor.failed(item, messageId, code, (error as Error).message.split('\n')[0] ?? '') });
+      return final('failed', {
+        events: EventsFor.failed(item, messageId, code, (error as Error).message.split('\n')[0] ?? ''),
+      });
     }
   }
 
@@ -156,19 +230,38 @@ export class MessagePreparer {
    * Where the message goes, or its final outcome without SMTP. A journey's contact goes through the journey's
    * rules, a one-to-one recipient and a forwarded message's friend through the address rules and suppression.
    */
-  private recipient(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Prepared | { kind: 'to'; address: string; domain: string } {
-    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({ kind: 'final', finish: { key: item.key, state, from: 'pre', outcome: events } });
+  private recipient(
+    item: Claimed,
+    row: RecipientRow | null,
+    facts: BatchFacts,
+  ): Prepared | { kind: 'to'; address: string; domain: string } {
+    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({
+      kind: 'final',
+      finish: { key: item.key, state, from: 'pre', outcome: events },
+    });
     const { messageId } = item;
     if (item.kind === 'forward') {
-      const friend = decideAddressEligibility(item.request.friend_address, facts.friendSuppressions.get(item.key) ?? null);
-      if (friend.kind !== 'send') return final('blocked', { events: EventsFor.forwardBlocked(item, messageId, friendBlockReason(friend)) });
+      const friend = decideAddressEligibility(
+        item.request.friend_address,
+        facts.friendSuppressions.get(item.key) ?? null,
+      );
+      if (friend.kind !== 'send')
+        return final('blocked', { events: EventsFor.forwardBlocked(item, messageId, friendBlockReason(friend)) });
       return { kind: 'to', address: friend.address, domain: friend.domain };
     }
-    if (!row) return final('failed', { events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists') });
-    const decision = item.kind === 'journey' ? decideEligibility(row, item.request.min_consent) : decideDirectEligibility(row);
-    if (decision.kind === 'blocked') return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
+    if (!row)
+      return final('failed', {
+        events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists'),
+      });
+    const decision =
+      item.kind === 'journey' ? decideEligibility(row, item.request.min_consent) : decideDirectEligibility(row);
+    if (decision.kind === 'blocked')
+      return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
     if (decision.kind === 'suppressed') {
-      const counted = decision.countsAs === 'complaint' ? EventsFor.complaint(item, messageId) : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
+      const counted =
+        decision.countsAs === 'complaint'
+          ? EventsFor.complaint(item, messageId)
+          : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
       return final('bounced', { events: [...EventsFor.send(item, messageId, decision.domain), ...counted] });
     }
     return { kind: 'to', address: decision.address, domain: decision.domain };
@@ -195,9 +288,11 @@ export class MessagePreparer {
   private testMail(item: Extract<DeliveryItem, { kind: 'test' }> & { attempts: number }, messageId: string): Prepared {
     const job = item.request;
     const address = checkAddress(job.address);
-    if (!address.ok) return { kind: 'final', finish: { key: item.key, state: 'blocked', from: 'pre', outcome: { events: [] } } };
+    if (!address.ok)
+      return { kind: 'final', finish: { key: item.key, state: 'blocked', from: 'pre', outcome: { events: [] } } };
     // a test job queued before the API checked the draft's addresses: refused here, never written into MAIL FROM
-    if (senderAddressProblem(job.from_address, job.reply_to)) return { kind: 'final', finish: { key: item.key, state: 'failed', from: 'pre', outcome: { events: [] } } };
+    if (senderAddressProblem(job.from_address, job.reply_to))
+      return { kind: 'final', finish: { key: item.key, state: 'failed', from: 'pre', outcome: { events: [] } } };
     const oneLine = (value: string): string => value.replace(/[\r\n\0]+/g, ' ').trim();
     const mail: OutgoingMail = {
       from: { name: oneLine(job.from_name), address: job.from_address },
@@ -209,7 +304,15 @@ export class MessagePreparer {
       messageId: `${messageId}@${job.from_address.split('@')[1] ?? 'localhost'}`,
       headers: {},
     };
-    return { kind: 'send', item, messageId, attempts: item.attempts, address: address.address, domain: address.domain, mail };
+    return {
+      kind: 'send',
+      item,
+      messageId,
+      attempts: item.attempts,
+      address: address.address,
+      domain: address.domain,
+      mail,
+    };
   }
 }
 

@@ -1,8 +1,19 @@
 import { htmlToText } from 'html-to-text';
 import { mapLinks, type EmailLink, type FollowedAttachment } from '../../lib/domain/email/email-links';
-import { compileHeaderTemplate, compileMergeTemplate, compileTextTemplate, type MergeContext, type MergeTemplate } from '../../lib/domain/email/merge-template';
+import {
+  compileHeaderTemplate,
+  compileMergeTemplate,
+  compileTextTemplate,
+  type MergeContext,
+  type MergeTemplate,
+} from '../../lib/domain/email/merge-template';
 import type { RenderBudget } from '../../lib/domain/email/render-budget';
-import type { LinkPurpose, MessagePurpose, TrackingToken, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
+import type {
+  LinkPurpose,
+  MessagePurpose,
+  TrackingToken,
+  TrackingTokenCodec,
+} from '../../lib/contracts/tracking/tracking-token';
 
 /** A frozen email version as the sender reads it (email_versions). */
 export interface FrozenVersion {
@@ -64,7 +75,8 @@ const TRACKED: Partial<Record<EmailLink['kind'], { path: string; purpose: LinkPu
 };
 /** Links that reach a recipient page of ingest (the link kind is the token's purpose), tracked or not. */
 const FUNCTION_PATHS: Partial<Record<EmailLink['kind'], string>> = { subscription_center: 's', forward: 'f' };
-const isFunctionKind = (kind: EmailLink['kind']): kind is 'subscription_center' | 'forward' => FUNCTION_PATHS[kind] !== undefined;
+const isFunctionKind = (kind: EmailLink['kind']): kind is 'subscription_center' | 'forward' =>
+  FUNCTION_PATHS[kind] !== undefined;
 
 interface Variant {
   html: MergeTemplate;
@@ -79,7 +91,8 @@ interface Variant {
   clickLinks: { linkId: string; path: string; purpose: LinkPurpose }[];
 }
 
-const urlOf = (base: string, path: string, token: string | undefined): string => (token === undefined ? '' : `${base}/${path}/${token}`);
+const urlOf = (base: string, path: string, token: string | undefined): string =>
+  token === undefined ? '' : `${base}/${path}/${token}`;
 
 const TEXT_OPTIONS = {
   wordwrap: false as const,
@@ -140,7 +153,12 @@ export class VersionRenderer {
       const beacon = '<img src="{{{__t.beacon}}}" width="1" height="1" alt="" style="display:block;border:0" />';
       html = /<\/body>/i.test(html) ? html.replace(/<\/body>/i, `${beacon}</body>`) : `${html}${beacon}`;
     }
-    return { html: compileMergeTemplate(html, this.budget()), text: compileTextTemplate(text, this.budget()), purposes: [...purposes], clickLinks };
+    return {
+      html: compileMergeTemplate(html, this.budget()),
+      text: compileTextTemplate(text, this.budget()),
+      purposes: [...purposes],
+      clickLinks,
+    };
   }
 
   /** tracking tokens minted per message: one per purpose the message uses, one per followed link */
@@ -158,8 +176,18 @@ export class VersionRenderer {
     const token: Partial<Record<MessagePurpose, string>> = minted.message;
     const links = variant.clickLinks.map(({ path }, i) => urlOf(base, path, minted.links[i]));
     const beacon = token.open === undefined ? '' : `${base}/o/${token.open}.gif`;
-    const __t = { links, beacon, subscription_center: urlOf(base, 's', token.subscription_center), forward: urlOf(base, 'f', token.forward) };
-    const context = { contact: withoutNul(merge.contact), account: withoutNul(merge.account), content: merge.content, __t } as MergeContext;
+    const __t = {
+      links,
+      beacon,
+      subscription_center: urlOf(base, 's', token.subscription_center),
+      forward: urlOf(base, 'f', token.forward),
+    };
+    const context = {
+      contact: withoutNul(merge.contact),
+      account: withoutNul(merge.account),
+      content: merge.content,
+      __t,
+    } as MergeContext;
     const mailbox = this.settings.unsubscribeMailbox ?? `unsubscribe@${this.domain}`;
     const scope = identity.listId ? `${identity.listId}.lists` : `${identity.emailId}.emails`;
     return {
@@ -168,7 +196,10 @@ export class VersionRenderer {
       html: variant.html(context),
       text: variant.text(context),
       messageId: `${identity.messageId}@${this.domain}`,
-      unsubscribe: [urlOf(base, 'u', token.unsubscribe), `mailto:${mailbox}?subject=unsubscribe%20${token.unsubscribe ?? ''}`],
+      unsubscribe: [
+        urlOf(base, 'u', token.unsubscribe),
+        `mailto:${mailbox}?subject=unsubscribe%20${token.unsubscribe ?? ''}`,
+      ],
       listId: `${scope}.${this.domain}`,
       feedbackId: `${identity.journeyId ?? 'direct'}:${identity.emailId}:${identity.workspaceId}:cairn`,
       token: token.report ?? '',

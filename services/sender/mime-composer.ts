@@ -43,7 +43,10 @@ const MIME_TYPE = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/i;
 /** RFC 2231 filename* (UTF-8, percent-encoded): any name, never a quote or line break in the header. */
 function attachmentPart(boundary: string, file: MimeAttachment): string {
   const type = MIME_TYPE.test(file.contentType) ? file.contentType : 'application/octet-stream';
-  const name = encodeURIComponent(oneLine(file.filename)).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const name = encodeURIComponent(oneLine(file.filename)).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
   const lines = file.content.toString('base64').replace(/.{76}/g, '$&\r\n').replace(/\r\n$/, '');
   return `--${boundary}\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename*=UTF-8''${name}\r\n\r\n${lines}\r\n`;
 }
@@ -56,16 +59,25 @@ function bodyOf(mail: OutgoingMail): { contentType: string; body: string } {
   if (!mail.attachments || mail.attachments.length === 0) return { contentType: alternativeType, body: parts };
   const mixed = `cairn-${randomBytes(12).toString('hex')}`;
   const files = mail.attachments.map((file) => attachmentPart(mixed, file)).join('');
-  return { contentType: `multipart/mixed; boundary="${mixed}"`, body: `--${mixed}\r\nContent-Type: ${alternativeType}\r\n\r\n${parts}${files}--${mixed}--\r\n` };
+  return {
+    contentType: `multipart/mixed; boundary="${mixed}"`,
+    body: `--${mixed}\r\nContent-Type: ${alternativeType}\r\n\r\n${parts}${files}--${mixed}--\r\n`,
+  };
 }
 
 export function composeMime(mail: OutgoingMail): Buffer {
   const headers = [`From: ${mailbox(mail.from.name, mail.from.address)}`, `To: ${mail.to}`];
   if (mail.replyTo) headers.push(`Reply-To: ${oneLine(mail.replyTo)}`);
-  headers.push(`Subject: ${unstructured(mail.subject)}`, `Message-ID: <${oneLine(mail.messageId)}>`, `Date: ${new Date().toUTCString()}`, 'MIME-Version: 1.0');
+  headers.push(
+    `Subject: ${unstructured(mail.subject)}`,
+    `Message-ID: <${oneLine(mail.messageId)}>`,
+    `Date: ${new Date().toUTCString()}`,
+    'MIME-Version: 1.0',
+  );
   if (mail.unsubscribe) headers.push(`List-Unsubscribe: ${mail.unsubscribe.map((u) => `<${oneLine(u)}>`).join(', ')}`);
   if (mail.listId) headers.push(`List-Id: <${oneLine(mail.listId)}>`);
-  for (const [name, value] of Object.entries(mail.headers)) if (HEADER_NAME.test(name)) headers.push(`${name}: ${unstructured(value)}`);
+  for (const [name, value] of Object.entries(mail.headers))
+    if (HEADER_NAME.test(name)) headers.push(`${name}: ${unstructured(value)}`);
   const { contentType, body } = bodyOf(mail);
   headers.push(`Content-Type: ${contentType}`);
   return Buffer.from(`${headers.join('\r\n')}\r\n\r\n${body}`, 'utf8');

@@ -17,7 +17,10 @@ const activeSuppression = (workspace: string, address: string): string =>
       AND (s.suppressed_until IS NULL OR s.suppressed_until > now())
     ORDER BY (s.reason = 'complaint') DESC LIMIT 1`;
 
-export async function loadRecipients(pool: Pool, requests: readonly RecipientRef[]): Promise<Map<string, RecipientRow>> {
+export async function loadRecipients(
+  pool: Pool,
+  requests: readonly RecipientRef[],
+): Promise<Map<string, RecipientRow>> {
   const { rows } = await pool.query<RecipientRow & { key: string }>(
     `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
             COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.allow_follow_email, c.attributes,
@@ -45,7 +48,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function erasedContacts(pool: Pool, ids: readonly string[]): Promise<Set<string>> {
   const candidates = [...new Set(ids.filter((id) => UUID.test(id)))];
   if (candidates.length === 0) return new Set();
-  const { rows } = await pool.query<{ id: string }>('SELECT contact_id::text AS id FROM contact_erasures WHERE contact_id = ANY($1::uuid[])', [candidates]);
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT contact_id::text AS id FROM contact_erasures WHERE contact_id = ANY($1::uuid[])',
+    [candidates],
+  );
   return new Set(rows.map((row) => row.id));
 }
 
@@ -53,7 +59,10 @@ export async function erasedContacts(pool: Pool, ids: readonly string[]): Promis
  * The active suppression of each forwarded message's friend (by delivery key): the friend is no contact, but their
  * address is suppressed like anyone's (a complaint, a hard bounce, five soft bounces or by hand).
  */
-export async function loadFriendSuppressions(pool: Pool, friends: readonly { key: string; workspace_id: string; address: string }[]): Promise<Map<string, string>> {
+export async function loadFriendSuppressions(
+  pool: Pool,
+  friends: readonly { key: string; workspace_id: string; address: string }[],
+): Promise<Map<string, string>> {
   if (friends.length === 0) return new Map();
   const { rows } = await pool.query<{ key: string; reason: string }>(
     `SELECT f.key, s.reason FROM unnest($1::text[], $2::uuid[], $3::text[]) AS f(key, workspace_id, address)
@@ -69,7 +78,15 @@ export async function loadVersion(
   emailId: string,
   version: number,
 ): Promise<FrozenVersion | null> {
-  const { rows } = await pool.query<{ subject: string; from_address: string; from_name: string; reply_to: string | null; compiled_html: string; attachments: FrozenVersion['attachments'] | null; content_settings_id: string | null }>(
+  const { rows } = await pool.query<{
+    subject: string;
+    from_address: string;
+    from_name: string;
+    reply_to: string | null;
+    compiled_html: string;
+    attachments: FrozenVersion['attachments'] | null;
+    content_settings_id: string | null;
+  }>(
     `SELECT subject, from_address, from_name, reply_to, compiled_html, attachments, content_settings_id::text
        FROM email_versions WHERE workspace_id = $1 AND email_id = $2 AND version = $3`,
     [workspaceId, emailId, version],
@@ -90,7 +107,11 @@ export async function loadVersion(
 }
 
 /** The journey's content settings when it has them, else the version's, else the workspace default. */
-export async function loadContentSettings(pool: Pool, workspaceId: string, ids: readonly (string | null)[]): Promise<ContentSettingsData | null> {
+export async function loadContentSettings(
+  pool: Pool,
+  workspaceId: string,
+  ids: readonly (string | null)[],
+): Promise<ContentSettingsData | null> {
   const { rows } = await pool.query<ContentSettingsData & { pick: number }>(
     `SELECT subscription_center_url, forward_url, postal_address, social_links,
             CASE WHEN id = $2 THEN 0 WHEN id = $3 THEN 1 ELSE 2 END AS pick

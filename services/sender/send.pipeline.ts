@@ -4,7 +4,11 @@ import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { Logger } from '../../lib/platform/logger';
-import { addressReportKey, encodeAddressReport, type AddressReport } from '../../lib/contracts/suppression/address-report';
+import {
+  addressReportKey,
+  encodeAddressReport,
+  type AddressReport,
+} from '../../lib/contracts/suppression/address-report';
 import { derivedEventId } from '../../lib/contracts/events/derived-id';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
@@ -34,7 +38,11 @@ type Sendable = Extract<Prepared, { kind: 'send' }>;
 
 /** Forward copies and one-to-one messages come with their message id (the friend's beacon, a reply's In-Reply-To). */
 const presetMessageId = (item: DeliveryItem): string | null =>
-  item.kind === 'forward' ? item.request.new_message_id : item.kind === 'direct' ? item.request.delivery_message_id : null;
+  item.kind === 'forward'
+    ? item.request.new_message_id
+    : item.kind === 'direct'
+      ? item.request.delivery_message_id
+      : null;
 
 /**
  * claim → prepare (eligibility, render) → per message: slot, record the attempt, SMTP, record the outcome →
@@ -51,7 +59,11 @@ export class SendPipeline {
     });
     this.finishes = new MicroBatcher(async (finishes) => {
       const changed = await deps.repo.finish(finishes);
-      await this.settle(finishes.filter((f) => changed.has(f.key) && f.outcome).map((f) => ({ key: f.key, outcome: f.outcome as Outcome })));
+      await this.settle(
+        finishes
+          .filter((f) => changed.has(f.key) && f.outcome)
+          .map((f) => ({ key: f.key, outcome: f.outcome as Outcome })),
+      );
       return finishes.map((f) => changed.has(f.key));
     });
   }
@@ -72,7 +84,9 @@ export class SendPipeline {
     await this.deps.repo.forget(erased);
     if (erased.length > 0) this.deps.metrics.messages.inc({ outcome: 'erased' }, erased.length);
     const finals = prepared.flatMap((p) => (p.kind === 'final' ? [p.finish] : []));
-    const work: Promise<unknown>[] = finals.map((finish) => this.finishes.add(finish).then(() => this.count(finish.state)));
+    const work: Promise<unknown>[] = finals.map((finish) =>
+      this.finishes.add(finish).then(() => this.count(finish.state)),
+    );
     for (const p of prepared) if (p.kind === 'send') work.push(this.sendOne(p));
     await Promise.all(work);
   }
@@ -94,14 +108,24 @@ export class SendPipeline {
 
   private finishFor(message: Sendable, outcome: SmtpOutcome): Finish {
     const { item, messageId, domain, address } = message;
-    const done = (state: Finish['state'], result: Outcome | null): Finish => ({ key: item.key, state, from: 'attempting', outcome: result });
+    const done = (state: Finish['state'], result: Outcome | null): Finish => ({
+      key: item.key,
+      state,
+      from: 'attempting',
+      outcome: result,
+    });
     const sent = EventsFor.send(item, messageId, domain);
     switch (outcome.kind) {
       case 'delivered':
-        return done('delivered', { events: sent, delivered: { workspaceId: item.workspaceId, address: address.toLowerCase(), contactId: ownerOf(item) } });
+        return done('delivered', {
+          events: sent,
+          delivered: { workspaceId: item.workspaceId, address: address.toLowerCase(), contactId: ownerOf(item) },
+        });
       case 'not_sent':
         // never reached the server: back to retry, and the attempt does not count against the soft-bounce limit
-        return message.attempts + 1 < this.deps.maxAttempts ? done('retry', null) : done('failed', { events: EventsFor.failed(item, messageId, 'SMTP_UNAVAILABLE', outcome.error) });
+        return message.attempts + 1 < this.deps.maxAttempts
+          ? done('retry', null)
+          : done('failed', { events: EventsFor.failed(item, messageId, 'SMTP_UNAVAILABLE', outcome.error) });
       case 'unknown':
         return done('outcome_unknown', { events: EventsFor.failed(item, messageId, 'outcome_unknown', outcome.error) });
       case 'invalid':
@@ -114,7 +138,14 @@ export class SendPipeline {
         // Journey and one-to-one bounces are reported with their event's id; the writer's rules decide (policy blocks: nothing).
         const bounceEvent = events.find((e) => e.type === 'bounce');
         const reported = bounceEvent
-          ? { eventId: bounceEvent.data.event_id, workspaceId: item.workspaceId, address: address.toLowerCase(), bounceClass: bounce.bounceClass, policyBlock: bounce.policyBlock, contactId: ownerOf(item) }
+          ? {
+              eventId: bounceEvent.data.event_id,
+              workspaceId: item.workspaceId,
+              address: address.toLowerCase(),
+              bounceClass: bounce.bounceClass,
+              policyBlock: bounce.policyBlock,
+              contactId: ownerOf(item),
+            }
           : undefined;
         return done('bounced', { events, ...(reported ? { bounce: reported } : {}) });
       }
@@ -136,9 +167,22 @@ export class SendPipeline {
     const sends: Promise<void>[] = [];
     for (const { key, outcome } of rows) {
       for (const event of outcome.events)
-        sends.push(producer.send({ topic: topicForEvent(topics, event.type), key: event.data.contact_id, value: codec.encode(event) }));
+        sends.push(
+          producer.send({
+            topic: topicForEvent(topics, event.type),
+            key: event.data.contact_id,
+            value: codec.encode(event),
+          }),
+        );
       const report = addressReportOf(key, outcome);
-      if (report) sends.push(producer.send({ topic: topics.addressReports, key: addressReportKey(report), value: encodeAddressReport(report) }));
+      if (report)
+        sends.push(
+          producer.send({
+            topic: topics.addressReports,
+            key: addressReportKey(report),
+            value: encodeAddressReport(report),
+          }),
+        );
     }
     await Promise.all(sends);
     await this.deps.repo.markEmitted(rows.map((r) => r.key));
@@ -146,7 +190,8 @@ export class SendPipeline {
 }
 
 /** The contact whose address a message went to: a journey's or one-to-one recipient; not a friend or a test address. */
-const ownerOf = (item: DeliveryItem): string | null => (item.kind === 'journey' || item.kind === 'direct' ? item.contactId : null);
+const ownerOf = (item: DeliveryItem): string | null =>
+  item.kind === 'journey' || item.kind === 'direct' ? item.contactId : null;
 
 /** What a finished row tells the suppression writer about its address: a delivery, a bounce, or nothing. */
 export function addressReportOf(key: string, outcome: Outcome, now = Date.now()): AddressReport | null {
@@ -157,7 +202,14 @@ export function addressReportOf(key: string, outcome: Outcome, now = Date.now())
   }
   if (outcome.delivered) {
     const { workspaceId, address, contactId = null } = outcome.delivered;
-    return { report_id: derivedEventId(key, 'delivered'), reported_at: now, workspace_id: workspaceId, address, contact_id: contactId, outcome: 'delivered' };
+    return {
+      report_id: derivedEventId(key, 'delivered'),
+      reported_at: now,
+      workspace_id: workspaceId,
+      address,
+      contact_id: contactId,
+      outcome: 'delivered',
+    };
   }
   return null;
 }

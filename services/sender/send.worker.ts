@@ -11,7 +11,12 @@ import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } f
 import type { SendPipeline } from './send.pipeline';
 
 /** Everything on SEND_QUEUE: the journey's batches, the API's test sends, and the sender's own jobs. */
-export type SenderJob = SendBatchJob | TestSendJob | DirectSendJob | { kind: 'forward'; request: ForwardRequest } | { kind: 'retry'; keys: string[] };
+export type SenderJob =
+  | SendBatchJob
+  | TestSendJob
+  | DirectSendJob
+  | { kind: 'forward'; request: ForwardRequest }
+  | { kind: 'retry'; keys: string[] };
 
 const KEEP = { removeOnComplete: 1000, removeOnFail: 5000 };
 
@@ -70,8 +75,23 @@ export function startSendWorker(options: {
   return worker;
 }
 
-export async function enqueueRetry(queue: Queue<SenderJob>, key: string, attempts: number, delayMs: number): Promise<void> {
-  await queue.add('retry', { kind: 'retry', keys: [key] }, { jobId: `${hashedJobId('retry', key)}-${attempts}`, delay: delayMs, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP });
+export async function enqueueRetry(
+  queue: Queue<SenderJob>,
+  key: string,
+  attempts: number,
+  delayMs: number,
+): Promise<void> {
+  await queue.add(
+    'retry',
+    { kind: 'retry', keys: [key] },
+    {
+      jobId: `${hashedJobId('retry', key)}-${attempts}`,
+      delay: delayMs,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 1000 },
+      ...KEEP,
+    },
+  );
 }
 
 export async function enqueueForwards(queue: Queue<SenderJob>, requests: readonly ForwardRequest[]): Promise<void> {
@@ -80,7 +100,12 @@ export async function enqueueForwards(queue: Queue<SenderJob>, requests: readonl
     requests.map((request) => ({
       name: 'forward',
       data: { kind: 'forward' as const, request },
-      opts: { jobId: `forward-${request.request_id}`, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
+      opts: {
+        jobId: `forward-${request.request_id}`,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        ...KEEP,
+      },
     })),
   );
 }

@@ -22,8 +22,22 @@ export const SUPPRESSED_REPORTER = 'cairn-sender';
 function context(item: DeliveryItem, messageId: string, type: string, now: number): EmailContext | null {
   if (item.kind === 'direct') {
     const r = item.request;
-    const base = { event_id: deterministicId(item.key, type), event_time: now, workspace_id: r.workspace_id, contact_id: r.contact_id };
-    return { ...base, message_id: messageId, email_id: r.email_id, email_version: r.email_version, journey_id: null, tile_id: null, iteration: 0, machine: false };
+    const base = {
+      event_id: deterministicId(item.key, type),
+      event_time: now,
+      workspace_id: r.workspace_id,
+      contact_id: r.contact_id,
+    };
+    return {
+      ...base,
+      message_id: messageId,
+      email_id: r.email_id,
+      email_version: r.email_version,
+      journey_id: null,
+      tile_id: null,
+      iteration: 0,
+      machine: false,
+    };
   }
   if (item.kind !== 'journey') return null;
   const r = item.request;
@@ -51,7 +65,13 @@ export const EventsFor = {
     const base = context(item, messageId, 'send', now);
     return base ? [{ type: 'send', data: { ...base, recipient_domain: domain } }] : [];
   },
-  bounce(item: DeliveryItem, messageId: string, bounce: BounceClassification, diagnostic: string, now = Date.now()): CairnEvent[] {
+  bounce(
+    item: DeliveryItem,
+    messageId: string,
+    bounce: BounceClassification,
+    diagnostic: string,
+    now = Date.now(),
+  ): CairnEvent[] {
     const base = context(item, messageId, 'bounce', now);
     if (!base) return [];
     const data = {
@@ -66,7 +86,9 @@ export const EventsFor = {
   },
   complaint(item: DeliveryItem, messageId: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'complaint', now);
-    return base ? [{ type: 'complaint', data: { ...base, feedback_type: 'abuse', reporter: SUPPRESSED_REPORTER } }] : [];
+    return base
+      ? [{ type: 'complaint', data: { ...base, feedback_type: 'abuse', reporter: SUPPRESSED_REPORTER } }]
+      : [];
   },
   /**
    * A friend's copy that was not sent. Not `blocked`: the email KPI Blocked is part of Targeted (Sent = Targeted −
@@ -77,14 +99,26 @@ export const EventsFor = {
     if (item.kind !== 'forward') return [];
     const r = item.request;
     const data = {
-      event_id: deterministicId(item.key, 'forward_blocked'), event_time: now, workspace_id: r.workspace_id, contact_id: r.forwarded_by_contact_id,
-      message_id: messageId, email_id: r.email_id, email_version: r.email_version, journey_id: r.journey_id, tile_id: r.tile_id, iteration: r.iteration,
-      machine: false, reason, original_message_id: r.original_message_id,
+      event_id: deterministicId(item.key, 'forward_blocked'),
+      event_time: now,
+      workspace_id: r.workspace_id,
+      contact_id: r.forwarded_by_contact_id,
+      message_id: messageId,
+      email_id: r.email_id,
+      email_version: r.email_version,
+      journey_id: r.journey_id,
+      tile_id: r.tile_id,
+      iteration: r.iteration,
+      machine: false,
+      reason,
+      original_message_id: r.original_message_id,
     };
     return [{ type: 'forward_blocked', data }];
   },
   failed(item: DeliveryItem, messageId: string, code: ErrorCode, message: string, now = Date.now()): CairnEvent[] {
     const base = context(item, messageId, 'sending_failed', now);
-    return base ? [{ type: 'sending_failed', data: { ...base, error_code: code, error_message: message.slice(0, 300) } }] : [];
+    return base
+      ? [{ type: 'sending_failed', data: { ...base, error_code: code, error_message: message.slice(0, 300) } }]
+      : [];
   },
 };

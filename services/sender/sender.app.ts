@@ -42,7 +42,10 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     domainRatePerSecond: config.domainRatePerSecond,
     socketTimeoutMs: config.smtpTimeoutMs,
     client: config.smtpClient === 'nodemailer' ? 'nodemailer' : 'lean',
-    dkim: config.dkimDomain && config.dkimPrivateKey ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey } : null,
+    dkim:
+      config.dkimDomain && config.dkimPrivateKey
+        ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey }
+        : null,
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
   });
   const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
@@ -60,24 +63,53 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     await ensureTopics(kafka, topics);
     producer = await BatchingProducer.connect(kafka);
     pipeline = new SendPipeline({
-      repo, delivery, producer, metrics, topics, codec: new EventCodec(),
-      preparer: new MessagePreparer(pool, tokens, { ingestUrl: config.ingestUrl, unsubscribeMailbox: config.unsubscribeMailbox || null, maxRenderChars: config.renderMaxChars }),
+      repo,
+      delivery,
+      producer,
+      metrics,
+      topics,
+      codec: new EventCodec(),
+      preparer: new MessagePreparer(pool, tokens, {
+        ingestUrl: config.ingestUrl,
+        unsubscribeMailbox: config.unsubscribeMailbox || null,
+        maxRenderChars: config.renderMaxChars,
+      }),
       log: log.child({ component: 'pipeline' }),
       maxAttempts: config.maxAttempts,
       scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),
     });
-    worker = startSendWorker({ connection: redis, prefix: config.queuePrefix, concurrency: config.jobConcurrency, stalledMs: config.stalledMs, repo, pipeline, log });
+    worker = startSendWorker({
+      connection: redis,
+      prefix: config.queuePrefix,
+      concurrency: config.jobConcurrency,
+      stalledMs: config.stalledMs,
+      repo,
+      pipeline,
+      log,
+    });
     // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
     const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log, poisonAttempts: config.poisonAttempts };
     consumersStarted = Promise.all([
-      consumeForwardRequests(common, { groupId: `${config.groupId}-forwards`, topic: topics.forwardRequests, enqueue: (r) => enqueueForwards(queue, r) }),
-      consumeAddressReports(common, { groupId: addressReportsGroup(config.groupId), topic: topics.addressReports, pool }),
+      consumeForwardRequests(common, {
+        groupId: `${config.groupId}-forwards`,
+        topic: topics.forwardRequests,
+        enqueue: (r) => enqueueForwards(queue, r),
+      }),
+      consumeAddressReports(common, {
+        groupId: addressReportsGroup(config.groupId),
+        topic: topics.addressReports,
+        pool,
+      }),
     ]).then(
       (started) => void consumers.push(...started),
       (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),
     );
     sweeper = startSweeper({
-      repo, pipeline, leaseMs: config.leaseMs, everyMs: config.sweepMs, log,
+      repo,
+      pipeline,
+      leaseMs: config.leaseMs,
+      everyMs: config.sweepMs,
+      log,
       overdueRetryMs: backoff(config.maxAttempts) + config.leaseMs,
       scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
       onUnknown: (count) => metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
@@ -111,7 +143,10 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     stop: () => (stopping ??= stopOnce()),
     async healthcheck() {
       if (!worker?.isRunning() || stopping) return false;
-      return pool.query('SELECT 1').then(() => true, () => false);
+      return pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
     },
     metricsPort: () => (metricsListener?.url() ? Number(new URL(metricsListener.url()).port) : null),
   };

@@ -3,7 +3,12 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 /** /metrics: messages by outcome, per-domain queue depth, SMTP latency. One registry per sender instance. */
 export class SenderMetrics {
   readonly registry = new Registry();
-  readonly messages = new Counter({ name: 'cairn_sender_messages_total', help: 'messages by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly messages = new Counter({
+    name: 'cairn_sender_messages_total',
+    help: 'messages by outcome',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly smtpLatency = new Histogram({
     name: 'cairn_sender_smtp_seconds',
     help: 'SMTP hand-off latency per message',

@@ -78,9 +78,19 @@ export class SmtpDelivery {
       ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
     } as never);
     const lean = options.client !== 'nodemailer' && LeanSmtpPool.supports(options.url);
-    this.lean = lean ? new LeanSmtpPool(options.url, { maxMessagesPerConnection: options.maxMessagesPerConnection, timeoutMs: options.socketTimeoutMs }) : null;
+    this.lean = lean
+      ? new LeanSmtpPool(options.url, {
+          maxMessagesPerConnection: options.maxMessagesPerConnection,
+          timeoutMs: options.socketTimeoutMs,
+        })
+      : null;
     this.dkim = lean && options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
-    this.limiter = new DomainLimiter(options.perDomainConcurrency, options.maxConnections, options.ratePerSecond, options.domainRatePerSecond ?? 0);
+    this.limiter = new DomainLimiter(
+      options.perDomainConcurrency,
+      options.maxConnections,
+      options.ratePerSecond,
+      options.domainRatePerSecond ?? 0,
+    );
   }
 
   queued(): Map<string, number> {
@@ -108,7 +118,9 @@ export class SmtpDelivery {
         if (this.dkim) raw = await buffer(this.dkim.sign(raw));
         return await this.lean.send(mail.from.address, mail.to, raw);
       }
-      const info = (await this.transport.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw })) as { response?: string };
+      const info = (await this.transport.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw })) as {
+        response?: string;
+      };
       return { kind: 'delivered', reply: String(info.response ?? '').slice(0, 300) };
     } catch (error) {
       return outcomeOfError(error as SmtpError);

@@ -12,7 +12,10 @@ describe('bounce suppression effect', () => {
     // 5.7.x classified by meaning: recipient wording is hard, policy wording is a policy block
     expect(effect('5.7.1', 'recipient address rejected: user unknown')).toBe('suppress');
     expect(effect('5.7.1', 'message rejected as spam by policy')).toBe('none');
-    expect(classifyBounce({ status: '5.7.1', diagnostic: 'message rejected as spam by policy' })).toMatchObject({ bounceClass: 'other', policyBlock: true });
+    expect(classifyBounce({ status: '5.7.1', diagnostic: 'message rejected as spam by policy' })).toMatchObject({
+      bounceClass: 'other',
+      policyBlock: true,
+    });
   });
 
   it('gives each address report its effect: deliveries reset, complaints suppress unless not-spam', () => {

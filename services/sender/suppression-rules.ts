@@ -12,7 +12,9 @@ import type { BounceClassification } from '../../lib/domain/bounces/bounce-class
  */
 export type SuppressionEffect = 'suppress' | 'count_soft' | 'none';
 
-export function suppressionEffect(bounce: Pick<BounceClassification, 'bounceClass' | 'policyBlock'>): SuppressionEffect {
+export function suppressionEffect(
+  bounce: Pick<BounceClassification, 'bounceClass' | 'policyBlock'>,
+): SuppressionEffect {
   if (bounce.policyBlock) return 'none';
   return bounce.bounceClass === 'hard' ? 'suppress' : 'count_soft';
 }

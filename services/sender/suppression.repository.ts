@@ -30,7 +30,13 @@ async function once(client: PoolClient, reportId: string, workspaceId: string): 
   return rowCount === 1;
 }
 
-async function suppress(client: PoolClient, workspaceId: string, address: string, reason: string, forever: boolean): Promise<void> {
+async function suppress(
+  client: PoolClient,
+  workspaceId: string,
+  address: string,
+  reason: string,
+  forever: boolean,
+): Promise<void> {
   // A complaint (forever) is never downgraded to a 6-month bounce suppression.
   await client.query(
     `INSERT INTO address_suppressions (workspace_id, address, reason, suppressed_until)
@@ -58,7 +64,8 @@ async function applyOnce(pool: Pool, report: AddressReport): Promise<void> {
        RETURNING consecutive_soft_bounces`,
       [workspaceId, address],
     );
-    if ((rows[0]?.consecutive_soft_bounces ?? 0) >= SOFT_BOUNCE_LIMIT) await suppress(client, workspaceId, address, 'soft_bounces', false);
+    if ((rows[0]?.consecutive_soft_bounces ?? 0) >= SOFT_BOUNCE_LIMIT)
+      await suppress(client, workspaceId, address, 'soft_bounces', false);
   });
 }
 

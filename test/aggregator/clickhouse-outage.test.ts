@@ -30,7 +30,10 @@ describe('aggregator while ClickHouse is down', () => {
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg_outage');
     await server.start();
-    await migrate(new ClickHouseMigrationTarget({ url: server.address, database }), readMigrations(join(SQL_DIR, 'clickhouse')));
+    await migrate(
+      new ClickHouseMigrationTarget({ url: server.address, database }),
+      readMigrations(join(SQL_DIR, 'clickhouse')),
+    );
     ch = new ClickHouse({ url: server.address, database });
     const config = loadAggregatorConfig({
       CAIRN_TOPIC_PREFIX: env.topicPrefix,
@@ -51,12 +54,17 @@ describe('aggregator while ClickHouse is down', () => {
     await env?.cleanup();
   }, 120_000);
 
-  const committed = (): Promise<number> => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents, env.topics.journeyEvents]);
+  const committed = (): Promise<number> =>
+    committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents, env.topics.journeyEvents]);
 
   it('retries without committing, then drains every event exactly once', async () => {
     const events = mixedEvents(uniqueName('ws'), 20_000, 3);
     await produce(env.kafka, env.topics, events.slice(0, 10_000));
-    await waitFor(() => rawCounts(ch), (c) => c.distinct >= 10_000, 60_000);
+    await waitFor(
+      () => rawCounts(ch),
+      (c) => c.distinct >= 10_000,
+      60_000,
+    );
 
     await server.stop();
     await produce(env.kafka, env.topics, events.slice(10_000));
@@ -67,7 +75,12 @@ describe('aggregator while ClickHouse is down', () => {
     expect(atStop).toBeLessThanOrEqual(10_000);
 
     await server.start();
-    const counts = await waitFor(() => rawCounts(ch), (c) => c.distinct >= 20_000, 90_000, 250);
+    const counts = await waitFor(
+      () => rawCounts(ch),
+      (c) => c.distinct >= 20_000,
+      90_000,
+      250,
+    );
     expect(counts).toEqual({ rows: 20_000, distinct: 20_000 });
     expect(await kpiMismatches(ch)).toEqual([]);
     await waitFor(committed, (offsets) => offsets === 20_000, 30_000);

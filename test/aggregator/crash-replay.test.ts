@@ -62,7 +62,12 @@ describe('aggregator SIGKILLed repeatedly', () => {
       for (let kill = 0; kill < KILLS; kill++) {
         const before = (await rawCounts(env.clickhouse)).rows;
         // Kill once something new was written (every third time right away: during start-up or a rebalance).
-        await waitFor(() => rawCounts(env.clickhouse), (c) => c.rows > before || kill % 3 === 2 || produced, 60_000, 50);
+        await waitFor(
+          () => rawCounts(env.clickhouse),
+          (c) => c.rows > before || kill % 3 === 2 || produced,
+          60_000,
+          50,
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 1_500)));
         const victim = processes[Math.floor(Math.random() * processes.length)] as AggregatorProcess;
         victim.kill();
@@ -76,7 +81,12 @@ describe('aggregator SIGKILLed repeatedly', () => {
   it('counts 200,000 events exactly once across 6 crashes of the aggregator', async () => {
     const before = await rawCounts(env.clickhouse);
     await streamWhileKilling(200_000, startReplicas(1, uniqueName('agg')), 7);
-    const counts = await waitFor(() => rawCounts(env.clickhouse), (c) => c.distinct >= before.distinct + 200_000, 180_000, 500);
+    const counts = await waitFor(
+      () => rawCounts(env.clickhouse),
+      (c) => c.distinct >= before.distinct + 200_000,
+      180_000,
+      500,
+    );
     expect(counts).toEqual({ rows: 200_000, distinct: 200_000 });
     expect(await kpiMismatches(env.clickhouse)).toEqual([]);
   }, 420_000);
@@ -86,7 +96,12 @@ describe('aggregator SIGKILLed repeatedly', () => {
     for (const replica of replicas.splice(0)) await replica.stop();
     // Same topics, a new group and new workspace: the ledger still says where each partition stands.
     await streamWhileKilling(100_000, startReplicas(2, uniqueName('agg2')), 13);
-    const counts = await waitFor(() => rawCounts(env.clickhouse), (c) => c.distinct >= before.distinct + 100_000, 180_000, 500);
+    const counts = await waitFor(
+      () => rawCounts(env.clickhouse),
+      (c) => c.distinct >= before.distinct + 100_000,
+      180_000,
+      500,
+    );
     expect(counts).toEqual({ rows: before.rows + 100_000, distinct: before.distinct + 100_000 });
     expect(await kpiMismatches(env.clickhouse)).toEqual([]);
   }, 420_000);

@@ -63,13 +63,28 @@ export function mixedEvents(workspaceId: string, count: number, seed = 1): Cairn
   for (let i = 0; events.length < count; i++) {
     const message = `m${rand(5000)}`;
     const contact = `c${message.slice(1)}`;
-    const common = { workspace_id: workspaceId, email_id: `e${rand(3)}`, journey_id: `j${rand(2)}`, message_id: message, contact_id: contact };
+    const common = {
+      workspace_id: workspaceId,
+      email_id: `e${rand(3)}`,
+      journey_id: `j${rand(2)}`,
+      message_id: message,
+      contact_id: contact,
+    };
     const pick = rand(10);
     if (pick < 2) events.push(emailEvent('send', common));
     else if (pick < 5) events.push(emailEvent('open', { ...common, machine: rand(5) === 0 }));
     else if (pick < 7) events.push(emailEvent('click', { ...common, link_id: `L${rand(3)}`, url: 'https://x.test' }));
-    else if (pick < 8) events.push(emailEvent('bounce', { ...common, bounce_class: ['hard', 'soft', 'other'][rand(3)] }));
-    else events.push(tileEvent(pick === 8 ? 'tile_inflow' : 'tile_processed', { workspace_id: workspaceId, journey_id: 'j0', tile_id: `T${rand(4)}`, contact_id: contact }));
+    else if (pick < 8)
+      events.push(emailEvent('bounce', { ...common, bounce_class: ['hard', 'soft', 'other'][rand(3)] }));
+    else
+      events.push(
+        tileEvent(pick === 8 ? 'tile_inflow' : 'tile_processed', {
+          workspace_id: workspaceId,
+          journey_id: 'j0',
+          tile_id: `T${rand(4)}`,
+          contact_id: contact,
+        }),
+      );
   }
   return events;
 }
@@ -87,36 +102,73 @@ const asMap = (rows: Line[]): Map<string, string> => new Map(rows.map((r) => [r.
  * cell recounted from events_raw by distinct event_id; returns the cells that differ (empty when exact).
  */
 export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
-  const [kpiEmail, rawEmail, kpiTile, rawTile, glossaryEmail, rawGlossaryEmail, glossaryTile, rawGlossaryTile, geography, rawGeography] = await Promise.all([
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', metric, '|', detail, '|', toString(machine)) AS k,
-      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_daily GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|',
+  const [
+    kpiEmail,
+    rawEmail,
+    kpiTile,
+    rawTile,
+    glossaryEmail,
+    rawGlossaryEmail,
+    glossaryTile,
+    rawGlossaryTile,
+    geography,
+    rawGeography,
+  ] = await Promise.all([
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', metric, '|', detail, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_daily GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|',
         if(event_type = 'bounce', concat('bounce_', if(bounce_class IN ('hard', 'soft'), bounce_class, 'other')), event_type), '|',
         if(event_type = 'click', link_id, if(event_type = 'blocked', reason, '')), '|', toString(machine)) AS k,
-      uniqExact(event_id) AS events, uniqExact(message_id) AS messages FROM events_raw WHERE email_id != '' GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', metric, '|', detail) AS k,
-      uniqExactMerge(events) AS events, uniqExactMerge(contacts) AS messages FROM kpi_tile_daily GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', ''), '|',
+      uniqExact(event_id) AS events, uniqExact(message_id) AS messages FROM events_raw WHERE email_id != '' GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(tile_id, '|', metric, '|', detail) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(contacts) AS messages FROM kpi_tile_daily GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', ''), '|',
         if(event_type = 'tile_path_taken', path_id, if(event_type = 'tile_blocked', reason, ''))) AS k,
-      uniqExact(event_id) AS events, uniqExact(contact_id) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`)),
+      uniqExact(event_id) AS events, uniqExact(contact_id) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`),
+    ),
     // the glossary tables (0090): every email event once per email and machine flag; tile contacts per iteration
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k,
-      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_glossary GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
-      FROM events_raw WHERE email_id != '' AND event_type NOT LIKE 'tile_%' GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT k, sum(c) AS events, sum(c) AS messages FROM (SELECT concat(tile_id, '|', metric) AS k, iteration,
-      uniqExactMerge(contacts) AS c FROM kpi_tile_glossary GROUP BY k, iteration) GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', '')) AS k, uniqExact(contact_id, iteration) AS events,
-      uniqExact(contact_id, iteration) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`)),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_glossary GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
+      FROM events_raw WHERE email_id != '' AND event_type NOT LIKE 'tile_%' GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT k, sum(c) AS events, sum(c) AS messages FROM (SELECT concat(tile_id, '|', metric) AS k, iteration,
+      uniqExactMerge(contacts) AS c FROM kpi_tile_glossary GROUP BY k, iteration) GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(tile_id, '|', replaceOne(event_type, 'tile_', '')) AS k, uniqExact(contact_id, iteration) AS events,
+      uniqExact(contact_id, iteration) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`),
+    ),
     // the geography table (0100): opens, clicks and attachment views per email, country and machine flag
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', metric, '|', country, '|', toString(machine)) AS k,
-      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_geography GROUP BY k`)),
-    ch.rows<Line>(raw.trusted(`SELECT concat(email_id, '|', if(link_kind = 'attachment', 'attachment_view', event_type), '|',
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', metric, '|', country, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_geography GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', if(link_kind = 'attachment', 'attachment_view', event_type), '|',
         visitParamExtractString(detail, 'country'), '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
-      FROM events_raw WHERE email_id != '' AND event_type IN ('open', 'click') GROUP BY k`)),
+      FROM events_raw WHERE email_id != '' AND event_type IN ('open', 'click') GROUP BY k`),
+    ),
   ]);
   const diff: string[] = [];
-  const pairs = [[kpiEmail, rawEmail], [kpiTile, rawTile], [glossaryEmail, rawGlossaryEmail], [glossaryTile, rawGlossaryTile], [geography, rawGeography]].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
+  const pairs = [
+    [kpiEmail, rawEmail],
+    [kpiTile, rawTile],
+    [glossaryEmail, rawGlossaryEmail],
+    [glossaryTile, rawGlossaryTile],
+    [geography, rawGeography],
+  ].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
   for (const [kpi, recount] of pairs) {
     for (const key of new Set([...kpi.keys(), ...recount.keys()])) {
       if (kpi.get(key) !== recount.get(key)) diff.push(`${key}: kpi ${kpi.get(key)} recount ${recount.get(key)}`);

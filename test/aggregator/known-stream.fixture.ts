@@ -9,7 +9,12 @@ const DAY = 86_400_000;
  */
 export function knownStream(ws: string) {
   const base = { workspace_id: ws, email_id: 'e1', journey_id: 'j1' };
-  const at = (m: string, c: string, extra: Record<string, unknown> = {}) => ({ ...base, message_id: m, contact_id: c, ...extra });
+  const at = (m: string, c: string, extra: Record<string, unknown> = {}) => ({
+    ...base,
+    message_id: m,
+    contact_id: c,
+    ...extra,
+  });
   const dupOpen = emailEvent('open', at('m1', 'c1', { country: 'DE' }));
   const events = [
     emailEvent('send', at('m1', 'c1')),
@@ -39,27 +44,68 @@ export function knownStream(ws: string) {
     tileEvent('tile_inflow', { workspace_id: ws, journey_id: 'j1', tile_id: 'T1', contact_id: 'c2' }),
     tileEvent('tile_inflow', { workspace_id: ws, journey_id: 'j1', tile_id: 'T1', contact_id: 'c3' }),
     tileEvent('tile_processed', { workspace_id: ws, journey_id: 'j1', tile_id: 'T1', contact_id: 'c1' }),
-    tileEvent('tile_blocked', { workspace_id: ws, journey_id: 'j1', tile_id: 'T1', contact_id: 'c2', reason: 'unsubscribed' }),
-    tileEvent('tile_inflow', { workspace_id: ws, journey_id: 'j1', tile_id: 'T2', tile_type: 'trigger', contact_id: 'c1' }),
-    tileEvent('tile_path_taken', { workspace_id: ws, journey_id: 'j1', tile_id: 'T2', tile_type: 'trigger', contact_id: 'c1', path_id: 'yes' }),
+    tileEvent('tile_blocked', {
+      workspace_id: ws,
+      journey_id: 'j1',
+      tile_id: 'T1',
+      contact_id: 'c2',
+      reason: 'unsubscribed',
+    }),
+    tileEvent('tile_inflow', {
+      workspace_id: ws,
+      journey_id: 'j1',
+      tile_id: 'T2',
+      tile_type: 'trigger',
+      contact_id: 'c1',
+    }),
+    tileEvent('tile_path_taken', {
+      workspace_id: ws,
+      journey_id: 'j1',
+      tile_id: 'T2',
+      tile_type: 'trigger',
+      contact_id: 'c1',
+      path_id: 'yes',
+    }),
   ];
   // Written with the older click schema (v1): the consumer resolves it to v2.
   const v1Click = emailEvent('click', at('m2', 'c2', { link_id: 'L1', url: 'https://x.test/1' }));
-  const lateClick = emailEvent('click', at('m1', 'c1', { link_id: 'L1', url: 'https://x.test/1', event_time: Date.now() - 2 * DAY }));
+  const lateClick = emailEvent(
+    'click',
+    at('m1', 'c1', { link_id: 'L1', url: 'https://x.test/1', event_time: Date.now() - 2 * DAY }),
+  );
   return { events, v1Events: [v1Click, lateClick], total: events.length + 2, distinct: events.length + 1 };
 }
 
-
 /** What the definitions (docs/kpis.md) say the known stream must yield for email e1 (all journeys, all days). */
 export const EXPECTED_EMAIL_KPIS: EmailKpis = {
-  targeted: 6, sent: 4, delivered: 2, blocked: 2,
+  targeted: 6,
+  sent: 4,
+  delivered: 2,
+  blocked: 2,
   blockedByReason: { do_not_bulk_email: 1, invalid_address: 1 },
-  bouncedHard: 1, bouncedSoft: 1, bouncedOther: 0, bouncedTotal: 2,
-  openedTotal: 3, openedUnique: 2, didNotOpen: 0, machineOnlyOpened: 0,
-  clickedTotal: 4, clickedUnique: 2, attachmentViewsTotal: 0, attachmentViewsUnique: 0,
-  forwarded: 1, forwardSubmissions: 1, unsubscribed: 1, unsubscribedByMethod: { one_click: 1 },
-  subscriptionSubmitted: 1, feedbackLoops: 1, feedbackReportsNotCounted: {}, sendingFailed: 1, generatedLeads: 1,
-  machineOpens: 1, machineClicks: 1,
+  bouncedHard: 1,
+  bouncedSoft: 1,
+  bouncedOther: 0,
+  bouncedTotal: 2,
+  openedTotal: 3,
+  openedUnique: 2,
+  didNotOpen: 0,
+  machineOnlyOpened: 0,
+  clickedTotal: 4,
+  clickedUnique: 2,
+  attachmentViewsTotal: 0,
+  attachmentViewsUnique: 0,
+  forwarded: 1,
+  forwardSubmissions: 1,
+  unsubscribed: 1,
+  unsubscribedByMethod: { one_click: 1 },
+  subscriptionSubmitted: 1,
+  feedbackLoops: 1,
+  feedbackReportsNotCounted: {},
+  sendingFailed: 1,
+  generatedLeads: 1,
+  machineOpens: 1,
+  machineClicks: 1,
 };
 
 /**
@@ -68,12 +114,56 @@ export const EXPECTED_EMAIL_KPIS: EmailKpis = {
  * country is a unique click in each.
  */
 export const EXPECTED_GEOGRAPHY: CountryKpis[] = [
-  { country: 'DE', openedTotal: 2, openedUnique: 1, clickedTotal: 1, clickedUnique: 1, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
-  { country: 'FR', openedTotal: 1, openedUnique: 1, clickedTotal: 1, clickedUnique: 1, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
-  { country: null, openedTotal: 0, openedUnique: 0, clickedTotal: 2, clickedUnique: 2, attachmentViewsTotal: 0, attachmentViewsUnique: 0 },
+  {
+    country: 'DE',
+    openedTotal: 2,
+    openedUnique: 1,
+    clickedTotal: 1,
+    clickedUnique: 1,
+    attachmentViewsTotal: 0,
+    attachmentViewsUnique: 0,
+  },
+  {
+    country: 'FR',
+    openedTotal: 1,
+    openedUnique: 1,
+    clickedTotal: 1,
+    clickedUnique: 1,
+    attachmentViewsTotal: 0,
+    attachmentViewsUnique: 0,
+  },
+  {
+    country: null,
+    openedTotal: 0,
+    openedUnique: 0,
+    clickedTotal: 2,
+    clickedUnique: 2,
+    attachmentViewsTotal: 0,
+    attachmentViewsUnique: 0,
+  },
 ];
 
 export const EXPECTED_TILES: TileKpis[] = [
-  { tileId: 'T1', tileType: 'email', inflow: 3, processing: 1, blocked: 1, blockedByReason: { unsubscribed: 1 }, failed: 0, processed: 1, paths: {} },
-  { tileId: 'T2', tileType: 'trigger', inflow: 1, processing: 1, blocked: 0, blockedByReason: {}, failed: 0, processed: 0, paths: { yes: 1 } },
+  {
+    tileId: 'T1',
+    tileType: 'email',
+    inflow: 3,
+    processing: 1,
+    blocked: 1,
+    blockedByReason: { unsubscribed: 1 },
+    failed: 0,
+    processed: 1,
+    paths: {},
+  },
+  {
+    tileId: 'T2',
+    tileType: 'trigger',
+    inflow: 1,
+    processing: 1,
+    blocked: 0,
+    blockedByReason: {},
+    failed: 0,
+    processed: 0,
+    paths: { yes: 1 },
+  },
 ];

@@ -1,5 +1,13 @@
 import { sql } from '../../lib/platform/clickhouse/sql';
-import { emailGeography, emailInsights, journeyTileKpis, topLinks, contactTimeline, contactsWhoDid, responsesOverTime } from '../../services/api/insights/insights-queries';
+import {
+  emailGeography,
+  emailInsights,
+  journeyTileKpis,
+  topLinks,
+  contactTimeline,
+  contactsWhoDid,
+  responsesOverTime,
+} from '../../services/api/insights/insights-queries';
 import type { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import { clickhouseLoginEnv } from '../support/clickhouse-users';
@@ -17,7 +25,11 @@ describe('aggregator over a known stream', () => {
   beforeAll(async () => {
     env = await createTestEnv('cairn_agg');
     // The aggregator writes as its own ClickHouse user, as in production (issue 20, defect 3).
-    aggregator = await startAggregator(env, uniqueName('agg'), clickhouseLoginEnv((await env.clickhouseLogins()).aggregator));
+    aggregator = await startAggregator(
+      env,
+      uniqueName('agg'),
+      clickhouseLoginEnv((await env.clickhouseLogins()).aggregator),
+    );
   });
 
   afterAll(async () => {
@@ -29,7 +41,11 @@ describe('aggregator over a known stream', () => {
     const stream = knownStream(ws);
     await produce(env.kafka, env.topics, stream.events);
     await produce(env.kafka, env.topics, stream.v1Events, 1);
-    await waitFor(() => rawCounts(env.clickhouse), (c) => c.rows >= stream.total, 30_000);
+    await waitFor(
+      () => rawCounts(env.clickhouse),
+      (c) => c.rows >= stream.total,
+      30_000,
+    );
 
     const kpis = await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
     expect(kpis).toEqual(EXPECTED_EMAIL_KPIS);
@@ -50,34 +66,68 @@ describe('aggregator over a known stream', () => {
       { linkId: 'L2', url: 'https://x.test/2', totalClicks: 1, uniqueClicks: 1, clickThroughRate: 0.5 },
     ]);
     const days = await responsesOverTime(env.clickhouse, { workspaceId: ws, emailId: 'e1' });
-    expect(days.map((d) => [d.opened, d.clicked])).toEqual([[1, 0], [0, 1], [2, 3]]);
+    expect(days.map((d) => [d.opened, d.clicked])).toEqual([
+      [1, 0],
+      [0, 1],
+      [2, 3],
+    ]);
     expect(await emailGeography(env.clickhouse, { workspaceId: ws, emailId: 'e1' })).toEqual(EXPECTED_GEOGRAPHY);
-    const todayByCountry = await emailGeography(env.clickhouse, { workspaceId: ws, emailId: 'e1', journeyId: 'j1', from: new Date() });
-    expect(todayByCountry.map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([['DE', 1, 1], ['FR', 1, 1], [null, 0, 1]]);
+    const todayByCountry = await emailGeography(env.clickhouse, {
+      workspaceId: ws,
+      emailId: 'e1',
+      journeyId: 'j1',
+      from: new Date(),
+    });
+    expect(todayByCountry.map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([
+      ['DE', 1, 1],
+      ['FR', 1, 1],
+      [null, 0, 1],
+    ]);
 
     const tiles = await journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j1' });
     expect(tiles).toEqual(EXPECTED_TILES);
     const timeline = await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: 'c1' });
     expect(timeline.byType.open).toBe(2);
     expect(new Set(timeline.entries.map((e) => e.eventId)).size).toBe(timeline.entries.length);
-    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'open', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
-    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'click', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
+    expect(
+      await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'open', emailId: 'e1', withinDays: 1 }),
+    ).toEqual(['c1', 'c2']);
+    expect(
+      await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'click', emailId: 'e1', withinDays: 1 }),
+    ).toEqual(['c1', 'c2']);
   });
 
   it('binds every parameter: hostile ids match nothing instead of changing the query', async () => {
     const hostile = `${ws}' OR '1'='1`;
     const kpis = await emailInsights(env.clickhouse, { workspaceId: hostile, emailId: "e1') OR 1=1 --" });
     expect([kpis.targeted, kpis.openedTotal]).toEqual([0, 0]);
-    expect(await contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: 'open', emailId: "x' OR ''='", withinDays: 1 })).toEqual([]);
-    expect((await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: "c1\\' OR 1=1 --" })).entries).toEqual([]);
-    await expect(contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: "open' --" as never, withinDays: 1 })).rejects.toThrow();
+    expect(
+      await contactsWhoDid(env.clickhouse, {
+        workspaceId: ws,
+        eventType: 'open',
+        emailId: "x' OR ''='",
+        withinDays: 1,
+      }),
+    ).toEqual([]);
+    expect((await contactTimeline(env.clickhouse, { workspaceId: ws, contactId: "c1\\' OR 1=1 --" })).entries).toEqual(
+      [],
+    );
+    await expect(
+      contactsWhoDid(env.clickhouse, { workspaceId: ws, eventType: "open' --" as never, withinDays: 1 }),
+    ).rejects.toThrow();
   });
 
   it('dead-letters a poison message with its origin and processes the next one', async () => {
     const next = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mp', contact_id: 'cp' });
     const producer = await BatchingProducer.connect(env.kafka);
     // Valid Avro whose event_time no row can hold (beyond JavaScript's dates): also a poison message.
-    const timeless = emailEvent('open', { workspace_id: ws, email_id: 'e-poison', message_id: 'mq', contact_id: 'cp', event_time: 9e15 });
+    const timeless = emailEvent('open', {
+      workspace_id: ws,
+      email_id: 'e-poison',
+      message_id: 'mq',
+      contact_id: 'cp',
+      event_time: 9e15,
+    });
     // encodeOwn: the encoder now refuses such a time itself (lib/contracts/events/event-ranges.ts); this one reached Kafka anyway.
     for (const value of [Buffer.from('not avro at all'), codec.encodeOwn(timeless), codec.encode(next)]) {
       await producer.send({ topic: env.topics.emailEvents, key: 'cp', value });
@@ -86,9 +136,16 @@ describe('aggregator over a known stream', () => {
 
     const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
     try {
-      await waitFor(() => dead.raw.length, (n) => n >= 2, 30_000);
+      await waitFor(
+        () => dead.raw.length,
+        (n) => n >= 2,
+        30_000,
+      );
       const letters = dead.raw.map((record) => record.headers);
-      expect(letters[0]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_BAD_MAGIC' });
+      expect(letters[0]).toMatchObject({
+        'x-original-topic': env.topics.emailEvents,
+        'x-error-code': 'EVENT_BAD_MAGIC',
+      });
       expect(letters[1]).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-error-code': 'EVENT_INVALID' });
       expect(letters[0]?.['x-original-offset']).toMatch(/^\d+$/);
       const kpis = await waitFor(
@@ -99,7 +156,8 @@ describe('aggregator over a known stream', () => {
       expect(kpis.openedUnique).toBe(1);
       // the dead-letter recorder puts both in ClickHouse for the pipeline-health dashboard, with their origin
       const recorded = await waitFor(
-        () => env.clickhouse.rows<{ original_topic: string; original_offset: string; error_code: string }>(sql`
+        () =>
+          env.clickhouse.rows<{ original_topic: string; original_offset: string; error_code: string }>(sql`
           SELECT original_topic, original_offset, error_code FROM dead_letters ORDER BY original_offset`),
         (rows) => rows.length >= 2,
         30_000,
@@ -116,10 +174,18 @@ describe('aggregator over a known stream', () => {
   it('writes an envelope of tile events whole, and dead-letters a whole envelope one of whose events cannot be read', async () => {
     const tile = (type: 'tile_inflow' | 'tile_processed', contact_id: string, tile_id: string) =>
       codec.encode(tileEvent(type, { workspace_id: ws, journey_id: 'j-envelope', tile_id, contact_id }));
-    const whole = codec.encodeBatch('ce1', [tile('tile_inflow', 'ce1', 'A'), tile('tile_processed', 'ce1', 'A'), tile('tile_inflow', 'ce1', 'B')]);
+    const whole = codec.encodeBatch('ce1', [
+      tile('tile_inflow', 'ce1', 'A'),
+      tile('tile_processed', 'ce1', 'A'),
+      tile('tile_inflow', 'ce1', 'B'),
+    ]);
     const broken = codec.encodeBatch('ce2', [tile('tile_inflow', 'ce2', 'A'), Buffer.from('not avro at all')]);
     const producer = await BatchingProducer.connect(env.kafka);
-    for (const [key, value] of [['ce2', broken], ['ce1', whole]] as const) await producer.send({ topic: env.topics.journeyEvents, key, value });
+    for (const [key, value] of [
+      ['ce2', broken],
+      ['ce1', whole],
+    ] as const)
+      await producer.send({ topic: env.topics.journeyEvents, key, value });
     await producer.disconnect();
     const tiles = await waitFor(
       () => journeyTileKpis(env.clickhouse, { workspaceId: ws, journeyId: 'j-envelope' }),
@@ -133,7 +199,11 @@ describe('aggregator over a known stream', () => {
     ]);
     const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
     try {
-      await waitFor(() => dead.raw.filter((record) => record.headers['x-original-topic'] === env.topics.journeyEvents), (letters) => letters.length === 1, 30_000);
+      await waitFor(
+        () => dead.raw.filter((record) => record.headers['x-original-topic'] === env.topics.journeyEvents),
+        (letters) => letters.length === 1,
+        30_000,
+      );
     } finally {
       await dead.stop();
     }

@@ -30,10 +30,14 @@ describe('aggregator and a poison event', () => {
   it('counts the good events behind it and dead-letters it with its origin and reason', async () => {
     const ws = uniqueName('ws');
     const contact = newId();
-    const good = (n: number): CairnEvent[] => Array.from({ length: n }, () => emailEvent('open', { workspace_id: ws, contact_id: contact, message_id: newId() }));
+    const good = (n: number): CairnEvent[] =>
+      Array.from({ length: n }, () =>
+        emailEvent('open', { workspace_id: ws, contact_id: contact, message_id: newId() }),
+      );
     const poison = emailEvent('open', { workspace_id: ws, contact_id: contact, event_time: -300_000_000_000_000 });
     const producer = await BatchingProducer.connect(env.kafka, { lingerMs: 1, maxBatch: 100 });
-    const sendAll = (values: Buffer[]) => Promise.all(values.map((value) => producer.send({ topic: env.topics.emailEvents, key: contact, value })));
+    const sendAll = (values: Buffer[]) =>
+      Promise.all(values.map((value) => producer.send({ topic: env.topics.emailEvents, key: contact, value })));
     try {
       await sendAll(good(50).map((event) => codec.encode(event)));
       // encodeOwn writes what avsc accepts (any long): the bytes a client that bypassed ingest would produce
@@ -43,11 +47,19 @@ describe('aggregator and a poison event', () => {
       await producer.disconnect();
     }
 
-    const counts = await waitFor(() => rawCounts(env.clickhouse), (c) => c.distinct >= 100, 60_000);
+    const counts = await waitFor(
+      () => rawCounts(env.clickhouse),
+      (c) => c.distinct >= 100,
+      60_000,
+    );
     expect(counts).toEqual({ rows: 100, distinct: 100 });
     const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
     try {
-      const [letter] = await waitFor(() => dead.raw, (records) => records.length >= 1, 30_000);
+      const [letter] = await waitFor(
+        () => dead.raw,
+        (records) => records.length >= 1,
+        30_000,
+      );
       expect(letter?.headers).toMatchObject({
         'x-original-topic': env.topics.emailEvents,
         'x-original-offset': '50',
@@ -59,9 +71,16 @@ describe('aggregator and a poison event', () => {
       await dead.stop();
     }
     // The partition moved on: every offset, the poison's included, is committed.
-    await waitFor(() => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]), (total) => total === 101, 30_000);
+    await waitFor(
+      () => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]),
+      (total) => total === 101,
+      30_000,
+    );
     const recorded = await waitFor(
-      () => env.clickhouse.rows<{ original_offset: string; error_code: string }>(raw.trusted('SELECT original_offset, error_code FROM dead_letters')),
+      () =>
+        env.clickhouse.rows<{ original_offset: string; error_code: string }>(
+          raw.trusted('SELECT original_offset, error_code FROM dead_letters'),
+        ),
       (rows) => rows.length >= 1,
       30_000,
     );

@@ -16,8 +16,15 @@ beforeAll(async () => {
   workspaceId = ws.id;
   key = ws.key;
   api = client(kit, ws.key);
-  await api('POST', '/v1/content-settings', { name: 'D', subscription_center_url: 'https://p.example.com', postal_address: '1 Main St', is_default: true });
-  liveEmailId = (await api('POST', '/v1/emails', { name: 'ok', subject: 'Hi', from_address: 'a@example.com', body_mjml: MJML_OK })).json().id;
+  await api('POST', '/v1/content-settings', {
+    name: 'D',
+    subscription_center_url: 'https://p.example.com',
+    postal_address: '1 Main St',
+    is_default: true,
+  });
+  liveEmailId = (
+    await api('POST', '/v1/emails', { name: 'ok', subject: 'Hi', from_address: 'a@example.com', body_mjml: MJML_OK })
+  ).json().id;
   expect((await api('POST', `/v1/emails/${liveEmailId}/go-live`)).statusCode).toBe(200);
   segmentId = (await api('POST', '/v1/segments', { name: 's', kind: 'static' })).json().id;
 });
@@ -26,12 +33,18 @@ afterAll(async () => {
 });
 
 const footer = '<a href="{{content.subscription_center_url}}">m</a> {{content.postal_address}}';
-const mjml = (inner: string) => `<mjml><mj-body><mj-section><mj-column><mj-text>${inner}</mj-text></mj-column></mj-section></mj-body></mjml>`;
+const mjml = (inner: string) =>
+  `<mjml><mj-body><mj-section><mj-column><mj-text>${inner}</mj-text></mj-column></mj-section></mj-body></mjml>`;
 
 describe('emails: a failed error check is a 422 naming the field and freezes nothing', () => {
   it.each([
     ['invalid MJML', { body_mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>x' }, 'body_mjml', /never closed/],
-    ['missing subscription link', { body_mjml: mjml('{{content.postal_address}}') }, 'body_mjml', /subscription-center link/],
+    [
+      'missing subscription link',
+      { body_mjml: mjml('{{content.postal_address}}') },
+      'body_mjml',
+      /subscription-center link/,
+    ],
     ['unresolvable merge field', { body_mjml: mjml(`{{contact.shoe_size}} ${footer}`) }, 'body_mjml', /shoe_size/],
     ['missing subject', { subject: '' }, 'subject', /subject is required/],
     ['invalid from address', { from_address: 'not-an-address' }, 'from_address', /valid address/],
@@ -39,8 +52,18 @@ describe('emails: a failed error check is a 422 naming the field and freezes not
   ])('%s', async (_name, change, field, message) => {
     // The draft is saved valid, then changed in PostgreSQL: the API now refuses an invalid from address at save
     // (issue 20, defect 4), and go-live must still refuse one saved before that check existed.
-    const email = (await api('POST', '/v1/emails', { name: 'e', subject: 'Hi', from_address: 'a@example.com', body_mjml: mjml(footer) })).json();
-    await kit.pool.query('UPDATE emails SET draft = draft || $2::jsonb WHERE id = $1', [email.id, JSON.stringify(change)]);
+    const email = (
+      await api('POST', '/v1/emails', {
+        name: 'e',
+        subject: 'Hi',
+        from_address: 'a@example.com',
+        body_mjml: mjml(footer),
+      })
+    ).json();
+    await kit.pool.query('UPDATE emails SET draft = draft || $2::jsonb WHERE id = $1', [
+      email.id,
+      JSON.stringify(change),
+    ]);
     const versionsBefore = await count('email_versions');
     const res = await api('POST', `/v1/emails/${email.id}/go-live`);
     expect(res.statusCode).toBe(422);
@@ -63,11 +86,31 @@ const settings = { start_at: '2027-01-01T00:00:00Z', end_at: '2027-02-01T00:00:0
 
 describe('journeys: a failed error check is a 422 naming the tile and nothing changes', () => {
   it.each([
-    ['cyclic graph', (g: ReturnType<typeof validGraph>) => ((g.tiles[1] as { next: string[] }).next = ['mail'], g), settings, 'graph.tiles.mail', /cycle/],
-    ['unreachable tile', (g: ReturnType<typeof validGraph>) => (g.tiles.push({ id: 'orphan', type: 'end' } as never), g), settings, 'graph.tiles.orphan', /unreachable/],
-    ['recurrence outside the window', (g: ReturnType<typeof validGraph>) => g, { ...settings, recurring: { interval_days: 10, count: 5 } }, 'settings.recurring', /50 days/],
+    [
+      'cyclic graph',
+      (g: ReturnType<typeof validGraph>) => (((g.tiles[1] as { next: string[] }).next = ['mail']), g),
+      settings,
+      'graph.tiles.mail',
+      /cycle/,
+    ],
+    [
+      'unreachable tile',
+      (g: ReturnType<typeof validGraph>) => (g.tiles.push({ id: 'orphan', type: 'end' } as never), g),
+      settings,
+      'graph.tiles.orphan',
+      /unreachable/,
+    ],
+    [
+      'recurrence outside the window',
+      (g: ReturnType<typeof validGraph>) => g,
+      { ...settings, recurring: { interval_days: 10, count: 5 } },
+      'settings.recurring',
+      /50 days/,
+    ],
   ])('%s', async (_name, mutate, journeySettings, field, message) => {
-    const journey = (await api('POST', '/v1/journeys', { name: 'j', graph: mutate(validGraph()), settings: journeySettings })).json();
+    const journey = (
+      await api('POST', '/v1/journeys', { name: 'j', graph: mutate(validGraph()), settings: journeySettings })
+    ).json();
     const res = await api('POST', `/v1/journeys/${journey.id}/go-live`);
     expect(res.statusCode).toBe(422);
     expect(res.json().errors).toEqual(expect.arrayContaining([{ field, message: expect.stringMatching(message) }]));
@@ -83,7 +126,8 @@ describe('journeys: a failed error check is a 422 naming the tile and nothing ch
 
 describe('contact import', () => {
   const csv = (rows: string[]) => ['email,first_name,consent_level,city', ...rows].join('\n');
-  const post = (body: string, type = 'text/csv', query = '') => api('POST', `/v1/contacts/import${query}`, body, { 'content-type': type });
+  const post = (body: string, type = 'text/csv', query = '') =>
+    api('POST', `/v1/contacts/import${query}`, body, { 'content-type': type });
 
   it('upserts CSV by email, case-insensitively, with extra columns as attributes', async () => {
     const first = await post(csv(['ann@ex.com,Ann,3,Oslo', 'bob@ex.com,Bob,,Rome', 'ANN@ex.com,Annie,4,']));
@@ -91,7 +135,10 @@ describe('contact import', () => {
     expect(first.json()).toMatchObject({ received: 3, created: 2, updated: 0, duplicates: 1, rejected: 0, errors: [] });
     const again = await post(csv(['bob@EX.com,Bobby,2,Paris']));
     expect(again.json()).toMatchObject({ created: 0, updated: 1 });
-    const { rows } = await kit.pool.query("SELECT first_name, consent_level, attributes FROM contacts WHERE workspace_id = $1 AND lower(email) IN ('ann@ex.com', 'bob@ex.com') ORDER BY email", [workspaceId]);
+    const { rows } = await kit.pool.query(
+      "SELECT first_name, consent_level, attributes FROM contacts WHERE workspace_id = $1 AND lower(email) IN ('ann@ex.com', 'bob@ex.com') ORDER BY email",
+      [workspaceId],
+    );
     expect(rows).toEqual([
       { first_name: 'Annie', consent_level: 4, attributes: {} },
       { first_name: 'Bobby', consent_level: 2, attributes: { city: 'Paris' } },
@@ -99,17 +146,32 @@ describe('contact import', () => {
   });
 
   it('imports NDJSON', async () => {
-    const body = [JSON.stringify({ email: 'nd1@ex.com', time_zone: 'Europe/Oslo', attributes: { plan: 'pro' } }), JSON.stringify({ email: 'nd2@ex.com', do_not_bulk_email: true })].join('\n');
+    const body = [
+      JSON.stringify({ email: 'nd1@ex.com', time_zone: 'Europe/Oslo', attributes: { plan: 'pro' } }),
+      JSON.stringify({ email: 'nd2@ex.com', do_not_bulk_email: true }),
+    ].join('\n');
     const res = await post(body, 'application/x-ndjson');
     expect(res.json()).toMatchObject({ received: 2, created: 2 });
   });
 
   it.each([
-    ['malformed CSV rows', csv(['ok1@ex.com,A,1,x', 'ok2@ex.com,B', 'not-an-email,C,1,x', 'ok3@ex.com,D,9,x']), 'text/csv', 422, ['rows[3].row', 'rows[4].email', 'rows[5].consent_level']],
+    [
+      'malformed CSV rows',
+      csv(['ok1@ex.com,A,1,x', 'ok2@ex.com,B', 'not-an-email,C,1,x', 'ok3@ex.com,D,9,x']),
+      'text/csv',
+      422,
+      ['rows[3].row', 'rows[4].email', 'rows[5].consent_level'],
+    ],
     ['an unterminated quote', csv(['ok@ex.com,"A,1,x']), 'text/csv', 400, ['body']],
     ['a CSV without an email column', 'name\nx', 'text/csv', 400, ['header']],
     ['malformed NDJSON', '{"email":"a@ex.com"}\n{oops', 'application/x-ndjson', 422, ['rows[2].row']],
-    ['an oversized import', csv(Array.from({ length: 200 }, (_, i) => `big${i}@ex.com,Name,1,City`)), 'text/csv', 413, []],
+    [
+      'an oversized import',
+      csv(Array.from({ length: 200 }, (_, i) => `big${i}@ex.com,Name,1,City`)),
+      'text/csv',
+      413,
+      [],
+    ],
   ])('%s gives a clear 4xx and persists nothing', async (_name, body, type, status, fields) => {
     const before = await count('contacts');
     const res = await post(body, type);
@@ -141,7 +203,12 @@ describe('contact import', () => {
 
   it('on_error=skip imports the valid rows and reports the rest', async () => {
     const res = await post(csv(['skip1@ex.com,A,1,x', 'bad,B,1,x']), 'text/csv', '?on_error=skip');
-    expect(res.json()).toMatchObject({ received: 2, created: 1, rejected: 1, errors: [{ row: 3, field: 'email', message: 'is not a valid address' }] });
+    expect(res.json()).toMatchObject({
+      received: 2,
+      created: 1,
+      rejected: 1,
+      errors: [{ row: 3, field: 'email', message: 'is not a valid address' }],
+    });
   });
 });
 
@@ -151,9 +218,20 @@ describe('request validation', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ title: 'Request is invalid', errors: [{ field: 'consent_level' }] });
     const missing = await api('POST', '/v1/content-settings', { name: 'x' });
-    expect(missing.json().errors.map((e: { field: string }) => e.field).sort()).toEqual(['postal_address', 'subscription_center_url']);
-    const bad = await api('POST', '/v1/segments', { name: 's', kind: 'dynamic', definition: { field: 'password', op: 'eq', value: 1 } });
-    expect(bad.json().errors).toEqual([{ field: 'definition.field', message: expect.stringMatching(/unknown field "password"/) }]);
+    expect(
+      missing
+        .json()
+        .errors.map((e: { field: string }) => e.field)
+        .sort(),
+    ).toEqual(['postal_address', 'subscription_center_url']);
+    const bad = await api('POST', '/v1/segments', {
+      name: 's',
+      kind: 'dynamic',
+      definition: { field: 'password', op: 'eq', value: 1 },
+    });
+    expect(bad.json().errors).toEqual([
+      { field: 'definition.field', message: expect.stringMatching(/unknown field "password"/) },
+    ]);
     expect((await api('GET', '/v1/contacts?cursor=zzz')).json().errors[0].field).toBe('querystring.cursor');
   });
 

@@ -37,11 +37,22 @@ interface Answer {
 function from(baseUrl: string, address: string, path: string, key?: string, method = 'GET'): Promise<Answer> {
   const url = new URL(path, baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method, localAddress: address, agent: false, headers: key ? { authorization: `Bearer ${key}` } : {} }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        localAddress: address,
+        agent: false,
+        headers: key ? { authorization: `Bearer ${key}` } : {},
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }));
+      },
+    );
     req.on('error', reject);
     req.end(method === 'POST' ? '{}' : undefined);
   });
@@ -71,19 +82,25 @@ describe('credential guessing is limited per client address (defect 13)', () => 
 
   it('lets the address try again once the window has passed', async () => {
     expect(await guess('127.0.0.4', LIMIT + 1)).toEqual([...Array(LIMIT).fill(401), 429]);
-    await waitFor(() => from(kit.baseUrl, '127.0.0.4', '/v1/contacts', goodKey), (answer) => answer.status === 200, (WINDOW_SECONDS + 3) * 1000);
+    await waitFor(
+      () => from(kit.baseUrl, '127.0.0.4', '/v1/contacts', goodKey),
+      (answer) => answer.status === 200,
+      (WINDOW_SECONDS + 3) * 1000,
+    );
     expect((await from(kit.baseUrl, '127.0.0.4', '/v1/contacts', badKey(1))).status).toBe(401);
   });
 
   it('counts wrong operator tokens too', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i <= LIMIT; i++) statuses.push((await from(kit.baseUrl, '127.0.0.5', '/v1/admin/workspaces', `wrong-token-${i}`, 'POST')).status);
+    for (let i = 0; i <= LIMIT; i++)
+      statuses.push((await from(kit.baseUrl, '127.0.0.5', '/v1/admin/workspaces', `wrong-token-${i}`, 'POST')).status);
     expect(statuses).toEqual([...Array(LIMIT).fill(401), 429]);
     expect((await from(kit.baseUrl, '127.0.0.5', '/v1/admin/workspaces', ADMIN_TOKEN, 'POST')).status).toBe(429);
   });
 
   it('does not count successful requests, nor requests that present no credential', async () => {
-    for (let i = 0; i < LIMIT * 3; i++) expect((await from(kit.baseUrl, '127.0.0.6', '/v1/contacts', goodKey)).status).toBe(200);
+    for (let i = 0; i < LIMIT * 3; i++)
+      expect((await from(kit.baseUrl, '127.0.0.6', '/v1/contacts', goodKey)).status).toBe(200);
     for (let i = 0; i < LIMIT * 3; i++) expect((await from(kit.baseUrl, '127.0.0.6', '/v1/contacts')).status).toBe(401);
     expect((await from(kit.baseUrl, '127.0.0.6', '/v1/contacts', goodKey)).status).toBe(200);
   });
@@ -95,8 +112,22 @@ describe('when Redis is down', () => {
     const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     const redisServer = await new PrivateRedis(17_000 + Math.floor(Math.random() * 1000)).start();
     const redis: Redis = createRedis(redisServer.url);
-    const config = { ...loadConfig(apiConfigSchema, {}), ...kit.env.settings, redisUrl: redisServer.url, queuePrefix: uniqueName('api'), authFailuresPerAddress: LIMIT, authFailureWindowSeconds: 600 } as ApiConfig;
-    const app = await buildApi({ config, pool: kit.pool, redis, clickhouse: kit.env.clickhouse, log: testLogger('api'), docsUi: false });
+    const config = {
+      ...loadConfig(apiConfigSchema, {}),
+      ...kit.env.settings,
+      redisUrl: redisServer.url,
+      queuePrefix: uniqueName('api'),
+      authFailuresPerAddress: LIMIT,
+      authFailureWindowSeconds: 600,
+    } as ApiConfig;
+    const app = await buildApi({
+      config,
+      pool: kit.pool,
+      redis,
+      clickhouse: kit.env.clickhouse,
+      log: testLogger('api'),
+      docsUi: false,
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     try {

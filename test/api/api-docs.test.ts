@@ -7,7 +7,10 @@ import { ADMIN_TOKEN, call, startApiKit, type ApiKit } from './api-test-kit';
 interface OpenApiDoc {
   openapi: string;
   info: { title: string };
-  paths: Record<string, Record<string, { responses?: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>>;
+  paths: Record<
+    string,
+    Record<string, { responses?: Record<string, unknown>; parameters?: Array<{ name: string; in: string }> }>
+  >;
   components?: { schemas?: Record<string, unknown> };
 }
 
@@ -16,7 +19,9 @@ const freePort = (): Promise<number> =>
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 
@@ -28,9 +33,11 @@ function openApiProblems(doc: OpenApiDoc): string[] {
   for (const [path, operations] of Object.entries(doc.paths)) {
     const pathParams = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
     for (const [method, operation] of Object.entries(operations)) {
-      if (!operation.responses || Object.keys(operation.responses).length === 0) problems.push(`${method} ${path}: no responses`);
+      if (!operation.responses || Object.keys(operation.responses).length === 0)
+        problems.push(`${method} ${path}: no responses`);
       for (const name of pathParams)
-        if (!operation.parameters?.some((p) => p.in === 'path' && p.name === name)) problems.push(`${method} ${path}: path parameter ${name} undeclared`);
+        if (!operation.parameters?.some((p) => p.in === 'path' && p.name === name))
+          problems.push(`${method} ${path}: path parameter ${name} undeclared`);
     }
   }
   for (const ref of JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g))
@@ -53,7 +60,9 @@ describe('OpenAPI document', () => {
     const doc = res.json<OpenApiDoc>();
     expect(openApiProblems(doc)).toEqual([]);
     expect(kit.app.routeTable.length).toBeGreaterThan(40);
-    const missing = kit.app.routeTable.filter(({ method, url }) => !doc.paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()]);
+    const missing = kit.app.routeTable.filter(
+      ({ method, url }) => !doc.paths[url.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()],
+    );
     expect(missing).toEqual([]);
   });
 });
@@ -72,18 +81,38 @@ describe('the real API process', () => {
     const port = await freePort();
     const root = join(__dirname, '..', '..');
     child = spawn(join(root, 'node_modules', '.bin', 'tsx'), [join(root, 'services', 'api', 'main.ts')], {
-      env: { ...process.env, CAIRN_API_PORT: String(port), CAIRN_POSTGRES_URL: kit.env.postgresUrl, CAIRN_CLICKHOUSE_DATABASE: kit.env.clickhouseDatabase, CAIRN_ADMIN_TOKEN: ADMIN_TOKEN, CAIRN_LOG_LEVEL: 'warn' },
+      env: {
+        ...process.env,
+        CAIRN_API_PORT: String(port),
+        CAIRN_POSTGRES_URL: kit.env.postgresUrl,
+        CAIRN_CLICKHOUSE_DATABASE: kit.env.clickhouseDatabase,
+        CAIRN_ADMIN_TOKEN: ADMIN_TOKEN,
+        CAIRN_LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(() => fetch(`${base}/healthz`).then((r) => r.status), (status) => status === 200, 30_000, 200);
+    await waitFor(
+      () => fetch(`${base}/healthz`).then((r) => r.status),
+      (status) => status === 200,
+      30_000,
+      200,
+    );
     const ui = await fetch(`${base}/docs`, { redirect: 'follow' });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toMatch(/swagger-ui/i);
     const doc = (await (await fetch(`${base}/docs/json`)).json()) as OpenApiDoc;
     expect(openApiProblems(doc)).toEqual([]);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/contacts', '/v1/emails/{id}/go-live', '/v1/journeys/{id}/stop']));
-    const bootstrap = await call(base, 'POST', '/v1/admin/workspaces', { name: 'proc' }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/contacts', '/v1/emails/{id}/go-live', '/v1/journeys/{id}/stop']),
+    );
+    const bootstrap = await call(
+      base,
+      'POST',
+      '/v1/admin/workspaces',
+      { name: 'proc' },
+      { authorization: `Bearer ${ADMIN_TOKEN}` },
+    );
     expect(bootstrap.statusCode).toBe(201);
   });
 });

@@ -15,18 +15,31 @@ describe('full flow: workspace and key to a live email and a live journey', () =
 
     const account = await api('POST', '/v1/accounts', { name: 'Acme <Corp>' });
     expect(account.statusCode).toBe(201);
-    const contact = await api('POST', '/v1/contacts', { email: 'Ada@Example.com', first_name: '<b>Ada</b>', account_id: account.json().id, consent_level: 4, attributes: { city: 'Oslo' } });
+    const contact = await api('POST', '/v1/contacts', {
+      email: 'Ada@Example.com',
+      first_name: '<b>Ada</b>',
+      account_id: account.json().id,
+      consent_level: 4,
+      attributes: { city: 'Oslo' },
+    });
     expect(contact.statusCode).toBe(201);
     const contactId = contact.json().id as string;
 
     const list = await api('POST', '/v1/lists', { name: 'Newsletter' });
-    expect((await api('POST', `/v1/lists/${list.json().id}/members`, { contact_ids: [contactId] })).json()).toEqual({ subscribed: 1 });
+    expect((await api('POST', `/v1/lists/${list.json().id}/members`, { contact_ids: [contactId] })).json()).toEqual({
+      subscribed: 1,
+    });
     const subs = await api('GET', `/v1/contacts/${contactId}/subscriptions`);
     expect(subs.json().lists).toEqual([expect.objectContaining({ name: 'Newsletter', subscribed: true })]);
     expect((await api('DELETE', `/v1/lists/${list.json().id}/members/${contactId}`)).statusCode).toBe(204);
     expect((await api('GET', `/v1/contacts/${contactId}/subscriptions`)).json().lists[0].subscribed).toBe(false);
 
-    const settings = await api('POST', '/v1/content-settings', { name: 'Default', subscription_center_url: 'https://prefs.example.com/c', postal_address: '1 Main St, Oslo', is_default: true });
+    const settings = await api('POST', '/v1/content-settings', {
+      name: 'Default',
+      subscription_center_url: 'https://prefs.example.com/c',
+      postal_address: '1 Main St, Oslo',
+      is_default: true,
+    });
     expect(settings.statusCode).toBe(201);
 
     const email = await api('POST', '/v1/emails', {
@@ -50,7 +63,12 @@ describe('full flow: workspace and key to a live email and a live journey', () =
     const live = await api('POST', `/v1/emails/${emailId}/go-live`);
     expect(live.statusCode).toBe(200);
     expect(live.json().version).toBe(1);
-    expect(live.json().links.map((l: { kind: string }) => l.kind).sort()).toEqual(['attachment', 'link', 'subscription_center']);
+    expect(
+      live
+        .json()
+        .links.map((l: { kind: string }) => l.kind)
+        .sort(),
+    ).toEqual(['attachment', 'link', 'subscription_center']);
     const version = await api('GET', `/v1/emails/${emailId}/versions/1`);
     expect(version.json().compiled_html).toContain('{{default contact.first_name "there"}}');
     expect(version.json().links).toHaveLength(3);
@@ -58,15 +76,29 @@ describe('full flow: workspace and key to a live email and a live journey', () =
     // editing a live email and going live again freezes version 2; version 1 stays as it was
     await api('PATCH', `/v1/emails/${emailId}`, { subject: 'Second {{contact.first_name}}' });
     expect((await api('POST', `/v1/emails/${emailId}/go-live`)).json().version).toBe(2);
-    expect((await api('GET', `/v1/emails/${emailId}/versions/1`)).json().subject).toBe('Hi {{default contact.first_name "there"}}');
+    expect((await api('GET', `/v1/emails/${emailId}/versions/1`)).json().subject).toBe(
+      'Hi {{default contact.first_name "there"}}',
+    );
     const versions = await api('GET', `/v1/emails/${emailId}/versions?limit=1`);
     expect(versions.json().items.map((v: { version: number }) => v.version)).toEqual([1]);
-    expect((await api('GET', `/v1/emails/${emailId}/versions?cursor=${versions.json().next_cursor}`)).json().items[0].version).toBe(2);
+    expect(
+      (await api('GET', `/v1/emails/${emailId}/versions?cursor=${versions.json().next_cursor}`)).json().items[0]
+        .version,
+    ).toBe(2);
     expect((await api('DELETE', `/v1/emails/${emailId}`)).statusCode).toBe(409);
     const scratch = (await api('POST', '/v1/emails', { name: 'scratch' })).json().id;
     expect((await api('DELETE', `/v1/emails/${scratch}`)).statusCode).toBe(204);
 
-    const segment = await api('POST', '/v1/segments', { name: 'Oslo', kind: 'dynamic', definition: { all: [{ field: 'attributes.city', op: 'eq', value: 'Oslo' }, { field: 'consent_level', op: 'gte', value: 3 }] } });
+    const segment = await api('POST', '/v1/segments', {
+      name: 'Oslo',
+      kind: 'dynamic',
+      definition: {
+        all: [
+          { field: 'attributes.city', op: 'eq', value: 'Oslo' },
+          { field: 'consent_level', op: 'gte', value: 3 },
+        ],
+      },
+    });
     expect(segment.statusCode).toBe(201);
     const refresh = await api('POST', `/v1/segments/${segment.json().id}/refresh`);
     expect(refresh.json()).toEqual({ added: 1, removed: 0, member_count: 1 });
@@ -77,12 +109,23 @@ describe('full flow: workspace and key to a live email and a live journey', () =
         tiles: [
           { id: 'start', type: 'segment', next: ['invite'], config: { segment_ids: [segment.json().id] } },
           { id: 'invite', type: 'email', next: ['clicked'], config: { email_id: emailId } },
-          { id: 'clicked', type: 'trigger', next: ['call', 'end'], config: { email_tile_id: 'invite', condition: 'clicked', timeout_days: 7 } },
+          {
+            id: 'clicked',
+            type: 'trigger',
+            next: ['call', 'end'],
+            config: { email_tile_id: 'invite', condition: 'clicked', timeout_days: 7 },
+          },
           { id: 'call', type: 'activity', next: ['end'], config: { kind: 'phone_call', subject: 'Follow up' } },
           { id: 'end', type: 'end' },
         ],
       },
-      settings: { start_at: '2026-12-01T00:00:00Z', end_at: '2027-03-01T00:00:00Z', time_zone: 'Europe/Oslo', min_consent: 3, recurring: { interval_days: 30, count: 2 } },
+      settings: {
+        start_at: '2026-12-01T00:00:00Z',
+        end_at: '2027-03-01T00:00:00Z',
+        time_zone: 'Europe/Oslo',
+        min_consent: 3,
+        recurring: { interval_days: 30, count: 2 },
+      },
     });
     expect(journey.statusCode).toBe(201);
     const journeyId = journey.json().id as string;
@@ -96,10 +139,20 @@ describe('full flow: workspace and key to a live email and a live journey', () =
     expect(milestones.json().items.map((m: { status: string }) => m.status)).toEqual(['live', 'stopped']);
 
     // what journeys create, read back through the API
-    await kit.pool.query("INSERT INTO tasks (workspace_id, contact_id, journey_id, tile_id, kind, subject) VALUES ($1, $2, $3, 'call', 'phone_call', 'Follow up')", [ws.id, contactId, journeyId]);
-    await kit.pool.query("INSERT INTO leads (workspace_id, contact_id, journey_id, tile_id, title) VALUES ($1, $2, $3, 'lead', 'Hot')", [ws.id, contactId, journeyId]);
-    expect((await api('GET', `/v1/tasks?journey_id=${journeyId}`)).json().items).toEqual([expect.objectContaining({ kind: 'phone_call', subject: 'Follow up' })]);
-    expect((await api('GET', `/v1/leads?contact_id=${contactId}`)).json().items).toEqual([expect.objectContaining({ title: 'Hot' })]);
+    await kit.pool.query(
+      "INSERT INTO tasks (workspace_id, contact_id, journey_id, tile_id, kind, subject) VALUES ($1, $2, $3, 'call', 'phone_call', 'Follow up')",
+      [ws.id, contactId, journeyId],
+    );
+    await kit.pool.query(
+      "INSERT INTO leads (workspace_id, contact_id, journey_id, tile_id, title) VALUES ($1, $2, $3, 'lead', 'Hot')",
+      [ws.id, contactId, journeyId],
+    );
+    expect((await api('GET', `/v1/tasks?journey_id=${journeyId}`)).json().items).toEqual([
+      expect.objectContaining({ kind: 'phone_call', subject: 'Follow up' }),
+    ]);
+    expect((await api('GET', `/v1/leads?contact_id=${contactId}`)).json().items).toEqual([
+      expect.objectContaining({ title: 'Hot' }),
+    ]);
   });
 
   it('pages every list with a cursor', async () => {

@@ -44,7 +44,10 @@ const contactRow = async (id: string) => {
 };
 
 const importCsv = (body: string) => api('POST', '/v1/contacts/import', body, { 'content-type': 'text/csv' });
-const importNdjson = (lines: unknown[]) => api('POST', '/v1/contacts/import', lines.map((l) => JSON.stringify(l)).join('\n'), { 'content-type': 'application/x-ndjson' });
+const importNdjson = (lines: unknown[]) =>
+  api('POST', '/v1/contacts/import', lines.map((l) => JSON.stringify(l)).join('\n'), {
+    'content-type': 'application/x-ndjson',
+  });
 
 // [field as a column, the CSV cell that sets it, the NDJSON value, what is then stored]
 const FIELDS: Array<[string, string, unknown, Partial<typeof STORED>]> = [
@@ -71,7 +74,11 @@ describe('an empty cell keeps the stored value (defect 9)', () => {
     const absent = await storedContact();
     const nulled = await storedContact();
     const other = await storedContact();
-    const res = await importNdjson([{ email: absent.email }, { email: nulled.email, [field]: null }, { email: other.email, [field]: value }]);
+    const res = await importNdjson([
+      { email: absent.email },
+      { email: nulled.email, [field]: null },
+      { email: other.email, [field]: value },
+    ]);
     expect(res.json()).toMatchObject({ received: 3, updated: 3, rejected: 0 });
     expect(await contactRow(absent.id)).toEqual(STORED);
     expect(await contactRow(nulled.id)).toEqual(STORED);
@@ -108,15 +115,27 @@ describe('a cell with a value sets the field', () => {
 
   it('a new contact without the NOT NULL columns gets their defaults', async () => {
     const email = `fresh-${randomUUID()}@ex.com`;
-    expect((await importCsv(`email,consent_level,do_not_bulk_email,allow_follow_email\n${email},,,\n`)).json()).toMatchObject({ created: 1 });
-    const { rows } = await kit.pool.query('SELECT consent_level, do_not_bulk_email, allow_follow_email FROM contacts WHERE lower(email) = $1', [email]);
+    expect(
+      (await importCsv(`email,consent_level,do_not_bulk_email,allow_follow_email\n${email},,,\n`)).json(),
+    ).toMatchObject({ created: 1 });
+    const { rows } = await kit.pool.query(
+      'SELECT consent_level, do_not_bulk_email, allow_follow_email FROM contacts WHERE lower(email) = $1',
+      [email],
+    );
     expect(rows).toEqual([{ consent_level: 0, do_not_bulk_email: false, allow_follow_email: true }]);
   });
 
   it('a column named __proto__ or constructor is an attribute like any other', async () => {
     const contact = await storedContact();
-    expect((await importCsv(`email,__proto__,constructor\n${contact.email},x,y\n`)).json()).toMatchObject({ updated: 1 });
+    expect((await importCsv(`email,__proto__,constructor\n${contact.email},x,y\n`)).json()).toMatchObject({
+      updated: 1,
+    });
     const stored = await contactRow(contact.id);
-    expect(Object.entries(stored.attributes)).toEqual(expect.arrayContaining([['__proto__', 'x'], ['constructor', 'y']]));
+    expect(Object.entries(stored.attributes)).toEqual(
+      expect.arrayContaining([
+        ['__proto__', 'x'],
+        ['constructor', 'y'],
+      ]),
+    );
   });
 });

@@ -36,28 +36,53 @@ describe('insights endpoints over ClickHouse', () => {
       event({ ...common, event_id: 'e2', event_type: 'send', message_id: 'm2', tile_id: 'mail' }),
       event({ ...common, event_id: 'e3', event_type: 'open', message_id: 'm1' }),
       event({ ...common, event_id: 'e4', event_type: 'open', message_id: 'm1' }),
-      event({ ...common, event_id: 'e5', event_type: 'click', message_id: 'm1', link_id: 'l1', url: 'https://example.com/a' }),
+      event({
+        ...common,
+        event_id: 'e5',
+        event_type: 'click',
+        message_id: 'm1',
+        link_id: 'l1',
+        url: 'https://example.com/a',
+      }),
       event({ ...common, event_id: 'e6', event_type: 'tile_inflow', tile_id: 'mail', tile_type: 'email' }),
     ]);
     const kpis = await api('GET', `/v1/insights/emails/${email}`);
     expect(kpis.statusCode).toBe(200);
     expect(kpis.json()).toMatchObject({ sent: 2, openedTotal: 2, openedUnique: 1, clickedUnique: 1 });
-    expect((await api('GET', `/v1/insights/emails/${email}?journey_id=${journey}&from=2000-01-01`)).json().sent).toBe(2);
+    expect((await api('GET', `/v1/insights/emails/${email}?journey_id=${journey}&from=2000-01-01`)).json().sent).toBe(
+      2,
+    );
     expect((await api('GET', `/v1/insights/emails/${email}/delivery`)).json()).toMatchObject({ sent: 2 });
-    expect((await api('GET', `/v1/insights/emails/${email}/links`)).json().items).toEqual([expect.objectContaining({ linkId: 'l1', uniqueClicks: 1, clickThroughRate: 1 })]);
-    expect((await api('GET', `/v1/insights/emails/${email}/responses`)).json().items[0]).toMatchObject({ openedUnique: 1 });
+    expect((await api('GET', `/v1/insights/emails/${email}/links`)).json().items).toEqual([
+      expect.objectContaining({ linkId: 'l1', uniqueClicks: 1, clickThroughRate: 1 }),
+    ]);
+    expect((await api('GET', `/v1/insights/emails/${email}/responses`)).json().items[0]).toMatchObject({
+      openedUnique: 1,
+    });
     // a day range filters the UTC day column, which the local day of each row must not shadow (a 500 on 18.16 before)
     const today = new Date().toISOString().slice(0, 10);
-    expect((await api('GET', `/v1/insights/emails/${email}/responses?from=2000-01-01&to=${today}`)).json().items).toEqual([expect.objectContaining({ day: today, openedUnique: 1 })]);
-    expect((await api('GET', `/v1/insights/emails/${email}/responses?from=2001-01-01&to=2001-01-31`)).json().items).toEqual([]);
-    expect((await api('GET', `/v1/insights/journeys/${journey}/tiles`)).json().items).toEqual([expect.objectContaining({ tileId: 'mail', inflow: 1 })]);
+    expect(
+      (await api('GET', `/v1/insights/emails/${email}/responses?from=2000-01-01&to=${today}`)).json().items,
+    ).toEqual([expect.objectContaining({ day: today, openedUnique: 1 })]);
+    expect(
+      (await api('GET', `/v1/insights/emails/${email}/responses?from=2001-01-01&to=2001-01-31`)).json().items,
+    ).toEqual([]);
+    expect((await api('GET', `/v1/insights/journeys/${journey}/tiles`)).json().items).toEqual([
+      expect.objectContaining({ tileId: 'mail', inflow: 1 }),
+    ]);
     const timeline = (await api('GET', `/v1/insights/contacts/${contact}/timeline?limit=3`)).json();
     expect(timeline.entries).toHaveLength(3);
     expect(timeline.byType).toMatchObject({ send: 2, open: 2, click: 1 });
-    expect((await api('GET', `/v1/insights/emails/${email}?from=2026-02-01&to=2026-01-01`)).json().errors[0].field).toBe('querystring.to');
+    expect(
+      (await api('GET', `/v1/insights/emails/${email}?from=2026-02-01&to=2026-01-01`)).json().errors[0].field,
+    ).toBe('querystring.to');
 
     const other = client(kit, (await createWorkspace(kit, 'other')).key);
-    for (const url of [`/v1/insights/emails/${email}`, `/v1/insights/journeys/${journey}/tiles`, `/v1/insights/contacts/${contact}/timeline`])
+    for (const url of [
+      `/v1/insights/emails/${email}`,
+      `/v1/insights/journeys/${journey}/tiles`,
+      `/v1/insights/contacts/${contact}/timeline`,
+    ])
       expect((await other('GET', url)).statusCode).toBe(404);
   });
 });

@@ -20,7 +20,12 @@ afterAll(async () => {
 });
 
 const importBody = (body: string | Buffer | ReadableStream<Uint8Array>, type: string) =>
-  fetch(`${kit.baseUrl}/v1/contacts/import`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type }, body, duplex: 'half' } as RequestInit);
+  fetch(`${kit.baseUrl}/v1/contacts/import`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': type },
+    body,
+    duplex: 'half',
+  } as RequestInit);
 
 /** Polls /healthz until `done` settles; the slowest answer in ms. */
 async function slowestHealthz(done: Promise<unknown>): Promise<number> {
@@ -44,7 +49,10 @@ describe('import lines are bounded and split linearly', () => {
     const slowest = await slowestHealthz(reply);
     const res = await reply;
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ status: 400, errors: [{ field: 'rows[1].row', message: expect.stringMatching(/longer than 1048576 bytes/) }] });
+    expect(await res.json()).toMatchObject({
+      status: 400,
+      errors: [{ field: 'rows[1].row', message: expect.stringMatching(/longer than 1048576 bytes/) }],
+    });
     expect(performance.now() - started).toBeLessThan(5000);
     expect(slowest).toBeLessThan(1000);
     const { rows } = await kit.pool.query("SELECT count(*)::int AS n FROM contacts WHERE lower(email) = 'huge@ex.com'");
@@ -54,11 +62,15 @@ describe('import lines are bounded and split linearly', () => {
   it('refuses an oversized CSV record with a 400 naming its line', async () => {
     const res = await importBody(`email,note\nok@ex.com,short\nlong@ex.com,${'y'.repeat(1_100_000)}\n`, 'text/csv');
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { errors: unknown }).errors).toEqual([{ field: 'rows[3].row', message: expect.stringMatching(/longer than 1048576 bytes/) }]);
+    expect(((await res.json()) as { errors: unknown }).errors).toEqual([
+      { field: 'rows[3].row', message: expect.stringMatching(/longer than 1048576 bytes/) },
+    ]);
   });
 
   it('imports NDJSON whose lines and characters are cut across chunks', async () => {
-    const text = Array.from({ length: 50 }, (_, i) => JSON.stringify({ email: `chunked${i}@ex.com`, first_name: `Zoë ${i} 🌲` })).join('\n');
+    const text = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ email: `chunked${i}@ex.com`, first_name: `Zoë ${i} 🌲` }),
+    ).join('\n');
     const bytes = Buffer.from(text);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -74,7 +86,10 @@ describe('import lines are bounded and split linearly', () => {
 });
 
 /** A raw connection: what the server sends, and when it closes (null if still open after `waitMs`). */
-async function watch(send: (socket: Socket) => void, waitMs: number): Promise<{ closedAfterMs: number | null; received: string }> {
+async function watch(
+  send: (socket: Socket) => void,
+  waitMs: number,
+): Promise<{ closedAfterMs: number | null; received: string }> {
   const socket = connect(port, '127.0.0.1');
   await new Promise((resolve) => socket.once('connect', resolve));
   let received = '';
@@ -83,7 +98,10 @@ async function watch(send: (socket: Socket) => void, waitMs: number): Promise<{ 
   const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now() - started)));
   socket.on('error', () => undefined);
   send(socket);
-  const closedAfterMs = await Promise.race([closed, new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs))]);
+  const closedAfterMs = await Promise.race([
+    closed,
+    new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs)),
+  ]);
   socket.destroy();
   return { closedAfterMs, received };
 }
@@ -106,7 +124,10 @@ describe('slow and idle clients meet deadlines', () => {
   });
 
   it('closes an idle keep-alive connection (keep-alive timeout)', async () => {
-    const { closedAfterMs, received } = await watch((s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n'), 5000);
+    const { closedAfterMs, received } = await watch(
+      (s) => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n'),
+      5000,
+    );
     expect(received).toMatch(/^HTTP\/1.1 200/);
     expect(closedAfterMs).not.toBeNull();
     expect(closedAfterMs).toBeLessThan(4000);

@@ -17,27 +17,58 @@ let contactId: string;
 let smallContactId: string;
 
 const footer = '<a href="{{content.subscription_center_url}}">Manage subscriptions</a> {{content.postal_address}}';
-const mjml = (inner: string) => `<mjml><mj-body><mj-section><mj-column><mj-text>${inner} ${footer}</mj-text></mj-column></mj-section></mj-body></mjml>`;
+const mjml = (inner: string) =>
+  `<mjml><mj-body><mj-section><mj-column><mj-text>${inner} ${footer}</mj-text></mj-column></mj-section></mj-body></mjml>`;
 const SIX_NESTED_EACH = mjml(`${'{{#each @root.contact.attributes.items}}'.repeat(6)}x${'{{/each}}'.repeat(6)}`);
 
-const createEmail = async (body: string): Promise<string> => (await api('POST', '/v1/emails', { name: 'e', subject: 'Hi {{contact.first_name}}', from_address: 'news@example.com', body_mjml: body })).json().id;
+const createEmail = async (body: string): Promise<string> =>
+  (
+    await api('POST', '/v1/emails', {
+      name: 'e',
+      subject: 'Hi {{contact.first_name}}',
+      from_address: 'news@example.com',
+      body_mjml: body,
+    })
+  ).json().id;
 
 beforeAll(async () => {
   kit = await startApiKit({ renderTimeoutMs: TIMEOUT_MS, renderMaxChars: MAX_CHARS });
   api = client(kit, (await createWorkspace(kit, 'render')).key);
-  await api('POST', '/v1/content-settings', { name: 'D', subscription_center_url: 'https://p.example.com', postal_address: '1 Main St', is_default: true });
+  await api('POST', '/v1/content-settings', {
+    name: 'D',
+    subscription_center_url: 'https://p.example.com',
+    postal_address: '1 Main St',
+    is_default: true,
+  });
   const items = Array.from({ length: 100 }, (_, i) => `item ${i}`);
-  contactId = (await api('POST', '/v1/contacts', { email: 'ada@example.com', first_name: 'Ada', attributes: { items, big: 'x'.repeat(10_000) } })).json().id;
-  smallContactId = (await api('POST', '/v1/contacts', { email: 'bo@example.com', first_name: 'Bo', attributes: { items: [], big: 'small' } })).json().id;
+  contactId = (
+    await api('POST', '/v1/contacts', {
+      email: 'ada@example.com',
+      first_name: 'Ada',
+      attributes: { items, big: 'x'.repeat(10_000) },
+    })
+  ).json().id;
+  smallContactId = (
+    await api('POST', '/v1/contacts', {
+      email: 'bo@example.com',
+      first_name: 'Bo',
+      attributes: { items: [], big: 'small' },
+    })
+  ).json().id;
   // the draft-render thread loads MJML once (seconds under tsx); measured requests find it loaded
-  expect((await api('POST', `/v1/emails/${await createEmail(mjml('warm'))}/check`)).json()).toEqual({ ok: true, errors: [] });
+  expect((await api('POST', `/v1/emails/${await createEmail(mjml('warm'))}/check`)).json()).toEqual({
+    ok: true,
+    errors: [],
+  });
 });
 afterAll(async () => {
   await kit.close();
 });
 
 /** The request, with /healthz called back to back while it runs: its answer, how long it took, and health's latencies. */
-async function whileHealthIsMeasured(request: () => Promise<Reply>): Promise<{ reply: Reply; ms: number; health: number[] }> {
+async function whileHealthIsMeasured(
+  request: () => Promise<Reply>,
+): Promise<{ reply: Reply; ms: number; health: number[] }> {
   const health: number[] = [];
   let done = false;
   const probe = (async () => {
@@ -56,22 +87,29 @@ async function whileHealthIsMeasured(request: () => Promise<Reply>): Promise<{ r
   return { reply, ms, health };
 }
 
-
 describe('a draft renders within its budget, off the event loop (defect 5)', () => {
   it("answers the issue's six nested {{#each}} preview with 422 at once, and /healthz keeps answering", async () => {
     const emailId = await createEmail(SIX_NESTED_EACH);
-    const { reply, ms, health } = await whileHealthIsMeasured(() => api('POST', `/v1/emails/${emailId}/preview`, { contact_id: contactId }));
+    const { reply, ms, health } = await whileHealthIsMeasured(() =>
+      api('POST', `/v1/emails/${emailId}/preview`, { contact_id: contactId }),
+    );
     expect(reply.statusCode).toBe(422);
-    expect(reply.json().errors).toEqual(expect.arrayContaining([{ field: 'body_mjml', message: expect.stringMatching(/unknown helper "each"/) }]));
+    expect(reply.json().errors).toEqual(
+      expect.arrayContaining([{ field: 'body_mjml', message: expect.stringMatching(/unknown helper "each"/) }]),
+    );
     expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
     expect(Math.max(...health)).toBeLessThan(1000);
   });
 
   it('refuses the same template for a test send (422) and queues nothing, /healthz answering', async () => {
     const emailId = await createEmail(SIX_NESTED_EACH);
-    const { reply, health } = await whileHealthIsMeasured(() => api('POST', `/v1/emails/${emailId}/test-send`, { contact_id: contactId, to: ['qa@t.test'] }));
+    const { reply, health } = await whileHealthIsMeasured(() =>
+      api('POST', `/v1/emails/${emailId}/test-send`, { contact_id: contactId, to: ['qa@t.test'] }),
+    );
     expect(reply.statusCode).toBe(422);
-    expect(reply.json().errors).toEqual(expect.arrayContaining([{ field: 'body_mjml', message: expect.stringMatching(/unknown helper "each"/) }]));
+    expect(reply.json().errors).toEqual(
+      expect.arrayContaining([{ field: 'body_mjml', message: expect.stringMatching(/unknown helper "each"/) }]),
+    );
     expect(Math.max(...health)).toBeLessThan(1000);
     const queue = new Queue(SEND_QUEUE, { connection: kit.redis, prefix: kit.config.queuePrefix });
     expect(await queue.count()).toBe(0);
@@ -81,10 +119,16 @@ describe('a draft renders within its budget, off the event loop (defect 5)', () 
   it('stops a draft that takes longer than the deadline (422 naming the body), /healthz answering, and renders the next one', async () => {
     // 7,000 MJML sections: seconds of MJML compilation, which go-live, preview and test send all do
     const sections = '<mj-section><mj-column><mj-text>x</mj-text></mj-column></mj-section>'.repeat(7000);
-    const slow = await createEmail(`<mjml><mj-body>${sections}<mj-section><mj-column><mj-text>${footer}</mj-text></mj-column></mj-section></mj-body></mjml>`);
-    const { reply, ms, health } = await whileHealthIsMeasured(() => api('POST', `/v1/emails/${slow}/preview`, { contact_id: smallContactId }));
+    const slow = await createEmail(
+      `<mjml><mj-body>${sections}<mj-section><mj-column><mj-text>${footer}</mj-text></mj-column></mj-section></mj-body></mjml>`,
+    );
+    const { reply, ms, health } = await whileHealthIsMeasured(() =>
+      api('POST', `/v1/emails/${slow}/preview`, { contact_id: smallContactId }),
+    );
     expect(reply.statusCode).toBe(422);
-    expect(reply.json().errors).toEqual([{ field: 'body_mjml', message: expect.stringMatching(new RegExp(`longer than ${TIMEOUT_MS} ms`)) }]);
+    expect(reply.json().errors).toEqual([
+      { field: 'body_mjml', message: expect.stringMatching(new RegExp(`longer than ${TIMEOUT_MS} ms`)) },
+    ]);
     expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
     expect(Math.max(...health)).toBeLessThan(1000);
     const fine = await createEmail(mjml('Hello {{contact.first_name}}'));
@@ -97,7 +141,9 @@ describe('a draft renders within its budget, off the event loop (defect 5)', () 
     const emailId = await createEmail(mjml('{{contact.attributes.big}} '.repeat(30)));
     const over = await api('POST', `/v1/emails/${emailId}/preview`, { contact_id: contactId });
     expect(over.statusCode).toBe(422);
-    expect(over.json().errors).toEqual([{ field: 'body_mjml', message: expect.stringMatching(new RegExp(`over the budget of ${MAX_CHARS}`)) }]);
+    expect(over.json().errors).toEqual([
+      { field: 'body_mjml', message: expect.stringMatching(new RegExp(`over the budget of ${MAX_CHARS}`)) },
+    ]);
     const sent = await api('POST', `/v1/emails/${emailId}/test-send`, { contact_id: contactId, to: ['qa@t.test'] });
     expect(sent.statusCode).toBe(422);
     const fits = await api('POST', `/v1/emails/${emailId}/preview`, { contact_id: smallContactId });

@@ -14,7 +14,14 @@ afterAll(async () => {
   await kit.close();
 });
 
-const openEvent = (workspaceId: string, contactId: string, emailId: string, type: string, daysAgo: number, machine = 0) => {
+const openEvent = (
+  workspaceId: string,
+  contactId: string,
+  emailId: string,
+  type: string,
+  daysAgo: number,
+  machine = 0,
+) => {
   const at = new Date(Date.now() - daysAgo * 86_400_000);
   return {
     event_id: `${contactId}-${type}-${daysAgo}-${machine}`,
@@ -34,7 +41,12 @@ describe('segments', () => {
     const ws = await createWorkspace(kit, 'seg');
     const api = client(kit, ws.key);
     const ids: string[] = [];
-    for (const [email, city] of [['a@s.test', 'Oslo'], ['b@s.test', 'Oslo'], ['c@s.test', 'Rome'], ['d@s.test', 'Oslo']])
+    for (const [email, city] of [
+      ['a@s.test', 'Oslo'],
+      ['b@s.test', 'Oslo'],
+      ['c@s.test', 'Rome'],
+      ['d@s.test', 'Oslo'],
+    ])
       ids.push((await api('POST', '/v1/contacts', { email, attributes: { city } })).json().id);
     const emailId = '7d1c2f4e-0000-4000-8000-000000000001';
     await kit.env.clickhouse.insert('events_raw', [
@@ -44,18 +56,44 @@ describe('segments', () => {
       openEvent(ws.id, ids[2] as string, emailId, 'click', 1),
     ]);
     const opened = { behaviour: 'opened', email_id: emailId, within_days: 30 };
-    const preview = async (definition: unknown) => (await api('POST', '/v1/segments/preview', { definition })).json().count;
+    const preview = async (definition: unknown) =>
+      (await api('POST', '/v1/segments/preview', { definition })).json().count;
     expect(await preview(opened)).toBe(1);
-    expect(await preview({ all: [{ field: 'attributes.city', op: 'eq', value: 'Oslo' }, { behaviour: 'not_opened', email_id: emailId, within_days: 30 }] })).toBe(2);
+    expect(
+      await preview({
+        all: [
+          { field: 'attributes.city', op: 'eq', value: 'Oslo' },
+          { behaviour: 'not_opened', email_id: emailId, within_days: 30 },
+        ],
+      }),
+    ).toBe(2);
     expect(await preview({ any: [opened, { behaviour: 'clicked', email_id: emailId, within_days: 7 }] })).toBe(2);
     expect(await preview({ field: 'email', op: 'contains', value: "'; DROP TABLE contacts; --" })).toBe(0);
 
-    const segment = (await api('POST', '/v1/segments', { name: 'Oslo', kind: 'dynamic', definition: { field: 'attributes.city', op: 'eq', value: 'Oslo' } })).json();
-    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({ added: 3, removed: 0, member_count: 3 });
+    const segment = (
+      await api('POST', '/v1/segments', {
+        name: 'Oslo',
+        kind: 'dynamic',
+        definition: { field: 'attributes.city', op: 'eq', value: 'Oslo' },
+      })
+    ).json();
+    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({
+      added: 3,
+      removed: 0,
+      member_count: 3,
+    });
     await api('PATCH', `/v1/contacts/${ids[0]}`, { attributes: { city: 'Rome' } });
     await api('POST', '/v1/contacts', { email: 'e@s.test', attributes: { city: 'Oslo' } });
-    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({ added: 1, removed: 1, member_count: 3 });
-    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({ added: 0, removed: 0, member_count: 3 });
+    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({
+      added: 1,
+      removed: 1,
+      member_count: 3,
+    });
+    expect((await api('POST', `/v1/segments/${segment.id}/refresh`)).json()).toEqual({
+      added: 0,
+      removed: 0,
+      member_count: 3,
+    });
     const members = await api('GET', `/v1/segments/${segment.id}/members?limit=2`);
     expect(members.json().items).toHaveLength(2);
     expect(members.json().next_cursor).toEqual(expect.any(String));
@@ -91,26 +129,55 @@ describe('email test send', () => {
     const port = await smtp.listen();
     const prefix = uniqueName('tsq');
     const sendKit = await startApiKit({ queuePrefix: prefix });
-    const sender = buildSender(senderConfig(sendKit.env, port, { CAIRN_QUEUE_PREFIX: prefix, CAIRN_SENDER_METRICS_PORT: '-1' }), testLogger('sender'));
+    const sender = buildSender(
+      senderConfig(sendKit.env, port, { CAIRN_QUEUE_PREFIX: prefix, CAIRN_SENDER_METRICS_PORT: '-1' }),
+      testLogger('sender'),
+    );
     await sender.start();
     try {
       const ws = await createWorkspace(sendKit, 'send');
       const api = client(sendKit, ws.key);
-      await api('POST', '/v1/content-settings', { name: 'D', subscription_center_url: 'https://p.example.com', postal_address: '1 Main St', is_default: true });
-      const contact = (await api('POST', '/v1/contacts', { email: 'real@recipient.test', first_name: 'Ada\r\nBcc: evil@x.test' })).json().id;
-      const email = (await api('POST', '/v1/emails', { name: 'T', subject: 'Hi {{contact.first_name}}', from_address: 'news@example.com', body_mjml: MJML_OK })).json().id;
-      const bad = await api('POST', `/v1/emails/${email}/test-send`, { contact_id: contact, to: ['ok@t.test', 'nope'] });
+      await api('POST', '/v1/content-settings', {
+        name: 'D',
+        subscription_center_url: 'https://p.example.com',
+        postal_address: '1 Main St',
+        is_default: true,
+      });
+      const contact = (
+        await api('POST', '/v1/contacts', { email: 'real@recipient.test', first_name: 'Ada\r\nBcc: evil@x.test' })
+      ).json().id;
+      const email = (
+        await api('POST', '/v1/emails', {
+          name: 'T',
+          subject: 'Hi {{contact.first_name}}',
+          from_address: 'news@example.com',
+          body_mjml: MJML_OK,
+        })
+      ).json().id;
+      const bad = await api('POST', `/v1/emails/${email}/test-send`, {
+        contact_id: contact,
+        to: ['ok@t.test', 'nope'],
+      });
       expect(bad.json().errors).toEqual([{ field: 'to[1]', message: 'is not a valid address' }]);
-      const res = await api('POST', `/v1/emails/${email}/test-send`, { contact_id: contact, to: ['qa@t.test', 'qa2@t.test'] });
+      const res = await api('POST', `/v1/emails/${email}/test-send`, {
+        contact_id: contact,
+        to: ['qa@t.test', 'qa2@t.test'],
+      });
       expect(res.statusCode).toBe(202);
       expect(res.json()).toEqual({ sent_to: 2, request_id: expect.any(String) });
-      await waitFor(() => smtp.received.length, (n) => n === 2);
+      await waitFor(
+        () => smtp.received.length,
+        (n) => n === 2,
+      );
       expect(smtp.received.map((r) => r.to).sort()).toEqual([['qa2@t.test'], ['qa@t.test']]);
       const data = smtp.received[0]?.raw.toString() ?? '';
       expect(data).toMatch(/^Subject: \[TEST\] Hi Ada Bcc: evil@x.test\r?$/m);
-      expect((data.split(/\r?\n\r?\n/)[0] ?? '')).not.toMatch(/^Bcc:/m);
+      expect(data.split(/\r?\n\r?\n/)[0] ?? '').not.toMatch(/^Bcc:/m);
       // the ledger records the reply just after the peer has the message
-      const delivered = () => sendKit.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM sender_deliveries WHERE kind = 'test' AND state = 'delivered'");
+      const delivered = () =>
+        sendKit.pool.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM sender_deliveries WHERE kind = 'test' AND state = 'delivered'",
+        );
       await waitFor(delivered, (r) => r.rows[0]?.n === 2);
     } finally {
       await sender.stop();

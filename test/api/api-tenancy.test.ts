@@ -31,7 +31,8 @@ describe('authorization across two workspaces', () => {
       ['POST', `/v1/journeys/${journey}/go-live`],
       ['GET', `/v1/journeys/${journey}/milestones`],
     ];
-    for (const [method, url, body] of probes) expect([method, url, (await b(method as 'GET', url, body)).statusCode]).toEqual([method, url, 404]);
+    for (const [method, url, body] of probes)
+      expect([method, url, (await b(method as 'GET', url, body)).statusCode]).toEqual([method, url, 404]);
     // B cannot attach A's contact to its own list or segment either
     const bList = (await b('POST', '/v1/lists', { name: 'mine' })).json().id as string;
     const attach = await b('POST', `/v1/lists/${bList}/members`, { contact_ids: [contact] });
@@ -55,14 +56,18 @@ describe('authorization across two workspaces', () => {
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ status: 400, errors: [{ field, message: 'is not a writable field' }] });
     }
-    const { rows } = await kit.pool.query('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [other.id]);
+    const { rows } = await kit.pool.query('SELECT count(*)::int AS n FROM contacts WHERE workspace_id = $1', [
+      other.id,
+    ]);
     expect(rows[0].n).toBe(0);
   });
 
   it('needs a valid key with the right scope', async () => {
     const ws = await createWorkspace(kit, 'scopes');
     expect((await call(kit.baseUrl, 'GET', '/v1/contacts')).statusCode).toBe(401);
-    expect((await call(kit.baseUrl, 'GET', '/v1/contacts', undefined, { authorization: `Bearer ${ws.key}x` })).statusCode).toBe(401);
+    expect(
+      (await call(kit.baseUrl, 'GET', '/v1/contacts', undefined, { authorization: `Bearer ${ws.key}x` })).statusCode,
+    ).toBe(401);
     const { key } = await createApiKey(kit.pool, { workspaceId: ws.id, scopes: ['read'] });
     const reader = client(kit, key);
     expect((await reader('GET', '/v1/contacts')).statusCode).toBe(200);
@@ -70,7 +75,10 @@ describe('authorization across two workspaces', () => {
     expect(denied.statusCode).toBe(403);
     expect(denied.json().detail).toMatch(/"write" scope/);
     expect((await reader('POST', '/v1/api-keys', { scopes: ['read'] })).statusCode).toBe(403);
-    expect((await call(kit.baseUrl, 'POST', '/v1/admin/workspaces', { name: 'x' }, { authorization: 'Bearer wrong' })).statusCode).toBe(401);
+    expect(
+      (await call(kit.baseUrl, 'POST', '/v1/admin/workspaces', { name: 'x' }, { authorization: 'Bearer wrong' }))
+        .statusCode,
+    ).toBe(401);
   });
 
   it('rate-limits per key in Redis', async () => {

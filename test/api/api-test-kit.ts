@@ -28,14 +28,36 @@ export interface ApiKit {
 export async function startApiKit(overrides: Partial<Record<keyof ApiConfig, unknown>> = {}): Promise<ApiKit> {
   const env = await createTestEnv('cairn_api');
   // Its own key prefix: test sends and rate-limit counters of one kit are not another's.
-  const config = { ...loadConfig(apiConfigSchema, {}), ...env.settings, queuePrefix: uniqueName('api'), adminToken: ADMIN_TOKEN, ...overrides } as ApiConfig;
+  const config = {
+    ...loadConfig(apiConfigSchema, {}),
+    ...env.settings,
+    queuePrefix: uniqueName('api'),
+    adminToken: ADMIN_TOKEN,
+    ...overrides,
+  } as ApiConfig;
   const pool = createPgPool(env.postgresUrl, 5);
   const redis = createRedis(config.redisUrl);
   // The API reads as its own read-only user and erases as the erasure user, as in production (docs/clickhouse.md).
   const logins = await env.clickhouseLogins();
-  const clickhouse = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.api });
-  const clickhouseErasure = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, ...logins.erasure });
-  const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log: testLogger('api'), docsUi: false });
+  const clickhouse = new ClickHouse({
+    url: env.settings.clickhouseUrl,
+    database: env.clickhouseDatabase,
+    ...logins.api,
+  });
+  const clickhouseErasure = new ClickHouse({
+    url: env.settings.clickhouseUrl,
+    database: env.clickhouseDatabase,
+    ...logins.erasure,
+  });
+  const app = await buildApi({
+    config,
+    pool,
+    redis,
+    clickhouse,
+    clickhouseErasure,
+    log: testLogger('api'),
+    docsUi: false,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -65,7 +87,13 @@ export interface Reply {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-export async function call(baseUrl: string, method: Method, url: string, payload?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function call(
+  baseUrl: string,
+  method: Method,
+  url: string,
+  payload?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const isText = typeof payload === 'string';
   const res = await fetch(baseUrl + url, {
     method,
@@ -82,7 +110,13 @@ export interface Workspace {
 }
 
 export async function createWorkspace(kit: ApiKit, name = 'ws'): Promise<Workspace> {
-  const res = await call(kit.baseUrl, 'POST', '/v1/admin/workspaces', { name }, { authorization: `Bearer ${ADMIN_TOKEN}` });
+  const res = await call(
+    kit.baseUrl,
+    'POST',
+    '/v1/admin/workspaces',
+    { name },
+    { authorization: `Bearer ${ADMIN_TOKEN}` },
+  );
   if (res.statusCode !== 201) throw new Error(`bootstrap failed: ${res.statusCode} ${res.body}`);
   const body = res.json<{ key: string; workspace_id: string }>();
   return { id: body.workspace_id, key: body.key };

@@ -15,8 +15,14 @@ async function seededJourney(name: string) {
   const ws = await createWorkspace(kit, name);
   const api = client(kit, ws.key);
   const contacts: Record<string, string> = {};
-  for (const c of ['c1', 'c2', 'c3']) contacts[c] = (await api('POST', '/v1/contacts', { email: `${c}@${name}.test` })).json().id as string;
-  const graph = { tiles: [{ id: 'S', type: 'segment', next: ['T'], config: {} }, { id: 'T', type: 'trigger', next: [], config: {} }] };
+  for (const c of ['c1', 'c2', 'c3'])
+    contacts[c] = (await api('POST', '/v1/contacts', { email: `${c}@${name}.test` })).json().id as string;
+  const graph = {
+    tiles: [
+      { id: 'S', type: 'segment', next: ['T'], config: {} },
+      { id: 'T', type: 'trigger', next: [], config: {} },
+    ],
+  };
   const journey = (await api('POST', '/v1/journeys', { name: 'Recurring', graph })).json().id as string;
   const rows = ingestRows(glossaryStream(ws.id))
     .filter((row) => row.event_type.startsWith('tile_'))
@@ -41,26 +47,39 @@ describe('journey-tile drill-down', () => {
     expect(first.items).toHaveLength(3);
     const second = (await api('GET', `${base}/S/contacts?state=inflow&limit=3&cursor=${first.next_cursor}`)).json();
     expect([second.items.length, second.next_cursor]).toEqual([1, null]);
-    const keys = [...first.items, ...second.items].map((r: { contactId: string; iteration: number }) => `${r.contactId}/${r.iteration}`);
+    const keys = [...first.items, ...second.items].map(
+      (r: { contactId: string; iteration: number }) => `${r.contactId}/${r.iteration}`,
+    );
     expect(new Set(keys).size).toBe(4);
-    expect((await api('GET', `${base}/T/contacts?state=path&path_id=no`)).json().items.map((r: { contactId: string }) => r.contactId)).toEqual([contacts.c2]);
+    expect(
+      (await api('GET', `${base}/T/contacts?state=path&path_id=no`))
+        .json()
+        .items.map((r: { contactId: string }) => r.contactId),
+    ).toEqual([contacts.c2]);
 
     const csv = await api('GET', `${base}/S/contacts.csv?state=inflow&limit=2`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect((parse(csv.body) as string[][])[0]).toEqual(['contact_id', 'iteration', 'at', 'details']);
     expect(parse(csv.body)).toHaveLength(3);
-    const next = await api('GET', `${base}/S/contacts.csv?state=inflow&limit=2&cursor=${csv.headers.get('x-next-cursor')}`);
+    const next = await api(
+      'GET',
+      `${base}/S/contacts.csv?state=inflow&limit=2&cursor=${csv.headers.get('x-next-cursor')}`,
+    );
     expect(parse(next.body)).toHaveLength(3);
     expect(next.headers.get('x-next-cursor')).toBeNull();
 
     const saved = await api('POST', `${base}/T/segments`, { name: 'Took yes', state: 'path', path_id: 'yes' });
     expect(saved.statusCode).toBe(201);
     expect(saved.json()).toMatchObject({ name: 'Took yes', kind: 'static', member_count: 1 });
-    const members = (await api('GET', `/v1/segments/${saved.json().id}/members`)).json().items.map((m: { contact_id: string }) => m.contact_id);
+    const members = (await api('GET', `/v1/segments/${saved.json().id}/members`))
+      .json()
+      .items.map((m: { contact_id: string }) => m.contact_id);
     expect(members).toEqual([contacts.c1]);
     const entered = (await api('POST', `${base}/S/segments`, { name: 'Entered S', state: 'inflow' })).json();
     expect(entered.member_count).toBe(3);
-    const all = (await api('GET', `/v1/segments/${entered.id}/members`)).json().items.map((m: { contact_id: string }) => m.contact_id);
+    const all = (await api('GET', `/v1/segments/${entered.id}/members`))
+      .json()
+      .items.map((m: { contact_id: string }) => m.contact_id);
     expect(new Set(all)).toEqual(new Set(Object.values(contacts)));
 
     expect((await api('GET', `${base}/nope/contacts?state=inflow`)).statusCode).toBe(404);

@@ -59,7 +59,10 @@ async function tables(pool: Pool): Promise<string[]> {
 async function rowsHolding(pool: Pool, names: string[], id: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const name of names) {
-    const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${name}" t WHERE t::text LIKE '%' || $1 || '%'`, [id]);
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM "${name}" t WHERE t::text LIKE '%' || $1 || '%'`,
+      [id],
+    );
     counts[name] = rows[0]?.n ?? 0;
   }
   return counts;
@@ -74,7 +77,8 @@ describe('contact erasure coverage', () => {
     );
     const existing = new Set(rows.map((r) => r.column));
     expect([...covered].filter((column) => !existing.has(column))).toEqual([]);
-    for (const step of CONTACT_ERASURE) expect([step.table, step.action === 'keep' || step.sql.length > 0]).toEqual([step.table, true]);
+    for (const step of CONTACT_ERASURE)
+      expect([step.table, step.action === 'keep' || step.sql.length > 0]).toEqual([step.table, true]);
   });
 
   it('leaves no row holding the id in any table after erasing a contact that had rows in every covered table, and touches no one else', async () => {
@@ -85,7 +89,9 @@ describe('contact erasure coverage', () => {
     const footprint = await buildFootprint(kit.pool, api, ws.id, { erased, kept });
     const all = await tables(kit.pool);
     const kept_ = new Set(CONTACT_ERASURE.filter((s) => s.action === 'keep').map((s) => s.table));
-    const erasable = [...new Set(CONTACT_ERASURE.filter((s) => s.columns.length > 0 && s.action !== 'keep').map((s) => s.table))];
+    const erasable = [
+      ...new Set(CONTACT_ERASURE.filter((s) => s.columns.length > 0 && s.action !== 'keep').map((s) => s.table)),
+    ];
 
     const before = await rowsHolding(kit.pool, all, erased);
     // The fixture reaches every covered table, so the scan below proves something for each of them.
@@ -96,7 +102,11 @@ describe('contact erasure coverage', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().resweep_at).toEqual(expect.any(String));
 
-    const after = await rowsHolding(kit.pool, all.filter((t) => !kept_.has(t)), erased);
+    const after = await rowsHolding(
+      kit.pool,
+      all.filter((t) => !kept_.has(t)),
+      erased,
+    );
     expect(Object.entries(after).filter(([, n]) => n > 0)).toEqual([]);
     expect(await rowsHolding(kit.pool, all, kept)).toEqual(bystander);
 
@@ -118,7 +128,10 @@ describe('contact erasure coverage', () => {
       [footprint.messages.alone]: ['cancelled', 'cancelled'],
       [footprint.messages.shared]: ['scheduled', 'pending'],
     });
-    const bounces = await kit.pool.query<{ address: string }>('SELECT address FROM address_bounce_state WHERE workspace_id = $1', [ws.id]);
+    const bounces = await kit.pool.query<{ address: string }>(
+      'SELECT address FROM address_bounce_state WHERE workspace_id = $1',
+      [ws.id],
+    );
     expect(bounces.rows).toEqual([{ address: 'stays@example.com' }]);
   });
 });

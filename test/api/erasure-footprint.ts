@@ -22,37 +22,95 @@ const DAY_MS = 86_400_000;
 
 function journeyRequest(workspaceId: string, journeyId: string, tileId: string, contactId: string): SendRequest {
   const parts = { journey_id: journeyId, tile_id: tileId, iteration: 0, contact_id: contactId };
-  return { ...parts, key: sendRequestKey(parts), workspace_id: workspaceId, account_id: null, email_id: newId(), email_version: 1, list_id: null, content_settings_id: null, min_consent: 0, requested_at: Date.now() };
+  return {
+    ...parts,
+    key: sendRequestKey(parts),
+    workspace_id: workspaceId,
+    account_id: null,
+    email_id: newId(),
+    email_version: 1,
+    list_id: null,
+    content_settings_id: null,
+    min_consent: 0,
+    requested_at: Date.now(),
+  };
 }
 
 /** What one journey step leaves for these contacts (real StepEffects): positions, tasks, leads, sends, tile events, webhooks. */
-async function journeyStep(pool: Pool, workspaceId: string, journeyId: string, tileId: string, contacts: string[]): Promise<void> {
+async function journeyStep(
+  pool: Pool,
+  workspaceId: string,
+  journeyId: string,
+  tileId: string,
+  contacts: string[],
+): Promise<void> {
   const effects = new StepEffects();
   for (const contactId of contacts) {
-    const key = (tile: string) => onceKey({ journeyId, tileId: `${tile}-${tileId}`, iteration: 0, subjectId: contactId });
+    const key = (tile: string) =>
+      onceKey({ journeyId, tileId: `${tile}-${tileId}`, iteration: 0, subjectId: contactId });
     effects.move({ iteration: 0, contactId, accountId: null, tileId, state: 'waiting', dueAt: Date.now() + DAY_MS });
     effects.event('tile_inflow', { id: tileId, type: 'email' }, 0, contactId);
     effects.sends.push(journeyRequest(workspaceId, journeyId, tileId, contactId));
-    effects.tasks.push({ onceKey: key('call'), contactId, accountId: null, tileId: `call-${tileId}`, kind: 'task', subject: 'Call', dueAt: null });
+    effects.tasks.push({
+      onceKey: key('call'),
+      contactId,
+      accountId: null,
+      tileId: `call-${tileId}`,
+      kind: 'task',
+      subject: 'Call',
+      dueAt: null,
+    });
     effects.leads.push({ onceKey: key('lead'), contactId, accountId: null, tileId: `lead-${tileId}`, title: 'Hot' });
-    effects.webhooks.push({ onceKey: key('crm'), payload: { url: 'https://hooks.example.com/crm', workspace_id: workspaceId, contact_id: contactId, body: { key: key('crm'), workspace_id: workspaceId, contact_id: contactId } } });
+    effects.webhooks.push({
+      onceKey: key('crm'),
+      payload: {
+        url: 'https://hooks.example.com/crm',
+        workspace_id: workspaceId,
+        contact_id: contactId,
+        body: { key: key('crm'), workspace_id: workspaceId, contact_id: contactId },
+      },
+    });
   }
   // Not `entered` on the second step: its contacts already have rows at this iteration (UPDATE moves them).
-  const entered = (await pool.query('SELECT 1 FROM journey_contacts WHERE journey_id = $1', [journeyId])).rowCount === 0;
+  const entered =
+    (await pool.query('SELECT 1 FROM journey_contacts WHERE journey_id = $1', [journeyId])).rowCount === 0;
   await inTransaction(pool, (db) => effects.write(db, { id: journeyId, workspaceId }, Date.now(), entered));
 }
 
 const open = (workspaceId: string, journeyId: string, contactId: string): CairnEvent => ({
   type: 'open',
-  data: { event_id: newId(), event_time: Date.now(), workspace_id: workspaceId, contact_id: contactId, message_id: newId(), email_id: newId(), email_version: 1, journey_id: journeyId, tile_id: 'mail', iteration: 0, machine: false },
+  data: {
+    event_id: newId(),
+    event_time: Date.now(),
+    workspace_id: workspaceId,
+    contact_id: contactId,
+    message_id: newId(),
+    email_id: newId(),
+    email_version: 1,
+    journey_id: journeyId,
+    tile_id: 'mail',
+    iteration: 0,
+    machine: false,
+  },
 });
 
 /** A one-to-one message (its own email version), scheduled tomorrow, with a pending reminder and a reply per recipient. */
-async function oneToOne(pool: Pool, workspaceId: string, recipients: string[], regarding: string | null): Promise<string> {
+async function oneToOne(
+  pool: Pool,
+  workspaceId: string,
+  recipients: string[],
+  regarding: string | null,
+): Promise<string> {
   const emailId = newId();
   const messageId = newId();
-  await pool.query(`INSERT INTO emails (id, workspace_id, name, status, live_version, channel) VALUES ($1, $2, 'note', 'live', 1, 'one_to_one')`, [emailId, workspaceId]);
-  await pool.query(`INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, compiled_html) VALUES ($1, 1, $2, 'Hi', 'rep@cairn.example', '<p>hi</p>')`, [emailId, workspaceId]);
+  await pool.query(
+    `INSERT INTO emails (id, workspace_id, name, status, live_version, channel) VALUES ($1, $2, 'note', 'live', 1, 'one_to_one')`,
+    [emailId, workspaceId],
+  );
+  await pool.query(
+    `INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, compiled_html) VALUES ($1, 1, $2, 'Hi', 'rep@cairn.example', '<p>hi</p>')`,
+    [emailId, workspaceId],
+  );
   await pool.query(
     `INSERT INTO engagement_messages (id, workspace_id, email_id, email_version, regarding_type, regarding_id, subject, followed, state, send_at)
      VALUES ($1, $2, $3, 1, $4, $5, 'Hi', true, 'scheduled', now() + interval '1 day')`,
@@ -60,13 +118,19 @@ async function oneToOne(pool: Pool, workspaceId: string, recipients: string[], r
   );
   for (const [idx, contactId] of recipients.entries()) {
     const delivery = newId();
-    await pool.query('INSERT INTO engagement_recipients (message_id, idx, contact_id, delivery_message_id) VALUES ($1, $2, $3, $4)', [messageId, idx, contactId, delivery]);
+    await pool.query(
+      'INSERT INTO engagement_recipients (message_id, idx, contact_id, delivery_message_id) VALUES ($1, $2, $3, $4)',
+      [messageId, idx, contactId, delivery],
+    );
     await pool.query(
       `INSERT INTO engagement_replies (event_id, workspace_id, message_id, delivery_message_id, contact_id, machine, source, auth_verdict) VALUES ($1, $2, $3, $4, $5, false, 'smtp', 'verified')`,
       [newId(), workspaceId, messageId, delivery, contactId],
     );
   }
-  await pool.query(`INSERT INTO engagement_reminders (workspace_id, message_id, title, condition, remind_at) VALUES ($1, $2, 'Chase', 'no_reply_by', now() + interval '2 days')`, [workspaceId, messageId]);
+  await pool.query(
+    `INSERT INTO engagement_reminders (workspace_id, message_id, title, condition, remind_at) VALUES ($1, $2, 'Chase', 'no_reply_by', now() + interval '2 days')`,
+    [workspaceId, messageId],
+  );
   return messageId;
 }
 
@@ -75,7 +139,12 @@ async function oneToOne(pool: Pool, workspaceId: string, recipients: string[], r
  * the API for lists, segments and the journey; the scheduler's StepEffects and engagement consumer; the sender's
  * ledger; SQL shaped as services/engagement and the webhook worker write it.
  */
-export async function buildFootprint(pool: Pool, api: Client, workspaceId: string, contacts: { erased: string; kept: string }): Promise<Footprint> {
+export async function buildFootprint(
+  pool: Pool,
+  api: Client,
+  workspaceId: string,
+  contacts: { erased: string; kept: string },
+): Promise<Footprint> {
   const both = [contacts.erased, contacts.kept];
   const list = (await api('POST', '/v1/lists', { name: 'News' })).json().id as string;
   await api('POST', `/v1/lists/${list}/members`, { contact_ids: both });
@@ -85,7 +154,10 @@ export async function buildFootprint(pool: Pool, api: Client, workspaceId: strin
 
   await journeyStep(pool, workspaceId, journeyId, 'mail', both);
   await journeyStep(pool, workspaceId, journeyId, 'solo', [contacts.erased]); // outbox rows holding only the erased contact
-  await recordEngagements(pool, both.map((c) => open(workspaceId, journeyId, c)));
+  await recordEngagements(
+    pool,
+    both.map((c) => open(workspaceId, journeyId, c)),
+  );
   for (const contactId of both) {
     const key = onceKey({ journeyId, tileId: 'broken', iteration: 0, subjectId: contactId });
     await pool.query(
@@ -94,14 +166,30 @@ export async function buildFootprint(pool: Pool, api: Client, workspaceId: strin
     );
   }
   const forward = {
-    request_id: newId(), requested_at: Date.now(), workspace_id: workspaceId, new_message_id: newId(), friend_address: 'friend@example.com',
-    forwarded_by_contact_id: contacts.erased, original_message_id: newId(), email_id: newId(), email_version: 1, journey_id: journeyId, tile_id: 'mail', iteration: 0,
+    request_id: newId(),
+    requested_at: Date.now(),
+    workspace_id: workspaceId,
+    new_message_id: newId(),
+    friend_address: 'friend@example.com',
+    forwarded_by_contact_id: contacts.erased,
+    original_message_id: newId(),
+    email_id: newId(),
+    email_version: 1,
+    journey_id: journeyId,
+    tile_id: 'mail',
+    iteration: 0,
   };
-  const items = [...both.map((c) => journeyItem(journeyRequest(workspaceId, journeyId, 'mail', c))), forwardItem(forward)];
+  const items = [
+    ...both.map((c) => journeyItem(journeyRequest(workspaceId, journeyId, 'mail', c))),
+    forwardItem(forward),
+  ];
   await new DeliveriesRepository(pool, 'footprint').claim(items.map((item) => ({ ...item, messageId: newId() })));
 
   const alone = await oneToOne(pool, workspaceId, [contacts.erased], contacts.erased);
   const shared = await oneToOne(pool, workspaceId, both, null);
-  await pool.query(`INSERT INTO address_bounce_state (workspace_id, address, consecutive_soft_bounces) SELECT $1, lower(email), 2 FROM contacts WHERE id = ANY($2::uuid[])`, [workspaceId, both]);
+  await pool.query(
+    `INSERT INTO address_bounce_state (workspace_id, address, consecutive_soft_bounces) SELECT $1, lower(email), 2 FROM contacts WHERE id = ANY($2::uuid[])`,
+    [workspaceId, both],
+  );
   return { journeyId, messages: { alone, shared } };
 }

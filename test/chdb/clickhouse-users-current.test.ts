@@ -34,7 +34,12 @@ type Outcome = { ok: Record<string, unknown>[] } | { error: string };
  */
 describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cairn-chdb-users-'));
-  const passwords = Object.fromEntries([...definedUsers().keys()].map((user) => [`CAIRN_CLICKHOUSE_${user.replace(/^cairn_/, '').toUpperCase()}_PASSWORD`, `pw-${user}`]));
+  const passwords = Object.fromEntries(
+    [...definedUsers().keys()].map((user) => [
+      `CAIRN_CLICKHOUSE_${user.replace(/^cairn_/, '').toUpperCase()}_PASSWORD`,
+      `pw-${user}`,
+    ]),
+  );
   let runs = 0;
 
   beforeAll(() => {
@@ -45,8 +50,13 @@ describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
       '<clickhouse><profiles><default/></profiles><quotas><default/></quotas><users><default><password></password><access_management>1</access_management>' +
         '<networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users></clickhouse>',
     );
-    writeFileSync(join(dir, 'config.xml'), `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`);
-    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as { services: { clickhouse: { volumes: string[] } } };
+    writeFileSync(
+      join(dir, 'config.xml'),
+      `<clickhouse><users_config>${join(dir, 'users.xml')}</users_config></clickhouse>`,
+    );
+    const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as {
+      services: { clickhouse: { volumes: string[] } };
+    };
     for (const mount of compose.services.clickhouse.volumes.filter((m) => m.includes('/users.d/'))) {
       const [source = '', target = ''] = mount.split(':');
       copyFileSync(join(ROOT, source), join(dir, 'users.d', basename(target)));
@@ -57,14 +67,19 @@ describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
 
   const run = (statements: string[]): Outcome[] =>
     JSON.parse(
-      execFileSync(NODE, ['-e', RUNNER, join(dir, `data-${runs++}`), join(dir, 'config.xml'), JSON.stringify(statements)], {
-        env: { ...process.env, ...passwords },
-        encoding: 'utf8',
-        timeout: 60_000,
-      }),
+      execFileSync(
+        NODE,
+        ['-e', RUNNER, join(dir, `data-${runs++}`), join(dir, 'config.xml'), JSON.stringify(statements)],
+        {
+          env: { ...process.env, ...passwords },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      ),
     ) as Outcome[];
   const rows = (outcome: Outcome | undefined) => (outcome && 'ok' in outcome ? outcome.ok : outcome);
-  const refused = (outcome: Outcome | undefined, reason: RegExp) => expect(outcome && 'error' in outcome ? outcome.error : 'accepted').toMatch(reason);
+  const refused = (outcome: Outcome | undefined, reason: RegExp) =>
+    expect(outcome && 'error' in outcome ? outcome.error : 'accepted').toMatch(reason);
 
   it("loads the users with their profiles, the overlay's passwords and networks, and rights on `cairn` only", () => {
     const [users, grants, profiles, settings] = run([
@@ -76,7 +91,9 @@ describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
     const names = [...definedUsers().keys()].sort();
     expect(rows(users)).toEqual(names.map((name) => ({ name, auth_type: ['plaintext_password'], host_ip: ['::/0'] })));
     expect(rows(grants)).toEqual(names.map((name) => ({ user_name: name, database: 'cairn' })));
-    expect(rows(profiles)).toEqual(names.map((name) => ({ user_name: name, inherit_profile: definedUsers().get(name) })));
+    expect(rows(profiles)).toEqual(
+      names.map((name) => ({ user_name: name, inherit_profile: definedUsers().get(name) })),
+    );
     expect(rows(settings)).toEqual([
       { profile_name: 'cairn_dashboards', setting_name: 'allow_ddl', value: '0' },
       { profile_name: 'cairn_dashboards', setting_name: 'readonly', value: '2' },
@@ -87,7 +104,11 @@ describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
     ]);
   });
 
-  const TABLE = ['CREATE DATABASE cairn', 'CREATE TABLE cairn.t (x UInt8) ENGINE = MergeTree ORDER BY x', 'INSERT INTO cairn.t VALUES (1)'];
+  const TABLE = [
+    'CREATE DATABASE cairn',
+    'CREATE TABLE cairn.t (x UInt8) ENGINE = MergeTree ORDER BY x',
+    'INSERT INTO cairn.t VALUES (1)',
+  ];
 
   it("the writers' profile (aggregator, time-zone sync) inserts; no DDL, and allow_ddl cannot be lifted", () => {
     const [, , , , insert, alter, drop, truncate, create, lift, perQuery, profile] = run([
@@ -103,14 +124,28 @@ describe('ClickHouse users on current ClickHouse (issue 20, defect 3)', () => {
       "SET profile = 'cairn_ddl'",
     ]);
     expect(rows(insert)).toEqual([]);
-    for (const outcome of [alter, drop, truncate, create, lift, perQuery, profile]) refused(outcome, /DDL queries are prohibited/);
+    for (const outcome of [alter, drop, truncate, create, lift, perQuery, profile])
+      refused(outcome, /DDL queries are prohibited/);
   });
 
   it("Grafana's profile sets max_execution_time and writes nothing; the API's profile sets nothing either", () => {
-    const [, , , , setting, insert, create, lift] = run([...TABLE, 'SET readonly = 2', 'SELECT 1 AS one SETTINGS max_execution_time = 10', 'INSERT INTO cairn.t VALUES (2)', 'CREATE TABLE cairn.u (x UInt8) ENGINE = Memory', 'SET readonly = 0']);
+    const [, , , , setting, insert, create, lift] = run([
+      ...TABLE,
+      'SET readonly = 2',
+      'SELECT 1 AS one SETTINGS max_execution_time = 10',
+      'INSERT INTO cairn.t VALUES (2)',
+      'CREATE TABLE cairn.u (x UInt8) ENGINE = Memory',
+      'SET readonly = 0',
+    ]);
     expect(rows(setting)).toEqual([{ one: 1 }]);
     for (const outcome of [insert, create, lift]) refused(outcome, /readonly/i);
-    const [, , , , count, apiSetting, apiInsert] = run([...TABLE, 'SET readonly = 1', 'SELECT count() AS n FROM cairn.t', 'SELECT 1 SETTINGS max_execution_time = 10', 'INSERT INTO cairn.t VALUES (2)']);
+    const [, , , , count, apiSetting, apiInsert] = run([
+      ...TABLE,
+      'SET readonly = 1',
+      'SELECT count() AS n FROM cairn.t',
+      'SELECT 1 SETTINGS max_execution_time = 10',
+      'INSERT INTO cairn.t VALUES (2)',
+    ]);
     expect(rows(count)).toEqual([{ n: 1 }]);
     for (const outcome of [apiSetting, apiInsert]) refused(outcome, /readonly/i);
   });

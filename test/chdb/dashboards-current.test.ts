@@ -7,7 +7,12 @@ import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
 import { readMigrations } from '../../lib/platform/migrations/migration-files';
 import { migrate } from '../../lib/platform/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
-import { expectEveryDashboardQuery, expectHostileVariablesMatchNothing, loadDashboardFixture, type DashboardDb } from '../dashboards/dashboard-assertions';
+import {
+  expectEveryDashboardQuery,
+  expectHostileVariablesMatchNothing,
+  loadDashboardFixture,
+  type DashboardDb,
+} from '../dashboards/dashboard-assertions';
 import { chdbRunner } from '../support/chdb-runner';
 
 const DB = 'cairn_dashboards';
@@ -20,7 +25,9 @@ describe('dashboard queries on current ClickHouse (chdb)', () => {
   const db: DashboardDb = {
     ...runner,
     insert: async (table, rows) => {
-      session.query(`INSERT INTO ${DB}.${table} FORMAT JSONEachRow\n${rows.map((row) => JSON.stringify(row)).join('\n')}`);
+      session.query(
+        `INSERT INTO ${DB}.${table} FORMAT JSONEachRow\n${rows.map((row) => JSON.stringify(row)).join('\n')}`,
+      );
     },
     query: (text) => runner.rows(raw.trusted(text)),
   };

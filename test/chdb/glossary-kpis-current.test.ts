@@ -7,7 +7,14 @@ import { ChdbMigrationTarget } from '../../lib/platform/migrations/chdb-target';
 import { readMigrations } from '../../lib/platform/migrations/migration-files';
 import { migrate } from '../../lib/platform/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
-import { expectContactSubset, expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from '../insights/glossary-assertions';
+import {
+  expectContactSubset,
+  expectGlossaryKpis,
+  expectRebuildFromRaw,
+  expectRecipientsMatchKpis,
+  expectTileContactsMatchKpis,
+  expectWorkspaceDays,
+} from '../insights/glossary-assertions';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 
 const DB = 'cairn_glossary';
@@ -20,7 +27,9 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
   beforeAll(async () => {
     await migrate(new ChdbMigrationTarget(session, DB), readMigrations(join(SQL_DIR, 'clickhouse')));
     const rows = ingestRows(glossaryStream('ws'));
-    session.query(`INSERT INTO ${DB}.events_ingest FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
+    session.query(
+      `INSERT INTO ${DB}.events_ingest FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+    );
   });
 
   afterAll(() => {
@@ -36,7 +45,7 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
     await expectWorkspaceDays(runner, 'ws');
   });
 
-  it('rebuilds the glossary tables from the raw events with the views\' own SELECTs', async () => {
+  it("rebuilds the glossary tables from the raw events with the views' own SELECTs", async () => {
     await expectRebuildFromRaw(runner, 'ws');
   });
 

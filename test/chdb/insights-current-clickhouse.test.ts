@@ -22,7 +22,12 @@ import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import { eraseContact } from '../../services/api/erase-contact';
 import { dropExpiredPartitions } from '../../services/aggregator/retention-job';
 import { insertSettingsFor } from '../../services/aggregator/aggregator.app';
-import { EXPECTED_EMAIL_KPIS, EXPECTED_GEOGRAPHY, EXPECTED_TILES, knownStream } from '../aggregator/known-stream.fixture';
+import {
+  EXPECTED_EMAIL_KPIS,
+  EXPECTED_GEOGRAPHY,
+  EXPECTED_TILES,
+  knownStream,
+} from '../aggregator/known-stream.fixture';
 
 const DB = 'cairn_current';
 
@@ -48,21 +53,47 @@ describe('schema and insights on current ClickHouse', () => {
     const rows = all.map((event, i) => ({ ...toRawRow(event), kafka_topic: 't', kafka_partition: 0, kafka_offset: i }));
     const settings = await insertSettingsFor(runner);
     expect(settings).toMatchObject({ input_format_parallel_parsing: 0 });
-    const settingText = Object.entries(settings).map(([key, value]) => `${key} = ${value}`).join(', ');
-    session.query(`INSERT INTO ${DB}.events_ingest SETTINGS ${settingText} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`);
+    const settingText = Object.entries(settings)
+      .map(([key, value]) => `${key} = ${value}`)
+      .join(', ');
+    session.query(
+      `INSERT INTO ${DB}.events_ingest SETTINGS ${settingText} FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
+    );
 
     const filter = { workspaceId: 'ws', emailId: 'e1' };
     expect(await emailInsights(runner, filter)).toEqual(EXPECTED_EMAIL_KPIS);
-    expect((await emailInsights(runner, { ...filter, journeyId: 'j1', emailVersion: 1, from: new Date(0), to: new Date() })).sent).toBe(3);
-    expect(await deliveryBreakdown(runner, filter)).toMatchObject({ targeted: 6, sent: 4, delivered: 2, bounced: { total: 2 } });
-    expect((await topLinks(runner, filter)).map((link) => [link.linkId, link.clickThroughRate])).toEqual([['L1', 1], ['L2', 0.5]]);
-    expect((await responsesOverTime(runner, filter)).map((day) => [day.opened, day.clicked])).toEqual([[1, 0], [0, 1], [2, 3]]);
+    expect(
+      (await emailInsights(runner, { ...filter, journeyId: 'j1', emailVersion: 1, from: new Date(0), to: new Date() }))
+        .sent,
+    ).toBe(3);
+    expect(await deliveryBreakdown(runner, filter)).toMatchObject({
+      targeted: 6,
+      sent: 4,
+      delivered: 2,
+      bounced: { total: 2 },
+    });
+    expect((await topLinks(runner, filter)).map((link) => [link.linkId, link.clickThroughRate])).toEqual([
+      ['L1', 1],
+      ['L2', 0.5],
+    ]);
+    expect((await responsesOverTime(runner, filter)).map((day) => [day.opened, day.clicked])).toEqual([
+      [1, 0],
+      [0, 1],
+      [2, 3],
+    ]);
     expect(await emailGeography(runner, filter)).toEqual(EXPECTED_GEOGRAPHY);
     const c2 = { ...filter, contactIds: ['c2'] }; // the account filter: the view's SELECT over those contacts' raw events
-    expect((await emailGeography(runner, c2)).map((c) => [c.country, c.openedUnique, c.clickedUnique])).toEqual([['FR', 1, 0], [null, 0, 1]]);
+    expect((await emailGeography(runner, c2)).map((c) => [c.country, c.openedUnique, c.clickedUnique])).toEqual([
+      ['FR', 1, 0],
+      [null, 0, 1],
+    ]);
     expect(await journeyTileKpis(runner, { workspaceId: 'ws', journeyId: 'j1' })).toEqual(EXPECTED_TILES);
-    expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1', from: new Date(0) })).byType.open).toBe(2);
-    expect(await contactsWhoDid(runner, { workspaceId: 'ws', eventType: 'open', emailId: 'e1', withinDays: 1 })).toEqual(['c1', 'c2']);
+    expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1', from: new Date(0) })).byType.open).toBe(
+      2,
+    );
+    expect(
+      await contactsWhoDid(runner, { workspaceId: 'ws', eventType: 'open', emailId: 'e1', withinDays: 1 }),
+    ).toEqual(['c1', 'c2']);
     const ledger = await runner.rows<{ o: string }>(raw.trusted('SELECT maxMerge(max_offset) AS o FROM kafka_offsets'));
     expect(Number(ledger[0]?.o)).toBe(all.length - 1);
   });
@@ -71,12 +102,27 @@ describe('schema and insights on current ClickHouse', () => {
     const filter = { workspaceId: 'ws', emailId: 'e1' };
     await eraseContact(runner, { workspaceId: 'ws', contactId: 'c1' });
     const kpis = await emailInsights(runner, filter);
-    expect([kpis.sent, kpis.openedTotal, kpis.openedUnique, kpis.clickedTotal, kpis.generatedLeads]).toEqual([3, 1, 1, 1, 0]);
-    expect((await emailGeography(runner, filter)).map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([['FR', 1, 0], [null, 0, 1]]);
+    expect([kpis.sent, kpis.openedTotal, kpis.openedUnique, kpis.clickedTotal, kpis.generatedLeads]).toEqual([
+      3, 1, 1, 1, 0,
+    ]);
+    expect((await emailGeography(runner, filter)).map((c) => [c.country, c.openedTotal, c.clickedTotal])).toEqual([
+      ['FR', 1, 0],
+      [null, 0, 1],
+    ]);
     expect((await contactTimeline(runner, { workspaceId: 'ws', contactId: 'c1' })).entries).toEqual([]);
 
     const dropped = await dropExpiredPartitions(runner, { keepMonths: 1, now: new Date(Date.UTC(2100, 0, 1)) });
-    expect(new Set(dropped.map((d) => d.table))).toEqual(new Set(['events_raw', 'kpi_email_daily', 'kpi_tile_daily', 'kpi_email_glossary', 'kpi_tile_glossary', 'kpi_email_geography', 'contact_events']));
+    expect(new Set(dropped.map((d) => d.table))).toEqual(
+      new Set([
+        'events_raw',
+        'kpi_email_daily',
+        'kpi_tile_daily',
+        'kpi_email_glossary',
+        'kpi_tile_glossary',
+        'kpi_email_geography',
+        'contact_events',
+      ]),
+    );
     expect((await emailInsights(runner, filter)).sent).toBe(0);
   });
 });

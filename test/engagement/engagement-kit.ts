@@ -70,30 +70,66 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
   const queuePrefix = uniqueName('eq');
   // the alert webhook sink listens on loopback: allowlisted for the API's save-time check and for the service
   const api = await startApiKit({ queuePrefix, ...loopbackEgressConfig });
-  const ingest = await startIngest(ingestConfig(api.env, { CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_INGEST_MACHINE_WINDOW_S: '0' }));
+  const ingest = await startIngest(
+    ingestConfig(api.env, { CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_INGEST_MACHINE_WINDOW_S: '0' }),
+  );
   const smtp = new RecordingSmtp();
-  const sender: SenderService = buildSender(senderConfig(api.env, await smtp.listen(), { CAIRN_SENDER_TRACKING_URL: ingest.url(), CAIRN_QUEUE_PREFIX: queuePrefix }), testLogger('sender'));
+  const sender: SenderService = buildSender(
+    senderConfig(api.env, await smtp.listen(), {
+      CAIRN_SENDER_TRACKING_URL: ingest.url(),
+      CAIRN_QUEUE_PREFIX: queuePrefix,
+    }),
+    testLogger('sender'),
+  );
   await sender.start();
   const aggregator = buildAggregator(
-    loadAggregatorConfig({ CAIRN_TOPIC_PREFIX: api.env.topicPrefix, CAIRN_CLICKHOUSE_DATABASE: api.env.clickhouseDatabase, CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'), CAIRN_AGGREGATOR_LINGER_MS: '50' }),
+    loadAggregatorConfig({
+      CAIRN_TOPIC_PREFIX: api.env.topicPrefix,
+      CAIRN_CLICKHOUSE_DATABASE: api.env.clickhouseDatabase,
+      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+      CAIRN_AGGREGATOR_LINGER_MS: '50',
+    }),
     testLogger('aggregator'),
   );
   await aggregator.start();
   const config = {
     ...loadConfig(engagementSchema, {
-      CAIRN_ENGAGEMENT_INBOUND_SECRET: INBOUND_SECRET, CAIRN_ENGAGEMENT_PORT: '0', CAIRN_ENGAGEMENT_SMTP_PORT: '0', CAIRN_ENGAGEMENT_METRICS_PORT: '-1',
-      CAIRN_ENGAGEMENT_INBOUND_DOMAINS: INBOUND_DOMAIN, CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','), CAIRN_ENGAGEMENT_GROUP_ID: uniqueName('engage'), CAIRN_ENGAGEMENT_FROM_BEGINNING: 'true',
-      CAIRN_ENGAGEMENT_TICK_MS: '200', CAIRN_ENGAGEMENT_REMINDER_GRACE_MS: '1000', CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS: '200', ...LOOPBACK_EGRESS, ...env,
+      CAIRN_ENGAGEMENT_INBOUND_SECRET: INBOUND_SECRET,
+      CAIRN_ENGAGEMENT_PORT: '0',
+      CAIRN_ENGAGEMENT_SMTP_PORT: '0',
+      CAIRN_ENGAGEMENT_METRICS_PORT: '-1',
+      CAIRN_ENGAGEMENT_INBOUND_DOMAINS: INBOUND_DOMAIN,
+      CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
+      CAIRN_ENGAGEMENT_GROUP_ID: uniqueName('engage'),
+      CAIRN_ENGAGEMENT_FROM_BEGINNING: 'true',
+      CAIRN_ENGAGEMENT_TICK_MS: '200',
+      CAIRN_ENGAGEMENT_REMINDER_GRACE_MS: '1000',
+      CAIRN_ENGAGEMENT_WEBHOOK_BACKOFF_MS: '200',
+      ...LOOPBACK_EGRESS,
+      ...env,
     }),
-    kafkaBrokers: api.env.settings.kafkaBrokers, topicPrefix: api.env.topicPrefix, postgresUrl: api.env.postgresUrl, queuePrefix, logLevel: process.env.CAIRN_TEST_LOG ?? 'silent',
+    kafkaBrokers: api.env.settings.kafkaBrokers,
+    topicPrefix: api.env.topicPrefix,
+    postgresUrl: api.env.postgresUrl,
+    queuePrefix,
+    logLevel: process.env.CAIRN_TEST_LOG ?? 'silent',
   };
   const engagement = buildEngagement(config, testLogger('engagement'), { dns: REPLY_DNS.resolve });
   await engagement.start();
   // the API puts followed attachments' links on the engagement service's public URL
-  Object.assign(api.config, { engagementPublicUrl: `http://127.0.0.1:${engagement.ports().http}`, templateMinSends: 2 });
+  Object.assign(api.config, {
+    engagementPublicUrl: `http://127.0.0.1:${engagement.ports().http}`,
+    templateMinSends: 2,
+  });
   const workspace = await createWorkspace(api, 'engagement');
   return {
-    api, smtp, engagement, engagementConfig: config, ingestUrl: ingest.url(), call: client(api, workspace.key), workspaceId: workspace.id,
+    api,
+    smtp,
+    engagement,
+    engagementConfig: config,
+    ingestUrl: ingest.url(),
+    call: client(api, workspace.key),
+    workspaceId: workspace.id,
     async close() {
       await engagement.stop();
       await sender.stop();
@@ -107,6 +143,10 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
 
 /** The messages the recording SMTP peer got for an address, parsed. */
 export async function mailTo(smtp: RecordingSmtp, address: string, count = 1): Promise<ParsedMail[]> {
-  const received = await waitFor(() => smtp.to(address), (list) => list.length >= count, 20_000);
+  const received = await waitFor(
+    () => smtp.to(address),
+    (list) => list.length >= count,
+    20_000,
+  );
   return Promise.all(received.map((r) => simpleParser(r.raw)));
 }

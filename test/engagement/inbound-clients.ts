@@ -38,10 +38,18 @@ export function sendSmtp(port: number, to: string, raw: Buffer, mailFrom = 'send
 }
 
 /** POSTs a raw message to the reply webhook, signed with the test secret (or a forged signature). */
-export async function postReply(baseUrl: string, raw: Buffer, forge?: 'forged'): Promise<{ status: number; body: { matched?: boolean; duplicate?: boolean } }> {
+export async function postReply(
+  baseUrl: string,
+  raw: Buffer,
+  forge?: 'forged',
+): Promise<{ status: number; body: { matched?: boolean; duplicate?: boolean } }> {
   const t = Math.floor(Date.now() / 1000);
   const signature = forge ? `t=${t},v1=${'0'.repeat(64)}` : webhookSignature(INBOUND_SECRET, t, raw);
-  const res = await fetch(`${baseUrl}/v1/inbound/replies`, { method: 'POST', headers: { 'content-type': 'message/rfc822', 'x-cairn-signature': signature }, body: raw });
+  const res = await fetch(`${baseUrl}/v1/inbound/replies`, {
+    method: 'POST',
+    headers: { 'content-type': 'message/rfc822', 'x-cairn-signature': signature },
+    body: raw,
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : {} };
 }
@@ -65,7 +73,11 @@ export function greet(port: number): Promise<{ socket: Socket; greeting: string 
  * them, stopping when the server answers or closes. Returns the first reply after DATA's 354 (or '' when none
  * came) and how many body bytes had been written by then.
  */
-export function streamOversized(port: number, to: string, total: number): Promise<{ reply: string; written: number; finished: boolean }> {
+export function streamOversized(
+  port: number,
+  to: string,
+  total: number,
+): Promise<{ reply: string; written: number; finished: boolean }> {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
     const steps = ['EHLO test.example', 'MAIL FROM:<sender@example.com>', `RCPT TO:<${to}>`, 'DATA'];
@@ -114,11 +126,22 @@ export function streamOversized(port: number, to: string, total: number): Promis
  * A raw HTTP/1.1 POST to the reply webhook that declares `declared` body bytes but sends only `sent` of them,
  * then waits up to `waitMs` for an answer. Returns the status (0: none came) and how long it took.
  */
-export function postPartial(port: number, signature: string | null, declared: number, sent: number, waitMs: number): Promise<{ status: number; ms: number }> {
+export function postPartial(
+  port: number,
+  signature: string | null,
+  declared: number,
+  sent: number,
+  waitMs: number,
+): Promise<{ status: number; ms: number }> {
   return new Promise((resolve) => {
     const started = Date.now();
     const socket = connect(port, '127.0.0.1');
-    const head = ['POST /v1/inbound/replies HTTP/1.1', 'host: 127.0.0.1', 'content-type: message/rfc822', `content-length: ${declared}`];
+    const head = [
+      'POST /v1/inbound/replies HTTP/1.1',
+      'host: 127.0.0.1',
+      'content-type: message/rfc822',
+      `content-length: ${declared}`,
+    ];
     if (signature !== null) head.push(`x-cairn-signature: ${signature}`);
     socket.write(`${head.join('\r\n')}\r\n\r\n`);
     socket.write(Buffer.alloc(sent, 'a'));

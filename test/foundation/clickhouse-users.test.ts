@@ -23,15 +23,24 @@ describe('least-privilege ClickHouse users (issue 20, defect 3)', () => {
   const clients: ClickHouse[] = [];
 
   const as = (role: ClickHouseRole, database?: string): ClickHouse => {
-    const client = new ClickHouse({ url: env.settings.clickhouseUrl, database: database ?? env.clickhouseDatabase, ...logins[role] });
+    const client = new ClickHouse({
+      url: env.settings.clickhouseUrl,
+      database: database ?? env.clickhouseDatabase,
+      ...logins[role],
+    });
     clients.push(client);
     return client;
   };
   const query = (ch: ClickHouse, statement: Sql, settings: Record<string, string | number> = {}) =>
-    ch.client.query({ query: statement.text, format: 'JSONEachRow', clickhouse_settings: settings }).then((result) => result.json());
+    ch.client
+      .query({ query: statement.text, format: 'JSONEachRow', clickhouse_settings: settings })
+      .then((result) => result.json());
   const command = (ch: ClickHouse, statement: Sql, settings: Record<string, string | number> = {}) =>
     ch.client.command({ query: statement.text, clickhouse_settings: settings });
-  const oneRow = (ch: ClickHouse) => ch.insert('events_ingest', [{ ...toRawRow(emailEvent('open', { workspace_id: 'w' })), kafka_topic: 't', kafka_partition: 0, kafka_offset: 0 }]);
+  const oneRow = (ch: ClickHouse) =>
+    ch.insert('events_ingest', [
+      { ...toRawRow(emailEvent('open', { workspace_id: 'w' })), kafka_topic: 't', kafka_partition: 0, kafka_offset: 0 },
+    ]);
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_chusers');
@@ -71,7 +80,9 @@ describe('least-privilege ClickHouse users (issue 20, defect 3)', () => {
     await expect(query(grafana, sql`SELECT 1`, { readonly: 0 })).rejects.toThrow(READONLY);
     // 18.16 lets a readonly=2 user switch profile per query; no Cairn profile sets readonly, so none writes
     for (const profile of ['cairn_ddl', 'cairn_writer', 'default']) {
-      await expect(command(grafana, sql`CREATE TABLE t (x UInt8) ENGINE = Memory`, { profile })).rejects.toThrow(READONLY);
+      await expect(command(grafana, sql`CREATE TABLE t (x UInt8) ENGINE = Memory`, { profile })).rejects.toThrow(
+        READONLY,
+      );
       await expect(command(grafana, sql`DROP TABLE events_raw`, { profile })).rejects.toThrow(READONLY);
     }
     await expect(grafana.rows(sql`SELECT count() FROM ${ident(other)}.secrets`)).rejects.toThrow(NO_ACCESS);
@@ -92,7 +103,9 @@ describe('least-privilege ClickHouse users (issue 20, defect 3)', () => {
 
   it("the time-zone sync's user writes its tables and alters nothing", async () => {
     const sync = as('time_zone_sync');
-    await sync.exec(sql`INSERT INTO time_zone_offsets (time_zone, valid_from, offset_seconds) VALUES ('Europe/Oslo', 0, 3600)`);
+    await sync.exec(
+      sql`INSERT INTO time_zone_offsets (time_zone, valid_from, offset_seconds) VALUES ('Europe/Oslo', 0, 3600)`,
+    );
     await expect(sync.exec(sql`ALTER TABLE contact_time_zones DELETE WHERE 1 = 1`)).rejects.toThrow(NO_DDL);
     await expect(sync.exec(sql`DROP TABLE time_zone_offsets`)).rejects.toThrow(NO_DDL);
     await expect(sync.rows(sql`SELECT count() FROM ${ident(other)}.secrets`)).rejects.toThrow(NO_ACCESS);
@@ -109,8 +122,18 @@ describe('least-privilege ClickHouse users (issue 20, defect 3)', () => {
   });
 
   it('no Cairn user logs in with a wrong password, nor without one', async () => {
-    const wrong = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, user: logins.api.user, password: 'wrong' });
-    const none = new ClickHouse({ url: env.settings.clickhouseUrl, database: env.clickhouseDatabase, user: logins.aggregator.user, password: '' });
+    const wrong = new ClickHouse({
+      url: env.settings.clickhouseUrl,
+      database: env.clickhouseDatabase,
+      user: logins.api.user,
+      password: 'wrong',
+    });
+    const none = new ClickHouse({
+      url: env.settings.clickhouseUrl,
+      database: env.clickhouseDatabase,
+      user: logins.aggregator.user,
+      password: '',
+    });
     clients.push(wrong, none);
     await expect(wrong.rows(sql`SELECT 1`)).rejects.toThrow(/password/i);
     await expect(none.rows(sql`SELECT 1`)).rejects.toThrow(/password/i);

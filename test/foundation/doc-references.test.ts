@@ -91,7 +91,7 @@ describe('the checker', () => {
       '// Delivered = Sent - TotalBounced (seed 004)',
       "/** Seed 002's white-paper journey. */",
       "summary: 'Save contacts (the seed's floppy-disk button)'",
-      ' * the seeds\' white-paper journey',
+      " * the seeds' white-paper journey",
       "it('counts every case as the seed says')",
       '// the engagement seed defines it',
       '// read /work/shared/seeds/004_a8a08750f1d03d76.txt',

@@ -17,7 +17,10 @@ export function filesUnder(root: string, dirs: readonly string[], extensions: re
       if (entry.isDirectory()) return NOT_SOURCE.has(entry.name) ? [] : walk(path);
       return entry.isFile() && extensions.some((ext) => entry.name.endsWith(ext)) ? [path] : [];
     });
-  return dirs.filter((dir) => existsSync(join(root, dir))).flatMap(walk).sort();
+  return dirs
+    .filter((dir) => existsSync(join(root, dir)))
+    .flatMap(walk)
+    .sort();
 }
 
 /**
@@ -124,7 +127,10 @@ export function pathsIn(markdown: string): PathMention[] {
     const inCode = [...line.matchAll(/`([^`]+)`/g)].flatMap((m) => (m[1] ?? '').split(/[\s,]+/));
     const words = fenced ? bare : [...bare, ...inCode];
     for (const word of words) {
-      const path = word.replace(/#.*$/, '').replace(/[.:;)]+$/, '').replace(/^\(/, '');
+      const path = word
+        .replace(/#.*$/, '')
+        .replace(/[.:;)]+$/, '')
+        .replace(/^\(/, '');
       const placeholder = /[<>…{}$]|\.\.\.|\/\//.test(path);
       const named = mentions.some((m) => m.line === i + 1 && m.path === path);
       if (TREE.test(path) && !placeholder && !named) mentions.push({ line: i + 1, path });

@@ -24,7 +24,21 @@ describe('docker-compose.yml', () => {
 
   it('has the whole stack and every Cairn service', () => {
     const names = services.map(([name]) => name);
-    for (const wanted of ['kafka', 'clickhouse', 'postgres', 'redis', 'grafana', 'mailpit', 'migrate', 'ingest', 'aggregator', 'scheduler', 'sender', 'engagement', 'api']) {
+    for (const wanted of [
+      'kafka',
+      'clickhouse',
+      'postgres',
+      'redis',
+      'grafana',
+      'mailpit',
+      'migrate',
+      'ingest',
+      'aggregator',
+      'scheduler',
+      'sender',
+      'engagement',
+      'api',
+    ]) {
       expect(names).toContain(wanted);
     }
   });
@@ -68,13 +82,19 @@ describe('docker-compose.yml', () => {
     const passwordVariable = (user: string) => `CAIRN_CLICKHOUSE_${user.replace(/^cairn_/, '').toUpperCase()}_PASSWORD`;
 
     it('has no default for any secret: each is required from .env, which scripts/compose-env.sh writes', () => {
-      const references = [...composeText.matchAll(/\$\{(\w+)([^}]*)\}/g)].map((m) => ({ name: m[1] ?? '', rest: m[2] ?? '' }));
+      const references = [...composeText.matchAll(/\$\{(\w+)([^}]*)\}/g)].map((m) => ({
+        name: m[1] ?? '',
+        rest: m[2] ?? '',
+      }));
       const secrets = references.filter((ref) => SECRET.test(ref.name));
-      expect(secrets.map((ref) => ref.name)).toEqual(expect.arrayContaining(['CAIRN_ADMIN_TOKEN', 'CAIRN_TRACKING_KEYS', 'CAIRN_GRAFANA_ADMIN_PASSWORD']));
+      expect(secrets.map((ref) => ref.name)).toEqual(
+        expect.arrayContaining(['CAIRN_ADMIN_TOKEN', 'CAIRN_TRACKING_KEYS', 'CAIRN_GRAFANA_ADMIN_PASSWORD']),
+      );
       for (const ref of secrets) expect(`${ref.name}${ref.rest}`).toMatch(/^\w+:\?./);
       for (const [name, service] of services) {
         for (const [key, value] of Object.entries(service.environment ?? {})) {
-          if (SECRET.test(key)) expect([name, key, String(value)]).toEqual([name, key, expect.stringMatching(/\$\{\w+:\?[^}]+\}/)]);
+          if (SECRET.test(key))
+            expect([name, key, String(value)]).toEqual([name, key, expect.stringMatching(/\$\{\w+:\?[^}]+\}/)]);
         }
       }
       const script = readFileSync(join(ROOT, 'scripts/compose-env.sh'), 'utf8');
@@ -84,16 +104,26 @@ describe('docker-compose.yml', () => {
     it('gives Grafana no anonymous access, a required admin password and the read-only ClickHouse user', () => {
       expect(env('grafana').GF_AUTH_ANONYMOUS_ENABLED).toBe('false');
       expect(String(env('grafana').GF_SECURITY_ADMIN_PASSWORD)).toMatch(required('CAIRN_GRAFANA_ADMIN_PASSWORD'));
-      const source = parse(readFileSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'), 'utf8')) as {
+      const source = parse(
+        readFileSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'), 'utf8'),
+      ) as {
         datasources: { jsonData: { username: string }; secureJsonData: { password: string } }[];
       };
-      expect(source.datasources.map((d) => [d.jsonData.username, d.secureJsonData.password])).toEqual([['cairn_grafana', '$CAIRN_CLICKHOUSE_GRAFANA_PASSWORD']]);
-      expect(String(env('grafana').CAIRN_CLICKHOUSE_GRAFANA_PASSWORD)).toMatch(required('CAIRN_CLICKHOUSE_GRAFANA_PASSWORD'));
+      expect(source.datasources.map((d) => [d.jsonData.username, d.secureJsonData.password])).toEqual([
+        ['cairn_grafana', '$CAIRN_CLICKHOUSE_GRAFANA_PASSWORD'],
+      ]);
+      expect(String(env('grafana').CAIRN_CLICKHOUSE_GRAFANA_PASSWORD)).toMatch(
+        required('CAIRN_CLICKHOUSE_GRAFANA_PASSWORD'),
+      );
     });
 
-    it("runs each process that talks to ClickHouse as its own user, and the others as none", () => {
+    it('runs each process that talks to ClickHouse as its own user, and the others as none', () => {
       const expected: Record<string, string> = {
-        migrate: 'cairn_migrate', aggregator: 'cairn_aggregator', 'time-zone-sync': 'cairn_time_zone_sync', retention: 'cairn_retention', api: 'cairn_api',
+        migrate: 'cairn_migrate',
+        aggregator: 'cairn_aggregator',
+        'time-zone-sync': 'cairn_time_zone_sync',
+        retention: 'cairn_retention',
+        api: 'cairn_api',
       };
       for (const [name] of services) {
         const user = env(name).CAIRN_CLICKHOUSE_USER;
@@ -101,7 +131,9 @@ describe('docker-compose.yml', () => {
         if (user) expect(String(env(name).CAIRN_CLICKHOUSE_PASSWORD)).toMatch(required(passwordVariable(String(user))));
       }
       expect(env('api').CAIRN_API_ERASURE_CLICKHOUSE_USER).toBe('cairn_erasure');
-      expect(String(env('api').CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD)).toMatch(required('CAIRN_CLICKHOUSE_ERASURE_PASSWORD'));
+      expect(String(env('api').CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD)).toMatch(
+        required('CAIRN_CLICKHOUSE_ERASURE_PASSWORD'),
+      );
     });
 
     it("gives every user of the users file a password from the ClickHouse container's required environment", () => {
@@ -121,4 +153,3 @@ describe('docker-compose.yml', () => {
     });
   });
 });
-

@@ -40,12 +40,18 @@ describe('the checker, on a small tree that breaks every rule', () => {
     write('lib/contracts/b.ts', "import { c } from '../domain/c';\nexport const b = c;\n");
     write('lib/domain/c.ts', "import { d } from './d';\nexport const c = d;\n");
     write('lib/domain/d.ts', "import type { C } from './c';\nexport const d = 1;\nexport type D = C;\n");
-    write('lib/domain/ok.ts', "import { a } from '../platform/a';\nimport { b } from '../contracts/b';\nexport const ok = [a, b];\n");
+    write(
+      'lib/domain/ok.ts',
+      "import { a } from '../platform/a';\nimport { b } from '../contracts/b';\nexport const ok = [a, b];\n",
+    );
     write('lib/stray.ts', 'export const stray = 1;\n');
     write('services/one/x.ts', "import { y } from '../two/y';\nexport const x = y;\n");
     write('services/one/u.ts', "export { m } from './missing';\n");
     write('services/two/y.ts', "import { z } from '../../test/support/z';\nexport const y = z;\n");
-    write('services/two/y.test.ts', "import { z } from '../../test/support/z';\nimport { y } from './y';\nit('y', () => expect(y).toBe(z));\n");
+    write(
+      'services/two/y.test.ts',
+      "import { z } from '../../test/support/z';\nimport { y } from './y';\nit('y', () => expect(y).toBe(z));\n",
+    );
     write('test/support/z.ts', 'export const z = 1;\n');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));

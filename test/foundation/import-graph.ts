@@ -118,7 +118,9 @@ const folderIn = (file: string, top: string): string | undefined => {
 };
 const isTest = (file: string): boolean => /\.test\.tsx?$/.test(file);
 const allowed = (layers: Layers, layer: string): string =>
-  layers[layer]!.imports.length === 0 ? 'no other layer' : `only ${layers[layer]!.imports.map((l) => `lib/${l}`).join(' and ')}`;
+  layers[layer]!.imports.length === 0
+    ? 'no other layer'
+    : `only ${layers[layer]!.imports.map((l) => `lib/${l}`).join(' and ')}`;
 
 /**
  * The architecture's rules (README "Architecture"; eslint.config.mjs enforces the same zones file by file):
@@ -132,17 +134,28 @@ export function layerViolations(graph: ImportGraph, layers: Layers): string[] {
   for (const file of graph.files) {
     const layer = folderIn(file, 'lib');
     const service = folderIn(file, 'services');
-    if (file.startsWith('lib/') && !isLayer(layer)) problems.push(`${file} is in no layer of lib/layers.json (${Object.keys(layers).join(', ')})`);
+    if (file.startsWith('lib/') && !isLayer(layer))
+      problems.push(`${file} is in no layer of lib/layers.json (${Object.keys(layers).join(', ')})`);
     if (file.startsWith('services/') && service === undefined) problems.push(`${file} is in no service's folder`);
     for (const target of graph.edges.get(file) ?? []) {
       const targetLayer = folderIn(target, 'lib');
       const targetService = folderIn(target, 'services');
-      if (file.startsWith('lib/') && targetService !== undefined) problems.push(`${file} imports ${target}: lib/ imports no service`);
-      else if (isLayer(layer) && isLayer(targetLayer) && targetLayer !== layer && !layers[layer]!.imports.includes(targetLayer))
+      if (file.startsWith('lib/') && targetService !== undefined)
+        problems.push(`${file} imports ${target}: lib/ imports no service`);
+      else if (
+        isLayer(layer) &&
+        isLayer(targetLayer) &&
+        targetLayer !== layer &&
+        !layers[layer]!.imports.includes(targetLayer)
+      )
         problems.push(`${file} imports ${target}: lib/${layer} imports ${allowed(layers, layer)}`);
       else if (service !== undefined && targetService !== undefined && targetService !== service)
         problems.push(`${file} imports ${target}: services import lib/, never another service`);
-      else if (!target.startsWith('lib/') && targetService === undefined && !(isTest(file) && target.startsWith('test/')))
+      else if (
+        !target.startsWith('lib/') &&
+        targetService === undefined &&
+        !(isTest(file) && target.startsWith('test/'))
+      )
         problems.push(`${file} imports ${target}: lib/ and services/ import lib/ and their own service only`);
     }
   }

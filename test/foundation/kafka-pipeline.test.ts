@@ -62,21 +62,34 @@ describe('Kafka → ClickHouse plumbing', () => {
       decode: (bytes) => codec.decode(bytes),
       producer,
       log: testLogger(),
-      onBatch: async (events) => env.clickhouse.insert('events_raw', events.map((e) => toRawRow(e.value))),
+      onBatch: async (events) =>
+        env.clickhouse.insert(
+          'events_raw',
+          events.map((e) => toRawRow(e.value)),
+        ),
     });
 
     const ids = [...before, ...after].map((event) => event.data.event_id);
     const rows = await waitFor(
-      () => env.clickhouse.rows<{ event_id: string; contact_id: string }>(sql`SELECT event_id, contact_id FROM events_raw ORDER BY event_time_ms`),
+      () =>
+        env.clickhouse.rows<{ event_id: string; contact_id: string }>(
+          sql`SELECT event_id, contact_id FROM events_raw ORDER BY event_time_ms`,
+        ),
       (found) => found.length >= ids.length,
     );
     expect(rows.map((row) => row.event_id).sort()).toEqual([...ids].sort());
     expect(new Set(rows.map((row) => row.contact_id))).toEqual(new Set([contact]));
 
     const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
-    await waitFor(() => dead.raw.length, (n) => n >= 1);
+    await waitFor(
+      () => dead.raw.length,
+      (n) => n >= 1,
+    );
     await dead.stop();
-    const seen: Record<string, string>[] = dead.raw.map((record) => ({ ...record.headers, value: record.value.toString() }));
+    const seen: Record<string, string>[] = dead.raw.map((record) => ({
+      ...record.headers,
+      value: record.value.toString(),
+    }));
     expect(seen[0]).toMatchObject({
       'x-original-topic': env.topics.emailEvents,
       'x-error-code': 'EVENT_BAD_MAGIC',
@@ -100,7 +113,10 @@ describe('Kafka → ClickHouse plumbing', () => {
     await Promise.all([old, ahead].map((event) => producer.send({ topic, key: contact, value: codec.encode(event) })));
     const reader = await new TopicReader(env.kafka, [topic]).start();
     try {
-      const records = await waitFor(() => reader.raw.filter((record) => record.key === contact), (found) => found.length >= 2);
+      const records = await waitFor(
+        () => reader.raw.filter((record) => record.key === contact),
+        (found) => found.length >= 2,
+      );
       for (const record of records) expect(Math.abs(record.timestamp - now)).toBeLessThan(60_000);
       const times = records.map((record) => codec.decode(record.value).data.event_time).sort();
       expect(times).toEqual([old.data.event_time, ahead.data.event_time].sort());
@@ -118,7 +134,10 @@ describe('Kafka → ClickHouse plumbing', () => {
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const slow = await startBatchConsumer({
-      kafka: env.kafka, groupId: `slow-${env.topicPrefix}`, topics: [topic], log: testLogger(),
+      kafka: env.kafka,
+      groupId: `slow-${env.topicPrefix}`,
+      topics: [topic],
+      log: testLogger(),
       onBatch: async (batch) => {
         batches.push(batch.messages.length);
         if (batches.length === 1) await held;
@@ -127,11 +146,20 @@ describe('Kafka → ClickHouse plumbing', () => {
     });
     try {
       await producer.send({ topic, key, value: Buffer.from('first') });
-      await waitFor(() => batches.length, (n) => n === 1);
+      await waitFor(
+        () => batches.length,
+        (n) => n === 1,
+      );
       for (let i = 0; i < 20; i++) await producer.send({ topic, key, value: Buffer.from(`later ${i}`) });
-      await waitFor(() => slow.waiting, (n) => n === 20);
+      await waitFor(
+        () => slow.waiting,
+        (n) => n === 20,
+      );
       release();
-      await waitFor(() => batches.reduce((sum, n) => sum + n, 0), (n) => n === 21);
+      await waitFor(
+        () => batches.reduce((sum, n) => sum + n, 0),
+        (n) => n === 21,
+      );
       expect(batches).toEqual([1, 20]);
     } finally {
       release();
@@ -141,8 +169,14 @@ describe('Kafka → ClickHouse plumbing', () => {
 
   it('creates topics from several processes starting at once: those that lose the race carry on', async () => {
     const topics = topicsFor(`${env.topicPrefix}_race`);
-    const outcomes = await Promise.allSettled([ensureTopics(env.kafka, topics), ensureTopics(env.kafka, topics), ensureTopics(env.kafka, topics)]);
+    const outcomes = await Promise.allSettled([
+      ensureTopics(env.kafka, topics),
+      ensureTopics(env.kafka, topics),
+      ensureTopics(env.kafka, topics),
+    ]);
     await ensureTopics(env.kafka, topics).finally(() => deleteTopics(env.kafka, Object.values(topics)));
-    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : 'ok'))).toEqual(['ok', 'ok', 'ok']);
+    expect(
+      outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error).message : 'ok')),
+    ).toEqual(['ok', 'ok', 'ok']);
   });
 });

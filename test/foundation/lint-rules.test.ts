@@ -22,11 +22,15 @@ afterAll(() => {
 
 /** Runs the project's real eslint config on a snippet (the CLI: jest cannot load the ESM config itself). */
 async function messagesFor(file: string, code: string): Promise<string[]> {
-  const run = spawnSync(join(ROOT, 'node_modules/.bin/eslint'), ['--format', 'json', '--stdin', '--stdin-filename', join(ROOT, file)], {
-    cwd: ROOT,
-    input: code,
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    join(ROOT, 'node_modules/.bin/eslint'),
+    ['--format', 'json', '--stdin', '--stdin-filename', join(ROOT, file)],
+    {
+      cwd: ROOT,
+      input: code,
+      encoding: 'utf8',
+    },
+  );
   const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; message: string }[] }[];
   return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
 }
@@ -35,12 +39,18 @@ const restricted = (messages: string[]): string[] => messages.filter((m) => m.st
 
 describe('eslint architecture rules', () => {
   it('forbids a service importing another service', async () => {
-    const messages = await messagesFor('services/ingest/probe.ts', `import { x } from '../${PROBE}';\nexport const y = x;\n`);
+    const messages = await messagesFor(
+      'services/ingest/probe.ts',
+      `import { x } from '../${PROBE}';\nexport const y = x;\n`,
+    );
     expect(messages.join('\n')).toMatch(/import\/no-restricted-paths: .*services import lib\/, never each other/);
   });
 
   it('forbids lib importing a service', async () => {
-    const messages = await messagesFor('lib/probe.ts', `import { x } from '../services/${PROBE}';\nexport const y = x;\n`);
+    const messages = await messagesFor(
+      'lib/probe.ts',
+      `import { x } from '../services/${PROBE}';\nexport const y = x;\n`,
+    );
     expect(messages.join('\n')).toMatch(/lib\/ must not depend on a service/);
   });
 
@@ -54,7 +64,9 @@ describe('eslint architecture rules', () => {
 
   it('forbids running code importing test/, scripts/ or bench/, and lets unit tests beside it use test/support', async () => {
     const code = "import { sampleDsn } from '../../../test/support/bounce-fixtures';\nexport const y = sampleDsn;\n";
-    expect((await messagesFor('services/ingest/bounces/probe.ts', code)).join('\n')).toMatch(/not test\/, scripts\/ or bench\//);
+    expect((await messagesFor('services/ingest/bounces/probe.ts', code)).join('\n')).toMatch(
+      /not test\/, scripts\/ or bench\//,
+    );
     expect(restricted(await messagesFor('services/ingest/bounces/probe.test.ts', code))).toEqual([]);
   });
 
@@ -67,7 +79,10 @@ describe('eslint architecture rules', () => {
 /** The rules come from the tree (services/ folders, lib/layers.json): nothing here edits the config. */
 describe('eslint zones generated from the folder list', () => {
   it('gives a new service folder the service boundary', async () => {
-    const other = await messagesFor(`services/${PROBE_SERVICE}/probe.ts`, "import { serverTimeouts } from '../ingest/app';\nexport const y = serverTimeouts;\n");
+    const other = await messagesFor(
+      `services/${PROBE_SERVICE}/probe.ts`,
+      "import { serverTimeouts } from '../ingest/app';\nexport const y = serverTimeouts;\n",
+    );
     expect(other.join('\n')).toMatch(/services import lib\/, never each other/);
     const own = await messagesFor(
       `services/${PROBE_SERVICE}/probe.ts`,
@@ -77,9 +92,15 @@ describe('eslint zones generated from the folder list', () => {
   });
 
   it('covers every service folder, engagement included', async () => {
-    const into = await messagesFor('services/api/probe.ts', "import { startDuePoller } from '../engagement/due.poller';\nexport const y = startDuePoller;\n");
+    const into = await messagesFor(
+      'services/api/probe.ts',
+      "import { startDuePoller } from '../engagement/due.poller';\nexport const y = startDuePoller;\n",
+    );
     expect(into.join('\n')).toMatch(/services import lib\/, never each other/);
-    const from = await messagesFor('services/engagement/probe.ts', "import { systemClock } from '../scheduler/clock';\nexport const y = systemClock;\n");
+    const from = await messagesFor(
+      'services/engagement/probe.ts',
+      "import { systemClock } from '../scheduler/clock';\nexport const y = systemClock;\n",
+    );
     expect(from.join('\n')).toMatch(/services import lib\/, never each other/);
   });
 

@@ -10,12 +10,17 @@ import { waitFor } from '../support/wait-for';
 describe('createPgPool', () => {
   it('survives an idle client killed by the server and serves the next query on a new connection', async () => {
     const warnings: string[] = [];
-    const pool = createPgPool(maintenance, 2, { warn: (_fields: object, message?: string) => void warnings.push(String(message)) });
+    const pool = createPgPool(maintenance, 2, {
+      warn: (_fields: object, message?: string) => void warnings.push(String(message)),
+    });
     const admin = createPgPool(maintenance, 1);
     try {
       const { rows } = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await admin.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
-      await waitFor(async () => warnings, (seen) => seen.includes('postgres_idle_client_error'));
+      await waitFor(
+        async () => warnings,
+        (seen) => seen.includes('postgres_idle_client_error'),
+      );
       expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).toBe(1);
     } finally {
       await Promise.all([pool.end(), admin.end()]);

@@ -30,7 +30,11 @@ describe('production build', () => {
   });
 
   const node = (args: string[], extraEnv: Record<string, string> = {}) =>
-    run(process.execPath, args, { cwd: ROOT, timeout: 120_000, env: { ...process.env, NODE_OPTIONS: '', ...extraEnv } });
+    run(process.execPath, args, {
+      cwd: ROOT,
+      timeout: 120_000,
+      env: { ...process.env, NODE_OPTIONS: '', ...extraEnv },
+    });
 
   it('migrates with plain node', async () => {
     const { stderr } = await node([join(OUT, 'scripts', 'migrate.js')], {
@@ -41,14 +45,34 @@ describe('production build', () => {
   });
 
   it('starts the API and ingest with plain node, and ingest produces through its compiled worker thread', async () => {
-    const api = new ChildServer([join(OUT, 'services', 'api', 'main.js')], {
-      CAIRN_API_PORT: '18380', CAIRN_ADMIN_TOKEN: 'x'.repeat(32), CAIRN_POSTGRES_URL: env.postgresUrl,
-      CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase, CAIRN_TOPIC_PREFIX: env.topicPrefix, NODE_OPTIONS: '', CAIRN_LOG_LEVEL: 'silent',
-    }, 'http://127.0.0.1:18380/healthz', process.execPath);
-    const ingest = new ChildServer([join(OUT, 'services', 'ingest', 'main.js')], {
-      CAIRN_INGEST_PORT: '18381', CAIRN_TRACKING_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}`, CAIRN_POSTGRES_URL: env.postgresUrl,
-      CAIRN_TOPIC_PREFIX: env.topicPrefix, CAIRN_INGEST_SPOOL_DIR: join(OUT, 'spool'), NODE_OPTIONS: '', CAIRN_LOG_LEVEL: 'silent',
-    }, 'http://127.0.0.1:18381/healthz', process.execPath);
+    const api = new ChildServer(
+      [join(OUT, 'services', 'api', 'main.js')],
+      {
+        CAIRN_API_PORT: '18380',
+        CAIRN_ADMIN_TOKEN: 'x'.repeat(32),
+        CAIRN_POSTGRES_URL: env.postgresUrl,
+        CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+        CAIRN_TOPIC_PREFIX: env.topicPrefix,
+        NODE_OPTIONS: '',
+        CAIRN_LOG_LEVEL: 'silent',
+      },
+      'http://127.0.0.1:18380/healthz',
+      process.execPath,
+    );
+    const ingest = new ChildServer(
+      [join(OUT, 'services', 'ingest', 'main.js')],
+      {
+        CAIRN_INGEST_PORT: '18381',
+        CAIRN_TRACKING_KEYS: `1:${Buffer.alloc(32, 7).toString('base64')}`,
+        CAIRN_POSTGRES_URL: env.postgresUrl,
+        CAIRN_TOPIC_PREFIX: env.topicPrefix,
+        CAIRN_INGEST_SPOOL_DIR: join(OUT, 'spool'),
+        NODE_OPTIONS: '',
+        CAIRN_LOG_LEVEL: 'silent',
+      },
+      'http://127.0.0.1:18381/healthz',
+      process.execPath,
+    );
     try {
       await api.start(60_000);
       await ingest.start(60_000);
@@ -76,7 +100,10 @@ describe('production build', () => {
     try {
       const { stdout } = await node(['-e', script]);
       expect(stdout.trim()).toBe('sent');
-      await waitFor(() => reader.raw.find((record) => record.key === key)?.value.toString(), (value) => value === 'built');
+      await waitFor(
+        () => reader.raw.find((record) => record.key === key)?.value.toString(),
+        (value) => value === 'built',
+      );
     } finally {
       await reader.stop();
     }
@@ -85,7 +112,15 @@ describe('production build', () => {
   it("relays the journey engine's outbox through its compiled worker thread with plain node", async () => {
     // One step's tile events, as a step writes them: the compiled relay thread must load, publish and delete them.
     const [workspaceId, journeyId, tileId, contactId] = [newId(), newId(), newId(), newId()];
-    const payload = { workspace_id: workspaceId, journey_id: journeyId, event_time: Date.now(), groups: [['tile_inflow', tileId, 'end', 1, '', [contactId]], ['tile_processed', tileId, 'end', 1, '', [contactId]]] };
+    const payload = {
+      workspace_id: workspaceId,
+      journey_id: journeyId,
+      event_time: Date.now(),
+      groups: [
+        ['tile_inflow', tileId, 'end', 1, '', [contactId]],
+        ['tile_processed', tileId, 'end', 1, '', [contactId]],
+      ],
+    };
     const pg = new Pool({ connectionString: env.postgresUrl });
     try {
       await pg.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(payload)]);
@@ -93,8 +128,15 @@ describe('production build', () => {
       await pg.end();
     }
     const settings = {
-      postgresUrl: env.postgresUrl, redisUrl: env.settings.redisUrl, queuePrefix: uniqueName('build'), kafkaBrokers: env.settings.kafkaBrokers,
-      topicPrefix: env.topicPrefix, webhookAttempts: 1, webhookBackoffMs: 1000, logLevel: 'silent', pollMs: 50,
+      postgresUrl: env.postgresUrl,
+      redisUrl: env.settings.redisUrl,
+      queuePrefix: uniqueName('build'),
+      kafkaBrokers: env.settings.kafkaBrokers,
+      topicPrefix: env.topicPrefix,
+      webhookAttempts: 1,
+      webhookBackoffMs: 1000,
+      logLevel: 'silent',
+      pollMs: 50,
     };
     const script = `
       const { startRelayThread } = require(${JSON.stringify(join(OUT, 'services', 'scheduler', 'outbox-relay-thread.js'))});
@@ -120,7 +162,10 @@ describe('production build', () => {
       const { stdout } = await node(['-e', script]);
       expect(stdout.trim()).toBe('outbox 0');
       // Both events of the contact in one message keyed by the contact (an envelope).
-      await waitFor(() => reader.raw.filter((record) => record.key === contactId).length, (count) => count === 1);
+      await waitFor(
+        () => reader.raw.filter((record) => record.key === contactId).length,
+        (count) => count === 1,
+      );
     } finally {
       await reader.stop();
     }

@@ -28,22 +28,32 @@ describe('SQL binding helper against injection', () => {
     env = await createTestEnv('cairn_inj');
     db = env.clickhouse;
     await db.exec(sql`CREATE TABLE victims (id UInt32, name String) ENGINE = MergeTree ORDER BY id`);
-    await db.insert('victims', HOSTILE.map((name, id) => ({ id, name })));
+    await db.insert(
+      'victims',
+      HOSTILE.map((name, id) => ({ id, name })),
+    );
   });
 
   afterAll(async () => {
     await env.cleanup();
   });
 
-  it.each(HOSTILE.map((value, index) => [index, value] as const))('ClickHouse 18.16 matches hostile value #%i exactly', async (index, value) => {
-    const rows = await db.rows<{ id: number; name: string }>(sql`SELECT id, name FROM ${ident('victims')} WHERE name = ${value}`);
-    expect(rows).toEqual([{ id: index, name: value }]);
-  });
+  it.each(HOSTILE.map((value, index) => [index, value] as const))(
+    'ClickHouse 18.16 matches hostile value #%i exactly',
+    async (index, value) => {
+      const rows = await db.rows<{ id: number; name: string }>(
+        sql`SELECT id, name FROM ${ident('victims')} WHERE name = ${value}`,
+      );
+      expect(rows).toEqual([{ id: index, name: value }]);
+    },
+  );
 
   it('leaves the table intact and never matches more than the bound value', async () => {
     const rows = await db.rows<{ n: string }>(sql`SELECT count() AS n FROM victims WHERE name IN ${tuple(HOSTILE)}`);
     expect(Number(rows[0]?.n)).toBe(HOSTILE.length);
-    const none = await db.rows<{ n: string }>(sql`SELECT count() AS n FROM victims WHERE name = ${"' OR 1=1 OR name = '"}`);
+    const none = await db.rows<{ n: string }>(
+      sql`SELECT count() AS n FROM victims WHERE name = ${"' OR 1=1 OR name = '"}`,
+    );
     expect(Number(none[0]?.n)).toBe(0);
   });
 

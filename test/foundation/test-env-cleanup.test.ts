@@ -19,6 +19,9 @@ describe('createTestEnv().cleanup()', () => {
 
     expect((await leftovers(env.clickhouseDatabase)).clickhouse).toEqual([]);
     expect((await leftovers(new URL(env.postgresUrl).pathname.slice(1))).postgres).toEqual([]);
-    await waitFor(async () => (await leftovers(mark)).kafka, (topics) => topics.length === 0);
+    await waitFor(
+      async () => (await leftovers(mark)).kafka,
+      (topics) => topics.length === 0,
+    );
   });
 });

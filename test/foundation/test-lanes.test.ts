@@ -19,14 +19,19 @@ function testFiles(dir = ROOT): string[] {
 
 /** The project's jest CLI on the project's config (jest.config.js), as `npm run test:<lane>` runs it. */
 function jestJson(args: string[]): unknown {
-  const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'jest'), args, { cwd: ROOT, encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync(join(ROOT, 'node_modules', '.bin', 'jest'), args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (run.status !== 0) throw new Error(`jest ${args.join(' ')} failed: ${run.stderr}`);
   return JSON.parse(run.stdout);
 }
 
 function listTests(args: string[]): string[] {
   const listed = jestJson(['--listTests', '--json', ...args]);
-  if (!Array.isArray(listed) || !listed.every((path) => typeof path === 'string')) throw new Error('jest --listTests: not a list of paths');
+  if (!Array.isArray(listed) || !listed.every((path) => typeof path === 'string'))
+    throw new Error('jest --listTests: not a list of paths');
   return listed.map((path: string) => relative(ROOT, path)).sort();
 }
 
@@ -59,7 +64,9 @@ describe('test lanes', () => {
     for (const lane of LANES) {
       for (const file of listTests(['--selectProjects', lane])) lanesOf.set(file, [...(lanesOf.get(file) ?? []), lane]);
     }
-    const misplaced = [...lanesOf].filter(([, lanes]) => lanes.length !== 1).map(([file, lanes]) => `${file}: ${lanes.join(' + ') || 'no lane'}`);
+    const misplaced = [...lanesOf]
+      .filter(([, lanes]) => lanes.length !== 1)
+      .map(([file, lanes]) => `${file}: ${lanes.join(' + ') || 'no lane'}`);
     expect(misplaced).toEqual([]);
     expect(lanesOf.size).toBeGreaterThan(100);
   });

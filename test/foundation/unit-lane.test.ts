@@ -12,7 +12,10 @@ const FAILS_WITHIN_MS = 10_000;
 /** The messages of an error, its causes and, for aggregate errors, the errors it gathers (the Kafka client's). */
 function reasons(error: unknown): string[] {
   if (!(error instanceof Error)) return [String(error)];
-  const inner = [...(error instanceof AggregateError ? error.errors : []), ...(error.cause === undefined ? [] : [error.cause])];
+  const inner = [
+    ...(error instanceof AggregateError ? error.errors : []),
+    ...(error.cause === undefined ? [] : [error.cause]),
+  ];
   return [`${error.message} ${'code' in error ? String(error.code) : ''}`, ...inner.flatMap(reasons)];
 }
 
@@ -62,7 +65,8 @@ describe('the unit lane reaches no service', () => {
         refusal(() => kafka.listTopics()),
         refusal(() => smtp.verify()),
       ]);
-      for (const outcome of outcomes) expect(outcome).toEqual({ ms: expect.any(Number), reasons: expect.stringMatching(/ECONNREFUSED/) });
+      for (const outcome of outcomes)
+        expect(outcome).toEqual({ ms: expect.any(Number), reasons: expect.stringMatching(/ECONNREFUSED/) });
       expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(FAILS_WITHIN_MS);
     } finally {
       await Promise.allSettled([pool.end(), clickhouse.close(), kafka.close()]);

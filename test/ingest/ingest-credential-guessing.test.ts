@@ -34,15 +34,30 @@ afterAll(async () => {
 });
 
 const post = (ip: string, url: string, credential: string) =>
-  httpRequest(ingest.url(), { method: 'POST', url, payload: '[]', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, authorization: `Bearer ${credential}` } });
+  httpRequest(ingest.url(), {
+    method: 'POST',
+    url,
+    payload: '[]',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': ip, authorization: `Bearer ${credential}` },
+  });
 
 it('the policy is 20 refused credentials per address per 10 minutes', () => {
   expect(AUTH_FAILURE_POLICY).toEqual({ limit: LIMIT, windowMs: WINDOW_SECONDS * 1000 });
 });
 
 describe.each([
-  ['/v1/events', 'an API key', (i: number) => `cairn_${'0'.repeat(15)}${i.toString(16)}_${'x'.repeat(43)}`, () => apiKey],
-  ['/v1/webhooks/bounces', 'a webhook secret', (i: number) => `whsec_${'0'.repeat(15)}${i.toString(16)}_${'x'.repeat(43)}`, () => secret],
+  [
+    '/v1/events',
+    'an API key',
+    (i: number) => `cairn_${'0'.repeat(15)}${i.toString(16)}_${'x'.repeat(43)}`,
+    () => apiKey,
+  ],
+  [
+    '/v1/webhooks/bounces',
+    'a webhook secret',
+    (i: number) => `whsec_${'0'.repeat(15)}${i.toString(16)}_${'x'.repeat(43)}`,
+    () => secret,
+  ],
 ])('%s: guessing %s is limited per client address (defect 13)', (url, _what, wrong, right) => {
   const net = url.includes('events') ? '10.7.1' : '10.7.2';
 

@@ -3,7 +3,16 @@ import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { readAddressReport, type AddressReport } from '../../lib/contracts/suppression/address-report';
 import { decodeForwardRequest, type ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import { createTestEnv, type TestEnv } from '../support/test-env';
-import { BROWSER_UA, httpRequest, type HttpResult, ingestConfig, seed, type Seeded, startIngest, TopicReader } from './ingest-support';
+import {
+  BROWSER_UA,
+  httpRequest,
+  type HttpResult,
+  ingestConfig,
+  seed,
+  type Seeded,
+  startIngest,
+  TopicReader,
+} from './ingest-support';
 
 /** An ingest behind a (pretend) proxy on its own test env, a reader of what it produces, one seeded workspace. */
 export interface IngestKit {
@@ -15,7 +24,13 @@ export interface IngestKit {
   /** A fresh client address (X-Forwarded-For) for each caller, so one test's bad-token budget is not another's. */
   client(): string;
   /** A request from client address `ip`; a payload goes as a form. */
-  send(ip: string, method: string, url: string, payload?: string, headers?: Record<string, string>): Promise<HttpResult>;
+  send(
+    ip: string,
+    method: string,
+    url: string,
+    payload?: string,
+    headers?: Record<string, string>,
+  ): Promise<HttpResult>;
   /** The forward requests queued for a message. */
   forwardsOf(messageId: string): (ForwardRequest | null)[];
   /** The address reports ingest handed the suppression writer for an address. */
@@ -26,7 +41,11 @@ export async function startIngestKit(name: string, overrides: Record<string, str
   const env = await createTestEnv(name);
   const pool = createPgPool(env.postgresUrl, 3);
   const ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_TRUST_PROXY: 'true', ...overrides }));
-  const reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.forwardRequests, env.topics.addressReports]).start();
+  const reader = await new TopicReader(env.kafka, [
+    env.topics.emailEvents,
+    env.topics.forwardRequests,
+    env.topics.addressReports,
+  ]).start();
   const s = await seed(pool);
   let clients = 0;
   return {
@@ -41,12 +60,23 @@ export async function startIngestKit(name: string, overrides: Record<string, str
         method,
         url,
         payload,
-        headers: { 'user-agent': BROWSER_UA, 'x-forwarded-for': ip, ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
+        headers: {
+          'user-agent': BROWSER_UA,
+          'x-forwarded-for': ip,
+          ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...headers,
+        },
       }),
     reportsFor: (address) =>
-      reader.raw.filter((m) => m.topic === env.topics.addressReports).map((m) => readAddressReport(m.value)).filter((r) => r.address === address),
+      reader.raw
+        .filter((m) => m.topic === env.topics.addressReports)
+        .map((m) => readAddressReport(m.value))
+        .filter((r) => r.address === address),
     forwardsOf: (messageId) =>
-      reader.raw.filter((m) => m.topic === env.topics.forwardRequests).map((m) => decodeForwardRequest(m.value)).filter((r) => r?.original_message_id === messageId),
+      reader.raw
+        .filter((m) => m.topic === env.topics.forwardRequests)
+        .map((m) => decodeForwardRequest(m.value))
+        .filter((r) => r?.original_message_id === messageId),
   };
 }
 

@@ -64,49 +64,75 @@ const batch = (events: unknown[]) =>
   });
 const open = (fields: Record<string, unknown> = {}) => ({
   type: 'open',
-  data: { contact_id: s.contactId, message_id: newId(), email_id: s.emailId, email_version: 1, machine: false, ...fields },
+  data: {
+    contact_id: s.contactId,
+    message_id: newId(),
+    email_id: s.emailId,
+    email_version: 1,
+    machine: false,
+    ...fields,
+  },
 });
 
 describe('event times (defect 8)', () => {
   it("refuses the issue's event_time of -300,000,000,000,000 with a 400 naming the index and the field", async () => {
     const res = await batch([open({ event_time: -300_000_000_000_000 })]);
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ accepted: 0, rejected: [{ index: 0, error: expect.stringMatching(/^data\.event_time must be/) }] });
+    expect(res.json()).toMatchObject({
+      accepted: 0,
+      rejected: [{ index: 0, error: expect.stringMatching(/^data\.event_time must be/) }],
+    });
   });
 
   it('accepts the good events of a batch and rejects by index those outside the window, which reach no topic', async () => {
     const good = open({ event_time: Date.now() - 86_400_000 });
-    const events = [good, open({ event_time: Date.now() + 2 * 3_600_000 }), open({ event_time: Date.now() - 400 * 86_400_000 }), open({ event_time: Date.now() })];
+    const events = [
+      good,
+      open({ event_time: Date.now() + 2 * 3_600_000 }),
+      open({ event_time: Date.now() - 400 * 86_400_000 }),
+      open({ event_time: Date.now() }),
+    ];
     const res = await batch(events);
     expect(res.statusCode).toBe(200);
     const body = res.json() as { accepted: number; rejected: { index: number; error: string }[] };
     expect(body.accepted).toBe(2);
     expect(body.rejected.map((r) => r.index)).toEqual([1, 2]);
     expect(body.rejected.every((r) => r.error.startsWith('data.event_time'))).toBe(true);
-    await waitFor(() => reader.byMessage(String(events[3]?.data.message_id)), (seen) => seen.length === 1);
+    await waitFor(
+      () => reader.byMessage(String(events[3]?.data.message_id)),
+      (seen) => seen.length === 1,
+    );
     for (const refused of events.slice(1, 3)) expect(reader.byMessage(String(refused.data.message_id))).toEqual([]);
   });
 
   it('refuses an NDJSON line longer than CAIRN_INGEST_MAX_LINE_BYTES by index without parsing it', async () => {
     const res = await batch([open(), open({ user_agent: 'x'.repeat(4_000) })]);
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, error: 'line is longer than 2048 bytes' }] });
+    expect(res.json()).toMatchObject({
+      accepted: 1,
+      rejected: [{ index: 1, error: 'line is longer than 2048 bytes' }],
+    });
   });
 });
 
 describe('unauthenticated bodies and slow clients (defect 14)', () => {
-  it.each(['/u', '/s', '/f'])('answers POST %s/<bad token> with 404 before the client finished sending its body, and closes', async (route) => {
-    const client = rawClient();
-    await client.opened;
-    client.socket.write(`POST ${route}/not-a-token HTTP/1.1\r\nHost: ingest\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000000\r\n\r\n`);
-    client.socket.write('friend=a%40example.com&'.repeat(40));
-    // A 4 MB body (under the 5 MiB request limit) of which 1 KB is ever sent: the answer must not wait for the rest.
-    const answer = await waitFor(client.received, (text) => text.includes('\r\n\r\n'), 5_000);
-    expect(answer).toMatch(/^HTTP\/1\.1 404 /);
-    expect(answer.toLowerCase()).toContain('connection: close');
-    await waitFor(client.closedAt, (at) => at !== null, 5_000);
-    client.socket.destroy();
-  });
+  it.each(['/u', '/s', '/f'])(
+    'answers POST %s/<bad token> with 404 before the client finished sending its body, and closes',
+    async (route) => {
+      const client = rawClient();
+      await client.opened;
+      client.socket.write(
+        `POST ${route}/not-a-token HTTP/1.1\r\nHost: ingest\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 4000000\r\n\r\n`,
+      );
+      client.socket.write('friend=a%40example.com&'.repeat(40));
+      // A 4 MB body (under the 5 MiB request limit) of which 1 KB is ever sent: the answer must not wait for the rest.
+      const answer = await waitFor(client.received, (text) => text.includes('\r\n\r\n'), 5_000);
+      expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+      expect(answer.toLowerCase()).toContain('connection: close');
+      await waitFor(client.closedAt, (at) => at !== null, 5_000);
+      client.socket.destroy();
+    },
+  );
 
   it('refuses a form body above CAIRN_INGEST_FORM_BODY_LIMIT on a good token with 413, recording nothing', async () => {
     const { token, messageId } = tokenFor(s, {}, 'forward');
@@ -149,7 +175,9 @@ describe('unauthenticated bodies and slow clients (defect 14)', () => {
     const client = rawClient();
     await client.opened;
     const started = Date.now();
-    client.socket.write(`POST /u/${token} HTTP/1.1\r\nHost: ingest\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n`);
+    client.socket.write(
+      `POST /u/${token} HTTP/1.1\r\nHost: ingest\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n`,
+    );
     const drip = setInterval(() => client.socket.writable && client.socket.write('x'), 100);
     try {
       await waitFor(client.closedAt, (at) => at !== null, REQUEST_TIMEOUT_MS + 5_000);

@@ -73,6 +73,8 @@ export function metricValue(text: string, name: string, labels = ''): number {
   return text
     .split('\n')
     .filter((line) => line.startsWith(name) && line.includes(labels) && !line.startsWith('#'))
-    .filter((line) => line.slice(name.length, name.length + 1) === '{' || line.slice(name.length, name.length + 1) === ' ')
+    .filter(
+      (line) => line.slice(name.length, name.length + 1) === '{' || line.slice(name.length, name.length + 1) === ' ',
+    )
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }

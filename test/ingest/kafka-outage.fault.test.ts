@@ -4,7 +4,16 @@ import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { privateKafka } from '../support/private-stack';
 import { createTestEnv, testLogger, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { BROWSER_UA, httpRequest, ingestConfig, loadGenerator, seed, startIngest, tokenFor, TopicReader } from './ingest-support';
+import {
+  BROWSER_UA,
+  httpRequest,
+  ingestConfig,
+  loadGenerator,
+  seed,
+  startIngest,
+  tokenFor,
+  TopicReader,
+} from './ingest-support';
 
 /**
  * No accepted event is lost (docs/ingest.md#kafka-the-spool-and-nothing-answered-is-lost): the private broker (slot 0,
@@ -34,7 +43,11 @@ function hits(baseUrl: string, s: Awaited<ReturnType<typeof seed>>, concurrency 
   return loadGenerator(async (agent, worker, n) => {
     const click = (worker + n) % 2 === 0;
     const { token, messageId } = tokenFor(s, click ? { linkId: s.links.safe } : {});
-    const res = await httpRequest(baseUrl, { url: click ? `/c/${token}` : `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA }, agent });
+    const res = await httpRequest(baseUrl, {
+      url: click ? `/c/${token}` : `/o/${token}.gif`,
+      headers: { 'user-agent': BROWSER_UA },
+      agent,
+    });
     return res.statusCode === (click ? 302 : 200) ? [messageId] : [];
   }, concurrency);
 }
@@ -45,16 +58,29 @@ it('loses no answered open or click while the broker is down, and drains the spo
   await ensureTopics(kafka, env.topics);
   const s = await seed(pool);
   const ingest = await startIngest(ingestConfig(env, { CAIRN_KAFKA_BROKERS: brokers }));
-  const ready = async () => (await httpRequest(ingest.url(), { url: '/readyz' })).json() as { status: string; spool_depth: number };
+  const ready = async () =>
+    (await httpRequest(ingest.url(), { url: '/readyz' })).json() as { status: string; spool_depth: number };
   const load = hits(ingest.url(), s);
   try {
-    await waitFor(() => load.answered.length, (n) => n >= 300, 30_000);
+    await waitFor(
+      () => load.answered.length,
+      (n) => n >= 300,
+      30_000,
+    );
     await broker.stop();
     const whileDown = load.answered.length;
     await waitFor(ready, (r) => r.status === 'degraded' && r.spool_depth > 0, 60_000);
-    await waitFor(() => load.answered.length, (n) => n >= whileDown + 500, 60_000);
+    await waitFor(
+      () => load.answered.length,
+      (n) => n >= whileDown + 500,
+      60_000,
+    );
     await broker.start();
-    await waitFor(() => load.answered.length, (n) => n >= whileDown + 800, 60_000);
+    await waitFor(
+      () => load.answered.length,
+      (n) => n >= whileDown + 800,
+      60_000,
+    );
   } finally {
     await load.stop();
   }
@@ -87,7 +113,11 @@ it('replays, after a restart, the spool a stopped process left behind while Kafk
   const answered: string[] = [];
   for (let i = 0; i < 200; i++) {
     const { token, messageId } = tokenFor(s);
-    if ((await httpRequest(first.url(), { url: `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA } })).statusCode === 200) answered.push(messageId);
+    if (
+      (await httpRequest(first.url(), { url: `/o/${token}.gif`, headers: { 'user-agent': BROWSER_UA } })).statusCode ===
+      200
+    )
+      answered.push(messageId);
   }
   const spooled = async () => (await httpRequest(first.url(), { url: '/readyz' })).json() as { spool_depth: number };
   await waitFor(spooled, (r) => r.spool_depth === answered.length, 60_000);
@@ -96,7 +126,8 @@ it('replays, after a restart, the spool a stopped process left behind while Kafk
   await broker.start();
   const second = await startIngest(config);
   try {
-    const ready = async () => (await httpRequest(second.url(), { url: '/readyz' })).json() as { status: string; spool_depth: number };
+    const ready = async () =>
+      (await httpRequest(second.url(), { url: '/readyz' })).json() as { status: string; spool_depth: number };
     await waitFor(ready, (r) => r.status === 'ok' && r.spool_depth === 0, 120_000);
   } finally {
     await second.cleanup();

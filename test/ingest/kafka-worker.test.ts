@@ -28,10 +28,24 @@ it('sends through the worker thread, and replaces a worker that died', async () 
     await producer.crashWorkerForTest();
     const after = newId();
     // The replacement worker connects itself; until then sends fail (the sink spools and replays them).
-    await waitFor(() => producer.send(message(after)).then(() => true, () => false), (sent) => sent, 20_000);
+    await waitFor(
+      () =>
+        producer.send(message(after)).then(
+          () => true,
+          () => false,
+        ),
+      (sent) => sent,
+      20_000,
+    );
     await producer.flush();
-    await waitFor(() => reader.raw.map((m) => m.key), (keys) => keys.includes(before) && keys.includes(after));
-    await waitFor(() => batches.length, (n) => n >= 2);
+    await waitFor(
+      () => reader.raw.map((m) => m.key),
+      (keys) => keys.includes(before) && keys.includes(after),
+    );
+    await waitFor(
+      () => batches.length,
+      (n) => n >= 2,
+    );
     expect(reader.raw.find((m) => m.key === after)?.value.toString()).toBe(`value-${after}`);
   } finally {
     await producer.disconnect();

@@ -49,16 +49,28 @@ function freePort(): Promise<number> {
 }
 
 /** node with tsx's loader (not the tsx launcher), so SIGKILL hits the process that writes the spool. */
-async function startIngest(environment: Record<string, string>): Promise<{ child: ChildProcess; url: string; metrics: string }> {
+async function startIngest(
+  environment: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; metrics: string }> {
   const port = await freePort();
   const metricsPort = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services/ingest/main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...environment, CAIRN_INGEST_PORT: String(port), CAIRN_INGEST_METRICS_PORT: String(metricsPort) },
+    env: {
+      ...process.env,
+      ...environment,
+      CAIRN_INGEST_PORT: String(port),
+      CAIRN_INGEST_METRICS_PORT: String(metricsPort),
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(() => probe(`${url}/healthz`), (status) => status === 200 || exited(child), 60_000, 200);
+  await waitFor(
+    () => probe(`${url}/healthz`),
+    (status) => status === 200 || exited(child),
+    60_000,
+    200,
+  );
   if (exited(child)) throw new Error(`ingest exited with ${child.exitCode ?? child.signalCode}`);
   return { child, url, metrics: `http://127.0.0.1:${metricsPort}/metrics` };
 }
@@ -79,9 +91,18 @@ function kill(child: ChildProcess): Promise<void> {
 function batches(baseUrl: string) {
   return loadGenerator(async (agent) => {
     const ids = Array.from({ length: 5 }, () => newId());
-    const payload = ids.map((message_id) => JSON.stringify({ type: 'open', data: { contact_id: s.contactId, message_id, email_id: s.emailId, email_version: 1, machine: false } })).join('\n');
+    const payload = ids
+      .map((message_id) =>
+        JSON.stringify({
+          type: 'open',
+          data: { contact_id: s.contactId, message_id, email_id: s.emailId, email_version: 1, machine: false },
+        }),
+      )
+      .join('\n');
     const headers = { 'content-type': 'application/x-ndjson', authorization: `Bearer ${apiKey}` };
-    const res = await httpRequest(baseUrl, { method: 'POST', url: '/v1/events', payload, headers, agent }).catch(() => null);
+    const res = await httpRequest(baseUrl, { method: 'POST', url: '/v1/events', payload, headers, agent }).catch(
+      () => null,
+    );
     if (!res) await new Promise((resolve) => setTimeout(resolve, 20)); // the process is gone
     return res?.statusCode === 200 ? ids : [];
   }, 6);
@@ -107,7 +128,12 @@ it('replays every acknowledged event after a SIGKILL mid-append and another mid-
     const first = await startIngest({ ...common, CAIRN_KAFKA_BROKERS: '127.0.0.1:1', CAIRN_INGEST_MAX_IN_FLIGHT: '0' });
     processes.push(first.child);
     const load = batches(first.url);
-    await waitFor(() => load.answered.length, (n) => n >= 1_500, 120_000, 20);
+    await waitFor(
+      () => load.answered.length,
+      (n) => n >= 1_500,
+      120_000,
+      20,
+    );
     await kill(first.child); // appends are in flight: the last frame may be torn
     await load.stop();
     const answered = [...load.answered];
@@ -115,13 +141,20 @@ it('replays every acknowledged event after a SIGKILL mid-append and another mid-
     // 2. Kafka is there: the spool replays; killed once part of it has been sent and its position committed.
     const second = await startIngest({ ...common, ...kafka });
     processes.push(second.child);
-    await waitFor(async () => metricValue((await httpRequest(second.metrics, { url: '/metrics' })).body, 'cairn_ingest_spool_replayed_total'), (n) => n >= 200, 60_000, 20);
+    await waitFor(
+      async () =>
+        metricValue((await httpRequest(second.metrics, { url: '/metrics' })).body, 'cairn_ingest_spool_replayed_total'),
+      (n) => n >= 200,
+      60_000,
+      20,
+    );
     await kill(second.child);
 
     // 3. Restarted on the same directory, it drains what is left.
     const third = await startIngest({ ...common, ...kafka });
     processes.push(third.child);
-    const ready = async () => (await httpRequest(third.url, { url: '/readyz' })).json() as { status: string; spool_depth: number };
+    const ready = async () =>
+      (await httpRequest(third.url, { url: '/readyz' })).json() as { status: string; spool_depth: number };
     await waitFor(ready, (r) => r.status === 'ok' && r.spool_depth === 0, 120_000);
     await kill(third.child);
 

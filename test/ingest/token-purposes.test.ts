@@ -23,10 +23,21 @@ afterAll(() => stopIngestKit(kit));
 const client = () => kit.client();
 const send = (ip: string, method: string, url: string, payload?: string) => kit.send(ip, method, url, payload);
 const memberships = async () =>
-  (await kit.pool.query('SELECT list_id, unsubscribed_at FROM list_memberships WHERE contact_id = $1 ORDER BY list_id', [kit.s.contactId])).rows;
+  (
+    await kit.pool.query(
+      'SELECT list_id, unsubscribed_at FROM list_memberships WHERE contact_id = $1 ORDER BY list_id',
+      [kit.s.contactId],
+    )
+  ).rows;
 
 /** Every request a route takes a token on, with a body that would act if the token were accepted. */
-const ROUTES: { route: string; method: string; purpose: TokenPurpose; path: (token: string) => string; body?: string }[] = [
+const ROUTES: {
+  route: string;
+  method: string;
+  purpose: TokenPurpose;
+  path: (token: string) => string;
+  body?: string;
+}[] = [
   { route: '/o', method: 'GET', purpose: 'open', path: (t) => `/o/${t}.gif` },
   { route: '/c', method: 'GET', purpose: 'click', path: (t) => `/c/${t}` },
   { route: '/a', method: 'GET', purpose: 'attachment', path: (t) => `/a/${t}` },
@@ -41,7 +52,14 @@ const ROUTES: { route: string; method: string; purpose: TokenPurpose; path: (tok
 /** A token of `purpose` for the seeded contact (click and attachment tokens name the seeded link of their kind). */
 const tokenOf = (purpose: TokenPurpose, listId: string | null = kit.s.listIds[0] ?? null) => {
   const { s } = kit;
-  return tokenFor(s, { listId, ...(purpose === 'click' ? { linkId: s.links.safe } : purpose === 'attachment' ? { linkId: s.links.file } : {}) }, purpose);
+  return tokenFor(
+    s,
+    {
+      listId,
+      ...(purpose === 'click' ? { linkId: s.links.safe } : purpose === 'attachment' ? { linkId: s.links.file } : {}),
+    },
+    purpose,
+  );
 };
 
 describe('one purpose per token', () => {
@@ -95,17 +113,28 @@ describe('one purpose per token', () => {
     const own = (purpose: TokenPurpose, listId?: string | null) => tokenOf(purpose, listId);
     const open = own('open');
     expect((await send(client(), 'GET', `/o/${open.token}.gif`)).statusCode).toBe(200);
-    expect((await waitFor(() => kit.reader.byMessage(open.messageId), (e) => e.length === 1))[0]?.type).toBe('open');
+    expect(
+      (
+        await waitFor(
+          () => kit.reader.byMessage(open.messageId),
+          (e) => e.length === 1,
+        )
+      )[0]?.type,
+    ).toBe('open');
     const click = own('click');
     expect((await send(client(), 'GET', `/c/${click.token}`)).headers.location).toBe(DESTINATION);
-    expect((await send(client(), 'GET', `/a/${own('attachment').token}`)).headers.location).toBe('https://files.example.com/brochure.pdf');
+    expect((await send(client(), 'GET', `/a/${own('attachment').token}`)).headers.location).toBe(
+      'https://files.example.com/brochure.pdf',
+    );
     const unsubscribe = own('unsubscribe', kit.s.listIds[1] ?? null);
     const confirm = (await send(client(), 'GET', `/u/${unsubscribe.token}`)).body;
     expect(confirm).toContain(`action="/u/${unsubscribe.token}"`);
     expect(confirm).not.toContain('/s/'); // no way on to the subscription center with an unsubscribe token
     expect((await send(client(), 'GET', `/s/${own('subscription_center').token}`)).body).toContain('List 0');
     expect((await send(client(), 'GET', `/f/${own('forward').token}`)).body).toContain('name="friend"');
-    expect((await send(client(), 'POST', `/u/${unsubscribe.token}`, 'List-Unsubscribe=One-Click')).statusCode).toBe(200);
+    expect((await send(client(), 'POST', `/u/${unsubscribe.token}`, 'List-Unsubscribe=One-Click')).statusCode).toBe(
+      200,
+    );
     expect((await memberships()).find((r) => r.list_id === kit.s.listIds[1])?.unsubscribed_at).not.toBeNull();
     await kit.pool.query('UPDATE list_memberships SET unsubscribed_at = NULL WHERE contact_id = $1', [kit.s.contactId]);
   });
@@ -123,19 +152,45 @@ describe('one purpose per token', () => {
     for (const purpose of ['open', 'click', 'unsubscribe', 'subscription_center', 'forward'] as const) {
       const foreign = tokenOf(purpose);
       negatives.push(foreign.messageId);
-      const bounce = await hook('bounces', [{ token: foreign.token, recipient: address, status: '5.1.1', action: 'failed' }]);
+      const bounce = await hook('bounces', [
+        { token: foreign.token, recipient: address, status: '5.1.1', action: 'failed' },
+      ]);
       expect([purpose, bounce.statusCode]).toEqual([purpose, 400]);
-      expect(bounce.json()).toMatchObject({ rejected: [{ index: 0, error: expect.stringMatching(/not a report token/) }] });
-      expect((await hook('complaints', [{ token: foreign.token, recipient: address, feedback_type: 'abuse' }])).statusCode).toBe(400);
+      expect(bounce.json()).toMatchObject({
+        rejected: [{ index: 0, error: expect.stringMatching(/not a report token/) }],
+      });
+      expect(
+        (await hook('complaints', [{ token: foreign.token, recipient: address, feedback_type: 'abuse' }])).statusCode,
+      ).toBe(400);
     }
-    expect((await kit.pool.query('SELECT 1 FROM address_suppressions WHERE workspace_id = $1 AND address = $2', [kit.s.workspaceId, address])).rowCount).toBe(0);
+    expect(
+      (
+        await kit.pool.query('SELECT 1 FROM address_suppressions WHERE workspace_id = $1 AND address = $2', [
+          kit.s.workspaceId,
+          address,
+        ])
+      ).rowCount,
+    ).toBe(0);
     const report = tokenOf('report');
     const accepted = await hook('complaints', [{ token: report.token, recipient: address, feedback_type: 'abuse' }]);
     expect(accepted.json()).toMatchObject({ accepted: [{ index: 0, result: 'abuse' }], rejected: [] });
-    await waitFor(() => kit.reader.byMessage(report.messageId), (e) => e.length === 1);
+    await waitFor(
+      () => kit.reader.byMessage(report.messageId),
+      (e) => e.length === 1,
+    );
     // One address's reports share a partition in production order: the refused tokens reported nothing before it.
-    expect((await waitFor(() => kit.reportsFor(address), (r) => r.length >= 1)).map((r) => r.outcome)).toEqual(['complaint']);
-    await kit.pool.query('DELETE FROM address_suppressions WHERE workspace_id = $1 AND address = $2', [kit.s.workspaceId, address]);
+    expect(
+      (
+        await waitFor(
+          () => kit.reportsFor(address),
+          (r) => r.length >= 1,
+        )
+      ).map((r) => r.outcome),
+    ).toEqual(['complaint']);
+    await kit.pool.query('DELETE FROM address_suppressions WHERE workspace_id = $1 AND address = $2', [
+      kit.s.workspaceId,
+      address,
+    ]);
   });
 
   it('recorded nothing for any refused token', async () => {
@@ -143,7 +198,10 @@ describe('one purpose per token', () => {
     // produced before it would have been read too.
     const sentinel = tokenOf('open');
     await send(client(), 'GET', `/o/${sentinel.token}.gif`);
-    await waitFor(() => kit.reader.byMessage(sentinel.messageId), (e) => e.length === 1);
+    await waitFor(
+      () => kit.reader.byMessage(sentinel.messageId),
+      (e) => e.length === 1,
+    );
     for (const id of negatives) expect([id, kit.reader.byMessage(id)]).toEqual([id, []]);
     for (const id of negatives) expect(kit.forwardsOf(id)).toEqual([]);
   });

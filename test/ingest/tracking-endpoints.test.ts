@@ -5,7 +5,17 @@ import { PIXEL_GIF } from '../../services/ingest/tracking.routes';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { metricValue } from './ingest-process';
 import { waitFor } from '../support/wait-for';
-import { BROWSER_UA, DESTINATION, httpRequest, ingestConfig, seed, type Seeded, startIngest, tokenFor, TopicReader } from './ingest-support';
+import {
+  BROWSER_UA,
+  DESTINATION,
+  httpRequest,
+  ingestConfig,
+  seed,
+  type Seeded,
+  startIngest,
+  tokenFor,
+  TopicReader,
+} from './ingest-support';
 
 let env: TestEnv;
 let pool: Pool;
@@ -17,7 +27,13 @@ const negatives: string[] = [];
 beforeAll(async () => {
   env = await createTestEnv('cairn_ingest');
   pool = createPgPool(env.postgresUrl, 3);
-  ingest = await startIngest(ingestConfig(env, { CAIRN_INGEST_FORWARD_PER_MESSAGE: '2', CAIRN_INGEST_BAD_TOKENS_PER_IP: '40', CAIRN_INGEST_FOLLOWING_REFRESH_MS: '200' }));
+  ingest = await startIngest(
+    ingestConfig(env, {
+      CAIRN_INGEST_FORWARD_PER_MESSAGE: '2',
+      CAIRN_INGEST_BAD_TOKENS_PER_IP: '40',
+      CAIRN_INGEST_FOLLOWING_REFRESH_MS: '200',
+    }),
+  );
   reader = await new TopicReader(env.kafka, [env.topics.emailEvents, env.topics.forwardRequests]).start();
   s = await seed(pool);
 });
@@ -32,9 +48,17 @@ afterAll(async () => {
 const inject = (options: Parameters<typeof httpRequest>[1]) => httpRequest(ingest.url(), options);
 const get = (url: string, headers: Record<string, string> = {}) =>
   inject({ method: 'GET', url, headers: { 'user-agent': BROWSER_UA, ...headers } });
-const eventsOf = (messageId: string, n: number) => waitFor(() => reader.byMessage(messageId), (e) => e.length >= n);
+const eventsOf = (messageId: string, n: number) =>
+  waitFor(
+    () => reader.byMessage(messageId),
+    (e) => e.length >= n,
+  );
 const memberships = async () =>
-  (await pool.query('SELECT list_id, unsubscribed_at FROM list_memberships WHERE contact_id = $1 ORDER BY list_id', [s.contactId])).rows;
+  (
+    await pool.query('SELECT list_id, unsubscribed_at FROM list_memberships WHERE contact_id = $1 ORDER BY list_id', [
+      s.contactId,
+    ])
+  ).rows;
 
 describe('open pixel', () => {
   it('answers a no-cache 1×1 GIF and records an open decoded from Kafka', async () => {
@@ -45,11 +69,17 @@ describe('open pixel', () => {
     expect(res.headers['cache-control']).toMatch(/no-store/);
     expect(res.rawPayload.equals(PIXEL_GIF)).toBe(true);
     const [open] = await eventsOf(messageId, 1);
-    expect(open).toMatchObject({ type: 'open', data: { workspace_id: s.workspaceId, contact_id: s.contactId, email_id: s.emailId, machine: false } });
+    expect(open).toMatchObject({
+      type: 'open',
+      data: { workspace_id: s.workspaceId, contact_id: s.contactId, email_id: s.emailId, machine: false },
+    });
     // no trusted proxy here: the client is the loopback peer, which has no country (an X-Forwarded-For is ignored)
     const forwarded = tokenFor(s);
     await get(`/o/${forwarded.token}.gif`, { 'x-forwarded-for': '193.0.6.139' });
-    expect([open?.data, (await eventsOf(forwarded.messageId, 1))[0]?.data]).toMatchObject([{ country: null }, { country: null }]);
+    expect([open?.data, (await eventsOf(forwarded.messageId, 1))[0]?.data]).toMatchObject([
+      { country: null },
+      { country: null },
+    ]);
   });
 
   it.each([
@@ -79,7 +109,10 @@ describe('click redirect and attachment follow', () => {
     expect(res.statusCode).toBe(302);
     expect(res.headers.location).toBe(DESTINATION);
     const [click] = await eventsOf(messageId, 1);
-    expect(click).toMatchObject({ type: 'click', data: { link_id: 'l1', url: DESTINATION, link_kind: 'link', machine: false } });
+    expect(click).toMatchObject({
+      type: 'click',
+      data: { link_id: 'l1', url: DESTINATION, link_kind: 'link', machine: false },
+    });
   });
 
   it('follows an attachment link on /a and records link_kind attachment', async () => {
@@ -118,7 +151,11 @@ describe('Do Not Allow following and the workspace switch', () => {
 
   it("serves a Do Not Allow contact's pixel, link and attachment but records none of them, and records again once allowed", async () => {
     const contactId = newId();
-    await pool.query('INSERT INTO contacts (id, workspace_id, email, allow_follow_email) VALUES ($1, $2, $3, false)', [contactId, s.workspaceId, `dna.${contactId.slice(0, 8)}@example.com`]);
+    await pool.query('INSERT INTO contacts (id, workspace_id, email, allow_follow_email) VALUES ($1, $2, $3, false)', [
+      contactId,
+      s.workspaceId,
+      `dna.${contactId.slice(0, 8)}@example.com`,
+    ]);
     await waitFor(unfollowedContacts, (count) => count === 1);
     const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
     const open = tokenFor({ ...s, contactId });
@@ -141,7 +178,9 @@ describe('Do Not Allow following and the workspace switch', () => {
   });
 
   it("records no open or click of a one-to-one message once its workspace switched following off, and still a journey email's", async () => {
-    await pool.query('INSERT INTO engagement_settings (workspace_id, following_enabled) VALUES ($1, false)', [s.workspaceId]);
+    await pool.query('INSERT INTO engagement_settings (workspace_id, following_enabled) VALUES ($1, false)', [
+      s.workspaceId,
+    ]);
     await waitFor(unfollowedWorkspaces, (count) => count === 1);
     const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
     // A one-to-one (followed) message has no journey in its tokens; tokenFor gives one unless told otherwise.
@@ -156,7 +195,9 @@ describe('Do Not Allow following and the workspace switch', () => {
     await eventsOf(journey.messageId, 1);
     expect([reader.byMessage(direct.messageId), reader.byMessage(directClick.messageId)]).toEqual([[], []]);
 
-    await pool.query('UPDATE engagement_settings SET following_enabled = true WHERE workspace_id = $1', [s.workspaceId]);
+    await pool.query('UPDATE engagement_settings SET following_enabled = true WHERE workspace_id = $1', [
+      s.workspaceId,
+    ]);
     await waitFor(unfollowedWorkspaces, (count) => count === 0);
     const again = tokenFor(s, { journeyId: null, tileId: null });
     await get(`/o/${again.token}.gif`);
@@ -178,7 +219,12 @@ describe('unsubscribe and subscription center', () => {
   it('one-click POST leaves the mail list before answering, records unsubscribe once, repeats are harmless', async () => {
     const { token, messageId } = tokenFor(s, { listId: s.listIds[0] }, 'unsubscribe');
     const post = () =>
-      inject({ method: 'POST', url: `/u/${token}`, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      inject({
+        method: 'POST',
+        url: `/u/${token}`,
+        payload: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
     expect((await post()).statusCode).toBe(200);
     const rows = await memberships();
     expect(rows.find((r) => r.list_id === s.listIds[0])?.unsubscribed_at).not.toBeNull();
@@ -213,7 +259,12 @@ describe('forward to a friend', () => {
     const { token, messageId } = tokenFor(s, {}, 'forward');
     expect((await get(`/f/${token}`)).body).toContain('name="friend"');
     const post = (payload: string) =>
-      inject({ method: 'POST', url: `/f/${token}`, payload, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      inject({
+        method: 'POST',
+        url: `/f/${token}`,
+        payload,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
     expect((await post('friend=bob%40example.org&friend=carol%40example.net')).statusCode).toBe(200);
     expect((await post('friend=not-an-address%0d%0abcc%3aevil%40x.y')).statusCode).toBe(400);
     expect((await post('friend=dave%40example.org')).statusCode).toBe(200);
@@ -223,8 +274,16 @@ describe('forward to a friend', () => {
       () => reader.raw.filter((m) => m.topic === env.topics.forwardRequests).map((m) => decodeForwardRequest(m.value)),
       (r) => r.length >= 3,
     );
-    expect(requests.map((r) => r?.friend_address).sort()).toEqual(['bob@example.org', 'carol@example.net', 'dave@example.org']);
-    expect(requests[0]).toMatchObject({ original_message_id: messageId, forwarded_by_contact_id: s.contactId, email_id: s.emailId });
+    expect(requests.map((r) => r?.friend_address).sort()).toEqual([
+      'bob@example.org',
+      'carol@example.net',
+      'dave@example.org',
+    ]);
+    expect(requests[0]).toMatchObject({
+      original_message_id: messageId,
+      forwarded_by_contact_id: s.contactId,
+      email_id: s.emailId,
+    });
     expect(new Set(requests.map((r) => r?.new_message_id)).size).toBe(3);
   });
 });
@@ -236,7 +295,12 @@ describe('operability', () => {
     expect((await get('/healthz')).json()).toEqual({ status: 'ok' });
     expect((await get('/readyz')).json()).toMatchObject({ status: 'ok', spool_depth: 0 });
     const metrics = await scrape();
-    for (const name of ['cairn_ingest_spool_depth 0', 'cairn_ingest_produce_latency_seconds', 'cairn_ingest_tracking_hits_total', 'cairn_ingest_http_requests_total']) {
+    for (const name of [
+      'cairn_ingest_spool_depth 0',
+      'cairn_ingest_produce_latency_seconds',
+      'cairn_ingest_tracking_hits_total',
+      'cairn_ingest_http_requests_total',
+    ]) {
       expect(metrics).toContain(name);
     }
   });
@@ -286,7 +350,8 @@ describe('operability', () => {
 describe('token guessing', () => {
   it('refuses an address with 429 on every tracking route once it presented too many bad tokens', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 45; i++) statuses.push((await get(`/o/guess${i}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.gif`)).statusCode);
+    for (let i = 0; i < 45; i++)
+      statuses.push((await get(`/o/guess${i}AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.gif`)).statusCode);
     expect(statuses.at(-1)).toBe(429);
     expect(statuses.filter((code) => code === 404).length).toBeLessThanOrEqual(40);
     expect((await get(`/c/${tokenFor(s, { linkId: s.links.safe }).token}`)).statusCode).toBe(429);

@@ -1,5 +1,12 @@
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
-import { expectContactSubset, expectGlossaryKpis, expectRebuildFromRaw, expectRecipientsMatchKpis, expectTileContactsMatchKpis, expectWorkspaceDays } from './glossary-assertions';
+import {
+  expectContactSubset,
+  expectGlossaryKpis,
+  expectRebuildFromRaw,
+  expectRecipientsMatchKpis,
+  expectTileContactsMatchKpis,
+  expectWorkspaceDays,
+} from './glossary-assertions';
 import { glossaryStream, ingestRows } from './glossary-stream.fixture';
 
 /** The glossary stream on ClickHouse 18.16, through the aggregator's insert target (events_ingest and its views). */
@@ -24,7 +31,7 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
     await expectWorkspaceDays(env.clickhouse, ws);
   });
 
-  it('rebuilds the glossary tables from the raw events with the views\' own SELECTs', async () => {
+  it("rebuilds the glossary tables from the raw events with the views' own SELECTs", async () => {
     await expectRebuildFromRaw(env.clickhouse, ws);
   });
 

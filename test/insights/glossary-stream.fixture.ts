@@ -12,16 +12,38 @@ export const GLOSSARY_TIME = Date.UTC(2026, 2, 1, 23, 30);
  */
 export function glossaryStream(ws: string): CairnEvent[] {
   const at = (m: string, extra: Record<string, unknown> = {}) => ({
-    workspace_id: ws, email_id: 'g1', journey_id: 'jg', message_id: m, contact_id: `c-${m}`, event_time: GLOSSARY_TIME, ...extra,
+    workspace_id: ws,
+    email_id: 'g1',
+    journey_id: 'jg',
+    message_id: m,
+    contact_id: `c-${m}`,
+    event_time: GLOSSARY_TIME,
+    ...extra,
   });
-  const tile = (tileId: string, tileType: string, contact: string, iteration: number, extra: Record<string, unknown> = {}) => ({
-    workspace_id: ws, journey_id: 'jg', tile_id: tileId, tile_type: tileType, contact_id: contact, iteration, event_time: GLOSSARY_TIME, ...extra,
+  const tile = (
+    tileId: string,
+    tileType: string,
+    contact: string,
+    iteration: number,
+    extra: Record<string, unknown> = {},
+  ) => ({
+    workspace_id: ws,
+    journey_id: 'jg',
+    tile_id: tileId,
+    tile_type: tileType,
+    contact_id: contact,
+    iteration,
+    event_time: GLOSSARY_TIME,
+    ...extra,
   });
   return [
     // m1: two soft bounce reports for one message (a DSN and a webhook)
     emailEvent('send', at('m1')),
     emailEvent('bounce', at('m1', { bounce_class: 'soft', enhanced_status: '4.2.2', diagnostic: 'DSN: mailbox full' })),
-    emailEvent('bounce', at('m1', { bounce_class: 'soft', enhanced_status: '4.2.2', diagnostic: 'webhook: mailbox full' })),
+    emailEvent(
+      'bounce',
+      at('m1', { bounce_class: 'soft', enhanced_status: '4.2.2', diagnostic: 'webhook: mailbox full' }),
+    ),
     // m2: two reports of different classes for one message: one bounced message
     emailEvent('send', at('m2')),
     emailEvent('bounce', at('m2', { bounce_class: 'hard', enhanced_status: '5.1.1' })),
@@ -46,7 +68,10 @@ export function glossaryStream(ws: string): CairnEvent[] {
     emailEvent('send', at('m6')),
     emailEvent('complaint', at('m6', { feedback_type: 'abuse' })),
     // m7: an attempt to an address suppressed by a hard bounce, as the sender emits it (no send)
-    emailEvent('bounce', at('m7', { bounce_class: 'hard', diagnostic: 'suppressed: address hard-bounced on 2026-02-10' })),
+    emailEvent(
+      'bounce',
+      at('m7', { bounce_class: 'hard', diagnostic: 'suppressed: address hard-bounced on 2026-02-10' }),
+    ),
     // m8: an attempt to a complaint-suppressed address written as blocked (older sender shape)
     emailEvent('blocked', at('m8', { reason: 'suppressed_complaint' })),
     // m9: blocked for the contact's preference
@@ -85,28 +110,65 @@ export const ingestRows = (events: CairnEvent[]) =>
 export const GLOSSARY_EMAIL_KPIS: EmailKpis = {
   // Sent includes bounced messages and leaves blocked ones out: m1-m8, m11, m12 (m7 and m8 are suppressed
   // attempts shown as a hard bounce / a feedback loop); m9 blocked; m10 failed (beside Sent, not in it)
-  sent: 10, blocked: 1, targeted: 11, blockedByReason: { do_not_bulk_email: 1 },
+  sent: 10,
+  blocked: 1,
+  targeted: 11,
+  blockedByReason: { do_not_bulk_email: 1 },
   // per message: m1 soft (two reports), m2 hard and other (two reports, one message), m7 hard (suppressed)
-  bouncedHard: 2, bouncedSoft: 1, bouncedOther: 1, bouncedTotal: 3,
+  bouncedHard: 2,
+  bouncedSoft: 1,
+  bouncedOther: 1,
+  bouncedTotal: 3,
   // Delivered = Sent – TotalBounced = 10 - 3
   delivered: 7,
-  openedTotal: 2, openedUnique: 1,
+  openedTotal: 2,
+  openedUnique: 1,
   // delivered with no (human) open: m4 (machine only), m5, m6, m8, m11, m12
-  didNotOpen: 6, machineOnlyOpened: 1, machineOpens: 1, machineClicks: 0,
+  didNotOpen: 6,
+  machineOnlyOpened: 1,
+  machineOpens: 1,
+  machineClicks: 0,
   // links only; the attachment view is its own KPI
-  clickedTotal: 3, clickedUnique: 1, attachmentViewsTotal: 1, attachmentViewsUnique: 1,
+  clickedTotal: 3,
+  clickedUnique: 1,
+  attachmentViewsTotal: 1,
+  attachmentViewsUnique: 1,
   // the friends' addresses submitted: five from one submission
-  forwarded: 5, forwardSubmissions: 1,
+  forwarded: 5,
+  forwardSubmissions: 1,
   // at most one unsubscribe per message, methods as a breakdown
-  unsubscribed: 1, unsubscribedByMethod: { one_click: 1, subscription_center: 1 },
+  unsubscribed: 1,
+  unsubscribedByMethod: { one_click: 1, subscription_center: 1 },
   subscriptionSubmitted: 0,
   // spam complaints: m6, and m8's attempt to a complaint-suppressed address; not-spam recorded, not counted
-  feedbackLoops: 2, feedbackReportsNotCounted: { 'not-spam': 1 },
-  sendingFailed: 1, generatedLeads: 0,
+  feedbackLoops: 2,
+  feedbackReportsNotCounted: { 'not-spam': 1 },
+  sendingFailed: 1,
+  generatedLeads: 0,
 };
 
 /** Tile KPIs count the contacts that entered the tile, per iteration (c1 twice: iterations 1 and 2). */
 export const GLOSSARY_TILES: TileKpis[] = [
-  { tileId: 'S', tileType: 'segment', inflow: 4, processing: 0, blocked: 1, blockedByReason: { unsubscribed: 1 }, failed: 1, processed: 2, paths: {} },
-  { tileId: 'T', tileType: 'trigger', inflow: 3, processing: 3, blocked: 0, blockedByReason: {}, failed: 0, processed: 0, paths: { yes: 2, no: 1 } },
+  {
+    tileId: 'S',
+    tileType: 'segment',
+    inflow: 4,
+    processing: 0,
+    blocked: 1,
+    blockedByReason: { unsubscribed: 1 },
+    failed: 1,
+    processed: 2,
+    paths: {},
+  },
+  {
+    tileId: 'T',
+    tileType: 'trigger',
+    inflow: 3,
+    processing: 3,
+    blocked: 0,
+    blockedByReason: {},
+    failed: 0,
+    processed: 0,
+    paths: { yes: 2, no: 1 },
+  },
 ];

@@ -34,20 +34,47 @@ afterAll(async () => {
 
 function click(linkId: string): CairnEvent {
   const data = {
-    event_id: newId(), event_time: Date.now(), workspace_id: newId(), contact_id: contact, message_id: newId(), email_id: newId(),
-    email_version: 1, journey_id: journeyId, tile_id: 'email-1', iteration: 0, machine: false, link_id: linkId, url: 'https://example.com/',
+    event_id: newId(),
+    event_time: Date.now(),
+    workspace_id: newId(),
+    contact_id: contact,
+    message_id: newId(),
+    email_id: newId(),
+    email_version: 1,
+    journey_id: journeyId,
+    tile_id: 'email-1',
+    iteration: 0,
+    machine: false,
+    link_id: linkId,
+    url: 'https://example.com/',
   };
   return { type: 'click', data } as unknown as CairnEvent;
 }
 
-const send = (events: CairnEvent[]) => Promise.all(events.map((event) => producer.send({ topic: env.topics.emailEvents, key: contact, value: codec.encode(event) })));
+const send = (events: CairnEvent[]) =>
+  Promise.all(
+    events.map((event) => producer.send({ topic: env.topics.emailEvents, key: contact, value: codec.encode(event) })),
+  );
 const start = (groupId: string, sink: Pool) =>
   startEngagementConsumer({
-    kafka: env.kafka, groupId, topics: env.topics, codec, producer, pool: sink, log: testLogger('engagement-consumer'),
-    fromBeginning: true, poisonAttempts: 2, onWoken: async () => undefined,
+    kafka: env.kafka,
+    groupId,
+    topics: env.topics,
+    codec,
+    producer,
+    pool: sink,
+    log: testLogger('engagement-consumer'),
+    fromBeginning: true,
+    poisonAttempts: 2,
+    onWoken: async () => undefined,
   });
 const recorded = async (): Promise<string[]> =>
-  (await pool.query<{ link_id: string }>('SELECT link_id FROM journey_engagements WHERE journey_id = $1 ORDER BY link_id', [journeyId])).rows.map((r) => r.link_id);
+  (
+    await pool.query<{ link_id: string }>(
+      'SELECT link_id FROM journey_engagements WHERE journey_id = $1 ORDER BY link_id',
+      [journeyId],
+    )
+  ).rows.map((r) => r.link_id);
 
 it('records the good engagements around an event PostgreSQL refuses, and dead-letters that one with its reason', async () => {
   // A NUL in a text value: PostgreSQL refuses it (SQLSTATE 22021) however often it is sent.
@@ -57,9 +84,21 @@ it('records the good engagements around an event PostgreSQL refuses, and dead-le
   const dead = await new TopicReader(env.kafka, [env.topics.deadLetter]).start();
   try {
     expect(await waitFor(recorded, (links) => links.length >= 4, 60_000)).toEqual(['a1', 'a2', 'a3', 'a4']);
-    const [letter] = await waitFor(() => dead.raw, (records) => records.length >= 1, 30_000);
-    expect(letter?.headers).toMatchObject({ 'x-original-topic': env.topics.emailEvents, 'x-original-offset': '2', 'x-error-message': expect.stringContaining('0x00') });
-    await waitFor(() => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]), (total) => total === 5, 30_000);
+    const [letter] = await waitFor(
+      () => dead.raw,
+      (records) => records.length >= 1,
+      30_000,
+    );
+    expect(letter?.headers).toMatchObject({
+      'x-original-topic': env.topics.emailEvents,
+      'x-original-offset': '2',
+      'x-error-message': expect.stringContaining('0x00'),
+    });
+    await waitFor(
+      () => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]),
+      (total) => total === 5,
+      30_000,
+    );
   } finally {
     await dead.stop();
     await consumer.stop(0);
@@ -82,7 +121,11 @@ it('keeps retrying through a PostgreSQL outage without dead-lettering or committ
     const back = await start(groupId, pool);
     try {
       await waitFor(recorded, (links) => links.includes('b1'), 60_000);
-      await waitFor(() => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]), (total) => total === 6, 30_000);
+      await waitFor(
+        () => committedOffsetTotal(env.kafka, groupId, [env.topics.emailEvents]),
+        (total) => total === 6,
+        30_000,
+      );
     } finally {
       await back.stop(0);
     }

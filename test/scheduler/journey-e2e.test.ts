@@ -20,7 +20,12 @@ describe('journey engine end to end (the white-paper journey)', () => {
   beforeAll(async () => {
     env = await createTestEnv('cairn_sched');
     aggregator = buildAggregator(
-      loadAggregatorConfig({ CAIRN_TOPIC_PREFIX: env.topicPrefix, CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase, CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'), CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000' }),
+      loadAggregatorConfig({
+        CAIRN_TOPIC_PREFIX: env.topicPrefix,
+        CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+        CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+        CAIRN_AGGREGATOR_SESSION_TIMEOUT_MS: '6000',
+      }),
       testLogger('aggregator'),
     );
     await aggregator.start();
@@ -45,7 +50,12 @@ describe('journey engine end to end (the white-paper journey)', () => {
         tiles: [
           { id: 'ny', type: 'segment', next: ['paper'], config: { segment_ids: [segment] } },
           { id: 'paper', type: 'email', next: ['clicked'], config: { email_id: whitePaper } },
-          { id: 'clicked', type: 'trigger', next: ['lead', 'remind'], config: { email_tile_id: 'paper', condition: 'clicked_link', link_id: 'white-paper', timeout_days: 7 } },
+          {
+            id: 'clicked',
+            type: 'trigger',
+            next: ['lead', 'remind'],
+            config: { email_tile_id: 'paper', condition: 'clicked_link', link_id: 'white-paper', timeout_days: 7 },
+          },
           { id: 'lead', type: 'create_lead', next: ['nurture'], config: { title: 'White paper' } },
           { id: 'nurture', type: 'email', next: ['done_true'], config: { email_id: nurture } },
           { id: 'done_true', type: 'end' },
@@ -56,38 +66,87 @@ describe('journey engine end to end (the white-paper journey)', () => {
       { list_id: list },
     );
 
-    await waitFor(() => rig.positions(journeyId), (p) => tally(p)['clicked/waiting'] === 40, 30_000);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['clicked/waiting'] === 40,
+      30_000,
+    );
     const clickers = newYorkers.slice(0, 12);
-    const engaged = { workspace_id: ws.id, email_id: whitePaper, journey_id: journeyId, tile_id: 'paper', iteration: 0 };
+    const engaged = {
+      workspace_id: ws.id,
+      email_id: whitePaper,
+      journey_id: journeyId,
+      tile_id: 'paper',
+      iteration: 0,
+    };
     // A malformed message first: it goes to the dead-letter topic and the consumer goes on.
     const producer = await BatchingProducer.connect(env.kafka);
     await producer.send({ topic: env.topics.emailEvents, key: 'junk', value: Buffer.from('not avro') });
     await producer.disconnect();
     // Machine clicks (scanners) and clicks on another link never fire the trigger.
     await produce(env.kafka, env.topics, [
-      ...newYorkers.slice(12, 16).map((contact_id) => emailEvent('click', { ...engaged, contact_id, link_id: 'white-paper', url: 'https://x.test/wp', machine: true, machine_reason: 'scanner' })),
-      ...newYorkers.slice(16, 18).map((contact_id) => emailEvent('click', { ...engaged, contact_id, link_id: 'pricing', url: 'https://x.test/p' })),
+      ...newYorkers.slice(12, 16).map((contact_id) =>
+        emailEvent('click', {
+          ...engaged,
+          contact_id,
+          link_id: 'white-paper',
+          url: 'https://x.test/wp',
+          machine: true,
+          machine_reason: 'scanner',
+        }),
+      ),
+      ...newYorkers
+        .slice(16, 18)
+        .map((contact_id) =>
+          emailEvent('click', { ...engaged, contact_id, link_id: 'pricing', url: 'https://x.test/p' }),
+        ),
     ]);
     const clickedAt = Date.now();
-    await produce(env.kafka, env.topics, clickers.map((contact_id) => emailEvent('click', { ...engaged, contact_id, link_id: 'white-paper', url: 'https://x.test/wp' })));
-    await waitFor(() => rig.positions(journeyId), (p) => clickers.every((c) => p.get(c) === 'done_true/done'), 30_000);
+    await produce(
+      env.kafka,
+      env.topics,
+      clickers.map((contact_id) =>
+        emailEvent('click', { ...engaged, contact_id, link_id: 'white-paper', url: 'https://x.test/wp' }),
+      ),
+    );
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => clickers.every((c) => p.get(c) === 'done_true/done'),
+      30_000,
+    );
     const tookMs = Date.now() - clickedAt;
     expect(tookMs).toBeLessThan(15_000);
     expect(tally(await rig.positions(journeyId))['clicked/waiting']).toBe(28);
 
     rig.clock.advance(7 * DAY_MS + 60_000);
     await rig.scheduler.tick();
-    const final = await waitFor(() => rig.positions(journeyId), (p) => tally(p)['done_false/done'] === 28, 30_000);
+    const final = await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['done_false/done'] === 28,
+      30_000,
+    );
     expect(tally(final)).toEqual({ 'done_true/done': 12, 'done_false/done': 28 });
 
-    const requests = await waitFor(() => rig.sendRequests(), (r) => r.length === 80, 20_000);
+    const requests = await waitFor(
+      () => rig.sendRequests(),
+      (r) => r.length === 80,
+      20_000,
+    );
     expect(new Set(requests.map((r) => r.key)).size).toBe(80);
-    const sentBy = (emailId: string) => requests.filter((r) => r.email_id === emailId).map((r) => r.contact_id).sort();
+    const sentBy = (emailId: string) =>
+      requests
+        .filter((r) => r.email_id === emailId)
+        .map((r) => r.contact_id)
+        .sort();
     expect(sentBy(whitePaper)).toEqual([...newYorkers].sort());
     expect(sentBy(nurture)).toEqual([...clickers].sort());
     expect(sentBy(reminder)).toEqual(newYorkers.slice(12).sort());
-    expect(requests.every((r) => r.list_id === list && r.key === `${journeyId}:${r.tile_id}:0:${r.contact_id}`)).toBe(true);
-    const leads = await rig.pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [journeyId]);
+    expect(requests.every((r) => r.list_id === list && r.key === `${journeyId}:${r.tile_id}:0:${r.contact_id}`)).toBe(
+      true,
+    );
+    const leads = await rig.pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [
+      journeyId,
+    ]);
     expect(leads.rows.map((r) => r.contact_id).sort()).toEqual([...clickers].sort());
 
     // Tile KPIs in ClickHouse equal the contacts' recorded paths.
@@ -104,7 +163,10 @@ describe('journey engine end to end (the white-paper journey)', () => {
     await waitFor(() => rig.outboxEmpty(), Boolean, 20_000);
     const kpis = await waitFor(
       () => journeyTileKpis(env.clickhouse, { workspaceId: ws.id, journeyId }),
-      (tiles) => Object.entries(expected).every(([id, [inflow, processed]]) => tiles.some((t) => t.tileId === id && t.inflow === inflow && t.processed === processed)),
+      (tiles) =>
+        Object.entries(expected).every(([id, [inflow, processed]]) =>
+          tiles.some((t) => t.tileId === id && t.inflow === inflow && t.processed === processed),
+        ),
       30_000,
     );
     const trigger = kpis.find((t) => t.tileId === 'clicked');

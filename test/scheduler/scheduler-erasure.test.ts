@@ -35,34 +35,82 @@ describe('the journey engine and an erased contact', () => {
         tiles: [
           { id: 'seg', type: 'segment', next: ['wait'], config: { segment_ids: [segment] } },
           { id: 'wait', type: 'scheduler', next: ['crm'], config: { wait_days: 1 } },
-          { id: 'crm', type: 'launch_workflow', next: ['end'], config: { workflow: 'crm-sync', url: `${target.url}/ok` } },
+          {
+            id: 'crm',
+            type: 'launch_workflow',
+            next: ['end'],
+            config: { workflow: 'crm-sync', url: `${target.url}/ok` },
+          },
           { id: 'end', type: 'end' },
         ],
       });
-      await waitFor(() => rig.positions(journeyId), (p) => tally(p)['wait/waiting'] === 2);
-      await eraseContactEverywhere({ pool: rig.pool, clickhouse: env.clickhouse }, { workspaceId: ws.id, contactId: erased, keyId: 'test' }, { resweepSeconds: 0 });
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)['wait/waiting'] === 2,
+      );
+      await eraseContactEverywhere(
+        { pool: rig.pool, clickhouse: env.clickhouse },
+        { workspaceId: ws.id, contactId: erased, keyId: 'test' },
+        { resweepSeconds: 0 },
+      );
 
       // A webhook the outbox relay queued before the erasure (an earlier tile of another journey, say).
       const otherJourney = newId();
       const key = onceKey({ journeyId: otherJourney, tileId: 'crm', iteration: 0, subjectId: erased });
-      const body = { key, workflow: 'crm-sync', workspace_id: ws.id, journey_id: otherJourney, tile_id: 'crm', iteration: 0, contact_id: erased };
-      const queued = await webhooks.add('webhook', { url: `${target.url}/ok`, workspace_id: ws.id, contact_id: erased, body, once_key: key }, { attempts: 1 });
+      const body = {
+        key,
+        workflow: 'crm-sync',
+        workspace_id: ws.id,
+        journey_id: otherJourney,
+        tile_id: 'crm',
+        iteration: 0,
+        contact_id: erased,
+      };
+      const queued = await webhooks.add(
+        'webhook',
+        { url: `${target.url}/ok`, workspace_id: ws.id, contact_id: erased, body, once_key: key },
+        { attempts: 1 },
+      );
 
       rig.clock.advance(DAY_MS + 60_000);
       await rig.scheduler.tick();
-      const positions = await waitFor(() => rig.positions(journeyId), (p) => p.get(kept) === 'end/done');
+      const positions = await waitFor(
+        () => rig.positions(journeyId),
+        (p) => p.get(kept) === 'end/done',
+      );
       expect([...positions.keys()]).toEqual([kept]);
-      await waitFor(() => queued.getState(), (state) => state === 'completed');
-      await waitFor(() => target.received.length, (n) => n >= 1);
+      await waitFor(
+        () => queued.getState(),
+        (state) => state === 'completed',
+      );
+      await waitFor(
+        () => target.received.length,
+        (n) => n >= 1,
+      );
       expect(target.received.map((hook) => JSON.parse(hook.body).contact_id)).toEqual([kept]);
-      expect((await rig.pool.query('SELECT 1 FROM journey_webhook_dead_letters WHERE workspace_id = $1', [ws.id])).rowCount).toBe(0);
+      expect(
+        (await rig.pool.query('SELECT 1 FROM journey_webhook_dead_letters WHERE workspace_id = $1', [ws.id])).rowCount,
+      ).toBe(0);
 
       const late = {
         type: 'open' as const,
-        data: { event_id: newId(), event_time: Date.now(), workspace_id: ws.id, contact_id: erased, message_id: newId(), email_id: newId(), email_version: 1, journey_id: journeyId, tile_id: 'mail', machine: false },
+        data: {
+          event_id: newId(),
+          event_time: Date.now(),
+          workspace_id: ws.id,
+          contact_id: erased,
+          message_id: newId(),
+          email_id: newId(),
+          email_version: 1,
+          journey_id: journeyId,
+          tile_id: 'mail',
+          machine: false,
+        },
       };
       await recordEngagements(rig.pool, [late]);
-      expect((await rig.pool.query('SELECT 1 FROM journey_engagements WHERE contact_id = $1', [erased])).rowCount).toBe(0);
+      expect((await rig.pool.query('SELECT 1 FROM journey_engagements WHERE contact_id = $1', [erased])).rowCount).toBe(
+        0,
+      );
     } finally {
       await webhooks.close();
       redis.disconnect();

@@ -13,7 +13,8 @@ import { tally, webhookTarget, Workspace } from './scheduler-harness';
 
 const CONTACTS = Number(process.env.CAIRN_FAULT_CONTACTS ?? 50_000);
 const ROOT = join(__dirname, '..', '..');
-const note = (message: string): void => void (process.env.CAIRN_TEST_LOG ? process.stderr.write(`[fault] ${message}\n`) : undefined);
+const note = (message: string): void =>
+  void (process.env.CAIRN_TEST_LOG ? process.stderr.write(`[fault] ${message}\n`) : undefined);
 
 /**
  * The journey engine's invariants (docs/scheduler.md#exactly-once, docs/security.md#invariants): two scheduler replicas
@@ -53,12 +54,19 @@ describe('scheduler under faults', () => {
     };
     const startReplica = (): ChildProcess => {
       // node itself with tsx's loader (not the tsx CLI, whose wrapper would take the SIGKILL and orphan the scheduler)
-      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', 'scheduler', 'main.ts')], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'services', 'scheduler', 'main.ts')], {
+        cwd: ROOT,
+        env: childEnv,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
       replicas.push(child);
       return child;
     };
     const sendRedis = createRedis(redis.url, { forBullmq: true });
-    const sendQueue = new Queue<SendBatchJob>(SEND_QUEUE, { connection: sendRedis, prefix: childEnv.CAIRN_QUEUE_PREFIX });
+    const sendQueue = new Queue<SendBatchJob>(SEND_QUEUE, {
+      connection: sendRedis,
+      prefix: childEnv.CAIRN_QUEUE_PREFIX,
+    });
     try {
       const ws = await new Workspace(pool).create();
       const contacts = await ws.contacts(CONTACTS);
@@ -70,10 +78,20 @@ describe('scheduler under faults', () => {
         tiles: [
           { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
           { id: 'mail', type: 'email', next: ['clicked'], config: { email_id: email } },
-          { id: 'clicked', type: 'trigger', next: ['lead', 'hook'], config: { email_tile_id: 'mail', condition: 'clicked', timeout_at: timeoutAt } },
+          {
+            id: 'clicked',
+            type: 'trigger',
+            next: ['lead', 'hook'],
+            config: { email_tile_id: 'mail', condition: 'clicked', timeout_at: timeoutAt },
+          },
           { id: 'lead', type: 'create_lead', next: ['end_true'], config: {} },
           { id: 'end_true', type: 'end' },
-          { id: 'hook', type: 'launch_workflow', next: ['end_false'], config: { workflow: 'nurture', url: `${target.url}/ok` } },
+          {
+            id: 'hook',
+            type: 'launch_workflow',
+            next: ['end_false'],
+            config: { workflow: 'nurture', url: `${target.url}/ok` },
+          },
           { id: 'end_false', type: 'end' },
         ],
       });
@@ -94,24 +112,53 @@ describe('scheduler under faults', () => {
         if (i === 1) await redis.restart();
         if (i === 1) note('redis restarted');
         victim = startReplica();
-        await produce(env.kafka, env.topics, clickers.filter((_, k) => k % 3 === i).map((contact_id) => emailEvent('click', { ...data, contact_id })));
+        await produce(
+          env.kafka,
+          env.topics,
+          clickers.filter((_, k) => k % 3 === i).map((contact_id) => emailEvent('click', { ...data, contact_id })),
+        );
       }
       const positions = async () => {
-        const { rows } = await pool.query<{ contact_id: string; p: string }>(`SELECT contact_id, tile_id || '/' || state AS p FROM journey_contacts WHERE journey_id = $1`, [journeyId]);
+        const { rows } = await pool.query<{ contact_id: string; p: string }>(
+          `SELECT contact_id, tile_id || '/' || state AS p FROM journey_contacts WHERE journey_id = $1`,
+          [journeyId],
+        );
         return new Map(rows.map((r) => [r.contact_id, r.p]));
       };
       note('waiting for every contact to reach an end tile');
-      const final = await waitFor(positions, (p) => (note(JSON.stringify(tally(p))), p.size === CONTACTS) && (tally(p)['end_true/done'] ?? 0) + (tally(p)['end_false/done'] ?? 0) === CONTACTS, 240_000, 1_000);
-      const onPath = (end: string) => [...final].filter(([, p]) => p === `${end}/done`).map(([c]) => c).sort();
-      const leads = await pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [journeyId]);
+      const final = await waitFor(
+        positions,
+        (p) =>
+          (note(JSON.stringify(tally(p))), p.size === CONTACTS) &&
+          (tally(p)['end_true/done'] ?? 0) + (tally(p)['end_false/done'] ?? 0) === CONTACTS,
+        240_000,
+        1_000,
+      );
+      const onPath = (end: string) =>
+        [...final]
+          .filter(([, p]) => p === `${end}/done`)
+          .map(([c]) => c)
+          .sort();
+      const leads = await pool.query<{ contact_id: string }>('SELECT contact_id FROM leads WHERE journey_id = $1', [
+        journeyId,
+      ]);
       expect(leads.rows.map((r) => r.contact_id).sort()).toEqual(onPath('end_true'));
-      await waitFor(() => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'), (r) => r.rowCount === 0, 120_000);
+      await waitFor(
+        () => pool.query('SELECT 1 FROM journey_outbox LIMIT 1'),
+        (r) => r.rowCount === 0,
+        120_000,
+      );
       const jobs = await sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized', 'failed']);
       const keys = jobs.flatMap((job) => requestsOf(job.data).map((r) => r.key));
       expect(keys.length).toBe(CONTACTS);
       expect(new Set(keys).size).toBe(CONTACTS);
       const falsePath = onPath('end_false');
-      const hooks = await waitFor(() => target.received.filter((r) => r.path === '/ok'), (r) => new Set(r.map((h) => h.headers['idempotency-key'])).size === falsePath.length, 120_000, 500);
+      const hooks = await waitFor(
+        () => target.received.filter((r) => r.path === '/ok'),
+        (r) => new Set(r.map((h) => h.headers['idempotency-key'])).size === falsePath.length,
+        120_000,
+        500,
+      );
       expect(hooks.length).toBe(falsePath.length);
       expect(hooks.map((h) => JSON.parse(h.body).contact_id).sort()).toEqual(falsePath);
       // Every click was produced long before the timeout: each clicker took the true path.

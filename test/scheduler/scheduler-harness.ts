@@ -44,11 +44,18 @@ export class Workspace {
   ) {}
 
   async create(): Promise<this> {
-    await this.pool.query('INSERT INTO workspaces (id, name, webhook_secret) VALUES ($1, $2, $3)', [this.id, 'scheduler test', this.webhookSecret]);
+    await this.pool.query('INSERT INTO workspaces (id, name, webhook_secret) VALUES ($1, $2, $3)', [
+      this.id,
+      'scheduler test',
+      this.webhookSecret,
+    ]);
     return this;
   }
 
-  async contacts(n: number, fields: { time_zone?: string; consent_level?: number; account_id?: string } = {}): Promise<string[]> {
+  async contacts(
+    n: number,
+    fields: { time_zone?: string; consent_level?: number; account_id?: string } = {},
+  ): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO contacts (workspace_id, email, time_zone, consent_level, account_id)
        SELECT $1, 'c' || i || '-' || $5 || '@example.test', $2, $3, $4 FROM generate_series(1, $6) AS i RETURNING id`,
@@ -58,12 +65,18 @@ export class Workspace {
   }
 
   async account(): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>('INSERT INTO accounts (workspace_id, name) VALUES ($1, $2) RETURNING id', [this.id, 'Acme']);
+    const { rows } = await this.pool.query<{ id: string }>(
+      'INSERT INTO accounts (workspace_id, name) VALUES ($1, $2) RETURNING id',
+      [this.id, 'Acme'],
+    );
     return rows[0]!.id;
   }
 
   async segment(members: string[]): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(`INSERT INTO segments (workspace_id, name, kind) VALUES ($1, 'seg', 'dynamic') RETURNING id`, [this.id]);
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO segments (workspace_id, name, kind) VALUES ($1, 'seg', 'dynamic') RETURNING id`,
+      [this.id],
+    );
     const id = rows[0]!.id;
     await this.addMembers(id, members);
     return id;
@@ -77,14 +90,23 @@ export class Workspace {
   }
 
   async list(members: string[]): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(`INSERT INTO subscription_lists (workspace_id, name) VALUES ($1, 'news') RETURNING id`, [this.id]);
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO subscription_lists (workspace_id, name) VALUES ($1, 'news') RETURNING id`,
+      [this.id],
+    );
     const id = rows[0]!.id;
-    await this.pool.query('INSERT INTO list_memberships (list_id, contact_id, workspace_id) SELECT $1, unnest($2::uuid[]), $3', [id, members, this.id]);
+    await this.pool.query(
+      'INSERT INTO list_memberships (list_id, contact_id, workspace_id) SELECT $1, unnest($2::uuid[]), $3',
+      [id, members, this.id],
+    );
     return id;
   }
 
   async email(): Promise<string> {
-    const { rows } = await this.pool.query<{ id: string }>(`INSERT INTO emails (workspace_id, name, status, live_version) VALUES ($1, 'mail', 'live', 1) RETURNING id`, [this.id]);
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO emails (workspace_id, name, status, live_version) VALUES ($1, 'mail', 'live', 1) RETURNING id`,
+      [this.id],
+    );
     return rows[0]!.id;
   }
 
@@ -93,7 +115,11 @@ export class Workspace {
    * (what POST /v1/journeys/{id}/go-live does). `checked: false` skips the check: a journey that went live while a
    * name resolved elsewhere.
    */
-  async liveJourney(graph: JourneyGraph, settings: Partial<JourneySettings> = {}, options: { checked?: boolean } = {}): Promise<string> {
+  async liveJourney(
+    graph: JourneyGraph,
+    settings: Partial<JourneySettings> = {},
+    options: { checked?: boolean } = {},
+  ): Promise<string> {
     const full: JourneySettings = {
       target: 'contacts',
       start_at: new Date(Date.now() - 60_000).toISOString(),
@@ -102,9 +128,18 @@ export class Workspace {
       min_consent: 0,
       ...settings,
     };
-    const emails = await this.pool.query<{ id: string; status: string }>('SELECT id, status FROM emails WHERE workspace_id = $1', [this.id]);
-    const segments = await this.pool.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [this.id]);
-    const issues = checkJourney(graph, full, { emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])), segmentIds: new Set(segments.rows.map((r) => r.id)), egress: loopbackEgressPolicy });
+    const emails = await this.pool.query<{ id: string; status: string }>(
+      'SELECT id, status FROM emails WHERE workspace_id = $1',
+      [this.id],
+    );
+    const segments = await this.pool.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [
+      this.id,
+    ]);
+    const issues = checkJourney(graph, full, {
+      emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
+      segmentIds: new Set(segments.rows.map((r) => r.id)),
+      egress: loopbackEgressPolicy,
+    });
     if (issues.length > 0 && options.checked !== false) throw new Error(`journey check: ${JSON.stringify(issues)}`);
     const { rows } = await this.pool.query<{ id: string }>(
       `INSERT INTO journeys (workspace_id, name, status, graph, settings, went_live_at) VALUES ($1, 'j', 'live', $2, $3, now()) RETURNING id`,
@@ -148,7 +183,11 @@ export class SchedulerRig {
    * published what the steps committed so far.
    */
   async sendRequests(): Promise<SendRequest[]> {
-    await waitFor(() => this.outboxEmpty(), (empty) => empty, 20_000);
+    await waitFor(
+      () => this.outboxEmpty(),
+      (empty) => empty,
+      20_000,
+    );
     const jobs = await this.sendQueue.getJobs(['waiting', 'active', 'completed', 'delayed', 'prioritized']);
     return jobs.flatMap((job) => requestsOf(job.data));
   }
@@ -205,9 +244,10 @@ export async function webhookTarget(): Promise<{ url: string; received: Received
   return {
     url: `http://127.0.0.1:${address.port}`,
     received,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

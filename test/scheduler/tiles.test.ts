@@ -33,10 +33,16 @@ describe('journey tiles', () => {
       ],
     });
     const expectedA = contacts.filter((c) => splitterPathIndex(journeyId, c, [60, 40]) === 0);
-    await waitFor(() => rig.positions(journeyId), (p) => tally(p)['wait/waiting'] === expectedA.length && tally(p)['end_b/done'] === 40 - expectedA.length);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['wait/waiting'] === expectedA.length && tally(p)['end_b/done'] === 40 - expectedA.length,
+    );
     rig.clock.advance(2 * DAY_MS + 60_000);
     await rig.scheduler.tick();
-    const done = await waitFor(() => rig.positions(journeyId), (p) => tally(p)['end_a/done'] === expectedA.length);
+    const done = await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['end_a/done'] === expectedA.length,
+    );
     expect(expectedA.every((c) => done.get(c) === 'end_a/done')).toBe(true);
   });
 
@@ -49,27 +55,61 @@ describe('journey tiles', () => {
       const journeyId = await ws.liveJourney({
         tiles: [
           { id: 'seg', type: 'segment', next: ['call'], config: { segment_ids: [segment] } },
-          { id: 'call', type: 'activity', next: ['lead'], config: { kind: 'phone_call', subject: 'Call them', due_in_days: 2 } },
+          {
+            id: 'call',
+            type: 'activity',
+            next: ['lead'],
+            config: { kind: 'phone_call', subject: 'Call them', due_in_days: 2 },
+          },
           { id: 'lead', type: 'create_lead', next: ['crm'], config: { title: 'Hot' } },
-          { id: 'crm', type: 'launch_workflow', next: ['broken'], config: { workflow: 'crm-sync', url: `${target.url}/ok` } },
-          { id: 'broken', type: 'launch_workflow', next: ['end'], config: { workflow: 'down', url: `${target.url}/fail` } },
+          {
+            id: 'crm',
+            type: 'launch_workflow',
+            next: ['broken'],
+            config: { workflow: 'crm-sync', url: `${target.url}/ok` },
+          },
+          {
+            id: 'broken',
+            type: 'launch_workflow',
+            next: ['end'],
+            config: { workflow: 'down', url: `${target.url}/fail` },
+          },
           { id: 'end', type: 'end' },
         ],
       });
-      await waitFor(() => rig.positions(journeyId), (p) => tally(p)['end/done'] === 5);
-      const tasks = await rig.pool.query<{ contact_id: string; kind: string }>('SELECT contact_id, kind FROM tasks WHERE journey_id = $1', [journeyId]);
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)['end/done'] === 5,
+      );
+      const tasks = await rig.pool.query<{ contact_id: string; kind: string }>(
+        'SELECT contact_id, kind FROM tasks WHERE journey_id = $1',
+        [journeyId],
+      );
       expect(tasks.rows.map((t) => t.contact_id).sort()).toEqual([...contacts].sort());
       expect(tasks.rows.every((t) => t.kind === 'phone_call')).toBe(true);
       const leads = await rig.pool.query('SELECT 1 FROM leads WHERE journey_id = $1', [journeyId]);
       expect(leads.rowCount).toBe(5);
-      const ok = await waitFor(() => target.received.filter((r) => r.path === '/ok'), (r) => r.length === 5);
+      const ok = await waitFor(
+        () => target.received.filter((r) => r.path === '/ok'),
+        (r) => r.length === 5,
+      );
       for (const hook of ok) {
-        const [t, v1] = String(hook.headers['x-cairn-signature']).split(',').map((part) => part.split('=')[1]);
+        const [t, v1] = String(hook.headers['x-cairn-signature'])
+          .split(',')
+          .map((part) => part.split('=')[1]);
         expect(v1).toBe(createHmac('sha256', 'test-webhook-secret').update(`${t}.${hook.body}`).digest('hex'));
-        expect(JSON.parse(hook.body)).toMatchObject({ key: hook.headers['idempotency-key'], workflow: 'crm-sync', journey_id: journeyId });
+        expect(JSON.parse(hook.body)).toMatchObject({
+          key: hook.headers['idempotency-key'],
+          workflow: 'crm-sync',
+          journey_id: journeyId,
+        });
       }
       const dead = await waitFor(
-        () => rig.pool.query<{ attempts: number }>(`SELECT attempts FROM journey_webhook_dead_letters WHERE once_key LIKE $1`, [`${journeyId}:broken:%`]),
+        () =>
+          rig.pool.query<{ attempts: number }>(
+            `SELECT attempts FROM journey_webhook_dead_letters WHERE once_key LIKE $1`,
+            [`${journeyId}:broken:%`],
+          ),
         (r) => r.rowCount === 5,
       );
       expect(dead.rows.every((r) => r.attempts === 3)).toBe(true);
@@ -91,7 +131,12 @@ describe('journey tiles', () => {
         tiles: [
           { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
           { id: 'mail', type: 'email', next: ['opened'], config: { email_id: email } },
-          { id: 'opened', type: 'trigger', next: ['task', 'no'], config: { email_tile_id: 'mail', condition: 'opened', timeout_days: 1 } },
+          {
+            id: 'opened',
+            type: 'trigger',
+            next: ['task', 'no'],
+            config: { email_tile_id: 'mail', condition: 'opened', timeout_days: 1 },
+          },
           { id: 'task', type: 'activity', next: ['lead'], config: { kind: 'task', subject: 'Follow up' } },
           { id: 'lead', type: 'create_lead', next: ['yes'], config: {} },
           { id: 'yes', type: 'end' },
@@ -100,17 +145,31 @@ describe('journey tiles', () => {
       },
       { target: 'accounts' },
     );
-    await waitFor(() => rig.positions(journeyId), (p) => tally(p)['opened/waiting'] === 6);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['opened/waiting'] === 6,
+    );
     const data = { workspace_id: ws.id, email_id: email, journey_id: journeyId, tile_id: 'mail', iteration: 0 };
     await produce(env.kafka, env.topics, [emailEvent('open', { ...data, contact_id: acmeContacts[1] })]);
-    const moved = await waitFor(() => rig.positions(journeyId), (p) => acmeContacts.every((c) => p.get(c) === 'yes/done'));
+    const moved = await waitFor(
+      () => rig.positions(journeyId),
+      (p) => acmeContacts.every((c) => p.get(c) === 'yes/done'),
+    );
     expect(globexContacts.every((c) => moved.get(c) === 'opened/waiting')).toBe(true);
     rig.clock.advance(DAY_MS + 60_000);
     await rig.scheduler.tick();
-    await waitFor(() => rig.positions(journeyId), (p) => globexContacts.every((c) => p.get(c) === 'no/done'));
-    const tasks = await rig.pool.query<{ account_id: string }>('SELECT account_id FROM tasks WHERE journey_id = $1', [journeyId]);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => globexContacts.every((c) => p.get(c) === 'no/done'),
+    );
+    const tasks = await rig.pool.query<{ account_id: string }>('SELECT account_id FROM tasks WHERE journey_id = $1', [
+      journeyId,
+    ]);
     expect(tasks.rows).toEqual([{ account_id: acme }]);
-    const leads = await rig.pool.query<{ account_id: string; contact_id: string | null }>('SELECT account_id, contact_id FROM leads WHERE journey_id = $1', [journeyId]);
+    const leads = await rig.pool.query<{ account_id: string; contact_id: string | null }>(
+      'SELECT account_id, contact_id FROM leads WHERE journey_id = $1',
+      [journeyId],
+    );
     expect(leads.rows).toEqual([{ account_id: acme, contact_id: null }]);
   });
 
@@ -123,16 +182,34 @@ describe('journey tiles', () => {
       tiles: [
         { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
         { id: 'mail', type: 'email', next: ['bounced'], config: { email_id: email } },
-        { id: 'bounced', type: 'trigger', next: ['b_yes', 'fwd'], config: { email_tile_id: 'mail', condition: 'hard_bounced', timeout_hours: 1 } },
+        {
+          id: 'bounced',
+          type: 'trigger',
+          next: ['b_yes', 'fwd'],
+          config: { email_tile_id: 'mail', condition: 'hard_bounced', timeout_hours: 1 },
+        },
         { id: 'b_yes', type: 'end' },
-        { id: 'fwd', type: 'trigger', next: ['f_yes', 'quiet'], config: { email_tile_id: 'mail', condition: 'forwarded', timeout_hours: 1 } },
+        {
+          id: 'fwd',
+          type: 'trigger',
+          next: ['f_yes', 'quiet'],
+          config: { email_tile_id: 'mail', condition: 'forwarded', timeout_hours: 1 },
+        },
         { id: 'f_yes', type: 'end' },
-        { id: 'quiet', type: 'trigger', next: ['q_yes', 'q_no'], config: { email_tile_id: 'mail', condition: 'not_opened', timeout_hours: 1 } },
+        {
+          id: 'quiet',
+          type: 'trigger',
+          next: ['q_yes', 'q_no'],
+          config: { email_tile_id: 'mail', condition: 'not_opened', timeout_hours: 1 },
+        },
         { id: 'q_yes', type: 'end' },
         { id: 'q_no', type: 'end' },
       ],
     });
-    await waitFor(() => rig.positions(journeyId), (p) => tally(p)['bounced/waiting'] === 4);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['bounced/waiting'] === 4,
+    );
     const data = { workspace_id: ws.id, email_id: email, journey_id: journeyId, tile_id: 'mail', iteration: 0 };
     const [bouncer, forwarder, opener, silent] = contacts as [string, string, string, string];
     await produce(env.kafka, env.topics, [
@@ -140,15 +217,24 @@ describe('journey tiles', () => {
       emailEvent('forward', { ...data, contact_id: forwarder }),
       emailEvent('open', { ...data, contact_id: opener }),
     ]);
-    await waitFor(() => rig.positions(journeyId), (p) => p.get(bouncer) === 'b_yes/done');
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => p.get(bouncer) === 'b_yes/done',
+    );
     rig.clock.advance(3_600_000 + 60_000);
     await rig.scheduler.tick();
     // The forwarder passed `bounced` at the timeout, then met `fwd` at once (its forward is already recorded).
-    await waitFor(() => rig.positions(journeyId), (p) => p.get(forwarder) === 'f_yes/done' && tally(p)['fwd/waiting'] === 2);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => p.get(forwarder) === 'f_yes/done' && tally(p)['fwd/waiting'] === 2,
+    );
     for (const waitingAt of ['fwd', 'quiet']) {
       rig.clock.advance(3_600_000 + 60_000);
       await rig.scheduler.tick();
-      await waitFor(() => rig.positions(journeyId), (p) => tally(p)[`${waitingAt}/waiting`] === undefined);
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)[`${waitingAt}/waiting`] === undefined,
+      );
     }
     const final = await rig.positions(journeyId);
     expect(final.get(opener)).toBe('q_no/done');

@@ -9,7 +9,15 @@ import { probe } from '../ingest/ingest-process';
 import { RecordingSmtp } from '../support/recording-smtp';
 import { createTestEnv, uniqueName, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { collectEvents, enqueue, seedContacts, seedWorkspace, sendRequest, senderQueueFor, TRACKING_KEYS } from './sender-kit';
+import {
+  collectEvents,
+  enqueue,
+  seedContacts,
+  seedWorkspace,
+  sendRequest,
+  senderQueueFor,
+  TRACKING_KEYS,
+} from './sender-kit';
 
 const ROOT = join(__dirname, '..', '..');
 const RECIPIENTS = Number(process.env.CAIRN_FAULT_RECIPIENTS ?? 20_000);
@@ -26,7 +34,12 @@ function startSender(env: Record<string, string>, healthPort: number): ChildProc
 }
 
 async function healthy(port: number): Promise<void> {
-  await waitFor(() => probe(`http://127.0.0.1:${port}/healthz`), (status) => status === 200, 60_000, 200);
+  await waitFor(
+    () => probe(`http://127.0.0.1:${port}/healthz`),
+    (status) => status === 200,
+    60_000,
+    200,
+  );
 }
 
 function kill(child: ChildProcess): Promise<void> {
@@ -80,20 +93,42 @@ it(`sends ${RECIPIENTS} recipients at most once across two SIGKILLs, two replica
     await enqueue(queue, requests);
     const first = startSender(senderEnv, 18_591);
     children.push(first);
-    await waitFor(() => smtp.received.length, (n) => n >= RECIPIENTS * 0.25, 240_000, 20);
+    await waitFor(
+      () => smtp.received.length,
+      (n) => n >= RECIPIENTS * 0.25,
+      240_000,
+      20,
+    );
     await kill(first);
     const second = startSender(senderEnv, 18_592);
     children.push(second);
-    await waitFor(() => smtp.received.length, (n) => n >= RECIPIENTS * 0.55, 240_000, 20);
+    await waitFor(
+      () => smtp.received.length,
+      (n) => n >= RECIPIENTS * 0.55,
+      240_000,
+      20,
+    );
     await kill(second);
     // the rest with two replicas at once
     children.push(startSender(senderEnv, 18_593), startSender(senderEnv, 18_594));
     await Promise.all([healthy(18_593), healthy(18_594)]);
-    await waitFor(() => smtp.received.length, (n) => n >= RECIPIENTS * 0.6, 240_000, 50);
+    await waitFor(
+      () => smtp.received.length,
+      (n) => n >= RECIPIENTS * 0.6,
+      240_000,
+      50,
+    );
 
     const settled = () =>
-      pool.query<{ state: string; n: string }>("SELECT state, count(*) AS n FROM sender_deliveries WHERE outcome IS NOT NULL AND events_emitted GROUP BY state");
-    const final = await waitFor(settled, (r) => r.rows.reduce((sum, row) => sum + Number(row.n), 0) === RECIPIENTS, 300_000, 500);
+      pool.query<{ state: string; n: string }>(
+        'SELECT state, count(*) AS n FROM sender_deliveries WHERE outcome IS NOT NULL AND events_emitted GROUP BY state',
+      );
+    const final = await waitFor(
+      settled,
+      (r) => r.rows.reduce((sum, row) => sum + Number(row.n), 0) === RECIPIENTS,
+      300_000,
+      500,
+    );
     const states = Object.fromEntries(final.rows.map((row) => [row.state, Number(row.n)]));
     const unknown = states.outcome_unknown ?? 0;
 
@@ -102,14 +137,20 @@ it(`sends ${RECIPIENTS} recipients at most once across two SIGKILLs, two replica
     for (const message of smtp.received) for (const to of message.to) counts.set(to, (counts.get(to) ?? 0) + 1);
     expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
     // every recipient not counted outcome_unknown arrived exactly once
-    const { rows } = await pool.query<{ contact_id: string; state: string }>('SELECT contact_id, state FROM sender_deliveries');
+    const { rows } = await pool.query<{ contact_id: string; state: string }>(
+      'SELECT contact_id, state FROM sender_deliveries',
+    );
     const emailOf = new Map(contacts.map((c) => [c.id, c.email]));
-    const missing = rows.filter((r) => r.state !== 'outcome_unknown' && counts.get(emailOf.get(r.contact_id) ?? '') !== 1);
+    const missing = rows.filter(
+      (r) => r.state !== 'outcome_unknown' && counts.get(emailOf.get(r.contact_id) ?? '') !== 1,
+    );
     expect(missing).toEqual([]);
     expect(states.delivered).toBe(RECIPIENTS - unknown);
     // unknowns: at most the messages on the wire at the kills (one per connection) and at the drops (one each)
     const bound = 2 * CONNECTIONS + smtp.dropped;
-    process.stderr.write(`[fault] ${RECIPIENTS} recipients: ${states.delivered} delivered, ${unknown} outcome_unknown (bound ${bound}: 2 kills x ${CONNECTIONS} connections + ${smtp.dropped} drops)\n`);
+    process.stderr.write(
+      `[fault] ${RECIPIENTS} recipients: ${states.delivered} delivered, ${unknown} outcome_unknown (bound ${bound}: 2 kills x ${CONNECTIONS} connections + ${smtp.dropped} drops)\n`,
+    );
     expect(unknown).toBeLessThanOrEqual(bound);
     expect(smtp.dropped).toBeGreaterThanOrEqual(Math.floor(RECIPIENTS / DROP_EVERY) - 1);
 

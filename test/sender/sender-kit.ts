@@ -9,7 +9,13 @@ import { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { BatchingProducer, consumerLag } from '../../lib/platform/kafka/kafka-client';
 import { startDecodingConsumer } from '../../lib/platform/kafka/decoding-consumer';
-import { SEND_QUEUE, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
+import {
+  SEND_QUEUE,
+  sendBatches,
+  sendBatchJobId,
+  sendRequestKey,
+  type SendRequest,
+} from '../../lib/contracts/sending/send-request';
 import { senderSchema, type SenderConfig } from '../../services/sender/sender.config';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
@@ -29,7 +35,10 @@ const CONTENT: ContentSettingsData = {
   social_links: {},
 };
 
-const LINKS = Array.from({ length: 9 }, (_, i) => `<a href="https://news.example.com/article/${i}">Article ${i}</a>`).join(' ');
+const LINKS = Array.from(
+  { length: 9 },
+  (_, i) => `<a href="https://news.example.com/article/${i}">Article ${i}</a>`,
+).join(' ');
 
 /** The MJML a marketer writes: merge fields, a dynamic block, a link, the required footer. */
 export const BODY_MJML = `<mjml><mj-body><mj-section><mj-column><mj-text>
@@ -48,17 +57,31 @@ export interface Seeded {
 /** A workspace with a list, default content settings, an account and a live email (compiled at go-live once). */
 export async function seedWorkspace(pool: Pool, subject = 'Hi {{contact.first_name}}, news for you'): Promise<Seeded> {
   const ids = { workspaceId: newId(), listId: newId(), emailId: newId(), accountId: newId() };
-  const check = await checkEmail({ subject, from_address: 'news@cairn.example', from_name: 'Cairn {{account.name}}', body_mjml: BODY_MJML }, CONTENT);
+  const check = await checkEmail(
+    { subject, from_address: 'news@cairn.example', from_name: 'Cairn {{account.name}}', body_mjml: BODY_MJML },
+    CONTENT,
+  );
   if (!check.compiled) throw new Error(JSON.stringify(check.issues));
   const { workspaceId, listId, emailId, accountId } = ids;
   await pool.query('INSERT INTO workspaces (id, name) VALUES ($1, $2)', [workspaceId, 'sender test']);
-  await pool.query('INSERT INTO subscription_lists (id, workspace_id, name) VALUES ($1, $2, $3)', [listId, workspaceId, 'News']);
-  await pool.query('INSERT INTO accounts (id, workspace_id, name) VALUES ($1, $2, $3)', [accountId, workspaceId, 'Fjord AS']);
+  await pool.query('INSERT INTO subscription_lists (id, workspace_id, name) VALUES ($1, $2, $3)', [
+    listId,
+    workspaceId,
+    'News',
+  ]);
+  await pool.query('INSERT INTO accounts (id, workspace_id, name) VALUES ($1, $2, $3)', [
+    accountId,
+    workspaceId,
+    'Fjord AS',
+  ]);
   await pool.query(
     `INSERT INTO content_settings (workspace_id, name, subscription_center_url, forward_url, postal_address, is_default) VALUES ($1, 'default', $2, $3, $4, true)`,
     [workspaceId, CONTENT.subscription_center_url, CONTENT.forward_url, CONTENT.postal_address],
   );
-  await pool.query("INSERT INTO emails (id, workspace_id, name, status, live_version) VALUES ($1, $2, 'news', 'live', 1)", [emailId, workspaceId]);
+  await pool.query(
+    "INSERT INTO emails (id, workspace_id, name, status, live_version) VALUES ($1, $2, 'news', 'live', 1)",
+    [emailId, workspaceId],
+  );
   await pool.query(
     `INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, compiled_html) VALUES ($1, 1, $2, $3, 'news@cairn.example', 'Cairn {{account.name}}', $4)`,
     [emailId, workspaceId, subject, check.compiled.html],
@@ -66,7 +89,13 @@ export async function seedWorkspace(pool: Pool, subject = 'Hi {{contact.first_na
   const links = check.compiled.links;
   await pool.query(
     `INSERT INTO email_links (email_id, version, link_id, url, kind, label) SELECT $1, 1, unnest($2::text[]), unnest($3::text[]), unnest($4::text[]), unnest($5::text[])`,
-    [emailId, links.map((l) => l.link_id), links.map((l) => l.url), links.map((l) => l.kind), links.map((l) => l.label)],
+    [
+      emailId,
+      links.map((l) => l.link_id),
+      links.map((l) => l.url),
+      links.map((l) => l.kind),
+      links.map((l) => l.label),
+    ],
   );
   return ids;
 }
@@ -86,8 +115,17 @@ export async function addContact(pool: Pool, seeded: Seeded, fields: ContactFiel
   await pool.query(
     `INSERT INTO contacts (id, workspace_id, email, first_name, consent_level, do_not_bulk_email, allow_follow_email, attributes, account_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [id, seeded.workspaceId, fields.email === undefined ? `c.${randomBytes(4).toString('hex')}@example.com` : fields.email, fields.first_name ?? 'Ann',
-      fields.consent_level ?? 4, fields.do_not_bulk_email ?? false, fields.allow_follow_email ?? true, JSON.stringify(fields.attributes ?? {}), seeded.accountId],
+    [
+      id,
+      seeded.workspaceId,
+      fields.email === undefined ? `c.${randomBytes(4).toString('hex')}@example.com` : fields.email,
+      fields.first_name ?? 'Ann',
+      fields.consent_level ?? 4,
+      fields.do_not_bulk_email ?? false,
+      fields.allow_follow_email ?? true,
+      JSON.stringify(fields.attributes ?? {}),
+      seeded.accountId,
+    ],
   );
   await pool.query(
     'INSERT INTO list_memberships (list_id, contact_id, workspace_id, unsubscribed_at) VALUES ($1, $2, $3, $4)',
@@ -96,8 +134,17 @@ export async function addContact(pool: Pool, seeded: Seeded, fields: ContactFiel
   return id;
 }
 
-export function sendRequest(seeded: Seeded, contactId: string, options: { tileId?: string; journeyId?: string; minConsent?: number } = {}): SendRequest {
-  const parts = { journey_id: options.journeyId ?? 'journey-1', tile_id: options.tileId ?? 'tile-1', iteration: 0, contact_id: contactId };
+export function sendRequest(
+  seeded: Seeded,
+  contactId: string,
+  options: { tileId?: string; journeyId?: string; minConsent?: number } = {},
+): SendRequest {
+  const parts = {
+    journey_id: options.journeyId ?? 'journey-1',
+    tile_id: options.tileId ?? 'tile-1',
+    iteration: 0,
+    contact_id: contactId,
+  };
   return {
     ...parts,
     key: sendRequestKey(parts),
@@ -132,7 +179,13 @@ export function senderConfig(env: TestEnv, smtpPort: number, overrides: Record<s
     CAIRN_SENDER_MAX_ATTEMPTS: '1',
     ...overrides,
   });
-  return { ...loaded, kafkaBrokers: env.settings.kafkaBrokers, topicPrefix: env.topicPrefix, postgresUrl: env.postgresUrl, logLevel: process.env.CAIRN_TEST_LOG ?? 'silent' };
+  return {
+    ...loaded,
+    kafkaBrokers: env.settings.kafkaBrokers,
+    topicPrefix: env.topicPrefix,
+    postgresUrl: env.postgresUrl,
+    logLevel: process.env.CAIRN_TEST_LOG ?? 'silent',
+  };
 }
 
 /** Every email event on the test's topic, as the aggregator would read them. */
@@ -160,7 +213,11 @@ export async function collectEvents(env: TestEnv): Promise<{ events: CairnEvent[
 }
 
 /** Many eligible contacts at once (no list membership row: never unsubscribed). */
-export async function seedContacts(pool: Pool, seeded: Seeded, count: number): Promise<{ id: string; email: string }[]> {
+export async function seedContacts(
+  pool: Pool,
+  seeded: Seeded,
+  count: number,
+): Promise<{ id: string; email: string }[]> {
   const tag = randomBytes(3).toString('hex');
   const contacts = Array.from({ length: count }, (_, i) => ({ id: newId(), email: `r${i}.${tag}@example.com` }));
   await pool.query(
@@ -187,7 +244,10 @@ export interface SenderHarness {
 }
 
 /** A sender on fresh databases and topics, a recording SMTP peer, its queue, an event collector and a workspace. */
-export async function startSenderHarness(name: string, overrides: (env: TestEnv) => Promise<Record<string, string>> | Record<string, string> = () => ({})): Promise<SenderHarness> {
+export async function startSenderHarness(
+  name: string,
+  overrides: (env: TestEnv) => Promise<Record<string, string>> | Record<string, string> = () => ({}),
+): Promise<SenderHarness> {
   const env = await createTestEnv(name);
   const pool = createPgPool(env.postgresUrl, 4);
   const redis = createRedis(env.settings.redisUrl, { forBullmq: true });
@@ -199,8 +259,20 @@ export async function startSenderHarness(name: string, overrides: (env: TestEnv)
   const collected = await collectEvents(env);
   const seeded = await seedWorkspace(pool);
   const harness: SenderHarness = {
-    env, pool, redis, smtp, sender, config, queue, collected, seeded,
-    suppressionApplied: async () => void (await waitFor(() => consumerLag(env.kafka, addressReportsGroup(config.groupId), env.topics.addressReports), (lag) => lag === 0)),
+    env,
+    pool,
+    redis,
+    smtp,
+    sender,
+    config,
+    queue,
+    collected,
+    seeded,
+    suppressionApplied: async () =>
+      void (await waitFor(
+        () => consumerLag(env.kafka, addressReportsGroup(config.groupId), env.topics.addressReports),
+        (lag) => lag === 0,
+      )),
     async close() {
       await harness.sender.stop();
       await collected.stop();

@@ -31,26 +31,59 @@ async function freeze(version: number, extra: string): Promise<void> {
 }
 
 const failures = (contactId: string) => (): Extract<CairnEvent, { type: 'sending_failed' }>[] =>
-  h.collected.events.filter((e): e is Extract<CairnEvent, { type: 'sending_failed' }> => e.type === 'sending_failed' && e.data.contact_id === contactId);
+  h.collected.events.filter(
+    (e): e is Extract<CairnEvent, { type: 'sending_failed' }> =>
+      e.type === 'sending_failed' && e.data.contact_id === contactId,
+  );
 
 describe('the sender renders each recipient within its budget (defect 5)', () => {
   it('fails a journey or one-to-one recipient whose render is over the budget or loops over contact data; others are sent', async () => {
     const { pool, seeded, queue, smtp } = h;
     await freeze(2, '<p>{{contact.attributes.big}}</p>'.repeat(30));
-    await freeze(3, '<p>{{#each contact.attributes.items}}{{#each @root.contact.attributes.items}}{{this}}{{/each}}{{/each}}</p>');
+    await freeze(
+      3,
+      '<p>{{#each contact.attributes.items}}{{#each @root.contact.attributes.items}}{{this}}{{/each}}{{/each}}</p>',
+    );
     const big = await addContact(pool, seeded, { email: 'big@example.com', attributes: { big: 'x'.repeat(10_000) } });
     const small = await addContact(pool, seeded, { email: 'small@example.com', attributes: { big: 'tiny' } });
-    const looped = await addContact(pool, seeded, { email: 'looped@example.com', attributes: { items: ['a', 'b', 'c'] } });
-    const oneToOne = await addContact(pool, seeded, { email: 'direct@example.com', attributes: { big: 'y'.repeat(10_000) } });
-    await enqueue(queue, [{ ...sendRequest(seeded, big), email_version: 2 }, { ...sendRequest(seeded, small), email_version: 2 }, { ...sendRequest(seeded, looped), email_version: 3 }]);
+    const looped = await addContact(pool, seeded, {
+      email: 'looped@example.com',
+      attributes: { items: ['a', 'b', 'c'] },
+    });
+    const oneToOne = await addContact(pool, seeded, {
+      email: 'direct@example.com',
+      attributes: { big: 'y'.repeat(10_000) },
+    });
+    await enqueue(queue, [
+      { ...sendRequest(seeded, big), email_version: 2 },
+      { ...sendRequest(seeded, small), email_version: 2 },
+      { ...sendRequest(seeded, looped), email_version: 3 },
+    ]);
     const messageId = randomUUID();
     const direct: DirectSendJob = {
       kind: 'direct',
-      requests: [{ key: directSendKey(messageId, 0), workspace_id: seeded.workspaceId, engagement_message_id: messageId, contact_id: oneToOne, delivery_message_id: randomUUID(), email_id: seeded.emailId, email_version: 2, followed: true, attach_ids: [], requested_at: Date.now() }],
+      requests: [
+        {
+          key: directSendKey(messageId, 0),
+          workspace_id: seeded.workspaceId,
+          engagement_message_id: messageId,
+          contact_id: oneToOne,
+          delivery_message_id: randomUUID(),
+          email_id: seeded.emailId,
+          email_version: 2,
+          followed: true,
+          attach_ids: [],
+          requested_at: Date.now(),
+        },
+      ],
     };
     await queue.add('direct', direct, { jobId: `direct-${messageId}` });
 
-    await waitFor(() => smtp.to('small@example.com').length, (n) => n === 1, 30_000);
+    await waitFor(
+      () => smtp.to('small@example.com').length,
+      (n) => n === 1,
+      30_000,
+    );
     for (const contact of [big, looped, oneToOne]) {
       const [failed] = await waitFor(failures(contact), (events) => events.length === 1, 30_000);
       expect(failed?.data.error_code).toBe('RENDER_BUDGET_EXCEEDED');

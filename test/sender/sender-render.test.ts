@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { simpleParser } from 'mailparser';
 import { checkEmail } from '../../lib/domain/email/email-check';
-import { parseTrackingKeys, TOKEN_PURPOSES, type TokenPurpose, TRACKING_HEADER, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
+import {
+  parseTrackingKeys,
+  TOKEN_PURPOSES,
+  type TokenPurpose,
+  TRACKING_HEADER,
+  TrackingTokenCodec,
+} from '../../lib/contracts/tracking/tracking-token';
 import { outgoingMail } from '../../services/sender/message-preparer';
 import { VersionRenderer } from '../../services/sender/message-renderer';
 import { SENDER_RENDER_MAX_CHARS } from '../../services/sender/sender.config';
@@ -10,7 +16,12 @@ import { RecordingSmtp } from '../support/recording-smtp';
 import { BODY_MJML, TRACKING_KEYS } from './sender-kit';
 
 const tokens = new TrackingTokenCodec(parseTrackingKeys(TRACKING_KEYS), 1);
-const CONTENT = { subscription_center_url: 'https://prefs.example.com/c', forward_url: 'https://fwd.example.com', postal_address: '1 Main St', social_links: {} };
+const CONTENT = {
+  subscription_center_url: 'https://prefs.example.com/c',
+  forward_url: 'https://fwd.example.com',
+  postal_address: '1 Main St',
+  social_links: {},
+};
 
 describe('rendered message over a real SMTP peer', () => {
   let smtp: RecordingSmtp;
@@ -19,7 +30,15 @@ describe('rendered message over a real SMTP peer', () => {
   beforeAll(async () => {
     smtp = new RecordingSmtp();
     const port = await smtp.listen();
-    delivery = new SmtpDelivery({ url: `smtp://127.0.0.1:${port}`, maxConnections: 2, maxMessagesPerConnection: 100, perDomainConcurrency: 2, ratePerSecond: 0, socketTimeoutMs: 5000, dkim: null });
+    delivery = new SmtpDelivery({
+      url: `smtp://127.0.0.1:${port}`,
+      maxConnections: 2,
+      maxMessagesPerConnection: 100,
+      perDomainConcurrency: 2,
+      ratePerSecond: 0,
+      socketTimeoutMs: 5000,
+      dkim: null,
+    });
   });
 
   afterAll(async () => {
@@ -28,12 +47,45 @@ describe('rendered message over a real SMTP peer', () => {
   });
 
   it('keeps NUL, CR and LF out of headers and body, escapes markup, and gains no recipient', async () => {
-    const check = await checkEmail({ subject: 'Hi {{contact.first_name}}', from_address: 'news@cairn.example', from_name: '{{contact.first_name}} at Cairn', body_mjml: BODY_MJML }, CONTENT);
-    const version = { emailId: randomUUID(), version: 3, subject: 'Hi {{contact.first_name}}', fromAddress: 'news@cairn.example', fromName: '{{contact.first_name}} at Cairn', replyTo: null, compiledHtml: check.compiled?.html ?? '', attachments: [], contentSettingsId: null };
-    const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
+    const check = await checkEmail(
+      {
+        subject: 'Hi {{contact.first_name}}',
+        from_address: 'news@cairn.example',
+        from_name: '{{contact.first_name}} at Cairn',
+        body_mjml: BODY_MJML,
+      },
+      CONTENT,
+    );
+    const version = {
+      emailId: randomUUID(),
+      version: 3,
+      subject: 'Hi {{contact.first_name}}',
+      fromAddress: 'news@cairn.example',
+      fromName: '{{contact.first_name}} at Cairn',
+      replyTo: null,
+      compiledHtml: check.compiled?.html ?? '',
+      attachments: [],
+      contentSettingsId: null,
+    };
+    const renderer = new VersionRenderer(version, tokens, {
+      ingestUrl: 'https://t.cairn.example',
+      unsubscribeMailbox: null,
+      maxRenderChars: SENDER_RENDER_MAX_CHARS,
+    });
     const hostile = `Mal\0lory\r\nBcc: victim@evil.test\r\n\r\n<script>alert(1)</script>${'y'.repeat(10_000)}`;
-    const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 3, sentAt: 1_700_000_000 };
-    const rendered = renderer.render(identity, { contact: { first_name: hostile, attributes: {} }, account: { name: 'A' }, content: CONTENT }, true);
+    const identity = {
+      workspaceId: randomUUID(),
+      messageId: randomUUID(),
+      contactId: randomUUID(),
+      emailId: version.emailId,
+      emailVersion: 3,
+      sentAt: 1_700_000_000,
+    };
+    const rendered = renderer.render(
+      identity,
+      { contact: { first_name: hostile, attributes: {} }, account: { name: 'A' }, content: CONTENT },
+      true,
+    );
     expect(rendered.subject).not.toMatch(/[\r\n\0]/);
     expect(rendered.fromName).not.toMatch(/[\r\n\0]/);
     expect(rendered.html).not.toContain('\0');
@@ -45,20 +97,56 @@ describe('rendered message over a real SMTP peer', () => {
     expect(raw.includes(0)).toBe(false);
     const mail = await simpleParser(raw);
     expect(mail.bcc).toBeUndefined();
-    expect(mail.subject).toBe(`Hi Mallory Bcc: victim@evil.test <script>alert(1)</script>${'y'.repeat(400 - 56)}`.slice(0, 400));
+    expect(mail.subject).toBe(
+      `Hi Mallory Bcc: victim@evil.test <script>alert(1)</script>${'y'.repeat(400 - 56)}`.slice(0, 400),
+    );
     expect(String(mail.html)).toContain(`&lt;script&gt;alert(1)&lt;/script&gt;${'y'.repeat(10_000)}`);
     expect(mail.text).toContain('y'.repeat(10_000));
-    expect(mail.headerLines.filter((h) => h.key.startsWith('list-unsubscribe')).map((h) => h.key).sort()).toEqual(['list-unsubscribe', 'list-unsubscribe-post']);
+    expect(
+      mail.headerLines
+        .filter((h) => h.key.startsWith('list-unsubscribe'))
+        .map((h) => h.key)
+        .sort(),
+    ).toEqual(['list-unsubscribe', 'list-unsubscribe-post']);
   });
 
   // Issue 20, defect 6: the pixel token must not unsubscribe, open the subscription center or forward.
   it('gives each URL and header of a message a token of its own purpose, valid for that purpose only', async () => {
-    const check = await checkEmail({ subject: 'Hi', from_address: 'news@cairn.example', from_name: 'Cairn', body_mjml: BODY_MJML }, CONTENT);
+    const check = await checkEmail(
+      { subject: 'Hi', from_address: 'news@cairn.example', from_name: 'Cairn', body_mjml: BODY_MJML },
+      CONTENT,
+    );
     const attachments = [{ url: 'https://news.example.com/article/0', label: 'Brochure' }];
-    const version = { emailId: randomUUID(), version: 1, subject: 'Hi', fromAddress: 'news@cairn.example', fromName: 'Cairn', replyTo: null, compiledHtml: check.compiled?.html ?? '', attachments, contentSettingsId: null };
-    const renderer = new VersionRenderer(version, tokens, { ingestUrl: 'https://t.cairn.example', unsubscribeMailbox: null, maxRenderChars: SENDER_RENDER_MAX_CHARS });
-    const identity = { workspaceId: randomUUID(), messageId: randomUUID(), contactId: randomUUID(), emailId: version.emailId, emailVersion: 1, sentAt: 1_700_000_000, listId: randomUUID() };
-    const rendered = renderer.render(identity, { contact: { first_name: 'Ann', attributes: {} }, account: { name: 'A' }, content: CONTENT }, true);
+    const version = {
+      emailId: randomUUID(),
+      version: 1,
+      subject: 'Hi',
+      fromAddress: 'news@cairn.example',
+      fromName: 'Cairn',
+      replyTo: null,
+      compiledHtml: check.compiled?.html ?? '',
+      attachments,
+      contentSettingsId: null,
+    };
+    const renderer = new VersionRenderer(version, tokens, {
+      ingestUrl: 'https://t.cairn.example',
+      unsubscribeMailbox: null,
+      maxRenderChars: SENDER_RENDER_MAX_CHARS,
+    });
+    const identity = {
+      workspaceId: randomUUID(),
+      messageId: randomUUID(),
+      contactId: randomUUID(),
+      emailId: version.emailId,
+      emailVersion: 1,
+      sentAt: 1_700_000_000,
+      listId: randomUUID(),
+    };
+    const rendered = renderer.render(
+      identity,
+      { contact: { first_name: 'Ann', attributes: {} }, account: { name: 'A' }, content: CONTENT },
+      true,
+    );
     const before = smtp.received.length;
     expect((await delivery.send(outgoingMail(rendered, version, 'purposes@example.com'))).kind).toBe('delivered');
     const mail = await simpleParser(smtp.received[before]?.raw ?? Buffer.alloc(0));
@@ -72,17 +160,34 @@ describe('rendered message over a real SMTP peer', () => {
       ['attachment', all(/\/a\/([A-Za-z0-9_-]+)/g)],
       ['subscription_center', all(/\/s\/([A-Za-z0-9_-]+)/g)],
       ['forward', all(/\/f\/([A-Za-z0-9_-]+)/g)],
-      ['unsubscribe', [/\/u\/([A-Za-z0-9_-]+)>/.exec(line('list-unsubscribe'))?.[1] ?? '', /subject=unsubscribe%20([A-Za-z0-9_-]+)>/.exec(line('list-unsubscribe'))?.[1] ?? '']],
+      [
+        'unsubscribe',
+        [
+          /\/u\/([A-Za-z0-9_-]+)>/.exec(line('list-unsubscribe'))?.[1] ?? '',
+          /subject=unsubscribe%20([A-Za-z0-9_-]+)>/.exec(line('list-unsubscribe'))?.[1] ?? '',
+        ],
+      ],
       ['report', [line(TRACKING_HEADER.toLowerCase()).split(':')[1]?.trim() ?? '']],
     ];
     expect(found.map(([purpose, list]) => [purpose, list.length])).toEqual([
-      ['open', 1], ['click', 9], ['attachment', 1], ['subscription_center', 1], ['forward', 1], ['unsubscribe', 2], ['report', 1],
+      ['open', 1],
+      ['click', 9],
+      ['attachment', 1],
+      ['subscription_center', 1],
+      ['forward', 1],
+      ['unsubscribe', 2],
+      ['report', 1],
     ]);
     for (const [purpose, list] of found) {
       for (const token of list) {
         for (const other of Object.keys(TOKEN_PURPOSES) as TokenPurpose[]) {
           const verified = tokens.verify(token, other);
-          if (other === purpose) expect([purpose, verified?.messageId, verified?.listId]).toEqual([purpose, identity.messageId, identity.listId]);
+          if (other === purpose)
+            expect([purpose, verified?.messageId, verified?.listId]).toEqual([
+              purpose,
+              identity.messageId,
+              identity.listId,
+            ]);
           else expect([purpose, other, verified]).toEqual([purpose, other, null]);
         }
       }

@@ -1,5 +1,11 @@
 /** Sample reports shaped like real MTAs' output, shared by the unit tests and the webhook integration tests. */
-export function sampleDsn(options: { recipient: string; status: string; diagnostic: string; token?: string; action?: string }): string {
+export function sampleDsn(options: {
+  recipient: string;
+  status: string;
+  diagnostic: string;
+  token?: string;
+  action?: string;
+}): string {
   const headerLine = options.token ? `X-Cairn-Tracking: ${options.token}\r\n` : '';
   return [
     'From: MAILER-DAEMON@mx.example.net',

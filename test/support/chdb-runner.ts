@@ -8,7 +8,10 @@ export function chdbRunner(session: Session, db: string): QueryRunner & ClickHou
   return {
     rows: async <T>(query: Sql): Promise<T[]> => {
       const text = String(session.query(`USE ${db}; ${query.text}`, 'JSONEachRow'));
-      return text.split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as T);
+      return text
+        .split('\n')
+        .filter((line) => line.trim())
+        .map((line) => JSON.parse(line) as T);
     },
     exec: async (statement: Sql): Promise<void> => {
       session.query(`USE ${db}; ${statement.text}`);

@@ -13,7 +13,15 @@ const ROOT = join(__dirname, '..', '..');
 export const USERS_FILE = join(ROOT, 'stack', 'clickhouse', 'users.d', 'cairn-users.xml');
 
 /** One ClickHouse user per process that talks to ClickHouse: `cairn_<role>` in the users file. */
-export const CLICKHOUSE_ROLES = ['migrate', 'aggregator', 'time_zone_sync', 'retention', 'erasure', 'api', 'grafana'] as const;
+export const CLICKHOUSE_ROLES = [
+  'migrate',
+  'aggregator',
+  'time_zone_sync',
+  'retention',
+  'erasure',
+  'api',
+  'grafana',
+] as const;
 export type ClickHouseRole = (typeof CLICKHOUSE_ROLES)[number];
 
 export interface ClickHouseLogin {
@@ -25,7 +33,9 @@ export type ClickHouseLogins = Record<ClickHouseRole, ClickHouseLogin>;
 /** Each user of the users file with its profile: `cairn_api` → `cairn_reader`. */
 export function definedUsers(xml = readFileSync(USERS_FILE, 'utf8')): Map<string, string> {
   const users = /<users>([\s\S]*)<\/users>/.exec(xml)?.[1] ?? '';
-  return new Map([...users.matchAll(/<(cairn_\w+)>\s*<profile>(\w+)<\/profile>/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+  return new Map(
+    [...users.matchAll(/<(cairn_\w+)>\s*<profile>(\w+)<\/profile>/g)].map((m) => [m[1] ?? '', m[2] ?? '']),
+  );
 }
 
 /** The CAIRN_CLICKHOUSE_USER / _PASSWORD a service process takes. */
@@ -59,7 +69,10 @@ export function localStackUsers(): Promise<StackUsers> {
       if (!password) throw new Error(`scripts/stack.sh clickhouse-users printed no password for ${role}`);
       return { user: `cairn_${role}`, password };
     };
-    return { usersDir, logins: Object.fromEntries(CLICKHOUSE_ROLES.map((role) => [role, login(role)])) as ClickHouseLogins };
+    return {
+      usersDir,
+      logins: Object.fromEntries(CLICKHOUSE_ROLES.map((role) => [role, login(role)])) as ClickHouseLogins,
+    };
   })();
   return stackUsers;
 }
@@ -82,9 +95,14 @@ function usersXml(database: string, passwords: Record<ClickHouseRole, string>): 
 async function sweepStale(usersDir: string, url: string): Promise<void> {
   const server = serverClient({ url, database: 'default' });
   try {
-    const databases = new Set((await server.rows<{ name: string }>(sql`SELECT name FROM system.databases`)).map((row) => row.name));
+    const databases = new Set(
+      (await server.rows<{ name: string }>(sql`SELECT name FROM system.databases`)).map((row) => row.name),
+    );
     for (const file of readdirSync(usersDir)) {
-      const database = file.startsWith(TEST_FILE_PREFIX) && file.endsWith('.xml') ? file.slice(TEST_FILE_PREFIX.length, -4) : undefined;
+      const database =
+        file.startsWith(TEST_FILE_PREFIX) && file.endsWith('.xml')
+          ? file.slice(TEST_FILE_PREFIX.length, -4)
+          : undefined;
       if (database && !databases.has(database)) rmSync(join(usersDir, file), { force: true });
     }
   } finally {
@@ -106,15 +124,24 @@ export async function provisionDatabaseUsers(database: string, url: string): Pro
   if (!/^[a-z][a-z0-9_]*$/.test(database)) throw new Error(`unsupported database name ${database}`);
   const { usersDir } = await localStackUsers();
   await sweepStale(usersDir, url);
-  const passwords = Object.fromEntries(CLICKHOUSE_ROLES.map((role) => [role, randomBytes(18).toString('hex')])) as Record<ClickHouseRole, string>;
+  const passwords = Object.fromEntries(
+    CLICKHOUSE_ROLES.map((role) => [role, randomBytes(18).toString('hex')]),
+  ) as Record<ClickHouseRole, string>;
   const file = join(usersDir, `${TEST_FILE_PREFIX}${database}.xml`);
   // ClickHouse reads only *.xml: the file appears whole.
   writeFileSync(`${file}.new`, usersXml(database, passwords));
   renameSync(`${file}.new`, file);
-  const logins = Object.fromEntries(CLICKHOUSE_ROLES.map((role) => [role, { user: `${database}_${role}`, password: passwords[role] }])) as ClickHouseLogins;
+  const logins = Object.fromEntries(
+    CLICKHOUSE_ROLES.map((role) => [role, { user: `${database}_${role}`, password: passwords[role] }]),
+  ) as ClickHouseLogins;
   const probe = new ClickHouse({ url, database, ...logins.grafana });
   try {
-    await waitFor(() => probe.rows<{ one: number }>(sql`SELECT 1 AS one`), (rows) => rows.length === 1, 30_000, 200);
+    await waitFor(
+      () => probe.rows<{ one: number }>(sql`SELECT 1 AS one`),
+      (rows) => rows.length === 1,
+      30_000,
+      200,
+    );
   } finally {
     await probe.close();
   }

@@ -19,7 +19,24 @@ export class PrivateRedis {
   }
 
   async start(): Promise<this> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', this.dir], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--dir',
+        this.dir,
+      ],
+      { stdio: 'ignore' },
+    );
     const probe = createRedis(this.url);
     probe.on('error', () => undefined);
     try {

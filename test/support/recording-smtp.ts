@@ -58,7 +58,11 @@ export class RecordingSmtp {
           const to = session.envelope.rcptTo.map((r) => r.address);
           const refusal = to.length === 1 ? this.refusalFor(to[0] as string, 'data') : null;
           if (refusal) return callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
-          const message = { from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to, raw: Buffer.concat(chunks) };
+          const message = {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to,
+            raw: Buffer.concat(chunks),
+          };
           this.accepted++;
           if (this.options.keep !== false) this.received.push(message);
           this.options.onMessage?.(message);

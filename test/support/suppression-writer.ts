@@ -17,10 +17,19 @@ export interface SuppressionWriter {
 export async function startSuppressionWriter(env: TestEnv, pool: Pool): Promise<SuppressionWriter> {
   const groupId = uniqueName('suppression');
   const producer = await BatchingProducer.connect(env.kafka);
-  const common = { kafka: env.kafka, producer, deadLetterTopic: env.topics.deadLetter, log: testLogger('suppression-writer') };
+  const common = {
+    kafka: env.kafka,
+    producer,
+    deadLetterTopic: env.topics.deadLetter,
+    log: testLogger('suppression-writer'),
+  };
   const consumer = await consumeAddressReports(common, { groupId, topic: env.topics.addressReports, pool });
   return {
-    caughtUp: async () => void (await waitFor(() => consumerLag(env.kafka, groupId, env.topics.addressReports), (lag) => lag === 0)),
+    caughtUp: async () =>
+      void (await waitFor(
+        () => consumerLag(env.kafka, groupId, env.topics.addressReports),
+        (lag) => lag === 0,
+      )),
     async stop() {
       await consumer.stop();
       await producer.disconnect();

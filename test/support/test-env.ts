@@ -3,7 +3,12 @@ import { Pool } from 'pg';
 import { ClickHouse, serverClient } from '../../lib/platform/clickhouse/clickhouse-client';
 import { ident, sql } from '../../lib/platform/clickhouse/sql';
 import { connectionSchema, loadConfig } from '../../lib/platform/config';
-import { createKafka, deleteTopics as deleteKafkaTopics, ensureTopics, type KafkaCluster } from '../../lib/platform/kafka/kafka-client';
+import {
+  createKafka,
+  deleteTopics as deleteKafkaTopics,
+  ensureTopics,
+  type KafkaCluster,
+} from '../../lib/platform/kafka/kafka-client';
 import { topicsFor, type Topics } from '../../lib/platform/kafka/topics';
 import { createLogger, type Logger } from '../../lib/platform/logger';
 import { migrateAll } from '../../lib/platform/migrations/run-migrations';
@@ -40,7 +45,8 @@ export const newId = (): string => randomUUID();
 
 export const baseConfig = loadConfig(connectionSchema);
 
-export const testLogger = (service = 'test'): Logger => createLogger({ service, level: process.env.CAIRN_TEST_LOG ?? 'silent' });
+export const testLogger = (service = 'test'): Logger =>
+  createLogger({ service, level: process.env.CAIRN_TEST_LOG ?? 'silent' });
 
 export interface TestEnv {
   clickhouseDatabase: string;
@@ -65,7 +71,11 @@ export async function createTestEnv(name = 'cairn_test'): Promise<TestEnv> {
   const settings = { ...baseConfig, clickhouseDatabase, postgresUrl: pgUrl.toString(), topicPrefix };
   await migrateAll(settings);
   const topics = topicsFor(topicPrefix);
-  const kafka = createKafka({ clientId: 'cairn-test', brokers: [...baseConfig.kafkaBrokers], log: testLogger('kafka') });
+  const kafka = createKafka({
+    clientId: 'cairn-test',
+    brokers: [...baseConfig.kafkaBrokers],
+    log: testLogger('kafka'),
+  });
   await ensureTopics(kafka, topics);
   const clickhouse = new ClickHouse({ url: baseConfig.clickhouseUrl, database: clickhouseDatabase });
   let users: Promise<DatabaseUsers> | undefined;
@@ -91,8 +101,11 @@ export async function createTestEnv(name = 'cairn_test'): Promise<TestEnv> {
         dropPgDatabase(settings.postgresUrl),
         deleteTopics(kafka, topics),
       ];
-      const failed = (await Promise.allSettled(steps)).flatMap((step) => (step.status === 'rejected' ? [step.reason as Error] : []));
-      if (failed.length > 0) throw new Error(`test env cleanup failed: ${failed.map((error) => error.message).join('; ')}`);
+      const failed = (await Promise.allSettled(steps)).flatMap((step) =>
+        step.status === 'rejected' ? [step.reason as Error] : [],
+      );
+      if (failed.length > 0)
+        throw new Error(`test env cleanup failed: ${failed.map((error) => error.message).join('; ')}`);
     },
   };
 }

@@ -10,13 +10,21 @@ export async function leftovers(mark: string): Promise<{ postgres: string[]; cli
   admin.pathname = '/postgres';
   const pool = new Pool({ connectionString: admin.toString(), max: 1 });
   const ch = serverClient({ url: baseConfig.clickhouseUrl, database: 'default' });
-  const kafka = createKafka({ clientId: 'cairn-test-leftovers', brokers: [...baseConfig.kafkaBrokers], log: testLogger('kafka') });
+  const kafka = createKafka({
+    clientId: 'cairn-test-leftovers',
+    brokers: [...baseConfig.kafkaBrokers],
+    log: testLogger('kafka'),
+  });
   try {
     const { rows } = await pool.query<{ datname: string }>('SELECT datname FROM pg_database');
     const databases = await ch.rows<{ name: string }>(sql`SELECT name FROM system.databases`);
     const topics = await listTopics(kafka);
     const has = (name: string): boolean => name.includes(mark);
-    return { postgres: rows.map((row) => row.datname).filter(has), clickhouse: databases.map((row) => row.name).filter(has), kafka: topics.filter(has) };
+    return {
+      postgres: rows.map((row) => row.datname).filter(has),
+      clickhouse: databases.map((row) => row.name).filter(has),
+      kafka: topics.filter(has),
+    };
   } finally {
     await pool.end();
     await ch.close();

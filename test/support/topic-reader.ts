@@ -39,7 +39,15 @@ export class TopicReader {
         for (const message of messages) {
           if (!message.value) continue;
           const headers = Object.fromEntries([...message.headers].map(([k, v]) => [k.toString(), v.toString()]));
-          this.raw.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers, timestamp: Number(message.timestamp) });
+          this.raw.push({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? '',
+            value: message.value,
+            headers,
+            timestamp: Number(message.timestamp),
+          });
           try {
             this.events.push(codec.decode(message.value));
           } catch {

@@ -8,7 +8,16 @@ import { client, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { seedInsights, type SeededInsights } from './insights-seed';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ROOT = join(__dirname, '..', '..');
 /** every run's screenshots (git-ignored) */
 const OUTPUT = join(ROOT, 'test-output', 'ui');
@@ -20,14 +29,39 @@ const README_IMAGES = process.env.CAIRN_UPDATE_README_IMAGES === '1' ? join(ROOT
 
 /** Debian's Chromium, installed by npm test (scripts/ensure-chromium.sh); without it the test skips with a message. */
 const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`skipping the insights pages browser test: ${CHROMIUM} is missing (apt-get install -y chromium, or run npm test as root)\n`);
+if (!available)
+  process.stderr.write(
+    `skipping the insights pages browser test: ${CHROMIUM} is missing (apt-get install -y chromium, or run npm test as root)\n`,
+  );
 const maybe = available ? it : it.skip;
 
 /** The glossary KPIs every email page must show (GET /v1/insights/emails/{id} fields). */
 const EMAIL_KPIS = [
-  'targeted', 'sent', 'delivered', 'blocked', 'bouncedTotal', 'bouncedHard', 'bouncedSoft', 'bouncedOther', 'sendingFailed',
-  'openedUnique', 'openedTotal', 'didNotOpen', 'clickedUnique', 'clickedTotal', 'forwarded', 'forwardSubmissions', 'unsubscribed',
-  'feedbackLoops', 'subscriptionSubmitted', 'generatedLeads', 'attachmentViewsUnique', 'attachmentViewsTotal', 'machineOpens', 'machineClicks', 'machineOnlyOpened',
+  'targeted',
+  'sent',
+  'delivered',
+  'blocked',
+  'bouncedTotal',
+  'bouncedHard',
+  'bouncedSoft',
+  'bouncedOther',
+  'sendingFailed',
+  'openedUnique',
+  'openedTotal',
+  'didNotOpen',
+  'clickedUnique',
+  'clickedTotal',
+  'forwarded',
+  'forwardSubmissions',
+  'unsubscribed',
+  'feedbackLoops',
+  'subscriptionSubmitted',
+  'generatedLeads',
+  'attachmentViewsUnique',
+  'attachmentViewsTotal',
+  'machineOpens',
+  'machineClicks',
+  'machineOnlyOpened',
 ];
 const VOLUME = ['inflow', 'processing', 'blocked', 'failed', 'processed'] as const;
 
@@ -54,10 +88,13 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 function watch(page: Page): string[] {
   const problems: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      problems.push(`console ${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`));
+  page.on('requestfailed', (request) =>
+    problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`),
+  );
   page.on('response', (response) => {
     if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
   });
@@ -85,11 +122,17 @@ async function screenshot(page: Page, name: string, readmeName?: string): Promis
 /** [data-kpi] texts and data-value of the elements under `scope`, by KPI name. */
 async function shownKpis(page: Page, scope: string): Promise<Record<string, { text: string; value: string }>> {
   return page.$$eval(`${scope} [data-kpi]`, (elements) =>
-    Object.fromEntries(elements.map((el) => [el.getAttribute('data-kpi') ?? '', { text: el.textContent ?? '', value: el.getAttribute('data-value') ?? '' }])),
+    Object.fromEntries(
+      elements.map((el) => [
+        el.getAttribute('data-kpi') ?? '',
+        { text: el.textContent ?? '', value: el.getAttribute('data-value') ?? '' },
+      ]),
+    ),
   );
 }
 
-const cells = (page: Page, selector: string) => page.$$eval(selector, (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+const cells = (page: Page, selector: string) =>
+  page.$$eval(selector, (rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 
 async function login(page: Page, key: string): Promise<void> {
   await page.goto(`${kit.baseUrl}/ui/emails`);
@@ -102,11 +145,19 @@ async function login(page: Page, key: string): Promise<void> {
 async function checkEmailPage(page: Page, api: ReturnType<typeof client>, emailId: string): Promise<void> {
   const base = `/v1/insights/emails/${emailId}`;
   const get = (url: string) => api('GET', url).then((r) => r.json<Json>());
-  const [kpis, delivery, responses, links] = await Promise.all([get(base), get(`${base}/delivery`), get(`${base}/responses`), get(`${base}/links?limit=1000`)]);
+  const [kpis, delivery, responses, links] = await Promise.all([
+    get(base),
+    get(`${base}/delivery`),
+    get(`${base}/responses`),
+    get(`${base}/links?limit=1000`),
+  ]);
   const shown = await shownKpis(page, 'section');
-  for (const field of EMAIL_KPIS) expect({ field, ...shown[field] }).toEqual({ field, text: formatCount(kpis[field]), value: String(kpis[field]) });
+  for (const field of EMAIL_KPIS)
+    expect({ field, ...shown[field] }).toEqual({ field, text: formatCount(kpis[field]), value: String(kpis[field]) });
 
-  const funnel = await page.$$eval('[data-funnel-value]', (els) => els.map((el) => [el.getAttribute('data-funnel-value'), el.textContent]));
+  const funnel = await page.$$eval('[data-funnel-value]', (els) =>
+    els.map((el) => [el.getAttribute('data-funnel-value'), el.textContent]),
+  );
   expect(funnel).toEqual([
     ['targeted', formatCount(delivery.targeted)],
     ['sent', formatCount(delivery.sent)],
@@ -114,112 +165,192 @@ async function checkEmailPage(page: Page, api: ReturnType<typeof client>, emailI
     ['openedUnique', formatCount(kpis.openedUnique)],
     ['clickedUnique', formatCount(kpis.clickedUnique)],
   ]);
-  const breakdown = Object.fromEntries(await page.$$eval('[data-delivery-value]', (els) => els.map((el) => [el.getAttribute('data-delivery-value'), el.textContent])));
+  const breakdown = Object.fromEntries(
+    await page.$$eval('[data-delivery-value]', (els) =>
+      els.map((el) => [el.getAttribute('data-delivery-value'), el.textContent]),
+    ),
+  );
   expect(breakdown).toEqual({
-    ...Object.fromEntries(Object.entries(delivery.blockedByReason as Record<string, number>).map(([reason, n]) => [`blocked:${reason}`, formatCount(n)])),
+    ...Object.fromEntries(
+      Object.entries(delivery.blockedByReason as Record<string, number>).map(([reason, n]) => [
+        `blocked:${reason}`,
+        formatCount(n),
+      ]),
+    ),
     'bounced:hard': formatCount(delivery.bounced.hard),
     'bounced:soft': formatCount(delivery.bounced.soft),
     'bounced:other': formatCount(delivery.bounced.other),
     sendingFailed: formatCount(delivery.sendingFailed),
   });
   expect(await cells(page, '[data-table="responses"] tbody tr')).toEqual(
-    responses.items.map((d: Json) => [d.day, ...['opened', 'openedUnique', 'clicked', 'clickedUnique', 'forwarded', 'unsubscribed'].map((f) => formatCount(d[f]))]),
+    responses.items.map((d: Json) => [
+      d.day,
+      ...['opened', 'openedUnique', 'clicked', 'clickedUnique', 'forwarded', 'unsubscribed'].map((f) =>
+        formatCount(d[f]),
+      ),
+    ]),
   );
   const linkRows = await cells(page, '[data-table="links"] tbody tr');
   expect(linkRows.map(([url, total, unique, ctr]) => [url, total, unique, ctr])).toEqual(
-    links.items.map((l: Json) => [l.url, formatCount(l.totalClicks), formatCount(l.uniqueClicks), formatPercent(l.clickThroughRate)]),
+    links.items.map((l: Json) => [
+      l.url,
+      formatCount(l.totalClicks),
+      formatCount(l.uniqueClicks),
+      formatPercent(l.clickThroughRate),
+    ]),
   );
   // Both charts drew something: the canvases have non-blank pixels.
   const painted = await page.$$eval('canvas', (canvases) =>
     canvases.map((canvas) => {
-      const drawn = canvas as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
-      const pixels = drawn.getContext('2d')?.getImageData(0, 0, drawn.width, drawn.height).data ?? new Uint8ClampedArray();
+      const drawn = canvas as unknown as {
+        width: number;
+        height: number;
+        getContext(
+          kind: '2d',
+        ): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+      };
+      const pixels =
+        drawn.getContext('2d')?.getImageData(0, 0, drawn.width, drawn.height).data ?? new Uint8ClampedArray();
       return drawn.width > 0 && pixels.some((v, i) => i % 4 === 3 && v > 0);
     }),
   );
   expect(painted).toEqual([true, true]);
 }
 
-async function checkJourneyPage(page: Page, api: ReturnType<typeof client>, journeyId: string, tileIds: string[]): Promise<void> {
+async function checkJourneyPage(
+  page: Page,
+  api: ReturnType<typeof client>,
+  journeyId: string,
+  tileIds: string[],
+): Promise<void> {
   const journey = (await api('GET', `/v1/journeys/${journeyId}`)).json<Json>();
   const tiles = (await api('GET', `/v1/insights/journeys/${journeyId}/tiles`)).json<Json>().items as Json[];
   const graphTiles = journey.graph.tiles as Json[];
   expect(graphTiles.map((t) => t.id)).toEqual(tileIds);
   // Every tile of the graph is drawn, visible, once, and no two overlap.
-  const drawn = await page.$$eval('[data-tile-id]', (els) => els.map((el) => ({ id: el.getAttribute('data-tile-id'), box: el.getBoundingClientRect().toJSON() as { left: number; right: number; top: number; bottom: number; width: number } })));
+  const drawn = await page.$$eval('[data-tile-id]', (els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-tile-id'),
+      box: el.getBoundingClientRect().toJSON() as {
+        left: number;
+        right: number;
+        top: number;
+        bottom: number;
+        width: number;
+      },
+    })),
+  );
   expect(drawn.map((d) => d.id).sort()).toEqual([...tileIds].sort());
   for (const a of drawn) {
     expect(a.box.width).toBeGreaterThan(100);
-    for (const b of drawn) if (a !== b) expect(a.box.right <= b.box.left || b.box.right <= a.box.left || a.box.bottom <= b.box.top || b.box.bottom <= a.box.top).toBe(true);
+    for (const b of drawn)
+      if (a !== b)
+        expect(
+          a.box.right <= b.box.left ||
+            b.box.right <= a.box.left ||
+            a.box.bottom <= b.box.top ||
+            b.box.bottom <= a.box.top,
+        ).toBe(true);
   }
-  expect(await page.$$eval('path[data-edge]', (els) => els.map((el) => el.getAttribute('data-edge')).sort())).toEqual(graphTiles.flatMap((t) => (t.next ?? []).map((n: string) => `${t.id}>${n}`)).sort());
+  expect(await page.$$eval('path[data-edge]', (els) => els.map((el) => el.getAttribute('data-edge')).sort())).toEqual(
+    graphTiles.flatMap((t) => (t.next ?? []).map((n: string) => `${t.id}>${n}`)).sort(),
+  );
   for (const tile of graphTiles) {
     const kpis = tiles.find((t) => t.tileId === tile.id) ?? {};
     const shown = await shownKpis(page, `[data-tile-id="${tile.id}"]`);
-    for (const field of VOLUME) expect({ tile: tile.id, field, ...shown[field] }).toEqual({ tile: tile.id, field, text: formatCount(kpis[field] ?? 0), value: String(kpis[field] ?? 0) });
+    for (const field of VOLUME)
+      expect({ tile: tile.id, field, ...shown[field] }).toEqual({
+        tile: tile.id,
+        field,
+        text: formatCount(kpis[field] ?? 0),
+        value: String(kpis[field] ?? 0),
+      });
   }
   // The trigger's paths: contacts and share of the contacts on any path, as the API counts them.
   const trigger = tiles.find((t) => t.tileId === 'downloaded') as Json;
   const onPaths = trigger.paths.true + trigger.paths.false;
   expect(onPaths).toBeGreaterThan(0);
   for (const pathId of ['true', 'false']) {
-    const label = await page.$eval(`[data-path="downloaded:${pathId}"]`, (el) => ({ contacts: el.getAttribute('data-contacts'), text: el.textContent }));
+    const label = await page.$eval(`[data-path="downloaded:${pathId}"]`, (el) => ({
+      contacts: el.getAttribute('data-contacts'),
+      text: el.textContent,
+    }));
     expect(label.contacts).toBe(String(trigger.paths[pathId]));
-    expect(label.text).toContain(`${formatCount(trigger.paths[pathId])} · ${formatPercent(shareOf(trigger.paths[pathId], onPaths))}`);
+    expect(label.text).toContain(
+      `${formatCount(trigger.paths[pathId])} · ${formatPercent(shareOf(trigger.paths[pathId], onPaths))}`,
+    );
   }
 }
 
-maybe('the insights pages show the API’s numbers: login, lists, an email’s and a journey’s insights, no console errors', async () => {
-  const s = seeded as SeededInsights;
-  const api = client(kit, s.key);
-  userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1600, height: 900 } });
+maybe(
+  'the insights pages show the API’s numbers: login, lists, an email’s and a journey’s insights, no console errors',
+  async () => {
+    const s = seeded as SeededInsights;
+    const api = client(kit, s.key);
+    userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1600, height: 900 },
+    });
 
-  // A wrong key is refused on the login page and nothing is stored (a page of its own: its 401 is expected).
-  const refused = await context.newPage();
-  await refused.goto(`${kit.baseUrl}/ui/login`);
-  await refused.fill('#api-key', 'cairn_00000000000000000000000000_wrong');
-  await refused.click('button[type="submit"]');
-  await refused.waitForSelector('p.error:not([hidden])');
-  expect(await refused.evaluate(() => sessionStorage.length)).toBe(0);
-  await refused.close();
+    // A wrong key is refused on the login page and nothing is stored (a page of its own: its 401 is expected).
+    const refused = await context.newPage();
+    await refused.goto(`${kit.baseUrl}/ui/login`);
+    await refused.fill('#api-key', 'cairn_00000000000000000000000000_wrong');
+    await refused.click('button[type="submit"]');
+    await refused.waitForSelector('p.error:not([hidden])');
+    expect(await refused.evaluate(() => sessionStorage.length)).toBe(0);
+    await refused.close();
 
-  const page = await context.newPage();
-  const problems = watch(page);
-  const first = await page.goto(`${kit.baseUrl}/ui/`);
-  expect(first?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
-  await login(page, s.key);
-  // The key is in sessionStorage only: not in the URL, not in a cookie.
-  expect(page.url()).not.toContain(s.key);
-  expect(await context.cookies()).toEqual([]);
-  expect(await page.evaluate(() => sessionStorage.getItem('cairn.apiKey'))).toBe(s.key);
+    const page = await context.newPage();
+    const problems = watch(page);
+    const first = await page.goto(`${kit.baseUrl}/ui/`);
+    expect(first?.headers()['content-security-policy']).toMatch(/script-src 'self'/);
+    await login(page, s.key);
+    // The key is in sessionStorage only: not in the URL, not in a cookie.
+    expect(page.url()).not.toContain(s.key);
+    expect(await context.cookies()).toEqual([]);
+    expect(await page.evaluate(() => sessionStorage.getItem('cairn.apiKey'))).toBe(s.key);
 
-  const emailIds = await page.$$eval('[data-list="emails"] [data-email-id]', (rows) => rows.map((r) => r.getAttribute('data-email-id')));
-  expect(emailIds.sort()).toEqual(Object.values(s.emails).sort());
-  await screenshot(page, 'emails');
-  await Promise.all([page.waitForURL(`**/ui/emails/${s.emails.paper}`), page.click(`[data-email-id="${s.emails.paper}"] a`)]);
-  await ready(page);
-  await checkEmailPage(page, api, s.emails.paper);
-  await screenshot(page, 'email', 'email-insights.png');
+    const emailIds = await page.$$eval('[data-list="emails"] [data-email-id]', (rows) =>
+      rows.map((r) => r.getAttribute('data-email-id')),
+    );
+    expect(emailIds.sort()).toEqual(Object.values(s.emails).sort());
+    await screenshot(page, 'emails');
+    await Promise.all([
+      page.waitForURL(`**/ui/emails/${s.emails.paper}`),
+      page.click(`[data-email-id="${s.emails.paper}"] a`),
+    ]);
+    await ready(page);
+    await checkEmailPage(page, api, s.emails.paper);
+    await screenshot(page, 'email', 'email-insights.png');
 
-  // A day range goes to the API as from/to: an empty past range shows the API's zeros.
-  await page.goto(`${kit.baseUrl}/ui/emails/${s.emails.paper}?from=2001-01-01&to=2001-01-31`);
-  await ready(page);
-  const past = (await api('GET', `/v1/insights/emails/${s.emails.paper}?from=2001-01-01&to=2001-01-31`)).json<Json>();
-  expect(past.sent).toBe(0);
-  expect((await shownKpis(page, 'section')).sent?.text).toBe(formatCount(past.sent));
+    // A day range goes to the API as from/to: an empty past range shows the API's zeros.
+    await page.goto(`${kit.baseUrl}/ui/emails/${s.emails.paper}?from=2001-01-01&to=2001-01-31`);
+    await ready(page);
+    const past = (await api('GET', `/v1/insights/emails/${s.emails.paper}?from=2001-01-01&to=2001-01-31`)).json<Json>();
+    expect(past.sent).toBe(0);
+    expect((await shownKpis(page, 'section')).sent?.text).toBe(formatCount(past.sent));
 
-  await page.click('nav a[href="/ui/journeys"]');
-  await ready(page);
-  expect(await page.$$eval('[data-journey-id]', (rows) => rows.map((r) => r.getAttribute('data-journey-id')))).toEqual([s.journeyId]);
-  await Promise.all([page.waitForURL(`**/ui/journeys/${s.journeyId}`), page.click(`[data-journey-id="${s.journeyId}"] a`)]);
-  await ready(page);
-  await checkJourneyPage(page, api, s.journeyId, s.tileIds);
-  await screenshot(page, 'journey', 'journey-insights.png');
+    await page.click('nav a[href="/ui/journeys"]');
+    await ready(page);
+    expect(
+      await page.$$eval('[data-journey-id]', (rows) => rows.map((r) => r.getAttribute('data-journey-id'))),
+    ).toEqual([s.journeyId]);
+    await Promise.all([
+      page.waitForURL(`**/ui/journeys/${s.journeyId}`),
+      page.click(`[data-journey-id="${s.journeyId}"] a`),
+    ]);
+    await ready(page);
+    await checkJourneyPage(page, api, s.journeyId, s.tileIds);
+    await screenshot(page, 'journey', 'journey-insights.png');
 
-  // Signing out forgets the key: the pages send the browser back to the login.
-  await page.click('text=Sign out');
-  await page.waitForURL('**/ui/login');
-  expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-  expect(problems).toEqual([]);
-}, 180_000);
+    // Signing out forgets the key: the pages send the browser back to the login.
+    await page.click('text=Sign out');
+    await page.waitForURL('**/ui/login');
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(problems).toEqual([]);
+  },
+  180_000,
+);

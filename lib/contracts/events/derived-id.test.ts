@@ -5,13 +5,15 @@ import { derivedEventId, derivedId } from './derived-id';
  * what ClickHouse and webhook_receipts already hold (derived-id.ts), so these values never change.
  */
 describe('derived event ids', () => {
-  it('keep the sender\'s shape (version 4, variant a)', () => {
+  it("keep the sender's shape (version 4, variant a)", () => {
     expect(derivedEventId('journey:tile:0:contact', 'send')).toBe('adb4967a-073e-4a63-a5ce-43e3be29724e');
     expect(derivedId('v4', 'journey:tile:0:contact', 'send')).toBe('adb4967a-073e-4a63-a5ce-43e3be29724e');
   });
 
-  it('keep ingest\'s shape (version 5, RFC 4122 variant bits)', () => {
-    expect(derivedId('v5-rfc-variant', 'bounce', 'm1', 'ann@example.com', '5.1.1', '550 5.1.1 user unknown')).toBe('cc8957d4-baae-59ca-beb5-06391742116a');
+  it("keep ingest's shape (version 5, RFC 4122 variant bits)", () => {
+    expect(derivedId('v5-rfc-variant', 'bounce', 'm1', 'ann@example.com', '5.1.1', '550 5.1.1 user unknown')).toBe(
+      'cc8957d4-baae-59ca-beb5-06391742116a',
+    );
     expect(derivedId('v5-rfc-variant', 'unsubscribe', 'm1', '*')).toBe('79794216-c1b1-5bce-88cd-c5a513f0bb25');
   });
 

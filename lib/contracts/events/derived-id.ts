@@ -25,7 +25,8 @@ export function derivedId(shape: IdShape, ...parts: string[]): string {
   // hash(): node:crypto's one-shot digest, without a Hash object per id (the journey engine derives ~9 per contact).
   const hex = hash('sha256', parts.join('\u0000'), 'hex');
   const version = shape === 'v4' ? '4' : '5';
-  const variant = shape === 'v5-rfc-variant' ? ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16) : `a${hex[17]}`;
+  const variant =
+    shape === 'v5-rfc-variant' ? ((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16) : `a${hex[17]}`;
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${version}${hex.slice(13, 16)}-${variant}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
 }
 

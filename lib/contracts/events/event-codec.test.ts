@@ -23,7 +23,14 @@ const extras: Record<EventType, Record<string, unknown>> = {
   complaint: { ...email, feedback_type: 'abuse' },
   sending_failed: { ...email, error_code: 'SMTP_TIMEOUT' },
   lead_generated: { ...email, lead_id: 'lead-1' },
-  reply: { ...email, journey_id: null, tile_id: null, source: 'webhook', from_domain: 'example.com', auth_verdict: 'verified' },
+  reply: {
+    ...email,
+    journey_id: null,
+    tile_id: null,
+    source: 'webhook',
+    from_domain: 'example.com',
+    auth_verdict: 'verified',
+  },
   tile_inflow: { ...journey },
   tile_processed: { ...journey },
   tile_blocked: { ...journey, reason: 'suppression_segment' },
@@ -32,7 +39,13 @@ const extras: Record<EventType, Record<string, unknown>> = {
 };
 
 function sample(type: EventType): CairnEvent {
-  const data = { event_id: randomUUID(), event_time: 1_790_000_000_123, workspace_id: 'w-1', contact_id: 'c-1', ...extras[type] };
+  const data = {
+    event_id: randomUUID(),
+    event_time: 1_790_000_000_123,
+    workspace_id: 'w-1',
+    contact_id: 'c-1',
+    ...extras[type],
+  };
   return { type, data } as unknown as CairnEvent;
 }
 
@@ -68,11 +81,20 @@ describe('event codec', () => {
     const v2 = codec.encode(event);
     expect(v1.subarray(2, 10)).not.toEqual(v2.subarray(2, 10));
     const decoded = codec.decode(v1);
-    expect(decoded.data).toMatchObject({ link_id: 'l-1', url: 'https://example.com/a', link_kind: 'link', machine_reason: null });
+    expect(decoded.data).toMatchObject({
+      link_id: 'l-1',
+      url: 'https://example.com/a',
+      link_kind: 'link',
+      machine_reason: null,
+    });
   });
 
   it('reads opens and clicks of every earlier version with no country (open.v1 → v2, click.v1/v2 → v3)', () => {
-    const older: [EventType, number][] = [['open', 1], ['click', 1], ['click', 2]];
+    const older: [EventType, number][] = [
+      ['open', 1],
+      ['click', 1],
+      ['click', 2],
+    ];
     for (const [type, version] of older) {
       const event = sample(type);
       const bytes = codec.encodeWithVersion(event, version);
@@ -85,19 +107,30 @@ describe('event codec', () => {
 
   it('reads replies written before v2 as unchecked, and v1 readers skip the verdict', () => {
     const event = sample('reply');
-    expect(codec.decode(codec.encodeWithVersion(event, 1)).data).toMatchObject({ event_id: event.data.event_id, source: 'webhook', auth_verdict: 'unchecked' });
+    expect(codec.decode(codec.encodeWithVersion(event, 1)).data).toMatchObject({
+      event_id: event.data.event_id,
+      source: 'webhook',
+      auth_verdict: 'unchecked',
+    });
     const v1 = avro.Type.forSchema(JSON.parse(readFileSync(join(__dirname, 'schemas', 'reply.v1.avsc'), 'utf8')));
-    const read = v1.decode(codec.encode(event), 10, v1.createResolver(codec.schemaFor('reply').type)).value as Record<string, unknown>;
+    const read = v1.decode(codec.encode(event), 10, v1.createResolver(codec.schemaFor('reply').type)).value as Record<
+      string,
+      unknown
+    >;
     expect(read).toMatchObject({ event_id: event.data.event_id, from_domain: 'example.com' });
     expect(read).not.toHaveProperty('auth_verdict');
     expect(codec.schemaFor('reply').version).toBe(2);
   });
 
   it('lets a reader with the older schema read the newest opens and clicks (the country is skipped)', () => {
-    for (const [type, file] of [['open', 'open.v1.avsc'], ['click', 'click.v2.avsc']] as const) {
+    for (const [type, file] of [
+      ['open', 'open.v1.avsc'],
+      ['click', 'click.v2.avsc'],
+    ] as const) {
       const event = sample(type);
       const older = avro.Type.forSchema(JSON.parse(readFileSync(join(__dirname, 'schemas', file), 'utf8')));
-      const read = older.decode(codec.encode(event), 10, older.createResolver(codec.schemaFor(type).type)).value as Record<string, unknown>;
+      const read = older.decode(codec.encode(event), 10, older.createResolver(codec.schemaFor(type).type))
+        .value as Record<string, unknown>;
       expect(read).toMatchObject({ event_id: event.data.event_id, message_id: 'm-1' });
       expect(read).not.toHaveProperty('country');
     }
@@ -130,11 +163,16 @@ describe('event codec', () => {
     expect(codeOf(() => codec.encode(bad))).toBe('EVENT_INVALID');
   });
 
-  it('carries a contact\'s events in an envelope and reads each back as a message of its own', () => {
+  it("carries a contact's events in an envelope and reads each back as a message of its own", () => {
     const events = [sample('tile_inflow'), sample('tile_processed'), sample('tile_path_taken')];
-    const envelope = codec.encodeBatch('c-1', events.map((event) => codec.encode(event)));
+    const envelope = codec.encodeBatch(
+      'c-1',
+      events.map((event) => codec.encode(event)),
+    );
     const inner = codec.unbatch(envelope);
-    expect(inner?.map((value) => codec.decode(value))).toEqual(events.map((event) => codec.decode(codec.encode(event))));
+    expect(inner?.map((value) => codec.decode(value))).toEqual(
+      events.map((event) => codec.decode(codec.encode(event))),
+    );
     expect(codec.unbatch(codec.encode(events[0] as CairnEvent))).toBeNull();
     expect(codec.unbatch(Buffer.from('not avro'))).toBeNull();
     expect(codeOf(() => codec.unbatch(envelope.subarray(0, envelope.length - 3)))).toBe('EVENT_TRUNCATED');
@@ -148,7 +186,10 @@ describe('event codec', () => {
       const event = sample(type);
       expect(codec.encodeOwn(event)).toEqual(codec.encode(event));
     }
-    const wrong = { type: 'tile_inflow', data: { ...sample('tile_inflow').data, iteration: 'first' } } as unknown as CairnEvent;
+    const wrong = {
+      type: 'tile_inflow',
+      data: { ...sample('tile_inflow').data, iteration: 'first' },
+    } as unknown as CairnEvent;
     expect(codeOf(() => codec.encodeOwn(wrong))).toBe('EVENT_INVALID');
   });
 
@@ -168,7 +209,10 @@ describe('event codec', () => {
       expect(codeOf(() => codec.decode(bytes))).toBe('EVENT_INVALID');
       expect(codeOf(() => codec.encode(event))).toBe('EVENT_INVALID');
     }
-    const edge = { type: 'bounce', data: { ...sample('bounce').data, event_time: 0, smtp_code: 65_535 } } as unknown as CairnEvent;
+    const edge = {
+      type: 'bounce',
+      data: { ...sample('bounce').data, event_time: 0, smtp_code: 65_535 },
+    } as unknown as CairnEvent;
     expect(codec.decode(codec.encode(edge)).data.event_time).toBe(0);
   });
 });

@@ -155,7 +155,13 @@ export class EventCodec {
    * an envelope. A malformed envelope is a CairnError, like a malformed event.
    */
   unbatch(buf: Buffer): Buffer[] | null {
-    if (buf.length < HEADER_BYTES || buf[0] !== MAGIC[0] || buf[1] !== MAGIC[1] || buf.compare(BATCH_FINGERPRINT, 0, 8, 2, HEADER_BYTES) !== 0) return null;
+    if (
+      buf.length < HEADER_BYTES ||
+      buf[0] !== MAGIC[0] ||
+      buf[1] !== MAGIC[1] ||
+      buf.compare(BATCH_FINGERPRINT, 0, 8, 2, HEADER_BYTES) !== 0
+    )
+      return null;
     let decoded: { value: { events?: Buffer[] } | undefined; offset: number };
     try {
       decoded = BATCH_TYPE.decode(buf, HEADER_BYTES) as typeof decoded;
@@ -163,7 +169,8 @@ export class EventCodec {
       throw new CairnError('EVENT_TRUNCATED', (cause as Error).message, { cause });
     }
     if (decoded.offset < 0 || !decoded.value?.events) throw new CairnError('EVENT_TRUNCATED', 'event batch');
-    if (decoded.offset !== buf.length) throw new CairnError('EVENT_TRAILING_BYTES', `${buf.length - decoded.offset} bytes`);
+    if (decoded.offset !== buf.length)
+      throw new CairnError('EVENT_TRAILING_BYTES', `${buf.length - decoded.offset} bytes`);
     return decoded.value.events;
   }
 

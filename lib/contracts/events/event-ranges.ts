@@ -14,7 +14,9 @@ export const STORABLE_RANGES = {
 } as const;
 
 /** The same ranges by field name. */
-export const RANGE_OF: ReadonlyMap<string, { readonly min: number; readonly max: number }> = new Map(Object.entries(STORABLE_RANGES));
+export const RANGE_OF: ReadonlyMap<string, { readonly min: number; readonly max: number }> = new Map(
+  Object.entries(STORABLE_RANGES),
+);
 
 /** The first number of the event's data that no store can hold, as `field value`, or null when all fit. */
 export function rangeProblem(data: unknown): string | null {

@@ -90,7 +90,12 @@ export interface EmailEventPayloads {
    * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
    * unchecked (written before v2)
    */
-  reply: { machine_reason?: string | null; source?: 'smtp' | 'webhook'; from_domain?: string | null; auth_verdict?: 'verified' | 'unverified' | 'unchecked' };
+  reply: {
+    machine_reason?: string | null;
+    source?: 'smtp' | 'webhook';
+    from_domain?: string | null;
+    auth_verdict?: 'verified' | 'unverified' | 'unchecked';
+  };
 }
 
 export interface JourneyContext extends EventBase {

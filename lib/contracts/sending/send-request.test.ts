@@ -1,9 +1,27 @@
 import { createHash } from 'node:crypto';
-import { MAX_SEND_BATCH, requestsOf, sendBatches, sendBatchJobId, sendRequestKey, type SendRequest } from './send-request';
+import {
+  MAX_SEND_BATCH,
+  requestsOf,
+  sendBatches,
+  sendBatchJobId,
+  sendRequestKey,
+  type SendRequest,
+} from './send-request';
 
 const request = (contact: number, tile = 'mail', account: string | null = null): SendRequest => {
   const parts = { journey_id: 'j-1', tile_id: tile, iteration: 2, contact_id: `c-${contact}` };
-  return { ...parts, key: sendRequestKey(parts), workspace_id: 'w-1', account_id: account, email_id: 'e-1', email_version: 3, list_id: null, content_settings_id: 'cs-1', min_consent: 1, requested_at: 1_790_000_000_000 };
+  return {
+    ...parts,
+    key: sendRequestKey(parts),
+    workspace_id: 'w-1',
+    account_id: account,
+    email_id: 'e-1',
+    email_version: 3,
+    list_id: null,
+    content_settings_id: 'cs-1',
+    min_consent: 1,
+    requested_at: 1_790_000_000_000,
+  };
 };
 
 describe('send batches', () => {
@@ -11,9 +29,16 @@ describe('send batches', () => {
     const requests = [request(1), request(2, 'mail', 'a-9'), request(3, 'reminder'), request(4)];
     const jobs = sendBatches(requests);
     expect(jobs.map((job) => job.common.tile_id)).toEqual(['mail', 'reminder']);
-    expect(jobs.flatMap(requestsOf)).toEqual([request(1), request(2, 'mail', 'a-9'), request(4), request(3, 'reminder')]);
+    expect(jobs.flatMap(requestsOf)).toEqual([
+      request(1),
+      request(2, 'mail', 'a-9'),
+      request(4),
+      request(3, 'reminder'),
+    ]);
     // a few tens of bytes a request beyond the first: the shared fields are written once
-    const perRequest = (JSON.stringify(sendBatches([request(1), request(2)])[0]).length - JSON.stringify(sendBatches([request(1)])[0]).length);
+    const perRequest =
+      JSON.stringify(sendBatches([request(1), request(2)])[0]).length -
+      JSON.stringify(sendBatches([request(1)])[0]).length;
     expect(perRequest).toBeLessThan(30);
   });
 

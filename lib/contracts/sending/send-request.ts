@@ -49,7 +49,12 @@ export interface SendBatchJob {
 }
 
 export function requestsOf(job: SendBatchJob): SendRequest[] {
-  return job.contacts.map(([contact_id, account_id]) => ({ ...job.common, key: sendRequestKey({ ...job.common, contact_id }), contact_id, account_id }));
+  return job.contacts.map(([contact_id, account_id]) => ({
+    ...job.common,
+    key: sendRequestKey({ ...job.common, contact_id }),
+    contact_id,
+    account_id,
+  }));
 }
 
 /** Requests as jobs: grouped by what they share, at most MAX_SEND_BATCH each, in the order they came. */
@@ -77,7 +82,12 @@ export const SEND_QUEUE = 'send';
 /** Most requests in one job: big enough to amortise Redis round trips, small enough to retry cheaply. */
 export const MAX_SEND_BATCH = 500;
 
-export function sendRequestKey(parts: { journey_id: string; tile_id: string; iteration: number; contact_id: string }): string {
+export function sendRequestKey(parts: {
+  journey_id: string;
+  tile_id: string;
+  iteration: number;
+  contact_id: string;
+}): string {
   return `${parts.journey_id}:${parts.tile_id}:${parts.iteration}:${parts.contact_id}`;
 }
 

@@ -51,11 +51,19 @@ export function encodeAddressReport(report: AddressReport): Buffer {
 export function readAddressReport(buf: Buffer): AddressReport {
   const r = record.decode(buf);
   if (!r) throw new CairnError('EVENT_INVALID', 'not an address report');
-  if (r.address === '' || r.address !== r.address.toLowerCase()) throw new CairnError('EVENT_INVALID', 'address report: address must be lower-case and not empty');
-  const base = { report_id: r.report_id, reported_at: r.reported_at, workspace_id: r.workspace_id, address: r.address, contact_id: r.contact_id };
+  if (r.address === '' || r.address !== r.address.toLowerCase())
+    throw new CairnError('EVENT_INVALID', 'address report: address must be lower-case and not empty');
+  const base = {
+    report_id: r.report_id,
+    reported_at: r.reported_at,
+    workspace_id: r.workspace_id,
+    address: r.address,
+    contact_id: r.contact_id,
+  };
   if (r.outcome === 'delivered') return { ...base, outcome: 'delivered' };
   if (r.outcome === 'complaint') {
-    if (r.feedback_type === null) throw new CairnError('EVENT_INVALID', 'address report: a complaint needs feedback_type');
+    if (r.feedback_type === null)
+      throw new CairnError('EVENT_INVALID', 'address report: a complaint needs feedback_type');
     return { ...base, outcome: 'complaint', feedback_type: r.feedback_type };
   }
   if (r.bounce_class === null) throw new CairnError('EVENT_INVALID', 'address report: a bounce needs bounce_class');
@@ -76,7 +84,13 @@ const BOUNCE_CLASSES: ReadonlySet<string> = new Set<BounceClass>(['hard', 'soft'
  * contact's), reported under the event's own id; null for any other event. Ingest reports the events of its webhooks and batch posts with it.
  */
 export function addressReportOfEvent(event: CairnEvent, address: string, now = Date.now()): AddressReport | null {
-  const base = { report_id: event.data.event_id, reported_at: now, workspace_id: event.data.workspace_id, address, contact_id: event.data.contact_id };
+  const base = {
+    report_id: event.data.event_id,
+    reported_at: now,
+    workspace_id: event.data.workspace_id,
+    address,
+    contact_id: event.data.contact_id,
+  };
   if (event.type === 'bounce') {
     // The event schema's class is a string (a batch post may hold any): what is not hard or soft is Bounced (other).
     const bounceClass = BOUNCE_CLASSES.has(event.data.bounce_class) ? event.data.bounce_class : 'other';

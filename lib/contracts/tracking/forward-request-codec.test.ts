@@ -22,7 +22,11 @@ describe('readForwardRequest (the forward-request topic decoder)', () => {
   });
 
   it('throws a coded error for anything else, so the consumer dead-letters it', () => {
-    for (const bytes of [Buffer.from('not avro at all'), encodeForwardRequest(request).subarray(0, 12), Buffer.concat([encodeForwardRequest(request), Buffer.from([0])])]) {
+    for (const bytes of [
+      Buffer.from('not avro at all'),
+      encodeForwardRequest(request).subarray(0, 12),
+      Buffer.concat([encodeForwardRequest(request), Buffer.from([0])]),
+    ]) {
       expect(() => readForwardRequest(bytes)).toThrow(CairnError);
       try {
         readForwardRequest(bytes);

@@ -1,5 +1,11 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { parseTrackingKeys, TOKEN_PURPOSES, type TokenPurpose, type TrackingToken, TrackingTokenCodec } from './tracking-token';
+import {
+  parseTrackingKeys,
+  TOKEN_PURPOSES,
+  type TokenPurpose,
+  type TrackingToken,
+  TrackingTokenCodec,
+} from './tracking-token';
 
 const key = (id: number): string => `${id}:${randomBytes(32).toString('base64')}`;
 const keysA = parseTrackingKeys([key(1), key(2)]);
@@ -32,7 +38,13 @@ describe('TrackingTokenCodec', () => {
   const codec = new TrackingTokenCodec(keysA, 1);
 
   it('round-trips every field and stays compact', () => {
-    const token = sample({ journeyId: randomUUID(), tileId: 'tile-7', iteration: 300, listId: randomUUID(), linkId: 'l12' });
+    const token = sample({
+      journeyId: randomUUID(),
+      tileId: 'tile-7',
+      iteration: 300,
+      listId: randomUUID(),
+      linkId: 'l12',
+    });
     const text = codec.mint(token, 'click');
     expect(text).toMatch(/^[A-Za-z0-9_-]+$/);
     expect(text.length).toBeLessThan(200);
@@ -41,7 +53,10 @@ describe('TrackingTokenCodec', () => {
 
   it("mints a message's tokens and its link tokens exactly as one mint each would, and leaves the next mint alone", () => {
     const purposes = ['open', 'unsubscribe', 'subscription_center', 'forward', 'report'] as const;
-    for (const token of [sample({ journeyId: randomUUID(), tileId: 'tile-7', iteration: 2, listId: randomUUID() }), sample()]) {
+    for (const token of [
+      sample({ journeyId: randomUUID(), tileId: 'tile-7', iteration: 2, listId: randomUUID() }),
+      sample(),
+    ]) {
       const links = [
         { linkId: 'l1', purpose: 'click' as const },
         { linkId: randomUUID(), purpose: 'attachment' as const },
@@ -53,17 +68,27 @@ describe('TrackingTokenCodec', () => {
         message: Object.fromEntries(purposes.map((purpose) => [purpose, codec.mint(token, purpose)])),
         links: links.map(({ linkId, purpose }) => codec.mint({ ...token, linkId }, purpose)),
       });
-      expect(minted.links.map((text, i) => codec.verify(text, links[i]?.purpose ?? 'click')?.linkId)).toEqual(links.map((l) => l.linkId));
-      for (const purpose of purposes) expect(codec.verify(minted.message[purpose], purpose)).toMatchObject({ ...token, linkId: null });
+      expect(minted.links.map((text, i) => codec.verify(text, links[i]?.purpose ?? 'click')?.linkId)).toEqual(
+        links.map((l) => l.linkId),
+      );
+      for (const purpose of purposes)
+        expect(codec.verify(minted.message[purpose], purpose)).toMatchObject({ ...token, linkId: null });
     }
     expect(codec.mintMessage(sample(), ['open'], [])).toMatchObject({ links: [] });
     // A token that carries a link id of its own still gets the message tokens without it.
     const linked = sample({ linkId: 'stale' });
-    expect(codec.mintMessage(linked, ['report'], []).message.report).toBe(codec.mint({ ...linked, linkId: null }, 'report'));
+    expect(codec.mintMessage(linked, ['report'], []).message.report).toBe(
+      codec.mint({ ...linked, linkId: null }, 'report'),
+    );
   });
 
   it('fills absent optional fields with null and 0', () => {
-    expect(codec.verify(codec.mint(sample(), 'open'), 'open')).toMatchObject({ journeyId: null, tileId: null, iteration: 0, linkId: null });
+    expect(codec.verify(codec.mint(sample(), 'open'), 'open')).toMatchObject({
+      journeyId: null,
+      tileId: null,
+      iteration: 0,
+      linkId: null,
+    });
   });
 
   it('rejects every single-bit flip, truncation and extension', () => {
@@ -73,7 +98,8 @@ describe('TrackingTokenCodec', () => {
       tampered[i] = (tampered[i] as number) ^ 0x01;
       expect(codec.verify(tampered.toString('base64url'), 'click')).toBeNull();
     }
-    for (let n = 0; n < raw.length; n++) expect(codec.verify(raw.subarray(0, n).toString('base64url'), 'click')).toBeNull();
+    for (let n = 0; n < raw.length; n++)
+      expect(codec.verify(raw.subarray(0, n).toString('base64url'), 'click')).toBeNull();
     expect(codec.verify(Buffer.concat([raw, Buffer.from([0])]).toString('base64url'), 'click')).toBeNull();
   });
 
@@ -101,14 +127,24 @@ describe('TrackingTokenCodec', () => {
     // purposes existed no longer tracks (docs/security.md, "Token purposes").
     const golden = new TrackingTokenCodec(new Map([[3, Buffer.alloc(32, 9)]]), 3);
     const fields = {
-      workspaceId: '0b6f3c2e-8d1a-4c5b-9e7f-1a2b3c4d5e6f', messageId: 'A1B2C3D4-E5F6-4789-ABCD-EF0123456789', contactId: 'contact-ñ-1',
-      emailId: '11111111-2222-3333-4444-555555555555', emailVersion: 300, sentAt: 1764000000, journeyId: '99999999-8888-7777-6666-555555555555',
-      tileId: 'email-1', iteration: 129, listId: 'list:42', linkId: 'abcdefghijkl',
+      workspaceId: '0b6f3c2e-8d1a-4c5b-9e7f-1a2b3c4d5e6f',
+      messageId: 'A1B2C3D4-E5F6-4789-ABCD-EF0123456789',
+      contactId: 'contact-ñ-1',
+      emailId: '11111111-2222-3333-4444-555555555555',
+      emailVersion: 300,
+      sentAt: 1764000000,
+      journeyId: '99999999-8888-7777-6666-555555555555',
+      tileId: 'email-1',
+      iteration: 129,
+      listId: 'list:42',
+      linkId: 'abcdefghijkl',
     };
     expect(golden.mint(fields, 'click')).toBe(
       'AwIf_wtvPC6NGkxbnn8aKzxNXm__obLD1OX2R4mrze8BI0VniQxjb250YWN0LcOxLTH_ERERESIiMzNERFVVVVVVVawCaSSBAP-ZmZmZiIh3d2ZmVVVVVVVVB2VtYWlsLTGBAQdsaXN0OjQyDGFiY2RlZmdoaWprbP7tKLuGCAB9oCVe0Q',
     );
-    expect(golden.mint({ ...fields, journeyId: null, tileId: null, iteration: 0, listId: null, linkId: null }, 'open')).toBe(
+    expect(
+      golden.mint({ ...fields, journeyId: null, tileId: null, iteration: 0, listId: null, linkId: null }, 'open'),
+    ).toBe(
       'AwEA_wtvPC6NGkxbnn8aKzxNXm__obLD1OX2R4mrze8BI0VniQxjb250YWN0LcOxLTH_ERERESIiMzNERFVVVVVVVawCaSSBAJaKNmxz72nEVVu2qA',
     );
     const PRE_PURPOSE = [
@@ -121,7 +157,14 @@ describe('TrackingTokenCodec', () => {
   // Issue 20, defect 6: one token, one purpose.
   describe('purposes', () => {
     const tokenOf = (purpose: TokenPurpose, extra: Partial<TrackingToken> = {}): TrackingToken =>
-      sample({ journeyId: randomUUID(), tileId: 'tile-1', iteration: 2, listId: randomUUID(), linkId: LINKED.has(purpose) ? 'l1' : null, ...extra });
+      sample({
+        journeyId: randomUUID(),
+        tileId: 'tile-1',
+        iteration: 2,
+        listId: randomUUID(),
+        linkId: LINKED.has(purpose) ? 'l1' : null,
+        ...extra,
+      });
 
     it("refuses a token of each purpose at every other purpose's verify", () => {
       expect(PURPOSES).toHaveLength(7);

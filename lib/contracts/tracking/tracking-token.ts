@@ -48,7 +48,8 @@ export type TokenPurpose = keyof typeof TOKEN_PURPOSES;
 /** The purposes whose token names one link (email_links.link_id); every other purpose's token names none. */
 export type LinkPurpose = 'click' | 'attachment';
 export type MessagePurpose = Exclude<TokenPurpose, LinkPurpose>;
-const isLinkPurpose = (purpose: TokenPurpose): purpose is LinkPurpose => purpose === 'click' || purpose === 'attachment';
+const isLinkPurpose = (purpose: TokenPurpose): purpose is LinkPurpose =>
+  purpose === 'click' || purpose === 'attachment';
 
 const MAC_BYTES = 12;
 const MAX_TOKEN_CHARS = 600;
@@ -97,7 +98,8 @@ class Writer {
   id(value: string): void {
     if (value.length === 36 && UUID.test(value)) {
       this.byte(UUID_TAG);
-      for (const position of UUID_POSITIONS) this.byte((hexValue(value.charCodeAt(position)) << 4) | hexValue(value.charCodeAt(position + 1)));
+      for (const position of UUID_POSITIONS)
+        this.byte((hexValue(value.charCodeAt(position)) << 4) | hexValue(value.charCodeAt(position + 1)));
       return;
     }
     const length = Buffer.byteLength(value, 'utf8');
@@ -241,7 +243,8 @@ export class TrackingTokenCodec {
    * other purpose names none (a route reads the link id only of its own purpose's tokens).
    */
   mint(token: TrackingToken, purpose: TokenPurpose): string {
-    if (isLinkPurpose(purpose) !== Boolean(token.linkId)) throw new RangeError(`a ${purpose} token ${isLinkPurpose(purpose) ? 'needs' : 'takes no'} link id`);
+    if (isLinkPurpose(purpose) !== Boolean(token.linkId))
+      throw new RangeError(`a ${purpose} token ${isLinkPurpose(purpose) ? 'needs' : 'takes no'} link id`);
     const w = this.scratch;
     w.at = 0;
     w.byte(this.activeKeyId);

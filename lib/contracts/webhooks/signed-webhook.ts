@@ -18,10 +18,14 @@ export function webhookSignature(secret: string, timestamp: number, body: string
  * timestamp lies within toleranceSeconds of now; null otherwise. Needs no body, so a receiver can refuse a
  * stale or malformed header before it reads a byte of the body.
  */
-export function freshSignature(header: string | undefined, options: { nowSeconds: number; toleranceSeconds: number }): { timestamp: number; mac: Buffer } | null {
+export function freshSignature(
+  header: string | undefined,
+  options: { nowSeconds: number; toleranceSeconds: number },
+): { timestamp: number; mac: Buffer } | null {
   const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/i.exec((header ?? '').trim());
   const timestamp = Number(match?.[1]);
-  if (!match || !Number.isSafeInteger(timestamp) || Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) return null;
+  if (!match || !Number.isSafeInteger(timestamp) || Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds)
+    return null;
   return { timestamp, mac: Buffer.from(match[2] as string, 'hex') };
 }
 
@@ -50,7 +54,11 @@ export interface SignedPost {
  * throwing. Anything but a 2xx failed, a 3xx included (redirects are not followed). A refused destination is
  * `egress_refused`, which is not retriable.
  */
-export async function postSignedWebhook(egress: EgressClient, post: SignedPost, options: { secret: string; timeoutMs: number; now: number }): Promise<Result<number>> {
+export async function postSignedWebhook(
+  egress: EgressClient,
+  post: SignedPost,
+  options: { secret: string; timeoutMs: number; now: number },
+): Promise<Result<number>> {
   const body = JSON.stringify(post.body);
   const result = await egress.request({
     url: post.url,
@@ -66,5 +74,10 @@ export async function postSignedWebhook(egress: EgressClient, post: SignedPost, 
   if (!result.ok) return result;
   const { status } = result.value;
   if (status >= 200 && status < 300) return ok(status);
-  return err(new CairnError('WEBHOOK_FAILED', status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`));
+  return err(
+    new CairnError(
+      'WEBHOOK_FAILED',
+      status >= 300 && status < 400 ? `HTTP ${status} (redirects are not followed)` : `HTTP ${status}`,
+    ),
+  );
 }

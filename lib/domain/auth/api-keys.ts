@@ -20,7 +20,11 @@ export async function createApiKey(
   pool: Pool,
   options: { workspaceId: string; scopes: ApiKeyScope[]; name?: string },
 ): Promise<{ key: string; keyId: string }> {
-  const keyId = randomBytes(9).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 12);
+  const keyId = randomBytes(9)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '0')
+    .slice(0, 12);
   const secret = randomBytes(32).toString('base64url');
   await pool.query('INSERT INTO api_keys (id, workspace_id, name, secret_hash, scopes) VALUES ($1, $2, $3, $4, $5)', [
     keyId,

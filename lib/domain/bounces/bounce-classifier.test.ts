@@ -19,6 +19,9 @@ describe('classifyBounce', () => {
   });
 
   it('finds the enhanced code and smtp code in the text when the Status field is missing', () => {
-    expect(classifyBounce({ diagnostic: 'smtp; 550 5.1.1 nope' })).toMatchObject({ enhancedStatus: '5.1.1', smtpCode: 550 });
+    expect(classifyBounce({ diagnostic: 'smtp; 550 5.1.1 nope' })).toMatchObject({
+      enhancedStatus: '5.1.1',
+      smtpCode: 550,
+    });
   });
 });

@@ -31,18 +31,48 @@ describe('checkEmail', () => {
   });
 
   it.each([
-    ['invalid MJML', { body_mjml: body(FOOTER).replace('<mj-text>', '<mj-bogus></mj-bogus><mj-text>') }, 'body_mjml', /mj-bogus/],
+    [
+      'invalid MJML',
+      { body_mjml: body(FOOTER).replace('<mj-text>', '<mj-bogus></mj-bogus><mj-text>') },
+      'body_mjml',
+      /mj-bogus/,
+    ],
     ['unclosed tag', { body_mjml: '<mjml><mj-body><mj-section>' }, 'body_mjml', /never closed/],
     ['missing subject', { subject: '  ' }, 'subject', /subject is required/],
     ['bad from', { from_address: 'nobody' }, 'from_address', /valid address/],
     ['bad reply-to', { reply_to: 'x@' }, 'reply_to', /return/],
-    ['no subscription link', { body_mjml: body('{{content.postal_address}}') }, 'body_mjml', /subscription-center link/],
-    ['no postal address', { body_mjml: body('<a href="{{content.subscription_center_url}}">m</a>') }, 'body_mjml', /postal address/],
+    [
+      'no subscription link',
+      { body_mjml: body('{{content.postal_address}}') },
+      'body_mjml',
+      /subscription-center link/,
+    ],
+    [
+      'no postal address',
+      { body_mjml: body('<a href="{{content.subscription_center_url}}">m</a>') },
+      'body_mjml',
+      /postal address/,
+    ],
     ['unknown merge field', { body_mjml: body(`{{contact.frist_name}} ${FOOTER}`) }, 'body_mjml', /frist_name/],
     ['unknown root', { subject: 'Hi {{user.name}}' }, 'subject', /unknown root/],
-    ['unknown helper', { body_mjml: body(`{{shout contact.first_name}} ${FOOTER}`) }, 'body_mjml', /unknown helper "shout"/],
-    ['unescaped contact field', { body_mjml: body(`{{{contact.first_name}}} ${FOOTER}`) }, 'body_mjml', /not HTML-escaped/],
-    ['javascript link', { body_mjml: body(`<a href="javascript:alert(1)">x</a> ${FOOTER}`) }, 'body_mjml', /scheme javascript/],
+    [
+      'unknown helper',
+      { body_mjml: body(`{{shout contact.first_name}} ${FOOTER}`) },
+      'body_mjml',
+      /unknown helper "shout"/,
+    ],
+    [
+      'unescaped contact field',
+      { body_mjml: body(`{{{contact.first_name}}} ${FOOTER}`) },
+      'body_mjml',
+      /not HTML-escaped/,
+    ],
+    [
+      'javascript link',
+      { body_mjml: body(`<a href="javascript:alert(1)">x</a> ${FOOTER}`) },
+      'body_mjml',
+      /scheme javascript/,
+    ],
     ['relative link', { body_mjml: body(`<a href="/path">x</a> ${FOOTER}`) }, 'body_mjml', /absolute URL/],
     ['template syntax', { body_mjml: body(`{{#if contact.email}} ${FOOTER}`) }, 'body_mjml', /syntax error/],
   ])('rejects %s naming the field', async (_name, overrides, field, message) => {
@@ -60,16 +90,20 @@ describe('checkEmail', () => {
 
 describe('merge templates', () => {
   it('escapes HTML, applies fallbacks and dynamic blocks', () => {
-    const render = compileMergeTemplate('Hi {{default contact.first_name "there"}}{{#if (eq contact.attributes.city "Oslo")}} in Oslo{{/if}}');
-    expect(render({ contact: { first_name: '<b>Al</b>', attributes: { city: 'Oslo' } }, account: {}, content: {} })).toBe(
-      'Hi &lt;b&gt;Al&lt;/b&gt; in Oslo',
+    const render = compileMergeTemplate(
+      'Hi {{default contact.first_name "there"}}{{#if (eq contact.attributes.city "Oslo")}} in Oslo{{/if}}',
     );
+    expect(
+      render({ contact: { first_name: '<b>Al</b>', attributes: { city: 'Oslo' } }, account: {}, content: {} }),
+    ).toBe('Hi &lt;b&gt;Al&lt;/b&gt; in Oslo');
     expect(render({ contact: { attributes: {} }, account: {}, content: {} })).toBe('Hi there');
   });
 
   it('keeps header values on one line', () => {
     const subject = compileHeaderTemplate('Hi {{contact.first_name}}');
-    expect(subject({ contact: { first_name: 'A\r\nBcc: x@evil.test' }, account: {}, content: {} })).toBe('Hi A Bcc: x@evil.test');
+    expect(subject({ contact: { first_name: 'A\r\nBcc: x@evil.test' }, account: {}, content: {} })).toBe(
+      'Hi A Bcc: x@evil.test',
+    );
   });
 
   it('lists fields and accepts attribute keys', () => {

@@ -32,37 +32,52 @@ export interface EmailCheck {
   compiled?: CompiledEmail;
 }
 
-
 function headerIssues(draft: EmailDraft): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   if (!draft.subject?.trim()) issues.push({ field: 'subject', message: 'subject is required; add a subject line' });
   else issues.push(...checkMergeFields(draft.subject, 'subject').issues);
-  if (/[\r\n\0]/.test(draft.subject ?? '')) issues.push({ field: 'subject', message: 'subject must be one line (no CR, LF or NUL)' });
+  if (/[\r\n\0]/.test(draft.subject ?? ''))
+    issues.push({ field: 'subject', message: 'subject must be one line (no CR, LF or NUL)' });
   if (!isEmailAddress(draft.from_address))
     issues.push({ field: 'from_address', message: 'from address must be a valid address such as news@example.com' });
   if (draft.reply_to && !isEmailAddress(draft.reply_to))
     issues.push({ field: 'reply_to', message: 'return (reply-to) address must be a valid address or left empty' });
-  if (draft.from_name && /[\r\n\0]/.test(draft.from_name)) issues.push({ field: 'from_name', message: 'from name must be one line' });
+  if (draft.from_name && /[\r\n\0]/.test(draft.from_name))
+    issues.push({ field: 'from_name', message: 'from name must be one line' });
   issues.push(...checkMergeFields(draft.preview_text ?? '', 'preview_text').issues);
   return issues;
 }
 
 function contentIssues(content: ContentSettingsData | null): TemplateIssue[] {
   if (!content)
-    return [{ field: 'content_settings_id', message: 'no content settings: set content_settings_id or create default content settings' }];
+    return [
+      {
+        field: 'content_settings_id',
+        message: 'no content settings: set content_settings_id or create default content settings',
+      },
+    ];
   const issues: TemplateIssue[] = [];
   const problem = linkProblem(content.subscription_center_url);
-  if (problem) issues.push({ field: 'content_settings.subscription_center_url', message: `subscription-center URL ${problem}` });
-  if (!content.postal_address.trim()) issues.push({ field: 'content_settings.postal_address', message: 'postal address is empty' });
+  if (problem)
+    issues.push({ field: 'content_settings.subscription_center_url', message: `subscription-center URL ${problem}` });
+  if (!content.postal_address.trim())
+    issues.push({ field: 'content_settings.postal_address', message: 'postal address is empty' });
   return issues;
 }
 
 function bodyIssues(draft: EmailDraft, fields: string[], links: EmailLink[]): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   if (!links.some((link) => link.kind === 'subscription_center'))
-    issues.push({ field: 'body_mjml', message: 'required subscription-center link missing: add <a href="{{content.subscription_center_url}}">Manage subscriptions</a>' });
+    issues.push({
+      field: 'body_mjml',
+      message:
+        'required subscription-center link missing: add <a href="{{content.subscription_center_url}}">Manage subscriptions</a>',
+    });
   if (!fields.includes('content.postal_address'))
-    issues.push({ field: 'body_mjml', message: 'required postal address missing: add {{content.postal_address}} to the footer' });
+    issues.push({
+      field: 'body_mjml',
+      message: 'required postal address missing: add {{content.postal_address}} to the footer',
+    });
   for (const link of links) {
     const problem = linkProblem(link.url);
     if (problem) issues.push({ field: 'body_mjml', message: `link "${link.url.slice(0, 100)}" ${problem}` });

@@ -27,7 +27,12 @@ function kindOf(url: string, attachments: ReadonlySet<string>): LinkKind {
   return attachments.has(url) ? 'attachment' : 'link';
 }
 
-const textOf = (html: string): string => html.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+const textOf = (html: string): string =>
+  html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 200);
 
 /**
  * Link ids are a hash of the URL and its occurrence number, so the same link keeps its id across versions of
@@ -35,7 +40,11 @@ const textOf = (html: string): string => html.replace(/<[^>]*>/g, ' ').replace(/
  * NOTE: ids are stable for a given compiled HTML; mapLinks visits anchors in the same order, so the sender's
  * rewrite and the stored email_links rows always agree.
  */
-export function mapLinks(html: string, rewrite: (link: EmailLink) => string | null, attachments: FollowedAttachment[] = []): string {
+export function mapLinks(
+  html: string,
+  rewrite: (link: EmailLink) => string | null,
+  attachments: FollowedAttachment[] = [],
+): string {
   const attachmentUrls = new Set(attachments.map((a) => a.url));
   const labels = new Map(attachments.map((a) => [a.url, a.label]));
   const seen = new Map<string, number>();
@@ -48,7 +57,12 @@ export function mapLinks(html: string, rewrite: (link: EmailLink) => string | nu
     // the stored URL is the one a browser follows: `?a=1&amp;b=2` in the HTML is `?a=1&b=2` on the wire.
     const link_id = createHash('sha256').update(`${href}#${occurrence}`).digest('base64url').slice(0, 12);
     const followed = decodeHTMLAttribute(href);
-    const link: EmailLink = { link_id, url: followed, kind: kindOf(followed, attachmentUrls), label: labels.get(followed) ?? textOf(inner) };
+    const link: EmailLink = {
+      link_id,
+      url: followed,
+      kind: kindOf(followed, attachmentUrls),
+      label: labels.get(followed) ?? textOf(inner),
+    };
     const replacement = rewrite(link);
     return replacement === null ? whole : `${open}${replacement}${close}${inner}</a>`;
   });
@@ -66,7 +80,8 @@ export function linkProblem(url: string): string | null {
   if (/[\s<>"]/.test(url.replace(/\{\{[^}]*\}\}/g, ''))) return 'contains spaces or markup';
   try {
     const parsed = new URL(url.replace(/\{\{[^}]*\}\}/g, 'x'));
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `scheme ${parsed.protocol} is not allowed (use http or https)`;
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      return `scheme ${parsed.protocol} is not allowed (use http or https)`;
     if (parsed.hostname === '') return 'has no host';
     return null;
   } catch {

@@ -55,9 +55,16 @@ function checkPath(node: Node, walk: Walk, escaped: boolean): void {
   const line = path.loc?.start.line ?? 0;
   const problem = unresolvable(path.original);
   walk.fields.add(path.original);
-  if (problem) walk.issues.push({ field: walk.where, message: `line ${line}: merge field {{${path.original}}} cannot be resolved: ${problem}` });
+  if (problem)
+    walk.issues.push({
+      field: walk.where,
+      message: `line ${line}: merge field {{${path.original}}} cannot be resolved: ${problem}`,
+    });
   else if (!escaped && !path.original.startsWith('content.'))
-    walk.issues.push({ field: walk.where, message: `line ${line}: {{{${path.original}}}} is not HTML-escaped; use {{${path.original}}}` });
+    walk.issues.push({
+      field: walk.where,
+      message: `line ${line}: {{{${path.original}}}} is not HTML-escaped; use {{${path.original}}}`,
+    });
 }
 
 function checkCall(node: Node, walk: Walk, escaped: boolean): void {
@@ -66,9 +73,13 @@ function checkCall(node: Node, walk: Walk, escaped: boolean): void {
   const name = (call.path as hbs.AST.PathExpression).original;
   if (hasArgs) {
     if (!HELPERS.has(name))
-      walk.issues.push({ field: walk.where, message: `line ${call.loc?.start.line ?? 0}: unknown helper "${name}"; available: ${[...HELPERS].join(', ')}` });
+      walk.issues.push({
+        field: walk.where,
+        message: `line ${call.loc?.start.line ?? 0}: unknown helper "${name}"; available: ${[...HELPERS].join(', ')}`,
+      });
   } else checkPath(call.path as unknown as Node, walk, escaped);
-  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])]) visit(param as Node, walk, true);
+  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])])
+    visit(param as Node, walk, true);
   if (call.program) visit(call.program as unknown as Node, walk, true);
   if (call.inverse) visit(call.inverse as unknown as Node, walk, true);
 }

@@ -51,14 +51,20 @@ type CompileOptions = Parameters<typeof handlebars.compile>[1];
  * RenderBudgetError instead of rendering (lib/domain/email/render-budget.ts). A template that does not parse is left to
  * fail when rendered, as Handlebars does.
  */
-function compile(source: string, options: CompileOptions, budget: RenderBudget | undefined): (context: MergeContext) => string {
+function compile(
+  source: string,
+  options: CompileOptions,
+  budget: RenderBudget | undefined,
+): (context: MergeContext) => string {
   let program: hbs.AST.Program | null = null;
   try {
     if (budget) program = handlebars.parse(source);
   } catch {
     program = null;
   }
-  const shape: TemplateShape | null = program ? measureTemplate(program, source.length, HELPER_NAMES, BLOCK_HELPER_NAMES) : null;
+  const shape: TemplateShape | null = program
+    ? measureTemplate(program, source.length, HELPER_NAMES, BLOCK_HELPER_NAMES)
+    : null;
   const template = handlebars.compile(program ?? source, options);
   if (!shape) return (context) => template(context);
   const measured = shape;
@@ -76,7 +82,10 @@ export function compileMergeTemplate(source: string, budget?: RenderBudget): Mer
 /** Header values (subject, from name) stay single-line: CR, LF and NUL become spaces. */
 export function compileHeaderTemplate(source: string, budget?: RenderBudget): MergeTemplate {
   const template = compile(source, { knownHelpers, knownHelpersOnly: true, noEscape: true }, budget);
-  return (context) => template(context).replace(/[\r\n\0]+/g, ' ').trim();
+  return (context) =>
+    template(context)
+      .replace(/[\r\n\0]+/g, ' ')
+      .trim();
 }
 
 export const parseTemplate = (source: string): hbs.AST.Program => handlebars.parse(source);

@@ -24,13 +24,17 @@ function unbalancedTags(source: string): TemplateIssue[] {
 }
 
 export async function compileMjml(source: string): Promise<MjmlResult> {
-  if (!/^\s*<mjml[\s>]/.test(source)) return { ok: false, issues: [{ field: FIELD, message: 'MJML must start with <mjml>' }] };
+  if (!/^\s*<mjml[\s>]/.test(source))
+    return { ok: false, issues: [{ field: FIELD, message: 'MJML must start with <mjml>' }] };
   const balance = unbalancedTags(source);
   if (balance.length > 0) return { ok: false, issues: balance };
   try {
     const result = await mjml2html(source, { validationLevel: 'soft', keepComments: false });
     if (result.errors.length > 0) {
-      const issues = result.errors.map((e) => ({ field: FIELD, message: `line ${e.line}: ${e.message} (${e.tagName})` }));
+      const issues = result.errors.map((e) => ({
+        field: FIELD,
+        message: `line ${e.line}: ${e.message} (${e.tagName})`,
+      }));
       return { ok: false, issues };
     }
     return { ok: true, html: result.html };

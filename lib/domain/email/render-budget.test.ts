@@ -5,7 +5,11 @@ import { measureTemplate, renderBound, RenderBudgetError } from './render-budget
 const HELPERS = new Set(['default', 'eq', 'and', 'not', 'if', 'unless']);
 const BLOCKS = new Set(['if', 'unless']);
 const shape = (source: string) => measureTemplate(parseTemplate(source), source.length, HELPERS, BLOCKS);
-const context = (attributes: Record<string, unknown> = {}, first = 'Ann'): MergeContext => ({ contact: { first_name: first, attributes }, account: {}, content: {} });
+const context = (attributes: Record<string, unknown> = {}, first = 'Ann'): MergeContext => ({
+  contact: { first_name: first, attributes },
+  account: {},
+  content: {},
+});
 
 describe('render budget (issue 20, defect 5)', () => {
   it.each([
@@ -21,7 +25,8 @@ describe('render budget (issue 20, defect 5)', () => {
   });
 
   it('bounds what it renders: text, every escaped or raw value, helpers and conditions', () => {
-    const source = 'Hi {{contact.first_name}} {{{contact.attributes.raw}}} {{default contact.attributes.nick "there"}}{{#if (eq contact.first_name "Ann")}}!{{/if}}';
+    const source =
+      'Hi {{contact.first_name}} {{{contact.attributes.raw}}} {{default contact.attributes.nick "there"}}{{#if (eq contact.first_name "Ann")}}!{{/if}}';
     const values = context({ raw: 'r'.repeat(100), nick: '<b>' }, 'A&'.repeat(50));
     const rendered = compileMergeTemplate(source)(values);
     const bound = renderBound(shape(source), values);
@@ -63,7 +68,11 @@ describe('the one address validator (issue 20, defect 4)', () => {
   });
 
   it('accepts plain, plus and internationalised addresses', () => {
-    expect(parseMailbox('Ann.Lee+news@Example.COM')).toEqual({ address: 'Ann.Lee+news@Example.COM', local: 'Ann.Lee+news', domain: 'Example.COM' });
+    expect(parseMailbox('Ann.Lee+news@Example.COM')).toEqual({
+      address: 'Ann.Lee+news@Example.COM',
+      local: 'Ann.Lee+news',
+      domain: 'Example.COM',
+    });
     expect(isEmailAddress('jörg@bücher.example')).toBe(true);
   });
 });

@@ -61,7 +61,8 @@ function outputs(walk: Walk, node: Node, escaped: boolean): void {
   if (node.type !== 'SubExpression') return;
   const call = node as hbs.AST.SubExpression;
   helperName(walk, call.path);
-  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])]) outputs(walk, param, escaped);
+  for (const param of [...call.params, ...(call.hash?.pairs.map((pair) => pair.value) ?? [])])
+    outputs(walk, param, escaped);
 }
 
 function helperName(walk: Walk, path: hbs.AST.PathExpression | hbs.AST.Literal): void {
@@ -81,7 +82,8 @@ function mustache(walk: Walk, node: hbs.AST.MustacheStatement): void {
   const escaped = node.escaped !== false;
   const args = [...node.params, ...(node.hash?.pairs.map((pair) => pair.value) ?? [])];
   if (args.length === 0 && isPath(node.path)) {
-    if (BUILT_IN.has(node.path.original) && !walk.helpers.has(node.path.original)) walk.unbounded ??= `calls the helper "${node.path.original}"`;
+    if (BUILT_IN.has(node.path.original) && !walk.helpers.has(node.path.original))
+      walk.unbounded ??= `calls the helper "${node.path.original}"`;
     return count(walk, node.path, escaped);
   }
   helperName(walk, node.path);
@@ -98,8 +100,10 @@ function visit(walk: Walk, node: Node): void {
     case 'BlockStatement': {
       const block = node as hbs.AST.BlockStatement;
       const name = isPath(block.path) ? block.path.original : '';
-      if (!walk.blockHelpers.has(name)) walk.unbounded ??= `has a {{#${name}}} block (it iterates over data or changes context)`;
-      for (const param of [...block.params, ...(block.hash?.pairs.map((pair) => pair.value) ?? [])]) consulted(walk, param);
+      if (!walk.blockHelpers.has(name))
+        walk.unbounded ??= `has a {{#${name}}} block (it iterates over data or changes context)`;
+      for (const param of [...block.params, ...(block.hash?.pairs.map((pair) => pair.value) ?? [])])
+        consulted(walk, param);
       if (block.program) visit(walk, block.program);
       if (block.inverse) visit(walk, block.inverse);
       return;
@@ -116,7 +120,12 @@ function visit(walk: Walk, node: Node): void {
 }
 
 /** The shape of a parsed template, measured once per compiled template. */
-export function measureTemplate(program: hbs.AST.Program, sourceLength: number, helpers: ReadonlySet<string>, blockHelpers: ReadonlySet<string>): TemplateShape {
+export function measureTemplate(
+  program: hbs.AST.Program,
+  sourceLength: number,
+  helpers: ReadonlySet<string>,
+  blockHelpers: ReadonlySet<string>,
+): TemplateShape {
   const walk: Walk = { helpers, blockHelpers, counts: new Map(), unbounded: null };
   visit(walk, program);
   return { fixed: sourceLength, paths: [...walk.counts.values()], unbounded: walk.unbounded };
@@ -155,8 +164,13 @@ export function renderBound(shape: TemplateShape, context: unknown): number {
 
 /** Throws RenderBudgetError when a render of this shape for this context could exceed the budget. */
 export function assertWithinBudget(shape: TemplateShape, context: unknown, budget: RenderBudget): void {
-  if (shape.unbounded) throw new RenderBudgetError(`the template ${shape.unbounded}: only {{#if}} and {{#unless}} blocks and the merge-field helpers are rendered`);
+  if (shape.unbounded)
+    throw new RenderBudgetError(
+      `the template ${shape.unbounded}: only {{#if}} and {{#unless}} blocks and the merge-field helpers are rendered`,
+    );
   const bound = renderBound(shape, context);
   if (bound > budget.maxChars)
-    throw new RenderBudgetError(`the template could render ${bound} characters for this recipient, over the budget of ${budget.maxChars}`);
+    throw new RenderBudgetError(
+      `the template could render ${bound} characters for this recipient, over the budget of ${budget.maxChars}`,
+    );
 }

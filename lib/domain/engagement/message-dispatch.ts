@@ -1,7 +1,12 @@
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../platform/postgres/pg-pool';
-import { directSendJobId, directSendKey, type DirectSendJob, type DirectSendRequest } from '../../contracts/sending/direct-send';
+import {
+  directSendJobId,
+  directSendKey,
+  type DirectSendJob,
+  type DirectSendRequest,
+} from '../../contracts/sending/direct-send';
 
 interface DueRow {
   id: string;
@@ -21,20 +26,18 @@ async function jobFor(client: PoolClient, message: DueRow): Promise<DirectSendJo
     [message.id, message.followed],
   );
   const attach = files.map((f) => f.attachment_id);
-  const requests = recipients.map(
-    (r): DirectSendRequest => ({
-      key: directSendKey(message.id, r.idx),
-      workspace_id: message.workspace_id,
-      engagement_message_id: message.id,
-      contact_id: r.contact_id,
-      delivery_message_id: r.delivery_message_id,
-      email_id: message.email_id,
-      email_version: message.email_version,
-      followed: message.followed,
-      attach_ids: attach,
-      requested_at: Date.now(),
-    }),
-  );
+  const requests = recipients.map((r): DirectSendRequest => ({
+    key: directSendKey(message.id, r.idx),
+    workspace_id: message.workspace_id,
+    engagement_message_id: message.id,
+    contact_id: r.contact_id,
+    delivery_message_id: r.delivery_message_id,
+    email_id: message.email_id,
+    email_version: message.email_version,
+    followed: message.followed,
+    attach_ids: attach,
+    requested_at: Date.now(),
+  }));
   return { kind: 'direct', requests };
 }
 
@@ -49,7 +52,11 @@ async function jobFor(client: PoolClient, message: DueRow): Promise<DirectSendJo
  * and is queued again with the same job id; the sender's ledger (key direct:<message>:<n>) still sends each
  * recipient once, and the sender skips a message found cancelled.
  */
-export async function dispatchDue(pool: Pool, queue: Queue, options: { onlyId?: string; limit?: number } = {}): Promise<string[]> {
+export async function dispatchDue(
+  pool: Pool,
+  queue: Queue,
+  options: { onlyId?: string; limit?: number } = {},
+): Promise<string[]> {
   return inTransaction(pool, async (client) => {
     const { rows } = await client.query<DueRow>(
       `UPDATE engagement_messages SET state = 'queued', queued_at = now(), updated_at = now()
@@ -61,7 +68,13 @@ export async function dispatchDue(pool: Pool, queue: Queue, options: { onlyId?: 
     );
     for (const message of rows) {
       const job = await jobFor(client, message);
-      await queue.add('direct', job, { jobId: directSendJobId(message.id), attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 });
+      await queue.add('direct', job, {
+        jobId: directSendJobId(message.id),
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      });
     }
     return rows.map((row) => row.id);
   });

@@ -29,7 +29,14 @@ export const TILE_TYPES = [
 export type TileType = (typeof TILE_TYPES)[number];
 
 /** Positive conditions fire on the engagement event; `not_*` ones are decided when the timeout passes. */
-export const POSITIVE_TRIGGER_CONDITIONS = ['delivered', 'opened', 'clicked', 'clicked_link', 'forwarded', 'hard_bounced'] as const;
+export const POSITIVE_TRIGGER_CONDITIONS = [
+  'delivered',
+  'opened',
+  'clicked',
+  'clicked_link',
+  'forwarded',
+  'hard_bounced',
+] as const;
 export const TRIGGER_CONDITIONS = [
   ...POSITIVE_TRIGGER_CONDITIONS,
   ...POSITIVE_TRIGGER_CONDITIONS.map((condition) => `not_${condition}` as const),
@@ -114,7 +121,8 @@ export function cycleTiles(index: GraphIndex): string[] {
         state.set(frame.id, 2);
         stack.pop();
       } else if (state.get(child) === 1) {
-        for (let i = stack.findIndex((f) => f.id === child); i < stack.length; i++) onCycle.add((stack[i] as { id: string }).id);
+        for (let i = stack.findIndex((f) => f.id === child); i < stack.length; i++)
+          onCycle.add((stack[i] as { id: string }).id);
       } else if (!state.has(child)) {
         state.set(child, 1);
         stack.push({ id: child, next: 0 });

@@ -10,12 +10,17 @@ const SOURCE = /\bFROM\s+(`?\w+`?\.)?`?events_ingest`?(?=\s|$)/;
  * instead of the ingest table, so a rebuild can never drift from the view. States merge by event_id, so rows
  * rebuilt twice, or rebuilt while the aggregator writes, count nothing twice.
  */
-export async function viewSelectOverRaw(ch: Pick<ClickHouseCommands, 'rows'>, view: string, rawWhere: Sql): Promise<Sql> {
+export async function viewSelectOverRaw(
+  ch: Pick<ClickHouseCommands, 'rows'>,
+  view: string,
+  rawWhere: Sql,
+): Promise<Sql> {
   const rows = await ch.rows<{ q: string }>(sql`
     SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = ${view}`);
   const query = rows[0]?.q ?? '';
   const start = query.search(/\bAS\s+SELECT\b/i);
-  if (start < 0 || !SOURCE.test(query)) throw new CairnError('MIGRATION_FAILED', `view ${view} is missing or does not read events_ingest`);
+  if (start < 0 || !SOURCE.test(query))
+    throw new CairnError('MIGRATION_FAILED', `view ${view} is missing or does not read events_ingest`);
   const select = query.slice(start).replace(/^AS\s+/i, '');
   // trusted: the text comes from our own migration; only rawWhere carries values, bound by the sql helper
   return raw.trusted(select.replace(SOURCE, `FROM (SELECT * FROM events_raw WHERE ${rawWhere.text})`));
@@ -33,7 +38,12 @@ export const KPI_VIEWS = [
 export type KpiView = (typeof KPI_VIEWS)[number];
 
 /** Re-derives a KPI table's rows matching rawWhere from events_raw (after deleting them, when asked). */
-export async function rebuildKpiFromRaw(ch: ClickHouseCommands, kpi: KpiView, rawWhere: Sql, kpiWhere?: Sql): Promise<void> {
+export async function rebuildKpiFromRaw(
+  ch: ClickHouseCommands,
+  kpi: KpiView,
+  rawWhere: Sql,
+  kpiWhere?: Sql,
+): Promise<void> {
   const table = ident(kpi.table);
   const select = await viewSelectOverRaw(ch, kpi.view, rawWhere);
   if (kpiWhere) {

@@ -13,5 +13,9 @@ export async function waitForMutations(ch: ClickHouseCommands, table: Identifier
       WHERE database = currentDatabase() AND table = ${table.name} AND is_done = 0`);
     return Number(rows[0]?.pending ?? 0) === 0;
   };
-  await pollUntil(done, { pause: () => 100, deadlineMs: timeoutMs, timeout: () => new Error(`mutations on ${table.name} still pending after ${timeoutMs} ms`) });
+  await pollUntil(done, {
+    pause: () => 100,
+    deadlineMs: timeoutMs,
+    timeout: () => new Error(`mutations on ${table.name} still pending after ${timeoutMs} ms`),
+  });
 }

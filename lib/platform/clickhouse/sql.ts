@@ -12,7 +12,8 @@ export class Sql {
   }
 }
 
-export type SqlValue = string | number | bigint | boolean | Date | null | Sql | Identifier | Tuple | readonly SqlValue[];
+export type SqlValue =
+  string | number | bigint | boolean | Date | null | Sql | Identifier | Tuple | readonly SqlValue[];
 
 /** A parenthesised list for IN: 18.16 does not accept an array literal on the right of IN. */
 export class Tuple {

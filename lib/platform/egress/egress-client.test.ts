@@ -49,7 +49,11 @@ async function receiver(): Promise<Receiver> {
 const policyOf = (env: Record<string, string>): EgressPolicy => egressPolicyOf(loadConfig(egressSchema, env));
 // Every port, so that a refusal below is the address's doing, not the port's.
 const anyPort = policyOf({ CAIRN_EGRESS_ALLOW_PORTS: '1-65535' });
-const loopbackAllowed = policyOf({ CAIRN_EGRESS_ALLOW_PORTS: '1-65535', CAIRN_EGRESS_ALLOW_CIDRS: '127.0.0.0/8', CAIRN_EGRESS_MAX_RESPONSE_BYTES: '100000' });
+const loopbackAllowed = policyOf({
+  CAIRN_EGRESS_ALLOW_PORTS: '1-65535',
+  CAIRN_EGRESS_ALLOW_CIDRS: '127.0.0.0/8',
+  CAIRN_EGRESS_MAX_RESPONSE_BYTES: '100000',
+});
 
 /** A resolver that answers `answers` in turn for every name and counts its calls. */
 function scriptedLookup(answers: string[]): LookupFunction & { calls: number } {
@@ -70,7 +74,14 @@ const client = (policy: EgressPolicy, lookup?: LookupFunction): EgressClient => 
   clients.push(made);
   return made;
 };
-const post = (egress: EgressClient, url: string, timeoutMs = 2_000) => egress.request({ url, method: 'POST', body: '{"workflow":"x"}', headers: { 'content-type': 'application/json' }, timeoutMs });
+const post = (egress: EgressClient, url: string, timeoutMs = 2_000) =>
+  egress.request({
+    url,
+    method: 'POST',
+    body: '{"workflow":"x"}',
+    headers: { 'content-type': 'application/json' },
+    timeoutMs,
+  });
 
 beforeAll(async () => {
   target = await receiver();
@@ -84,7 +95,12 @@ beforeEach(() => target.hits.splice(0));
 describe('egress client', () => {
   it('with default settings a receiver on loopback receives nothing (the ClickHouse-SSRF URL and every loopback spelling)', async () => {
     for (const egress of [client(DEFAULT_EGRESS_POLICY), client(anyPort)])
-      for (const url of [`http://127.0.0.1:${target.port}/?query=%2F*`, `http://localhost:${target.port}/`, `http://[::ffff:127.0.0.1]:${target.port}/`, `http://0x7f.1:${target.port}/`]) {
+      for (const url of [
+        `http://127.0.0.1:${target.port}/?query=%2F*`,
+        `http://localhost:${target.port}/`,
+        `http://[::ffff:127.0.0.1]:${target.port}/`,
+        `http://0x7f.1:${target.port}/`,
+      ]) {
         const result = await post(egress, url);
         expect(result.ok ? result.value.status : result.error.code).toBe('egress_refused');
       }
@@ -92,7 +108,10 @@ describe('egress client', () => {
   });
 
   it('refuses a name that resolves to loopback at connect time (the agent checks the resolved address)', async () => {
-    const result = await post(client(anyPort, scriptedLookup(['127.0.0.1'])), `http://hooks.example.test:${target.port}/`);
+    const result = await post(
+      client(anyPort, scriptedLookup(['127.0.0.1'])),
+      `http://hooks.example.test:${target.port}/`,
+    );
     expect(result.ok ? 'sent' : [result.error.code, result.error.retriable]).toEqual(['egress_refused', false]);
     expect(target.hits).toEqual([]);
   });
@@ -121,14 +140,22 @@ describe('egress client', () => {
   it('cuts an endless answer at the cap', async () => {
     const started = Date.now();
     const result = await post(client(loopbackAllowed), `http://127.0.0.1:${target.port}/endless`);
-    expect(result.ok && [result.value.status, result.value.body.length, result.value.truncated]).toEqual([200, 100_000, true]);
+    expect(result.ok && [result.value.status, result.value.body.length, result.value.truncated]).toEqual([
+      200,
+      100_000,
+      true,
+    ]);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('gives up on a slow answer at the time limit', async () => {
     const started = Date.now();
     const result = await post(client(loopbackAllowed), `http://127.0.0.1:${target.port}/slow`, 300);
-    expect(result.ok ? 'answered' : [result.error.code, result.error.retriable, result.error.message]).toEqual(['EGRESS_FAILED', true, expect.stringContaining('timed out')]);
+    expect(result.ok ? 'answered' : [result.error.code, result.error.retriable, result.error.message]).toEqual([
+      'EGRESS_FAILED',
+      true,
+      expect.stringContaining('timed out'),
+    ]);
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 });

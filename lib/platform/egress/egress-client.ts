@@ -24,8 +24,11 @@ export interface EgressResponse {
 
 /** request-filtering-agent's refusals are plain errors (no system `code`) saying the address "is not allowed". */
 function failure(error: NodeJS.ErrnoException): CairnError {
-  if (error.code === undefined && / is not allowed/.test(error.message)) return new CairnError('egress_refused', error.message, { cause: error });
-  return new CairnError('EGRESS_FAILED', error.code ? `${error.code} ${error.message}` : error.message, { cause: error });
+  if (error.code === undefined && / is not allowed/.test(error.message))
+    return new CairnError('egress_refused', error.message, { cause: error });
+  return new CairnError('EGRESS_FAILED', error.code ? `${error.code} ${error.message}` : error.message, {
+    cause: error,
+  });
 }
 
 /**
@@ -45,7 +48,11 @@ export class EgressClient {
     private readonly lookup?: LookupFunction,
   ) {
     // Kept-alive sockets are reused only for the same host and port, and each was checked when it connected.
-    const filter = { keepAlive: true, allowIPAddressList: [...policy.allowCidrs], denyIPAddressList: [...ALWAYS_DENIED_CIDRS] };
+    const filter = {
+      keepAlive: true,
+      allowIPAddressList: [...policy.allowCidrs],
+      denyIPAddressList: [...ALWAYS_DENIED_CIDRS],
+    };
     this.httpAgent = new RequestFilteringHttpAgent(filter);
     this.httpsAgent = new RequestFilteringHttpsAgent(filter);
   }
@@ -64,9 +71,19 @@ export class EgressClient {
         clearTimeout(timer);
         resolve(result);
       };
-      const headers = { ...request.headers, ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }) };
-      const options = { method: request.method, headers, agent: https ? this.httpsAgent : this.httpAgent, ...(this.lookup ? { lookup: this.lookup } : {}) };
-      const outgoing = (https ? httpsRequest : httpRequest)(url, options, (response) => this.read(response, finish, () => outgoing.destroy()));
+      const headers = {
+        ...request.headers,
+        ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }),
+      };
+      const options = {
+        method: request.method,
+        headers,
+        agent: https ? this.httpsAgent : this.httpAgent,
+        ...(this.lookup ? { lookup: this.lookup } : {}),
+      };
+      const outgoing = (https ? httpsRequest : httpRequest)(url, options, (response) =>
+        this.read(response, finish, () => outgoing.destroy()),
+      );
       outgoing.on('error', (error) => finish(err(failure(error))));
       const timer = setTimeout(() => {
         finish(err(new CairnError('EGRESS_FAILED', `timed out: no complete answer within ${request.timeoutMs} ms`)));
@@ -81,7 +98,8 @@ export class EgressClient {
     const max = this.policy.maxResponseBytes;
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (truncated: boolean) => finish(ok({ status: response.statusCode ?? 0, body: Buffer.concat(chunks, size), truncated }));
+    const done = (truncated: boolean) =>
+      finish(ok({ status: response.statusCode ?? 0, body: Buffer.concat(chunks, size), truncated }));
     response.on('data', (chunk: Buffer) => {
       if (size + chunk.length <= max) {
         chunks.push(chunk);

@@ -1,5 +1,11 @@
 import { ConfigError, loadConfig } from '../config';
-import { addressRefusal, DEFAULT_EGRESS_POLICY, egressPolicyOf, egressSchema, literalEgressRefusal } from './egress-policy';
+import {
+  addressRefusal,
+  DEFAULT_EGRESS_POLICY,
+  egressPolicyOf,
+  egressSchema,
+  literalEgressRefusal,
+} from './egress-policy';
 
 // Issue 20 defect 1: the address classes and the save-time literal check of the egress policy.
 const policy = (env: Record<string, string>) => egressPolicyOf(loadConfig(egressSchema, env));
@@ -66,7 +72,12 @@ describe('literal egress check (save time)', () => {
     expect(literalEgressRefusal(url, DEFAULT_EGRESS_POLICY)).toMatch(reason);
   });
 
-  it.each(['https://hooks.example.com/cairn', 'http://example.com:80/x', 'https://93.184.215.14/', 'https://[2606:4700:4700::1111]/'])('accepts %s', (url) => {
+  it.each([
+    'https://hooks.example.com/cairn',
+    'http://example.com:80/x',
+    'https://93.184.215.14/',
+    'https://[2606:4700:4700::1111]/',
+  ])('accepts %s', (url) => {
     expect(literalEgressRefusal(url, DEFAULT_EGRESS_POLICY)).toBeNull();
   });
 
@@ -79,8 +90,12 @@ describe('literal egress check (save time)', () => {
   });
 
   it('reports every bad egress setting at start', () => {
-    expect(() => policy({ CAIRN_EGRESS_ALLOW_CIDRS: '10.0.0.0/33', CAIRN_EGRESS_ALLOW_PORTS: '80,70000' })).toThrow(ConfigError);
-    expect(() => policy({ CAIRN_EGRESS_ALLOW_CIDRS: 'example.com' })).toThrow(/CAIRN_EGRESS_ALLOW_CIDRS "example.com" is not an IP address or CIDR/);
+    expect(() => policy({ CAIRN_EGRESS_ALLOW_CIDRS: '10.0.0.0/33', CAIRN_EGRESS_ALLOW_PORTS: '80,70000' })).toThrow(
+      ConfigError,
+    );
+    expect(() => policy({ CAIRN_EGRESS_ALLOW_CIDRS: 'example.com' })).toThrow(
+      /CAIRN_EGRESS_ALLOW_CIDRS "example.com" is not an IP address or CIDR/,
+    );
     expect(() => policy({ CAIRN_EGRESS_ALLOW_PORTS: '443-80' })).toThrow(/CAIRN_EGRESS_ALLOW_PORTS "443-80"/);
   });
 });

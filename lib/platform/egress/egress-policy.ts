@@ -45,12 +45,17 @@ function parsePorts(raw: string): [number, number][] {
       const match = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(item);
       const from = Number(match?.[1]);
       const to = Number(match?.[2] ?? match?.[1]);
-      if (!match || from < 1 || to > 65_535 || from > to) throw new Error(`"${item}" is not a port or a port range (1-65535)`);
+      if (!match || from < 1 || to > 65_535 || from > to)
+        throw new Error(`"${item}" is not a port or a port range (1-65535)`);
       return [from, to];
     });
 }
 
-const listOf = (raw: string): string[] => raw.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+const listOf = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 
 const spec = <T>(field: FieldSpec<T>): FieldSpec<T> => field;
 
@@ -66,13 +71,28 @@ export const egressSchema = {
     env: 'CAIRN_EGRESS_ALLOW_PORTS',
     doc: 'destination ports outbound webhooks may use: ports and ranges, comma-separated (e.g. 80,443,8443)',
     parse: parsePorts,
-    default: [[80, 80], [443, 443]],
+    default: [
+      [80, 80],
+      [443, 443],
+    ],
   }),
-  egressMaxResponseBytes: int('CAIRN_EGRESS_MAX_RESPONSE_BYTES', 'most bytes of a webhook answer read before the connection is cut', { default: 65_536 }),
+  egressMaxResponseBytes: int(
+    'CAIRN_EGRESS_MAX_RESPONSE_BYTES',
+    'most bytes of a webhook answer read before the connection is cut',
+    { default: 65_536 },
+  ),
 };
 
-export function egressPolicyOf(config: { egressAllowCidrs: readonly string[]; egressAllowPorts: readonly (readonly [number, number])[]; egressMaxResponseBytes: number }): EgressPolicy {
-  return Object.freeze({ allowCidrs: config.egressAllowCidrs, allowPorts: config.egressAllowPorts, maxResponseBytes: config.egressMaxResponseBytes });
+export function egressPolicyOf(config: {
+  egressAllowCidrs: readonly string[];
+  egressAllowPorts: readonly (readonly [number, number])[];
+  egressMaxResponseBytes: number;
+}): EgressPolicy {
+  return Object.freeze({
+    allowCidrs: config.egressAllowCidrs,
+    allowPorts: config.egressAllowPorts,
+    maxResponseBytes: config.egressMaxResponseBytes,
+  });
 }
 
 /** What an operator who configured nothing gets. */
@@ -98,7 +118,8 @@ export function addressRefusal(address: string, policy: EgressPolicy): string | 
   return inAny(parsed, ALWAYS_DENIED_CIDRS) ? 'ipv4Compatible' : null;
 }
 
-export const portAllowed = (port: number, policy: EgressPolicy): boolean => policy.allowPorts.some(([from, to]) => port >= from && port <= to);
+export const portAllowed = (port: number, policy: EgressPolicy): boolean =>
+  policy.allowPorts.some(([from, to]) => port >= from && port <= to);
 
 /** `localhost` and `*.localhost` are loopback names by definition, whatever a resolver says (docs/security.md). */
 const LOOPBACK_NAME = /(^|\.)localhost\.?$/i;
@@ -116,11 +137,15 @@ export function literalEgressRefusal(raw: string, policy: EgressPolicy): string 
   } catch {
     return 'is not a URL';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `uses ${url.protocol.replace(/:$/, '')}; only http and https are allowed`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `uses ${url.protocol.replace(/:$/, '')}; only http and https are allowed`;
   const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  if (!portAllowed(port, policy)) return `uses port ${port}, which the egress policy does not allow (CAIRN_EGRESS_ALLOW_PORTS)`;
+  if (!portAllowed(port, policy))
+    return `uses port ${port}, which the egress policy does not allow (CAIRN_EGRESS_ALLOW_PORTS)`;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const address = isIP(host) !== 0 ? host : LOOPBACK_NAME.test(host) ? '127.0.0.1' : null;
   const refusal = address === null ? null : addressRefusal(address, policy);
-  return refusal === null ? null : `points at ${host} (${refusal}), which the egress policy refuses (CAIRN_EGRESS_ALLOW_CIDRS)`;
+  return refusal === null
+    ? null
+    : `points at ${host} (${refusal}), which the egress policy refuses (CAIRN_EGRESS_ALLOW_CIDRS)`;
 }

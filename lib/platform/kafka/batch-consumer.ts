@@ -1,4 +1,10 @@
-import { Consumer, MessagesStreamModes, MessagesStreamFallbackModes, type Message, type MessagesStream } from '@platformatic/kafka';
+import {
+  Consumer,
+  MessagesStreamModes,
+  MessagesStreamFallbackModes,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
 import type { Logger } from '../logger';
 import { exponentialBackoff, retry } from '../retry';
 import { baseOptions, type KafkaCluster } from './kafka-client';
@@ -125,7 +131,11 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
     await retry(() => options.onBatch(batch), {
       pause: exponentialBackoff(100, RETRY_MAX_MS),
       giveUp: abandoned,
-      onRetry: (error, n) => log.warn({ topic: batch.topic, partition: batch.partition, attempt: n - 1, err: (error as Error).message }, 'batch_retry'),
+      onRetry: (error, n) =>
+        log.warn(
+          { topic: batch.topic, partition: batch.partition, attempt: n - 1, err: (error as Error).message },
+          'batch_retry',
+        ),
     }).catch(() => undefined);
   };
 
@@ -144,7 +154,10 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
       topic: last.topic,
       partition: last.partition,
       messages: slice,
-      commit: () => void Promise.resolve(last.commit()).catch((error: Error) => log.debug({ err: error.message }, 'offset_commit_skipped')),
+      commit: () =>
+        void Promise.resolve(last.commit()).catch((error: Error) =>
+          log.debug({ err: error.message }, 'offset_commit_skipped'),
+        ),
     };
     partition.busy = true;
     active++;
@@ -167,7 +180,8 @@ export async function startBatchConsumer(options: BatchConsumerOptions): Promise
   const opened = await consumer.consume({
     topics: options.topics,
     mode: MessagesStreamModes.COMMITTED,
-    fallbackMode: options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
+    fallbackMode:
+      options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
   });
   live.stream = opened;
   opened.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {

@@ -48,7 +48,8 @@ export function decodeOrDeadLetter<T>(
   deadLetters: Promise<void>[],
 ): T | null {
   try {
-    if (!message.value || message.value.length === 0) throw Object.assign(new Error('empty message value'), { code: 'EVENT_TOO_SHORT' });
+    if (!message.value || message.value.length === 0)
+      throw Object.assign(new Error('empty message value'), { code: 'EVENT_TOO_SHORT' });
     return options.decode(message.value);
   } catch (error) {
     deadLetter(options, at, message, deadLetters, error as Error);
@@ -66,7 +67,15 @@ export function deadLetter(
 ): void {
   const offset = message.offset.toString();
   at.log.warn({ offset, code: (error as { code?: string }).code }, 'message_dead_lettered');
-  const letter = deadLetterMessage({ deadLetterTopic: options.deadLetterTopic, topic: at.topic, partition: at.partition, offset, key: message.key ?? null, value: message.value ?? null, error });
+  const letter = deadLetterMessage({
+    deadLetterTopic: options.deadLetterTopic,
+    topic: at.topic,
+    partition: at.partition,
+    offset,
+    key: message.key ?? null,
+    value: message.value ?? null,
+    error,
+  });
   deadLetters.push(options.producer.send(letter));
 }
 
@@ -86,17 +95,29 @@ export async function startDecodingConsumer<T>(options: DecodingConsumerOptions<
     maxBatch: 5_000,
     maxBytesPerPartition: 4 * 1024 * 1024,
     onBatch: async (batch) => {
-      const at = { topic: batch.topic, partition: batch.partition, log: options.log.child({ topic: batch.topic, partition: batch.partition }) };
+      const at = {
+        topic: batch.topic,
+        partition: batch.partition,
+        log: options.log.child({ topic: batch.topic, partition: batch.partition }),
+      };
       const decoded: { consumed: DecodedMessage<T>; message: ConsumedMessage }[] = [];
       const deadLetters: Promise<void>[] = [];
       for (const message of batch.messages) {
         const value = decodeOrDeadLetter(options, at, message, deadLetters);
-        if (value !== null) decoded.push({ consumed: { topic: batch.topic, partition: batch.partition, offset: message.offset.toString(), value }, message });
+        if (value !== null)
+          decoded.push({
+            consumed: { topic: batch.topic, partition: batch.partition, offset: message.offset.toString(), value },
+            message,
+          });
       }
       await isolatePoison(decoded, {
         attempts: options.poisonAttempts ?? 3,
         log: at.log,
-        run: (some) => options.onBatch(some.map((e) => e.consumed), { topic: batch.topic, partition: batch.partition }),
+        run: (some) =>
+          options.onBatch(
+            some.map((e) => e.consumed),
+            { topic: batch.topic, partition: batch.partition },
+          ),
         poison: async ({ message }, error) => deadLetter(options, at, message, deadLetters, error),
       });
       await Promise.all(deadLetters);

@@ -23,36 +23,54 @@ export interface KafkaCluster {
 }
 
 export function createKafka(options: { clientId: string; brokers: string[]; log: Logger }): KafkaCluster {
-  return Object.freeze({ clientId: options.clientId, brokers: Object.freeze([...options.brokers]), log: options.log.child({ component: 'kafka' }) });
+  return Object.freeze({
+    clientId: options.clientId,
+    brokers: Object.freeze([...options.brokers]),
+    log: options.log.child({ component: 'kafka' }),
+  });
 }
 
 /** Connection options every client shares; `retries` bounds how long a call keeps trying a broker that is away. */
 export function baseOptions(kafka: KafkaCluster, overrides: Partial<BaseOptions> = {}): BaseOptions {
-  return { clientId: kafka.clientId, bootstrapBrokers: [...kafka.brokers], retries: 8, retryDelay: 250, timeout: 10_000, ...overrides };
+  return {
+    clientId: kafka.clientId,
+    bootstrapBrokers: [...kafka.brokers],
+    retries: 8,
+    retryDelay: 250,
+    timeout: 10_000,
+    ...overrides,
+  };
 }
 
 const SERVED_WITHIN_MS = 30_000;
 
 /** Creates the topics that are missing (idempotent) and waits until each partition has a leader. */
-export async function ensureTopics(kafka: KafkaCluster, topics: Topics, partitions = DEFAULT_PARTITIONS): Promise<void> {
+export async function ensureTopics(
+  kafka: KafkaCluster,
+  topics: Topics,
+  partitions = DEFAULT_PARTITIONS,
+): Promise<void> {
   const admin = new Admin(baseOptions(kafka));
   try {
     const existing = new Set(await admin.listTopics());
     const wanted = Object.values(topics).filter((name) => !existing.has(name));
     if (wanted.length === 0) return;
-    await admin
-      .createTopics({ topics: wanted, partitions, replicas: 1 })
-      .catch((error: Error) => {
-        // Another process created one of them meanwhile (services starting together): that is the outcome we want,
-        // and the wait below checks every topic. The client nests the broker's per-topic errors; findErrorBy looks.
-        if (!findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
-      });
+    await admin.createTopics({ topics: wanted, partitions, replicas: 1 }).catch((error: Error) => {
+      // Another process created one of them meanwhile (services starting together): that is the outcome we want,
+      // and the wait below checks every topic. The client nests the broker's per-topic errors; findErrorBy looks.
+      if (!findErrorBy(error, 'apiId', 'TOPIC_ALREADY_EXISTS')) throw error;
+    });
     const led = async (): Promise<boolean> => {
       const metadata = await admin.metadata({ topics: wanted, forceUpdate: true }).catch(() => undefined);
-      return !!metadata && wanted.every((topic) => {
-        const found = metadata.topics.get(topic);
-        return found !== undefined && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0);
-      });
+      return (
+        !!metadata &&
+        wanted.every((topic) => {
+          const found = metadata.topics.get(topic);
+          return (
+            found !== undefined && found.partitionsCount === partitions && found.partitions.every((p) => p.leader >= 0)
+          );
+        })
+      );
     };
     await pollUntil(led, {
       pause: exponentialBackoff(25, 500),
@@ -114,7 +132,9 @@ export function createProducer(kafka: KafkaCluster, options: { retries?: number 
 }
 
 export function toKafkaMessage(message: OutgoingMessage): KafkaMessage {
-  return message.headers ? { topic: message.topic, key: message.key, value: message.value, headers: message.headers } : { topic: message.topic, key: message.key, value: message.value };
+  return message.headers
+    ? { topic: message.topic, key: message.key, value: message.value, headers: message.headers }
+    : { topic: message.topic, key: message.key, value: message.value };
 }
 
 /** What BatchingProducer needs of a producer: one call per batch, resolved once Kafka acknowledged every message. */
@@ -156,7 +176,10 @@ export class BatchingProducer {
     private readonly options: { lingerMs: number; maxBatch: number } = { lingerMs: 5, maxBatch: 500 },
   ) {}
 
-  static async connect(kafka: KafkaCluster, options?: { lingerMs: number; maxBatch: number }): Promise<BatchingProducer> {
+  static async connect(
+    kafka: KafkaCluster,
+    options?: { lingerMs: number; maxBatch: number },
+  ): Promise<BatchingProducer> {
     return new BatchingProducer(batchSender(createProducer(kafka)), options);
   }
 
@@ -238,7 +261,12 @@ export async function committedOffsetTotal(kafka: KafkaCluster, groupId: string,
  * Messages of a topic that a consumer group has not committed yet, over all its partitions: 0 once the group has
  * handled everything produced so far (tests wait for it before asserting that something did not happen).
  */
-export async function consumerLag(kafka: KafkaCluster, groupId: string, topic: string, partitions = DEFAULT_PARTITIONS): Promise<number> {
+export async function consumerLag(
+  kafka: KafkaCluster,
+  groupId: string,
+  topic: string,
+  partitions = DEFAULT_PARTITIONS,
+): Promise<number> {
   const admin = new Admin(baseOptions(kafka));
   try {
     const latest = Array.from({ length: partitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n }));
@@ -246,8 +274,16 @@ export async function consumerLag(kafka: KafkaCluster, groupId: string, topic: s
       admin.listOffsets({ topics: [{ name: topic, partitions: latest }] }),
       admin.listConsumerGroupOffsets({ groups: [groupId] }),
     ]);
-    const committed = new Map((groups[0]?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [p.partitionIndex, Math.max(0, Number(p.committedOffset))]));
-    return (ends[0]?.partitions ?? []).reduce((lag, p) => lag + Math.max(0, Number(p.offset) - (committed.get(p.partitionIndex) ?? 0)), 0);
+    const committed = new Map(
+      (groups[0]?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [
+        p.partitionIndex,
+        Math.max(0, Number(p.committedOffset)),
+      ]),
+    );
+    return (ends[0]?.partitions ?? []).reduce(
+      (lag, p) => lag + Math.max(0, Number(p.offset) - (committed.get(p.partitionIndex) ?? 0)),
+      0,
+    );
   } finally {
     await admin.close();
   }

@@ -21,12 +21,24 @@ describe('failure kinds', () => {
     expect(failureKind(pgError('57P01'))).toBe('outage'); // admin shutdown
     expect(failureKind(pgError('53300'))).toBe('outage'); // too many connections
     // 18.16's text, which @clickhouse/client does not parse
-    expect(failureKind(new Error('Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected \\t before: -1'))).toBe('data');
-    expect(failureKind(new Error('Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded'))).toBe('outage');
-    expect(failureKind(new ClickHouseError({ message: 'Cannot parse DateTime', code: '41', type: 'CANNOT_PARSE_DATETIME' }))).toBe('data');
-    expect(failureKind(new ClickHouseError({ message: 'Too many parts', code: '252', type: 'TOO_MANY_PARTS' }))).toBe('outage');
-    expect(failureKind(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }))).toBe('outage');
-    expect(failureKind(new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) }))).toBe('outage');
+    expect(
+      failureKind(new Error('Code: 27, e.displayText() = DB::Exception: Cannot parse input: expected \\t before: -1')),
+    ).toBe('data');
+    expect(
+      failureKind(new Error('Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded')),
+    ).toBe('outage');
+    expect(
+      failureKind(new ClickHouseError({ message: 'Cannot parse DateTime', code: '41', type: 'CANNOT_PARSE_DATETIME' })),
+    ).toBe('data');
+    expect(failureKind(new ClickHouseError({ message: 'Too many parts', code: '252', type: 'TOO_MANY_PARTS' }))).toBe(
+      'outage',
+    );
+    expect(failureKind(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }))).toBe(
+      'outage',
+    );
+    expect(
+      failureKind(new TypeError('fetch failed', { cause: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) })),
+    ).toBe('outage');
     expect(failureKind(new Error('Timeout error.'))).toBe('outage');
     expect(failureKind(new CairnError('CLICKHOUSE_UNAVAILABLE'))).toBe('outage');
     expect(failureKind(new CairnError('EVENT_INVALID'))).toBe('data');
@@ -63,7 +75,13 @@ describe('isolating poison', () => {
     const poisoned: number[] = [];
     const down = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     await expect(
-      isolatePoison([1, 2, 3], { attempts: 3, log, backoffMs: () => 0, run: async () => Promise.reject(down), poison: async (m) => void poisoned.push(m) }),
+      isolatePoison([1, 2, 3], {
+        attempts: 3,
+        log,
+        backoffMs: () => 0,
+        run: async () => Promise.reject(down),
+        poison: async (m) => void poisoned.push(m),
+      }),
     ).rejects.toBe(down);
     expect(poisoned).toEqual([]);
   });

@@ -33,7 +33,11 @@ export function failureKind(error: unknown): FailureKind {
   if (byStore !== null) return byStore ? 'data' : 'outage';
   // A sink's own code tripping over a value it did not expect (a missing field, a number too large); one with a
   // cause wraps something else (undici's "fetch failed"), which is no proof the value is at fault.
-  if ((error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) && error.cause === undefined) return 'data';
+  if (
+    (error instanceof TypeError || error instanceof RangeError || error instanceof SyntaxError) &&
+    error.cause === undefined
+  )
+    return 'data';
   return 'outage';
 }
 

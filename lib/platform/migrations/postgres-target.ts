@@ -16,7 +16,9 @@ export class PostgresMigrationTarget implements MigrationTarget {
   }
 
   async applied(): Promise<Map<string, string>> {
-    const { rows } = await this.pool.query<{ name: string; checksum: string }>('SELECT name, checksum FROM schema_migrations');
+    const { rows } = await this.pool.query<{ name: string; checksum: string }>(
+      'SELECT name, checksum FROM schema_migrations',
+    );
     return new Map(rows.map((row) => [row.name, row.checksum]));
   }
 

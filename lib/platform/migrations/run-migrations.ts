@@ -17,7 +17,10 @@ export interface MigrationSettings {
 }
 
 /** Applies sql/clickhouse and sql/postgres; creates the databases first when missing. */
-export async function migrateAll(settings: MigrationSettings, log?: Logger): Promise<{ clickhouse: string[]; postgres: string[] }> {
+export async function migrateAll(
+  settings: MigrationSettings,
+  log?: Logger,
+): Promise<{ clickhouse: string[]; postgres: string[] }> {
   const ch = new ClickHouseMigrationTarget({
     url: settings.clickhouseUrl,
     database: settings.clickhouseDatabase,

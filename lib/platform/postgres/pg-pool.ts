@@ -38,9 +38,10 @@ export async function ensureDatabase(connectionString: string): Promise<void> {
   const pool = new Pool({ connectionString: admin.toString(), max: 1 });
   try {
     const { rowCount } = await pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (!rowCount) await pool.query(`CREATE DATABASE "${name}"`).catch((err: { code?: string }) => {
-      if (err.code !== '42P04') throw err; // created concurrently
-    });
+    if (!rowCount)
+      await pool.query(`CREATE DATABASE "${name}"`).catch((err: { code?: string }) => {
+        if (err.code !== '42P04') throw err; // created concurrently
+      });
   } finally {
     await pool.end();
   }

@@ -8,5 +8,8 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  */
 export function spawnWorker(callerFile: string, dir: string, name: string, options: WorkerOptions): Worker {
   if (callerFile.endsWith('.js')) return new Worker(join(dir, `${name}.worker.js`), options);
-  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(dir, `${name}.worker.ts`))});`, { ...options, eval: true });
+  return new Worker(`require('tsx/cjs'); require(${JSON.stringify(join(dir, `${name}.worker.ts`))});`, {
+    ...options,
+    eval: true,
+  });
 }

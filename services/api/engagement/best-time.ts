@@ -15,7 +15,8 @@ export type BestTime =
 
 export const isKnownTimeZone = (name: string): boolean => IANAZone.isValidZone(name);
 
-const isWorkday = (local: DateTime): boolean => local.weekday >= WORKDAY.firstWeekday && local.weekday <= WORKDAY.lastWeekday;
+const isWorkday = (local: DateTime): boolean =>
+  local.weekday >= WORKDAY.firstWeekday && local.weekday <= WORKDAY.lastWeekday;
 
 /** Within 08:00–17:00 on a weekday, local time (17:00 itself is after hours). */
 export function inWorkingHours(local: DateTime): boolean {

@@ -18,7 +18,8 @@ export function deviceOf(userAgent: string | null | undefined): Device {
   if (!userAgent || !userAgent.trim()) return { type: 'unknown', os: null, client: null };
   try {
     const parsed = Bowser.parse(userAgent);
-    const type = parsed.platform.type && KNOWN.has(parsed.platform.type) ? (parsed.platform.type as DeviceType) : 'unknown';
+    const type =
+      parsed.platform.type && KNOWN.has(parsed.platform.type) ? (parsed.platform.type as DeviceType) : 'unknown';
     return { type, os: parsed.os.name ?? null, client: parsed.browser.name ?? null };
   } catch {
     return { type: 'unknown', os: null, client: null };

@@ -48,7 +48,14 @@ interface KpiRow {
   machine_events: string;
 }
 
-const EMPTY: MessageKpis = { opens: 0, last_opened_at: null, attachment_views: 0, link_clicks: 0, replies: 0, machine_events: 0 };
+const EMPTY: MessageKpis = {
+  opens: 0,
+  last_opened_at: null,
+  attachment_views: 0,
+  link_clicks: 0,
+  replies: 0,
+  machine_events: 0,
+};
 
 function kpisOf(row: KpiRow): MessageKpis {
   const opens = Number(row.opens);
@@ -66,11 +73,18 @@ function kpisOf(row: KpiRow): MessageKpis {
 const refKey = (emailId: string, version: number): string => `${emailId}/${version}`;
 
 function refsCondition(refs: readonly MessageRef[]): Sql {
-  return join(refs.map((ref) => sql`(email_id = ${ref.emailId} AND email_version = ${ref.version})`), ' OR ');
+  return join(
+    refs.map((ref) => sql`(email_id = ${ref.emailId} AND email_version = ${ref.version})`),
+    ' OR ',
+  );
 }
 
 /** KPIs of several messages of one workspace (the list's page, or one message). */
-export async function messageKpis(ch: Runner, workspaceId: string, refs: readonly MessageRef[]): Promise<Map<string, MessageKpis>> {
+export async function messageKpis(
+  ch: Runner,
+  workspaceId: string,
+  refs: readonly MessageRef[],
+): Promise<Map<string, MessageKpis>> {
   const out = new Map(refs.map((ref) => [refKey(ref.emailId, ref.version), { ...EMPTY }]));
   if (refs.length === 0) return out;
   const rows = await ch.rows<KpiRow>(sql`
@@ -81,14 +95,28 @@ export async function messageKpis(ch: Runner, workspaceId: string, refs: readonl
   return out;
 }
 
-export const kpisFor = (kpis: Map<string, MessageKpis>, ref: MessageRef): MessageKpis => kpis.get(refKey(ref.emailId, ref.version)) ?? { ...EMPTY };
+export const kpisFor = (kpis: Map<string, MessageKpis>, ref: MessageRef): MessageKpis =>
+  kpis.get(refKey(ref.emailId, ref.version)) ?? { ...EMPTY };
 
 /**
  * Messages of a workspace ordered by one KPI column (then by email and version, so pages are stable), from
  * ClickHouse: every message handed to the sender has at least its send (or blocked/failed) event there.
  */
-export async function messagesByKpi(ch: Runner, workspaceId: string, column: KpiColumn, descending: boolean, offset: number, limit: number): Promise<Array<MessageRef & MessageKpis>> {
-  const order = { opens: sql`opens`, last_opened_at: sql`last_opened_sort`, attachment_views: sql`attachment_views`, link_clicks: sql`link_clicks`, replies: sql`replies` }[column];
+export async function messagesByKpi(
+  ch: Runner,
+  workspaceId: string,
+  column: KpiColumn,
+  descending: boolean,
+  offset: number,
+  limit: number,
+): Promise<Array<MessageRef & MessageKpis>> {
+  const order = {
+    opens: sql`opens`,
+    last_opened_at: sql`last_opened_sort`,
+    attachment_views: sql`attachment_views`,
+    link_clicks: sql`link_clicks`,
+    replies: sql`replies`,
+  }[column];
   const direction = descending ? sql`DESC` : sql`ASC`;
   const rows = await ch.rows<KpiRow>(sql`
     SELECT email_id, email_version, ${KPI_SELECT}, maxIf(event_time_ms, ${HUMAN_OPEN}) AS last_opened_sort
@@ -101,7 +129,16 @@ export async function messagesByKpi(ch: Runner, workspaceId: string, column: Kpi
 
 export interface Interaction {
   at: string;
-  type: 'open' | 'link_click' | 'attachment_view' | 'reply' | 'sent' | 'bounce' | 'blocked' | 'sending_failed' | 'complaint';
+  type:
+    | 'open'
+    | 'link_click'
+    | 'attachment_view'
+    | 'reply'
+    | 'sent'
+    | 'bounce'
+    | 'blocked'
+    | 'sending_failed'
+    | 'complaint';
   event_id: string;
   contact_id: string;
   message_id: string;
@@ -114,11 +151,38 @@ export interface Interaction {
   auth_verdict: string | null;
 }
 
-const TYPE_OF: Record<string, Interaction['type']> = { open: 'open', reply: 'reply', send: 'sent', bounce: 'bounce', blocked: 'blocked', sending_failed: 'sending_failed', complaint: 'complaint' };
+const TYPE_OF: Record<string, Interaction['type']> = {
+  open: 'open',
+  reply: 'reply',
+  send: 'sent',
+  bounce: 'bounce',
+  blocked: 'blocked',
+  sending_failed: 'sending_failed',
+  complaint: 'complaint',
+};
 
 /** One message's interactions, newest first, each event once (a replay is folded by event_id). */
-export async function messageHistory(ch: Runner, workspaceId: string, ref: MessageRef, limit: number): Promise<Interaction[]> {
-  const rows = await ch.rows<{ event_id: string; event_type: string; at: string; ms: string; contact_id: string; message_id: string; machine: number; machine_reason: string; url: string; link_kind: string; user_agent: string; source: string; auth_verdict: string }>(sql`
+export async function messageHistory(
+  ch: Runner,
+  workspaceId: string,
+  ref: MessageRef,
+  limit: number,
+): Promise<Interaction[]> {
+  const rows = await ch.rows<{
+    event_id: string;
+    event_type: string;
+    at: string;
+    ms: string;
+    contact_id: string;
+    message_id: string;
+    machine: number;
+    machine_reason: string;
+    url: string;
+    link_kind: string;
+    user_agent: string;
+    source: string;
+    auth_verdict: string;
+  }>(sql`
     SELECT event_id, any(event_type) AS event_type, toString(any(event_time)) AS at, any(event_time_ms) AS ms, any(contact_id) AS contact_id,
            any(message_id) AS message_id, any(machine) AS machine, any(machine_reason) AS machine_reason, any(url) AS url,
            any(link_kind) AS link_kind, any(visitParamExtractString(detail, 'user_agent')) AS user_agent,
@@ -127,12 +191,24 @@ export async function messageHistory(ch: Runner, workspaceId: string, ref: Messa
     WHERE workspace_id = ${workspaceId} AND email_id = ${ref.emailId} AND email_version = ${ref.version}
     GROUP BY event_id ORDER BY ms DESC, event_id LIMIT ${limit}`);
   return rows.map((row) => {
-    const type = row.event_type === 'click' ? (row.link_kind === 'attachment' ? 'attachment_view' : 'link_click') : (TYPE_OF[row.event_type] ?? 'sent');
+    const type =
+      row.event_type === 'click'
+        ? row.link_kind === 'attachment'
+          ? 'attachment_view'
+          : 'link_click'
+        : (TYPE_OF[row.event_type] ?? 'sent');
     const tracked = row.event_type === 'open' || row.event_type === 'click';
     return {
-      at: row.at, type, event_id: row.event_id, contact_id: row.contact_id, message_id: row.message_id,
-      machine: Number(row.machine) === 1, machine_reason: row.machine_reason || null, url: row.url || null,
-      device: tracked ? deviceOf(row.user_agent) : null, source: row.event_type === 'reply' ? row.source || null : null,
+      at: row.at,
+      type,
+      event_id: row.event_id,
+      contact_id: row.contact_id,
+      message_id: row.message_id,
+      machine: Number(row.machine) === 1,
+      machine_reason: row.machine_reason || null,
+      url: row.url || null,
+      device: tracked ? deviceOf(row.user_agent) : null,
+      source: row.event_type === 'reply' ? row.source || null : null,
       auth_verdict: row.event_type === 'reply' ? row.auth_verdict || 'unchecked' : null,
     };
   });
@@ -145,12 +221,21 @@ export interface TemplateStats {
   replied: number;
 }
 
-export async function templateStats(ch: Runner, workspaceId: string, templateIds: readonly string[]): Promise<Map<string, TemplateStats>> {
+export async function templateStats(
+  ch: Runner,
+  workspaceId: string,
+  templateIds: readonly string[],
+): Promise<Map<string, TemplateStats>> {
   if (templateIds.length === 0) return new Map();
   const rows = await ch.rows<{ email_id: string; sent: string; opened: string; replied: string }>(sql`
     SELECT email_id, uniqExactIf(message_id, event_type = 'send') AS sent,
            uniqExactIf(message_id, ${HUMAN_OPEN}) AS opened, uniqExactIf(message_id, event_type = 'reply' AND machine = 0) AS replied
     FROM engagement_events WHERE workspace_id = ${workspaceId} AND has(${[...templateIds]}, email_id)
     GROUP BY email_id`);
-  return new Map(rows.map((row) => [row.email_id, { sent: Number(row.sent), opened: Number(row.opened), replied: Number(row.replied) }]));
+  return new Map(
+    rows.map((row) => [
+      row.email_id,
+      { sent: Number(row.sent), opened: Number(row.opened), replied: Number(row.replied) },
+    ]),
+  );
 }

@@ -12,9 +12,19 @@ describe('template recommendations', () => {
     const ranked = rankTemplates(stats, ['a', 'b', 'c', 'd', 'e', 'f'], 20);
     expect([...ranked].filter(([, t]) => t.recommended).map(([id]) => id)).toEqual(['b']);
     expect(ranked.get('c')).toMatchObject({ open_rate: 35 / 40, reply_rate: 0.1 });
-    expect(ranked.get('f')).toEqual({ sent: 0, opened: 0, replied: 0, open_rate: null, reply_rate: null, recommended: false });
+    expect(ranked.get('f')).toEqual({
+      sent: 0,
+      opened: 0,
+      replied: 0,
+      open_rate: null,
+      reply_rate: null,
+      recommended: false,
+    });
 
-    const more = new Map([...stats, ...['g', 'h', 'i', 'j'].map((id, i) => [id, { sent: 40, opened: 1 + i, replied: 0 }] as const)]);
+    const more = new Map([
+      ...stats,
+      ...['g', 'h', 'i', 'j'].map((id, i) => [id, { sent: 40, opened: 1 + i, replied: 0 }] as const),
+    ]);
     const eight = [...rankTemplates(more, [...more.keys()], 20)].filter(([, t]) => t.recommended).map(([id]) => id);
     expect(eight).toEqual(['b', 'c']); // a quarter of the seven with data and enough sends (rounded up): the two best
   });

@@ -3,7 +3,14 @@ import { EMAIL_KPI_COUNTS, emailSource } from './email-kpis';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
 
 /** The KPI card's own opens, clicks and attachment views (email-kpis.ts), per country: human traffic only. */
-const BY_COUNTRY = ['openedTotal', 'openedUnique', 'clickedTotal', 'clickedUnique', 'attachmentViewsTotal', 'attachmentViewsUnique'] as const;
+const BY_COUNTRY = [
+  'openedTotal',
+  'openedUnique',
+  'clickedTotal',
+  'clickedUnique',
+  'attachmentViewsTotal',
+  'attachmentViewsUnique',
+] as const;
 type CountName = (typeof BY_COUNTRY)[number];
 
 export type CountryKpis = { [K in CountName]: number } & {

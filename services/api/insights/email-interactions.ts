@@ -26,7 +26,9 @@ export const INTERACTION_KPIS: Record<string, InteractionKpiSpec> = {
   did_not_open: { include: SENT, exclude: sql`(${BOUNCED} OR ${HUMAN_OPEN})` },
   blocked: { include: sql`(event_type = 'blocked' AND reason NOT IN ('suppressed_bounce', 'suppressed_complaint'))` },
   bounced: { include: BOUNCED },
-  bounced_hard: { include: sql`((event_type = 'bounce' AND bounce_class = 'hard') OR (event_type = 'blocked' AND reason = 'suppressed_bounce'))` },
+  bounced_hard: {
+    include: sql`((event_type = 'bounce' AND bounce_class = 'hard') OR (event_type = 'blocked' AND reason = 'suppressed_bounce'))`,
+  },
   bounced_soft: { include: sql`(event_type = 'bounce' AND bounce_class = 'soft')` },
   bounced_other: { include: sql`(event_type = 'bounce' AND bounce_class NOT IN ('hard', 'soft'))` },
   opened: { include: HUMAN_OPEN },
@@ -34,7 +36,9 @@ export const INTERACTION_KPIS: Record<string, InteractionKpiSpec> = {
   attachment_viewed: { include: sql`(event_type = 'click' AND link_kind = 'attachment' AND machine = 0)` },
   forwarded: { include: sql`(event_type = 'forward' AND machine = 0)` },
   unsubscribed: { include: sql`(event_type = 'unsubscribe' AND machine = 0)` },
-  complained: { include: sql`((event_type = 'complaint' AND lower(reason) = 'abuse') OR (event_type = 'blocked' AND reason = 'suppressed_complaint'))` },
+  complained: {
+    include: sql`((event_type = 'complaint' AND lower(reason) = 'abuse') OR (event_type = 'blocked' AND reason = 'suppressed_complaint'))`,
+  },
   sending_failed: { include: sql`(event_type = 'sending_failed')`, exclude: SENT },
 };
 
@@ -74,12 +78,25 @@ export async function recipientsOf(ch: QueryRunner, filter: RecipientFilter): Pr
   if (!spec) throw new CairnError('SQL_BAD_VALUE', `unknown KPI ${JSON.stringify(filter.kpi)}`);
   const email = rawEmailParts(filter);
   const parts = [...email, spec.include];
-  if (spec.exclude) parts.push(sql`message_id NOT IN (SELECT message_id FROM events_raw WHERE ${join([...email, spec.exclude], ' AND ')})`);
+  if (spec.exclude)
+    parts.push(
+      sql`message_id NOT IN (SELECT message_id FROM events_raw WHERE ${join([...email, spec.exclude], ' AND ')})`,
+    );
   if (filter.linkId !== undefined) parts.push(sql`link_id = ${filter.linkId}`);
   if (filter.reason !== undefined) parts.push(sql`reason = ${filter.reason}`);
-  const after = filter.after ? sql`AND (c > ${filter.after.contactId} OR (c = ${filter.after.contactId} AND m > ${filter.after.messageId}))` : sql``;
+  const after = filter.after
+    ? sql`AND (c > ${filter.after.contactId} OR (c = ${filter.after.contactId} AND m > ${filter.after.messageId}))`
+    : sql``;
   // the inner GROUP BY event_id folds replays the ReplacingMergeTree has not merged yet
-  const rows = await ch.rows<{ contact_id: string; message_id: string; first_at: string; last_at: string; events: string; units: string; details: string[] }>(sql`
+  const rows = await ch.rows<{
+    contact_id: string;
+    message_id: string;
+    first_at: string;
+    last_at: string;
+    events: string;
+    units: string;
+    details: string[];
+  }>(sql`
     SELECT c AS contact_id, m AS message_id, toString(min(at)) AS first_at, toString(max(at)) AS last_at, count() AS events, sum(units) AS units,
            arrayFilter(x -> x != '', groupUniqArray(what)) AS details
     FROM (
@@ -120,8 +137,20 @@ export type MessageEvent = {
 };
 
 /** One message's interaction timeline, oldest first; empty when the message is not this workspace's email's. */
-export async function messageTimeline(ch: QueryRunner, filter: { workspaceId: string; emailId: string; messageId: string }): Promise<MessageEvent[]> {
-  const rows = await ch.rows<{ event_id: string; event_type: string; at: string; machine: string | number; link_id: string; url: string; reason: string; bounce_class: string }>(sql`
+export async function messageTimeline(
+  ch: QueryRunner,
+  filter: { workspaceId: string; emailId: string; messageId: string },
+): Promise<MessageEvent[]> {
+  const rows = await ch.rows<{
+    event_id: string;
+    event_type: string;
+    at: string;
+    machine: string | number;
+    link_id: string;
+    url: string;
+    reason: string;
+    bounce_class: string;
+  }>(sql`
     SELECT event_id, any(event_type) AS event_type, toString(any(event_time)) AS at, any(machine) AS machine, any(link_id) AS link_id,
            any(url) AS url, any(reason) AS reason, any(bounce_class) AS bounce_class
     FROM events_raw

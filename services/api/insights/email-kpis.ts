@@ -93,7 +93,12 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Pr
     WHERE ${emailWhere(filter)} AND machine = 0 AND metric IN ('blocked', 'unsubscribe', 'complaint_not_counted', 'forward')
     GROUP BY metric, breakdown ORDER BY metric, breakdown`);
   // breakdowns are words from events (reasons, methods, report types): prototype-less records keep any word a key
-  const result: Breakdowns = { blockedByReason: dataRecord(), unsubscribedByMethod: dataRecord(), feedbackReportsNotCounted: dataRecord(), forwarded: 0 };
+  const result: Breakdowns = {
+    blockedByReason: dataRecord(),
+    unsubscribedByMethod: dataRecord(),
+    feedbackReportsNotCounted: dataRecord(),
+    forwarded: 0,
+  };
   for (const row of rows) {
     if (row.metric === 'blocked') result.blockedByReason[row.breakdown] = num(row.messages);
     if (row.metric === 'unsubscribe') result.unsubscribedByMethod[row.breakdown] = num(row.messages);
@@ -105,7 +110,11 @@ async function breakdowns(ch: QueryRunner, filter: EmailFilter, source: Sql): Pr
 }
 
 /** The glossary email table (or the geography one, 0100), or its rows for the filter's contacts only (kpi-source.ts). */
-export function emailSource(ch: QueryRunner, filter: EmailFilter, table: 'email' | 'email_geography' = 'email'): Promise<Sql> {
+export function emailSource(
+  ch: QueryRunner,
+  filter: EmailFilter,
+  table: 'email' | 'email_geography' = 'email',
+): Promise<Sql> {
   return kpiSource(ch, table, { ...filter, owner: sql`email_id = ${filter.emailId}` });
 }
 

@@ -3,7 +3,13 @@ import { sql } from '../../../lib/platform/clickhouse/sql';
 
 describe('insights filters', () => {
   it('binds every filter value as a literal', () => {
-    const where = emailWhere({ workspaceId: "w' OR 1=1 --", emailId: 'e', journeyId: 'j', emailVersion: 2, from: new Date(Date.UTC(2026, 0, 2, 23)) });
+    const where = emailWhere({
+      workspaceId: "w' OR 1=1 --",
+      emailId: 'e',
+      journeyId: 'j',
+      emailVersion: 2,
+      from: new Date(Date.UTC(2026, 0, 2, 23)),
+    });
     expect(where.text).toBe(
       "workspace_id = 'w\\' OR 1=1 --' AND email_id = 'e' AND journey_id = 'j' AND email_version = 2 AND day >= toDate('2026-01-01') AND substring(toString(bucket, 'UTC'), 1, 10) >= '2026-01-02'",
     );
@@ -14,7 +20,9 @@ describe('insights filters', () => {
     expect(emailWhere({ workspaceId: 'w', emailId: 'e', from: day, to: day, timeZone: 'Asia/Kathmandu' }).text).toBe(
       "workspace_id = 'w' AND email_id = 'e' AND day >= toDate('2026-03-01') AND substring(toString(bucket, 'Asia/Kathmandu'), 1, 10) >= '2026-03-02' AND day <= toDate('2026-03-03') AND substring(toString(bucket, 'Asia/Kathmandu'), 1, 10) <= '2026-03-02'",
     );
-    expect(emailWhere({ workspaceId: 'w', emailId: 'e', from: new Date(0) }).text).toContain("day >= toDate('1970-01-01')");
+    expect(emailWhere({ workspaceId: 'w', emailId: 'e', from: new Date(0) }).text).toContain(
+      "day >= toDate('1970-01-01')",
+    );
     expect(() => emailWhere({ workspaceId: 'w', emailId: 'e', from: day, timeZone: "UTC' --" })).toThrow(/time zone/);
   });
 

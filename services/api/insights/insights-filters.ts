@@ -63,8 +63,10 @@ const shiftDays = (date: Date, days: number): Date => new Date(Math.max(0, date.
 export function periodWhere(period: Period, day: Sql = localDay(period.timeZone), utcDate: Sql = sql`day`): Sql[] {
   const parts: Sql[] = [];
   // the margin is computed here: Date arithmetic in SQL wraps below 1970-01-01 (the Date type's first day)
-  if (period.from) parts.push(sql`${utcDate} >= toDate(${utcDay(shiftDays(period.from, -1))})`, sql`${day} >= ${utcDay(period.from)}`);
-  if (period.to) parts.push(sql`${utcDate} <= toDate(${utcDay(shiftDays(period.to, 1))})`, sql`${day} <= ${utcDay(period.to)}`);
+  if (period.from)
+    parts.push(sql`${utcDate} >= toDate(${utcDay(shiftDays(period.from, -1))})`, sql`${day} >= ${utcDay(period.from)}`);
+  if (period.to)
+    parts.push(sql`${utcDate} <= toDate(${utcDay(shiftDays(period.to, 1))})`, sql`${day} <= ${utcDay(period.to)}`);
   return parts;
 }
 

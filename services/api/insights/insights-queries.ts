@@ -40,7 +40,8 @@ export async function responsesOverTime(ch: QueryRunner, filter: EmailFilter): P
   ]);
   const forwarded = new Map<string, number>();
   // breakdown is the submission's friend_count: Forwarded counts the addresses submitted
-  for (const row of forwards) forwarded.set(row.local_day, (forwarded.get(row.local_day) ?? 0) + num(row.breakdown) * num(row.events));
+  for (const row of forwards)
+    forwarded.set(row.local_day, (forwarded.get(row.local_day) ?? 0) + num(row.breakdown) * num(row.events));
   return rows.map((row) => ({
     day: row.local_day,
     opened: num(row.opened),
@@ -64,7 +65,11 @@ export async function topLinks(ch: QueryRunner, filter: EmailFilter & { limit?: 
     ch.rows<{ messages: string }>(sql`SELECT uniqExactMerge(messages) AS messages FROM ${source} WHERE ${where}`),
   ]);
   const allUnique = num(overall[0]?.messages);
-  const urls = await linkUrls(ch, filter, links.map((link) => link.breakdown));
+  const urls = await linkUrls(
+    ch,
+    filter,
+    links.map((link) => link.breakdown),
+  );
   return links.map((link) => ({
     linkId: link.breakdown,
     url: urls.get(link.breakdown) ?? '',

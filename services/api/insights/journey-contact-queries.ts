@@ -18,7 +18,17 @@ interface TileRow {
 
 function emptyTile(tileId: string, tileType: string): TileKpis {
   // reasons and path ids are words from events and tile ids: a path to tile "constructor" is an ordinary key
-  return { tileId, tileType, inflow: 0, processing: 0, blocked: 0, blockedByReason: dataRecord(), failed: 0, processed: 0, paths: dataRecord() };
+  return {
+    tileId,
+    tileType,
+    inflow: 0,
+    processing: 0,
+    blocked: 0,
+    blockedByReason: dataRecord(),
+    failed: 0,
+    processed: 0,
+    paths: dataRecord(),
+  };
 }
 
 function addTileRow(tile: TileKpis, row: TileRow): void {
@@ -49,7 +59,11 @@ export interface TileFilter extends Period {
  * iteration counts once.
  */
 export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Promise<TileKpis[]> {
-  const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, ...periodWhere(filter)];
+  const parts = [
+    sql`workspace_id = ${filter.workspaceId}`,
+    sql`journey_id = ${filter.journeyId}`,
+    ...periodWhere(filter),
+  ];
   if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
   const source = await kpiSource(ch, 'tile', { ...filter, owner: sql`journey_id = ${filter.journeyId}` });
   const rows = await ch.rows<TileRow>(sql`
@@ -65,7 +79,8 @@ export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Prom
     tiles.set(row.tile_id, tile);
     addTileRow(tile, row);
   }
-  for (const tile of tiles.values()) tile.processing = Math.max(0, tile.inflow - tile.processed - tile.blocked - tile.failed);
+  for (const tile of tiles.values())
+    tile.processing = Math.max(0, tile.inflow - tile.processed - tile.blocked - tile.failed);
   return [...tiles.values()];
 }
 
@@ -132,7 +147,11 @@ export async function contactTimeline(
 ): Promise<ContactTimeline> {
   const limit = Math.max(1, Math.min(10_000, Math.trunc(filter.limit ?? 200)));
   const where = join(
-    [sql`workspace_id = ${filter.workspaceId}`, sql`contact_id = ${filter.contactId}`, ...dayRange(sql`event_date`, filter.from, filter.to)],
+    [
+      sql`workspace_id = ${filter.workspaceId}`,
+      sql`contact_id = ${filter.contactId}`,
+      ...dayRange(sql`event_date`, filter.from, filter.to),
+    ],
     ' AND ',
   );
   // FINAL folds replays of one event_id that a merge has not folded yet (ReplacingMergeTree).
@@ -162,7 +181,8 @@ export interface ContactsWhoDidFilter {
 
 /** Segment-ready: contact ids that did eventType (on emailId) in the last N days, human events only by default. */
 export async function contactsWhoDid(ch: QueryRunner, filter: ContactsWhoDidFilter): Promise<string[]> {
-  if (!isEventType(filter.eventType)) throw new CairnError('SQL_BAD_VALUE', `event type ${JSON.stringify(filter.eventType)}`);
+  if (!isEventType(filter.eventType))
+    throw new CairnError('SQL_BAD_VALUE', `event type ${JSON.stringify(filter.eventType)}`);
   const days = Math.trunc(filter.withinDays);
   if (!(days >= 1 && days <= 3650)) throw new CairnError('SQL_BAD_VALUE', 'withinDays must be 1..3650');
   const limit = Math.max(1, Math.min(1_000_000, Math.trunc(filter.limit ?? 100_000)));

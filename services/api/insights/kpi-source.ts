@@ -8,7 +8,11 @@ export function contactCondition(contactIds: readonly string[]): Sql {
 }
 
 /** The KPI tables the insights read (sql/clickhouse 0090, 0100); each is fed by the view events_ingest_to_<table>. */
-const KPI_TABLES = { email: 'kpi_email_glossary', tile: 'kpi_tile_glossary', email_geography: 'kpi_email_geography' } as const;
+const KPI_TABLES = {
+  email: 'kpi_email_glossary',
+  tile: 'kpi_tile_glossary',
+  email_geography: 'kpi_email_geography',
+} as const;
 export type KpiTable = keyof typeof KPI_TABLES;
 
 /**
@@ -24,7 +28,14 @@ export async function kpiSource(
   const table = KPI_TABLES[kind];
   if (scope.contactIds === undefined) return raw.trusted(table);
   // the raw rows are pruned by UTC day with a day's margin; the KPI query above applies the exact local days
-  const days = periodWhere(scope, sql`substring(toString(event_time, ${checkedTimeZone(scope.timeZone)}), 1, 10)`, sql`event_date`);
-  const where = join([sql`workspace_id = ${scope.workspaceId}`, scope.owner, contactCondition(scope.contactIds), ...days], ' AND ');
+  const days = periodWhere(
+    scope,
+    sql`substring(toString(event_time, ${checkedTimeZone(scope.timeZone)}), 1, 10)`,
+    sql`event_date`,
+  );
+  const where = join(
+    [sql`workspace_id = ${scope.workspaceId}`, scope.owner, contactCondition(scope.contactIds), ...days],
+    ' AND ',
+  );
   return sql`(${await viewSelectOverRaw(ch, `events_ingest_to_${table}`, where)})`;
 }

@@ -52,21 +52,28 @@ const KEY = sql`concat(contact_id, '/', toString(iteration))`;
 function tileParts(filter: TileContactsFilter): Sql[] {
   const spec = Object.hasOwn(TILE_STATES, filter.state) ? TILE_STATES[filter.state] : undefined;
   if (!spec) throw new CairnError('SQL_BAD_VALUE', `unknown tile state ${JSON.stringify(filter.state)}`);
-  const tile = [sql`workspace_id = ${filter.workspaceId}`, sql`journey_id = ${filter.journeyId}`, sql`tile_id = ${filter.tileId}`];
+  const tile = [
+    sql`workspace_id = ${filter.workspaceId}`,
+    sql`journey_id = ${filter.journeyId}`,
+    sql`tile_id = ${filter.tileId}`,
+  ];
   const day = sql`substring(toString(event_time, ${checkedTimeZone(filter.timeZone)}), 1, 10)`;
   const parts = [...tile, spec.include, ...periodWhere(filter, day, sql`event_date`)];
   if (filter.iteration !== undefined) parts.push(sql`iteration = ${filter.iteration}`);
   if (filter.reason !== undefined) parts.push(sql`reason = ${filter.reason}`);
   if (filter.pathId !== undefined) parts.push(sql`path_id = ${filter.pathId}`);
   if (filter.contactIds !== undefined) parts.push(contactCondition(filter.contactIds));
-  if (spec.exclude) parts.push(sql`${KEY} NOT IN (SELECT ${KEY} FROM events_raw WHERE ${join([...tile, spec.exclude], ' AND ')})`);
+  if (spec.exclude)
+    parts.push(sql`${KEY} NOT IN (SELECT ${KEY} FROM events_raw WHERE ${join([...tile, spec.exclude], ' AND ')})`);
   return parts;
 }
 
 /** One tile state's contacts per iteration, ordered by (contact_id, iteration), keyset-paged. */
 export async function tileContacts(ch: QueryRunner, filter: TileContactsFilter): Promise<TileContact[]> {
   const parts = tileParts(filter);
-  const after = filter.after ? sql`AND (c > ${filter.after.contactId} OR (c = ${filter.after.contactId} AND it > ${filter.after.iteration}))` : sql``;
+  const after = filter.after
+    ? sql`AND (c > ${filter.after.contactId} OR (c = ${filter.after.contactId} AND it > ${filter.after.iteration}))`
+    : sql``;
   // the inner GROUP BY event_id folds replays the ReplacingMergeTree has not merged yet
   const rows = await ch.rows<{ c: string; it: string | number; at: string; details: string[] }>(sql`
     SELECT c, it, toString(min(t)) AS at, arrayFilter(x -> x != '', groupUniqArray(what)) AS details
@@ -75,11 +82,20 @@ export async function tileContacts(ch: QueryRunner, filter: TileContactsFilter):
       FROM events_raw WHERE ${join(parts, ' AND ')} GROUP BY event_id)
     WHERE 1 = 1 ${after}
     GROUP BY c, it ORDER BY c, it LIMIT ${Math.max(1, Math.trunc(filter.limit))}`);
-  return rows.map((row) => ({ contactId: row.c, iteration: num(row.it), at: row.at, details: [...row.details].sort() }));
+  return rows.map((row) => ({
+    contactId: row.c,
+    iteration: num(row.it),
+    at: row.at,
+    details: [...row.details].sort(),
+  }));
 }
 
 /** The distinct contacts of a tile state (all iterations merged): what a saved segment holds. */
-export async function tileContactIds(ch: QueryRunner, filter: Omit<TileContactsFilter, 'after' | 'limit'>, limit = 1_000_000): Promise<string[]> {
+export async function tileContactIds(
+  ch: QueryRunner,
+  filter: Omit<TileContactsFilter, 'after' | 'limit'>,
+  limit = 1_000_000,
+): Promise<string[]> {
   const parts = tileParts({ ...filter, limit });
   const rows = await ch.rows<{ contact_id: string }>(sql`
     SELECT DISTINCT contact_id FROM events_raw WHERE ${join(parts, ' AND ')} ORDER BY contact_id LIMIT ${limit}`);

@@ -22,7 +22,12 @@ const settings: JourneySettings = {
 const tiles = (): Tile[] => [
   { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: ['s1'] } },
   { id: 'mail', type: 'email', next: ['trig'], config: { email_id: 'e-live' } },
-  { id: 'trig', type: 'trigger', next: ['split', 'end'], config: { email_tile_id: 'mail', condition: 'clicked', timeout_days: 7 } },
+  {
+    id: 'trig',
+    type: 'trigger',
+    next: ['split', 'end'],
+    config: { email_tile_id: 'mail', condition: 'clicked', timeout_days: 7 },
+  },
   { id: 'split', type: 'splitter', next: ['task', 'end'], config: { percentages: [50, 50] } },
   { id: 'task', type: 'activity', next: ['end'], config: { kind: 'phone_call', subject: 'Call' } },
   { id: 'end', type: 'end' },
@@ -39,31 +44,105 @@ describe('checkJourney', () => {
 
   it.each<[string, JourneyGraph, JourneySettings, string, RegExp]>([
     ['a cycle', withTile('task', { next: ['mail'] }), settings, 'graph.tiles.mail', /cycle/],
-    ['an unreachable tile', { tiles: [...tiles(), { id: 'lost', type: 'end' }] }, settings, 'graph.tiles.lost', /unreachable/],
+    [
+      'an unreachable tile',
+      { tiles: [...tiles(), { id: 'lost', type: 'end' }] },
+      settings,
+      'graph.tiles.lost',
+      /unreachable/,
+    ],
     ['a draft email', withTile('mail', { config: { email_id: 'e-draft' } }), settings, 'graph.tiles.mail', /is draft/],
-    ['a missing email', withTile('mail', { config: { email_id: 'nope' } }), settings, 'graph.tiles.mail', /does not exist/],
-    ['a trigger naming no earlier email', withTile('trig', { config: { email_tile_id: 'task', condition: 'opened', timeout_days: 1 } }), settings, 'graph.tiles.trig', /earlier/],
-    ['splitter not summing to 100', withTile('split', { config: { percentages: [50, 40] } }), settings, 'graph.tiles.split', /sum to 90/],
+    [
+      'a missing email',
+      withTile('mail', { config: { email_id: 'nope' } }),
+      settings,
+      'graph.tiles.mail',
+      /does not exist/,
+    ],
+    [
+      'a trigger naming no earlier email',
+      withTile('trig', { config: { email_tile_id: 'task', condition: 'opened', timeout_days: 1 } }),
+      settings,
+      'graph.tiles.trig',
+      /earlier/,
+    ],
+    [
+      'splitter not summing to 100',
+      withTile('split', { config: { percentages: [50, 40] } }),
+      settings,
+      'graph.tiles.split',
+      /sum to 90/,
+    ],
     ['an unknown next', withTile('task', { next: ['ghost'] }), settings, 'graph.tiles.task', /ghost/],
-    ['an unknown segment', withTile('seg', { config: { segment_ids: ['s9'] } }), settings, 'graph.tiles.seg', /segment s9/],
-    ['recurrence outside the window', { tiles: tiles() }, { ...settings, recurring: { interval_days: 30, count: 3 } }, 'settings.recurring', /90 days/],
-    ['end before start', { tiles: tiles() }, { ...settings, end_at: '2025-01-01T00:00:00Z' }, 'settings.end_at', /after the start/],
+    [
+      'an unknown segment',
+      withTile('seg', { config: { segment_ids: ['s9'] } }),
+      settings,
+      'graph.tiles.seg',
+      /segment s9/,
+    ],
+    [
+      'recurrence outside the window',
+      { tiles: tiles() },
+      { ...settings, recurring: { interval_days: 30, count: 3 } },
+      'settings.recurring',
+      /90 days/,
+    ],
+    [
+      'end before start',
+      { tiles: tiles() },
+      { ...settings, end_at: '2025-01-01T00:00:00Z' },
+      'settings.end_at',
+      /after the start/,
+    ],
     ['a bad time zone', { tiles: tiles() }, { ...settings, time_zone: 'Mars/Base' }, 'settings.time_zone', /Mars/],
     ['no segment tile', { tiles: [{ id: 'end', type: 'end' }] }, settings, 'graph.tiles', /segment tile/],
     // issue 20 defect 1: a webhook aimed at an internal port (ClickHouse's HTTP interface) or a loopback name
-    ['a webhook on loopback', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://127.0.0.1:8123/?query=%2F*' } }), settings, 'graph.tiles.task', /config\.url .*port 8123/],
-    ['a webhook on localhost', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://localhost/' } }), settings, 'graph.tiles.task', /localhost \(loopback\).*egress policy refuses/],
-    ['a webhook on the metadata address', withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://169.254.169.254/latest' } }), settings, 'graph.tiles.task', /linkLocal/],
+    [
+      'a webhook on loopback',
+      withTile('task', {
+        type: 'launch_workflow',
+        config: { workflow: 'x', url: 'http://127.0.0.1:8123/?query=%2F*' },
+      }),
+      settings,
+      'graph.tiles.task',
+      /config\.url .*port 8123/,
+    ],
+    [
+      'a webhook on localhost',
+      withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://localhost/' } }),
+      settings,
+      'graph.tiles.task',
+      /localhost \(loopback\).*egress policy refuses/,
+    ],
+    [
+      'a webhook on the metadata address',
+      withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'http://169.254.169.254/latest' } }),
+      settings,
+      'graph.tiles.task',
+      /linkLocal/,
+    ],
   ])('reports %s naming the tile or setting', (_name, graph, journeySettings, field, message) => {
     const issues = checkJourney(graph, journeySettings, ctx);
     expect(issues).toEqual(expect.arrayContaining([{ field, message: expect.stringMatching(message) }]));
   });
 
   it('accepts a webhook on a public name (its address is checked when it is sent)', () => {
-    expect(checkJourney(withTile('task', { type: 'launch_workflow', config: { workflow: 'x', url: 'https://hooks.example.com/cairn' } }), settings, ctx)).toEqual([]);
+    expect(
+      checkJourney(
+        withTile('task', {
+          type: 'launch_workflow',
+          config: { workflow: 'x', url: 'https://hooks.example.com/cairn' },
+        }),
+        settings,
+        ctx,
+      ),
+    ).toEqual([]);
   });
 
   it('accepts a recurrence that fits the window', () => {
-    expect(checkJourney({ tiles: tiles() }, { ...settings, recurring: { interval_days: 19, count: 3 } }, ctx)).toEqual([]);
+    expect(checkJourney({ tiles: tiles() }, { ...settings, recurring: { interval_days: 19, count: 3 } }, ctx)).toEqual(
+      [],
+    );
   });
 });

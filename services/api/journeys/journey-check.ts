@@ -23,7 +23,10 @@ export interface JourneyCheckContext {
 const DAY_MS = 86_400_000;
 
 const label = (tile: Tile): string => `tile "${tile.id}" (${tile.type})`;
-const issue = (tile: Tile, message: string): JourneyIssue => ({ field: `graph.tiles.${tile.id}`, message: `${label(tile)}: ${message}` });
+const issue = (tile: Tile, message: string): JourneyIssue => ({
+  field: `graph.tiles.${tile.id}`,
+  message: `${label(tile)}: ${message}`,
+});
 
 function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[] {
   const issues: JourneyIssue[] = [];
@@ -31,18 +34,23 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
   for (const tile of graph.tiles) {
     if (ids.has(tile.id)) issues.push(issue(tile, 'duplicate tile id'));
     ids.add(tile.id);
-    if (!TILE_TYPES.includes(tile.type)) issues.push(issue(tile, `unknown tile type; use one of ${TILE_TYPES.join(', ')}`));
-    for (const next of tile.next ?? []) if (!index.byId.has(next)) issues.push(issue(tile, `next names tile "${next}", which does not exist`));
+    if (!TILE_TYPES.includes(tile.type))
+      issues.push(issue(tile, `unknown tile type; use one of ${TILE_TYPES.join(', ')}`));
+    for (const next of tile.next ?? [])
+      if (!index.byId.has(next)) issues.push(issue(tile, `next names tile "${next}", which does not exist`));
     if (tile.type === 'end' && (tile.next ?? []).length > 0) issues.push(issue(tile, 'an end tile has no next tiles'));
     if (tile.type === 'segment' && (index.predecessors.get(tile.id) ?? []).length > 0)
       issues.push(issue(tile, 'a segment tile starts the journey and cannot follow another tile'));
   }
   const starts = graph.tiles.filter((tile) => tile.type === 'segment').map((tile) => tile.id);
-  if (starts.length === 0) issues.push({ field: 'graph.tiles', message: 'the journey needs at least one segment tile to start from' });
+  if (starts.length === 0)
+    issues.push({ field: 'graph.tiles', message: 'the journey needs at least one segment tile to start from' });
   const seen = reachable(starts, index.successors);
   for (const tile of graph.tiles)
-    if (tile.type !== 'segment' && !seen.has(tile.id)) issues.push(issue(tile, 'unreachable: no segment tile leads here'));
-  for (const id of cycleTiles(index)) issues.push(issue(index.byId.get(id) as Tile, 'is part of a cycle; journeys must not loop'));
+    if (tile.type !== 'segment' && !seen.has(tile.id))
+      issues.push(issue(tile, 'unreachable: no segment tile leads here'));
+  for (const id of cycleTiles(index))
+    issues.push(issue(index.byId.get(id) as Tile, 'is part of a cycle; journeys must not loop'));
   return issues;
 }
 
@@ -54,10 +62,14 @@ function segmentTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[]
   const exclude = Array.isArray(config.exclude_segment_ids) ? (config.exclude_segment_ids as unknown[]) : [];
   const lists = Array.isArray(config.list_ids) ? (config.list_ids as unknown[]) : [];
   const issues: JourneyIssue[] = [];
-  if (include.length === 0 && lists.length === 0) issues.push(issue(tile, 'config.segment_ids (or config.list_ids) needs at least one segment or list'));
-  for (const id of lists) if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) issues.push(issue(tile, `list ${String(id)} is not a list id`));
+  if (include.length === 0 && lists.length === 0)
+    issues.push(issue(tile, 'config.segment_ids (or config.list_ids) needs at least one segment or list'));
+  for (const id of lists)
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id))
+      issues.push(issue(tile, `list ${String(id)} is not a list id`));
   for (const id of [...include, ...exclude])
-    if (typeof id !== 'string' || !ctx.segmentIds.has(id)) issues.push(issue(tile, `segment ${String(id)} does not exist`));
+    if (typeof id !== 'string' || !ctx.segmentIds.has(id))
+      issues.push(issue(tile, `segment ${String(id)} does not exist`));
   if (config.combine !== undefined && config.combine !== 'union' && config.combine !== 'intersection')
     issues.push(issue(tile, 'config.combine must be union or intersection'));
   return issues;
@@ -68,7 +80,9 @@ function emailTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[] {
   if (!emailId) return [issue(tile, 'config.email_id is required')];
   const status = ctx.emailStatus.get(emailId);
   if (status === undefined) return [issue(tile, `email ${emailId} does not exist`)];
-  return status === 'live' ? [] : [issue(tile, `email ${emailId} is ${status}; make it live before the journey goes live`)];
+  return status === 'live'
+    ? []
+    : [issue(tile, `email ${emailId} is ${status}; make it live before the journey goes live`)];
 }
 
 function triggerTileIssues(tile: Tile, index: GraphIndex): JourneyIssue[] {
@@ -77,12 +91,24 @@ function triggerTileIssues(tile: Tile, index: GraphIndex): JourneyIssue[] {
   if (!TRIGGER_CONDITIONS.includes(config.condition as never))
     issues.push(issue(tile, `config.condition must be one of ${TRIGGER_CONDITIONS.join(', ')}`));
   const durations = ['timeout_days', 'timeout_hours', 'timeout_minutes'].filter((key) => config[key] !== undefined);
-  const validDuration = durations.length === 1 && typeof config[durations[0] as string] === 'number' && (config[durations[0] as string] as number) > 0;
-  const validAt = durations.length === 0 && typeof config.timeout_at === 'string' && !Number.isNaN(Date.parse(config.timeout_at));
-  if (!validDuration && !validAt) issues.push(issue(tile, 'needs one timeout: timeout_days, timeout_hours or timeout_minutes (> 0), or timeout_at (a date-time)'));
+  const validDuration =
+    durations.length === 1 &&
+    typeof config[durations[0] as string] === 'number' &&
+    (config[durations[0] as string] as number) > 0;
+  const validAt =
+    durations.length === 0 && typeof config.timeout_at === 'string' && !Number.isNaN(Date.parse(config.timeout_at));
+  if (!validDuration && !validAt)
+    issues.push(
+      issue(
+        tile,
+        'needs one timeout: timeout_days, timeout_hours or timeout_minutes (> 0), or timeout_at (a date-time)',
+      ),
+    );
   if (config.condition === 'clicked_link' || config.condition === 'not_clicked_link')
-    if (!str(config.link_id)) issues.push(issue(tile, 'config.link_id names the link a clicked_link condition waits for'));
-  if ((tile.next ?? []).length !== 2) issues.push(issue(tile, 'needs exactly two next tiles: [condition met, timed out]'));
+    if (!str(config.link_id))
+      issues.push(issue(tile, 'config.link_id names the link a clicked_link condition waits for'));
+  if ((tile.next ?? []).length !== 2)
+    issues.push(issue(tile, 'needs exactly two next tiles: [condition met, timed out]'));
   const source = str(config.email_tile_id);
   const ancestors = reachable([tile.id], index.predecessors);
   if (!source || index.byId.get(source)?.type !== 'email' || !ancestors.has(source))
@@ -96,7 +122,13 @@ function splitterTileIssues(tile: Tile): JourneyIssue[] {
   if ((tile.next ?? []).length < 2 || percentages.length !== (tile.next ?? []).length)
     issues.push(issue(tile, 'needs two or more next tiles and one percentage per next tile'));
   const sum = percentages.reduce<number>((total, p) => total + (typeof p === 'number' && p > 0 ? p : Number.NaN), 0);
-  if (sum !== 100) issues.push(issue(tile, `percentages must be positive and sum to 100 (they sum to ${Number.isNaN(sum) ? 'an invalid value' : sum})`));
+  if (sum !== 100)
+    issues.push(
+      issue(
+        tile,
+        `percentages must be positive and sum to 100 (they sum to ${Number.isNaN(sum) ? 'an invalid value' : sum})`,
+      ),
+    );
   return issues;
 }
 
@@ -105,9 +137,26 @@ const positive = (value: unknown): boolean => typeof value === 'number' && value
 function schedulerTileIssues(tile: Tile): JourneyIssue[] {
   const { wait_days: days, wait_hours: hours, wait_minutes: minutes, until, weekdays, hour } = tile.config ?? {};
   const window =
-    Array.isArray(weekdays) && weekdays.length > 0 && weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7) && Number.isInteger(hour) && (hour as number) >= 0 && (hour as number) <= 23;
-  const valid = positive(days) || positive(hours) || positive(minutes) || (typeof until === 'string' && !Number.isNaN(Date.parse(until))) || window;
-  return valid ? [] : [issue(tile, 'needs config.wait_days, wait_hours or wait_minutes (> 0), config.until (a date-time), or config.weekdays (1–7) with config.hour (0–23)')];
+    Array.isArray(weekdays) &&
+    weekdays.length > 0 &&
+    weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7) &&
+    Number.isInteger(hour) &&
+    (hour as number) >= 0 &&
+    (hour as number) <= 23;
+  const valid =
+    positive(days) ||
+    positive(hours) ||
+    positive(minutes) ||
+    (typeof until === 'string' && !Number.isNaN(Date.parse(until))) ||
+    window;
+  return valid
+    ? []
+    : [
+        issue(
+          tile,
+          'needs config.wait_days, wait_hours or wait_minutes (> 0), config.until (a date-time), or config.weekdays (1–7) with config.hour (0–23)',
+        ),
+      ];
 }
 
 /**
@@ -119,7 +168,8 @@ function workflowTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[
   const issues: JourneyIssue[] = [];
   if (!str(tile.config?.workflow)) issues.push(issue(tile, 'config.workflow is required'));
   const url = str(tile.config?.url);
-  if (!url || !/^https?:\/\/[^\s]+$/.test(url)) issues.push(issue(tile, 'config.url (http or https) is where the signed webhook is posted'));
+  if (!url || !/^https?:\/\/[^\s]+$/.test(url))
+    issues.push(issue(tile, 'config.url (http or https) is where the signed webhook is posted'));
   else {
     const refusal = literalEgressRefusal(url, ctx.egress);
     if (refusal !== null) issues.push(issue(tile, `config.url ${refusal}`));
@@ -163,12 +213,18 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
   const end = Date.parse(settings.end_at ?? '');
   if (Number.isNaN(start)) issues.push({ field: 'settings.start_at', message: 'start date is required (ISO 8601)' });
   if (Number.isNaN(end)) issues.push({ field: 'settings.end_at', message: 'end date is required (ISO 8601)' });
-  if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start) issues.push({ field: 'settings.end_at', message: 'end date must be after the start date' });
-  if (!validTimeZone(settings.time_zone ?? '')) issues.push({ field: 'settings.time_zone', message: `unknown time zone "${settings.time_zone}"; use an IANA name such as Europe/Oslo` });
+  if (!Number.isNaN(start) && !Number.isNaN(end) && end <= start)
+    issues.push({ field: 'settings.end_at', message: 'end date must be after the start date' });
+  if (!validTimeZone(settings.time_zone ?? ''))
+    issues.push({
+      field: 'settings.time_zone',
+      message: `unknown time zone "${settings.time_zone}"; use an IANA name such as Europe/Oslo`,
+    });
   const recurring = settings.recurring;
   if (recurring) {
     const span = recurring.interval_days * recurring.count * DAY_MS;
-    if (!(recurring.interval_days >= 1 && recurring.count >= 1)) issues.push({ field: 'settings.recurring', message: 'interval_days and count must be at least 1' });
+    if (!(recurring.interval_days >= 1 && recurring.count >= 1))
+      issues.push({ field: 'settings.recurring', message: 'interval_days and count must be at least 1' });
     else if (!Number.isNaN(start) && !Number.isNaN(end) && start + span > end)
       issues.push({
         field: 'settings.recurring',
@@ -176,7 +232,10 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
       });
   }
   if (settings.suppression_segment_id && !ctx.segmentIds.has(settings.suppression_segment_id))
-    issues.push({ field: 'settings.suppression_segment_id', message: `segment ${settings.suppression_segment_id} does not exist` });
+    issues.push({
+      field: 'settings.suppression_segment_id',
+      message: `segment ${settings.suppression_segment_id} does not exist`,
+    });
   return issues;
 }
 

@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { resourceRoutes } from '../resource-routes';
 
-const byJourneyOrContact = { journey_id: { type: 'string', format: 'uuid' }, contact_id: { type: 'string', format: 'uuid' } };
+const byJourneyOrContact = {
+  journey_id: { type: 'string', format: 'uuid' },
+  contact_id: { type: 'string', format: 'uuid' },
+};
 
 /** Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles. */
 export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
@@ -12,7 +15,14 @@ export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Poo
     noun: 'task',
     tag: 'activities',
     writable: {},
-    output: { kind: { type: 'string', enum: ['task', 'phone_call', 'appointment'] }, subject: { type: 'string' }, status: { type: 'string' }, ...byJourneyOrContact, tile_id: { type: 'string' }, due_at: { type: ['string', 'null'], format: 'date-time' } },
+    output: {
+      kind: { type: 'string', enum: ['task', 'phone_call', 'appointment'] },
+      subject: { type: 'string' },
+      status: { type: 'string' },
+      ...byJourneyOrContact,
+      tile_id: { type: 'string' },
+      due_at: { type: ['string', 'null'], format: 'date-time' },
+    },
     required: [],
     listFilters: byJourneyOrContact,
     operations: ['list', 'get'],
@@ -23,7 +33,12 @@ export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Poo
     noun: 'lead',
     tag: 'activities',
     writable: {},
-    output: { title: { type: 'string' }, account_id: { type: ['string', 'null'] }, ...byJourneyOrContact, tile_id: { type: 'string' } },
+    output: {
+      title: { type: 'string' },
+      account_id: { type: ['string', 'null'] },
+      ...byJourneyOrContact,
+      tile_id: { type: 'string' },
+    },
     required: [],
     listFilters: byJourneyOrContact,
     operations: ['list', 'get'],

@@ -8,7 +8,11 @@ import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { importContacts, type ImportFormat } from '../contact-import';
 
-const FORMATS: Record<string, ImportFormat> = { 'text/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/ndjson': 'ndjson' };
+const FORMATS: Record<string, ImportFormat> = {
+  'text/csv': 'csv',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+};
 
 const resultSchema = {
   type: 'object',
@@ -16,20 +20,35 @@ const resultSchema = {
     received: { type: 'integer' },
     created: { type: 'integer' },
     updated: { type: 'integer' },
-    duplicates: { type: 'integer', description: 'rows whose email appeared again later in the file (the last one wins)' },
+    duplicates: {
+      type: 'integer',
+      description: 'rows whose email appeared again later in the file (the last one wins)',
+    },
     rejected: { type: 'integer' },
-    errors: { type: 'array', items: { type: 'object', properties: { row: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { row: { type: 'integer' }, field: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
   },
 };
 
-const importQuery = { type: 'object', properties: { on_error: { type: 'string', enum: ['reject', 'skip'], default: 'reject' } } } as const;
+const importQuery = {
+  type: 'object',
+  properties: { on_error: { type: 'string', enum: ['reject', 'skip'], default: 'reject' } },
+} as const;
 
 /** The body stays a stream: the import never buffers the whole file. */
 export function streamImportBodies(app: FastifyInstance): void {
   app.addContentTypeParser(Object.keys(FORMATS), (_req, payload, done) => done(null, payload));
 }
 
-export async function contactImportRoutes(app: FastifyInstance, { pool, config }: { pool: Pool; config: ApiConfig }): Promise<void> {
+export async function contactImportRoutes(
+  app: FastifyInstance,
+  { pool, config }: { pool: Pool; config: ApiConfig },
+): Promise<void> {
   // The body is the raw stream (the content-type parser above): its type is declared with the query's, not inferred.
   app.post<{ Body: Readable; Querystring: FromSchema<typeof importQuery> }>(
     '/v1/contacts/import',
@@ -38,7 +57,8 @@ export async function contactImportRoutes(app: FastifyInstance, { pool, config }
       schema: {
         tags: ['contacts'],
         summary: 'Bulk import contacts (text/csv with a header row, or application/x-ndjson), upserting by email',
-        description: 'Streams the body into PostgreSQL with COPY. on_error=reject (default) imports nothing when any row is invalid (422 listing the rows); on_error=skip imports the valid rows and lists the rejected ones.',
+        description:
+          'Streams the body into PostgreSQL with COPY. on_error=reject (default) imports nothing when any row is invalid (422 listing the rows); on_error=skip imports the valid rows and lists the rejected ones.',
         querystring: importQuery,
         consumes: Object.keys(FORMATS),
         response: { 200: resultSchema },
@@ -48,7 +68,8 @@ export async function contactImportRoutes(app: FastifyInstance, { pool, config }
       const format = ownValue(FORMATS, (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '');
       if (!format) throw new ApiProblem(415, 'send text/csv or application/x-ndjson');
       const length = Number(req.headers['content-length'] ?? 0);
-      if (length > config.importMaxBytes) throw new ApiProblem(413, `import body exceeds ${config.importMaxBytes} bytes; split the file`);
+      if (length > config.importMaxBytes)
+        throw new ApiProblem(413, `import body exceeds ${config.importMaxBytes} bytes; split the file`);
       try {
         return await importContacts(pool, workspaceOf(req), req.body, {
           format,

@@ -14,9 +14,17 @@ export const contactFields = {
   last_name: nullableText(200),
   time_zone: nullableText(64),
   account_id: { type: ['string', 'null'], format: 'uuid' },
-  consent_level: { type: 'integer', minimum: 0, maximum: 5, description: '0 none, 1 consent given, 2 transactional, 3 subscriptions, 4 marketing, 5 profiling' },
+  consent_level: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 5,
+    description: '0 none, 1 consent given, 2 transactional, 3 subscriptions, 4 marketing, 5 profiling',
+  },
   do_not_bulk_email: { type: 'boolean' },
-  allow_follow_email: { type: 'boolean', description: 'false = Do Not Allow following: none of the contact\'s opens, clicks or replies are recorded' },
+  allow_follow_email: {
+    type: 'boolean',
+    description: "false = Do Not Allow following: none of the contact's opens, clicks or replies are recorded",
+  },
   attributes,
 };
 
@@ -46,14 +54,26 @@ export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: 
     {
       schema: {
         tags: ['lists'],
-        summary: "A contact's subscription-center data: every list of the workspace and whether the contact is subscribed",
+        summary:
+          "A contact's subscription-center data: every list of the workspace and whether the contact is subscribed",
         params: idParams,
         response: {
           200: {
             type: 'object',
             properties: {
               contact_id: { type: 'string' },
-              lists: { type: 'array', items: { type: 'object', properties: { list_id: { type: 'string' }, name: { type: 'string' }, description: { type: 'string' }, subscribed: { type: 'boolean' } } } },
+              lists: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    list_id: { type: 'string' },
+                    name: { type: 'string' },
+                    description: { type: 'string' },
+                    subscribed: { type: 'boolean' },
+                  },
+                },
+              },
             },
           },
         },

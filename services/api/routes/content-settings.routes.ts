@@ -17,13 +17,19 @@ export async function contentSettingsRoutes(app: FastifyInstance, { pool }: { po
       forward_url: { anyOf: [url, { type: 'string', maxLength: 0 }] },
       postal_address: { type: 'string', minLength: 1, maxLength: 1000 },
       social_links: { type: 'object', additionalProperties: url, description: 'e.g. {"twitter": "https://..."}' },
-      is_default: { type: 'boolean', description: 'true makes this the workspace default (and clears the previous default)' },
+      is_default: {
+        type: 'boolean',
+        description: 'true makes this the workspace default (and clears the previous default)',
+      },
     },
     required: ['name', 'subscription_center_url', 'postal_address'],
     touchUpdatedAt: true,
     beforeWrite: async (client: PoolClient, workspaceId, body, id) => {
       if (body.is_default !== true) return;
-      await client.query('UPDATE content_settings SET is_default = false WHERE workspace_id = $1 AND is_default AND id IS DISTINCT FROM $2::uuid', [workspaceId, id]);
+      await client.query(
+        'UPDATE content_settings SET is_default = false WHERE workspace_id = $1 AND is_default AND id IS DISTINCT FROM $2::uuid',
+        [workspaceId, id],
+      );
     },
   });
 }

@@ -12,20 +12,58 @@ import { idParams } from '../resource-routes';
 const tags = ['engagement'];
 const uuid = { type: 'string', format: 'uuid' } as const;
 const CONDITIONS = ['no_reply_by', 'not_opened_by', 'anyway'] as const;
-const reminder = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, message_id: { type: 'string' }, title: { type: 'string' }, condition: { type: 'string' }, remind_at: { type: 'string' }, state: { type: 'string' } } } as const;
-const alert = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, kind: { type: 'string' }, message_id: { type: 'string' }, owner: { type: 'string' }, title: { type: 'string' }, created_at: { type: 'string' }, dismissed_at: { type: ['string', 'null'] }, webhook_state: { type: 'string' } } } as const;
-const REMINDER_COLUMNS = 'id::text, message_id::text, title, condition, remind_at, state, decided_at, created_at, updated_at';
-const ALERT_COLUMNS = 'id::text, kind, message_id::text, owner, title, payload, created_at, dismissed_at, webhook_state, webhook_attempts';
+const reminder = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    message_id: { type: 'string' },
+    title: { type: 'string' },
+    condition: { type: 'string' },
+    remind_at: { type: 'string' },
+    state: { type: 'string' },
+  },
+} as const;
+const alert = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    message_id: { type: 'string' },
+    owner: { type: 'string' },
+    title: { type: 'string' },
+    created_at: { type: 'string' },
+    dismissed_at: { type: ['string', 'null'] },
+    webhook_state: { type: 'string' },
+  },
+} as const;
+const REMINDER_COLUMNS =
+  'id::text, message_id::text, title, condition, remind_at, state, decided_at, created_at, updated_at';
+const ALERT_COLUMNS =
+  'id::text, kind, message_id::text, owner, title, payload, created_at, dismissed_at, webhook_state, webhook_attempts';
 
 /**
  * "If I do not receive a reply by" and "if the email is not opened by" need a followed message
  * (docs/engagement.md#follow-up-reminders).
  */
-async function checkReminder(pool: Pool, workspaceId: string, messageId: string, condition: string, remindAt: string): Promise<Date> {
-  const { rows } = await pool.query<{ followed: boolean; state: string }>('SELECT followed, state FROM engagement_messages WHERE workspace_id = $1 AND id = $2', [workspaceId, messageId]);
+async function checkReminder(
+  pool: Pool,
+  workspaceId: string,
+  messageId: string,
+  condition: string,
+  remindAt: string,
+): Promise<Date> {
+  const { rows } = await pool.query<{ followed: boolean; state: string }>(
+    'SELECT followed, state FROM engagement_messages WHERE workspace_id = $1 AND id = $2',
+    [workspaceId, messageId],
+  );
   const message = rows[0];
   if (!message) throw notFound('message');
-  if (condition !== 'anyway' && !message.followed) throw new ApiProblem(422, `"${condition}" needs a followed message; use "anyway"`, [{ field: 'condition', message: 'only "anyway" on an unfollowed message' }]);
+  if (condition !== 'anyway' && !message.followed)
+    throw new ApiProblem(422, `"${condition}" needs a followed message; use "anyway"`, [
+      { field: 'condition', message: 'only "anyway" on an unfollowed message' },
+    ]);
   return parseSendAt(remindAt, Date.now(), 'remind_at');
 }
 
@@ -33,98 +71,260 @@ async function checkReminder(pool: Pool, workspaceId: string, messageId: string,
 export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const reminderBody = { type: 'object', additionalProperties: false, required: ['title', 'condition', 'remind_at'], properties: { title: { type: 'string', minLength: 1, maxLength: 300 }, condition: { type: 'string', enum: CONDITIONS }, remind_at: { type: 'string', format: 'date-time' } } } as const;
+  const reminderBody = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['title', 'condition', 'remind_at'],
+    properties: {
+      title: { type: 'string', minLength: 1, maxLength: 300 },
+      condition: { type: 'string', enum: CONDITIONS },
+      remind_at: { type: 'string', format: 'date-time' },
+    },
+  } as const;
 
-  app.post('/v1/engagement/messages/:id/reminders', { schema: { tags, summary: 'Set a follow-up reminder on a message', params: idParams, body: reminderBody, response: { 201: reminder } } }, async (req, reply) => {
-    const workspaceId = workspaceOf(req);
-    const at = await checkReminder(pool, workspaceId, req.params.id, req.body.condition, req.body.remind_at);
-    const { rows } = await pool.query(`INSERT INTO engagement_reminders (workspace_id, message_id, title, condition, remind_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${REMINDER_COLUMNS}`, [workspaceId, req.params.id, req.body.title, req.body.condition, at]);
-    return reply.code(201).send(rows[0]);
-  });
+  app.post(
+    '/v1/engagement/messages/:id/reminders',
+    {
+      schema: {
+        tags,
+        summary: 'Set a follow-up reminder on a message',
+        params: idParams,
+        body: reminderBody,
+        response: { 201: reminder },
+      },
+    },
+    async (req, reply) => {
+      const workspaceId = workspaceOf(req);
+      const at = await checkReminder(pool, workspaceId, req.params.id, req.body.condition, req.body.remind_at);
+      const { rows } = await pool.query(
+        `INSERT INTO engagement_reminders (workspace_id, message_id, title, condition, remind_at) VALUES ($1, $2, $3, $4, $5) RETURNING ${REMINDER_COLUMNS}`,
+        [workspaceId, req.params.id, req.body.title, req.body.condition, at],
+      );
+      return reply.code(201).send(rows[0]);
+    },
+  );
 
-  const reminderQuery = { type: 'object', additionalProperties: false, properties: { message_id: uuid, state: { type: 'string', enum: ['pending', 'fired', 'not_needed', 'cancelled'] } } } as const;
-  app.get('/v1/engagement/reminders', { schema: { tags, summary: 'Reminders (pending, fired, not needed, cancelled)', querystring: reminderQuery } }, async (req) => {
-    const { rows } = await pool.query(
-      `SELECT ${REMINDER_COLUMNS} FROM engagement_reminders WHERE workspace_id = $1 AND ($2::uuid IS NULL OR message_id = $2) AND ($3::text IS NULL OR state = $3) ORDER BY remind_at LIMIT 500`,
-      [workspaceOf(req), req.query.message_id ?? null, req.query.state ?? null],
-    );
-    return { items: rows };
-  });
+  const reminderQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: { message_id: uuid, state: { type: 'string', enum: ['pending', 'fired', 'not_needed', 'cancelled'] } },
+  } as const;
+  app.get(
+    '/v1/engagement/reminders',
+    { schema: { tags, summary: 'Reminders (pending, fired, not needed, cancelled)', querystring: reminderQuery } },
+    async (req) => {
+      const { rows } = await pool.query(
+        `SELECT ${REMINDER_COLUMNS} FROM engagement_reminders WHERE workspace_id = $1 AND ($2::uuid IS NULL OR message_id = $2) AND ($3::text IS NULL OR state = $3) ORDER BY remind_at LIMIT 500`,
+        [workspaceOf(req), req.query.message_id ?? null, req.query.state ?? null],
+      );
+      return { items: rows };
+    },
+  );
 
   const editBody = { type: 'object', additionalProperties: false, properties: reminderBody.properties } as const;
-  app.patch('/v1/engagement/reminders/:id', { schema: { tags, summary: 'Change a reminder until it fires', params: idParams, body: editBody, response: { 200: reminder } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { rows: [current] } = await pool.query(`SELECT ${REMINDER_COLUMNS} FROM engagement_reminders WHERE workspace_id = $1 AND id = $2`, [workspaceId, req.params.id]);
-    if (!current) throw notFound('reminder');
-    const next = { ...current, ...req.body, remind_at: req.body.remind_at ?? (current.remind_at as Date).toISOString() };
-    const at = await checkReminder(pool, workspaceId, current.message_id, next.condition, next.remind_at);
-    // NOTE: only a pending reminder changes; the poller decides it under a row lock, so an edit never races a firing
-    const { rows } = await pool.query(
-      `UPDATE engagement_reminders SET title = $3, condition = $4, remind_at = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND state = 'pending' RETURNING ${REMINDER_COLUMNS}`,
-      [workspaceId, req.params.id, next.title, next.condition, at],
-    );
-    if (!rows[0]) throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be changed`);
-    return rows[0];
-  });
+  app.patch(
+    '/v1/engagement/reminders/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a reminder until it fires',
+        params: idParams,
+        body: editBody,
+        response: { 200: reminder },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const {
+        rows: [current],
+      } = await pool.query(`SELECT ${REMINDER_COLUMNS} FROM engagement_reminders WHERE workspace_id = $1 AND id = $2`, [
+        workspaceId,
+        req.params.id,
+      ]);
+      if (!current) throw notFound('reminder');
+      const next = {
+        ...current,
+        ...req.body,
+        remind_at: req.body.remind_at ?? (current.remind_at as Date).toISOString(),
+      };
+      const at = await checkReminder(pool, workspaceId, current.message_id, next.condition, next.remind_at);
+      // NOTE: only a pending reminder changes; the poller decides it under a row lock, so an edit never races a firing
+      const { rows } = await pool.query(
+        `UPDATE engagement_reminders SET title = $3, condition = $4, remind_at = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2 AND state = 'pending' RETURNING ${REMINDER_COLUMNS}`,
+        [workspaceId, req.params.id, next.title, next.condition, at],
+      );
+      if (!rows[0])
+        throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be changed`);
+      return rows[0];
+    },
+  );
 
-  app.delete('/v1/engagement/reminders/:id', { schema: { tags, summary: 'Remove (cancel) a reminder until it fires', params: idParams, response: { 200: reminder } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { rows } = await pool.query(`UPDATE engagement_reminders SET state = 'cancelled', decided_at = now(), updated_at = now() WHERE workspace_id = $1 AND id = $2 AND state = 'pending' RETURNING ${REMINDER_COLUMNS}`, [workspaceId, req.params.id]);
-    if (rows[0]) return rows[0];
-    const { rows: [current] } = await pool.query('SELECT state FROM engagement_reminders WHERE workspace_id = $1 AND id = $2', [workspaceId, req.params.id]);
-    if (!current) throw notFound('reminder');
-    throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be removed`);
-  });
+  app.delete(
+    '/v1/engagement/reminders/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Remove (cancel) a reminder until it fires',
+        params: idParams,
+        response: { 200: reminder },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const { rows } = await pool.query(
+        `UPDATE engagement_reminders SET state = 'cancelled', decided_at = now(), updated_at = now() WHERE workspace_id = $1 AND id = $2 AND state = 'pending' RETURNING ${REMINDER_COLUMNS}`,
+        [workspaceId, req.params.id],
+      );
+      if (rows[0]) return rows[0];
+      const {
+        rows: [current],
+      } = await pool.query('SELECT state FROM engagement_reminders WHERE workspace_id = $1 AND id = $2', [
+        workspaceId,
+        req.params.id,
+      ]);
+      if (!current) throw notFound('reminder');
+      throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be removed`);
+    },
+  );
 
-  const alertQuery = { type: 'object', additionalProperties: false, properties: { owner: { type: 'string', maxLength: 200 }, include_dismissed: { type: 'boolean', default: false }, message_id: uuid } } as const;
-  app.get('/v1/engagement/alerts', { schema: { tags, summary: 'Alerts for message owners (first open, reminders), newest first', querystring: alertQuery, response: { 200: { type: 'object', properties: { items: { type: 'array', items: alert } } } } } }, async (req) => {
-    const { rows } = await pool.query(
-      `SELECT ${ALERT_COLUMNS} FROM engagement_alerts WHERE workspace_id = $1 AND ($2::text IS NULL OR owner = $2) AND ($3::boolean OR dismissed_at IS NULL) AND ($4::uuid IS NULL OR message_id = $4)
+  const alertQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      owner: { type: 'string', maxLength: 200 },
+      include_dismissed: { type: 'boolean', default: false },
+      message_id: uuid,
+    },
+  } as const;
+  app.get(
+    '/v1/engagement/alerts',
+    {
+      schema: {
+        tags,
+        summary: 'Alerts for message owners (first open, reminders), newest first',
+        querystring: alertQuery,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: alert } } } },
+      },
+    },
+    async (req) => {
+      const { rows } = await pool.query(
+        `SELECT ${ALERT_COLUMNS} FROM engagement_alerts WHERE workspace_id = $1 AND ($2::text IS NULL OR owner = $2) AND ($3::boolean OR dismissed_at IS NULL) AND ($4::uuid IS NULL OR message_id = $4)
         ORDER BY created_at DESC, id LIMIT 500`,
-      [workspaceOf(req), req.query.owner ?? null, req.query.include_dismissed ?? false, req.query.message_id ?? null],
-    );
-    return { items: rows };
-  });
+        [workspaceOf(req), req.query.owner ?? null, req.query.include_dismissed ?? false, req.query.message_id ?? null],
+      );
+      return { items: rows };
+    },
+  );
 
-  app.post('/v1/engagement/alerts/:id/dismiss', { schema: { tags, summary: 'Dismiss an alert', params: idParams, response: { 200: alert } } }, async (req) => {
-    const { rows } = await pool.query(`UPDATE engagement_alerts SET dismissed_at = coalesce(dismissed_at, now()) WHERE workspace_id = $1 AND id = $2 RETURNING ${ALERT_COLUMNS}`, [workspaceOf(req), req.params.id]);
-    if (!rows[0]) throw notFound('alert');
-    return rows[0];
-  });
+  app.post(
+    '/v1/engagement/alerts/:id/dismiss',
+    { schema: { tags, summary: 'Dismiss an alert', params: idParams, response: { 200: alert } } },
+    async (req) => {
+      const { rows } = await pool.query(
+        `UPDATE engagement_alerts SET dismissed_at = coalesce(dismissed_at, now()) WHERE workspace_id = $1 AND id = $2 RETURNING ${ALERT_COLUMNS}`,
+        [workspaceOf(req), req.params.id],
+      );
+      if (!rows[0]) throw notFound('alert');
+      return rows[0];
+    },
+  );
 
-  const bestQuery = { type: 'object', additionalProperties: false, properties: { contact_id: { type: 'array', maxItems: 10, items: uuid }, time_zone: { type: 'string', maxLength: 64 } } } as const;
-  app.get('/v1/engagement/best-time', { schema: { tags, summary: "Best delivery time: the next working hour (08:00–17:00, Mon–Fri) in the single recipient's time zone", querystring: bestQuery } }, async (req) => {
-    const { contact_id: ids = [], time_zone: zone } = req.query;
-    if (zone !== undefined && !isKnownTimeZone(zone)) throw new ApiProblem(400, `unknown time zone ${JSON.stringify(zone)}`, [{ field: 'querystring.time_zone', message: 'an IANA name such as Europe/Oslo' }]);
-    if (zone !== undefined) return bestDeliveryTime([zone], new Date());
-    const { rows } = await pool.query<{ id: string; time_zone: string | null }>('SELECT id::text, time_zone FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceOf(req), ids]);
-    const missing = ids.findIndex((id) => !rows.some((row) => row.id === id));
-    if (missing >= 0) throw new ApiProblem(404, 'a contact was not found', [{ field: `querystring.contact_id[${missing}]`, message: 'no such contact in this workspace' }]);
-    return bestDeliveryTime(rows.map((row) => row.time_zone), new Date());
-  });
+  const bestQuery = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      contact_id: { type: 'array', maxItems: 10, items: uuid },
+      time_zone: { type: 'string', maxLength: 64 },
+    },
+  } as const;
+  app.get(
+    '/v1/engagement/best-time',
+    {
+      schema: {
+        tags,
+        summary: "Best delivery time: the next working hour (08:00–17:00, Mon–Fri) in the single recipient's time zone",
+        querystring: bestQuery,
+      },
+    },
+    async (req) => {
+      const { contact_id: ids = [], time_zone: zone } = req.query;
+      if (zone !== undefined && !isKnownTimeZone(zone))
+        throw new ApiProblem(400, `unknown time zone ${JSON.stringify(zone)}`, [
+          { field: 'querystring.time_zone', message: 'an IANA name such as Europe/Oslo' },
+        ]);
+      if (zone !== undefined) return bestDeliveryTime([zone], new Date());
+      const { rows } = await pool.query<{ id: string; time_zone: string | null }>(
+        'SELECT id::text, time_zone FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+        [workspaceOf(req), ids],
+      );
+      const missing = ids.findIndex((id) => !rows.some((row) => row.id === id));
+      if (missing >= 0)
+        throw new ApiProblem(404, 'a contact was not found', [
+          { field: `querystring.contact_id[${missing}]`, message: 'no such contact in this workspace' },
+        ]);
+      return bestDeliveryTime(
+        rows.map((row) => row.time_zone),
+        new Date(),
+      );
+    },
+  );
 
-  const settings = { type: 'object', properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'] } } } as const;
+  const settings = {
+    type: 'object',
+    properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'] } },
+  } as const;
   const read = async (workspaceId: string) => {
-    const { rows } = await pool.query('SELECT alert_webhook_url FROM engagement_settings WHERE workspace_id = $1', [workspaceId]);
-    return { following_enabled: await followingEnabled(pool, workspaceId), alert_webhook_url: rows[0]?.alert_webhook_url ?? null };
+    const { rows } = await pool.query('SELECT alert_webhook_url FROM engagement_settings WHERE workspace_id = $1', [
+      workspaceId,
+    ]);
+    return {
+      following_enabled: await followingEnabled(pool, workspaceId),
+      alert_webhook_url: rows[0]?.alert_webhook_url ?? null,
+    };
   };
-  app.get('/v1/engagement/settings', { schema: { tags, summary: "The workspace's following switch and alert webhook", response: { 200: settings } } }, async (req) => read(workspaceOf(req)));
+  app.get(
+    '/v1/engagement/settings',
+    { schema: { tags, summary: "The workspace's following switch and alert webhook", response: { 200: settings } } },
+    async (req) => read(workspaceOf(req)),
+  );
 
   // Alerts are signed with the workspace's webhook secret (POST /v1/workspace/webhook-secret), like every webhook.
-  const settingsBody = { type: 'object', additionalProperties: false, properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 } } } as const;
+  const settingsBody = {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      following_enabled: { type: 'boolean' },
+      alert_webhook_url: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 },
+    },
+  } as const;
   const egress = egressPolicyOf(deps.config);
-  app.patch('/v1/engagement/settings', { config: { scope: 'admin' }, schema: { tags, summary: 'Switch following off or on for the whole workspace; set the alert webhook (scope admin)', body: settingsBody, response: { 200: settings } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const b = req.body;
-    // The save-time half of the egress policy (lib/platform/egress); a name resolving to a refused address fails when sent.
-    const refusal = b.alert_webhook_url ? literalEgressRefusal(b.alert_webhook_url, egress) : null;
-    if (refusal !== null) throw new ApiProblem(422, 'the alert webhook URL is refused by the egress policy', [{ field: 'alert_webhook_url', message: refusal }]);
-    await pool.query(
-      `INSERT INTO engagement_settings AS s (workspace_id, following_enabled, alert_webhook_url) VALUES ($1, coalesce($2, true), $3)
+  app.patch(
+    '/v1/engagement/settings',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags,
+        summary: 'Switch following off or on for the whole workspace; set the alert webhook (scope admin)',
+        body: settingsBody,
+        response: { 200: settings },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const b = req.body;
+      // The save-time half of the egress policy (lib/platform/egress); a name resolving to a refused address fails when sent.
+      const refusal = b.alert_webhook_url ? literalEgressRefusal(b.alert_webhook_url, egress) : null;
+      if (refusal !== null)
+        throw new ApiProblem(422, 'the alert webhook URL is refused by the egress policy', [
+          { field: 'alert_webhook_url', message: refusal },
+        ]);
+      await pool.query(
+        `INSERT INTO engagement_settings AS s (workspace_id, following_enabled, alert_webhook_url) VALUES ($1, coalesce($2, true), $3)
        ON CONFLICT (workspace_id) DO UPDATE SET following_enabled = coalesce($2, s.following_enabled),
          alert_webhook_url = CASE WHEN $4 THEN $3 ELSE s.alert_webhook_url END, updated_at = now()`,
-      [workspaceId, b.following_enabled ?? null, b.alert_webhook_url ?? null, b.alert_webhook_url !== undefined],
-    );
-    return read(workspaceId);
-  });
+        [workspaceId, b.following_enabled ?? null, b.alert_webhook_url ?? null, b.alert_webhook_url !== undefined],
+      );
+      return read(workspaceId);
+    },
+  );
 }

@@ -21,7 +21,10 @@ const erasureSchema = {
 } as const;
 
 /** The right to erasure: an admin-scoped key erases one contact of its workspace from PostgreSQL and ClickHouse. */
-export async function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'pool' | 'clickhouse' | 'config'>): Promise<void> {
+export async function erasureRoutes(
+  app: FastifyInstance,
+  deps: Pick<ApiDeps, 'pool' | 'clickhouse' | 'config'>,
+): Promise<void> {
   app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/contacts/:id/erasure',
     {
@@ -37,7 +40,11 @@ export async function erasureRoutes(app: FastifyInstance, deps: Pick<ApiDeps, 'p
     async (req) => {
       const workspaceId = workspaceOf(req);
       const { id } = req.params;
-      return eraseContactEverywhere(deps, { workspaceId, contactId: id, keyId: req.principal?.keyId ?? '' }, { resweepSeconds: deps.config.erasureResweepSeconds });
+      return eraseContactEverywhere(
+        deps,
+        { workspaceId, contactId: id, keyId: req.principal?.keyId ?? '' },
+        { resweepSeconds: deps.config.erasureResweepSeconds },
+      );
     },
   );
 }

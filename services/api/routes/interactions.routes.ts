@@ -16,55 +16,150 @@ const recipientQuery = {
   properties: {
     ...range,
     ...accountFilter,
-    kpi: { type: 'string', enum: INTERACTION_KPI_NAMES, description: 'the KPI whose recipients to list (same definitions as the KPI card)' },
+    kpi: {
+      type: 'string',
+      enum: INTERACTION_KPI_NAMES,
+      description: 'the KPI whose recipients to list (same definitions as the KPI card)',
+    },
     link_id: { type: 'string', maxLength: 200, description: 'clicked: only this link' },
     reason: { type: 'string', maxLength: 200, description: 'blocked: only this reason' },
     journey_id: { type: 'string', format: 'uuid' },
     version: { type: 'integer', minimum: 1 },
-    limit: { type: 'integer', minimum: 1, maximum: 10000, default: 50, description: 'JSON pages up to 500, CSV pages up to 10,000' },
-    cursor: { type: 'string', maxLength: 600, description: 'next_cursor of the previous page (CSV: the x-next-cursor header)' },
+    limit: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 10000,
+      default: 50,
+      description: 'JSON pages up to 500, CSV pages up to 10,000',
+    },
+    cursor: {
+      type: 'string',
+      maxLength: 600,
+      description: 'next_cursor of the previous page (CSV: the x-next-cursor header)',
+    },
   },
 } as const;
 const recipient = {
   type: 'object',
   properties: {
-    contactId: { type: 'string' }, messageId: { type: 'string' }, firstAt: { type: 'string' }, lastAt: { type: 'string' },
-    events: { type: 'integer' }, units: { type: 'integer' }, details: { type: 'array', items: { type: 'string' } },
+    contactId: { type: 'string' },
+    messageId: { type: 'string' },
+    firstAt: { type: 'string' },
+    lastAt: { type: 'string' },
+    events: { type: 'integer' },
+    units: { type: 'integer' },
+    details: { type: 'array', items: { type: 'string' } },
   },
 } as const;
 
 const CSV_COLUMNS = ['contact_id', 'message_id', 'first_at', 'last_at', 'events', 'units', 'details'];
-const csvRow = (r: Recipient): (string | number)[] => [r.contactId, r.messageId, r.firstAt, r.lastAt, r.events, r.units, r.details.join(' ')];
+const csvRow = (r: Recipient): (string | number)[] => [
+  r.contactId,
+  r.messageId,
+  r.firstAt,
+  r.lastAt,
+  r.events,
+  r.units,
+  r.details.join(' '),
+];
 
 /** Interactions tab: the recipients behind each email KPI (JSON or CSV, keyset-paged) and a message's timeline. */
 export async function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  type Query = { kpi: string; account_id?: string; link_id?: string; reason?: string; limit?: number; cursor?: string; from?: string; to?: string; journey_id?: string; version?: number };
+  type Query = {
+    kpi: string;
+    account_id?: string;
+    link_id?: string;
+    reason?: string;
+    limit?: number;
+    cursor?: string;
+    from?: string;
+    to?: string;
+    journey_id?: string;
+    version?: number;
+  };
   const page = async (workspaceId: string, emailId: string, query: Query, maxLimit: number) => {
     const filter = await emailFilterOf(pool, workspaceId, emailId, query);
     const limit = Math.min(maxLimit, query.limit ?? 50);
     const key = decodeKeyset(query.cursor, ['string', 'string']);
     const after = key ? { contactId: String(key[0]), messageId: String(key[1]) } : undefined;
-    const rows = await recipientsOf(clickhouse, { ...filter, kpi: query.kpi, linkId: query.link_id, reason: query.reason, after, limit: limit + 1 });
+    const rows = await recipientsOf(clickhouse, {
+      ...filter,
+      kpi: query.kpi,
+      linkId: query.link_id,
+      reason: query.reason,
+      after,
+      limit: limit + 1,
+    });
     return keysetPage(rows, limit, (row) => [row.contactId, row.messageId]);
   };
 
-  app.get('/v1/insights/emails/:id/recipients', { schema: { tags, summary: 'Recipients counted in one email KPI, one row per message, keyset-paged', params: idParams, querystring: recipientQuery, response: { 200: { type: 'object', properties: { items: { type: 'array', items: recipient }, next_cursor: { type: ['string', 'null'] } } } } } }, async (req) =>
-    page(workspaceOf(req), req.params.id, req.query, 500),
+  app.get(
+    '/v1/insights/emails/:id/recipients',
+    {
+      schema: {
+        tags,
+        summary: 'Recipients counted in one email KPI, one row per message, keyset-paged',
+        params: idParams,
+        querystring: recipientQuery,
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: recipient }, next_cursor: { type: ['string', 'null'] } },
+          },
+        },
+      },
+    },
+    async (req) => page(workspaceOf(req), req.params.id, req.query, 500),
   );
 
-  app.get('/v1/insights/emails/:id/recipients.csv', { schema: { tags, summary: 'The same list as CSV (text/csv, up to 10,000 rows a page; x-next-cursor header for the next)', params: idParams, querystring: recipientQuery } }, async (req, reply) => {
-    const result = await page(workspaceOf(req), req.params.id, req.query, 10_000);
-    return sendCsv(reply, result.next_cursor, [CSV_COLUMNS, ...result.items.map(csvRow)]);
-  });
+  app.get(
+    '/v1/insights/emails/:id/recipients.csv',
+    {
+      schema: {
+        tags,
+        summary: 'The same list as CSV (text/csv, up to 10,000 rows a page; x-next-cursor header for the next)',
+        params: idParams,
+        querystring: recipientQuery,
+      },
+    },
+    async (req, reply) => {
+      const result = await page(workspaceOf(req), req.params.id, req.query, 10_000);
+      return sendCsv(reply, result.next_cursor, [CSV_COLUMNS, ...result.items.map(csvRow)]);
+    },
+  );
 
-  const messageParams = { type: 'object', required: ['id', 'messageId'], properties: { id: { type: 'string', format: 'uuid' }, messageId: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
-  app.get('/v1/insights/emails/:id/messages/:messageId/timeline', { schema: { tags, summary: "One message's interactions, oldest first (404 unless the message is this email's)", params: messageParams, response: { 200: { type: 'object', properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } } } } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    await emailFilterOf(pool, workspaceId, req.params.id, {});
-    const items = await messageTimeline(clickhouse, { workspaceId, emailId: req.params.id, messageId: req.params.messageId });
-    if (items.length === 0) throw notFound('message');
-    return { items };
-  });
+  const messageParams = {
+    type: 'object',
+    required: ['id', 'messageId'],
+    properties: { id: { type: 'string', format: 'uuid' }, messageId: { type: 'string', minLength: 1, maxLength: 200 } },
+  } as const;
+  app.get(
+    '/v1/insights/emails/:id/messages/:messageId/timeline',
+    {
+      schema: {
+        tags,
+        summary: "One message's interactions, oldest first (404 unless the message is this email's)",
+        params: messageParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      await emailFilterOf(pool, workspaceId, req.params.id, {});
+      const items = await messageTimeline(clickhouse, {
+        workspaceId,
+        emailId: req.params.id,
+        messageId: req.params.messageId,
+      });
+      if (items.length === 0) throw notFound('message');
+      return { items };
+    },
+  );
 }

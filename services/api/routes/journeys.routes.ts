@@ -42,16 +42,32 @@ const settingsSchema = {
     start_at: { type: 'string', format: 'date-time' },
     end_at: { type: 'string', format: 'date-time' },
     time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
-    recurring: { type: ['object', 'null'], additionalProperties: false, required: ['interval_days', 'count'], properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } } },
+    recurring: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['interval_days', 'count'],
+      properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } },
+    },
     suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
-    list_id: { type: ['string', 'null'], format: 'uuid', description: 'subscription list: who unsubscribed from it is blocked before every tile' },
+    list_id: {
+      type: ['string', 'null'],
+      format: 'uuid',
+      description: 'subscription list: who unsubscribed from it is blocked before every tile',
+    },
     min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
     content_settings_id: { type: ['string', 'null'], format: 'uuid' },
   },
 };
 
-const writable = { name: { type: 'string', minLength: 1, maxLength: 300 }, graph: graphSchema, settings: settingsSchema };
-const output = { status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] }, went_live_at: { type: ['string', 'null'], format: 'date-time' } };
+const writable = {
+  name: { type: 'string', minLength: 1, maxLength: 300 },
+  graph: graphSchema,
+  settings: settingsSchema,
+};
+const output = {
+  status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] },
+  went_live_at: { type: ['string', 'null'], format: 'date-time' },
+};
 const tags = ['journeys'];
 
 interface JourneyRow {
@@ -63,10 +79,19 @@ interface JourneyRow {
 
 /** Loads what the pure check needs: statuses of the emails the graph names and the workspace's segment ids. */
 async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
-  const emailIds = journey.graph.tiles.map((t) => t.config?.email_id).filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
-  const emails = await db.query<{ id: string; status: string }>('SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])', [workspaceId, emailIds]);
+  const emailIds = journey.graph.tiles
+    .map((t) => t.config?.email_id)
+    .filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
+  const emails = await db.query<{ id: string; status: string }>(
+    'SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    [workspaceId, emailIds],
+  );
   const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
-  return { emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])), segmentIds: new Set(segments.rows.map((r) => r.id)), egress };
+  return {
+    emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
+    segmentIds: new Set(segments.rows.map((r) => r.id)),
+    egress,
+  };
 }
 
 async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
@@ -77,7 +102,15 @@ async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: Jou
 function webhookDestinations(graph: unknown): Array<[tileId: string, url: string]> {
   if (typeof graph !== 'object' || graph === null || !('tiles' in graph) || !Array.isArray(graph.tiles)) return [];
   return graph.tiles.flatMap((tile: unknown) => {
-    if (typeof tile !== 'object' || tile === null || !('type' in tile) || tile.type !== 'launch_workflow' || !('id' in tile) || !('config' in tile)) return [];
+    if (
+      typeof tile !== 'object' ||
+      tile === null ||
+      !('type' in tile) ||
+      tile.type !== 'launch_workflow' ||
+      !('id' in tile) ||
+      !('config' in tile)
+    )
+      return [];
     const { id, config } = tile;
     const url = typeof config === 'object' && config !== null && 'url' in config ? config.url : undefined;
     return typeof id === 'string' && typeof url === 'string' && url !== '' ? [[id, url] as [string, string]] : [];
@@ -91,24 +124,56 @@ function webhookDestinations(graph: unknown): Array<[tileId: string, url: string
 function assertWebhookScope(request: FastifyRequest, graph: unknown, stored: JourneyGraph | undefined): void {
   const known = new Set(webhookDestinations(stored).map(([, url]) => url));
   const added = webhookDestinations(graph).find(([, url]) => !known.has(url));
-  if (added) requireScope(request, 'admin', `graph.tiles.${added[0]}.config.url`, `setting the webhook destination of tile "${added[0]}"`);
+  if (added)
+    requireScope(
+      request,
+      'admin',
+      `graph.tiles.${added[0]}.config.url`,
+      `setting the webhook destination of tile "${added[0]}"`,
+    );
 }
 
 /** draft → live → stopped; completed is set by the journey engine when the schedule ends. */
-async function transition(pool: Pool, workspaceId: string, id: string, from: string, to: string, note: string, guard?: (client: PoolClient, journey: JourneyRow) => Promise<void>) {
+async function transition(
+  pool: Pool,
+  workspaceId: string,
+  id: string,
+  from: string,
+  to: string,
+  note: string,
+  guard?: (client: PoolClient, journey: JourneyRow) => Promise<void>,
+) {
   return inTransaction(pool, async (client) => {
     const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
-    if (journey.status !== from) throw new ApiProblem(409, `the journey is ${journey.status}; only a ${from} journey can become ${to}`, [{ field: 'status', message: journey.status }]);
+    if (journey.status !== from)
+      throw new ApiProblem(409, `the journey is ${journey.status}; only a ${from} journey can become ${to}`, [
+        { field: 'status', message: journey.status },
+      ]);
     await guard?.(client, journey);
-    const { rows } = await client.query(`UPDATE journeys SET status = $2, updated_at = now()${to === 'live' ? ', went_live_at = now()' : ''} WHERE id = $1 RETURNING *`, [id, to]);
-    await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [id, workspaceId, to, note]);
+    const { rows } = await client.query(
+      `UPDATE journeys SET status = $2, updated_at = now()${to === 'live' ? ', went_live_at = now()' : ''} WHERE id = $1 RETURNING *`,
+      [id, to],
+    );
+    await client.query(
+      'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
+      [id, workspaceId, to, note],
+    );
     return rows[0];
   });
 }
 
-export async function journeyRoutes(untyped: FastifyInstance, { pool, egress }: { pool: Pool; egress: EgressPolicy }): Promise<void> {
+export async function journeyRoutes(
+  untyped: FastifyInstance,
+  { pool, egress }: { pool: Pool; egress: EgressPolicy },
+): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const references = { references: { content_settings_id: 'content_settings', suppression_segment_id: 'segments', list_id: 'subscription_lists' } };
+  const references = {
+    references: {
+      content_settings_id: 'content_settings',
+      suppression_segment_id: 'segments',
+      list_id: 'subscription_lists',
+    },
+  };
   resourceRoutes(untyped, pool, {
     path: '/v1/journeys',
     table: 'journeys',
@@ -123,56 +188,137 @@ export async function journeyRoutes(untyped: FastifyInstance, { pool, egress }: 
       let stored: JourneyRow | undefined;
       if (id !== null) {
         stored = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
-        if (stored.status !== 'draft') throw new ApiProblem(409, `a ${stored.status} journey cannot be edited; create a new journey`, [{ field: 'status', message: stored.status }]);
+        if (stored.status !== 'draft')
+          throw new ApiProblem(409, `a ${stored.status} journey cannot be edited; create a new journey`, [
+            { field: 'status', message: stored.status },
+          ]);
       }
       assertWebhookScope(request, body.graph, stored?.graph);
       await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
     },
   });
-  const issues = { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } };
+  const issues = {
+    type: 'array',
+    items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+  };
   const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ...output } };
-  app.post('/v1/journeys/:id/check', { schema: { tags, summary: 'Run the journey error check', params: idParams, response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, req.params.id);
-    const errors = await runCheck(pool, workspaceId, journey, egress);
-    return { ok: errors.length === 0, errors };
-  });
-  // Going live sends mail: the send scope (issue 20 defect 17), like raising a recurrence below.
-  app.post('/v1/journeys/:id/go-live', { config: { scope: 'send' }, schema: { tags, summary: 'Error check and publish: draft → live (scope send)', params: idParams, response: { 200: item } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    return transition(pool, workspaceId, req.params.id, 'draft', 'live', 'went live', async (client, journey) => {
-      const errors = await runCheck(client, workspaceId, journey, egress);
-      if (errors.length > 0) throw new ApiProblem(422, `the journey has ${errors.length} problem(s) to fix before it can go live`, errors);
-    });
-  });
-  app.post('/v1/journeys/:id/stop', { schema: { tags, summary: 'Stop a live journey: live → stopped (final)', params: idParams, response: { 200: item } } }, async (req) =>
-    transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
+  app.post(
+    '/v1/journeys/:id/check',
+    {
+      schema: {
+        tags,
+        summary: 'Run the journey error check',
+        params: idParams,
+        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const journey = await getRow<JourneyRow>(pool, 'journeys', 'journey', workspaceId, req.params.id);
+      const errors = await runCheck(pool, workspaceId, journey, egress);
+      return { ok: errors.length === 0, errors };
+    },
   );
-  const recurrenceBody = { type: 'object', additionalProperties: false, required: ['count'], properties: { count: { type: 'integer', minimum: 1 } } } as const;
-  app.post('/v1/journeys/:id/recurrence', { config: { scope: 'send' }, schema: { tags, summary: 'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again; scope send)', params: idParams, body: recurrenceBody, response: { 200: item } } }, async (req) => {
-    const workspaceId = workspaceOf(req);
-    const { count } = req.body;
-    return inTransaction(pool, async (client) => {
-      const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, req.params.id, true);
-      if (journey.status !== 'live' && journey.status !== 'completed') throw new ApiProblem(409, `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`, [{ field: 'status', message: journey.status }]);
-      const recurring = journey.settings.recurring;
-      if (!recurring || count <= recurring.count) throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [{ field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` }]);
-      const settings = { ...journey.settings, recurring: { ...recurring, count } };
-      const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey, egress));
-      if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
-      const { rows } = await client.query(`UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`, [journey.id, JSON.stringify(settings)]);
-      await client.query('INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)', [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`]);
-      return rows[0];
-    });
-  });
-  const milestone = { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, note: { type: 'string' }, at: { type: 'string', format: 'date-time' } } };
+  // Going live sends mail: the send scope (issue 20 defect 17), like raising a recurrence below.
+  app.post(
+    '/v1/journeys/:id/go-live',
+    {
+      config: { scope: 'send' },
+      schema: {
+        tags,
+        summary: 'Error check and publish: draft → live (scope send)',
+        params: idParams,
+        response: { 200: item },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      return transition(pool, workspaceId, req.params.id, 'draft', 'live', 'went live', async (client, journey) => {
+        const errors = await runCheck(client, workspaceId, journey, egress);
+        if (errors.length > 0)
+          throw new ApiProblem(422, `the journey has ${errors.length} problem(s) to fix before it can go live`, errors);
+      });
+    },
+  );
+  app.post(
+    '/v1/journeys/:id/stop',
+    {
+      schema: {
+        tags,
+        summary: 'Stop a live journey: live → stopped (final)',
+        params: idParams,
+        response: { 200: item },
+      },
+    },
+    async (req) => transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
+  );
+  const recurrenceBody = {
+    type: 'object',
+    additionalProperties: false,
+    required: ['count'],
+    properties: { count: { type: 'integer', minimum: 1 } },
+  } as const;
+  app.post(
+    '/v1/journeys/:id/recurrence',
+    {
+      config: { scope: 'send' },
+      schema: {
+        tags,
+        summary:
+          'Raise the recurrence count of a live or completed recurring journey (a completed one goes live again; scope send)',
+        params: idParams,
+        body: recurrenceBody,
+        response: { 200: item },
+      },
+    },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const { count } = req.body;
+      return inTransaction(pool, async (client) => {
+        const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, req.params.id, true);
+        if (journey.status !== 'live' && journey.status !== 'completed')
+          throw new ApiProblem(
+            409,
+            `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`,
+            [{ field: 'status', message: journey.status }],
+          );
+        const recurring = journey.settings.recurring;
+        if (!recurring || count <= recurring.count)
+          throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [
+            { field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` },
+          ]);
+        const settings = { ...journey.settings, recurring: { ...recurring, count } };
+        const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey, egress));
+        if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
+        const { rows } = await client.query(
+          `UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`,
+          [journey.id, JSON.stringify(settings)],
+        );
+        await client.query(
+          'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
+          [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`],
+        );
+        return rows[0];
+      });
+    },
+  );
+  const milestone = {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      status: { type: 'string' },
+      note: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+    },
+  };
   childListRoute(untyped, pool, {
     url: '/v1/journeys/:id/milestones',
     tags,
     summary: 'State history of a journey',
     parent: { table: 'journeys', noun: 'journey' },
     item: milestone,
-    select: 'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
+    select:
+      'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
     firstCursor: '0',
   });
 }

@@ -27,7 +27,10 @@ const SECURITY_HEADERS = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
-export async function uiRoutes(app: FastifyInstance, { loadAssets }: { loadAssets: () => Promise<UiAssets> }): Promise<void> {
+export async function uiRoutes(
+  app: FastifyInstance,
+  { loadAssets }: { loadAssets: () => Promise<UiAssets> },
+): Promise<void> {
   // Not /v1: no key needed for the files themselves (they hold no data); hidden from the OpenAPI document.
   const options = { schema: { hide: true }, config: { public: true } };
   app.get('/ui', options, async (_req, reply) => reply.redirect('/ui/'));
@@ -41,7 +44,11 @@ export async function uiRoutes(app: FastifyInstance, { loadAssets }: { loadAsset
     // Every page path gets index.html (the script picks the page); assets must exist.
     const asset = path.startsWith('assets/') ? assets.get(path) : assets.get('index.html');
     if (!asset) throw new ApiProblem(404, `no such file: /ui/${path}`);
-    void reply.headers(SECURITY_HEADERS).header('content-type', asset.contentType).header('etag', asset.etag).header('cache-control', 'no-cache');
+    void reply
+      .headers(SECURITY_HEADERS)
+      .header('content-type', asset.contentType)
+      .header('etag', asset.etag)
+      .header('cache-control', 'no-cache');
     if (req.headers['if-none-match'] === asset.etag) return reply.code(304).send();
     return reply.send(asset.body);
   });

@@ -10,7 +10,11 @@ const MAX_CONTACTS = 1_000_000;
  * (machine = 0) open or click of the email in the last N days. not_opened / not_clicked are the complement
  * within the workspace (compiled as NOT IN by segment-filter).
  */
-export async function resolveBehaviour(ch: ClickHouse, workspaceId: string, filter: unknown): Promise<BehaviourAnswers> {
+export async function resolveBehaviour(
+  ch: ClickHouse,
+  workspaceId: string,
+  filter: unknown,
+): Promise<BehaviourAnswers> {
   const answers = new Map<string, string[]>();
   for (const condition of behaviourConditions(filter)) {
     const key = behaviourKey(condition);
@@ -22,7 +26,10 @@ export async function resolveBehaviour(ch: ClickHouse, workspaceId: string, filt
       withinDays: condition.within_days,
       limit: MAX_CONTACTS,
     });
-    answers.set(key, ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id)));
+    answers.set(
+      key,
+      ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id)),
+    );
   }
   return answers;
 }

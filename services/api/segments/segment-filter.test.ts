@@ -6,14 +6,28 @@ describe('segment filter language', () => {
     const where = compiler.compile({
       all: [
         { field: 'attributes.city', op: 'eq', value: "Oslo'; DROP TABLE contacts; --" },
-        { any: [{ field: 'consent_level', op: 'gte', value: 3 }, { not: { field: 'email', op: 'contains', value: '100%_' } }] },
+        {
+          any: [
+            { field: 'consent_level', op: 'gte', value: 3 },
+            { not: { field: 'email', op: 'contains', value: '100%_' } },
+          ],
+        },
         { field: 'time_zone', op: 'in', value: ['Europe/Oslo', 'UTC'] },
         { field: 'attributes.score', op: 'gt', value: 10 },
         { field: 'account_id', op: 'exists' },
       ],
     });
     expect(where).not.toMatch(/Oslo|DROP|100/);
-    expect(compiler.params).toEqual(['ws', 'city', "Oslo'; DROP TABLE contacts; --", 3, '%100\\%\\_%', ['Europe/Oslo', 'UTC'], 'score', 10]);
+    expect(compiler.params).toEqual([
+      'ws',
+      'city',
+      "Oslo'; DROP TABLE contacts; --",
+      3,
+      '%100\\%\\_%',
+      ['Europe/Oslo', 'UTC'],
+      'score',
+      10,
+    ]);
     expect(where).toContain('c.account_id IS NOT NULL');
   });
 
@@ -36,7 +50,9 @@ describe('segment filter language', () => {
   });
 
   it('binds resolved behaviour answers as a uuid array and negates not_* conditions', () => {
-    const filter = { any: [{ behaviour: 'not_opened', email_id: '7d1c2f4e-0000-4000-8000-000000000001', within_days: 7 }] };
+    const filter = {
+      any: [{ behaviour: 'not_opened', email_id: '7d1c2f4e-0000-4000-8000-000000000001', within_days: 7 }],
+    };
     const [condition] = behaviourConditions(filter);
     expect(condition).toMatchObject({ behaviour: 'not_opened', within_days: 7 });
     const compiler = new FilterCompiler([], new Map([['not_opened:7d1c2f4e-0000-4000-8000-000000000001:7', ['a']]]));

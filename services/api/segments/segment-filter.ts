@@ -10,7 +10,8 @@ import { ownValue } from '../../../lib/platform/own-property';
  *   {"field": "attributes.city", "op": "eq", "value": "Oslo"}
  *   {"behaviour": "opened" | "clicked" | "not_opened" | "not_clicked", "email_id": "<uuid>", "within_days": 30}
  */
-export type FilterOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'starts_with' | 'exists' | 'not_exists';
+export type FilterOp =
+  'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'contains' | 'starts_with' | 'exists' | 'not_exists';
 
 export const BEHAVIOURS = ['opened', 'clicked', 'not_opened', 'not_clicked'] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
@@ -77,7 +78,10 @@ export class FilterCompiler {
   compile(filter: unknown, where = 'definition', depth = 0): string {
     if (depth > MAX_DEPTH) throw new SegmentFilterError(where, `filters nest at most ${MAX_DEPTH} levels`);
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter))
-      throw new SegmentFilterError(where, 'expected an object: {all}, {any}, {not}, {field, op, value} or {behaviour, email_id, within_days}');
+      throw new SegmentFilterError(
+        where,
+        'expected an object: {all}, {any}, {not}, {field, op, value} or {behaviour, email_id, within_days}',
+      );
     const node = filter as Record<string, unknown>;
     if ('all' in node || 'any' in node) return this.group(node, where, depth);
     if ('not' in node) return `NOT (${this.compile(node.not, `${where}.not`, depth + 1)})`;
@@ -89,7 +93,8 @@ export class FilterCompiler {
   private group(node: Record<string, unknown>, where: string, depth: number): string {
     const key = 'all' in node ? 'all' : 'any';
     const items = node[key];
-    if (!Array.isArray(items) || items.length === 0) throw new SegmentFilterError(`${where}.${key}`, 'needs a non-empty array');
+    if (!Array.isArray(items) || items.length === 0)
+      throw new SegmentFilterError(`${where}.${key}`, 'needs a non-empty array');
     const parts = items.map((item, i) => `(${this.compile(item, `${where}.${key}[${i}]`, depth + 1)})`);
     return parts.join(key === 'all' ? ' AND ' : ' OR ');
   }
@@ -111,7 +116,8 @@ export class FilterCompiler {
     if (op === 'not_exists') return `${expr} IS NULL`;
     const value = node.value;
     if (op === 'in') {
-      if (!Array.isArray(value) || value.length === 0) throw new SegmentFilterError(`${where}.value`, 'in needs a non-empty array');
+      if (!Array.isArray(value) || value.length === 0)
+        throw new SegmentFilterError(`${where}.value`, 'in needs a non-empty array');
       return `${castFor(expr, kind, value[0])} = ANY(${this.bind(value.map(String))}::${pgArrayType(kind, value[0])})`;
     }
     if (op === 'contains' || op === 'starts_with') {
@@ -120,8 +126,13 @@ export class FilterCompiler {
       return `${expr}::text ILIKE ${this.bind(op === 'contains' ? `%${pattern}%` : `${pattern}%`)}`;
     }
     const comparison = ownValue(COMPARISONS, op);
-    if (!comparison) throw new SegmentFilterError(`${where}.op`, `unknown op "${String(node.op)}"; use ${[...Object.keys(COMPARISONS), 'in', 'contains', 'starts_with', 'exists', 'not_exists'].join(', ')}`);
-    if (value === undefined || value === null || typeof value === 'object') throw new SegmentFilterError(`${where}.value`, 'value must be a string, number or boolean');
+    if (!comparison)
+      throw new SegmentFilterError(
+        `${where}.op`,
+        `unknown op "${String(node.op)}"; use ${[...Object.keys(COMPARISONS), 'in', 'contains', 'starts_with', 'exists', 'not_exists'].join(', ')}`,
+      );
+    if (value === undefined || value === null || typeof value === 'object')
+      throw new SegmentFilterError(`${where}.value`, 'value must be a string, number or boolean');
     return `${castFor(expr, kind, value)} ${comparison} ${this.bind(value)}${paramCast(kind, value)}`;
   }
 
@@ -130,7 +141,10 @@ export class FilterCompiler {
     if (kind) return [`c.${field}`, kind];
     const match = /^attributes\.([A-Za-z0-9_-]{1,64})$/.exec(field);
     if (match) return [`(c.attributes ->> ${this.bind(match[1])})`, 'json'];
-    throw new SegmentFilterError(where, `unknown field "${field}"; use ${Object.keys(FILTER_COLUMNS).join(', ')} or attributes.<key>`);
+    throw new SegmentFilterError(
+      where,
+      `unknown field "${field}"; use ${Object.keys(FILTER_COLUMNS).join(', ')} or attributes.<key>`,
+    );
   }
 }
 
@@ -152,10 +166,13 @@ function pgArrayType(kind: ColumnKind | 'json', sample: unknown): string {
 }
 
 export function parseBehaviour(node: Record<string, unknown>, where: string): BehaviourCondition {
-  if (!BEHAVIOURS.includes(node.behaviour as Behaviour)) throw new SegmentFilterError(`${where}.behaviour`, `use one of ${BEHAVIOURS.join(', ')}`);
-  if (typeof node.email_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(node.email_id)) throw new SegmentFilterError(`${where}.email_id`, 'email_id must be a uuid');
+  if (!BEHAVIOURS.includes(node.behaviour as Behaviour))
+    throw new SegmentFilterError(`${where}.behaviour`, `use one of ${BEHAVIOURS.join(', ')}`);
+  if (typeof node.email_id !== 'string' || !/^[0-9a-f-]{36}$/i.test(node.email_id))
+    throw new SegmentFilterError(`${where}.email_id`, 'email_id must be a uuid');
   const days = node.within_days;
-  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650) throw new SegmentFilterError(`${where}.within_days`, 'within_days must be an integer from 1 to 3650');
+  if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 3650)
+    throw new SegmentFilterError(`${where}.within_days`, 'within_days must be an integer from 1 to 3650');
   return { behaviour: node.behaviour as Behaviour, email_id: node.email_id, within_days: days };
 }
 
@@ -164,6 +181,10 @@ export function behaviourConditions(filter: unknown, where = 'definition', depth
   if (typeof filter !== 'object' || filter === null || depth > MAX_DEPTH) return [];
   const node = filter as Record<string, unknown>;
   if ('behaviour' in node) return [parseBehaviour(node, where)];
-  const children = [...(Array.isArray(node.all) ? node.all : []), ...(Array.isArray(node.any) ? node.any : []), ...('not' in node ? [node.not] : [])];
+  const children = [
+    ...(Array.isArray(node.all) ? node.all : []),
+    ...(Array.isArray(node.any) ? node.any : []),
+    ...('not' in node ? [node.not] : []),
+  ];
   return children.flatMap((child) => behaviourConditions(child, where, depth + 1));
 }

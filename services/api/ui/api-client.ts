@@ -24,7 +24,11 @@ export class ApiError extends Error {
 
 export async function apiGet<T>(path: string, key: string | null = storedKey()): Promise<T> {
   if (!key) throw new Unauthorized('no API key');
-  const response = await fetch(path, { headers: { authorization: `Bearer ${key}`, accept: 'application/json' }, credentials: 'omit', cache: 'no-store' });
+  const response = await fetch(path, {
+    headers: { authorization: `Bearer ${key}`, accept: 'application/json' },
+    credentials: 'omit',
+    cache: 'no-store',
+  });
   if (response.status === 401) throw new Unauthorized('the API key was refused');
   if (!response.ok) {
     const problem = (await response.json().catch(() => ({}))) as { detail?: string; title?: string };
@@ -39,7 +43,9 @@ export async function apiList<T>(path: string, max = 2000): Promise<T[]> {
   let cursor: string | null = null;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const page: Page<T> = await apiGet<Page<T>>(`${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: Page<T> = await apiGet<Page<T>>(
+      `${path}${separator}limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     items.push(...page.items);
     cursor = page.next_cursor;
   } while (cursor && items.length < max);

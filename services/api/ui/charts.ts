@@ -1,4 +1,16 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
 import type { ResponsesOnDay } from './api-types';
 import { formatCount } from './format';
 
@@ -7,11 +19,28 @@ import { formatCount } from './format';
  * says why Chart.js and what it weighs). Animations are off: the numbers are the point, and screenshots taken
  * by the browser test are then the finished chart.
  */
-Chart.register(BarController, BarElement, LineController, LineElement, PointElement, CategoryScale, LinearScale, Tooltip, Legend);
+Chart.register(
+  BarController,
+  BarElement,
+  LineController,
+  LineElement,
+  PointElement,
+  CategoryScale,
+  LinearScale,
+  Tooltip,
+  Legend,
+);
 Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 Chart.defaults.color = '#44546a';
 
-export const COLORS = { blue: '#2563eb', teal: '#0d9488', violet: '#7c3aed', amber: '#d97706', slate: '#64748b', green: '#16a34a' };
+export const COLORS = {
+  blue: '#2563eb',
+  teal: '#0d9488',
+  violet: '#7c3aed',
+  amber: '#d97706',
+  slate: '#64748b',
+  green: '#16a34a',
+};
 
 const countTicks = { precision: 0, callback: (value: string | number) => formatCount(Number(value)) };
 
@@ -26,7 +55,14 @@ export function funnelChart(canvas: HTMLCanvasElement, stages: FunnelStage[]): C
     type: 'bar',
     data: {
       labels: stages.map((s) => s.label),
-      datasets: [{ label: 'Messages', data: stages.map((s) => s.value), backgroundColor: [COLORS.slate, COLORS.blue, COLORS.teal, COLORS.violet, COLORS.amber], borderRadius: 4 }],
+      datasets: [
+        {
+          label: 'Messages',
+          data: stages.map((s) => s.value),
+          backgroundColor: [COLORS.slate, COLORS.blue, COLORS.teal, COLORS.violet, COLORS.amber],
+          borderRadius: 4,
+        },
+      ],
     },
     options: {
       indexAxis: 'y',
@@ -49,7 +85,17 @@ export function continuousDays(days: ResponsesOnDay[]): ResponsesOnDay[] {
   const filled: ResponsesOnDay[] = [];
   for (let at = Date.parse(`${first.day}T00:00:00Z`); at <= Date.parse(`${last.day}T00:00:00Z`); at += 86_400_000) {
     const day = new Date(at).toISOString().slice(0, 10);
-    filled.push(byDay.get(day) ?? { day, opened: 0, openedUnique: 0, clicked: 0, clickedUnique: 0, forwarded: 0, unsubscribed: 0 });
+    filled.push(
+      byDay.get(day) ?? {
+        day,
+        opened: 0,
+        openedUnique: 0,
+        clicked: 0,
+        clickedUnique: 0,
+        forwarded: 0,
+        unsubscribed: 0,
+      },
+    );
   }
   return filled;
 }
@@ -62,10 +108,38 @@ export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]
     data: {
       labels: series.map((d) => d.day),
       datasets: [
-        { type: 'bar', label: 'Opened (total)', data: series.map((d) => d.opened), backgroundColor: `${COLORS.blue}55`, borderColor: COLORS.blue, borderWidth: 1 },
-        { type: 'bar', label: 'Clicked (total)', data: series.map((d) => d.clicked), backgroundColor: `${COLORS.amber}55`, borderColor: COLORS.amber, borderWidth: 1 },
-        { type: 'line', label: 'Opened (unique)', data: series.map((d) => d.openedUnique), borderColor: COLORS.blue, backgroundColor: COLORS.blue, tension: 0.25 },
-        { type: 'line', label: 'Clicked (unique)', data: series.map((d) => d.clickedUnique), borderColor: COLORS.amber, backgroundColor: COLORS.amber, tension: 0.25 },
+        {
+          type: 'bar',
+          label: 'Opened (total)',
+          data: series.map((d) => d.opened),
+          backgroundColor: `${COLORS.blue}55`,
+          borderColor: COLORS.blue,
+          borderWidth: 1,
+        },
+        {
+          type: 'bar',
+          label: 'Clicked (total)',
+          data: series.map((d) => d.clicked),
+          backgroundColor: `${COLORS.amber}55`,
+          borderColor: COLORS.amber,
+          borderWidth: 1,
+        },
+        {
+          type: 'line',
+          label: 'Opened (unique)',
+          data: series.map((d) => d.openedUnique),
+          borderColor: COLORS.blue,
+          backgroundColor: COLORS.blue,
+          tension: 0.25,
+        },
+        {
+          type: 'line',
+          label: 'Clicked (unique)',
+          data: series.map((d) => d.clickedUnique),
+          borderColor: COLORS.amber,
+          backgroundColor: COLORS.amber,
+          tension: 0.25,
+        },
       ],
     },
     options: {

@@ -30,20 +30,42 @@ const DELIVERY_CARDS: Card[] = [
   { field: 'sent', label: 'Sent', note: (k) => `${formatPercent(shareOf(k.sent, k.targeted))} of targeted` },
   { field: 'delivered', label: 'Delivered', note: (k) => `${formatPercent(shareOf(k.delivered, k.sent))} of sent` },
   { field: 'blocked', label: 'Blocked', note: () => 'not sent: do not bulk email, bad address' },
-  { field: 'bouncedTotal', label: 'Bounced', secondary: [{ field: 'bouncedHard', suffix: 'hard' }, { field: 'bouncedSoft', suffix: 'soft' }, { field: 'bouncedOther', suffix: 'other' }] },
+  {
+    field: 'bouncedTotal',
+    label: 'Bounced',
+    secondary: [
+      { field: 'bouncedHard', suffix: 'hard' },
+      { field: 'bouncedSoft', suffix: 'soft' },
+      { field: 'bouncedOther', suffix: 'other' },
+    ],
+  },
   { field: 'sendingFailed', label: 'Sending failed', note: () => 'beside Sent, never in it' },
 ];
 
 const ENGAGEMENT_CARDS: Card[] = [
-  { field: 'openedUnique', label: 'Opened (unique)', secondary: [{ field: 'openedTotal', suffix: 'total' }], note: (k) => ofDelivered(k, 'openedUnique') },
+  {
+    field: 'openedUnique',
+    label: 'Opened (unique)',
+    secondary: [{ field: 'openedTotal', suffix: 'total' }],
+    note: (k) => ofDelivered(k, 'openedUnique'),
+  },
   { field: 'didNotOpen', label: 'Did not open', note: (k) => ofDelivered(k, 'didNotOpen') },
-  { field: 'clickedUnique', label: 'Clicked (unique)', secondary: [{ field: 'clickedTotal', suffix: 'total' }], note: (k) => ofDelivered(k, 'clickedUnique') },
+  {
+    field: 'clickedUnique',
+    label: 'Clicked (unique)',
+    secondary: [{ field: 'clickedTotal', suffix: 'total' }],
+    note: (k) => ofDelivered(k, 'clickedUnique'),
+  },
   { field: 'forwarded', label: 'Forwarded', secondary: [{ field: 'forwardSubmissions', suffix: 'submissions' }] },
   { field: 'unsubscribed', label: 'Unsubscribed' },
   { field: 'feedbackLoops', label: 'Feedback loops', note: () => 'marked as spam' },
   { field: 'subscriptionSubmitted', label: 'Subscription submitted' },
   { field: 'generatedLeads', label: 'Generated leads' },
-  { field: 'attachmentViewsUnique', label: 'Attachment views', secondary: [{ field: 'attachmentViewsTotal', suffix: 'total' }] },
+  {
+    field: 'attachmentViewsUnique',
+    label: 'Attachment views',
+    secondary: [{ field: 'attachmentViewsTotal', suffix: 'total' }],
+  },
 ];
 
 const MACHINE_CARDS: Card[] = [
@@ -52,10 +74,15 @@ const MACHINE_CARDS: Card[] = [
   { field: 'machineOnlyOpened', label: 'Opened by machines only', note: () => 'counted in Did not open' },
 ];
 
-const count = (field: string, value: number, attribute = 'data-kpi'): HTMLElement => h('span', { [attribute]: field, 'data-value': value }, formatCount(value));
+const count = (field: string, value: number, attribute = 'data-kpi'): HTMLElement =>
+  h('span', { [attribute]: field, 'data-value': value }, formatCount(value));
 
 function kpiCard(card: Card, kpis: EmailKpis): HTMLElement {
-  const secondary: Child[] = (card.secondary ?? []).flatMap((s, i) => [i > 0 ? ' · ' : '', count(s.field, kpis[s.field]), ` ${s.suffix}`]);
+  const secondary: Child[] = (card.secondary ?? []).flatMap((s, i) => [
+    i > 0 ? ' · ' : '',
+    count(s.field, kpis[s.field]),
+    ` ${s.suffix}`,
+  ]);
   return h(
     'div',
     { class: 'kpi' },
@@ -66,7 +93,13 @@ function kpiCard(card: Card, kpis: EmailKpis): HTMLElement {
   );
 }
 
-const kpiGrid = (title: string, cards: Card[], kpis: EmailKpis): HTMLElement => h('div', { class: 'kpi-group' }, h('h3', {}, title), h('div', { class: 'kpi-grid' }, ...cards.map((c) => kpiCard(c, kpis))));
+const kpiGrid = (title: string, cards: Card[], kpis: EmailKpis): HTMLElement =>
+  h(
+    'div',
+    { class: 'kpi-group' },
+    h('h3', {}, title),
+    h('div', { class: 'kpi-grid' }, ...cards.map((c) => kpiCard(c, kpis))),
+  );
 
 function funnelStages(delivery: DeliveryBreakdown, kpis: EmailKpis): Array<FunnelStage & { key: string }> {
   return [
@@ -80,7 +113,11 @@ function funnelStages(delivery: DeliveryBreakdown, kpis: EmailKpis): Array<Funne
 
 function deliveryRows(delivery: DeliveryBreakdown): Array<{ key: string; label: string; value: number }> {
   return [
-    ...Object.entries(delivery.blockedByReason).map(([reason, value]) => ({ key: `blocked:${reason}`, label: `Blocked: ${reason.replace(/_/g, ' ')}`, value })),
+    ...Object.entries(delivery.blockedByReason).map(([reason, value]) => ({
+      key: `blocked:${reason}`,
+      label: `Blocked: ${reason.replace(/_/g, ' ')}`,
+      value,
+    })),
     { key: 'bounced:hard', label: 'Bounced (hard)', value: delivery.bounced.hard },
     { key: 'bounced:soft', label: 'Bounced (soft)', value: delivery.bounced.soft },
     { key: 'bounced:other', label: 'Bounced (other)', value: delivery.bounced.other },
@@ -93,15 +130,24 @@ function deliverySection(delivery: DeliveryBreakdown, kpis: EmailKpis): { elemen
   const canvas = h('canvas', { role: 'img', 'aria-label': 'Delivery funnel' });
   const funnelTable = table(
     ['Stage', 'Messages', 'Of targeted'],
-    stages.map((s) => ({ attributes: { 'data-funnel': s.key }, cells: [s.label, count(s.key, s.value, 'data-funnel-value'), formatPercent(shareOf(s.value, delivery.targeted))] })),
+    stages.map((s) => ({
+      attributes: { 'data-funnel': s.key },
+      cells: [s.label, count(s.key, s.value, 'data-funnel-value'), formatPercent(shareOf(s.value, delivery.targeted))],
+    })),
     { class: 'compact' },
   );
   const breakdown = table(
     ['Where messages did not get through', 'Messages'],
-    deliveryRows(delivery).map((row) => ({ attributes: { 'data-delivery': row.key }, cells: [row.label, count(row.key, row.value, 'data-delivery-value')] })),
+    deliveryRows(delivery).map((row) => ({
+      attributes: { 'data-delivery': row.key },
+      cells: [row.label, count(row.key, row.value, 'data-delivery-value')],
+    })),
     { class: 'compact' },
   );
-  const element = section('Delivery funnel', h('div', { class: 'split' }, h('div', { class: 'chart funnel' }, canvas), h('div', {}, funnelTable, breakdown)));
+  const element = section(
+    'Delivery funnel',
+    h('div', { class: 'split' }, h('div', { class: 'chart funnel' }, canvas), h('div', {}, funnelTable, breakdown)),
+  );
   return { element, draw: () => void funnelChart(canvas, stages) };
 }
 
@@ -109,11 +155,30 @@ function responsesSection(days: ResponsesOnDay[]): { element: HTMLElement; draw:
   const canvas = h('canvas', { role: 'img', 'aria-label': 'Opens and clicks per day' });
   const data = table(
     ['Day', 'Opened', 'Opened (unique)', 'Clicked', 'Clicked (unique)', 'Forwarded', 'Unsubscribed'],
-    days.map((d) => ({ attributes: { 'data-day': d.day }, cells: [d.day, formatCount(d.opened), formatCount(d.openedUnique), formatCount(d.clicked), formatCount(d.clickedUnique), formatCount(d.forwarded), formatCount(d.unsubscribed)] })),
+    days.map((d) => ({
+      attributes: { 'data-day': d.day },
+      cells: [
+        d.day,
+        formatCount(d.opened),
+        formatCount(d.openedUnique),
+        formatCount(d.clicked),
+        formatCount(d.clickedUnique),
+        formatCount(d.forwarded),
+        formatCount(d.unsubscribed),
+      ],
+    })),
     { class: 'compact', 'data-table': 'responses' },
   );
-  const body = days.length === 0 ? h('p', { class: 'muted' }, 'No opens or clicks in this period.') : h('div', { class: 'chart responses' }, canvas);
-  const element = section('Opens and clicks over time', h('p', { class: 'muted' }, "Human responses per day in the workspace's time zone."), body, h('details', {}, h('summary', {}, 'Data'), data));
+  const body =
+    days.length === 0
+      ? h('p', { class: 'muted' }, 'No opens or clicks in this period.')
+      : h('div', { class: 'chart responses' }, canvas);
+  const element = section(
+    'Opens and clicks over time',
+    h('p', { class: 'muted' }, "Human responses per day in the workspace's time zone."),
+    body,
+    h('details', {}, h('summary', {}, 'Data'), data),
+  );
   return { element, draw: () => void (days.length > 0 && responsesChart(canvas, days)) };
 }
 
@@ -124,13 +189,23 @@ function linksSection(links: LinkKpis[]): HTMLElement {
       h('span', { class: 'url', title: link.url }, link.url || link.linkId),
       formatCount(link.totalClicks),
       formatCount(link.uniqueClicks),
-      h('span', { class: 'ctr' }, h('meter', { min: 0, max: 1, value: link.clickThroughRate }), formatPercent(link.clickThroughRate)),
+      h(
+        'span',
+        { class: 'ctr' },
+        h('meter', { min: 0, max: 1, value: link.clickThroughRate }),
+        formatPercent(link.clickThroughRate),
+      ),
     ],
   }));
   return section(
     'Links',
     h('p', { class: 'muted' }, 'Click-through rate: the link’s unique clicks ÷ all unique clicks of the email.'),
-    links.length === 0 ? h('p', { class: 'muted' }, 'No clicks in this period.') : table(['Link', 'Total clicks', 'Unique clicks', 'Click-through rate'], rows, { class: 'list', 'data-table': 'links' }),
+    links.length === 0
+      ? h('p', { class: 'muted' }, 'No clicks in this period.')
+      : table(['Link', 'Total clicks', 'Unique clicks', 'Click-through rate'], rows, {
+          class: 'list',
+          'data-table': 'links',
+        }),
   );
 }
 
@@ -148,9 +223,18 @@ export async function renderEmailPage(shell: Shell, id: string, search: URLSearc
   const funnel = deliverySection(delivery, kpis);
   const overTime = responsesSection(responses.items);
   shell.main.replaceChildren(
-    pageTitle(email.name, `Subject: ${email.draft?.subject ?? '—'} · live version ${email.live_version ?? '—'}`, statusBadge(email.status)),
+    pageTitle(
+      email.name,
+      `Subject: ${email.draft?.subject ?? '—'} · live version ${email.live_version ?? '—'}`,
+      statusBadge(email.status),
+    ),
     rangeFilter(search),
-    section('Key performance indicators', kpiGrid('Delivery', DELIVERY_CARDS, kpis), kpiGrid('Engagement (human)', ENGAGEMENT_CARDS, kpis), kpiGrid('Machine traffic (kept, outside every human KPI)', MACHINE_CARDS, kpis)),
+    section(
+      'Key performance indicators',
+      kpiGrid('Delivery', DELIVERY_CARDS, kpis),
+      kpiGrid('Engagement (human)', ENGAGEMENT_CARDS, kpis),
+      kpiGrid('Machine traffic (kept, outside every human KPI)', MACHINE_CARDS, kpis),
+    ),
     funnel.element,
     overTime.element,
     linksSection(links.items),

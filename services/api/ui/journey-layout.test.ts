@@ -15,7 +15,10 @@ const TILES: JourneyTile[] = [
   { id: 'done_false', type: 'end' },
 ];
 
-const kpis = (tileId: string, fields: Partial<TileKpis>): TileKpis => ({ ...emptyTileKpis({ id: tileId, type: 'end' }), ...fields });
+const kpis = (tileId: string, fields: Partial<TileKpis>): TileKpis => ({
+  ...emptyTileKpis({ id: tileId, type: 'end' }),
+  ...fields,
+});
 
 describe('journey layout', () => {
   it('places every tile without overlaps, left to right, with an edge per next tile', () => {
@@ -24,13 +27,19 @@ describe('journey layout', () => {
     for (const a of layout.tiles)
       for (const b of layout.tiles) {
         if (a === b) continue;
-        const apart = a.x + SIZES.tileWidth <= b.x || b.x + SIZES.tileWidth <= a.x || a.y + SIZES.tileHeight <= b.y || b.y + SIZES.tileHeight <= a.y;
+        const apart =
+          a.x + SIZES.tileWidth <= b.x ||
+          b.x + SIZES.tileWidth <= a.x ||
+          a.y + SIZES.tileHeight <= b.y ||
+          b.y + SIZES.tileHeight <= a.y;
         expect(apart).toBe(true);
       }
     const x = (id: string) => layout.tiles.find((t) => t.tile.id === id)?.x ?? NaN;
     expect(x('ny')).toBeLessThan(x('paper'));
     expect(x('clicked')).toBeLessThan(x('lead'));
-    expect(layout.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(TILES.flatMap((t) => (t.next ?? []).map((n) => `${t.id}>${n}`)).sort());
+    expect(layout.edges.map((e) => `${e.from}>${e.to}`).sort()).toEqual(
+      TILES.flatMap((t) => (t.next ?? []).map((n) => `${t.id}>${n}`)).sort(),
+    );
     for (const edge of layout.edges) expect(edge.points.length).toBeGreaterThanOrEqual(2);
     const right = Math.max(...layout.tiles.map((t) => t.x + SIZES.tileWidth));
     expect(layout.width).toBeGreaterThanOrEqual(right);
@@ -38,12 +47,27 @@ describe('journey layout', () => {
 
   it('gives tiles without KPIs zeros and keeps the KPIs of the others', () => {
     const layout = layoutJourney(TILES, [kpis('paper', { inflow: 40, processed: 38, failed: 2 })], SIZES);
-    expect(layout.tiles.find((t) => t.tile.id === 'paper')?.kpis).toMatchObject({ inflow: 40, processed: 38, failed: 2 });
-    expect(layout.tiles.find((t) => t.tile.id === 'remind')?.kpis).toMatchObject({ tileId: 'remind', inflow: 0, processing: 0, blocked: 0, failed: 0, processed: 0 });
+    expect(layout.tiles.find((t) => t.tile.id === 'paper')?.kpis).toMatchObject({
+      inflow: 40,
+      processed: 38,
+      failed: 2,
+    });
+    expect(layout.tiles.find((t) => t.tile.id === 'remind')?.kpis).toMatchObject({
+      tileId: 'remind',
+      inflow: 0,
+      processing: 0,
+      blocked: 0,
+      failed: 0,
+      processed: 0,
+    });
   });
 
   it('labels a trigger’s paths (true = first next tile) with their share of the contacts on any path', () => {
-    const layout = layoutJourney(TILES, [kpis('clicked', { inflow: 40, processed: 40, paths: { true: 12, false: 28 } })], SIZES);
+    const layout = layoutJourney(
+      TILES,
+      [kpis('clicked', { inflow: 40, processed: 40, paths: { true: 12, false: 28 } })],
+      SIZES,
+    );
     const labels = layout.edges.filter((e) => e.path).map((e) => ({ to: e.to, ...e.path, labelAt: undefined }));
     expect(labels).toEqual([
       { to: 'lead', pathId: 'true', contacts: 12, share: 0.3, labelAt: undefined },

@@ -99,14 +99,24 @@ export function layoutJourney(tiles: JourneyTile[], kpis: TileKpis[], sizes: Lay
       if (!known.has(to)) return;
       const share = shares.get(index);
       const name = `${index}`;
-      graph.setEdge(tile.id, to, share ? { width: sizes.labelWidth, height: sizes.labelHeight, labelpos: 'c' } : {}, name);
+      graph.setEdge(
+        tile.id,
+        to,
+        share ? { width: sizes.labelWidth, height: sizes.labelHeight, labelpos: 'c' } : {},
+        name,
+      );
       pending.push({ from: tile, to, name, share });
     });
   }
   layout(graph);
   const placed = tiles.map((tile) => {
     const node = graph.node(tile.id);
-    return { tile, kpis: byTile.get(tile.id) ?? emptyTileKpis(tile), x: node.x - sizes.tileWidth / 2, y: node.y - sizes.tileHeight / 2 };
+    return {
+      tile,
+      kpis: byTile.get(tile.id) ?? emptyTileKpis(tile),
+      x: node.x - sizes.tileWidth / 2,
+      y: node.y - sizes.tileHeight / 2,
+    };
   });
   const edges = pending.map(({ from, to, name, share }) => {
     const edge = graph.edge({ v: from.id, w: to, name });

@@ -28,11 +28,14 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(
 const optional = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
 
 /** The email of the email tile a trigger watches. */
-const watchedEmail = (trigger: JourneyTile, tiles: JourneyTile[]): string => String(tiles.find((t) => t.id === trigger.config?.email_tile_id)?.config?.email_id ?? '');
+const watchedEmail = (trigger: JourneyTile, tiles: JourneyTile[]): string =>
+  String(tiles.find((t) => t.id === trigger.config?.email_tile_id)?.config?.email_id ?? '');
 
 export async function loadTileReferences(tiles: JourneyTile[]): Promise<TileReferences> {
   const emailIds = [...new Set(tiles.filter((t) => t.type === 'email').map((t) => String(t.config?.email_id ?? '')))];
-  const segmentIds = [...new Set(tiles.filter((t) => t.type === 'segment').flatMap((t) => strings(t.config?.segment_ids)))];
+  const segmentIds = [
+    ...new Set(tiles.filter((t) => t.type === 'segment').flatMap((t) => strings(t.config?.segment_ids))),
+  ];
   const [emails, segments] = await Promise.all([
     Promise.all(emailIds.map((id) => optional(apiGet<EmailRow>(`/v1/emails/${id}`)))),
     Promise.all(segmentIds.map((id) => optional(apiGet<{ id: string; name: string }>(`/v1/segments/${id}`)))),
@@ -42,19 +45,29 @@ export async function loadTileReferences(tiles: JourneyTile[]): Promise<TileRefe
     segments: new Map(segments.flatMap((s) => (s ? [[s.id, s.name] as const] : []))),
     links: new Map(),
   };
-  const linkedEmails = new Set(tiles.filter((t) => t.type === 'trigger' && t.config?.link_id).map((t) => watchedEmail(t, tiles)));
+  const linkedEmails = new Set(
+    tiles.filter((t) => t.type === 'trigger' && t.config?.link_id).map((t) => watchedEmail(t, tiles)),
+  );
   const versions = await Promise.all(
     [...linkedEmails].map((id) => {
       const version = refs.emails.get(id)?.live_version;
-      return version ? optional(apiGet<{ email_id: string; links: Array<{ link_id: string; url: string }> }>(`/v1/emails/${id}/versions/${version}`)) : null;
+      return version
+        ? optional(
+            apiGet<{ email_id: string; links: Array<{ link_id: string; url: string }> }>(
+              `/v1/emails/${id}/versions/${version}`,
+            ),
+          )
+        : null;
     }),
   );
-  for (const version of versions) for (const link of version?.links ?? []) refs.links.set(`${version?.email_id}:${link.link_id}`, link.url);
+  for (const version of versions)
+    for (const link of version?.links ?? []) refs.links.set(`${version?.email_id}:${link.link_id}`, link.url);
   return refs;
 }
 
 function timeout(config: Record<string, unknown>): string {
-  for (const unit of ['days', 'hours', 'minutes']) if (config[`timeout_${unit}`]) return ` within ${String(config[`timeout_${unit}`])} ${unit}`;
+  for (const unit of ['days', 'hours', 'minutes'])
+    if (config[`timeout_${unit}`]) return ` within ${String(config[`timeout_${unit}`])} ${unit}`;
   return config.timeout_at ? ` until ${String(config.timeout_at)}` : '';
 }
 
@@ -70,7 +83,9 @@ function shortUrl(url: string): string {
 
 function triggerText(tile: JourneyTile, tiles: JourneyTile[], refs: TileReferences): string {
   const config = tile.config ?? {};
-  const condition = String(config.condition ?? '').replace(/_link$/, '').replace(/_/g, ' ');
+  const condition = String(config.condition ?? '')
+    .replace(/_link$/, '')
+    .replace(/_/g, ' ');
   const url = config.link_id ? refs.links.get(`${watchedEmail(tile, tiles)}:${String(config.link_id)}`) : undefined;
   const link = config.link_id ? ` ${url ? shortUrl(url) : String(config.link_id)}` : '';
   return `${condition}${link}${timeout(config)}`;
@@ -81,7 +96,10 @@ export function describeTile(tile: JourneyTile, tiles: JourneyTile[], refs: Tile
   const config = tile.config ?? {};
   switch (tile.type) {
     case 'segment':
-      return [...strings(config.segment_ids).map((id) => refs.segments.get(id) ?? id), ...strings(config.list_ids).map(() => 'a list')].join(', ');
+      return [
+        ...strings(config.segment_ids).map((id) => refs.segments.get(id) ?? id),
+        ...strings(config.list_ids).map(() => 'a list'),
+      ].join(', ');
     case 'email':
       return refs.emails.get(String(config.email_id))?.name ?? String(config.email_id ?? '');
     case 'trigger':

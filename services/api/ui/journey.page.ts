@@ -2,7 +2,14 @@ import { apiGet, rangeQuery } from './api-client';
 import type { JourneyRow, JourneyTile, TileKpis } from './api-types';
 import { h, svg, table } from './dom';
 import { formatCount, formatPercent } from './format';
-import { journeyTotals, layoutJourney, pathShares, type JourneyLayout, type PlacedEdge, type PlacedTile } from './journey-layout';
+import {
+  journeyTotals,
+  layoutJourney,
+  pathShares,
+  type JourneyLayout,
+  type PlacedEdge,
+  type PlacedTile,
+} from './journey-layout';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 
@@ -29,12 +36,29 @@ function tileCard(placed: PlacedTile, description: string): HTMLElement {
   const card = h(
     'div',
     { class: `tile tile-${tile.type}`, 'data-tile-id': tile.id, 'data-tile-type': tile.type },
-    h('div', { class: 'tile-head' }, h('span', { class: 'glyph', 'aria-hidden': 'true' }, kind.glyph), h('span', { class: 'tile-type' }, kind.label), h('span', { class: 'tile-id' }, tile.id)),
+    h(
+      'div',
+      { class: 'tile-head' },
+      h('span', { class: 'glyph', 'aria-hidden': 'true' }, kind.glyph),
+      h('span', { class: 'tile-type' }, kind.label),
+      h('span', { class: 'tile-id' }, tile.id),
+    ),
     h('div', { class: 'tile-desc', title: description }, description || '\u00a0'),
     h(
       'dl',
       { class: 'volume' },
-      ...VOLUME.map((v) => h('div', { class: `v-${v.field}` }, h('dt', {}, v.label), h('dd', { 'data-kpi': v.field, 'data-value': kpis[v.field], class: kpis[v.field] === 0 ? 'zero' : undefined }, formatCount(kpis[v.field])))),
+      ...VOLUME.map((v) =>
+        h(
+          'div',
+          { class: `v-${v.field}` },
+          h('dt', {}, v.label),
+          h(
+            'dd',
+            { 'data-kpi': v.field, 'data-value': kpis[v.field], class: kpis[v.field] === 0 ? 'zero' : undefined },
+            formatCount(kpis[v.field]),
+          ),
+        ),
+      ),
     ),
   );
   card.style.left = `${placed.x}px`;
@@ -44,14 +68,20 @@ function tileCard(placed: PlacedTile, description: string): HTMLElement {
   return card;
 }
 
-const pathName = (type: string, pathId: string): string => (type === 'trigger' ? (pathId === 'true' ? 'Condition met' : 'Not met') : `To ${pathId}`);
+const pathName = (type: string, pathId: string): string =>
+  type === 'trigger' ? (pathId === 'true' ? 'Condition met' : 'Not met') : `To ${pathId}`;
 
 function pathLabel(edge: PlacedEdge, type: string): HTMLElement | null {
   if (!edge.path) return null;
   const { pathId, contacts, share, labelAt } = edge.path;
   const label = h(
     'div',
-    { class: `path-label path-${pathId}`, 'data-path': `${edge.from}:${pathId}`, 'data-contacts': contacts, 'data-share': share },
+    {
+      class: `path-label path-${pathId}`,
+      'data-path': `${edge.from}:${pathId}`,
+      'data-contacts': contacts,
+      'data-share': share,
+    },
     h('strong', {}, pathName(type, pathId)),
     ` ${formatCount(contacts)} · ${formatPercent(share)}`,
   );
@@ -63,21 +93,45 @@ function pathLabel(edge: PlacedEdge, type: string): HTMLElement | null {
 
 function edgeLayer(layout: JourneyLayout): SVGSVGElement {
   const layer = svg('svg', { class: 'edges', width: layout.width, height: layout.height, 'aria-hidden': 'true' });
-  const marker = svg('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+  const marker = svg('marker', {
+    id: 'arrow',
+    viewBox: '0 0 10 10',
+    refX: 9,
+    refY: 5,
+    markerWidth: 7,
+    markerHeight: 7,
+    orient: 'auto-start-reverse',
+  });
   marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrow-head' }));
   const defs = svg('defs');
   defs.append(marker);
   layer.append(defs);
   for (const edge of layout.edges) {
     const d = edge.points.map((p, i) => `${i === 0 ? 'M' : 'L'} ${p.x.toFixed(1)} ${p.y.toFixed(1)}`).join(' ');
-    layer.append(svg('path', { d, class: edge.path ? `edge edge-${edge.path.pathId}` : 'edge', 'marker-end': 'url(#arrow)', 'data-edge': `${edge.from}>${edge.to}` }));
+    layer.append(
+      svg('path', {
+        d,
+        class: edge.path ? `edge edge-${edge.path.pathId}` : 'edge',
+        'marker-end': 'url(#arrow)',
+        'data-edge': `${edge.from}>${edge.to}`,
+      }),
+    );
   }
   return layer;
 }
 
-function graphView(layout: JourneyLayout, describe: (tile: JourneyTile) => string): { element: HTMLElement; fit: () => void } {
+function graphView(
+  layout: JourneyLayout,
+  describe: (tile: JourneyTile) => string,
+): { element: HTMLElement; fit: () => void } {
   const typeOf = new Map(layout.tiles.map((t) => [t.tile.id, t.tile.type]));
-  const canvas = h('div', { class: 'graph', 'data-graph': '' }, edgeLayer(layout), ...layout.tiles.map((t) => tileCard(t, describe(t.tile))), ...layout.edges.map((e) => pathLabel(e, typeOf.get(e.from) ?? '')));
+  const canvas = h(
+    'div',
+    { class: 'graph', 'data-graph': '' },
+    edgeLayer(layout),
+    ...layout.tiles.map((t) => tileCard(t, describe(t.tile))),
+    ...layout.edges.map((e) => pathLabel(e, typeOf.get(e.from) ?? '')),
+  );
   canvas.style.width = `${layout.width}px`;
   canvas.style.height = `${layout.height}px`;
   const viewport = h('div', { class: 'graph-viewport' }, canvas);
@@ -108,7 +162,9 @@ function tileTable(layout: JourneyLayout): HTMLTableElement {
         kpis.blocked > 0 ? `${formatCount(kpis.blocked)} (${reasons(kpis.blockedByReason)})` : '0',
         formatCount(kpis.failed),
         formatCount(kpis.processed),
-        [...pathShares(tile, kpis).values()].map((p) => `${pathName(tile.type, p.pathId)}: ${formatCount(p.contacts)} (${formatPercent(p.share)})`).join(', '),
+        [...pathShares(tile, kpis).values()]
+          .map((p) => `${pathName(tile.type, p.pathId)}: ${formatCount(p.contacts)} (${formatPercent(p.share)})`)
+          .join(', '),
       ],
     })),
     { class: 'list compact', 'data-table': 'tiles' },
@@ -116,7 +172,10 @@ function tileTable(layout: JourneyLayout): HTMLTableElement {
 }
 
 export async function renderJourneyPage(shell: Shell, id: string, search: URLSearchParams): Promise<void> {
-  const [journey, tiles] = await Promise.all([apiGet<JourneyRow>(`/v1/journeys/${id}`), apiGet<{ items: TileKpis[] }>(`/v1/insights/journeys/${id}/tiles${rangeQuery(search)}`)]);
+  const [journey, tiles] = await Promise.all([
+    apiGet<JourneyRow>(`/v1/journeys/${id}`),
+    apiGet<{ items: TileKpis[] }>(`/v1/insights/journeys/${id}/tiles${rangeQuery(search)}`),
+  ]);
   const graphTiles = journey.graph?.tiles ?? [];
   const refs = await loadTileReferences(graphTiles);
   const layout = layoutJourney(graphTiles, tiles.items, SIZES);
@@ -132,13 +191,32 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
       ['processing', 'Processing'],
       ['blocked', 'Blocked'],
       ['failed', 'Failed'],
-    ].map(([field, label]) => h('div', { class: 'kpi' }, h('span', { class: 'kpi-label' }, label), h('span', { class: 'kpi-value', 'data-total': field }, formatCount(totals[field as keyof typeof totals])))),
+    ].map(([field, label]) =>
+      h(
+        'div',
+        { class: 'kpi' },
+        h('span', { class: 'kpi-label' }, label),
+        h('span', { class: 'kpi-value', 'data-total': field }, formatCount(totals[field as keyof typeof totals])),
+      ),
+    ),
   );
   shell.main.replaceChildren(
-    pageTitle(journey.name, `${graphTiles.length} tiles · time zone ${journey.settings?.time_zone ?? 'UTC'} · contacts per iteration`, statusBadge(journey.status)),
+    pageTitle(
+      journey.name,
+      `${graphTiles.length} tiles · time zone ${journey.settings?.time_zone ?? 'UTC'} · contacts per iteration`,
+      statusBadge(journey.status),
+    ),
     rangeFilter(search),
     section('Summary', summary),
-    section('Journey', h('p', { class: 'muted' }, 'Each tile: contacts that entered it (inflow), were blocked (unsubscribed, suppression segment, consent below the minimum), failed, are still waiting there (processing) or went on (processed). Trigger and splitter paths show the share of contacts that took each.'), graph.element),
+    section(
+      'Journey',
+      h(
+        'p',
+        { class: 'muted' },
+        'Each tile: contacts that entered it (inflow), were blocked (unsubscribed, suppression segment, consent below the minimum), failed, are still waiting there (processing) or went on (processed). Trigger and splitter paths show the share of contacts that took each.',
+      ),
+      graph.element,
+    ),
     section('Tiles', tileTable(layout)),
   );
   graph.fit();

@@ -28,7 +28,14 @@ function start(root: HTMLElement): void {
   if (path === '/ui' || path === '/ui/') return location.replace('/ui/emails');
   const page = PAGES.find((p) => p.pattern.test(path));
   if (!page) {
-    root.replaceChildren(h('main', { 'data-state': 'error' }, h('p', { class: 'error' }, 'No such page. '), h('a', { href: '/ui/emails' }, 'Emails')));
+    root.replaceChildren(
+      h(
+        'main',
+        { 'data-state': 'error' },
+        h('p', { class: 'error' }, 'No such page. '),
+        h('a', { href: '/ui/emails' }, 'Emails'),
+      ),
+    );
     return;
   }
   const shell = renderShell(root, page.section);

@@ -31,7 +31,21 @@ export function renderShell(root: HTMLElement, section: string): Shell {
     'header',
     { class: 'top' },
     h('a', { class: 'brand', href: '/ui/emails' }, 'Cairn', h('span', {}, ' insights')),
-    h('nav', {}, ...NAV.map((item) => h('a', { href: item.href, class: item.section === section ? 'active' : undefined, 'aria-current': item.section === section ? 'page' : undefined }, item.label))),
+    h(
+      'nav',
+      {},
+      ...NAV.map((item) =>
+        h(
+          'a',
+          {
+            href: item.href,
+            class: item.section === section ? 'active' : undefined,
+            'aria-current': item.section === section ? 'page' : undefined,
+          },
+          item.label,
+        ),
+      ),
+    ),
     h('div', { class: 'who' }, workspace, signOutButton),
   );
   const main = h('main', { 'data-state': 'loading' }, h('p', { class: 'muted' }, 'Loading…'));
@@ -62,7 +76,14 @@ export const statusBadge = (status: string): HTMLElement => h('span', { class: `
 export function rangeFilter(search: URLSearchParams): HTMLFormElement {
   const input = (name: string, label: string) =>
     h('label', {}, label, h('input', { type: 'date', name, value: search.get(name) ?? undefined }));
-  return h('form', { class: 'filters', method: 'get' }, input('from', 'From'), input('to', 'To'), h('button', { type: 'submit' }, 'Apply'), h('a', { href: location.pathname }, 'All time'));
+  return h(
+    'form',
+    { class: 'filters', method: 'get' },
+    input('from', 'From'),
+    input('to', 'To'),
+    h('button', { type: 'submit' }, 'Apply'),
+    h('a', { href: location.pathname }, 'All time'),
+  );
 }
 
 export function section(title: string, ...children: Child[]): HTMLElement {

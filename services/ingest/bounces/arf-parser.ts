@@ -20,7 +20,8 @@ export function parseArf(raw: string, trackingHeader: string): Result<ArfReport,
   if (!feedback) return err('no message/feedback-report part (not an RFC 5965 report)');
   const fields = headerGroups(feedback.body)[0];
   const feedbackType = fields && firstHeader(fields, 'feedback-type')?.trim().toLowerCase();
-  if (!fields || !feedbackType || !/^[a-z-]{1,40}$/.test(feedbackType)) return err('feedback report has no Feedback-Type');
+  if (!fields || !feedbackType || !/^[a-z-]{1,40}$/.test(feedbackType))
+    return err('feedback report has no Feedback-Type');
   const reporter = firstHeader(fields, 'reporting-mta') ?? firstHeader(fields, 'user-agent') ?? null;
   return ok({
     feedbackType,

@@ -30,7 +30,14 @@ const MAX_DIAGNOSTIC = 500;
 export function addressOf(typed: string | undefined): string | null {
   if (!typed) return null;
   const value = typed.includes(';') ? typed.slice(typed.indexOf(';') + 1) : typed;
-  return parseMailbox(value.trim().replace(/^<(.*)>$/, '$1').toLowerCase())?.address ?? null;
+  return (
+    parseMailbox(
+      value
+        .trim()
+        .replace(/^<(.*)>$/, '$1')
+        .toLowerCase(),
+    )?.address ?? null
+  );
 }
 
 function stripType(value: string | undefined): string | null {

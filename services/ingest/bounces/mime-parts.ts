@@ -41,7 +41,13 @@ export function parseContentType(value: string | undefined): { type: string; par
     const eq = param.indexOf('=');
     if (eq <= 0) continue;
     const key = param.slice(0, eq).trim().toLowerCase();
-    params.set(key, param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'));
+    params.set(
+      key,
+      param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"(.*)"$/, '$1'),
+    );
   }
   return { type: type.trim().toLowerCase() || 'text/plain', params };
 }
@@ -56,7 +62,9 @@ function decodeBody(body: string, encoding: string | undefined): string {
   const enc = (encoding ?? '').trim().toLowerCase();
   if (enc === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   if (enc === 'quoted-printable') {
-    return body.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+    return body
+      .replace(/=\r?\n/g, '')
+      .replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   }
   return body;
 }
