@@ -65,5 +65,15 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: { 'import/no-restricted-paths': ['error', { zones: [...zones, ...codeZones] }] },
   },
+  {
+    // Type-aware rules: a promise nobody awaits or handles loses its error (and the side effect's NOTE with it). An
+    // intended fire-and-forget says so with `void`, which these rules accept.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
   { files: ['**/*.js', '**/*.mjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -17,7 +17,10 @@ function periodic(name: string, seconds: number, run: () => Promise<unknown>, lo
   return {
     name,
     start: async () => {
-      if (seconds > 0) timer = setInterval(() => (running = running.then(run).catch(failed)), seconds * 1000);
+      if (seconds > 0)
+        timer = setInterval(() => {
+          running = running.then(run).catch(failed);
+        }, seconds * 1000);
     },
     stop: async () => {
       clearInterval(timer);

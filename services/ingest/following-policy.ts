@@ -83,7 +83,7 @@ export class FollowingPolicy {
     const reload = () =>
       this.reload().catch((error: Error) => this.log.warn({ err: error.message }, 'following_policy_reload_failed'));
     await reload();
-    this.timer = setInterval(reload, this.refreshMs);
+    this.timer = setInterval(() => void reload(), this.refreshMs);
     this.timer.unref();
   }
 

@@ -20,19 +20,30 @@ afterAll(() => {
   rmSync(PROBE_LAYER_DIR, { recursive: true, force: true });
 });
 
-/** Runs the project's real eslint config on a snippet (the CLI: jest cannot load the ESM config itself). */
-async function messagesFor(file: string, code: string): Promise<string[]> {
-  const run = spawnSync(
-    join(ROOT, 'node_modules/.bin/eslint'),
-    ['--format', 'json', '--stdin', '--stdin-filename', join(ROOT, file)],
-    {
-      cwd: ROOT,
-      input: code,
-      encoding: 'utf8',
-    },
-  );
+/** The type-aware rules, switched off for snippets: a file that is not on disk is in no TypeScript project. */
+const UNTYPED = [
+  '--parser-options',
+  'projectService:false',
+  '--rule',
+  '@typescript-eslint/no-floating-promises: off',
+  '--rule',
+  '@typescript-eslint/no-misused-promises: off',
+];
+
+/** eslint's messages for one file ('ruleId: message'); the CLI, as jest cannot load the ESM config itself. */
+function lint(args: string[], input?: string): string[] {
+  const run = spawnSync(join(ROOT, 'node_modules/.bin/eslint'), ['--format', 'json', ...args], {
+    cwd: ROOT,
+    input,
+    encoding: 'utf8',
+  });
   const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; message: string }[] }[];
   return (result?.messages ?? []).map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+/** Runs the project's real eslint config on a snippet, without type information. */
+async function messagesFor(file: string, code: string): Promise<string[]> {
+  return lint([...UNTYPED, '--stdin', '--stdin-filename', join(ROOT, file)], code);
 }
 
 const restricted = (messages: string[]): string[] => messages.filter((m) => m.startsWith('import/no-restricted-paths'));
@@ -73,6 +84,30 @@ describe('eslint architecture rules', () => {
   it('forbids barrel re-exports', async () => {
     const messages = await messagesFor('lib/probe.ts', "export * from './config';\n");
     expect(messages.join('\n')).toMatch(/no barrel re-exports/);
+  });
+});
+
+describe('eslint type-aware rules', () => {
+  it('refuses a promise nobody awaits or handles and one passed where a callback returns nothing', () => {
+    const file = join(PROBE_DIR, 'floating.ts');
+    writeFileSync(
+      file,
+      [
+        'async function work(): Promise<void> {}',
+        'export function floating(): void {',
+        '  work();',
+        '}',
+        'export function misused(): void {',
+        '  setTimeout(async () => work(), 1);',
+        '}',
+        'export function handled(): void {',
+        '  void work().catch(() => undefined);',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const messages = lint([file]).map((m) => m.split(':')[0]);
+    expect(messages).toEqual(['@typescript-eslint/no-floating-promises', '@typescript-eslint/no-misused-promises']);
   });
 });
 
