@@ -1,3 +1,11 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
@@ -23,3 +31,15 @@ export interface ApiDeps {
   /** the insights pages' files (default: the built bundle, or one made from the sources on first use) */
   uiAssets?: () => Promise<UiAssets>;
 }
+
+/**
+ * A route plugin's instance once its JSON schemas type the requests (`withTypeProvider<JsonSchemaToTsProvider>()`),
+ * so a route registered by a function of its own keeps the types of its body, query and params.
+ */
+export type TypedApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  JsonSchemaToTsProvider
+>;

@@ -18,6 +18,11 @@ export interface EmailRow {
 }
 
 /** The email's content settings, or the workspace default when the draft names none. */
+/** An email of the workspace (a 404 problem when there is none). */
+export function loadEmail(pool: Pool, workspaceId: string, id: string): Promise<EmailRow> {
+  return getRow<EmailRow>(pool, 'emails', 'email', workspaceId, id);
+}
+
 export async function contentSettingsFor(
   db: Pool | PoolClient,
   workspaceId: string,

@@ -1,43 +1,26 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
-import { egressPolicyOf, literalEgressRefusal } from '../../../lib/platform/egress/egress-policy';
+import { egressPolicyOf, literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { bestDeliveryTime, isKnownTimeZone } from '../engagement/best-time';
-import type { ApiDeps } from '../api-deps';
+import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { followingEnabled, parseSendAt } from '../engagement-message.service';
 import { idParams } from '../resource-routes';
+import {
+  alert,
+  alertQuery,
+  bestTimeQuery,
+  reminder,
+  reminderBody,
+  reminderEditBody,
+  reminderQuery,
+  settings,
+  settingsBody,
+} from './engagement-followups.schemas';
+import { tags } from './engagement.schemas';
 
-const tags = ['engagement'];
-const uuid = { type: 'string', format: 'uuid' } as const;
-const CONDITIONS = ['no_reply_by', 'not_opened_by', 'anyway'] as const;
-const reminder = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    id: { type: 'string' },
-    message_id: { type: 'string' },
-    title: { type: 'string' },
-    condition: { type: 'string' },
-    remind_at: { type: 'string' },
-    state: { type: 'string' },
-  },
-} as const;
-const alert = {
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    id: { type: 'string' },
-    kind: { type: 'string' },
-    message_id: { type: 'string' },
-    owner: { type: 'string' },
-    title: { type: 'string' },
-    created_at: { type: 'string' },
-    dismissed_at: { type: ['string', 'null'] },
-    webhook_state: { type: 'string' },
-  },
-} as const;
 const REMINDER_COLUMNS =
   'id::text, message_id::text, title, condition, remind_at, state, decided_at, created_at, updated_at';
 const ALERT_COLUMNS =
@@ -71,17 +54,18 @@ async function checkReminder(
 export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const reminderBody = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['title', 'condition', 'remind_at'],
-    properties: {
-      title: { type: 'string', minLength: 1, maxLength: 300 },
-      condition: { type: 'string', enum: CONDITIONS },
-      remind_at: { type: 'string', format: 'date-time' },
-    },
-  } as const;
+  setReminderRoute(app, pool);
+  listRemindersRoute(app, pool);
+  editReminderRoute(app, pool);
+  removeReminderRoute(app, pool);
+  listAlertsRoute(app, pool);
+  dismissAlertRoute(app, pool);
+  bestTimeRoute(app, pool);
+  readSettingsRoute(app, pool);
+  editSettingsRoute(app, pool, egressPolicyOf(deps.config));
+}
 
+function setReminderRoute(app: TypedApp, pool: Pool): void {
   app.post(
     '/v1/engagement/messages/:id/reminders',
     {
@@ -103,12 +87,9 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       return reply.code(201).send(rows[0]);
     },
   );
+}
 
-  const reminderQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: { message_id: uuid, state: { type: 'string', enum: ['pending', 'fired', 'not_needed', 'cancelled'] } },
-  } as const;
+function listRemindersRoute(app: TypedApp, pool: Pool): void {
   app.get(
     '/v1/engagement/reminders',
     { schema: { tags, summary: 'Reminders (pending, fired, not needed, cancelled)', querystring: reminderQuery } },
@@ -120,8 +101,9 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       return { items: rows };
     },
   );
+}
 
-  const editBody = { type: 'object', additionalProperties: false, properties: reminderBody.properties } as const;
+function editReminderRoute(app: TypedApp, pool: Pool): void {
   app.patch(
     '/v1/engagement/reminders/:id',
     {
@@ -129,7 +111,7 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
         tags,
         summary: 'Change a reminder until it fires',
         params: idParams,
-        body: editBody,
+        body: reminderEditBody,
         response: { 200: reminder },
       },
     },
@@ -158,7 +140,9 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       return rows[0];
     },
   );
+}
 
+function removeReminderRoute(app: TypedApp, pool: Pool): void {
   app.delete(
     '/v1/engagement/reminders/:id',
     {
@@ -186,16 +170,9 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be removed`);
     },
   );
+}
 
-  const alertQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      owner: { type: 'string', maxLength: 200 },
-      include_dismissed: { type: 'boolean', default: false },
-      message_id: uuid,
-    },
-  } as const;
+function listAlertsRoute(app: TypedApp, pool: Pool): void {
   app.get(
     '/v1/engagement/alerts',
     {
@@ -215,7 +192,9 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       return { items: rows };
     },
   );
+}
 
+function dismissAlertRoute(app: TypedApp, pool: Pool): void {
   app.post(
     '/v1/engagement/alerts/:id/dismiss',
     { schema: { tags, summary: 'Dismiss an alert', params: idParams, response: { 200: alert } } },
@@ -228,22 +207,16 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       return rows[0];
     },
   );
+}
 
-  const bestQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      contact_id: { type: 'array', maxItems: 10, items: uuid },
-      time_zone: { type: 'string', maxLength: 64 },
-    },
-  } as const;
+function bestTimeRoute(app: TypedApp, pool: Pool): void {
   app.get(
     '/v1/engagement/best-time',
     {
       schema: {
         tags,
         summary: "Best delivery time: the next working hour (08:00–17:00, Mon–Fri) in the single recipient's time zone",
-        querystring: bestQuery,
+        querystring: bestTimeQuery,
       },
     },
     async (req) => {
@@ -268,36 +241,27 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
       );
     },
   );
+}
 
-  const settings = {
-    type: 'object',
-    properties: { following_enabled: { type: 'boolean' }, alert_webhook_url: { type: ['string', 'null'] } },
-  } as const;
-  const read = async (workspaceId: string) => {
-    const { rows } = await pool.query('SELECT alert_webhook_url FROM engagement_settings WHERE workspace_id = $1', [
-      workspaceId,
-    ]);
-    return {
-      following_enabled: await followingEnabled(pool, workspaceId),
-      alert_webhook_url: rows[0]?.alert_webhook_url ?? null,
-    };
+async function readSettings(pool: Pool, workspaceId: string) {
+  const { rows } = await pool.query('SELECT alert_webhook_url FROM engagement_settings WHERE workspace_id = $1', [
+    workspaceId,
+  ]);
+  return {
+    following_enabled: await followingEnabled(pool, workspaceId),
+    alert_webhook_url: rows[0]?.alert_webhook_url ?? null,
   };
+}
+
+function readSettingsRoute(app: TypedApp, pool: Pool): void {
   app.get(
     '/v1/engagement/settings',
     { schema: { tags, summary: "The workspace's following switch and alert webhook", response: { 200: settings } } },
-    async (req) => read(workspaceOf(req)),
+    async (req) => readSettings(pool, workspaceOf(req)),
   );
+}
 
-  // Alerts are signed with the workspace's webhook secret (POST /v1/workspace/webhook-secret), like every webhook.
-  const settingsBody = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      following_enabled: { type: 'boolean' },
-      alert_webhook_url: { type: ['string', 'null'], format: 'uri', pattern: '^https?://', maxLength: 2000 },
-    },
-  } as const;
-  const egress = egressPolicyOf(deps.config);
+function editSettingsRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {
   app.patch(
     '/v1/engagement/settings',
     {
@@ -324,7 +288,7 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
          alert_webhook_url = CASE WHEN $4 THEN $3 ELSE s.alert_webhook_url END, updated_at = now()`,
         [workspaceId, b.following_enabled ?? null, b.alert_webhook_url ?? null, b.alert_webhook_url !== undefined],
       );
-      return read(workspaceId);
+      return readSettings(pool, workspaceId);
     },
   );
 }

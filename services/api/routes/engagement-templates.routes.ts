@@ -1,49 +1,27 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
 import { templateStats } from '../engagement/engagement-queries';
 import { rankTemplates } from '../engagement/template-ranking';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
-import type { ApiDeps } from '../api-deps';
+import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { checkContent } from '../engagement-content';
 import { newDownloadToken } from '../engagement-message.service';
 import { noContent } from '../pagination';
 import { idParams } from '../resource-routes';
-
-const tags = ['engagement'];
-const templateFields = {
-  name: { type: 'string', minLength: 1, maxLength: 300 },
-  subject: { type: 'string', minLength: 1, maxLength: 998 },
-  body_html: {
-    type: 'string',
-    minLength: 1,
-    maxLength: 500_000,
-    description: 'HTML with Handlebars merge fields ({{contact.*}}, {{account.*}})',
-  },
-} as const;
-const stats = {
-  sent: { type: 'integer' },
-  opened: { type: 'integer' },
-  replied: { type: 'integer' },
-  open_rate: { type: ['number', 'null'] },
-  reply_rate: { type: ['number', 'null'] },
-  recommended: { type: 'boolean' },
-} as const;
-const template = {
-  type: 'object',
-  additionalProperties: true,
-  properties: { id: { type: 'string' }, ...templateFields, ...stats },
-} as const;
-const SORTS = ['name', 'sent', 'open_rate', 'reply_rate', 'recommended'] as const;
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    sort: { type: 'string', enum: SORTS, default: 'recommended' },
-    order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
-  },
-} as const;
+import {
+  attachmentCreated,
+  attachmentQuery,
+  createBody,
+  editBody,
+  listQuery,
+  listResponse,
+  SORTS,
+  template,
+} from './engagement-templates.schemas';
+import { tags } from './engagement.schemas';
 
 type Listed = {
   id: string;
@@ -66,23 +44,25 @@ function compare(sort: (typeof SORTS)[number]): (a: Listed, b: Listed) => number
 
 /** One-to-one email templates with their measured rates and recommendation; uploads for followed attachments. */
 export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const load = async (workspaceId: string, id: string) => {
-    const { rows } = await pool.query(
-      'SELECT id::text, name, subject, body_html, created_at, updated_at FROM engagement_templates WHERE workspace_id = $1 AND id = $2',
-      [workspaceId, id],
-    );
-    if (!rows[0]) throw notFound('template');
-    return rows[0] as Record<string, unknown>;
-  };
+  createTemplateRoute(app, deps.pool);
+  listTemplatesRoute(app, deps);
+  getTemplateRoute(app, deps.pool);
+  editTemplateRoute(app, deps.pool);
+  deleteTemplateRoute(app, deps.pool);
+  untyped.register(async (scope) => attachmentUpload(scope, deps));
+}
 
-  const createBody = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name', 'subject', 'body_html'],
-    properties: templateFields,
-  } as const;
+async function loadTemplate(pool: Pool, workspaceId: string, id: string) {
+  const { rows } = await pool.query(
+    'SELECT id::text, name, subject, body_html, created_at, updated_at FROM engagement_templates WHERE workspace_id = $1 AND id = $2',
+    [workspaceId, id],
+  );
+  if (!rows[0]) throw notFound('template');
+  return rows[0] as Record<string, unknown>;
+}
+
+function createTemplateRoute(app: TypedApp, pool: Pool): void {
   app.post(
     '/v1/engagement/templates',
     { schema: { tags, summary: 'Create a one-to-one email template', body: createBody, response: { 201: template } } },
@@ -102,10 +82,12 @@ export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: A
         );
         return emailId;
       });
-      return reply.code(201).send(await load(workspaceId, id));
+      return reply.code(201).send(await loadTemplate(pool, workspaceId, id));
     },
   );
+}
 
+function listTemplatesRoute(app: TypedApp, deps: ApiDeps): void {
   app.get(
     '/v1/engagement/templates',
     {
@@ -114,17 +96,12 @@ export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: A
         summary:
           'Templates with messages sent, open rate, reply rate (human traffic, ClickHouse) and the recommended flag',
         querystring: listQuery,
-        response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: template }, min_sends: { type: 'integer' } },
-          },
-        },
+        response: { 200: listResponse },
       },
     },
     async (req) => {
       const workspaceId = workspaceOf(req);
-      const { rows } = await pool.query<{ id: string; name: string }>(
+      const { rows } = await deps.pool.query<{ id: string; name: string }>(
         'SELECT id::text, name, subject, body_html, created_at, updated_at FROM engagement_templates WHERE workspace_id = $1 ORDER BY id LIMIT 1000',
         [workspaceId],
       );
@@ -144,14 +121,17 @@ export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: A
       return { items, min_sends: deps.config.templateMinSends };
     },
   );
+}
 
+function getTemplateRoute(app: TypedApp, pool: Pool): void {
   app.get(
     '/v1/engagement/templates/:id',
     { schema: { tags, summary: 'A template', params: idParams, response: { 200: template } } },
-    async (req) => load(workspaceOf(req), req.params.id),
+    async (req) => loadTemplate(pool, workspaceOf(req), req.params.id),
   );
+}
 
-  const editBody = { type: 'object', additionalProperties: false, properties: templateFields } as const;
+function editTemplateRoute(app: TypedApp, pool: Pool): void {
   app.patch(
     '/v1/engagement/templates/:id',
     {
@@ -165,17 +145,19 @@ export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: A
     },
     async (req) => {
       const workspaceId = workspaceOf(req);
-      const current = await load(workspaceId, req.params.id);
+      const current = await loadTemplate(pool, workspaceId, req.params.id);
       const next = { ...current, ...req.body } as { name: string; subject: string; body_html: string };
       checkContent(next.subject, next.body_html);
       await pool.query(
         'UPDATE engagement_templates SET name = $3, subject = $4, body_html = $5, updated_at = now() WHERE workspace_id = $1 AND id = $2',
         [workspaceId, req.params.id, next.name, next.subject, next.body_html],
       );
-      return load(workspaceId, req.params.id);
+      return loadTemplate(pool, workspaceId, req.params.id);
     },
   );
+}
 
+function deleteTemplateRoute(app: TypedApp, pool: Pool): void {
   app.delete(
     '/v1/engagement/templates/:id',
     {
@@ -195,8 +177,6 @@ export async function engagementTemplateRoutes(untyped: FastifyInstance, deps: A
       return reply.code(204).send(null);
     },
   );
-
-  untyped.register(async (scope) => attachmentUpload(scope, deps));
 }
 
 /** POST /v1/engagement/attachments: the file is the body (any content type), up to CAIRN_API_ATTACHMENT_MAX_BYTES. */
@@ -207,21 +187,6 @@ function attachmentUpload(scope: FastifyInstance, deps: ApiDeps): void {
     { parseAs: 'buffer', bodyLimit: deps.config.attachmentMaxBytes },
     (_req, body, done) => done(null, body),
   );
-  const query = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['filename'],
-    properties: { filename: { type: 'string', minLength: 1, maxLength: 255 } },
-  } as const;
-  const created = {
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      filename: { type: 'string' },
-      content_type: { type: 'string' },
-      size: { type: 'integer' },
-    },
-  } as const;
   scope.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/engagement/attachments',
     {
@@ -229,8 +194,8 @@ function attachmentUpload(scope: FastifyInstance, deps: ApiDeps): void {
       schema: {
         tags,
         summary: 'Upload a file for one-to-one messages (the body is the file; ?filename=)',
-        querystring: query,
-        response: { 201: created },
+        querystring: attachmentQuery,
+        response: { 201: attachmentCreated },
       },
     },
     async (req, reply) => {

@@ -3,72 +3,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
-import { TILE_TYPES, type JourneyGraph, type JourneySettings } from '../../../lib/domain/journeys/journey-graph';
+import type { JourneyGraph, JourneySettings } from '../../../lib/domain/journeys/journey-graph';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
+import type { TypedApp } from '../api-deps';
 import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
+import { checkResponse, item, milestone, output, recurrenceBody, tags, writable } from './journeys.schemas';
 
-const graphSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['tiles'],
-  description: 'journey graph; tile configs are documented in docs/api.md',
-  properties: {
-    tiles: {
-      type: 'array',
-      maxItems: 500,
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['id', 'type'],
-        properties: {
-          id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
-          type: { type: 'string', enum: [...TILE_TYPES] },
-          next: { type: 'array', maxItems: 20, items: { type: 'string' } },
-          config: { type: 'object', additionalProperties: true },
-        },
-      },
-    },
+const references = {
+  references: {
+    content_settings_id: 'content_settings',
+    suppression_segment_id: 'segments',
+    list_id: 'subscription_lists',
   },
 };
-
-const settingsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    target: { type: 'string', enum: ['contacts', 'accounts'], default: 'contacts' },
-    start_at: { type: 'string', format: 'date-time' },
-    end_at: { type: 'string', format: 'date-time' },
-    time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
-    recurring: {
-      type: ['object', 'null'],
-      additionalProperties: false,
-      required: ['interval_days', 'count'],
-      properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } },
-    },
-    suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
-    list_id: {
-      type: ['string', 'null'],
-      format: 'uuid',
-      description: 'subscription list: who unsubscribed from it is blocked before every tile',
-    },
-    min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
-    content_settings_id: { type: ['string', 'null'], format: 'uuid' },
-  },
-};
-
-const writable = {
-  name: { type: 'string', minLength: 1, maxLength: 300 },
-  graph: graphSchema,
-  settings: settingsSchema,
-};
-const output = {
-  status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] },
-  went_live_at: { type: ['string', 'null'], format: 'date-time' },
-};
-const tags = ['journeys'];
 
 interface JourneyRow {
   id: string;
@@ -162,18 +112,12 @@ async function transition(
   });
 }
 
+/** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence and milestones. */
 export async function journeyRoutes(
   untyped: FastifyInstance,
   { pool, egress }: { pool: Pool; egress: EgressPolicy },
 ): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const references = {
-    references: {
-      content_settings_id: 'content_settings',
-      suppression_segment_id: 'segments',
-      list_id: 'subscription_lists',
-    },
-  };
   resourceRoutes(untyped, pool, {
     path: '/v1/journeys',
     table: 'journeys',
@@ -184,24 +128,45 @@ export async function journeyRoutes(
     required: ['name'],
     operations: ['create', 'list', 'get', 'update'],
     touchUpdatedAt: true,
-    beforeWrite: async (client, workspaceId, body, id, request) => {
-      let stored: JourneyRow | undefined;
-      if (id !== null) {
-        stored = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
-        if (stored.status !== 'draft')
-          throw new ApiProblem(409, `a ${stored.status} journey cannot be edited; create a new journey`, [
-            { field: 'status', message: stored.status },
-          ]);
-      }
-      assertWebhookScope(request, body.graph, stored?.graph);
-      await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
-    },
+    beforeWrite: beforeJourneyWrite,
   });
-  const issues = {
-    type: 'array',
-    items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
-  };
-  const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ...output } };
+  checkRoute(app, pool, egress);
+  goLiveRoute(app, pool, egress);
+  stopRoute(app, pool);
+  recurrenceRoute(app, pool, egress);
+  childListRoute(untyped, pool, {
+    url: '/v1/journeys/:id/milestones',
+    tags,
+    summary: 'State history of a journey',
+    parent: { table: 'journeys', noun: 'journey' },
+    item: milestone,
+    select:
+      'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
+    firstCursor: '0',
+  });
+}
+
+/** Only a draft is edited; a new webhook destination needs admin; referenced settings must be the workspace's. */
+async function beforeJourneyWrite(
+  client: PoolClient,
+  workspaceId: string,
+  body: Record<string, unknown>,
+  id: string | null,
+  request: FastifyRequest,
+): Promise<void> {
+  let stored: JourneyRow | undefined;
+  if (id !== null) {
+    stored = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
+    if (stored.status !== 'draft')
+      throw new ApiProblem(409, `a ${stored.status} journey cannot be edited; create a new journey`, [
+        { field: 'status', message: stored.status },
+      ]);
+  }
+  assertWebhookScope(request, body.graph, stored?.graph);
+  await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
+}
+
+function checkRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {
   app.post(
     '/v1/journeys/:id/check',
     {
@@ -209,7 +174,7 @@ export async function journeyRoutes(
         tags,
         summary: 'Run the journey error check',
         params: idParams,
-        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' }, errors: issues } } },
+        response: { 200: checkResponse },
       },
     },
     async (req) => {
@@ -219,7 +184,10 @@ export async function journeyRoutes(
       return { ok: errors.length === 0, errors };
     },
   );
-  // Going live sends mail: the send scope (issue 20 defect 17), like raising a recurrence below.
+}
+
+// Going live sends mail: the send scope (issue 20 defect 17), like raising a recurrence below.
+function goLiveRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {
   app.post(
     '/v1/journeys/:id/go-live',
     {
@@ -240,6 +208,9 @@ export async function journeyRoutes(
       });
     },
   );
+}
+
+function stopRoute(app: TypedApp, pool: Pool): void {
   app.post(
     '/v1/journeys/:id/stop',
     {
@@ -252,12 +223,9 @@ export async function journeyRoutes(
     },
     async (req) => transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
   );
-  const recurrenceBody = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['count'],
-    properties: { count: { type: 'integer', minimum: 1 } },
-  } as const;
+}
+
+function recurrenceRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {
   app.post(
     '/v1/journeys/:id/recurrence',
     {
@@ -271,54 +239,36 @@ export async function journeyRoutes(
         response: { 200: item },
       },
     },
-    async (req) => {
-      const workspaceId = workspaceOf(req);
-      const { count } = req.body;
-      return inTransaction(pool, async (client) => {
-        const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, req.params.id, true);
-        if (journey.status !== 'live' && journey.status !== 'completed')
-          throw new ApiProblem(
-            409,
-            `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`,
-            [{ field: 'status', message: journey.status }],
-          );
-        const recurring = journey.settings.recurring;
-        if (!recurring || count <= recurring.count)
-          throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [
-            { field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` },
-          ]);
-        const settings = { ...journey.settings, recurring: { ...recurring, count } };
-        const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey, egress));
-        if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
-        const { rows } = await client.query(
-          `UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`,
-          [journey.id, JSON.stringify(settings)],
-        );
-        await client.query(
-          'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
-          [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`],
-        );
-        return rows[0];
-      });
-    },
+    async (req) => raiseRecurrence(pool, workspaceOf(req), req.params.id, req.body.count, egress),
   );
-  const milestone = {
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      status: { type: 'string' },
-      note: { type: 'string' },
-      at: { type: 'string', format: 'date-time' },
-    },
-  };
-  childListRoute(untyped, pool, {
-    url: '/v1/journeys/:id/milestones',
-    tags,
-    summary: 'State history of a journey',
-    parent: { table: 'journeys', noun: 'journey' },
-    item: milestone,
-    select:
-      'SELECT id::text, status, note, at FROM journey_milestones WHERE workspace_id = $1 AND journey_id = $2 AND id > $3::bigint ORDER BY id LIMIT $4',
-    firstCursor: '0',
+}
+
+/** A live or completed recurring journey runs `count` times in all; a completed one goes live again. */
+async function raiseRecurrence(pool: Pool, workspaceId: string, id: string, count: number, egress: EgressPolicy) {
+  return inTransaction(pool, async (client) => {
+    const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
+    if (journey.status !== 'live' && journey.status !== 'completed')
+      throw new ApiProblem(
+        409,
+        `the journey is ${journey.status}; only a live or completed journey's recurrence count can be raised`,
+        [{ field: 'status', message: journey.status }],
+      );
+    const recurring = journey.settings.recurring;
+    if (!recurring || count <= recurring.count)
+      throw new ApiProblem(422, 'only the count of a recurring journey can be raised', [
+        { field: 'count', message: `must be above ${recurring?.count ?? 'a recurrence'}` },
+      ]);
+    const settings = { ...journey.settings, recurring: { ...recurring, count } };
+    const errors = settingsIssues(settings, await checkContext(client, workspaceId, journey, egress));
+    if (errors.length > 0) throw new ApiProblem(422, 'the raised count does not fit the journey', errors);
+    const { rows } = await client.query(
+      `UPDATE journeys SET settings = $2, status = 'live', updated_at = now() WHERE id = $1 RETURNING *`,
+      [journey.id, JSON.stringify(settings)],
+    );
+    await client.query(
+      'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
+      [journey.id, workspaceId, 'live', `recurrence count raised to ${count}`],
+    );
+    return rows[0];
   });
 }

@@ -1,0 +1,94 @@
+/** The schemas of journeys.routes.ts: a journey's graph and settings, its check, state changes and milestones. */
+import { TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
+
+const graphSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['tiles'],
+  description: 'journey graph; tile configs are documented in docs/api.md',
+  properties: {
+    tiles: {
+      type: 'array',
+      maxItems: 500,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'type'],
+        properties: {
+          id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          type: { type: 'string', enum: [...TILE_TYPES] },
+          next: { type: 'array', maxItems: 20, items: { type: 'string' } },
+          config: { type: 'object', additionalProperties: true },
+        },
+      },
+    },
+  },
+};
+
+const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    target: { type: 'string', enum: ['contacts', 'accounts'], default: 'contacts' },
+    start_at: { type: 'string', format: 'date-time' },
+    end_at: { type: 'string', format: 'date-time' },
+    time_zone: { type: 'string', maxLength: 64, default: 'UTC' },
+    recurring: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['interval_days', 'count'],
+      properties: { interval_days: { type: 'integer', minimum: 1 }, count: { type: 'integer', minimum: 1 } },
+    },
+    suppression_segment_id: { type: ['string', 'null'], format: 'uuid' },
+    list_id: {
+      type: ['string', 'null'],
+      format: 'uuid',
+      description: 'subscription list: who unsubscribed from it is blocked before every tile',
+    },
+    min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
+    content_settings_id: { type: ['string', 'null'], format: 'uuid' },
+  },
+};
+
+export const writable = {
+  name: { type: 'string', minLength: 1, maxLength: 300 },
+  graph: graphSchema,
+  settings: settingsSchema,
+};
+
+export const output = {
+  status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] },
+  went_live_at: { type: ['string', 'null'], format: 'date-time' },
+};
+
+export const tags = ['journeys'];
+
+export const checkResponse = {
+  type: 'object',
+  properties: {
+    ok: { type: 'boolean' },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
+  },
+};
+
+export const item = { type: 'object', additionalProperties: true, properties: { id: { type: 'string' }, ...output } };
+
+export const recurrenceBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['count'],
+  properties: { count: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const milestone = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    status: { type: 'string' },
+    note: { type: 'string' },
+    at: { type: 'string', format: 'date-time' },
+  },
+};
