@@ -6,7 +6,8 @@ import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
-import { accountFilter, emailFilterOf, range, sendCsv } from './insights.routes';
+import { emailFilterOf, sendCsv } from './insights.routes';
+import { accountFilter, range } from './insights.schemas';
 
 const tags = ['insights'];
 const recipientQuery = {
