@@ -25,6 +25,7 @@ const UNIT_UNDER_TEST = [
   'test/foundation/test-lanes.test.ts',
   'test/foundation/unit-lane.test.ts',
   'test/foundation/doc-references.test.ts',
+  'test/foundation/code-size.test.ts',
   'test/foundation/suppression-writer.test.ts',
   'test/dashboards/dashboard-schema.test.ts',
   'test/chdb/**/*.test.ts',

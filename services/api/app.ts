@@ -55,6 +55,18 @@ function serverTimeouts(config: ApiConfig) {
 
 /** Builds the API without listening, so tests drive it with app.inject() or a real port alike. */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = createServer(deps);
+  await registerDocs(app, deps);
+  await installGuards(app, deps);
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
+  // On the whole app, as before the routes became plugins: a CSV or NDJSON body sent to another route keeps its 400.
+  streamImportBodies(app);
+  await registerRoutes(app, deps);
+  return app;
+}
+
+/** The fastify server, the table of documented routes, and the problem-details schema and handlers. */
+function createServer(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.config.bodyLimitBytes,
@@ -78,6 +90,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   });
   app.addSchema(problemSchema);
   installProblemHandlers(app);
+  return app;
+}
+
+/** The OpenAPI document, served with the Swagger UI at /docs (or only as /docs/json). */
+async function registerDocs(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -96,6 +113,10 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   if (deps.docsUi === false)
     app.get('/docs/json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   else await app.register(swaggerUi, { routePrefix: '/docs' });
+}
+
+/** Who may call and how often: the failed-credential limit per address, the key check, the rate limit per key. */
+async function installGuards(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   // before installAuth: its onRequest hook must not see a credential from an address over its failure limit
   const failurePolicy = {
     limit: deps.config.authFailuresPerAddress,
@@ -120,11 +141,13 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       ...problemBody(429, `rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
     }),
   });
-  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
-  // On the whole app, as before the routes became plugins: a CSV or NDJSON body sent to another route keeps its 400.
-  streamImportBodies(app);
-  // Each route module is a plugin with its schemas beside it; the hooks, error handlers and shared schemas above
-  // are the root's, so every plugin inherits them.
+}
+
+/**
+ * Each route module is a plugin with its schemas beside it; the hooks, error handlers and shared schemas installed
+ * before are the root's, so every plugin inherits them.
+ */
+async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   await app.register(workspaceRoutes, { pool });
   await app.register(contactRoutes, { pool });
@@ -147,5 +170,4 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(engagementTemplateRoutes, deps);
   await app.register(engagementFollowupRoutes, deps);
   await app.register(uiRoutes, { loadAssets: deps.uiAssets ?? uiAssetLoader() });
-  return app;
 }

@@ -1,9 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
-import { extractLinks } from '../../lib/domain/email/email-links';
-import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { ApiProblem, type FieldError } from './api-problem';
 import { checkContent, messageHtml, type MessageFile } from './engagement-content';
+import { storeMessage } from './engagement-message.store';
 
 export interface NewMessage {
   template_id?: string;
@@ -162,8 +161,9 @@ export interface CreatedMessage extends Following {
 }
 
 /**
- * Checks everything, then freezes the message in one transaction: its email version (the template's email, or an
- * email of its own) with the link table, the message, its recipients and files. Nothing is stored on any 4xx.
+ * Checks everything, then freezes the message in one transaction (engagement-message.store.ts): its email version
+ * (the template's email, or an email of its own) with the link table, the message, its recipients and files.
+ * Nothing is stored on any 4xx.
  */
 export async function createMessage(
   pool: Pool,
@@ -180,90 +180,9 @@ export async function createMessage(
   const following = decideFollowing(body, await followingEnabled(pool, workspaceId), allows);
   const frozen = messageHtml(content.html, files, following.followed, publicUrl);
   const id = randomUUID();
-  await inTransaction(pool, async (client) => {
-    const { emailId, version } = await nextVersion(client, workspaceId, body.template_id ?? null, content.subject);
-    await client.query(
-      `INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, reply_to, compiled_html, attachments)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        emailId,
-        version,
-        workspaceId,
-        content.subject,
-        body.from_address,
-        body.from_name ?? '',
-        body.reply_to ?? null,
-        frozen.html,
-        JSON.stringify(frozen.attachments),
-      ],
-    );
-    const links = extractLinks(frozen.html, frozen.attachments);
-    await client.query(
-      `INSERT INTO email_links (email_id, version, link_id, url, kind, label) SELECT $1, $2, unnest($3::text[]), unnest($4::text[]), unnest($5::text[]), unnest($6::text[])`,
-      [
-        emailId,
-        version,
-        links.map((l) => l.link_id),
-        links.map((l) => l.url),
-        links.map((l) => l.kind),
-        links.map((l) => l.label),
-      ],
-    );
-    await client.query('UPDATE emails SET live_version = $2, updated_at = now() WHERE id = $1', [emailId, version]);
-    await client.query(
-      `INSERT INTO engagement_messages (id, workspace_id, email_id, email_version, template_id, regarding_type, regarding_id, owner, sent_by_key_id, subject, followed, state, send_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'scheduled', $12)`,
-      [
-        id,
-        workspaceId,
-        emailId,
-        version,
-        body.template_id ?? null,
-        body.regarding?.type ?? null,
-        body.regarding?.id ?? null,
-        body.owner ?? '',
-        keyId,
-        content.subject,
-        following.followed,
-        sendAt,
-      ],
-    );
-    await client.query(
-      'INSERT INTO engagement_recipients (message_id, idx, contact_id, delivery_message_id) SELECT $1, i - 1, c, gen_random_uuid() FROM unnest($2::uuid[]) WITH ORDINALITY AS t(c, i)',
-      [id, body.recipients],
-    );
-    await client.query(
-      'INSERT INTO engagement_message_attachments (message_id, attachment_id, followed) SELECT $1, unnest($2::uuid[]), unnest($3::boolean[])',
-      [id, files.map((f) => f.id), files.map((f) => f.followed)],
-    );
-  });
+  const { subject } = content;
+  await storeMessage(pool, { id, workspaceId, keyId, body, sendAt, subject, ...frozen, files, ...following });
   return { id, send_at: sendAt, ...following };
-}
-
-/**
- * A template's messages are versions of the template's email (its events carry the template's id, which is
- * how ClickHouse ranks templates); an ad-hoc message gets an email of its own. The email row is locked, so two
- * messages from one template never take the same version.
- */
-async function nextVersion(
-  client: PoolClient,
-  workspaceId: string,
-  templateId: string | null,
-  subject: string,
-): Promise<{ emailId: string; version: number }> {
-  if (!templateId) {
-    const { rows } = await client.query<{ id: string }>(
-      "INSERT INTO emails (workspace_id, name, status, channel) VALUES ($1, $2, 'live', 'one_to_one') RETURNING id::text",
-      [workspaceId, subject.slice(0, 300) || 'one-to-one message'],
-    );
-    return { emailId: (rows[0] as { id: string }).id, version: 1 };
-  }
-  await client.query('SELECT 1 FROM emails WHERE id = $1 AND workspace_id = $2 FOR UPDATE', [templateId, workspaceId]);
-  const { rows } = await client.query<{ version: number }>(
-    'SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1',
-    [templateId],
-  );
-  return { emailId: templateId, version: rows[0]?.version ?? 1 };
 }
 
 /** A download token: the capability in a followed attachment's URL (32 random bytes). */

@@ -1,10 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
 import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { loadConfig } from '../../lib/platform/config';
 import { createLogger, type Logger } from '../../lib/platform/logger';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import { runServices, type Service } from '../../lib/platform/shutdown';
-import { apiConfigSchema } from './api.config';
+import { apiConfigSchema, type ApiConfig } from './api.config';
 import { buildApi } from './app';
 import { resweepDue } from './erasure-resweep';
 import { refreshAllDynamic } from './segment-service';
@@ -30,9 +32,8 @@ function periodic(name: string, seconds: number, run: () => Promise<unknown>, lo
   };
 }
 
-async function main(): Promise<void> {
-  const config = loadConfig(apiConfigSchema);
-  const log = createLogger({ service: 'api', level: config.logLevel });
+/** The connections the API keeps, and the service that closes them last. */
+function openStores(config: ApiConfig, log: Logger) {
   const pool = createPgPool(config.postgresUrl, 20, log);
   const redis = createRedis(config.redisUrl);
   const clickhouse = new ClickHouse({
@@ -49,17 +50,6 @@ async function main(): Promise<void> {
         password: config.clickhouseErasurePassword,
       })
     : clickhouse;
-  const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log });
-  const http: Service = {
-    name: 'api-http',
-    start: async () => {
-      await app.listen({ host: config.host, port: config.port });
-    },
-    stop: async () => {
-      await app.close();
-    },
-    healthcheck: async () => (await pool.query('SELECT 1')).rowCount === 1,
-  };
   const stores: Service = {
     name: 'api-stores',
     start: async () => undefined,
@@ -73,6 +63,29 @@ async function main(): Promise<void> {
     },
     healthcheck: async () => true,
   };
+  return { pool, redis, clickhouse, clickhouseErasure, stores };
+}
+
+/** The API on its port; healthy while PostgreSQL answers. */
+function httpService(app: FastifyInstance, config: ApiConfig, pool: Pool): Service {
+  return {
+    name: 'api-http',
+    start: async () => {
+      await app.listen({ host: config.host, port: config.port });
+    },
+    stop: async () => {
+      await app.close();
+    },
+    healthcheck: async () => (await pool.query('SELECT 1')).rowCount === 1,
+  };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig(apiConfigSchema);
+  const log = createLogger({ service: 'api', level: config.logLevel });
+  const { pool, redis, clickhouse, clickhouseErasure, stores } = openStores(config, log);
+  const app = await buildApi({ config, pool, redis, clickhouse, clickhouseErasure, log });
+  const http = httpService(app, config, pool);
   // New members reach live journeys without an API call.
   const segments = periodic(
     'segment-refresher',

@@ -146,74 +146,111 @@ async function updateRow(
   return rows[0] as Body;
 }
 
+type Write = (request: FastifyRequest, body: Body, id: string | null) => Promise<Body>;
+
+/** What each operation's route is built from: the spec, its item schema and tags, and the one write path. */
+interface ResourceRoute {
+  spec: ResourceSpec;
+  item: object;
+  tags: string[];
+  write: Write;
+}
+
+/** The resource's routes, in the order they are documented: create, list, get, update, delete. */
 export function resourceRoutes(app: FastifyInstance, pool: Pool, spec: ResourceSpec): void {
   const ops = new Set<Operation>(spec.operations ?? ['create', 'list', 'get', 'update', 'delete']);
-  const item = itemSchema(spec);
-  const tags = [spec.tag];
-  const bodySchema = (required: string[]) => ({
-    type: 'object',
-    additionalProperties: false,
-    required,
-    properties: spec.writable,
-  });
-  const write = async (request: FastifyRequest, body: Body, id: string | null): Promise<Body> =>
+  const route: ResourceRoute = { spec, item: itemSchema(spec), tags: [spec.tag], write: writeOf(pool, spec) };
+  if (ops.has('create')) createRoute(app, route);
+  if (ops.has('list')) listRoute(app, pool, route);
+  if (ops.has('get')) getRoute(app, pool, route);
+  if (ops.has('update')) updateRoute(app, route);
+  if (ops.has('delete')) deleteRoute(app, pool, route);
+}
+
+/** Inserts (id null) or updates one row in a transaction, after the references and the spec's own check. */
+function writeOf(pool: Pool, spec: ResourceSpec): Write {
+  return async (request, body, id) =>
     inTransaction(pool, async (client) => {
       const workspaceId = workspaceOf(request);
       await assertReferences(client, workspaceId, spec, body);
       await spec.beforeWrite?.(client, workspaceId, body, id, request);
       return id === null ? insertRow(client, spec, workspaceId, body) : updateRow(client, spec, workspaceId, id, body);
     });
-  // The schemas are built from the spec at run time, so the route types are declared here rather than inferred.
-  if (ops.has('create'))
-    app.post<{ Body: Body }>(
-      spec.path,
-      { schema: { tags, summary: `Create a ${spec.noun}`, body: bodySchema(spec.required), response: { 201: item } } },
-      async (req, reply) => reply.code(201).send(await write(req, req.body, null)),
-    );
-  if (ops.has('list'))
-    app.get<{ Querystring: PageQuery & Record<string, unknown> }>(
-      spec.path,
-      {
-        schema: {
-          tags,
-          summary: `List ${spec.noun}s`,
-          querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } },
-          response: { 200: pageSchema(item) },
-        },
+}
+
+const bodySchema = (spec: ResourceSpec, required: string[]) => ({
+  type: 'object',
+  additionalProperties: false,
+  required,
+  properties: spec.writable,
+});
+
+// The schemas are built from the spec at run time, so the route types are declared here rather than inferred.
+function createRoute(app: FastifyInstance, { spec, item, tags, write }: ResourceRoute): void {
+  app.post<{ Body: Body }>(
+    spec.path,
+    {
+      schema: {
+        tags,
+        summary: `Create a ${spec.noun}`,
+        body: bodySchema(spec, spec.required),
+        response: { 201: item },
       },
-      async (req) => listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
-    );
-  if (ops.has('get'))
-    app.get<{ Params: IdParams }>(
-      `${spec.path}/:id`,
-      { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } },
-      async (req) => getRow(pool, spec.table, spec.noun, workspaceOf(req), req.params.id),
-    );
-  if (ops.has('update'))
-    app.patch<{ Params: IdParams; Body: Body }>(
-      `${spec.path}/:id`,
-      {
-        schema: {
-          tags,
-          summary: `Update a ${spec.noun}`,
-          params: idParams,
-          body: bodySchema([]),
-          response: { 200: item },
-        },
+    },
+    async (req, reply) => reply.code(201).send(await write(req, req.body, null)),
+  );
+}
+
+function listRoute(app: FastifyInstance, pool: Pool, { spec, item, tags }: ResourceRoute): void {
+  app.get<{ Querystring: PageQuery & Record<string, unknown> }>(
+    spec.path,
+    {
+      schema: {
+        tags,
+        summary: `List ${spec.noun}s`,
+        querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } },
+        response: { 200: pageSchema(item) },
       },
-      async (req) => write(req, req.body, req.params.id),
-    );
-  if (ops.has('delete'))
-    app.delete<{ Params: IdParams }>(
-      `${spec.path}/:id`,
-      { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } },
-      async (req, reply) => {
-        const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [
-          workspaceOf(req),
-          req.params.id,
-        ]);
-        if (!rowCount) throw notFound(spec.noun);
-        return reply.code(204).send();
+    },
+    async (req) => listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
+  );
+}
+
+function getRoute(app: FastifyInstance, pool: Pool, { spec, item, tags }: ResourceRoute): void {
+  app.get<{ Params: IdParams }>(
+    `${spec.path}/:id`,
+    { schema: { tags, summary: `Get a ${spec.noun}`, params: idParams, response: { 200: item } } },
+    async (req) => getRow(pool, spec.table, spec.noun, workspaceOf(req), req.params.id),
+  );
+}
+
+function updateRoute(app: FastifyInstance, { spec, item, tags, write }: ResourceRoute): void {
+  app.patch<{ Params: IdParams; Body: Body }>(
+    `${spec.path}/:id`,
+    {
+      schema: {
+        tags,
+        summary: `Update a ${spec.noun}`,
+        params: idParams,
+        body: bodySchema(spec, []),
+        response: { 200: item },
       },
-    );
+    },
+    async (req) => write(req, req.body, req.params.id),
+  );
+}
+
+function deleteRoute(app: FastifyInstance, pool: Pool, { spec, tags }: ResourceRoute): void {
+  app.delete<{ Params: IdParams }>(
+    `${spec.path}/:id`,
+    { schema: { tags, summary: `Delete a ${spec.noun}`, params: idParams, response: { 204: noContent } } },
+    async (req, reply) => {
+      const { rowCount } = await pool.query(`DELETE FROM ${quote(spec.table)} WHERE workspace_id = $1 AND id = $2`, [
+        workspaceOf(req),
+        req.params.id,
+      ]);
+      if (!rowCount) throw notFound(spec.noun);
+      return reply.code(204).send();
+    },
+  );
 }

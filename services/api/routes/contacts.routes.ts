@@ -28,9 +28,27 @@ export const contactFields = {
   attributes,
 };
 
-export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  resourceRoutes(untyped, pool, {
+const subscriptions = {
+  type: 'object',
+  properties: {
+    contact_id: { type: 'string' },
+    lists: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          list_id: { type: 'string' },
+          name: { type: 'string' },
+          description: { type: 'string' },
+          subscribed: { type: 'boolean' },
+        },
+      },
+    },
+  },
+} as const;
+
+export async function contactRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
+  resourceRoutes(app, pool, {
     path: '/v1/contacts',
     table: 'contacts',
     noun: 'contact',
@@ -40,7 +58,7 @@ export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: 
     references: { account_id: 'accounts' },
     touchUpdatedAt: true,
   });
-  resourceRoutes(untyped, pool, {
+  resourceRoutes(app, pool, {
     path: '/v1/accounts',
     table: 'accounts',
     noun: 'account',
@@ -49,7 +67,11 @@ export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: 
     required: ['name'],
     touchUpdatedAt: true,
   });
-  app.get(
+  subscriptionsRoute(app, pool);
+}
+
+function subscriptionsRoute(app: FastifyInstance, pool: Pool): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/contacts/:id/subscriptions',
     {
       schema: {
@@ -57,26 +79,7 @@ export async function contactRoutes(untyped: FastifyInstance, { pool }: { pool: 
         summary:
           "A contact's subscription-center data: every list of the workspace and whether the contact is subscribed",
         params: idParams,
-        response: {
-          200: {
-            type: 'object',
-            properties: {
-              contact_id: { type: 'string' },
-              lists: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    list_id: { type: 'string' },
-                    name: { type: 'string' },
-                    description: { type: 'string' },
-                    subscribed: { type: 'boolean' },
-                  },
-                },
-              },
-            },
-          },
-        },
+        response: { 200: subscriptions },
       },
     },
     async (req) => {

@@ -17,70 +17,7 @@ import { ApiProblem } from '../api-problem';
 import { csvText } from '../csv-cells';
 import { getRow, idParams } from '../resource-routes';
 import { workspaceTimeZone } from './workspaces.routes';
-
-/** Insights of one account's contacts only (404 unless the account is the caller's). */
-export const accountFilter = {
-  account_id: { type: 'string', format: 'uuid', description: "only this account's contacts" },
-} as const;
-
-export const range = {
-  from: {
-    type: 'string',
-    format: 'date',
-    description: "first day, inclusive, in the workspace's time zone (PATCH /v1/workspace)",
-  },
-  to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
-} as const;
-const emailQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    ...range,
-    ...accountFilter,
-    journey_id: { type: 'string', format: 'uuid' },
-    version: { type: 'integer', minimum: 1 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000 },
-  },
-} as const;
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
-const tags = ['insights'];
-const count = (description: string) => ({ type: 'integer', minimum: 0, description }) as const;
-/** One country's opens and clicks: the KPI card's definitions (human only), per the client address's country. */
-const countryList = {
-  type: 'object',
-  properties: {
-    items: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: [
-          'country',
-          'openedTotal',
-          'openedUnique',
-          'clickedTotal',
-          'clickedUnique',
-          'attachmentViewsTotal',
-          'attachmentViewsUnique',
-        ],
-        properties: {
-          country: {
-            type: ['string', 'null'],
-            description:
-              'ISO 3166-1 alpha-2 of the client address at ingest; null: unknown (IPv6, private, or recorded before geography)',
-          },
-          openedTotal: count('human opens'),
-          openedUnique: count('messages opened at least once from this country'),
-          clickedTotal: count('human link clicks (attachments apart)'),
-          clickedUnique: count('messages with a link clicked from this country'),
-          attachmentViewsTotal: count('human attachment views'),
-          attachmentViewsUnique: count('messages with an attachment viewed from this country'),
-        },
-      },
-    },
-  },
-} as const;
+import { anyList, anyObject, countryList, emailQuery, tags, tileQuery, timelineQuery } from './insights.schemas';
 
 export interface RangeQuery {
   from?: string;
@@ -144,66 +81,78 @@ export async function emailFilterOf(
 }
 
 /** Insights over ClickHouse (services/api/insights); the id is checked against the caller's workspace first, so foreign ids are 404. */
-export async function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { pool, clickhouse } = deps;
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const emailFilter = (req: { params: { id: string }; query: RangeQuery }, workspaceId: string) =>
-    emailFilterOf(pool, workspaceId, req.params.id, req.query);
-  const emailRoute = (
-    suffix: string,
-    summary: string,
-    run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>,
-    response: object,
-  ) =>
-    app.get(
+export async function insightsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  emailInsightsRoutes(app, deps);
+  journeyTilesRoute(app, deps);
+  contactTimelineRoute(app, deps);
+}
+
+/** GET /v1/insights/emails/:id<suffix>: the email's filter from the path and query, then one query of the email's insights. */
+function emailInsightsRoute(
+  app: FastifyInstance,
+  pool: Pool,
+  suffix: string,
+  summary: string,
+  run: (filter: EmailFilter, query: RangeQuery) => Promise<unknown>,
+  response: object,
+): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .get(
       `/v1/insights/emails/:id${suffix}`,
       { schema: { tags, summary, params: idParams, querystring: emailQuery, response: { 200: response } } },
       async (req) => {
-        const filter = await emailFilter(req, workspaceOf(req));
+        const filter = await emailFilterOf(pool, workspaceOf(req), req.params.id, req.query);
         return run(filter, req.query);
       },
     );
-  emailRoute(
+}
+
+function emailInsightsRoutes(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  emailInsightsRoute(
+    app,
+    pool,
     '',
     'Email KPIs (docs/kpis.md), optionally for one journey, version and day range',
     (f) => emailInsights(clickhouse, f),
     anyObject,
   );
-  emailRoute(
+  emailInsightsRoute(
+    app,
+    pool,
     '/delivery',
     'Delivery breakdown: targeted, sent, delivered, blocked by reason, bounces',
     (f) => deliveryBreakdown(clickhouse, f),
     anyObject,
   );
-  emailRoute(
+  emailInsightsRoute(
+    app,
+    pool,
     '/responses',
     "Human responses per day in the workspace's time zone",
     async (f) => ({ items: await responsesOverTime(clickhouse, f) }),
     anyList,
   );
-  emailRoute(
+  emailInsightsRoute(
+    app,
+    pool,
     '/links',
     'Links by unique clicks with click-through rate (limit, default 10)',
     async (f, q) => ({ items: await topLinks(clickhouse, { ...f, limit: q.limit }) }),
     anyList,
   );
-  emailRoute(
+  emailInsightsRoute(
+    app,
+    pool,
     '/geography',
     "Human opens and clicks by country of the client address (the KPI card's definitions). Includes IP2Location LITE data available from https://lite.ip2location.com",
     async (f) => ({ items: await emailGeography(clickhouse, f) }),
     countryList,
   );
+}
 
-  const tileQuery = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...range,
-      ...accountFilter,
-      iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' },
-    },
-  } as const;
-  app.get(
+function journeyTilesRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/insights/journeys/:id/tiles',
     {
       schema: {
@@ -233,19 +182,17 @@ export async function insightsRoutes(untyped: FastifyInstance, deps: ApiDeps): P
       };
     },
   );
+}
 
-  app.get(
+function contactTimelineRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/insights/contacts/:id/timeline',
     {
       schema: {
         tags,
         summary: "A contact's interactions, newest first, with counts by type (narrow with from/to; limit ≤ 10000)",
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { ...range, limit: { type: 'integer', minimum: 1, maximum: 10000 } },
-        },
+        querystring: timelineQuery,
         response: { 200: anyObject },
       },
     },

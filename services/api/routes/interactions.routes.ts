@@ -6,7 +6,8 @@ import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
-import { accountFilter, emailFilterOf, range, sendCsv } from './insights.routes';
+import { emailFilterOf, sendCsv } from './insights.routes';
+import { accountFilter, range } from './insights.schemas';
 
 const tags = ['insights'];
 const recipientQuery = {
@@ -63,39 +64,65 @@ const csvRow = (r: Recipient): (string | number)[] => [
   r.details.join(' '),
 ];
 
-/** Interactions tab: the recipients behind each email KPI (JSON or CSV, keyset-paged) and a message's timeline. */
-export async function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { pool, clickhouse } = deps;
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  type Query = {
-    kpi: string;
-    account_id?: string;
-    link_id?: string;
-    reason?: string;
-    limit?: number;
-    cursor?: string;
-    from?: string;
-    to?: string;
-    journey_id?: string;
-    version?: number;
-  };
-  const page = async (workspaceId: string, emailId: string, query: Query, maxLimit: number) => {
-    const filter = await emailFilterOf(pool, workspaceId, emailId, query);
-    const limit = Math.min(maxLimit, query.limit ?? 50);
-    const key = decodeKeyset(query.cursor, ['string', 'string']);
-    const after = key ? { contactId: String(key[0]), messageId: String(key[1]) } : undefined;
-    const rows = await recipientsOf(clickhouse, {
-      ...filter,
-      kpi: query.kpi,
-      linkId: query.link_id,
-      reason: query.reason,
-      after,
-      limit: limit + 1,
-    });
-    return keysetPage(rows, limit, (row) => [row.contactId, row.messageId]);
-  };
+const recipientPage = {
+  type: 'object',
+  properties: { items: { type: 'array', items: recipient }, next_cursor: { type: ['string', 'null'] } },
+} as const;
+const messageParams = {
+  type: 'object',
+  required: ['id', 'messageId'],
+  properties: { id: { type: 'string', format: 'uuid' }, messageId: { type: 'string', minLength: 1, maxLength: 200 } },
+} as const;
+const timeline = {
+  type: 'object',
+  properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+} as const;
 
-  app.get(
+type RecipientQuery = {
+  kpi: string;
+  account_id?: string;
+  link_id?: string;
+  reason?: string;
+  limit?: number;
+  cursor?: string;
+  from?: string;
+  to?: string;
+  journey_id?: string;
+  version?: number;
+};
+
+/** Interactions tab: the recipients behind each email KPI (JSON or CSV, keyset-paged) and a message's timeline. */
+export async function interactionsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  recipientsRoute(app, deps);
+  recipientsCsvRoute(app, deps);
+  messageTimelineRoute(app, deps);
+}
+
+/** One keyset page of the recipients counted in one KPI of the email, at most `maxLimit` rows. */
+async function recipientsPage(
+  { pool, clickhouse }: ApiDeps,
+  workspaceId: string,
+  emailId: string,
+  query: RecipientQuery,
+  maxLimit: number,
+) {
+  const filter = await emailFilterOf(pool, workspaceId, emailId, query);
+  const limit = Math.min(maxLimit, query.limit ?? 50);
+  const key = decodeKeyset(query.cursor, ['string', 'string']);
+  const after = key ? { contactId: String(key[0]), messageId: String(key[1]) } : undefined;
+  const rows = await recipientsOf(clickhouse, {
+    ...filter,
+    kpi: query.kpi,
+    linkId: query.link_id,
+    reason: query.reason,
+    after,
+    limit: limit + 1,
+  });
+  return keysetPage(rows, limit, (row) => [row.contactId, row.messageId]);
+}
+
+function recipientsRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/insights/emails/:id/recipients',
     {
       schema: {
@@ -103,18 +130,15 @@ export async function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps
         summary: 'Recipients counted in one email KPI, one row per message, keyset-paged',
         params: idParams,
         querystring: recipientQuery,
-        response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: recipient }, next_cursor: { type: ['string', 'null'] } },
-          },
-        },
+        response: { 200: recipientPage },
       },
     },
-    async (req) => page(workspaceOf(req), req.params.id, req.query, 500),
+    async (req) => recipientsPage(deps, workspaceOf(req), req.params.id, req.query, 500),
   );
+}
 
-  app.get(
+function recipientsCsvRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/insights/emails/:id/recipients.csv',
     {
       schema: {
@@ -125,29 +149,21 @@ export async function interactionsRoutes(untyped: FastifyInstance, deps: ApiDeps
       },
     },
     async (req, reply) => {
-      const result = await page(workspaceOf(req), req.params.id, req.query, 10_000);
+      const result = await recipientsPage(deps, workspaceOf(req), req.params.id, req.query, 10_000);
       return sendCsv(reply, result.next_cursor, [CSV_COLUMNS, ...result.items.map(csvRow)]);
     },
   );
+}
 
-  const messageParams = {
-    type: 'object',
-    required: ['id', 'messageId'],
-    properties: { id: { type: 'string', format: 'uuid' }, messageId: { type: 'string', minLength: 1, maxLength: 200 } },
-  } as const;
-  app.get(
+function messageTimelineRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
     '/v1/insights/emails/:id/messages/:messageId/timeline',
     {
       schema: {
         tags,
         summary: "One message's interactions, oldest first (404 unless the message is this email's)",
         params: messageParams,
-        response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } },
-          },
-        },
+        response: { 200: timeline },
       },
     },
     async (req) => {

@@ -1,5 +1,6 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
 import type { FastifyInstance } from 'fastify';
+import type { PoolClient } from 'pg';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
@@ -22,10 +23,19 @@ interface SegmentRow {
   definition: unknown;
 }
 
-export async function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { pool, clickhouse } = deps;
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  resourceRoutes(untyped, pool, {
+const previewBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['definition'],
+  properties: { definition },
+} as const;
+const refreshed = {
+  type: 'object',
+  properties: { added: { type: 'integer' }, removed: { type: 'integer' }, member_count: { type: 'integer' } },
+} as const;
+
+export async function segmentRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  resourceRoutes(app, deps.pool, {
     path: '/v1/segments',
     table: 'segments',
     noun: 'segment',
@@ -38,29 +48,43 @@ export async function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): Pr
     output: { member_count: { type: 'integer' }, refreshed_at: { type: ['string', 'null'], format: 'date-time' } },
     required: ['name', 'kind'],
     touchUpdatedAt: true,
-    beforeWrite: async (client, workspaceId, body, id) => {
-      const current = id ? await getRow<SegmentRow>(client, 'segments', 'segment', workspaceId, id) : null;
-      const kind = (body.kind as string | undefined) ?? current?.kind;
-      if (current && body.kind && body.kind !== current.kind)
-        throw new ApiProblem(400, 'a segment cannot change kind', [{ field: 'kind', message: 'is fixed at creation' }]);
-      if (kind === 'dynamic' && !current && body.definition === undefined)
-        throw new ApiProblem(400, 'a dynamic segment needs a definition', [
-          { field: 'definition', message: 'is required for dynamic segments' },
-        ]);
-      if (kind === 'static' && body.definition !== undefined)
-        throw new ApiProblem(400, 'a static segment has members, not a definition', [
-          { field: 'definition', message: 'only for dynamic segments' },
-        ]);
-      if (body.definition !== undefined) validateDefinition(body.definition);
-    },
+    beforeWrite: checkSegmentWrite,
   });
-  app.post(
+  previewRoute(app, deps);
+  refreshRoute(app, deps);
+  segmentMemberRoutes(app, deps);
+}
+
+/** A segment keeps its kind; a dynamic one has a definition (checked here), a static one has members instead. */
+async function checkSegmentWrite(
+  client: PoolClient,
+  workspaceId: string,
+  body: Record<string, unknown>,
+  id: string | null,
+): Promise<void> {
+  const current = id ? await getRow<SegmentRow>(client, 'segments', 'segment', workspaceId, id) : null;
+  const kind = (body.kind as string | undefined) ?? current?.kind;
+  if (current && body.kind && body.kind !== current.kind)
+    throw new ApiProblem(400, 'a segment cannot change kind', [{ field: 'kind', message: 'is fixed at creation' }]);
+  if (kind === 'dynamic' && !current && body.definition === undefined)
+    throw new ApiProblem(400, 'a dynamic segment needs a definition', [
+      { field: 'definition', message: 'is required for dynamic segments' },
+    ]);
+  if (kind === 'static' && body.definition !== undefined)
+    throw new ApiProblem(400, 'a static segment has members, not a definition', [
+      { field: 'definition', message: 'only for dynamic segments' },
+    ]);
+  if (body.definition !== undefined) validateDefinition(body.definition);
+}
+
+function previewRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/segments/preview',
     {
       schema: {
         tags,
         summary: 'Count the contacts a definition matches now',
-        body: { type: 'object', additionalProperties: false, required: ['definition'], properties: { definition } },
+        body: previewBody,
         response: { 200: { type: 'object', properties: { count: { type: 'integer' } } } },
       },
     },
@@ -68,19 +92,17 @@ export async function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): Pr
       count: await previewCount(pool, clickhouse, workspaceOf(req), req.body.definition),
     }),
   );
-  app.post(
+}
+
+function refreshRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().post(
     '/v1/segments/:id/refresh',
     {
       schema: {
         tags,
         summary: 'Recompute a dynamic segment in bulk (new members flow into live journeys)',
         params: idParams,
-        response: {
-          200: {
-            type: 'object',
-            properties: { added: { type: 'integer' }, removed: { type: 'integer' }, member_count: { type: 'integer' } },
-          },
-        },
+        response: { 200: refreshed },
       },
     },
     async (req) => {
@@ -91,7 +113,6 @@ export async function segmentRoutes(untyped: FastifyInstance, deps: ApiDeps): Pr
       return refreshSegment(pool, clickhouse, workspaceId, segment.id, segment.definition);
     },
   );
-  segmentMemberRoutes(untyped, deps);
 }
 
 function segmentMemberRoutes(untyped: FastifyInstance, deps: ApiDeps): void {

@@ -14,7 +14,8 @@ import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { getRow } from '../resource-routes';
-import { accountContacts, accountFilter, dates, range, sendCsv } from './insights.routes';
+import { accountContacts, dates, sendCsv } from './insights.routes';
+import { accountFilter, range } from './insights.schemas';
 import { workspaceTimeZone } from './workspaces.routes';
 
 const tags = ['insights'];
@@ -103,48 +104,71 @@ async function tileFilterOf(
   };
 }
 
+const listResponse = {
+  type: 'object',
+  properties: { items: { type: 'array', items: contactRow }, next_cursor: { type: ['string', 'null'] } },
+} as const;
+const segmentBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'state'],
+  properties: { name: { type: 'string', minLength: 1, maxLength: 300 }, ...selection },
+} as const;
+const created = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    member_count: { type: 'integer' },
+  },
+} as const;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const BASE = '/v1/insights/journeys/:id/tiles/:tileId';
 
 /** Journey-tile drill-down: the contacts in each tile state (JSON or CSV, keyset-paged), saved as a static segment. */
-export async function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const { pool, clickhouse } = deps;
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const page = async (
-    workspaceId: string,
-    params: { id: string; tileId: string },
-    query: Selection & { limit?: number; cursor?: string },
-    maxLimit: number,
-  ) => {
-    const filter = await tileFilterOf(pool, workspaceId, params.id, params.tileId, query);
-    const limit = Math.min(maxLimit, query.limit ?? 50);
-    const key = decodeKeyset(query.cursor, ['string', 'number']);
-    const after = key ? { contactId: String(key[0]), iteration: Number(key[1]) } : undefined;
-    const rows = await tileContacts(clickhouse, { ...filter, after, limit: limit + 1 });
-    return keysetPage(rows, limit, (row: TileContact) => [row.contactId, row.iteration]);
-  };
-  const base = '/v1/insights/journeys/:id/tiles/:tileId';
+export async function tileContactsRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  tileContactsRoute(app, deps);
+  tileContactsCsvRoute(app, deps);
+  tileSegmentRoute(app, deps);
+}
 
-  app.get(
-    `${base}/contacts`,
+/** One keyset page of a tile state's contacts, at most `maxLimit` rows. */
+async function tileContactsPage(
+  { pool, clickhouse }: ApiDeps,
+  workspaceId: string,
+  params: { id: string; tileId: string },
+  query: Selection & { limit?: number; cursor?: string },
+  maxLimit: number,
+) {
+  const filter = await tileFilterOf(pool, workspaceId, params.id, params.tileId, query);
+  const limit = Math.min(maxLimit, query.limit ?? 50);
+  const key = decodeKeyset(query.cursor, ['string', 'number']);
+  const after = key ? { contactId: String(key[0]), iteration: Number(key[1]) } : undefined;
+  const rows = await tileContacts(clickhouse, { ...filter, after, limit: limit + 1 });
+  return keysetPage(rows, limit, (row: TileContact) => [row.contactId, row.iteration]);
+}
+
+function tileContactsRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
+    `${BASE}/contacts`,
     {
       schema: {
         tags,
         summary: 'Contacts in one tile state, one row per contact and iteration, keyset-paged',
         params: tileParams,
         querystring: listQuery,
-        response: {
-          200: {
-            type: 'object',
-            properties: { items: { type: 'array', items: contactRow }, next_cursor: { type: ['string', 'null'] } },
-          },
-        },
+        response: { 200: listResponse },
       },
     },
-    async (req) => page(workspaceOf(req), req.params, req.query, 500),
+    async (req) => tileContactsPage(deps, workspaceOf(req), req.params, req.query, 500),
   );
+}
 
-  app.get(
-    `${base}/contacts.csv`,
+function tileContactsCsvRoute(app: FastifyInstance, deps: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().get(
+    `${BASE}/contacts.csv`,
     {
       schema: {
         tags,
@@ -154,31 +178,18 @@ export async function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps
       },
     },
     async (req, reply) => {
-      const result = await page(workspaceOf(req), req.params, req.query, 10_000);
+      const result = await tileContactsPage(deps, workspaceOf(req), req.params, req.query, 10_000);
       return sendCsv(reply, result.next_cursor, [
         ['contact_id', 'iteration', 'at', 'details'],
         ...result.items.map((r) => [r.contactId, r.iteration, r.at, r.details.join(' ')]),
       ]);
     },
   );
+}
 
-  const segmentBody = {
-    type: 'object',
-    additionalProperties: false,
-    required: ['name', 'state'],
-    properties: { name: { type: 'string', minLength: 1, maxLength: 300 }, ...selection },
-  } as const;
-  const created = {
-    type: 'object',
-    properties: {
-      id: { type: 'string' },
-      name: { type: 'string' },
-      kind: { type: 'string' },
-      member_count: { type: 'integer' },
-    },
-  } as const;
-  app.post(
-    `${base}/segments`,
+function tileSegmentRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps): void {
+  app.withTypeProvider<JsonSchemaToTsProvider>().post(
+    `${BASE}/segments`,
     {
       schema: {
         tags,
@@ -193,23 +204,28 @@ export async function tileContactsRoutes(untyped: FastifyInstance, deps: ApiDeps
       const filter = await tileFilterOf(pool, workspaceId, req.params.id, req.params.tileId, req.body);
       // events may name contacts erased or never in PostgreSQL: only this workspace's existing contacts join
       const ids = (await tileContactIds(clickhouse, filter)).filter((id) => UUID.test(id));
-      const segment = await inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ id: string; name: string; kind: string }>(
-          "INSERT INTO segments (workspace_id, name, kind) VALUES ($1, $2, 'static') RETURNING id, name, kind",
-          [workspaceId, req.body.name],
-        );
-        const row = rows[0] as { id: string; name: string; kind: string };
-        const added = await client.query(
-          'INSERT INTO segment_members (segment_id, contact_id, workspace_id) SELECT $1, c.id, $3 FROM contacts c WHERE c.workspace_id = $3 AND c.id = ANY($2::uuid[]) ON CONFLICT DO NOTHING',
-          [row.id, ids, workspaceId],
-        );
-        await client.query('UPDATE segments SET member_count = $2, refreshed_at = now() WHERE id = $1', [
-          row.id,
-          added.rowCount ?? 0,
-        ]);
-        return { ...row, member_count: added.rowCount ?? 0 };
-      });
+      const segment = await saveStaticSegment(pool, workspaceId, req.body.name, ids);
       return reply.code(201).send(segment);
     },
   );
+}
+
+/** A new static segment of the workspace's contacts among `ids`, with its member count. */
+async function saveStaticSegment(pool: Pool, workspaceId: string, name: string, ids: string[]) {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ id: string; name: string; kind: string }>(
+      "INSERT INTO segments (workspace_id, name, kind) VALUES ($1, $2, 'static') RETURNING id, name, kind",
+      [workspaceId, name],
+    );
+    const row = rows[0] as { id: string; name: string; kind: string };
+    const added = await client.query(
+      'INSERT INTO segment_members (segment_id, contact_id, workspace_id) SELECT $1, c.id, $3 FROM contacts c WHERE c.workspace_id = $3 AND c.id = ANY($2::uuid[]) ON CONFLICT DO NOTHING',
+      [row.id, ids, workspaceId],
+    );
+    await client.query('UPDATE segments SET member_count = $2, refreshed_at = now() WHERE id = $1', [
+      row.id,
+      added.rowCount ?? 0,
+    ]);
+    return { ...row, member_count: added.rowCount ?? 0 };
+  });
 }

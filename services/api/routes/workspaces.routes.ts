@@ -6,65 +6,32 @@ import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { validTimeZone } from '../journeys/journey-check';
+import { type PageQuery } from '../pagination';
+import {
+  changeSettingsSchema,
+  createKeySchema,
+  createWorkspaceSchema,
+  listKeysSchema,
+  readSettingsSchema,
+  revokeKeySchema,
+  rotateSecretSchema,
+} from './workspaces.schemas';
 
-import { noContent, pageQuerySchema, pageSchema, type PageQuery } from '../pagination';
+/** Workspaces, their settings and their API keys; one function per route, in the order they are documented. */
+export async function workspaceRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
+  readSettingsRoute(app, pool);
+  changeSettingsRoute(app, pool);
+  rotateSecretRoute(app, pool);
+  createWorkspaceRoute(app, pool);
+  createKeyRoute(app, pool);
+  listKeysRoute(app, pool);
+  revokeKeyRoute(app, pool);
+}
 
-const scopes = {
-  type: 'array',
-  minItems: 1,
-  uniqueItems: true,
-  items: { type: 'string', enum: API_KEY_SCOPES },
-} as const;
-const keyCreated = {
-  type: 'object',
-  properties: {
-    key: { type: 'string', description: 'shown once; store it now' },
-    key_id: { type: 'string' },
-    workspace_id: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string' } },
-  },
-};
-const webhookSecret = {
-  type: 'string',
-  description: "the workspace's webhook signing secret (x-cairn-signature); shown once: store it now",
-} as const;
-const workspaceCreated = { ...keyCreated, properties: { ...keyCreated.properties, webhook_secret: webhookSecret } };
-const keySchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string' } },
-    created_at: { type: 'string', format: 'date-time' },
-    last_used_at: { type: ['string', 'null'], format: 'date-time' },
-    revoked_at: { type: ['string', 'null'], format: 'date-time' },
-  },
-};
-
-export async function workspaceRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
-  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  workspaceSettingsRoutes(app, pool);
-  app.post(
-    '/v1/admin/workspaces',
-    {
-      config: { admin: true },
-      schema: {
-        tags: ['workspaces'],
-        summary:
-          'Operator bootstrap: create a workspace, its first API key and its webhook signing secret (Authorization: Bearer $CAIRN_ADMIN_TOKEN)',
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['name'],
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            key_name: { type: 'string', maxLength: 200 },
-          },
-        },
-        response: { 201: workspaceCreated },
-      },
-    },
-    async (req, reply) => {
+function createWorkspaceRoute(app: FastifyInstance, pool: Pool): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .post('/v1/admin/workspaces', { config: { admin: true }, schema: createWorkspaceSchema }, async (req, reply) => {
       const { body } = req;
       const allScopes = [...API_KEY_SCOPES];
       const result = await inTransaction(pool, async (client) => {
@@ -88,133 +55,64 @@ export async function workspaceRoutes(untyped: FastifyInstance, { pool }: { pool
         };
       });
       return reply.code(201).send(result);
-    },
-  );
-  app.post(
-    '/v1/api-keys',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: ['workspaces'],
-        summary: "Create another API key in the caller's workspace",
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['scopes'],
-          properties: { name: { type: 'string', maxLength: 200 }, scopes },
-        },
-        response: { 201: keyCreated },
-      },
-    },
-    async (req, reply) => {
+    });
+}
+
+function createKeyRoute(app: FastifyInstance, pool: Pool): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .post('/v1/api-keys', { config: { scope: 'admin' }, schema: createKeySchema }, async (req, reply) => {
       const workspaceId = workspaceOf(req);
       const { body } = req;
       const created = await createApiKey(pool, { workspaceId, scopes: body.scopes, name: body.name ?? '' });
       return reply
         .code(201)
         .send({ key: created.key, key_id: created.keyId, workspace_id: workspaceId, scopes: body.scopes });
-    },
-  );
-  app.get(
-    '/v1/api-keys',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: ['workspaces'],
-        summary: 'List API keys (never their secrets)',
-        querystring: pageQuerySchema,
-        response: { 200: pageSchema(keySchema) },
-      },
-    },
-    async (req) => {
+    });
+}
+
+function listKeysRoute(app: FastifyInstance, pool: Pool): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .get('/v1/api-keys', { config: { scope: 'admin' }, schema: listKeysSchema }, async (req) => {
       const page = await listKeys(pool, workspaceOf(req), req.query);
       return page;
-    },
-  );
-  app.delete(
-    '/v1/api-keys/:keyId',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: ['workspaces'],
-        summary: 'Revoke an API key',
-        params: {
-          type: 'object',
-          required: ['keyId'],
-          properties: { keyId: { type: 'string', pattern: '^[a-z0-9]{12}$' } },
-        },
-        response: { 204: noContent },
-      },
-    },
-    async (req, reply) => {
+    });
+}
+
+function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .delete('/v1/api-keys/:keyId', { config: { scope: 'admin' }, schema: revokeKeySchema }, async (req, reply) => {
       const { rowCount } = await pool.query(
         'UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE workspace_id = $1 AND id = $2',
         [workspaceOf(req), req.params.keyId],
       );
       if (!rowCount) throw notFound('API key');
       return reply.code(204).send(null);
-    },
-  );
+    });
 }
-
-const settingsSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    time_zone: { type: 'string', description: 'IANA time zone of insights days' },
-    webhook_secret_rotated_at: {
-      type: 'string',
-      format: 'date-time',
-      description: 'when the webhook signing secret was made (the secret itself is never shown again)',
-    },
-  },
-} as const;
 
 /**
  * The caller's workspace settings: the time zone in which insights count days
  * (docs/kpis.md#filters-days-journey-version-account).
  */
-function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvider']>, pool: Pool): void {
-  const read = async (workspaceId: string): Promise<unknown> =>
-    (
-      await pool.query('SELECT id, name, time_zone, webhook_secret_rotated_at FROM workspaces WHERE id = $1', [
-        workspaceId,
-      ])
-    ).rows[0];
+const SELECT_SETTINGS = 'SELECT id, name, time_zone, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+
+function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(
     '/v1/workspace',
-    {
-      schema: {
-        tags: ['workspaces'],
-        summary: "The caller's workspace and its settings",
-        response: { 200: settingsSchema },
-      },
-    },
-    async (req) => read(workspaceOf(req)),
+    { schema: readSettingsSchema },
+    async (req) => (await pool.query(SELECT_SETTINGS, [workspaceOf(req)])).rows[0],
   );
-  app.patch(
-    '/v1/workspace',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: ['workspaces'],
-        summary: "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo)",
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            time_zone: { type: 'string', minLength: 1, maxLength: 64 },
-          },
-        },
-        response: { 200: settingsSchema },
-      },
-    },
-    async (req) => {
+}
+
+function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
+  app
+    .withTypeProvider<JsonSchemaToTsProvider>()
+    .patch('/v1/workspace', { config: { scope: 'admin' }, schema: changeSettingsSchema }, async (req) => {
       const workspaceId = workspaceOf(req);
-      const body = req.body as { name?: string; time_zone?: string };
+      const { body } = req;
       if (body.time_zone !== undefined && !validTimeZone(body.time_zone))
         throw new ApiProblem(400, 'unknown time zone', [
           { field: 'body.time_zone', message: 'use an IANA name such as Europe/Oslo' },
@@ -223,33 +121,19 @@ function workspaceSettingsRoutes(app: ReturnType<FastifyInstance['withTypeProvid
         'UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1',
         [workspaceId, body.name ?? null, body.time_zone ?? null],
       );
-      return read(workspaceId);
-    },
-  );
-  const rotated = {
-    type: 'object',
-    properties: { webhook_secret: webhookSecret, webhook_secret_rotated_at: { type: 'string', format: 'date-time' } },
-  } as const;
-  app.post(
-    '/v1/workspace/webhook-secret',
-    {
-      config: { scope: 'admin' },
-      schema: {
-        tags: ['workspaces'],
-        summary:
-          'Rotate the webhook signing secret: a new one signs from now on, the old one no longer does (shown once)',
-        response: { 200: rotated },
-      },
-    },
-    async (req) => {
-      // A new value from the column's default (sql/postgres/0130), so one generator makes every secret.
-      const { rows } = await pool.query(
-        'UPDATE workspaces SET webhook_secret = DEFAULT, webhook_secret_rotated_at = now() WHERE id = $1 RETURNING webhook_secret, webhook_secret_rotated_at',
-        [workspaceOf(req)],
-      );
-      return rows[0];
-    },
-  );
+      return (await pool.query(SELECT_SETTINGS, [workspaceId])).rows[0];
+    });
+}
+
+function rotateSecretRoute(app: FastifyInstance, pool: Pool): void {
+  app.post('/v1/workspace/webhook-secret', { config: { scope: 'admin' }, schema: rotateSecretSchema }, async (req) => {
+    // A new value from the column's default (sql/postgres/0130), so one generator makes every secret.
+    const { rows } = await pool.query(
+      'UPDATE workspaces SET webhook_secret = DEFAULT, webhook_secret_rotated_at = now() WHERE id = $1 RETURNING webhook_secret, webhook_secret_rotated_at',
+      [workspaceOf(req)],
+    );
+    return rows[0];
+  });
 }
 
 /** The workspace's insights time zone (UTC until set). */

@@ -1,0 +1,126 @@
+import { API_KEY_SCOPES } from '../../../lib/domain/auth/api-keys';
+import { noContent, pageQuerySchema, pageSchema } from '../pagination';
+
+const scopes = {
+  type: 'array',
+  minItems: 1,
+  uniqueItems: true,
+  items: { type: 'string', enum: API_KEY_SCOPES },
+} as const;
+const keyCreated = {
+  type: 'object',
+  properties: {
+    key: { type: 'string', description: 'shown once; store it now' },
+    key_id: { type: 'string' },
+    workspace_id: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+  },
+};
+const webhookSecret = {
+  type: 'string',
+  description: "the workspace's webhook signing secret (x-cairn-signature); shown once: store it now",
+} as const;
+const workspaceCreated = { ...keyCreated, properties: { ...keyCreated.properties, webhook_secret: webhookSecret } };
+const keySchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string', format: 'date-time' },
+    last_used_at: { type: ['string', 'null'], format: 'date-time' },
+    revoked_at: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+export const createWorkspaceSchema = {
+  tags: ['workspaces'],
+  summary:
+    'Operator bootstrap: create a workspace, its first API key and its webhook signing secret (Authorization: Bearer $CAIRN_ADMIN_TOKEN)',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      key_name: { type: 'string', maxLength: 200 },
+    },
+  },
+  response: { 201: workspaceCreated },
+} as const;
+
+export const createKeySchema = {
+  tags: ['workspaces'],
+  summary: "Create another API key in the caller's workspace",
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['scopes'],
+    properties: { name: { type: 'string', maxLength: 200 }, scopes },
+  },
+  response: { 201: keyCreated },
+} as const;
+
+export const listKeysSchema = {
+  tags: ['workspaces'],
+  summary: 'List API keys (never their secrets)',
+  querystring: pageQuerySchema,
+  response: { 200: pageSchema(keySchema) },
+} as const;
+
+export const revokeKeySchema = {
+  tags: ['workspaces'],
+  summary: 'Revoke an API key',
+  params: {
+    type: 'object',
+    required: ['keyId'],
+    properties: { keyId: { type: 'string', pattern: '^[a-z0-9]{12}$' } },
+  },
+  response: { 204: noContent },
+} as const;
+
+const settingsSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    time_zone: { type: 'string', description: 'IANA time zone of insights days' },
+    webhook_secret_rotated_at: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the webhook signing secret was made (the secret itself is never shown again)',
+    },
+  },
+} as const;
+
+export const readSettingsSchema = {
+  tags: ['workspaces'],
+  summary: "The caller's workspace and its settings",
+  response: { 200: settingsSchema },
+} as const;
+
+export const changeSettingsSchema = {
+  tags: ['workspaces'],
+  summary: "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo)",
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 200 },
+      time_zone: { type: 'string', minLength: 1, maxLength: 64 },
+    },
+  },
+  response: { 200: settingsSchema },
+} as const;
+
+const rotated = {
+  type: 'object',
+  properties: { webhook_secret: webhookSecret, webhook_secret_rotated_at: { type: 'string', format: 'date-time' } },
+} as const;
+
+export const rotateSecretSchema = {
+  tags: ['workspaces'],
+  summary: 'Rotate the webhook signing secret: a new one signs from now on, the old one no longer does (shown once)',
+  response: { 200: rotated },
+} as const;
