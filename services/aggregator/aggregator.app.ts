@@ -2,8 +2,8 @@ import type { BatchConsumer } from '../../lib/platform/kafka/batch-consumer';
 import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { raw } from '../../lib/platform/clickhouse/sql';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
-import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
-import { eventTopics, topicsFor } from '../../lib/platform/kafka/topics';
+import { BatchingProducer, createKafka, ensureTopics, type KafkaCluster } from '../../lib/platform/kafka/kafka-client';
+import { eventTopics, type Topics, topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { retry } from '../../lib/platform/retry';
 import type { Service } from '../../lib/platform/shutdown';
@@ -25,6 +25,18 @@ export async function insertSettingsFor(ch: Pick<ClickHouse, 'rows'>): Promise<R
   return settings;
 }
 
+/** What the aggregator holds while it runs, filled in as start() goes, so stop() closes whatever got started. */
+interface AggregatorParts {
+  ch: ClickHouse;
+  kafka: KafkaCluster;
+  topics: Topics;
+  ledger: OffsetLedger;
+  producer?: BatchingProducer;
+  buffer?: InsertBuffer;
+  running?: AggregatorConsumer;
+  recorder?: BatchConsumer;
+}
+
 /** The aggregator as a Service: Kafka event topics in, ClickHouse events_ingest out. Built without listening. */
 export function buildAggregator(
   config: AggregatorConfig,
@@ -37,73 +49,70 @@ export function buildAggregator(
     password: config.clickhousePassword,
   });
   const kafka = createKafka({ clientId: 'cairn-aggregator', brokers: [...config.kafkaBrokers], log });
-  const topics = topicsFor(config.topicPrefix);
-  const ledger = new OffsetLedger(ch);
-  let consumer: BatchConsumer | undefined;
-  let recorder: BatchConsumer | undefined;
-  let running: AggregatorConsumer | undefined;
-  let producer: BatchingProducer | undefined;
-  let buffer: InsertBuffer | undefined;
+  const parts: AggregatorParts = { ch, kafka, topics: topicsFor(config.topicPrefix), ledger: new OffsetLedger(ch) };
   let stopped: Promise<void> | undefined;
-
-  const start = async (): Promise<void> => {
-    const insertSettings = await retryStartup(() => insertSettingsFor(ch), log);
-    await ensureTopics(kafka, topics);
-    producer = await BatchingProducer.connect(kafka);
-    const letters = { producer, deadLetterTopic: topics.deadLetter, log };
-    buffer = createInsertBuffer(config, {
-      ch,
-      ledger,
-      log,
-      insertSettings,
-      deadLetter: (rows, error) => deadLetterRows(letters, rows, error),
-    });
-    running = await startAggregatorConsumer({
-      kafka,
-      groupId: config.groupId,
-      topics: eventTopics(topics),
-      deadLetterTopic: topics.deadLetter,
-      codec: new EventCodec(),
-      producer,
-      buffer,
-      ledger,
-      log,
-      sessionTimeoutMs: config.sessionTimeoutMs,
-      fromBeginning: config.fromBeginning,
-    });
-    consumer = running.consumer;
-    // Its own group: the dashboards' record of dead letters never holds up, or rides on, the events' insert.
-    recorder = await startDeadLetterRecorder({
-      kafka,
-      groupId: `${config.groupId}.dead-letters`,
-      topic: topics.deadLetter,
-      ch,
-      log,
-    });
-  };
-
-  const stopOnce = async (): Promise<void> => {
-    // Stop fetching and write what was consumed while the partitions are still ours (its offsets stay
-    // uncommitted: the ledger covers it); after 5 s give up a retry still waiting (ClickHouse down), Kafka
-    // redelivers those rows. The buffer is closed before the group is left: nothing is written after that.
-    const giveUp = setTimeout(() => void buffer?.close(), 5_000);
-    if (running && buffer)
-      await running.quiesce(buffer).catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
-    clearTimeout(giveUp);
-    await buffer?.close();
-    await consumer?.stop(0);
-    await recorder?.stop(1_000);
-    await producer?.disconnect().catch(() => undefined);
-    await ch.close();
-  };
-
   return {
     name: 'aggregator',
-    start,
-    stop: () => (stopped ??= stopOnce()),
-    healthcheck: async () => (await ch.ping().catch(() => false)) && consumer !== undefined,
-    consumer: () => consumer,
+    start: () => startAggregator(config, log, parts),
+    stop: () => (stopped ??= stopAggregator(parts, log)),
+    healthcheck: async () => (await ch.ping().catch(() => false)) && parts.running !== undefined,
+    consumer: () => parts.running?.consumer,
   };
+}
+
+/** ClickHouse's settings, the topics, the producer, the insert buffer, the events' consumer, the dead letters'. */
+async function startAggregator(config: AggregatorConfig, log: Logger, parts: AggregatorParts): Promise<void> {
+  const { ch, kafka, topics, ledger } = parts;
+  const insertSettings = await retryStartup(() => insertSettingsFor(ch), log);
+  await ensureTopics(kafka, topics);
+  const producer = (parts.producer = await BatchingProducer.connect(kafka));
+  const letters = { producer, deadLetterTopic: topics.deadLetter, log };
+  const buffer = (parts.buffer = createInsertBuffer(config, {
+    ch,
+    ledger,
+    log,
+    insertSettings,
+    deadLetter: (rows, error) => deadLetterRows(letters, rows, error),
+  }));
+  parts.running = await startAggregatorConsumer({
+    kafka,
+    groupId: config.groupId,
+    topics: eventTopics(topics),
+    deadLetterTopic: topics.deadLetter,
+    codec: new EventCodec(),
+    producer,
+    buffer,
+    ledger,
+    log,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    fromBeginning: config.fromBeginning,
+  });
+  // Its own group: the dashboards' record of dead letters never holds up, or rides on, the events' insert.
+  parts.recorder = await startDeadLetterRecorder({
+    kafka,
+    groupId: `${config.groupId}.dead-letters`,
+    topic: topics.deadLetter,
+    ch,
+    log,
+  });
+}
+
+/** Each part is read when its turn comes: a stop during start() closes what start() has made by then. */
+async function stopAggregator(parts: AggregatorParts, log: Logger): Promise<void> {
+  // Stop fetching and write what was consumed while the partitions are still ours (its offsets stay
+  // uncommitted: the ledger covers it); after 5 s give up a retry still waiting (ClickHouse down), Kafka
+  // redelivers those rows. The buffer is closed before the group is left: nothing is written after that.
+  const giveUp = setTimeout(() => void parts.buffer?.close(), 5_000);
+  if (parts.running && parts.buffer)
+    await parts.running
+      .quiesce(parts.buffer)
+      .catch((error: Error) => log.warn({ err: error.message }, 'quiesce_failed'));
+  clearTimeout(giveUp);
+  await parts.buffer?.close();
+  await parts.running?.consumer.stop(0);
+  await parts.recorder?.stop(1_000);
+  await parts.producer?.disconnect().catch(() => undefined);
+  await parts.ch.close();
 }
 
 function createInsertBuffer(

@@ -6,7 +6,8 @@ import {
   type EventType,
 } from '../../lib/contracts/events/event-types';
 import { emailEvent } from '../../test/aggregator/aggregator-harness';
-import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
+import { AvroTsvTranscoder, kafkaTopicColumn } from './avro-tsv';
+import { TsvOut } from './tsv-out';
 import { tsvLine } from './ingest-tsv';
 
 const codec = new EventCodec();

@@ -1,7 +1,10 @@
-import type { EventCodec, SchemaVersion } from '../../lib/contracts/events/event-codec';
-import { RANGE_OF, STORABLE_RANGES } from '../../lib/contracts/events/event-ranges';
-import { ROW_COLUMNS, stampOf } from './event-row';
-import { escapeTsv, INGEST_COLUMNS } from './ingest-tsv';
+import type { EventCodec } from '../../lib/contracts/events/event-codec';
+import { STORABLE_RANGES } from '../../lib/contracts/events/event-ranges';
+import * as avroPlan from './avro-plan';
+import type { Field, Plan } from './avro-plan';
+import { stampOf } from './event-row';
+import { escapeTsv } from './ingest-tsv';
+import type { TsvOut } from './tsv-out';
 
 /**
  * The aggregator's fast path: one Avro message (single-object encoding, newest schema of its type) straight to its
@@ -13,75 +16,20 @@ import { escapeTsv, INGEST_COLUMNS } from './ingest-tsv';
  * byte for byte, for every event type.
  */
 
-const STR = 0;
-const NULL_STR = 1;
-const NUM = 2; // int and long (avsc decodes both to a number, unchecked against the int range)
-const NULL_NUM = 3;
-const BOOL = 4;
-const STR_ARRAY = 5;
-type Kind = typeof STR | typeof NULL_STR | typeof NUM | typeof NULL_NUM | typeof BOOL | typeof STR_ARRAY;
-
-/** Columns computed from several fields or from none (toRawRow); every other column is one field or empty. */
-const DERIVED = new Set([
-  'event_type',
-  'event_date',
-  'event_time',
-  'event_time_ms',
-  'reason',
-  'detail',
-  'kafka_topic',
-  'kafka_partition',
-  'kafka_offset',
-]);
-const NUMERIC_COLUMNS = new Set(['email_version', 'iteration', 'smtp_code', 'machine']);
-/** toRawRow's reason: the first non-empty of these fields. */
-const REASON_SOURCES = ['reason', 'error_code', 'feedback_type'];
-
-interface Field {
-  kind: Kind;
-  /** `"name":` for a field that goes to `detail`, else null */
-  detailKey: Buffer | null;
-}
-
-interface Plan {
-  eventType: Buffer;
-  fields: Field[];
-  /** per events_ingest column: the field it copies, or -1 (derived, or absent from this schema: empty / 0) */
-  source: Int16Array;
-  timeField: number;
-  /** numeric fields with a column narrower than Avro's (event-ranges.ts): [field index, min, max] */
-  ranged: [number, number, number][];
-  reasonFields: number[];
-  hasDetail: boolean;
-  /** bytes a line may take besides four times the message's length (TsvOut.reserve once per line, see lineBound) */
-  fixedBytes: number;
-}
+/**
+ * The plan's constants as this module's own: the per-message code below reads module constants, while an imported
+ * binding, compiled to CommonJS, is a property load on the other module's exports at every use, a few per cent of
+ * the transcoder's time (docs/clickhouse.md#benchmarks).
+ */
+const { BOOL, C, COLUMN_COUNT, lineBound, NULL_NUM, NULL_STR, NUM, NUMERIC, planFor, STR, STR_ARRAY } = avroPlan;
 
 const SAFE_LONG = 2 ** 53;
-/** a safe integer in decimal: a sign and 16 digits */
-const MAX_INT_CHARS = 17;
 /** Times ClickHouse's DateTime holds (a 19-character stamp); the generic path refuses the rest (event-ranges.ts). */
 const MAX_STAMP_MS = STORABLE_RANGES.event_time.max;
 const TAB = 0x09;
 const NEWLINE = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const COLUMN_COUNT = INGEST_COLUMNS.length;
-const COLUMN_INDEX = new Map<string, number>(INGEST_COLUMNS.map((column, i) => [column, i]));
-const col = (name: (typeof INGEST_COLUMNS)[number]): number => COLUMN_INDEX.get(name) ?? -1;
-const C = {
-  eventType: col('event_type'),
-  date: col('event_date'),
-  time: col('event_time'),
-  timeMs: col('event_time_ms'),
-  reason: col('reason'),
-  detail: col('detail'),
-  topic: col('kafka_topic'),
-  partition: col('kafka_partition'),
-  offset: col('kafka_offset'),
-};
-/** 1 for the numeric columns: one a schema lacks is written 0, a string one ''. */
-const NUMERIC = Uint8Array.from(INGEST_COLUMNS, (column) => (NUMERIC_COLUMNS.has(column) ? 1 : 0));
 
 /** event_time as 'YYYY-MM-DD hh:mm:ss' bytes, formatted once per second (events arrive roughly in time order). */
 const stamp = Buffer.alloc(19);
@@ -95,177 +43,9 @@ function stampBytes(ms: number): Buffer {
   return stamp;
 }
 
-function kindOf(type: unknown): Kind | null {
-  if (type === 'string') return STR;
-  if (type === 'int' || type === 'long') return NUM;
-  if (type === 'boolean') return BOOL;
-  if (typeof type === 'object' && type !== null) {
-    const t = type as { type?: unknown; items?: unknown };
-    if (Array.isArray(type) && type.length === 2 && type[0] === 'null') {
-      const inner = kindOf(type[1]);
-      return inner === STR ? NULL_STR : inner === NUM ? NULL_NUM : null;
-    }
-    if (t.type === 'long' || t.type === 'int') return NUM; // logical types (timestamp-millis) decode as plain numbers
-    if (t.type === 'array' && t.items === 'string') return STR_ARRAY;
-  }
-  return null;
-}
-
-/** A plan for one schema, or null when it has a shape the fast path does not cover (the generic path takes it). */
-function planFor(schema: SchemaVersion): Plan | null {
-  const json = schema.type.schema() as { fields?: { name: string; type: unknown }[] };
-  const fields: Field[] = [];
-  const source = new Int16Array(COLUMN_COUNT).fill(-1);
-  let timeField = -1;
-  const ranged: [number, number, number][] = [];
-  for (const [i, field] of (json.fields ?? []).entries()) {
-    const kind = kindOf(field.type);
-    if (kind === null) return null;
-    const range = field.name === 'event_time' ? undefined : RANGE_OF.get(field.name);
-    if (range) ranged.push([i, range.min, range.max]);
-    const column = ROW_COLUMNS.has(field.name) ? COLUMN_INDEX.get(field.name) : undefined;
-    if (field.name === 'event_time') {
-      if (kind !== NUM) return null;
-      timeField = i;
-    } else if (column !== undefined && !DERIVED.has(field.name)) {
-      const numeric = NUMERIC_COLUMNS.has(field.name);
-      const fits =
-        field.name === 'machine'
-          ? kind === BOOL
-          : numeric
-            ? kind === NUM || kind === NULL_NUM
-            : kind === STR || kind === NULL_STR;
-      if (!fits) return null;
-      source[column] = i;
-    } else if (field.name === 'reason' && kind !== STR && kind !== NULL_STR) return null;
-    fields.push({
-      kind,
-      detailKey: ROW_COLUMNS.has(field.name) ? null : Buffer.from(`${JSON.stringify(field.name)}:`, 'latin1'),
-    });
-  }
-  if (timeField < 0) return null;
-  const reasonFields: number[] = [];
-  for (const name of REASON_SOURCES) {
-    const i = (json.fields ?? []).findIndex((field) => field.name === name);
-    if (i < 0) continue;
-    const kind = fields[i]?.kind;
-    if (kind !== STR && kind !== NULL_STR) return null;
-    reasonFields.push(i);
-  }
-  const eventType = Buffer.from(escapeTsv(schema.eventType), 'latin1');
-  const detailKeys = fields.reduce((sum, field) => sum + (field.detailKey?.length ?? 0), 0);
-  // Per column a tab and at most a 17-character number; the event type, the time stamps and the detail's keys,
-  // braces, commas, quotes and booleans. What comes from the message itself is bounded in lineBound.
-  const fixedBytes =
-    COLUMN_COUNT * (1 + MAX_INT_CHARS) +
-    1 +
-    eventType.length +
-    19 +
-    10 +
-    detailKeys +
-    fields.length * (3 + 5 + MAX_INT_CHARS) +
-    2;
-  return {
-    eventType,
-    fields,
-    source,
-    timeField,
-    ranged,
-    reasonFields,
-    hasDetail: fields.some((f) => f.detailKey),
-    fixedBytes,
-  };
-}
-
-/**
- * The most bytes a message's line can take: each string of the message is copied at most twice (its column and
- * the detail, or the reason and its column), a string array item gains at most three bytes (quotes, comma) over
- * its Avro encoding (at least one length byte); every column's number is in fixedBytes.
- */
-function lineBound(plan: Plan, value: Buffer, topic: Buffer): number {
-  return plan.fixedBytes + 4 * value.length + topic.length;
-}
-
 /** The kafka_topic column's bytes, computed once per Kafka batch. */
 export function kafkaTopicColumn(topic: string): Buffer {
   return Buffer.from(escapeTsv(topic), 'utf8');
-}
-
-/** Appends events_ingest lines to one growing buffer (one per Kafka batch). */
-export class TsvOut {
-  buf: Buffer;
-  pos = 0;
-
-  constructor(capacity = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(capacity);
-  }
-
-  /** Makes room for `extra` more bytes. int, bytes and byte write unchecked: their caller reserved the room. */
-  ensure(extra: number): void {
-    if (this.pos + extra <= this.buf.length) return;
-    this.grow(extra);
-  }
-
-  private grow(extra: number): void {
-    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + extra));
-    this.buf.copy(grown, 0, 0, this.pos);
-    this.buf = grown;
-  }
-
-  ascii(text: string): void {
-    this.ensure(text.length);
-    const b = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < text.length; i++) b[p++] = text.charCodeAt(i);
-    this.pos = p;
-  }
-
-  /** A safe integer in decimal, as String() writes it (no call into the runtime, no string). */
-  int(value: number): void {
-    const b = this.buf;
-    let n = value;
-    if (n < 0) {
-      b[this.pos++] = 0x2d;
-      n = -n;
-    }
-    if (n < 10) {
-      b[this.pos++] = 0x30 + n;
-      return;
-    }
-    // digits by comparison (powers of ten are exact up to 1e22), then the low ones in 32-bit integer arithmetic
-    let digits = 2;
-    for (let power = 100; n >= power; power *= 10) digits++;
-    let p = this.pos + digits;
-    this.pos = p;
-    for (; n > 0x7fffffff; n = Math.floor(n / 10)) b[--p] = 0x30 + (n % 10);
-    for (let m = n | 0; m > 0; m = (m / 10) | 0) b[--p] = 0x30 + (m % 10);
-  }
-
-  utf8(text: string): void {
-    const bytes = Buffer.byteLength(text);
-    this.ensure(bytes);
-    this.pos += this.buf.write(text, this.pos, 'utf8');
-  }
-
-  bytes(src: Buffer, start: number, end: number): void {
-    if (end - start < 48) {
-      const b = this.buf;
-      let p = this.pos;
-      for (let i = start; i < end; i++) b[p++] = src[i] as number;
-      this.pos = p;
-    } else this.pos += src.copy(this.buf, this.pos, start, end);
-  }
-
-  byte(value: number): void {
-    this.buf[this.pos++] = value;
-  }
-
-  /** The lines written so far (a view, not a copy: the next batch starts a new TsvOut). */
-  done(): Buffer {
-    // Unchecked writes past a reservation would have been dropped: fail loudly rather than insert cut lines.
-    if (this.pos > this.buf.length) throw new Error(`TsvOut: wrote ${this.pos} bytes into ${this.buf.length} reserved`);
-    return this.buf.subarray(0, this.pos);
-  }
 }
 
 /** Per-message scratch, reused: where each field's value lies in the message, or its number. */
@@ -313,54 +93,7 @@ export class AvroTsvTranscoder {
     if (end < 10 || value[0] !== 0xc3 || value[1] !== 0x01) return false;
     const plan = this.planOf(value);
     if (!plan) return false;
-    let pos = 10;
-    const fields = plan.fields;
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i] as Field;
-      let kind = field.kind;
-      nulls[i] = 0;
-      if (kind === NULL_STR || kind === NULL_NUM) {
-        const branch = value[pos++];
-        if (branch === 0) {
-          nulls[i] = 1;
-          continue;
-        }
-        if (branch !== 2) return false; // zigzag 1: the second branch; anything else is for the generic path
-        kind = kind === NULL_STR ? STR : NUM;
-      }
-      if (kind === BOOL) {
-        const b = value[pos++];
-        if (b !== 0 && b !== 1) return false;
-        nums[i] = b;
-        continue;
-      }
-      if (kind === STR_ARRAY) {
-        starts[i] = pos;
-        pos = skipStringArray(value, pos, end);
-        if (pos < 0) return false;
-        ends[i] = pos;
-        continue;
-      }
-      const number = readLong(value, pos, end);
-      if (Number.isNaN(number)) return false;
-      pos = cursor.pos;
-      if (kind === NUM) {
-        nums[i] = number;
-        continue;
-      }
-      // a string: its bytes must be plain ASCII the line can hold unescaped
-      const stop = pos + number;
-      if (number < 0 || stop > end) return false;
-      const detail = field.detailKey !== null;
-      for (let p = pos; p < stop; p++) {
-        const c = value[p] as number;
-        if (c < 0x20 || c >= 0x7f || c === BACKSLASH || (detail && c === QUOTE)) return false;
-      }
-      starts[i] = pos;
-      ends[i] = stop;
-      pos = stop;
-    }
-    if (pos !== end) return false;
+    if (readFields(value, plan) !== end) return false;
     const ms = nums[plan.timeField] as number;
     if (!(ms >= 0 && ms <= MAX_STAMP_MS)) return false;
     // A number its column cannot hold: the generic path's decode refuses it and dead-letters the message.
@@ -438,6 +171,62 @@ export class AvroTsvTranscoder {
     }
     if (!first) out.byte(0x7d); // }
   }
+}
+
+/**
+ * Reads the message's fields into the scratch arrays (where each string lies, each number, each null) and answers
+ * where the last one ends, or -1 for anything the fast path leaves to the generic one.
+ */
+function readFields(value: Buffer, plan: Plan): number {
+  const end = value.length;
+  let pos = 10;
+  const fields = plan.fields;
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i] as Field;
+    let kind = field.kind;
+    nulls[i] = 0;
+    if (kind === NULL_STR || kind === NULL_NUM) {
+      const branch = value[pos++];
+      if (branch === 0) {
+        nulls[i] = 1;
+        continue;
+      }
+      if (branch !== 2) return -1; // zigzag 1: the second branch; anything else is for the generic path
+      kind = kind === NULL_STR ? STR : NUM;
+    }
+    if (kind === BOOL) {
+      const b = value[pos++];
+      if (b !== 0 && b !== 1) return -1;
+      nums[i] = b;
+      continue;
+    }
+    if (kind === STR_ARRAY) {
+      starts[i] = pos;
+      pos = skipStringArray(value, pos, end);
+      if (pos < 0) return -1;
+      ends[i] = pos;
+      continue;
+    }
+    const number = readLong(value, pos, end);
+    if (Number.isNaN(number)) return -1;
+    pos = cursor.pos;
+    if (kind === NUM) {
+      nums[i] = number;
+      continue;
+    }
+    // a string: its bytes must be plain ASCII the line can hold unescaped
+    const stop = pos + number;
+    if (number < 0 || stop > end) return -1;
+    const detail = field.detailKey !== null;
+    for (let p = pos; p < stop; p++) {
+      const c = value[p] as number;
+      if (c < 0x20 || c >= 0x7f || c === BACKSLASH || (detail && c === QUOTE)) return -1;
+    }
+    starts[i] = pos;
+    ends[i] = stop;
+    pos = stop;
+  }
+  return pos;
 }
 
 /** Reads one zigzag varint (Avro int or long) at pos: its value, the next position in cursor.pos; NaN if unusable. */

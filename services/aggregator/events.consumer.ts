@@ -14,7 +14,8 @@ import {
 } from '../../lib/platform/kafka/decoding-consumer';
 import type { Logger } from '../../lib/platform/logger';
 import { exponentialBackoff, retry } from '../../lib/platform/retry';
-import { AvroTsvTranscoder, kafkaTopicColumn, TsvOut } from './avro-tsv';
+import { AvroTsvTranscoder, kafkaTopicColumn } from './avro-tsv';
+import { TsvOut } from './tsv-out';
 import { tsvLine } from './ingest-tsv';
 import type { IngestBatch } from './ingest-batch';
 import type { BatchSink, InsertBuffer } from './insert-buffer';

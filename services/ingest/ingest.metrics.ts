@@ -47,14 +47,27 @@ export class BoundCounter<T extends string> {
   }
 }
 
+type Registers = Registry[];
+type SpoolState = () => { depth: number; bytes: number; spooling: boolean };
+type UnfollowedSizes = () => { contacts: number; erased: number; workspaces: number };
+
 /** One registry per app instance, so tests can build several apps in one process. */
-export function createIngestMetrics(
-  spool: () => { depth: number; bytes: number; spooling: boolean },
-  unfollowed: () => { contacts: number; erased: number; workspaces: number },
-) {
+export function createIngestMetrics(spool: SpoolState, unfollowed: UnfollowedSizes) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'cairn_ingest_' });
   const registers = [registry];
+  // Registered in this order (the order of /metrics): hits, Kafka produce, spool counters, gauges read at scrape.
+  return {
+    registry,
+    ...hitCounters(registers),
+    ...produceHistograms(registers),
+    ...spoolCounters(registers),
+    ...scrapedGauges(registers, spool, unfollowed),
+  };
+}
+
+/** Counters incremented per request or hit (BoundCounter: no prom-client on the hot path). */
+function hitCounters(registers: Registers) {
   const httpRequests = new BoundCounter({
     name: 'cairn_ingest_http_requests_total',
     help: 'HTTP requests by route pattern, method and status',
@@ -80,7 +93,6 @@ export function createIngestMetrics(
     registers,
   });
   return {
-    registry,
     /** per request: route pattern, method, status */
     httpRequests,
     /** per tracked action: type, machine, reason */
@@ -89,6 +101,11 @@ export function createIngestMetrics(
     unfollowedHits,
     /** per event made durable: path */
     eventsPublished: eventsDurable,
+  };
+}
+
+function produceHistograms(registers: Registers) {
+  return {
     produceLatency: new Histogram({
       name: 'cairn_ingest_produce_latency_seconds',
       help: 'time from sending a batch to Kafka until acks=all',
@@ -101,6 +118,12 @@ export function createIngestMetrics(
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
       registers,
     }),
+  };
+}
+
+/** Corrupt regions found in the spool and what was replayed from it. */
+function spoolCounters(registers: Registers) {
+  return {
     spoolLostRegions: new Counter({
       name: 'cairn_ingest_spool_corrupt_regions_total',
       help: 'corrupt regions of the spool skipped (each held at least one frame, lost), found at start or while replaying',
@@ -116,6 +139,12 @@ export function createIngestMetrics(
       help: 'spooled events replayed to Kafka and acknowledged',
       registers,
     }),
+  };
+}
+
+/** Gauges set when they are collected: the spool's state and the sizes of who is not followed. */
+function scrapedGauges(registers: Registers, spool: SpoolState, unfollowed: UnfollowedSizes) {
+  return {
     spoolDepth: new Gauge({
       name: 'cairn_ingest_spool_depth',
       help: 'events waiting in the local spool for Kafka',

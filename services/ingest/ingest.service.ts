@@ -43,8 +43,11 @@ function createProducer(config: IngestConfig, log: Logger, metrics: IngestMetric
   return new InThreadProducer(createKafkaProducer(kafka), batching, observer);
 }
 
-/** Wires the ingest process: PostgreSQL pool, Kafka producer behind the spooling sink, the HTTP app. */
-export function createIngestService(config: IngestConfig, log: Logger): IngestService {
+/**
+ * The ingest process's parts, wired and not yet started: PostgreSQL pool, Kafka producer behind the spooling sink,
+ * the HTTP app, the /metrics listener.
+ */
+function createIngestParts(config: IngestConfig, log: Logger) {
   const pool = createPgPool(config.postgresUrl, 10, log);
   const topics = topicsFor(config.topicPrefix);
   const codec = new EventCodec();
@@ -80,6 +83,12 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
     countryOf: loadCountryLookup(),
   });
   const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
+  return { pool, sink, following, app, metricsListener };
+}
+
+/** Wires the ingest process (createIngestParts) and starts and stops its parts in order. */
+export function createIngestService(config: IngestConfig, log: Logger): IngestService {
+  const { pool, sink, following, app, metricsListener } = createIngestParts(config, log);
   let address = '';
   let stopped = false;
 

@@ -175,12 +175,8 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, d
   app.post(
     '/f/:token',
     tokenRoute('forward', async (token, request, reply) => {
-      const parsed = formOf(request.body)
-        .getAll('friend')
-        .filter((f) => f.trim() !== '')
-        .map(parseRecipientAddress);
-      const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
-      if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) {
+      const friends = friendsOf(request.body);
+      if (friends === null) {
         return html(reply, 400, messagePage('Check the addresses', `Enter 1 to ${MAX_FRIENDS} valid email addresses.`));
       }
       for (const [limit, key] of [
@@ -191,28 +187,7 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, d
         tooManyRequests(reply, limit.retryAfterSeconds(key));
         return html(reply, 429, messagePage('Too many forwards', 'Please try again later.'));
       }
-      const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } =
-        emailContext(token);
-      const requests = friends.map((friend_address) => {
-        const value = encodeForwardRequest({
-          ...{
-            workspace_id,
-            email_id,
-            email_version,
-            friend_address,
-            journey_id: journey_id ?? null,
-            tile_id: tile_id ?? null,
-          },
-          ...{
-            request_id: randomUUID(),
-            requested_at: Date.now(),
-            new_message_id: randomUUID(),
-            iteration: iteration ?? 0,
-          },
-          ...{ forwarded_by_contact_id: contact_id, original_message_id: message_id },
-        });
-        return deps.sink.publish({ topic: deps.topics.forwardRequests, key: contact_id, value });
-      });
+      const requests = publishForwardRequests(deps, token, friends);
       deps.metrics.trackingHits.inc('forward', 'false', 'human');
       const event = deps.sink.publishEvent({
         type: 'forward',
@@ -223,4 +198,41 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, d
       );
     }),
   );
+}
+
+/** The friends' addresses of a forward form, or null when there are none, too many, or one is not an address. */
+function friendsOf(body: unknown): string[] | null {
+  const parsed = formOf(body)
+    .getAll('friend')
+    .filter((f) => f.trim() !== '')
+    .map(parseRecipientAddress);
+  const friends = [...new Set(parsed.filter((f): f is string => f !== null))];
+  if (friends.length === 0 || friends.length > MAX_FRIENDS || parsed.includes(null)) return null;
+  return friends;
+}
+
+/** One forward request per friend for the sender, keyed by the forwarding contact; resolve once durable. */
+function publishForwardRequests(deps: IngestDeps, token: TrackingToken, friends: string[]): Promise<unknown>[] {
+  const { workspace_id, contact_id, message_id, email_id, email_version, journey_id, tile_id, iteration } =
+    emailContext(token);
+  return friends.map((friend_address) => {
+    const value = encodeForwardRequest({
+      ...{
+        workspace_id,
+        email_id,
+        email_version,
+        friend_address,
+        journey_id: journey_id ?? null,
+        tile_id: tile_id ?? null,
+      },
+      ...{
+        request_id: randomUUID(),
+        requested_at: Date.now(),
+        new_message_id: randomUUID(),
+        iteration: iteration ?? 0,
+      },
+      ...{ forwarded_by_contact_id: contact_id, original_message_id: message_id },
+    });
+    return deps.sink.publish({ topic: deps.topics.forwardRequests, key: contact_id, value });
+  });
 }

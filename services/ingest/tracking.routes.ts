@@ -25,30 +25,55 @@ type TokenHandler = (request: TokenRequest, reply: FastifyReply) => FastifyReply
 /** The pixel and redirect routes: they count their own answers (AccessLog.hit), with no onResponse hook. */
 export const TRACKING_ROUTES = { open: '/o/:token', click: '/c/:token', attachment: '/a/:token' } as const;
 
+/** What every tracking route shares, made once when the routes are registered: no closure (nor promise) per hit. */
+interface TrackingKit {
+  deps: IngestDeps;
+  guard: TokenGuard;
+  /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
+  counted: (route: string, handler: TokenHandler) => TokenHandler;
+  /** The machine-traffic reason, null for a person. `ip` is request.ip, read once per hit (behind a proxy, each read parses X-Forwarded-For). */
+  machine: (request: FastifyRequest, ip: string, token: TrackingToken, type: string) => string | null;
+  /** The pixel and redirect never wait on Kafka: the sink spools if Kafka cannot take the event. */
+  record: (event: TrackedEvent) => void;
+  /** Whether the hit is served without being recorded (counted in cairn_ingest_unfollowed_hits_total). */
+  unfollowed: (token: TrackingToken, type: string) => boolean;
+}
+
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
 export async function registerTrackingRoutes(
   app: FastifyInstance,
   { deps, access, guard }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard },
 ): Promise<void> {
-  /** Counts each answer (the status is set by the time the handler returns or its promise settles). */
-  const counted =
-    (route: string, handler: TokenHandler): TokenHandler =>
-    (request, reply) => {
-      const answer = handler(request, reply);
-      if (!(answer instanceof Promise)) {
-        access.hit(route, request, reply, reply.statusCode);
-        return answer;
-      }
-      return answer.then((answered) => {
-        access.hit(route, request, reply, reply.statusCode);
-        return answered;
-      });
-    };
+  const kit: TrackingKit = {
+    deps,
+    guard,
+    counted: countedIn(access),
+    machine: machineTraffic(deps),
+    record: eventRecorder(deps),
+    unfollowed: unfollowedIn(deps),
+  };
+  registerOpen(app, kit);
+  registerFollow(app, kit, TRACKING_ROUTES.click, 'link');
+  registerFollow(app, kit, TRACKING_ROUTES.attachment, 'attachment');
+}
 
+function countedIn(access: AccessLog): TrackingKit['counted'] {
+  return (route, handler) => (request, reply) => {
+    const answer = handler(request, reply);
+    if (!(answer instanceof Promise)) {
+      access.hit(route, request, reply, reply.statusCode);
+      return answer;
+    }
+    return answer.then((answered) => {
+      access.hit(route, request, reply, reply.statusCode);
+      return answered;
+    });
+  };
+}
+
+function machineTraffic(deps: IngestDeps): TrackingKit['machine'] {
   const networks = parseCidrs(deps.config.scannerNetworks);
-
-  /** The machine-traffic reason, null for a person. `ip` is request.ip, read once per hit (behind a proxy, each read parses X-Forwarded-For). */
-  const machine = (request: FastifyRequest, ip: string, token: TrackingToken, type: string): string | null => {
+  return (request, ip, token, type) => {
     const reason = machineReason(
       { method: request.method, headers: request.headers, ip, sentAt: token.sentAt, nowMs: Date.now() },
       networks,
@@ -57,15 +82,16 @@ export async function registerTrackingRoutes(
     deps.metrics.trackingHits.inc(type, reason === null ? 'false' : 'true', reason ?? 'human');
     return reason;
   };
+}
 
+function eventRecorder(deps: IngestDeps): TrackingKit['record'] {
   const encoder = new TrackedEventEncoder(deps.codec);
   // One handler per event type, made once: no closure (nor promise) per hit.
   const lostHandler = (type: TrackedEvent['type']) => (error?: Error) => {
     if (error) deps.log.error({ err: error, type }, 'event_lost');
   };
   const lost = { open: lostHandler('open'), click: lostHandler('click') };
-  /** The pixel and redirect never wait on Kafka: the sink spools if Kafka cannot take the event. */
-  const record = (event: TrackedEvent): void => {
+  return (event) => {
     let value: Buffer;
     try {
       value = encoder.encode(event);
@@ -77,22 +103,27 @@ export async function registerTrackingRoutes(
       lost[event.type],
     );
   };
+}
 
-  /**
-   * NOTE: nothing is recorded of a Do Not Allow contact's engagement, nor of a one-to-one message's in a workspace
-   * that switched following off (following-policy.ts): hits on messages tracked before are served and counted
-   * (cairn_ingest_unfollowed_hits_total), never turned into events.
-   */
-  const unfollowed = (token: TrackingToken, type: string): boolean => {
+/**
+ * NOTE: nothing is recorded of a Do Not Allow contact's engagement, nor of a one-to-one message's in a workspace
+ * that switched following off (following-policy.ts): hits on messages tracked before are served and counted
+ * (cairn_ingest_unfollowed_hits_total), never turned into events.
+ */
+function unfollowedIn(deps: IngestDeps): TrackingKit['unfollowed'] {
+  return (token, type) => {
     if (deps.following.follows(token)) return false;
     deps.metrics.unfollowedHits.inc(type);
     return true;
   };
+}
 
-  const gif = (reply: FastifyReply): FastifyReply => reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
-  const redirectTo = (reply: FastifyReply, destination: string): FastifyReply =>
-    reply.headers(NO_CACHE).redirect(destination, 302);
+const gif = (reply: FastifyReply): FastifyReply => reply.headers(NO_CACHE).type('image/gif').send(PIXEL_GIF);
+const redirectTo = (reply: FastifyReply, destination: string): FastifyReply =>
+  reply.headers(NO_CACHE).redirect(destination, 302);
 
+/** The open pixel: a GIF for every good token of a known email version; an open event unless not followed. */
+function registerOpen(app: FastifyInstance, { deps, guard, counted, machine, record, unfollowed }: TrackingKit): void {
   const pixel = (request: TokenRequest, reply: FastifyReply, token: TrackingToken, owned: boolean): FastifyReply => {
     if (!owned) return notFound(reply);
     if (unfollowed(token, 'open')) return gif(reply);
@@ -126,8 +157,33 @@ export async function registerTrackingRoutes(
       );
     }),
   );
+}
 
-  const redirect = (
+/** A click (kind link) or an attachment follow: a redirect to the link's destination and a click event. */
+function registerFollow(app: FastifyInstance, kit: TrackingKit, route: string, kind: 'link' | 'attachment'): void {
+  const { deps, guard, counted } = kit;
+  const redirect = followRedirect(kit);
+  // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.
+  const follow = (request: TokenRequest, reply: FastifyReply) => {
+    const token = guard.verify(request, reply, request.params.token, kind === 'attachment' ? 'attachment' : 'click');
+    if (!isToken(token)) return token;
+    if (!token.linkId) return notFound(reply);
+    const cached = deps.links.cached(token);
+    if (cached !== undefined) return redirect(request, reply, token, kind, cached);
+    return deps.links.resolve(token).then(
+      (link) => redirect(request, reply, token, kind, link),
+      (error: Error) => {
+        deps.log.warn({ err: error }, 'link_lookup_failed');
+        return notFound(reply);
+      },
+    );
+  };
+  app.get(route, counted(route, follow));
+}
+
+/** The answer to a follow once its link is known: 404 unless it is a link of the route's kind. */
+function followRedirect({ deps, machine, record, unfollowed }: TrackingKit) {
+  return (
     request: TokenRequest,
     reply: FastifyReply,
     token: TrackingToken,
@@ -150,23 +206,4 @@ export async function registerTrackingRoutes(
     record({ type: 'click', data });
     return redirectTo(reply, destination);
   };
-
-  // Not async: a cached link answers in the same tick; only a cache miss waits on PostgreSQL.
-  const follow = (kind: 'link' | 'attachment') => (request: TokenRequest, reply: FastifyReply) => {
-    const token = guard.verify(request, reply, request.params.token, kind === 'attachment' ? 'attachment' : 'click');
-    if (!isToken(token)) return token;
-    if (!token.linkId) return notFound(reply);
-    const cached = deps.links.cached(token);
-    if (cached !== undefined) return redirect(request, reply, token, kind, cached);
-    return deps.links.resolve(token).then(
-      (link) => redirect(request, reply, token, kind, link),
-      (error: Error) => {
-        deps.log.warn({ err: error }, 'link_lookup_failed');
-        return notFound(reply);
-      },
-    );
-  };
-
-  app.get(TRACKING_ROUTES.click, counted(TRACKING_ROUTES.click, follow('link')));
-  app.get(TRACKING_ROUTES.attachment, counted(TRACKING_ROUTES.attachment, follow('attachment')));
 }
