@@ -50,7 +50,9 @@ export class LeanConnection {
     this.socket = route.implicitTls ? tlsConnect({ ...at, ...this.tlsOptions() }) : netConnect(at);
     this.secure = route.implicitTls;
     this.socket.setNoDelay(true);
-    this.socket.once(route.implicitTls ? 'secureConnect' : 'connect', () => this.expect('greeting', timeouts.greetingMs));
+    this.socket.once(route.implicitTls ? 'secureConnect' : 'connect', () =>
+      this.expect('greeting', timeouts.greetingMs),
+    );
     this.listen(this.socket);
   }
 

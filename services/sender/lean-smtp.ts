@@ -95,12 +95,21 @@ async function envelope(connection: LeanConnection, from: string, to: string, ut
  * terminating "." was written, which is what decides between a message never sent (safe to retry) and one whose
  * outcome is unknown.
  */
-export async function transact(connection: LeanConnection, from: string, to: string, raw: Buffer): Promise<SmtpOutcome> {
+export async function transact(
+  connection: LeanConnection,
+  from: string,
+  to: string,
+  raw: Buffer,
+): Promise<SmtpOutcome> {
   const unsafe = unsafeEnvelope(from, to);
   if (unsafe) return unsafe;
   const utf8 = needsSmtpUtf8(from, to);
   if (utf8 && !connection.smtpUtf8)
-    return { kind: 'invalid', code: 'SMTPUTF8_NOT_OFFERED', error: 'an address needs SMTPUTF8 and the relay does not offer it' };
+    return {
+      kind: 'invalid',
+      code: 'SMTPUTF8_NOT_OFFERED',
+      error: 'an address needs SMTPUTF8 and the relay does not offer it',
+    };
   let terminated = false;
   try {
     const answers = await envelope(connection, from, to, utf8);
@@ -115,7 +124,9 @@ export async function transact(connection: LeanConnection, from: string, to: str
     const body = dotStuff(raw);
     connection.expect('the end of DATA', connection.timeouts.dataBlockMs);
     connection.write(
-      body[body.length - 1] === 0x0a ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)]) : Buffer.concat([body, CRLF_DOT_CRLF]),
+      body[body.length - 1] === 0x0a
+        ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)])
+        : Buffer.concat([body, CRLF_DOT_CRLF]),
     );
     terminated = true;
     connection.expect('the final reply', connection.timeouts.finalMs);

@@ -83,14 +83,24 @@ export const senderSchema = {
   smtpGreetingTimeoutMs: int('CAIRN_SENDER_SMTP_GREETING_TIMEOUT_MS', 'RFC 5321 4.5.3.2: the 220 greeting', {
     default: 300_000,
   }),
-  smtpMailTimeoutMs: int('CAIRN_SENDER_SMTP_MAIL_TIMEOUT_MS', 'RFC 5321 4.5.3.2: MAIL FROM (and EHLO, STARTTLS, AUTH)', {
-    default: 300_000,
-  }),
+  smtpMailTimeoutMs: int(
+    'CAIRN_SENDER_SMTP_MAIL_TIMEOUT_MS',
+    'RFC 5321 4.5.3.2: MAIL FROM (and EHLO, STARTTLS, AUTH)',
+    {
+      default: 300_000,
+    },
+  ),
   smtpRcptTimeoutMs: int('CAIRN_SENDER_SMTP_RCPT_TIMEOUT_MS', 'RFC 5321 4.5.3.2: RCPT TO', { default: 300_000 }),
-  smtpDataTimeoutMs: int('CAIRN_SENDER_SMTP_DATA_TIMEOUT_MS', 'RFC 5321 4.5.3.2: the 354 to DATA', { default: 120_000 }),
-  smtpDataBlockTimeoutMs: int('CAIRN_SENDER_SMTP_DATA_BLOCK_TIMEOUT_MS', 'RFC 5321 4.5.3.2: each write of the message', {
-    default: 180_000,
+  smtpDataTimeoutMs: int('CAIRN_SENDER_SMTP_DATA_TIMEOUT_MS', 'RFC 5321 4.5.3.2: the 354 to DATA', {
+    default: 120_000,
   }),
+  smtpDataBlockTimeoutMs: int(
+    'CAIRN_SENDER_SMTP_DATA_BLOCK_TIMEOUT_MS',
+    'RFC 5321 4.5.3.2: each write of the message',
+    {
+      default: 180_000,
+    },
+  ),
   smtpFinalTimeoutMs: int(
     'CAIRN_SENDER_SMTP_FINAL_TIMEOUT_MS',
     'RFC 5321 4.5.3.2: the reply after the final "." (past it: outcome_unknown)',
