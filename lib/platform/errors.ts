@@ -33,6 +33,10 @@ export const ERROR_CATALOG = {
     retriable: false,
     message: 'an envelope address holds characters no SMTP path may (CR, LF, NUL, space, <, >): nothing was written',
   },
+  SMTPUTF8_NOT_OFFERED: {
+    retriable: false,
+    message: 'an envelope address needs SMTPUTF8 (RFC 6531) and the relay does not offer it: nothing was written',
+  },
   SENDER_ADDRESS_INVALID: {
     retriable: false,
     message: "the message's from or reply-to address is not one plain address",

@@ -1,13 +1,16 @@
-import { connect, type Socket } from 'node:net';
-import { hostname } from 'node:os';
 import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import type { SmtpOutcome } from './mail-types';
-
-/** One complete SMTP reply: its code and every line's text. */
-interface Reply {
-  code: number;
-  text: string;
-}
+import { LeanConnection, SessionRefused, type Reply } from './lean-connection';
+import {
+  DEFAULT_TLS,
+  RFC5321_TIMEOUTS,
+  needsSmtpUtf8,
+  routeOf,
+  type SmtpRoute,
+  type SmtpTimeouts,
+  type SmtpTlsSettings,
+  type SmtpTransport,
+} from './smtp-transport';
 
 const CRLF_DOT_CRLF = Buffer.from('\r\n.\r\n');
 
@@ -52,170 +55,127 @@ export function dotStuff(raw: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
+/** A server reply that refuses the message: classified like every bounce. */
+function refusedBy(reply: Reply): SmtpOutcome {
+  return {
+    kind: 'refused',
+    reply: reply.text.slice(0, 500),
+    bounce: classifyBounce({ smtpCode: reply.code, diagnostic: reply.text }),
+  };
+}
+
+/** MAIL FROM, RCPT TO and DATA, pipelined (RFC 2920) when offered; the replies, stopping at the first refusal. */
+async function envelope(connection: LeanConnection, from: string, to: string, utf8: boolean): Promise<Reply[]> {
+  const { timeouts } = connection;
+  const commands = [`MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}\r\n`, `RCPT TO:<${to}>\r\n`, 'DATA\r\n'];
+  const answers: Reply[] = [];
+  if (connection.pipelining) {
+    connection.expect('MAIL FROM', timeouts.mailMs);
+    connection.write(commands.join(''));
+    for (let i = 0; i < 3; i++) answers.push(await connection.reply());
+    return answers;
+  }
+  const stages: [string, number][] = [
+    ['MAIL FROM', timeouts.mailMs],
+    ['RCPT TO', timeouts.rcptMs],
+    ['DATA', timeouts.dataInitMs],
+  ];
+  for (const [i, command] of commands.entries()) {
+    connection.expect(...(stages[i] as [string, number]));
+    connection.write(command);
+    const answer = await connection.reply();
+    answers.push(answer);
+    if (answer.code >= 400) break;
+  }
+  return answers;
+}
+
 /**
- * A plain SMTP client connection that does only what bulk delivery needs: EHLO, then per message MAIL FROM,
- * RCPT TO and DATA pipelined in one write (RFC 2920) when the server offers it, the pre-built message in one
- * write, and the reply. It knows exactly whether the terminating "." was written, which is what decides between
- * a message never sent (safe to retry) and one whose outcome is unknown.
+ * One transaction on an open connection. Never throws: every failure is an outcome. It knows exactly whether the
+ * terminating "." was written, which is what decides between a message never sent (safe to retry) and one whose
+ * outcome is unknown.
  */
-class LeanConnection {
-  private readonly socket: Socket;
-  private received = '';
-  private lines: string[] = [];
-  private readonly replies: Reply[] = [];
-  private waiter: { resolve: (reply: Reply) => void; reject: (error: Error) => void } | null = null;
-  private failure: Error | null = null;
-  pipelining = false;
-  sent = 0;
-
-  constructor(host: string, port: number, timeoutMs: number) {
-    this.socket = connect({ host, port });
-    this.socket.setNoDelay(true);
-    this.socket.setTimeout(timeoutMs, () => this.fail(new Error('SMTP socket timeout')));
-    this.socket.on('data', (chunk: Buffer) => this.onData(chunk.toString('latin1')));
-    this.socket.on('error', (error) => this.fail(error));
-    this.socket.on('close', () => this.fail(new Error('SMTP connection closed')));
-  }
-
-  get broken(): boolean {
-    return this.failure !== null;
-  }
-
-  private fail(error: Error): void {
-    this.failure ??= error;
-    this.waiter?.reject(this.failure);
-    this.waiter = null;
-    this.socket.destroy();
-  }
-
-  private onData(text: string): void {
-    this.received += text;
-    for (let end = this.received.indexOf('\r\n'); end >= 0; end = this.received.indexOf('\r\n')) {
-      const line = this.received.slice(0, end);
-      this.received = this.received.slice(end + 2);
-      this.lines.push(line);
-      if (line.length < 4 || line[3] !== '-') {
-        const reply = { code: Number(line.slice(0, 3)) || 0, text: this.lines.join('\n') };
-        this.lines = [];
-        if (this.waiter) {
-          this.waiter.resolve(reply);
-          this.waiter = null;
-        } else this.replies.push(reply);
-      }
+export async function transact(
+  connection: LeanConnection,
+  from: string,
+  to: string,
+  raw: Buffer,
+): Promise<SmtpOutcome> {
+  const unsafe = unsafeEnvelope(from, to);
+  if (unsafe) return unsafe;
+  const utf8 = needsSmtpUtf8(from, to);
+  if (utf8 && !connection.smtpUtf8)
+    return {
+      kind: 'invalid',
+      code: 'SMTPUTF8_NOT_OFFERED',
+      error: 'an address needs SMTPUTF8 and the relay does not offer it',
+    };
+  let terminated = false;
+  try {
+    const answers = await envelope(connection, from, to, utf8);
+    const refusal = answers.find((a, i) => (i < 2 ? a.code >= 300 : a.code !== 354));
+    if (refusal) {
+      if (answers[2]?.code === 354) connection.write('.\r\n'); // a server that accepted DATA anyway gets an empty message ended
+      connection.write('RSET\r\n');
+      if (answers[2]?.code === 354) await connection.reply();
+      await connection.reply();
+      return refusedBy(refusal);
     }
-  }
-
-  reply(): Promise<Reply> {
-    const ready = this.replies.shift();
-    if (ready) return Promise.resolve(ready);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-
-  write(data: string | Buffer): void {
-    if (this.failure) throw this.failure;
-    this.socket.write(data);
-  }
-
-  async open(): Promise<void> {
-    const greeting = await this.reply();
-    if (greeting.code !== 220) throw new Error(`SMTP greeting: ${greeting.text}`);
-    this.write(`EHLO ${hostname()}\r\n`);
-    const ehlo = await this.reply();
-    if (ehlo.code !== 250) throw new Error(`SMTP EHLO: ${ehlo.text}`);
-    this.pipelining = /^250[- ]PIPELINING\b/im.test(ehlo.text);
-  }
-
-  close(): void {
-    if (!this.failure) this.socket.end('QUIT\r\n');
-    this.failure ??= new Error('closed');
-  }
-
-  /** One transaction. Never throws: every failure is an outcome. */
-  async transact(from: string, to: string, raw: Buffer): Promise<SmtpOutcome> {
-    const unsafe = unsafeEnvelope(from, to);
-    if (unsafe) return unsafe;
-    let terminated = false;
-    try {
-      const commands = [`MAIL FROM:<${from}>\r\n`, `RCPT TO:<${to}>\r\n`, 'DATA\r\n'];
-      const answers: Reply[] = [];
-      if (this.pipelining) {
-        this.write(commands.join(''));
-        for (let i = 0; i < 3; i++) answers.push(await this.reply());
-      } else {
-        for (const command of commands) {
-          this.write(command);
-          const answer = await this.reply();
-          answers.push(answer);
-          if (answer.code >= 400) break;
-        }
-      }
-      const refusal = answers.find((a, i) => (i < 2 ? a.code >= 300 : a.code !== 354));
-      if (refusal) {
-        if (answers[2]?.code === 354) this.write('.\r\n'); // a server that accepted DATA anyway gets an empty message ended
-        this.write('RSET\r\n');
-        if (answers[2]?.code === 354) await this.reply();
-        await this.reply();
-        return {
-          kind: 'refused',
-          reply: refusal.text.slice(0, 500),
-          bounce: classifyBounce({ smtpCode: refusal.code, diagnostic: refusal.text }),
-        };
-      }
-      const body = dotStuff(raw);
-      this.write(
-        body[body.length - 1] === 0x0a
-          ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)])
-          : Buffer.concat([body, CRLF_DOT_CRLF]),
-      );
-      terminated = true;
-      const final = await this.reply();
-      this.sent++;
-      if (final.code >= 200 && final.code < 300) return { kind: 'delivered', reply: final.text.slice(0, 300) };
-      return {
-        kind: 'refused',
-        reply: final.text.slice(0, 500),
-        bounce: classifyBounce({ smtpCode: final.code, diagnostic: final.text }),
-      };
-    } catch (error) {
-      const message = (error as Error).message;
-      return terminated
-        ? { kind: 'unknown', error: `after the end of DATA: ${message}` }
-        : { kind: 'not_sent', error: message };
-    }
+    const body = dotStuff(raw);
+    connection.expect('the end of DATA', connection.timeouts.dataBlockMs);
+    connection.write(
+      body[body.length - 1] === 0x0a
+        ? Buffer.concat([body, CRLF_DOT_CRLF.subarray(2)])
+        : Buffer.concat([body, CRLF_DOT_CRLF]),
+    );
+    terminated = true;
+    connection.expect('the final reply', connection.timeouts.finalMs);
+    const final = await connection.reply();
+    connection.sent++;
+    if (final.code >= 200 && final.code < 300) return { kind: 'delivered', reply: final.text.slice(0, 300) };
+    return refusedBy(final);
+  } catch (error) {
+    const message = (error as Error).message;
+    return terminated
+      ? { kind: 'unknown', error: `after the end of DATA: ${message}` }
+      : { kind: 'not_sent', error: message };
   }
 }
 
-/** Persistent lean connections, one message at a time each; the caller bounds concurrency (DomainLimiter). */
-export class LeanSmtpPool {
+export interface LeanPoolOptions {
+  maxMessagesPerConnection: number;
+  timeouts?: SmtpTimeouts;
+  tls?: SmtpTlsSettings;
+}
+
+/**
+ * The lean client (pipelined, the message in one write) as a pool of persistent connections, one message at a time
+ * each; the caller bounds concurrency (DomainLimiter). TLS and AUTH are per connection: a plain connection's
+ * per-message path is the same as before them.
+ */
+export class LeanSmtpPool implements SmtpTransport {
   private readonly idle: LeanConnection[] = [];
-  private readonly host: string;
-  private readonly port: number;
+  private readonly route: SmtpRoute;
+  private readonly timeouts: SmtpTimeouts;
   private closed = false;
 
   constructor(
     url: string,
-    private readonly options: { maxMessagesPerConnection: number; timeoutMs: number },
+    private readonly options: LeanPoolOptions,
   ) {
-    const parsed = new URL(url);
-    this.host = parsed.hostname;
-    this.port = Number(parsed.port) || 25;
-  }
-
-  /** Plain smtp:// without credentials; anything else (TLS, AUTH) needs nodemailer. */
-  static supports(url: string): boolean {
-    const parsed = new URL(url);
-    return parsed.protocol === 'smtp:' && !parsed.username && !parsed.searchParams.has('secure');
+    this.route = routeOf(url, options.tls ?? DEFAULT_TLS);
+    this.timeouts = options.timeouts ?? RFC5321_TIMEOUTS;
   }
 
   private async connection(): Promise<LeanConnection | SmtpOutcome> {
     for (let c = this.idle.pop(); c; c = this.idle.pop()) if (!c.broken) return c;
-    const fresh = new LeanConnection(this.host, this.port, this.options.timeoutMs);
+    const fresh = new LeanConnection(this.route, this.timeouts);
     try {
       await fresh.open();
       return fresh;
     } catch (error) {
       fresh.close();
+      if (error instanceof SessionRefused) return refusedBy(error.reply);
       return { kind: 'not_sent', error: (error as Error).message };
     }
   }
@@ -223,7 +183,7 @@ export class LeanSmtpPool {
   async send(from: string, to: string, raw: Buffer): Promise<SmtpOutcome> {
     const connection = await this.connection();
     if (!(connection instanceof LeanConnection)) return connection;
-    const outcome = await connection.transact(from, to, raw);
+    const outcome = await transact(connection, from, to, raw);
     if (this.closed || connection.broken || connection.sent >= this.options.maxMessagesPerConnection)
       connection.close();
     else this.idle.push(connection);

@@ -12,8 +12,11 @@ export type SmtpOutcome =
   | { kind: 'not_sent'; error: string }
   /** the connection failed while the message may have been accepted: never sent again */
   | { kind: 'unknown'; error: string }
-  /** refused by Cairn before anything was written (an envelope no SMTP path may hold): never retried */
-  | { kind: 'invalid'; code: 'SMTP_ENVELOPE_UNSAFE'; error: string };
+  /**
+   * refused by Cairn before anything was written, never retried: an envelope no SMTP path may hold, or an address
+   * that needs SMTPUTF8 (RFC 6531) on a relay that does not offer it
+   */
+  | { kind: 'invalid'; code: 'SMTP_ENVELOPE_UNSAFE' | 'SMTPUTF8_NOT_OFFERED'; error: string };
 
 export interface OutgoingMail {
   from: { name: string; address: string };

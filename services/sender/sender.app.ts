@@ -15,7 +15,7 @@ import { addressReportsGroup, consumeAddressReports, consumeForwardRequests } fr
 import { MessagePreparer } from './message-preparer';
 import { SendPipeline } from './send.pipeline';
 import { enqueueForwards, enqueueRetry, senderQueue, startSendWorker } from './send.worker';
-import type { SenderConfig } from './sender.config';
+import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
 import { SmtpDelivery } from './smtp-delivery';
 
@@ -40,7 +40,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     perDomainConcurrency: config.domainConcurrency,
     ratePerSecond: config.ratePerSecond,
     domainRatePerSecond: config.domainRatePerSecond,
-    socketTimeoutMs: config.smtpTimeoutMs,
+    ...smtpTransportSettings(config, (message) => log.warn(message)),
     client: config.smtpClient === 'nodemailer' ? 'nodemailer' : 'lean',
     dkim:
       config.dkimDomain && config.dkimPrivateKey

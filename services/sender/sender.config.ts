@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import {
+  bool,
   connectionSchema,
+  type FieldSpec,
   int,
   poisonAttempts,
   list,
@@ -8,6 +11,7 @@ import {
   url,
   type ConfigOf,
 } from '../../lib/platform/config';
+import type { SmtpTimeouts, SmtpTlsPolicy, SmtpTlsSettings } from './smtp-transport';
 
 /** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
 export const SENDER_RENDER_MAX_CHARS = 4 * 1_048_576;
@@ -41,13 +45,13 @@ export const senderSchema = {
     'most characters one template part (HTML, text, subject, from name) may render per recipient; a larger bound is refused (RENDER_BUDGET_EXCEEDED)',
     { default: SENDER_RENDER_MAX_CHARS },
   ),
-  smtpUrl: str('CAIRN_SENDER_SMTP_URL', 'SMTP relay, e.g. smtp://user:pass@relay:587', {
+  smtpUrl: str('CAIRN_SENDER_SMTP_URL', 'SMTP relay, e.g. smtp://user:pass@relay:587 (STARTTLS) or smtps://…:465', {
     default: 'smtp://127.0.0.1:2525',
     secret: true,
   }),
   smtpClient: str(
     'CAIRN_SENDER_SMTP_CLIENT',
-    "'lean' (pipelined, plain smtp:// only; TLS or AUTH URLs use nodemailer) or 'nodemailer'",
+    "'lean' (pipelined) or 'nodemailer' (its pool); both speak STARTTLS, implicit TLS and AUTH",
     { default: 'lean' },
   ),
   smtpConnections: int('CAIRN_SENDER_SMTP_CONNECTIONS', 'pooled SMTP connections, the messages on the wire at once', {
@@ -65,7 +69,43 @@ export const senderSchema = {
   domainRatePerSecond: int('CAIRN_SENDER_DOMAIN_RATE', 'messages per second per destination domain (0: unlimited)', {
     default: 0,
   }),
-  smtpTimeoutMs: int('CAIRN_SENDER_SMTP_TIMEOUT_MS', 'connect, greeting and socket timeout', { default: 30_000 }),
+  smtpTls: {
+    env: 'CAIRN_SENDER_SMTP_TLS',
+    doc: "'required' (never in clear text), 'opportunistic' (STARTTLS when offered) or 'off'; empty: required unless the relay is loopback",
+    parse: parseTlsPolicy,
+    default: null,
+  } satisfies FieldSpec<SmtpTlsPolicy | null>,
+  smtpTlsVerify: bool('CAIRN_SENDER_SMTP_TLS_VERIFY', "verify the relay's certificate (false: logged as a warning)", {
+    default: true,
+  }),
+  smtpTlsCaFile: str('CAIRN_SENDER_SMTP_TLS_CA_FILE', "PEM file of CAs to trust besides the system's", { default: '' }),
+  smtpTimeoutMs: int('CAIRN_SENDER_SMTP_TIMEOUT_MS', 'TCP connect timeout', { default: 30_000 }),
+  smtpGreetingTimeoutMs: int('CAIRN_SENDER_SMTP_GREETING_TIMEOUT_MS', 'RFC 5321 4.5.3.2: the 220 greeting', {
+    default: 300_000,
+  }),
+  smtpMailTimeoutMs: int(
+    'CAIRN_SENDER_SMTP_MAIL_TIMEOUT_MS',
+    'RFC 5321 4.5.3.2: MAIL FROM (and EHLO, STARTTLS, AUTH)',
+    {
+      default: 300_000,
+    },
+  ),
+  smtpRcptTimeoutMs: int('CAIRN_SENDER_SMTP_RCPT_TIMEOUT_MS', 'RFC 5321 4.5.3.2: RCPT TO', { default: 300_000 }),
+  smtpDataTimeoutMs: int('CAIRN_SENDER_SMTP_DATA_TIMEOUT_MS', 'RFC 5321 4.5.3.2: the 354 to DATA', {
+    default: 120_000,
+  }),
+  smtpDataBlockTimeoutMs: int(
+    'CAIRN_SENDER_SMTP_DATA_BLOCK_TIMEOUT_MS',
+    'RFC 5321 4.5.3.2: each write of the message',
+    {
+      default: 180_000,
+    },
+  ),
+  smtpFinalTimeoutMs: int(
+    'CAIRN_SENDER_SMTP_FINAL_TIMEOUT_MS',
+    'RFC 5321 4.5.3.2: the reply after the final "." (past it: outcome_unknown)',
+    { default: 600_000 },
+  ),
   jobConcurrency: int('CAIRN_SENDER_JOB_CONCURRENCY', 'send batches processed at once per process', { default: 4 }),
   stalledMs: int('CAIRN_SENDER_STALLED_MS', "BullMQ lock: a dead worker's batch is handed out again after this", {
     default: 30_000,
@@ -107,6 +147,38 @@ export const senderSchema = {
 };
 
 export type SenderConfig = ConfigOf<typeof senderSchema>;
+
+function parseTlsPolicy(raw: string): SmtpTlsPolicy | null {
+  const value = raw.trim().toLowerCase();
+  if (value === '') return null;
+  if (value === 'required' || value === 'opportunistic' || value === 'off') return value;
+  throw new Error("must be 'required', 'opportunistic' or 'off'");
+}
+
+/** The SMTP transports' TLS and timeouts from the settings; the CA file is read here, once, at start. */
+export function smtpTransportSettings(
+  config: SenderConfig,
+  warn: (message: string) => void,
+): { tls: SmtpTlsSettings; timeouts: SmtpTimeouts } {
+  if (!config.smtpTlsVerify) warn('CAIRN_SENDER_SMTP_TLS_VERIFY=false: the SMTP relay certificate is not verified');
+  if (config.smtpTls === 'off') warn('CAIRN_SENDER_SMTP_TLS=off: messages go to the relay in clear text');
+  return {
+    tls: {
+      policy: config.smtpTls,
+      verify: config.smtpTlsVerify,
+      ca: config.smtpTlsCaFile ? readFileSync(config.smtpTlsCaFile, 'utf8') : null,
+    },
+    timeouts: {
+      connectMs: config.smtpTimeoutMs,
+      greetingMs: config.smtpGreetingTimeoutMs,
+      mailMs: config.smtpMailTimeoutMs,
+      rcptMs: config.smtpRcptTimeoutMs,
+      dataInitMs: config.smtpDataTimeoutMs,
+      dataBlockMs: config.smtpDataBlockTimeoutMs,
+      finalMs: config.smtpFinalTimeoutMs,
+    },
+  };
+}
 
 export function loadSenderConfig(env: NodeJS.ProcessEnv = process.env): SenderConfig {
   return loadConfig(senderSchema, env);

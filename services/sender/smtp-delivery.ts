@@ -1,12 +1,12 @@
-import { createTransport, type Transporter } from 'nodemailer';
 import DKIM from 'nodemailer/lib/dkim';
 import { buffer } from 'node:stream/consumers';
 import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
+import { NodemailerPool, outcomeOfError } from './nodemailer-transport';
 import { composeMime } from './mime-composer';
-import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import type { OutgoingMail, SmtpOutcome } from './mail-types';
 import { DomainLimiter } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
+import type { SmtpTimeouts, SmtpTlsSettings, SmtpTransport } from './smtp-transport';
 
 export interface DkimSettings {
   domainName: string;
@@ -15,6 +15,7 @@ export interface DkimSettings {
 }
 
 export interface SmtpDeliveryOptions {
+  /** smtp:// or smtps://, credentials in the URL; both clients handle every URL */
   url: string;
   maxConnections: number;
   maxMessagesPerConnection: number;
@@ -23,9 +24,12 @@ export interface SmtpDeliveryOptions {
   ratePerSecond: number;
   /** messages per second per destination domain; 0: unlimited */
   domainRatePerSecond?: number;
-  socketTimeoutMs: number;
+  /** per RFC 5321 stage; default RFC5321_TIMEOUTS */
+  timeouts?: SmtpTimeouts;
+  /** TLS policy, verification and CA; default: required unless the relay is loopback, verified */
+  tls?: SmtpTlsSettings;
   dkim: DkimSettings | null;
-  /** 'lean': our pipelined client (plain smtp:// only, else nodemailer); 'nodemailer': its pool */
+  /** 'lean': our pipelined client (the default); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
 }
@@ -34,57 +38,26 @@ export interface SmtpDeliveryOptions {
 const DKIM_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID';
 
-const NEVER_CONNECTED = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|Greeting never received/;
-
-interface SmtpError extends Error {
-  code?: string;
-  command?: string;
-  responseCode?: number;
-  response?: string;
-}
-
-/** An error with a server reply is a refusal; one without is unknown unless nothing can have been written. */
-export function outcomeOfError(error: SmtpError): SmtpOutcome {
-  if (error.responseCode && error.response) {
-    const bounce = classifyBounce({ smtpCode: error.responseCode, diagnostic: error.response });
-    return { kind: 'refused', reply: error.response.slice(0, 500), bounce };
-  }
-  if (error.command === 'API' || NEVER_CONNECTED.test(error.message)) return { kind: 'not_sent', error: error.message };
-  return { kind: 'unknown', error: `${error.code ?? 'ERROR'} ${error.message}`.slice(0, 300) };
+/** The client the options name, behind the one interface (docs/sender.md#smtp-transports). */
+export function transportOf(options: SmtpDeliveryOptions): SmtpTransport {
+  const { url, maxConnections, maxMessagesPerConnection, timeouts, tls } = options;
+  return options.client === 'nodemailer'
+    ? new NodemailerPool(url, { maxConnections, maxMessagesPerConnection, timeouts, tls })
+    : new LeanSmtpPool(url, { maxMessagesPerConnection, timeouts, tls });
 }
 
 /**
- * nodemailer's pool (persistent connections, PIPELINING when the server offers it) behind a per-domain
- * concurrency limit and a total rate. One relay URL; the limits are what a relay or direct MX delivery needs.
+ * One SMTP transport behind a per-domain concurrency limit and a total rate. One relay URL; the limits are what a
+ * relay or direct MX delivery needs. The message is composed and DKIM-signed here, the same for either client.
  */
 export class SmtpDelivery {
-  private readonly transport: Transporter;
-  private readonly lean: LeanSmtpPool | null;
+  private readonly transport: SmtpTransport;
   private readonly dkim: DKIM | null;
   private readonly limiter: DomainLimiter;
 
   constructor(private readonly options: SmtpDeliveryOptions) {
-    // one options object: a URL first and options second would make the options message defaults, not a pool
-    this.transport = createTransport({
-      url: options.url,
-      pool: true,
-      maxConnections: options.maxConnections,
-      maxMessages: options.maxMessagesPerConnection,
-      socketTimeout: options.socketTimeoutMs,
-      greetingTimeout: options.socketTimeoutMs,
-      connectionTimeout: options.socketTimeoutMs,
-      disableFileAccess: true,
-      disableUrlAccess: true,
-      ...(options.dkim ? { dkim: { ...options.dkim, headerFieldNames: DKIM_HEADERS } } : {}),
-    } as never);
-    const lean = options.client !== 'nodemailer' && LeanSmtpPool.supports(options.url);
-    this.lean = lean
-      ? new LeanSmtpPool(options.url, {
-          maxMessagesPerConnection: options.maxMessagesPerConnection,
-          timeoutMs: options.socketTimeoutMs,
-        })
-      : null;
-    this.dkim = lean && options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
+    this.transport = transportOf(options);
+    this.dkim = options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
     this.limiter = new DomainLimiter(
       options.perDomainConcurrency,
       options.maxConnections,
@@ -112,25 +85,19 @@ export class SmtpDelivery {
     if (unsafe) return unsafe;
     const started = process.hrtime.bigint();
     try {
-      // MIME built into one buffer first: the pool then writes it in a few large writes instead of one per line
+      // MIME built into one buffer first: the client then writes it in a few large writes instead of one per line
       let raw = composeMime(mail);
-      if (this.lean) {
-        if (this.dkim) raw = await buffer(this.dkim.sign(raw));
-        return await this.lean.send(mail.from.address, mail.to, raw);
-      }
-      const info = (await this.transport.sendMail({ envelope: { from: mail.from.address, to: [mail.to] }, raw })) as {
-        response?: string;
-      };
-      return { kind: 'delivered', reply: String(info.response ?? '').slice(0, 300) };
+      if (this.dkim) raw = await buffer(this.dkim.sign(raw));
+      return await this.transport.send(mail.from.address, mail.to, raw);
     } catch (error) {
-      return outcomeOfError(error as SmtpError);
+      // composing or signing failed: as before the transports were split, an error without a reply
+      return outcomeOfError(error as Error);
     } finally {
       this.options.onLatency?.(Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
   close(): void {
-    this.lean?.close();
     this.transport.close();
   }
 }

@@ -36,7 +36,6 @@ describe('rendered message over a real SMTP peer', () => {
       maxMessagesPerConnection: 100,
       perDomainConcurrency: 2,
       ratePerSecond: 0,
-      socketTimeoutMs: 5000,
       dkim: null,
     });
   });

@@ -1,11 +1,22 @@
+import { readFileSync } from 'node:fs';
 import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer } from 'smtp-server';
+import { join } from 'node:path';
+import {
+  SMTPServer,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 
 /** One accepted message as the SMTP peer saw it. */
 export interface Received {
   from: string;
   to: string[];
   raw: Buffer;
+  /** whether it arrived over TLS (implicit or after STARTTLS) */
+  secure: boolean;
 }
 
 /** A scripted refusal: at RCPT TO or after DATA, with its reply code and text. */
@@ -15,10 +26,40 @@ export interface Refusal {
   text: string;
 }
 
+/** What the peer offers; every option off by default except SMTPUTF8 and PIPELINING (smtp-server's defaults). */
+export interface PeerOptions {
+  keep?: boolean;
+  onMessage?: (message: Received) => void;
+  /** 'starttls': offers STARTTLS; 'implicit': TLS from the first byte (smtps); the test-only certificate */
+  tls?: 'starttls' | 'implicit';
+  /** AUTH with these mechanisms and this one user (only over TLS: smtp-server refuses it in clear) */
+  auth?: { user: string; pass: string; methods: ('PLAIN' | 'LOGIN')[] };
+  smtpUtf8?: boolean;
+  pipelining?: boolean;
+  /** SIZE limit in bytes (0: none announced); a larger message is refused with 552 */
+  size?: number;
+  /** answer every connection 421 at greeting and close it */
+  refuseAtGreeting?: boolean;
+  /** wait this long before the reply to the final "." */
+  finalReplyDelayMs?: number;
+}
+
+/** the test-only certificate and key (test/fixtures/tls/README.md), also the CA a client must trust */
+export const TEST_CERT = readFileSync(join(__dirname, '..', 'fixtures', 'tls', 'localhost.crt'), 'utf8');
+const TEST_KEY = readFileSync(join(__dirname, '..', 'fixtures', 'tls', 'localhost.key'), 'utf8');
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** RFC 6531 section 3.4: an address beyond ASCII in a transaction without SMTPUTF8 is refused. */
+function utf8Refusal(address: string, session: SMTPServerSession): Error | undefined {
+  if (!NON_ASCII.test(address) || session.envelope.smtpUtf8) return undefined;
+  return Object.assign(new Error('5.6.7 Address requires SMTPUTF8'), { responseCode: 553 });
+}
+
 /**
  * A real SMTP peer in-process (the smtp-server package): records every message it accepts, refuses recipients as
  * scripted (a queue of refusals per address, then a default), and can drop a connection after a message's DATA
- * was received, before it answers: the one case where the client cannot know the outcome.
+ * was received, before it answers: the one case where the client cannot know the outcome. What it offers (TLS,
+ * AUTH, SMTPUTF8, PIPELINING, SIZE, a 421 greeting, a slow final reply) is set by PeerOptions.
  */
 export class RecordingSmtp {
   /** every accepted message, unless the peer was built with keep: false (a large run streams them instead) */
@@ -36,51 +77,85 @@ export class RecordingSmtp {
   dropEvery = 0;
   dropped = 0;
 
-  constructor(private readonly options: { keep?: boolean; onMessage?: (message: Received) => void } = {}) {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      size: 0,
-      onMailFrom: (address, _session, callback) => {
-        if (this.options.keep !== false) this.mailFrom.push(address.address);
-        callback();
-      },
-      onRcptTo: (address, _session, callback) => {
-        if (this.options.keep !== false) this.rcptTo.push(address.address);
-        const refusal = this.refusalFor(address.address, 'rcpt');
-        callback(refusal ? Object.assign(new Error(refusal.text), { responseCode: refusal.code }) : undefined);
-      },
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-        stream.on('end', () => {
-          const to = session.envelope.rcptTo.map((r) => r.address);
-          const refusal = to.length === 1 ? this.refusalFor(to[0] as string, 'data') : null;
-          if (refusal) return callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
-          const message = {
-            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-            to,
-            raw: Buffer.concat(chunks),
-          };
-          this.accepted++;
-          if (this.options.keep !== false) this.received.push(message);
-          this.options.onMessage?.(message);
-          if (this.dropEvery > 0 && this.accepted % this.dropEvery === 0) {
-            this.dropped++;
-            // the reply is never written: the client cannot know the message was accepted
-            return this.sockets.get(session.remotePort)?.destroy();
-          }
-          callback();
-        });
-      },
-    });
+  constructor(private readonly options: PeerOptions = {}) {
+    this.server = new SMTPServer(this.serverOptions());
     this.server.on('error', () => void this.connectionErrors++);
     this.server.server.on('connection', (socket: Socket) => {
       const port = socket.remotePort ?? 0;
       this.sockets.set(port, socket);
       socket.on('error', () => void this.connectionErrors++);
       socket.on('close', () => this.sockets.delete(port));
+    });
+  }
+
+  private serverOptions(): SMTPServerOptions {
+    const { tls, auth, size = 0 } = this.options;
+    const disabled = [...(tls === 'starttls' ? [] : ['STARTTLS']), ...(auth ? [] : ['AUTH'])];
+    return {
+      ...(tls ? { key: TEST_KEY, cert: TEST_CERT, secure: tls === 'implicit' } : {}),
+      authOptional: !auth,
+      ...(auth ? { authMethods: auth.methods, onAuth: (a, _s, cb) => this.onAuth(a, cb) } : {}),
+      disabledCommands: disabled,
+      hideSMTPUTF8: this.options.smtpUtf8 === false,
+      hidePIPELINING: this.options.pipelining === false,
+      logger: false,
+      size,
+      onConnect: (_session, callback) =>
+        callback(
+          this.options.refuseAtGreeting
+            ? Object.assign(new Error('4.3.2 Too busy, try later'), { responseCode: 421 })
+            : undefined,
+        ),
+      onMailFrom: (address, session, callback) => {
+        if (this.options.keep !== false) this.mailFrom.push(address.address);
+        callback(utf8Refusal(address.address, session));
+      },
+      onRcptTo: (address, session, callback) => {
+        if (this.options.keep !== false) this.rcptTo.push(address.address);
+        const refusal = this.refusalFor(address.address, 'rcpt');
+        const error = refusal ? Object.assign(new Error(refusal.text), { responseCode: refusal.code }) : undefined;
+        callback(error ?? utf8Refusal(address.address, session));
+      },
+      onData: (stream, session, callback) => this.onData(stream, session, callback),
+    };
+  }
+
+  private onAuth(
+    auth: SMTPServerAuthentication,
+    callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const expected = this.options.auth;
+    if (expected && auth.username === expected.user && auth.password === expected.pass)
+      return callback(null, { user: auth.username });
+    callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+  }
+
+  private onData(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      const to = session.envelope.rcptTo.map((r) => r.address);
+      if (stream.sizeExceeded)
+        return callback(Object.assign(new Error('5.3.4 Message too big for this peer'), { responseCode: 552 }));
+      const refusal = to.length === 1 ? this.refusalFor(to[0] as string, 'data') : null;
+      if (refusal) return callback(Object.assign(new Error(refusal.text), { responseCode: refusal.code }));
+      const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+      const message = { from, to, raw: Buffer.concat(chunks), secure: session.secure };
+      this.accepted++;
+      if (this.options.keep !== false) this.received.push(message);
+      this.options.onMessage?.(message);
+      if (this.dropEvery > 0 && this.accepted % this.dropEvery === 0) {
+        this.dropped++;
+        // the reply is never written: the client cannot know the message was accepted
+        return this.sockets.get(session.remotePort)?.destroy();
+      }
+      const delay = this.options.finalReplyDelayMs ?? 0;
+      if (delay > 0) setTimeout(() => callback(), delay);
+      else callback();
     });
   }
 
