@@ -2,6 +2,7 @@ import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import type { SmtpOutcome } from './mail-types';
 import { LeanConnection, SessionRefused, type Reply } from './lean-connection';
 import {
+  AUTH_REFUSED,
   DEFAULT_TLS,
   RFC5321_TIMEOUTS,
   needsSmtpUtf8,
@@ -175,7 +176,8 @@ export class LeanSmtpPool implements SmtpTransport {
       return fresh;
     } catch (error) {
       fresh.close();
-      if (error instanceof SessionRefused) return refusedBy(error.reply);
+      if (error instanceof SessionRefused)
+        return { kind: 'not_sent', error: `${AUTH_REFUSED}: ${error.reply.code} ${error.reply.text}`.slice(0, 300) };
       return { kind: 'not_sent', error: (error as Error).message };
     }
   }

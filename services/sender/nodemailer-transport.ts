@@ -2,6 +2,7 @@ import { createTransport, type Transporter } from 'nodemailer';
 import { classifyBounce } from '../../lib/domain/bounces/bounce-classifier';
 import type { SmtpOutcome } from './mail-types';
 import {
+  AUTH_REFUSED,
   DEFAULT_TLS,
   RFC5321_TIMEOUTS,
   TLS_FAILED,
@@ -30,6 +31,7 @@ function tlsProblem(error: SmtpError): SmtpOutcome | null {
     return { kind: 'not_sent', error: `${TLS_REQUIRED_NOT_OFFERED}: ${error.message}`.slice(0, 300) };
   if (error.code === 'ETLS' || TLS_ERROR_CODE.test(error.originalCode ?? ''))
     return { kind: 'not_sent', error: `${TLS_FAILED}: ${error.message}`.slice(0, 300) };
+  if (error.code === 'EAUTH') return { kind: 'not_sent', error: `${AUTH_REFUSED}: ${error.message}`.slice(0, 300) };
   return null;
 }
 

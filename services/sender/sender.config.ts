@@ -110,9 +110,11 @@ export const senderSchema = {
   stalledMs: int('CAIRN_SENDER_STALLED_MS', "BullMQ lock: a dead worker's batch is handed out again after this", {
     default: 30_000,
   }),
-  leaseMs: int('CAIRN_SENDER_ATTEMPT_LEASE_MS', 'an attempt without a recorded reply after this is outcome_unknown', {
-    default: 120_000,
-  }),
+  leaseMs: int(
+    'CAIRN_SENDER_ATTEMPT_LEASE_MS',
+    'an attempt without a recorded reply after this is outcome_unknown (longer than the final-reply timeout)',
+    { default: 900_000 },
+  ),
   sweepMs: int(
     'CAIRN_SENDER_SWEEP_MS',
     'how often stale attempts, unacknowledged outcomes and overdue retries are swept',
@@ -160,6 +162,12 @@ export function smtpTransportSettings(
   config: SenderConfig,
   warn: (message: string) => void,
 ): { tls: SmtpTlsSettings; timeouts: SmtpTimeouts } {
+  // NOTE: an attempt is swept as outcome_unknown only after its lease; a lease shorter than the wait for the final
+  // reply would call a message unknown while the relay is still answering it (docs/sender.md#smtp-transports).
+  if (config.leaseMs <= config.smtpFinalTimeoutMs)
+    throw new Error(
+      `CAIRN_SENDER_ATTEMPT_LEASE_MS (${config.leaseMs}) must be longer than CAIRN_SENDER_SMTP_FINAL_TIMEOUT_MS (${config.smtpFinalTimeoutMs})`,
+    );
   if (!config.smtpTlsVerify) warn('CAIRN_SENDER_SMTP_TLS_VERIFY=false: the SMTP relay certificate is not verified');
   if (config.smtpTls === 'off') warn('CAIRN_SENDER_SMTP_TLS=off: messages go to the relay in clear text');
   return {

@@ -52,6 +52,11 @@ export const DEFAULT_TLS: SmtpTlsSettings = { policy: null, verify: true, ca: nu
 export const TLS_REQUIRED_NOT_OFFERED = 'tls_required_not_offered';
 export const AUTH_REQUIRES_TLS = 'auth_requires_tls';
 export const TLS_FAILED = 'tls_failed';
+/**
+ * The relay refused our credentials: no message was written, so not_sent (retried, then sending_failed with the
+ * relay's words), never a bounce of the recipients (a wrong password would otherwise bounce a whole send).
+ */
+export const AUTH_REFUSED = 'auth_refused';
 
 /** Where and how to connect: the relay URL read once, with the TLS policy resolved for its host. */
 export interface SmtpRoute {

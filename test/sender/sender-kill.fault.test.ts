@@ -83,6 +83,7 @@ it(`sends ${RECIPIENTS} recipients at most once across two SIGKILLs, two replica
       CAIRN_SENDER_GROUP_ID: uniqueName('fault'),
       CAIRN_SENDER_STALLED_MS: '3000',
       CAIRN_SENDER_ATTEMPT_LEASE_MS: '15000',
+      CAIRN_SENDER_SMTP_FINAL_TIMEOUT_MS: '10000',
       CAIRN_SENDER_SWEEP_MS: '1000',
       CAIRN_SENDER_METRICS_PORT: '-1',
       CAIRN_KAFKA_BROKERS: env.settings.kafkaBrokers.join(','),

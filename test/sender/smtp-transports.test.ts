@@ -90,10 +90,12 @@ describe.each(TRANSPORTS)('SMTP transport %s', (name, make) => {
     expect(peer.received).toHaveLength(1);
   });
 
-  it('AUTH with a wrong password: refused with the server reply, nothing sent', async () => {
+  it('AUTH with a wrong password: not sent (kept for another attempt, no bounce), with the server reply', async () => {
     const auth = { user: 'relay-user', pass: 'right', methods: ['PLAIN' as const] };
     const { outcomes, peer } = await exchange({ peer: { tls: 'starttls', auth }, credentials: 'relay-user:wrong' });
-    expect(outcomes).toEqual([expect.objectContaining({ kind: 'refused', reply: expect.stringContaining('535') })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({ kind: 'not_sent', error: expect.stringMatching(/^auth_refused: .*535/) }),
+    ]);
     expect(peer.mailFrom).toHaveLength(0);
   });
 
