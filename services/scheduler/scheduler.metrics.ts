@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 
 /** Queue depth source: BullMQ's counts per queue (waiting, active, delayed). */
@@ -48,5 +48,12 @@ export function createSchedulerMetrics(pool: Pool, queueCounts: QueueCounts) {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, stepSeconds };
+  /** step and webhook jobs failed unread (docs/messages.md#unreadable-messages) */
+  const unreadableJobs = new Counter({
+    name: 'cairn_scheduler_jobs_unreadable_total',
+    help: 'queued jobs that could not be read, failed without a retry, by queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  return { registry, stepSeconds, unreadableJobs };
 }

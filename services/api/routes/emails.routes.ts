@@ -1,8 +1,8 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { isEmailAddress } from '../../../lib/domain/email/email-address';
-import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import { sendQueueOf } from '../../../lib/contracts/sending/send-queue';
+import { MAX_TEST_ADDRESSES } from '../../../lib/contracts/sending/test-send';
 import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
@@ -306,7 +306,7 @@ function emailRenderRoutes(
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   // the sender's queue (lib/contracts/sending), on the API's Redis connection; closed with the app
-  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
+  const sendQueue = sendQueueOf(deps.redis, deps.config.queuePrefix);
   untyped.addHook('onClose', async () => sendQueue.close());
   const contactBody = {
     type: 'object',
@@ -350,7 +350,7 @@ function emailRenderRoutes(
     required: ['to', 'contact_id'],
     properties: {
       contact_id: { type: 'string', format: 'uuid', description: 'whose data fills the merge fields' },
-      to: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 254 } },
+      to: { type: 'array', minItems: 1, maxItems: MAX_TEST_ADDRESSES, items: { type: 'string', maxLength: 254 } },
     },
   } as const;
   app.post(

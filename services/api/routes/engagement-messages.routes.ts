@@ -1,5 +1,4 @@
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { dispatchDue } from '../../../lib/domain/engagement/message-dispatch';
@@ -11,7 +10,7 @@ import {
   messagesByKpi,
   type KpiColumn,
 } from '../engagement/engagement-queries';
-import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import { sendQueueOf } from '../../../lib/contracts/sending/send-queue';
 import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
@@ -187,7 +186,7 @@ async function loadMessage(pool: Pool, workspaceId: string, id: string): Promise
 export async function engagementMessageRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const queue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
+  const queue = sendQueueOf(deps.redis, deps.config.queuePrefix);
   untyped.addHook('onClose', async () => queue.close());
 
   app.post(
