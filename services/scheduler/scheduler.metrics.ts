@@ -42,6 +42,15 @@ export function createSchedulerMetrics(pool: Pool, queueCounts: QueueCounts) {
       outbox.set(Number(rows[0]?.n ?? 0));
     },
   });
+  const deadLetters = new Gauge({
+    name: 'cairn_scheduler_outbox_dead_letters',
+    help: 'outbox rows the relay could not read, kept in journey_outbox_dead_letters',
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM journey_outbox_dead_letters');
+      deadLetters.set(Number(rows[0]?.n ?? 0));
+    },
+  });
   const stepSeconds = new Histogram({
     name: 'cairn_scheduler_step_seconds',
     help: 'latency of one tile step (one batch of contacts, one transaction)',

@@ -20,7 +20,8 @@ export interface Footprint {
 
 const DAY_MS = 86_400_000;
 
-function journeyRequest(workspaceId: string, journeyId: string, tileId: string, contactId: string): SendRequest {
+/** A journey's send request as the scheduler makes it (uuids where it writes uuids). */
+export function journeyRequest(workspaceId: string, journeyId: string, tileId: string, contactId: string): SendRequest {
   const parts = { journey_id: journeyId, tile_id: tileId, iteration: 0, contact_id: contactId };
   return {
     ...parts,
