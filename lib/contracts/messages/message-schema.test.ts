@@ -47,6 +47,10 @@ describe('a message type', () => {
   it('says what is wrong in one line', () => {
     const read = point.decode({ ...good, v: 2 });
     expect(!read.ok && describeMessageError(read.error)).toBe('point v2: /v is not a version this reader knows (1)');
+    const unversioned = point.decode({ kind: 'point' });
+    expect(!unversioned.ok && describeMessageError(unversioned.error)).toBe(
+      'point without v: /v is missing: every message carries its version',
+    );
   });
 
   it('reads a message without v as v1 only where the previous build may have queued it', () => {

@@ -27,7 +27,7 @@ export interface MessageType<T> {
 
 /** One line for logs and dead letters. */
 export const describeMessageError = (error: MessageError): string =>
-  `${error.message} v${String(error.version)}: ${error.path || '(message)'} ${error.reason}`;
+  `${error.message} ${error.version === undefined ? 'without v' : `v${String(error.version)}`}: ${error.path || '(message)'} ${error.reason}`;
 
 /** Ids the producer always writes as uuids (PostgreSQL uuid columns, randomUUID). */
 export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
