@@ -60,6 +60,16 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     ],
   },
   {
+    table: 'journey_outbox_dead_letters',
+    columns: ['payload', 'once_key'],
+    action: 'delete',
+    why: "outbox rows the relay could not read that mention the contact (docs/messages.md#unreadable-messages); a row whose workspace could not be read goes too, since a contact's id names that contact only",
+    sql: [
+      `DELETE FROM journey_outbox_dead_letters WHERE (workspace_id = ${WS_TEXT} OR workspace_id IS NULL)
+          AND (strpos(payload::text, ${ID_TEXT}) > 0 OR once_key ${KEY_OF_CONTACT})`,
+    ],
+  },
+  {
     table: 'journey_engagements',
     columns: ['contact_id'],
     action: 'delete',

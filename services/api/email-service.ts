@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { SendQueueJob } from '../../lib/contracts/sending/send-queue';
 import type { Pool, PoolClient } from 'pg';
 import type { ContentSettingsData, EmailDraft } from '../../lib/domain/email/email-check';
 import type { MergeContext } from '../../lib/domain/email/merge-template';
@@ -131,11 +132,11 @@ export async function mergeContextFor(
  * marked [TEST], with no tracking and no events. The addresses come from the request.
  */
 export async function queueTestSend(
-  queue: Queue,
-  job: Omit<TestSendJob, 'kind' | 'request_id' | 'requested_at'>,
+  queue: Queue<SendQueueJob>,
+  job: Omit<TestSendJob, 'v' | 'kind' | 'request_id' | 'requested_at'>,
 ): Promise<string> {
   const request_id = randomUUID();
-  const data: TestSendJob = { kind: 'test', request_id, requested_at: Date.now(), ...job };
+  const data: TestSendJob = { v: 1, kind: 'test', request_id, requested_at: Date.now(), ...job };
   try {
     await queue.add('test', data, { jobId: testSendJobId(request_id), removeOnComplete: 1000, removeOnFail: 5000 });
   } catch (error) {

@@ -2,10 +2,29 @@ import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressClient } from '../../lib/platform/egress/egress-client';
 import type { Logger } from '../../lib/platform/logger';
+import type { FromSchema } from 'json-schema-to-ts';
+import { defineMessage, fields } from '../../lib/contracts/messages/message-schema';
+import { readJob } from '../../lib/contracts/messages/queued-job';
 import { postSignedWebhook } from '../../lib/contracts/webhooks/signed-webhook';
 import type { EngagementMetrics } from './engagement.metrics';
 
 export const ALERT_WEBHOOK_QUEUE = 'engagement-webhooks';
+
+/** A job on ALERT_WEBHOOK_QUEUE: post this alert's webhook. */
+const alertJobSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'alertId'],
+  properties: { v: { const: 1 }, alertId: fields.uuid },
+} as const;
+
+export type AlertJob = FromSchema<typeof alertJobSchema>;
+
+/**
+ * A job of the build before v1 carries no `v`: read as v1, since its job id (alert-<id>) keeps the alert from
+ * being queued again while BullMQ holds the failed job (docs/messages.md#versions).
+ */
+export const alertJobMessage = defineMessage('alert job', 1, alertJobSchema, { unversionedIsV1: true });
 
 export interface NewAlert {
   key: string;
@@ -48,13 +67,13 @@ export async function createAlerts(
   return rows.map((row) => ({ id: row.id, kind: row.kind, webhook: row.webhook_state === 'pending' }));
 }
 
-export function alertQueue(connection: ConnectionOptions, prefix: string): Queue<{ alertId: string }> {
-  return new Queue<{ alertId: string }>(ALERT_WEBHOOK_QUEUE, { connection, prefix });
+export function alertQueue(connection: ConnectionOptions, prefix: string): Queue<AlertJob> {
+  return new Queue<AlertJob>(ALERT_WEBHOOK_QUEUE, { connection, prefix });
 }
 
 /** One job per alert (job id = alert id): queuing it twice while BullMQ holds it is a no-op. */
 export async function queueAlertWebhooks(
-  queue: Queue<{ alertId: string }>,
+  queue: Queue<AlertJob>,
   ids: readonly string[],
   options: { attempts: number; backoffMs: number },
 ): Promise<void> {
@@ -62,7 +81,7 @@ export async function queueAlertWebhooks(
   await queue.addBulk(
     ids.map((alertId) => ({
       name: 'alert',
-      data: { alertId },
+      data: { v: 1 as const, alertId },
       opts: {
         jobId: `alert-${alertId}`,
         attempts: options.attempts,
@@ -110,16 +129,20 @@ export function startAlertWebhookWorker(options: {
   timeoutMs: number;
   metrics: EngagementMetrics;
   log: Logger;
-}): Worker<{ alertId: string }> {
+}): Worker<unknown> {
   const { pool } = options;
-  const worker = new Worker<{ alertId: string }>(
+  const worker = new Worker<unknown>(
     ALERT_WEBHOOK_QUEUE,
-    async (job: Job<{ alertId: string }>) => {
+    async (job: Job<unknown>) => {
+      const { alertId } = readJob(job, alertJobMessage, {
+        log: options.log,
+        unreadable: options.metrics.unreadableJobs,
+      });
       const { rows } = await pool.query<AlertRow>(
         `SELECT a.id::text, a.kind, a.message_id::text, a.workspace_id::text, a.owner, a.title, a.payload, a.created_at, s.alert_webhook_url AS url, w.webhook_secret AS secret
            FROM engagement_alerts a JOIN workspaces w ON w.id = a.workspace_id LEFT JOIN engagement_settings s ON s.workspace_id = a.workspace_id
           WHERE a.id = $1 AND a.webhook_state = 'pending'`,
-        [job.data.alertId],
+        [alertId],
       );
       const alert = rows[0];
       if (!alert) return;

@@ -1,9 +1,10 @@
 import type { Queue } from 'bullmq';
+import type { SendQueueJob } from '../../lib/contracts/sending/send-queue';
 import type { Pool } from 'pg';
 import { dispatchDue } from '../../lib/domain/engagement/message-dispatch';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
-import { createAlerts, pendingAlertIds, queueAlertWebhooks } from './alerts';
+import { createAlerts, pendingAlertIds, queueAlertWebhooks, type AlertJob } from './alerts';
 import type { EngagementMetrics } from './engagement.metrics';
 import type { ReplyRecorder } from './reply-recorder';
 
@@ -81,8 +82,8 @@ export async function decideDueReminders(
  */
 export function startDuePoller(deps: {
   pool: Pool;
-  sendQueue: Queue;
-  alertQueue: Queue<{ alertId: string }>;
+  sendQueue: Queue<SendQueueJob>;
+  alertQueue: Queue<AlertJob>;
   recorder: ReplyRecorder;
   metrics: EngagementMetrics;
   log: Logger;

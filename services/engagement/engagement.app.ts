@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { Queue, type Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { DNSResolver } from 'mailauth';
 import { EgressClient } from '../../lib/platform/egress/egress-client';
@@ -13,7 +13,7 @@ import type { Logger } from '../../lib/platform/logger';
 import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
-import { SEND_QUEUE } from '../../lib/contracts/sending/send-request';
+import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { alertQueue, queueAlertWebhooks, startAlertWebhookWorker } from './alerts';
@@ -46,7 +46,7 @@ interface EngagementDeps {
   codec: EventCodec;
   metrics: EngagementMetrics;
   egress: EgressClient;
-  sendQueue: Queue;
+  sendQueue: ReturnType<typeof sendQueueOf>;
   alerts: ReturnType<typeof alertQueue>;
   webhook: { attempts: number; backoffMs: number };
 }
@@ -107,7 +107,7 @@ function engagementDeps(config: EngagementConfig, log: Logger, options: { dns?: 
   const codec = new EventCodec();
   const metrics = new EngagementMetrics();
   const egress = new EgressClient(egressPolicyOf(config));
-  const sendQueue = new Queue(SEND_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  const sendQueue = sendQueueOf(redis, config.queuePrefix);
   const alerts = alertQueue(redis, config.queuePrefix);
   const webhook = { attempts: config.webhookAttempts, backoffMs: config.webhookBackoffMs };
   return { config, log, tokens, auth, pool, redis, kafka, topics, codec, metrics, egress, sendQueue, alerts, webhook };

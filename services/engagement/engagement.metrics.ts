@@ -36,6 +36,13 @@ export class EngagementMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   });
+  /** alert jobs failed unread (docs/messages.md#unreadable-messages) */
+  readonly unreadableJobs = new Counter({
+    name: 'cairn_engagement_jobs_unreadable_total',
+    help: 'queued jobs that could not be read, failed without a retry, by queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
   readonly webhooks = new Counter({
     name: 'cairn_engagement_webhooks_total',
     help: 'alert webhook attempts by result',

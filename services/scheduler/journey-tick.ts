@@ -1,4 +1,6 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import type { Pool } from 'pg';
+import { defineMessage, fields } from '../../lib/contracts/messages/message-schema';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { enterAudience, type EntryPasses } from './audience-entry';
@@ -8,10 +10,21 @@ import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from
 /** How far back the safety sweep looks for engagements whose wake-up a race may have missed. */
 const REWAKE_WINDOW = '5 minutes';
 
-export interface TileWork {
-  journeyId: string;
-  tileId: string;
-}
+/** A job on the step queue (STEP_QUEUE): one tile of one journey has contacts to process now. */
+const tileWorkSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'journeyId', 'tileId'],
+  properties: { v: { const: 1 }, journeyId: fields.uuid, tileId: fields.id },
+} as const;
+
+export type TileWork = FromSchema<typeof tileWorkSchema>;
+
+/**
+ * Strict about `v`: step jobs are rebuilt from PostgreSQL on every tick, so a job of the build before v1 that fails
+ * unread is queued again as v1 (docs/messages.md#versions).
+ */
+export const tileWorkMessage = defineMessage('tile work', 1, tileWorkSchema);
 
 /** Tiles of the active iteration holding contacts to process now: arrivals, or waiting contacts now due. */
 async function tilesWithWork(pool: Pool, journey: JourneyRuntime, iteration: number, now: number): Promise<string[]> {
@@ -95,13 +108,13 @@ export async function tickJourneys(
       options.log.info({ journeyId: row.id, iteration, entered: entry.entered, done: entry.done }, 'contacts_entered');
     entering ||= !entry.done;
     for (const tileId of await tilesWithWork(pool, journey, iteration, options.now))
-      work.push({ journeyId: row.id, tileId });
+      work.push({ v: 1, journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));
   }
   const { rows: since } = await pool.query<{ since: string }>(
     `SELECT (now() - interval '${REWAKE_WINDOW}')::text AS since`,
   );
   for (const woken of await wakeTriggers(pool, triggers, since[0]?.since ?? 'now'))
-    work.push({ journeyId: woken.journey_id, tileId: woken.tile_id });
+    work.push({ v: 1, journeyId: woken.journey_id, tileId: woken.tile_id });
   return { work, entering };
 }

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { JourneyEvent } from '../../lib/contracts/events/event-types';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
@@ -8,7 +8,8 @@ import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { hashedJobId } from '../../lib/platform/redis/job-id';
 import { sendBatchJobId, type SendBatchJob } from '../../lib/contracts/sending/send-request';
-import type { EventsPayload, TileEventGroup, WebhookPayload } from './step-effects';
+import { describeMessageError } from '../../lib/contracts/messages/message-schema';
+import { decodeOutboxRow, type EventsPayload, type OutboxPayload, type TileEventGroup } from './outbox-messages';
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
 
@@ -26,9 +27,48 @@ export interface RelayDeps {
 
 interface OutboxRow {
   id: string;
-  kind: 'send' | 'events' | 'webhook';
+  kind: string;
   once_key: string | null;
   payload: unknown;
+}
+
+/** A row the relay could read: its payload decoded by its kind. */
+type ReadRow = OutboxPayload & { id: string; once_key: string | null };
+
+/** The rows of one pass: webhooks, batches (send and events) and those that could not be read, with why. */
+interface SortedRows {
+  webhooks: WebhookRow[];
+  batches: Array<Exclude<ReadRow, { kind: 'webhook' }>>;
+  unreadable: Array<{ id: string; reason: string }>;
+}
+
+function sortRows(rows: OutboxRow[]): SortedRows {
+  const sorted: SortedRows = { webhooks: [], batches: [], unreadable: [] };
+  for (const { id, kind, once_key, payload } of rows) {
+    const read = decodeOutboxRow(kind, payload);
+    if (!read.ok) sorted.unreadable.push({ id, reason: describeMessageError(read.error) });
+    else if (read.value.kind !== 'webhook') sorted.batches.push({ ...read.value, id, once_key });
+    else if (once_key !== null) sorted.webhooks.push({ ...read.value, id, once_key });
+    else sorted.unreadable.push({ id, reason: 'outbox webhook: once_key is missing' });
+  }
+  return sorted;
+}
+
+/**
+ * Rows that cannot be read leave the outbox for journey_outbox_dead_letters in the relay's transaction, so one bad
+ * row does not stop the relay (it would fail every pass) and nothing is lost; the caller deletes them with the
+ * relayed ones (docs/messages.md#unreadable-messages).
+ */
+async function deadLetter(client: PoolClient, rows: SortedRows['unreadable'], log: Logger): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO journey_outbox_dead_letters (id, kind, once_key, workspace_id, payload, reason)
+     SELECT o.id, o.kind, o.once_key, coalesce(o.payload->>'workspace_id', o.payload->'common'->>'workspace_id'), o.payload, d.reason
+       FROM journey_outbox o JOIN unnest($1::bigint[], $2::text[]) AS d(id, reason) ON d.id = o.id
+     ON CONFLICT (id) DO NOTHING`,
+    [rows.map((row) => row.id), rows.map((row) => row.reason)],
+  );
+  for (const row of rows) log.error({ outboxId: row.id, reason: row.reason }, 'outbox_row_unreadable');
 }
 
 // An events or send row holds a whole step's batch: a few per pass keep memory bounded. A webhook row is one
@@ -64,30 +104,29 @@ export function tileEvent(
 
 const webhookJobId = (key: string): string => hashedJobId('webhook', key);
 
-async function publishWebhooks(deps: RelayDeps, rows: OutboxRow[]): Promise<void> {
+type WebhookRow = Extract<ReadRow, { kind: 'webhook' }> & { once_key: string };
+
+async function publishWebhooks(deps: RelayDeps, rows: WebhookRow[]): Promise<void> {
   if (rows.length === 0) return;
   await deps.webhookQueue.addBulk(
-    rows.map((row) => {
-      const key = row.once_key as string;
-      return {
-        name: 'webhook',
-        data: { ...(row.payload as WebhookPayload), once_key: key },
-        // Kept a day: a row relayed again finds its job id and adds nothing.
-        opts: {
-          jobId: webhookJobId(key),
-          attempts: deps.webhookAttempts,
-          backoff: { type: 'exponential', delay: deps.webhookBackoffMs },
-          removeOnComplete: { age: 86_400 },
-          removeOnFail: { age: 86_400 },
-        },
-      };
-    }),
+    rows.map(({ payload, once_key }) => ({
+      name: 'webhook',
+      data: { ...payload, once_key },
+      // Kept a day: a row relayed again finds its job id and adds nothing.
+      opts: {
+        jobId: webhookJobId(once_key),
+        attempts: deps.webhookAttempts,
+        backoff: { type: 'exponential', delay: deps.webhookBackoffMs },
+        removeOnComplete: { age: 86_400 },
+        removeOnFail: { age: 86_400 },
+      },
+    })),
   );
 }
 
-async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
+async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' }>): Promise<void> {
   if (row.kind === 'send') {
-    const job = row.payload as SendBatchJob;
+    const job = row.payload;
     // Kept a day, like webhooks: a row relayed again finds its job id and adds nothing, and Redis does not keep
     // contact ids (an erased contact's among them) of every batch ever sent.
     await deps.sendQueue.add('journey', job, {
@@ -97,7 +136,7 @@ async function publish(deps: RelayDeps, row: OutboxRow): Promise<void> {
     });
     return;
   }
-  const payload = row.payload as EventsPayload;
+  const { payload } = row;
   // One Kafka message per contact (the key), its events of this row in one envelope: a produced message costs the
   // client microseconds whatever its size, and a step writes about three tile events per tile a contact crosses.
   const byContact = new Map<string, Buffer[]>();
@@ -133,12 +172,15 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
         `SELECT id, kind, once_key, payload FROM journey_outbox WHERE kind = ANY($1::text[]) ORDER BY kind <> 'send', id LIMIT $2 FOR UPDATE SKIP LOCKED`,
         [kinds.split(','), limit],
       );
-    const batches = (await take('send,events', BATCH_ROWS_PER_PASS)).rows;
-    const webhooks = (await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows;
-    const rows = [...batches, ...webhooks];
+    const rows = [
+      ...(await take('send,events', BATCH_ROWS_PER_PASS)).rows,
+      ...(await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows,
+    ];
     if (rows.length === 0) return 0;
+    const { webhooks, batches, unreadable } = sortRows(rows);
     await publishWebhooks(deps, webhooks);
     await Promise.all(batches.map((row) => publish(deps, row)));
+    await deadLetter(client, unreadable, deps.log);
     await client.query('DELETE FROM journey_outbox WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
     return rows.length;
   });

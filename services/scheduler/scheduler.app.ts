@@ -8,12 +8,13 @@ import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
+import { readJob } from '../../lib/contracts/messages/queued-job';
 import { SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import type { Service } from '../../lib/platform/shutdown';
 import { systemClock, type Clock } from './clock';
 import { startEngagementConsumer } from './engagement.consumer';
 import type { EntryPasses } from './audience-entry';
-import { tickJourneys, type TileWork } from './journey-tick';
+import { tickJourneys, tileWorkMessage, type TileWork } from './journey-tick';
 import { startRelayThread } from './outbox-relay-thread';
 import type { SchedulerConfig } from './scheduler.config';
 import { createSchedulerMetrics } from './scheduler.metrics';
@@ -59,8 +60,8 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const metrics = createSchedulerMetrics(pool, queueCounts);
   let producer: BatchingProducer | undefined;
   let relay: ReturnType<typeof startRelayThread> | undefined;
-  let stepWorker: Worker<TileWork> | undefined;
-  let webhookWorker: Worker<WebhookJob> | undefined;
+  let stepWorker: Worker<unknown> | undefined;
+  let webhookWorker: Worker<unknown> | undefined;
   let consumer: Awaited<ReturnType<typeof startEngagementConsumer>> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> | undefined;
@@ -82,15 +83,16 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     );
   };
 
-  const step = async (job: Job<TileWork>): Promise<void> => {
+  const step = async (job: Job<unknown>): Promise<void> => {
+    const work = readJob(job, tileWorkMessage, { log, unreadable: metrics.unreadableJobs });
     const started = performance.now();
-    const result = await runTileStep(pool, { ...job.data, now: clock.now(), batchSize: config.batchSize });
+    const result = await runTileStep(pool, { ...work, now: clock.now(), batchSize: config.batchSize });
     const ms = performance.now() - started;
     metrics.stepSeconds.observe(ms / 1000);
-    log.debug({ jobId: job.id, tileId: job.data.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');
+    log.debug({ jobId: job.id, tileId: work.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');
     if (result.outbox) relay?.nudge();
-    const follow = result.nextTiles.map((tileId) => ({ journeyId: job.data.journeyId, tileId }));
-    if (result.more) follow.push(job.data);
+    const follow = result.nextTiles.map((tileId): TileWork => ({ v: 1, journeyId: work.journeyId, tileId }));
+    if (result.more) follow.push(work);
     await enqueue(follow, false);
   };
 
@@ -139,7 +141,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
       },
       log,
     );
-    stepWorker = new Worker<TileWork>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
+    stepWorker = new Worker<unknown>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
     webhookWorker = startWebhookWorker({
       ...queueOptions,
       pool,
@@ -148,12 +150,11 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
       now: () => clock.now(),
       log,
       onOutbox: () => relay?.nudge(),
+      unreadable: metrics.unreadableJobs,
     });
     for (const worker of [stepWorker, webhookWorker])
       worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
-    stepWorker.on('failed', (job, error) =>
-      log.error({ jobId: job?.id, tileId: job?.data.tileId, err: error.message }, 'tile_step_failed'),
-    );
+    stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, err: error.message }, 'tile_step_failed'));
     consumer = await startEngagementConsumer({
       kafka,
       groupId: config.groupId,
@@ -166,7 +167,7 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
       poisonAttempts: config.poisonAttempts,
       onWoken: (woken) =>
         enqueue(
-          woken.map((w) => ({ journeyId: w.journey_id, tileId: w.tile_id })),
+          woken.map((w): TileWork => ({ v: 1, journeyId: w.journey_id, tileId: w.tile_id })),
           false,
         ),
     });

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Pool } from 'pg';
 
 /** Queue depth source: BullMQ's counts per queue (waiting, active, delayed). */
@@ -42,11 +42,27 @@ export function createSchedulerMetrics(pool: Pool, queueCounts: QueueCounts) {
       outbox.set(Number(rows[0]?.n ?? 0));
     },
   });
+  const deadLetters = new Gauge({
+    name: 'cairn_scheduler_outbox_dead_letters',
+    help: 'outbox rows the relay could not read, kept in journey_outbox_dead_letters',
+    registers: [registry],
+    async collect() {
+      const { rows } = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM journey_outbox_dead_letters');
+      deadLetters.set(Number(rows[0]?.n ?? 0));
+    },
+  });
   const stepSeconds = new Histogram({
     name: 'cairn_scheduler_step_seconds',
     help: 'latency of one tile step (one batch of contacts, one transaction)',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
-  return { registry, stepSeconds };
+  /** step and webhook jobs failed unread (docs/messages.md#unreadable-messages) */
+  const unreadableJobs = new Counter({
+    name: 'cairn_scheduler_jobs_unreadable_total',
+    help: 'queued jobs that could not be read, failed without a retry, by queue',
+    labelNames: ['queue'] as const,
+    registers: [registry],
+  });
+  return { registry, stepSeconds, unreadableJobs };
 }

@@ -1,34 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { JourneyEventType } from '../../lib/contracts/events/event-types';
 import { sendBatches, type SendRequest } from '../../lib/contracts/sending/send-request';
-
-/**
- * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per
- * contact (outbox-relay.ts). Grouped, a step's events take a few bytes per contact in the outbox, not a row each.
- */
-export type TileEventGroup = [
-  type: JourneyEventType,
-  tileId: string,
-  tileType: string,
-  iteration: number,
-  detail: string,
-  contactIds: string[],
-];
-
-export interface EventsPayload {
-  workspace_id: string;
-  journey_id: string;
-  event_time: number;
-  groups: TileEventGroup[];
-}
-
-export interface WebhookPayload {
-  url: string;
-  workspace_id: string;
-  /** the contact whose step made it: its tile_failed event when the webhook is dead-lettered */
-  contact_id: string;
-  body: Record<string, unknown>;
-}
+import { EVENTS_PER_ROW, type EventsPayload, type TileEventGroup, type WebhookPayload } from './outbox-messages';
 
 /** 'at' (to be processed by the tile) is only left by rows written before a step ran them; steps move contacts to rest. */
 export type StateName = 'at' | 'waiting' | 'done' | 'blocked' | 'failed';
@@ -59,9 +32,6 @@ export interface TaskRow extends RecordRow {
 export interface LeadRow extends RecordRow {
   title: string;
 }
-
-/** Tile events per outbox row: a relay pass holds a few rows, so this bounds its memory. */
-const EVENTS_PER_ROW = 20_000;
 
 /**
  * Everything one tile step changes, written in the step's transaction: each contact's position when the step
@@ -133,6 +103,7 @@ export class StepEffects {
     for (const groups of this.eventRows())
       await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [
         JSON.stringify({
+          v: 1,
           workspace_id: journey.workspaceId,
           journey_id: journey.id,
           event_time: now,

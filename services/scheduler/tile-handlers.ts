@@ -178,6 +178,7 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
     ctx.effects.webhooks.push({
       onceKey: key,
       payload: {
+        v: 1,
         url: String(config.url ?? ''),
         workspace_id: ctx.journey.row.workspace_id,
         contact_id: c.contactId,

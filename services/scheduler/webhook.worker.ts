@@ -1,12 +1,13 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Pool } from 'pg';
 import type { EgressClient } from '../../lib/platform/egress/egress-client';
 import { CairnError } from '../../lib/platform/errors';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { postSignedWebhook } from '../../lib/contracts/webhooks/signed-webhook';
-import type { EventsPayload } from './step-effects';
-import { decodeWebhookJob, WEBHOOK_QUEUE, type DecodedWebhookJob, type WebhookJob } from './webhook-job';
+import { readJob, type UnreadableJobs } from '../../lib/contracts/messages/queued-job';
+import type { EventsPayload } from './outbox-messages';
+import { contactOf, WEBHOOK_QUEUE, webhookJobMessage, type WebhookJob } from './webhook-job';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -14,8 +15,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * Whether the webhook names an erased contact: a job queued before the erasure (its outbox row was relayed) is
  * dropped, neither posted nor dead-lettered, so nothing about the contact leaves or stays after it.
  */
-async function aboutErasedContact(pool: Pool, hook: DecodedWebhookJob): Promise<boolean> {
-  const contactId = hook.contact_id;
+async function aboutErasedContact(pool: Pool, hook: WebhookJob): Promise<boolean> {
+  const contactId = contactOf(hook);
   if (contactId === null || !UUID.test(contactId) || !UUID.test(hook.workspace_id)) return false;
   const { rowCount } = await pool.query('SELECT 1 FROM contact_erasures WHERE workspace_id = $1 AND contact_id = $2', [
     hook.workspace_id,
@@ -34,7 +35,7 @@ async function aboutErasedContact(pool: Pool, hook: DecodedWebhookJob): Promise<
  */
 async function deadLetter(
   pool: Pool,
-  hook: DecodedWebhookJob,
+  hook: WebhookJob,
   error: CairnError,
   attempts: number,
   now: number,
@@ -45,21 +46,15 @@ async function deadLetter(
        ON CONFLICT (once_key) DO NOTHING`,
       [hook.once_key, hook.workspace_id, hook.url, attempts, error.message, JSON.stringify(hook.body), error.code],
     );
-    if (!rowCount || hook.contact_id === null) return false;
+    const contactId = contactOf(hook);
+    if (!rowCount || contactId === null) return false;
+    const { journey_id, tile_id, iteration } = hook.body;
     const events: EventsPayload = {
+      v: 1,
       workspace_id: hook.workspace_id,
-      journey_id: hook.journey_id,
+      journey_id,
       event_time: now,
-      groups: [
-        [
-          'tile_failed',
-          hook.tile_id,
-          'launch_workflow',
-          hook.iteration,
-          `${error.code}|${error.message}`,
-          [hook.contact_id],
-        ],
-      ],
+      groups: [['tile_failed', tile_id, 'launch_workflow', iteration, `${error.code}|${error.message}`, [contactId]]],
     };
     await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('events', $1)`, [JSON.stringify(events)]);
     return true;
@@ -82,16 +77,13 @@ export function startWebhookWorker(options: {
   log: Logger;
   /** the outbox has a new row (the relay publishes it sooner than its poll would) */
   onOutbox: () => void;
-}): Worker<WebhookJob> {
+  unreadable: UnreadableJobs;
+}): Worker<unknown> {
   const { pool, log } = options;
-  return new Worker<WebhookJob>(
+  return new Worker<unknown>(
     WEBHOOK_QUEUE,
-    async (job: Job<WebhookJob>) => {
-      const hook = decodeWebhookJob(job.data);
-      if (!hook) {
-        log.error({ jobId: job.id }, 'webhook_job_invalid');
-        throw new UnrecoverableError('the webhook job does not match its schema');
-      }
+    async (job: Job<unknown>) => {
+      const hook = readJob(job, webhookJobMessage, options);
       if (await aboutErasedContact(pool, hook))
         return void log.info({ jobId: job.id }, 'webhook_skipped_contact_erased');
       const { rows } = await pool.query<{ webhook_secret: string }>(

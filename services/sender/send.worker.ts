@@ -1,30 +1,18 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/platform/logger';
 import { hashedJobId } from '../../lib/platform/redis/job-id';
-import { requestsOf, SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
-import type { TestSendJob } from '../../lib/contracts/sending/test-send';
-import type { DirectSendJob } from '../../lib/contracts/sending/direct-send';
+import { readJob, type UnreadableJobs } from '../../lib/contracts/messages/queued-job';
+import { requestsOf, SEND_QUEUE } from '../../lib/contracts/sending/send-request';
+import { sendQueueMessage, type SendQueueJob } from '../../lib/contracts/sending/send-queue';
 import type { ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
 import type { DeliveriesRepository } from './deliveries.repository';
 import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
 import type { SendPipeline } from './send.pipeline';
 
-/** Everything on SEND_QUEUE: the journey's batches, the API's test sends, and the sender's own jobs. */
-export type SenderJob =
-  | SendBatchJob
-  | TestSendJob
-  | DirectSendJob
-  | { kind: 'forward'; request: ForwardRequest }
-  | { kind: 'retry'; keys: string[] };
-
 const KEEP = { removeOnComplete: 1000, removeOnFail: 5000 };
 
-export function senderQueue(connection: Redis, prefix: string): Queue<SenderJob> {
-  return new Queue<SenderJob>(SEND_QUEUE, { connection, prefix });
-}
-
-async function itemsOf(job: SenderJob, repo: DeliveriesRepository): Promise<DeliveryItem[]> {
+async function itemsOf(job: SendQueueJob, repo: DeliveriesRepository): Promise<DeliveryItem[]> {
   switch (job.kind) {
     case 'journey':
       return requestsOf(job).map(journeyItem);
@@ -52,12 +40,14 @@ export function startSendWorker(options: {
   repo: DeliveriesRepository;
   pipeline: SendPipeline;
   log: Logger;
-}): Worker<SenderJob> {
-  const worker = new Worker<SenderJob>(
+  unreadable: UnreadableJobs;
+}): Worker<unknown> {
+  const worker = new Worker<unknown>(
     SEND_QUEUE,
-    async (job: Job<SenderJob>) => {
-      const log = options.log.child({ jobId: job.id, kind: job.data.kind });
-      const items = await itemsOf(job.data, options.repo);
+    async (job: Job<unknown>) => {
+      const data = readJob(job, sendQueueMessage, options);
+      const log = options.log.child({ jobId: job.id, kind: data.kind });
+      const items = await itemsOf(data, options.repo);
       await options.pipeline.process(items);
       log.debug({ messages: items.length }, 'send_job_done');
     },
@@ -76,14 +66,14 @@ export function startSendWorker(options: {
 }
 
 export async function enqueueRetry(
-  queue: Queue<SenderJob>,
+  queue: Queue<SendQueueJob>,
   key: string,
   attempts: number,
   delayMs: number,
 ): Promise<void> {
   await queue.add(
     'retry',
-    { kind: 'retry', keys: [key] },
+    { v: 1, kind: 'retry', keys: [key] },
     {
       jobId: `${hashedJobId('retry', key)}-${attempts}`,
       delay: delayMs,
@@ -94,12 +84,12 @@ export async function enqueueRetry(
   );
 }
 
-export async function enqueueForwards(queue: Queue<SenderJob>, requests: readonly ForwardRequest[]): Promise<void> {
+export async function enqueueForwards(queue: Queue<SendQueueJob>, requests: readonly ForwardRequest[]): Promise<void> {
   if (requests.length === 0) return;
   await queue.addBulk(
     requests.map((request) => ({
       name: 'forward',
-      data: { kind: 'forward' as const, request },
+      data: { v: 1 as const, kind: 'forward' as const, request },
       opts: {
         jobId: `forward-${request.request_id}`,
         attempts: 5,

@@ -14,7 +14,8 @@ import { startSweeper } from './delivery.sweeper';
 import { addressReportsGroup, consumeAddressReports, consumeForwardRequests } from './kafka-inputs.consumer';
 import { MessagePreparer } from './message-preparer';
 import { SendPipeline } from './send.pipeline';
-import { enqueueForwards, enqueueRetry, senderQueue, startSendWorker } from './send.worker';
+import { enqueueForwards, enqueueRetry, startSendWorker } from './send.worker';
+import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
 import { SmtpDelivery } from './smtp-delivery';
@@ -28,7 +29,7 @@ export interface SenderService extends Service {
 export function buildSender(config: SenderConfig, log: Logger): SenderService {
   const pool = createPgPool(config.postgresUrl, 12, log);
   const redis = createRedis(config.redisUrl, { forBullmq: true });
-  const queue = senderQueue(redis, config.queuePrefix);
+  const queue = sendQueueOf(redis, config.queuePrefix);
   const kafka = createKafka({ clientId: 'cairn-sender', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
@@ -86,6 +87,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       repo,
       pipeline,
       log,
+      unreadable: metrics.unreadableJobs,
     });
     // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
     const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log, poisonAttempts: config.poisonAttempts };

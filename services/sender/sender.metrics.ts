@@ -16,6 +16,13 @@ export class SenderMetrics {
     registers: [this.registry],
   });
   readonly queueDepth: Gauge;
+  /** SEND_QUEUE jobs failed unread (docs/messages.md#unreadable-messages) */
+  readonly unreadableJobs = new Counter({
+    name: 'cairn_sender_jobs_unreadable_total',
+    help: 'queued jobs that could not be read, failed without a retry, by queue',
+    labelNames: ['queue'],
+    registers: [this.registry],
+  });
 
   constructor(depths: () => Map<string, number>) {
     this.queueDepth = new Gauge({

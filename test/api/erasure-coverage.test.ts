@@ -22,6 +22,7 @@ const NON_OBVIOUS: Record<string, string[]> = {
   contacts: ['id'],
   journey_outbox: ['payload', 'once_key'],
   journey_webhook_dead_letters: ['payload', 'once_key'],
+  journey_outbox_dead_letters: ['payload', 'once_key'],
   sender_deliveries: ['delivery_key', 'request', 'outcome'],
   tasks: ['once_key'],
   leads: ['once_key'],

@@ -20,7 +20,8 @@ export interface Footprint {
 
 const DAY_MS = 86_400_000;
 
-function journeyRequest(workspaceId: string, journeyId: string, tileId: string, contactId: string): SendRequest {
+/** A journey's send request as the scheduler makes it (uuids where it writes uuids). */
+export function journeyRequest(workspaceId: string, journeyId: string, tileId: string, contactId: string): SendRequest {
   const parts = { journey_id: journeyId, tile_id: tileId, iteration: 0, contact_id: contactId };
   return {
     ...parts,
@@ -64,10 +65,18 @@ async function journeyStep(
     effects.webhooks.push({
       onceKey: key('crm'),
       payload: {
+        v: 1,
         url: 'https://hooks.example.com/crm',
         workspace_id: workspaceId,
         contact_id: contactId,
-        body: { key: key('crm'), workspace_id: workspaceId, contact_id: contactId },
+        body: {
+          key: key('crm'),
+          workspace_id: workspaceId,
+          journey_id: journeyId,
+          tile_id: 'crm',
+          iteration: 0,
+          contact_id: contactId,
+        },
       },
     });
   }
@@ -163,6 +172,15 @@ export async function buildFootprint(
     await pool.query(
       `INSERT INTO journey_webhook_dead_letters (once_key, workspace_id, url, attempts, last_error, payload) VALUES ($1, $2, 'https://hooks.example.com/down', 3, 'HTTP 500', $3)`,
       [key, workspaceId, JSON.stringify({ key, workspace_id: workspaceId, contact_id: contactId })],
+    );
+    // an outbox row the relay could not read (a version it does not know), as the relay moves it
+    await pool.query(
+      `INSERT INTO journey_outbox_dead_letters (id, kind, workspace_id, payload, reason) VALUES ($1, 'send', $2, $3, 'send batch v2: /v is not a version this reader knows (1)')`,
+      [
+        Math.floor(Math.random() * 2 ** 52),
+        workspaceId,
+        JSON.stringify({ v: 2, kind: 'journey', common: { workspace_id: workspaceId }, contacts: [[contactId, null]] }),
+      ],
     );
   }
   const forward = {

@@ -68,7 +68,7 @@ describe('the journey engine and an erased contact', () => {
       };
       const queued = await webhooks.add(
         'webhook',
-        { url: `${target.url}/ok`, workspace_id: ws.id, contact_id: erased, body, once_key: key },
+        { v: 1, url: `${target.url}/ok`, workspace_id: ws.id, contact_id: erased, body, once_key: key },
         { attempts: 1 },
       );
 

@@ -17,6 +17,7 @@ import {
   addContact,
   DESTINATION,
   enqueue,
+  JOURNEY_ID,
   sendRequest,
   startSenderHarness,
   TRACKING_KEYS,
@@ -132,7 +133,7 @@ describe('sender', () => {
     );
     expect(header(mail, 'list-unsubscribe-post')).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
     expect(header(mail, 'list-id')).toContain(`<${seeded.listId}.lists.cairn.example>`);
-    expect(header(mail, 'feedback-id')).toContain(`journey-1:${seeded.emailId}:${seeded.workspaceId}:cairn`);
+    expect(header(mail, 'feedback-id')).toContain(`${JOURNEY_ID}:${seeded.emailId}:${seeded.workspaceId}:cairn`);
     expect(mail.messageId).toMatch(/^<[0-9a-f-]{36}@cairn\.example>$/);
 
     const verified = await dkimVerify(mail.raw, {
@@ -149,7 +150,7 @@ describe('sender', () => {
     expect(events.map((e) => e.type)).toEqual(['send']);
     expect(events[0]?.data).toMatchObject({
       message_id: mail.messageId?.slice(1, 37),
-      journey_id: 'journey-1',
+      journey_id: JOURNEY_ID,
       tile_id: 'tile-1',
     });
   });

@@ -134,13 +134,16 @@ export async function addContact(pool: Pool, seeded: Seeded, fields: ContactFiel
   return id;
 }
 
+/** The journey of the kit's send requests: a uuid, as the journey engine always writes (docs/messages.md). */
+export const JOURNEY_ID = '4a1c6c5e-0d7b-4f43-9d0e-6a1f2b3c4d5e';
+
 export function sendRequest(
   seeded: Seeded,
   contactId: string,
   options: { tileId?: string; journeyId?: string; minConsent?: number } = {},
 ): SendRequest {
   const parts = {
-    journey_id: options.journeyId ?? 'journey-1',
+    journey_id: options.journeyId ?? JOURNEY_ID,
     tile_id: options.tileId ?? 'tile-1',
     iteration: 0,
     contact_id: contactId,

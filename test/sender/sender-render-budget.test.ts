@@ -61,6 +61,7 @@ describe('the sender renders each recipient within its budget (defect 5)', () =>
     ]);
     const messageId = randomUUID();
     const direct: DirectSendJob = {
+      v: 1,
       kind: 'direct',
       requests: [
         {

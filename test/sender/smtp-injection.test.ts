@@ -227,6 +227,7 @@ describe('addresses are checked where they are stored, and bad stored ones are r
     const [fromsBefore, rcptsBefore] = [smtp.mailFrom.length, smtp.rcptTo.length];
     try {
       const job = (from: string, to: string): TestSendJob => ({
+        v: 1,
         kind: 'test',
         request_id: randomUUID(),
         workspace_id: seeded.workspaceId,

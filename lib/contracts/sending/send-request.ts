@@ -1,4 +1,6 @@
+import type { FromSchema } from 'json-schema-to-ts';
 import { hashedJobId } from '../../platform/redis/job-id';
+import { defineMessage, fields } from '../messages/message-schema';
 
 /**
  * The one contract between the journey engine (services/scheduler) and the sender (services/sender).
@@ -34,19 +36,76 @@ export interface SendRequest {
   requested_at: number;
 }
 
+/** Most requests in one job: big enough to amortise Redis round trips, small enough to retry cheaply. */
+export const MAX_SEND_BATCH = 500;
+
 /** What every request of one batch shares: one email tile of one journey and iteration, one step. */
 export type SendBatchCommon = Omit<SendRequest, 'key' | 'contact_id' | 'account_id'>;
+
+const { id, uuid, integer, nullableId, nullableUuid } = fields;
+
+/** SendBatchCommon as a schema: the fields of SendRequest that a batch writes once. */
+const sendBatchCommonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'workspace_id',
+    'journey_id',
+    'tile_id',
+    'iteration',
+    'email_id',
+    'email_version',
+    'list_id',
+    'content_settings_id',
+    'min_consent',
+    'requested_at',
+  ],
+  properties: {
+    workspace_id: uuid,
+    journey_id: uuid,
+    tile_id: id,
+    iteration: integer,
+    email_id: uuid,
+    email_version: integer,
+    list_id: nullableId,
+    content_settings_id: nullableId,
+    min_consent: integer,
+    requested_at: integer,
+  },
+} as const;
 
 /**
  * A BullMQ job on SEND_QUEUE carries one batch of requests, written once for what they share and then a contact
  * (and its account, when the journey targets accounts) per request: ~40 bytes a request in Redis instead of the
  * ~550 of a whole request, so a million-contact send waits in Redis in tens of megabytes. requestsOf expands it.
+ * The scheduler's outbox holds the same message until it is relayed (docs/messages.md).
  */
-export interface SendBatchJob {
-  kind: 'journey';
-  common: SendBatchCommon;
-  contacts: Array<[contactId: string, accountId: string | null]>;
-}
+export const sendBatchJobSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'kind', 'common', 'contacts'],
+  properties: {
+    v: { const: 1 },
+    kind: { const: 'journey' },
+    common: sendBatchCommonSchema,
+    contacts: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_SEND_BATCH,
+      items: {
+        type: 'array',
+        minItems: 2,
+        maxItems: 2,
+        items: [uuid, nullableUuid],
+        additionalItems: false,
+      },
+    },
+  },
+} as const;
+
+export type SendBatchJob = FromSchema<typeof sendBatchJobSchema>;
+
+export const sendBatchJobMessage = defineMessage('send batch', 1, sendBatchJobSchema, { unversionedIsV1: true });
 
 export function requestsOf(job: SendBatchJob): SendRequest[] {
   return job.contacts.map(([contact_id, account_id]) => ({
@@ -66,7 +125,7 @@ export function sendBatches(requests: readonly SendRequest[]): SendBatchJob[] {
     const open = groups.get(id);
     let job = open?.[open.length - 1];
     if (!job || job.contacts.length >= MAX_SEND_BATCH) {
-      job = { kind: 'journey', common, contacts: [] };
+      job = { v: 1, kind: 'journey', common, contacts: [] };
       jobs.push(job);
       if (open) open.push(job);
       else groups.set(id, [job]);
@@ -78,9 +137,6 @@ export function sendBatches(requests: readonly SendRequest[]): SendBatchJob[] {
 
 /** The BullMQ queue name (prefixed by the Redis key prefix each service configures, default `cairn`). */
 export const SEND_QUEUE = 'send';
-
-/** Most requests in one job: big enough to amortise Redis round trips, small enough to retry cheaply. */
-export const MAX_SEND_BATCH = 500;
 
 export function sendRequestKey(parts: {
   journey_id: string;

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../platform/postgres/pg-pool';
+import type { SendQueueJob } from '../../contracts/sending/send-queue';
 import {
   directSendJobId,
   directSendKey,
@@ -38,7 +39,7 @@ async function jobFor(client: PoolClient, message: DueRow): Promise<DirectSendJo
     attach_ids: attach,
     requested_at: Date.now(),
   }));
-  return { kind: 'direct', requests };
+  return { v: 1, kind: 'direct', requests };
 }
 
 /**
@@ -54,7 +55,7 @@ async function jobFor(client: PoolClient, message: DueRow): Promise<DirectSendJo
  */
 export async function dispatchDue(
   pool: Pool,
-  queue: Queue,
+  queue: Queue<SendQueueJob>,
   options: { onlyId?: string; limit?: number } = {},
 ): Promise<string[]> {
   return inTransaction(pool, async (client) => {

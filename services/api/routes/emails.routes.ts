@@ -1,9 +1,9 @@
+import type { Queue } from 'bullmq';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { isEmailAddress } from '../../../lib/domain/email/email-address';
-import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import { sendQueueOf, type SendQueueJob } from '../../../lib/contracts/sending/send-queue';
 import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -78,7 +78,7 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, renderer: Dr
   const { pool } = deps;
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   // the sender's queue (lib/contracts/sending), on the API's Redis connection; closed with the app
-  const sendQueue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
+  const sendQueue = sendQueueOf(deps.redis, deps.config.queuePrefix);
   untyped.addHook('onClose', async () => sendQueue.close());
   previewRoute(app, pool, renderer);
   testSendRoute(app, pool, renderer, sendQueue);
@@ -110,7 +110,7 @@ function previewRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): void 
   );
 }
 
-function testSendRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer, sendQueue: Queue): void {
+function testSendRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer, sendQueue: Queue<SendQueueJob>): void {
   app.post(
     '/v1/emails/:id/test-send',
     {

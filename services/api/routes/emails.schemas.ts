@@ -1,3 +1,4 @@
+import { MAX_TEST_ADDRESSES } from '../../../lib/contracts/sending/test-send';
 /** The schemas of emails.routes.ts: the draft, its check and go-live, frozen versions, preview and test send. */
 
 const draftFields = {
@@ -122,7 +123,7 @@ export const testBody = {
   required: ['to', 'contact_id'],
   properties: {
     contact_id: { type: 'string', format: 'uuid', description: 'whose data fills the merge fields' },
-    to: { type: 'array', minItems: 1, maxItems: 10, items: { type: 'string', maxLength: 254 } },
+    to: { type: 'array', minItems: 1, maxItems: MAX_TEST_ADDRESSES, items: { type: 'string', maxLength: 254 } },
   },
 } as const;
 

@@ -1,10 +1,10 @@
+import type { Queue } from 'bullmq';
 import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
-import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { dispatchDue } from '../../../lib/domain/engagement/message-dispatch';
 import { kpisFor, messageHistory, messageKpis, type KpiColumn } from '../engagement/engagement-queries';
 import { listByCreation, listByKpi, loadMessage, present } from '../engagement/message-view';
-import { SEND_QUEUE } from '../../../lib/contracts/sending/send-request';
+import { sendQueueOf, type SendQueueJob } from '../../../lib/contracts/sending/send-queue';
 import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -23,7 +23,7 @@ import { tags } from './engagement.schemas';
 /** Followed one-to-one messages: send (now or scheduled), reschedule, cancel, read with KPIs and history. */
 export async function engagementMessageRoutes(untyped: FastifyInstance, deps: ApiDeps): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
-  const queue = new Queue(SEND_QUEUE, { connection: deps.redis, prefix: deps.config.queuePrefix });
+  const queue = sendQueueOf(deps.redis, deps.config.queuePrefix);
   untyped.addHook('onClose', async () => queue.close());
 
   sendMessageRoute(app, deps, queue);
@@ -34,7 +34,7 @@ export async function engagementMessageRoutes(untyped: FastifyInstance, deps: Ap
   cancelMessageRoute(app, deps);
 }
 
-function sendMessageRoute(app: TypedApp, deps: ApiDeps, queue: Queue): void {
+function sendMessageRoute(app: TypedApp, deps: ApiDeps, queue: Queue<SendQueueJob>): void {
   const { pool } = deps;
   app.post(
     '/v1/engagement/messages',
@@ -132,7 +132,7 @@ function messageHistoryRoute(app: TypedApp, deps: ApiDeps): void {
   );
 }
 
-function rescheduleMessageRoute(app: TypedApp, deps: ApiDeps, queue: Queue): void {
+function rescheduleMessageRoute(app: TypedApp, deps: ApiDeps, queue: Queue<SendQueueJob>): void {
   const { pool } = deps;
   app.patch(
     '/v1/engagement/messages/:id',

@@ -1,0 +1,109 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import { JOURNEY_EVENT_TYPES } from '../../lib/contracts/events/event-types';
+import { defineMessage, fields, type Decoded } from '../../lib/contracts/messages/message-schema';
+import { sendBatchJobMessage, type SendBatchJob } from '../../lib/contracts/sending/send-request';
+
+/**
+ * The payloads of the scheduler's outbox rows (journey_outbox), written by a step (step-effects.ts) or the webhook
+ * worker and read by the relay (outbox-relay.ts), which may be a newer build than the writer: each is a versioned
+ * message (docs/messages.md). A `send` row holds a send batch as it goes on SEND_QUEUE (lib/contracts/sending).
+ */
+
+/** Tile events per outbox row: a relay pass holds a few rows, so this bounds its memory. */
+export const EVENTS_PER_ROW = 20_000;
+
+/**
+ * Tile events of one kind at one tile for many contacts: the relay expands a group into one Avro event per
+ * contact (outbox-relay.ts). Grouped, a step's events take a few bytes per contact in the outbox, not a row each.
+ * [type, tileId, tileType, iteration, detail, contactIds]
+ */
+const tileEventGroupSchema = {
+  type: 'array',
+  minItems: 6,
+  maxItems: 6,
+  additionalItems: false,
+  items: [
+    { enum: JOURNEY_EVENT_TYPES },
+    fields.id,
+    fields.id,
+    fields.integer,
+    fields.text,
+    { type: 'array', minItems: 1, maxItems: EVENTS_PER_ROW, items: fields.uuid },
+  ],
+} as const;
+
+const eventsPayloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'workspace_id', 'journey_id', 'event_time', 'groups'],
+  properties: {
+    v: { const: 1 },
+    workspace_id: fields.uuid,
+    journey_id: fields.uuid,
+    /** epoch milliseconds */
+    event_time: fields.integer,
+    groups: { type: 'array', minItems: 1, maxItems: EVENTS_PER_ROW, items: tileEventGroupSchema },
+  },
+} as const;
+
+/** A launch-workflow webhook's fields, in its outbox row and (with its once key) on the webhook queue. */
+export const webhookProperties = {
+  v: { const: 1 },
+  url: fields.text,
+  workspace_id: fields.uuid,
+  /** the contact whose step made it: its tile_failed event when the webhook is dead-lettered */
+  contact_id: fields.uuid,
+  /** what is posted: the receiver's contract (docs/scheduler.md); the worker needs where it came from */
+  body: {
+    type: 'object',
+    additionalProperties: true,
+    required: ['journey_id', 'tile_id', 'iteration'],
+    properties: {
+      journey_id: fields.uuid,
+      tile_id: fields.id,
+      iteration: fields.integer,
+      contact_id: { type: ['string', 'null'] },
+    },
+  },
+} as const;
+
+const webhookPayloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'url', 'workspace_id', 'contact_id', 'body'],
+  properties: webhookProperties,
+} as const;
+
+export type TileEventGroup = FromSchema<typeof tileEventGroupSchema>;
+export type EventsPayload = FromSchema<typeof eventsPayloadSchema>;
+export type WebhookPayload = FromSchema<typeof webhookPayloadSchema>;
+
+// Rows written by the build before v1 carry no `v` and may wait in the outbox when the relay is upgraded.
+const legacy = { unversionedIsV1: true };
+export const eventsPayloadMessage = defineMessage('outbox events', 1, eventsPayloadSchema, legacy);
+export const webhookPayloadMessage = defineMessage('outbox webhook', 1, webhookPayloadSchema, legacy);
+
+/** An outbox row as the relay reads it, its payload decoded by its kind. */
+export type OutboxPayload =
+  | { kind: 'send'; payload: SendBatchJob }
+  | { kind: 'events'; payload: EventsPayload }
+  | { kind: 'webhook'; payload: WebhookPayload };
+
+const tagged = <K extends OutboxPayload['kind'], P>(kind: K, read: Decoded<P>): Decoded<{ kind: K; payload: P }> =>
+  read.ok ? { ok: true, value: { kind, payload: read.value } } : read;
+
+/** An outbox row's payload, decoded by the row's `kind` column. */
+export function decodeOutboxRow(kind: string, payload: unknown): Decoded<OutboxPayload> {
+  switch (kind) {
+    case 'send':
+      return tagged(kind, sendBatchJobMessage.decode(payload));
+    case 'events':
+      return tagged(kind, eventsPayloadMessage.decode(payload));
+    case 'webhook':
+      return tagged(kind, webhookPayloadMessage.decode(payload));
+  }
+  return {
+    ok: false,
+    error: { message: 'outbox row', version: undefined, path: '/kind', reason: `is unknown: ${kind}` },
+  };
+}
