@@ -1,6 +1,8 @@
 import type { PoolClient } from 'pg';
 import type { JourneyRuntime } from './journey-runtime';
-import { block, fail, handleArrivals, releaseDue, type Claimed, type StepContext } from './tile-handlers';
+import { releaseDue } from './hold-tiles';
+import { handleArrivals } from './tile-handlers';
+import { block, fail, type Claimed, type StepContext } from './tile-moves';
 
 interface ContactFacts {
   id: string;

@@ -1,5 +1,5 @@
-import { performance } from 'node:perf_hooks';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import type { Pool } from 'pg';
 import { EgressClient } from '../../lib/platform/egress/egress-client';
 import { egressPolicyOf } from '../../lib/platform/egress/egress-policy';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
@@ -8,17 +8,16 @@ import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
-import { readJob } from '../../lib/contracts/messages/queued-job';
 import { SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import type { Service } from '../../lib/platform/shutdown';
 import { systemClock, type Clock } from './clock';
 import { startEngagementConsumer } from './engagement.consumer';
-import type { EntryPasses } from './audience-entry';
-import { tickJourneys, tileWorkMessage, type TileWork } from './journey-tick';
-import { startRelayThread } from './outbox-relay-thread';
+import type { TileWork } from './journey-tick';
+import { startRelayThread, type RelayThreadSettings } from './outbox-relay-thread';
 import type { SchedulerConfig } from './scheduler.config';
 import { createSchedulerMetrics } from './scheduler.metrics';
-import { runTileStep } from './tile-step';
+import { stepEnqueuer, tileStepHandler, type EnqueueSteps } from './step-queue';
+import { tickLoop, type TickLoop } from './tick-loop';
 import { WEBHOOK_QUEUE, type WebhookJob } from './webhook-job';
 import { startWebhookWorker } from './webhook.worker';
 
@@ -36,6 +35,33 @@ export type Scheduler = Service & {
   tick(): Promise<void>;
 };
 
+/** What the scheduler holds from build to stop. */
+interface SchedulerCore {
+  config: SchedulerConfig;
+  log: Logger;
+  clock: Clock;
+  pool: Pool;
+  redis: ReturnType<typeof createRedis>;
+  queueOptions: { connection: ReturnType<typeof createRedis>; prefix: string };
+  queues: Queue[];
+  kafka: ReturnType<typeof createKafka>;
+  topics: ReturnType<typeof topicsFor>;
+  codec: EventCodec;
+  egress: EgressClient;
+  metrics: ReturnType<typeof createSchedulerMetrics>;
+  enqueue: EnqueueSteps;
+  loop: TickLoop;
+}
+
+/** What start() opens, each kept as soon as it is open, so that stop() closes what a failed start left open. */
+interface Running {
+  producer?: BatchingProducer;
+  relay?: ReturnType<typeof startRelayThread>;
+  stepWorker?: Worker<unknown>;
+  webhookWorker?: Worker<unknown>;
+  consumer?: Awaited<ReturnType<typeof startEngagementConsumer>>;
+}
+
 /** The journey engine as a Service, built without listening; main.ts wires it and its listeners. */
 export function buildScheduler(config: SchedulerConfig, log: Logger, deps: SchedulerDeps = {}): Scheduler {
   const clock = deps.clock ?? systemClock;
@@ -45,168 +71,145 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
   const stepQueue = new Queue<TileWork>(STEP_QUEUE, queueOptions);
   const sendQueue = new Queue<SendBatchJob>(SEND_QUEUE, queueOptions);
   const webhookQueue = new Queue<WebhookJob>(WEBHOOK_QUEUE, queueOptions);
-  const kafka = createKafka({ clientId: 'cairn-scheduler', brokers: [...config.kafkaBrokers], log });
-  const topics = topicsFor(config.topicPrefix);
-  const codec = new EventCodec();
-  const egress = new EgressClient(egressPolicyOf(config));
-  const queueCounts = async (): Promise<Record<string, number>> => {
-    const out: Record<string, number> = {};
-    for (const queue of [stepQueue, sendQueue, webhookQueue]) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
-      out[queue.name] = Object.values(counts).reduce((a, b) => a + b, 0);
-    }
-    return out;
+  const queues: Queue[] = [stepQueue, sendQueue, webhookQueue];
+  const running: Running = {};
+  const nudge = (): void => running.relay?.nudge();
+  const enqueue = stepEnqueuer(stepQueue);
+  const { entryBatch, entryBudgetMs } = config;
+  const core: SchedulerCore = {
+    config,
+    log,
+    clock,
+    pool,
+    redis,
+    queueOptions,
+    queues,
+    enqueue,
+    kafka: createKafka({ clientId: 'cairn-scheduler', brokers: [...config.kafkaBrokers], log }),
+    topics: topicsFor(config.topicPrefix),
+    codec: new EventCodec(),
+    egress: new EgressClient(egressPolicyOf(config)),
+    metrics: createSchedulerMetrics(pool, () => queueDepths(queues)),
+    loop: tickLoop({ pool, clock, entryBatch, entryBudgetMs, log, nudge, enqueue }),
   };
-  const metrics = createSchedulerMetrics(pool, queueCounts);
-  let producer: BatchingProducer | undefined;
-  let relay: ReturnType<typeof startRelayThread> | undefined;
-  let stepWorker: Worker<unknown> | undefined;
-  let webhookWorker: Worker<unknown> | undefined;
-  let consumer: Awaited<ReturnType<typeof startEngagementConsumer>> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let ticking: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
-
-  const enqueue = async (work: TileWork[], dedupe: boolean): Promise<void> => {
-    if (work.length === 0) return;
-    await stepQueue.addBulk(
-      work.map((w) => ({
-        name: 'step',
-        data: w,
-        // Tick jobs are deduplicated while one waits; follow-up jobs are not (a step may be running).
-        opts: {
-          removeOnComplete: true,
-          removeOnFail: true,
-          ...(dedupe ? { jobId: `tick-${w.journeyId}-${w.tileId}` } : {}),
-        },
-      })),
-    );
-  };
-
-  const step = async (job: Job<unknown>): Promise<void> => {
-    const work = readJob(job, tileWorkMessage, { log, unreadable: metrics.unreadableJobs });
-    const started = performance.now();
-    const result = await runTileStep(pool, { ...work, now: clock.now(), batchSize: config.batchSize });
-    const ms = performance.now() - started;
-    metrics.stepSeconds.observe(ms / 1000);
-    log.debug({ jobId: job.id, tileId: work.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');
-    if (result.outbox) relay?.nudge();
-    const follow = result.nextTiles.map((tileId): TileWork => ({ v: 1, journeyId: work.journeyId, tileId }));
-    if (result.more) follow.push(work);
-    await enqueue(follow, false);
-  };
-
-  const passes: EntryPasses = new Map();
-  let stopping = false;
-  /** One pass over the live journeys; true while an audience entry ran out of its slice and wants more. */
-  const tickOnce = async (): Promise<boolean> => {
-    const started = performance.now();
-    const { work, entering } = await tickJourneys(pool, {
-      now: clock.now(),
-      entryBatch: config.entryBatch,
-      entryBudgetMs: config.entryBudgetMs,
-      passes,
-      log,
-      onOutbox: () => relay?.nudge(),
-    });
-    await enqueue(work, true);
-    log.debug({ ms: Math.round(performance.now() - started), entering }, 'tick');
-    return entering;
-  };
-
-  const tick = async (): Promise<void> => {
-    // A large entry goes on pass after pass (each enqueues the work found meanwhile) until it is complete.
-    ticking ??= (async () => {
-      while ((await tickOnce()) && !stopping);
-    })()
-      .catch((error: Error) => log.warn({ err: error.message }, 'tick_failed'))
-      .finally(() => (ticking = undefined));
-    await ticking;
-  };
-
-  const start = async (): Promise<void> => {
-    await ensureTopics(kafka, topics);
-    producer = await BatchingProducer.connect(kafka);
-    relay = startRelayThread(
-      {
-        postgresUrl: config.postgresUrl,
-        redisUrl: config.redisUrl,
-        queuePrefix: config.queuePrefix,
-        kafkaBrokers: [...config.kafkaBrokers],
-        topicPrefix: config.topicPrefix,
-        webhookAttempts: config.webhookAttempts,
-        webhookBackoffMs: config.webhookBackoffMs,
-        logLevel: config.logLevel,
-        pollMs: 200,
-      },
-      log,
-    );
-    stepWorker = new Worker<unknown>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
-    webhookWorker = startWebhookWorker({
-      ...queueOptions,
-      pool,
-      egress,
-      timeoutMs: config.webhookTimeoutMs,
-      now: () => clock.now(),
-      log,
-      onOutbox: () => relay?.nudge(),
-      unreadable: metrics.unreadableJobs,
-    });
-    for (const worker of [stepWorker, webhookWorker])
-      worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
-    stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, err: error.message }, 'tile_step_failed'));
-    consumer = await startEngagementConsumer({
-      kafka,
-      groupId: config.groupId,
-      topics,
-      codec,
-      producer,
-      pool,
-      log,
-      fromBeginning: config.fromBeginning,
-      poisonAttempts: config.poisonAttempts,
-      onWoken: (woken) =>
-        enqueue(
-          woken.map((w): TileWork => ({ v: 1, journeyId: w.journey_id, tileId: w.tile_id })),
-          false,
-        ),
-    });
-    timer = setInterval(() => void tick(), config.tickMs);
-    void tick();
-  };
-
-  const stopOnce = async (): Promise<void> => {
-    stopping = true;
-    clearInterval(timer);
-    await ticking;
-    // Workers finish the step they hold (its transaction commits or rolls back), then nothing new starts.
-    await stepWorker?.close().catch((error: Error) => log.warn({ err: error.message }, 'step_worker_close_failed'));
-    await webhookWorker?.close().catch(() => undefined);
-    egress.close();
-    await consumer?.stop().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stop_failed'));
-    await relay?.stop();
-    await producer?.disconnect().catch(() => undefined);
-    for (const queue of [stepQueue, sendQueue, webhookQueue]) await queue.close().catch(() => undefined);
-    redis.disconnect();
-    await pool.end();
-  };
-
   return {
     name: 'scheduler',
-    start,
-    stop: () => (stopped ??= stopOnce()),
-    healthcheck: async () => {
-      const pg = await pool.query('SELECT 1').then(
-        () => true,
-        () => false,
-      );
-      const rd = await redis.ping().then(
-        () => true,
-        () => false,
-      );
-      return pg && rd && consumer !== undefined;
-    },
-    metrics,
-    tick,
+    start: () => startScheduler(core, running),
+    stop: () => (stopped ??= stopScheduler(core, running)),
+    healthcheck: () => healthy(core, running),
+    metrics: core.metrics,
+    tick: core.loop.tick,
   };
+}
+
+/** Jobs waiting, active and delayed per queue, for /metrics. */
+async function queueDepths(queues: Queue[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const queue of queues) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed');
+    out[queue.name] = Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+  return out;
+}
+
+function relaySettings(config: SchedulerConfig): RelayThreadSettings {
+  return {
+    postgresUrl: config.postgresUrl,
+    redisUrl: config.redisUrl,
+    queuePrefix: config.queuePrefix,
+    kafkaBrokers: [...config.kafkaBrokers],
+    topicPrefix: config.topicPrefix,
+    webhookAttempts: config.webhookAttempts,
+    webhookBackoffMs: config.webhookBackoffMs,
+    logLevel: config.logLevel,
+    pollMs: 200,
+  };
+}
+
+/** Topics, producer, outbox relay, step and webhook workers, engagement consumer, then the tick. */
+async function startScheduler(core: SchedulerCore, running: Running): Promise<void> {
+  const { config, log } = core;
+  await ensureTopics(core.kafka, core.topics);
+  const producer = await BatchingProducer.connect(core.kafka);
+  running.producer = producer;
+  running.relay = startRelayThread(relaySettings(config), log);
+  startWorkers(core, running);
+  running.consumer = await startEngagementConsumer({
+    kafka: core.kafka,
+    groupId: config.groupId,
+    topics: core.topics,
+    codec: core.codec,
+    producer,
+    pool: core.pool,
+    log,
+    fromBeginning: config.fromBeginning,
+    poisonAttempts: config.poisonAttempts,
+    onWoken: (woken) =>
+      core.enqueue(
+        woken.map((w): TileWork => ({ v: 1, journeyId: w.journey_id, tileId: w.tile_id })),
+        false,
+      ),
+  });
+  core.loop.start(config.tickMs);
+}
+
+/** The step worker (tileStepHandler) and the webhook worker, their errors logged. */
+function startWorkers(core: SchedulerCore, running: Running): void {
+  const { config, log, pool, clock, queueOptions } = core;
+  const nudge = (): void => running.relay?.nudge();
+  const step = tileStepHandler({
+    pool,
+    clock,
+    batchSize: config.batchSize,
+    metrics: core.metrics,
+    log,
+    nudge,
+    enqueue: core.enqueue,
+  });
+  const stepWorker = new Worker<unknown>(STEP_QUEUE, step, { ...queueOptions, concurrency: config.concurrency });
+  running.stepWorker = stepWorker;
+  const webhookWorker = startWebhookWorker({
+    ...queueOptions,
+    pool,
+    egress: core.egress,
+    timeoutMs: config.webhookTimeoutMs,
+    now: () => clock.now(),
+    log,
+    onOutbox: nudge,
+    unreadable: core.metrics.unreadableJobs,
+  });
+  running.webhookWorker = webhookWorker;
+  for (const worker of [stepWorker, webhookWorker])
+    worker.on('error', (error) => log.warn({ err: error.message }, 'worker_error'));
+  stepWorker.on('failed', (job, error) => log.error({ jobId: job?.id, err: error.message }, 'tile_step_failed'));
+}
+
+async function stopScheduler(core: SchedulerCore, running: Running): Promise<void> {
+  const { log } = core;
+  await core.loop.stop();
+  // Workers finish the step they hold (its transaction commits or rolls back), then nothing new starts.
+  await running.stepWorker
+    ?.close()
+    .catch((error: Error) => log.warn({ err: error.message }, 'step_worker_close_failed'));
+  await running.webhookWorker?.close().catch(() => undefined);
+  core.egress.close();
+  await running.consumer?.stop().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stop_failed'));
+  await running.relay?.stop();
+  await running.producer?.disconnect().catch(() => undefined);
+  for (const queue of core.queues) await queue.close().catch(() => undefined);
+  core.redis.disconnect();
+  await core.pool.end();
+}
+
+async function healthy(core: SchedulerCore, running: Running): Promise<boolean> {
+  const pg = await core.pool.query('SELECT 1').then(
+    () => true,
+    () => false,
+  );
+  const rd = await core.redis.ping().then(
+    () => true,
+    () => false,
+  );
+  return pg && rd && running.consumer !== undefined;
 }

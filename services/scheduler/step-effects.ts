@@ -41,7 +41,7 @@ export interface LeadRow extends RecordRow {
  * effect of everything it went through in that step, so a crash before COMMIT leaves neither and the contact is
  * processed again, and a crash after leaves both and the contact is never claimed again (the claim filters on
  * tile and state, under FOR UPDATE SKIP LOCKED, so two replicas never hold the same contact; entry inserts
- * under a per-journey lock, audience-entry.ts). Tasks, leads and webhooks are also unique by their
+ * under a per-journey lock, entry-batch.ts). Tasks, leads and webhooks are also unique by their
  * journey:tile:iteration:(contact|account) key, which makes per-account side effects once per account across
  * batches. What leaves PostgreSQL goes through the outbox and is relayed idempotently (outbox-relay.ts).
  */

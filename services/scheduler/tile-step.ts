@@ -3,7 +3,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { ContactFlow } from './contact-flow';
 import { activeIteration, loadJourney } from './journey-runtime';
 import { StepEffects } from './step-effects';
-import type { Claimed } from './tile-handlers';
+import type { Claimed } from './tile-moves';
 
 export interface StepResult {
   /** contacts this step moved */

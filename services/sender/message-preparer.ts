@@ -1,14 +1,13 @@
-import { htmlToText } from 'html-to-text';
 import type { Pool } from 'pg';
 import type { ContentSettingsData } from '../../lib/domain/email/email-check';
 import type { MergeContext } from '../../lib/domain/email/merge-template';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { RenderBudgetError } from '../../lib/domain/email/render-budget';
-import { checkAddress, senderAddressProblem } from './address-policy';
+import { senderAddressProblem } from './address-policy';
 import type { DeliveryItem } from './delivery-item';
-import { decideAddressEligibility, decideEligibility, type Eligibility, type RecipientRow } from './eligibility';
-import { deterministicId, EventsFor, SUPPRESSED_DIAGNOSTIC } from './sender-events';
+import type { RecipientRow } from './eligibility';
+import { deterministicId, EventsFor } from './sender-events';
 import type { Finish } from './deliveries.repository';
 import {
   VersionRenderer,
@@ -25,23 +24,17 @@ import {
   loadVersion,
   type RecipientRef,
 } from './recipients.repository';
-import { cancelledMessages, decideDirectEligibility, directMail, loadAttachments } from './direct-message';
+import { cancelledMessages, directMail, loadAttachments } from './direct-message';
 import type { OutgoingMail } from './mail-types';
 import { mailOf } from './smtp-delivery';
-
-/** A claimed item is decided without SMTP (blocked, suppressed, failed), forgotten (erased contact) or ready to send. */
-export type Prepared =
-  | { kind: 'final'; finish: Finish }
-  | { kind: 'erased'; item: DeliveryItem }
-  | {
-      kind: 'send';
-      item: DeliveryItem;
-      messageId: string;
-      attempts: number;
-      address: string;
-      domain: string;
-      mail: OutgoingMail;
-    };
+import {
+  decideRecipient,
+  finalOutcome,
+  testMail,
+  type BatchFacts,
+  type Claimed,
+  type Prepared,
+} from './recipient-decision';
 
 const CACHE_LIMIT = 200;
 const CONTENT_TTL_MS = 30_000;
@@ -81,21 +74,6 @@ export function outgoingMail(rendered: RenderedMessage, version: FrozenVersion, 
 interface LoadedVersion {
   renderer: VersionRenderer;
   senderProblem: string | null;
-}
-
-/** What a batch looked up once for all its items. */
-interface BatchFacts {
-  cancelled: ReadonlySet<string>;
-  /** active suppression reasons of forwarded messages' friends, by delivery key */
-  friendSuppressions: ReadonlyMap<string, string>;
-}
-
-type Claimed = DeliveryItem & { messageId: string; attempts: number };
-
-/** A friend's copy not sent: the reason of its forward_blocked event (the reasons blocked events use). */
-function friendBlockReason(decision: Exclude<Eligibility, { kind: 'send' }>): string {
-  if (decision.kind === 'blocked') return decision.reason;
-  return decision.countsAs === 'complaint' ? 'suppressed_complaint' : 'suppressed_bounce';
 }
 
 /** Loads what a batch needs once (recipients in one query, renderers and content settings cached) and decides. */
@@ -174,12 +152,9 @@ export class MessagePreparer {
   }
 
   private async prepareOne(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Promise<Prepared> {
-    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({
-      kind: 'final',
-      finish: { key: item.key, state, from: 'pre', outcome: events },
-    });
+    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => finalOutcome(item, state, events);
     const { messageId } = item;
-    if (item.kind === 'test') return this.testMail(item, messageId);
+    if (item.kind === 'test') return testMail(item, messageId);
     if (item.kind === 'direct' && facts.cancelled.has(item.request.engagement_message_id))
       return final('blocked', { events: [] });
     if ((item.kind === 'journey' || item.kind === 'direct') && !row)
@@ -197,7 +172,7 @@ export class MessagePreparer {
       return final('failed', {
         events: EventsFor.failed(item, messageId, 'SENDER_ADDRESS_INVALID', loaded.senderProblem),
       });
-    const recipient = this.recipient(item, row, facts);
+    const recipient = decideRecipient(item, row, facts);
     if (recipient.kind !== 'to') return recipient;
     const { address, domain } = recipient;
     const { renderer } = loaded;
@@ -226,47 +201,6 @@ export class MessagePreparer {
     }
   }
 
-  /**
-   * Where the message goes, or its final outcome without SMTP. A journey's contact goes through the journey's
-   * rules, a one-to-one recipient and a forwarded message's friend through the address rules and suppression.
-   */
-  private recipient(
-    item: Claimed,
-    row: RecipientRow | null,
-    facts: BatchFacts,
-  ): Prepared | { kind: 'to'; address: string; domain: string } {
-    const final = (state: Finish['state'], events: Finish['outcome']): Prepared => ({
-      kind: 'final',
-      finish: { key: item.key, state, from: 'pre', outcome: events },
-    });
-    const { messageId } = item;
-    if (item.kind === 'forward') {
-      const friend = decideAddressEligibility(
-        item.request.friend_address,
-        facts.friendSuppressions.get(item.key) ?? null,
-      );
-      if (friend.kind !== 'send')
-        return final('blocked', { events: EventsFor.forwardBlocked(item, messageId, friendBlockReason(friend)) });
-      return { kind: 'to', address: friend.address, domain: friend.domain };
-    }
-    if (!row)
-      return final('failed', {
-        events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists'),
-      });
-    const decision =
-      item.kind === 'journey' ? decideEligibility(row, item.request.min_consent) : decideDirectEligibility(row);
-    if (decision.kind === 'blocked')
-      return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
-    if (decision.kind === 'suppressed') {
-      const counted =
-        decision.countsAs === 'complaint'
-          ? EventsFor.complaint(item, messageId)
-          : EventsFor.bounce(item, messageId, SUPPRESSED_HARD, SUPPRESSED_DIAGNOSTIC);
-      return final('bounced', { events: [...EventsFor.send(item, messageId, decision.domain), ...counted] });
-    }
-    return { kind: 'to', address: decision.address, domain: decision.domain };
-  }
-
   private identity(item: DeliveryItem, messageId: string, request: SendRequest | null): MessageIdentity {
     const r = item.kind === 'forward' ? item.request : null;
     const direct = item.kind === 'direct' ? item.request : null;
@@ -284,36 +218,4 @@ export class MessagePreparer {
       listId: request?.list_id ?? null,
     };
   }
-
-  private testMail(item: Extract<DeliveryItem, { kind: 'test' }> & { attempts: number }, messageId: string): Prepared {
-    const job = item.request;
-    const address = checkAddress(job.address);
-    if (!address.ok)
-      return { kind: 'final', finish: { key: item.key, state: 'blocked', from: 'pre', outcome: { events: [] } } };
-    // a test job queued before the API checked the draft's addresses: refused here, never written into MAIL FROM
-    if (senderAddressProblem(job.from_address, job.reply_to))
-      return { kind: 'final', finish: { key: item.key, state: 'failed', from: 'pre', outcome: { events: [] } } };
-    const oneLine = (value: string): string => value.replace(/[\r\n\0]+/g, ' ').trim();
-    const mail: OutgoingMail = {
-      from: { name: oneLine(job.from_name), address: job.from_address },
-      replyTo: job.reply_to,
-      to: address.address,
-      subject: `[TEST] ${oneLine(job.subject)}`,
-      html: job.html,
-      text: htmlToText(job.html, { wordwrap: false }),
-      messageId: `${messageId}@${job.from_address.split('@')[1] ?? 'localhost'}`,
-      headers: {},
-    };
-    return {
-      kind: 'send',
-      item,
-      messageId,
-      attempts: item.attempts,
-      address: address.address,
-      domain: address.domain,
-      mail,
-    };
-  }
 }
-
-const SUPPRESSED_HARD = { bounceClass: 'hard', policyBlock: false, enhancedStatus: null, smtpCode: null } as const;

@@ -12,7 +12,8 @@ import {
 import { derivedEventId } from '../../lib/contracts/events/derived-id';
 import type { DeliveryItem } from './delivery-item';
 import type { DeliveriesRepository, Finish, Outcome } from './deliveries.repository';
-import type { MessagePreparer, Prepared } from './message-preparer';
+import type { MessagePreparer } from './message-preparer';
+import type { Prepared } from './recipient-decision';
 import { MicroBatcher } from './micro-batcher';
 import { EventsFor } from './sender-events';
 import type { SenderMetrics } from './sender.metrics';

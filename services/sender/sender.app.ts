@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Worker } from 'bullmq';
+import type { Pool } from 'pg';
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import { BatchingProducer, createKafka, ensureTopics } from '../../lib/platform/kafka/kafka-client';
 import { topicsFor } from '../../lib/platform/kafka/topics';
@@ -18,11 +19,41 @@ import { enqueueForwards, enqueueRetry, startSendWorker } from './send.worker';
 import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
-import { SmtpDelivery } from './smtp-delivery';
+import { SmtpDelivery, type SmtpDeliveryOptions } from './smtp-delivery';
 
 export interface SenderService extends Service {
   /** the /metrics listener's port once started (tests bind port 0) */
   metricsPort(): number | null;
+}
+
+/** What the sender holds from build to stop. */
+interface SenderCore {
+  config: SenderConfig;
+  log: Logger;
+  pool: Pool;
+  redis: ReturnType<typeof createRedis>;
+  queue: ReturnType<typeof sendQueueOf>;
+  kafka: ReturnType<typeof createKafka>;
+  topics: ReturnType<typeof topicsFor>;
+  tokens: TrackingTokenCodec;
+  metrics: SenderMetrics;
+  delivery: SmtpDelivery;
+  repo: DeliveriesRepository;
+  /** how long before the next attempt of a message tried `attempts` times */
+  backoff(attempts: number): number;
+}
+
+type Stoppable = { stop(): Promise<void> };
+
+/** What start() opens, each kept as soon as it is open, so that stop() closes what a failed start left open. */
+interface Running {
+  producer?: BatchingProducer;
+  worker?: Worker;
+  sweeper?: Stoppable;
+  consumers: Stoppable[];
+  /** settles once the Kafka inputs joined their groups (or failed to) */
+  consumersStarted: Promise<void>;
+  metricsListener?: MetricsListener;
 }
 
 /** The sender as a Service: SEND_QUEUE and Kafka in, SMTP and Kafka events out. Built without listening. */
@@ -34,7 +65,32 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   const topics = topicsFor(config.topicPrefix);
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const metrics = new SenderMetrics(() => delivery.queued());
-  const delivery = new SmtpDelivery({
+  const delivery: SmtpDelivery = new SmtpDelivery(smtpOptions(config, metrics, log));
+  const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
+  const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
+  const core: SenderCore = { config, log, pool, redis, queue, kafka, topics, tokens, metrics, delivery, repo, backoff };
+  const running: Running = { consumers: [], consumersStarted: Promise.resolve() };
+  let stopping: Promise<void> | undefined;
+  return {
+    name: 'sender',
+    start: () => startSender(core, running),
+    stop: () => (stopping ??= stopSender(core, running)),
+    async healthcheck() {
+      if (!running.worker?.isRunning() || stopping) return false;
+      return pool.query('SELECT 1').then(
+        () => true,
+        () => false,
+      );
+    },
+    metricsPort: () => {
+      const url = running.metricsListener?.url();
+      return url ? Number(new URL(url).port) : null;
+    },
+  };
+}
+
+function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger): SmtpDeliveryOptions {
+  return {
     url: config.smtpUrl,
     maxConnections: config.smtpConnections,
     maxMessagesPerConnection: config.messagesPerConnection,
@@ -48,108 +104,110 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
         ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey }
         : null,
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
+  };
+}
+
+/** Topics, producer, the send pipeline and its worker, the Kafka inputs, the sweeper, then /metrics. */
+async function startSender(core: SenderCore, running: Running): Promise<void> {
+  const { config, log, repo, queue } = core;
+  await ensureTopics(core.kafka, core.topics);
+  const producer = await BatchingProducer.connect(core.kafka);
+  running.producer = producer;
+  const pipeline = sendPipeline(core, producer);
+  running.worker = startSendWorker({
+    connection: core.redis,
+    prefix: config.queuePrefix,
+    concurrency: config.jobConcurrency,
+    stalledMs: config.stalledMs,
+    repo,
+    pipeline,
+    log,
+    unreadable: core.metrics.unreadableJobs,
   });
-  const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
-  const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
-  let producer: BatchingProducer | undefined;
-  let pipeline: SendPipeline | undefined;
-  let worker: Worker | undefined;
-  let sweeper: { stop(): Promise<void> } | undefined;
-  const consumers: { stop(): Promise<void> }[] = [];
-  let consumersStarted: Promise<void> = Promise.resolve();
-  let metricsListener: MetricsListener | undefined;
-  let stopping: Promise<void> | undefined;
-
-  const start = async (): Promise<void> => {
-    await ensureTopics(kafka, topics);
-    producer = await BatchingProducer.connect(kafka);
-    pipeline = new SendPipeline({
-      repo,
-      delivery,
-      producer,
-      metrics,
-      topics,
-      codec: new EventCodec(),
-      preparer: new MessagePreparer(pool, tokens, {
-        ingestUrl: config.ingestUrl,
-        unsubscribeMailbox: config.unsubscribeMailbox || null,
-        maxRenderChars: config.renderMaxChars,
-      }),
-      log: log.child({ component: 'pipeline' }),
-      maxAttempts: config.maxAttempts,
-      scheduleRetry: (key, attempts) => enqueueRetry(queue, key, attempts, backoff(attempts)),
+  running.consumersStarted = startKafkaInputs(core, producer, running.consumers);
+  running.sweeper = startSweeper({
+    repo,
+    pipeline,
+    leaseMs: config.leaseMs,
+    everyMs: config.sweepMs,
+    log,
+    overdueRetryMs: core.backoff(config.maxAttempts) + config.leaseMs,
+    scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
+    onUnknown: (count) => core.metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
+  });
+  if (config.metricsPort >= 0) {
+    running.metricsListener = new MetricsListener(core.metrics.registry, {
+      host: config.metricsHost,
+      port: config.metricsPort,
     });
-    worker = startSendWorker({
-      connection: redis,
-      prefix: config.queuePrefix,
-      concurrency: config.jobConcurrency,
-      stalledMs: config.stalledMs,
-      repo,
-      pipeline,
-      log,
-      unreadable: metrics.unreadableJobs,
-    });
-    // Joining a consumer group can wait out a dead member's session; sending does not wait for it.
-    const common = { kafka, producer, deadLetterTopic: topics.deadLetter, log, poisonAttempts: config.poisonAttempts };
-    consumersStarted = Promise.all([
-      consumeForwardRequests(common, {
-        groupId: `${config.groupId}-forwards`,
-        topic: topics.forwardRequests,
-        enqueue: (r) => enqueueForwards(queue, r),
-      }),
-      consumeAddressReports(common, {
-        groupId: addressReportsGroup(config.groupId),
-        topic: topics.addressReports,
-        pool,
-      }),
-    ]).then(
-      (started) => void consumers.push(...started),
-      (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),
-    );
-    sweeper = startSweeper({
-      repo,
-      pipeline,
-      leaseMs: config.leaseMs,
-      everyMs: config.sweepMs,
-      log,
-      overdueRetryMs: backoff(config.maxAttempts) + config.leaseMs,
-      scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
-      onUnknown: (count) => metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
-    });
-    if (config.metricsPort >= 0) {
-      metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
-      await metricsListener.start();
-    }
-  };
+    await running.metricsListener.start();
+  }
+}
 
-  const stopOnce = async (): Promise<void> => {
-    // In-flight batches finish within the deadline; past it the worker lets go and BullMQ hands them out again
-    // (the ledger keeps that replay from sending anything twice).
-    const force = setTimeout(() => void worker?.close(true), config.shutdownMs);
-    await worker?.close().catch((error: Error) => log.warn({ err: error.message }, 'worker_close_failed'));
-    clearTimeout(force);
-    await sweeper?.stop();
-    await consumersStarted;
-    for (const consumer of consumers) await consumer.stop().catch(() => undefined);
-    await metricsListener?.stop();
-    await producer?.disconnect().catch(() => undefined);
-    delivery.close();
-    await queue.close().catch(() => undefined);
-    await redis.quit().catch(() => undefined);
-    await pool.end().catch(() => undefined);
-  };
+function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipeline {
+  const { config } = core;
+  return new SendPipeline({
+    repo: core.repo,
+    delivery: core.delivery,
+    producer,
+    metrics: core.metrics,
+    topics: core.topics,
+    codec: new EventCodec(),
+    preparer: new MessagePreparer(core.pool, core.tokens, {
+      ingestUrl: config.ingestUrl,
+      unsubscribeMailbox: config.unsubscribeMailbox || null,
+      maxRenderChars: config.renderMaxChars,
+    }),
+    log: core.log.child({ component: 'pipeline' }),
+    maxAttempts: config.maxAttempts,
+    scheduleRetry: (key, attempts) => enqueueRetry(core.queue, key, attempts, core.backoff(attempts)),
+  });
+}
 
-  return {
-    name: 'sender',
-    start,
-    stop: () => (stopping ??= stopOnce()),
-    async healthcheck() {
-      if (!worker?.isRunning() || stopping) return false;
-      return pool.query('SELECT 1').then(
-        () => true,
-        () => false,
-      );
-    },
-    metricsPort: () => (metricsListener?.url() ? Number(new URL(metricsListener.url()).port) : null),
+/**
+ * Forward requests and address reports from Kafka; the consumers land in `consumers` once they joined.
+ * Joining a consumer group can wait out a dead member's session; sending does not wait for it.
+ */
+function startKafkaInputs(core: SenderCore, producer: BatchingProducer, consumers: Stoppable[]): Promise<void> {
+  const { config, topics, log } = core;
+  const common = {
+    kafka: core.kafka,
+    producer,
+    deadLetterTopic: topics.deadLetter,
+    log,
+    poisonAttempts: config.poisonAttempts,
   };
+  return Promise.all([
+    consumeForwardRequests(common, {
+      groupId: `${config.groupId}-forwards`,
+      topic: topics.forwardRequests,
+      enqueue: (r) => enqueueForwards(core.queue, r),
+    }),
+    consumeAddressReports(common, {
+      groupId: addressReportsGroup(config.groupId),
+      topic: topics.addressReports,
+      pool: core.pool,
+    }),
+  ]).then(
+    (started) => void consumers.push(...started),
+    (error: Error) => log.error({ err: error.message }, 'kafka_inputs_failed'),
+  );
+}
+
+async function stopSender(core: SenderCore, running: Running): Promise<void> {
+  const { log } = core;
+  // In-flight batches finish within the deadline; past it the worker lets go and BullMQ hands them out again
+  // (the ledger keeps that replay from sending anything twice).
+  const force = setTimeout(() => void running.worker?.close(true), core.config.shutdownMs);
+  await running.worker?.close().catch((error: Error) => log.warn({ err: error.message }, 'worker_close_failed'));
+  clearTimeout(force);
+  await running.sweeper?.stop();
+  await running.consumersStarted;
+  for (const consumer of running.consumers) await consumer.stop().catch(() => undefined);
+  await running.metricsListener?.stop();
+  await running.producer?.disconnect().catch(() => undefined);
+  core.delivery.close();
+  await core.queue.close().catch(() => undefined);
+  await core.redis.quit().catch(() => undefined);
+  await core.pool.end().catch(() => undefined);
 }

@@ -69,6 +69,144 @@ export interface BatchConsumer {
 
 const RETRY_MAX_MS = 5_000;
 
+type RawMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+
+/** A group member that commits by hand, with the fetch sizes and timeouts of `options`. */
+function groupMember(options: BatchConsumerOptions): Consumer<Buffer, Buffer, Buffer, Buffer> {
+  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+  return new Consumer({
+    ...baseOptions(options.kafka),
+    groupId: options.groupId,
+    autocommit: false,
+    sessionTimeout,
+    rebalanceTimeout: Math.max(sessionTimeout * 2, 20_000),
+    heartbeatInterval: Math.max(300, Math.floor(sessionTimeout / 5)),
+    maxWaitTime: options.maxWaitMs ?? 100,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+    maxBytes: 64 * 1024 * 1024,
+    highWaterMark: options.maxInFlight ?? 50_000,
+  });
+}
+
+/**
+ * The messages of a group member's stream, gathered per partition and handed to the handler one batch of a
+ * partition at a time: receive (from the stream), drain (a partition's waiting messages into a batch), handle
+ * (the handler, retried), commit (when the handler says the batch landed), rebalance (what is in hand is stale).
+ */
+class PartitionBatcher {
+  /** per partition: messages received and not yet handed over, and whether a batch of it is being handled */
+  private readonly partitions = new Map<string, { waiting: RawMessage[]; busy: boolean }>();
+  private readonly touched = new Set<string>();
+  private generation = 0;
+  private inHand = 0;
+  /** batches being handled right now */
+  active = 0;
+  stopping = false;
+  pausedByUser = false;
+  /** the message stream, once consume() opened it (a group join may come first) */
+  stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+  constructor(
+    private readonly options: BatchConsumerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  private get maxInFlight(): number {
+    return this.options.maxInFlight ?? 50_000;
+  }
+
+  get waiting(): number {
+    return [...this.partitions.values()].reduce((sum, partition) => sum + partition.waiting.length, 0);
+  }
+
+  flowControl(): void {
+    if (this.pausedByUser || this.stopping || this.inHand >= this.maxInFlight) this.stream?.pause();
+    else this.stream?.resume();
+  }
+
+  /** The group (re)assigned partitions. */
+  rebalance(): void {
+    this.generation++;
+    // What was received under the old assignment is stale: the stream restarts from the committed offsets.
+    for (const partition of this.partitions.values()) {
+      this.inHand -= partition.waiting.length;
+      partition.waiting = [];
+    }
+    this.options.onRebalance?.();
+    this.flowControl();
+  }
+
+  /** One message from the stream: it waits for its partition's next batch. */
+  receive(message: RawMessage): void {
+    const key = `${message.topic}\u0000${message.partition}`;
+    let partition = this.partitions.get(key);
+    if (!partition) this.partitions.set(key, (partition = { waiting: [], busy: false }));
+    partition.waiting.push(message);
+    this.inHand++;
+    if (this.inHand >= this.maxInFlight) this.stream?.pause();
+    if (this.touched.size === 0) setImmediate(this.drainTouched);
+    this.touched.add(key);
+  }
+
+  // Everything received in one turn of the event loop (one fetch response) forms the first batch of a partition.
+  private readonly drainTouched = (): void => {
+    const keys = [...this.touched];
+    this.touched.clear();
+    for (const key of keys) this.drain(key);
+  };
+
+  /**
+   * Hands a partition's waiting messages over as one batch once its previous batch is done. NOTE: a handler that
+   * is slower than the fetches (a ClickHouse insert per batch) gets everything that arrived meanwhile in its next
+   * batch, so batches grow with the backlog instead of staying the size of each fetch (one message per fetch
+   * when events trickle in, which capped a partition at one message per insert).
+   */
+  private drain(key: string): void {
+    const partition = this.partitions.get(key);
+    if (!partition || partition.busy || partition.waiting.length === 0) return;
+    const slice = partition.waiting.splice(0, this.options.maxBatch ?? 50_000);
+    const last = slice[slice.length - 1] as RawMessage;
+    const batch: MessageBatch = {
+      topic: last.topic,
+      partition: last.partition,
+      messages: slice,
+      commit: () => this.commit(last),
+    };
+    partition.busy = true;
+    this.active++;
+    void this.handle(batch, this.generation).finally(() => {
+      this.active--;
+      this.inHand -= slice.length;
+      partition.busy = false;
+      this.flowControl();
+      this.drain(key);
+    });
+  }
+
+  /** Commits the offset after `last` (coalesced by the client; a commit refused after a rebalance is dropped). */
+  private commit(last: RawMessage): void {
+    void Promise.resolve(last.commit()).catch((error: Error) =>
+      this.log.debug({ err: error.message }, 'offset_commit_skipped'),
+    );
+  }
+
+  /** The handler on one batch, retried with backoff until it succeeds or the batch is no longer this member's. */
+  private async handle(batch: MessageBatch, born: number): Promise<void> {
+    const abandoned = (): boolean => this.stopping || born !== this.generation;
+    if (abandoned()) return;
+    // Only a stop or a rebalance ends the retries: the batch is then the next owner's, from the committed offset.
+    await retry(() => this.options.onBatch(batch), {
+      pause: exponentialBackoff(100, RETRY_MAX_MS),
+      giveUp: abandoned,
+      onRetry: (error, n) =>
+        this.log.warn(
+          { topic: batch.topic, partition: batch.partition, attempt: n - 1, err: (error as Error).message },
+          'batch_retry',
+        ),
+    }).catch(() => undefined);
+  }
+}
+
 /**
  * A consumer-group member that hands messages over in per-partition batches and commits only what its handler
  * says has landed. Built on the client's message stream: one fetch response arrives in one turn of the event loop,
@@ -82,144 +220,43 @@ const RETRY_MAX_MS = 5_000;
  */
 export async function startBatchConsumer(options: BatchConsumerOptions): Promise<BatchConsumer> {
   const log = options.log.child({ groupId: options.groupId });
-  const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-  const consumer = new Consumer({
-    ...baseOptions(options.kafka),
-    groupId: options.groupId,
-    autocommit: false,
-    sessionTimeout,
-    rebalanceTimeout: Math.max(sessionTimeout * 2, 20_000),
-    heartbeatInterval: Math.max(300, Math.floor(sessionTimeout / 5)),
-    maxWaitTime: options.maxWaitMs ?? 100,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
-    highWaterMark: options.maxInFlight ?? 50_000,
-  });
-  const maxBatch = options.maxBatch ?? 50_000;
-  const maxInFlight = options.maxInFlight ?? 50_000;
-  /** per partition: messages received and not yet handed over, and whether a batch of it is being handled */
-  const partitions = new Map<string, { waiting: Message<Buffer, Buffer, Buffer, Buffer>[]; busy: boolean }>();
-  const touched = new Set<string>();
-  let generation = 0;
-  let inHand = 0;
-  let active = 0;
-  let stopping = false;
-  let pausedByUser = false;
-  /** the message stream, once consume() opened it (a group join may come first) */
-  const live: { stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer> } = {};
-
-  const flowControl = (): void => {
-    if (pausedByUser || stopping || inHand >= maxInFlight) live.stream?.pause();
-    else live.stream?.resume();
-  };
-
-  consumer.on('consumer:group:join', () => {
-    generation++;
-    // What was received under the old assignment is stale: the stream restarts from the committed offsets.
-    for (const partition of partitions.values()) {
-      inHand -= partition.waiting.length;
-      partition.waiting = [];
-    }
-    options.onRebalance?.();
-    flowControl();
-  });
-
-  const handle = async (batch: MessageBatch, born: number): Promise<void> => {
-    const abandoned = (): boolean => stopping || born !== generation;
-    if (abandoned()) return;
-    // Only a stop or a rebalance ends the retries: the batch is then the next owner's, from the committed offset.
-    await retry(() => options.onBatch(batch), {
-      pause: exponentialBackoff(100, RETRY_MAX_MS),
-      giveUp: abandoned,
-      onRetry: (error, n) =>
-        log.warn(
-          { topic: batch.topic, partition: batch.partition, attempt: n - 1, err: (error as Error).message },
-          'batch_retry',
-        ),
-    }).catch(() => undefined);
-  };
-
-  /**
-   * Hands a partition's waiting messages over as one batch once its previous batch is done. NOTE: a handler that
-   * is slower than the fetches (a ClickHouse insert per batch) gets everything that arrived meanwhile in its next
-   * batch, so batches grow with the backlog instead of staying the size of each fetch (one message per fetch
-   * when events trickle in, which capped a partition at one message per insert).
-   */
-  const drain = (key: string): void => {
-    const partition = partitions.get(key);
-    if (!partition || partition.busy || partition.waiting.length === 0) return;
-    const slice = partition.waiting.splice(0, maxBatch);
-    const last = slice[slice.length - 1] as Message<Buffer, Buffer, Buffer, Buffer>;
-    const batch: MessageBatch = {
-      topic: last.topic,
-      partition: last.partition,
-      messages: slice,
-      commit: () =>
-        void Promise.resolve(last.commit()).catch((error: Error) =>
-          log.debug({ err: error.message }, 'offset_commit_skipped'),
-        ),
-    };
-    partition.busy = true;
-    active++;
-    void handle(batch, generation).finally(() => {
-      active--;
-      inHand -= slice.length;
-      partition.busy = false;
-      flowControl();
-      drain(key);
-    });
-  };
-
-  // Everything received in one turn of the event loop (one fetch response) forms the first batch of a partition.
-  const drainTouched = (): void => {
-    const keys = [...touched];
-    touched.clear();
-    for (const key of keys) drain(key);
-  };
-
+  const consumer = groupMember(options);
+  const batches = new PartitionBatcher(options, log);
+  consumer.on('consumer:group:join', () => batches.rebalance());
   const opened = await consumer.consume({
     topics: options.topics,
     mode: MessagesStreamModes.COMMITTED,
     fallbackMode:
       options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
   });
-  live.stream = opened;
-  opened.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
-    const key = `${message.topic}\u0000${message.partition}`;
-    let partition = partitions.get(key);
-    if (!partition) partitions.set(key, (partition = { waiting: [], busy: false }));
-    partition.waiting.push(message);
-    inHand++;
-    if (inHand >= maxInFlight) opened.pause();
-    if (touched.size === 0) setImmediate(drainTouched);
-    touched.add(key);
-  });
+  batches.stream = opened;
+  opened.on('data', (message: RawMessage) => batches.receive(message));
   opened.on('error', (error: Error) => log.error({ err: error.message }, 'consumer_stream_error'));
 
   let stopped: Promise<void> | undefined;
   const stopOnce = async (graceMs: number): Promise<void> => {
     opened.pause();
     const deadline = Date.now() + graceMs;
-    while (active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    stopping = true;
+    while (batches.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    batches.stopping = true;
     await opened.close().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stream_close_failed'));
     await consumer.close(true).catch((error: Error) => log.warn({ err: error.message }, 'consumer_close_failed'));
   };
 
   return {
     get active() {
-      return active;
+      return batches.active;
     },
     get waiting() {
-      return [...partitions.values()].reduce((sum, partition) => sum + partition.waiting.length, 0);
+      return batches.waiting;
     },
     pause: () => {
-      pausedByUser = true;
-      flowControl();
+      batches.pausedByUser = true;
+      batches.flowControl();
     },
     resume: () => {
-      pausedByUser = false;
-      flowControl();
+      batches.pausedByUser = false;
+      batches.flowControl();
     },
     stop: (graceMs = 5_000) => (stopped ??= stopOnce(graceMs)),
   };
