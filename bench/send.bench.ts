@@ -19,6 +19,9 @@ import { waitFor } from '../test/support/wait-for';
 import { isQuick, progress, report, round } from './bench-support';
 import { BENCH_CONTENT, benchContact, benchEmail } from './sender-fixture';
 
+/** The journey the requests name: a uuid, as the journey engine writes (the send queue's schema checks it). */
+const BENCH_JOURNEY = randomUUID();
+
 const run = promisify(execFile);
 const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 0) || (isQuick ? 4000 : 20_000);
 const CONNECTIONS = Number(process.env.CAIRN_BENCH_CONNECTIONS ?? 0) || 16;
@@ -55,7 +58,7 @@ async function seed(
     [ids, ws],
   );
   return ids.map((contact_id) => {
-    const parts = { journey_id: 'bench-journey', tile_id: 'tile-1', iteration: 0, contact_id };
+    const parts = { journey_id: BENCH_JOURNEY, tile_id: 'tile-1', iteration: 0, contact_id };
     return {
       ...parts,
       key: sendRequestKey(parts),
@@ -96,7 +99,7 @@ async function messageSize(email: { html: string; subject: string; fromName: str
     emailId: version.emailId,
     emailVersion: 1,
     sentAt: 1,
-    journeyId: 'bench-journey',
+    journeyId: BENCH_JOURNEY,
     tileId: 'tile-1',
     listId: randomUUID(),
   };
