@@ -4,7 +4,7 @@ import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
 import { NodemailerPool, outcomeOfError } from './nodemailer-transport';
 import { composeMime } from './mime-composer';
 import type { OutgoingMail, SmtpOutcome } from './mail-types';
-import { DomainLimiter } from './domain-limiter';
+import { DomainLimiter, type KeyView, type ThrottleOptions } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
 import type { SmtpTimeouts, SmtpTlsSettings, SmtpTransport } from './smtp-transport';
 
@@ -32,6 +32,8 @@ export interface SmtpDeliveryOptions {
   /** 'lean': our pipelined client (the default); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
+  /** back-off on throttling replies, provider grouping (docs/sender.md#throttling); default: the defaults */
+  throttle?: ThrottleOptions;
 }
 
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
@@ -63,6 +65,7 @@ export class SmtpDelivery {
       options.maxConnections,
       options.ratePerSecond,
       options.domainRatePerSecond ?? 0,
+      options.throttle,
     );
   }
 
@@ -78,8 +81,19 @@ export class SmtpDelivery {
     return this.limiter.acquire(domain);
   }
 
-  /** Hands one message to SMTP; call with a slot from acquire(). */
+  /** each throttle key's rate, waiting messages and signals (the /metrics gauges) */
+  throttleKeys(): KeyView[] {
+    return this.limiter.keyViews();
+  }
+
+  /** Hands one message to SMTP; call with a slot from acquire(). Its reply paces the domain's key. */
   async send(mail: OutgoingMail): Promise<SmtpOutcome> {
+    const outcome = await this.handOff(mail);
+    this.limiter.observe(mail.to.slice(mail.to.lastIndexOf('@') + 1), outcome);
+    return outcome;
+  }
+
+  private async handOff(mail: OutgoingMail): Promise<SmtpOutcome> {
     // before either client: nodemailer refuses CR, LF, < and > too, but as a retriable API error, and lets NUL by
     const unsafe = unsafeEnvelope(mail.from.address, mail.to);
     if (unsafe) return unsafe;
