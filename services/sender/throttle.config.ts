@@ -90,6 +90,11 @@ export function throttleSettingsOf(config: ThrottleConfig): {
   settings: Omit<ThrottleSettings, 'configuredPerSecond'>;
   resolver: ProviderResolver;
 } {
+  // NOTE: the floor must be below where a key backs off from, or a throttled key would never be slower
+  if (1000 / config.throttleFloorMs >= config.throttleCeiling)
+    throw new Error(
+      'CAIRN_SENDER_THROTTLE_FLOOR_MS must allow fewer messages per second than CAIRN_SENDER_THROTTLE_CEILING',
+    );
   return {
     settings: {
       ceilingPerSecond: config.throttleCeiling,
