@@ -81,4 +81,16 @@ describe('DomainLimiter throttling', () => {
     expect(Date.now() - started).toBeLessThan(50);
     expect(await paused).toBeGreaterThanOrEqual(140);
   });
+
+  it('defers a message its key would hold past the bound, and never one of an unthrottled key', async () => {
+    const limiter = new DomainLimiter(100, 100, 0, 0, { settings: { ceilingPerSecond: 20, decreaseFactor: 0.1 } });
+    limiter.observe('slow.test', slowDown); // 2/s
+    const slots = [0, 1, 2].map(() => limiter.acquire('slow.test', 1_000)); // up to two ahead at 2/s: 1 s
+    const fourth = await limiter.acquire('slow.test', 1_000);
+    expect(fourth).toEqual({ deferMs: expect.any(Number) as number });
+    expect((fourth as { deferMs: number }).deferMs).toBeGreaterThan(1_000);
+    expect(typeof (await limiter.acquire('other.test', 0))).toBe('function');
+    for (const slot of await Promise.all(slots)) if (typeof slot === 'function') slot();
+    expect((await Promise.all(slots)).every((slot) => typeof slot === 'function')).toBe(true);
+  });
 });

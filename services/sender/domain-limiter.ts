@@ -46,7 +46,17 @@ interface KeyState {
   bucket: TokenBucket;
   /** messages waiting for this key's pace or a connection slot */
   waiting: number;
+  /** of those, the ones waiting for the key's pace: the queue a new message would join */
+  pacing: number;
 }
+
+/** No slot: the key's pace would hold the message longer than the caller's bound; try again after deferMs. */
+export interface Deferred {
+  deferMs: number;
+}
+
+/** a deferral is never longer than this: the pace is looked at again by then */
+const MAX_DEFER_MS = 15 * 60_000;
 
 /** What /metrics shows per throttle key. */
 export interface KeyView {
@@ -130,7 +140,7 @@ export class DomainLimiter {
       if (this.keys.size >= 10_000)
         for (const [k, s] of this.keys) if (s.waiting === 0 && s.rate.settled()) this.keys.delete(k);
       const rate = new AdaptiveRate(this.settings);
-      state = { rate, bucket: new TokenBucket(() => rate.perSecond()), waiting: 0 };
+      state = { rate, bucket: new TokenBucket(() => rate.perSecond()), waiting: 0, pacing: 0 };
       this.keys.set(key, state);
     }
     return state;
@@ -151,11 +161,23 @@ export class DomainLimiter {
     this.active.set(domain, (this.active.get(domain) ?? 0) + 1);
   }
 
-  async acquire(domain: string): Promise<() => void> {
+  /** how long a message to this key would wait for its pace now: the pause left, then one token per message ahead */
+  private expectedWait(key: KeyState): number {
+    const perSecond = key.rate.perSecond();
+    return key.rate.pausedFor() + (perSecond > 0 ? (key.pacing / perSecond) * 1000 : 0);
+  }
+
+  acquire(domain: string): Promise<() => void>;
+  /** a slot, or a Deferred when the key's pace would hold the message longer than maxWaitMs */
+  acquire(domain: string, maxWaitMs: number): Promise<(() => void) | Deferred>;
+  async acquire(domain: string, maxWaitMs = Infinity): Promise<(() => void) | Deferred> {
     const key = this.stateOf(await this.resolver.keyOf(domain));
+    const wait = this.expectedWait(key);
+    if (wait > maxWaitMs) return { deferMs: Math.min(Math.ceil(wait), MAX_DEFER_MS) };
     key.waiting++;
     try {
-      await this.paced(key);
+      key.pacing++;
+      await this.paced(key).finally(() => key.pacing--);
       // a full domain never holds up another: only a waiter of the same domain goes first
       if (this.fits(domain) && !this.queued.has(domain)) this.take(domain);
       else {

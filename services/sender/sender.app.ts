@@ -109,6 +109,7 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger):
         : null,
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
     throttle: { ...throttleSettingsOf(config), onSignal: (key, signal) => metrics.throttleSignal(key, signal) },
+    throttleMaxWaitMs: config.throttleMaxWaitMs,
   };
 }
 
@@ -166,6 +167,7 @@ function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipelin
     log: core.log.child({ component: 'pipeline' }),
     maxAttempts: config.maxAttempts,
     scheduleRetry: (key, attempts) => enqueueRetry(core.queue, key, attempts, core.backoff(attempts)),
+    scheduleDeferral: (key, delayMs) => enqueueRetry(core.queue, key, `d${Date.now()}`, delayMs),
   });
 }
 

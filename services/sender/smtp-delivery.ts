@@ -4,7 +4,7 @@ import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
 import { NodemailerPool, outcomeOfError } from './nodemailer-transport';
 import { composeMime } from './mime-composer';
 import type { OutgoingMail, SmtpOutcome } from './mail-types';
-import { DomainLimiter, type KeyView, type ThrottleOptions } from './domain-limiter';
+import { DomainLimiter, type Deferred, type KeyView, type ThrottleOptions } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
 import type { SmtpTimeouts, SmtpTlsSettings, SmtpTransport } from './smtp-transport';
 
@@ -34,6 +34,8 @@ export interface SmtpDeliveryOptions {
   onLatency?: (seconds: number) => void;
   /** back-off on throttling replies, provider grouping (docs/sender.md#throttling); default: the defaults */
   throttle?: ThrottleOptions;
+  /** longest wait for a throttle key's pace before acquire() defers the message instead; default: no bound */
+  throttleMaxWaitMs?: number;
 }
 
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
@@ -75,10 +77,11 @@ export class SmtpDelivery {
 
   /**
    * A connection slot for one message to this domain, within the total rate. Taken before the attempt is
-   * recorded, so a message recorded as attempting is on the wire, not waiting in a queue.
+   * recorded, so a message recorded as attempting is on the wire, not waiting in a queue. Deferred when the
+   * domain's throttle key would hold it longer than throttleMaxWaitMs (docs/sender.md#throttling).
    */
-  acquire(domain: string): Promise<() => void> {
-    return this.limiter.acquire(domain);
+  acquire(domain: string): Promise<(() => void) | Deferred> {
+    return this.limiter.acquire(domain, this.options.throttleMaxWaitMs ?? Infinity);
   }
 
   /** each throttle key's rate, waiting messages and signals (the /metrics gauges) */

@@ -67,6 +67,13 @@ export const throttleSchema = {
     3_600_000,
     60_000,
   ),
+  throttleMaxWaitMs: bounded(
+    'CAIRN_SENDER_THROTTLE_MAX_WAIT_MS',
+    "longest a message waits for its throttle key's pace in its batch; past it, it goes back to the ledger as a deferred retry",
+    1_000,
+    3_600_000,
+    30_000,
+  ),
   mxTimeoutMs: bounded(
     'CAIRN_SENDER_MX_TIMEOUT_MS',
     "longest wait for a domain's MX before it is throttled as itself (0: no MX lookups, well-known domains only)",

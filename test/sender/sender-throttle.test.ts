@@ -18,6 +18,7 @@ beforeAll(async () => {
     CAIRN_SENDER_THROTTLE_RECOVERY_MS: '3000',
     CAIRN_SENDER_THROTTLE_RECOVERY_PERCENT: '100', // 2 → 4 → 8 → 16 → unlimited, a step each 3 s of quiet
     CAIRN_SENDER_MX_TIMEOUT_MS: '0', // the test's domains have no MX: keyed by domain
+    CAIRN_SENDER_THROTTLE_MAX_WAIT_MS: '1000', // past a second's wait for the pace, back to the ledger (deferred)
   }));
 });
 
@@ -60,9 +61,9 @@ const delivered = (keys: string[]) =>
 
 const span = (r: Row[]): number => Math.max(...r.map((x) => x.at)) - Math.min(...r.map((x) => x.at));
 
-async function metric(name: string, key: string): Promise<number> {
+async function metric(name: string, key: string, label = 'key'): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${h.sender.metricsPort()}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`key="${key}"`));
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`${label}="${key}"`));
   return line ? Number(line.split(' ').pop()) : NaN;
 }
 
@@ -86,7 +87,8 @@ it('a peer answering 421 4.7.0 for one domain slows that domain only, which then
   const slowKeys = await send(slow);
   const fastKeys = await send(fast);
   const [slowRows, fastRows] = [await delivered(slowKeys), await delivered(fastKeys)];
-  // 16 (and the 6 retries) at 2/s then 4/s: several seconds; the other domain at full speed meanwhile
+  // 16 (and the 6 retries) at 2/s then 4/s, the ones past the wait bound deferred and back later: several
+  // seconds; the other domain at full speed meanwhile
   expect(span(slowRows)).toBeGreaterThanOrEqual(3_500);
   expect(span(fastRows)).toBeLessThan(1_500);
   expect(Math.max(...fastRows.map((r) => r.at))).toBeLessThan(Math.max(...slowRows.map((r) => r.at)) - 2_000);
@@ -103,6 +105,9 @@ it('a peer answering 421 4.7.0 for one domain slows that domain only, which then
   expect(span(afterRows)).toBeLessThan(1_500);
 
   // the ledger and the peer: every message delivered exactly once, the refused ones on their second attempt
+  // the slow domain's messages past the wait bound were deferred, not attempted: one attempt each all the same
+  expect(await metric('cairn_sender_messages_total', 'deferred', 'outcome')).toBeGreaterThan(0);
+  expect([...slowRows, ...fastRows, ...afterRows].every((r) => r.attempts === 1)).toBe(true);
   const refusedRows = await delivered(refusedKeys);
   expect(refusedRows.map((r) => r.attempts)).toEqual([2, 2, 2, 2, 2, 2]);
   for (const c of [...refused, ...slow, ...fast, ...after]) expect(h.smtp.to(c.email)).toHaveLength(1);
