@@ -92,7 +92,11 @@ export class SmtpDelivery {
   /** Hands one message to SMTP; call with a slot from acquire(). Its reply paces the domain's key. */
   async send(mail: OutgoingMail): Promise<SmtpOutcome> {
     const outcome = await this.handOff(mail);
-    this.limiter.observe(mail.to.slice(mail.to.lastIndexOf('@') + 1), outcome);
+    const signal = this.limiter.observe(mail.to.slice(mail.to.lastIndexOf('@') + 1), outcome);
+    // NOTE: a throttling reply ("slow down", 421) speaks of the sender's pace, not of the recipient: the message was
+    // not taken, so it is retried like one never sent, never recorded as a bounce (a soft bounce would count
+    // towards the recipient's five-in-a-row suppression, docs/sender.md#throttling).
+    if (signal && outcome.kind === 'refused') return { kind: 'not_sent', error: `throttled: ${outcome.reply}` };
     return outcome;
   }
 
