@@ -73,7 +73,8 @@ async function envelope(connection: LeanConnection, from: string, to: string, ut
   if (connection.pipelining) {
     connection.expect('MAIL FROM', timeouts.mailMs);
     connection.write(commands.join(''));
-    for (let i = 0; i < 3; i++) answers.push(await connection.reply());
+    // a 421 closes the channel (RFC 5321 section 3.8): no reply follows it, and it is the one that counts
+    for (let i = 0; i < 3 && answers[i - 1]?.code !== 421; i++) answers.push(await connection.reply());
     return answers;
   }
   const stages: [string, number][] = [
@@ -115,6 +116,10 @@ export async function transact(
   try {
     const answers = await envelope(connection, from, to, utf8);
     const refusal = answers.find((a, i) => (i < 2 ? a.code >= 300 : a.code !== 354));
+    if (refusal?.code === 421) {
+      connection.close(); // the server is closing it: never reused
+      return refusedBy(refusal);
+    }
     if (refusal) {
       if (answers[2]?.code === 354) connection.write('.\r\n'); // a server that accepted DATA anyway gets an empty message ended
       connection.write('RSET\r\n');

@@ -33,6 +33,8 @@ export interface PipelineDeps {
   maxAttempts: number;
   /** schedules a soft-bounced key for another attempt after its backoff */
   scheduleRetry: (key: string, attempts: number) => Promise<void>;
+  /** schedules a key deferred by its throttle key (docs/sender.md#throttling) for another try after delayMs */
+  scheduleDeferral: (key: string, delayMs: number) => Promise<void>;
 }
 
 type Sendable = Extract<Prepared, { kind: 'send' }>;
@@ -94,6 +96,7 @@ export class SendPipeline {
 
   private async sendOne(message: Sendable): Promise<void> {
     const release = await this.deps.delivery.acquire(message.domain);
+    if (typeof release !== 'function') return this.defer(message, release.deferMs);
     let outcome: SmtpOutcome;
     try {
       if (!(await this.attempts.add(message.item.key))) return; // another sender holds it, or it was already attempted
@@ -105,6 +108,14 @@ export class SendPipeline {
     await this.finishes.add(finish);
     this.count(finish.state === 'bounced' ? 'bounced' : finish.state);
     if (finish.state === 'retry') await this.deps.scheduleRetry(message.item.key, message.attempts + 1);
+  }
+
+  /** Its throttle key is too slow to wait for here: back to the ledger as a retry, no attempt counted. */
+  private async defer(message: Sendable, delayMs: number): Promise<void> {
+    const { key } = message.item;
+    if (!(await this.finishes.add({ key, state: 'retry', from: 'pre', outcome: null }))) return;
+    this.count('deferred');
+    await this.deps.scheduleDeferral(key, delayMs);
   }
 
   private finishFor(message: Sendable, outcome: SmtpOutcome): Finish {

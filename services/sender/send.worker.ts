@@ -68,7 +68,8 @@ export function startSendWorker(options: {
 export async function enqueueRetry(
   queue: Queue<SendQueueJob>,
   key: string,
-  attempts: number,
+  /** the attempts so far (a soft-bounce retry, one job per attempt), or `d<time>` (a throttle deferral) */
+  attempts: number | string,
   delayMs: number,
 ): Promise<void> {
   await queue.add(

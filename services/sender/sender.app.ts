@@ -20,6 +20,7 @@ import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
 import { SmtpDelivery, type SmtpDeliveryOptions } from './smtp-delivery';
+import { throttleSettingsOf } from './throttle.config';
 
 export interface SenderService extends Service {
   /** the /metrics listener's port once started (tests bind port 0) */
@@ -64,7 +65,10 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   const kafka = createKafka({ clientId: 'cairn-sender', brokers: [...config.kafkaBrokers], log });
   const topics = topicsFor(config.topicPrefix);
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
-  const metrics = new SenderMetrics(() => delivery.queued());
+  const metrics = new SenderMetrics(
+    () => delivery.queued(),
+    () => delivery.throttleKeys(),
+  );
   const delivery: SmtpDelivery = new SmtpDelivery(smtpOptions(config, metrics, log));
   const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
   const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
@@ -104,6 +108,8 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger):
         ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey }
         : null,
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
+    throttle: { ...throttleSettingsOf(config), onSignal: (key, signal) => metrics.throttleSignal(key, signal) },
+    throttleMaxWaitMs: config.throttleMaxWaitMs,
   };
 }
 
@@ -161,6 +167,7 @@ function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipelin
     log: core.log.child({ component: 'pipeline' }),
     maxAttempts: config.maxAttempts,
     scheduleRetry: (key, attempts) => enqueueRetry(core.queue, key, attempts, core.backoff(attempts)),
+    scheduleDeferral: (key, delayMs) => enqueueRetry(core.queue, key, `d${Date.now()}`, delayMs),
   });
 }
 

@@ -12,6 +12,7 @@ import {
   type ConfigOf,
 } from '../../lib/platform/config';
 import type { SmtpTimeouts, SmtpTlsPolicy, SmtpTlsSettings } from './smtp-transport';
+import { throttleSchema } from './throttle.config';
 
 /** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
 export const SENDER_RENDER_MAX_CHARS = 4 * 1_048_576;
@@ -66,9 +67,12 @@ export const senderSchema = {
     default: 8,
   }),
   ratePerSecond: int('CAIRN_SENDER_RATE', 'messages per second in total (0: unlimited)', { default: 0 }),
-  domainRatePerSecond: int('CAIRN_SENDER_DOMAIN_RATE', 'messages per second per destination domain (0: unlimited)', {
-    default: 0,
-  }),
+  domainRatePerSecond: int(
+    'CAIRN_SENDER_DOMAIN_RATE',
+    'messages per second per throttle key, a provider group or a destination domain (0: unlimited)',
+    { default: 0 },
+  ),
+  ...throttleSchema,
   smtpTls: {
     env: 'CAIRN_SENDER_SMTP_TLS',
     doc: "'required' (never in clear text), 'opportunistic' (STARTTLS when offered) or 'off'; empty: required unless the relay is loopback",

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { KeyView } from './domain-limiter';
+import { throttleMetrics } from './throttle.metrics';
 
 /** /metrics: messages by outcome, per-domain queue depth, SMTP latency. One registry per sender instance. */
 export class SenderMetrics {
@@ -24,7 +26,11 @@ export class SenderMetrics {
     registers: [this.registry],
   });
 
-  constructor(depths: () => Map<string, number>) {
+  /** counts one throttling reply of a key (docs/sender.md#throttling) */
+  readonly throttleSignal: (key: string, signal: string) => void;
+
+  constructor(depths: () => Map<string, number>, keys: () => KeyView[] = () => []) {
+    this.throttleSignal = throttleMetrics(this.registry, keys);
     this.queueDepth = new Gauge({
       name: 'cairn_sender_domain_queue_depth',
       help: 'messages waiting for a connection slot, per destination domain',

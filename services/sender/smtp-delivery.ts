@@ -4,7 +4,7 @@ import { LeanSmtpPool, unsafeEnvelope } from './lean-smtp';
 import { NodemailerPool, outcomeOfError } from './nodemailer-transport';
 import { composeMime } from './mime-composer';
 import type { OutgoingMail, SmtpOutcome } from './mail-types';
-import { DomainLimiter } from './domain-limiter';
+import { DomainLimiter, type Deferred, type KeyView, type ThrottleOptions } from './domain-limiter';
 import type { FrozenVersion, RenderedMessage } from './message-renderer';
 import type { SmtpTimeouts, SmtpTlsSettings, SmtpTransport } from './smtp-transport';
 
@@ -32,6 +32,10 @@ export interface SmtpDeliveryOptions {
   /** 'lean': our pipelined client (the default); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
+  /** back-off on throttling replies, provider grouping (docs/sender.md#throttling); default: the defaults */
+  throttle?: ThrottleOptions;
+  /** longest wait for a throttle key's pace before acquire() defers the message instead; default: no bound */
+  throttleMaxWaitMs?: number;
 }
 
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
@@ -63,6 +67,7 @@ export class SmtpDelivery {
       options.maxConnections,
       options.ratePerSecond,
       options.domainRatePerSecond ?? 0,
+      options.throttle,
     );
   }
 
@@ -72,14 +77,30 @@ export class SmtpDelivery {
 
   /**
    * A connection slot for one message to this domain, within the total rate. Taken before the attempt is
-   * recorded, so a message recorded as attempting is on the wire, not waiting in a queue.
+   * recorded, so a message recorded as attempting is on the wire, not waiting in a queue. Deferred when the
+   * domain's throttle key would hold it longer than throttleMaxWaitMs (docs/sender.md#throttling).
    */
-  acquire(domain: string): Promise<() => void> {
-    return this.limiter.acquire(domain);
+  acquire(domain: string): Promise<(() => void) | Deferred> {
+    return this.limiter.acquire(domain, this.options.throttleMaxWaitMs ?? Infinity);
   }
 
-  /** Hands one message to SMTP; call with a slot from acquire(). */
+  /** each throttle key's rate, waiting messages and signals (the /metrics gauges) */
+  throttleKeys(): KeyView[] {
+    return this.limiter.keyViews();
+  }
+
+  /** Hands one message to SMTP; call with a slot from acquire(). Its reply paces the domain's key. */
   async send(mail: OutgoingMail): Promise<SmtpOutcome> {
+    const outcome = await this.handOff(mail);
+    const signal = this.limiter.observe(mail.to.slice(mail.to.lastIndexOf('@') + 1), outcome);
+    // NOTE: a throttling reply ("slow down", 421) speaks of the sender's pace, not of the recipient: the message was
+    // not taken, so it is retried like one never sent, never recorded as a bounce (a soft bounce would count
+    // towards the recipient's five-in-a-row suppression, docs/sender.md#throttling).
+    if (signal && outcome.kind === 'refused') return { kind: 'not_sent', error: `throttled: ${outcome.reply}` };
+    return outcome;
+  }
+
+  private async handOff(mail: OutgoingMail): Promise<SmtpOutcome> {
     // before either client: nodemailer refuses CR, LF, < and > too, but as a retriable API error, and lets NUL by
     const unsafe = unsafeEnvelope(mail.from.address, mail.to);
     if (unsafe) return unsafe;

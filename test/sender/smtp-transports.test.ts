@@ -7,7 +7,8 @@ import {
   type SmtpTlsSettings,
   type SmtpTransport,
 } from '../../services/sender/smtp-transport';
-import { RecordingSmtp, TEST_CERT, type PeerOptions } from '../support/recording-smtp';
+import { throttleSignal } from '../../services/sender/throttle-signal';
+import { RecordingSmtp, TEST_CERT, type PeerOptions, type Refusal } from '../support/recording-smtp';
 
 // One conformance suite for every SMTP transport of the sender (docs/sender.md#smtp-transports), each against a
 // real SMTP peer (smtp-server) offering what the case needs, with the test-only certificate as its CA.
@@ -35,6 +36,8 @@ interface Case {
   raw?: Buffer;
   /** the peer drops the connection after each message's DATA, without a reply */
   drop?: boolean;
+  /** one scripted refusal per address */
+  refuse?: Record<string, Refusal>;
 }
 
 describe.each(TRANSPORTS)('SMTP transport %s', (name, make) => {
@@ -51,6 +54,7 @@ describe.each(TRANSPORTS)('SMTP transport %s', (name, make) => {
     const peer = new RecordingSmtp(c.peer);
     peers.push(peer);
     if (c.drop) peer.dropEvery = 1;
+    for (const [address, refusal] of Object.entries(c.refuse ?? {})) peer.script(address, refusal);
     const port = await peer.listen();
     const url = `${c.scheme ?? 'smtp'}://${c.credentials ? `${c.credentials}@` : ''}127.0.0.1:${port}`;
     const transport = make(url, {
@@ -161,7 +165,22 @@ describe.each(TRANSPORTS)('SMTP transport %s', (name, make) => {
     // lean: not_sent; nodemailer: the 421 as a temporary refusal; both are retried by the send pipeline
     if (outcome?.kind === 'refused') expect(outcome.bounce.bounceClass).toBe('soft');
     else expect(outcome).toMatchObject({ kind: 'not_sent' });
+    // a throttle signal either way: lean's refused session pauses the key, nodemailer's 421 reply slows it
+    expect(outcome && throttleSignal(outcome)).toBe(outcome?.kind === 'refused' ? 'slow' : 'pause');
     expect(peer.mailFrom).toHaveLength(0);
+  });
+
+  it('421 at RCPT, the peer closing the channel: a refusal with its reply (a throttle signal), then a new connection', async () => {
+    const refuse = { 'slow@example.com': { stage: 'rcpt', code: 421, text: '4.7.0 Try again later' } as const };
+    const { outcomes, peer } = await exchange(
+      { peer: { tls: 'starttls' }, refuse },
+      'slow@example.com',
+      'b@example.com',
+    );
+    expect(outcomes[0]).toMatchObject({ kind: 'refused', reply: expect.stringContaining('4.7.0 Try again later') });
+    expect(outcomes.map(throttleSignal)).toEqual(['slow', null]);
+    expect(outcomes[1]?.kind).toBe('delivered');
+    expect(peer.to('b@example.com')).toHaveLength(1);
   });
 
   const stages = (ms: number): Partial<SmtpTimeouts> => ({
