@@ -213,4 +213,12 @@ export class DeliveriesRepository {
       request: row.request,
     }));
   }
+
+  /** Whether the circuit breaker paused this journey: its batches wait (docs/scheduler.md#circuit-breaker). */
+  async journeyPaused(journeyId: string): Promise<boolean> {
+    const { rows } = await this.pool.query<{ status: string }>('SELECT status FROM journeys WHERE id = $1', [
+      journeyId,
+    ]);
+    return rows[0]?.status === 'paused';
+  }
 }

@@ -1,4 +1,4 @@
-import { Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/platform/logger';
 import { hashedJobId } from '../../lib/platform/redis/job-id';
@@ -28,6 +28,25 @@ async function itemsOf(job: SendQueueJob, repo: DeliveriesRepository): Promise<D
 }
 
 /**
+ * Holds a journey's batch while its journey is paused by the circuit breaker (docs/scheduler.md#circuit-breaker):
+ * the job goes back to the queue's delayed set, unclaimed, and is looked at again after `recheckMs`; once the
+ * journey is resumed it is sent like any batch. Returns true when the job was held.
+ *
+ * NOTE: a held batch claims no key in the ledger before it is held, so holding it changes nothing that a resume
+ * would have to undo, and nothing is sent twice: the keys are claimed when the batch is processed after resume.
+ */
+async function holdWhilePaused(
+  job: Job<unknown>,
+  token: string | undefined,
+  data: SendQueueJob,
+  hold: { journeyPaused: (journeyId: string) => Promise<boolean>; recheckMs: number },
+): Promise<boolean> {
+  if (data.kind !== 'journey' || !(await hold.journeyPaused(data.common.journey_id))) return false;
+  await job.moveToDelayed(Date.now() + hold.recheckMs, token);
+  return true;
+}
+
+/**
  * A batch job completes once every message in it is recorded; if the worker dies first, BullMQ hands the job
  * out again after the lock expires, and the ledger (sender_deliveries) makes that replay send only what was not
  * attempted.
@@ -41,12 +60,17 @@ export function startSendWorker(options: {
   pipeline: SendPipeline;
   log: Logger;
   unreadable: UnreadableJobs;
+  hold: { journeyPaused: (journeyId: string) => Promise<boolean>; recheckMs: number };
 }): Worker<unknown> {
   const worker = new Worker<unknown>(
     SEND_QUEUE,
-    async (job: Job<unknown>) => {
+    async (job: Job<unknown>, token?: string) => {
       const data = readJob(job, sendQueueMessage, options);
       const log = options.log.child({ jobId: job.id, kind: data.kind });
+      if (await holdWhilePaused(job, token, data, options.hold)) {
+        log.debug({}, 'send_job_held_journey_paused');
+        throw new DelayedError();
+      }
       const items = await itemsOf(data, options.repo);
       await options.pipeline.process(items);
       log.debug({ messages: items.length }, 'send_job_done');
