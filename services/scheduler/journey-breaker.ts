@@ -84,7 +84,9 @@ export async function countForBreaker(
     perJourney.set(row.journey_id, counts);
   }
   if (perJourney.size === 0) return [];
-  const ids = [...perJourney.keys()];
+  // NOTE: rows are locked in journey id order, here, in tripBreakers and in the resume route (which deletes the
+  // counts before it locks the journey row), so two consumers or a consumer and a resume never deadlock.
+  const ids = [...perJourney.keys()].sort();
   const counts = ids.map((id) => perJourney.get(id) ?? { sends: 0, hardBounces: 0, complaints: 0 });
   await db.query(
     `INSERT INTO journey_breaker_counts (journey_id, hour, sends, hard_bounces, complaints)
@@ -109,7 +111,7 @@ async function trippedJourneys(
     `SELECT b.journey_id::text, sum(b.sends)::text AS sends, sum(b.hard_bounces)::text AS hard_bounces, sum(b.complaints)::text AS complaints
        FROM journey_breaker_counts b JOIN journeys j ON j.id = b.journey_id AND j.status = 'live'
       WHERE b.journey_id = ANY($1::uuid[]) AND b.hour > now() - make_interval(hours => $2::int)
-      GROUP BY b.journey_id`,
+      GROUP BY b.journey_id ORDER BY b.journey_id`,
     [journeyIds, settings.windowHours],
   );
   return rows.flatMap((row) => {

@@ -131,6 +131,7 @@ describe('circuit breaker', () => {
     expect(resumed.statusCode).toBe(200);
     expect(resumed.json()).toMatchObject({ status: 'live', paused_reason: null, pause_rates: null });
     expect((await api('POST', `/v1/journeys/${journeyA}/resume`)).statusCode).toBe(409);
+    expect((await api('POST', '/v1/journeys/not-a-journey/resume')).statusCode).toBe(400);
     await waitFor(
       async () => receivedBy(goodOfA).length,
       (n) => n === goodOfA.size,

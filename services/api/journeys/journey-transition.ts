@@ -20,8 +20,10 @@ export async function transition(
   to: string,
   note: string,
   guard?: (client: PoolClient, journey: JourneyRow) => Promise<void>,
+  beforeLock?: (client: PoolClient) => Promise<void>,
 ) {
   return inTransaction(pool, async (client) => {
+    await beforeLock?.(client);
     const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
     const allowed: readonly string[] = typeof from === 'string' ? [from] : from;
     if (!allowed.includes(journey.status))

@@ -22,13 +22,31 @@ export function resumeRoute(app: TypedApp, pool: Pool): void {
         response: { 200: item },
       },
     },
-    async (req) =>
-      transition(pool, workspaceOf(req), req.params.id, 'paused', 'live', 'resumed by API', async (client, journey) => {
-        await client.query('DELETE FROM journey_breaker_counts WHERE journey_id = $1', [journey.id]);
-        await client.query(
-          'UPDATE journeys SET paused_at = NULL, paused_reason = NULL, pause_rates = NULL WHERE id = $1',
-          [journey.id],
-        );
-      }),
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const id = req.params.id;
+      return transition(
+        pool,
+        workspaceId,
+        id,
+        'paused',
+        'live',
+        'resumed by API',
+        async (client) => {
+          await client.query(
+            'UPDATE journeys SET paused_at = NULL, paused_reason = NULL, pause_rates = NULL WHERE id = $1',
+            [id],
+          );
+        },
+        // NOTE: the counts are deleted before the journey row is locked, the order the engagement consumer
+        // takes them in (services/scheduler/journey-breaker.ts), so a resume and a consumer never deadlock.
+        async (client) => {
+          await client.query(
+            'DELETE FROM journey_breaker_counts b USING journeys j WHERE b.journey_id = $1 AND j.id = b.journey_id AND j.workspace_id = $2',
+            [id, workspaceId],
+          );
+        },
+      );
+    },
   );
 }
