@@ -1,7 +1,8 @@
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { DEFAULT_BREAKER } from '../../services/scheduler/journey-breaker';
-import { createTestEnv, newId, type TestEnv } from '../support/test-env';
+import { journeyEmailEvent } from '../support/journey-email-event';
+import { createTestEnv, type TestEnv } from '../support/test-env';
 import { SchedulerRig, Workspace } from './scheduler-harness';
 
 // The circuit breaker's counting (docs/scheduler.md#circuit-breaker) on a real PostgreSQL: complaints (which
@@ -21,21 +22,10 @@ afterAll(async () => {
 const settings = { ...DEFAULT_BREAKER, minSends: 100 };
 
 function emailEvent(type: 'send' | 'complaint', ws: Workspace, journeyId: string, contactId: string): CairnEvent {
-  const context = {
-    event_id: newId(),
-    event_time: Date.now(),
-    workspace_id: ws.id,
-    contact_id: contactId,
-    message_id: newId(),
-    email_id: newId(),
-    email_version: 1,
-    journey_id: journeyId,
-    tile_id: 'mail',
-    iteration: 0,
-  };
+  const on = { workspaceId: ws.id, journeyId, contactId };
   return type === 'send'
-    ? { type, data: { ...context, recipient_domain: 'example.test' } }
-    : { type, data: { ...context, feedback_type: 'abuse', reporter: 'isp' } };
+    ? journeyEmailEvent('send', on, { recipient_domain: 'example.test' })
+    : journeyEmailEvent('complaint', on, { feedback_type: 'abuse', reporter: 'isp' });
 }
 
 async function journeyOf(ws: Workspace): Promise<string> {
