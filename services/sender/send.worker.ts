@@ -6,7 +6,7 @@ import { readJob, type UnreadableJobs } from '../../lib/contracts/messages/queue
 import { requestsOf, SEND_QUEUE } from '../../lib/contracts/sending/send-request';
 import { sendQueueMessage, type SendQueueJob } from '../../lib/contracts/sending/send-queue';
 import type { ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
-import type { DeliveriesRepository } from './deliveries.repository';
+import type { DeliveriesRepository, JourneyHold } from './deliveries.repository';
 import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
 import type { SendPipeline } from './send.pipeline';
 
@@ -27,23 +27,27 @@ async function itemsOf(job: SendQueueJob, repo: DeliveriesRepository): Promise<D
   }
 }
 
+type HoldSettings = { journeyHold: (journeyId: string) => Promise<JourneyHold>; recheckMs: number };
+
 /**
- * Holds a journey's batch while its journey is paused by the circuit breaker (docs/scheduler.md#circuit-breaker):
+ * Holds a journey's batch while the circuit breaker has paused its journey (docs/scheduler.md#circuit-breaker):
  * the job goes back to the queue's delayed set, unclaimed, and is looked at again after `recheckMs`; once the
- * journey is resumed it is sent like any batch. Returns true when the job was held.
+ * journey is resumed it is sent like any batch. A journey stopped while paused sends nothing it held: its batches
+ * complete unsent ('drop'), since the stop is final.
  *
  * NOTE: a held batch claims no key in the ledger before it is held, so holding it changes nothing that a resume
  * would have to undo, and nothing is sent twice: the keys are claimed when the batch is processed after resume.
  */
-async function holdWhilePaused(
+async function holdOf(
   job: Job<unknown>,
   token: string | undefined,
   data: SendQueueJob,
-  hold: { journeyPaused: (journeyId: string) => Promise<boolean>; recheckMs: number },
-): Promise<boolean> {
-  if (data.kind !== 'journey' || !(await hold.journeyPaused(data.common.journey_id))) return false;
-  await job.moveToDelayed(Date.now() + hold.recheckMs, token);
-  return true;
+  hold: HoldSettings,
+): Promise<JourneyHold> {
+  if (data.kind !== 'journey') return 'send';
+  const verdict = await hold.journeyHold(data.common.journey_id);
+  if (verdict === 'hold') await job.moveToDelayed(Date.now() + hold.recheckMs, token);
+  return verdict;
 }
 
 /**
@@ -60,17 +64,19 @@ export function startSendWorker(options: {
   pipeline: SendPipeline;
   log: Logger;
   unreadable: UnreadableJobs;
-  hold: { journeyPaused: (journeyId: string) => Promise<boolean>; recheckMs: number };
+  hold: HoldSettings;
 }): Worker<unknown> {
   const worker = new Worker<unknown>(
     SEND_QUEUE,
     async (job: Job<unknown>, token?: string) => {
       const data = readJob(job, sendQueueMessage, options);
       const log = options.log.child({ jobId: job.id, kind: data.kind });
-      if (await holdWhilePaused(job, token, data, options.hold)) {
+      const hold = await holdOf(job, token, data, options.hold);
+      if (hold === 'hold') {
         log.debug({}, 'send_job_held_journey_paused');
         throw new DelayedError();
       }
+      if (hold === 'drop') return void log.info({}, 'send_job_dropped_journey_stopped_while_paused');
       const items = await itemsOf(data, options.repo);
       await options.pipeline.process(items);
       log.debug({ messages: items.length }, 'send_job_done');

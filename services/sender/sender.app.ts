@@ -123,7 +123,7 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
     pipeline,
     log,
     unreadable: core.metrics.unreadableJobs,
-    hold: { journeyPaused: (journeyId) => repo.journeyPaused(journeyId), recheckMs: config.pausedRecheckMs },
+    hold: { journeyHold: (journeyId) => repo.journeyHold(journeyId), recheckMs: config.pausedRecheckMs },
   });
   running.consumersStarted = startKafkaInputs(core, producer, running.consumers);
   running.sweeper = startSweeper({

@@ -1,10 +1,19 @@
 import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { buildSender, type SenderService } from '../../services/sender/sender.app';
 import { startApiKit, client, type ApiKit } from '../api/api-test-kit';
-import { seedContacts, seedWorkspace, type Seeded } from '../sender/sender-kit';
-import { senderConfig } from '../sender/sender-kit';
+import {
+  enqueue,
+  seedContacts,
+  seedWorkspace,
+  senderConfig,
+  senderQueueFor,
+  sendRequest,
+  type Seeded,
+} from '../sender/sender-kit';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
+import { sendBatches, sendBatchJobId } from '../../lib/contracts/sending/send-request';
 import { RecordingSmtp } from '../support/recording-smtp';
-import { testLogger, uniqueName } from '../support/test-env';
+import { baseConfig, testLogger, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { SchedulerRig, schedulerConfig, Workspace } from './scheduler-harness';
 
@@ -19,12 +28,13 @@ describe('circuit breaker', () => {
   let sender: SenderService;
   let seeded: Seeded;
   let api: ReturnType<typeof client>;
+  const redis = createRedis(baseConfig.redisUrl, { forBullmq: true });
+  const prefix = uniqueName('breaker');
 
   beforeAll(async () => {
     kit = await startApiKit();
     // a slow final reply: the journey's mail leaves over seconds, so the breaker trips while most of it waits
     smtp = new RecordingSmtp({ finalReplyDelayMs: 60 });
-    const prefix = uniqueName('breaker');
     const smtpPort = await smtp.listen();
     sender = buildSender(
       senderConfig(kit.env, smtpPort, {
@@ -58,6 +68,7 @@ describe('circuit breaker', () => {
     await sender?.stop();
     await smtp?.close();
     await kit?.close();
+    await redis.quit();
   });
 
   async function journeyTo(emails: string[], ids: string[]): Promise<string> {
@@ -149,8 +160,25 @@ describe('circuit breaker', () => {
     // a paused journey can also be stopped; resume needs the send scope
     const { key: readOnly } = await createApiKey(kit.pool, { workspaceId: seeded.workspaceId, scopes: ['read'] });
     expect((await client(kit, readOnly)('POST', `/v1/journeys/${journeyA}/resume`)).statusCode).toBe(403);
-    await kit.pool.query("UPDATE journeys SET status = 'paused' WHERE id = $1", [journeyA]);
+    await kit.pool.query("UPDATE journeys SET status = 'paused', paused_at = now() WHERE id = $1", [journeyA]);
     const stopped = await api('POST', `/v1/journeys/${journeyA}/stop`);
     expect(stopped.json()).toMatchObject({ status: 'stopped' });
+
+    // what a journey stopped while paused still had queued is not sent: the stop is final
+    const [late] = await seedContacts(kit.pool, seeded, 1);
+    const queue = senderQueueFor(redis, prefix);
+    try {
+      const request = sendRequest(seeded, late?.id ?? '', { journeyId: journeyA, tileId: 'mail' });
+      await enqueue(queue, [request]);
+      const jobId = sendBatches([request]).map(sendBatchJobId)[0] ?? '';
+      await waitFor(
+        async () => queue.getJobState(jobId),
+        (state) => state === 'completed',
+        30_000,
+      );
+      expect(smtp.received.filter((m) => m.to.includes(late?.email ?? ''))).toEqual([]);
+    } finally {
+      await queue.close();
+    }
   });
 });
