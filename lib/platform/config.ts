@@ -37,6 +37,14 @@ export const int = field((raw) => {
   return Number.parseInt(raw, 10);
 });
 
+/** A fraction from 0 to 1 (a rate: 0.003 is 0.3%). */
+export const rate = field((raw) => {
+  const value = Number(raw.trim());
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1)
+    throw new Error('must be a number from 0 to 1');
+  return value;
+});
+
 export const bool = field((raw) => {
   const value = raw.trim().toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(value)) return true;

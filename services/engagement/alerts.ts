@@ -105,7 +105,8 @@ export async function pendingAlertIds(pool: Pool, olderThanMs: number): Promise<
 interface AlertRow {
   id: string;
   kind: string;
-  message_id: string;
+  /** null for a journey_paused alert, written by the journey engine (docs/scheduler.md#circuit-breaker) */
+  message_id: string | null;
   workspace_id: string;
   owner: string;
   title: string;

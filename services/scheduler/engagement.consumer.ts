@@ -8,6 +8,7 @@ import type { Topics } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
+import { countForBreaker, DEFAULT_BREAKER, tripBreakers, type BreakerSettings } from './journey-breaker';
 import { engagementOf, parseCondition } from './tile-rules';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -95,7 +96,8 @@ interface EngagementRow {
 function engagementRow(event: CairnEvent): EngagementRow | null {
   if (event.type === 'tile_inflow' || !('email_id' in event.data)) return null;
   const data = event.data;
-  const engagement = engagementOf(event);
+  // a complaint wakes no trigger; it is recorded for the circuit breaker (docs/scheduler.md#circuit-breaker)
+  const engagement = event.type === 'complaint' ? { kind: 'complained', linkId: '' } : engagementOf(event);
   if (!engagement || !data.journey_id || !data.tile_id || !UUID.test(data.journey_id) || !UUID.test(data.contact_id))
     return null;
   return {
@@ -119,18 +121,20 @@ function engagementRow(event: CairnEvent): EngagementRow | null {
 export async function recordEngagements(
   pool: Pool,
   events: readonly CairnEvent[],
+  options: { breaker?: BreakerSettings; log?: Logger } = {},
 ): Promise<Array<{ journey_id: string; tile_id: string }>> {
   const rows = events.map(engagementRow).filter((row): row is EngagementRow => row !== null);
   if (rows.length === 0) return [];
   return inTransaction(pool, async (client) => {
     const { rows: stamp } = await client.query<{ now: string }>('SELECT now()::text AS now');
-    await client.query(
+    const inserted = await client.query<{ journey_id: string; kind: string }>(
       `INSERT INTO journey_engagements (journey_id, iteration, email_tile_id, contact_id, account_id, kind, link_id)
        SELECT e.j, e.i, e.t, e.c, jc.account_id, e.k, e.l
        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS e(j, i, t, c, k, l)
        LEFT JOIN journey_contacts jc ON jc.journey_id = e.j AND jc.iteration = e.i AND jc.contact_id = e.c
        WHERE NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = e.c)
-       ON CONFLICT DO NOTHING`,
+       ON CONFLICT DO NOTHING
+       RETURNING journey_id::text, kind`,
       [
         rows.map((r) => r.journeyId),
         rows.map((r) => r.iteration),
@@ -140,6 +144,9 @@ export async function recordEngagements(
         rows.map((r) => r.linkId),
       ],
     );
+    const counted = await countForBreaker(client, inserted.rows);
+    for (const paused of await tripBreakers(client, counted, options.breaker ?? DEFAULT_BREAKER))
+      options.log?.warn(paused, 'journey_paused');
     const triggers: WakeableTrigger[] = [];
     for (const journeyId of new Set(rows.map((r) => r.journeyId))) {
       const journey = await loadJourney(client, journeyId);
@@ -160,6 +167,7 @@ export function startEngagementConsumer(options: {
   log: Logger;
   fromBeginning: boolean;
   poisonAttempts: number;
+  breaker?: BreakerSettings;
   onWoken: (woken: Array<{ journey_id: string; tile_id: string }>) => Promise<void>;
 }): ReturnType<typeof startDecodingConsumer> {
   return startDecodingConsumer({
@@ -176,6 +184,7 @@ export function startEngagementConsumer(options: {
       const woken = await recordEngagements(
         options.pool,
         events.map((e) => e.value),
+        { breaker: options.breaker, log: options.log },
       );
       if (woken.length > 0) await options.onWoken(woken);
     },

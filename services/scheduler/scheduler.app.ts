@@ -145,6 +145,12 @@ async function startScheduler(core: SchedulerCore, running: Running): Promise<vo
     log,
     fromBeginning: config.fromBeginning,
     poisonAttempts: config.poisonAttempts,
+    breaker: {
+      hardBounceRate: config.breakerHardBounceRate,
+      complaintRate: config.breakerComplaintRate,
+      minSends: config.breakerMinSends,
+      windowHours: config.breakerWindowHours,
+    },
     onWoken: (woken) =>
       core.enqueue(
         woken.map((w): TileWork => ({ v: 1, journeyId: w.journey_id, tileId: w.tile_id })),

@@ -1,4 +1,13 @@
-import { bool, connectionSchema, int, poisonAttempts, loadConfig, str, type ConfigOf } from '../../lib/platform/config';
+import {
+  bool,
+  connectionSchema,
+  int,
+  poisonAttempts,
+  loadConfig,
+  rate,
+  str,
+  type ConfigOf,
+} from '../../lib/platform/config';
 import { egressSchema } from '../../lib/platform/egress/egress-policy';
 
 /** The scheduler's settings (README configuration reference); parsed once in main.ts and passed in. */
@@ -43,6 +52,22 @@ export const schedulerSchema = {
   }),
   webhookTimeoutMs: int('CAIRN_SCHEDULER_WEBHOOK_TIMEOUT_MS', 'a webhook POST that takes longer failed', {
     default: 5_000,
+  }),
+  breakerHardBounceRate: rate(
+    'CAIRN_BREAKER_HARD_BOUNCE_RATE',
+    'a live journey whose hard bounces over its sends in the window pass this rate is paused',
+    { default: 0.05 },
+  ),
+  breakerComplaintRate: rate(
+    'CAIRN_BREAKER_COMPLAINT_RATE',
+    'a live journey whose complaints over its sends in the window pass this rate is paused',
+    { default: 0.003 },
+  ),
+  breakerMinSends: int('CAIRN_BREAKER_MIN_SENDS', 'sends in the window below which the breaker decides nothing', {
+    default: 500,
+  }),
+  breakerWindowHours: int('CAIRN_BREAKER_WINDOW_HOURS', 'the breaker window: the last this many hours', {
+    default: 24,
   }),
   ...egressSchema,
   healthHost: str('CAIRN_SCHEDULER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),

@@ -41,6 +41,9 @@ export interface Unfinished {
   outcome: Outcome;
 }
 
+/** What becomes of a journey's batch, by its journey (docs/scheduler.md#circuit-breaker). */
+export type JourneyHold = 'send' | 'hold' | 'drop';
+
 /**
  * sender_deliveries, the exactly-once ledger (sql/postgres/0070_sender.sql). Every statement takes a batch.
  */
@@ -212,5 +215,19 @@ export class DeliveriesRepository {
       contactId: row.contact_id,
       request: row.request,
     }));
+  }
+
+  /**
+   * A journey batch waits while the circuit breaker has paused its journey, and is not sent once the journey was
+   * stopped while paused (docs/scheduler.md#circuit-breaker); a resume clears paused_at.
+   */
+  async journeyHold(journeyId: string): Promise<JourneyHold> {
+    const { rows } = await this.pool.query<{ status: string; was_paused: boolean }>(
+      'SELECT status, paused_at IS NOT NULL AS was_paused FROM journeys WHERE id = $1',
+      [journeyId],
+    );
+    const row = rows[0];
+    if (row?.status === 'paused') return 'hold';
+    return row?.status === 'stopped' && row.was_paused ? 'drop' : 'send';
   }
 }

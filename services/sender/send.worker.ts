@@ -1,4 +1,4 @@
-import { Worker, type Job, type Queue } from 'bullmq';
+import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/platform/logger';
 import { hashedJobId } from '../../lib/platform/redis/job-id';
@@ -6,7 +6,7 @@ import { readJob, type UnreadableJobs } from '../../lib/contracts/messages/queue
 import { requestsOf, SEND_QUEUE } from '../../lib/contracts/sending/send-request';
 import { sendQueueMessage, type SendQueueJob } from '../../lib/contracts/sending/send-queue';
 import type { ForwardRequest } from '../../lib/contracts/tracking/forward-request-codec';
-import type { DeliveriesRepository } from './deliveries.repository';
+import type { DeliveriesRepository, JourneyHold } from './deliveries.repository';
 import { directItems, forwardItem, journeyItem, testItems, type DeliveryItem } from './delivery-item';
 import type { SendPipeline } from './send.pipeline';
 
@@ -27,6 +27,29 @@ async function itemsOf(job: SendQueueJob, repo: DeliveriesRepository): Promise<D
   }
 }
 
+type HoldSettings = { journeyHold: (journeyId: string) => Promise<JourneyHold>; recheckMs: number };
+
+/**
+ * Holds a journey's batch while the circuit breaker has paused its journey (docs/scheduler.md#circuit-breaker):
+ * the job goes back to the queue's delayed set, unclaimed, and is looked at again after `recheckMs`; once the
+ * journey is resumed it is sent like any batch. A journey stopped while paused sends nothing it held: its batches
+ * complete unsent ('drop'), since the stop is final.
+ *
+ * NOTE: a held batch claims no key in the ledger before it is held, so holding it changes nothing that a resume
+ * would have to undo, and nothing is sent twice: the keys are claimed when the batch is processed after resume.
+ */
+async function holdOf(
+  job: Job<unknown>,
+  token: string | undefined,
+  data: SendQueueJob,
+  hold: HoldSettings,
+): Promise<JourneyHold> {
+  if (data.kind !== 'journey') return 'send';
+  const verdict = await hold.journeyHold(data.common.journey_id);
+  if (verdict === 'hold') await job.moveToDelayed(Date.now() + hold.recheckMs, token);
+  return verdict;
+}
+
 /**
  * A batch job completes once every message in it is recorded; if the worker dies first, BullMQ hands the job
  * out again after the lock expires, and the ledger (sender_deliveries) makes that replay send only what was not
@@ -41,12 +64,19 @@ export function startSendWorker(options: {
   pipeline: SendPipeline;
   log: Logger;
   unreadable: UnreadableJobs;
+  hold: HoldSettings;
 }): Worker<unknown> {
   const worker = new Worker<unknown>(
     SEND_QUEUE,
-    async (job: Job<unknown>) => {
+    async (job: Job<unknown>, token?: string) => {
       const data = readJob(job, sendQueueMessage, options);
       const log = options.log.child({ jobId: job.id, kind: data.kind });
+      const hold = await holdOf(job, token, data, options.hold);
+      if (hold === 'hold') {
+        log.debug({}, 'send_job_held_journey_paused');
+        throw new DelayedError();
+      }
+      if (hold === 'drop') return void log.info({}, 'send_job_dropped_journey_stopped_while_paused');
       const items = await itemsOf(data, options.repo);
       await options.pipeline.process(items);
       log.debug({ messages: items.length }, 'send_job_done');

@@ -129,6 +129,7 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
     pipeline,
     log,
     unreadable: core.metrics.unreadableJobs,
+    hold: { journeyHold: (journeyId) => repo.journeyHold(journeyId), recheckMs: config.pausedRecheckMs },
   });
   running.consumersStarted = startKafkaInputs(core, producer, running.consumers);
   running.sweeper = startSweeper({

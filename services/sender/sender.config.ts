@@ -110,6 +110,11 @@ export const senderSchema = {
     'RFC 5321 4.5.3.2: the reply after the final "." (past it: outcome_unknown)',
     { default: 600_000 },
   ),
+  pausedRecheckMs: int(
+    'CAIRN_SENDER_PAUSED_RECHECK_MS',
+    'a send batch of a journey paused by the circuit breaker waits in the queue this long before it is looked at again',
+    { default: 30_000 },
+  ),
   jobConcurrency: int('CAIRN_SENDER_JOB_CONCURRENCY', 'send batches processed at once per process', { default: 4 }),
   stalledMs: int('CAIRN_SENDER_STALLED_MS', "BullMQ lock: a dead worker's batch is handed out again after this", {
     default: 30_000,

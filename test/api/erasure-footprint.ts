@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
+import { journeyEmailEvent } from '../support/journey-email-event';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { StepEffects } from '../../services/scheduler/step-effects';
 import { onceKey } from '../../services/scheduler/tile-rules';
@@ -86,22 +87,8 @@ async function journeyStep(
   await inTransaction(pool, (db) => effects.write(db, { id: journeyId, workspaceId }, Date.now(), entered));
 }
 
-const open = (workspaceId: string, journeyId: string, contactId: string): CairnEvent => ({
-  type: 'open',
-  data: {
-    event_id: newId(),
-    event_time: Date.now(),
-    workspace_id: workspaceId,
-    contact_id: contactId,
-    message_id: newId(),
-    email_id: newId(),
-    email_version: 1,
-    journey_id: journeyId,
-    tile_id: 'mail',
-    iteration: 0,
-    machine: false,
-  },
-});
+const open = (workspaceId: string, journeyId: string, contactId: string): CairnEvent =>
+  journeyEmailEvent('open', { workspaceId, journeyId, contactId }, { machine: false });
 
 /** A one-to-one message (its own email version), scheduled tomorrow, with a pending reminder and a reply per recipient. */
 async function oneToOne(

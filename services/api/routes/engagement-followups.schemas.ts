@@ -22,7 +22,8 @@ export const alert = {
   properties: {
     id: { type: 'string' },
     kind: { type: 'string' },
-    message_id: { type: 'string' },
+    // null for a journey_paused alert (docs/scheduler.md#circuit-breaker), which names no message
+    message_id: { type: ['string', 'null'] },
     owner: { type: 'string' },
     title: { type: 'string' },
     created_at: { type: 'string' },

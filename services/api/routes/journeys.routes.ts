@@ -3,13 +3,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
-import type { JourneyGraph, JourneySettings } from '../../../lib/domain/journeys/journey-graph';
+import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { TypedApp } from '../api-deps';
 import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
+import { resumeRoute } from './journey-resume.routes';
+import { transition, type JourneyRow } from '../journeys/journey-transition';
 import { checkResponse, item, milestone, output, recurrenceBody, tags, writable } from './journeys.schemas';
 
 const references = {
@@ -19,13 +21,6 @@ const references = {
     list_id: 'subscription_lists',
   },
 };
-
-interface JourneyRow {
-  id: string;
-  status: string;
-  graph: JourneyGraph;
-  settings: JourneySettings;
-}
 
 /** Loads what the pure check needs: statuses of the emails the graph names and the workspace's segment ids. */
 async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
@@ -83,35 +78,6 @@ function assertWebhookScope(request: FastifyRequest, graph: unknown, stored: Jou
     );
 }
 
-/** draft → live → stopped; completed is set by the journey engine when the schedule ends. */
-async function transition(
-  pool: Pool,
-  workspaceId: string,
-  id: string,
-  from: string,
-  to: string,
-  note: string,
-  guard?: (client: PoolClient, journey: JourneyRow) => Promise<void>,
-) {
-  return inTransaction(pool, async (client) => {
-    const journey = await getRow<JourneyRow>(client, 'journeys', 'journey', workspaceId, id, true);
-    if (journey.status !== from)
-      throw new ApiProblem(409, `the journey is ${journey.status}; only a ${from} journey can become ${to}`, [
-        { field: 'status', message: journey.status },
-      ]);
-    await guard?.(client, journey);
-    const { rows } = await client.query(
-      `UPDATE journeys SET status = $2, updated_at = now()${to === 'live' ? ', went_live_at = now()' : ''} WHERE id = $1 RETURNING *`,
-      [id, to],
-    );
-    await client.query(
-      'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
-      [id, workspaceId, to, note],
-    );
-    return rows[0];
-  });
-}
-
 /** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence and milestones. */
 export async function journeyRoutes(
   untyped: FastifyInstance,
@@ -133,6 +99,7 @@ export async function journeyRoutes(
   checkRoute(app, pool, egress);
   goLiveRoute(app, pool, egress);
   stopRoute(app, pool);
+  resumeRoute(app, pool);
   recurrenceRoute(app, pool, egress);
   childListRoute(untyped, pool, {
     url: '/v1/journeys/:id/milestones',
@@ -216,12 +183,12 @@ function stopRoute(app: TypedApp, pool: Pool): void {
     {
       schema: {
         tags,
-        summary: 'Stop a live journey: live → stopped (final)',
+        summary: 'Stop a live or paused journey: live | paused → stopped (final)',
         params: idParams,
         response: { 200: item },
       },
     },
-    async (req) => transition(pool, workspaceOf(req), req.params.id, 'live', 'stopped', 'stopped by API'),
+    async (req) => transition(pool, workspaceOf(req), req.params.id, ['live', 'paused'], 'stopped', 'stopped by API'),
   );
 }
 

@@ -57,8 +57,21 @@ export const writable = {
 };
 
 export const output = {
-  status: { type: 'string', enum: ['draft', 'live', 'stopped', 'completed'] },
+  status: { type: 'string', enum: ['draft', 'live', 'paused', 'stopped', 'completed'] },
   went_live_at: { type: ['string', 'null'], format: 'date-time' },
+  // set while the circuit breaker holds the journey (docs/scheduler.md#circuit-breaker)
+  paused_at: { type: ['string', 'null'], format: 'date-time' },
+  paused_reason: { type: ['string', 'null'] },
+  pause_rates: {
+    type: ['object', 'null'],
+    properties: {
+      sends: { type: 'integer' },
+      hard_bounces: { type: 'integer' },
+      complaints: { type: 'integer' },
+      hard_bounce_rate: { type: 'number' },
+      complaint_rate: { type: 'number' },
+    },
+  },
 };
 
 export const tags = ['journeys'];
