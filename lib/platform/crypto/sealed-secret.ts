@@ -1,3 +1,4 @@
+import type { FieldSpec } from '../config';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
@@ -37,3 +38,16 @@ export function openSecret(key: Buffer, sealed: string, boundTo: string): string
     return null;
   }
 }
+
+/**
+ * The operator key that seals DKIM private keys (docs/security.md#dkim-keys-at-rest), one setting for the API,
+ * which seals, and the sender, which opens. Empty: sending domains cannot be added and the sender signs with the
+ * platform key only.
+ */
+export const dkimKeyEncryptionKey: FieldSpec<Buffer | null> = {
+  env: 'CAIRN_DKIM_KEY_ENCRYPTION_KEY',
+  doc: "32 bytes, base64: seals sending domains' DKIM private keys at rest (AES-256-GCM); the same for the API and the sender",
+  parse: parseSealingKey,
+  default: null,
+  secret: true,
+};

@@ -52,7 +52,7 @@ export async function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): Prom
       },
     },
   });
-  emailDraftRoutes(app, pool, renderer);
+  emailDraftRoutes(app, pool, renderer, deps.config);
   emailVersionRoutes(untyped, deps);
   emailRenderRoutes(untyped, deps, renderer);
 }

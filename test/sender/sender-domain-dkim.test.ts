@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
+import { simpleParser } from 'mailparser';
+import { dkimVerify } from 'mailauth/lib/dkim/verify';
+import { verifySendingDomain } from '../../services/api/sending-domain-checks';
+import { insertKey, loadDomain } from '../../services/api/sending-domains';
+import { LoopbackDns } from '../support/dns-server';
+import { waitFor } from '../support/wait-for';
+import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+
+/*
+ * Issue 22 part 2: a message From a verified sending domain of its workspace is signed with that domain's key
+ * (d= the From domain), verified by mailauth against the loopback DNS server's record; after a rotation both
+ * selectors are served and new messages are signed with the new key. The domain is added and verified with the
+ * API's own functions (services/api/sending-domains.ts), the sender runs as in production.
+ */
+const SEALING_KEY = randomBytes(32);
+const DOMAIN = 'cairn.example'; // the From domain of the kit's email (news@cairn.example)
+let h: SenderHarness;
+let dns: LoopbackDns;
+let resolver: Resolver;
+
+beforeAll(async () => {
+  dns = await LoopbackDns.start();
+  resolver = new Resolver();
+  resolver.setServers([dns.server]);
+  h = await startSenderHarness('cairn_sender_domains', () => ({
+    CAIRN_DKIM_KEY_ENCRYPTION_KEY: SEALING_KEY.toString('base64'),
+    CAIRN_SENDER_DOMAIN_KEYS_TTL_MS: '300',
+    // the platform key, which must not sign mail From a verified sending domain
+    CAIRN_SENDER_DKIM_DOMAIN: 'platform.example',
+    CAIRN_SENDER_DKIM_PRIVATE_KEY: '',
+  }));
+});
+
+afterAll(async () => {
+  await h?.close();
+  await dns?.close();
+});
+
+async function sendTo(address: string): Promise<Buffer> {
+  const contactId = await addContact(h.pool, h.seeded, { email: address });
+  await enqueue(h.queue, [sendRequest(h.seeded, contactId)]);
+  const [message] = await waitFor(
+    () => h.smtp.to(address),
+    (found) => found.length > 0,
+    30_000,
+  );
+  return (message as { raw: Buffer }).raw;
+}
+
+async function dkimOf(raw: Buffer): Promise<{ result: string; domain: string; selector: string }> {
+  const verified = await dkimVerify(raw, { resolver: dns.resolve } as never);
+  const first = verified.results[0] as unknown as {
+    status: { result: string };
+    signingDomain: string;
+    selector: string;
+  };
+  return { result: first.status.result, domain: first.signingDomain, selector: first.selector };
+}
+
+describe('sender: DKIM per sending domain', () => {
+  it('signs d=<From domain> with the active key, and with the next one after a rotation', async () => {
+    const unsigned = await simpleParser(await sendTo('before@example.com'));
+    expect(unsigned.headers.has('dkim-signature')).toBe(false); // not verified yet, and no platform key
+
+    const { rows } = await h.pool.query<{ id: string }>(
+      'INSERT INTO sending_domains (workspace_id, domain) VALUES ($1, $2) RETURNING id',
+      [h.seeded.workspaceId, DOMAIN],
+    );
+    const domainId = (rows[0] as { id: string }).id;
+    const first = await insertKey(h.pool, SEALING_KEY, domainId, 'active');
+    dns.txt(`${first.selector}._domainkey.${DOMAIN}`, `v=DKIM1; k=rsa; p=${first.public_key}`);
+    const verified = await verifySendingDomain(h.pool, resolver, h.seeded.workspaceId, domainId);
+    expect(verified.row.status).toBe('verified');
+
+    const signed = await waitFor(
+      async () => dkimOf(await sendTo(`signed-${randomBytes(3).toString('hex')}@example.com`)),
+      (dkim) => dkim.selector === first.selector,
+      20_000,
+    );
+    expect(signed).toEqual({ result: 'pass', domain: DOMAIN, selector: first.selector });
+
+    const next = await insertKey(h.pool, SEALING_KEY, domainId, 'next');
+    dns.txt(`${next.selector}._domainkey.${DOMAIN}`, `v=DKIM1; k=rsa; p=${next.public_key}`);
+    const rotated = await verifySendingDomain(h.pool, resolver, h.seeded.workspaceId, domainId);
+    expect(rotated.keys).toEqual([expect.objectContaining({ selector: next.selector, state: 'active' })]);
+    expect((await loadDomain(h.pool, h.seeded.workspaceId, domainId)).row.status).toBe('verified');
+
+    // both selectors stay served: a message signed with the old key before the switch still verifies
+    expect(await dns.resolve(`${first.selector}._domainkey.${DOMAIN}`, 'TXT')).toHaveLength(1);
+    const after = await waitFor(
+      async () => dkimOf(await sendTo(`after-${randomBytes(3).toString('hex')}@example.com`)),
+      (dkim) => dkim.selector === next.selector,
+      20_000,
+    );
+    expect(after).toEqual({ result: 'pass', domain: DOMAIN, selector: next.selector });
+  });
+});
