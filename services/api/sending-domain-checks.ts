@@ -30,10 +30,12 @@ export async function verifySendingDomain(pool: Pool, resolver: Resolver, worksp
   const active = checks.find((c) => c.key.state === 'active');
   const next = checks.find((c) => c.key.state === 'next');
   await inTransaction(pool, async (client) => {
-    await loadDomain(client, workspaceId, id, true);
+    const locked = await loadDomain(client, workspaceId, id, true);
     // NOTE: the next key takes over only once its own record is published, so a message signed with it always
-    // verifies; the old selector stays published (and the old key retired, never deleted) meanwhile.
-    if (next?.outcome === 'match') {
+    // verifies; the old selector stays published (and the old key retired, never deleted) meanwhile. Under the row
+    // lock, and only if that key is still the next one: two verifications at once never retire the new key.
+    const stillNext = locked.keys.some((k) => k.state === 'next' && k.selector === next?.key.selector);
+    if (next?.outcome === 'match' && stillNext) {
       await client.query(
         "UPDATE sending_domain_keys SET state = 'retired', retired_at = now() WHERE domain_id = $1 AND state = 'active'",
         [id],

@@ -114,18 +114,41 @@ export function recordsOf(config: ApiConfig, domain: string, keys: KeyRow[]): Dn
   return [...dkim, spf, dmarc];
 }
 
+const DOMAIN_COLUMNS = 'id, domain, status, verified_at, last_check_at, last_check_error, created_at';
+
+/** The live (active and next) keys of some domains, by domain id. */
+async function liveKeys(db: Pool | PoolClient, domainIds: string[]): Promise<Map<string, KeyRow[]>> {
+  const { rows } = await db.query<KeyRow & { domain_id: string }>(
+    `SELECT domain_id::text, selector, public_key, state FROM sending_domain_keys
+      WHERE domain_id = ANY($1::uuid[]) AND state <> 'retired' ORDER BY state, created_at`,
+    [domainIds],
+  );
+  const byDomain = new Map<string, KeyRow[]>();
+  for (const { domain_id, ...key } of rows) byDomain.set(domain_id, [...(byDomain.get(domain_id) ?? []), key]);
+  return byDomain;
+}
+
+/** A domain of the workspace with its live keys (404 when the workspace has no such domain). */
 export async function loadDomain(db: Pool | PoolClient, workspaceId: string, id: string, lock = false) {
   const { rows } = await db.query<DomainRow>(
-    `SELECT id, domain, status, verified_at, last_check_at, last_check_error, created_at FROM sending_domains
-      WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
+    `SELECT ${DOMAIN_COLUMNS} FROM sending_domains WHERE workspace_id = $1 AND id = $2${lock ? ' FOR UPDATE' : ''}`,
     [workspaceId, id],
   );
   if (!rows[0]) throw notFound('sending domain');
-  const keys = await db.query<KeyRow>(
-    "SELECT selector, public_key, state FROM sending_domain_keys WHERE domain_id = $1 AND state <> 'retired' ORDER BY state, created_at",
-    [id],
+  return { row: rows[0], keys: (await liveKeys(db, [id])).get(id) ?? [] };
+}
+
+/** Every domain of the workspace with its live keys, by name: two queries whatever their number. */
+export async function listDomains(db: Pool, workspaceId: string) {
+  const { rows } = await db.query<DomainRow>(
+    `SELECT ${DOMAIN_COLUMNS} FROM sending_domains WHERE workspace_id = $1 ORDER BY domain LIMIT 1000`,
+    [workspaceId],
   );
-  return { row: rows[0], keys: keys.rows };
+  const keys = await liveKeys(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({ row, keys: keys.get(row.id) ?? [] }));
 }
 
 /** The resolver of verification: the operator's servers (CAIRN_DNS_SERVERS), or the system's. */

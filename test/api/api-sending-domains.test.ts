@@ -104,7 +104,7 @@ describe('sending domains', () => {
     expect((await api('DELETE', `/v1/sending-domains/${first.json().id}`)).statusCode).toBe(204);
   });
 
-  it("go-live refuses a From domain that is not the workspace's verified sending domain", async () => {
+  it("go-live, test sends and one-to-one messages refuse a From domain that is not the workspace's verified sending domain", async () => {
     const ws = await createWorkspace(kit, 'domains-3');
     const api = client(kit, ws.key);
     await api('POST', '/v1/content-settings', {
@@ -120,14 +120,48 @@ describe('sending domains', () => {
       body_mjml: MJML_OK,
     });
     const goLive = () => api('POST', `/v1/emails/${email.json().id}/go-live`);
+    const contact = (await api('POST', '/v1/contacts', { email: 'ann@example.com' })).json().id as string;
     const refused = await goLive();
     expect(refused.statusCode).toBe(422);
     expect(refused.json().errors[0].field).toBe('from_address');
+    const testSend = await api('POST', `/v1/emails/${email.json().id}/test-send`, {
+      to: ['qa@example.com'],
+      contact_id: contact,
+    });
+    expect(testSend.statusCode).toBe(422);
+    expect(testSend.json().errors[0].field).toBe('from_address');
+
+    const oneToOne = () =>
+      api('POST', '/v1/engagement/messages', {
+        recipients: [contact],
+        subject: 'Hello',
+        body_html: '<p>Hello Ann</p>',
+        from_address: 'rep@brand.example.net',
+      });
+    const refusedMessage = await oneToOne();
+    expect(refusedMessage.statusCode).toBe(422);
+    expect(refusedMessage.json().errors[0].field).toBe('from_address');
 
     const domain = (await api('POST', '/v1/sending-domains', { domain: 'brand.example.net' })).json();
     expect((await goLive()).statusCode).toBe(422); // pending is not enough
     dns.txt(dkimOf(domain).name, dkimOf(domain).value);
     expect((await api('POST', `/v1/sending-domains/${domain.id}/verify`)).json().status).toBe('verified');
     expect((await goLive()).statusCode).toBe(200);
+    expect((await oneToOne()).statusCode).toBe(201);
+  });
+});
+
+describe('sending domains without the operator key', () => {
+  it('answers 503 naming the setting, and lists nothing', async () => {
+    const bare = await startApiKit({ dkimKeyEncryptionKey: null });
+    try {
+      const api = client(bare, (await createWorkspace(bare, 'no-key')).key);
+      const refused = await api('POST', '/v1/sending-domains', { domain: 'mail.example.com' });
+      expect(refused.statusCode).toBe(503);
+      expect(refused.json().detail).toContain('CAIRN_DKIM_KEY_ENCRYPTION_KEY');
+      expect((await api('GET', '/v1/sending-domains')).json()).toEqual({ items: [] });
+    } finally {
+      await bare.close();
+    }
   });
 });

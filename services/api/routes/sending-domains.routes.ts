@@ -10,6 +10,7 @@ import { verifySendingDomain } from '../sending-domain-checks';
 import {
   domainOrProblem,
   insertKey,
+  listDomains,
   loadDomain,
   recordsOf,
   resolverOf,
@@ -39,7 +40,7 @@ export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps):
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   createRoute(app, deps);
   app.get('/v1/sending-domains', { schema: listDomainsSchema }, async (req) => ({
-    items: await listDomains(deps, workspaceOf(req)),
+    items: (await listDomains(deps.pool, workspaceOf(req))).map((domain) => shown(deps.config, domain)),
   }));
   app.get('/v1/sending-domains/:id', { schema: getDomainSchema }, async (req) =>
     shown(deps.config, await loadDomain(deps.pool, workspaceOf(req), req.params.id)),
@@ -109,12 +110,4 @@ function rotateRoute(app: TypedApp, { pool, config }: Deps): void {
       return shown(config, await loadDomain(pool, workspaceId, req.params.id));
     },
   );
-}
-
-async function listDomains(deps: Deps, workspaceId: string) {
-  const { rows } = await deps.pool.query<{ id: string }>(
-    'SELECT id FROM sending_domains WHERE workspace_id = $1 ORDER BY domain LIMIT 500',
-    [workspaceId],
-  );
-  return Promise.all(rows.map(async (r) => shown(deps.config, await loadDomain(deps.pool, workspaceId, r.id))));
 }
