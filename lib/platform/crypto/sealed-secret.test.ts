@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { openSecret, parseSealingKey, sealSecret } from './sealed-secret';
+import { loadConfig } from '../config';
+import { dkimKeyEncryptionKey, openSecret, parseSealingKey, sealSecret } from './sealed-secret';
 
 describe('sealed secrets', () => {
   const key = randomBytes(32);
@@ -26,5 +27,27 @@ describe('sealed secrets', () => {
     expect(parseSealingKey(key.toString('base64')).equals(key)).toBe(true);
     expect(() => parseSealingKey(randomBytes(16).toString('base64'))).toThrow(/32 bytes/);
     expect(() => parseSealingKey('not base64!')).toThrow(/32 bytes/);
+  });
+});
+
+describe('CAIRN_DKIM_KEY_ENCRYPTION_KEY', () => {
+  const schema = { key: dkimKeyEncryptionKey };
+
+  it('is optional, and parsed to 32 bytes when set', () => {
+    expect(loadConfig(schema, {}).key).toBeNull();
+    const key = randomBytes(32);
+    expect(loadConfig(schema, { CAIRN_DKIM_KEY_ENCRYPTION_KEY: key.toString('base64') }).key?.equals(key)).toBe(true);
+  });
+
+  it('refuses a key of another length without echoing it', () => {
+    const short = randomBytes(16).toString('base64');
+    expect(() => loadConfig(schema, { CAIRN_DKIM_KEY_ENCRYPTION_KEY: short })).toThrow(
+      /CAIRN_DKIM_KEY_ENCRYPTION_KEY must be 32 bytes/,
+    );
+    try {
+      loadConfig(schema, { CAIRN_DKIM_KEY_ENCRYPTION_KEY: short });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(short);
+    }
   });
 });
