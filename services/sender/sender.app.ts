@@ -108,6 +108,7 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, 
         ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey }
         : null,
     domainSigner: domainKeys ? (workspaceId, from) => domainKeys.signerFor(workspaceId, from) : undefined,
+    onSigned: (key) => metrics.dkimSigned.inc({ key }),
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
   };
 }

@@ -31,6 +31,8 @@ export interface SmtpDeliveryOptions {
   dkim: DkimSettings | null;
   /** the signer of a From domain that is a verified sending domain of the workspace (sending-domain-keys.ts) */
   domainSigner?: (workspaceId: string, fromAddress: string) => Promise<DKIM | null>;
+  /** which key signed each message handed to SMTP (cairn_sender_dkim_signed_total) */
+  onSigned?: (key: 'sending_domain' | 'platform' | 'none') => void;
   /** 'lean': our pipelined client (the default); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
@@ -90,7 +92,9 @@ export class SmtpDelivery {
     if (unsafe) return unsafe;
     let signer: DKIM | null;
     try {
-      signer = (await this.signerOf(mail, workspaceId)) ?? this.dkim;
+      const own = await this.signerOf(mail, workspaceId);
+      signer = own ?? this.dkim;
+      this.options.onSigned?.(own ? 'sending_domain' : signer ? 'platform' : 'none');
     } catch (error) {
       // the key could not be looked up: nothing was written, so the message is tried again, never sent unaligned
       return { kind: 'not_sent', error: `DKIM key lookup failed: ${(error as Error).message}`.slice(0, 300) };

@@ -112,5 +112,9 @@ describe('sender: DKIM per sending domain', () => {
       20_000,
     );
     expect(after).toEqual({ result: 'pass', domain: DOMAIN, selector: next.selector, dmarc: 'pass' });
+
+    const metrics = await (await fetch(`http://127.0.0.1:${h.sender.metricsPort()}/metrics`)).text();
+    expect(metrics).toMatch(/cairn_sender_dkim_signed_total\{key="sending_domain"\} [1-9]/);
+    expect(metrics).toMatch(/cairn_sender_dkim_signed_total\{key="platform"\} [1-9]/);
   });
 });
