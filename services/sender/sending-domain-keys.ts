@@ -5,7 +5,7 @@ import { openSecret } from '../../lib/platform/crypto/sealed-secret';
 import type { Logger } from '../../lib/platform/logger';
 import { dkimSigner } from './smtp-delivery';
 
-/** Cached (workspace, domain) pairs before the cache is emptied: far more than one sender meets in a TTL. */
+/** Cached (workspace, From address) pairs before the cache is emptied: far more than one sender meets in a TTL. */
 const MAX_ENTRIES = 10_000;
 
 interface Entry {
@@ -16,7 +16,7 @@ interface Entry {
 /**
  * The DKIM signer of a message's From domain when it is a verified sending domain of the message's workspace
  * (docs/sender.md#sending-domains): its active key, opened with the operator key once and cached per (workspace,
- * domain) for a short TTL, so a rotation or a removal reaches the sender within it and no message waits on a query.
+ * From address) for a short TTL, so a rotation or a removal reaches the sender within it and no message waits on a query.
  */
 export class SendingDomainKeys {
   private readonly cache = new Map<string, Entry>();
@@ -30,14 +30,14 @@ export class SendingDomainKeys {
 
   /** Null: no verified domain of the workspace (the platform key signs, or none). Throws when the query fails. */
   signerFor(workspaceId: string, fromAddress: string): Promise<DKIM | null> {
-    const domain = sendingDomainOfAddress(fromAddress);
-    if (!domain) return Promise.resolve(null);
-    const key = `${workspaceId}:${domain}`;
+    // keyed by the From address as the version holds it: a hit costs one map lookup, no address parsing
+    const key = `${workspaceId}:${fromAddress}`;
     const now = Date.now();
     const cached = this.cache.get(key);
     if (cached && cached.expiresAt > now) return cached.signer;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    const signer = this.load(workspaceId, domain);
+    const domain = sendingDomainOfAddress(fromAddress);
+    const signer = domain ? this.load(workspaceId, domain) : Promise.resolve(null);
     this.cache.set(key, { expiresAt: now + this.ttlMs, signer });
     // a failed query is not remembered: the next message asks again
     signer.catch(() => this.cache.delete(key));
