@@ -5,13 +5,22 @@ import { verifySendingDomain } from '../../services/api/sending-domain-checks';
 import { insertKey, loadDomain } from '../../services/api/sending-domains';
 import { LoopbackDns } from '../support/dns-server';
 import { waitFor } from '../support/wait-for';
-import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+import {
+  addContact,
+  enqueue,
+  seedWorkspace,
+  sendRequest,
+  startSenderHarness,
+  type SenderHarness,
+  type Seeded,
+} from './sender-kit';
 
 /*
  * Issue 22 part 2: a message From a verified sending domain of its workspace is signed with that domain's key
  * (d= the From domain), verified by mailauth against the loopback DNS server's record, so DMARC (p=reject) passes; after a rotation both
  * selectors are served and new messages are signed with the new key. The domain is added and verified with the
- * API's own functions (services/api/sending-domains.ts), the sender runs as in production.
+ * API's own functions (services/api/sending-domains.ts), the sender runs as in production. Another workspace's mail
+ * From the same domain, and a key the operator key does not open, are signed with the platform key.
  */
 const SEALING_KEY = randomBytes(32);
 const DOMAIN = 'cairn.example'; // the From domain of the kit's email (news@cairn.example)
@@ -42,9 +51,9 @@ afterAll(async () => {
   await dns?.close();
 });
 
-async function sendTo(address: string): Promise<Buffer> {
-  const contactId = await addContact(h.pool, h.seeded, { email: address });
-  await enqueue(h.queue, [sendRequest(h.seeded, contactId)]);
+async function sendTo(address: string, seeded: Seeded = h.seeded): Promise<Buffer> {
+  const contactId = await addContact(h.pool, seeded, { email: address });
+  await enqueue(h.queue, [sendRequest(seeded, contactId)]);
   const [message] = await waitFor(
     () => h.smtp.to(address),
     (found) => found.length > 0,
@@ -116,5 +125,26 @@ describe('sender: DKIM per sending domain', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${h.sender.metricsPort()}/metrics`)).text();
     expect(metrics).toMatch(/cairn_sender_dkim_signed_total\{key="sending_domain"\} [1-9]/);
     expect(metrics).toMatch(/cairn_sender_dkim_signed_total\{key="platform"\} [1-9]/);
+  });
+
+  it("never signs with another workspace's key, nor with a key the operator key does not open", async () => {
+    // another workspace sending From the same domain, which it has not verified: the platform key
+    const other = await seedWorkspace(h.pool);
+    expect(await dkimOf(await sendTo('other-tenant@example.com', other))).toMatchObject({
+      domain: 'platform.example',
+      dmarc: 'fail',
+    });
+
+    // a third whose verified domain's key was sealed with another operator key: logged, the platform key signs
+    const third = await seedWorkspace(h.pool);
+    const { rows } = await h.pool.query<{ id: string }>(
+      "INSERT INTO sending_domains (workspace_id, domain, status, verified_at) VALUES ($1, $2, 'verified', now()) RETURNING id",
+      [third.workspaceId, DOMAIN],
+    );
+    await insertKey(h.pool, randomBytes(32), (rows[0] as { id: string }).id, 'active');
+    expect(await dkimOf(await sendTo('third-tenant@example.com', third))).toMatchObject({
+      result: 'pass',
+      domain: 'platform.example',
+    });
   });
 });
