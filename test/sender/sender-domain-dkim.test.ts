@@ -17,10 +17,11 @@ import {
 
 /*
  * Issue 22 part 2: a message From a verified sending domain of its workspace is signed with that domain's key
- * (d= the From domain), verified by mailauth against the loopback DNS server's record, so DMARC (p=reject) passes; after a rotation both
- * selectors are served and new messages are signed with the new key. The domain is added and verified with the
- * API's own functions (services/api/sending-domains.ts), the sender runs as in production. Another workspace's mail
- * From the same domain, and a key the operator key does not open, are signed with the platform key.
+ * (d= the From domain) and verified by mailauth against the loopback DNS server's records, so DMARC (p=reject)
+ * passes; after a rotation both selectors are served and new messages are signed with the new key. The domain is
+ * added and verified with the API's own functions (services/api/sending-domains.ts); the sender runs as in
+ * production. Another workspace's mail From the same domain, and a key the operator key does not open, are signed
+ * with the platform key.
  */
 const SEALING_KEY = randomBytes(32);
 const DOMAIN = 'cairn.example'; // the From domain of the kit's email (news@cairn.example)
