@@ -29,10 +29,16 @@ const LOG_LEVEL = process.env.CAIRN_LOG_LEVEL || 'info';
 export interface DemoSecrets {
   adminToken: string;
   trackingKeys: string;
+  /** seals sending domains' DKIM keys (CAIRN_DKIM_KEY_ENCRYPTION_KEY, the API's and the sender's) */
+  dkimKeyEncryptionKey: string;
 }
 
 export function newSecrets(): DemoSecrets {
-  return { adminToken: randomBytes(24).toString('hex'), trackingKeys: `1:${randomBytes(32).toString('base64')}` };
+  return {
+    adminToken: randomBytes(24).toString('hex'),
+    trackingKeys: `1:${randomBytes(32).toString('base64')}`,
+    dkimKeyEncryptionKey: randomBytes(32).toString('base64'),
+  };
 }
 
 export interface DemoServiceOptions {
@@ -50,6 +56,7 @@ function senderEnv(o: DemoServiceOptions, common: Record<string, string>): Recor
     CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
     CAIRN_SENDER_TRACKING_URL: `http://127.0.0.1:${o.ports.ingest}`,
     CAIRN_SENDER_SMTP_URL: o.smtpUrl,
+    CAIRN_DKIM_KEY_ENCRYPTION_KEY: o.secrets.dkimKeyEncryptionKey,
     CAIRN_SENDER_HEALTH_PORT: String(o.ports.senderHealth),
     CAIRN_SENDER_METRICS_PORT: String(o.ports.senderMetrics),
   };
@@ -68,6 +75,9 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     ...common,
     CAIRN_API_PORT: String(o.ports.api),
     CAIRN_ADMIN_TOKEN: o.secrets.adminToken,
+    CAIRN_DKIM_KEY_ENCRYPTION_KEY: o.secrets.dkimKeyEncryptionKey,
+    // the demo's emails are From example domains nobody can publish DKIM records for (docs/api.md#sending-domains)
+    CAIRN_API_SENDING_DOMAINS: 'relaxed',
     CAIRN_SEGMENT_REFRESH_SECONDS: '0',
     ...clickhouseLoginEnv(o.clickhouse.api),
     CAIRN_API_ERASURE_CLICKHOUSE_USER: o.clickhouse.erasure.user,

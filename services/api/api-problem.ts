@@ -85,6 +85,8 @@ function validationErrors(error: FastifyError): FieldError[] {
 const UNIQUE_FIELDS: Record<string, string> = {
   contacts_workspace_email_idx: 'email',
   content_settings_one_default_idx: 'is_default',
+  sending_domains_workspace_id_domain_key: 'domain',
+  sending_domain_keys_one_next: 'rotation',
 };
 
 /** PostgreSQL errors that are the client's fault map to 4xx, the rest stay 500. */

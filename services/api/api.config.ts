@@ -1,4 +1,5 @@
-import { bool, connectionSchema, int, str, url } from '../../lib/platform/config';
+import { bool, connectionSchema, type FieldSpec, int, list, str, url } from '../../lib/platform/config';
+import { dkimKeyEncryptionKey } from '../../lib/platform/crypto/sealed-secret';
 import { egressSchema } from '../../lib/platform/egress/egress-policy';
 
 export const apiConfigSchema = {
@@ -108,12 +109,35 @@ export const apiConfigSchema = {
     'heap of each draft-render thread; a render needing more is stopped and answered 422',
     { default: 512 },
   ),
+  dkimKeyEncryptionKey,
+  sendingDomains: {
+    env: 'CAIRN_API_SENDING_DOMAINS',
+    doc: "'strict': go-live refuses a From address whose domain is not a verified sending domain of the workspace; 'relaxed': any From domain (single-tenant installs, tests)",
+    parse: parseSendingDomainsPolicy,
+    default: 'strict',
+  } satisfies FieldSpec<'strict' | 'relaxed'>,
+  spfInclude: str(
+    'CAIRN_SPF_INCLUDE',
+    'the SPF include of the relay Cairn sends through, shown as SPF advice for a sending domain (empty: "add your relay\'s include")',
+    { default: '' },
+  ),
+  dnsServers: list(
+    'CAIRN_DNS_SERVERS',
+    "DNS servers that verify sending domains' records, comma-separated ip or ip:port (empty: the system's)",
+    { default: [] },
+  ),
   segmentRefreshSeconds: int(
     'CAIRN_SEGMENT_REFRESH_SECONDS',
     'seconds between bulk refreshes of every dynamic segment (0 = off)',
     { default: 300 },
   ),
 };
+
+function parseSendingDomainsPolicy(raw: string): 'strict' | 'relaxed' {
+  const value = raw.trim().toLowerCase();
+  if (value === 'strict' || value === 'relaxed') return value;
+  throw new Error("must be 'strict' or 'relaxed'");
+}
 
 export type ApiConfig = {
   readonly [K in keyof typeof apiConfigSchema]: (typeof apiConfigSchema)[K] extends { parse: (raw: string) => infer T }

@@ -6,7 +6,9 @@ import type { ContentSettingsData, EmailDraft } from '../../lib/domain/email/ema
 import type { MergeContext } from '../../lib/domain/email/merge-template';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { testSendJobId, type TestSendJob } from '../../lib/contracts/sending/test-send';
+import type { ApiConfig } from './api.config';
 import { ApiProblem } from './api-problem';
+import { assertVerifiedFrom } from './sending-domains';
 import type { DraftRenderer } from './draft-renderer';
 import { getRow } from './resource-routes';
 
@@ -57,16 +59,11 @@ export async function goLive(
   renderer: DraftRenderer,
   workspaceId: string,
   emailId: string,
+  config: Pick<ApiConfig, 'sendingDomains'>,
 ): Promise<{ version: number; links: unknown[] }> {
   return inTransaction(pool, async (client) => {
     const email = await getRow<EmailRow>(client, 'emails', 'email', workspaceId, emailId, true);
-    const check = await runEmailCheck(client, renderer, workspaceId, email);
-    if (!check.compiled)
-      throw new ApiProblem(
-        422,
-        `the email has ${check.issues.length} problem(s) to fix before it can go live`,
-        check.issues,
-      );
+    const check = { compiled: await compiledForGoLive(client, renderer, config, workspaceId, email) };
     const { rows } = await client.query<{ version: number }>(
       'SELECT coalesce(max(version), 0) + 1 AS version FROM email_versions WHERE email_id = $1',
       [emailId],
@@ -110,6 +107,27 @@ export async function goLive(
     ]);
     return { version, links };
   });
+}
+
+/** The draft compiled, or the 422 that stops go-live: the error check's problems, or the From domain's. */
+async function compiledForGoLive(
+  client: PoolClient,
+  renderer: DraftRenderer,
+  config: Pick<ApiConfig, 'sendingDomains'>,
+  workspaceId: string,
+  email: EmailRow,
+) {
+  const check = await runEmailCheck(client, renderer, workspaceId, email);
+  if (!check.compiled)
+    throw new ApiProblem(
+      422,
+      `the email has ${check.issues.length} problem(s) to fix before it can go live`,
+      check.issues,
+    );
+  // NOTE: under 'strict' a frozen version's From domain is a verified sending domain of the workspace, so the
+  // sender can sign it d=<From domain> and it passes DMARC (docs/api.md#sending-domains).
+  await assertVerifiedFrom(client, config, workspaceId, email.draft.from_address);
+  return check.compiled;
 }
 
 /** Merge data for one contact: its fields, its account and the content settings. */

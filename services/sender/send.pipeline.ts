@@ -100,7 +100,7 @@ export class SendPipeline {
     let outcome: SmtpOutcome;
     try {
       if (!(await this.attempts.add(message.item.key))) return; // another sender holds it, or it was already attempted
-      outcome = await this.deps.delivery.send(message.mail);
+      outcome = await this.deps.delivery.send(message.mail, message.item.workspaceId);
     } finally {
       release();
     }

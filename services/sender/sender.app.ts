@@ -7,6 +7,7 @@ import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { SendingDomainKeys } from './sending-domain-keys';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -69,7 +70,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     () => delivery.queued(),
     () => delivery.throttleKeys(),
   );
-  const delivery: SmtpDelivery = new SmtpDelivery(smtpOptions(config, metrics, log));
+  const delivery: SmtpDelivery = new SmtpDelivery(smtpOptions(config, metrics, log, pool));
   const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
   const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
   const core: SenderCore = { config, log, pool, redis, queue, kafka, topics, tokens, metrics, delivery, repo, backoff };
@@ -93,7 +94,10 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   };
 }
 
-function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger): SmtpDeliveryOptions {
+function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, pool: Pool): SmtpDeliveryOptions {
+  const domainKeys = config.dkimKeyEncryptionKey
+    ? new SendingDomainKeys(pool, config.dkimKeyEncryptionKey, config.domainKeysTtlMs, log)
+    : null;
   return {
     url: config.smtpUrl,
     maxConnections: config.smtpConnections,
@@ -107,6 +111,8 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger):
       config.dkimDomain && config.dkimPrivateKey
         ? { domainName: config.dkimDomain, keySelector: config.dkimSelector, privateKey: config.dkimPrivateKey }
         : null,
+    domainSigner: domainKeys ? (workspaceId, from) => domainKeys.signerFor(workspaceId, from) : undefined,
+    onSigned: (key) => metrics.dkimSigned.inc({ key }),
     onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
     throttle: { ...throttleSettingsOf(config), onSignal: (key, signal) => metrics.throttleSignal(key, signal) },
     throttleMaxWaitMs: config.throttleMaxWaitMs,

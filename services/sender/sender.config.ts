@@ -11,6 +11,7 @@ import {
   url,
   type ConfigOf,
 } from '../../lib/platform/config';
+import { dkimKeyEncryptionKey } from '../../lib/platform/crypto/sealed-secret';
 import type { SmtpTimeouts, SmtpTlsPolicy, SmtpTlsSettings } from './smtp-transport';
 import { throttleSchema } from './throttle.config';
 
@@ -142,6 +143,12 @@ export const senderSchema = {
   dkimDomain: str('CAIRN_SENDER_DKIM_DOMAIN', 'DKIM signing domain (empty: no DKIM)', { default: '' }),
   dkimSelector: str('CAIRN_SENDER_DKIM_SELECTOR', 'DKIM selector', { default: 'cairn' }),
   dkimPrivateKey: str('CAIRN_SENDER_DKIM_PRIVATE_KEY', 'DKIM private key (PEM)', { default: '', secret: true }),
+  dkimKeyEncryptionKey,
+  domainKeysTtlMs: int(
+    'CAIRN_SENDER_DOMAIN_KEYS_TTL_MS',
+    "how long a sending domain's DKIM key (or its absence) is cached per workspace and From address",
+    { default: 60_000 },
+  ),
   healthHost: str('CAIRN_SENDER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),
   healthPort: int('CAIRN_SENDER_HEALTH_PORT', 'port of the /healthz listener (0: none)', { default: 8083 }),
   metricsHost: str('CAIRN_SENDER_METRICS_HOST', 'address of the /metrics listener (loopback by default: not public)', {

@@ -17,6 +17,13 @@ export class SenderMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  /** which DKIM key signed each message: its From domain's (aligned), the platform's, or none (docs/sender.md#sending-domains) */
+  readonly dkimSigned = new Counter({
+    name: 'cairn_sender_dkim_signed_total',
+    help: "messages handed to SMTP by the DKIM key that signed them: 'sending_domain' (d= the From domain), 'platform' or 'none'",
+    labelNames: ['key'],
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge;
   /** SEND_QUEUE jobs failed unread (docs/messages.md#unreadable-messages) */
   readonly unreadableJobs = new Counter({

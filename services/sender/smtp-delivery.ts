@@ -29,6 +29,10 @@ export interface SmtpDeliveryOptions {
   /** TLS policy, verification and CA; default: required unless the relay is loopback, verified */
   tls?: SmtpTlsSettings;
   dkim: DkimSettings | null;
+  /** the signer of a From domain that is a verified sending domain of the workspace (sending-domain-keys.ts) */
+  domainSigner?: (workspaceId: string, fromAddress: string) => Promise<DKIM | null>;
+  /** which key signed each message handed to SMTP (cairn_sender_dkim_signed_total) */
+  onSigned?: (key: 'sending_domain' | 'platform' | 'none') => void;
   /** 'lean': our pipelined client (the default); 'nodemailer': its pool */
   client?: 'lean' | 'nodemailer';
   onLatency?: (seconds: number) => void;
@@ -41,6 +45,9 @@ export interface SmtpDeliveryOptions {
 /** Signed headers: RFC 6376's recommendations plus both List-Unsubscribe headers (RFC 8058 section 4). */
 const DKIM_HEADERS =
   'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID';
+
+/** A DKIM signer over the headers above (d= the domain, s= the selector). */
+export const dkimSigner = (settings: DkimSettings): DKIM => new DKIM({ ...settings, headerFieldNames: DKIM_HEADERS });
 
 /** The client the options name, behind the one interface (docs/sender.md#smtp-transports). */
 export function transportOf(options: SmtpDeliveryOptions): SmtpTransport {
@@ -61,7 +68,7 @@ export class SmtpDelivery {
 
   constructor(private readonly options: SmtpDeliveryOptions) {
     this.transport = transportOf(options);
-    this.dkim = options.dkim ? new DKIM({ ...options.dkim, headerFieldNames: DKIM_HEADERS }) : null;
+    this.dkim = options.dkim ? dkimSigner(options.dkim) : null;
     this.limiter = new DomainLimiter(
       options.perDomainConcurrency,
       options.maxConnections,
@@ -89,9 +96,12 @@ export class SmtpDelivery {
     return this.limiter.keyViews();
   }
 
-  /** Hands one message to SMTP; call with a slot from acquire(). Its reply paces the domain's key. */
-  async send(mail: OutgoingMail): Promise<SmtpOutcome> {
-    const outcome = await this.handOff(mail);
+  /**
+   * Hands one message to SMTP; call with a slot from acquire(). The workspace picks its From domain's DKIM key; the
+   * reply paces the domain's throttle key.
+   */
+  async send(mail: OutgoingMail, workspaceId?: string): Promise<SmtpOutcome> {
+    const outcome = await this.handOff(mail, workspaceId);
     const signal = this.limiter.observe(mail.to.slice(mail.to.lastIndexOf('@') + 1), outcome);
     // NOTE: a throttling reply ("slow down", 421) speaks of the sender's pace, not of the recipient: the message was
     // not taken, so it is retried like one never sent, never recorded as a bounce (a soft bounce would count
@@ -100,15 +110,24 @@ export class SmtpDelivery {
     return outcome;
   }
 
-  private async handOff(mail: OutgoingMail): Promise<SmtpOutcome> {
+  private async handOff(mail: OutgoingMail, workspaceId?: string): Promise<SmtpOutcome> {
     // before either client: nodemailer refuses CR, LF, < and > too, but as a retriable API error, and lets NUL by
     const unsafe = unsafeEnvelope(mail.from.address, mail.to);
     if (unsafe) return unsafe;
+    let signer: DKIM | null;
+    try {
+      const own = await this.signerOf(mail, workspaceId);
+      signer = own ?? this.dkim;
+      this.options.onSigned?.(own ? 'sending_domain' : signer ? 'platform' : 'none');
+    } catch (error) {
+      // the key could not be looked up: nothing was written, so the message is tried again, never sent unaligned
+      return { kind: 'not_sent', error: `DKIM key lookup failed: ${(error as Error).message}`.slice(0, 300) };
+    }
     const started = process.hrtime.bigint();
     try {
       // MIME built into one buffer first: the client then writes it in a few large writes instead of one per line
       let raw = composeMime(mail);
-      if (this.dkim) raw = await buffer(this.dkim.sign(raw));
+      if (signer) raw = await buffer(signer.sign(raw));
       return await this.transport.send(mail.from.address, mail.to, raw);
     } catch (error) {
       // composing or signing failed: as before the transports were split, an error without a reply
@@ -116,6 +135,12 @@ export class SmtpDelivery {
     } finally {
       this.options.onLatency?.(Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** The From domain's own key (d= aligned with From) when the workspace has verified it (docs/sender.md#sending-domains). */
+  private signerOf(mail: OutgoingMail, workspaceId: string | undefined): Promise<DKIM | null> {
+    const { domainSigner } = this.options;
+    return domainSigner && workspaceId ? domainSigner(workspaceId, mail.from.address) : Promise.resolve(null);
   }
 
   close(): void {

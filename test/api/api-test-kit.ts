@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
@@ -33,6 +34,10 @@ export async function startApiKit(overrides: Partial<Record<keyof ApiConfig, unk
     ...env.settings,
     queuePrefix: uniqueName('api'),
     adminToken: ADMIN_TOKEN,
+    // Tests that do not test sending domains go live with From addresses of domains nobody registered
+    // (test/api/api-sending-domains.test.ts tests 'strict'); every kit can add sending domains.
+    sendingDomains: 'relaxed',
+    dkimKeyEncryptionKey: randomBytes(32),
     ...overrides,
   } as ApiConfig;
   const pool = createPgPool(env.postgresUrl, 5);

@@ -3,6 +3,7 @@
  * (emails.routes.ts), whose renderer they share.
  */
 import type { Pool } from 'pg';
+import type { ApiConfig } from '../api.config';
 import type { TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { notFound } from '../api-problem';
@@ -12,11 +13,16 @@ import { assertReferences, idParams } from '../resource-routes';
 import { checkResponse, createBody, editBody, goLiveResponse, item, tags } from './emails.schemas';
 
 /** Registered in this order within the emails plugin (the OpenAPI document lists them so). */
-export function emailDraftRoutes(app: TypedApp, pool: Pool, renderer: DraftRenderer): void {
+export function emailDraftRoutes(
+  app: TypedApp,
+  pool: Pool,
+  renderer: DraftRenderer,
+  config: Pick<ApiConfig, 'sendingDomains'>,
+): void {
   createEmailRoute(app, pool);
   editEmailRoute(app, pool);
   checkEmailRoute(app, pool, renderer);
-  goLiveRoute(app, pool, renderer);
+  goLiveRoute(app, pool, renderer, config);
 }
 
 function splitBody<T extends { name?: string }>(body: T): { name?: string; draft: Omit<T, 'name'> } {
@@ -86,7 +92,12 @@ function checkEmailRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): vo
   );
 }
 
-function goLiveRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): void {
+function goLiveRoute(
+  app: TypedApp,
+  pool: Pool,
+  renderer: DraftRenderer,
+  config: Pick<ApiConfig, 'sendingDomains'>,
+): void {
   app.post(
     '/v1/emails/:id/go-live',
     {
@@ -99,7 +110,7 @@ function goLiveRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): void {
     },
     async (req) => {
       const { id } = req.params;
-      const result = await goLive(pool, renderer, workspaceOf(req), id);
+      const result = await goLive(pool, renderer, workspaceOf(req), id, config);
       return { email_id: id, ...result };
     },
   );

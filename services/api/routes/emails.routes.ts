@@ -4,12 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { isEmailAddress } from '../../../lib/domain/email/email-address';
 import { sendQueueOf, type SendQueueJob } from '../../../lib/contracts/sending/send-queue';
+import type { ApiConfig } from '../api.config';
 import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { DraftRenderer } from '../draft-renderer';
 import { contentSettingsFor, loadEmail, mergeContextFor, queueTestSend } from '../email-service';
 import { idParams, resourceRoutes } from '../resource-routes';
+import { assertVerifiedFrom } from '../sending-domains';
 import { emailDraftRoutes } from './emails-draft.routes';
 import { emailVersionRoutes } from './emails-versions.routes';
 import {
@@ -52,7 +54,7 @@ export async function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): Prom
       },
     },
   });
-  emailDraftRoutes(app, pool, renderer);
+  emailDraftRoutes(app, pool, renderer, deps.config);
   emailVersionRoutes(untyped, deps);
   emailRenderRoutes(untyped, deps, renderer);
 }
@@ -81,7 +83,7 @@ function emailRenderRoutes(untyped: FastifyInstance, deps: ApiDeps, renderer: Dr
   const sendQueue = sendQueueOf(deps.redis, deps.config.queuePrefix);
   untyped.addHook('onClose', async () => sendQueue.close());
   previewRoute(app, pool, renderer);
-  testSendRoute(app, pool, renderer, sendQueue);
+  testSendRoute(app, pool, renderer, sendQueue, deps.config);
 }
 
 function previewRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): void {
@@ -110,7 +112,13 @@ function previewRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer): void 
   );
 }
 
-function testSendRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer, sendQueue: Queue<SendQueueJob>): void {
+function testSendRoute(
+  app: TypedApp,
+  pool: Pool,
+  renderer: DraftRenderer,
+  sendQueue: Queue<SendQueueJob>,
+  config: Pick<ApiConfig, 'sendingDomains'>,
+): void {
   app.post(
     '/v1/emails/:id/test-send',
     {
@@ -132,6 +140,8 @@ function testSendRoute(app: TypedApp, pool: Pool, renderer: DraftRenderer, sendQ
           { field: `to[${bad}]`, message: 'is not a valid address' },
         ]);
       const email = await loadEmail(pool, workspaceId, req.params.id);
+      // a test send is a send: its From domain must be verified as at go-live (docs/api.md#sending-domains)
+      await assertVerifiedFrom(pool, config, workspaceId, email.draft.from_address);
       const content = await contentSettingsFor(pool, workspaceId, email.draft.content_settings_id);
       // the go-live check refuses a from or reply-to address saved before addresses were checked (422, nothing queued)
       const rendered = await renderer.render(

@@ -10,6 +10,7 @@ import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { createMessage, parseSendAt, type NewMessage } from '../engagement-message.service';
 import { idParams } from '../resource-routes';
+import { assertVerifiedFrom } from '../sending-domains';
 import {
   historyQuery,
   listQuery,
@@ -49,6 +50,8 @@ function sendMessageRoute(app: TypedApp, deps: ApiDeps, queue: Queue<SendQueueJo
     },
     async (req, reply) => {
       const workspaceId = workspaceOf(req);
+      // a one-to-one message is a send like a go-live: its From domain must be verified too (docs/api.md#sending-domains)
+      await assertVerifiedFrom(pool, deps.config, workspaceId, (req.body as NewMessage).from_address);
       const created = await createMessage(
         pool,
         workspaceId,

@@ -1,0 +1,113 @@
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts';
+import type { FastifyInstance } from 'fastify';
+import type { Pool } from 'pg';
+import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
+import type { ApiConfig } from '../api.config';
+import type { TypedApp } from '../api-deps';
+import { workspaceOf } from '../api-auth';
+import { notFound } from '../api-problem';
+import { verifySendingDomain } from '../sending-domain-checks';
+import {
+  domainOrProblem,
+  insertKey,
+  listDomains,
+  loadDomain,
+  recordsOf,
+  resolverOf,
+  sealingKeyOf,
+  type DomainRow,
+  type KeyRow,
+} from '../sending-domains';
+import {
+  createDomainSchema,
+  deleteDomainSchema,
+  getDomainSchema,
+  listDomainsSchema,
+  rotateDomainSchema,
+  verifyDomainSchema,
+} from './sending-domains.schemas';
+
+interface Deps {
+  pool: Pool;
+  config: ApiConfig;
+}
+
+/**
+ * Sending domains (docs/api.md#sending-domains): changes take the admin scope, as API keys do; reads the read
+ * scope. One function per route, in the order they are documented.
+ */
+export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps): Promise<void> {
+  const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
+  createRoute(app, deps);
+  app.get('/v1/sending-domains', { schema: listDomainsSchema }, async (req) => ({
+    items: (await listDomains(deps.pool, workspaceOf(req))).map((domain) => shown(deps.config, domain)),
+  }));
+  app.get('/v1/sending-domains/:id', { schema: getDomainSchema }, async (req) =>
+    shown(deps.config, await loadDomain(deps.pool, workspaceOf(req), req.params.id)),
+  );
+  app.post('/v1/sending-domains/:id/verify', { config: { scope: 'admin' }, schema: verifyDomainSchema }, async (req) =>
+    shown(deps.config, await verifySendingDomain(deps.pool, resolverOf(deps.config), workspaceOf(req), req.params.id)),
+  );
+  rotateRoute(app, deps);
+  app.delete(
+    '/v1/sending-domains/:id',
+    { config: { scope: 'admin' }, schema: deleteDomainSchema },
+    async (req, reply) => {
+      const { rowCount } = await deps.pool.query('DELETE FROM sending_domains WHERE workspace_id = $1 AND id = $2', [
+        workspaceOf(req),
+        req.params.id,
+      ]);
+      if (!rowCount) throw notFound('sending domain');
+      return reply.code(204).send(null);
+    },
+  );
+}
+
+/** What every answer shows: the row, the live selectors and the records to publish; never a private key. */
+function shown(config: ApiConfig, { row, keys }: { row: DomainRow; keys: KeyRow[] }) {
+  const iso = (at: Date | null): string | null => at?.toISOString() ?? null;
+  return {
+    ...row,
+    verified_at: iso(row.verified_at),
+    last_check_at: iso(row.last_check_at),
+    created_at: row.created_at.toISOString(),
+    selectors: keys.map((k) => ({ selector: k.selector, state: k.state })),
+    records: recordsOf(config, row.domain, keys),
+  };
+}
+
+function createRoute(app: TypedApp, { pool, config }: Deps): void {
+  app.post('/v1/sending-domains', { config: { scope: 'admin' }, schema: createDomainSchema }, async (req, reply) => {
+    const workspaceId = workspaceOf(req);
+    const sealingKey = sealingKeyOf(config);
+    const domain = domainOrProblem(req.body.domain);
+    const id = await inTransaction(pool, async (client) => {
+      const { rows } = await client.query<{ id: string }>(
+        'INSERT INTO sending_domains (workspace_id, domain) VALUES ($1, $2) RETURNING id',
+        [workspaceId, domain],
+      );
+      const domainId = (rows[0] as { id: string }).id;
+      await insertKey(client, sealingKey, domainId, 'active');
+      return domainId;
+    });
+    return reply.code(201).send(shown(config, await loadDomain(pool, workspaceId, id)));
+  });
+}
+
+function rotateRoute(app: TypedApp, { pool, config }: Deps): void {
+  app.post(
+    '/v1/sending-domains/:id/rotate',
+    { config: { scope: 'admin' }, schema: rotateDomainSchema },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const sealingKey = sealingKeyOf(config);
+      // NOTE: one next key at a time (the partial unique index of sql/postgres/0200): a second rotation while one
+      // is under way is a 409, so at most two selectors are ever published.
+      await inTransaction(pool, async (client) => {
+        const { row } = await loadDomain(client, workspaceId, req.params.id, true);
+        await insertKey(client, sealingKey, row.id, 'next');
+      });
+      return shown(config, await loadDomain(pool, workspaceId, req.params.id));
+    },
+  );
+}
