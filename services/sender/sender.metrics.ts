@@ -24,6 +24,13 @@ export class SenderMetrics {
     labelNames: ['key'],
     registers: [this.registry],
   });
+  /** SMTP outcomes per route (docs/sender.md#routes); 'none': no route (route_unknown, lookup failed). Names are the operator's, bounded. */
+  readonly routed = new Counter({
+    name: 'cairn_sender_route_messages_total',
+    help: "SMTP outcomes per route: delivered, refused, not_sent, unknown, invalid; route 'none' when no route could be used",
+    labelNames: ['route', 'outcome'],
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge;
   /** SEND_QUEUE jobs failed unread (docs/messages.md#unreadable-messages) */
   readonly unreadableJobs = new Counter({
