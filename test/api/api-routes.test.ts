@@ -24,8 +24,8 @@ describe('routes', () => {
     const set = await operator(`/v1/admin/workspaces/${ws.id}/route`, { route: 'ses' });
     expect(set.statusCode).toBe(200);
     expect(set.json()).toEqual({ id: ws.id, route: 'ses' });
-    const stored = await kit.pool.query('SELECT route_name FROM workspaces WHERE id = $1', [ws.id]);
-    expect(stored.rows[0].route_name).toBe('ses');
+    const settings = await client(kit, ws.key)('GET', '/v1/workspace');
+    expect(settings.json().route).toBe('ses');
 
     for (const route of ['nope', 'SES', 'a'.repeat(40), 'smtp://evil.example:25']) {
       const unknown = await operator(`/v1/admin/workspaces/${ws.id}/route`, { route });
@@ -67,7 +67,6 @@ describe('routes', () => {
     expect((await stranger('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'ses' })).statusCode).toBe(404);
     expect((await operator(`/v1/sending-domains/${domain.id}/route`, { route: 'ses' })).statusCode).toBe(401);
 
-    const stored = await kit.pool.query('SELECT route_name FROM sending_domains WHERE id = $1', [domain.id]);
-    expect(stored.rows[0].route_name).toBe('default');
+    expect((await api('GET', `/v1/sending-domains/${domain.id}`)).json().route).toBe('default');
   });
 });
