@@ -21,7 +21,7 @@ import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
 import type { SmtpDeliveryOptions } from './smtp-delivery';
-import { routesOf } from './routes.config';
+import { DEFAULT_ROUTE, routesOf } from './routes.config';
 import { RouteNames, SmtpRoutes } from './smtp-routes';
 import { throttleSettingsOf } from './throttle.config';
 
@@ -72,14 +72,7 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
     () => routes.queued(),
     () => routes.throttleKeys(),
   );
-  const names = new RouteNames(pool, config.domainKeysTtlMs);
-  const routeList = routesOf(config);
-  for (const route of routeList)
-    if (!route.tlsVerify || route.tls === 'off')
-      log.warn({ route: route.describe(), tls: route.tls }, 'route_tls_weakened');
-  const routes: SmtpRoutes = new SmtpRoutes(smtpOptions(config, metrics, log, pool), routeList, (ws, from) =>
-    names.nameFor(ws, from),
-  );
+  const routes: SmtpRoutes = smtpRoutes(config, metrics, log, pool);
   const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
   const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
   const core: SenderCore = { config, log, pool, redis, queue, kafka, topics, tokens, metrics, routes, repo, backoff };
@@ -103,6 +96,29 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   };
 }
 
+/** The default route and the operator's others (docs/sender.md#routes), their metrics labelled by route. */
+function smtpRoutes(config: SenderConfig, metrics: SenderMetrics, log: Logger, pool: Pool): SmtpRoutes {
+  const names = new RouteNames(pool, config.domainKeysTtlMs);
+  const routeList = routesOf(config);
+  for (const route of routeList)
+    if (!route.tlsVerify || route.tls === 'off')
+      log.warn({ route: route.describe(), tls: route.tls }, 'route_tls_weakened');
+  const options = smtpOptions(config, metrics, log, pool);
+  return new SmtpRoutes(
+    options,
+    routeList,
+    (ws, from) => names.nameFor(ws, from),
+    (route) => ({
+      onLatency: (seconds) => metrics.smtpLatency.observe({ route }, seconds),
+      // another route's throttle keys carry its name, as in its gauges (smtp-routes.ts)
+      throttle: {
+        ...options.throttle,
+        onSignal: (key, signal) => metrics.throttleSignal(route === DEFAULT_ROUTE ? key : `${route}:${key}`, signal),
+      },
+    }),
+  );
+}
+
 function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, pool: Pool): SmtpDeliveryOptions {
   const domainKeys = config.dkimKeyEncryptionKey
     ? new SendingDomainKeys(pool, config.dkimKeyEncryptionKey, config.domainKeysTtlMs, log)
@@ -122,7 +138,6 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, 
         : null,
     domainSigner: domainKeys ? (workspaceId, from) => domainKeys.signerFor(workspaceId, from) : undefined,
     onSigned: (key) => metrics.dkimSigned.inc({ key }),
-    onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
     throttle: { ...throttleSettingsOf(config), onSignal: (key, signal) => metrics.throttleSignal(key, signal) },
     throttleMaxWaitMs: config.throttleMaxWaitMs,
   };

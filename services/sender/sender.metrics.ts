@@ -13,7 +13,8 @@ export class SenderMetrics {
   });
   readonly smtpLatency = new Histogram({
     name: 'cairn_sender_smtp_seconds',
-    help: 'SMTP hand-off latency per message',
+    help: 'SMTP hand-off latency per message, by route (docs/sender.md#routes)',
+    labelNames: ['route'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

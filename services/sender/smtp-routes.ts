@@ -56,9 +56,11 @@ export class SmtpRoutes {
     private readonly base: SmtpDeliveryOptions,
     routes: readonly SmtpRouteSetting[],
     private readonly lookup: RouteLookup | null,
+    /** what differs per route besides its settings: the metrics callbacks labelled with its name */
+    private readonly perRoute: (route: string) => Partial<SmtpDeliveryOptions> = () => ({}),
   ) {
     this.settings = new Map(routes.map((route) => [route.name, route]));
-    this.deliveries.set(DEFAULT_ROUTE, new SmtpDelivery(base));
+    this.deliveries.set(DEFAULT_ROUTE, new SmtpDelivery({ ...base, ...perRoute(DEFAULT_ROUTE) }));
   }
 
   async pick(workspaceId: string, fromAddress: string): Promise<Routed> {
@@ -88,6 +90,7 @@ export class SmtpRoutes {
       maxConnections: setting.connections ?? base.maxConnections,
       ratePerSecond: setting.ratePerSecond ?? base.ratePerSecond,
       tls: { policy: setting.tls, verify: setting.tlsVerify, ca: base.tls?.ca ?? null },
+      ...this.perRoute(name),
     });
     this.deliveries.set(name, delivery);
     return delivery;

@@ -107,6 +107,7 @@ describe('routes', () => {
     expect(metrics).toMatch(/cairn_sender_route_messages_total\{route="b",outcome="delivered"\} [1-9]/);
     expect(metrics).toMatch(/cairn_sender_route_messages_total\{route="default",outcome="delivered"\} [1-9]/);
     expect(metrics).toMatch(/cairn_sender_route_messages_total\{route="none",outcome="not_sent"\} 1/);
+    expect(metrics).toMatch(/cairn_sender_smtp_seconds_count\{route="b"\} [1-9]/);
     expect(metrics).not.toContain(PASSWORD);
     expect(JSON.stringify(h.config)).not.toContain(PASSWORD);
   });
