@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { loadConfig } from '../../lib/platform/config';
 import { parseRoutes, routesOf, routesSchema } from './routes.config';
@@ -65,6 +68,15 @@ describe('CAIRN_SENDER_ROUTES', () => {
     const bad = `[{"name":"x","url":"ftp://u:${SECRET}@h"}]`;
     expect(() => loadConfig(routesSchema, { CAIRN_SENDER_ROUTES: bad })).toThrow(/CAIRN_SENDER_ROUTES/);
     expect(() => loadConfig(routesSchema, { CAIRN_SENDER_ROUTES: bad })).not.toThrow(SECRET);
+  });
+
+  it('reads CAIRN_SENDER_ROUTES_FILE at start', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cairn-routes-')), 'routes.json');
+    writeFileSync(file, route({ url: 'smtp://relay.example:587' }));
+    const config = loadConfig(routesSchema, { CAIRN_SENDER_ROUTES_FILE: file });
+    expect(routesOf(config).map((r) => r.name)).toEqual(['ses']);
+    writeFileSync(file, route({ url: `gopher://u:${SECRET}@relay.example` }));
+    expect(() => loadConfig(routesSchema, { CAIRN_SENDER_ROUTES_FILE: file })).toThrow(/CAIRN_SENDER_ROUTES_FILE/);
   });
 
   it('takes one of the two settings, not both', () => {
