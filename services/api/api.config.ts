@@ -10,6 +10,17 @@ export const apiConfigSchema = {
     default: '',
     secret: true,
   }),
+  routeNames: {
+    env: 'CAIRN_API_ROUTE_NAMES',
+    doc: 'route names (no URLs) workspaces and sending domains may be given besides "default", comma-separated: the names of the sender\'s CAIRN_SENDER_ROUTES',
+    parse: (raw: string) => {
+      const names = list('', '').parse(raw);
+      const bad = names.find((name) => !/^[a-z0-9-]{1,40}$/.test(name));
+      if (bad !== undefined) throw new Error(`holds ${JSON.stringify(bad.slice(0, 40))}: names are [a-z0-9-]{1,40}`);
+      return names;
+    },
+    default: [],
+  } satisfies FieldSpec<string[]>,
   trustProxy: bool(
     'CAIRN_API_TRUST_PROXY',
     'take the client address from X-Forwarded-For (behind a proxy): credential failures are counted per client address',

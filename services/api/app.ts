@@ -22,6 +22,7 @@ import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { sendingDomainRoutes } from './routes/sending-domains.routes';
+import { sendingRouteRoutes } from './routes/sending-routes.routes';
 import { uiRoutes } from './routes/ui.routes';
 import { uiAssetLoader } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
@@ -152,6 +153,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   const { pool } = deps;
   await app.register(workspaceRoutes, { pool });
   await app.register(sendingDomainRoutes, { pool, config: deps.config });
+  await app.register(sendingRouteRoutes, { pool, config: deps.config });
   await app.register(contactRoutes, { pool });
   await app.register(contactImportRoutes, { pool, config: deps.config });
   await app.register(erasureRoutes, {

@@ -24,6 +24,8 @@ export interface DomainRow {
   verified_at: Date | null;
   last_check_at: Date | null;
   last_check_error: string | null;
+  /** its route (docs/sender.md#routes); null: its workspace's */
+  route: string | null;
   created_at: Date;
 }
 
@@ -114,7 +116,8 @@ export function recordsOf(config: ApiConfig, domain: string, keys: KeyRow[]): Dn
   return [...dkim, spf, dmarc];
 }
 
-const DOMAIN_COLUMNS = 'id, domain, status, verified_at, last_check_at, last_check_error, created_at';
+const DOMAIN_COLUMNS =
+  'id, domain, status, verified_at, last_check_at, last_check_error, route_name AS route, created_at';
 
 /** The live (active and next) keys of some domains, by domain id. */
 async function liveKeys(db: Pool | PoolClient, domainIds: string[]): Promise<Map<string, KeyRow[]>> {

@@ -18,12 +18,13 @@ import { MicroBatcher } from './micro-batcher';
 import { EventsFor } from './sender-events';
 import type { SenderMetrics } from './sender.metrics';
 import type { SmtpOutcome } from './mail-types';
-import type { SmtpDelivery } from './smtp-delivery';
+import type { SmtpRoutes } from './smtp-routes';
 
 export interface PipelineDeps {
   repo: DeliveriesRepository;
   preparer: MessagePreparer;
-  delivery: SmtpDelivery;
+  /** the route of each message (docs/sender.md#routes) and its delivery */
+  routes: Pick<SmtpRoutes, 'pick'>;
   producer: BatchingProducer;
   codec: EventCodec;
   topics: Topics;
@@ -95,15 +96,25 @@ export class SendPipeline {
   }
 
   private async sendOne(message: Sendable): Promise<void> {
-    const release = await this.deps.delivery.acquire(message.domain);
-    if (typeof release !== 'function') return this.defer(message, release.deferMs);
+    const { workspaceId, key } = message.item;
+    const routed = await this.deps.routes.pick(workspaceId, message.mail.from.address);
     let outcome: SmtpOutcome;
-    try {
-      if (!(await this.attempts.add(message.item.key))) return; // another sender holds it, or it was already attempted
-      outcome = await this.deps.delivery.send(message.mail, message.item.workspaceId);
-    } finally {
-      release();
+    if ('unsent' in routed) {
+      // no relay for it: an attempt that never reached a server (not_sent), retried like one
+      if (!(await this.attempts.add(key))) return;
+      this.deps.log.warn({ route: routed.route, err: routed.unsent.error }, 'route_unavailable');
+      outcome = routed.unsent;
+    } else {
+      const release = await routed.delivery.acquire(message.domain);
+      if (typeof release !== 'function') return this.defer(message, release.deferMs);
+      try {
+        if (!(await this.attempts.add(key))) return; // another sender holds it, or it was already attempted
+        outcome = await routed.delivery.send(message.mail, workspaceId);
+      } finally {
+        release();
+      }
     }
+    this.deps.metrics.routed.inc({ route: 'unsent' in routed ? 'none' : routed.route, outcome: outcome.kind });
     const finish = this.finishFor(message, outcome);
     await this.finishes.add(finish);
     this.count(finish.state === 'bounced' ? 'bounced' : finish.state);

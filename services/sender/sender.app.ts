@@ -20,7 +20,9 @@ import { enqueueForwards, enqueueRetry, startSendWorker } from './send.worker';
 import { sendQueueOf } from '../../lib/contracts/sending/send-queue';
 import { smtpTransportSettings, type SenderConfig } from './sender.config';
 import { SenderMetrics } from './sender.metrics';
-import { SmtpDelivery, type SmtpDeliveryOptions } from './smtp-delivery';
+import type { SmtpDeliveryOptions } from './smtp-delivery';
+import { DEFAULT_ROUTE, routesOf } from './routes.config';
+import { RouteNames, SmtpRoutes } from './smtp-routes';
 import { throttleSettingsOf } from './throttle.config';
 
 export interface SenderService extends Service {
@@ -39,7 +41,7 @@ interface SenderCore {
   topics: ReturnType<typeof topicsFor>;
   tokens: TrackingTokenCodec;
   metrics: SenderMetrics;
-  delivery: SmtpDelivery;
+  routes: SmtpRoutes;
   repo: DeliveriesRepository;
   /** how long before the next attempt of a message tried `attempts` times */
   backoff(attempts: number): number;
@@ -67,13 +69,13 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
   const topics = topicsFor(config.topicPrefix);
   const tokens = new TrackingTokenCodec(parseTrackingKeys(config.trackingKeys), config.trackingActiveKey);
   const metrics = new SenderMetrics(
-    () => delivery.queued(),
-    () => delivery.throttleKeys(),
+    () => routes.queued(),
+    () => routes.throttleKeys(),
   );
-  const delivery: SmtpDelivery = new SmtpDelivery(smtpOptions(config, metrics, log, pool));
+  const routes: SmtpRoutes = smtpRoutes(config, metrics, log, pool);
   const repo = new DeliveriesRepository(pool, `${process.pid}-${randomUUID()}`);
   const backoff = (attempts: number): number => config.retryBaseMs * 4 ** Math.max(0, attempts - 1);
-  const core: SenderCore = { config, log, pool, redis, queue, kafka, topics, tokens, metrics, delivery, repo, backoff };
+  const core: SenderCore = { config, log, pool, redis, queue, kafka, topics, tokens, metrics, routes, repo, backoff };
   const running: Running = { consumers: [], consumersStarted: Promise.resolve() };
   let stopping: Promise<void> | undefined;
   return {
@@ -92,6 +94,29 @@ export function buildSender(config: SenderConfig, log: Logger): SenderService {
       return url ? Number(new URL(url).port) : null;
     },
   };
+}
+
+/** The default route and the operator's others (docs/sender.md#routes), their metrics labelled by route. */
+function smtpRoutes(config: SenderConfig, metrics: SenderMetrics, log: Logger, pool: Pool): SmtpRoutes {
+  const names = new RouteNames(pool, config.domainKeysTtlMs);
+  const routeList = routesOf(config);
+  for (const route of routeList)
+    if (!route.tlsVerify || route.tls === 'off')
+      log.warn({ route: route.describe(), tls: route.tls }, 'route_tls_weakened');
+  const options = smtpOptions(config, metrics, log, pool);
+  return new SmtpRoutes(
+    options,
+    routeList,
+    (ws, from) => names.nameFor(ws, from),
+    (route) => ({
+      onLatency: (seconds) => metrics.smtpLatency.observe({ route }, seconds),
+      // another route's throttle keys carry its name, as in its gauges (smtp-routes.ts)
+      throttle: {
+        ...options.throttle,
+        onSignal: (key, signal) => metrics.throttleSignal(route === DEFAULT_ROUTE ? key : `${route}:${key}`, signal),
+      },
+    }),
+  );
 }
 
 function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, pool: Pool): SmtpDeliveryOptions {
@@ -113,7 +138,6 @@ function smtpOptions(config: SenderConfig, metrics: SenderMetrics, log: Logger, 
         : null,
     domainSigner: domainKeys ? (workspaceId, from) => domainKeys.signerFor(workspaceId, from) : undefined,
     onSigned: (key) => metrics.dkimSigned.inc({ key }),
-    onLatency: (seconds) => metrics.smtpLatency.observe(seconds),
     throttle: { ...throttleSettingsOf(config), onSignal: (key, signal) => metrics.throttleSignal(key, signal) },
     throttleMaxWaitMs: config.throttleMaxWaitMs,
   };
@@ -161,7 +185,7 @@ function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipelin
   const { config } = core;
   return new SendPipeline({
     repo: core.repo,
-    delivery: core.delivery,
+    routes: core.routes,
     producer,
     metrics: core.metrics,
     topics: core.topics,
@@ -220,7 +244,7 @@ async function stopSender(core: SenderCore, running: Running): Promise<void> {
   for (const consumer of running.consumers) await consumer.stop().catch(() => undefined);
   await running.metricsListener?.stop();
   await running.producer?.disconnect().catch(() => undefined);
-  core.delivery.close();
+  core.routes.close();
   await core.queue.close().catch(() => undefined);
   await core.redis.quit().catch(() => undefined);
   await core.pool.end().catch(() => undefined);

@@ -13,6 +13,7 @@ import {
 } from '../../lib/platform/config';
 import { dkimKeyEncryptionKey } from '../../lib/platform/crypto/sealed-secret';
 import type { SmtpTimeouts, SmtpTlsPolicy, SmtpTlsSettings } from './smtp-transport';
+import { routesSchema } from './routes.config';
 import { throttleSchema } from './throttle.config';
 
 /** 4 MiB of HTML is forty times the ~100 KB at which mail clients start clipping a message. */
@@ -51,6 +52,7 @@ export const senderSchema = {
     default: 'smtp://127.0.0.1:2525',
     secret: true,
   }),
+  ...routesSchema,
   smtpClient: str(
     'CAIRN_SENDER_SMTP_CLIENT',
     "'lean' (pipelined) or 'nodemailer' (its pool); both speak STARTTLS, implicit TLS and AUTH",
@@ -146,7 +148,7 @@ export const senderSchema = {
   dkimKeyEncryptionKey,
   domainKeysTtlMs: int(
     'CAIRN_SENDER_DOMAIN_KEYS_TTL_MS',
-    "how long a sending domain's DKIM key (or its absence) is cached per workspace and From address",
+    "how long a sending domain's DKIM key (or its absence) and a message's route are cached per workspace and From address",
     { default: 60_000 },
   ),
   healthHost: str('CAIRN_SENDER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),

@@ -13,7 +13,8 @@ export class SenderMetrics {
   });
   readonly smtpLatency = new Histogram({
     name: 'cairn_sender_smtp_seconds',
-    help: 'SMTP hand-off latency per message',
+    help: 'SMTP hand-off latency per message, by route (docs/sender.md#routes)',
+    labelNames: ['route'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
@@ -22,6 +23,13 @@ export class SenderMetrics {
     name: 'cairn_sender_dkim_signed_total',
     help: "messages handed to SMTP by the DKIM key that signed them: 'sending_domain' (d= the From domain), 'platform' or 'none'",
     labelNames: ['key'],
+    registers: [this.registry],
+  });
+  /** SMTP outcomes per route (docs/sender.md#routes); 'none': no route (route_unknown, lookup failed). Names are the operator's, bounded. */
+  readonly routed = new Counter({
+    name: 'cairn_sender_route_messages_total',
+    help: "SMTP outcomes per route: delivered, refused, not_sent, unknown, invalid; route 'none' when no route could be used",
+    labelNames: ['route', 'outcome'],
     registers: [this.registry],
   });
   readonly queueDepth: Gauge;

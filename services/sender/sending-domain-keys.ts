@@ -4,14 +4,7 @@ import { sendingDomainOfAddress } from '../../lib/domain/email/sending-domain';
 import { openSecret } from '../../lib/platform/crypto/sealed-secret';
 import type { Logger } from '../../lib/platform/logger';
 import { dkimSigner } from './smtp-delivery';
-
-/** Cached (workspace, From address) pairs before the cache is emptied: far more than one sender meets in a TTL. */
-const MAX_ENTRIES = 10_000;
-
-interface Entry {
-  expiresAt: number;
-  signer: Promise<DKIM | null>;
-}
+import { TtlCache } from './ttl-cache';
 
 /**
  * The DKIM signer of a message's From domain when it is a verified sending domain of the message's workspace
@@ -19,29 +12,24 @@ interface Entry {
  * From address) for a short TTL, so a rotation or a removal reaches the sender within it and no message waits on a query.
  */
 export class SendingDomainKeys {
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache: TtlCache<DKIM | null>;
 
   constructor(
     private readonly pool: Pool,
     private readonly sealingKey: Buffer,
-    private readonly ttlMs: number,
+    ttlMs: number,
     private readonly log: Pick<Logger, 'warn'>,
-  ) {}
+  ) {
+    this.cache = new TtlCache(ttlMs);
+  }
 
   /** Null: no verified domain of the workspace (the platform key signs, or none). Throws when the query fails. */
   signerFor(workspaceId: string, fromAddress: string): Promise<DKIM | null> {
     // keyed by the From address as the version holds it: a hit costs one map lookup, no address parsing
-    const key = `${workspaceId}:${fromAddress}`;
-    const now = Date.now();
-    const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > now) return cached.signer;
-    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    const domain = sendingDomainOfAddress(fromAddress);
-    const signer = domain ? this.load(workspaceId, domain) : Promise.resolve(null);
-    this.cache.set(key, { expiresAt: now + this.ttlMs, signer });
-    // a failed query is not remembered: the next message asks again
-    signer.catch(() => this.cache.delete(key));
-    return signer;
+    return this.cache.get(`${workspaceId}:${fromAddress}`, () => {
+      const domain = sendingDomainOfAddress(fromAddress);
+      return domain ? this.load(workspaceId, domain) : Promise.resolve(null);
+    });
   }
 
   private async load(workspaceId: string, domain: string): Promise<DKIM | null> {

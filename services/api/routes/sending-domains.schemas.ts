@@ -26,6 +26,7 @@ export const sendingDomain = {
     verified_at: { type: ['string', 'null'], format: 'date-time' },
     last_check_at: { type: ['string', 'null'], format: 'date-time' },
     last_check_error: { type: ['string', 'null'] },
+    route: { type: ['string', 'null'], description: "its route (PUT .../route); null: its workspace's" },
     created_at: { type: 'string', format: 'date-time' },
     selectors: {
       type: 'array',

@@ -97,7 +97,8 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
  * The caller's workspace settings: the time zone in which insights count days
  * (docs/kpis.md#filters-days-journey-version-account).
  */
-const SELECT_SETTINGS = 'SELECT id, name, time_zone, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+const SELECT_SETTINGS =
+  'SELECT id, name, time_zone, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
 
 function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(

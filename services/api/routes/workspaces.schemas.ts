@@ -85,6 +85,7 @@ const settingsSchema = {
     id: { type: 'string' },
     name: { type: 'string' },
     time_zone: { type: 'string', description: 'IANA time zone of insights days' },
+    route: { type: ['string', 'null'], description: 'the route its mail takes, set by the operator; null: default' },
     webhook_secret_rotated_at: {
       type: 'string',
       format: 'date-time',
