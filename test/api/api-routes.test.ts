@@ -3,7 +3,8 @@ import { ADMIN_TOKEN, call, client, createWorkspace, startApiKit, type ApiKit } 
 
 /*
  * Issue 22 part 3: routes (docs/api.md#routes). The operator sets a workspace's route with the operator token; a
- * workspace admin key sets its sending domain's; only names of CAIRN_API_ROUTE_NAMES (and "default") are taken.
+ * workspace admin key sets its sending domain's to "default" or its workspace's route (a route may hold another
+ * tenant's relay credentials); the operator takes only names of CAIRN_API_ROUTE_NAMES (and "default").
  */
 let kit: ApiKit;
 
@@ -49,6 +50,11 @@ describe('routes', () => {
     const ws = await createWorkspace(kit, 'routes-2');
     const api = client(kit, ws.key);
     const domain = (await api('POST', '/v1/sending-domains', { domain: 'mail.routes.example' })).json();
+    // a route the operator did not give this workspace (it may hold another tenant's relay credentials): refused
+    const notOwn = await api('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'bulk-b' });
+    expect(notOwn.statusCode).toBe(422);
+    expect(notOwn.json().errors[0].field).toBe('body.route');
+    expect((await operator(`/v1/admin/workspaces/${ws.id}/route`, { route: 'bulk-b' })).statusCode).toBe(200);
     const set = await api('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'bulk-b' });
     expect(set.statusCode).toBe(200);
     expect(set.json()).toEqual({ id: domain.id, route: 'bulk-b' });
@@ -56,7 +62,7 @@ describe('routes', () => {
       'default',
     );
 
-    const unknown = await api('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'other' });
+    const unknown = await api('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'ses' });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().errors[0].field).toBe('body.route');
     expect(unknown.body).not.toMatch(/smtp:/);
@@ -64,7 +70,9 @@ describe('routes', () => {
     const writer = client(kit, (await createApiKey(kit.pool, { workspaceId: ws.id, scopes: ['read', 'write'] })).key);
     expect((await writer('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'ses' })).statusCode).toBe(403);
     const stranger = client(kit, (await createWorkspace(kit, 'routes-stranger')).key);
-    expect((await stranger('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'ses' })).statusCode).toBe(404);
+    expect((await stranger('PUT', `/v1/sending-domains/${domain.id}/route`, { route: 'default' })).statusCode).toBe(
+      404,
+    );
     expect((await operator(`/v1/sending-domains/${domain.id}/route`, { route: 'ses' })).statusCode).toBe(401);
 
     expect((await api('GET', `/v1/sending-domains/${domain.id}`)).json().route).toBe('default');

@@ -18,7 +18,8 @@ const routeBody = {
     route: {
       type: ['string', 'null'],
       maxLength: 40,
-      description: 'a route name of CAIRN_API_ROUTE_NAMES, "default", or null (no choice of its own)',
+      description:
+        'workspace (operator): a route name of CAIRN_API_ROUTE_NAMES; sending domain: the route the operator gave its workspace; or "default", or null (no choice of its own)',
     },
   },
 } as const;
@@ -34,20 +35,34 @@ export const workspaceRouteSchema = routeSchema(
   "Operator: the route (named relay) of a workspace's mail (Authorization: Bearer $CAIRN_ADMIN_TOKEN)",
 );
 export const domainRouteSchema = routeSchema(
-  "The route of mail From this sending domain, before its workspace's (admin scope)",
+  'The route of mail From this sending domain, before its workspace\'s (admin scope): "default" or the workspace\'s own route',
 );
 
 /**
  * A name the operator allowed, or null. NOTE: the API holds route names only, never a relay's URL or credentials;
  * a name it stores is one of CAIRN_API_ROUTE_NAMES, so a tenant can never aim mail at a host of its choosing.
  */
-function routeOrProblem(config: ApiConfig, route: string | null): string | null {
+function routeOrProblem(allowed: readonly string[], route: string | null): string | null {
   if (route === null) return null;
-  if (!ROUTE_NAME.test(route) || (route !== 'default' && !config.routeNames.includes(route)))
+  if (!ROUTE_NAME.test(route) || (route !== 'default' && !allowed.includes(route)))
     throw new ApiProblem(422, 'unknown route', [
-      { field: 'body.route', message: `one of: ${['default', ...config.routeNames].join(', ')}; or null` },
+      { field: 'body.route', message: `one of: ${['default', ...allowed].join(', ')}; or null` },
     ]);
   return route;
+}
+
+/**
+ * The routes a workspace may give its own sending domains: "default" and the one the operator gave the workspace.
+ * NOTE: a route may carry one tenant's relay credentials (its own ESP account), so a tenant never picks another
+ * route name by itself: only the operator assigns routes (docs/api.md#routes).
+ */
+async function routesOfWorkspace(pool: Pool, workspaceId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ route: string | null }>(
+    'SELECT route_name AS route FROM workspaces WHERE id = $1',
+    [workspaceId],
+  );
+  const own = rows[0]?.route;
+  return own && own !== 'default' ? [own] : [];
 }
 
 /** Routes (docs/api.md#routes): which named relay a workspace's or a sending domain's mail takes. */
@@ -57,7 +72,7 @@ export async function sendingRouteRoutes(
 ): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
   app.put('/v1/admin/workspaces/:id/route', { config: { admin: true }, schema: workspaceRouteSchema }, async (req) => {
-    const route = routeOrProblem(config, req.body.route);
+    const route = routeOrProblem(config.routeNames, req.body.route);
     const { rows } = await pool.query<{ id: string; route: string | null }>(
       'UPDATE workspaces SET route_name = $2 WHERE id = $1 RETURNING id, route_name AS route',
       [req.params.id, route],
@@ -66,7 +81,7 @@ export async function sendingRouteRoutes(
     return rows[0];
   });
   app.put('/v1/sending-domains/:id/route', { config: { scope: 'admin' }, schema: domainRouteSchema }, async (req) => {
-    const route = routeOrProblem(config, req.body.route);
+    const route = routeOrProblem(await routesOfWorkspace(pool, workspaceOf(req)), req.body.route);
     const { rows } = await pool.query<{ id: string; route: string | null }>(
       'UPDATE sending_domains SET route_name = $3 WHERE workspace_id = $1 AND id = $2 RETURNING id, route_name AS route',
       [workspaceOf(req), req.params.id, route],
