@@ -27,6 +27,12 @@ export interface DomainRow {
   /** its route (docs/sender.md#routes); null: its workspace's */
   route: string | null;
   created_at: Date;
+  /** its warm-up's daily caps (docs/sender.md#warm-up); null: none */
+  warmup: number[] | null;
+  /** YYYY-MM-DD (UTC), the schedule's day 1 */
+  warmup_started_on: string | null;
+  /** taken from today's (UTC) cap so far */
+  sent_today: number;
 }
 
 export type DnsRecord = {
@@ -116,8 +122,10 @@ export function recordsOf(config: ApiConfig, domain: string, keys: KeyRow[]): Dn
   return [...dkim, spf, dmarc];
 }
 
-const DOMAIN_COLUMNS =
-  'id, domain, status, verified_at, last_check_at, last_check_error, route_name AS route, created_at';
+const DOMAIN_COLUMNS = `id, domain, status, verified_at, last_check_at, last_check_error, route_name AS route, created_at,
+  warmup, warmup_started_on::text AS warmup_started_on,
+  coalesce((SELECT c.sent FROM sending_domain_daily_counts c
+             WHERE c.domain_id = sending_domains.id AND c.day = (now() AT TIME ZONE 'UTC')::date), 0) AS sent_today`;
 
 /** The live (active and next) keys of some domains, by domain id. */
 async function liveKeys(db: Pool | PoolClient, domainIds: string[]): Promise<Map<string, KeyRow[]>> {

@@ -36,7 +36,12 @@ export interface PipelineDeps {
   scheduleRetry: (key: string, attempts: number) => Promise<void>;
   /** schedules a key deferred by its throttle key (docs/sender.md#throttling) for another try after delayMs */
   scheduleDeferral: (key: string, delayMs: number) => Promise<void>;
+  /** its From domain's warm-up (docs/sender.md#warm-up): null to send, else the delay to defer it by */
+  warmup?: (workspaceId: string, fromAddress: string) => Promise<number | null>;
 }
+
+/** A warm-up lookup that failed: try again in a minute rather than risk going over the day's cap. */
+const WARMUP_UNKNOWN_DEFER_MS = 60_000;
 
 type Sendable = Extract<Prepared, { kind: 'send' }>;
 
@@ -108,6 +113,8 @@ export class SendPipeline {
       const release = await routed.delivery.acquire(message.domain);
       if (typeof release !== 'function') return this.defer(message, release.deferMs);
       try {
+        const wait = await this.warmupWait(message);
+        if (wait !== null) return await this.defer(message, wait);
         if (!(await this.attempts.add(key))) return; // another sender holds it, or it was already attempted
         outcome = await routed.delivery.send(message.mail, workspaceId);
       } finally {
@@ -121,7 +128,19 @@ export class SendPipeline {
     if (finish.state === 'retry') await this.deps.scheduleRetry(message.item.key, message.attempts + 1);
   }
 
-  /** Its throttle key is too slow to wait for here: back to the ledger as a retry, no attempt counted. */
+  /** Over its From domain's cap of the day: how long to defer it; null: send it now. */
+  private async warmupWait(message: Sendable): Promise<number | null> {
+    if (!this.deps.warmup) return null;
+    try {
+      return await this.deps.warmup(message.item.workspaceId, message.mail.from.address);
+    } catch (error) {
+      this.deps.log.warn({ err: (error as Error).message }, 'warmup_lookup_failed');
+      return WARMUP_UNKNOWN_DEFER_MS;
+    }
+  }
+
+  /** Its throttle key is too slow to wait for, or its warm-up cap is reached: back to the ledger as a retry, no
+   * attempt counted. */
   private async defer(message: Sendable, delayMs: number): Promise<void> {
     const { key } = message.item;
     if (!(await this.finishes.add({ key, state: 'retry', from: 'pre', outcome: null }))) return;

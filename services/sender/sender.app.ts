@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/platform/logger';
 import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { SendingDomainKeys } from './sending-domain-keys';
+import { SendingDomainWarmup } from './sending-domain-warmup';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -183,6 +184,7 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
 
 function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipeline {
   const { config } = core;
+  const warmup = new SendingDomainWarmup(core.pool, config.domainKeysTtlMs);
   return new SendPipeline({
     repo: core.repo,
     routes: core.routes,
@@ -199,6 +201,7 @@ function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipelin
     maxAttempts: config.maxAttempts,
     scheduleRetry: (key, attempts) => enqueueRetry(core.queue, key, attempts, core.backoff(attempts)),
     scheduleDeferral: (key, delayMs) => enqueueRetry(core.queue, key, `d${Date.now()}`, delayMs),
+    warmup: (workspaceId, from) => warmup.take(workspaceId, from),
   });
 }
 

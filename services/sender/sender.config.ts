@@ -148,7 +148,7 @@ export const senderSchema = {
   dkimKeyEncryptionKey,
   domainKeysTtlMs: int(
     'CAIRN_SENDER_DOMAIN_KEYS_TTL_MS',
-    "how long a sending domain's DKIM key (or its absence) and a message's route are cached per workspace and From address",
+    "how long a sending domain's DKIM key (or its absence), a message's route and its domain's warm-up are cached per workspace and From address",
     { default: 60_000 },
   ),
   healthHost: str('CAIRN_SENDER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),

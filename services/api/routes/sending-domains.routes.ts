@@ -5,7 +5,8 @@ import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiConfig } from '../api.config';
 import type { TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
-import { notFound } from '../api-problem';
+import { ApiProblem, notFound } from '../api-problem';
+import { utcDay, warmupCap, warmupDay, warmupProblem } from '../../../lib/domain/email/warmup';
 import { verifySendingDomain } from '../sending-domain-checks';
 import {
   domainOrProblem,
@@ -25,6 +26,7 @@ import {
   listDomainsSchema,
   rotateDomainSchema,
   verifyDomainSchema,
+  warmupSchema,
 } from './sending-domains.schemas';
 
 interface Deps {
@@ -49,6 +51,7 @@ export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps):
     shown(deps.config, await verifySendingDomain(deps.pool, resolverOf(deps.config), workspaceOf(req), req.params.id)),
   );
   rotateRoute(app, deps);
+  warmupRoute(app, deps);
   app.delete(
     '/v1/sending-domains/:id',
     { config: { scope: 'admin' }, schema: deleteDomainSchema },
@@ -64,10 +67,12 @@ export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps):
 }
 
 /** What every answer shows: the row, the live selectors and the records to publish; never a private key. */
-function shown(config: ApiConfig, { row, keys }: { row: DomainRow; keys: KeyRow[] }) {
+function shown(config: ApiConfig, { row: full, keys }: { row: DomainRow; keys: KeyRow[] }) {
   const iso = (at: Date | null): string | null => at?.toISOString() ?? null;
+  const { warmup, warmup_started_on, sent_today, ...row } = full;
   return {
     ...row,
+    warmup: warmupShown(warmup, warmup_started_on, sent_today),
     verified_at: iso(row.verified_at),
     last_check_at: iso(row.last_check_at),
     created_at: row.created_at.toISOString(),
@@ -91,6 +96,32 @@ function createRoute(app: TypedApp, { pool, config }: Deps): void {
       return domainId;
     });
     return reply.code(201).send(shown(config, await loadDomain(pool, workspaceId, id)));
+  });
+}
+
+/** A domain's warm-up as its answers show it (docs/api.md#sending-domains), or null when it has none. */
+function warmupShown(caps: number[] | null, startedOn: string | null, sentToday: number) {
+  if (!caps || !startedOn) return null;
+  const today = utcDay(new Date());
+  const day = Math.max(warmupDay(startedOn, today), 1);
+  return { caps, started_on: startedOn, day, cap_today: warmupCap(caps, startedOn, today), sent_today: sentToday };
+}
+
+function warmupRoute(app: TypedApp, { pool, config }: Deps): void {
+  app.put('/v1/sending-domains/:id/warmup', { config: { scope: 'admin' }, schema: warmupSchema }, async (req) => {
+    const workspaceId = workspaceOf(req);
+    const { caps } = req.body;
+    const problem = caps === null ? null : warmupProblem(caps);
+    if (problem) throw new ApiProblem(422, 'not a warm-up schedule', [{ field: 'body.caps', message: problem }]);
+    // a new schedule starts today (UTC) from day 1, whatever an earlier one had reached
+    const { rowCount } = await pool.query(
+      `UPDATE sending_domains SET warmup = $3::int[],
+              warmup_started_on = CASE WHEN $3::int[] IS NULL THEN NULL ELSE $4::date END
+        WHERE workspace_id = $1 AND id = $2`,
+      [workspaceId, req.params.id, caps, utcDay(new Date())],
+    );
+    if (!rowCount) throw notFound('sending domain');
+    return shown(config, await loadDomain(pool, workspaceId, req.params.id));
   });
 }
 

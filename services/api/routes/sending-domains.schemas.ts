@@ -28,6 +28,17 @@ export const sendingDomain = {
     last_check_error: { type: ['string', 'null'] },
     route: { type: ['string', 'null'], description: "its route (PUT .../route); null: its workspace's" },
     created_at: { type: 'string', format: 'date-time' },
+    warmup: {
+      type: ['object', 'null'],
+      description: 'its warm-up schedule (PUT .../warmup); null: none',
+      properties: {
+        caps: { type: 'array', items: { type: 'integer' } },
+        started_on: { type: 'string', format: 'date', description: 'day 1 of the schedule (UTC)' },
+        day: { type: 'integer', description: 'the day of the schedule today (UTC); past the caps: done' },
+        cap_today: { type: ['integer', 'null'], description: 'null: the schedule is done, no limit' },
+        sent_today: { type: 'integer', description: "messages taken from today's cap" },
+      },
+    },
     selectors: {
       type: 'array',
       items: {
@@ -84,4 +95,21 @@ export const deleteDomainSchema = {
   summary: 'Remove a sending domain and its keys (go-live then refuses its From addresses under strict)',
   params: idParams,
   response: { 204: noContent },
+} as const;
+
+export const warmupSchema = {
+  tags,
+  summary:
+    'Set (or with null remove) the warm-up schedule: daily caps that grow, day 1 today (UTC); over the cap, mail waits for the next day',
+  params: idParams,
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['caps'],
+    properties: {
+      // bounds checked by the route, so a bad schedule is a 422 naming the cap (docs/api.md#sending-domains)
+      caps: { type: ['array', 'null'], maxItems: 1000, items: { type: 'number' } },
+    },
+  },
+  response: { 200: sendingDomain },
 } as const;
