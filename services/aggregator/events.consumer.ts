@@ -13,14 +13,13 @@ import {
   type DecodingConsumerOptions,
 } from '../../lib/platform/kafka/decoding-consumer';
 import type { Logger } from '../../lib/platform/logger';
-import { exponentialBackoff, retry } from '../../lib/platform/retry';
 import { AvroTsvTranscoder, kafkaTopicColumn } from './avro-tsv';
 import { TsvOut } from './tsv-out';
 import { tsvLine } from './ingest-tsv';
 import type { IngestBatch } from './ingest-batch';
 import type { BatchSink, InsertBuffer } from './insert-buffer';
 import type { MessageRows } from './insert-recovery';
-import type { OffsetLedger } from './offset-ledger';
+import { freshMessages, type OffsetLedger } from './offset-ledger';
 
 /** The lib consumer's wiring, with the aggregator's own sink (buffer + ledger) in place of onBatch. */
 export interface AggregatorConsumerDeps extends Pick<
@@ -32,18 +31,6 @@ export interface AggregatorConsumerDeps extends Pick<
   ledger: OffsetLedger;
   sessionTimeoutMs: number;
   fromBeginning: boolean;
-}
-
-/**
- * Retries a ClickHouse read until it answers (ClickHouse may be down when a partition is assigned). The client
- * heartbeats on its own timer, so a long wait does not cost the partition its owner; a rebalance ends the wait.
- */
-function untilAnswered<T>(read: () => Promise<T>, current: () => boolean, log: Logger): Promise<T> {
-  return retry(read, {
-    pause: exponentialBackoff(100, 5_000),
-    giveUp: () => !current(),
-    onRetry: (error, n) => log.warn({ attempt: n - 1, err: (error as Error).message }, 'offset_ledger_unavailable'),
-  });
 }
 
 /** Average events_ingest line, to size a chunk's buffer once (it grows if needed). */
@@ -173,24 +160,6 @@ interface Pipeline {
   generation: number;
 }
 
-/** Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: what is already written is skipped. */
-async function freshMessages(
-  deps: AggregatorConsumerDeps,
-  batch: MessageBatch,
-  current: () => boolean,
-  log: Logger,
-): Promise<ConsumedMessage[]> {
-  const { topic, partition, messages } = batch;
-  const floor = await untilAnswered(() => deps.ledger.nextOffset(topic, partition), current, log);
-  // A batch's offsets ascend: when its first is fresh, all are.
-  const first = messages[0];
-  if (!first || first.offset >= floor) return messages;
-  const fresh = messages.filter((message) => message.offset >= floor);
-  if (fresh.length < messages.length)
-    log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
-  return fresh;
-}
-
 async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, batch: MessageBatch): Promise<void> {
   const { topic, partition, messages } = batch;
   const last = messages[messages.length - 1];
@@ -203,11 +172,14 @@ async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, bat
   let sink: BatchSink | undefined;
   let deadLetters: Promise<void>[];
   try {
-    const fresh = await freshMessages(deps, batch, current, log);
+    const fresh = await freshMessages(deps.ledger, batch, current, log);
     // Rows stream into the insert as they are decoded, unless this partition's previous insert is still running:
     // then they wait here (decoded meanwhile) and join the buffer once it landed, keeping offset order.
     const previous = pipeline.previous.get(key);
     const held: IngestBatch[] = [];
+    // A rebalance while the ledger was read: the partition may be another member's now (or this member's again,
+    // from the committed offset). Checked in the same turn as open(), so no rebalance comes in between.
+    if (!current()) throw new CairnError('CLICKHOUSE_UNAVAILABLE', `${topic}/${partition} was reassigned`);
     if (!previous) sink = deps.buffer.open(fresh.length);
     deadLetters = await decodeChunks(deps, pipeline.transcoder, { topic, partition, log }, fresh, (chunk) =>
       sink ? sink.write(chunk) : held.push(chunk),
@@ -231,9 +203,12 @@ async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, bat
   const next = last.offset + 1n;
   const outcome = Promise.all([added, ...deadLetters]).then(
     () => {
-      deps.ledger.advance(topic, partition, next);
       // Only now, with the rows in ClickHouse and the poison in the dead-letter topic, does Kafka's offset move.
-      if (current()) batch.commit();
+      // After a rebalance neither moves: the next owner reads the ledger from ClickHouse.
+      if (current()) {
+        deps.ledger.advance(topic, partition, next);
+        batch.commit();
+      }
       return true;
     },
     (error: Error) => {

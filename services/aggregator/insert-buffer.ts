@@ -56,6 +56,8 @@ export class InsertBuffer {
   private readonly waiting: Generation[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
+  /** generations whose insert body is open: a fence cuts every one still taking rows */
+  private readonly streaming = new Set<Generation>();
   private closed = false;
 
   constructor(private readonly options: InsertBufferOptions) {}
@@ -74,7 +76,8 @@ export class InsertBuffer {
     let ended = false;
     return {
       write: (chunk) => {
-        if (ended || chunk.offsets.length === 0) return;
+        // After a fence the batch belongs to an old assignment: none of its rows may start or join an insert.
+        if (ended || chunk.offsets.length === 0 || this.abandoned(generation)) return;
         chunks.push(chunk);
         generation.batches.push(chunk);
         generation.rows += chunk.offsets.length;
@@ -142,12 +145,14 @@ export class InsertBuffer {
   }
 
   private startIfSlot(generation: Generation): void {
-    if (this.closed || generation.stream || this.flushing.size >= this.options.maxInFlight) return;
+    if (this.abandoned(generation) || generation.stream || this.flushing.size >= this.options.maxInFlight) return;
     const index = this.waiting.indexOf(generation);
     if (index >= 0) this.waiting.splice(index, 1);
     const stream = new PassThrough();
     stream.on('error', () => undefined); // a failed or aborted attempt; write() settles the generation
     generation.stream = stream;
+    this.streaming.add(generation);
+    stream.once('close', () => this.streaming.delete(generation));
     for (const chunk of generation.batches) stream.write(chunk.tsv);
     if (generation.due && generation.holds === 0) stream.end();
     const flush: Promise<void> = this.write(generation, stream).finally(() => {
@@ -251,8 +256,10 @@ export class InsertBuffer {
 
   /**
    * A rebalance: rows not yet sent are dropped (their end() rejects; Kafka redelivers them to the partition's
-   * next owner), an insert still taking rows is aborted, and inserts in flight are not retried if they fail.
-   * Inserts already sent whole may still land.
+   * next owner), every insert whose body has not ended is aborted (also one that stopped taking new batches but
+   * still streams the rows of batches being decoded: those batches belong to the old assignment), no insert
+   * starts with rows from before the fence, and inserts in flight are not retried if they fail. Only inserts
+   * already sent whole may still land; whoever reads the ledger next waits for them (offset-ledger.ts).
    */
   fence(): void {
     this.epoch++;
@@ -262,7 +269,9 @@ export class InsertBuffer {
   private abandon(error: Error): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const generation of [...this.waiting, this.current]) {
+    for (const generation of new Set([...this.waiting, this.current, ...this.streaming])) {
+      // An insert whose body ended was sent whole: it lands or fails on its own, and is not retried.
+      if (generation.stream?.writableEnded) continue;
       generation.reject(error);
       generation.close();
       // An insert still taking rows is cut off: ClickHouse drops a body that ends early, so none of it lands.

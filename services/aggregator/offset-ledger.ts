@@ -1,6 +1,8 @@
 import type { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import { sql } from '../../lib/platform/clickhouse/sql';
-import { pollUntil } from '../../lib/platform/retry';
+import type { ConsumedMessage, MessageBatch } from '../../lib/platform/kafka/batch-consumer';
+import type { Logger } from '../../lib/platform/logger';
+import { exponentialBackoff, pollUntil, retry } from '../../lib/platform/retry';
 
 /**
  * Where each (topic, partition) resumes, according to ClickHouse rather than Kafka.
@@ -80,4 +82,34 @@ export class OffsetLedger {
       },
     );
   }
+}
+
+/**
+ * Retries a ClickHouse read until it answers (ClickHouse may be down when a partition is assigned). The client
+ * heartbeats on its own timer, so a long wait does not cost the partition its owner; a rebalance ends the wait.
+ */
+function untilAnswered<T>(read: () => Promise<T>, current: () => boolean, log: Logger): Promise<T> {
+  return retry(read, {
+    pause: exponentialBackoff(100, 5_000),
+    giveUp: () => !current(),
+    onRetry: (error, n) => log.warn({ attempt: n - 1, err: (error as Error).message }, 'offset_ledger_unavailable'),
+  });
+}
+
+/** Kafka redelivers from its committed offset, which may lag ClickHouse's ledger: what is already written is skipped. */
+export async function freshMessages(
+  ledger: OffsetLedger,
+  batch: MessageBatch,
+  current: () => boolean,
+  log: Logger,
+): Promise<ConsumedMessage[]> {
+  const { topic, partition, messages } = batch;
+  const floor = await untilAnswered(() => ledger.nextOffset(topic, partition), current, log);
+  // A batch's offsets ascend: when its first is fresh, all are.
+  const first = messages[0];
+  if (!first || first.offset >= floor) return messages;
+  const fresh = messages.filter((message) => message.offset >= floor);
+  if (fresh.length < messages.length)
+    log.info({ skipped: messages.length - fresh.length, floor: String(floor) }, 'replay_skipped');
+  return fresh;
 }

@@ -1,13 +1,8 @@
-import {
-  Consumer,
-  MessagesStreamModes,
-  MessagesStreamFallbackModes,
-  type Message,
-  type MessagesStream,
-} from '@platformatic/kafka';
+import { Consumer, type Message } from '@platformatic/kafka';
 import type { Logger } from '../logger';
 import { exponentialBackoff, retry } from '../retry';
 import { baseOptions, type KafkaCluster } from './kafka-client';
+import { type LiveStream, StreamPerGeneration } from './stream-per-generation';
 
 /**
  * One message as consumers see it: raw key and value bytes (Avro decoding is the caller's). The client's own
@@ -103,8 +98,11 @@ class PartitionBatcher {
   active = 0;
   stopping = false;
   pausedByUser = false;
-  /** the message stream, once consume() opened it (a group join may come first) */
-  stream?: MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+  /**
+   * The stream whose messages count: opened after the latest group join. Undefined while the first one is being
+   * opened (the first join comes first) and from a later join until its replacement is open.
+   */
+  live?: LiveStream;
 
   constructor(
     private readonly options: BatchConsumerOptions,
@@ -120,8 +118,8 @@ class PartitionBatcher {
   }
 
   flowControl(): void {
-    if (this.pausedByUser || this.stopping || this.inHand >= this.maxInFlight) this.stream?.pause();
-    else this.stream?.resume();
+    if (this.pausedByUser || this.stopping || this.inHand >= this.maxInFlight) this.live?.pause();
+    else this.live?.resume();
   }
 
   /** The group (re)assigned partitions. */
@@ -143,7 +141,7 @@ class PartitionBatcher {
     if (!partition) this.partitions.set(key, (partition = { waiting: [], busy: false }));
     partition.waiting.push(message);
     this.inHand++;
-    if (this.inHand >= this.maxInFlight) this.stream?.pause();
+    if (this.inHand >= this.maxInFlight) this.live?.pause();
     if (this.touched.size === 0) setImmediate(this.drainTouched);
     this.touched.add(key);
   }
@@ -166,15 +164,19 @@ class PartitionBatcher {
     if (!partition || partition.busy || partition.waiting.length === 0) return;
     const slice = partition.waiting.splice(0, this.options.maxBatch ?? 50_000);
     const last = slice[slice.length - 1] as RawMessage;
+    const born = this.generation;
     const batch: MessageBatch = {
       topic: last.topic,
       partition: last.partition,
       messages: slice,
-      commit: () => this.commit(last),
+      // A batch of an earlier generation commits nothing: its partition may have moved on under another member.
+      commit: () => {
+        if (born === this.generation) this.commit(last);
+      },
     };
     partition.busy = true;
     this.active++;
-    void this.handle(batch, this.generation).finally(() => {
+    void this.handle(batch, born).finally(() => {
       this.active--;
       this.inHand -= slice.length;
       partition.busy = false;
@@ -209,37 +211,33 @@ class PartitionBatcher {
 
 /**
  * A consumer-group member that hands messages over in per-partition batches and commits only what its handler
- * says has landed. Built on the client's message stream: one fetch response arrives in one turn of the event loop,
- * so everything received before the next turn forms a partition's batch; while a partition's batch is handled, what
- * arrives for it waits and goes over as its next batch (one batch per partition at a time).
+ * says has landed. Built on the client's message stream (one per group generation, above): one fetch response
+ * arrives in one turn of the event loop, so everything received before the next turn forms a partition's batch;
+ * while a partition's batch is handled, what arrives for it waits and goes over as its next batch (one batch per
+ * partition at a time).
  *
- * NOTE: at-least-once, never skipping. An offset is committed only after its batch was handled; a handler that
- * fails is retried with backoff on the same batch (later batches of that partition wait, so order holds) until it
- * succeeds, the group moves the partition (the new owner starts from the committed offset) or the consumer stops.
- * Handlers make their writes idempotent by event_id, which turns this into exactly once in effect.
+ * NOTE: at-least-once, never skipping. An offset is committed only after its batch was handled, and only by the
+ * generation that received it; a handler that fails is retried with backoff on the same batch (later batches of
+ * that partition wait, so order holds) until it succeeds, the group moves the partition (the new owner starts from
+ * the committed offset) or the consumer stops. Handlers make their writes idempotent by event_id, which turns this
+ * into exactly once in effect.
  */
 export async function startBatchConsumer(options: BatchConsumerOptions): Promise<BatchConsumer> {
   const log = options.log.child({ groupId: options.groupId });
   const consumer = groupMember(options);
   const batches = new PartitionBatcher(options, log);
-  consumer.on('consumer:group:join', () => batches.rebalance());
-  const opened = await consumer.consume({
-    topics: options.topics,
-    mode: MessagesStreamModes.COMMITTED,
-    fallbackMode:
-      options.fromBeginning === false ? MessagesStreamFallbackModes.LATEST : MessagesStreamFallbackModes.EARLIEST,
-  });
-  batches.stream = opened;
-  opened.on('data', (message: RawMessage) => batches.receive(message));
-  opened.on('error', (error: Error) => log.error({ err: error.message }, 'consumer_stream_error'));
+  const streams = new StreamPerGeneration(consumer, batches, options, log);
+  consumer.on('consumer:group:join', () => streams.joined());
+  await streams.open();
 
   let stopped: Promise<void> | undefined;
   const stopOnce = async (graceMs: number): Promise<void> => {
-    opened.pause();
+    batches.pausedByUser = true;
+    batches.flowControl();
     const deadline = Date.now() + graceMs;
     while (batches.active > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     batches.stopping = true;
-    await opened.close().catch((error: Error) => log.warn({ err: error.message }, 'consumer_stream_close_failed'));
+    await streams.close();
     await consumer.close(true).catch((error: Error) => log.warn({ err: error.message }, 'consumer_close_failed'));
   };
 
