@@ -56,12 +56,29 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
 
+/**
+ * A segment tile is the journey's entry and has no branches (seed 002: the contact "moves directly to the next
+ * tile"), so it names exactly one next tile: none would end the journey at its entry, and the engine would take
+ * only one of several. Several paths start from a splitter after it (each contact takes one of them).
+ */
+function segmentNextIssues(tile: Tile): JourneyIssue[] {
+  const next = tile.next ?? [];
+  if (next.length === 1) return [];
+  const found = next.length === 0 ? 'next is empty' : `next names ${next.length} tiles (${next.join(', ')})`;
+  return [
+    issue(
+      tile,
+      `needs exactly one next tile, ${found}; a segment tile starts one path (use a splitter after it for several)`,
+    ),
+  ];
+}
+
 function segmentTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[] {
   const config = tile.config ?? {};
   const include = Array.isArray(config.segment_ids) ? (config.segment_ids as unknown[]) : [];
   const exclude = Array.isArray(config.exclude_segment_ids) ? (config.exclude_segment_ids as unknown[]) : [];
   const lists = Array.isArray(config.list_ids) ? (config.list_ids as unknown[]) : [];
-  const issues: JourneyIssue[] = [];
+  const issues: JourneyIssue[] = [...segmentNextIssues(tile)];
   if (include.length === 0 && lists.length === 0)
     issues.push(issue(tile, 'config.segment_ids (or config.list_ids) needs at least one segment or list'));
   for (const id of lists)
