@@ -167,6 +167,22 @@ describe('checkJourney', () => {
     });
   });
 
+  it('reports every other single-path tile that names more next tiles than it can follow', () => {
+    const issues = checkJourney(withTile('mail', { next: ['trig', 'end'] }), settings, ctx).concat(
+      checkJourney(withTile('task', { next: ['end', 'split'] }), settings, ctx),
+    );
+    expect(issues).toContainEqual({
+      field: 'graph.tiles.mail',
+      message: expect.stringMatching(/^tile "mail" \(email\): needs at most one next tile, next names 2 tiles/),
+    });
+    expect(issues).toContainEqual({
+      field: 'graph.tiles.task',
+      message: expect.stringMatching(/^tile "task" \(activity\): needs at most one next tile/),
+    });
+    // An email or activity tile may end a path.
+    expect(checkJourney(withTile('task', { next: [] }), settings, ctx)).toEqual([]);
+  });
+
   it('accepts a recurrence that fits the window', () => {
     expect(checkJourney({ tiles: tiles() }, { ...settings, recurring: { interval_days: 19, count: 3 } }, ctx)).toEqual(
       [],
