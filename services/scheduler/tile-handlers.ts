@@ -144,6 +144,7 @@ export async function handleArrivals(ctx: StepContext, contacts: Claimed[]): Pro
       for (const c of contacts) advance(ctx, c, undefined);
       return;
     default:
+      // a segment tile: the go-live check lets it name exactly one next tile (docs/api.md, Journeys, Graph)
       for (const c of contacts) advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
 }

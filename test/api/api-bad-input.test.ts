@@ -118,6 +118,28 @@ describe('journeys: a failed error check is a 422 naming the tile and nothing ch
     expect((await api('GET', `/v1/journeys/${journey.id}/milestones`)).json().items).toEqual([]);
   });
 
+  // issue 23 item 7: go-live used to accept both; the engine silently dropped every path but the first
+  const segmentWithNext = (next: string[]) => {
+    const graph = validGraph();
+    (graph.tiles[0] as { next: string[] }).next = next;
+    // a lone segment tile: without a next tile the others would only add "unreachable" issues
+    return next.length === 0 ? { tiles: graph.tiles.slice(0, 1) } : graph;
+  };
+  it.each([
+    ['two next tiles', ['mail', 'end'], /needs exactly one next tile, next names 2 tiles \(mail, end\)/],
+    ['no next tile', [], /needs exactly one next tile, next is empty/],
+  ])('a segment tile with %s is refused at go-live naming the tile', async (_name, next, message) => {
+    const journey = (await api('POST', '/v1/journeys', { name: 'j', graph: segmentWithNext(next), settings })).json();
+    const res = await api('POST', `/v1/journeys/${journey.id}/go-live`);
+    expect([res.statusCode, res.headers.get('content-type')]).toEqual([422, expect.stringMatching(/problem\+json/)]);
+    expect(res.json()).toMatchObject({ type: 'https://cairn.dev/problems/check-failed', status: 422 });
+    expect(res.json().errors).toEqual([
+      { field: 'graph.tiles.seg', message: expect.stringMatching(/^tile "seg" \(segment\): /) },
+    ]);
+    expect(res.json().errors[0].message).toMatch(message);
+    expect((await api('GET', `/v1/journeys/${journey.id}`)).json().status).toBe('draft');
+  });
+
   it('a valid journey goes live', async () => {
     const journey = (await api('POST', '/v1/journeys', { name: 'j', graph: validGraph(), settings })).json();
     expect((await api('POST', `/v1/journeys/${journey.id}/go-live`)).statusCode).toBe(200);

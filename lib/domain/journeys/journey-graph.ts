@@ -3,6 +3,7 @@
  * other tile is reached through `next`. Tile configs by type (docs/api.md has the full schema):
  *   segment          {segment_ids: uuid[], combine: 'union'|'intersection', exclude_segment_ids?: uuid[],
  *                     list_ids?: uuid[] (subscription lists, combined like segments)}
+ *                    next = exactly one tile (the entry has no branches; a splitter after it makes several)
  *   email            {email_id: uuid}
  *   trigger          {email_tile_id, condition (TRIGGER_CONDITIONS), link_id? (clicked_link),
  *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)}

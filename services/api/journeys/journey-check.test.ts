@@ -140,6 +140,49 @@ describe('checkJourney', () => {
     ).toEqual([]);
   });
 
+  // issue 23 item 7: the engine took only the first of several next tiles and nothing reported the rest
+  describe('a segment tile names exactly one next tile', () => {
+    const segmentNext = (next: string[] | undefined): JourneyGraph =>
+      next === undefined
+        ? { tiles: tiles().map((tile) => (tile.id === 'seg' ? { ...tile, next: undefined } : tile)) }
+        : withTile('seg', { next });
+
+    it('accepts one next tile', () => {
+      expect(checkJourney(segmentNext(['mail']), settings, ctx)).toEqual([]);
+    });
+
+    it.each<[string, string[] | undefined, RegExp]>([
+      [
+        'two next tiles',
+        ['mail', 'end'],
+        /^tile "seg" \(segment\): needs exactly one next tile, next names 2 tiles \(mail, end\)/,
+      ],
+      ['the same next tile twice', ['mail', 'mail'], /next names 2 tiles \(mail, mail\)/],
+      ['an empty next', [], /^tile "seg" \(segment\): needs exactly one next tile, next is empty/],
+      ['no next at all', undefined, /needs exactly one next tile, next is empty/],
+    ])('reports %s on the segment tile', (_name, next, message) => {
+      const issues = checkJourney(segmentNext(next), settings, ctx);
+      expect(issues).toContainEqual({ field: 'graph.tiles.seg', message: expect.stringMatching(message) });
+      expect(issues.filter((found) => /next tile/.test(found.message))).toHaveLength(1);
+    });
+  });
+
+  it('reports every other single-path tile that names more next tiles than it can follow', () => {
+    const issues = checkJourney(withTile('mail', { next: ['trig', 'end'] }), settings, ctx).concat(
+      checkJourney(withTile('task', { next: ['end', 'split'] }), settings, ctx),
+    );
+    expect(issues).toContainEqual({
+      field: 'graph.tiles.mail',
+      message: expect.stringMatching(/^tile "mail" \(email\): needs at most one next tile, next names 2 tiles/),
+    });
+    expect(issues).toContainEqual({
+      field: 'graph.tiles.task',
+      message: expect.stringMatching(/^tile "task" \(activity\): needs at most one next tile/),
+    });
+    // An email or activity tile may end a path.
+    expect(checkJourney(withTile('task', { next: [] }), settings, ctx)).toEqual([]);
+  });
+
   it('accepts a recurrence that fits the window', () => {
     expect(checkJourney({ tiles: tiles() }, { ...settings, recurring: { interval_days: 19, count: 3 } }, ctx)).toEqual(
       [],

@@ -39,6 +39,7 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
     for (const next of tile.next ?? [])
       if (!index.byId.has(next)) issues.push(issue(tile, `next names tile "${next}", which does not exist`));
     if (tile.type === 'end' && (tile.next ?? []).length > 0) issues.push(issue(tile, 'an end tile has no next tiles'));
+    issues.push(...nextCountIssues(tile));
     if (tile.type === 'segment' && (index.predecessors.get(tile.id) ?? []).length > 0)
       issues.push(issue(tile, 'a segment tile starts the journey and cannot follow another tile'));
   }
@@ -55,6 +56,32 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value.length > 0 ? value : undefined);
+
+/**
+ * Tiles with one path out, and how many next tiles each names: [least, most]. The engine moves a contact to the
+ * only next tile of these, so more would be dropped silently. A segment tile is the journey's entry (seed 002: the
+ * contact "moves directly to the next tile"): exactly one, several paths start from a splitter after it; a
+ * scheduler tile only waits, so it leads somewhere; email, activity, launch-workflow and create-lead tiles may end
+ * a path. Trigger and splitter tiles have their own rules (below); an end tile has none.
+ */
+const SINGLE_PATH: Readonly<Record<string, readonly [number, number]>> = {
+  segment: [1, 1],
+  scheduler: [1, 1],
+  email: [0, 1],
+  activity: [0, 1],
+  launch_workflow: [0, 1],
+  create_lead: [0, 1],
+};
+
+function nextCountIssues(tile: Tile): JourneyIssue[] {
+  const bounds = SINGLE_PATH[tile.type];
+  const next = tile.next ?? [];
+  if (!bounds || (next.length >= bounds[0] && next.length <= bounds[1])) return [];
+  const wanted = bounds[0] === 1 ? 'exactly one next tile' : 'at most one next tile';
+  const found = next.length === 0 ? 'next is empty' : `next names ${next.length} tiles (${next.join(', ')})`;
+  const hint = tile.type === 'segment' ? 'a segment tile starts one path' : 'this tile has one path out';
+  return [issue(tile, `needs ${wanted}, ${found}; ${hint} (use a splitter after it for several)`)];
+}
 
 function segmentTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[] {
   const config = tile.config ?? {};
