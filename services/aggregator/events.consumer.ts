@@ -177,17 +177,15 @@ async function handleBatch(deps: AggregatorConsumerDeps, pipeline: Pipeline, bat
     // then they wait here (decoded meanwhile) and join the buffer once it landed, keeping offset order.
     const previous = pipeline.previous.get(key);
     const held: IngestBatch[] = [];
-    // A rebalance while the ledger was read: the partition may be another member's now (or this member's again,
-    // from the committed offset). Checked in the same turn as open(), so no rebalance comes in between.
+    // Rebalanced while the ledger was read? Checked in the same turn as open(): no rebalance comes in between.
     if (!current()) throw new CairnError('CLICKHOUSE_UNAVAILABLE', `${topic}/${partition} was reassigned`);
     if (!previous) sink = deps.buffer.open(fresh.length);
     deadLetters = await decodeChunks(deps, pipeline.transcoder, { topic, partition, log }, fresh, (chunk) =>
       sink ? sink.write(chunk) : held.push(chunk),
     );
     if (previous) {
-      if (!(await previous) || !current()) {
+      if (!(await previous) || !current())
         throw new CairnError('CLICKHOUSE_UNAVAILABLE', `the previous insert of ${topic}/${partition} did not land`);
-      }
       sink = deps.buffer.open(fresh.length);
       for (const chunk of held) sink.write(chunk);
     }
