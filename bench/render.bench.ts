@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     fromAddress: 'news@cairn.example',
     fromName: email.fromName,
     replyTo: null,
+    previewText: '',
     compiledHtml: email.html,
     attachments: [],
     contentSettingsId: null,

@@ -83,6 +83,7 @@ async function messageSize(email: { html: string; subject: string; fromName: str
     fromAddress: 'news@cairn.example',
     fromName: email.fromName,
     replyTo: null,
+    previewText: '',
     compiledHtml: email.html,
     attachments: [],
     contentSettingsId: null,

@@ -2,6 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { checkEmail } from '../../lib/domain/email/email-check';
 import type { TemplateIssue } from '../../lib/domain/email/merge-fields';
 import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/domain/email/merge-template';
+import { withPreheader } from '../../lib/domain/email/preheader';
 import { RenderBudgetError } from '../../lib/domain/email/render-budget';
 import { DRAFT_THREAD_READY, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
 
@@ -35,12 +36,20 @@ async function answer(job: DraftJob): Promise<DraftReply> {
     renderPart('subject', () => compileHeaderTemplate(job.draft.subject ?? '', budget)(context)),
     renderPart('from_name', () => compileHeaderTemplate(job.draft.from_name ?? '', budget)(context)),
     renderPart('body_mjml', () => compileMergeTemplate(compiledHtml, budget)(context)),
+    renderPart('preview_text', () => compileMergeTemplate(job.draft.preview_text ?? '', budget)(context)),
   ];
   const issues = parts.filter((part): part is TemplateIssue => typeof part !== 'string');
-  const [subject, fromName, html] = parts;
-  if (issues.length > 0 || typeof subject !== 'string' || typeof fromName !== 'string' || typeof html !== 'string')
+  const [subject, fromName, html, preview] = parts;
+  if (
+    issues.length > 0 ||
+    typeof subject !== 'string' ||
+    typeof fromName !== 'string' ||
+    typeof html !== 'string' ||
+    typeof preview !== 'string'
+  )
     return { id: job.id, kind: 'refused', issues };
-  return { id: job.id, kind: 'rendered', subject, from_name: fromName, html };
+  // the sender inserts the frozen version's preheader the same way (services/sender/message-renderer.ts)
+  return { id: job.id, kind: 'rendered', subject, from_name: fromName, html: withPreheader(html, preview) };
 }
 
 parentPort?.on('message', (message: unknown) => {

@@ -7,6 +7,7 @@ import {
   type MergeContext,
   type MergeTemplate,
 } from '../../lib/domain/email/merge-template';
+import { withPreheader } from '../../lib/domain/email/preheader';
 import type { RenderBudget } from '../../lib/domain/email/render-budget';
 import type {
   LinkPurpose,
@@ -23,6 +24,8 @@ export interface FrozenVersion {
   fromAddress: string;
   fromName: string;
   replyTo: string | null;
+  /** the preheader, rendered per recipient like the subject (email_versions.preview_text; '' for none) */
+  previewText: string;
   compiledHtml: string;
   attachments: FollowedAttachment[];
   /** the content settings the version was frozen with; a journey's own settings win */
@@ -34,7 +37,7 @@ export interface RenderSettings {
   ingestUrl: string;
   /** the mailto of List-Unsubscribe; null: unsubscribe@<from domain> */
   unsubscribeMailbox: string | null;
-  /** the most characters one template (HTML, text, subject, from name) may render per recipient; beyond: refused */
+  /** the most characters one template (HTML, text, subject, from name, preheader) may render per recipient; beyond: refused */
   maxRenderChars: number;
 }
 
@@ -113,6 +116,7 @@ export class VersionRenderer {
   private readonly plain: Variant;
   private readonly subject: MergeTemplate;
   private readonly fromName: MergeTemplate;
+  private readonly preheader: MergeTemplate;
   private readonly domain: string;
 
   constructor(
@@ -124,6 +128,7 @@ export class VersionRenderer {
     this.plain = this.variant(false);
     this.subject = compileHeaderTemplate(version.subject, this.budget());
     this.fromName = compileHeaderTemplate(version.fromName, this.budget());
+    this.preheader = compileMergeTemplate(version.previewText, this.budget());
     this.domain = version.fromAddress.split('@')[1]?.toLowerCase() ?? 'localhost';
   }
 
@@ -193,7 +198,8 @@ export class VersionRenderer {
     return {
       subject: this.subject(context).slice(0, MAX_SUBJECT),
       fromName: this.fromName(context).slice(0, MAX_FROM_NAME),
-      html: variant.html(context),
+      // the text part was made from the version's HTML, without the preheader: inboxes show it, bodies do not
+      html: withPreheader(variant.html(context), this.preheader(context)),
       text: variant.text(context),
       messageId: `${identity.messageId}@${this.domain}`,
       unsubscribe: [

@@ -1,4 +1,5 @@
 import { htmlToText } from 'html-to-text';
+import { PREHEADER_TEXT_SELECTOR } from '../../lib/domain/email/preheader';
 import { checkAddress, senderAddressProblem } from './address-policy';
 import type { Finish } from './deliveries.repository';
 import type { DeliveryItem } from './delivery-item';
@@ -101,7 +102,8 @@ export function testMail(
     to: address.address,
     subject: `[TEST] ${oneLine(job.subject)}`,
     html: job.html,
-    text: htmlToText(job.html, { wordwrap: false }),
+    // the API's HTML carries the preheader (lib/domain/email/preheader.ts); the text part leaves it out, as a journey's does
+    text: htmlToText(job.html, { wordwrap: false, selectors: [PREHEADER_TEXT_SELECTOR] }),
     messageId: `${messageId}@${job.from_address.split('@')[1] ?? 'localhost'}`,
     headers: {},
   };

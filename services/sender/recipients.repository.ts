@@ -83,11 +83,12 @@ export async function loadVersion(
     from_address: string;
     from_name: string;
     reply_to: string | null;
+    preview_text: string;
     compiled_html: string;
     attachments: FrozenVersion['attachments'] | null;
     content_settings_id: string | null;
   }>(
-    `SELECT subject, from_address, from_name, reply_to, compiled_html, attachments, content_settings_id::text
+    `SELECT subject, from_address, from_name, reply_to, preview_text, compiled_html, attachments, content_settings_id::text
        FROM email_versions WHERE workspace_id = $1 AND email_id = $2 AND version = $3`,
     [workspaceId, emailId, version],
   );
@@ -100,6 +101,7 @@ export async function loadVersion(
     fromAddress: row.from_address,
     fromName: row.from_name,
     replyTo: row.reply_to,
+    previewText: row.preview_text,
     compiledHtml: row.compiled_html,
     attachments: row.attachments ?? [],
     contentSettingsId: row.content_settings_id,

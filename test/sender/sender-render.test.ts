@@ -62,6 +62,7 @@ describe('rendered message over a real SMTP peer', () => {
       fromAddress: 'news@cairn.example',
       fromName: '{{contact.first_name}} at Cairn',
       replyTo: null,
+      previewText: '{{contact.first_name}}, news inside',
       compiledHtml: check.compiled?.html ?? '',
       attachments: [],
       contentSettingsId: null,
@@ -101,6 +102,11 @@ describe('rendered message over a real SMTP peer', () => {
     );
     expect(String(mail.html)).toContain(`&lt;script&gt;alert(1)&lt;/script&gt;${'y'.repeat(10_000)}`);
     expect(mail.text).toContain('y'.repeat(10_000));
+    // the preheader: first in <body>, hidden, the merge value escaped and without NUL; not in the text part
+    expect(String(mail.html)).toMatch(
+      /<body[^>]*><div data-cairn-preheader style="display:none;max-height:0;overflow:hidden;mso-hide:all;">Mallory\r?\nBcc: victim@evil.test\r?\n\r?\n&lt;script&gt;alert\(1\)&lt;\/script&gt;y{10000}, news inside<\/div>/,
+    );
+    expect(mail.text).not.toContain('news inside');
     expect(
       mail.headerLines
         .filter((h) => h.key.startsWith('list-unsubscribe'))
@@ -123,6 +129,7 @@ describe('rendered message over a real SMTP peer', () => {
       fromAddress: 'news@cairn.example',
       fromName: 'Cairn',
       replyTo: null,
+      previewText: '',
       compiledHtml: check.compiled?.html ?? '',
       attachments,
       contentSettingsId: null,

@@ -23,6 +23,15 @@ const draft = (overrides: Partial<EmailDraft> = {}): EmailDraft => ({
 });
 
 describe('checkEmail', () => {
+  it('takes preview text as plain text: entities and merge fields, no markup', async () => {
+    const ok = await checkEmail(draft({ preview_text: 'Hi {{contact.first_name}} &zwnj; 5 &lt; 6' }), content);
+    expect(ok.issues).toEqual([]);
+    const markup = await checkEmail(draft({ preview_text: 'Sale</div><img src=x>' }), content);
+    expect(markup.issues).toEqual([
+      { field: 'preview_text', message: 'preview text is plain text: write < and > as &lt; and &gt;' },
+    ]);
+  });
+
   it('passes a complete email and returns compiled HTML with merge fields intact and its links', async () => {
     const result = await checkEmail(draft(), content);
     expect(result.issues).toEqual([]);

@@ -45,6 +45,9 @@ function headerIssues(draft: EmailDraft): TemplateIssue[] {
   if (draft.from_name && /[\r\n\0]/.test(draft.from_name))
     issues.push({ field: 'from_name', message: 'from name must be one line' });
   issues.push(...checkMergeFields(draft.preview_text ?? '', 'preview_text').issues);
+  // The preheader is text inside a hidden div (lib/domain/email/preheader.ts): markup would end the div early.
+  if (/[<>]/.test((draft.preview_text ?? '').replace(/\{\{[^}]*\}\}/g, '')))
+    issues.push({ field: 'preview_text', message: 'preview text is plain text: write < and > as &lt; and &gt;' });
   return issues;
 }
 
