@@ -5,11 +5,13 @@ import { parseMailbox } from '../../lib/domain/email/email-address';
  * The address half of the email KPI "Blocked" (docs/kpis.md#targeted-sent-and-blocked): a missing, invalid or
  * blocklisted address. Parsing is Cairn's one validator (lib/domain/email/email-address.ts, the maintained
  * `email-addresses` parser); throwaway domains come from a maintained list package, refreshed by updating the
- * dependency. Role mailboxes (generic addresses no person reads, "do-not-reply@", "office@") are the definition's own
- * examples; the list is ours because no maintained package names them.
+ * dependency. Role mailboxes ("info@", "sales@", "office@", "do-not-reply@") are not refused here: they are common
+ * B2B recipients, so only a workspace that asks for it blocks them (`block_role_addresses`, reason `role_address`,
+ * see eligibility.ts); `role` says whether the address is one. The list is ours because no maintained package
+ * names them.
  */
 export type AddressVerdict =
-  | { ok: true; address: string; domain: string }
+  | { ok: true; address: string; domain: string; role: boolean }
   | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
 
 const THROWAWAY = new Set<string>(disposableDomains as string[]);
@@ -52,8 +54,8 @@ export function checkAddress(raw: string | null | undefined): AddressVerdict {
   if (!parsed) return { ok: false, reason: 'invalid_address' };
   const domain = parsed.domain.toLowerCase();
   const local = parsed.local.toLowerCase().replace(/\+.*$/, '');
-  if (ROLE_LOCAL_PARTS.has(local) || THROWAWAY.has(domain)) return { ok: false, reason: 'blocklisted_address' };
-  return { ok: true, address: trimmed, domain };
+  if (THROWAWAY.has(domain)) return { ok: false, reason: 'blocklisted_address' };
+  return { ok: true, address: trimmed, domain, role: ROLE_LOCAL_PARTS.has(local) };
 }
 
 /**
