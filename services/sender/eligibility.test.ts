@@ -78,12 +78,21 @@ describe('role addresses (issue 23, item 9)', () => {
     expect(decideAddressEligibility('info@acme.example', null, DEFAULT_RULES)).toEqual(sendInfo);
   });
 
-  it.each(['info@acme.example', 'Sales@acme.example', 'support+eu@acme.example', 'noreply@acme.example'])(
+  it.each(['info@acme.example', 'Sales@acme.example', 'support+eu@acme.example', 'office@acme.example'])(
     'blocks %p as role_address when the setting is on',
     (email) => {
       const roleBlocked = { kind: 'blocked', reason: 'role_address' };
       expect(decideEligibility(row({ email }), 0, BLOCK_ROLES)).toEqual(roleBlocked);
       expect(decideAddressEligibility(email, null, BLOCK_ROLES)).toEqual(roleBlocked);
+    },
+  );
+
+  it.each(['noreply@acme.example', 'Do-Not-Reply@acme.example', 'postmaster@acme.example', 'abuse@acme.example'])(
+    'blocks %p, a mailbox nobody reads, as blocklisted whatever the setting',
+    (email) => {
+      const listed = { kind: 'blocked', reason: 'blocklisted_address' };
+      for (const rules of [DEFAULT_RULES, BLOCK_ROLES])
+        expect(decideAddressEligibility(email, null, rules)).toEqual(listed);
     },
   );
 
