@@ -53,7 +53,7 @@ const panels: PanelSpec[] = [
     description: 'Per Grafana interval (15 minutes at least): opens and clicks (total = events, unique = messages), unsubscribed messages.',
   },
   topLinksPanel(12),
-  { type: 'table', title: 'Blocked by reason', w: 8, h: 7, sql: breakdownSql('blocked', 'reason', 'messages'), description: 'The email KPI Blocked: do not bulk email, missing, invalid or blocklisted address (not journey blocking).' },
+  { type: 'table', title: 'Blocked by reason', w: 8, h: 7, sql: breakdownSql('blocked', 'reason', 'messages'), description: 'The email KPI Blocked: do not bulk email, missing, invalid or blocklisted address, role address where the workspace blocks them (not journey blocking).' },
   { type: 'table', title: 'Unsubscribed by method', w: 8, h: 7, sql: breakdownSql('unsubscribe', 'method', 'messages'), description: 'Messages per method; a message unsubscribed two ways is under both and once in Unsubscribed.' },
   { type: 'table', title: 'Feedback reports not counted', w: 8, h: 7, sql: breakdownSql('complaint_not_counted', 'feedback_type', 'events'), description: 'ARF reports other than abuse (not-spam, fraud, virus, other): recorded, not Feedback loops.' },
   { type: 'table', title: 'Machine traffic (kept, not in human KPIs)', w: 24, h: 6, sql: machineSql, description: 'Events flagged as machine traffic, by metric.' },

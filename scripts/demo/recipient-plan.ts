@@ -28,7 +28,10 @@ export interface ContactPlan {
   subscribed: boolean;
   consentLevel: number;
   doNotBulkEmail: boolean;
-  /** a role mailbox (office@): the sender blocks it as a blocklisted address */
+  /**
+   * an address on a throwaway domain: the sender blocks it as a blocklisted address (role mailboxes such as office@
+   * are sent unless the workspace sets block_role_addresses, so they no longer make a blocked contact)
+   */
   blocklisted: boolean;
 }
 
@@ -58,7 +61,7 @@ export function contactPlan(index: number, audience: number): ContactPlan {
   const blocklisted = inAudience && index % 250 === 5;
   return {
     index,
-    email: blocklisted ? `office@reader${index}.example.com` : `reader${index}@example.com`,
+    email: blocklisted ? `reader${index}@mailinator.com` : `reader${index}@example.com`,
     firstName: index % 7 === 0 ? '' : `Reader${index}`,
     inAudience,
     city: inAudience || outsider % 2 === 0 ? 'New York' : 'Boston',

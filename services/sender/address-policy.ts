@@ -5,16 +5,20 @@ import { parseMailbox } from '../../lib/domain/email/email-address';
  * The address half of the email KPI "Blocked" (docs/kpis.md#targeted-sent-and-blocked): a missing, invalid or
  * blocklisted address. Parsing is Cairn's one validator (lib/domain/email/email-address.ts, the maintained
  * `email-addresses` parser); throwaway domains come from a maintained list package, refreshed by updating the
- * dependency. Role mailboxes (generic addresses no person reads, "do-not-reply@", "office@") are the definition's own
- * examples; the list is ours because no maintained package names them.
+ * dependency. Two lists of local parts are ours, because no maintained package names them:
+ * - mailboxes no person reads or that must never get marketing ("do-not-reply@", the definition's own example,
+ *   mailer daemons, RFC 2142's postmaster, hostmaster and abuse, list robots): always blocklisted;
+ * - role mailboxes ("info@", "sales@", "office@"): read by people and common B2B recipients, so only a workspace
+ *   that asks for it blocks them (`block_role_addresses`, reason `role_address`, see eligibility.ts); `role` says
+ *   whether the address is one.
  */
 export type AddressVerdict =
-  | { ok: true; address: string; domain: string }
+  | { ok: true; address: string; domain: string; role: boolean }
   | { ok: false; reason: 'missing_address' | 'invalid_address' | 'blocklisted_address' };
 
 const THROWAWAY = new Set<string>(disposableDomains as string[]);
 
-const ROLE_LOCAL_PARTS = new Set([
+const NO_MAIL_LOCAL_PARTS = new Set([
   'noreply',
   'no-reply',
   'donotreply',
@@ -23,26 +27,29 @@ const ROLE_LOCAL_PARTS = new Set([
   'mailer-daemon',
   'postmaster',
   'hostmaster',
-  'webmaster',
   'abuse',
-  'office',
-  'info',
-  'admin',
-  'administrator',
   'root',
-  'support',
-  'sales',
-  'billing',
-  'contact',
-  'help',
-  'security',
+  'nobody',
   'unsubscribe',
   'bounce',
   'bounces',
   'list',
   'listserv',
   'majordomo',
-  'nobody',
+]);
+
+const ROLE_LOCAL_PARTS = new Set([
+  'office',
+  'info',
+  'admin',
+  'administrator',
+  'webmaster',
+  'support',
+  'sales',
+  'billing',
+  'contact',
+  'help',
+  'security',
 ]);
 
 export function checkAddress(raw: string | null | undefined): AddressVerdict {
@@ -52,8 +59,8 @@ export function checkAddress(raw: string | null | undefined): AddressVerdict {
   if (!parsed) return { ok: false, reason: 'invalid_address' };
   const domain = parsed.domain.toLowerCase();
   const local = parsed.local.toLowerCase().replace(/\+.*$/, '');
-  if (ROLE_LOCAL_PARTS.has(local) || THROWAWAY.has(domain)) return { ok: false, reason: 'blocklisted_address' };
-  return { ok: true, address: trimmed, domain };
+  if (THROWAWAY.has(domain) || NO_MAIL_LOCAL_PARTS.has(local)) return { ok: false, reason: 'blocklisted_address' };
+  return { ok: true, address: trimmed, domain, role: ROLE_LOCAL_PARTS.has(local) };
 }
 
 /**

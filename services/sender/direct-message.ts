@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import { TRACKING_HEADER } from '../../lib/contracts/tracking/tracking-token';
 import type { DeliveryItem } from './delivery-item';
-import { decideAddressEligibility, type Eligibility, type RecipientRow } from './eligibility';
+import { decideAddressEligibility, type AddressRules, type Eligibility, type RecipientRow } from './eligibility';
 import { mailOf } from './smtp-delivery';
 import type { MimeAttachment, OutgoingMail } from './mail-types';
 import type { RenderedMessage, FrozenVersion } from './message-renderer';
@@ -10,12 +10,12 @@ export type DirectItem = Extract<DeliveryItem, { kind: 'direct' }>;
 
 /**
  * A one-to-one message is not bulk email: do-not-bulk-email, list membership and consent levels (the journey's
- * rules) do not apply. The address rules and suppression do: a missing, invalid or blocklisted address is Blocked,
- * and an address suppressed by a hard bounce or a complaint is never handed to SMTP (yet counted:
- * docs/kpis.md#attempts-to-suppressed-addresses).
+ * rules) do not apply. The address rules and suppression do: a missing, invalid or blocklisted address (and a role
+ * address when the workspace blocks them) is Blocked, and an address suppressed by a hard bounce or a complaint is
+ * never handed to SMTP (yet counted: docs/kpis.md#attempts-to-suppressed-addresses).
  */
-export const decideDirectEligibility = (row: RecipientRow): Eligibility =>
-  decideAddressEligibility(row.email, row.suppression);
+export const decideDirectEligibility = (row: RecipientRow, rules: AddressRules): Eligibility =>
+  decideAddressEligibility(row.email, row.suppression, rules);
 
 /** One-to-one messages of the batch that were cancelled after their job was queued (see dispatchDue): not sent. */
 export async function cancelledMessages(pool: Pool, items: readonly DeliveryItem[]): Promise<Set<string>> {

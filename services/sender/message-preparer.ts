@@ -21,6 +21,7 @@ import {
   loadContentSettings,
   loadFriendSuppressions,
   loadRecipients,
+  roleBlockingWorkspaces,
   loadVersion,
   type RecipientRef,
 } from './recipients.repository';
@@ -134,6 +135,11 @@ export class MessagePreparer {
     const facts: BatchFacts = {
       cancelled: await cancelledMessages(this.pool, items),
       friendSuppressions: await loadFriendSuppressions(this.pool, friends),
+      // read per batch, not cached: a workspace that changes the setting sees its next batch follow it
+      roleBlocking: await roleBlockingWorkspaces(
+        this.pool,
+        items.flatMap((item) => (item.kind === 'test' ? [] : [item.workspaceId])),
+      ),
     };
     // Only a contact without a row can be erased (a forward names the forwarding contact, whose row is not read).
     const erased = await erasedContacts(

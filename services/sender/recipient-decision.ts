@@ -31,6 +31,8 @@ export interface BatchFacts {
   cancelled: ReadonlySet<string>;
   /** active suppression reasons of forwarded messages' friends, by delivery key */
   friendSuppressions: ReadonlyMap<string, string>;
+  /** the batch's workspaces that block role addresses (their `block_role_addresses` setting) */
+  roleBlocking: ReadonlySet<string>;
 }
 
 /** The item's outcome decided before SMTP. */
@@ -58,10 +60,12 @@ export function decideRecipient(
 ): Prepared | { kind: 'to'; address: string; domain: string } {
   const final = (state: Finish['state'], events: Finish['outcome']): Prepared => finalOutcome(item, state, events);
   const { messageId } = item;
+  const rules = { blockRoleAddresses: facts.roleBlocking.has(item.workspaceId) };
   if (item.kind === 'forward') {
     const friend = decideAddressEligibility(
       item.request.friend_address,
       facts.friendSuppressions.get(item.key) ?? null,
+      rules,
     );
     if (friend.kind !== 'send')
       return final('blocked', { events: EventsFor.forwardBlocked(item, messageId, friendBlockReason(friend)) });
@@ -72,7 +76,9 @@ export function decideRecipient(
       events: EventsFor.failed(item, messageId, 'CONTACT_NOT_FOUND', 'the contact no longer exists'),
     });
   const decision =
-    item.kind === 'journey' ? decideEligibility(row, item.request.min_consent) : decideDirectEligibility(row);
+    item.kind === 'journey'
+      ? decideEligibility(row, item.request.min_consent, rules)
+      : decideDirectEligibility(row, rules);
   if (decision.kind === 'blocked')
     return final('blocked', { events: EventsFor.blocked(item, messageId, decision.reason) });
   if (decision.kind === 'suppressed') {
@@ -85,7 +91,10 @@ export function decideRecipient(
   return { kind: 'to', address: decision.address, domain: decision.domain };
 }
 
-/** A test send: the draft as it is, to the address the API was given, with "[TEST]" ahead of its subject. */
+/**
+ * A test send: the draft as it is, to the address the API was given, with "[TEST]" ahead of its subject. The
+ * author chose the address, so a role mailbox (qa@, info@) is sent to whatever the workspace's role setting.
+ */
 export function testMail(
   item: Extract<DeliveryItem, { kind: 'test' }> & { attempts: number },
   messageId: string,

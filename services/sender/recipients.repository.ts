@@ -72,6 +72,17 @@ export async function loadFriendSuppressions(
   return new Map(rows.map((row) => [row.key, row.reason]));
 }
 
+/** The workspaces among `ids` whose setting blocks role addresses (sql/postgres/0250; off by default). */
+export async function roleBlockingWorkspaces(pool: Pool, ids: readonly string[]): Promise<Set<string>> {
+  const candidates = [...new Set(ids.filter((id) => UUID.test(id)))];
+  if (candidates.length === 0) return new Set();
+  const { rows } = await pool.query<{ id: string }>(
+    'SELECT id::text FROM workspaces WHERE id = ANY($1::uuid[]) AND block_role_addresses',
+    [candidates],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
 export async function loadVersion(
   pool: Pool,
   workspaceId: string,

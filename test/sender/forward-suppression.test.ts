@@ -67,7 +67,7 @@ describe('forward to a friend goes through suppression and the address policy (d
     });
     const blocked = new Map([
       ...SUPPRESSED.map(([address, , , reason]) => [forward(address), reason] as const),
-      [forward('postmaster@friends.example'), 'blocklisted_address'] as const,
+      [forward('someone@mailinator.com'), 'blocklisted_address'] as const,
     ]);
     const requests = [...blocked.keys(), forward(EXPIRED), forward(ELSEWHERE), forward(FRESH)];
     const producer = await BatchingProducer.connect(env.kafka);

@@ -189,8 +189,6 @@ describe('sender', () => {
       ['do_not_bulk_email', { email: 'dnb@example.com', do_not_bulk_email: true }],
       ['missing_address', { email: null }],
       ['invalid_address', { email: 'not an address@@example' }],
-      ['blocklisted_address', { email: 'noreply@example.com' }],
-      ['blocklisted_address', { email: 'office@example.com' }],
       ['blocklisted_address', { email: 'someone@mailinator.com' }],
       ['unsubscribed', { email: 'left@example.com', unsubscribed: true }],
       ['consent_below_minimum', { email: 'shy@example.com', consent_level: 1 }, 3],

@@ -95,10 +95,11 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
 
 /**
  * The caller's workspace settings: the time zone in which insights count days
- * (docs/kpis.md#filters-days-journey-version-account).
+ * (docs/kpis.md#filters-days-journey-version-account) and whether the sender blocks role addresses
+ * (docs/sender.md#eligibility-before-every-message).
  */
 const SELECT_SETTINGS =
-  'SELECT id, name, time_zone, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+  'SELECT id, name, time_zone, block_role_addresses, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
 
 function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(
@@ -119,8 +120,9 @@ function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
           { field: 'body.time_zone', message: 'use an IANA name such as Europe/Oslo' },
         ]);
       await pool.query(
-        'UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone) WHERE id = $1',
-        [workspaceId, body.name ?? null, body.time_zone ?? null],
+        `UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone),
+                block_role_addresses = coalesce($4, block_role_addresses) WHERE id = $1`,
+        [workspaceId, body.name ?? null, body.time_zone ?? null, body.block_role_addresses ?? null],
       );
       return (await pool.query(SELECT_SETTINGS, [workspaceId])).rows[0];
     });

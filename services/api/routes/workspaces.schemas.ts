@@ -79,12 +79,19 @@ export const revokeKeySchema = {
   response: { 204: noContent },
 } as const;
 
+const blockRoleAddresses = {
+  type: 'boolean',
+  description:
+    'block role mailboxes (info@, sales@, support@, contact@, admin@, noreply@, …) as blocked reason `role_address`; default false',
+} as const;
+
 const settingsSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
     name: { type: 'string' },
     time_zone: { type: 'string', description: 'IANA time zone of insights days' },
+    block_role_addresses: blockRoleAddresses,
     route: { type: ['string', 'null'], description: 'the route its mail takes, set by the operator; null: default' },
     webhook_secret_rotated_at: {
       type: 'string',
@@ -102,7 +109,8 @@ export const readSettingsSchema = {
 
 export const changeSettingsSchema = {
   tags: ['workspaces'],
-  summary: "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo)",
+  summary:
+    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean)",
   body: {
     type: 'object',
     additionalProperties: false,
@@ -110,6 +118,7 @@ export const changeSettingsSchema = {
     properties: {
       name: { type: 'string', minLength: 1, maxLength: 200 },
       time_zone: { type: 'string', minLength: 1, maxLength: 64 },
+      block_role_addresses: blockRoleAddresses,
     },
   },
   response: { 200: settingsSchema },
