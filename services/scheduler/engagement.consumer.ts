@@ -9,7 +9,7 @@ import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import { countForBreaker, DEFAULT_BREAKER, tripBreakers, type BreakerSettings } from './journey-breaker';
-import { engagementOf, parseCondition } from './tile-rules';
+import { engagementsOf, parseCondition } from './tile-rules';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -93,21 +93,19 @@ interface EngagementRow {
   linkId: string;
 }
 
-function engagementRow(event: CairnEvent): EngagementRow | null {
-  if (event.type === 'tile_inflow' || !('email_id' in event.data)) return null;
-  const data = event.data;
-  // a complaint wakes no trigger; it is recorded for the circuit breaker (docs/scheduler.md#circuit-breaker)
-  const engagement = event.type === 'complaint' ? { kind: 'complained', linkId: '' } : engagementOf(event);
-  if (!engagement || !data.journey_id || !data.tile_id || !UUID.test(data.journey_id) || !UUID.test(data.contact_id))
-    return null;
-  return {
-    journeyId: data.journey_id,
-    iteration: data.iteration ?? 0,
-    emailTileId: data.tile_id,
-    contactId: data.contact_id,
+function engagementRows(event: CairnEvent): EngagementRow[] {
+  if (event.type === 'tile_inflow' || !('email_id' in event.data)) return [];
+  const { journey_id: journeyId, tile_id: emailTileId, contact_id: contactId, iteration } = event.data;
+  if (!journeyId || !emailTileId || !UUID.test(journeyId) || !UUID.test(contactId)) return [];
+  // complaints also feed the circuit breaker (docs/scheduler.md#circuit-breaker)
+  return engagementsOf(event).map((engagement) => ({
+    journeyId,
+    iteration: iteration ?? 0,
+    emailTileId,
+    contactId,
     kind: engagement.kind,
     linkId: engagement.linkId,
-  };
+  }));
 }
 
 /**
@@ -123,7 +121,7 @@ export async function recordEngagements(
   events: readonly CairnEvent[],
   options: { breaker?: BreakerSettings; log?: Logger } = {},
 ): Promise<Array<{ journey_id: string; tile_id: string }>> {
-  const rows = events.map(engagementRow).filter((row): row is EngagementRow => row !== null);
+  const rows = events.flatMap(engagementRows);
   if (rows.length === 0) return [];
   return inTransaction(pool, async (client) => {
     const { rows: stamp } = await client.query<{ now: string }>('SELECT now()::text AS now');

@@ -1,7 +1,7 @@
 import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { advance, rest, type Claimed, type StepContext } from './tile-moves';
-import { matches, parseCondition, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';
+import { BOUNCED_KINDS, matches, parseCondition, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';
 
 // The tiles that hold contacts, trigger and wait: who is due now, who waits, and down which path a trigger sends.
 
@@ -78,8 +78,8 @@ export async function metFor(ctx: StepContext, contacts: Claimed[]): Promise<Set
         ? (byAccountId.get(c.accountId) ?? []).concat(byContact.get(c.contactId) ?? [])
         : (byContact.get(c.contactId) ?? []);
     const engaged = mine.some((r) => matches(condition, { kind: r.kind, linkId: r.link_id }));
-    // delivered = sent and not (hard) bounced (docs/kpis.md#bounces-and-delivered)
-    const base = condition.kind === 'delivered' ? engaged && !mine.some((r) => r.kind === 'hard_bounced') : engaged;
+    // delivered = sent and not bounced, whatever the class, as the KPI (docs/kpis.md#bounces-and-delivered)
+    const base = condition.kind === 'delivered' ? engaged && !mine.some((r) => BOUNCED_KINDS.has(r.kind)) : engaged;
     if (base !== condition.negated) met.add(c.contactId);
   }
   return met;

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import {
-  engagementOf,
+  engagementsOf,
   nextWindow,
   parseCondition,
   splitterPathIndex,
@@ -63,13 +63,26 @@ describe('engagement and conditions', () => {
   };
 
   it('machine opens and clicks never count', () => {
-    expect(engagementOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u', machine: true } })).toBeNull();
-    expect(engagementOf({ type: 'open', data: { ...base, machine: true } })).toBeNull();
-    expect(engagementOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u' } })).toEqual({
-      kind: 'clicked',
-      linkId: 'l',
-    });
-    expect(engagementOf({ type: 'bounce', data: { ...base, bounce_class: 'soft' } })).toBeNull();
+    expect(engagementsOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u', machine: true } })).toEqual([]);
+    expect(engagementsOf({ type: 'open', data: { ...base, machine: true } })).toEqual([]);
+    expect(engagementsOf({ type: 'click', data: { ...base, link_id: 'l', url: 'u' } })).toEqual([
+      { kind: 'clicked', linkId: 'l' },
+    ]);
+  });
+
+  // issue 23 item 3: trigger conditions mean what the KPIs of the same name count (docs/kpis.md)
+  it('names each event as the KPIs count it', () => {
+    const kinds = (event: Parameters<typeof engagementsOf>[0]): string[] => engagementsOf(event).map((e) => e.kind);
+    expect(kinds({ type: 'click', data: { ...base, link_id: 'a', url: 'u', link_kind: 'attachment' } })).toEqual([
+      'attachment_viewed',
+    ]);
+    expect(kinds({ type: 'bounce', data: { ...base, bounce_class: 'hard' } })).toEqual(['bounced', 'hard_bounced']);
+    expect(kinds({ type: 'bounce', data: { ...base, bounce_class: 'soft' } })).toEqual(['bounced', 'soft_bounced']);
+    expect(kinds({ type: 'bounce', data: { ...base, bounce_class: 'other' } })).toEqual(['bounced']);
+    expect(kinds({ type: 'complaint', data: { ...base, feedback_type: 'Abuse' } })).toEqual(['complained']);
+    expect(kinds({ type: 'complaint', data: { ...base, feedback_type: 'not-spam' } })).toEqual([]);
+    expect(kinds({ type: 'unsubscribe', data: { ...base, method: 'one_click' } })).toEqual(['unsubscribed']);
+    expect(kinds({ type: 'send', data: base })).toEqual(['delivered']);
   });
 
   it('negations and delivered are decided at the timeout', () => {

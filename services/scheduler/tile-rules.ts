@@ -87,32 +87,56 @@ function validZone(zone: string | null): string | null {
   return zone && DateTime.local().setZone(zone).isValid ? zone : null;
 }
 
-export type EngagementKind = 'delivered' | 'opened' | 'clicked' | 'forwarded' | 'hard_bounced';
+export type EngagementKind =
+  | 'delivered'
+  | 'opened'
+  | 'clicked'
+  | 'attachment_viewed'
+  | 'forwarded'
+  | 'bounced'
+  | 'hard_bounced'
+  | 'soft_bounced'
+  | 'complained'
+  | 'unsubscribed';
 
 export interface Engagement {
   kind: EngagementKind;
   linkId: string;
 }
 
+/** Engagement kinds that say the message bounced, whatever its class (older rows have only hard_bounced). */
+export const BOUNCED_KINDS: ReadonlySet<string> = new Set<EngagementKind>(['bounced', 'hard_bounced']);
+
 /**
- * What an email event means for triggers. Machine opens and clicks (scanners, privacy proxies) mean nothing:
- * they never fire a trigger.
+ * What an email event means for triggers, in the terms of the KPIs (docs/kpis.md), so a trigger and the KPI
+ * of the same name count the same things: a click on a followed attachment is an attachment view, never a click;
+ * every bounce is `bounced` (Delivered = Sent − TotalBounced) and also its class (`hard_bounced`, `soft_bounced`;
+ * Bounced (other) has no condition of its own); a complaint is `complained` only when Feedback loops counts it
+ * (ARF `abuse`, the sender's record of an attempt to a complaint-suppressed address included); an unsubscribe by
+ * any method is `unsubscribed`. Machine opens and clicks (scanners, privacy proxies) mean nothing.
  */
-export function engagementOf(event: CairnEvent): Engagement | null {
-  if (event.data.machine) return null;
+export function engagementsOf(event: CairnEvent): Engagement[] {
+  if (event.data.machine) return [];
+  const one = (kind: EngagementKind, linkId = ''): Engagement[] => [{ kind, linkId }];
   switch (event.type) {
     case 'send':
-      return { kind: 'delivered', linkId: '' };
+      return one('delivered');
     case 'open':
-      return { kind: 'opened', linkId: '' };
+      return one('opened');
     case 'click':
-      return { kind: 'clicked', linkId: event.data.link_id };
+      return one(event.data.link_kind === 'attachment' ? 'attachment_viewed' : 'clicked', event.data.link_id);
     case 'forward':
-      return { kind: 'forwarded', linkId: '' };
-    case 'bounce':
-      return event.data.bounce_class === 'hard' ? { kind: 'hard_bounced', linkId: '' } : null;
+      return one('forwarded');
+    case 'bounce': {
+      const byClass = { hard: one('hard_bounced'), soft: one('soft_bounced'), other: [] }[event.data.bounce_class];
+      return [...one('bounced'), ...byClass];
+    }
+    case 'complaint':
+      return event.data.feedback_type.toLowerCase() === 'abuse' ? one('complained') : [];
+    case 'unsubscribe':
+      return one('unsubscribed');
     default:
-      return null;
+      return [];
   }
 }
 

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';
+import type { Tile } from '../../lib/domain/journeys/journey-graph';
 import { splitterPathIndex } from '../../services/scheduler/tile-rules';
 import { createTestEnv, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
@@ -239,5 +240,78 @@ describe('journey tiles', () => {
     const final = await rig.positions(journeyId);
     expect(final.get(opener)).toBe('q_no/done');
     expect(final.get(silent)).toBe('q_yes/done');
+  });
+
+  // issue 23 item 3: complaints, unsubscribes and soft bounces move contacts; clicked and delivered mean what the
+  // KPIs Clicked and Delivered count (an attachment view is not a click; any bounce is not delivered).
+  it('fires complained and unsubscribed on their events; clicked ignores attachment views; delivered excludes every bounce', async () => {
+    const ws = await new Workspace(rig.pool).create();
+    const contacts = await ws.contacts(5);
+    const segment = await ws.segment(contacts);
+    const email = await ws.email();
+    const trigger = (id: string, condition: string, next: [string, string]): Tile => ({
+      id,
+      type: 'trigger',
+      next,
+      config: { email_tile_id: 'mail', condition, timeout_hours: 1 },
+    });
+    const journeyId = await ws.liveJourney({
+      tiles: [
+        { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
+        { id: 'mail', type: 'email', next: ['t_complained'], config: { email_id: email } },
+        trigger('t_complained', 'complained', ['complained', 't_unsubscribed']),
+        trigger('t_unsubscribed', 'unsubscribed', ['unsubscribed', 't_clicked']),
+        trigger('t_clicked', 'clicked', ['clicked', 't_delivered']),
+        trigger('t_delivered', 'delivered', ['delivered', 'not_delivered']),
+        ...['complained', 'unsubscribed', 'clicked', 'delivered', 'not_delivered'].map((id): Tile => ({
+          id,
+          type: 'end',
+        })),
+      ],
+    });
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['t_complained/waiting'] === 5,
+    );
+    const data = { workspace_id: ws.id, email_id: email, journey_id: journeyId, tile_id: 'mail', iteration: 0 };
+    const [complainer, leaver, attachmentViewer, softBounced, delivered] = contacts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    await produce(env.kafka, env.topics, [
+      emailEvent('complaint', { ...data, contact_id: complainer, feedback_type: 'abuse' }),
+      emailEvent('unsubscribe', { ...data, contact_id: leaver, method: 'one_click' }),
+      emailEvent('click', { ...data, contact_id: attachmentViewer, link_kind: 'attachment' }),
+      ...[attachmentViewer, softBounced, delivered].map((contact) =>
+        emailEvent('send', { ...data, contact_id: contact }),
+      ),
+      emailEvent('bounce', { ...data, contact_id: softBounced, bounce_class: 'soft' }),
+    ]);
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => p.get(complainer) === 'complained/done',
+    );
+    for (const waitingAt of ['t_complained', 't_unsubscribed', 't_clicked', 't_delivered']) {
+      rig.clock.advance(3_600_000 + 60_000);
+      await rig.scheduler.tick();
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)[`${waitingAt}/waiting`] === undefined,
+      );
+    }
+    const final = await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['t_delivered/waiting'] === undefined && [...p.values()].every((at) => at.endsWith('/done')),
+    );
+    expect(Object.fromEntries(contacts.map((c) => [c, final.get(c)]))).toEqual({
+      [complainer]: 'complained/done',
+      [leaver]: 'unsubscribed/done',
+      [attachmentViewer]: 'delivered/done',
+      [softBounced]: 'not_delivered/done',
+      [delivered]: 'delivered/done',
+    });
   });
 });

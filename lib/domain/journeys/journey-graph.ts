@@ -36,7 +36,12 @@ export const POSITIVE_TRIGGER_CONDITIONS = [
   'clicked',
   'clicked_link',
   'forwarded',
+  'attachment_viewed',
+  'bounced',
   'hard_bounced',
+  'soft_bounced',
+  'complained',
+  'unsubscribed',
 ] as const;
 export const TRIGGER_CONDITIONS = [
   ...POSITIVE_TRIGGER_CONDITIONS,
