@@ -39,6 +39,26 @@ export const sendingDomain = {
         sent_today: { type: 'integer', description: "messages taken from today's cap" },
       },
     },
+    paused: {
+      type: ['object', 'null'],
+      description:
+        'set when the circuit breaker paused it: mail From it waits until POST .../resume; null: not paused',
+      properties: {
+        paused_at: { type: 'string', format: 'date-time' },
+        reason: { type: 'string', description: 'e.g. "hard-bounce rate 20.00% over 5.00% of 24 sends in the last 24 h"' },
+        rates: {
+          type: 'object',
+          description: 'the window that tripped it',
+          properties: {
+            sends: { type: 'integer' },
+            hard_bounces: { type: 'integer' },
+            complaints: { type: 'integer' },
+            hard_bounce_rate: { type: 'number' },
+            complaint_rate: { type: 'number' },
+          },
+        },
+      },
+    },
     selectors: {
       type: 'array',
       items: {
@@ -111,5 +131,13 @@ export const warmupSchema = {
       caps: { type: ['array', 'null'], maxItems: 1000, items: { type: 'number' } },
     },
   },
+  response: { 200: sendingDomain },
+} as const;
+
+export const resumeDomainSchema = {
+  tags,
+  summary:
+    'Resume a sending domain the circuit breaker paused: the mail From it that waited is sent, the window starts again (409 when not paused)',
+  params: idParams,
   response: { 200: sendingDomain },
 } as const;
