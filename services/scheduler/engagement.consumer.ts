@@ -152,7 +152,9 @@ async function countAndTrip(
     const row = byKey.get(
       rowKey({ j: e.journey_id, i: e.iteration, t: e.email_tile_id, c: e.contact_id, k: e.kind, l: e.link_id }),
     );
-    return row ? [{ journey_id: e.journey_id, kind: e.kind, email_id: row.emailId, email_version: row.emailVersion }] : [];
+    return row
+      ? [{ journey_id: e.journey_id, kind: e.kind, email_id: row.emailId, email_version: row.emailVersion }]
+      : [];
   });
   const domains = await countForDomainBreaker(client, withEmail);
   for (const paused of await tripDomainBreakers(client, domains, settings))

@@ -75,7 +75,9 @@ function shown(config: ApiConfig, { row: full, keys }: { row: DomainRow; keys: K
   return {
     ...row,
     warmup: warmupShown(warmup, warmup_started_on, sent_today),
-    paused: paused_at ? { paused_at: paused_at.toISOString(), reason: paused_reason ?? '', rates: pause_rates ?? {} } : null,
+    paused: paused_at
+      ? { paused_at: paused_at.toISOString(), reason: paused_reason ?? '', rates: pause_rates ?? {} }
+      : null,
     verified_at: iso(row.verified_at),
     last_check_at: iso(row.last_check_at),
     created_at: row.created_at.toISOString(),

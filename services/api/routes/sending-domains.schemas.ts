@@ -41,11 +41,13 @@ export const sendingDomain = {
     },
     paused: {
       type: ['object', 'null'],
-      description:
-        'set when the circuit breaker paused it: mail From it waits until POST .../resume; null: not paused',
+      description: 'set when the circuit breaker paused it: mail From it waits until POST .../resume; null: not paused',
       properties: {
         paused_at: { type: 'string', format: 'date-time' },
-        reason: { type: 'string', description: 'e.g. "hard-bounce rate 20.00% over 5.00% of 24 sends in the last 24 h"' },
+        reason: {
+          type: 'string',
+          description: 'e.g. "hard-bounce rate 20.00% over 5.00% of 24 sends in the last 24 h"',
+        },
         rates: {
           type: 'object',
           description: 'the window that tripped it',
