@@ -1,5 +1,6 @@
 import { noContent } from '../pagination';
 import { idParams } from '../resource-routes';
+import { breakerRateProperties } from './journeys.schemas';
 
 /** The schemas of sending-domains.routes.ts: a domain, its keys' selectors and the DNS records to publish. */
 const tags = ['sending domains'];
@@ -48,17 +49,7 @@ export const sendingDomain = {
           type: 'string',
           description: 'e.g. "hard-bounce rate 20.00% over 5.00% of 24 sends in the last 24 h"',
         },
-        rates: {
-          type: 'object',
-          description: 'the window that tripped it',
-          properties: {
-            sends: { type: 'integer' },
-            hard_bounces: { type: 'integer' },
-            complaints: { type: 'integer' },
-            hard_bounce_rate: { type: 'number' },
-            complaint_rate: { type: 'number' },
-          },
-        },
+        rates: { type: 'object', description: 'the window that tripped it', properties: breakerRateProperties },
       },
     },
     selectors: {
