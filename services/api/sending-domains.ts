@@ -33,6 +33,10 @@ export interface DomainRow {
   warmup_started_on: string | null;
   /** taken from today's (UTC) cap so far */
   sent_today: number;
+  /** when the circuit breaker paused it (docs/scheduler.md#circuit-breaker); null: not paused */
+  paused_at: Date | null;
+  paused_reason: string | null;
+  pause_rates: Record<string, number> | null;
 }
 
 export type DnsRecord = {
@@ -123,7 +127,7 @@ export function recordsOf(config: ApiConfig, domain: string, keys: KeyRow[]): Dn
 }
 
 const DOMAIN_COLUMNS = `id, domain, status, verified_at, last_check_at, last_check_error, route_name AS route, created_at,
-  warmup, warmup_started_on::text AS warmup_started_on,
+  warmup, warmup_started_on::text AS warmup_started_on, paused_at, paused_reason, pause_rates,
   coalesce((SELECT c.sent FROM sending_domain_daily_counts c
              WHERE c.domain_id = sending_domains.id AND c.day = (now() AT TIME ZONE 'UTC')::date), 0) AS sent_today`;
 

@@ -105,7 +105,8 @@ export async function pendingAlertIds(pool: Pool, olderThanMs: number): Promise<
 interface AlertRow {
   id: string;
   kind: string;
-  /** null for a journey_paused alert, written by the journey engine (docs/scheduler.md#circuit-breaker) */
+  /** null for a journey_paused or sending_domain_paused alert, written by the journey engine's circuit breaker
+   * (docs/scheduler.md#circuit-breaker); posted like the others, whatever the kind, with its payload */
   message_id: string | null;
   workspace_id: string;
   owner: string;

@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-runtime';
 import { countForBreaker, DEFAULT_BREAKER, tripBreakers, type BreakerSettings } from './journey-breaker';
+import { countForDomainBreaker, tripDomainBreakers, type CountedEngagement } from './domain-breaker';
 import { engagementsOf, parseCondition } from './tile-rules';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,13 +92,21 @@ interface EngagementRow {
   contactId: string;
   kind: string;
   linkId: string;
+  /** the email version the event names: its From domain is counted by the sending-domain breaker */
+  emailId: string;
+  emailVersion: number;
 }
+
+/** An engagement row's identity (its primary key), as the insert returns it. */
+const rowKey = (r: { j: string; i: number; t: string; c: string; k: string; l: string }): string =>
+  [r.j.toLowerCase(), r.i, r.t, r.c.toLowerCase(), r.k, r.l].join('\n');
 
 function engagementRows(event: CairnEvent): EngagementRow[] {
   if (event.type === 'tile_inflow' || !('email_id' in event.data)) return [];
   const { journey_id: journeyId, tile_id: emailTileId, contact_id: contactId, iteration } = event.data;
+  const { email_id: emailId, email_version: emailVersion } = event.data;
   if (!journeyId || !emailTileId || !UUID.test(journeyId) || !UUID.test(contactId)) return [];
-  // complaints also feed the circuit breaker (docs/scheduler.md#circuit-breaker)
+  // complaints also feed the circuit breakers (docs/scheduler.md#circuit-breaker)
   return engagementsOf(event).map((engagement) => ({
     journeyId,
     iteration: iteration ?? 0,
@@ -105,7 +114,50 @@ function engagementRows(event: CairnEvent): EngagementRow[] {
     contactId,
     kind: engagement.kind,
     linkId: engagement.linkId,
+    emailId,
+    emailVersion,
   }));
+}
+
+type InsertedEngagement = {
+  journey_id: string;
+  iteration: number;
+  email_tile_id: string;
+  contact_id: string;
+  kind: string;
+  link_id: string;
+};
+
+/**
+ * Both breakers count the rows the insert created, in its transaction (docs/scheduler.md#circuit-breaker): the
+ * journeys', then the sending domains' (each row with the email version its event named), then each trips.
+ */
+async function countAndTrip(
+  client: Pick<PoolClient, 'query'>,
+  rows: readonly EngagementRow[],
+  inserted: readonly InsertedEngagement[],
+  options: { breaker?: BreakerSettings; log?: Logger },
+): Promise<void> {
+  const settings = options.breaker ?? DEFAULT_BREAKER;
+  const counted = await countForBreaker(client, inserted);
+  for (const paused of await tripBreakers(client, counted, settings)) options.log?.warn(paused, 'journey_paused');
+  const byKey = new Map(
+    rows.map((r) => [
+      rowKey({ j: r.journeyId, i: r.iteration, t: r.emailTileId, c: r.contactId, k: r.kind, l: r.linkId }),
+      r,
+    ]),
+  );
+  const withEmail = inserted.flatMap((e): CountedEngagement[] => {
+    const row = byKey.get(
+      rowKey({ j: e.journey_id, i: e.iteration, t: e.email_tile_id, c: e.contact_id, k: e.kind, l: e.link_id }),
+    );
+    return row
+      ? [{ journey_id: e.journey_id, kind: e.kind, email_id: row.emailId, email_version: row.emailVersion }]
+      : [];
+  });
+  const domains = await countForDomainBreaker(client, withEmail);
+  for (const paused of await tripDomainBreakers(client, domains, settings))
+    options.log?.warn(paused, 'sending_domain_paused');
 }
 
 /**
@@ -125,14 +177,14 @@ export async function recordEngagements(
   if (rows.length === 0) return [];
   return inTransaction(pool, async (client) => {
     const { rows: stamp } = await client.query<{ now: string }>('SELECT now()::text AS now');
-    const inserted = await client.query<{ journey_id: string; kind: string }>(
+    const inserted = await client.query<InsertedEngagement>(
       `INSERT INTO journey_engagements (journey_id, iteration, email_tile_id, contact_id, account_id, kind, link_id)
        SELECT e.j, e.i, e.t, e.c, jc.account_id, e.k, e.l
        FROM unnest($1::uuid[], $2::int[], $3::text[], $4::uuid[], $5::text[], $6::text[]) AS e(j, i, t, c, k, l)
        LEFT JOIN journey_contacts jc ON jc.journey_id = e.j AND jc.iteration = e.i AND jc.contact_id = e.c
        WHERE NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = e.c)
        ON CONFLICT DO NOTHING
-       RETURNING journey_id::text, kind`,
+       RETURNING journey_id::text, iteration, email_tile_id, contact_id::text, kind, link_id`,
       [
         rows.map((r) => r.journeyId),
         rows.map((r) => r.iteration),
@@ -142,9 +194,7 @@ export async function recordEngagements(
         rows.map((r) => r.linkId),
       ],
     );
-    const counted = await countForBreaker(client, inserted.rows);
-    for (const paused of await tripBreakers(client, counted, options.breaker ?? DEFAULT_BREAKER))
-      options.log?.warn(paused, 'journey_paused');
+    await countAndTrip(client, rows, inserted.rows, options);
     const triggers: WakeableTrigger[] = [];
     for (const journeyId of new Set(rows.map((r) => r.journeyId))) {
       const journey = await loadJourney(client, journeyId);

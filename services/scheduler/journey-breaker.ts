@@ -68,6 +68,26 @@ export function breakerVerdict(counts: BreakerCounts, settings: BreakerSettings)
 }
 
 /**
+ * The counted engagements among `rows`, per key (a journey, a sending domain); a row whose key is null is not
+ * counted. One tally for both breakers, so a journey's and its domain's counts never disagree on what counts.
+ */
+export function tallyBy<T extends { kind: string }, K>(
+  rows: readonly T[],
+  keyOf: (row: T) => K | null,
+): Map<K, BreakerCounts> {
+  const tallies = new Map<K, BreakerCounts>();
+  for (const row of rows) {
+    const field = COUNTED[row.kind];
+    const key = field ? keyOf(row) : null;
+    if (!field || key === null) continue;
+    const counts = tallies.get(key) ?? { sends: 0, hardBounces: 0, complaints: 0 };
+    counts[field] += 1;
+    tallies.set(key, counts);
+  }
+  return tallies;
+}
+
+/**
  * Adds the engagements just recorded to their journeys' hourly counts. The caller passes only the rows its
  * insert created (RETURNING of an ON CONFLICT DO NOTHING insert), so a redelivered event is not counted twice.
  */
@@ -75,17 +95,11 @@ export async function countForBreaker(
   db: Pick<PoolClient, 'query'>,
   inserted: ReadonlyArray<{ journey_id: string; kind: string }>,
 ): Promise<string[]> {
-  const perJourney = new Map<string, BreakerCounts>();
-  for (const row of inserted) {
-    const field = COUNTED[row.kind];
-    if (!field) continue;
-    const counts = perJourney.get(row.journey_id) ?? { sends: 0, hardBounces: 0, complaints: 0 };
-    counts[field] += 1;
-    perJourney.set(row.journey_id, counts);
-  }
+  const perJourney = tallyBy(inserted, (row) => row.journey_id);
   if (perJourney.size === 0) return [];
   // NOTE: rows are locked in journey id order, here, in tripBreakers and in the resume route (which deletes the
-  // counts before it locks the journey row), so two consumers or a consumer and a resume never deadlock.
+  // counts before it locks the journey row), so two consumers or a consumer and a resume never deadlock. The
+  // sending-domain counts (domain-breaker.ts) come after, in domain id order: one order across both.
   const ids = [...perJourney.keys()].sort();
   const counts = ids.map((id) => perJourney.get(id) ?? { sends: 0, hardBounces: 0, complaints: 0 });
   await db.query(
@@ -101,19 +115,11 @@ export async function countForBreaker(
   return ids;
 }
 
-/** The live journeys among `journeyIds` whose window trips the breaker, with what tripped it. */
-async function trippedJourneys(
-  db: Pick<PoolClient, 'query'>,
-  journeyIds: readonly string[],
+/** Summed window rows (sums as text, as PostgreSQL's bigint sums come back) → the trips among them. */
+export function tripsOf(
+  rows: ReadonlyArray<{ id: string; sends: string; hard_bounces: string; complaints: string }>,
   settings: BreakerSettings,
-): Promise<Array<{ journeyId: string; trip: BreakerTrip }>> {
-  const { rows } = await db.query<{ journey_id: string; sends: string; hard_bounces: string; complaints: string }>(
-    `SELECT b.journey_id::text, sum(b.sends)::text AS sends, sum(b.hard_bounces)::text AS hard_bounces, sum(b.complaints)::text AS complaints
-       FROM journey_breaker_counts b JOIN journeys j ON j.id = b.journey_id AND j.status = 'live'
-      WHERE b.journey_id = ANY($1::uuid[]) AND b.hour > now() - make_interval(hours => $2::int)
-      GROUP BY b.journey_id ORDER BY b.journey_id`,
-    [journeyIds, settings.windowHours],
-  );
+): Array<{ id: string; trip: BreakerTrip }> {
   return rows.flatMap((row) => {
     const counts = {
       sends: Number(row.sends),
@@ -121,8 +127,44 @@ async function trippedJourneys(
       complaints: Number(row.complaints),
     };
     const trip = breakerVerdict(counts, settings);
-    return trip ? [{ journeyId: row.journey_id, trip }] : [];
+    return trip ? [{ id: row.id, trip }] : [];
   });
+}
+
+/**
+ * A breaker's workspace alert (no message), posted to the workspace's alert webhook by the engagement service when
+ * it has one. NOTE: one alert per key (<kind>:<paused thing>:<paused_at>): ON CONFLICT DO NOTHING.
+ */
+export async function writeBreakerAlert(
+  db: Pick<PoolClient, 'query'>,
+  alert: { key: string; workspaceId: string; kind: 'journey_paused' | 'sending_domain_paused'; title: string },
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO engagement_alerts (alert_key, workspace_id, message_id, kind, title, payload, webhook_state)
+     SELECT $1, w.id, NULL, $5, $3, $4,
+            CASE WHEN s.alert_webhook_url IS NOT NULL THEN 'pending' ELSE 'none' END
+       FROM workspaces w LEFT JOIN engagement_settings s ON s.workspace_id = w.id
+      WHERE w.id = $2
+     ON CONFLICT (alert_key) DO NOTHING`,
+    [alert.key, alert.workspaceId, alert.title, JSON.stringify(payload), alert.kind],
+  );
+}
+
+/** The live journeys among `journeyIds` whose window trips the breaker, with what tripped it. */
+async function trippedJourneys(
+  db: Pick<PoolClient, 'query'>,
+  journeyIds: readonly string[],
+  settings: BreakerSettings,
+): Promise<Array<{ journeyId: string; trip: BreakerTrip }>> {
+  const { rows } = await db.query<{ id: string; sends: string; hard_bounces: string; complaints: string }>(
+    `SELECT b.journey_id::text AS id, sum(b.sends)::text AS sends, sum(b.hard_bounces)::text AS hard_bounces, sum(b.complaints)::text AS complaints
+       FROM journey_breaker_counts b JOIN journeys j ON j.id = b.journey_id AND j.status = 'live'
+      WHERE b.journey_id = ANY($1::uuid[]) AND b.hour > now() - make_interval(hours => $2::int)
+      GROUP BY b.journey_id ORDER BY b.journey_id`,
+    [journeyIds, settings.windowHours],
+  );
+  return tripsOf(rows, settings).map(({ id, trip }) => ({ journeyId: id, trip }));
 }
 
 /**
@@ -154,19 +196,15 @@ export async function tripBreakers(
       "INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, 'paused', $3)",
       [journeyId, journey.workspace_id, `paused by the circuit breaker: ${trip.reason}`],
     );
-    await db.query(
-      `INSERT INTO engagement_alerts (alert_key, workspace_id, message_id, kind, title, payload, webhook_state)
-       SELECT $1, w.id, NULL, 'journey_paused', $3, $4,
-              CASE WHEN s.alert_webhook_url IS NOT NULL THEN 'pending' ELSE 'none' END
-         FROM workspaces w LEFT JOIN engagement_settings s ON s.workspace_id = w.id
-        WHERE w.id = $2
-       ON CONFLICT (alert_key) DO NOTHING`,
-      [
-        `journey_paused:${journeyId}:${journey.paused_at}`,
-        journey.workspace_id,
-        `Journey "${journey.name}" paused: ${trip.reason}`,
-        JSON.stringify({ journey_id: journeyId, reason: trip.reason, rates: trip.rates }),
-      ],
+    await writeBreakerAlert(
+      db,
+      {
+        key: `journey_paused:${journeyId}:${journey.paused_at}`,
+        workspaceId: journey.workspace_id,
+        kind: 'journey_paused',
+        title: `Journey "${journey.name}" paused: ${trip.reason}`,
+      },
+      { journey_id: journeyId, reason: trip.reason, rates: trip.rates },
     );
     paused.push({ journeyId, workspaceId: journey.workspace_id, reason: trip.reason });
   }

@@ -38,10 +38,13 @@ export interface PipelineDeps {
   scheduleDeferral: (key: string, delayMs: number) => Promise<void>;
   /** its From domain's warm-up (docs/sender.md#warm-up): null to send, else the delay to defer it by */
   warmup?: (workspaceId: string, fromAddress: string) => Promise<number | null>;
+  /** its From domain paused by the circuit breaker (docs/sender.md#paused-sending-domains): null to send, else the
+   * delay to defer it by */
+  domainPause?: (workspaceId: string, fromAddress: string) => Promise<number | null>;
 }
 
-/** A warm-up lookup that failed: try again in a minute rather than risk going over the day's cap. */
-const WARMUP_UNKNOWN_DEFER_MS = 60_000;
+/** A From-domain lookup that failed: try again in a minute rather than risk going over a cap or past a pause. */
+const FROM_DOMAIN_UNKNOWN_DEFER_MS = 60_000;
 
 type Sendable = Extract<Prepared, { kind: 'send' }>;
 
@@ -102,6 +105,10 @@ export class SendPipeline {
 
   private async sendOne(message: Sendable): Promise<void> {
     const { workspaceId, key } = message.item;
+    // NOTE: mail From a paused sending domain waits and is never dropped: it goes back to the ledger as a retry
+    // before any attempt is recorded (defer), whatever its kind (journey, one-to-one, forward copy, test).
+    const paused = await this.fromDomainWait(this.deps.domainPause, message, 'domain_pause_lookup_failed');
+    if (paused !== null) return this.defer(message, paused);
     const routed = await this.deps.routes.pick(workspaceId, message.mail.from.address);
     let outcome: SmtpOutcome;
     if ('unsent' in routed) {
@@ -113,7 +120,7 @@ export class SendPipeline {
       const release = await routed.delivery.acquire(message.domain);
       if (typeof release !== 'function') return this.defer(message, release.deferMs);
       try {
-        const wait = await this.warmupWait(message);
+        const wait = await this.fromDomainWait(this.deps.warmup, message, 'warmup_lookup_failed');
         if (wait !== null) return await this.defer(message, wait);
         if (!(await this.attempts.add(key))) return; // another sender holds it, or it was already attempted
         outcome = await routed.delivery.send(message.mail, workspaceId);
@@ -128,19 +135,23 @@ export class SendPipeline {
     if (finish.state === 'retry') await this.deps.scheduleRetry(message.item.key, message.attempts + 1);
   }
 
-  /** Over its From domain's cap of the day: how long to defer it; null: send it now. */
-  private async warmupWait(message: Sendable): Promise<number | null> {
-    if (!this.deps.warmup) return null;
+  /** Its From domain paused, or over its cap of the day: how long to defer it; null: send it now. */
+  private async fromDomainWait(
+    lookup: PipelineDeps['warmup'],
+    message: Sendable,
+    failure: string,
+  ): Promise<number | null> {
+    if (!lookup) return null;
     try {
-      return await this.deps.warmup(message.item.workspaceId, message.mail.from.address);
+      return await lookup(message.item.workspaceId, message.mail.from.address);
     } catch (error) {
-      this.deps.log.warn({ err: (error as Error).message }, 'warmup_lookup_failed');
-      return WARMUP_UNKNOWN_DEFER_MS;
+      this.deps.log.warn({ err: (error as Error).message }, failure);
+      return FROM_DOMAIN_UNKNOWN_DEFER_MS;
     }
   }
 
-  /** Its throttle key is too slow to wait for, or its warm-up cap is reached: back to the ledger as a retry, no
-   * attempt counted. */
+  /** Its throttle key is too slow to wait for, its warm-up cap is reached or its From domain is paused: back to the
+   * ledger as a retry, no attempt counted. */
   private async defer(message: Sendable, delayMs: number): Promise<void> {
     const { key } = message.item;
     if (!(await this.finishes.add({ key, state: 'retry', from: 'pre', outcome: null }))) return;

@@ -9,6 +9,7 @@ import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { SendingDomainKeys } from './sending-domain-keys';
 import { SendingDomainWarmup } from './sending-domain-warmup';
+import { SendingDomainPause } from './sending-domain-pause';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
 import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -185,6 +186,7 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
 function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipeline {
   const { config } = core;
   const warmup = new SendingDomainWarmup(core.pool, config.domainKeysTtlMs);
+  const pause = new SendingDomainPause(core.pool, config.domainKeysTtlMs, config.pausedRecheckMs);
   return new SendPipeline({
     repo: core.repo,
     routes: core.routes,
@@ -202,6 +204,7 @@ function sendPipeline(core: SenderCore, producer: BatchingProducer): SendPipelin
     scheduleRetry: (key, attempts) => enqueueRetry(core.queue, key, attempts, core.backoff(attempts)),
     scheduleDeferral: (key, delayMs) => enqueueRetry(core.queue, key, `d${Date.now()}`, delayMs),
     warmup: (workspaceId, from) => warmup.take(workspaceId, from),
+    domainPause: (workspaceId, from) => pause.wait(workspaceId, from),
   });
 }
 

@@ -115,7 +115,7 @@ export const senderSchema = {
   ),
   pausedRecheckMs: int(
     'CAIRN_SENDER_PAUSED_RECHECK_MS',
-    'a send batch of a journey paused by the circuit breaker waits in the queue this long before it is looked at again',
+    'a send batch of a journey, or a message From a sending domain, paused by the circuit breaker waits this long before it is looked at again',
     { default: 30_000 },
   ),
   jobConcurrency: int('CAIRN_SENDER_JOB_CONCURRENCY', 'send batches processed at once per process', { default: 4 }),
@@ -148,7 +148,7 @@ export const senderSchema = {
   dkimKeyEncryptionKey,
   domainKeysTtlMs: int(
     'CAIRN_SENDER_DOMAIN_KEYS_TTL_MS',
-    "how long a sending domain's DKIM key (or its absence), a message's route and its domain's warm-up are cached per workspace and From address",
+    "how long a sending domain's DKIM key (or its absence), a message's route and its domain's warm-up and pause are cached per workspace and From address",
     { default: 60_000 },
   ),
   healthHost: str('CAIRN_SENDER_HEALTH_HOST', 'address of the /healthz listener', { default: '127.0.0.1' }),

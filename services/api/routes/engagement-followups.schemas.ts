@@ -21,8 +21,12 @@ export const alert = {
   additionalProperties: true,
   properties: {
     id: { type: 'string' },
-    kind: { type: 'string' },
-    // null for a journey_paused alert (docs/scheduler.md#circuit-breaker), which names no message
+    kind: {
+      type: 'string',
+      enum: ['first_open', 'reminder', 'journey_paused', 'sending_domain_paused'],
+      description: 'journey_paused and sending_domain_paused: the circuit breaker (docs/scheduler.md#circuit-breaker)',
+    },
+    // null for a journey_paused or sending_domain_paused alert (docs/scheduler.md#circuit-breaker), which names no message
     message_id: { type: ['string', 'null'] },
     owner: { type: 'string' },
     title: { type: 'string' },

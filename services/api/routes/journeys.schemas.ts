@@ -56,22 +56,22 @@ export const writable = {
   settings: settingsSchema,
 };
 
+/** The window that tripped the circuit breaker (docs/scheduler.md#circuit-breaker): a journey's or a sending domain's. */
+export const breakerRateProperties = {
+  sends: { type: 'integer' },
+  hard_bounces: { type: 'integer' },
+  complaints: { type: 'integer' },
+  hard_bounce_rate: { type: 'number' },
+  complaint_rate: { type: 'number' },
+} as const;
+
 export const output = {
   status: { type: 'string', enum: ['draft', 'live', 'paused', 'stopped', 'completed'] },
   went_live_at: { type: ['string', 'null'], format: 'date-time' },
   // set while the circuit breaker holds the journey (docs/scheduler.md#circuit-breaker)
   paused_at: { type: ['string', 'null'], format: 'date-time' },
   paused_reason: { type: ['string', 'null'] },
-  pause_rates: {
-    type: ['object', 'null'],
-    properties: {
-      sends: { type: 'integer' },
-      hard_bounces: { type: 'integer' },
-      complaints: { type: 'integer' },
-      hard_bounce_rate: { type: 'number' },
-      complaint_rate: { type: 'number' },
-    },
-  },
+  pause_rates: { type: ['object', 'null'], properties: breakerRateProperties },
 };
 
 export const tags = ['journeys'];

@@ -24,6 +24,7 @@ import {
   deleteDomainSchema,
   getDomainSchema,
   listDomainsSchema,
+  resumeDomainSchema,
   rotateDomainSchema,
   verifyDomainSchema,
   warmupSchema,
@@ -52,6 +53,7 @@ export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps):
   );
   rotateRoute(app, deps);
   warmupRoute(app, deps);
+  resumeRoute(app, deps);
   app.delete(
     '/v1/sending-domains/:id',
     { config: { scope: 'admin' }, schema: deleteDomainSchema },
@@ -69,10 +71,13 @@ export async function sendingDomainRoutes(untyped: FastifyInstance, deps: Deps):
 /** What every answer shows: the row, the live selectors and the records to publish; never a private key. */
 function shown(config: ApiConfig, { row: full, keys }: { row: DomainRow; keys: KeyRow[] }) {
   const iso = (at: Date | null): string | null => at?.toISOString() ?? null;
-  const { warmup, warmup_started_on, sent_today, ...row } = full;
+  const { warmup, warmup_started_on, sent_today, paused_at, paused_reason, pause_rates, ...row } = full;
   return {
     ...row,
     warmup: warmupShown(warmup, warmup_started_on, sent_today),
+    paused: paused_at
+      ? { paused_at: paused_at.toISOString(), reason: paused_reason ?? '', rates: pause_rates ?? {} }
+      : null,
     verified_at: iso(row.verified_at),
     last_check_at: iso(row.last_check_at),
     created_at: row.created_at.toISOString(),
@@ -139,6 +144,46 @@ function rotateRoute(app: TypedApp, { pool, config }: Deps): void {
         await insertKey(client, sealingKey, row.id, 'next');
       });
       return shown(config, await loadDomain(pool, workspaceId, req.params.id));
+    },
+  );
+}
+
+/**
+ * Resuming a sending domain the circuit breaker paused (docs/scheduler.md#circuit-breaker): the admin scope, like
+ * every change to a domain. The mail that waited is sent as the sender's cache and recheck come round; the breaker's
+ * counts are deleted, so the window that tripped it does not pause it again at once.
+ */
+function resumeRoute(app: TypedApp, { pool, config }: Deps): void {
+  app.post(
+    '/v1/sending-domains/:id/resume',
+    { config: { scope: 'admin' }, schema: resumeDomainSchema },
+    async (req) => {
+      const workspaceId = workspaceOf(req);
+      const id = req.params.id;
+      await inTransaction(pool, async (client) => {
+        // NOTE: the counts are deleted before the domain row is updated, the order the engagement consumer takes
+        // them in (services/scheduler/domain-breaker.ts), so a resume and a consumer never deadlock.
+        await client.query(
+          `DELETE FROM sending_domain_breaker_counts b USING sending_domains d
+            WHERE b.domain_id = $2 AND d.id = b.domain_id AND d.workspace_id = $1`,
+          [workspaceId, id],
+        );
+        const { rowCount } = await client.query(
+          `UPDATE sending_domains SET paused_at = NULL, paused_reason = NULL, pause_rates = NULL
+            WHERE workspace_id = $1 AND id = $2 AND paused_at IS NOT NULL`,
+          [workspaceId, id],
+        );
+        if (rowCount) return;
+        const exists = await client.query('SELECT 1 FROM sending_domains WHERE workspace_id = $1 AND id = $2', [
+          workspaceId,
+          id,
+        ]);
+        if (!exists.rowCount) throw notFound('sending domain');
+        throw new ApiProblem(409, 'the sending domain is not paused; only a paused one can be resumed', [
+          { field: 'paused', message: 'null' },
+        ]);
+      });
+      return shown(config, await loadDomain(pool, workspaceId, id));
     },
   );
 }

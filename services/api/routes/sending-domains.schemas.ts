@@ -1,5 +1,6 @@
 import { noContent } from '../pagination';
 import { idParams } from '../resource-routes';
+import { breakerRateProperties } from './journeys.schemas';
 
 /** The schemas of sending-domains.routes.ts: a domain, its keys' selectors and the DNS records to publish. */
 const tags = ['sending domains'];
@@ -37,6 +38,18 @@ export const sendingDomain = {
         day: { type: 'integer', description: 'the day of the schedule today (UTC); past the caps: done' },
         cap_today: { type: ['integer', 'null'], description: 'null: the schedule is done, no limit' },
         sent_today: { type: 'integer', description: "messages taken from today's cap" },
+      },
+    },
+    paused: {
+      type: ['object', 'null'],
+      description: 'set when the circuit breaker paused it: mail From it waits until POST .../resume; null: not paused',
+      properties: {
+        paused_at: { type: 'string', format: 'date-time' },
+        reason: {
+          type: 'string',
+          description: 'e.g. "hard-bounce rate 20.00% over 5.00% of 24 sends in the last 24 h"',
+        },
+        rates: { type: 'object', description: 'the window that tripped it', properties: breakerRateProperties },
       },
     },
     selectors: {
@@ -111,5 +124,13 @@ export const warmupSchema = {
       caps: { type: ['array', 'null'], maxItems: 1000, items: { type: 'number' } },
     },
   },
+  response: { 200: sendingDomain },
+} as const;
+
+export const resumeDomainSchema = {
+  tags,
+  summary:
+    'Resume a sending domain the circuit breaker paused: the mail From it that waited is sent, the window starts again (409 when not paused)',
+  params: idParams,
   response: { 200: sendingDomain },
 } as const;
