@@ -59,8 +59,8 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' &
 
 /**
  * Tiles with one path out, and how many next tiles each names: [least, most]. The engine moves a contact to the
- * only next tile of these, so more would be dropped silently. A segment tile is the journey's entry (seed 002: the
- * contact "moves directly to the next tile"): exactly one, several paths start from a splitter after it; a
+ * only next tile of these, so more would be dropped silently. A segment tile is the journey's entry, from which the
+ * contact moves straight on (docs/scheduler.md#tiles): exactly one, several paths start from a splitter after it; a
  * scheduler tile only waits, so it leads somewhere; email, activity, launch-workflow and create-lead tiles may end
  * a path. Trigger and splitter tiles have their own rules (below); an end tile has none.
  */
