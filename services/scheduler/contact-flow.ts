@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { protectedListIds, unsubscribedProbeSql } from '../../lib/domain/journeys/journey-lists';
 import type { JourneyRuntime } from './journey-runtime';
 import { releaseDue } from './hold-tiles';
 import { handleArrivals } from './tile-handlers';
@@ -29,12 +30,12 @@ async function loadFacts(
     // One primary-key probe per contact and table (OFFSET 0 keeps the planner from hashing whole tables for a
     // batch of a few thousand: a step then costs the same at a thousand contacts and at ten million).
     `SELECT x.id, c.id IS NOT NULL AS exists, c.time_zone, c.account_id, c.consent_level,
-            (lm.unsubscribed_at IS NOT NULL) AS unsubscribed, (sm.contact_id IS NOT NULL) AS suppressed
+            (lm.unsubscribed IS NOT NULL) AS unsubscribed, (sm.contact_id IS NOT NULL) AS suppressed
      FROM unnest($1::uuid[]) AS x(id)
      LEFT JOIN LATERAL (SELECT id, time_zone, account_id, consent_level FROM contacts WHERE id = x.id OFFSET 0) c ON true
-     LEFT JOIN LATERAL (SELECT unsubscribed_at FROM list_memberships WHERE list_id = $2::uuid AND contact_id = x.id OFFSET 0) lm ON true
+     LEFT JOIN LATERAL ${unsubscribedProbeSql('$2::uuid[]', 'x.id')} lm ON true
      LEFT JOIN LATERAL (SELECT contact_id FROM segment_members WHERE segment_id = $3::uuid AND contact_id = x.id OFFSET 0) sm ON true`,
-    [contactIds, listId, settings.suppression_segment_id ?? null],
+    [contactIds, protectedListIds(journey.row.graph, settings), settings.suppression_segment_id ?? null],
   );
   const listGone =
     listId !== null && (await client.query('SELECT 1 FROM subscription_lists WHERE id = $1', [listId])).rowCount === 0;
@@ -108,8 +109,8 @@ export class ContactFlow {
   }
 
   /**
-   * Blocking before every tile (docs/scheduler.md#blocking): unsubscribed from the journey's list, in its suppression
-   * segment, or consent below its minimum. A contact deleted meanwhile, or a deleted list, fails the tile instead.
+   * Blocking before every tile (docs/scheduler.md#blocking): unsubscribed from the journey's list or a list its segment
+   * tile targets (not removed by hand), in its suppression segment, or consent below its minimum. A contact deleted meanwhile, or a deleted list, fails the tile instead.
    */
   private admit(ctx: StepContext, c: Claimed): boolean {
     const f = this.facts.get(c.contactId);

@@ -14,7 +14,7 @@ export interface RecipientRow {
   attributes: Record<string, unknown>;
   account_name: string | null;
   account_attributes: Record<string, unknown> | null;
-  /** unsubscribed from the journey's list */
+  /** unsubscribed (its own act, not removed by hand) from a list the journey protects (protectedListIds) */
   unsubscribed: boolean;
   /** an active address_suppressions row: hard_bounce, soft_bounces, complaint or manual */
   suppression: string | null;
@@ -89,7 +89,7 @@ export function decideAddressEligibility(
 /**
  * Re-checked for every message just before it is sent (a contact may have changed since the journey queued it).
  * Blocked reasons are the email KPI's (do-not-bulk-email, missing/invalid/blocklisted address, a role address the
- * workspace blocks) and the journey's (unsubscribed from its list, consent below its minimum); suppression is not
+ * workspace blocks) and the journey's (unsubscribed from a list it protects, consent below its minimum); suppression is not
  * "blocked" (docs/kpis.md#attempts-to-suppressed-addresses).
  */
 export function decideEligibility(row: RecipientRow, minConsent: number, rules: AddressRules): Eligibility {

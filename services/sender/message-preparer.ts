@@ -123,7 +123,7 @@ export class MessagePreparer {
       i.kind === 'journey'
         ? [i.request]
         : i.kind === 'direct'
-          ? [{ ...i.request, list_id: null, account_id: null }]
+          ? [{ ...i.request, journey_id: null, list_id: null, account_id: null }]
           : [],
     );
     const friends = items.flatMap((i) =>

@@ -1,14 +1,19 @@
 import type { Pool } from 'pg';
 import type { ContentSettingsData } from '../../lib/domain/email/email-check';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
+import type { JourneyGraph, JourneySettings } from '../../lib/domain/journeys/journey-graph';
+import { protectedListIds, unsubscribedProbeSql } from '../../lib/domain/journeys/journey-lists';
 import type { RecipientRow } from './eligibility';
 import type { FrozenVersion } from './message-renderer';
 
 /**
- * Everything eligibility and rendering need for a batch, in one query: the contact, its account (the request's
- * when the journey targets accounts), its membership of the journey's list and any active address suppression.
+ * Everything eligibility and rendering need for a batch: the contact, its account (the request's when the journey
+ * targets accounts), whether it unsubscribed from a list the journey protects and any active address suppression.
+ * `journey_id` is null for a message that is no journey's (its `list_id` alone then counts).
  */
-export type RecipientRef = Pick<SendRequest, 'key' | 'workspace_id' | 'contact_id' | 'list_id' | 'account_id'>;
+export type RecipientRef = Pick<SendRequest, 'key' | 'workspace_id' | 'contact_id' | 'list_id' | 'account_id'> & {
+  journey_id: string | null;
+};
 
 /** The address's active suppression reason (a complaint first), as a subquery over two SQL expressions. */
 const activeSuppression = (workspace: string, address: string): string =>
@@ -17,25 +22,47 @@ const activeSuppression = (workspace: string, address: string): string =>
       AND (s.suppressed_until IS NULL OR s.suppressed_until > now())
     ORDER BY (s.reason = 'complaint') DESC LIMIT 1`;
 
+/**
+ * The lists each journey protects (protectedListIds, the scheduler's rule), read per batch: a journey deleted
+ * meanwhile protects nothing more than the request's own `list_id`.
+ */
+async function journeyLists(pool: Pool, requests: readonly RecipientRef[]): Promise<Map<string, string[]>> {
+  const ids = [...new Set(requests.flatMap((r) => (r.journey_id ? [r.journey_id] : [])))];
+  if (ids.length === 0) return new Map();
+  const { rows } = await pool.query<{ id: string; graph: JourneyGraph; settings: JourneySettings }>(
+    'SELECT id::text, graph, settings FROM journeys WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
+  return new Map(rows.map((j) => [j.id, protectedListIds(j.graph, j.settings)]));
+}
+
+/** A uuid[] literal of the lists a request's contact must not have unsubscribed from. */
+const listsLiteral = (request: RecipientRef, byJourney: Map<string, string[]>): string => {
+  const lists = new Set(request.journey_id ? byJourney.get(request.journey_id) : []);
+  if (request.list_id) lists.add(request.list_id);
+  return `{${[...lists].join(',')}}`;
+};
+
 export async function loadRecipients(
   pool: Pool,
   requests: readonly RecipientRef[],
 ): Promise<Map<string, RecipientRow>> {
+  const byJourney = await journeyLists(pool, requests);
   const { rows } = await pool.query<RecipientRow & { key: string }>(
     `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
             COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.allow_follow_email, c.attributes,
             a.name AS account_name, a.attributes AS account_attributes,
-            (lm.unsubscribed_at IS NOT NULL) AS unsubscribed, s.reason AS suppression
-       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[]) AS r(key, workspace_id, contact_id, list_id, account_id)
+            (lm.unsubscribed IS NOT NULL) AS unsubscribed, s.reason AS suppression
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[]) AS r(key, workspace_id, contact_id, lists, account_id)
        JOIN contacts c ON c.id = r.contact_id AND c.workspace_id = r.workspace_id
        LEFT JOIN accounts a ON a.id = COALESCE(r.account_id, c.account_id) AND a.workspace_id = r.workspace_id
-       LEFT JOIN list_memberships lm ON lm.list_id = r.list_id AND lm.contact_id = c.id
+       LEFT JOIN LATERAL ${unsubscribedProbeSql('r.lists::uuid[]', 'c.id')} lm ON true
        LEFT JOIN LATERAL (${activeSuppression('r.workspace_id', 'c.email')}) s ON true`,
     [
       requests.map((r) => r.key),
       requests.map((r) => r.workspace_id),
       requests.map((r) => r.contact_id),
-      requests.map((r) => r.list_id),
+      requests.map((r) => listsLiteral(r, byJourney)),
       requests.map((r) => r.account_id),
     ],
   );

@@ -67,7 +67,7 @@ export interface JourneySettings {
   time_zone: string;
   recurring?: { interval_days: number; count: number } | null;
   suppression_segment_id?: string | null;
-  /** the journey's subscription list: contacts who unsubscribed from it are blocked before every tile */
+  /** the journey's subscription list: contacts who unsubscribed from it (or a targeted list) are blocked before every tile */
   list_id?: string | null;
   min_consent: number;
   content_settings_id?: string | null;

@@ -11,20 +11,24 @@ export interface ListChoice {
 /**
  * NOTE: the one writer of a recipient's own list choices (ingest's one-click unsubscribe and subscription center,
  * the engagement service's mailto unsubscribe): each caller emits its event, this writes the memberships. It
- * lives in lib/ because two services need it and services never import each other.
+ * lives in lib/ because two services need it and services never import each other. An operator's changes come from
+ * the API's list routes; a removal there is marked `removed_by_hand`, which these writes clear.
  */
 
 /**
- * Leaves one list, or every list of the workspace when the mail carried no list context.
- * NOTE: idempotent: only memberships still active are touched, so a repeat changes nothing and returns [].
+ * Leaves one list, or every list of the workspace when the mail carried no list context. A membership an operator
+ * removed by hand (`removed_by_hand`, which keeps the contact on journeys in flight) becomes the contact's own
+ * unsubscribe, which blocks it on them (docs/scheduler.md#blocking).
+ * NOTE: idempotent: only memberships not yet left by the contact are touched, so a repeat changes nothing and returns [].
  */
 export async function unsubscribeContact(
   pool: Pool,
   target: { workspaceId: string; contactId: string; listId: string | null },
 ): Promise<string[]> {
   const { rows } = await pool.query<{ list_id: string }>(
-    `UPDATE list_memberships SET unsubscribed_at = now()
-      WHERE workspace_id = $1 AND contact_id = $2 AND ($3::uuid IS NULL OR list_id = $3::uuid) AND unsubscribed_at IS NULL
+    `UPDATE list_memberships SET unsubscribed_at = now(), removed_by_hand = false
+      WHERE workspace_id = $1 AND contact_id = $2 AND ($3::uuid IS NULL OR list_id = $3::uuid)
+        AND (unsubscribed_at IS NULL OR removed_by_hand)
       RETURNING list_id`,
     [target.workspaceId, target.contactId, target.listId],
   );
@@ -66,13 +70,13 @@ export async function applyChoices(
       await client.query(
         `INSERT INTO list_memberships (list_id, contact_id, workspace_id)
          SELECT unnest($1::uuid[]), $2, $3
-         ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, subscribed_at = now()`,
+         ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false, subscribed_at = now()`,
         [joined, target.contactId, target.workspaceId],
       );
     }
     if (left.length > 0) {
       await client.query(
-        'UPDATE list_memberships SET unsubscribed_at = now() WHERE contact_id = $1 AND list_id = ANY($2::uuid[])',
+        'UPDATE list_memberships SET unsubscribed_at = now(), removed_by_hand = false WHERE contact_id = $1 AND list_id = ANY($2::uuid[])',
         [target.contactId, left],
       );
     }

@@ -49,8 +49,18 @@ const memberSchema = {
     contact_id: { type: 'string' },
     subscribed_at: { type: 'string', format: 'date-time' },
     unsubscribed_at: { type: ['string', 'null'], format: 'date-time' },
+    /** left because an operator removed it (DELETE .../members/{contactId}), not by its own unsubscribe */
+    removed_by_hand: { type: 'boolean' },
   },
 };
+
+/**
+ * An operator's removal, not the contact's unsubscribe: no journey already in flight blocks the contact
+ * (docs/scheduler.md#blocking). A contact who had unsubscribed itself stays unsubscribed (removed_by_hand false).
+ */
+const HAND_REMOVAL = `UPDATE list_memberships SET removed_by_hand = (unsubscribed_at IS NULL OR removed_by_hand),
+                        unsubscribed_at = coalesce(unsubscribed_at, now())
+                      WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3`;
 
 export async function listRoutes(untyped: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   const app = untyped.withTypeProvider<JsonSchemaToTsProvider>();
@@ -86,7 +96,7 @@ export async function listRoutes(untyped: FastifyInstance, { pool }: { pool: Poo
         // NOTE: idempotent: repeating the call leaves one membership row per (list, contact).
         const { rowCount } = await client.query(
           `INSERT INTO list_memberships (list_id, contact_id, workspace_id) SELECT $1, unnest($3::uuid[]), $2
-         ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, subscribed_at = CASE WHEN list_memberships.unsubscribed_at IS NULL THEN list_memberships.subscribed_at ELSE now() END`,
+         ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false, subscribed_at = CASE WHEN list_memberships.unsubscribed_at IS NULL THEN list_memberships.subscribed_at ELSE now() END`,
           [id, workspaceId, ids],
         );
         return { subscribed: rowCount ?? 0 };
@@ -96,10 +106,10 @@ export async function listRoutes(untyped: FastifyInstance, { pool }: { pool: Poo
   memberRemovalRoute(untyped, pool, {
     url: '/v1/lists/:id/members/:contactId',
     tags: ['lists'],
-    summary: 'Unsubscribe a contact from a list (the membership is kept with unsubscribed_at)',
+    summary:
+      'Remove a contact from a list by hand (kept with unsubscribed_at and removed_by_hand: journeys in flight keep it)',
     noun: 'membership',
-    statement:
-      'UPDATE list_memberships SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE workspace_id = $1 AND list_id = $2 AND contact_id = $3',
+    statement: HAND_REMOVAL,
   });
   childListRoute(untyped, pool, {
     url: '/v1/lists/:id/members',
@@ -107,7 +117,7 @@ export async function listRoutes(untyped: FastifyInstance, { pool }: { pool: Poo
     summary: 'List members of a list',
     parent: { table: 'subscription_lists', noun: 'subscription list' },
     item: memberSchema,
-    select: `SELECT contact_id AS id, contact_id, subscribed_at, unsubscribed_at FROM list_memberships
+    select: `SELECT contact_id AS id, contact_id, subscribed_at, unsubscribed_at, removed_by_hand FROM list_memberships
              WHERE workspace_id = $1 AND list_id = $2 AND ($3::uuid IS NULL OR contact_id > $3::uuid) ORDER BY contact_id LIMIT $4`,
   });
 }
