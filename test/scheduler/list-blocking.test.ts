@@ -7,7 +7,7 @@ import { waitFor } from '../support/wait-for';
 import { SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 /**
- * A journey whose segment tile targets a subscription list protects that list like `settings.list_id`: the seed
+ * A journey whose segment tile targets a subscription list protects that list like `settings.list_id`: it
  * takes a contact who unsubscribes from the list off the journey, even partway through, but a contact an operator
  * removed from the list by hand goes on with the journeys it is already on (docs/scheduler.md#blocking).
  */
