@@ -7,7 +7,10 @@ const byJourneyOrContact = {
   contact_id: { type: 'string', format: 'uuid' },
 };
 
-/** Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles. */
+/**
+ * Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles, and
+ * a phone call by "create a call" on an engagement alert (engagement-alerts.routes.ts).
+ */
 export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
   resourceRoutes(app, pool, {
     path: '/v1/tasks',

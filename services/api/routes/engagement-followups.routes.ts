@@ -9,8 +9,6 @@ import { ApiProblem, notFound } from '../api-problem';
 import { followingEnabled, parseSendAt } from '../engagement-message.service';
 import { idParams } from '../resource-routes';
 import {
-  alert,
-  alertQuery,
   bestTimeQuery,
   reminder,
   reminderBody,
@@ -19,12 +17,11 @@ import {
   settings,
   settingsBody,
 } from './engagement-followups.schemas';
+import { engagementAlertRoutes } from './engagement-alerts.routes';
 import { tags } from './engagement.schemas';
 
 const REMINDER_COLUMNS =
   'id::text, message_id::text, title, condition, remind_at, state, decided_at, created_at, updated_at';
-const ALERT_COLUMNS =
-  'id::text, kind, message_id::text, owner, title, payload, created_at, dismissed_at, webhook_state, webhook_attempts';
 
 /**
  * "If I do not receive a reply by" and "if the email is not opened by" need a followed message
@@ -58,8 +55,7 @@ export async function engagementFollowupRoutes(untyped: FastifyInstance, deps: A
   listRemindersRoute(app, pool);
   editReminderRoute(app, pool);
   removeReminderRoute(app, pool);
-  listAlertsRoute(app, pool);
-  dismissAlertRoute(app, pool);
+  engagementAlertRoutes(app, pool);
   bestTimeRoute(app, pool);
   readSettingsRoute(app, pool);
   editSettingsRoute(app, pool, egressPolicyOf(deps.config));
@@ -168,43 +164,6 @@ function removeReminderRoute(app: TypedApp, pool: Pool): void {
       ]);
       if (!current) throw notFound('reminder');
       throw new ApiProblem(409, `the reminder is ${current.state}; only a pending reminder can be removed`);
-    },
-  );
-}
-
-function listAlertsRoute(app: TypedApp, pool: Pool): void {
-  app.get(
-    '/v1/engagement/alerts',
-    {
-      schema: {
-        tags,
-        summary: 'Alerts for message owners (first open, reminders), newest first',
-        querystring: alertQuery,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: alert } } } },
-      },
-    },
-    async (req) => {
-      const { rows } = await pool.query(
-        `SELECT ${ALERT_COLUMNS} FROM engagement_alerts WHERE workspace_id = $1 AND ($2::text IS NULL OR owner = $2) AND ($3::boolean OR dismissed_at IS NULL) AND ($4::uuid IS NULL OR message_id = $4)
-        ORDER BY created_at DESC, id LIMIT 500`,
-        [workspaceOf(req), req.query.owner ?? null, req.query.include_dismissed ?? false, req.query.message_id ?? null],
-      );
-      return { items: rows };
-    },
-  );
-}
-
-function dismissAlertRoute(app: TypedApp, pool: Pool): void {
-  app.post(
-    '/v1/engagement/alerts/:id/dismiss',
-    { schema: { tags, summary: 'Dismiss an alert', params: idParams, response: { 200: alert } } },
-    async (req) => {
-      const { rows } = await pool.query(
-        `UPDATE engagement_alerts SET dismissed_at = coalesce(dismissed_at, now()) WHERE workspace_id = $1 AND id = $2 RETURNING ${ALERT_COLUMNS}`,
-        [workspaceOf(req), req.params.id],
-      );
-      if (!rows[0]) throw notFound('alert');
-      return rows[0];
     },
   );
 }

@@ -32,7 +32,37 @@ export const alert = {
     title: { type: 'string' },
     created_at: { type: 'string' },
     dismissed_at: { type: ['string', 'null'] },
+    snoozed_until: {
+      type: ['string', 'null'],
+      description: 'hidden from the list until then (POST /v1/engagement/alerts/{id}/snooze)',
+    },
+    task_id: {
+      type: ['string', 'null'],
+      description: 'the phone_call task POST /v1/engagement/alerts/{id}/call created (GET /v1/tasks/{id})',
+    },
     webhook_state: { type: 'string' },
+  },
+} as const;
+
+export const snoozeBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['until'],
+  properties: {
+    until: {
+      type: 'string',
+      format: 'date-time',
+      description: 'when the alert shows again: in the future, at most 30 days ahead',
+    },
+  },
+} as const;
+
+export const callBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    due_at: { type: 'string', format: 'date-time', description: 'when the call is due; none by default' },
+    subject: { type: 'string', minLength: 1, maxLength: 300, description: "by default 'Call: <the alert's title>'" },
   },
 } as const;
 
@@ -65,6 +95,7 @@ export const alertQuery = {
   properties: {
     owner: { type: 'string', maxLength: 200 },
     include_dismissed: { type: 'boolean', default: false },
+    include_snoozed: { type: 'boolean', default: false, description: 'also the alerts snoozed until a later time' },
     message_id: uuid,
   },
 } as const;
