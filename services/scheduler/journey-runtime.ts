@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import type { PoolClient } from 'pg';
 import {
   indexGraph,
@@ -8,13 +7,7 @@ import {
   type JourneySettings,
   type Tile,
 } from '../../lib/domain/journeys/journey-graph';
-
-/** Start of iteration k: k·interval calendar days after the start in the journey's zone (23- or 25-hour days across DST). */
-export function iterationStart(startAt: number, zone: string, intervalDays: number, k: number): number {
-  return DateTime.fromMillis(startAt, { zone })
-    .plus({ days: intervalDays * k })
-    .toMillis();
-}
+import { iterationAt, iterationStart } from '../../lib/domain/journeys/journey-iterations';
 
 export interface JourneyRow {
   id: string;
@@ -69,11 +62,7 @@ export function activeIteration(journey: JourneyRuntime, now: number): number | 
   if (journey.row.status !== 'live' || now < journey.startAt || now >= journey.endAt) return null;
   const recurring = journey.row.settings.recurring;
   if (!recurring) return 0;
-  // A first guess in 24-hour days, then moved to the calendar boundaries (DST shifts them by an hour).
-  let k = Math.floor((now - journey.startAt) / (recurring.interval_days * 86_400_000));
-  while (k > 0 && iterationStart(journey.startAt, journey.zone, recurring.interval_days, k) > now) k--;
-  while (iterationStart(journey.startAt, journey.zone, recurring.interval_days, k + 1) <= now) k++;
-  return k;
+  return iterationAt(journey.startAt, journey.zone, recurring.interval_days, now);
 }
 
 /** Loads a journey; `lock` takes a share lock so a stop through the API waits for the step and then wins. */

@@ -30,6 +30,7 @@ describe('authorization across two workspaces', () => {
       ['GET', `/v1/segments/${segment}`],
       ['POST', `/v1/journeys/${journey}/go-live`],
       ['GET', `/v1/journeys/${journey}/milestones`],
+      ['GET', `/v1/journeys/${journey}/iterations`],
     ];
     for (const [method, url, body] of probes)
       expect([method, url, (await b(method as 'GET', url, body)).statusCode]).toEqual([method, url, 404]);

@@ -10,6 +10,7 @@ import { requireScope, workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
+import { iterationsRoute } from './journey-iterations.routes';
 import { resumeRoute } from './journey-resume.routes';
 import { transition, type JourneyRow } from '../journeys/journey-transition';
 import { checkResponse, item, milestone, output, recurrenceBody, tags, writable } from './journeys.schemas';
@@ -78,7 +79,7 @@ function assertWebhookScope(request: FastifyRequest, graph: unknown, stored: Jou
     );
 }
 
-/** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence and milestones. */
+/** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence, iterations, milestones. */
 export async function journeyRoutes(
   untyped: FastifyInstance,
   { pool, egress }: { pool: Pool; egress: EgressPolicy },
@@ -101,6 +102,7 @@ export async function journeyRoutes(
   stopRoute(app, pool);
   resumeRoute(app, pool);
   recurrenceRoute(app, pool, egress);
+  iterationsRoute(app, pool);
   childListRoute(untyped, pool, {
     url: '/v1/journeys/:id/milestones',
     tags,
