@@ -1,3 +1,4 @@
+import { isLintProbe } from '../support/lint-probe';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -107,7 +108,7 @@ export function sourcesUnderRule(root: string, dirs: readonly string[] = ['lib',
     if (dir === 'services/api/ui' || !existsSync(join(root, dir))) return [];
     return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
       const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(path);
+      if (entry.isDirectory()) return entry.name === 'node_modules' || isLintProbe(entry.name) ? [] : walk(path);
       return path.endsWith('.ts') && !path.endsWith('.test.ts') ? [path] : [];
     });
   };

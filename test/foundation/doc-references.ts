@@ -1,3 +1,4 @@
+import { isLintProbe } from '../support/lint-probe';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 
@@ -14,7 +15,7 @@ export function filesUnder(root: string, dirs: readonly string[], extensions: re
   const walk = (dir: string): string[] =>
     readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
       const path = dir === '' ? entry.name : `${dir}/${entry.name}`;
-      if (entry.isDirectory()) return NOT_SOURCE.has(entry.name) ? [] : walk(path);
+      if (entry.isDirectory()) return NOT_SOURCE.has(entry.name) || isLintProbe(entry.name) ? [] : walk(path);
       return entry.isFile() && extensions.some((ext) => entry.name.endsWith(ext)) ? [path] : [];
     });
   return dirs

@@ -1,3 +1,4 @@
+import { isLintProbe } from '../support/lint-probe';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
@@ -25,7 +26,8 @@ function sourceFiles(root: string, dir: string): string[] {
   if (!existsSync(at)) return [];
   return readdirSync(at, { withFileTypes: true }).flatMap((entry) => {
     const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(root, path);
+    if (entry.isDirectory())
+      return entry.name === 'node_modules' || isLintProbe(entry.name) ? [] : sourceFiles(root, path);
     return /\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
   });
 }

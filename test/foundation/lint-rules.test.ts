@@ -1,14 +1,15 @@
+import { LINT_PROBE_PREFIX } from '../support/lint-probe';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 /** A throwaway "service" file for the rules to resolve imports to. */
-const PROBE_DIR = join(ROOT, 'services', `zz_lint_probe_${process.pid}`);
-const PROBE_SERVICE = `zz_lint_probe_${process.pid}`;
+const PROBE_DIR = join(ROOT, 'services', `${LINT_PROBE_PREFIX}${process.pid}`);
+const PROBE_SERVICE = `${LINT_PROBE_PREFIX}${process.pid}`;
 const PROBE = `${PROBE_SERVICE}/target`;
 /** A new folder in a layer (empty: the rules resolve imports from the linted file's folder, so it must exist). */
-const PROBE_LAYER_DIR = join(ROOT, 'lib', 'platform', `zz_lint_probe_${process.pid}`);
+const PROBE_LAYER_DIR = join(ROOT, 'lib', 'platform', `${LINT_PROBE_PREFIX}${process.pid}`);
 
 beforeAll(() => {
   mkdirSync(PROBE_DIR, { recursive: true });
@@ -141,7 +142,7 @@ describe('eslint zones generated from the folder list', () => {
 
   it('keeps platform free of contracts and domain, in a new file of a new folder too', async () => {
     const messages = await messagesFor(
-      `lib/platform/zz_lint_probe_${process.pid}/probe.ts`,
+      `lib/platform/${LINT_PROBE_PREFIX}${process.pid}/probe.ts`,
       "import { topicForEvent } from '../../contracts/events/event-topics';\nimport { parseMailbox } from '../../domain/email/email-address';\nexport const y = [topicForEvent, parseMailbox];\n",
     );
     expect(restricted(messages)).toHaveLength(2);
