@@ -1,8 +1,7 @@
-import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { newId } from '../support/test-env';
-import { waitFor } from '../support/wait-for';
-import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+import { addContact, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+import { deliverAndSettle, eventOutcomes } from './sender-outcomes';
 
 /**
  * Issue 23, item 1: the sender's check just before each message follows the journey engine's rule
@@ -19,29 +18,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function deliver(requests: SendRequest[]): Promise<void> {
-  await enqueue(h.queue, requests);
-  await waitFor(
-    () =>
-      h.pool.query<{ n: string }>(
-        "SELECT count(*) AS n FROM sender_deliveries WHERE delivery_key = ANY($1) AND state NOT IN ('claimed', 'attempting') AND events_emitted",
-        [requests.map((r) => r.key)],
-      ),
-    (result) => Number(result.rows[0]?.n) === requests.length,
-    30_000,
-  );
-}
-
-/** Each contact's events once it has one: [type, reason] of each. */
-async function outcomes(contactIds: string[]): Promise<[string, string | undefined][][]> {
-  const of = (id: string): CairnEvent[] => h.collected.events.filter((e) => e.data.contact_id === id);
-  await waitFor(
-    () => contactIds.map(of),
-    (all) => all.every((events) => events.length >= 1),
-    20_000,
-  );
-  return contactIds.map((id) => of(id).map((e) => [e.type, (e.data as { reason?: string }).reason]));
-}
+const deliver = (requests: SendRequest[]): Promise<void> => deliverAndSettle(h, requests);
+const outcomes = (contactIds: string[]): Promise<[string, string | undefined][][]> => eventOutcomes(h, contactIds);
 
 /** The membership of `contact` in `list` as the contact's unsubscribe or an operator's removal leaves it. */
 async function leave(list: string, contact: string, byHand: boolean): Promise<void> {

@@ -1,7 +1,6 @@
-import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
-import { waitFor } from '../support/wait-for';
-import { addContact, enqueue, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+import { addContact, sendRequest, startSenderHarness, type SenderHarness } from './sender-kit';
+import { deliverAndSettle, eventOutcomes } from './sender-outcomes';
 
 /**
  * Issue 23, item 9: role mailboxes (info@, sales@, …) were blocked as `blocklisted_address` for every workspace,
@@ -18,29 +17,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function deliver(requests: SendRequest[]): Promise<void> {
-  await enqueue(h.queue, requests);
-  await waitFor(
-    () =>
-      h.pool.query<{ n: string }>(
-        "SELECT count(*) AS n FROM sender_deliveries WHERE delivery_key = ANY($1) AND state NOT IN ('claimed', 'attempting') AND events_emitted",
-        [requests.map((r) => r.key)],
-      ),
-    (result) => Number(result.rows[0]?.n) === requests.length,
-    30_000,
-  );
-}
-
-/** Each contact's events once it has one: [type, reason] of each. */
-async function outcomes(contactIds: string[]): Promise<[string, string | undefined][][]> {
-  const of = (id: string): CairnEvent[] => h.collected.events.filter((e) => e.data.contact_id === id);
-  await waitFor(
-    () => contactIds.map(of),
-    (all) => all.every((events) => events.length >= 1),
-    20_000,
-  );
-  return contactIds.map((id) => of(id).map((e) => [e.type, (e.data as { reason?: string }).reason]));
-}
+const deliver = (requests: SendRequest[]): Promise<void> => deliverAndSettle(h, requests);
+const outcomes = (contactIds: string[]): Promise<[string, string | undefined][][]> => eventOutcomes(h, contactIds);
 
 /** A role contact, a contact on the workspace's blocklist and an ordinary one, each sent the journey's email. */
 async function sendThree(tag: string): Promise<{ role: string; listed: string; plain: string; ids: string[] }> {
