@@ -188,10 +188,17 @@ export class DeliveriesRepository {
   }
 
   /** Rows waiting for a soft-bounce retry whose delayed job should have run by now (Redis lost it, say). */
+  /**
+   * Retry rows untouched for `olderThanMs` (their delayed job is gone), claimed by this sweep: each comes back once
+   * per window, whichever replica sweeps, and its clock restarts so a job queued now is not queued again next pass.
+   */
   async overdueRetries(olderThanMs: number, limit = 500): Promise<string[]> {
     const { rows } = await this.pool.query<{ delivery_key: string }>(
-      `SELECT delivery_key FROM sender_deliveries WHERE state = 'retry'
-          AND updated_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT $2`,
+      `UPDATE sender_deliveries SET updated_at = now() WHERE delivery_key IN (
+         SELECT delivery_key FROM sender_deliveries WHERE state = 'retry'
+            AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+          LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING delivery_key`,
       [olderThanMs, limit],
     );
     return rows.map((row) => row.delivery_key);

@@ -98,7 +98,11 @@ export function startSendWorker(options: {
 export async function enqueueRetry(
   queue: Queue<SendQueueJob>,
   key: string,
-  /** the attempts so far (a soft-bounce retry, one job per attempt), or `d<time>` (a throttle deferral) */
+  /**
+   * the attempts so far (a soft-bounce retry, one job per attempt), `d<time>` (a throttle deferral) or `s<time>` (the
+   * sweep queuing a retry whose job was lost). NOTE: the id must differ from every earlier job of the key, since
+   * completed jobs are kept and BullMQ drops an add whose id exists; the ledger, not the id, keeps one attempt at a time.
+   */
   attempts: number | string,
   delayMs: number,
 ): Promise<void> {

@@ -171,7 +171,7 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
     everyMs: config.sweepMs,
     log,
     overdueRetryMs: core.backoff(config.maxAttempts) + config.leaseMs,
-    scheduleRetry: (key) => enqueueRetry(queue, key, 0, 0),
+    scheduleRetry: (key) => enqueueRetry(queue, key, `s${Date.now()}`, 0),
     onUnknown: (count) => core.metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
   });
   if (config.metricsPort >= 0) {
