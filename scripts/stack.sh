@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Local stack without Docker: Kafka (KRaft, from Maven Central), ClickHouse (Debian's clickhouse-server),
-# PostgreSQL and Redis (reused when running), postfix's smtp-sink. Idempotent: a second `up` only checks health.
-# Usage: scripts/stack.sh up|down|status [kafka|clickhouse|postgres|redis|smtp ...] | clickhouse-users | kafka-libs
+# PostgreSQL and Redis (reused when running), postfix's smtp-sink, and a postfix smtpd offering STARTTLS that
+# discards what it accepts (the realistic relay for the sender's conformance suite and TLS bench; needs root).
+# Idempotent: a second `up` only checks health.
+# Usage: scripts/stack.sh up|down|status [kafka|clickhouse|postgres|redis|smtp|postfix ...] | clickhouse-users | kafka-libs
 # Ports and the data folder come from CAIRN_* variables, so tests can run a private broker or server
 # (e.g. a fault test that kills Kafka) beside the shared one.
 set -uo pipefail
@@ -15,13 +17,14 @@ CH_TCP_PORT="${CAIRN_CLICKHOUSE_TCP_PORT:-9000}"
 PG_PORT="${CAIRN_PG_PORT:-5432}"
 REDIS_PORT="${CAIRN_REDIS_PORT:-6379}"
 SMTP_PORT="${CAIRN_SMTP_SINK_PORT:-2525}"
+POSTFIX_PORT="${CAIRN_POSTFIX_PORT:-2526}"
 KAFKA_HEAP="${CAIRN_KAFKA_HEAP:-768m}"
 KAFKA_VERSION="4.4.0" # the version in stack/kafka/pom.xml
 # The broker's jars are the same for every checkout on the machine: one shared copy, keyed by the pom's hash, so a
 # second checkout (or its benchmarks, which run Kafka's own ProducerPerformance) finds them.
 KAFKA_POM_STAMP="$(sha256sum "$ROOT/stack/kafka/pom.xml" | cut -c1-16)"
 KAFKA_LIBS="${CAIRN_KAFKA_LIBS:-${XDG_CACHE_HOME:-$HOME/.cache}/cairn/kafka-libs-$KAFKA_POM_STAMP}"
-ALL_SERVICES=(kafka clickhouse postgres redis smtp)
+ALL_SERVICES=(kafka clickhouse postgres redis smtp postfix)
 
 log() { printf '[stack] %s\n' "$*" >&2; }
 fail() { printf '[stack] FAILED %s\n' "$*" >&2; exit 1; }
@@ -262,6 +265,86 @@ smtp_up() {
   wait_until 15 smtp_healthy || fail "smtp: smtp-sink not listening on 127.0.0.1:$SMTP_PORT; see $dir/smtp-sink.log"
 }
 
+# ---------------------------------------------------------------- postfix smtpd (STARTTLS, discard transport)
+postfix_healthy() { port_open "$POSTFIX_PORT"; }
+
+postfix_config() { # postfix_config <dir>: main.cf and master.cf of a private instance; nothing leaves the machine
+  local dir="$1"
+  cat >"$dir/etc/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $dir/queue
+data_directory = $dir/data
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
+mail_owner = postfix
+setgid_group = postdrop
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = postfix-sink.localhost
+mydestination =
+alias_maps =
+alias_database =
+relay_domains = static:ALL
+mynetworks = 127.0.0.0/8
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtpd_recipient_restrictions = check_recipient_access inline:{{refused@postfix-sink.test = 550 5.1.1 no such user}, {busy@postfix-sink.test = 452 4.2.2 mailbox full}}, permit_mynetworks, reject
+smtpd_tls_loglevel = 1
+default_transport = discard:postfix-sink
+relay_transport = discard:postfix-sink
+local_transport = discard:postfix-sink
+smtpd_tls_cert_file = $dir/etc/tls.crt
+smtpd_tls_key_file = $dir/etc/tls.key
+smtpd_tls_security_level = may
+smtputf8_enable = yes
+smtpd_peername_lookup = no
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+default_process_limit = 200
+message_size_limit = 52428800
+biff = no
+EOF
+  cat >"$dir/etc/master.cf" <<EOF
+127.0.0.1:$POSTFIX_PORT inet n - n - - smtpd
+pickup    unix  n - n 60 1 pickup
+cleanup   unix  n - n - 0 cleanup
+qmgr      unix  n - n 300 1 qmgr
+rewrite   unix  - - n - - trivial-rewrite
+bounce    unix  - - n - 0 bounce
+defer     unix  - - n - 0 bounce
+trace     unix  - - n - 0 bounce
+verify    unix  - - n - 1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n - - proxymap
+anvil     unix  - - n - 1 anvil
+scache    unix  - - n - 1 scache
+discard   unix  - - n - - discard
+tlsmgr    unix  - - n 1000? 1 tlsmgr
+postlog   unix-dgram n - n - 1 postlogd
+showq     unix  n - n - - showq
+error     unix  - - n - - error
+retry     unix  - - n - - error
+EOF
+}
+
+postfix_up() {
+  if postfix_healthy; then log "postfix smtpd already up on 127.0.0.1:$POSTFIX_PORT"; return 0; fi
+  if ! command -v postfix >/dev/null; then
+    log "postfix: installing postfix (once)"
+    apt_install postfix || fail "postfix: apt-get install postfix failed"
+  fi
+  local dir="$STACK_DIR/postfix"
+  mkdir -p "$dir/etc" "$dir/queue" "$dir/data"
+  # The test-only certificate (test/fixtures/tls/README.md): the conformance suite trusts it as its CA.
+  cp "$ROOT/test/fixtures/tls/localhost.crt" "$dir/etc/tls.crt"
+  cp "$ROOT/test/fixtures/tls/localhost.key" "$dir/etc/tls.key"
+  chmod 600 "$dir/etc/tls.key"
+  postfix_config "$dir"
+  as_root chown postfix "$dir/data" || fail "postfix: its master runs as root (run as root or with sudo -n)"
+  as_root postfix -c "$dir/etc" start >>"$dir/start.log" 2>&1 || true
+  wait_until 20 postfix_healthy || fail "postfix: smtpd not listening on 127.0.0.1:$POSTFIX_PORT; see $dir/maillog"
+}
+
 # ---------------------------------------------------------------- commands
 stop_pidfile() { # stop_pidfile <name> <pidfile>
   if pid_alive "$2"; then
@@ -288,6 +371,7 @@ cmd_status() {
   status_line postgresql "127.0.0.1:$PG_PORT" postgres_healthy || rc=1
   status_line redis "127.0.0.1:$REDIS_PORT" redis_healthy || rc=1
   status_line smtp-sink "127.0.0.1:$SMTP_PORT" smtp_healthy || rc=1
+  status_line postfix "127.0.0.1:$POSTFIX_PORT" postfix_healthy || rc=1
   return $rc
 }
 
@@ -306,6 +390,7 @@ cmd_down() {
   for name in "$@"; do
     case "$name" in
       smtp) stop_pidfile smtp-sink "$STACK_DIR/smtp/smtp-sink.pid" ;;
+      postfix) postfix_healthy && as_root postfix -c "$STACK_DIR/postfix/etc" stop >/dev/null 2>&1 && log "postfix stopped" ;;
       clickhouse) stop_pidfile clickhouse "$STACK_DIR/clickhouse/clickhouse.pid" ;;
       kafka) pid_alive "$STACK_DIR/kafka/kafka.pid" && rm -f "$(kafka_state_file)"; stop_pidfile kafka "$STACK_DIR/kafka/kafka.pid" ;;
       postgres | redis) log "$name is shared with the machine and left running" ;;

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 describe('stack:status', () => {
-  it('shows Kafka, ClickHouse, PostgreSQL, Redis and the SMTP sink healthy with their addresses', () => {
+  it('shows Kafka, ClickHouse, PostgreSQL, Redis the SMTP sink and the postfix relay healthy with their addresses', () => {
     const out = execFileSync('bash', [join(__dirname, '..', '..', 'scripts', 'stack.sh'), 'status'], {
       encoding: 'utf8',
     });
@@ -12,6 +12,7 @@ describe('stack:status', () => {
       ['postgresql', '127.0.0.1:5432'],
       ['redis', '127.0.0.1:6379'],
       ['smtp-sink', '127.0.0.1:2525'],
+      ['postfix', '127.0.0.1:2526'],
     ] as const) {
       expect(out).toMatch(new RegExp(`^${name}\\s+${address.replace(/\./g, '\\.')}\\s+healthy$`, 'm'));
     }

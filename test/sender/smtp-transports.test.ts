@@ -1,5 +1,3 @@
-import { LeanSmtpPool } from '../../services/sender/lean-smtp';
-import { NodemailerPool } from '../../services/sender/nodemailer-transport';
 import type { SmtpOutcome } from '../../services/sender/mail-types';
 import {
   RFC5321_TIMEOUTS,
@@ -8,24 +6,12 @@ import {
   type SmtpTransport,
 } from '../../services/sender/smtp-transport';
 import { throttleSignal } from '../../services/sender/throttle-signal';
-import { RecordingSmtp, TEST_CERT, type PeerOptions, type Refusal } from '../support/recording-smtp';
+import { RecordingSmtp, type PeerOptions, type Refusal } from '../support/recording-smtp';
+import { message, TRANSPORTS, TRUSTED } from './smtp-transport-kit';
 
 // One conformance suite for every SMTP transport of the sender (docs/sender.md#smtp-transports), each against a
-// real SMTP peer (smtp-server) offering what the case needs, with the test-only certificate as its CA.
-
-type Make = (url: string, options: { tls: SmtpTlsSettings; timeouts: SmtpTimeouts }) => SmtpTransport;
-
-const TRANSPORTS: [string, Make][] = [
-  ['lean', (url, options) => new LeanSmtpPool(url, { maxMessagesPerConnection: 100, ...options })],
-  [
-    'nodemailer',
-    (url, options) => new NodemailerPool(url, { maxConnections: 1, maxMessagesPerConnection: 100, ...options }),
-  ],
-];
-
-const TRUSTED: SmtpTlsSettings = { policy: 'required', verify: true, ca: TEST_CERT };
-const message = (to: string, body = 'hello'): Buffer =>
-  Buffer.from(`From: news@cairn.example\r\nTo: ${to}\r\nSubject: conformance\r\n\r\n${body}\r\n`);
+// real SMTP peer (smtp-server) offering what the case needs, with the test-only certificate as its CA; the same
+// transports against postfix are in smtp-postfix.test.ts.
 
 interface Case {
   peer?: PeerOptions;
