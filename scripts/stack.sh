@@ -18,6 +18,8 @@ PG_PORT="${CAIRN_PG_PORT:-5432}"
 REDIS_PORT="${CAIRN_REDIS_PORT:-6379}"
 SMTP_PORT="${CAIRN_SMTP_SINK_PORT:-2525}"
 POSTFIX_PORT="${CAIRN_POSTFIX_PORT:-2526}"
+# One postfix relay per machine and port, whichever checkout started it: tests of any checkout read its log there.
+POSTFIX_DIR="${CAIRN_POSTFIX_DIR:-/tmp/cairn-postfix-$POSTFIX_PORT}"
 KAFKA_HEAP="${CAIRN_KAFKA_HEAP:-768m}"
 KAFKA_VERSION="4.4.0" # the version in stack/kafka/pom.xml
 # The broker's jars are the same for every checkout on the machine: one shared copy, keyed by the pom's hash, so a
@@ -333,7 +335,7 @@ postfix_up() {
     log "postfix: installing postfix (once)"
     apt_install postfix || fail "postfix: apt-get install postfix failed"
   fi
-  local dir="$STACK_DIR/postfix"
+  local dir="$POSTFIX_DIR"
   # The queue in memory where there is /dev/shm: a sink measures its clients, not this disk's fsync.
   local queue="$dir/queue"; [ -d /dev/shm ] && queue="/dev/shm/cairn-postfix-$POSTFIX_PORT"
   mkdir -p "$dir/etc" "$queue" "$dir/data"
@@ -392,7 +394,7 @@ cmd_down() {
   for name in "$@"; do
     case "$name" in
       smtp) stop_pidfile smtp-sink "$STACK_DIR/smtp/smtp-sink.pid" ;;
-      postfix) postfix_healthy && as_root postfix -c "$STACK_DIR/postfix/etc" stop >/dev/null 2>&1 && log "postfix stopped" ;;
+      postfix) postfix_healthy && as_root postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 && log "postfix stopped" ;;
       clickhouse) stop_pidfile clickhouse "$STACK_DIR/clickhouse/clickhouse.pid" ;;
       kafka) pid_alive "$STACK_DIR/kafka/kafka.pid" && rm -f "$(kafka_state_file)"; stop_pidfile kafka "$STACK_DIR/kafka/kafka.pid" ;;
       postgres | redis) log "$name is shared with the machine and left running" ;;

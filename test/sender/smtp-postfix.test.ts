@@ -11,7 +11,7 @@ import { message, TRANSPORTS, TRUSTED } from './smtp-transport-kit';
 // came over, and the discard agent's delivery.
 
 const PORT = Number(process.env.CAIRN_POSTFIX_PORT ?? 2526);
-const MAILLOG = join(__dirname, '..', '..', '.stack', 'postfix', 'maillog');
+const MAILLOG = join(process.env.CAIRN_POSTFIX_DIR ?? `/tmp/cairn-postfix-${PORT}`, 'maillog');
 
 const queueId = (outcome: SmtpOutcome): string => {
   const id = outcome.kind === 'delivered' ? /queued as ([0-9A-Za-z]+)/.exec(outcome.reply)?.[1] : undefined;
