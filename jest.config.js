@@ -28,6 +28,7 @@ const UNIT_UNDER_TEST = [
   'test/foundation/code-size.test.ts',
   'test/foundation/suppression-writer.test.ts',
   'test/dashboards/dashboard-schema.test.ts',
+  'test/dashboards/throttle-dashboard.test.ts',
   'test/chdb/**/*.test.ts',
 ];
 

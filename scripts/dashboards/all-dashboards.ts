@@ -4,6 +4,7 @@ import { engagementDashboard } from './engagement.dashboard';
 import type { Dashboard } from './grafana-model';
 import { journeyTilesDashboard } from './journey-tiles.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
+import { senderThrottleDashboard } from './sender-throttle.dashboard';
 
 /** Every dashboard and the file under dashboards/ it is written to (scripts/build-dashboards.ts). */
 export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
@@ -12,6 +13,11 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'deliverability.json', build: deliverabilityDashboard },
   { file: 'engagement.json', build: engagementDashboard },
   { file: 'pipeline-health.json', build: pipelineHealthDashboard },
+];
+
+/** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */
+export const PROMETHEUS_DASHBOARDS: { file: string; build: () => Dashboard }[] = [
+  { file: 'sender-throttle.json', build: senderThrottleDashboard },
 ];
 
 /** The file's text: what Grafana provisions and what the test compares with the sources. */

@@ -30,14 +30,22 @@ export interface ClickHouseTarget {
   rawSql: string;
 }
 
+/** One PromQL query of a panel (the sending-throttle dashboard reads the sender's /metrics through Prometheus). */
+export interface PrometheusTarget {
+  refId: string;
+  datasource: { type: 'prometheus'; uid: string };
+  expr: string;
+  legendFormat: string;
+}
+
 export interface Panel {
   id: number;
   type: string;
   title: string;
   description: string;
-  datasource: typeof CLICKHOUSE;
+  datasource: typeof CLICKHOUSE | PrometheusTarget['datasource'];
   gridPos: GridPos;
-  targets: ClickHouseTarget[];
+  targets: ClickHouseTarget[] | PrometheusTarget[];
   options: JsonObject;
   fieldConfig: { defaults: JsonObject; overrides: JsonObject[] };
 }

@@ -49,11 +49,17 @@ export function throttleMetrics(registry: Registry, keys: () => KeyView[]): (key
     labelNames: ['key', 'signal'],
     registers: [registry],
   });
-  const waiting = new Gauge({
+  // NOTE: each gauge reads the keys in its own collect(): a registry collects its metrics one by one in order, so a
+  // gauge filled by another's collect() would show the previous scrape's values.
+  new Gauge({
     name: 'cairn_sender_throttle_waiting',
     help: 'messages waiting for their throttle key (pace or connection slot)',
     labelNames: ['key'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, view] of byLabel(keys(), labels)) this.set({ key }, view.waiting);
+    },
   });
   new Gauge({
     name: 'cairn_sender_throttle_rate',
@@ -62,11 +68,7 @@ export function throttleMetrics(registry: Registry, keys: () => KeyView[]): (key
     registers: [registry],
     collect() {
       this.reset();
-      waiting.reset();
-      for (const [key, view] of byLabel(keys(), labels)) {
-        this.set({ key }, view.perSecond);
-        waiting.set({ key }, view.waiting);
-      }
+      for (const [key, view] of byLabel(keys(), labels)) this.set({ key }, view.perSecond);
     },
   });
   return (key, signal) => signals.inc({ key: labels.of(key), signal });

@@ -12,6 +12,7 @@ interface ComposeService {
   command?: unknown;
   environment?: Record<string, string | number | boolean>;
   volumes?: unknown[];
+  ports?: unknown[];
 }
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -30,6 +31,7 @@ describe('docker-compose.yml', () => {
       'postgres',
       'redis',
       'grafana',
+      'prometheus',
       'mailpit',
       'migrate',
       'ingest',
@@ -71,6 +73,17 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/dashboards/cairn.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'dashboards'))).toBe(true);
+  });
+
+  it('lets Prometheus scrape the sender for the sending-throttle dashboard, on the compose network only', () => {
+    const prometheus = readFileSync(join(ROOT, 'stack/prometheus/prometheus.yml'), 'utf8');
+    const port = compose.services.sender?.environment?.CAIRN_SENDER_METRICS_PORT ?? '9465';
+    expect(prometheus).toContain(`"sender:${port}"`);
+    expect(compose.services.sender?.environment?.CAIRN_SENDER_METRICS_HOST).toBe('0.0.0.0');
+    expect(compose.services.prometheus?.ports).toBeUndefined();
+    const source = readFileSync(join(ROOT, 'stack/grafana/provisioning/datasources/prometheus.yml'), 'utf8');
+    expect(source).toContain('uid: cairn-prometheus');
+    expect(source).toContain('url: http://prometheus:9090');
   });
 
   // Issue 20, defect 3: compose started with public secrets (CAIRN_ADMIN_TOKEN=change-me, a tracking key and webhook
