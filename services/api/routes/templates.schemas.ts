@@ -65,12 +65,13 @@ export const createdFrom = (item: { properties: object }) => ({
 });
 
 /** A schema's copy without `default`s: a setting left out keeps the template's value instead of ajv's default. */
-function withoutDefaults(schema: object): object {
-  if (Array.isArray(schema)) return schema.map((item: object) => withoutDefaults(item));
+function withoutDefaults(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutDefaults);
+  if (typeof schema !== 'object' || schema === null) return schema;
   return Object.fromEntries(
     Object.entries(schema)
       .filter(([key]) => key !== 'default')
-      .map(([key, value]) => [key, typeof value === 'object' && value !== null ? withoutDefaults(value) : value]),
+      .map(([key, value]) => [key, withoutDefaults(value)]),
   );
 }
 
