@@ -1,3 +1,4 @@
+import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 
 /*
@@ -270,5 +271,29 @@ describe("a workspace's own templates", () => {
     expect(foreign.statusCode).toBe(404);
     expect(foreign.json().errors[0].field).toBe('tiles.we_miss_you.email_id');
     expect((await owner('GET', `/v1/templates/${saved.id}`)).statusCode).toBe(200);
+  });
+});
+
+describe('webhook destinations through a template', () => {
+  it("a write key keeps the template's URL; a new URL in tiles needs the admin scope", async () => {
+    const ws = await createWorkspace(kit, 'templates-webhook');
+    const admin = client(kit, ws.key);
+    const journey = await admin('POST', '/v1/journeys', {
+      name: 'Hook',
+      graph: {
+        tiles: [
+          { id: 'audience', type: 'segment', next: ['hook'], config: { segment_ids: [] } },
+          { id: 'hook', type: 'launch_workflow', config: { workflow: 'crm', url: 'https://hooks.example.com/a' } },
+        ],
+      },
+    });
+    const saved = await admin('POST', '/v1/templates', { kind: 'journey', source_id: journey.json().id, name: 'Hook' });
+    const writer = client(kit, (await createApiKey(kit.pool, { workspaceId: ws.id, scopes: ['read', 'write'] })).key);
+    expect((await writer('POST', '/v1/journeys/from-template', { template_id: saved.json().id })).statusCode).toBe(201);
+    const moved = { template_id: saved.json().id, tiles: { hook: { url: 'https://evil.example.com/b' } } };
+    const refused = await writer('POST', '/v1/journeys/from-template', moved);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().errors[0].field).toBe('graph.tiles.hook.config.url');
+    expect((await admin('POST', '/v1/journeys/from-template', moved)).statusCode).toBe(201);
   });
 });
