@@ -1,5 +1,5 @@
 import { createApiKey } from '../../lib/domain/auth/api-keys';
-import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
+import { client, createDefaultContentSettings, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 
 /*
  * Issue 23 item 6: journey and email templates (docs/api.md#templates): built-ins in code, the workspace's own
@@ -19,13 +19,7 @@ const DATES = { start_at: '2027-01-01T00:00:00Z', end_at: '2027-03-01T00:00:00Z'
 
 async function workspace(name: string): Promise<Api> {
   const api = client(kit, (await createWorkspace(kit, name)).key);
-  const settings = await api('POST', '/v1/content-settings', {
-    name: 'Default',
-    subscription_center_url: 'https://prefs.example.com/c',
-    postal_address: '1 Main St, Oslo',
-    is_default: true,
-  });
-  expect(settings.statusCode).toBe(201);
+  await createDefaultContentSettings(api);
   return api;
 }
 

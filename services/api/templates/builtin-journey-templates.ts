@@ -10,6 +10,13 @@ const audience: Tile = { id: 'audience', type: 'segment', next: [], config: { se
 const from = (next: string): Tile => ({ ...audience, next: [next] });
 const email = (id: string, next: string[]): Tile => ({ id, type: 'email', next, config: {} });
 const end: Tile = { id: 'end', type: 'end' };
+/** Waits `days` for a click in the email of `emailTile`: next = [clicked, timed out]. */
+const clickedWithin = (id: string, emailTile: string, days: number, next: [string, string]): Tile => ({
+  id,
+  type: 'trigger',
+  next,
+  config: { email_tile_id: emailTile, condition: 'clicked', timeout_days: days },
+});
 const settings = { target: 'contacts', time_zone: 'UTC', min_consent: 0 } as const;
 
 export const BUILT_IN_JOURNEY_TEMPLATES: readonly BuiltInTemplate[] = [
@@ -43,12 +50,7 @@ export const BUILT_IN_JOURNEY_TEMPLATES: readonly BuiltInTemplate[] = [
         tiles: [
           from('we_miss_you'),
           email('we_miss_you', ['clicked']),
-          {
-            id: 'clicked',
-            type: 'trigger',
-            next: ['end', 'last_chance'],
-            config: { email_tile_id: 'we_miss_you', condition: 'clicked', timeout_days: 7 },
-          },
+          clickedWithin('clicked', 'we_miss_you', 7, ['end', 'last_chance']),
           email('last_chance', ['end']),
           end,
         ],
@@ -67,12 +69,7 @@ export const BUILT_IN_JOURNEY_TEMPLATES: readonly BuiltInTemplate[] = [
         tiles: [
           from('invitation'),
           email('invitation', ['registered']),
-          {
-            id: 'registered',
-            type: 'trigger',
-            next: ['lead', 'reminder'],
-            config: { email_tile_id: 'invitation', condition: 'clicked', timeout_days: 5 },
-          },
+          clickedWithin('registered', 'invitation', 5, ['lead', 'reminder']),
           { id: 'lead', type: 'create_lead', next: ['end'], config: { title: 'Event registrant' } },
           email('reminder', ['end']),
           end,
