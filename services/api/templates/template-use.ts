@@ -11,7 +11,7 @@ import { ApiProblem } from '../api-problem';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertReferences } from '../resource-routes';
 import { emailWith, journeyWith, keepExisting, missingReferences, referencesOf } from './template-references';
-import { findTemplate, type Template } from './template-store';
+import { findTemplate } from './template-store';
 import type { EmailDefinition, JourneyDefinition, TemplateKind } from './template-types';
 
 export interface JourneyFromTemplate {
@@ -23,18 +23,21 @@ export interface JourneyFromTemplate {
 
 export type EmailFromTemplate = { template_id: string; name?: string } & EmailDefinition;
 
-async function templateOf<K extends TemplateKind>(
-  client: PoolClient,
-  workspaceId: string,
-  id: string,
-  kind: K,
-): Promise<Extract<Template, { kind: K }>> {
+const wrongKind = (id: string, kind: TemplateKind, wanted: TemplateKind): ApiProblem =>
+  new ApiProblem(422, `template ${id} is of kind ${kind}, not ${wanted}`, [
+    { field: 'template_id', message: `is of kind ${kind}` },
+  ]);
+
+async function journeyTemplate(client: PoolClient, workspaceId: string, id: string) {
   const template = await findTemplate(client, workspaceId, id, 'template_id');
-  if (template.kind !== kind)
-    throw new ApiProblem(422, `template ${id} is an ${template.kind} template, not a ${kind} template`, [
-      { field: 'template_id', message: `is an ${template.kind} template` },
-    ]);
-  return template as Extract<Template, { kind: K }>;
+  if (template.kind !== 'journey') throw wrongKind(id, template.kind, 'journey');
+  return template;
+}
+
+async function emailTemplate(client: PoolClient, workspaceId: string, id: string) {
+  const template = await findTemplate(client, workspaceId, id, 'template_id');
+  if (template.kind !== 'email') throw wrongKind(id, template.kind, 'email');
+  return template;
 }
 
 /** The request's tile configs and settings over the definition; a tile id the template lacks is a 422. */
@@ -72,7 +75,7 @@ async function assertRequestReferences(client: PoolClient, workspaceId: string, 
 export async function journeyFromTemplate(pool: Pool, request: FastifyRequest, body: JourneyFromTemplate) {
   const workspaceId = workspaceOf(request);
   return inTransaction(pool, async (client) => {
-    const template = await templateOf(client, workspaceId, body.template_id, 'journey');
+    const template = await journeyTemplate(client, workspaceId, body.template_id);
     const kept = await keepExisting(client, workspaceId, template.definition, journeyWith);
     const definition = withRequest(kept.definition, body);
     await assertRequestReferences(client, workspaceId, definition);
@@ -89,7 +92,7 @@ export async function journeyFromTemplate(pool: Pool, request: FastifyRequest, b
 export async function emailFromTemplate(pool: Pool, workspaceId: string, body: EmailFromTemplate) {
   const { template_id, name, ...overrides } = body;
   return inTransaction(pool, async (client) => {
-    const template = await templateOf(client, workspaceId, template_id, 'email');
+    const template = await emailTemplate(client, workspaceId, template_id);
     const kept = await keepExisting(client, workspaceId, template.definition, emailWith);
     await assertReferences(client, workspaceId, { references: { content_settings_id: 'content_settings' } }, overrides);
     const { rows } = await client.query<Record<string, unknown>>(
