@@ -17,6 +17,7 @@ import { erasureRoutes } from './routes/erasure.routes';
 import { insightsRoutes } from './routes/insights.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
+import { templateRoutes } from './routes/templates.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
@@ -166,6 +167,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(emailRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
+  await app.register(templateRoutes, { pool });
   await app.register(activityRoutes, { pool });
   await app.register(insightsRoutes, deps);
   await app.register(interactionsRoutes, deps);

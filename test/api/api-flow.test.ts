@@ -1,4 +1,11 @@
-import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
+import {
+  client,
+  createDefaultContentSettings,
+  createWorkspace,
+  MJML_OK,
+  startApiKit,
+  type ApiKit,
+} from './api-test-kit';
 
 let kit: ApiKit;
 beforeAll(async () => {
@@ -34,13 +41,7 @@ describe('full flow: workspace and key to a live email and a live journey', () =
     expect((await api('DELETE', `/v1/lists/${list.json().id}/members/${contactId}`)).statusCode).toBe(204);
     expect((await api('GET', `/v1/contacts/${contactId}/subscriptions`)).json().lists[0].subscribed).toBe(false);
 
-    const settings = await api('POST', '/v1/content-settings', {
-      name: 'Default',
-      subscription_center_url: 'https://prefs.example.com/c',
-      postal_address: '1 Main St, Oslo',
-      is_default: true,
-    });
-    expect(settings.statusCode).toBe(201);
+    await createDefaultContentSettings(api);
 
     const email = await api('POST', '/v1/emails', {
       name: 'Invite',

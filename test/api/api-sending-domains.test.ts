@@ -1,7 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { LoopbackDns } from '../support/dns-server';
-import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
+import {
+  client,
+  createDefaultContentSettings,
+  createWorkspace,
+  MJML_OK,
+  startApiKit,
+  type ApiKit,
+} from './api-test-kit';
 
 /*
  * Issue 22 part 2: sending domains through the API with the default 'strict' go-live. The DNS records shown, their
@@ -107,12 +114,7 @@ describe('sending domains', () => {
   it("go-live, test sends and one-to-one messages refuse a From domain that is not the workspace's verified sending domain", async () => {
     const ws = await createWorkspace(kit, 'domains-3');
     const api = client(kit, ws.key);
-    await api('POST', '/v1/content-settings', {
-      name: 'Default',
-      subscription_center_url: 'https://prefs.example.com/c',
-      postal_address: '1 Main St, Oslo',
-      is_default: true,
-    });
+    await createDefaultContentSettings(api);
     const email = await api('POST', '/v1/emails', {
       name: 'e',
       subject: 's',

@@ -133,6 +133,18 @@ export function client(kit: ApiKit, key: string) {
     call(kit.baseUrl, method, url, payload, { authorization: `Bearer ${key}`, ...headers });
 }
 
+/** Default content settings for the workspace of `api`: what every email's check needs (docs/api.md#content-settings). */
+export async function createDefaultContentSettings(api: ReturnType<typeof client>): Promise<Reply> {
+  const res = await api('POST', '/v1/content-settings', {
+    name: 'Default',
+    subscription_center_url: 'https://prefs.example.com/c',
+    postal_address: '1 Main St, Oslo',
+    is_default: true,
+  });
+  if (res.statusCode !== 201) throw new Error(`content settings: ${res.statusCode} ${res.body}`);
+  return res;
+}
+
 export const MJML_OK = `<mjml><mj-body><mj-section><mj-column>
 <mj-text>Hello {{default contact.first_name "there"}} from {{default account.name "us"}}
 {{#if (eq contact.attributes.city "Oslo")}}<p>Oslo offer</p>{{/if}}

@@ -3,10 +3,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
-import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
+import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { TypedApp } from '../api-deps';
-import { requireScope, workspaceOf } from '../api-auth';
+import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
 import { childListRoute } from '../child-list';
 import { assertReferences, getRow, idParams, resourceRoutes } from '../resource-routes';
@@ -42,41 +42,6 @@ async function checkContext(db: Pool | PoolClient, workspaceId: string, journey:
 
 async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   return checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey, egress));
-}
-
-/** (tile id, URL) of each launch-workflow tile of a graph that came in a body or from a row. */
-function webhookDestinations(graph: unknown): Array<[tileId: string, url: string]> {
-  if (typeof graph !== 'object' || graph === null || !('tiles' in graph) || !Array.isArray(graph.tiles)) return [];
-  return graph.tiles.flatMap((tile: unknown) => {
-    if (
-      typeof tile !== 'object' ||
-      tile === null ||
-      !('type' in tile) ||
-      tile.type !== 'launch_workflow' ||
-      !('id' in tile) ||
-      !('config' in tile)
-    )
-      return [];
-    const { id, config } = tile;
-    const url = typeof config === 'object' && config !== null && 'url' in config ? config.url : undefined;
-    return typeof id === 'string' && typeof url === 'string' && url !== '' ? [[id, url] as [string, string]] : [];
-  });
-}
-
-/**
- * Where a journey's webhooks go is the admin's decision (issue 20 defect 17): a write key may edit the journey
- * and move an existing destination between tiles, but a URL the stored journey does not already have needs admin.
- */
-function assertWebhookScope(request: FastifyRequest, graph: unknown, stored: JourneyGraph | undefined): void {
-  const known = new Set(webhookDestinations(stored).map(([, url]) => url));
-  const added = webhookDestinations(graph).find(([, url]) => !known.has(url));
-  if (added)
-    requireScope(
-      request,
-      'admin',
-      `graph.tiles.${added[0]}.config.url`,
-      `setting the webhook destination of tile "${added[0]}"`,
-    );
 }
 
 /** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence, iterations, milestones. */
