@@ -20,6 +20,7 @@ import { tileContactsRoutes } from './routes/tile-contacts.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
+import { userRoutes } from './routes/users.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { sendingDomainRoutes } from './routes/sending-domains.routes';
 import { sendingRouteRoutes } from './routes/sending-routes.routes';
@@ -166,6 +167,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(emailRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
+  await app.register(userRoutes, { pool });
   await app.register(activityRoutes, { pool });
   await app.register(insightsRoutes, deps);
   await app.register(interactionsRoutes, deps);
