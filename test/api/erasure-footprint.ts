@@ -63,7 +63,14 @@ async function journeyStep(
       subject: 'Call',
       dueAt: null,
     });
-    effects.leads.push({ onceKey: key('lead'), contactId, accountId: null, tileId: `lead-${tileId}`, ownerId: null, title: 'Hot' });
+    effects.leads.push({
+      onceKey: key('lead'),
+      contactId,
+      accountId: null,
+      tileId: `lead-${tileId}`,
+      ownerId: null,
+      title: 'Hot',
+    });
     effects.webhooks.push({
       onceKey: key('crm'),
       payload: {

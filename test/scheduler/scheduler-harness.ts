@@ -135,7 +135,9 @@ export class Workspace {
     const segments = await this.pool.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [
       this.id,
     ]);
-    const users = await this.pool.query<{ id: string }>('SELECT id::text FROM users WHERE workspace_id = $1', [this.id]);
+    const users = await this.pool.query<{ id: string }>('SELECT id::text FROM users WHERE workspace_id = $1', [
+      this.id,
+    ]);
     const issues = checkJourney(graph, full, {
       emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
       segmentIds: new Set(segments.rows.map((r) => r.id)),

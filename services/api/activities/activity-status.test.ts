@@ -21,7 +21,9 @@ describe('task and lead status transitions', () => {
   it('refuses any other move with a 409 naming status', () => {
     const skip = problem(() => assertTransition('lead', LEAD_TRANSITIONS, 'new', 'converted'));
     expect(skip?.status).toBe(409);
-    expect(skip?.errors).toEqual([{ field: 'status', message: 'new → converted is not allowed; it can move to qualified or disqualified' }]);
+    expect(skip?.errors).toEqual([
+      { field: 'status', message: 'new → converted is not allowed; it can move to qualified or disqualified' },
+    ]);
     const final = problem(() => assertTransition('lead', LEAD_TRANSITIONS, 'converted', 'new'));
     expect(final?.errors[0]?.message).toMatch(/cannot move any more/);
     expect(problem(() => assertTransition('task', TASK_TRANSITIONS, 'done', 'cancelled'))?.status).toBe(409);

@@ -228,7 +228,10 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
     case 'scheduler':
       return schedulerTileIssues(tile);
     case 'activity':
-      return [...(str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')]), ...ownerIssues(tile, ctx)];
+      return [
+        ...(str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')]),
+        ...ownerIssues(tile, ctx),
+      ];
     case 'create_lead':
       return ownerIssues(tile, ctx);
     case 'launch_workflow':
