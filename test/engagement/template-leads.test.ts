@@ -1,7 +1,7 @@
 import type { ParsedMail } from 'mailparser';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { mailTo, startEngagementKit, type EngagementKit } from './engagement-kit';
+import { mailTo, makeTemplate, startEngagementKit, type EngagementKit } from './engagement-kit';
 
 let kit: EngagementKit;
 
@@ -48,14 +48,8 @@ const leadAt = (contact: string, templateId: string, offset: string) =>
 
 describe('template recommendations weigh the sales signal', () => {
   it('ranks a template whose messages were followed by a lead for the contact within the window above opens alone', async () => {
-    const make = async (name: string) =>
-      (
-        await kit.call('POST', '/v1/engagement/templates', {
-          name,
-          subject: `${name} for {{contact.first_name}}`,
-          body_html: '<p>Hello {{contact.first_name}}, <a href="https://example.com/demo">book a demo</a>.</p>',
-        })
-      ).json().id as string;
+    const body = '<p>Hello {{contact.first_name}}, <a href="https://example.com/demo">book a demo</a>.</p>';
+    const make = (name: string) => makeTemplate(kit, name, body);
     const [opens, sales, late] = [await make('Opens'), await make('Sales'), await make('Late')];
     const opened = await sendTwice(opens);
     const sold = await sendTwice(sales);
