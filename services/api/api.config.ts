@@ -82,6 +82,11 @@ export const apiConfigSchema = {
     'messages a one-to-one template must have sent before it can be recommended',
     { default: 20 },
   ),
+  templateLeadWindowDays: int(
+    'CAIRN_API_TEMPLATE_LEAD_WINDOW_DAYS',
+    'days after a templated message in which a lead for its contact counts for the template',
+    { default: 30 },
+  ),
   // Erasure is the API's one write to ClickHouse (ALTER ... DELETE, KPI rebuilds): its own user, so the user every
   // insights query runs as can stay read-only (docs/clickhouse.md, "Users and privileges").
   clickhouseErasureUser: str(

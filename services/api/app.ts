@@ -21,6 +21,7 @@ import { templateRoutes } from './routes/templates.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
+import { userRoutes } from './routes/users.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { sendingDomainRoutes } from './routes/sending-domains.routes';
 import { sendingRouteRoutes } from './routes/sending-routes.routes';
@@ -168,6 +169,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
   await app.register(templateRoutes, { pool });
+  await app.register(userRoutes, { pool });
   await app.register(activityRoutes, { pool });
   await app.register(insightsRoutes, deps);
   await app.register(interactionsRoutes, deps);

@@ -25,6 +25,8 @@ export interface ResourceSpec {
   /** field -> table that must hold that id in the same workspace */
   references?: Record<string, string>;
   listFilters?: Record<string, object>;
+  /** query parameter -> a date-time bound on a column: `from` is inclusive (>=), `to` exclusive (<) */
+  rangeFilters?: Record<string, RangeFilter>;
   operations?: Operation[];
   touchUpdatedAt?: boolean;
   /** runs in the write's transaction; the request carries the key's scopes (api-auth.ts requireScope) */
@@ -35,6 +37,11 @@ export interface ResourceSpec {
     id: string | null,
     request: FastifyRequest,
   ) => Promise<void>;
+}
+
+export interface RangeFilter {
+  column: string;
+  bound: 'from' | 'to';
 }
 
 const quote = (name: string): string => {
@@ -89,10 +96,14 @@ export async function listRows<T extends { id: string }>(
   workspaceId: string,
   query: PageQuery & Record<string, unknown>,
   filters: string[] = [],
+  ranges: Record<string, RangeFilter> = {},
 ): Promise<{ items: T[]; next_cursor: string | null }> {
   const limit = query.limit ?? 50;
   const params: unknown[] = [workspaceId, decodeCursor(query.cursor), limit + 1];
   const where = filters.filter((f) => query[f] !== undefined).map((f) => `${quote(f)} = $${params.push(query[f])}`);
+  for (const [name, { column, bound }] of Object.entries(ranges))
+    if (query[name] !== undefined)
+      where.push(`${quote(column)} ${bound === 'from' ? '>=' : '<'} $${params.push(query[name])}::timestamptz`);
   const text = `SELECT * FROM ${quote(table)} WHERE workspace_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid) ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY id LIMIT $3`;
   const { rows } = await db.query<T>(text, params);
   return toPage(rows, limit);
@@ -208,13 +219,25 @@ function listRoute(app: FastifyInstance, pool: Pool, { spec, item, tags }: Resou
       schema: {
         tags,
         summary: `List ${spec.noun}s`,
-        querystring: { ...pageQuerySchema, properties: { ...pageQuerySchema.properties, ...spec.listFilters } },
+        querystring: {
+          ...pageQuerySchema,
+          properties: { ...pageQuerySchema.properties, ...spec.listFilters, ...rangeSchemas(spec.rangeFilters) },
+        },
         response: { 200: pageSchema(item) },
       },
     },
-    async (req) => listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {})),
+    async (req) =>
+      listRows(pool, spec.table, workspaceOf(req), req.query, Object.keys(spec.listFilters ?? {}), spec.rangeFilters),
   );
 }
+
+const rangeSchemas = (ranges: Record<string, RangeFilter> = {}): Record<string, object> =>
+  Object.fromEntries(
+    Object.entries(ranges).map(([name, { column, bound }]) => [
+      name,
+      { type: 'string', format: 'date-time', description: `${column} ${bound === 'from' ? 'at or after' : 'before'}` },
+    ]),
+  );
 
 function getRoute(app: FastifyInstance, pool: Pool, { spec, item, tags }: ResourceRoute): void {
   app.get<{ Params: IdParams }>(

@@ -21,6 +21,8 @@ interface RecordRow {
   contactId: string | null;
   accountId: string | null;
   tileId: string;
+  /** the tile's owner_id; resolved in the workspace at insert, so a user deleted since go-live leaves it unowned */
+  ownerId: string | null;
 }
 
 export interface TaskRow extends RecordRow {
@@ -172,25 +174,26 @@ export class StepEffects {
       rows.map((r) => r.contactId),
       rows.map((r) => r.accountId),
       rows.map((r) => r.tileId),
+      rows.map((r) => r.ownerId),
     ];
+    const owned = (table: string, columns: string, types: string) =>
+      `INSERT INTO ${table} (workspace_id, journey_id, once_key, contact_id, account_id, tile_id, owner_id, ${columns})
+       SELECT $1, $2, r.once_key, r.contact_id, r.account_id, r.tile_id, u.id, ${columns}
+       FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], ${types})
+         AS r(once_key, contact_id, account_id, tile_id, owner_id, ${columns})
+       LEFT JOIN users u ON u.id = r.owner_id AND u.workspace_id = $1
+       ON CONFLICT (once_key) DO NOTHING`;
     if (this.tasks.length > 0)
-      await client.query(
-        `INSERT INTO tasks (workspace_id, journey_id, once_key, contact_id, account_id, tile_id, kind, subject, due_at)
-         SELECT $1, $2, t.* FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::text[], $9::timestamptz[]) AS t
-         ON CONFLICT (once_key) DO NOTHING`,
-        [
-          ...common(this.tasks),
-          this.tasks.map((t) => t.kind),
-          this.tasks.map((t) => t.subject),
-          this.tasks.map((t) => (t.dueAt === null ? null : new Date(t.dueAt).toISOString())),
-        ],
-      );
+      await client.query(owned('tasks', 'kind, subject, due_at', '$8::text[], $9::text[], $10::timestamptz[]'), [
+        ...common(this.tasks),
+        this.tasks.map((t) => t.kind),
+        this.tasks.map((t) => t.subject),
+        this.tasks.map((t) => (t.dueAt === null ? null : new Date(t.dueAt).toISOString())),
+      ]);
     if (this.leads.length > 0)
-      await client.query(
-        `INSERT INTO leads (workspace_id, journey_id, once_key, contact_id, account_id, tile_id, title)
-         SELECT $1, $2, l.* FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[]) AS l
-         ON CONFLICT (once_key) DO NOTHING`,
-        [...common(this.leads), this.leads.map((l) => l.title)],
-      );
+      await client.query(owned('leads', 'title', '$8::text[]'), [
+        ...common(this.leads),
+        this.leads.map((l) => l.title),
+      ]);
   }
 }

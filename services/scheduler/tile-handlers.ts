@@ -12,6 +12,14 @@ const subjectOf = (ctx: StepContext, c: Claimed): { contactId: string | null; ac
     ? { contactId: null, accountId: c.accountId, id: c.accountId }
     : { contactId: c.contactId, accountId: c.accountId, id: c.contactId };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The tile's owner_id, checked at go-live to name a user of the workspace (docs/api.md#graph-libdomainjourneysjourney-graphts). */
+const ownerOf = (ctx: StepContext): string | null => {
+  const owner = ctx.tile.config?.owner_id;
+  return typeof owner === 'string' && UUID.test(owner) ? owner : null;
+};
+
 const keyOf = (ctx: StepContext, c: Claimed, subjectId: string): string =>
   onceKey({ journeyId: ctx.journey.row.id, tileId: ctx.tile.id, iteration: c.iteration, subjectId });
 
@@ -74,6 +82,7 @@ function activityArrivals(ctx: StepContext, contacts: Claimed[]): void {
       contactId: subject.contactId ?? c.contactId,
       accountId: subject.accountId,
       tileId: ctx.tile.id,
+      ownerId: ownerOf(ctx),
       kind: String(config.kind ?? 'task'),
       subject: String(config.subject ?? ''),
       dueAt: dueInDays === null ? null : ctx.now + dueInDays * DAY_MS,
@@ -90,6 +99,7 @@ function leadArrivals(ctx: StepContext, contacts: Claimed[]): void {
       contactId: subject.contactId,
       accountId: subject.accountId,
       tileId: ctx.tile.id,
+      ownerId: ownerOf(ctx),
       title: String(ctx.tile.config?.title ?? ''),
     });
     advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);

@@ -58,11 +58,19 @@ async function journeyStep(
       contactId,
       accountId: null,
       tileId: `call-${tileId}`,
+      ownerId: null,
       kind: 'task',
       subject: 'Call',
       dueAt: null,
     });
-    effects.leads.push({ onceKey: key('lead'), contactId, accountId: null, tileId: `lead-${tileId}`, title: 'Hot' });
+    effects.leads.push({
+      onceKey: key('lead'),
+      contactId,
+      accountId: null,
+      tileId: `lead-${tileId}`,
+      ownerId: null,
+      title: 'Hot',
+    });
     effects.webhooks.push({
       onceKey: key('crm'),
       payload: {

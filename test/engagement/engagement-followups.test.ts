@@ -1,7 +1,14 @@
 import type { ParsedMail } from 'mailparser';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { CONTACT_DOMAIN, INBOUND_DOMAIN, mailTo, startEngagementKit, type EngagementKit } from './engagement-kit';
+import {
+  CONTACT_DOMAIN,
+  INBOUND_DOMAIN,
+  mailTo,
+  makeTemplate,
+  startEngagementKit,
+  type EngagementKit,
+} from './engagement-kit';
 import { postReply } from './inbound-clients';
 
 const BODY = '<p>Hello {{contact.first_name}}, <a href="https://example.com/demo">book a demo</a>.</p>';
@@ -140,14 +147,7 @@ describe('follow-up reminders', () => {
 
 describe('template recommendations', () => {
   it('ranks templates by measured reply and open rates from ClickHouse and recommends the best', async () => {
-    const make = async (name: string) =>
-      (
-        await kit.call('POST', '/v1/engagement/templates', {
-          name,
-          subject: `${name} for {{contact.first_name}}`,
-          body_html: BODY,
-        })
-      ).json().id as string;
+    const make = (name: string) => makeTemplate(kit, name, BODY);
     const [intro, thanks, cold] = [await make('Intro'), await make('Thanks'), await make('Cold')];
     const sends = async (template: string, n: number) =>
       Promise.all(Array.from({ length: n }, () => sendTo({ template_id: template })));

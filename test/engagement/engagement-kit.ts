@@ -150,3 +150,14 @@ export async function mailTo(smtp: RecordingSmtp, address: string, count = 1): P
   );
   return Promise.all(received.map((r) => simpleParser(r.raw)));
 }
+
+/** A one-to-one template whose subject and body greet the contact by first name; its id. */
+export async function makeTemplate(kit: EngagementKit, name: string, bodyHtml: string): Promise<string> {
+  const res = await kit.call('POST', '/v1/engagement/templates', {
+    name,
+    subject: `${name} for {{contact.first_name}}`,
+    body_html: bodyHtml,
+  });
+  if (res.statusCode !== 201) throw new Error(`template: ${res.statusCode} ${res.body}`);
+  return res.json().id as string;
+}

@@ -135,9 +135,13 @@ export class Workspace {
     const segments = await this.pool.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [
       this.id,
     ]);
+    const users = await this.pool.query<{ id: string }>('SELECT id::text FROM users WHERE workspace_id = $1', [
+      this.id,
+    ]);
     const issues = checkJourney(graph, full, {
       emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
       segmentIds: new Set(segments.rows.map((r) => r.id)),
+      userIds: new Set(users.rows.map((r) => r.id)),
       egress: loopbackEgressPolicy,
     });
     if (issues.length > 0 && options.checked !== false) throw new Error(`journey check: ${JSON.stringify(issues)}`);

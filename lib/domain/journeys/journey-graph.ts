@@ -11,9 +11,9 @@
  *   splitter         {percentages: number[]} one per `next` entry, summing to 100
  *   scheduler        {wait_days | wait_hours | wait_minutes} or {until: date-time (journey time zone)} or
  *                    {weekdays: 1..7[] (Monday = 1), hour: 0..23} (next window in the contact's time zone)
- *   activity         {kind: 'task'|'phone_call'|'appointment', subject, due_in_days?}
+ *   activity         {kind: 'task'|'phone_call'|'appointment', subject, due_in_days?, owner_id?: user uuid}
  *   launch_workflow  {workflow: string, url: https URL} (signed POST per contact, or per account)
- *   create_lead      {title?: string}
+ *   create_lead      {title?: string, owner_id?: user uuid}
  *   end              no next
  */
 export const TILE_TYPES = [

@@ -16,8 +16,10 @@ describe('template recommendations', () => {
       sent: 0,
       opened: 0,
       replied: 0,
+      leads: 0,
       open_rate: null,
       reply_rate: null,
+      lead_rate: null,
       recommended: false,
     });
 
@@ -27,5 +29,27 @@ describe('template recommendations', () => {
     ]);
     const eight = [...rankTemplates(more, [...more.keys()], 20)].filter(([, t]) => t.recommended).map(([id]) => id);
     expect(eight).toEqual(['b', 'c']); // a quarter of the seven with data and enough sends (rounded up): the two best
+  });
+
+  it('ranks by lead rate first: messages followed by a lead outweigh replies and opens', () => {
+    const stats = new Map([
+      ['replies', { sent: 40, opened: 30, replied: 10 }],
+      ['sales', { sent: 40, opened: 5, replied: 0 }],
+      ['quiet', { sent: 40, opened: 0, replied: 0 }],
+      ['few', { sent: 3, opened: 0, replied: 0 }],
+    ]);
+    const leads = new Map([
+      ['sales', 2],
+      ['quiet', 1],
+      ['few', 3], // below the minimum sends: shown, never recommended
+    ]);
+    const ranked = rankTemplates(stats, [...stats.keys()], 20, leads);
+    expect([...ranked].filter(([, t]) => t.recommended).map(([id]) => id)).toEqual(['sales']);
+    expect(ranked.get('sales')).toMatchObject({ leads: 2, lead_rate: 0.05 });
+    expect(ranked.get('few')).toMatchObject({ leads: 3, lead_rate: 1, recommended: false });
+    expect(rankTemplates(stats, ['replies'], 20).get('replies')?.recommended).toBe(true);
+    // a lead alone makes a template eligible: quiet has no opens or replies
+    const alone = rankTemplates(new Map([['quiet', { sent: 40, opened: 0, replied: 0 }]]), ['quiet'], 20, leads);
+    expect(alone.get('quiet')?.recommended).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ const ctx: JourneyCheckContext = {
     ['e-draft', 'draft'],
   ]),
   segmentIds: new Set(['s1', 's2']),
+  userIds: new Set(['u1']),
   egress: DEFAULT_EGRESS_POLICY,
 };
 
@@ -74,6 +75,20 @@ describe('checkJourney', () => {
       /sum to 90/,
     ],
     ['an unknown next', withTile('task', { next: ['ghost'] }), settings, 'graph.tiles.task', /ghost/],
+    [
+      'an activity owner who is no user of the workspace',
+      withTile('task', { config: { subject: 'Call', owner_id: 'u-other' } }),
+      settings,
+      'graph.tiles.task',
+      /config.owner_id "u-other" is not a user of this workspace/,
+    ],
+    [
+      'a create-lead owner who is no user of the workspace',
+      withTile('task', { type: 'create_lead', config: { owner_id: 42 } }),
+      settings,
+      'graph.tiles.task',
+      /config.owner_id 42 is not a user/,
+    ],
     [
       'an unknown segment',
       withTile('seg', { config: { segment_ids: ['s9'] } }),
@@ -181,6 +196,13 @@ describe('checkJourney', () => {
     });
     // An email or activity tile may end a path.
     expect(checkJourney(withTile('task', { next: [] }), settings, ctx)).toEqual([]);
+  });
+
+  it('accepts an owner who is a user of the workspace', () => {
+    expect(checkJourney(withTile('task', { config: { subject: 'Call', owner_id: 'u1' } }), settings, ctx)).toEqual([]);
+    expect(checkJourney(withTile('task', { type: 'create_lead', config: { owner_id: 'u1' } }), settings, ctx)).toEqual(
+      [],
+    );
   });
 
   it('accepts a recurrence that fits the window', () => {

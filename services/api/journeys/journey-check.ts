@@ -16,6 +16,8 @@ import {
 export interface JourneyCheckContext {
   emailStatus: ReadonlyMap<string, string>;
   segmentIds: ReadonlySet<string>;
+  /** the workspace's users among those the graph names as owners */
+  userIds: ReadonlySet<string>;
   /** the deployment's egress policy: a launch-workflow URL it refuses outright is a problem of the tile */
   egress: EgressPolicy;
 }
@@ -204,6 +206,15 @@ function workflowTileIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[
   return issues;
 }
 
+/** An activity or create-lead tile may name the owner of what it creates: a user of this workspace. */
+function ownerIssues(tile: Tile, ctx: JourneyCheckContext): JourneyIssue[] {
+  const owner = tile.config?.owner_id;
+  if (owner === undefined || owner === null) return [];
+  return typeof owner === 'string' && ctx.userIds.has(owner)
+    ? []
+    : [issue(tile, `config.owner_id ${JSON.stringify(owner)} is not a user of this workspace (GET /v1/users)`)];
+}
+
 function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): JourneyIssue[] {
   switch (tile.type) {
     case 'segment':
@@ -217,7 +228,12 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
     case 'scheduler':
       return schedulerTileIssues(tile);
     case 'activity':
-      return str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')];
+      return [
+        ...(str(tile.config?.subject) ? [] : [issue(tile, 'config.subject is required')]),
+        ...ownerIssues(tile, ctx),
+      ];
+    case 'create_lead':
+      return ownerIssues(tile, ctx);
     case 'launch_workflow':
       return workflowTileIssues(tile, ctx);
     default:

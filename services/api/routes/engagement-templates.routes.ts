@@ -2,7 +2,8 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { templateStats } from '../engagement/engagement-queries';
-import { rankTemplates } from '../engagement/template-ranking';
+import { templateLeadCounts } from '../engagement/template-leads';
+import { byRates, rankTemplates } from '../engagement/template-ranking';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
@@ -29,16 +30,13 @@ type Listed = {
   sent: number;
   open_rate: number | null;
   reply_rate: number | null;
+  lead_rate: number | null;
   recommended: boolean;
 } & Record<string, unknown>;
 
 function compare(sort: (typeof SORTS)[number]): (a: Listed, b: Listed) => number {
   if (sort === 'name') return (a, b) => a.name.localeCompare(b.name);
-  if (sort === 'recommended')
-    return (a, b) =>
-      Number(a.recommended) - Number(b.recommended) ||
-      (a.reply_rate ?? -1) - (b.reply_rate ?? -1) ||
-      (a.open_rate ?? -1) - (b.open_rate ?? -1);
+  if (sort === 'recommended') return (a, b) => Number(a.recommended) - Number(b.recommended) || byRates(a, b);
   return (a, b) => ((a[sort] as number | null) ?? -1) - ((b[sort] as number | null) ?? -1);
 }
 
@@ -94,7 +92,7 @@ function listTemplatesRoute(app: TypedApp, deps: ApiDeps): void {
       schema: {
         tags,
         summary:
-          'Templates with messages sent, open rate, reply rate (human traffic, ClickHouse) and the recommended flag',
+          'Templates with messages sent, open rate, reply rate (human traffic, ClickHouse), lead rate (leads for the recipient within the window) and the recommended flag',
         querystring: listQuery,
         response: { 200: listResponse },
       },
@@ -105,20 +103,19 @@ function listTemplatesRoute(app: TypedApp, deps: ApiDeps): void {
         'SELECT id::text, name, subject, body_html, created_at, updated_at FROM engagement_templates WHERE workspace_id = $1 ORDER BY id LIMIT 1000',
         [workspaceId],
       );
+      const ids = rows.map((r) => r.id);
+      const { templateMinSends: minSends, templateLeadWindowDays: windowDays } = deps.config;
       const ranked = rankTemplates(
-        await templateStats(
-          deps.clickhouse,
-          workspaceId,
-          rows.map((r) => r.id),
-        ),
-        rows.map((r) => r.id),
-        deps.config.templateMinSends,
+        await templateStats(deps.clickhouse, workspaceId, ids),
+        ids,
+        minSends,
+        await templateLeadCounts(deps.pool, workspaceId, ids, windowDays),
       );
       const items: Listed[] = rows.map((row) => ({ ...row, ...(ranked.get(row.id) as object) }) as Listed);
       const { sort = 'recommended', order = 'desc' } = req.query;
       items.sort(compare(sort));
       if (order === 'desc') items.reverse();
-      return { items, min_sends: deps.config.templateMinSends };
+      return { items, min_sends: minSends, lead_window_days: windowDays };
     },
   );
 }

@@ -11,8 +11,10 @@ const stats = {
   sent: { type: 'integer' },
   opened: { type: 'integer' },
   replied: { type: 'integer' },
+  leads: { type: 'integer', description: 'messages followed by a lead for their contact within lead_window_days' },
   open_rate: { type: ['number', 'null'] },
   reply_rate: { type: ['number', 'null'] },
+  lead_rate: { type: ['number', 'null'] },
   recommended: { type: 'boolean' },
 } as const;
 
@@ -22,7 +24,7 @@ export const template = {
   properties: { id: { type: 'string' }, ...templateFields, ...stats },
 } as const;
 
-export const SORTS = ['name', 'sent', 'open_rate', 'reply_rate', 'recommended'] as const;
+export const SORTS = ['name', 'sent', 'open_rate', 'reply_rate', 'lead_rate', 'recommended'] as const;
 
 export const listQuery = {
   type: 'object',
@@ -35,7 +37,11 @@ export const listQuery = {
 
 export const listResponse = {
   type: 'object',
-  properties: { items: { type: 'array', items: template }, min_sends: { type: 'integer' } },
+  properties: {
+    items: { type: 'array', items: template },
+    min_sends: { type: 'integer' },
+    lead_window_days: { type: 'integer' },
+  },
 };
 
 export const createBody = {

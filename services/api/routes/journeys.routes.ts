@@ -23,19 +23,27 @@ const references = {
   },
 };
 
-/** Loads what the pure check needs: statuses of the emails the graph names and the workspace's segment ids. */
-async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
-  const emailIds = journey.graph.tiles
-    .map((t) => t.config?.email_id)
+/** The ids a config field of the graph's tiles names, where they are uuids (anything else is the check's to report). */
+const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
+  graph.tiles
+    .map((t) => t.config?.[field])
     .filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
+
+/** Loads what the pure check needs: the emails and owners the graph names and the workspace's segment ids. */
+async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const emails = await db.query<{ id: string; status: string }>(
     'SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
-    [workspaceId, emailIds],
+    [workspaceId, uuidsOf(journey.graph, 'email_id')],
   );
   const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
+  const users = await db.query<{ id: string }>(
+    'SELECT id::text FROM users WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    [workspaceId, uuidsOf(journey.graph, 'owner_id')],
+  );
   return {
     emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
     segmentIds: new Set(segments.rows.map((r) => r.id)),
+    userIds: new Set(users.rows.map((r) => r.id)),
     egress,
   };
 }
