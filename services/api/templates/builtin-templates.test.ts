@@ -62,6 +62,7 @@ function ctx(liveEmails: string[] = []) {
   return {
     emailStatus: new Map(liveEmails.map((id) => [id, 'live'])),
     segmentIds: new Set(['s1']),
+    userIds: new Set<string>(),
     egress: DEFAULT_EGRESS_POLICY,
   };
 }

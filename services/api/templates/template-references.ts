@@ -1,13 +1,13 @@
 /**
  * The workspace's ids inside a template's definition (docs/api.md#templates): emails, segments, subscription
- * lists and content settings named by tiles and settings. A template may outlive them, so a journey or email made
+ * lists, content settings and owners (users) named by tiles and settings. A template may outlive them, so a journey or email made
  * from it keeps only the ids that still exist in the caller's workspace; the others are left out and named.
  */
 import type { Pool, PoolClient } from 'pg';
 import type { Tile } from '../../../lib/domain/journeys/journey-graph';
 import type { EmailDefinition, JourneyDefinition } from './template-types';
 
-export type ReferencedTable = 'emails' | 'segments' | 'subscription_lists' | 'content_settings';
+export type ReferencedTable = 'emails' | 'segments' | 'subscription_lists' | 'content_settings' | 'users';
 
 export interface Reference {
   field: string;
@@ -39,6 +39,8 @@ function tileWith(tile: Tile, keep: Keep): Tile {
     !keep({ field: `${field}.email_id`, table: 'emails', id: config.email_id })
   )
     delete config.email_id;
+  if (typeof config.owner_id === 'string' && !keep({ field: `${field}.owner_id`, table: 'users', id: config.owner_id }))
+    delete config.owner_id;
   for (const [key, table] of TILE_LISTS) {
     const ids = config[key];
     if (Array.isArray(ids))
@@ -116,4 +118,10 @@ export async function keepExisting<T>(
 }
 
 const noun = (table: ReferencedTable): string =>
-  ({ emails: 'email', segments: 'segment', subscription_lists: 'list', content_settings: 'content settings' })[table];
+  ({
+    emails: 'email',
+    segments: 'segment',
+    subscription_lists: 'list',
+    content_settings: 'content settings',
+    users: 'user',
+  })[table];
