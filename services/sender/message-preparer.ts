@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { ContentSettingsData } from '../../lib/domain/email/email-check';
+import { loadContentSettings } from '../../lib/domain/email/content-settings.repository';
 import type { MergeContext } from '../../lib/domain/email/merge-template';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -18,7 +19,6 @@ import {
 } from './message-renderer';
 import {
   erasedContacts,
-  loadContentSettings,
   loadFriendSuppressions,
   loadRecipients,
   roleBlockingWorkspaces,

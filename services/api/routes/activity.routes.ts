@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { resourceRoutes } from '../resource-routes';
+import { followEmailField } from './contacts.routes';
 
 const byJourneyOrContact = {
   journey_id: { type: 'string', format: 'uuid' },
@@ -8,7 +9,7 @@ const byJourneyOrContact = {
 };
 
 /**
- * Read-only: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles, and
+ * Read-only but for a lead's Follow Email setting: tasks / phone calls and leads are written by the journey engine's activity and create-lead tiles, and
  * a phone call by "create a call" on an engagement alert (engagement-alerts.routes.ts).
  */
 export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Pool }): Promise<void> {
@@ -35,7 +36,7 @@ export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Poo
     table: 'leads',
     noun: 'lead',
     tag: 'activities',
-    writable: {},
+    writable: { allow_follow_email: followEmailField("the lead's contact") },
     output: {
       title: { type: 'string' },
       account_id: { type: ['string', 'null'] },
@@ -44,6 +45,6 @@ export async function activityRoutes(app: FastifyInstance, { pool }: { pool: Poo
     },
     required: [],
     listFilters: byJourneyOrContact,
-    operations: ['list', 'get'],
+    operations: ['list', 'get', 'update'],
   });
 }
