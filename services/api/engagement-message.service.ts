@@ -50,7 +50,14 @@ export function decideFollowing(
   if (body.follow === false) return { followed: false, unfollowed_reason: 'not_requested' };
   if (!workspaceFollows) return { followed: false, unfollowed_reason: 'workspace_following_off' };
   const refusing: FieldError[] = allows.flatMap((allow, i) =>
-    allow ? [] : [{ field: `recipients[${i}]`, message: 'following is set to Do Not Allow for this contact, its account or one of its leads' }],
+    allow
+      ? []
+      : [
+          {
+            field: `recipients[${i}]`,
+            message: 'following is set to Do Not Allow for this contact, its account or one of its leads',
+          },
+        ],
   );
   if (refusing.length === 0) return { followed: true, unfollowed_reason: null };
   if (body.allow_unfollowed) return { followed: false, unfollowed_reason: 'recipient_does_not_allow' };
