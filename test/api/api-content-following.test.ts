@@ -2,7 +2,7 @@ import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-ki
 
 /**
  * The journey's content settings at go-live (docs/api.md#error-check-go-live-stop) and Follow Email on accounts and
- * leads (docs/api.md#resources), through the real API over PostgreSQL.
+ * leads (docs/api.md#contacts-and-accounts), through the real API over PostgreSQL.
  */
 let kit: ApiKit;
 beforeAll(async () => {
