@@ -123,9 +123,30 @@ describe('subscription center and forward to a friend of delivered mail', () => 
       `https://journey.example.org/prefs?lang=nb&cairn_token=${centre}`,
     );
     // no forward page in these settings: ingest's own form, as before
-    const form = await visit(`/f/${linkToken(html, 'f')}`);
+    const forward = linkToken(html, 'f');
+    const form = await visit(`/f/${forward}`);
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('name="friend"');
+
+    // the friend's copy (a forward request of the same journey) gets the same settings, footer and pages
+    const friend = 'friend.of.journey@example.org';
+    const posted = await visit(`/f/${forward}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `friend=${encodeURIComponent(friend)}`,
+    });
+    expect(posted.status).toBe(200);
+    await waitFor(
+      () => smtp.to(friend).length,
+      (n) => n >= 1,
+      30_000,
+    );
+    const copy = String((await simpleParser(smtp.to(friend)[0]?.raw ?? Buffer.alloc(0))).html);
+    expect(copy).toContain('7 Quay Road, Bergen');
+    const friendCentre = linkToken(copy, 's');
+    expect((await visit(`/s/${friendCentre}`)).headers.get('location')).toBe(
+      `https://journey.example.org/prefs?lang=nb&cairn_token=${friendCentre}`,
+    );
   });
 });
 
