@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { ApiProblem, type FieldError } from './api-problem';
 import { checkContent, messageHtml, type MessageFile } from './engagement-content';
 import { storeMessage } from './engagement-message.store';
+import { followAllowedSql } from '../../lib/domain/contacts/following';
 
 export interface NewMessage {
   template_id?: string;
@@ -49,7 +50,14 @@ export function decideFollowing(
   if (body.follow === false) return { followed: false, unfollowed_reason: 'not_requested' };
   if (!workspaceFollows) return { followed: false, unfollowed_reason: 'workspace_following_off' };
   const refusing: FieldError[] = allows.flatMap((allow, i) =>
-    allow ? [] : [{ field: `recipients[${i}]`, message: 'following is set to Do Not Allow for this contact' }],
+    allow
+      ? []
+      : [
+          {
+            field: `recipients[${i}]`,
+            message: 'following is set to Do Not Allow for this contact, its account or one of its leads',
+          },
+        ],
   );
   if (refusing.length === 0) return { followed: true, unfollowed_reason: null };
   if (body.allow_unfollowed) return { followed: false, unfollowed_reason: 'recipient_does_not_allow' };
@@ -62,7 +70,8 @@ export function decideFollowing(
 
 async function recipientsOf(db: Pool, workspaceId: string, ids: readonly string[]): Promise<boolean[]> {
   const { rows } = await db.query<{ id: string; allow_follow_email: boolean }>(
-    'SELECT id::text, allow_follow_email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    `SELECT c.id::text, ${followAllowedSql('c')} AS allow_follow_email FROM contacts c
+      WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`,
     [workspaceId, ids],
   );
   const found = new Map(rows.map((row) => [row.id, row.allow_follow_email]));

@@ -6,6 +6,7 @@ import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import { addressReportOfEvent } from '../../lib/contracts/suppression/address-report';
 import type { IngestDeps } from './ingest-deps';
 import { authenticateFirst, refuse } from './authenticate-first';
+import { followAllowedSql } from '../../lib/domain/contacts/following';
 
 const MAX_ITEMS = 50_000;
 
@@ -127,7 +128,8 @@ interface OwnContact {
 async function ownContacts(deps: IngestDeps, workspaceId: string, ids: string[]): Promise<Map<string, OwnContact>> {
   if (ids.length === 0) return new Map();
   const { rows } = await deps.pool.query<{ id: string; allow_follow_email: boolean; email: string | null }>(
-    'SELECT id::text, allow_follow_email, lower(email) AS email FROM contacts WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
+    `SELECT c.id::text, ${followAllowedSql('c')} AS allow_follow_email, lower(c.email) AS email
+       FROM contacts c WHERE c.workspace_id = $1 AND c.id = ANY($2::uuid[])`,
     [workspaceId, ids],
   );
   return new Map(rows.map((row) => [row.id, { follows: row.allow_follow_email, email: row.email }]));

@@ -1,12 +1,14 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../../lib/platform/logger';
 import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token';
+import { DO_NOT_FOLLOW_CONTACTS_SQL } from '../../lib/domain/contacts/following';
 
 /**
  * Who may not be followed (docs/ingest.md#do-not-allow-following-and-the-workspace-switch), held in process and
  * reloaded from PostgreSQL every `refreshMs`:
- * - contacts whose following is Do Not Allow (`contacts.allow_follow_email = false`): none of their opens, clicks or
- *   attachment views is recorded, whatever the message;
+ * - contacts whose following is Do Not Allow, on their own record, their account's or one of their leads'
+ *   (`allow_follow_email = false`, lib/domain/contacts/following.ts): none of their opens, clicks or attachment
+ *   views is recorded, whatever the message;
  * - erased contacts (`contact_erasures`, POST /v1/contacts/{id}/erasure): the same, and nothing else either:
  *   their unsubscribes, subscription center, forwards and bounce or complaint reports are answered or
  *   acknowledged, never turned into events (`erased`);
@@ -17,7 +19,7 @@ import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token'
  *
  * The sender already gives later messages no beacon and plain links; this covers messages tracked before. Their
  * pixel and redirects are served, nothing is recorded. The sets are small and read through partial indexes
- * (PostgreSQL 0120; every erasure record is read, ~100 bytes of memory each), so a reload costs what it holds and
+ * (PostgreSQL 0120 and 0290; every erasure record is read, ~100 bytes of memory each), so a reload costs what it holds and
  * a hit costs two set lookups; a change takes effect within one reload: a hit in between is recorded, and the
  * erasure's second pass (services/api/erasure-resweep.ts) erases it.
  */
@@ -59,7 +61,7 @@ export class FollowingPolicy {
   reload(): Promise<void> {
     this.loading ??= this.pool
       .query<{ id: string; scope: 'contact' | 'erased' | 'workspace' }>(
-        `SELECT id::text AS id, 'contact' AS scope FROM contacts WHERE NOT allow_follow_email
+        `SELECT id, 'contact' AS scope FROM (${DO_NOT_FOLLOW_CONTACTS_SQL}) unfollowed
          UNION ALL SELECT contact_id::text, 'erased' FROM contact_erasures
          UNION ALL SELECT workspace_id::text, 'workspace' FROM engagement_settings WHERE NOT following_enabled`,
       )

@@ -16,6 +16,7 @@ import {
 } from './html-pages';
 import { applyChoices, listChoices, unsubscribeContact } from '../../lib/domain/subscriptions/subscriptions-repository';
 import { isToken, notFound, type TokenGuard, tooManyRequests } from './token-guard';
+import { workspacePage } from './workspace-pages';
 
 type TokenRequest = FastifyRequest<{ Params: { token: string }; Body: unknown }>;
 type TokenHandler = (token: TrackingToken, request: TokenRequest, reply: FastifyReply) => Promise<unknown>;
@@ -30,6 +31,10 @@ export function formOf(body: unknown): URLSearchParams {
 
 const html = (reply: FastifyReply, status: number, body: string): FastifyReply =>
   reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
+
+/** On to the workspace's own page (workspace-pages.ts); the token in its URL must not leak on as a Referer. */
+const seeOther = (reply: FastifyReply, url: string): FastifyReply =>
+  reply.headers({ 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).redirect(url, 303);
 
 interface RouteKit {
   /**
@@ -132,13 +137,12 @@ function registerUnsubscribe(app: FastifyInstance, deps: IngestDeps, { tokenRout
 function registerSubscriptionCenter(app: FastifyInstance, deps: IngestDeps, { tokenRoute, durable }: RouteKit): void {
   app.get(
     '/s/:token',
-    tokenRoute('subscription_center', async (token, request, reply) =>
-      html(
-        reply,
-        200,
-        subscriptionCenterPage(request.params.token, await listChoices(deps.pool, token.workspaceId, token.contactId)),
-      ),
-    ),
+    tokenRoute('subscription_center', async (token, request, reply) => {
+      const page = await workspacePage(deps.pool, token, 'subscription_center', request.params.token);
+      if (page !== null) return seeOther(reply, page);
+      const lists = await listChoices(deps.pool, token.workspaceId, token.contactId);
+      return html(reply, 200, subscriptionCenterPage(request.params.token, lists));
+    }),
   );
 
   app.post(
@@ -169,7 +173,10 @@ function registerForward(app: FastifyInstance, deps: IngestDeps, { tokenRoute, d
 
   app.get(
     '/f/:token',
-    tokenRoute('forward', async (_token, request, reply) => html(reply, 200, forwardFormPage(request.params.token))),
+    tokenRoute('forward', async (token, request, reply) => {
+      const page = await workspacePage(deps.pool, token, 'forward', request.params.token);
+      return page === null ? html(reply, 200, forwardFormPage(request.params.token)) : seeOther(reply, page);
+    }),
   );
 
   app.post(

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { ContentSettingsData } from '../../lib/domain/email/email-check';
+import { contentSettingsOfMessage, loadContentSettings } from '../../lib/domain/email/content-settings.repository';
 import type { MergeContext } from '../../lib/domain/email/merge-template';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { TRACKING_HEADER, type TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -18,7 +19,6 @@ import {
 } from './message-renderer';
 import {
   erasedContacts,
-  loadContentSettings,
   loadFriendSuppressions,
   loadRecipients,
   roleBlockingWorkspaces,
@@ -182,11 +182,15 @@ export class MessagePreparer {
     if (recipient.kind !== 'to') return recipient;
     const { address, domain } = recipient;
     const { renderer } = loaded;
-    const content = await this.content(item.workspaceId, [
-      request?.content_settings_id ?? null,
-      renderer.version.contentSettingsId,
-    ]);
     const identity = this.identity(item, messageId, request);
+    // a friend's copy carries no request of its own: its journey's settings, read as ingest reads them for its links
+    const content =
+      item.kind === 'forward'
+        ? await contentSettingsOfMessage(this.pool, identity)
+        : await this.content(item.workspaceId, [
+            request?.content_settings_id ?? null,
+            renderer.version.contentSettingsId,
+          ]);
     const attachments =
       item.kind === 'direct' ? await loadAttachments(this.pool, item.workspaceId, item.request.attach_ids) : [];
     try {

@@ -1,14 +1,15 @@
 import type { Pool } from 'pg';
-import type { ContentSettingsData } from '../../lib/domain/email/email-check';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import type { JourneyGraph, JourneySettings } from '../../lib/domain/journeys/journey-graph';
 import { protectedListIds, unsubscribedProbeSql } from '../../lib/domain/journeys/journey-lists';
+import { followAllowedSql } from '../../lib/domain/contacts/following';
 import type { RecipientRow } from './eligibility';
 import type { FrozenVersion } from './message-renderer';
 
 /**
  * Everything eligibility and rendering need for a batch: the contact, its account (the request's when the journey
- * targets accounts), whether it unsubscribed from a list the journey protects and any active address suppression.
+ * targets accounts), whether it may be followed (its own, its accounts' and its leads' Follow Email setting,
+ * lib/domain/contacts/following.ts), whether it unsubscribed from a list the journey protects and any active address suppression.
  * `journey_id` is null for a message that is no journey's (its `list_id` alone then counts).
  */
 export type RecipientRef = Pick<SendRequest, 'key' | 'workspace_id' | 'contact_id' | 'list_id' | 'account_id'> & {
@@ -50,7 +51,8 @@ export async function loadRecipients(
   const byJourney = await journeyLists(pool, requests);
   const { rows } = await pool.query<RecipientRow & { key: string }>(
     `SELECT r.key, c.id::text AS contact_id, c.email, c.first_name, c.last_name, c.time_zone, c.consent_level,
-            COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.allow_follow_email, c.attributes,
+            COALESCE(r.account_id, c.account_id)::text AS account_id, c.do_not_bulk_email, c.attributes,
+            ${followAllowedSql('c')} AND coalesce(a.allow_follow_email, true) AS allow_follow_email,
             a.name AS account_name, a.attributes AS account_attributes,
             (lm.unsubscribed IS NOT NULL) AS unsubscribed, s.reason AS suppression
        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::uuid[]) AS r(key, workspace_id, contact_id, lists, account_id)
@@ -144,23 +146,4 @@ export async function loadVersion(
     attachments: row.attachments ?? [],
     contentSettingsId: row.content_settings_id,
   };
-}
-
-/** The journey's content settings when it has them, else the version's, else the workspace default. */
-export async function loadContentSettings(
-  pool: Pool,
-  workspaceId: string,
-  ids: readonly (string | null)[],
-): Promise<ContentSettingsData | null> {
-  const { rows } = await pool.query<ContentSettingsData & { pick: number }>(
-    `SELECT subscription_center_url, forward_url, postal_address, social_links,
-            CASE WHEN id = $2 THEN 0 WHEN id = $3 THEN 1 ELSE 2 END AS pick
-       FROM content_settings WHERE workspace_id = $1 AND (id = $2 OR id = $3 OR is_default)
-      ORDER BY pick LIMIT 1`,
-    [workspaceId, ids[0] ?? null, ids[1] ?? null],
-  );
-  const row = rows[0];
-  if (!row) return null;
-  const { pick: _pick, ...content } = row;
-  return content;
 }

@@ -214,6 +214,26 @@ describe('followed one-to-one messages', () => {
     }
   });
 
+  it("names a recipient whose account or lead does not allow following, as if the contact's own setting did", async () => {
+    const account = await kit.call('POST', '/v1/accounts', { name: 'Private AS', allow_follow_email: false });
+    const viaAccount = await contact({ account_id: account.json().id });
+    const viaLead = await contact();
+    await kit.api.pool.query(
+      "INSERT INTO leads (workspace_id, contact_id, title, allow_follow_email) SELECT workspace_id, id, 'Lead', false FROM contacts WHERE id = $1",
+      [viaLead.id],
+    );
+    const body = { subject: 'Hi', body_html: BODY, from_address: 'rep@cairn.example' };
+    const refused = await kit.call('POST', '/v1/engagement/messages', {
+      ...body,
+      recipients: [(await contact()).id, viaAccount.id, viaLead.id],
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().errors.map((e: { field: string }) => e.field)).toEqual(['recipients[1]', 'recipients[2]']);
+    await kit.call('PATCH', `/v1/accounts/${account.json().id}`, { allow_follow_email: true });
+    const sent = await kit.call('POST', '/v1/engagement/messages', { ...body, recipients: [viaAccount.id] });
+    expect(sent.json()).toMatchObject({ followed: true });
+  });
+
   it('follows nothing while the workspace has following switched off', async () => {
     const cy = await contact();
     await kit.call('PATCH', '/v1/engagement/settings', { following_enabled: false });

@@ -177,6 +177,42 @@ describe('Do Not Allow following and the workspace switch', () => {
     for (const { messageId } of [open, click, file]) expect(reader.byMessage(messageId)).toEqual([]);
   });
 
+  it('records no hit of a contact whose account or one of whose leads does not allow following', async () => {
+    const [viaAccount, viaLead, accountId] = [newId(), newId(), newId()];
+    await pool.query(
+      "INSERT INTO accounts (id, workspace_id, name, allow_follow_email) VALUES ($1, $2, 'Private AS', false)",
+      [accountId, s.workspaceId],
+    );
+    await pool.query(
+      'INSERT INTO contacts (id, workspace_id, email, account_id) VALUES ($1, $2, $3, $4), ($5, $2, $6, NULL)',
+      [
+        viaAccount,
+        s.workspaceId,
+        `acc.${viaAccount.slice(0, 8)}@example.com`,
+        accountId,
+        viaLead,
+        `lead.${viaLead.slice(0, 8)}@example.com`,
+      ],
+    );
+    await pool.query(
+      "INSERT INTO leads (workspace_id, contact_id, title, allow_follow_email) VALUES ($1, $2, 'Lead', false)",
+      [s.workspaceId, viaLead],
+    );
+    await waitFor(unfollowedContacts, (count) => count === 2);
+    const hitsBefore = metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total');
+    const opens = [tokenFor({ ...s, contactId: viaAccount }), tokenFor({ ...s, contactId: viaLead })];
+    for (const open of opens) expect((await get(`/o/${open.token}.gif`)).statusCode).toBe(200);
+    expect(metricValue(await scrape(), 'cairn_ingest_unfollowed_hits_total') - hitsBefore).toBe(2);
+
+    await pool.query('UPDATE accounts SET allow_follow_email = true WHERE id = $1', [accountId]);
+    await pool.query('UPDATE leads SET allow_follow_email = true WHERE contact_id = $1', [viaLead]);
+    await waitFor(unfollowedContacts, (count) => count === 0);
+    const allowed = tokenFor({ ...s, contactId: viaAccount });
+    await get(`/o/${allowed.token}.gif`);
+    expect((await eventsOf(allowed.messageId, 1))[0]?.data).toMatchObject({ contact_id: viaAccount });
+    expect(reader.byMessage(opens[0]?.messageId ?? '')).toEqual([]);
+  });
+
   it("records no open or click of a one-to-one message once its workspace switched following off, and still a journey email's", async () => {
     await pool.query('INSERT INTO engagement_settings (workspace_id, following_enabled) VALUES ($1, false)', [
       s.workspaceId,

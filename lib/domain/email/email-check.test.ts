@@ -23,6 +23,19 @@ const draft = (overrides: Partial<EmailDraft> = {}): EmailDraft => ({
 });
 
 describe('checkEmail', () => {
+  it('refuses a forward-to-a-friend link whose content settings name no forward page', async () => {
+    const forwarding = draft({ body_mjml: body(`<a href="{{content.forward_url}}">Forward</a> ${FOOTER}`) });
+    expect((await checkEmail(forwarding, content)).issues).toEqual([]);
+    expect((await checkEmail(forwarding, { ...content, forward_url: '' })).issues).toEqual([
+      {
+        field: 'content_settings.forward_url',
+        message:
+          'forward-to-a-friend URL is empty, and the email links to forward to a friend: set it or remove the link',
+      },
+    ]);
+    expect((await checkEmail(draft(), { ...content, forward_url: '' })).issues).toEqual([]);
+  });
+
   it('takes preview text as plain text: entities and merge fields, no markup', async () => {
     const ok = await checkEmail(draft({ preview_text: 'Hi {{contact.first_name}} &zwnj; 5 &lt; 6' }), content);
     expect(ok.issues).toEqual([]);

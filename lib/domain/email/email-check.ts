@@ -68,6 +68,20 @@ function contentIssues(content: ContentSettingsData | null): TemplateIssue[] {
   return issues;
 }
 
+/** A forward-to-a-friend link leads to the content settings' forward page (docs/ingest.md#endpoints): it must name one. */
+function forwardIssues(content: ContentSettingsData | null, links: EmailLink[]): TemplateIssue[] {
+  if (!content || !links.some((link) => link.kind === 'forward')) return [];
+  const problem = content.forward_url.trim() === '' ? 'is empty' : linkProblem(content.forward_url);
+  return problem
+    ? [
+        {
+          field: 'content_settings.forward_url',
+          message: `forward-to-a-friend URL ${problem}, and the email links to forward to a friend: set it or remove the link`,
+        },
+      ]
+    : [];
+}
+
 function bodyIssues(draft: EmailDraft, fields: string[], links: EmailLink[]): TemplateIssue[] {
   const issues: TemplateIssue[] = [];
   if (!links.some((link) => link.kind === 'subscription_center'))
@@ -94,7 +108,8 @@ function bodyIssues(draft: EmailDraft, fields: string[], links: EmailLink[]): Te
 
 /**
  * The go-live error check (docs/api.md#error-check-and-go-live): valid MJML, subject, from and return addresses,
- * subscription-center link and postal address present, every merge field resolvable, every link valid. Compiles the
+ * subscription-center link and postal address present, a forward page when the email links to one, every merge field
+ * resolvable, every link valid. Compiles the
  * MJML once; the compiled HTML (merge fields intact) and its link table are returned when there is nothing to fix.
  */
 export async function checkEmail(draft: EmailDraft, content: ContentSettingsData | null): Promise<EmailCheck> {
@@ -104,6 +119,6 @@ export async function checkEmail(draft: EmailDraft, content: ContentSettingsData
   const compiled = await compileMjml(draft.body_mjml ?? '');
   if (!compiled.ok) return { issues: [...issues, ...compiled.issues] };
   const links = extractLinks(compiled.html, draft.attachments ?? []);
-  issues.push(...bodyIssues(draft, merge.fields, links));
+  issues.push(...bodyIssues(draft, merge.fields, links), ...forwardIssues(content, links));
   return issues.length > 0 ? { issues } : { issues, compiled: { html: compiled.html, links } };
 }

@@ -10,6 +10,7 @@ import {
   type Transitions,
 } from '../activities/activity-status';
 import { getRow, resourceRoutes, type RangeFilter, type ResourceSpec } from '../resource-routes';
+import { followEmailField } from './contacts.routes';
 
 const uuidOrNull = { type: ['string', 'null'], format: 'uuid' };
 const owner = { owner_id: { ...uuidOrNull, description: 'a user of the workspace (GET /v1/users); null unassigns' } };
@@ -85,6 +86,7 @@ const leadSpec: ResourceSpec = {
     status: { type: 'string', enum: [...LEAD_STATUSES] },
     contact_id: uuidOrNull,
     account_id: uuidOrNull,
+    allow_follow_email: followEmailField("the lead's contact"),
     ...owner,
   },
   references: { ...common.references, account_id: 'accounts' },

@@ -8,6 +8,15 @@ import { idParams, resourceRoutes } from '../resource-routes';
 const attributes = { type: 'object', additionalProperties: true, description: 'free-form JSON attributes' };
 const nullableText = (maxLength: number) => ({ type: ['string', 'null'], maxLength });
 
+/**
+ * Follow Email (docs/engagement.md#followed-messages-and-do-not-allow) on a contact, an account or a lead: false =
+ * Do Not Allow, which holds for the contact and, on an account or a lead, for its contacts.
+ */
+export const followEmailField = (whose: string) => ({
+  type: 'boolean',
+  description: `false = Do Not Allow following: no beacon, tracked links or followed attachments in mail to ${whose}, and none of their opens, clicks or attachment views recorded`,
+});
+
 export const contactFields = {
   email: { type: ['string', 'null'], format: 'mailbox', maxLength: 254 },
   first_name: nullableText(200),
@@ -21,10 +30,7 @@ export const contactFields = {
     description: '0 none, 1 consent given, 2 transactional, 3 subscriptions, 4 marketing, 5 profiling',
   },
   do_not_bulk_email: { type: 'boolean' },
-  allow_follow_email: {
-    type: 'boolean',
-    description: "false = Do Not Allow following: none of the contact's opens, clicks or replies are recorded",
-  },
+  allow_follow_email: followEmailField('the contact'),
   attributes,
 };
 
@@ -63,7 +69,11 @@ export async function contactRoutes(app: FastifyInstance, { pool }: { pool: Pool
     table: 'accounts',
     noun: 'account',
     tag: 'contacts',
-    writable: { name: { type: 'string', minLength: 1, maxLength: 300 }, attributes },
+    writable: {
+      name: { type: 'string', minLength: 1, maxLength: 300 },
+      attributes,
+      allow_follow_email: followEmailField("the account's contacts"),
+    },
     required: ['name'],
     touchUpdatedAt: true,
   });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
+import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
@@ -50,7 +51,9 @@ async function checkContext(db: Pool | PoolClient, workspaceId: string, journey:
 }
 
 async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
-  return checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey, egress));
+  const issues = checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey, egress));
+  const content = await loadContentCheckContext(db, workspaceId, journey.graph);
+  return [...issues, ...contentSettingsIssues(journey.graph, journey.settings, content)];
 }
 
 /** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence, iterations, milestones. */
