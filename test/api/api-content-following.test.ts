@@ -114,7 +114,7 @@ describe('journey go-live checks the content settings of every email tile', () =
 });
 
 describe('Follow Email on accounts and leads', () => {
-  it('is stored, returned and validated like the contact field; a lead takes nothing else', async () => {
+  it('is stored, returned and validated like the contact field; an unknown lead field is refused', async () => {
     const ws = await createWorkspace(kit, 'follow');
     const api = client(kit, ws.key);
     const account = await api('POST', '/v1/accounts', { name: 'Private AS', allow_follow_email: false });
@@ -135,7 +135,7 @@ describe('Follow Email on accounts and leads', () => {
     expect((await api('GET', `/v1/leads/${lead}`)).json().allow_follow_email).toBe(true);
     const patched = await api('PATCH', `/v1/leads/${lead}`, { allow_follow_email: false });
     expect([patched.statusCode, patched.json().allow_follow_email]).toEqual([200, false]);
-    expect((await api('PATCH', `/v1/leads/${lead}`, { title: 'Cold' })).statusCode).toBe(400);
+    expect((await api('PATCH', `/v1/leads/${lead}`, { rating: 'hot' })).statusCode).toBe(400);
     expect((await api('PATCH', `/v1/leads/${lead}`, { allow_follow_email: 'maybe' })).statusCode).toBe(400);
     const other = client(kit, (await createWorkspace(kit, 'stranger')).key);
     expect((await other('PATCH', `/v1/leads/${lead}`, { allow_follow_email: true })).statusCode).toBe(404);
