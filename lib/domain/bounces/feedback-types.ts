@@ -42,3 +42,6 @@ export function feedbackEffect(feedbackType: string): FeedbackEffect {
 
 /** The types Feedback loops counts, lower-case, for queries that match the stored type (events_raw.reason). */
 export const COUNTED_FEEDBACK_TYPES: readonly FeedbackType[] = FEEDBACK_TYPES.filter((t) => EFFECTS[t].counted);
+
+/** The types after which the sender suppresses the address. */
+export const SUPPRESSING_FEEDBACK_TYPES: readonly FeedbackType[] = FEEDBACK_TYPES.filter((t) => EFFECTS[t].suppresses);
