@@ -18,7 +18,7 @@ export interface Period {
   timeZone?: string;
 }
 
-/** Filters shared by the email insights (docs/kpis.md#filters-days-journey-version-account). */
+/** Filters shared by the email insights (docs/kpis.md#filters-days-journey-tile-version-account). */
 export interface EmailFilter extends Period {
   workspaceId: string;
   emailId: string;
