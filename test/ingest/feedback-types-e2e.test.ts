@@ -81,10 +81,12 @@ describe('feedback reports of every ARF type, ingest to API and suppression', ()
       undefined,
       { authorization: `Bearer ${apiKey}` },
     );
-    expect(complained.json<{ items: { details: string[] }[] }>().items.map((r) => r.details).sort()).toEqual([
-      ['abuse'],
-      ['fraud'],
-    ]);
+    expect(
+      complained
+        .json<{ items: { details: string[] }[] }>()
+        .items.map((r) => r.details)
+        .sort(),
+    ).toEqual([['abuse'], ['fraud']]);
     // the suppression: the writer suppresses the addresses of the types that suppress, and only those
     await writer.caughtUp();
     for (const type of FEEDBACK_TYPES) {

@@ -194,7 +194,10 @@ export async function emailKpiCards(
   ]);
   const cards = new Map<string, EmailKpis>();
   for (const row of rows)
-    cards.set(row.kpi_key, card((name) => num(row[name]), splits.get(row.kpi_key) ?? noBreakdowns()));
+    cards.set(
+      row.kpi_key,
+      card((name) => num(row[name]), splits.get(row.kpi_key) ?? noBreakdowns()),
+    );
   return cards;
 }
 

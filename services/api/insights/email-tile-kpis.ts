@@ -15,16 +15,15 @@ export async function emailKpisByTile(ch: QueryRunner, filter: TileFilter): Prom
   const owner = sql`journey_id = ${filter.journeyId}`;
   const rawOnly = filter.iteration === undefined ? [] : [sql`iteration = ${filter.iteration}`];
   const source = await kpiSource(ch, 'email', { ...filter, owner, rawOnly });
-  const where = join([sql`workspace_id = ${filter.workspaceId}`, owner, sql`tile_id != ''`, ...periodWhere(filter)], ' AND ');
+  const where = join(
+    [sql`workspace_id = ${filter.workspaceId}`, owner, sql`tile_id != ''`, ...periodWhere(filter)],
+    ' AND ',
+  );
   return emailKpiCards(ch, source, where, sql`tile_id`);
 }
 
 /** The Data panel's tiles: each tile's Volume, and an email tile's email KPIs (`email`) beside it. */
-export async function tilesWithEmailKpis(
-  ch: QueryRunner,
-  filter: TileFilter,
-  tiles: TileKpis[],
-): Promise<TileKpis[]> {
+export async function tilesWithEmailKpis(ch: QueryRunner, filter: TileFilter, tiles: TileKpis[]): Promise<TileKpis[]> {
   const cards = await emailKpisByTile(ch, filter);
   return tiles.map((tile) => {
     const email = cards.get(tile.tileId);

@@ -17,7 +17,7 @@ export const journeyTileFilter = {
   tile_id: {
     type: 'string',
     pattern: '^[A-Za-z0-9_-]{1,64}$',
-    description: "only the messages this tile of the journey sent (needs journey_id; docs/kpis.md)",
+    description: 'only the messages this tile of the journey sent (needs journey_id; docs/kpis.md)',
   },
 } as const;
 export const emailQuery = {
