@@ -31,7 +31,7 @@ export const EMAIL_KPI_COUNTS = {
   // An attempt to a suppressed address is a bounce or a feedback loop, so it is sent; Sending failed stays out.
   sent: messagesIf(SENT),
   // Blocked: not sent for the contact's preferences or address (do not bulk email, missing, invalid, blocklisted).
-  // Suppressed attempts are not here (0090).
+  // Suppressed attempts are not here (0090, 0130).
   blocked: messagesIf(sql`metric = 'blocked'`),
   // Bounced (hard/soft/other), per message (docs/kpis.md#bounces-and-delivered); each attempt to an address
   // suppressed by a hard bounce is a hard bounce again (docs/kpis.md#attempts-to-suppressed-addresses).
