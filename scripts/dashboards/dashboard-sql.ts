@@ -27,11 +27,14 @@ export const EVENT_RANGE = 'event_date BETWEEN toDate($__fromTime) - 1 AND toDat
 export const intervalStart = (column: string, minimumSeconds = 1): string =>
   `toDateTime(intDiv(toUInt32(${column}), greatest($__interval_s, ${minimumSeconds})) * greatest($__interval_s, ${minimumSeconds}))`;
 
-/** The workspace, email and journey filters of the email dashboards (email and journey may be "all"). */
-export const EMAIL_SCOPE = `workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND ${optionalEquals('journey_id', 'journey_id')}`;
+/** The email KPI table the dashboards read, as the insights API does (sql/clickhouse/0130: one row set per tile). */
+export const EMAIL_KPI_TABLE = 'kpi_email_tile_glossary';
+
+/** The workspace, email, journey and tile filters of the email dashboards (email, journey and tile may be "all"). */
+export const EMAIL_SCOPE = `workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND ${optionalEquals('journey_id', 'journey_id')} AND ${optionalEquals('tile_id', 'tile_id')}`;
 
 const WORKSPACES_SQL =
-  'SELECT workspace_id AS value, workspace_id AS label FROM (SELECT DISTINCT workspace_id FROM kpi_email_glossary UNION ALL SELECT DISTINCT workspace_id FROM kpi_tile_glossary) GROUP BY workspace_id';
+  `SELECT workspace_id AS value, workspace_id AS label FROM (SELECT DISTINCT workspace_id FROM ${EMAIL_KPI_TABLE} UNION ALL SELECT DISTINCT workspace_id FROM kpi_tile_glossary) GROUP BY workspace_id`;
 
 /** Workspace picker; with `all`, a first option '' covers every workspace. */
 export function workspaceVariable(all = false): Variable {
@@ -43,7 +46,7 @@ export function workspaceVariable(all = false): Variable {
 
 /** Email picker; with `all`, a first option '' covers every email of the workspace. */
 export function emailVariable(all: boolean): Variable {
-  const emails = `SELECT DISTINCT email_id AS value, email_id AS label FROM kpi_email_glossary WHERE workspace_id = ${WORKSPACE}`;
+  const emails = `SELECT DISTINCT email_id AS value, email_id AS label FROM ${EMAIL_KPI_TABLE} WHERE workspace_id = ${WORKSPACE}`;
   const sql = all
     ? `SELECT value, label FROM (SELECT '' AS value, '(all emails)' AS label UNION ALL ${emails}) ORDER BY value`
     : `SELECT value, label FROM (${emails}) ORDER BY value`;
@@ -52,9 +55,19 @@ export function emailVariable(all: boolean): Variable {
 
 /** Journey filter of the email dashboards: '' (all journeys) first, then the journeys that sent the email(s). */
 export function emailJourneyVariable(): Variable {
-  const journeys = `SELECT DISTINCT journey_id AS value, journey_id AS label FROM kpi_email_glossary WHERE workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND journey_id != ''`;
+  const journeys = `SELECT DISTINCT journey_id AS value, journey_id AS label FROM ${EMAIL_KPI_TABLE} WHERE workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND journey_id != ''`;
   const sql = `SELECT value, label FROM (SELECT '' AS value, '(all journeys)' AS label UNION ALL ${journeys}) ORDER BY value`;
   return queryVariable('journey_id', 'Journey', 'Only the sends of one journey; (all journeys) by default', sql);
+}
+
+/**
+ * Tile filter of the email dashboards: '' (all tiles) first, then the tiles of the chosen journey that sent the
+ * email(s): one email used by two tiles of a journey is told apart (docs/kpis.md#email-kpis-per-tile).
+ */
+export function emailTileVariable(): Variable {
+  const tiles = `SELECT DISTINCT tile_id AS value, tile_id AS label FROM ${EMAIL_KPI_TABLE} WHERE workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND ${optionalEquals('journey_id', 'journey_id')} AND tile_id != ''`;
+  const sql = `SELECT value, label FROM (SELECT '' AS value, '(all tiles)' AS label UNION ALL ${tiles}) ORDER BY value`;
+  return queryVariable('tile_id', 'Tile', "Only the sends of one tile of the journey; (all tiles) by default", sql);
 }
 
 /** The journey of the journey tiles dashboard (required). */

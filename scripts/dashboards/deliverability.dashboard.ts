@@ -1,4 +1,6 @@
-import { EMAIL_SCOPE, EVENT_RANGE, emailJourneyVariable, emailVariable, intervalStart, workspaceVariable } from './dashboard-sql';
+import { SUPPRESSING_FEEDBACK_TYPES } from '../../lib/domain/bounces/feedback-types';
+import { sql, tuple } from '../../lib/platform/clickhouse/sql';
+import { EMAIL_SCOPE, EVENT_RANGE, emailJourneyVariable, emailTileVariable, EMAIL_KPI_TABLE, emailVariable, intervalStart, workspaceVariable } from './dashboard-sql';
 import { EMAIL_KPI, GLOSSARY_WHERE } from './email-panels';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
@@ -11,17 +13,17 @@ const BOUNCE_RATE = `round((${EMAIL_KPI.bouncedTotal}) / greatest(1, ${EMAIL_KPI
 const ratesSql = [
   `SELECT ${EMAIL_KPI.sent} AS Sent, ${EMAIL_KPI.delivered} AS Delivered, ${EMAIL_KPI.bouncedTotal} AS Bounced,`,
   `${BOUNCE_RATE} AS \`Bounce rate\`, ${EMAIL_KPI.feedbackLoops} AS \`Feedback loops\`, ${COMPLAINT_RATE} AS \`Complaint rate\``,
-  `FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE}`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE}`,
 ].join(' ');
 
-const complaintRateSql = `SELECT toStartOfDay(bucket) AS time, ${COMPLAINT_RATE} AS complaint_rate FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} GROUP BY time ORDER BY time`;
+const complaintRateSql = `SELECT toStartOfDay(bucket) AS time, ${COMPLAINT_RATE} AS complaint_rate FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} GROUP BY time ORDER BY time`;
 
 const bouncesOverTimeSql = [
   `SELECT ${intervalStart('bucket', 900)} AS time, ${EMAIL_KPI.bouncedHard} AS hard, ${EMAIL_KPI.bouncedSoft} AS soft, ${EMAIL_KPI.bouncedOther} AS other`,
-  `FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} GROUP BY time ORDER BY time`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} GROUP BY time ORDER BY time`,
 ].join(' ');
 
-/** Bounce classes as kpi_email_glossary maps them (0090): hard, soft, anything else is other. */
+/** Bounce classes as the email KPI table maps them (0090, 0130): hard, soft, anything else is other. */
 const BOUNCE_CLASS = "multiIf(bounce_class IN ('hard', 'soft'), bounce_class, 'other')";
 const RAW_SCOPE = `${EMAIL_SCOPE} AND ${EVENT_RANGE}`;
 const DIAGNOSTIC = "visitParamExtractString(detail, 'diagnostic')";
@@ -61,11 +63,14 @@ const suppressedOverTimeSql = [
   "AND event_type IN ('bounce', 'complaint', 'blocked') GROUP BY time ORDER BY time",
 ].join(' ');
 
+/** The ARF types that suppress the address (lib/domain/bounces/feedback-types.ts: abuse, fraud). */
+const SUPPRESSING_TYPES = sql`${tuple([...SUPPRESSING_FEEDBACK_TYPES])}`.text;
+
 /** What feeds the suppression list (PostgreSQL address_suppressions), and the policy blocks that deliberately do not. */
 const suppressionInputsSql = [
   'SELECT tupleElement(pair, 1) AS input, tupleElement(pair, 2) AS messages FROM (SELECT arrayJoin([',
   `('hard bounce: address suppressed for six months', uniqExactIf(message_id, event_type = 'bounce' AND bounce_class = 'hard' AND NOT ${SUPPRESSED_BOUNCE} AND visitParamExtractBool(detail, 'policy_block') = 0)),`,
-  `('spam complaint: address suppressed', uniqExactIf(message_id, event_type = 'complaint' AND lower(reason) = 'abuse' AND NOT ${SUPPRESSED_COMPLAINT})),`,
+  `('spam complaint: address suppressed', uniqExactIf(message_id, event_type = 'complaint' AND lower(reason) IN ${SUPPRESSING_TYPES} AND NOT ${SUPPRESSED_COMPLAINT})),`,
   `('soft or other bounce: one toward five in a row', uniqExactIf(message_id, event_type = 'bounce' AND bounce_class != 'hard' AND visitParamExtractBool(detail, 'policy_block') = 0)),`,
   "('policy block: sender alerted, recipient not suppressed', uniqExactIf(message_id, event_type = 'bounce' AND visitParamExtractBool(detail, 'policy_block') = 1)),",
   `('attempt to a suppressed address', uniqExactIf(message_id, ${SUPPRESSED_BOUNCE} OR ${SUPPRESSED_COMPLAINT}))]) AS pair`,
@@ -100,7 +105,7 @@ export function deliverabilityDashboard(): Dashboard {
     uid: 'cairn-deliverability',
     title: 'Cairn — deliverability',
     description: 'Bounces by class and destination domain, the complaint rate against the 0.3 % bulk-sender ceiling, and suppressions.',
-    variables: [workspaceVariable(), emailVariable(true), emailJourneyVariable()],
+    variables: [workspaceVariable(), emailVariable(true), emailJourneyVariable(), emailTileVariable()],
     panels,
   });
 }

@@ -1,5 +1,7 @@
 import { EMAIL_KPI_COUNTS } from '../../services/api/insights/email-kpis';
-import { BUCKET_RANGE, EMAIL_SCOPE, EVENT_RANGE, optionalEquals, WORKSPACE } from './dashboard-sql';
+import { COUNTED_FEEDBACK_TYPES } from '../../lib/domain/bounces/feedback-types';
+import { tuple, sql } from '../../lib/platform/clickhouse/sql';
+import { BUCKET_RANGE, EMAIL_KPI_TABLE, EMAIL_SCOPE, EVENT_RANGE, optionalEquals, WORKSPACE } from './dashboard-sql';
 import type { PanelSpec } from './grafana-model';
 
 /*
@@ -36,14 +38,20 @@ export const EMAIL_KPI = {
   machineClicks: k('machineClicks'),
 } as const;
 
+/**
+ * ARF reports recorded and not counted as Feedback loops, by type: the complaints whose type the one decision
+ * (lib/domain/bounces/feedback-types.ts, docs/kpis.md#feedback-loops) does not count.
+ */
+export const NOT_COUNTED_COMPLAINT = sql`metric = 'complaint' AND breakdown NOT IN ${tuple([...COUNTED_FEEDBACK_TYPES])}`.text;
+
 /** The email rows of the dashboard's scope and time range. */
 export const GLOSSARY_WHERE = `${EMAIL_SCOPE} AND ${BUCKET_RANGE}`;
 
 /** Forwarded: the addresses submitted, Σ friend_count (the breakdown) over distinct human forward events. */
-export const FORWARDED_ADDRESSES = `(SELECT sum(toUInt64OrZero(breakdown) * forwards) FROM (SELECT breakdown, uniqExactMerge(events) AS forwards FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} AND metric = 'forward' AND machine = 0 GROUP BY breakdown))`;
+export const FORWARDED_ADDRESSES = `(SELECT sum(toUInt64OrZero(breakdown) * forwards) FROM (SELECT breakdown, uniqExactMerge(events) AS forwards FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} AND metric = 'forward' AND machine = 0 GROUP BY breakdown))`;
 
 const select = (columns: Record<string, string>): string =>
-  `SELECT ${Object.entries(columns).map(([label, expr]) => `${expr} AS \`${label}\``).join(', ')} FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE}`;
+  `SELECT ${Object.entries(columns).map(([label, expr]) => `${expr} AS \`${label}\``).join(', ')} FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE}`;
 
 export const DELIVERY_KPIS_SQL = select({
   Targeted: EMAIL_KPI.targeted,
@@ -73,9 +81,9 @@ export const RESPONSE_KPIS_SQL = select({
  */
 export const TOP_LINKS_SQL = [
   'SELECT link_id, url, total_clicks, unique_clicks, round(unique_clicks / greatest(1, (SELECT uniqExactMerge(messages)',
-  `FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} AND metric = 'click' AND machine = 0)), 4) AS click_through_rate`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} AND metric = 'click' AND machine = 0)), 4) AS click_through_rate`,
   'FROM (SELECT breakdown AS link_id, uniqExactMerge(events) AS total_clicks, uniqExactMerge(messages) AS unique_clicks',
-  `FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} AND metric = 'click' AND machine = 0 GROUP BY link_id) AS links`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} AND metric = 'click' AND machine = 0 GROUP BY link_id) AS links`,
   `ANY LEFT JOIN (SELECT link_id, any(url) AS url FROM events_raw WHERE workspace_id = ${WORKSPACE} AND event_type = 'click'`,
   `AND ${optionalEquals('email_id', 'email_id')} AND ${EVENT_RANGE} GROUP BY link_id) AS urls USING link_id`,
   'ORDER BY unique_clicks DESC, link_id LIMIT 20',

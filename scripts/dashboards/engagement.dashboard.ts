@@ -1,4 +1,4 @@
-import { BUCKET_RANGE, EMAIL_SCOPE, EVENT_RANGE, emailJourneyVariable, emailVariable, intervalStart, WORKSPACE, workspaceVariable } from './dashboard-sql';
+import { BUCKET_RANGE, EMAIL_SCOPE, EVENT_RANGE, emailJourneyVariable, emailTileVariable, EMAIL_KPI_TABLE, emailVariable, intervalStart, WORKSPACE, workspaceVariable } from './dashboard-sql';
 import { GLOSSARY_WHERE, topLinksPanel } from './email-panels';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
@@ -8,7 +8,7 @@ import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
  * time_zone_offsets each zone's UTC offset from every transition on (both from sql/clickhouse/0120, filled by
  * services/aggregator/time-zone-sync.main.ts). An event whose contact has no known zone stays in UTC.
  * Opens and clicks here are the insights' human events: Opened (total) and Clicked (total) count distinct human
- * open events and human clicks on links (attachments excluded), as kpi_email_glossary does.
+ * open events and human clicks on links (attachments excluded), as the email KPI table (kpi_email_tile_glossary) does.
  */
 
 const ENGAGEMENT_EVENTS = "(event_type = 'open' OR (event_type = 'click' AND link_kind != 'attachment'))";
@@ -47,14 +47,14 @@ const zonesSql = [
 const humanMachineSql = [
   "SELECT metric, uniqExactMergeIf(events, machine = 0) AS human_events, uniqExactMergeIf(events, machine = 1) AS machine_events,",
   'uniqExactMergeIf(messages, machine = 0) AS human_messages, uniqExactMergeIf(messages, machine = 1) AS machine_messages',
-  `FROM kpi_email_glossary WHERE ${GLOSSARY_WHERE} AND metric IN ('open', 'click') GROUP BY metric ORDER BY metric`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${GLOSSARY_WHERE} AND metric IN ('open', 'click') GROUP BY metric ORDER BY metric`,
 ].join(' ');
 
 const humanMachineOverTimeSql = [
   `SELECT ${intervalStart('bucket', 900)} AS time,`,
   "uniqExactMergeIf(events, metric = 'open' AND machine = 0) AS human_opens, uniqExactMergeIf(events, metric = 'open' AND machine = 1) AS machine_opens,",
   "uniqExactMergeIf(events, metric = 'click' AND machine = 0) AS human_clicks, uniqExactMergeIf(events, metric = 'click' AND machine = 1) AS machine_clicks",
-  `FROM kpi_email_glossary WHERE ${EMAIL_SCOPE} AND ${BUCKET_RANGE} AND metric IN ('open', 'click') GROUP BY time ORDER BY time`,
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${EMAIL_SCOPE} AND ${BUCKET_RANGE} AND metric IN ('open', 'click') GROUP BY time ORDER BY time`,
 ].join(' ');
 
 const machineReasonsSql = [
@@ -84,7 +84,7 @@ export function engagementDashboard(): Dashboard {
     uid: 'cairn-engagement',
     title: 'Cairn — engagement',
     description: 'When recipients open and click (in their own time zone), people vs machines, and the top links.',
-    variables: [workspaceVariable(), emailVariable(true), emailJourneyVariable()],
+    variables: [workspaceVariable(), emailVariable(true), emailJourneyVariable(), emailTileVariable()],
     panels,
   });
 }

@@ -3,7 +3,7 @@ import { KPI_VIEWS, rebuildKpiFromRaw } from '../../lib/domain/kpis/kpi-rebuild'
 import { runClickHouseJob } from './clickhouse-job';
 
 /**
- * One run after migration 0090 (and after 0100): fills the glossary and geography KPI tables from every raw event,
+ * One run after migration 0090 (and after 0100 and 0130): fills the glossary, geography and tile KPI tables from every raw event,
  * month by month, with the views' own SELECTs. Safe while the aggregator runs and safe to run again (states merge
  * by event_id). 0010's daily tables were fed from the start and are left alone.
  */

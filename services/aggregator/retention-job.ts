@@ -14,6 +14,7 @@ export const MONTHLY_TABLES = [
   'kpi_email_glossary',
   'kpi_tile_glossary',
   'kpi_email_geography',
+  'kpi_email_tile_glossary',
   'contact_events',
   'dead_letters',
   'engagement_events',

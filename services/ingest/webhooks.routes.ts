@@ -83,7 +83,7 @@ function complaintItems(body: string, isJson: boolean): Parsed<ComplaintItem> {
     return { items: [{ ...arf.value, token: arf.value.trackingToken, recipient: arf.value.originalRecipient }] };
   }
   return jsonReport(body, (o) => ({
-    feedbackType: str(o.feedback_type, 40)?.toLowerCase() ?? 'abuse',
+    feedbackType: str(o.feedback_type, 40)?.trim().toLowerCase() || 'abuse',
     reporter: str(o.reporter, 200),
   }));
 }
@@ -141,7 +141,10 @@ async function handleBounce(deps: IngestDeps, token: TrackingToken, item: Bounce
   return c.policyBlock ? 'policy_block' : c.bounceClass;
 }
 
-/** A complaint, `not-spam` included: the writer's rules say that one suppresses nothing (suppression-rules.ts). */
+/**
+ * A feedback report of any ARF type is recorded and reported to the suppression writer; what it counts for and
+ * whether it suppresses is decided per type in one place (lib/domain/bounces/feedback-types.ts, docs/kpis.md#feedback-loops).
+ */
 async function handleComplaint(deps: IngestDeps, token: TrackingToken, item: ComplaintItem): Promise<string> {
   const eventId = deterministicEventId('complaint', token.messageId, item.feedbackType);
   const address = await contactAddress(deps, token, item.recipient);

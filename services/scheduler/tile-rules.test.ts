@@ -80,7 +80,9 @@ describe('engagement and conditions', () => {
     expect(kinds({ type: 'bounce', data: { ...base, bounce_class: 'soft' } })).toEqual(['bounced', 'soft_bounced']);
     expect(kinds({ type: 'bounce', data: { ...base, bounce_class: 'other' } })).toEqual(['bounced']);
     expect(kinds({ type: 'complaint', data: { ...base, feedback_type: 'Abuse' } })).toEqual(['complained']);
-    expect(kinds({ type: 'complaint', data: { ...base, feedback_type: 'not-spam' } })).toEqual([]);
+    expect(kinds({ type: 'complaint', data: { ...base, feedback_type: 'fraud' } })).toEqual(['complained']);
+    for (const type of ['not-spam', 'virus', 'other', 'x-unknown'])
+      expect(kinds({ type: 'complaint', data: { ...base, feedback_type: type } })).toEqual([]);
     expect(kinds({ type: 'unsubscribe', data: { ...base, method: 'one_click' } })).toEqual(['unsubscribed']);
     expect(kinds({ type: 'send', data: base })).toEqual(['delivered']);
   });

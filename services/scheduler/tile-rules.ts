@@ -2,6 +2,7 @@ import { hash } from 'node:crypto';
 import { derivedId } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import { feedbackEffect } from '../../lib/domain/bounces/feedback-types';
 import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 
 /** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */
@@ -112,7 +113,8 @@ export const BOUNCED_KINDS: ReadonlySet<string> = new Set<EngagementKind>(['boun
  * of the same name count the same things: a click on a followed attachment is an attachment view, never a click;
  * every bounce is `bounced` (Delivered = Sent − TotalBounced) and also its class (`hard_bounced`, `soft_bounced`;
  * Bounced (other) has no condition of its own); a complaint is `complained` only when Feedback loops counts it
- * (ARF `abuse`, the sender's record of an attempt to a complaint-suppressed address included); an unsubscribe by
+ * (ARF `abuse` and `fraud`, lib/domain/bounces/feedback-types.ts, the sender's record of an attempt to a
+ * complaint-suppressed address included); an unsubscribe by
  * any method is `unsubscribed`. Machine opens and clicks (scanners, privacy proxies) mean nothing.
  */
 export function engagementsOf(event: CairnEvent): Engagement[] {
@@ -132,7 +134,7 @@ export function engagementsOf(event: CairnEvent): Engagement[] {
       return [...one('bounced'), ...byClass];
     }
     case 'complaint':
-      return event.data.feedback_type.toLowerCase() === 'abuse' ? one('complained') : [];
+      return feedbackEffect(event.data.feedback_type).counted ? one('complained') : [];
     case 'unsubscribe':
       return one('unsubscribed');
     default:

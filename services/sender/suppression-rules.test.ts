@@ -18,12 +18,13 @@ describe('bounce suppression effect', () => {
     });
   });
 
-  it('gives each address report its effect: deliveries reset, complaints suppress unless not-spam', () => {
+  it('gives each address report its effect: deliveries reset, complaints suppress when abuse or fraud', () => {
     const base = { report_id: 'r', reported_at: 0, workspace_id: 'w', address: 'a@example.com', contact_id: null };
     expect(reportEffect({ ...base, outcome: 'delivered' })).toBe('reset_soft');
     expect(reportEffect({ ...base, outcome: 'complaint', feedback_type: 'abuse' })).toBe('suppress_complaint');
     expect(reportEffect({ ...base, outcome: 'complaint', feedback_type: 'fraud' })).toBe('suppress_complaint');
-    expect(reportEffect({ ...base, outcome: 'complaint', feedback_type: 'not-spam' })).toBe('none');
+    for (const type of ['not-spam', 'virus', 'other', 'x-unknown'])
+      expect(reportEffect({ ...base, outcome: 'complaint', feedback_type: type })).toBe('none');
     expect(reportEffect({ ...base, outcome: 'bounce', bounce_class: 'hard', policy_block: false })).toBe('suppress');
     expect(reportEffect({ ...base, outcome: 'bounce', bounce_class: 'other', policy_block: false })).toBe('count_soft');
     expect(reportEffect({ ...base, outcome: 'bounce', bounce_class: 'other', policy_block: true })).toBe('none');

@@ -1,5 +1,6 @@
 import type { AddressReport } from '../../lib/contracts/suppression/address-report';
 import type { BounceClassification } from '../../lib/domain/bounces/bounce-classifier';
+import { feedbackEffect } from '../../lib/domain/bounces/feedback-types';
 
 /**
  * What a classified bounce does to the address's suppression state (docs/sender.md "Suppression", the glossary's
@@ -20,8 +21,9 @@ export function suppressionEffect(
 }
 
 /**
- * What one address report does: a bounce as above; a complaint suppresses at once and for good, except a
- * `not-spam` report (the recipient taking a complaint back); a delivery resets the consecutive soft-bounce count.
+ * What one address report does: a bounce as above; a complaint of a type that suppresses (ARF `abuse`, `fraud`:
+ * lib/domain/bounces/feedback-types.ts, docs/kpis.md#feedback-loops) suppresses at once and for good, any other type
+ * (`virus`, `other`, `not-spam`) changes nothing; a delivery resets the consecutive soft-bounce count.
  */
 export type ReportEffect = SuppressionEffect | 'suppress_complaint' | 'reset_soft';
 
@@ -30,7 +32,7 @@ export function reportEffect(report: AddressReport): ReportEffect {
     case 'delivered':
       return 'reset_soft';
     case 'complaint':
-      return report.feedback_type === 'not-spam' ? 'none' : 'suppress_complaint';
+      return feedbackEffect(report.feedback_type).suppresses ? 'suppress_complaint' : 'none';
     case 'bounce':
       return suppressionEffect({ bounceClass: report.bounce_class, policyBlock: report.policy_block });
   }

@@ -113,6 +113,8 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
     rawGlossaryTile,
     geography,
     rawGeography,
+    tileEmail,
+    rawTileEmail,
   ] = await Promise.all([
     ch.rows<Line>(
       raw.trusted(`SELECT concat(email_id, '|', metric, '|', detail, '|', toString(machine)) AS k,
@@ -160,6 +162,15 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
         visitParamExtractString(detail, 'country'), '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
       FROM events_raw WHERE email_id != '' AND event_type IN ('open', 'click') GROUP BY k`),
     ),
+    // the per-tile email table (0130): every email event once per email, tile and machine flag
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', tile_id, '|', toString(machine)) AS k,
+      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_tile_glossary GROUP BY k`),
+    ),
+    ch.rows<Line>(
+      raw.trusted(`SELECT concat(email_id, '|', tile_id, '|', toString(machine)) AS k, uniqExact(event_id) AS events,
+      uniqExact(message_id) AS messages FROM events_raw WHERE email_id != '' AND event_type NOT LIKE 'tile_%' GROUP BY k`),
+    ),
   ]);
   const diff: string[] = [];
   const pairs = [
@@ -168,6 +179,7 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
     [glossaryEmail, rawGlossaryEmail],
     [glossaryTile, rawGlossaryTile],
     [geography, rawGeography],
+    [tileEmail, rawTileEmail],
   ].map(([kpi, recount]) => [asMap(kpi ?? []), asMap(recount ?? [])] as const);
   for (const [kpi, recount] of pairs) {
     for (const key of new Set([...kpi.keys(), ...recount.keys()])) {

@@ -67,9 +67,22 @@ describe('insights endpoints over ClickHouse', () => {
     expect(
       (await api('GET', `/v1/insights/emails/${email}/responses?from=2001-01-01&to=2001-01-31`)).json().items,
     ).toEqual([]);
+    // the Data panel: the email tile's Volume and the email KPIs of the messages it sent (opens carry no tile here)
     expect((await api('GET', `/v1/insights/journeys/${journey}/tiles`)).json().items).toEqual([
-      expect.objectContaining({ tileId: 'mail', inflow: 1 }),
+      expect.objectContaining({ tileId: 'mail', inflow: 1, email: expect.objectContaining({ sent: 2, targeted: 2 }) }),
     ]);
+    // a tile filter on the email's insights: needs its journey (a tile id names a tile within one journey)
+    const byTile = (tile: string, journeyId = journey) =>
+      api('GET', `/v1/insights/emails/${email}?journey_id=${journeyId}&tile_id=${tile}`);
+    expect((await byTile('mail')).json()).toMatchObject({ sent: 2, openedTotal: 0 });
+    expect((await byTile('other')).json()).toMatchObject({ sent: 0 });
+    const noJourney = await api('GET', `/v1/insights/emails/${email}?tile_id=mail`);
+    expect([noJourney.statusCode, noJourney.json().errors[0].field]).toEqual([400, 'querystring.journey_id']);
+    expect((await byTile('bad tile')).statusCode).toBe(400);
+    expect(
+      (await api('GET', `/v1/insights/emails/${email}/recipients?kpi=sent&journey_id=${journey}&tile_id=mail`)).json()
+        .items,
+    ).toHaveLength(2);
     const timeline = (await api('GET', `/v1/insights/contacts/${contact}/timeline?limit=3`)).json();
     expect(timeline.entries).toHaveLength(3);
     expect(timeline.byType).toMatchObject({ send: 2, open: 2, click: 1 });

@@ -10,6 +10,7 @@ import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import {
   expectEveryDashboardQuery,
   expectHostileVariablesMatchNothing,
+  expectTileSplit,
   loadDashboardFixture,
   type DashboardDb,
 } from '../dashboards/dashboard-assertions';
@@ -45,6 +46,10 @@ describe('dashboard queries on current ClickHouse (chdb)', () => {
 
   it('answers every panel and variable with the numbers the KPI definitions and the fixture give', async () => {
     await expectEveryDashboardQuery(db, ingestRows);
+  });
+
+  it('splits an email used by two tiles of one journey by the tile filter', async () => {
+    await expectTileSplit(db);
   });
 
   it('keeps a hostile variable value a value', async () => {

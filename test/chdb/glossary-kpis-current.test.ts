@@ -16,6 +16,7 @@ import {
   expectWorkspaceDays,
 } from '../insights/glossary-assertions';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
+import { expectTileSplit, tileSplitStream } from '../insights/tile-split.fixture';
 
 const DB = 'cairn_glossary';
 
@@ -26,7 +27,7 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
 
   beforeAll(async () => {
     await migrate(new ChdbMigrationTarget(session, DB), readMigrations(join(SQL_DIR, 'clickhouse')));
-    const rows = ingestRows(glossaryStream('ws'));
+    const rows = ingestRows([...glossaryStream('ws'), ...tileSplitStream('ws')]);
     session.query(
       `INSERT INTO ${DB}.events_ingest FORMAT JSONEachRow\n${rows.map((r) => JSON.stringify(r)).join('\n')}`,
     );
@@ -55,6 +56,10 @@ describe('glossary KPIs on current ClickHouse (chdb)', () => {
 
   it('lists the contacts in each tile state per iteration, as the tile KPIs count them', async () => {
     await expectTileContactsMatchKpis(runner, 'ws');
+  });
+
+  it('splits an email used by two tiles of one journey into two cards adding up to the journey', async () => {
+    await expectTileSplit(runner, 'ws');
   });
 
   it('filters every KPI to a set of contacts (an account) with the same definitions', async () => {

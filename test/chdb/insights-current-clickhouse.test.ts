@@ -120,6 +120,7 @@ describe('schema and insights on current ClickHouse', () => {
         'kpi_email_glossary',
         'kpi_tile_glossary',
         'kpi_email_geography',
+        'kpi_email_tile_glossary',
         'contact_events',
       ]),
     );

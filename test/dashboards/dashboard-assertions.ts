@@ -60,11 +60,26 @@ export async function expectEveryDashboardQuery(db: DashboardDb, ingestRowCount:
  */
 export async function expectHostileVariablesMatchNothing(db: DashboardDb): Promise<void> {
   const hostile = "ws' OR 1=1 OR workspace_id != 'x\\' --";
-  const scope = emailScope({ workspace_id: hostile, email_id: "g1') OR ('1'='1", journey_id: '' });
+  const scope = emailScope({ workspace_id: hostile, email_id: "g1') OR ('1'='1", journey_id: '', tile_id: "E1' OR '1'='1" });
   const panels = dashboardQueries(dashboardFiles()).filter((query) => query.dashboard === 'email-insights.json' && !query.title.startsWith('variable'));
   for (const panel of panels) {
     const rows = normalize(await db.query(bindGrafana(panel.sql, scope)));
     const counted = rows.flatMap((row) => Object.values(row)).filter((v) => typeof v === 'number' && v !== 0);
     expect({ panel: panel.title, counted }).toEqual({ panel: panel.title, counted: [] });
   }
+}
+
+/**
+ * The tile filter splits one email used by two tiles of one journey (docs/kpis.md#email-kpis-per-tile): g2's tiles E1
+ * (m20: sent, opened) and E2 (m21: sent, opened, clicked) each count their own messages, and together the journey's.
+ */
+export async function expectTileSplit(db: DashboardDb): Promise<void> {
+  const panel = dashboardQueries(dashboardFiles()).find((q) => q.dashboard === 'email-insights.json' && q.title === 'Delivery funnel');
+  const funnel = async (tile: string) =>
+    normalize(await db.query(bindGrafana(panel?.sql ?? '', emailScope({ workspace_id: 'ws', email_id: 'g2', journey_id: 'jg', tile_id: tile }))))
+      .map((row) => row.messages);
+  // Targeted, Sent, Delivered, Opened (unique), Clicked (unique)
+  expect(await funnel('E1')).toEqual([1, 1, 1, 1, 0]);
+  expect(await funnel('E2')).toEqual([1, 1, 1, 1, 1]);
+  expect(await funnel('')).toEqual([2, 2, 2, 2, 1]);
 }

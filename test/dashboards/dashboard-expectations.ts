@@ -22,6 +22,9 @@ export const pipelineScope = (workspace: string): GrafanaScope => ({ from: PIPEL
 
 const workspaces = [{ value: 'ws', label: 'ws' }];
 const journeys = [{ value: '', label: '(all journeys)' }, { value: 'jg', label: 'jg' }];
+/** g1 (the glossary stream) was sent by no tile; g2 by tiles E1 and E2 of journey jg. */
+const noTiles = [{ value: '', label: '(all tiles)' }];
+const g2Tiles = [...noTiles, { value: 'E1', label: 'E1' }, { value: 'E2', label: 'E2' }];
 const allEmails = [{ value: '', label: '(all emails)' }, { value: 'g1', label: 'g1' }, { value: 'g2', label: 'g2' }];
 
 // Email g1 over all its journeys: Targeted = Sent + Blocked, Delivered = Sent − TotalBounced (docs/kpis.md#identities).
@@ -29,6 +32,7 @@ const EMAIL_INSIGHTS: Record<string, Row[]> = {
   'variable workspace_id': workspaces,
   'variable email_id': [{ value: 'g1', label: 'g1' }, { value: 'g2', label: 'g2' }],
   'variable journey_id': journeys,
+  'variable tile_id': noTiles,
   Delivery: [{ Targeted: G.targeted, Sent: G.sent, Delivered: G.delivered, Blocked: G.blocked, 'Bounced (total)': G.bouncedTotal, 'Sending failed': G.sendingFailed }],
   'Responses (human)': [{
     'Opened (unique)': G.openedUnique, 'Opened (total)': G.openedTotal, 'Did not open': G.didNotOpen, 'Clicked (unique)': G.clickedUnique,
@@ -82,6 +86,7 @@ const DELIVERABILITY: Record<string, Row[]> = {
   'variable workspace_id': workspaces,
   'variable email_id': allEmails,
   'variable journey_id': journeys,
+  'variable tile_id': noTiles,
   Deliverability: [{ Sent: 10, Delivered: 7, Bounced: 3, 'Bounce rate': 0.3, 'Feedback loops': 2, 'Complaint rate': 0.285714 }],
   'Complaint rate per day against the 0.3 % bulk-sender ceiling': [{ time: MARCH_1, complaint_rate: 0.285714 }],
   'Bounced messages by class over time': [{ time: MARCH_1, hard: 2, soft: 1, other: 1 }],
@@ -117,6 +122,7 @@ const ENGAGEMENT: Record<string, Row[]> = {
   'variable workspace_id': workspaces,
   'variable email_id': allEmails,
   'variable journey_id': journeys,
+  'variable tile_id': g2Tiles,
   'Opens and clicks by hour of day (recipient\'s local time)': [{ hour: '00:00', opens: 2, clicks: 3 }, { hour: '10:00', opens: 1, clicks: 1 }, { hour: '12:00', opens: 1, clicks: 0 }],
   'Opens and clicks by weekday (recipient\'s local time)': [{ weekday: '1 Mon', opens: 2, clicks: 3 }, { weekday: '3 Wed', opens: 2, clicks: 1 }],
   'Opens by weekday and hour (recipient\'s local time)': [grid('1 Mon', { 0: 2 }), grid('3 Wed', { 10: 1, 12: 1 })],
@@ -170,10 +176,10 @@ export interface DashboardCase {
 export function dashboardCases(ingestRowCount: number): DashboardCase[] {
   const ledger = [{ kafka_topic: 'glossary', kafka_partition: 0, written_up_to_offset: ingestRowCount - 1 }];
   return [
-    { file: 'email-insights.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '' }), expected: EMAIL_INSIGHTS },
+    { file: 'email-insights.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '', tile_id: '' }), expected: EMAIL_INSIGHTS },
     { file: 'journey-tiles.json', scope: emailScope({ workspace_id: 'ws', journey_id: 'jg' }), expected: JOURNEY_TILES },
-    { file: 'deliverability.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '' }), expected: DELIVERABILITY },
-    { file: 'engagement.json', scope: emailScope({ workspace_id: 'ws', email_id: '', journey_id: '' }), expected: ENGAGEMENT },
+    { file: 'deliverability.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '', tile_id: '' }), expected: DELIVERABILITY },
+    { file: 'engagement.json', scope: emailScope({ workspace_id: 'ws', email_id: '', journey_id: '', tile_id: '' }), expected: ENGAGEMENT },
     { file: 'pipeline-health.json', scope: pipelineScope(''), expected: PIPELINE_HEALTH(ledger) },
   ];
 }

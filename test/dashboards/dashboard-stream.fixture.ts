@@ -11,7 +11,8 @@ const DOMAINS: Record<string, string> = { m1: 'bounce.test', m2: 'bounce.test' }
 
 /**
  * The glossary stream of issue 14 (email g1, journey jg, every glossary case; its KPIs are GLOSSARY_EMAIL_KPIS), its
- * sends carrying their domain, plus email g2: two recipients who open in summer time, one of them also clicking.
+ * sends carrying their domain, plus email g2: two recipients who open in summer time, one of them also clicking,
+ * each sent by its own email tile of journey jg (E1: m20, E2: m21), so the tile filter splits g2 in two.
  */
 export function dashboardStream(ws: string): CairnEvent[] {
   const glossary = glossaryStream(ws).map((event) =>
@@ -22,11 +23,11 @@ export function dashboardStream(ws: string): CairnEvent[] {
   });
   return [
     ...glossary,
-    emailEvent('send', at('m20', 'c-20', SUMMER_TIME, { recipient_domain: 'example.com' })),
-    emailEvent('send', at('m21', 'c-21', SUMMER_TIME, { recipient_domain: 'example.com' })),
-    emailEvent('open', at('m20', 'c-20', SUMMER_TIME)),
-    emailEvent('open', at('m21', 'c-21', SUMMER_TIME)),
-    emailEvent('click', at('m21', 'c-21', SUMMER_TIME + 300_000, { link_id: 'L9', url: 'https://x.test/9' })),
+    emailEvent('send', at('m20', 'c-20', SUMMER_TIME, { recipient_domain: 'example.com', tile_id: 'E1' })),
+    emailEvent('send', at('m21', 'c-21', SUMMER_TIME, { recipient_domain: 'example.com', tile_id: 'E2' })),
+    emailEvent('open', at('m20', 'c-20', SUMMER_TIME, { tile_id: 'E1' })),
+    emailEvent('open', at('m21', 'c-21', SUMMER_TIME, { tile_id: 'E2' })),
+    emailEvent('click', at('m21', 'c-21', SUMMER_TIME + 300_000, { link_id: 'L9', url: 'https://x.test/9', tile_id: 'E2' })),
   ];
 }
 

@@ -8,6 +8,7 @@ import {
   expectWorkspaceDays,
 } from './glossary-assertions';
 import { glossaryStream, ingestRows } from './glossary-stream.fixture';
+import { expectTileSplit, tileSplitStream } from './tile-split.fixture';
 
 /** The glossary stream on ClickHouse 18.16, through the aggregator's insert target (events_ingest and its views). */
 describe('glossary KPIs on ClickHouse 18.16', () => {
@@ -16,7 +17,7 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
 
   beforeAll(async () => {
     env = await createTestEnv('cairn_glossary');
-    await env.clickhouse.insert('events_ingest', ingestRows(glossaryStream(ws)));
+    await env.clickhouse.insert('events_ingest', ingestRows([...glossaryStream(ws), ...tileSplitStream(ws)]));
   });
 
   afterAll(async () => {
@@ -41,6 +42,10 @@ describe('glossary KPIs on ClickHouse 18.16', () => {
 
   it('lists the contacts in each tile state per iteration, as the tile KPIs count them', async () => {
     await expectTileContactsMatchKpis(env.clickhouse, ws);
+  });
+
+  it('splits an email used by two tiles of one journey into two cards adding up to the journey, every ARF type counted as its rule says', async () => {
+    await expectTileSplit(env.clickhouse, ws);
   });
 
   it('filters every KPI to a set of contacts (an account) with the same definitions', async () => {

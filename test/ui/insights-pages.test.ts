@@ -266,6 +266,25 @@ async function checkJourneyPage(
         value: String(kpis[field] ?? 0),
       });
   }
+  // Each email tile's email KPIs (the Data panel: the messages that tile sent), as the API gives them.
+  const emailTiles = tiles.filter((t) => t.email);
+  expect(emailTiles.length).toBeGreaterThan(0);
+  expect(await cells(page, '[data-table="email-tiles"] tbody tr')).toEqual(
+    graphTiles.flatMap((tile) => {
+      const email = emailTiles.find((t) => t.tileId === tile.id)?.email as Json | undefined;
+      if (!email) return [];
+      const fields = [
+        'sent',
+        'delivered',
+        'openedUnique',
+        'clickedUnique',
+        'bouncedTotal',
+        'feedbackLoops',
+        'unsubscribed',
+      ];
+      return [[tile.id, ...fields.map((f) => formatCount(email[f]))]];
+    }),
+  );
   // The trigger's paths: contacts and share of the contacts on any path, as the API counts them.
   const trigger = tiles.find((t) => t.tileId === 'downloaded') as Json;
   const onPaths = trigger.paths.true + trigger.paths.false;

@@ -28,9 +28,12 @@ export type CountryKpis = { [K in CountName]: number } & {
  */
 export async function emailGeography(ch: QueryRunner, filter: EmailFilter): Promise<CountryKpis[]> {
   const select = join(BY_COUNTRY.map((name) => sql`${EMAIL_KPI_COUNTS[name]} AS ${ident(name)}`));
-  const source = await emailSource(ch, filter, 'email_geography');
+  // kpi_email_geography keeps no tile: one tile's rows are derived from its raw events (kpi-source.ts)
+  const { tileId, ...rest } = filter;
+  const tile = tileId === undefined ? [] : [sql`tile_id = ${tileId}`];
+  const source = await emailSource(ch, rest, 'email_geography', tile);
   const rows = await ch.rows<Record<CountName | 'country', string>>(sql`
-    SELECT country, ${select} FROM ${source} WHERE ${emailWhere(filter)} AND machine = 0
+    SELECT country, ${select} FROM ${source} WHERE ${emailWhere(rest)} AND machine = 0
     GROUP BY country ORDER BY openedUnique DESC, clickedUnique DESC, country = '', country`);
   return rows.map((row) => {
     const kpis = { country: row.country === '' ? null : row.country } as CountryKpis;

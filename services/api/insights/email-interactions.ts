@@ -1,5 +1,6 @@
 import { CairnError } from '../../../lib/platform/errors';
-import { join, sql, type Sql } from '../../../lib/platform/clickhouse/sql';
+import { join, sql, tuple, type Sql } from '../../../lib/platform/clickhouse/sql';
+import { COUNTED_FEEDBACK_TYPES } from '../../../lib/domain/bounces/feedback-types';
 import { checkedTimeZone, emailFilterParts, num, type EmailFilter, type QueryRunner } from './insights-filters';
 import { contactCondition } from './kpi-source';
 
@@ -7,10 +8,12 @@ import { contactCondition } from './kpi-source';
  * The Interactions view (docs/kpis.md#insights-views: the recipients each KPI counted, and one message's timeline),
  * read from events_raw. Each list holds exactly the messages its KPI counts in
  * email-kpis.ts (the glossary test checks every list's size against the KPI card on the same stream): an event
- * condition per KPI, written with the 0090 view's mapping (suppressed attempts as hard bounce / feedback loop,
- * spam-only complaints, attachments apart from clicks, machine traffic out of the human KPIs).
+ * condition per KPI, written with the 0130 view's mapping (suppressed attempts as hard bounce / feedback loop,
+ * attachments apart from clicks, machine traffic out of the human KPIs) and the one decision of which ARF types
+ * Feedback loops counts (lib/domain/bounces/feedback-types.ts).
  */
-const SENT = sql`(event_type IN ('send', 'bounce') OR (event_type = 'complaint' AND lower(reason) = 'abuse') OR (event_type = 'blocked' AND reason IN ('suppressed_bounce', 'suppressed_complaint')))`;
+const COUNTED_COMPLAINT = sql`(event_type = 'complaint' AND lower(reason) IN ${tuple([...COUNTED_FEEDBACK_TYPES])})`;
+const SENT = sql`(event_type IN ('send', 'bounce') OR ${COUNTED_COMPLAINT} OR (event_type = 'blocked' AND reason IN ('suppressed_bounce', 'suppressed_complaint')))`;
 const BOUNCED = sql`(event_type = 'bounce' OR (event_type = 'blocked' AND reason = 'suppressed_bounce'))`;
 const HUMAN_OPEN = sql`(event_type = 'open' AND machine = 0)`;
 
@@ -37,7 +40,7 @@ export const INTERACTION_KPIS: Record<string, InteractionKpiSpec> = {
   forwarded: { include: sql`(event_type = 'forward' AND machine = 0)` },
   unsubscribed: { include: sql`(event_type = 'unsubscribe' AND machine = 0)` },
   complained: {
-    include: sql`((event_type = 'complaint' AND lower(reason) = 'abuse') OR (event_type = 'blocked' AND reason = 'suppressed_complaint'))`,
+    include: sql`(${COUNTED_COMPLAINT} OR (event_type = 'blocked' AND reason = 'suppressed_complaint'))`,
   },
   sending_failed: { include: sql`(event_type = 'sending_failed')`, exclude: SENT },
 };

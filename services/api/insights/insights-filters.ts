@@ -18,12 +18,14 @@ export interface Period {
   timeZone?: string;
 }
 
-/** Filters shared by the email insights (docs/kpis.md#filters-days-journey-version-account). */
+/** Filters shared by the email insights (docs/kpis.md#filters-days-journey-tile-version-account). */
 export interface EmailFilter extends Period {
   workspaceId: string;
   emailId: string;
   /** only this journey's sends of the email; all journeys when absent */
   journeyId?: string;
+  /** only the messages this tile of the journey sent (docs/kpis.md#filters-days-journey-tile-version-account) */
+  tileId?: string;
   emailVersion?: number;
   /** only these contacts' messages (an account's contacts); all contacts when absent */
   contactIds?: readonly string[];
@@ -74,6 +76,7 @@ export function periodWhere(period: Period, day: Sql = localDay(period.timeZone)
 export function emailFilterParts(filter: EmailFilter, day?: Sql, utcDate?: Sql): Sql[] {
   const parts = [sql`workspace_id = ${filter.workspaceId}`, sql`email_id = ${filter.emailId}`];
   if (filter.journeyId !== undefined) parts.push(sql`journey_id = ${filter.journeyId}`);
+  if (filter.tileId !== undefined) parts.push(sql`tile_id = ${filter.tileId}`);
   if (filter.emailVersion !== undefined) parts.push(sql`email_version = ${filter.emailVersion}`);
   parts.push(...periodWhere(filter, day, utcDate));
   return parts;

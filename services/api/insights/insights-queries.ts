@@ -4,7 +4,7 @@ import { emailWhere, localDay, num, type EmailFilter, type QueryRunner } from '.
 import type { LinkKpis, ResponsesOnDay } from './insights-types';
 
 /**
- * Email insights over kpi_email_glossary (sql/clickhouse/0090); the KPI card and the delivery tab live in
+ * Email insights over kpi_email_tile_glossary (sql/clickhouse/0130); the KPI card and the delivery tab live in
  * email-kpis.ts, each definition once, beside the docs/kpis.md entry it implements. Days are the
  * workspace's time zone (EmailFilter.timeZone).
  */

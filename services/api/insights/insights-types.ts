@@ -32,9 +32,9 @@ export interface EmailKpis {
   /** messages per method (one_click, subscription_center, link); a message unsubscribed twice two ways is in both */
   unsubscribedByMethod: Record<string, number>;
   subscriptionSubmitted: number;
-  /** spam complaints (ARF abuse) and attempts to complaint-suppressed addresses */
+  /** complaints (ARF abuse and fraud) and attempts to complaint-suppressed addresses */
   feedbackLoops: number;
-  /** ARF reports recorded but not counted (not-spam, fraud, virus, other), by type */
+  /** ARF reports recorded but not counted (virus, other, not-spam, unknown types), by type */
   feedbackReportsNotCounted: Record<string, number>;
   /** failed in the sender and never sent: shown beside Sent, not in it */
   sendingFailed: number;
@@ -88,4 +88,6 @@ export type TileKpis = {
   processed: number;
   /** trigger and splitter tiles: contacts per path */
   paths: Record<string, number>;
+  /** email tiles (GET /v1/insights/journeys/{id}/tiles): the email KPI card of the messages this tile sent */
+  email?: EmailKpis;
 };

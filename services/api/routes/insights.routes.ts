@@ -11,6 +11,7 @@ import {
   topLinks,
   type EmailFilter,
 } from '../insights/insights-queries';
+import { tilesWithEmailKpis } from '../insights/email-tile-kpis';
 import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem } from '../api-problem';
@@ -23,6 +24,7 @@ export interface RangeQuery {
   from?: string;
   to?: string;
   journey_id?: string;
+  tile_id?: string;
   version?: number;
   limit?: number;
   account_id?: string;
@@ -67,12 +69,18 @@ export async function emailFilterOf(
   query: RangeQuery,
 ): Promise<EmailFilter> {
   await getRow(pool, 'emails', 'email', workspaceId, emailId);
+  // a tile id names a tile within its journey only: two journeys may both have a tile "email-1"
+  if (query.tile_id !== undefined && query.journey_id === undefined)
+    throw new ApiProblem(400, 'a tile filter needs its journey', [
+      { field: 'querystring.journey_id', message: 'required with tile_id' },
+    ]);
   const timeZone = await workspaceTimeZone(pool, workspaceId);
   const contactIds = await accountContacts(pool, workspaceId, query.account_id);
   return {
     workspaceId,
     emailId,
     journeyId: query.journey_id,
+    tileId: query.tile_id,
     emailVersion: query.version,
     timeZone,
     contactIds,
@@ -113,7 +121,7 @@ function emailInsightsRoutes(app: FastifyInstance, { pool, clickhouse }: ApiDeps
     app,
     pool,
     '',
-    'Email KPIs (docs/kpis.md), optionally for one journey, version and day range',
+    'Email KPIs (docs/kpis.md), optionally for one journey, one tile of it, version and day range',
     (f) => emailInsights(clickhouse, f),
     anyObject,
   );
@@ -158,7 +166,7 @@ function journeyTilesRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps):
       schema: {
         tags,
         summary:
-          'Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths',
+          "Per-tile journey KPIs in contacts per iteration: inflow, processing, blocked, failed, processed, paths; an email tile's email KPIs (the email KPI card of the messages it sent) in `email`",
         params: idParams,
         querystring: tileQuery,
         response: { 200: anyList },
@@ -170,16 +178,15 @@ function journeyTilesRoute(app: FastifyInstance, { pool, clickhouse }: ApiDeps):
       await getRow(pool, 'journeys', 'journey', workspaceId, id);
       const timeZone = await workspaceTimeZone(pool, workspaceId);
       const contactIds = await accountContacts(pool, workspaceId, req.query.account_id);
-      return {
-        items: await journeyTileKpis(clickhouse, {
-          workspaceId,
-          journeyId: id,
-          iteration: req.query.iteration,
-          timeZone,
-          contactIds,
-          ...dates(req.query),
-        }),
+      const filter = {
+        workspaceId,
+        journeyId: id,
+        iteration: req.query.iteration,
+        timeZone,
+        contactIds,
+        ...dates(req.query),
       };
+      return { items: await tilesWithEmailKpis(clickhouse, filter, await journeyTileKpis(clickhouse, filter)) };
     },
   );
 }

@@ -11,13 +11,22 @@ export const range = {
   },
   to: { type: 'string', format: 'date', description: "last day, inclusive, in the workspace's time zone" },
 } as const;
+/** One journey's sends of the email, or one tile's of that journey (a tile id names a tile within its journey). */
+export const journeyTileFilter = {
+  journey_id: { type: 'string', format: 'uuid', description: "only this journey's messages" },
+  tile_id: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    description: 'only the messages this tile of the journey sent (needs journey_id; docs/kpis.md)',
+  },
+} as const;
 export const emailQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
     ...range,
     ...accountFilter,
-    journey_id: { type: 'string', format: 'uuid' },
+    ...journeyTileFilter,
     version: { type: 'integer', minimum: 1 },
     limit: { type: 'integer', minimum: 1, maximum: 1000 },
   },

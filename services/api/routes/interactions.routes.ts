@@ -7,7 +7,7 @@ import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
 import { emailFilterOf, sendCsv } from './insights.routes';
-import { accountFilter, range } from './insights.schemas';
+import { accountFilter, journeyTileFilter, range } from './insights.schemas';
 
 const tags = ['insights'];
 const recipientQuery = {
@@ -24,7 +24,7 @@ const recipientQuery = {
     },
     link_id: { type: 'string', maxLength: 200, description: 'clicked: only this link' },
     reason: { type: 'string', maxLength: 200, description: 'blocked: only this reason' },
-    journey_id: { type: 'string', format: 'uuid' },
+    ...journeyTileFilter,
     version: { type: 'integer', minimum: 1 },
     limit: {
       type: 'integer',

@@ -95,7 +95,7 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
 
 /**
  * The caller's workspace settings: the time zone in which insights count days
- * (docs/kpis.md#filters-days-journey-version-account) and whether the sender blocks role addresses
+ * (docs/kpis.md#filters-days-journey-tile-version-account) and whether the sender blocks role addresses
  * (docs/sender.md#eligibility-before-every-message).
  */
 const SELECT_SETTINGS =

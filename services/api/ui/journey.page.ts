@@ -171,6 +171,31 @@ function tileTable(layout: JourneyLayout): HTMLTableElement {
   );
 }
 
+/** The Data panel's email KPIs of each email tile (the messages that tile sent: docs/kpis.md#email-kpis-per-tile). */
+function emailTileTable(layout: JourneyLayout): HTMLTableElement | null {
+  const rows = layout.tiles.flatMap(({ tile, kpis }) => (kpis.email ? [{ tile, email: kpis.email }] : []));
+  if (rows.length === 0) return null;
+  return table(
+    ['Tile', 'Sent', 'Delivered', 'Opened (unique)', 'Clicked (unique)', 'Bounced', 'Feedback loops', 'Unsubscribed'],
+    rows.map(({ tile, email }) => ({
+      attributes: { 'data-email-tile-row': tile.id },
+      cells: [
+        tile.id,
+        ...[
+          email.sent,
+          email.delivered,
+          email.openedUnique,
+          email.clickedUnique,
+          email.bouncedTotal,
+          email.feedbackLoops,
+          email.unsubscribed,
+        ].map(formatCount),
+      ],
+    })),
+    { class: 'list compact', 'data-table': 'email-tiles' },
+  );
+}
+
 export async function renderJourneyPage(shell: Shell, id: string, search: URLSearchParams): Promise<void> {
   const [journey, tiles] = await Promise.all([
     apiGet<JourneyRow>(`/v1/journeys/${id}`),
@@ -219,6 +244,8 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
     ),
     section('Tiles', tileTable(layout)),
   );
+  const emailTiles = emailTileTable(layout);
+  if (emailTiles) shell.main.append(section('Email tiles', emailTiles));
   graph.fit();
   addEventListener('resize', graph.fit);
 }

@@ -4,7 +4,10 @@ import { allParts, firstHeader, headerGroups, originalHeader, parseMime } from '
 
 /** RFC 5965 Abuse Reporting Format feedback report (a feedback loop complaint). */
 export interface ArfReport {
-  /** abuse | fraud | virus | other | not-spam (RFC 5965 section 7.3), lower-cased */
+  /**
+   * abuse | fraud | virus | other | not-spam (RFC 5965 section 7.3), lower-cased; kept as reported, a type
+   * registered later too: what each means is decided in lib/domain/bounces/feedback-types.ts
+   */
   feedbackType: string;
   reporter: string | null;
   originalRecipient: string | null;
