@@ -11,8 +11,20 @@ describe('emailHeatmap (docs/api.md#insights-pages-ui)', () => {
 
   it('puts each tracked link’s click share next to it and makes the link go nowhere', () => {
     const clicks = [
-      { linkId: a?.link_id ?? '', url: 'https://example.com/a?x=1&y=2', totalClicks: 5, uniqueClicks: 3, clickThroughRate: 0.75 },
-      { linkId: b?.link_id ?? '', url: 'https://example.com/b', totalClicks: 1, uniqueClicks: 1, clickThroughRate: 0.25 },
+      {
+        linkId: a?.link_id ?? '',
+        url: 'https://example.com/a?x=1&y=2',
+        totalClicks: 5,
+        uniqueClicks: 3,
+        clickThroughRate: 0.75,
+      },
+      {
+        linkId: b?.link_id ?? '',
+        url: 'https://example.com/b',
+        totalClicks: 1,
+        uniqueClicks: 1,
+        clickThroughRate: 0.25,
+      },
     ];
     const { html, links } = emailHeatmap(HTML, clicks);
     expect(links.map((l) => [l.linkId, l.clickThroughRate, l.heat])).toEqual([
@@ -21,7 +33,9 @@ describe('emailHeatmap (docs/api.md#insights-pages-ui)', () => {
       [again?.link_id, 0, 0],
     ]);
     expect(html).not.toContain('https://example.com/b"');
-    expect(html).toContain(`href="#cairn-link-${b?.link_id}" class="btn">B <b>bold</b></a><span class="cairn-heat cairn-heat-2"`);
+    expect(html).toContain(
+      `href="#cairn-link-${b?.link_id}" class="btn">B <b>bold</b></a><span class="cairn-heat cairn-heat-2"`,
+    );
     expect(html).toContain('>75.0 %</span>');
     expect(html).toContain('href="mailto:hi@example.com">mail</a> <a');
     expect(html.match(/class="cairn-heat /g)).toHaveLength(3);
@@ -32,7 +46,13 @@ describe('emailHeatmap (docs/api.md#insights-pages-ui)', () => {
     const evil = '<a href="https://example.com/x">x</a>';
     const [link] = extractLinks(evil);
     const { html } = emailHeatmap(evil, [
-      { linkId: link?.link_id ?? '', url: '"><script>alert(1)</script>', totalClicks: 1, uniqueClicks: 1, clickThroughRate: 1 },
+      {
+        linkId: link?.link_id ?? '',
+        url: '"><script>alert(1)</script>',
+        totalClicks: 1,
+        uniqueClicks: 1,
+        clickThroughRate: 1,
+      },
     ]);
     // the quote is escaped, so the URL stays inside the title attribute
     expect(html).not.toContain('"><script>');

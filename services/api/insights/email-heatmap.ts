@@ -1,6 +1,8 @@
 import { escapeAttribute, escapeText } from 'entities';
 import { mapLinks } from '../../../lib/domain/email/email-links';
-import type { LinkKpis } from './insights-types';
+import type { HeatLink, LinkKpis } from './insights-types';
+
+export type { HeatLink } from './insights-types';
 
 /**
  * The Links tab's heat map (docs/api.md#insights-pages-ui): a copy of an email version's frozen HTML with each
@@ -8,12 +10,6 @@ import type { LinkKpis } from './insights-types';
  * link's href becomes an in-page anchor (`#cairn-link-<id>`), so a click in the copy goes nowhere and no recipient
  * URL is followed; the copy is served with a CSP of its own (no script at all, sandboxed) inside a sandboxed frame.
  */
-
-/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
-export type HeatLink = { [K in keyof LinkKpis]: LinkKpis[K] } & {
-  /** 0 (no clicks) to 5 (click-through rate in the top fifth) */
-  heat: number;
-};
 
 /** CTR buckets: each fifth of the range 0..1 one step hotter; a link nobody clicked is 0. */
 export const heatOf = (clickThroughRate: number): number =>
