@@ -90,3 +90,12 @@ export const topLinksPanel = (w: number): PanelSpec => ({
   h: 9,
   overrides: [{ matcher: { id: 'byName', options: 'click_through_rate' }, properties: [{ id: 'unit', value: 'percentunit' }] }],
 });
+
+/** Opens and clicks by country: the KPI card's expressions over kpi_email_geography, as GET .../geography counts them. */
+export const GEOGRAPHY_SQL = [
+  "SELECT if(country = '', '(unknown)', country) AS country_code,",
+  `${EMAIL_KPI.openedUnique} AS opened_unique, ${EMAIL_KPI.openedTotal} AS opened_total,`,
+  `${EMAIL_KPI.clickedUnique} AS clicked_unique, ${EMAIL_KPI.clickedTotal} AS clicked_total`,
+  `FROM kpi_email_geography WHERE ${GLOSSARY_WHERE} AND machine = 0 GROUP BY country`,
+  "ORDER BY opened_unique DESC, clicked_unique DESC, country = '', country",
+].join(' ');

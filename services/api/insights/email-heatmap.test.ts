@@ -59,6 +59,14 @@ describe('emailHeatmap (docs/api.md#insights-pages-ui)', () => {
     expect(html).toContain('title="&quot;><script>alert(1)</script>: 1 clicks');
   });
 
+  it('drops external stylesheets, which the frame would refuse', () => {
+    const fonts = `<head><link href="https://fonts.googleapis.com/css?family=Ubuntu" rel="stylesheet" type="text/css"><style type="text/css">@import url(https://fonts.googleapis.com/css?family=Ubuntu);
+p { margin: 0 }</style></head><body><p>x</p></body>`;
+    const { html } = emailHeatmap(fonts, []);
+    expect(html).not.toContain('googleapis');
+    expect(html).toContain('p { margin: 0 }');
+  });
+
   it('buckets click-through rates by fifths', () => {
     expect([0, 0.001, 0.2, 0.21, 0.6, 1].map(heatOf)).toEqual([0, 1, 1, 2, 3, 5]);
   });

@@ -22,6 +22,13 @@ a[href^="#cairn-link-"] { outline: 2px dashed #d97706; outline-offset: 2px; curs
 .cairn-heat-4 { background: #f97316; color: #fff; } .cairn-heat-5 { background: #dc2626; color: #fff; }
 </style>`;
 
+/**
+ * External stylesheets (MJML's web fonts: a <link> and an @import) of the frozen HTML: the frame's policy fetches
+ * none, so the copy drops them rather than have the browser refuse them; the fonts fall back to the email's own stack.
+ */
+const withoutStylesheets = (html: string): string =>
+  html.replace(/<link\b[^>]*>/gi, '').replace(/@import\s+(url\([^)]*\)|"[^"]*"|'[^']*')[^;]*;?/gi, '');
+
 const percent = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
 
 function badge(link: HeatLink): string {
@@ -36,7 +43,7 @@ function badge(link: HeatLink): string {
 export function emailHeatmap(html: string, clicks: LinkKpis[]): { html: string; links: HeatLink[] } {
   const byId = new Map(clicks.map((c) => [c.linkId, c]));
   const links: HeatLink[] = [];
-  const neutral = mapLinks(html, (link) => {
+  const neutral = mapLinks(withoutStylesheets(html), (link) => {
     const kpis = byId.get(link.link_id) ?? {
       linkId: link.link_id,
       url: link.url,

@@ -61,9 +61,6 @@ const heatmapResponse = {
   },
 } as const;
 
-/** External stylesheets (web fonts) of the frozen HTML: the frame's policy fetches none, so the copy drops them. */
-const withoutStylesheets = (html: string): string => html.replace(/<link\b[^>]*>/gi, '');
-
 export async function heatmapRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { pool, clickhouse, redis } = deps;
   app.withTypeProvider<JsonSchemaToTsProvider>().get(
@@ -89,7 +86,7 @@ export async function heatmapRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const row = rows[0];
       if (!row) throw notFound('email version');
       const clicks = await topLinks(clickhouse, { ...filter, limit: 1000 });
-      const heatmap = emailHeatmap(withoutStylesheets(row.compiled_html), clicks);
+      const heatmap = emailHeatmap(row.compiled_html, clicks);
       const ticket = randomBytes(24).toString('base64url');
       await redis.set(key(ticket), heatmap.html, 'EX', TICKET_SECONDS);
       return {
