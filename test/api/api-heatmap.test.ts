@@ -1,5 +1,13 @@
 import { HEATMAP_FRAME_POLICY } from '../../services/api/routes/heatmap.routes';
-import { call, client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
+import {
+  addDefaultContentSettings,
+  call,
+  client,
+  createWorkspace,
+  MJML_OK,
+  startApiKit,
+  type ApiKit,
+} from './api-test-kit';
 
 /**
  * The Links heat map (docs/api.md#insights-pages-ui): the keyed call answers a frame URL whose copy of the frozen
@@ -28,12 +36,7 @@ describe('GET /v1/insights/emails/{id}/heatmap', () => {
   it('frames a copy of the live version with inert links and a mark per link, under its own policy', async () => {
     const ws = await createWorkspace(kit, 'heat');
     const api = client(kit, ws.key);
-    await api('POST', '/v1/content-settings', {
-      name: 'D',
-      subscription_center_url: 'https://p.example.com',
-      postal_address: '1 Main St',
-      is_default: true,
-    });
+    await addDefaultContentSettings(api);
     const email = await liveEmail(api, 'heat', true);
     const res = await api('GET', `/v1/insights/emails/${email}/heatmap`);
     expect(res.statusCode).toBe(200);
