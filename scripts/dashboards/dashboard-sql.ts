@@ -30,8 +30,11 @@ export const intervalStart = (column: string, minimumSeconds = 1): string =>
 /** The email KPI table the dashboards read, as the insights API does (sql/clickhouse/0130: one row set per tile). */
 export const EMAIL_KPI_TABLE = 'kpi_email_tile_glossary';
 
-/** The workspace, email, journey and tile filters of the email dashboards (email, journey and tile may be "all"). */
-export const EMAIL_SCOPE = `workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND ${optionalEquals('journey_id', 'journey_id')} AND ${optionalEquals('tile_id', 'tile_id')}`;
+/** The workspace, email and journey filters of the email dashboards (email and journey may be "all"). */
+export const EMAIL_JOURNEY_SCOPE = `workspace_id = ${WORKSPACE} AND ${optionalEquals('email_id', 'email_id')} AND ${optionalEquals('journey_id', 'journey_id')}`;
+
+/** With the tile filter too (tile may be "all"): the tables that keep the tile (kpi_email_tile_glossary). */
+export const EMAIL_SCOPE = `${EMAIL_JOURNEY_SCOPE} AND ${optionalEquals('tile_id', 'tile_id')}`;
 
 const WORKSPACES_SQL =
   `SELECT workspace_id AS value, workspace_id AS label FROM (SELECT DISTINCT workspace_id FROM ${EMAIL_KPI_TABLE} UNION ALL SELECT DISTINCT workspace_id FROM kpi_tile_glossary) GROUP BY workspace_id`;

@@ -1,5 +1,5 @@
 import { emailJourneyVariable, emailTileVariable, EMAIL_KPI_TABLE, emailVariable, intervalStart, workspaceVariable } from './dashboard-sql';
-import { DELIVERY_KPIS_SQL, EMAIL_KPI, GLOSSARY_WHERE, NOT_COUNTED_COMPLAINT, RESPONSE_KPIS_SQL, topLinksPanel } from './email-panels';
+import { DELIVERY_KPIS_SQL, EMAIL_KPI, GEOGRAPHY_SQL, GLOSSARY_WHERE, NOT_COUNTED_COMPLAINT, RESPONSE_KPIS_SQL, topLinksPanel } from './email-panels';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
 const funnelSql = [
@@ -56,6 +56,10 @@ const panels: PanelSpec[] = [
   { type: 'table', title: 'Blocked by reason', w: 8, h: 7, sql: breakdownSql("metric = 'blocked'", 'reason', 'messages'), description: 'The email KPI Blocked: do not bulk email, missing, invalid or blocklisted address, role address where the workspace blocks them (not journey blocking).' },
   { type: 'table', title: 'Unsubscribed by method', w: 8, h: 7, sql: breakdownSql("metric = 'unsubscribe'", 'method', 'messages'), description: 'Messages per method; a message unsubscribed two ways is under both and once in Unsubscribed.' },
   { type: 'table', title: 'Feedback reports not counted', w: 8, h: 7, sql: breakdownSql(NOT_COUNTED_COMPLAINT, 'feedback_type', 'events'), description: 'ARF reports other than abuse and fraud (virus, other, not-spam): recorded, not Feedback loops (docs/kpis.md).' },
+  {
+    type: 'table', title: 'Opens and clicks by country (human)', w: 24, h: 7, sql: GEOGRAPHY_SQL,
+    description: 'By the country of the client address at ingest (kpi_email_geography); (unknown): IPv6, private or recorded before geography. A message opened from two countries is a unique open in each. Every tile of the journey: geography is not split by tile. Includes IP2Location LITE data available from https://lite.ip2location.com',
+  },
   { type: 'table', title: 'Machine traffic (kept, not in human KPIs)', w: 24, h: 6, sql: machineSql, description: 'Events flagged as machine traffic, by metric.' },
 ];
 

@@ -1,7 +1,7 @@
 import { EMAIL_KPI_COUNTS } from '../../services/api/insights/email-kpis';
 import { COUNTED_FEEDBACK_TYPES } from '../../lib/domain/bounces/feedback-types';
 import { tuple, sql } from '../../lib/platform/clickhouse/sql';
-import { BUCKET_RANGE, EMAIL_KPI_TABLE, EMAIL_SCOPE, EVENT_RANGE, optionalEquals, WORKSPACE } from './dashboard-sql';
+import { BUCKET_RANGE, EMAIL_JOURNEY_SCOPE, EMAIL_KPI_TABLE, EMAIL_SCOPE, EVENT_RANGE, optionalEquals, WORKSPACE } from './dashboard-sql';
 import type { PanelSpec } from './grafana-model';
 
 /*
@@ -98,3 +98,12 @@ export const topLinksPanel = (w: number): PanelSpec => ({
   h: 9,
   overrides: [{ matcher: { id: 'byName', options: 'click_through_rate' }, properties: [{ id: 'unit', value: 'percentunit' }] }],
 });
+
+/** Opens and clicks by country: the KPI card's expressions over kpi_email_geography, as GET .../geography counts them. */
+export const GEOGRAPHY_SQL = [
+  "SELECT if(country = '', '(unknown)', country) AS country_code,",
+  `${EMAIL_KPI.openedUnique} AS opened_unique, ${EMAIL_KPI.openedTotal} AS opened_total,`,
+  `${EMAIL_KPI.clickedUnique} AS clicked_unique, ${EMAIL_KPI.clickedTotal} AS clicked_total`,
+  `FROM kpi_email_geography WHERE ${EMAIL_JOURNEY_SCOPE} AND ${BUCKET_RANGE} AND machine = 0 GROUP BY country`,
+  "ORDER BY opened_unique DESC, clicked_unique DESC, country = '', country",
+].join(' ');

@@ -1,4 +1,5 @@
-import { BUCKET_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, workspaceVariable } from './dashboard-sql';
+import { BUCKET_RANGE, bound, EVENT_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, workspaceVariable } from './dashboard-sql';
+import { queryVariable } from './grafana-model';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
 /*
@@ -35,6 +36,42 @@ const overTimeSql = (metric: string, series: string): string => {
   return `SELECT time, ${series} AS series, sum(c) AS contacts FROM (${perIteration(time)}) WHERE metric = '${metric}' GROUP BY time, series ORDER BY time, series`;
 };
 
+/*
+ * The contacts behind the tile numbers and one contact's timeline (the insights pages' tile contacts and contact
+ * pages): events_raw for the journey's tile events, contact_events (sorted by contact) for the timeline.
+ */
+const CONTACT = bound('contact_id');
+const TILE_EVENT = "event_type IN ('tile_inflow', 'tile_processed', 'tile_blocked', 'tile_failed')";
+const contactsSql = [
+  "SELECT tile_id, contact_id, uniqExactIf(iteration, event_type = 'tile_inflow') AS inflow,",
+  "uniqExactIf(iteration, event_type = 'tile_processed') AS processed, uniqExactIf(iteration, event_type = 'tile_blocked') AS blocked,",
+  "uniqExactIf(iteration, event_type = 'tile_failed') AS failed",
+  `FROM events_raw WHERE workspace_id = ${WORKSPACE} AND journey_id = ${JOURNEY} AND ${EVENT_RANGE} AND ${TILE_EVENT}`,
+  'GROUP BY tile_id, contact_id ORDER BY tile_id, contact_id LIMIT 1000',
+].join(' ');
+const CONTACT_WHERE = `workspace_id = ${WORKSPACE} AND contact_id = ${CONTACT} AND ${EVENT_RANGE}`;
+// FINAL folds replays of one event the ReplacingMergeTree has not merged yet, as the API's timeline does
+const timelineSql = [
+  'SELECT event_time AS time, event_type, email_id, email_version, journey_id, tile_id, url, reason, machine',
+  `FROM contact_events FINAL WHERE ${CONTACT_WHERE} ORDER BY time DESC, event_type, tile_id, event_id LIMIT 500`,
+].join(' ');
+const byTypeSql = `SELECT event_type, uniqExact(event_id) AS events FROM contact_events WHERE ${CONTACT_WHERE} GROUP BY event_type ORDER BY event_type`;
+const TIMELINE_LINK = '/d/cairn-journey-tiles/?var-workspace_id=${workspace_id}&var-journey_id=${journey_id}&var-contact_id=${__value.raw}&${__url_time_range}';
+
+/** The contact picker: contacts with events on the journey (a tile contacts row links here too). */
+const contactVariable = () =>
+  queryVariable('contact_id', 'Contact', 'A contact of the journey (its id), for its timeline', `SELECT DISTINCT contact_id FROM contact_events WHERE workspace_id = ${WORKSPACE} AND journey_id = ${JOURNEY} ORDER BY contact_id LIMIT 1000`);
+
+const contactPanels: PanelSpec[] = [
+  {
+    type: 'table', title: 'Contacts at each tile (iterations per state)', w: 24, h: 9, sql: contactsSql,
+    description: 'Each contact\'s iterations that entered, were processed, blocked or failed at each tile (first 1,000 rows); a contact id opens its timeline below.',
+    overrides: [{ matcher: { id: 'byName', options: 'contact_id' }, properties: [{ id: 'links', value: [{ title: 'Timeline of this contact', url: TIMELINE_LINK }] }] }],
+  },
+  { type: 'table', title: 'Contact timeline', w: 16, h: 9, sql: timelineSql, description: 'The picked contact\'s interactions, newest first (500 at most): tile steps, sends, opens, clicks and the rest, machine traffic flagged.' },
+  { type: 'table', title: 'Contact interactions by type', w: 8, h: 9, sql: byTypeSql, description: 'The picked contact\'s events by type in the time range.' },
+];
+
 const panels: PanelSpec[] = [
   {
     type: 'table', title: 'Tile volume (processing = inflow − processed − blocked − failed)', w: 24, h: 9, sql: volumeSql,
@@ -53,6 +90,7 @@ const panels: PanelSpec[] = [
   { type: 'timeseries', title: 'Inflow per tile over time', w: 12, h: 9, sql: overTimeSql('inflow', 'tile_id'), description: 'Contacts entering each tile per interval (15 minutes at least).' },
   { type: 'timeseries', title: 'Processed per tile over time', w: 12, h: 9, sql: overTimeSql('processed', 'tile_id'), description: 'Contacts successfully processed at each tile per interval.' },
   { type: 'timeseries', title: 'Paths taken over time', w: 24, h: 9, sql: overTimeSql('path_taken', "concat(tile_id, ' → ', breakdown)"), description: 'Contacts going down each path (tile → path) per interval.' },
+  ...contactPanels,
 ];
 
 export function journeyTilesDashboard(): Dashboard {
@@ -60,7 +98,7 @@ export function journeyTilesDashboard(): Dashboard {
     uid: 'cairn-journey-tiles',
     title: 'Cairn — journey tiles',
     description: 'A journey\'s tile KPIs (docs/kpis.md#journey-tile-kpis) over kpi_tile_glossary: per tile, per path, and over time.',
-    variables: [workspaceVariable(), journeyVariable()],
+    variables: [workspaceVariable(), journeyVariable(), contactVariable()],
     panels,
   });
 }

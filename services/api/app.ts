@@ -25,6 +25,7 @@ import { userRoutes } from './routes/users.routes';
 import { segmentRoutes } from './routes/segments.routes';
 import { sendingDomainRoutes } from './routes/sending-domains.routes';
 import { sendingRouteRoutes } from './routes/sending-routes.routes';
+import { heatmapRoutes } from './routes/heatmap.routes';
 import { uiRoutes } from './routes/ui.routes';
 import { uiAssetLoader } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
@@ -177,5 +178,6 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(engagementMessageRoutes, deps);
   await app.register(engagementTemplateRoutes, deps);
   await app.register(engagementFollowupRoutes, deps);
+  await app.register(heatmapRoutes, deps);
   await app.register(uiRoutes, { loadAssets: deps.uiAssets ?? uiAssetLoader() });
 }

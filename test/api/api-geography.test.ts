@@ -6,7 +6,7 @@ import { createIngestService, type IngestService } from '../../services/ingest/i
 import { BROWSER_UA, httpRequest, ingestConfig, tokens } from '../ingest/ingest-support';
 import { newId, testLogger, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
-import { client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
+import { addDefaultContentSettings, client, createWorkspace, MJML_OK, startApiKit, type ApiKit } from './api-test-kit';
 
 /** Public addresses whose country the shipped database knows (client-country.test.ts), and two it cannot place. */
 const NL = '193.0.6.139';
@@ -55,12 +55,7 @@ describe('geography: client address → country → ClickHouse → API', () => {
   it('counts human opens and clicks per country of the forwarded client address, and stores no address', async () => {
     const ws = await createWorkspace(kit, 'geo');
     const api = client(kit, ws.key);
-    await api('POST', '/v1/content-settings', {
-      name: 'D',
-      subscription_center_url: 'https://p.example.com',
-      postal_address: '1 Main St',
-      is_default: true,
-    });
+    await addDefaultContentSettings(api);
     const email = (
       await api('POST', '/v1/emails', {
         name: 'geo',

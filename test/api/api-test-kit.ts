@@ -152,3 +152,14 @@ export const MJML_OK = `<mjml><mj-body><mj-section><mj-column>
 <a href="https://files.example.com/brochure.pdf">Brochure</a></mj-text>
 <mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> {{content.postal_address}}</mj-text>
 </mj-column></mj-section></mj-body></mjml>`;
+
+/** A workspace's default content settings, which an email's go-live check asks for (subscription center, postal address). */
+export async function addDefaultContentSettings(api: ReturnType<typeof client>): Promise<void> {
+  const res = await api('POST', '/v1/content-settings', {
+    name: 'D',
+    subscription_center_url: 'https://p.example.com',
+    postal_address: '1 Main St',
+    is_default: true,
+  });
+  if (res.statusCode !== 201) throw new Error(`content settings: ${res.statusCode} ${res.body}`);
+}

@@ -62,6 +62,11 @@ export async function expectHostileVariablesMatchNothing(db: DashboardDb): Promi
   const hostile = "ws' OR 1=1 OR workspace_id != 'x\\' --";
   const scope = emailScope({ workspace_id: hostile, email_id: "g1') OR ('1'='1", journey_id: '', tile_id: "E1' OR '1'='1" });
   const panels = dashboardQueries(dashboardFiles()).filter((query) => query.dashboard === 'email-insights.json' && !query.title.startsWith('variable'));
+  // the contact of the timeline panels is set in the URL too: in the fixture's own workspace it matches no contact
+  const contactScope = emailScope({ workspace_id: 'ws', journey_id: 'jg', contact_id: "c2' OR contact_id != '" });
+  const timelines = dashboardQueries(dashboardFiles()).filter((query) => query.title.startsWith('Contact '));
+  expect(timelines).toHaveLength(2);
+  for (const panel of timelines) expect({ panel: panel.title, rows: await db.query(bindGrafana(panel.sql, contactScope)) }).toEqual({ panel: panel.title, rows: [] });
   for (const panel of panels) {
     const rows = normalize(await db.query(bindGrafana(panel.sql, scope)));
     const counted = rows.flatMap((row) => Object.values(row)).filter((v) => typeof v === 'number' && v !== 0);

@@ -1,5 +1,5 @@
 import { GLOSSARY_EMAIL_KPIS as G, GLOSSARY_TILES } from '../insights/glossary-stream.fixture';
-import { PIPELINE_FROM, PIPELINE_TO } from './dashboard-stream.fixture';
+import { dashboardStream, PIPELINE_FROM, PIPELINE_TO } from './dashboard-stream.fixture';
 import type { GrafanaScope } from './grafana-binding';
 
 /*
@@ -58,9 +58,18 @@ const EMAIL_INSIGHTS: Record<string, Row[]> = {
   'Unsubscribed by method': [{ method: 'one_click', messages: 1 }, { method: 'subscription_center', messages: 1 }],
   'Feedback reports not counted': [{ feedback_type: 'not-spam', events: 1 }],
   'Machine traffic (kept, not in human KPIs)': [{ metric: 'open', events: 1, messages: 1 }],
+  // m3 opened once from NO (where it clicked its three links) and once from SE: a unique open in each
+  'Opens and clicks by country (human)': [
+    { country_code: 'NO', opened_unique: 1, opened_total: 1, clicked_unique: 1, clicked_total: 3 },
+    { country_code: 'SE', opened_unique: 1, opened_total: 1, clicked_unique: 0, clicked_total: 0 },
+  ],
 };
 
 const [S, T] = GLOSSARY_TILES;
+/** Every contact of journey jg in the fixture, as the contact picker lists them (sorted as strings). */
+const JOURNEY_CONTACTS = [
+  ...new Set(dashboardStream('ws').flatMap((event) => (event.data.journey_id === 'jg' && event.data.contact_id ? [event.data.contact_id] : []))),
+].sort();
 const tileRow = (tile: typeof S) => ({
   tile_id: tile?.tileId ?? '', tile_type: tile?.tileType ?? '', inflow: tile?.inflow ?? 0, processing: tile?.processing ?? 0,
   blocked: tile?.blocked ?? 0, failed: tile?.failed ?? 0, processed: tile?.processed ?? 0,
@@ -79,6 +88,24 @@ const JOURNEY_TILES: Record<string, Row[]> = {
   'Inflow per tile over time': [{ time: MARCH_1, series: 'S', contacts: 4 }, { time: MARCH_1, series: 'T', contacts: 3 }],
   'Processed per tile over time': [{ time: MARCH_1, series: 'S', contacts: 2 }],
   'Paths taken over time': [{ time: MARCH_1, series: 'T → no', contacts: 1 }, { time: MARCH_1, series: 'T → yes', contacts: 2 }],
+  // contacts with any event of journey jg: g1's recipients c-m<n>, g2's c-20 and c-21, the tile contacts c1-c3
+  'variable contact_id': JOURNEY_CONTACTS.map((contact_id) => ({ contact_id })),
+  // iterations per state: c1 entered S in iterations 1 and 2 (processed in 1, blocked in 2) and T in both
+  'Contacts at each tile (iterations per state)': [
+    { tile_id: 'S', contact_id: 'c1', inflow: 2, processed: 1, blocked: 1, failed: 0 },
+    { tile_id: 'S', contact_id: 'c2', inflow: 1, processed: 1, blocked: 0, failed: 0 },
+    { tile_id: 'S', contact_id: 'c3', inflow: 1, processed: 0, blocked: 0, failed: 1 },
+    { tile_id: 'T', contact_id: 'c1', inflow: 2, processed: 0, blocked: 0, failed: 0 },
+    { tile_id: 'T', contact_id: 'c2', inflow: 1, processed: 0, blocked: 0, failed: 0 },
+  ],
+  // the picked contact c2: in at S, processed, in at T, took the path "no", all at the glossary time (23:30 UTC)
+  'Contact timeline': ['tile_inflow:S', 'tile_inflow:T', 'tile_path_taken:T', 'tile_processed:S'].map((step) => {
+    const [event_type, tile_id] = step.split(':');
+    return { time: '2026-03-01 23:30:00', event_type: event_type ?? '', email_id: '', email_version: 0, journey_id: 'jg', tile_id: tile_id ?? '', url: '', reason: '', machine: 0 };
+  }),
+  'Contact interactions by type': [
+    { event_type: 'tile_inflow', events: 2 }, { event_type: 'tile_path_taken', events: 1 }, { event_type: 'tile_processed', events: 1 },
+  ],
 };
 
 // Email g1. Complaint rate = Feedback loops ÷ Delivered = 2 / 7; bounce rate = 3 / 10.
@@ -177,7 +204,7 @@ export function dashboardCases(ingestRowCount: number): DashboardCase[] {
   const ledger = [{ kafka_topic: 'glossary', kafka_partition: 0, written_up_to_offset: ingestRowCount - 1 }];
   return [
     { file: 'email-insights.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '', tile_id: '' }), expected: EMAIL_INSIGHTS },
-    { file: 'journey-tiles.json', scope: emailScope({ workspace_id: 'ws', journey_id: 'jg' }), expected: JOURNEY_TILES },
+    { file: 'journey-tiles.json', scope: emailScope({ workspace_id: 'ws', journey_id: 'jg', contact_id: 'c2' }), expected: JOURNEY_TILES },
     { file: 'deliverability.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '', tile_id: '' }), expected: DELIVERABILITY },
     { file: 'engagement.json', scope: emailScope({ workspace_id: 'ws', email_id: '', journey_id: '', tile_id: '' }), expected: ENGAGEMENT },
     { file: 'pipeline-health.json', scope: pipelineScope(''), expected: PIPELINE_HEALTH(ledger) },

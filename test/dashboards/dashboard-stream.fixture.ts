@@ -11,13 +11,18 @@ const DOMAINS: Record<string, string> = { m1: 'bounce.test', m2: 'bounce.test' }
 
 /**
  * The glossary stream of issue 14 (email g1, journey jg, every glossary case; its KPIs are GLOSSARY_EMAIL_KPIS), its
- * sends carrying their domain, plus email g2: two recipients who open in summer time, one of them also clicking,
- * each sent by its own email tile of journey jg (E1: m20, E2: m21), so the tile filter splits g2 in two.
+ * sends carrying their domain and m3's opens and clicks a country (its first open and clicks NO, its second open SE),
+ * plus email g2: two recipients who open in summer time, one of them also clicking, each sent by its own email tile
+ * of journey jg (E1: m20, E2: m21), so the tile filter splits g2 in two.
  */
 export function dashboardStream(ws: string): CairnEvent[] {
-  const glossary = glossaryStream(ws).map((event) =>
-    event.type === 'send' ? ({ ...event, data: { ...event.data, recipient_domain: DOMAINS[event.data.message_id] ?? 'example.com' } } as CairnEvent) : event,
-  );
+  let opens = 0;
+  const glossary = glossaryStream(ws).map((event) => {
+    if (event.type === 'send') return { ...event, data: { ...event.data, recipient_domain: DOMAINS[event.data.message_id] ?? 'example.com' } } as CairnEvent;
+    if ((event.type === 'open' || event.type === 'click') && event.data.message_id === 'm3' && !event.data.machine)
+      return { ...event, data: { ...event.data, country: event.type === 'open' && opens++ > 0 ? 'SE' : 'NO' } } as CairnEvent;
+    return event;
+  });
   const at = (m: string, contact: string, time: number, extra: Record<string, unknown> = {}) => ({
     workspace_id: ws, email_id: 'g2', journey_id: 'jg', message_id: m, contact_id: contact, event_time: time, ...extra,
   });

@@ -301,6 +301,90 @@ async function checkJourneyPage(
   }
 }
 
+/** The links heat map: a frame sandboxed with no permission, its marks the API's click-through rates, its links inert. */
+async function checkHeatmap(page: Page, api: ReturnType<typeof client>, emailId: string, links: Json[]): Promise<void> {
+  const heatmap = (await api('GET', `/v1/insights/emails/${emailId}/heatmap`)).json<Json>();
+  const element = await page.waitForSelector('iframe[data-heatmap]');
+  expect(await element.getAttribute('sandbox')).toBe('');
+  const frame = await element.contentFrame();
+  if (!frame) throw new Error('the heat map frame has no document');
+  await frame.waitForSelector('.cairn-heat');
+  const marks = await frame.$$eval('.cairn-heat', (els) =>
+    els.map((el) => [el.getAttribute('data-link-id'), el.textContent]),
+  );
+  // every tracked link of the version has its mark; each clicked link's mark is its click-through rate
+  expect(marks.map(([id]) => id)).toEqual(heatmap.links.map((l: Json) => l.linkId));
+  expect(links.length).toBeGreaterThan(0);
+  for (const link of links)
+    expect(marks.find(([id]) => id === link.linkId)).toEqual([link.linkId, formatPercent(link.clickThroughRate)]);
+  const hrefs = await frame.$$eval('a[href]', (els) => els.map((el) => el.getAttribute('href') ?? ''));
+  expect(hrefs.filter((href) => !href.startsWith('#cairn-link-'))).toEqual([]);
+  // an opaque origin: the frame cannot reach the page that frames it
+  expect(
+    await frame.evaluate(() => {
+      try {
+        return (globalThis as unknown as { parent: { document: { title: string } } }).parent.document.title;
+      } catch {
+        return 'blocked';
+      }
+    }),
+  ).toBe('blocked');
+  const framed = await fetch(`${kit.baseUrl}${heatmap.frame_url}`);
+  expect(framed.headers.get('content-security-policy')).toMatch(/default-src 'none';.*sandbox$/);
+  expect(framed.headers.get('content-security-policy')).not.toMatch(/script-src/);
+}
+
+async function checkGeography(page: Page, api: ReturnType<typeof client>, emailId: string): Promise<void> {
+  const countries = (await api('GET', `/v1/insights/emails/${emailId}/geography`)).json<Json>().items as Json[];
+  expect(countries.map((c) => c.country).sort()).toEqual(['DE', 'NO', 'SE', 'US', null].sort());
+  const rows = await page.$$eval('[data-table="geography"] tbody tr', (trs) =>
+    trs.map((tr) => [tr.getAttribute('data-country'), ...[...tr.querySelectorAll('td')].map((td) => td.textContent)]),
+  );
+  expect(rows.map((r) => [r[0], ...r.slice(2, 7)])).toEqual(
+    countries.map((c) => [
+      c.country ?? '',
+      ...['openedUnique', 'openedTotal', 'clickedUnique', 'clickedTotal', 'attachmentViewsTotal'].map((f) =>
+        formatCount(c[f]),
+      ),
+    ]),
+  );
+}
+
+/** From a tile's number to the contacts it counts, and from one of them to its timeline: the API's rows. */
+async function checkTileContactsAndTimeline(
+  page: Page,
+  api: ReturnType<typeof client>,
+  journeyId: string,
+): Promise<void> {
+  const listed = (
+    await api('GET', `/v1/insights/journeys/${journeyId}/tiles/end_nurtured/contacts?state=processed&limit=200`)
+  ).json<Json>().items as Json[];
+  expect(listed.length).toBeGreaterThan(0);
+  await Promise.all([
+    page.waitForURL('**/tiles/end_nurtured?state=processed'),
+    page.click('[data-tile-contacts="end_nurtured:processed"]'),
+  ]);
+  await ready(page);
+  expect(await page.$$eval('[data-contact-id]', (rows) => rows.map((r) => r.getAttribute('data-contact-id')))).toEqual(
+    listed.map((c) => c.contactId),
+  );
+  const contactId = String(listed[0]?.contactId);
+  await Promise.all([page.waitForURL(`**/ui/contacts/${contactId}`), page.click(`[data-contact-id="${contactId}"] a`)]);
+  await ready(page);
+  const timeline = (await api('GET', `/v1/insights/contacts/${contactId}/timeline?limit=1000`)).json<Json>();
+  expect(timeline.entries.length).toBeGreaterThan(0);
+  expect(await page.$$eval('[data-event-id]', (rows) => rows.map((r) => r.getAttribute('data-event-id')))).toEqual(
+    timeline.entries.map((e: Json) => e.eventId),
+  );
+  const byType = Object.fromEntries(
+    (await cells(page, '[data-by-type]')).map(([type, n]) => [String(type).replace(/ /g, '_'), n]),
+  );
+  expect(byType).toEqual(
+    Object.fromEntries(Object.entries(timeline.byType as Record<string, number>).map(([t, n]) => [t, formatCount(n)])),
+  );
+  expect(await page.$eval('canvas', (canvas) => (canvas as unknown as { width: number }).width)).toBeGreaterThan(0);
+}
+
 maybe(
   'the insights pages show the API’s numbers: login, lists, an email’s and a journey’s insights, no console errors',
   async () => {
@@ -343,6 +427,9 @@ maybe(
     ]);
     await ready(page);
     await checkEmailPage(page, api, s.emails.paper);
+    await checkGeography(page, api, s.emails.paper);
+    const clicked = (await api('GET', `/v1/insights/emails/${s.emails.paper}/links?limit=1000`)).json<Json>().items;
+    await checkHeatmap(page, api, s.emails.paper, clicked);
     await screenshot(page, 'email', 'email-insights.png');
 
     // A day range goes to the API as from/to: an empty past range shows the API's zeros.
@@ -364,6 +451,8 @@ maybe(
     await ready(page);
     await checkJourneyPage(page, api, s.journeyId, s.tileIds);
     await screenshot(page, 'journey', 'journey-insights.png');
+    await checkTileContactsAndTimeline(page, api, s.journeyId);
+    await screenshot(page, 'contact');
 
     // Signing out forgets the key: the pages send the browser back to the login.
     await page.click('text=Sign out');

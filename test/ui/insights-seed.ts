@@ -19,6 +19,8 @@ import { waitFor } from '../support/wait-for';
  */
 
 const HOUR_MS = 3_600_000;
+/** the client address's country of human opens and clicks, as ingest records it (null: unknown) */
+const COUNTRIES = ['NO', 'DE', 'US', null] as const;
 export const CONTACTS = 200;
 
 const body = (text: string) => `<mjml><mj-body><mj-section><mj-column>
@@ -151,10 +153,11 @@ function paperEvents(requests: SendRequest[], links: Map<string, string>, sentAt
         events.push(emailEvent('click', { ...at(0.02), ...link, machine: true, machine_reason: 'scanner' }));
     if (i % 5 === 0) return;
     const day = (i % 3) * 24 + (i % 11);
-    events.push(emailEvent('open', at(day + 1)));
-    if (i % 7 === 0) events.push(emailEvent('open', at(day + 5)));
-    if (i % 3 === 0) events.push(emailEvent('click', { ...at(day + 1.5), ...paperLink }));
-    if (i % 4 === 0) events.push(emailEvent('click', { ...at(day + 2), ...pricing }));
+    const country = COUNTRIES[i % COUNTRIES.length];
+    events.push(emailEvent('open', { ...at(day + 1), country }));
+    if (i % 7 === 0) events.push(emailEvent('open', { ...at(day + 5), country: 'SE' }));
+    if (i % 3 === 0) events.push(emailEvent('click', { ...at(day + 1.5), ...paperLink, country }));
+    if (i % 4 === 0) events.push(emailEvent('click', { ...at(day + 2), ...pricing, country }));
     if (i % 10 === 1)
       events.push(emailEvent('click', { ...at(day + 2.5), ...blog }), emailEvent('click', { ...at(day + 3), ...blog }));
     if (i % 25 === 2) events.push(emailEvent('forward', { ...at(day + 4), friend_count: 2 }));

@@ -1,6 +1,9 @@
 import { ident, join, sql } from '../../../lib/platform/clickhouse/sql';
 import { EMAIL_KPI_COUNTS, emailSource } from './email-kpis';
 import { emailWhere, num, type EmailFilter, type QueryRunner } from './insights-filters';
+import type { CountryKpis } from './insights-types';
+
+export type { CountryKpis } from './insights-types';
 
 /** The KPI card's own opens, clicks and attachment views (email-kpis.ts), per country: human traffic only. */
 const BY_COUNTRY = [
@@ -10,13 +13,8 @@ const BY_COUNTRY = [
   'clickedUnique',
   'attachmentViewsTotal',
   'attachmentViewsUnique',
-] as const;
+] as const satisfies ReadonlyArray<Exclude<keyof CountryKpis, 'country'>>;
 type CountName = (typeof BY_COUNTRY)[number];
-
-export type CountryKpis = { [K in CountName]: number } & {
-  /** ISO 3166-1 alpha-2 of the client address at ingest; null when unknown (IPv6, private, before geography) */
-  country: string | null;
-};
 
 /**
  * Opens and clicks by the country of the client address (kpi_email_geography, sql/clickhouse 0100), with the

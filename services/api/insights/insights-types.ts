@@ -91,3 +91,55 @@ export type TileKpis = {
   /** email tiles (GET /v1/insights/journeys/{id}/tiles): the email KPI card of the messages this tile sent */
   email?: EmailKpis;
 };
+
+/** One country's human opens, clicks and attachment views (GET /v1/insights/emails/{id}/geography). */
+export type CountryKpis = {
+  /** ISO 3166-1 alpha-2 of the client address at ingest; null when unknown (IPv6, private, before geography) */
+  country: string | null;
+  openedTotal: number;
+  openedUnique: number;
+  clickedTotal: number;
+  clickedUnique: number;
+  attachmentViewsTotal: number;
+  attachmentViewsUnique: number;
+};
+
+export interface TimelineEntry {
+  eventId: string;
+  eventType: string;
+  /** 'YYYY-MM-DD hh:mm:ss' UTC */
+  eventTime: string;
+  messageId: string;
+  emailId: string;
+  emailVersion: number;
+  journeyId: string;
+  tileId: string;
+  linkId: string;
+  url: string;
+  reason: string;
+  machine: boolean;
+}
+
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type ContactTimeline = {
+  /** newest first */
+  entries: TimelineEntry[];
+  /** interactions by type over the whole range (the "chart of interactions broken down by type") */
+  byType: Record<string, number>;
+};
+
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type TileContact = {
+  contactId: string;
+  iteration: number;
+  /** when the contact reached this state (UTC) */
+  at: string;
+  /** blocked/failed reasons, paths taken */
+  details: string[];
+};
+
+/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
+export type HeatLink = { [K in keyof LinkKpis]: LinkKpis[K] } & {
+  /** 0 (no clicks) to 5 (click-through rate in the top fifth) */
+  heat: number;
+};

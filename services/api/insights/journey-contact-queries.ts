@@ -2,11 +2,11 @@ import { CairnError } from '../../../lib/platform/errors';
 import { isEventType, type EventType } from '../../../lib/contracts/events/event-types';
 import { join, sql } from '../../../lib/platform/clickhouse/sql';
 import { dayRange, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
-import type { TileKpis } from './insights-types';
+import type { ContactTimeline, TileKpis, TimelineEntry } from './insights-types';
 import { kpiSource } from './kpi-source';
 import { dataRecord } from '../../../lib/platform/own-property';
 
-export type { TileKpis } from './insights-types';
+export type { ContactTimeline, TileKpis, TimelineEntry } from './insights-types';
 
 interface TileRow {
   tile_id: string;
@@ -83,30 +83,6 @@ export async function journeyTileKpis(ch: QueryRunner, filter: TileFilter): Prom
     tile.processing = Math.max(0, tile.inflow - tile.processed - tile.blocked - tile.failed);
   return [...tiles.values()];
 }
-
-export interface TimelineEntry {
-  eventId: string;
-  eventType: string;
-  /** 'YYYY-MM-DD hh:mm:ss' UTC */
-  eventTime: string;
-  messageId: string;
-  emailId: string;
-  emailVersion: number;
-  journeyId: string;
-  tileId: string;
-  linkId: string;
-  url: string;
-  reason: string;
-  machine: boolean;
-}
-
-/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
-export type ContactTimeline = {
-  /** newest first */
-  entries: TimelineEntry[];
-  /** interactions by type over the whole range (the "chart of interactions broken down by type") */
-  byType: Record<string, number>;
-};
 
 interface TimelineRow {
   event_id: string;

@@ -1,7 +1,10 @@
 import { CairnError } from '../../../lib/platform/errors';
 import { join, sql, type Sql } from '../../../lib/platform/clickhouse/sql';
 import { checkedTimeZone, num, periodWhere, type Period, type QueryRunner } from './insights-filters';
+import type { TileContact } from './insights-types';
 import { contactCondition } from './kpi-source';
+
+export type { TileContact } from './insights-types';
 
 /*
  * The contacts behind each journey-tile number (docs/kpis.md#journey-tile-kpis: each number has its list, which
@@ -36,16 +39,6 @@ export interface TileContactsFilter extends Period {
   after?: { contactId: string; iteration: number };
   limit: number;
 }
-
-/** A type, not an interface: the API's typed replies take it as a JSON object (implicit index signature). */
-export type TileContact = {
-  contactId: string;
-  iteration: number;
-  /** when the contact reached this state (UTC) */
-  at: string;
-  /** blocked/failed reasons, paths taken */
-  details: string[];
-};
 
 const KEY = sql`concat(contact_id, '/', toString(iteration))`;
 

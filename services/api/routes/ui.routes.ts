@@ -13,6 +13,8 @@ export const UI_CONTENT_SECURITY_POLICY = [
   "style-src 'self'",
   "img-src 'self'",
   "connect-src 'self'",
+  // the Links heat map only (heatmap.routes.ts): a sandboxed frame of this origin, with its own stricter policy
+  "frame-src 'self'",
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",

@@ -3,8 +3,20 @@
  * services/api/insights' and lib/domain/journeys' own (files that import nothing, so the browser bundle pulls in no server code).
  */
 import type { JourneyGraph, JourneySettings } from '../../../lib/domain/journeys/journey-graph';
+import type { HeatLink } from '../insights/insights-types';
 
-export type { DeliveryBreakdown, EmailKpis, LinkKpis, ResponsesOnDay, TileKpis } from '../insights/insights-types';
+export type {
+  ContactTimeline,
+  CountryKpis,
+  DeliveryBreakdown,
+  EmailKpis,
+  HeatLink,
+  LinkKpis,
+  ResponsesOnDay,
+  TileContact,
+  TileKpis,
+  TimelineEntry,
+} from '../insights/insights-types';
 export type { Tile as JourneyTile } from '../../../lib/domain/journeys/journey-graph';
 
 export interface Page<T> {
@@ -34,4 +46,19 @@ export interface Workspace {
   id: string;
   name: string;
   time_zone: string;
+}
+
+/** GET /v1/insights/emails/{id}/heatmap */
+export interface Heatmap {
+  version: number;
+  frame_url: string;
+  expires_in: number;
+  links: HeatLink[];
+}
+
+export interface ContactRow {
+  id: string;
+  email?: string | null;
+  first_name?: string | null;
+  last_name?: string | null;
 }

@@ -153,3 +153,19 @@ export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]
   };
   return new Chart(canvas, config);
 }
+
+/** One bar per category (a contact's interactions by type). */
+export function countsChart(canvas: HTMLCanvasElement, labels: string[], values: number[]): Chart {
+  const config: ChartConfiguration<'bar'> = {
+    type: 'bar',
+    data: { labels, datasets: [{ label: 'Events', data: values, backgroundColor: COLORS.blue, borderRadius: 4 }] },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      plugins: { legend: { display: false } },
+      scales: { y: { beginAtZero: true, ticks: countTicks } },
+    },
+  };
+  return new Chart(canvas, config);
+}

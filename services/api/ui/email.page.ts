@@ -1,15 +1,24 @@
-import { apiGet, rangeQuery } from './api-client';
-import type { DeliveryBreakdown, EmailKpis, EmailRow, LinkKpis, ResponsesOnDay } from './api-types';
+import { ApiError, apiGet, rangeQuery } from './api-client';
+import type {
+  CountryKpis,
+  DeliveryBreakdown,
+  EmailKpis,
+  EmailRow,
+  Heatmap,
+  LinkKpis,
+  ResponsesOnDay,
+} from './api-types';
 import { funnelChart, responsesChart, type FunnelStage } from './charts';
 import { h, table, type Child } from './dom';
+import { geographySection, heatmapSection } from './email-links';
 import { formatCount, formatPercent, shareOf } from './format';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 
 /**
  * An email's insights (docs/kpis.md#insights-views): KPI cards, the delivery funnel and breakdown, opens and clicks
- * over time, and the links with their click-through rates. Every number is a field of
- * GET /v1/insights/emails/{id}[/delivery|/responses|/links], printed with format.ts; each carries data-kpi / data-*
- * naming that field for the test.
+ * over time, the links with their click-through rates, the links heat map and opens and clicks by country. Every
+ * number is a field of GET /v1/insights/emails/{id}[/delivery|/responses|/links|/heatmap|/geography], printed with
+ * format.ts; each carries data-kpi / data-* naming that field for the test.
  */
 
 /** the KPI answer's number fields */
@@ -212,12 +221,19 @@ function linksSection(links: LinkKpis[]): HTMLElement {
 export async function renderEmailPage(shell: Shell, id: string, search: URLSearchParams): Promise<void> {
   const range = rangeQuery(search);
   const base = `/v1/insights/emails/${id}`;
-  const [email, kpis, delivery, responses, links] = await Promise.all([
+  // an email that never went live has no version to draw: its heat map is 404, the rest of the page stands
+  const noVersion = (error: unknown) => {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  };
+  const [email, kpis, delivery, responses, links, heatmap, geography] = await Promise.all([
     apiGet<EmailRow>(`/v1/emails/${id}`),
     apiGet<EmailKpis>(`${base}${range}`),
     apiGet<DeliveryBreakdown>(`${base}/delivery${range}`),
     apiGet<{ items: ResponsesOnDay[] }>(`${base}/responses${range}`),
     apiGet<{ items: LinkKpis[] }>(`${base}/links${range}${range ? '&' : '?'}limit=1000`),
+    apiGet<Heatmap>(`${base}/heatmap${range}`).catch(noVersion),
+    apiGet<{ items: CountryKpis[] }>(`${base}/geography${range}`),
   ]);
   document.title = `${email.name} · Cairn insights`;
   const funnel = deliverySection(delivery, kpis);
@@ -238,6 +254,8 @@ export async function renderEmailPage(shell: Shell, id: string, search: URLSearc
     funnel.element,
     overTime.element,
     linksSection(links.items),
+    ...(heatmap ? [heatmapSection(heatmap)] : []),
+    geographySection(geography.items),
   );
   // Charts measure their container, so they are drawn once the page is in the document.
   funnel.draw();

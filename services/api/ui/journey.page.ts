@@ -12,6 +12,7 @@ import {
 } from './journey-layout';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
+import { tileContactsHref, TILE_CONTACT_STATES } from './tile-contacts.page';
 
 /**
  * A journey's insights as journey designers draw them (docs/kpis.md#journey-tile-kpis): the tile graph, each tile with
@@ -149,24 +150,36 @@ const reasons = (byReason: Record<string, number>): string =>
     .map(([reason, n]) => `${reason.replace(/_/g, ' ')}: ${formatCount(n)}`)
     .join(', ');
 
-function tileTable(layout: JourneyLayout): HTMLTableElement {
+/** A tile's number, linked to the contacts it counts (tile-contacts.page.ts). */
+const contactsLink = (journeyId: string, tileId: string, state: string, value: number): HTMLElement =>
+  h(
+    'a',
+    { href: tileContactsHref(journeyId, tileId, state), 'data-tile-contacts': `${tileId}:${state}` },
+    formatCount(value),
+  );
+
+function tileTable(layout: JourneyLayout, journeyId: string): HTMLTableElement {
   return table(
     ['Tile', 'Type', 'Inflow', 'Processing', 'Blocked', 'Failed', 'Processed', 'Paths'],
-    layout.tiles.map(({ tile, kpis }) => ({
-      attributes: { 'data-tile-row': tile.id },
-      cells: [
-        tile.id,
-        TILE_TYPES[tile.type]?.label ?? tile.type,
-        formatCount(kpis.inflow),
-        formatCount(kpis.processing),
-        kpis.blocked > 0 ? `${formatCount(kpis.blocked)} (${reasons(kpis.blockedByReason)})` : '0',
-        formatCount(kpis.failed),
-        formatCount(kpis.processed),
-        [...pathShares(tile, kpis).values()]
-          .map((p) => `${pathName(tile.type, p.pathId)}: ${formatCount(p.contacts)} (${formatPercent(p.share)})`)
-          .join(', '),
-      ],
-    })),
+    layout.tiles.map(({ tile, kpis }) => {
+      const link = (state: (typeof TILE_CONTACT_STATES)[number]) =>
+        contactsLink(journeyId, tile.id, state, kpis[state]);
+      return {
+        attributes: { 'data-tile-row': tile.id },
+        cells: [
+          tile.id,
+          TILE_TYPES[tile.type]?.label ?? tile.type,
+          link('inflow'),
+          link('processing'),
+          kpis.blocked > 0 ? h('span', {}, link('blocked'), ` (${reasons(kpis.blockedByReason)})`) : link('blocked'),
+          link('failed'),
+          link('processed'),
+          [...pathShares(tile, kpis).values()]
+            .map((p) => `${pathName(tile.type, p.pathId)}: ${formatCount(p.contacts)} (${formatPercent(p.share)})`)
+            .join(', '),
+        ],
+      };
+    }),
     { class: 'list compact', 'data-table': 'tiles' },
   );
 }
@@ -242,7 +255,11 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
       ),
       graph.element,
     ),
-    section('Tiles', tileTable(layout)),
+    section(
+      'Tiles',
+      h('p', { class: 'muted' }, 'Each number links to the contacts it counts, and each contact to its timeline.'),
+      tileTable(layout, id),
+    ),
   );
   const emailTiles = emailTileTable(layout);
   if (emailTiles) shell.main.append(section('Email tiles', emailTiles));

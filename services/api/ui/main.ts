@@ -1,17 +1,20 @@
 import './app.css';
 import { forgetKey, storedKey, Unauthorized } from './api-client';
 import { h } from './dom';
+import { renderContactPage } from './contact.page';
 import { renderEmailPage } from './email.page';
 import { renderJourneyPage } from './journey.page';
 import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
+import { renderTileContactsPage } from './tile-contacts.page';
 
 /**
  * The insights pages' entry point: the API serves the same index.html for every path under /ui/, and this
  * picks the page from location.pathname. Read-only: the pages only GET.
  */
-type Render = (shell: Shell, id: string, search: URLSearchParams) => Promise<void>;
+/** `id` and `second` are the path's first and second captured ids (a journey and its tile). */
+type Render = (shell: Shell, id: string, search: URLSearchParams, second: string) => Promise<void>;
 
 const UUID = '([0-9a-fA-F-]{36})';
 const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
@@ -19,6 +22,12 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/emails/${UUID}$`), section: 'emails', render: renderEmailPage },
   { pattern: /^\/ui\/journeys\/?$/, section: 'journeys', render: (shell) => renderJourneyList(shell) },
   { pattern: new RegExp(`^/ui/journeys/${UUID}$`), section: 'journeys', render: renderJourneyPage },
+  {
+    pattern: new RegExp(`^/ui/journeys/${UUID}/tiles/([A-Za-z0-9_-]{1,64})$`),
+    section: 'journeys',
+    render: renderTileContactsPage,
+  },
+  { pattern: new RegExp(`^/ui/contacts/${UUID}$`), section: 'journeys', render: renderContactPage },
 ];
 
 function start(root: HTMLElement): void {
@@ -39,9 +48,9 @@ function start(root: HTMLElement): void {
     return;
   }
   const shell = renderShell(root, page.section);
-  const id = page.pattern.exec(path)?.[1] ?? '';
+  const match = page.pattern.exec(path);
   page
-    .render(shell, id, new URLSearchParams(location.search))
+    .render(shell, match?.[1] ?? '', new URLSearchParams(location.search), match?.[2] ?? '')
     .then(() => shell.ready())
     .catch((error: unknown) => {
       if (error instanceof Unauthorized) {
