@@ -151,7 +151,8 @@ export function layout(specs: PanelSpec[]): Panel[] {
 /** Every Cairn dashboard links to the others (same variables and time range carried over). */
 const CAIRN_LINKS = [{ type: 'dashboards', tags: ['cairn'], asDropdown: true, includeVars: true, keepTime: true, title: 'Cairn dashboards', tooltip: '', icon: 'external link', url: '', targetBlank: false }];
 
-export function dashboard(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: PanelSpec[]; refresh?: string }): Dashboard {
+/** A dashboard of panels already placed; `time` defaults to the last 30 days. */
+export function dashboardOf(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: Panel[]; refresh?: string; time?: Dashboard['time'] }): Dashboard {
   return {
     uid: spec.uid,
     title: spec.title,
@@ -163,10 +164,14 @@ export function dashboard(spec: { uid: string; title: string; description: strin
     schemaVersion: 39,
     version: 1,
     refresh: spec.refresh ?? '',
-    time: { from: 'now-30d', to: 'now' },
+    time: spec.time ?? { from: 'now-30d', to: 'now' },
     links: CAIRN_LINKS,
     annotations: { list: [] },
     templating: { list: spec.variables },
-    panels: layout(spec.panels),
+    panels: spec.panels,
   };
+}
+
+export function dashboard(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: PanelSpec[]; refresh?: string }): Dashboard {
+  return dashboardOf({ ...spec, panels: layout(spec.panels) });
 }

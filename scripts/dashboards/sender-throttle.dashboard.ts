@@ -1,4 +1,4 @@
-import type { Dashboard, GridPos, JsonObject } from './grafana-model';
+import { dashboardOf, type Dashboard, type GridPos, type JsonObject } from './grafana-model';
 
 /*
  * The sender's throttling as it happens (docs/sender.md#throttling): read from the sender's /metrics through
@@ -62,22 +62,14 @@ const PANELS: PromPanel[] = [
 ];
 
 export function senderThrottleDashboard(): Dashboard {
-  return {
+  return dashboardOf({
     uid: 'cairn-sender-throttle',
     title: 'Cairn: sending throttle',
     description:
       "The sender's adaptive rate limits per provider and domain, what waits for them, and the receivers' throttling replies (Prometheus).",
-    tags: ['cairn'],
-    timezone: 'browser',
-    editable: true,
-    graphTooltip: 1,
-    schemaVersion: 39,
-    version: 1,
+    variables: [],
     refresh: '30s',
     time: { from: 'now-6h', to: 'now' },
-    links: [],
-    annotations: { list: [] },
-    templating: { list: [] },
     panels: PANELS.map((panel, index) => ({
       id: index + 1,
       type: 'timeseries',
@@ -89,5 +81,5 @@ export function senderThrottleDashboard(): Dashboard {
       options: TIMESERIES_OPTIONS,
       fieldConfig: { defaults: { unit: panel.unit }, overrides: [] },
     })),
-  };
+  });
 }
