@@ -104,7 +104,6 @@ describe('retention and erasure', () => {
       'events_raw',
       'kpi_email_daily',
       'kpi_email_geography',
-      'kpi_email_glossary',
       'kpi_email_tile_glossary',
     ]);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(0);
