@@ -11,7 +11,6 @@ export const MONTHLY_TABLES = [
   'events_raw',
   'kpi_email_daily',
   'kpi_tile_daily',
-  'kpi_email_glossary',
   'kpi_tile_glossary',
   'kpi_email_geography',
   'kpi_email_tile_glossary',

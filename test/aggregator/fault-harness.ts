@@ -107,8 +107,6 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
     rawEmail,
     kpiTile,
     rawTile,
-    glossaryEmail,
-    rawGlossaryEmail,
     glossaryTile,
     rawGlossaryTile,
     geography,
@@ -135,15 +133,7 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
         if(event_type = 'tile_path_taken', path_id, if(event_type = 'tile_blocked', reason, ''))) AS k,
       uniqExact(event_id) AS events, uniqExact(contact_id) AS messages FROM events_raw WHERE event_type LIKE 'tile_%' GROUP BY k`),
     ),
-    // the glossary tables (0090): every email event once per email and machine flag; tile contacts per iteration
-    ch.rows<Line>(
-      raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k,
-      uniqExactMerge(events) AS events, uniqExactMerge(messages) AS messages FROM kpi_email_glossary GROUP BY k`),
-    ),
-    ch.rows<Line>(
-      raw.trusted(`SELECT concat(email_id, '|', toString(machine)) AS k, uniqExact(event_id) AS events, uniqExact(message_id) AS messages
-      FROM events_raw WHERE email_id != '' AND event_type NOT LIKE 'tile_%' GROUP BY k`),
-    ),
+    // the tile glossary table (0090): tile contacts per iteration
     ch.rows<Line>(
       raw.trusted(`SELECT k, sum(c) AS events, sum(c) AS messages FROM (SELECT concat(tile_id, '|', metric) AS k, iteration,
       uniqExactMerge(contacts) AS c FROM kpi_tile_glossary GROUP BY k, iteration) GROUP BY k`),
@@ -176,7 +166,6 @@ export async function kpiMismatches(ch: ClickHouse): Promise<string[]> {
   const pairs = [
     [kpiEmail, rawEmail],
     [kpiTile, rawTile],
-    [glossaryEmail, rawGlossaryEmail],
     [glossaryTile, rawGlossaryTile],
     [geography, rawGeography],
     [tileEmail, rawTileEmail],

@@ -99,14 +99,7 @@ describe('retention and erasure', () => {
         .filter((d) => d.partition === '202401')
         .map((d) => d.table)
         .sort(),
-    ).toEqual([
-      'contact_events',
-      'events_raw',
-      'kpi_email_daily',
-      'kpi_email_geography',
-      'kpi_email_glossary',
-      'kpi_email_tile_glossary',
-    ]);
+    ).toEqual(['contact_events', 'events_raw', 'kpi_email_daily', 'kpi_email_geography', 'kpi_email_tile_glossary']);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'old' })).openedTotal).toBe(0);
     expect((await emailInsights(env.clickhouse, { workspaceId: ws, emailId: 'e' })).openedTotal).toBe(1);
     expect(await kpiMismatches(env.clickhouse)).toEqual([]);

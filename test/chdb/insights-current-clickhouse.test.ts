@@ -117,7 +117,6 @@ describe('schema and insights on current ClickHouse', () => {
         'events_raw',
         'kpi_email_daily',
         'kpi_tile_daily',
-        'kpi_email_glossary',
         'kpi_tile_glossary',
         'kpi_email_geography',
         'kpi_email_tile_glossary',

@@ -22,6 +22,9 @@ describe('ClickHouse migrations', () => {
       expect(applied).toEqual(clickhouseFiles.map((file) => file.name));
       const tables = session.query("SELECT name FROM system.tables WHERE database = 'cairn_check'", 'JSONEachRow');
       expect(tables).toContain('events_raw');
+      // 0140 dropped 0090's per-email glossary table and its view; 0130's per-tile one replaced them
+      expect(tables).toContain('"kpi_email_tile_glossary"');
+      expect(tables).not.toMatch(/"(events_ingest_to_)?kpi_email_glossary"/);
     } finally {
       session.cleanup?.();
       rmSync(dir, { recursive: true, force: true });
@@ -34,6 +37,16 @@ describe('ClickHouse migrations', () => {
     try {
       expect(await migrate(target, clickhouseFiles)).toHaveLength(clickhouseFiles.length);
       expect(await migrate(target, clickhouseFiles)).toEqual([]);
+      const server = serverClient({ url: baseConfig.clickhouseUrl, database });
+      const emailGlossary = await server
+        .rows<{ name: string }>(
+          sql`SELECT name FROM system.tables WHERE database = ${database} AND name LIKE '%kpi_email%glossary' ORDER BY name`,
+        )
+        .finally(() => server.close());
+      expect(emailGlossary.map((t) => t.name)).toEqual([
+        'events_ingest_to_kpi_email_tile_glossary',
+        'kpi_email_tile_glossary',
+      ]);
       const edited = clickhouseFiles.map((file, i) => (i === 0 ? { ...file, checksum: 'edited' } : file));
       await expect(migrate(target, edited)).rejects.toMatchObject({ code: 'MIGRATION_EDITED' });
     } finally {

@@ -26,11 +26,13 @@ export async function viewSelectOverRaw(
   return raw.trusted(select.replace(SOURCE, `FROM (SELECT * FROM events_raw WHERE ${rawWhere.text})`));
 }
 
-/** Every KPI table and the materialized view (sql/clickhouse 0010, 0090, 0100, 0130) that feeds it from events_ingest. */
+/**
+ * Every KPI table and the materialized view (sql/clickhouse 0010, 0090, 0100, 0130) that feeds it from events_ingest;
+ * 0140 dropped 0090's kpi_email_glossary, which kpi_email_tile_glossary replaced.
+ */
 export const KPI_VIEWS = [
   { view: 'events_ingest_to_kpi_email', table: 'kpi_email_daily', owner: 'email_id' },
   { view: 'events_ingest_to_kpi_tile', table: 'kpi_tile_daily', owner: 'journey_id' },
-  { view: 'events_ingest_to_kpi_email_glossary', table: 'kpi_email_glossary', owner: 'email_id' },
   { view: 'events_ingest_to_kpi_tile_glossary', table: 'kpi_tile_glossary', owner: 'journey_id' },
   { view: 'events_ingest_to_kpi_email_geography', table: 'kpi_email_geography', owner: 'email_id' },
   { view: 'events_ingest_to_kpi_email_tile_glossary', table: 'kpi_email_tile_glossary', owner: 'email_id' },
