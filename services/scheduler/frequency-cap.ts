@@ -2,7 +2,7 @@ import type { PoolClient } from 'pg';
 
 const HOUR_MS = 3_600_000;
 
-/** At most `max_sends` commercial emails per contact in any `window_hours` rolling hours (docs/api.md#workspace). */
+/** At most `max_sends` commercial emails per contact in any `window_hours` rolling hours (docs/scheduler.md#frequency-cap). */
 export interface FrequencyCapRule {
   max_sends: number;
   window_hours: number;

@@ -1,0 +1,176 @@
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
+import type { SendRequest } from '../../lib/contracts/sending/send-request';
+import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
+import { takeCapSlots } from '../../services/scheduler/frequency-cap';
+import { TopicReader } from '../support/topic-reader';
+import { waitFor } from '../support/wait-for';
+import { SchedulerRig, tally, Workspace } from './scheduler-harness';
+
+/**
+ * Issue 26, part 1: the workspace's frequency cap counts commercial emails per contact across every journey,
+ * exactly, also when two journeys and two scheduler replicas send to the same contacts at once; a capped contact
+ * is blocked `frequency_cap` at the email tile and goes on along the path; a transactional journey is not capped
+ * (docs/scheduler.md#frequency-cap).
+ */
+describe('frequency cap', () => {
+  let kit: ApiKit;
+  let rig: SchedulerRig;
+  let reader: TopicReader;
+  const codec = new EventCodec();
+
+  beforeAll(async () => {
+    kit = await startApiKit();
+    rig = await new SchedulerRig(kit.env).start();
+    reader = await new TopicReader(kit.env.kafka, [kit.env.topics.journeyEvents]).start();
+  });
+
+  afterAll(async () => {
+    await reader?.stop();
+    await rig?.stop();
+    await kit?.close();
+  });
+
+  /** `contact:reason` of each tile_blocked event of the journeys read so far. */
+  const blockedAt = (journeyIds: string[]): string[] => [
+    ...new Set(
+      reader.raw
+      .flatMap((record) => (codec.unbatch(record.value) ?? [record.value]).map((buf): CairnEvent => codec.decode(buf)))
+      .flatMap((e) =>
+        e.type === 'tile_blocked' && journeyIds.includes(e.data.journey_id)
+          ? [`${e.data.contact_id}:${e.data.tile_id}:${e.data.reason}`]
+          : [],
+      ),
+    ),
+  ];
+
+  /** A workspace capped through the API, with a live email. */
+  async function cappedWorkspace(caps: unknown): Promise<{ ws: Workspace; email: string }> {
+    const { id, key } = await createWorkspace(kit, 'fcap');
+    const res = await client(kit, key)('PATCH', '/v1/workspace', { frequency_caps: caps });
+    expect([res.statusCode, res.json().frequency_caps]).toEqual([200, caps]);
+    const ws = new Workspace(rig.pool, id);
+    return { ws, email: await ws.email() };
+  }
+
+  const mailJourney = async (ws: Workspace, email: string, members: string[], transactional?: boolean) =>
+    ws.liveJourney(
+      {
+        tiles: [
+          { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [await ws.segment(members)] } },
+          { id: 'mail', type: 'email', next: ['end'], config: { email_id: email } },
+          { id: 'end', type: 'end' },
+        ],
+      },
+      transactional === undefined ? {} : { transactional },
+    );
+
+  const allDone = (r: SchedulerRig, journeyId: string, n: number) =>
+    waitFor(
+      () => r.positions(journeyId),
+      (p) => tally(p)['end/done'] === n,
+    );
+
+  const sendsTo = (requests: SendRequest[], journeyIds: string[]): string[] =>
+    requests
+      .filter((r) => journeyIds.includes(r.journey_id))
+      .map((r) => r.contact_id)
+      .sort();
+
+  it('two live journeys sharing a contact under 1 a day send it one email; the other blocks it frequency_cap and it goes on', async () => {
+    const { ws, email } = await cappedWorkspace([
+      { max_sends: 1, window_hours: 24 },
+      { max_sends: 5, window_hours: 168 },
+    ]);
+    const [shared, onlyA, onlyB] = (await ws.contacts(3)) as [string, string, string];
+    const a = await mailJourney(ws, email, [shared, onlyA]);
+    const b = await mailJourney(ws, email, [shared, onlyB]);
+    await allDone(rig, a, 2);
+    await allDone(rig, b, 2);
+    expect(sendsTo(await rig.sendRequests(), [a, b])).toEqual([shared, onlyA, onlyB].sort());
+    const blocked = await waitFor(
+      async () => blockedAt([a, b]),
+      (events) => events.length === 1,
+    );
+    expect(blocked).toEqual([`${shared}:mail:frequency_cap`]);
+
+    // A rolling window: a day later the contact has a slot again.
+    rig.clock.advance(25 * 3_600_000);
+    const c = await mailJourney(ws, email, [shared]);
+    await allDone(rig, c, 1);
+    expect(sendsTo(await rig.sendRequests(), [c])).toEqual([shared]);
+  });
+
+  it('a transactional journey is neither capped nor takes a slot', async () => {
+    const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
+    const [contact] = (await ws.contacts(1)) as [string];
+    const receipt = await mailJourney(ws, email, [contact], true);
+    await allDone(rig, receipt, 1);
+    const first = await mailJourney(ws, email, [contact], false);
+    await allDone(rig, first, 1);
+    const receipt2 = await mailJourney(ws, email, [contact], true);
+    await allDone(rig, receipt2, 1);
+    const second = await mailJourney(ws, email, [contact]);
+    await allDone(rig, second, 1);
+    const requests = await rig.sendRequests();
+    expect([receipt, first, receipt2, second].map((j) => sendsTo(requests, [j]).length)).toEqual([1, 1, 1, 0]);
+    expect(await waitFor(async () => blockedAt([second]), (e) => e.length === 1)).toEqual([
+      `${contact}:mail:frequency_cap`,
+    ]);
+  });
+
+  it('two scheduler replicas running two journeys over the same 300 contacts send each contact exactly once', async () => {
+    const replica = await new SchedulerRig(kit.env).start();
+    // one clock for both replicas: the first test moved the rig's a day on
+    replica.clock.advance(rig.clock.now() - replica.clock.now());
+    try {
+      const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
+      const contacts = await ws.contacts(300);
+      const [a, b] = await Promise.all([mailJourney(ws, email, contacts), mailJourney(ws, email, contacts)]);
+      await allDone(rig, a as string, 300);
+      await allDone(rig, b as string, 300);
+      const requests = [...(await rig.sendRequests()), ...(await replica.sendRequests())];
+      expect(sendsTo(requests, [a as string, b as string])).toEqual([...contacts].sort());
+      const blocked = await waitFor(
+        async () => blockedAt([a as string, b as string]),
+        (events) => events.length >= 300,
+      );
+      expect(blocked.map((e) => e.split(':')[0]).sort()).toEqual([...contacts].sort());
+      expect(new Set(blocked.map((e) => e.split(':').slice(1).join(':')))).toEqual(new Set(['mail:frequency_cap']));
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  it('a transaction after the last slot waits for the one holding it: taken after its COMMIT, free again after its ROLLBACK', async () => {
+    const { id } = await createWorkspace(kit, 'fcap-race');
+    const rules = [{ max_sends: 1, window_hours: 24 }];
+    for (const [end, expected] of [
+      ['COMMIT', 0],
+      ['ROLLBACK', 1],
+    ] as const) {
+      const [contact] = (await new Workspace(rig.pool, id).contacts(1)) as [string];
+      const [first, second] = [await rig.pool.connect(), await rig.pool.connect()];
+      try {
+        await first.query('BEGIN');
+        await second.query('BEGIN');
+        expect(await takeCapSlots(first, id, rules, [contact], rig.clock.now())).toEqual(new Set([contact]));
+        const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
+        const pending = takeCapSlots(second, id, rules, [contact], rig.clock.now());
+        await waitFor(
+          async () =>
+            (
+              await rig.pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])
+            ).rowCount,
+          (n) => n === 1,
+        );
+        await first.query(end);
+        expect([end, (await pending).size]).toEqual([end, expected]);
+        await second.query('COMMIT');
+      } finally {
+        first.release();
+        second.release();
+      }
+    }
+  });
+});
