@@ -127,12 +127,12 @@ describe('frequency cap', () => {
       const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
       const contacts = await ws.contacts(300);
       const [a, b] = await Promise.all([mailJourney(ws, email, contacts), mailJourney(ws, email, contacts)]);
-      await allDone(rig, a as string, 300);
-      await allDone(rig, b as string, 300);
+      await allDone(rig, a, 300);
+      await allDone(rig, b, 300);
       const requests = [...(await rig.sendRequests()), ...(await replica.sendRequests())];
-      expect(sendsTo(requests, [a as string, b as string])).toEqual([...contacts].sort());
+      expect(sendsTo(requests, [a, b])).toEqual([...contacts].sort());
       const blocked = await waitFor(
-        async () => blockedAt([a as string, b as string]),
+        async () => blockedAt([a, b]),
         (events) => events.length >= 300,
       );
       expect(blocked.map((e) => e.split(':')[0]).sort()).toEqual([...contacts].sort());
