@@ -2,6 +2,7 @@ import { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
+import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
 import { TopicReader } from '../support/topic-reader';
 import { waitFor } from '../support/wait-for';
@@ -71,6 +72,15 @@ describe('frequency cap', () => {
       (p) => tally(p)['end/done'] === n,
     );
 
+  /**
+   * Counter rows that already exist (a send out of the window): a step must then lock the row to see another's
+   * slot, where a new row would make it wait for the other's insert anyway.
+   */
+  const sentLongAgo = (workspaceId: string, contacts: string[]) =>
+    inTransaction(rig.pool, (c) =>
+      takeCapSlots(c, workspaceId, [{ max_sends: 1, window_hours: 24 }], contacts, rig.clock.now() - 25 * 3_600_000),
+    );
+
   const sendsTo = (requests: SendRequest[], journeyIds: string[]): string[] =>
     requests
       .filter((r) => journeyIds.includes(r.journey_id))
@@ -126,6 +136,7 @@ describe('frequency cap', () => {
     try {
       const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
       const contacts = await ws.contacts(300);
+      await sentLongAgo(ws.id, contacts);
       const [a, b] = await Promise.all([mailJourney(ws, email, contacts), mailJourney(ws, email, contacts)]);
       await allDone(rig, a, 300);
       await allDone(rig, b, 300);
@@ -150,6 +161,7 @@ describe('frequency cap', () => {
       ['ROLLBACK', 1],
     ] as const) {
       const [contact] = (await new Workspace(rig.pool, id).contacts(1)) as [string];
+      await sentLongAgo(id, [contact]);
       const [first, second] = [await rig.pool.connect(), await rig.pool.connect()];
       try {
         await first.query('BEGIN');
