@@ -1,11 +1,9 @@
-import { EventCodec } from '../../lib/contracts/events/event-codec';
-import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
-import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
+import { client, createWorkspace } from '../api/api-test-kit';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
-import { TopicReader } from '../support/topic-reader';
 import { waitFor } from '../support/wait-for';
+import { JourneyEventsKit } from './journey-events-kit';
 import { SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 /**
@@ -15,42 +13,16 @@ import { SchedulerRig, tally, Workspace } from './scheduler-harness';
  * (docs/scheduler.md#frequency-cap).
  */
 describe('frequency cap', () => {
-  let kit: ApiKit;
-  let rig: SchedulerRig;
-  let reader: TopicReader;
-  const codec = new EventCodec();
+  const suite = JourneyEventsKit.forSuite();
 
-  beforeAll(async () => {
-    kit = await startApiKit();
-    rig = await new SchedulerRig(kit.env).start();
-    reader = await new TopicReader(kit.env.kafka, [kit.env.topics.journeyEvents]).start();
-  });
-
-  afterAll(async () => {
-    await reader?.stop();
-    await rig?.stop();
-    await kit?.close();
-  });
-
-  /** `contact:reason` of each tile_blocked event of the journeys read so far. */
-  const blockedAt = (journeyIds: string[]): string[] => [
-    ...new Set(
-      reader.raw
-      .flatMap((record) => (codec.unbatch(record.value) ?? [record.value]).map((buf): CairnEvent => codec.decode(buf)))
-      .flatMap((e) =>
-        e.type === 'tile_blocked' && journeyIds.includes(e.data.journey_id)
-          ? [`${e.data.contact_id}:${e.data.tile_id}:${e.data.reason}`]
-          : [],
-      ),
-    ),
-  ];
+  const blockedAt = (journeyIds: string[]): string[] => suite.events.blocked(journeyIds);
 
   /** A workspace capped through the API, with a live email. */
   async function cappedWorkspace(caps: unknown): Promise<{ ws: Workspace; email: string }> {
-    const { id, key } = await createWorkspace(kit, 'fcap');
-    const res = await client(kit, key)('PATCH', '/v1/workspace', { frequency_caps: caps });
+    const { id, key } = await createWorkspace(suite.kit, 'fcap');
+    const res = await client(suite.kit, key)('PATCH', '/v1/workspace', { frequency_caps: caps });
     expect([res.statusCode, res.json().frequency_caps]).toEqual([200, caps]);
-    const ws = new Workspace(rig.pool, id);
+    const ws = new Workspace(suite.rig.pool, id);
     return { ws, email: await ws.email() };
   }
 
@@ -77,8 +49,14 @@ describe('frequency cap', () => {
    * slot, where a new row would make it wait for the other's insert anyway.
    */
   const sentLongAgo = (workspaceId: string, contacts: string[]) =>
-    inTransaction(rig.pool, (c) =>
-      takeCapSlots(c, workspaceId, [{ max_sends: 1, window_hours: 24 }], contacts, rig.clock.now() - 25 * 3_600_000),
+    inTransaction(suite.rig.pool, (c) =>
+      takeCapSlots(
+        c,
+        workspaceId,
+        [{ max_sends: 1, window_hours: 24 }],
+        contacts,
+        suite.rig.clock.now() - 25 * 3_600_000,
+      ),
     );
 
   const sendsTo = (requests: SendRequest[], journeyIds: string[]): string[] =>
@@ -95,9 +73,9 @@ describe('frequency cap', () => {
     const [shared, onlyA, onlyB] = (await ws.contacts(3)) as [string, string, string];
     const a = await mailJourney(ws, email, [shared, onlyA]);
     const b = await mailJourney(ws, email, [shared, onlyB]);
-    await allDone(rig, a, 2);
-    await allDone(rig, b, 2);
-    expect(sendsTo(await rig.sendRequests(), [a, b])).toEqual([shared, onlyA, onlyB].sort());
+    await allDone(suite.rig, a, 2);
+    await allDone(suite.rig, b, 2);
+    expect(sendsTo(await suite.rig.sendRequests(), [a, b])).toEqual([shared, onlyA, onlyB].sort());
     const blocked = await waitFor(
       async () => blockedAt([a, b]),
       (events) => events.length === 1,
@@ -105,42 +83,45 @@ describe('frequency cap', () => {
     expect(blocked).toEqual([`${shared}:mail:frequency_cap`]);
 
     // A rolling window: a day later the contact has a slot again.
-    rig.clock.advance(25 * 3_600_000);
+    suite.rig.clock.advance(25 * 3_600_000);
     const c = await mailJourney(ws, email, [shared]);
-    await allDone(rig, c, 1);
-    expect(sendsTo(await rig.sendRequests(), [c])).toEqual([shared]);
+    await allDone(suite.rig, c, 1);
+    expect(sendsTo(await suite.rig.sendRequests(), [c])).toEqual([shared]);
   });
 
   it('a transactional journey is neither capped nor takes a slot', async () => {
     const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
     const [contact] = (await ws.contacts(1)) as [string];
     const receipt = await mailJourney(ws, email, [contact], true);
-    await allDone(rig, receipt, 1);
+    await allDone(suite.rig, receipt, 1);
     const first = await mailJourney(ws, email, [contact], false);
-    await allDone(rig, first, 1);
+    await allDone(suite.rig, first, 1);
     const receipt2 = await mailJourney(ws, email, [contact], true);
-    await allDone(rig, receipt2, 1);
+    await allDone(suite.rig, receipt2, 1);
     const second = await mailJourney(ws, email, [contact]);
-    await allDone(rig, second, 1);
-    const requests = await rig.sendRequests();
+    await allDone(suite.rig, second, 1);
+    const requests = await suite.rig.sendRequests();
     expect([receipt, first, receipt2, second].map((j) => sendsTo(requests, [j]).length)).toEqual([1, 1, 1, 0]);
-    expect(await waitFor(async () => blockedAt([second]), (e) => e.length === 1)).toEqual([
-      `${contact}:mail:frequency_cap`,
-    ]);
+    expect(
+      await waitFor(
+        async () => blockedAt([second]),
+        (e) => e.length === 1,
+      ),
+    ).toEqual([`${contact}:mail:frequency_cap`]);
   });
 
   it('two scheduler replicas running two journeys over the same 300 contacts send each contact exactly once', async () => {
-    const replica = await new SchedulerRig(kit.env).start();
+    const replica = await new SchedulerRig(suite.kit.env).start();
     // one clock for both replicas: the first test moved the rig's a day on
-    replica.clock.advance(rig.clock.now() - replica.clock.now());
+    replica.clock.advance(suite.rig.clock.now() - replica.clock.now());
     try {
       const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
       const contacts = await ws.contacts(300);
       await sentLongAgo(ws.id, contacts);
       const [a, b] = await Promise.all([mailJourney(ws, email, contacts), mailJourney(ws, email, contacts)]);
-      await allDone(rig, a, 300);
-      await allDone(rig, b, 300);
-      const requests = [...(await rig.sendRequests()), ...(await replica.sendRequests())];
+      await allDone(suite.rig, a, 300);
+      await allDone(suite.rig, b, 300);
+      const requests = [...(await suite.rig.sendRequests()), ...(await replica.sendRequests())];
       expect(sendsTo(requests, [a, b])).toEqual([...contacts].sort());
       const blocked = await waitFor(
         async () => blockedAt([a, b]),
@@ -154,25 +135,27 @@ describe('frequency cap', () => {
   });
 
   it('a transaction after the last slot waits for the one holding it: taken after its COMMIT, free again after its ROLLBACK', async () => {
-    const { id } = await createWorkspace(kit, 'fcap-race');
+    const { id } = await createWorkspace(suite.kit, 'fcap-race');
     const rules = [{ max_sends: 1, window_hours: 24 }];
     for (const [end, expected] of [
       ['COMMIT', 0],
       ['ROLLBACK', 1],
     ] as const) {
-      const [contact] = (await new Workspace(rig.pool, id).contacts(1)) as [string];
+      const [contact] = (await new Workspace(suite.rig.pool, id).contacts(1)) as [string];
       await sentLongAgo(id, [contact]);
-      const [first, second] = [await rig.pool.connect(), await rig.pool.connect()];
+      const [first, second] = [await suite.rig.pool.connect(), await suite.rig.pool.connect()];
       try {
         await first.query('BEGIN');
         await second.query('BEGIN');
-        expect(await takeCapSlots(first, id, rules, [contact], rig.clock.now())).toEqual(new Set([contact]));
+        expect(await takeCapSlots(first, id, rules, [contact], suite.rig.clock.now())).toEqual(new Set([contact]));
         const pid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid;
-        const pending = takeCapSlots(second, id, rules, [contact], rig.clock.now());
+        const pending = takeCapSlots(second, id, rules, [contact], suite.rig.clock.now());
         await waitFor(
           async () =>
             (
-              await rig.pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [pid])
+              await suite.rig.pool.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [
+                pid,
+              ])
             ).rowCount,
           (n) => n === 1,
         );
