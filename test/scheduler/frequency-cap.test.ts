@@ -1,6 +1,10 @@
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
+import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
+import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { testLogger, uniqueName } from '../support/test-env';
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
 import { waitFor } from '../support/wait-for';
 import { JourneyEventsKit } from './journey-events-kit';
@@ -167,5 +171,47 @@ describe('frequency cap', () => {
         second.release();
       }
     }
+  });
+
+  describe('tile KPIs', () => {
+    let aggregator: ReturnType<typeof buildAggregator>;
+    beforeAll(async () => {
+      const env = suite.kit.env;
+      aggregator = buildAggregator(
+        loadAggregatorConfig({
+          CAIRN_TOPIC_PREFIX: env.topicPrefix,
+          CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+          CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+        }),
+        testLogger('aggregator'),
+      );
+      await aggregator.start();
+    });
+    afterAll(async () => {
+      await aggregator?.stop();
+    });
+
+    it('count the capped contact Blocked frequency_cap at the email tile, not processed there, and at the end tile', async () => {
+      const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);
+      const [shared, onlyA] = (await ws.contacts(2)) as [string, string];
+      const a = await mailJourney(ws, email, [shared, onlyA]);
+      await allDone(suite.rig, a, 2);
+      const b = await mailJourney(ws, email, [shared]);
+      await allDone(suite.rig, b, 1);
+      const tiles = await waitFor(
+        () => journeyTileKpis(suite.kit.env.clickhouse, { workspaceId: ws.id, journeyId: b }),
+        (t) => t.find((k) => k.tileId === 'end')?.processed === 1 && t.find((k) => k.tileId === 'mail')?.blocked === 1,
+        30_000,
+      );
+      expect(tiles.find((k) => k.tileId === 'mail')).toMatchObject({
+        inflow: 1,
+        processed: 0,
+        blocked: 1,
+        blockedByReason: { frequency_cap: 1 },
+        failed: 0,
+        processing: 0,
+      });
+      expect(tiles.find((k) => k.tileId === 'end')).toMatchObject({ inflow: 1, processed: 1, blocked: 0 });
+    });
   });
 });
