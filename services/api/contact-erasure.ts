@@ -77,6 +77,13 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     sql: [`DELETE FROM journey_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
   },
   {
+    table: 'frequency_cap_counters',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: 'when the frequency cap last let commercial email reach the contact (docs/scheduler.md#frequency-cap); after journey_contacts, so a step holding the contact has committed its slot',
+    sql: [`DELETE FROM frequency_cap_counters WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
+  },
+  {
     table: 'journey_webhook_dead_letters',
     columns: ['payload', 'once_key'],
     action: 'delete',

@@ -1,7 +1,8 @@
 import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
-import { advance, fail, type Claimed, type StepContext } from './tile-moves';
+import { workspaceCapRules, takeCapSlots } from './frequency-cap';
+import { advance, blockAndGoOn, fail, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
 
 const DAY_MS = 86_400_000;
@@ -31,6 +32,9 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
   );
   const email = rows[0];
   const settings = ctx.journey.row.settings;
+  const live = email?.status === 'live' && email.live_version !== null;
+  const uncapped = live ? await uncappedContacts(ctx, contacts) : new Set<string>();
+  const next = nextOf(ctx.journey, ctx.tile.id)[0];
   for (const c of contacts) {
     if (!email || email.status !== 'live' || email.live_version === null) {
       fail(
@@ -39,6 +43,10 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
         'JOURNEY_EMAIL_MISSING',
         email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`,
       );
+      continue;
+    }
+    if (!uncapped.has(c.contactId)) {
+      blockAndGoOn(ctx, c, 'frequency_cap', next);
       continue;
     }
     const parts = {
@@ -59,8 +67,19 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
       min_consent: settings.min_consent ?? 0,
       requested_at: ctx.now,
     });
-    advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
+    advance(ctx, c, next);
   }
+}
+
+/**
+ * The contacts the workspace's frequency cap lets this email reach now, each taking a slot (frequency-cap.ts);
+ * a transactional journey is not capped and takes none (docs/scheduler.md#frequency-cap).
+ */
+async function uncappedContacts(ctx: StepContext, contacts: Claimed[]): Promise<Set<string>> {
+  const ids = contacts.map((c) => c.contactId);
+  if (ctx.journey.row.settings.transactional === true) return new Set(ids);
+  const rules = await workspaceCapRules(ctx.client, ctx.journey.row.workspace_id);
+  return takeCapSlots(ctx.client, ctx.journey.row.workspace_id, rules, ids, ctx.now);
 }
 
 function splitterArrivals(ctx: StepContext, contacts: Claimed[]): void {

@@ -44,10 +44,25 @@ export function advance(ctx: StepContext, c: Claimed, to: string | undefined, pa
   const { tile, effects } = ctx;
   effects.event('tile_processed', tile, c.iteration, c.contactId);
   if (path !== undefined) effects.event('tile_path_taken', tile, c.iteration, c.contactId, path);
+  handOn(ctx, c, to, 'done');
+}
+
+/** On to `to` within the same step, or at rest here in `last` when there is no next tile. */
+function handOn(ctx: StepContext, c: Claimed, to: string | undefined, last: 'done' | 'blocked'): void {
   const target = to ? ctx.journey.index.byId.get(to) : undefined;
-  if (!target) return rest(ctx, c, 'done');
-  effects.event('tile_inflow', target, c.iteration, c.contactId);
+  if (!target) return rest(ctx, c, last);
+  ctx.effects.event('tile_inflow', target, c.iteration, c.contactId);
   ctx.arrive(target.id, c);
+}
+
+/**
+ * Blocked at this tile (its Blocked KPI, by reason) yet on along the journey's path, as a frequency-capped email
+ * does (docs/scheduler.md#frequency-cap): not processed here, so Inflow = Processed + Blocked + Failed + Processing
+ * still holds; with no next tile it rests here, blocked.
+ */
+export function blockAndGoOn(ctx: StepContext, c: Claimed, reason: string, to: string | undefined): void {
+  ctx.effects.event('tile_blocked', ctx.tile, c.iteration, c.contactId, reason);
+  handOn(ctx, c, to, 'blocked');
 }
 
 export function fail(ctx: StepContext, c: Claimed, code: ErrorCode, message: string): void {

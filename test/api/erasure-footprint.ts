@@ -4,6 +4,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { sendRequestKey, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { journeyEmailEvent } from '../support/journey-email-event';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
+import { takeCapSlots } from '../../services/scheduler/frequency-cap';
 import { StepEffects } from '../../services/scheduler/step-effects';
 import { onceKey } from '../../services/scheduler/tile-rules';
 import { forwardItem, journeyItem } from '../../services/sender/delivery-item';
@@ -161,6 +162,10 @@ export async function buildFootprint(
   await recordEngagements(
     pool,
     both.map((c) => open(workspaceId, journeyId, c)),
+  );
+  // the frequency cap's counters, as an email tile of a capped workspace takes its slots
+  await inTransaction(pool, (client) =>
+    takeCapSlots(client, workspaceId, [{ max_sends: 2, window_hours: 24 }], both, Date.now()),
   );
   for (const contactId of both) {
     const key = onceKey({ journeyId, tileId: 'broken', iteration: 0, subjectId: contactId });

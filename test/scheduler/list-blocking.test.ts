@@ -1,10 +1,8 @@
-import { EventCodec } from '../../lib/contracts/events/event-codec';
-import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { unsubscribeContact } from '../../lib/domain/subscriptions/subscriptions-repository';
-import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
-import { TopicReader } from '../support/topic-reader';
+import { client, createWorkspace } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
-import { SchedulerRig, tally, Workspace } from './scheduler-harness';
+import { JourneyEventsKit } from './journey-events-kit';
+import { tally, Workspace } from './scheduler-harness';
 
 /**
  * A journey whose segment tile targets a subscription list protects that list like `settings.list_id`: it
@@ -12,31 +10,12 @@ import { SchedulerRig, tally, Workspace } from './scheduler-harness';
  * removed from the list by hand goes on with the journeys it is already on (docs/scheduler.md#blocking).
  */
 describe('blocking on the lists a journey targets', () => {
-  let kit: ApiKit;
-  let rig: SchedulerRig;
-  let reader: TopicReader;
-  const codec = new EventCodec();
-
-  beforeAll(async () => {
-    kit = await startApiKit();
-    rig = await new SchedulerRig(kit.env).start();
-    reader = await new TopicReader(kit.env.kafka, [kit.env.topics.journeyEvents]).start();
-  });
-
-  /** Every journey event read so far, those the relay sent in a per-contact envelope included. */
-  const journeyEvents = (): CairnEvent[] =>
-    reader.raw.flatMap((record) => (codec.unbatch(record.value) ?? [record.value]).map((buf) => codec.decode(buf)));
-
-  afterAll(async () => {
-    await reader?.stop();
-    await rig?.stop();
-    await kit?.close();
-  });
+  const suite = JourneyEventsKit.forSuite();
 
   it('blocks who unsubscribed from the targeted list before its next tile; a removal by hand through the API goes on', async () => {
-    const { id, key } = await createWorkspace(kit);
-    const api = client(kit, key);
-    const ws = new Workspace(rig.pool, id);
+    const { id, key } = await createWorkspace(suite.kit);
+    const api = client(suite.kit, key);
+    const ws = new Workspace(suite.rig.pool, id);
     const contacts = await ws.contacts(4);
     const [unsubscribed, removed, removedThenUnsubscribed, stays] = contacts as [string, string, string, string];
     const list = await ws.list(contacts);
@@ -51,28 +30,28 @@ describe('blocking on the lists a journey targets', () => {
       ],
     });
     await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => tally(p)['wait/waiting'] === 4,
     );
 
     // The contact's own unsubscribe (the writer ingest's one-click and subscription center and mailto all use) ...
-    expect(await unsubscribeContact(rig.pool, { workspaceId: id, contactId: unsubscribed, listId: list })).toEqual([
-      list,
-    ]);
+    expect(
+      await unsubscribeContact(suite.rig.pool, { workspaceId: id, contactId: unsubscribed, listId: list }),
+    ).toEqual([list]);
     // ... and an operator's removals by hand; one of those contacts then unsubscribes itself as well.
     for (const contact of [removed, removedThenUnsubscribed])
       expect((await api('DELETE', `/v1/lists/${list}/members/${contact}`)).statusCode).toBe(204);
-    await unsubscribeContact(rig.pool, { workspaceId: id, contactId: removedThenUnsubscribed, listId: null });
+    await unsubscribeContact(suite.rig.pool, { workspaceId: id, contactId: removedThenUnsubscribed, listId: null });
     const members = (await api('GET', `/v1/lists/${list}/members`)).json<{
       items: { contact_id: string; removed_by_hand: boolean }[];
     }>();
     expect(members.items.find((m) => m.contact_id === removed)?.removed_by_hand).toBe(true);
     expect(members.items.find((m) => m.contact_id === removedThenUnsubscribed)?.removed_by_hand).toBe(false);
 
-    rig.clock.advance(3 * 3_600_000);
-    await rig.scheduler.tick();
+    suite.rig.clock.advance(3 * 3_600_000);
+    await suite.rig.scheduler.tick();
     const final = await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => tally(p)['end/done'] === 2,
     );
     expect(Object.fromEntries(contacts.map((c) => [c, final.get(c)]))).toEqual({
@@ -81,16 +60,11 @@ describe('blocking on the lists a journey targets', () => {
       [removedThenUnsubscribed]: 'mail/blocked',
       [stays]: 'end/done',
     });
-    const sent = (await rig.sendRequests()).filter((r) => r.journey_id === journeyId).map((r) => r.contact_id);
+    const sent = (await suite.rig.sendRequests()).filter((r) => r.journey_id === journeyId).map((r) => r.contact_id);
     expect(sent.sort()).toEqual([removed, stays].sort());
     const blocked = await waitFor(
-      async () =>
-        journeyEvents().flatMap((e) =>
-          e.type === 'tile_blocked' && e.data.journey_id === journeyId
-            ? [`${e.data.contact_id}:${e.data.tile_id}:${e.data.reason}`]
-            : [],
-        ),
-      (events) => events.length === 2,
+      async () => suite.events.blocked([journeyId]),
+      (found) => found.length === 2,
     );
     expect(blocked.sort()).toEqual(
       [`${unsubscribed}:mail:unsubscribed`, `${removedThenUnsubscribed}:mail:unsubscribed`].sort(),
@@ -98,8 +72,8 @@ describe('blocking on the lists a journey targets', () => {
   });
 
   it("a removal by hand from settings.list_id keeps the contact on the journey; the contact's own unsubscribe blocks it", async () => {
-    const { id, key } = await createWorkspace(kit);
-    const ws = new Workspace(rig.pool, id);
+    const { id, key } = await createWorkspace(suite.kit);
+    const ws = new Workspace(suite.rig.pool, id);
     const contacts = await ws.contacts(2);
     const [removed, unsubscribed] = contacts as [string, string];
     const list = await ws.list(contacts);
@@ -115,15 +89,15 @@ describe('blocking on the lists a journey targets', () => {
       { list_id: list },
     );
     await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => tally(p)['wait/waiting'] === 2,
     );
-    expect((await client(kit, key)('DELETE', `/v1/lists/${list}/members/${removed}`)).statusCode).toBe(204);
-    await unsubscribeContact(rig.pool, { workspaceId: id, contactId: unsubscribed, listId: list });
-    rig.clock.advance(3 * 3_600_000);
-    await rig.scheduler.tick();
+    expect((await client(suite.kit, key)('DELETE', `/v1/lists/${list}/members/${removed}`)).statusCode).toBe(204);
+    await unsubscribeContact(suite.rig.pool, { workspaceId: id, contactId: unsubscribed, listId: list });
+    suite.rig.clock.advance(3 * 3_600_000);
+    await suite.rig.scheduler.tick();
     const final = await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => tally(p)['wait/waiting'] === undefined,
     );
     expect([final.get(removed), final.get(unsubscribed)]).toEqual(['end/done', 'end/blocked']);

@@ -108,7 +108,7 @@ export interface JourneyContext extends EventBase {
 export interface JourneyEventPayloads {
   tile_inflow: Record<never, never>;
   tile_processed: Record<never, never>;
-  tile_blocked: { reason: 'unsubscribed' | 'suppression_segment' | 'consent_below_minimum' | string };
+  tile_blocked: { reason: 'unsubscribed' | 'suppression_segment' | 'consent_below_minimum' | 'frequency_cap' | string };
   tile_failed: { error_code: string; error_message?: string | null };
   tile_path_taken: { path_id: string };
 }

@@ -71,6 +71,8 @@ export interface JourneySettings {
   list_id?: string | null;
   min_consent: number;
   content_settings_id?: string | null;
+  /** transactional mail (receipts, password resets): not counted or held back by the workspace's frequency cap */
+  transactional?: boolean;
 }
 
 export interface JourneyIssue {

@@ -81,7 +81,7 @@ export type TileKpis = {
   inflow: number;
   /** still waiting at the tile: inflow - processed - blocked - failed (never below 0) */
   processing: number;
-  /** journey Blocked (unsubscribed, suppression segment, consent below minimum), not the email KPI */
+  /** journey Blocked (unsubscribed, suppression segment, consent below minimum, frequency cap), not the email KPI */
   blocked: number;
   blockedByReason: Record<string, number>;
   failed: number;

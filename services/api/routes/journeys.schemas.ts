@@ -47,6 +47,10 @@ const settingsSchema = {
     },
     min_consent: { type: 'integer', minimum: 0, maximum: 5, default: 0 },
     content_settings_id: { type: ['string', 'null'], format: 'uuid' },
+    transactional: {
+      type: 'boolean',
+      description: "transactional mail: not counted or capped by the workspace's frequency_caps",
+    },
   },
 };
 

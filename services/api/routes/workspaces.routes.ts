@@ -95,11 +95,11 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
 
 /**
  * The caller's workspace settings: the time zone in which insights count days
- * (docs/kpis.md#filters-days-journey-tile-version-account) and whether the sender blocks role addresses
- * (docs/sender.md#eligibility-before-every-message).
+ * (docs/kpis.md#filters-days-journey-tile-version-account), whether the sender blocks role addresses
+ * (docs/sender.md#eligibility-before-every-message) and the frequency cap (docs/scheduler.md#frequency-cap).
  */
 const SELECT_SETTINGS =
-  'SELECT id, name, time_zone, block_role_addresses, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+  'SELECT id, name, time_zone, block_role_addresses, frequency_caps, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
 
 function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(
@@ -119,10 +119,23 @@ function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
         throw new ApiProblem(400, 'unknown time zone', [
           { field: 'body.time_zone', message: 'use an IANA name such as Europe/Oslo' },
         ]);
+      const caps = body.frequency_caps;
+      const repeated = caps?.findIndex((rule, i) => caps.findIndex((r) => r.window_hours === rule.window_hours) < i);
+      if (repeated !== undefined && repeated >= 0)
+        throw new ApiProblem(422, 'one frequency cap rule per window', [
+          { field: `body.frequency_caps[${repeated}].window_hours`, message: 'another rule has this window' },
+        ]);
       await pool.query(
         `UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone),
-                block_role_addresses = coalesce($4, block_role_addresses) WHERE id = $1`,
-        [workspaceId, body.name ?? null, body.time_zone ?? null, body.block_role_addresses ?? null],
+                block_role_addresses = coalesce($4, block_role_addresses),
+                frequency_caps = coalesce($5::jsonb, frequency_caps) WHERE id = $1`,
+        [
+          workspaceId,
+          body.name ?? null,
+          body.time_zone ?? null,
+          body.block_role_addresses ?? null,
+          caps === undefined ? null : JSON.stringify(caps),
+        ],
       );
       return (await pool.query(SELECT_SETTINGS, [workspaceId])).rows[0];
     });

@@ -85,6 +85,22 @@ const blockRoleAddresses = {
     'block role mailboxes (info@, sales@, support@, contact@, admin@, noreply@, …) as blocked reason `role_address`; default false',
 } as const;
 
+const frequencyCaps = {
+  type: 'array',
+  maxItems: 10,
+  description:
+    'at most max_sends commercial emails per contact in any window_hours rolling hours, across every journey (transactional journeys are not capped); [] caps nothing',
+  items: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['max_sends', 'window_hours'],
+    properties: {
+      max_sends: { type: 'integer', minimum: 1, maximum: 1000 },
+      window_hours: { type: 'integer', minimum: 1, maximum: 8760 },
+    },
+  },
+} as const;
+
 const settingsSchema = {
   type: 'object',
   properties: {
@@ -92,6 +108,7 @@ const settingsSchema = {
     name: { type: 'string' },
     time_zone: { type: 'string', description: 'IANA time zone of insights days' },
     block_role_addresses: blockRoleAddresses,
+    frequency_caps: frequencyCaps,
     route: { type: ['string', 'null'], description: 'the route its mail takes, set by the operator; null: default' },
     webhook_secret_rotated_at: {
       type: 'string',
@@ -110,7 +127,7 @@ export const readSettingsSchema = {
 export const changeSettingsSchema = {
   tags: ['workspaces'],
   summary:
-    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean)",
+    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean; frequency_caps: rules, one per window)",
   body: {
     type: 'object',
     additionalProperties: false,
@@ -119,6 +136,7 @@ export const changeSettingsSchema = {
       name: { type: 'string', minLength: 1, maxLength: 200 },
       time_zone: { type: 'string', minLength: 1, maxLength: 64 },
       block_role_addresses: blockRoleAddresses,
+      frequency_caps: frequencyCaps,
     },
   },
   response: { 200: settingsSchema },
