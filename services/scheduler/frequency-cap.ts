@@ -24,9 +24,7 @@ export function capRulesOf(value: unknown): FrequencyCapRule[] {
 
 /** Whether one more send at `now` keeps every rule, given the contact's earlier send times (epoch ms). */
 export function capAllows(sentAt: readonly number[], rules: readonly FrequencyCapRule[], now: number): boolean {
-  return rules.every(
-    (rule) => sentAt.filter((t) => t > now - rule.window_hours * HOUR_MS).length < rule.max_sends,
-  );
+  return rules.every((rule) => sentAt.filter((t) => t > now - rule.window_hours * HOUR_MS).length < rule.max_sends);
 }
 
 export async function workspaceCapRules(client: PoolClient, workspaceId: string): Promise<FrequencyCapRule[]> {
@@ -77,7 +75,12 @@ export async function takeCapSlots(
       `UPDATE frequency_cap_counters f
        SET sent_at = array_append(ARRAY(SELECT t FROM unnest(f.sent_at) AS t WHERE t > $3::timestamptz ORDER BY t), $4::timestamptz)
        WHERE f.workspace_id = $1 AND f.contact_id = ANY($2::uuid[])`,
-      [workspaceId, allowed.map((r) => r.contact_id), new Date(now - longest).toISOString(), new Date(now).toISOString()],
+      [
+        workspaceId,
+        allowed.map((r) => r.contact_id),
+        new Date(now - longest).toISOString(),
+        new Date(now).toISOString(),
+      ],
     );
   return new Set(allowed.map((r) => r.contact_id));
 }
