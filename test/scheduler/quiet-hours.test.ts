@@ -2,7 +2,8 @@ import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import type { JourneySettings } from '../../lib/domain/journeys/journey-graph';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
-import { JourneyEventsKit } from './journey-events-kit';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
 import { DAY_MS, tally, Workspace } from './scheduler-harness';
 
 const MINUTE_MS = 60_000;
@@ -148,5 +149,29 @@ describe('quiet hours', () => {
         (e) => e.length === 1,
       ),
     ).toEqual([`${contact}:mail:frequency_cap`]);
+  });
+
+  describe('tile KPIs', () => {
+    aggregatorForSuite(suite);
+
+    it('count a held contact Processing at the email tile until its release, then Processed', async () => {
+      const { ws, email } = await quietWorkspace({ time_zone: 'Europe/Oslo' });
+      const [contact] = (await ws.contacts(1)) as [string];
+      clockAt('2026-12-16T22:00:00Z'); // 23:00 in Oslo
+      const journey = await mailJourney(ws, email, [contact], '2026-12-16T22:00:00Z');
+      const mailKpis = (until: (k: { processing: number; processed: number }) => boolean) =>
+        waitFor(
+          async () =>
+            (await journeyTileKpis(suite.kit.env.clickhouse, { workspaceId: ws.id, journeyId: journey })).find(
+              (k) => k.tileId === 'mail',
+            ),
+          (k) => k !== undefined && until(k),
+          30_000,
+        );
+      expect(await mailKpis((k) => k.processing === 1)).toMatchObject({ inflow: 1, processing: 1, processed: 0 });
+      clockAt('2026-12-17T07:30:00Z');
+      await settled(journey, { 'end/done': 1 });
+      expect(await mailKpis((k) => k.processed === 1)).toMatchObject({ inflow: 1, processing: 0, processed: 1 });
+    });
   });
 });
