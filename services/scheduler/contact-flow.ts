@@ -73,9 +73,16 @@ export class ContactFlow {
     else this.pending.set(tileId, [contact]);
   };
 
-  /** Waiting contacts whose time came (or whose trigger was woken) leave their tile. */
+  /**
+   * Waiting contacts whose time came (or whose trigger was woken) leave their tile. An email tile holds contacts
+   * only through quiet hours: released, they reach it again in this step, blocking checked anew, and are sent
+   * (docs/scheduler.md#quiet-hours).
+   */
   async release(tileId: string, contacts: Claimed[]): Promise<void> {
-    if (contacts.length > 0) await releaseDue(this.context(tileId), contacts);
+    if (contacts.length === 0) return;
+    const ctx = this.context(tileId);
+    if (ctx.tile.type === 'email') for (const c of contacts) this.arrive(tileId, c);
+    else await releaseDue(ctx, contacts);
   }
 
   async run(): Promise<void> {

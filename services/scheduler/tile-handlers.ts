@@ -2,7 +2,8 @@ import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
 import { workspaceCapRules, takeCapSlots } from './frequency-cap';
-import { advance, blockAndGoOn, fail, type Claimed, type StepContext } from './tile-moves';
+import { quietHolds } from './quiet-hours';
+import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
 
 const DAY_MS = 86_400_000;
@@ -31,20 +32,23 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
     [emailId, ctx.journey.row.workspace_id],
   );
   const email = rows[0];
-  const settings = ctx.journey.row.settings;
-  const live = email?.status === 'live' && email.live_version !== null;
-  const uncapped = live ? await uncappedContacts(ctx, contacts) : new Set<string>();
+  if (!email || email.status !== 'live' || email.live_version === null) {
+    const why = email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`;
+    for (const c of contacts) fail(ctx, c, 'JOURNEY_EMAIL_MISSING', why);
+    return;
+  }
+  // Quiet hours hold the contact here, waiting (Processing), until its release (docs/scheduler.md#quiet-hours);
+  // it takes no frequency cap slot until its send is written.
+  const held = await quietHolds(ctx, contacts);
+  const sending = contacts.filter((c) => {
+    const until = held.get(c.contactId);
+    if (until !== undefined) rest(ctx, c, 'waiting', until);
+    return until === undefined;
+  });
+  const uncapped = await uncappedContacts(ctx, sending);
   const next = nextOf(ctx.journey, ctx.tile.id)[0];
-  for (const c of contacts) {
-    if (!email || email.status !== 'live' || email.live_version === null) {
-      fail(
-        ctx,
-        c,
-        'JOURNEY_EMAIL_MISSING',
-        email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`,
-      );
-      continue;
-    }
+  const settings = ctx.journey.row.settings;
+  for (const c of sending) {
     if (!uncapped.has(c.contactId)) {
       blockAndGoOn(ctx, c, 'frequency_cap', next);
       continue;

@@ -84,7 +84,7 @@ export function triggerTimeoutAt(config: Record<string, unknown>, now: number, j
   );
 }
 
-function validZone(zone: string | null): string | null {
+export function validZone(zone: string | null): string | null {
   return zone && DateTime.local().setZone(zone).isValid ? zone : null;
 }
 

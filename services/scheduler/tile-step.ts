@@ -72,7 +72,8 @@ export async function runTileStep(
     const tile = journey.index.byId.get(options.tileId);
     if (iteration === null || !tile) return NOTHING;
     const arrivals = await claim(client, journey.row.id, tile.id, iteration, options.batchSize, null);
-    const holds = tile.type === 'trigger' || tile.type === 'scheduler';
+    // email tiles hold contacts through quiet hours (docs/scheduler.md#quiet-hours)
+    const holds = tile.type === 'trigger' || tile.type === 'scheduler' || tile.type === 'email';
     const due = holds
       ? await claim(client, journey.row.id, tile.id, iteration, options.batchSize - arrivals.length, options.now)
       : [];

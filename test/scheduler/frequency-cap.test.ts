@@ -1,13 +1,10 @@
 import type { SendRequest } from '../../lib/contracts/sending/send-request';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
-import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
-import { buildAggregator } from '../../services/aggregator/aggregator.app';
 import { journeyTileKpis } from '../../services/api/insights/insights-queries';
-import { testLogger, uniqueName } from '../support/test-env';
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
 import { waitFor } from '../support/wait-for';
-import { JourneyEventsKit } from './journey-events-kit';
+import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
 import { SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 /**
@@ -174,22 +171,7 @@ describe('frequency cap', () => {
   });
 
   describe('tile KPIs', () => {
-    let aggregator: ReturnType<typeof buildAggregator>;
-    beforeAll(async () => {
-      const env = suite.kit.env;
-      aggregator = buildAggregator(
-        loadAggregatorConfig({
-          CAIRN_TOPIC_PREFIX: env.topicPrefix,
-          CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
-          CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
-        }),
-        testLogger('aggregator'),
-      );
-      await aggregator.start();
-    });
-    afterAll(async () => {
-      await aggregator?.stop();
-    });
+    aggregatorForSuite(suite);
 
     it('count the capped contact Blocked frequency_cap at the email tile, not processed there, and at the end tile', async () => {
       const { ws, email } = await cappedWorkspace([{ max_sends: 1, window_hours: 24 }]);

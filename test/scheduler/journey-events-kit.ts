@@ -1,6 +1,9 @@
 import { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { startApiKit, type ApiKit } from '../api/api-test-kit';
+import { loadAggregatorConfig } from '../../services/aggregator/aggregator.config';
+import { buildAggregator } from '../../services/aggregator/aggregator.app';
+import { testLogger, uniqueName } from '../support/test-env';
 import { TopicReader } from '../support/topic-reader';
 import { SchedulerRig } from './scheduler-harness';
 
@@ -69,4 +72,24 @@ export class JourneyEventsKit {
     await this.rig.stop();
     await this.kit.close();
   }
+}
+
+/** An aggregator on the suite's topics and ClickHouse database for the enclosing describe, so tile KPIs fill. */
+export function aggregatorForSuite(suite: { readonly kit: ApiKit }): void {
+  let aggregator: ReturnType<typeof buildAggregator> | undefined;
+  beforeAll(async () => {
+    const env = suite.kit.env;
+    aggregator = buildAggregator(
+      loadAggregatorConfig({
+        CAIRN_TOPIC_PREFIX: env.topicPrefix,
+        CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
+        CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+      }),
+      testLogger('aggregator'),
+    );
+    await aggregator.start();
+  });
+  afterAll(async () => {
+    await aggregator?.stop();
+  });
 }

@@ -73,6 +73,16 @@ export interface JourneySettings {
   content_settings_id?: string | null;
   /** transactional mail (receipts, password resets): not counted or held back by the workspace's frequency cap */
   transactional?: boolean;
+  /** the journey's own quiet hours, or null for none; absent: the workspace's (docs/scheduler.md#quiet-hours) */
+  quiet_hours?: QuietHours | null;
+}
+
+/** A daily window of local wall-clock times ("HH:MM", end exclusive; start after end spans midnight). */
+export interface QuietHours {
+  start: string;
+  end: string;
+  /** releases spread over this many minutes after the window ends; default 10 */
+  spread_minutes?: number;
 }
 
 export interface JourneyIssue {

@@ -11,6 +11,7 @@ import {
   type JourneySettings,
   type Tile,
 } from '../../../lib/domain/journeys/journey-graph';
+import { quietHoursIssue } from './quiet-hours-check';
 
 /** What the check needs to know about the workspace; the caller loads it, the check stays pure. */
 export interface JourneyCheckContext {
@@ -279,6 +280,8 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
       field: 'settings.suppression_segment_id',
       message: `segment ${settings.suppression_segment_id} does not exist`,
     });
+  const quiet = settings.quiet_hours ? quietHoursIssue(settings.quiet_hours, 'settings.quiet_hours') : null;
+  if (quiet) issues.push(quiet);
   return issues;
 }
 

@@ -1,5 +1,6 @@
 /** The schemas of journeys.routes.ts: a journey's graph and settings, its check, state changes and milestones. */
 import { TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
+import { quietHours } from './workspaces.schemas';
 
 const graphSchema = {
   type: 'object',
@@ -50,6 +51,10 @@ const settingsSchema = {
     transactional: {
       type: 'boolean',
       description: "transactional mail: not counted or capped by the workspace's frequency_caps",
+    },
+    quiet_hours: {
+      ...quietHours,
+      description: "the journey's own quiet hours, or null for none; absent: the workspace's quiet_hours",
     },
   },
 };

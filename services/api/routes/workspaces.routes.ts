@@ -6,6 +6,7 @@ import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { validTimeZone } from '../journeys/journey-check';
+import { quietHoursIssue } from '../journeys/quiet-hours-check';
 import { type PageQuery } from '../pagination';
 import {
   changeSettingsSchema,
@@ -99,7 +100,7 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
  * (docs/sender.md#eligibility-before-every-message) and the frequency cap (docs/scheduler.md#frequency-cap).
  */
 const SELECT_SETTINGS =
-  'SELECT id, name, time_zone, block_role_addresses, frequency_caps, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+  'SELECT id, name, time_zone, block_role_addresses, frequency_caps, quiet_hours, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
 
 function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(
@@ -125,16 +126,21 @@ function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
         throw new ApiProblem(422, 'one frequency cap rule per window', [
           { field: `body.frequency_caps[${repeated}].window_hours`, message: 'another rule has this window' },
         ]);
+      const quiet = body.quiet_hours ? quietHoursIssue(body.quiet_hours, 'body.quiet_hours') : null;
+      if (quiet) throw new ApiProblem(422, 'quiet hours that cannot work', [quiet]);
       await pool.query(
         `UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone),
                 block_role_addresses = coalesce($4, block_role_addresses),
-                frequency_caps = coalesce($5::jsonb, frequency_caps) WHERE id = $1`,
+                frequency_caps = coalesce($5::jsonb, frequency_caps),
+                quiet_hours = CASE WHEN $6 THEN $7::jsonb ELSE quiet_hours END WHERE id = $1`,
         [
           workspaceId,
           body.name ?? null,
           body.time_zone ?? null,
           body.block_role_addresses ?? null,
           caps === undefined ? null : JSON.stringify(caps),
+          body.quiet_hours !== undefined,
+          body.quiet_hours ? JSON.stringify(body.quiet_hours) : null,
         ],
       );
       return (await pool.query(SELECT_SETTINGS, [workspaceId])).rows[0];

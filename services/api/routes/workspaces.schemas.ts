@@ -101,6 +101,27 @@ const frequencyCaps = {
   },
 } as const;
 
+const CLOCK_TIME = { type: 'string', pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' } as const;
+
+/** Quiet hours (docs/scheduler.md#quiet-hours): the workspace's, or a journey's own (null: none). */
+export const quietHours = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['start', 'end'],
+  description:
+    'a daily window of local time (the contact\'s time zone, else the workspace\'s) in which journeys send no email; held contacts are sent when it ends, spread over spread_minutes; null: none',
+  properties: {
+    start: { ...CLOCK_TIME, description: 'HH:MM, local time the window opens' },
+    end: { ...CLOCK_TIME, description: 'HH:MM, local time it ends (before start: the next day)' },
+    spread_minutes: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 240,
+      description: 'releases spread over this many minutes after the end, a stable offset per contact; default 10',
+    },
+  },
+} as const;
+
 const settingsSchema = {
   type: 'object',
   properties: {
@@ -109,6 +130,7 @@ const settingsSchema = {
     time_zone: { type: 'string', description: 'IANA time zone of insights days' },
     block_role_addresses: blockRoleAddresses,
     frequency_caps: frequencyCaps,
+    quiet_hours: quietHours,
     route: { type: ['string', 'null'], description: 'the route its mail takes, set by the operator; null: default' },
     webhook_secret_rotated_at: {
       type: 'string',
@@ -127,7 +149,7 @@ export const readSettingsSchema = {
 export const changeSettingsSchema = {
   tags: ['workspaces'],
   summary:
-    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean; frequency_caps: rules, one per window)",
+    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean; frequency_caps: rules, one per window; quiet_hours: {start, end, spread_minutes} or null)",
   body: {
     type: 'object',
     additionalProperties: false,
@@ -137,6 +159,7 @@ export const changeSettingsSchema = {
       time_zone: { type: 'string', minLength: 1, maxLength: 64 },
       block_role_addresses: blockRoleAddresses,
       frequency_caps: frequencyCaps,
+      quiet_hours: quietHours,
     },
   },
   response: { 200: settingsSchema },
