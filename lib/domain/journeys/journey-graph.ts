@@ -60,6 +60,14 @@ export interface JourneyGraph {
   tiles: Tile[];
 }
 
+/** Entry pacing (docs/scheduler.md#entry-pacing); its rules are in entry-pacing.ts. */
+export interface EntryPacing {
+  max_contacts: number;
+  per: 'hour' | 'day';
+  /** ISO weekdays (1 = Monday … 7) on which contacts are admitted; absent or null: every day */
+  weekdays?: number[] | null;
+}
+
 export interface JourneySettings {
   target: 'contacts' | 'accounts';
   start_at: string;
@@ -73,6 +81,8 @@ export interface JourneySettings {
   content_settings_id?: string | null;
   /** transactional mail (receipts, password resets): not counted or held back by the workspace's frequency cap */
   transactional?: boolean;
+  /** entry pacing: at most N contacts admitted per hour or day, optionally on chosen weekdays (entry-pacing.ts) */
+  entry_pacing?: EntryPacing | null;
 }
 
 export interface JourneyIssue {

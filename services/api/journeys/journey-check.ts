@@ -1,3 +1,4 @@
+import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
   cycleTiles,
@@ -279,7 +280,7 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
       field: 'settings.suppression_segment_id',
       message: `segment ${settings.suppression_segment_id} does not exist`,
     });
-  return issues;
+  return [...issues, ...entryPacingIssues(settings.entry_pacing)];
 }
 
 /** The go-live error check (docs/api.md#error-check-go-live-stop); every message names the tile or setting to fix. */
