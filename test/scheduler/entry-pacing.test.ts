@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
-import type { JourneyGraph } from '../../lib/domain/journeys/journey-graph';
+import type { EntryPacing, JourneyGraph } from '../../lib/domain/journeys/journey-graph';
 import { admitQueued } from '../../services/scheduler/entry-pacing';
 import { runtimeOf, type JourneyRow } from '../../services/scheduler/journey-runtime';
 import { waitFor } from '../support/wait-for';
@@ -97,7 +97,7 @@ describe('entry pacing', () => {
     const noon = DateTime.fromMillis(rig.clock.now(), { zone }).plus({ days: 1 }).startOf('day').plus({ hours: 12 });
     rig.clock.advance(noon.toMillis() - rig.clock.now());
     const contacts = await ws.contacts(5);
-    const pacing = { max_contacts: 3, per: 'day', weekdays: [noon.plus({ days: 1 }).weekday] } as const;
+    const pacing: EntryPacing = { max_contacts: 3, per: 'day', weekdays: [noon.plus({ days: 1 }).weekday] };
     const journeyId = await ws.liveJourney(graph(await ws.segment(contacts)), { entry_pacing: pacing });
     await waitFor(
       () => rig.positions(journeyId),
