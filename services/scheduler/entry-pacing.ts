@@ -71,7 +71,12 @@ async function lockPacingRow(
  * current period (hour or day of the workspace's time zone, on an allowed weekday) has room for: they become
  * arrivals at their segment tile, which the next step takes on. Returns how many were admitted.
  */
-export async function admitQueued(pool: Pool, journey: JourneyRuntime, iteration: number, now: number): Promise<number> {
+export async function admitQueued(
+  pool: Pool,
+  journey: JourneyRuntime,
+  iteration: number,
+  now: number,
+): Promise<number> {
   const pacing = journey.row.settings.entry_pacing;
   if (!pacing) return 0;
   return inTransaction(pool, async (client) => {
@@ -91,7 +96,12 @@ export async function admitQueued(pool: Pool, journey: JourneyRuntime, iteration
     if (admitted > 0)
       await client.query(
         'UPDATE journey_pacing SET period_start = $3, admitted = $4 WHERE journey_id = $1 AND workspace_id = $2',
-        [journey.row.id, journey.row.workspace_id, new Date(period.start).toISOString(), pacing.max_contacts - room + admitted],
+        [
+          journey.row.id,
+          journey.row.workspace_id,
+          new Date(period.start).toISOString(),
+          pacing.max_contacts - room + admitted,
+        ],
       );
     return admitted;
   });

@@ -52,8 +52,11 @@ describe('entry pacing', () => {
   }
 
   const admittedCount = async (journeyId: string): Promise<number | undefined> =>
-    (await rig.pool.query<{ admitted: number }>('SELECT admitted FROM journey_pacing WHERE journey_id = $1', [journeyId]))
-      .rows[0]?.admitted;
+    (
+      await rig.pool.query<{ admitted: number }>('SELECT admitted FROM journey_pacing WHERE journey_id = $1', [
+        journeyId,
+      ])
+    ).rows[0]?.admitted;
 
   it('25 contacts at 10 an hour: 10 enter in the first hour, 10 in the second, 5 in the third, in the order they came', async () => {
     toNextHour(rig);
