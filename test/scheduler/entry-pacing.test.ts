@@ -114,10 +114,13 @@ describe('entry pacing', () => {
   });
 
   it('two scheduler replicas and concurrent admissions never admit more than the rate in a period', async () => {
-    const replica = await new SchedulerRig(kit.env).start();
+    // One clock for both replicas, set before the replica's first tick: a replica whose clock read an earlier hour
+    // would rightly admit that hour's rate too.
+    toNextHour(rig);
+    const replica = new SchedulerRig(kit.env);
+    replica.clock.advance(rig.clock.now() - replica.clock.now());
+    await replica.start();
     try {
-      toNextHour(rig);
-      replica.clock.advance(rig.clock.now() - replica.clock.now());
       const ws = await new Workspace(rig.pool).create();
       const contacts = await ws.contacts(40);
       const journeyId = await ws.liveJourney(graph(await ws.segment(contacts)), {

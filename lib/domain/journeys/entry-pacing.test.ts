@@ -38,13 +38,15 @@ describe('entry pacing periods (docs/scheduler.md#entry-pacing)', () => {
     expect(pacingPeriod({ ...hourly, weekdays: null }, at('2026-12-06T12:00:00Z'), 'UTC').open).toBe(true);
   });
 
-  it('the room left counts only admissions of the same period', () => {
+  it('the room left counts only admissions of the same period, and a later period closes earlier ones', () => {
     const period = pacingPeriod(hourly, at('2026-12-07T15:30:00Z'), 'UTC');
     expect(pacingRoom(hourly, period, { periodStart: null, admitted: 0 })).toBe(10);
     expect(pacingRoom(hourly, period, { periodStart: period.start, admitted: 7 })).toBe(3);
     expect(pacingRoom(hourly, period, { periodStart: period.start, admitted: 10 })).toBe(0);
     expect(pacingRoom(hourly, period, { periodStart: period.start - 3_600_000, admitted: 10 })).toBe(10);
     expect(pacingRoom(hourly, { ...period, open: false }, { periodStart: null, admitted: 0 })).toBe(0);
+    // a later period already counted: an admission with an older clock reading gets nothing
+    expect(pacingRoom(hourly, period, { periodStart: period.start + 3_600_000, admitted: 0 })).toBe(0);
   });
 
   it('the go-live check names each field it refuses', () => {

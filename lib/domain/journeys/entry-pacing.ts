@@ -26,14 +26,15 @@ export function pacingPeriod(pacing: EntryPacing, now: number, zone: string): Pa
 
 /**
  * How many contacts may still be admitted in `period`, given the stored count of the period it belongs to:
- * a count stored for an earlier period does not count against this one.
+ * a count stored for an earlier period does not count against this one, and a count stored for a later one closes
+ * this one (a replica whose tick read the clock before another's, or whose clock lags, never reopens a period).
  */
 export function pacingRoom(
   pacing: EntryPacing,
   period: PacingPeriod,
   stored: { periodStart: number | null; admitted: number },
 ): number {
-  if (!period.open) return 0;
+  if (!period.open || (stored.periodStart !== null && stored.periodStart > period.start)) return 0;
   const used = stored.periodStart === period.start ? stored.admitted : 0;
   return Math.max(0, pacing.max_contacts - used);
 }
