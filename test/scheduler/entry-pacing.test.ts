@@ -1,9 +1,10 @@
 import { DateTime } from 'luxon';
-import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
+import { client, createWorkspace } from '../api/api-test-kit';
 import type { EntryPacing, JourneyGraph } from '../../lib/domain/journeys/journey-graph';
 import { admitQueued } from '../../services/scheduler/entry-pacing';
 import { runtimeOf, type JourneyRow } from '../../services/scheduler/journey-runtime';
 import { waitFor } from '../support/wait-for';
+import { JourneyEventsKit } from './journey-events-kit';
 import { SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 const HOUR_MS = 3_600_000;
@@ -13,18 +14,8 @@ const HOUR_MS = 3_600_000;
  * with two scheduler replicas racing (docs/scheduler.md#entry-pacing).
  */
 describe('entry pacing', () => {
-  let kit: ApiKit;
-  let rig: SchedulerRig;
-
-  beforeAll(async () => {
-    kit = await startApiKit();
-    rig = await new SchedulerRig(kit.env).start();
-  });
-
-  afterAll(async () => {
-    await rig?.stop();
-    await kit?.close();
-  });
+  // the API and a scheduler on one test environment (the journey events reader is not used here)
+  const suite = JourneyEventsKit.forSuite();
 
   const graph = (segmentId: string): JourneyGraph => ({
     tiles: [
@@ -37,15 +28,15 @@ describe('entry pacing', () => {
   const toNextHour = (r: SchedulerRig) => r.clock.advance(HOUR_MS - (r.clock.now() % HOUR_MS) + 30_000);
 
   const admittedIds = async (journeyId: string): Promise<string[]> =>
-    [...(await rig.positions(journeyId))].flatMap(([id, at]) => (at === 'end/done' ? [id] : [])).sort();
+    [...(await suite.rig.positions(journeyId))].flatMap(([id, at]) => (at === 'end/done' ? [id] : [])).sort();
 
   /** Ticks twice more and lets the steps finish: whatever the period allowed has been admitted and moved. */
-  async function settled(journeyId: string, replicas: SchedulerRig[] = [rig]): Promise<Record<string, number>> {
+  async function settled(journeyId: string, replicas: SchedulerRig[] = [suite.rig]): Promise<Record<string, number>> {
     for (const r of replicas) await r.scheduler.tick();
     for (const r of replicas) await r.scheduler.tick();
     return tally(
       await waitFor(
-        () => rig.positions(journeyId),
+        () => suite.rig.positions(journeyId),
         (p) => ![...p.values()].some((at) => at.endsWith('/at')),
       ),
     );
@@ -53,26 +44,26 @@ describe('entry pacing', () => {
 
   const admittedCount = async (journeyId: string): Promise<number | undefined> =>
     (
-      await rig.pool.query<{ admitted: number }>('SELECT admitted FROM journey_pacing WHERE journey_id = $1', [
+      await suite.rig.pool.query<{ admitted: number }>('SELECT admitted FROM journey_pacing WHERE journey_id = $1', [
         journeyId,
       ])
     ).rows[0]?.admitted;
 
   it('25 contacts at 10 an hour: 10 enter in the first hour, 10 in the second, 5 in the third, in the order they came', async () => {
-    toNextHour(rig);
-    const ws = await new Workspace(rig.pool).create();
+    toNextHour(suite.rig);
+    const ws = await new Workspace(suite.rig.pool).create();
     const first = (await ws.contacts(15)).sort();
     const segment = await ws.segment(first);
     const journeyId = await ws.liveJourney(graph(segment), { entry_pacing: { max_contacts: 10, per: 'hour' } });
     await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => p.size === 15,
     );
     // Later members of the dynamic segment queue behind the first ones, whatever their ids.
     const later = (await ws.contacts(10)).sort();
     await ws.addMembers(segment, later);
     await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => p.size === 25,
     );
     const order = [...first, ...later];
@@ -82,8 +73,8 @@ describe('entry pacing', () => {
       [2, 20],
       [3, 25],
     ] as const) {
-      rig.clock.advance(HOUR_MS);
-      await rig.scheduler.tick();
+      suite.rig.clock.advance(HOUR_MS);
+      await suite.rig.scheduler.tick();
       expect(await settled(journeyId)).toEqual(
         expected === 25 ? { 'end/done': 25 } : { 'end/done': expected, 'seg/waiting': 25 - expected },
       );
@@ -94,21 +85,24 @@ describe('entry pacing', () => {
 
   it('nobody is admitted on a weekday the journey does not allow (the workspace time zone), and the daily rate applies on the next', async () => {
     const zone = 'Pacific/Auckland';
-    const ws = await new Workspace(rig.pool).create();
-    await rig.pool.query('UPDATE workspaces SET time_zone = $2 WHERE id = $1', [ws.id, zone]);
+    const ws = await new Workspace(suite.rig.pool).create();
+    await suite.rig.pool.query('UPDATE workspaces SET time_zone = $2 WHERE id = $1', [ws.id, zone]);
     // noon tomorrow in Auckland: a day the journey skips; the day after is allowed
-    const noon = DateTime.fromMillis(rig.clock.now(), { zone }).plus({ days: 1 }).startOf('day').plus({ hours: 12 });
-    rig.clock.advance(noon.toMillis() - rig.clock.now());
+    const noon = DateTime.fromMillis(suite.rig.clock.now(), { zone })
+      .plus({ days: 1 })
+      .startOf('day')
+      .plus({ hours: 12 });
+    suite.rig.clock.advance(noon.toMillis() - suite.rig.clock.now());
     const contacts = await ws.contacts(5);
     const pacing: EntryPacing = { max_contacts: 3, per: 'day', weekdays: [noon.plus({ days: 1 }).weekday] };
     const journeyId = await ws.liveJourney(graph(await ws.segment(contacts)), { entry_pacing: pacing });
     await waitFor(
-      () => rig.positions(journeyId),
+      () => suite.rig.positions(journeyId),
       (p) => p.size === 5,
     );
     expect(await settled(journeyId)).toEqual({ 'seg/waiting': 5 });
-    rig.clock.advance(24 * HOUR_MS);
-    await rig.scheduler.tick();
+    suite.rig.clock.advance(24 * HOUR_MS);
+    await suite.rig.scheduler.tick();
     expect(await settled(journeyId)).toEqual({ 'end/done': 3, 'seg/waiting': 2 });
     expect(await admittedCount(journeyId)).toBe(3);
   });
@@ -116,36 +110,36 @@ describe('entry pacing', () => {
   it('two scheduler replicas and concurrent admissions never admit more than the rate in a period', async () => {
     // One clock for both replicas, set before the replica's first tick: a replica whose clock read an earlier hour
     // would rightly admit that hour's rate too.
-    toNextHour(rig);
-    const replica = new SchedulerRig(kit.env);
-    replica.clock.advance(rig.clock.now() - replica.clock.now());
+    toNextHour(suite.rig);
+    const replica = new SchedulerRig(suite.kit.env);
+    replica.clock.advance(suite.rig.clock.now() - replica.clock.now());
     await replica.start();
     try {
-      const ws = await new Workspace(rig.pool).create();
+      const ws = await new Workspace(suite.rig.pool).create();
       const contacts = await ws.contacts(40);
       const journeyId = await ws.liveJourney(graph(await ws.segment(contacts)), {
         entry_pacing: { max_contacts: 10, per: 'hour' },
       });
       await waitFor(
-        () => rig.positions(journeyId),
+        () => suite.rig.positions(journeyId),
         (p) => p.size === 40,
       );
-      expect(await settled(journeyId, [rig, replica])).toEqual({ 'end/done': 10, 'seg/waiting': 30 });
+      expect(await settled(journeyId, [suite.rig, replica])).toEqual({ 'end/done': 10, 'seg/waiting': 30 });
       // A new period: both replicas' ticks and eight admissions on two pools race for its ten places.
-      rig.clock.advance(HOUR_MS);
+      suite.rig.clock.advance(HOUR_MS);
       replica.clock.advance(HOUR_MS);
-      const { rows } = await rig.pool.query<JourneyRow>(
+      const { rows } = await suite.rig.pool.query<JourneyRow>(
         'SELECT id, workspace_id, status, graph, settings FROM journeys WHERE id = $1',
         [journeyId],
       );
       const journey = runtimeOf(rows[0]!);
       const admitted = await Promise.all(
-        [rig, replica, rig, replica, rig, replica, rig, replica].map((r) =>
+        [suite.rig, replica, suite.rig, replica, suite.rig, replica, suite.rig, replica].map((r) =>
           admitQueued(r.pool, journey, 0, r.clock.now()),
         ),
       );
       expect(admitted.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10);
-      expect(await settled(journeyId, [rig, replica])).toEqual({ 'end/done': 20, 'seg/waiting': 20 });
+      expect(await settled(journeyId, [suite.rig, replica])).toEqual({ 'end/done': 20, 'seg/waiting': 20 });
       expect(await admittedCount(journeyId)).toBe(10);
     } finally {
       await replica.stop();
@@ -153,9 +147,9 @@ describe('entry pacing', () => {
   });
 
   it('the API refuses a malformed entry_pacing naming the field, and go-live refuses one stored malformed (422)', async () => {
-    const { id, key } = await createWorkspace(kit, 'pacing');
-    const api = client(kit, key);
-    const ws = new Workspace(kit.pool, id);
+    const { id, key } = await createWorkspace(suite.kit, 'pacing');
+    const api = client(suite.kit, key);
+    const ws = new Workspace(suite.kit.pool, id);
     const settings = { start_at: '2027-01-01T00:00:00Z', end_at: '2027-02-01T00:00:00Z', time_zone: 'UTC' };
     const body = (entry_pacing: unknown) => ({
       name: 'paced',
@@ -177,7 +171,7 @@ describe('entry pacing', () => {
       graph: graph(await ws.segment([])),
     });
     expect(created.statusCode).toBe(201);
-    await kit.pool.query(
+    await suite.kit.pool.query(
       `UPDATE journeys SET settings = jsonb_set(settings, '{entry_pacing,weekdays}', '[1, 1]') WHERE id = $1`,
       [created.json().id],
     );
