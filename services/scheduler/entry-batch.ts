@@ -4,6 +4,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import type { Tile } from '../../lib/domain/journeys/journey-graph';
 import { combinationBatchSql, type SegmentCombination } from './segment-combination';
 import { ContactFlow } from './contact-flow';
+import { queueEntrants } from './entry-pacing';
 import { activeIteration, loadJourney, type JourneyRuntime } from './journey-runtime';
 import { StepEffects } from './step-effects';
 
@@ -90,7 +91,8 @@ async function audienceBatch(
 
 /**
  * The fresh members enter at the segment tile and go through the journey as far as they can now (ContactFlow),
- * with every side effect written in the caller's transaction. True when the outbox got rows.
+ * or, on a paced journey, wait there for admission; every side effect is written in the caller's transaction.
+ * True when the outbox got rows.
  */
 async function enterFresh(
   client: PoolClient,
@@ -101,16 +103,21 @@ async function enterFresh(
   now: number,
 ): Promise<boolean> {
   const effects = new StepEffects();
-  const flow = await ContactFlow.open(
-    { client, journey, now, effects },
-    fresh.map((r) => r.contact_id),
-  );
   const tile = journey.index.byId.get(tileId) as Tile;
-  for (const r of fresh) {
-    effects.event('tile_inflow', tile, iteration, r.contact_id);
-    flow.arrive(tileId, { iteration, contactId: r.contact_id, accountId: r.account_id, timeZone: null });
+  for (const r of fresh) effects.event('tile_inflow', tile, iteration, r.contact_id);
+  if (journey.row.settings.entry_pacing) {
+    // A paced journey: the fresh members wait at the segment tile for admission (entry-pacing.ts).
+    const entrants = fresh.map((r) => ({ contactId: r.contact_id, accountId: r.account_id }));
+    await queueEntrants(client, journey.row.id, iteration, tileId, entrants, now);
+  } else {
+    const flow = await ContactFlow.open(
+      { client, journey, now, effects },
+      fresh.map((r) => r.contact_id),
+    );
+    for (const r of fresh)
+      flow.arrive(tileId, { iteration, contactId: r.contact_id, accountId: r.account_id, timeZone: null });
+    await flow.run();
   }
-  await flow.run();
   await effects.write(client, { id: journey.row.id, workspaceId: journey.row.workspace_id }, now, true);
   return effects.hasOutbox;
 }

@@ -4,6 +4,7 @@ import { defineMessage, fields } from '../../lib/contracts/messages/message-sche
 import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { enterAudience, type EntryPasses } from './audience-entry';
+import { admitQueued } from './entry-pacing';
 import { wakeableTriggers, wakeTriggers } from './engagement.consumer';
 import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';
 
@@ -107,6 +108,8 @@ export async function tickJourneys(
     if (entry.entered > 0)
       options.log.info({ journeyId: row.id, iteration, entered: entry.entered, done: entry.done }, 'contacts_entered');
     entering ||= !entry.done;
+    const admitted = await admitQueued(pool, journey, iteration, options.now);
+    if (admitted > 0) options.log.info({ journeyId: row.id, iteration, admitted }, 'contacts_admitted');
     for (const tileId of await tilesWithWork(pool, journey, iteration, options.now))
       work.push({ v: 1, journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));

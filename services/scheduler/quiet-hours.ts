@@ -30,7 +30,8 @@ export function quietWindowOf(value: unknown): QuietWindow | null {
   return {
     start,
     end,
-    spreadMinutes: typeof spread === 'number' && Number.isInteger(spread) && spread >= 0 ? spread : DEFAULT_SPREAD_MINUTES,
+    spreadMinutes:
+      typeof spread === 'number' && Number.isInteger(spread) && spread >= 0 ? spread : DEFAULT_SPREAD_MINUTES,
   };
 }
 

@@ -3,7 +3,10 @@ import type { JourneyEventType } from '../../lib/contracts/events/event-types';
 import { sendBatches, type SendRequest } from '../../lib/contracts/sending/send-request';
 import { EVENTS_PER_ROW, type EventsPayload, type TileEventGroup, type WebhookPayload } from './outbox-messages';
 
-/** 'at' (to be processed by the tile) is only left by rows written before a step ran them; steps move contacts to rest. */
+/**
+ * 'at' (to be processed by the tile): contacts entry pacing admitted (entry-pacing.ts), or rows written before a step
+ * ran them; steps move contacts to rest.
+ */
 export type StateName = 'at' | 'waiting' | 'done' | 'blocked' | 'failed';
 
 export interface Move {

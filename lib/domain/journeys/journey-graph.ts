@@ -60,6 +60,14 @@ export interface JourneyGraph {
   tiles: Tile[];
 }
 
+/** Entry pacing (docs/scheduler.md#entry-pacing); its rules are in entry-pacing.ts. */
+export interface EntryPacing {
+  max_contacts: number;
+  per: 'hour' | 'day';
+  /** ISO weekdays (1 = Monday … 7) on which contacts are admitted; absent or null: every day */
+  weekdays?: number[] | null;
+}
+
 export interface JourneySettings {
   target: 'contacts' | 'accounts';
   start_at: string;
@@ -75,6 +83,8 @@ export interface JourneySettings {
   transactional?: boolean;
   /** the journey's own quiet hours, or null for none; absent: the workspace's (docs/scheduler.md#quiet-hours) */
   quiet_hours?: QuietHours | null;
+  /** entry pacing: at most N contacts admitted per hour or day, optionally on chosen weekdays (entry-pacing.ts) */
+  entry_pacing?: EntryPacing | null;
 }
 
 /** A daily window of local wall-clock times ("HH:MM", end exclusive; start after end spans midnight). */

@@ -1,3 +1,4 @@
+import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
   cycleTiles,
@@ -282,7 +283,7 @@ export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckConte
     });
   const quiet = settings.quiet_hours ? quietHoursIssue(settings.quiet_hours, 'settings.quiet_hours') : null;
   if (quiet) issues.push(quiet);
-  return issues;
+  return [...issues, ...entryPacingIssues(settings.entry_pacing)];
 }
 
 /** The go-live error check (docs/api.md#error-check-go-live-stop); every message names the tile or setting to fix. */

@@ -56,6 +56,25 @@ const settingsSchema = {
       ...quietHours,
       description: "the journey's own quiet hours, or null for none; absent: the workspace's quiet_hours",
     },
+    entry_pacing: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['max_contacts', 'per'],
+      description:
+        "admit at most max_contacts contacts per hour or day (the workspace's time zone), on weekdays only if given; the rest wait in order",
+      properties: {
+        max_contacts: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+        per: { type: 'string', enum: ['hour', 'day'] },
+        weekdays: {
+          type: ['array', 'null'],
+          minItems: 1,
+          maxItems: 7,
+          uniqueItems: true,
+          items: { type: 'integer', minimum: 1, maximum: 7 },
+          description: 'ISO weekdays, 1 = Monday … 7 = Sunday',
+        },
+      },
+    },
   },
 };
 

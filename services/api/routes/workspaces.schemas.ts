@@ -109,7 +109,7 @@ export const quietHours = {
   additionalProperties: false,
   required: ['start', 'end'],
   description:
-    'a daily window of local time (the contact\'s time zone, else the workspace\'s) in which journeys send no email; held contacts are sent when it ends, spread over spread_minutes; null: none',
+    "a daily window of local time (the contact's time zone, else the workspace's) in which journeys send no email; held contacts are sent when it ends, spread over spread_minutes; null: none",
   properties: {
     start: { ...CLOCK_TIME, description: 'HH:MM, local time the window opens' },
     end: { ...CLOCK_TIME, description: 'HH:MM, local time it ends (before start: the next day)' },
