@@ -27,14 +27,6 @@ export function capAllows(sentAt: readonly number[], rules: readonly FrequencyCa
   return rules.every((rule) => sentAt.filter((t) => t > now - rule.window_hours * HOUR_MS).length < rule.max_sends);
 }
 
-export async function workspaceCapRules(client: PoolClient, workspaceId: string): Promise<FrequencyCapRule[]> {
-  const { rows } = await client.query<{ frequency_caps: unknown }>(
-    'SELECT frequency_caps FROM workspaces WHERE id = $1',
-    [workspaceId],
-  );
-  return capRulesOf(rows[0]?.frequency_caps);
-}
-
 /**
  * Takes a slot of the workspace's frequency cap for each contact that has one left at `now`, and returns those
  * contacts; the others are capped.

@@ -65,24 +65,36 @@ export function quietReleaseAt(now: number, zone: string, window: QuietWindow, c
   return until === null ? null : until + spreadOffset(contactId, window.spreadMinutes);
 }
 
+/** What an email tile's step reads of its workspace once: its time zone and quiet hours, its frequency cap rules. */
+export interface WorkspaceSending {
+  time_zone: string | null;
+  quiet_hours: unknown;
+  frequency_caps: unknown;
+}
+
+export async function workspaceSending(ctx: StepContext): Promise<WorkspaceSending> {
+  const { rows } = await ctx.client.query<WorkspaceSending>(
+    'SELECT time_zone, quiet_hours, frequency_caps FROM workspaces WHERE id = $1',
+    [ctx.journey.row.workspace_id],
+  );
+  return rows[0] ?? { time_zone: null, quiet_hours: null, frequency_caps: null };
+}
+
 /**
  * The contacts (of `contactIds`) that the journey's quiet hours hold at `ctx.now`, each with its release time:
  * the journey's own window (null: none), else the workspace's, in the contact's time zone or the workspace's.
  */
-export async function quietHolds(
+export function quietHolds(
   ctx: StepContext,
+  workspace: WorkspaceSending,
   contacts: readonly { contactId: string; timeZone: string | null }[],
-): Promise<Map<string, number>> {
+): Map<string, number> {
   const held = new Map<string, number>();
   const own = ctx.journey.row.settings.quiet_hours;
   if (own === null || contacts.length === 0) return held;
-  const { rows } = await ctx.client.query<{ time_zone: string; quiet_hours: unknown }>(
-    'SELECT time_zone, quiet_hours FROM workspaces WHERE id = $1',
-    [ctx.journey.row.workspace_id],
-  );
-  const window = quietWindowOf(own === undefined ? rows[0]?.quiet_hours : own);
+  const window = quietWindowOf(own === undefined ? workspace.quiet_hours : own);
   if (!window) return held;
-  const workspaceZone = validZone(rows[0]?.time_zone ?? null) ?? 'UTC';
+  const workspaceZone = validZone(workspace.time_zone) ?? 'UTC';
   for (const c of contacts) {
     const at = quietReleaseAt(ctx.now, validZone(c.timeZone) ?? workspaceZone, window, c.contactId);
     if (at !== null) held.set(c.contactId, at);

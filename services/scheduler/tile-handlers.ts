@@ -1,8 +1,8 @@
 import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
-import { workspaceCapRules, takeCapSlots } from './frequency-cap';
-import { quietHolds } from './quiet-hours';
+import { capRulesOf, takeCapSlots } from './frequency-cap';
+import { quietHolds, workspaceSending, type WorkspaceSending } from './quiet-hours';
 import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
 
@@ -39,13 +39,14 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
   }
   // Quiet hours hold the contact here, waiting (Processing), until its release (docs/scheduler.md#quiet-hours);
   // it takes no frequency cap slot until its send is written.
-  const held = await quietHolds(ctx, contacts);
+  const workspace = await workspaceSending(ctx);
+  const held = quietHolds(ctx, workspace, contacts);
   const sending = contacts.filter((c) => {
     const until = held.get(c.contactId);
     if (until !== undefined) rest(ctx, c, 'waiting', until);
     return until === undefined;
   });
-  const uncapped = await uncappedContacts(ctx, sending);
+  const uncapped = await uncappedContacts(ctx, workspace, sending);
   const next = nextOf(ctx.journey, ctx.tile.id)[0];
   const settings = ctx.journey.row.settings;
   for (const c of sending) {
@@ -79,10 +80,14 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
  * The contacts the workspace's frequency cap lets this email reach now, each taking a slot (frequency-cap.ts);
  * a transactional journey is not capped and takes none (docs/scheduler.md#frequency-cap).
  */
-async function uncappedContacts(ctx: StepContext, contacts: Claimed[]): Promise<Set<string>> {
+async function uncappedContacts(
+  ctx: StepContext,
+  workspace: WorkspaceSending,
+  contacts: Claimed[],
+): Promise<Set<string>> {
   const ids = contacts.map((c) => c.contactId);
   if (ctx.journey.row.settings.transactional === true) return new Set(ids);
-  const rules = await workspaceCapRules(ctx.client, ctx.journey.row.workspace_id);
+  const rules = capRulesOf(workspace.frequency_caps);
   return takeCapSlots(ctx.client, ctx.journey.row.workspace_id, rules, ids, ctx.now);
 }
 
