@@ -14,6 +14,8 @@ export const EMAIL_EVENT_TYPES = [
   'sending_failed',
   'lead_generated',
   'reply',
+  'form_submitted',
+  'page_visited',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -84,7 +86,27 @@ export interface EmailEventPayloads {
   subscription_submitted: { changed?: boolean };
   complaint: { feedback_type: string; reporter?: string | null };
   sending_failed: { error_code: string; error_message?: string | null };
-  lead_generated: { lead_id: string };
+  /**
+   * a lead was created (v2: origin). message_id/email_id are '' when no message led to it (a form submitted
+   * without a landing-page visit from a tracked click, a create-lead tile, or a batch post without them); the
+   * glossary's Total generated leads counts only origin landing_page (docs/pages-and-forms.md#leads).
+   */
+  lead_generated: { lead_id: string; origin?: LeadOrigin };
+  /**
+   * a marketing form was submitted and accepted (docs/pages-and-forms.md#submissions). message_id/email_id are ''
+   * unless the visit came from a tracked landing-page link; contact_id is the contact created or updated.
+   */
+  form_submitted: WebVisit & {
+    submission_id: string;
+    form_id: string;
+    form_version: number;
+    contact_outcome: 'created' | 'updated';
+    lead_outcome: 'created' | 'updated' | 'none';
+    /** true while a double opt-in confirmation is pending (lists and consent not yet applied) */
+    confirmation_pending?: boolean;
+  };
+  /** a marketing page was served to a browser; contact_id is '' for an anonymous visitor */
+  page_visited: WebVisit & { visitor_id: string };
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
    * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
@@ -96,6 +118,15 @@ export interface EmailEventPayloads {
     from_domain?: string | null;
     auth_verdict?: 'verified' | 'unverified' | 'unchecked';
   };
+}
+
+export type LeadOrigin = 'landing_page' | 'form' | 'tile' | 'api';
+
+/** What a page visit or form submission carries besides the email context. */
+export interface WebVisit extends TrackingContext {
+  /** the marketing page (its frozen version), or null for a form embedded on the customer's own site */
+  page_id?: string | null;
+  page_version?: number | null;
 }
 
 export interface JourneyContext extends EventBase {

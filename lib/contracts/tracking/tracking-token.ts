@@ -44,6 +44,8 @@ export const TOKEN_PURPOSES = {
   subscription_center: 5,
   forward: 6,
   report: 7,
+  /** a Cairn marketing page reached through a tracked landing-page link: the message context of the visit (docs/pages-and-forms.md#landing-page-links) */
+  landing: 8,
 } as const;
 export type TokenPurpose = keyof typeof TOKEN_PURPOSES;
 /** The purposes whose token names one link (email_links.link_id); every other purpose's token names none. */
