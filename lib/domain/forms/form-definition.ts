@@ -38,6 +38,11 @@ export interface FormDefinition {
   consent_level: number | null;
   /** when true, lists and consent wait for the confirmation link of a system email (double opt-in) */
   double_opt_in: boolean;
+  /**
+   * the confirmation email (required when double_opt_in): sent from a verified sending domain of the workspace;
+   * subject and text have defaults; the text is plain, the signed confirmation link is added by the sender
+   */
+  confirmation?: { from_address: string; from_name?: string; subject?: string; text?: string } | null;
   /** shown after an accepted submission: a message, or a redirect to one of the workspace's allowed origins */
   thank_you: { kind: 'message'; message: string } | { kind: 'redirect'; url: string };
   /** spam defence: a submission sooner than this after the form was rendered is refused (default 3) */
