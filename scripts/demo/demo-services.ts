@@ -87,6 +87,7 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   const ingest = start('ingest', {
     ...common,
     CAIRN_INGEST_PORT: String(o.ports.ingest),
+    CAIRN_INGEST_PUBLIC_URL: `http://127.0.0.1:${o.ports.ingest}`,
     CAIRN_INGEST_METRICS_PORT: String(o.ports.ingestMetrics),
     // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.
     CAIRN_INGEST_FORWARD_PER_IP: '100000',

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
 import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
@@ -15,6 +16,8 @@ export interface IngestDeps {
   config: IngestConfig;
   log: Logger;
   pool: Pool;
+  /** the form rate limits' counters, shared by every ingest instance (forms/form-rate-limits.ts) */
+  redis: Redis;
   sink: EventSink;
   tokens: TrackingTokenCodec;
   topics: Topics;

@@ -1,10 +1,15 @@
-import { bool, type ConfigOf, connectionSchema, int, list, str } from '../../lib/platform/config';
+import { bool, type ConfigOf, connectionSchema, int, list, str, url } from '../../lib/platform/config';
 
 /** Ingest settings. docs/ingest.md#configuration lists them by hand: change both together. */
 export const ingestSchema = {
   ...connectionSchema,
   host: str('CAIRN_INGEST_HOST', 'address the ingest HTTP server binds', { default: '127.0.0.1' }),
   port: int('CAIRN_INGEST_PORT', 'ingest HTTP port', { default: 8081 }),
+  publicUrl: url(
+    'CAIRN_INGEST_PUBLIC_URL',
+    "ingest's public origin: landing-page links, the Origin a Cairn page's forms post from (docs/pages-and-forms.md)",
+    { default: 'http://127.0.0.1:8081' },
+  ),
   metricsHost: str(
     'CAIRN_INGEST_METRICS_HOST',
     'address the Prometheus /metrics listener binds (apart from the public port)',
@@ -119,6 +124,12 @@ export const ingestSchema = {
   }),
   forwardPerIp: int('CAIRN_INGEST_FORWARD_PER_IP', 'forward-to-a-friend submissions per client address per hour', {
     default: 20,
+  }),
+  formPerIp: int('CAIRN_INGEST_FORM_PER_IP', 'submissions of one form per client address per hour (Redis)', {
+    default: 20,
+  }),
+  formPerEmail: int('CAIRN_INGEST_FORM_PER_EMAIL', 'submissions of one form per email address per hour (Redis)', {
+    default: 5,
   }),
   badTokensPerIp: int(
     'CAIRN_INGEST_BAD_TOKENS_PER_IP',

@@ -5,6 +5,7 @@ import { topicsFor } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
 import { MetricsListener } from '../../lib/platform/metrics/metrics-listener';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
+import { createRedis } from '../../lib/platform/redis/redis-connection';
 import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { buildIngestApp } from './app';
@@ -49,6 +50,9 @@ function createProducer(config: IngestConfig, log: Logger, metrics: IngestMetric
  */
 function createIngestParts(config: IngestConfig, log: Logger) {
   const pool = createPgPool(config.postgresUrl, 10, log);
+  const redis = createRedis(config.redisUrl);
+  // An unhandled 'error' event would end the process; the rate limits fail open while Redis is away.
+  redis.on('error', (error: Error) => log.warn({ err: error.message }, 'redis_error'));
   const topics = topicsFor(config.topicPrefix);
   const codec = new EventCodec();
   // The gauges read the sink lazily, at scrape time, after it exists.
@@ -73,6 +77,7 @@ function createIngestParts(config: IngestConfig, log: Logger) {
     config,
     log,
     pool,
+    redis,
     sink,
     tokens,
     topics,
@@ -83,12 +88,12 @@ function createIngestParts(config: IngestConfig, log: Logger) {
     countryOf: loadCountryLookup(),
   });
   const metricsListener = new MetricsListener(metrics.registry, { host: config.metricsHost, port: config.metricsPort });
-  return { pool, sink, following, app, metricsListener };
+  return { pool, redis, sink, following, app, metricsListener };
 }
 
 /** Wires the ingest process (createIngestParts) and starts and stops its parts in order. */
 export function createIngestService(config: IngestConfig, log: Logger): IngestService {
-  const { pool, sink, following, app, metricsListener } = createIngestParts(config, log);
+  const { pool, redis, sink, following, app, metricsListener } = createIngestParts(config, log);
   let address = '';
   let stopped = false;
 
@@ -114,6 +119,7 @@ export function createIngestService(config: IngestConfig, log: Logger): IngestSe
       await metricsListener.stop().catch((error: Error) => log.error({ err: error }, 'metrics_close_failed'));
       await following.stop();
       await pool.end().catch(() => undefined);
+      await redis.quit().catch(() => redis.disconnect());
     },
     async healthcheck() {
       return !stopped && !sink.spooling;

@@ -5,6 +5,7 @@ import type { TrackingToken } from '../../lib/contracts/tracking/tracking-token'
 import type { AccessLog } from './access-log';
 import type { IngestDeps } from './ingest-deps';
 import { emailContext } from './event-factory';
+import { landingLinks } from './forms/landing-link';
 import type { EmailLink } from './links.repository';
 import { machineReason, parseCidrs } from './machine-traffic';
 import { isToken, notFound, type TokenGuard } from './token-guard';
@@ -37,6 +38,8 @@ interface TrackingKit {
   record: (event: TrackedEvent) => void;
   /** Whether the hit is served without being recorded (counted in cairn_ingest_unfollowed_hits_total). */
   unfollowed: (token: TrackingToken, type: string) => boolean;
+  /** A landing-page link's destination with its `cairn_landing` token; any other destination unchanged. */
+  landing: (destination: string, token: TrackingToken) => string;
 }
 
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
@@ -51,6 +54,7 @@ export async function registerTrackingRoutes(
     machine: machineTraffic(deps),
     record: eventRecorder(deps),
     unfollowed: unfollowedIn(deps),
+    landing: landingLinks(deps.config.publicUrl, deps.tokens),
   };
   registerOpen(app, kit);
   registerFollow(app, kit, TRACKING_ROUTES.click, 'link');
@@ -182,7 +186,7 @@ function registerFollow(app: FastifyInstance, kit: TrackingKit, route: string, k
 }
 
 /** The answer to a follow once its link is known: 404 unless it is a link of the route's kind. */
-function followRedirect({ deps, machine, record, unfollowed }: TrackingKit) {
+function followRedirect({ deps, machine, record, unfollowed, landing }: TrackingKit) {
   return (
     request: TokenRequest,
     reply: FastifyReply,
@@ -204,6 +208,7 @@ function followRedirect({ deps, machine, record, unfollowed }: TrackingKit) {
     data.user_agent = request.headers['user-agent']?.slice(0, 512) ?? null;
     data.country = deps.countryOf(ip);
     record({ type: 'click', data });
-    return redirectTo(reply, destination);
+    // Only a followed contact's visit carries the message's context on to the page (docs/pages-and-forms.md#landing-page-links).
+    return redirectTo(reply, kind === 'link' ? landing(destination, token) : destination);
   };
 }
