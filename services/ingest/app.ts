@@ -1,5 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { parseTrackingKeys } from '../../lib/contracts/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
+import { FormTicketCodec } from './forms/form-ticket';
+import { registerPageRoutes } from './forms/page.routes';
+import { registerSubmitRoutes } from './forms/submit.routes';
 import type { IngestConfig } from './ingest.config';
 import type { IngestDeps } from './ingest-deps';
 import { AccessLog } from './access-log';
@@ -89,5 +93,9 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(registerRecipientRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
+  // Marketing pages and forms (docs/pages-and-forms.md): tickets signed with keys derived from the tracking keys.
+  const tickets = new FormTicketCodec(parseTrackingKeys(deps.config.trackingKeys), deps.config.trackingActiveKey);
+  app.register(registerPageRoutes, { deps, tickets });
+  app.register(registerSubmitRoutes, { deps, tickets });
   return app;
 }

@@ -92,7 +92,15 @@ function hitCounters(registers: Registers) {
     labelNames: ['path'] as const,
     registers,
   });
+  const formSubmissions = new BoundCounter({
+    name: 'cairn_ingest_form_submissions_total',
+    help: 'form posts by outcome: accepted, replay, honeypot (answered, nothing written), too_fast, rate_limited, invalid, bad_ticket, origin',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
   return {
+    /** per form post: outcome */
+    formSubmissions,
     /** per request: route pattern, method, status */
     httpRequests,
     /** per tracked action: type, machine, reason */

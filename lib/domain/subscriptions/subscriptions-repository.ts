@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../platform/postgres/pg-pool';
 
 export interface ListChoice {
@@ -82,4 +82,26 @@ export async function applyChoices(
     }
     return { joined: joined.sort(), left: left.sort() };
   });
+}
+
+/**
+ * Joins the contact to the lists (a marketing form's submission, or its double opt-in confirmation), in the
+ * caller's transaction: ids that are not lists of the workspace are ignored; re-joining a list the contact left
+ * clears unsubscribed_at (and removed_by_hand). Returns the lists joined or kept, sorted.
+ * NOTE: idempotent: a membership already active keeps its subscribed_at, so a repeat changes nothing.
+ */
+export async function joinLists(
+  client: PoolClient,
+  target: { workspaceId: string; contactId: string; listIds: readonly string[] },
+): Promise<string[]> {
+  if (target.listIds.length === 0) return [];
+  const { rows } = await client.query<{ list_id: string }>(
+    `INSERT INTO list_memberships (list_id, contact_id, workspace_id)
+     SELECT l.id, $2, $1 FROM subscription_lists l WHERE l.workspace_id = $1 AND l.id::text = ANY($3::text[])
+     ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false,
+       subscribed_at = CASE WHEN list_memberships.unsubscribed_at IS NULL THEN list_memberships.subscribed_at ELSE now() END
+     RETURNING list_id`,
+    [target.workspaceId, target.contactId, target.listIds],
+  );
+  return rows.map((r) => r.list_id).sort();
 }
