@@ -65,5 +65,5 @@ export async function renderPage(
 
 /** A form on a page of its own (an embedded form refused, or a fresh form after a bad ticket). */
 export function formPage(form: FrozenForm, ticket: string, landing: string | null, refused?: Refused): string {
-  return page(form.name, formHtml(form, { ticket, landing, ...(refused ?? {}) }));
+  return page(form.name, formHtml(form, { ...(refused ?? {}), ticket, landing }));
 }
