@@ -85,7 +85,6 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     spool_depth: deps.sink.spoolDepth,
   }));
   // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
-
   const guard = new TokenGuard(deps.tokens, deps.config.badTokensPerIp);
   // Each route module is a plugin (loaded when the app listens or is made ready); it inherits the parser, hooks
   // and handlers above from the root.
@@ -93,7 +92,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(registerRecipientRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
-  // Marketing pages and forms (docs/pages-and-forms.md): tickets signed with keys derived from the tracking keys.
+  // Marketing pages and forms (docs/pages-and-forms.md), their tickets signed with keys derived from the tracking keys.
   const tickets = new FormTicketCodec(parseTrackingKeys(deps.config.trackingKeys), deps.config.trackingActiveKey);
   app.register(registerPageRoutes, { deps, tickets });
   app.register(registerSubmitRoutes, { deps, tickets });
