@@ -74,7 +74,19 @@ const SANITIZE: sanitizeHtml.IOptions = {
   // <style> is kept (MJML's layout needs it; ingest's Content-Security-Policy allows inline styles and no script)
   allowVulnerableTags: true,
   // these elements go with everything inside them; other refused elements leave their text
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'button', 'select'],
+  nonTextTags: [
+    'script',
+    'textarea',
+    'option',
+    'noscript',
+    'iframe',
+    'object',
+    'embed',
+    'button',
+    'select',
+    'svg',
+    'math',
+  ],
   // http-equiv is allowed on <meta> only so that this filter sees it: such an element (refresh, a policy of its own) goes whole
   exclusiveFilter: (frame) => frame.tag === 'meta' && 'http-equiv' in frame.attribs,
 };
