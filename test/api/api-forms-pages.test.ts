@@ -42,6 +42,12 @@ describe('forms', () => {
     expect(form.embed.html).toContain('<input id="cairn-email" type="email" name="email" required>');
     expect(form.embed.html).toContain('<input id="cairn-first_name" type="text" name="first_name" maxlength="100">');
 
+    // status, live_version and workspace_id are not writable (400 naming the field, nothing changed)
+    for (const field of ['status', 'live_version', 'workspace_id']) {
+      const res = await api('PATCH', `/v1/forms/${form.id}`, { [field]: field === 'status' ? 'live' : 1 });
+      expect([field, res.statusCode, res.json().errors[0].field]).toEqual([field, 400, field]);
+    }
+    expect((await api('POST', `/v1/forms/${form.id}/stop`)).statusCode).toBe(409);
     const live = await api('POST', `/v1/forms/${form.id}/go-live`);
     expect(live.statusCode).toBe(200);
     expect(live.json()).toMatchObject({ status: 'live', live_version: 1 });
