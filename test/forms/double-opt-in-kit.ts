@@ -134,7 +134,7 @@ export interface Pending {
  */
 export async function pendingConfirmation(
   kit: OptInKit,
-  options: { formId?: string; expiresInSeconds?: number; address?: string } = {},
+  options: { formId?: string; expiresInSeconds?: number; address?: string; takenSecondsAgo?: number } = {},
 ): Promise<Pending> {
   const contactId = newId();
   const submissionId = newId();
@@ -155,9 +155,16 @@ export async function pendingConfirmation(
     [submissionId, workspaceId, options.formId ?? kit.formId, contactId, JSON.stringify({ email: address })],
   );
   await pool.query(
-    `INSERT INTO form_confirmations (submission_id, workspace_id, contact_id, list_ids, consent_level, expires_at)
-     VALUES ($1, $2, $3, $4::uuid[], 3, now() + make_interval(secs => $5))`,
-    [submissionId, workspaceId, contactId, listIds, options.expiresInSeconds ?? 7 * 86_400],
+    `INSERT INTO form_confirmations (submission_id, workspace_id, contact_id, list_ids, consent_level, expires_at, email_taken_at)
+     VALUES ($1, $2, $3, $4::uuid[], 3, now() + make_interval(secs => $5), now() - make_interval(secs => $6))`,
+    [
+      submissionId,
+      workspaceId,
+      contactId,
+      listIds,
+      options.expiresInSeconds ?? 7 * 86_400,
+      options.takenSecondsAgo ?? null,
+    ],
   );
   return { submissionId, contactId, address };
 }
