@@ -227,6 +227,31 @@ describe('double opt-in', () => {
     expect(await consentRecordsOf(pending.contactId)).toEqual([]);
   });
 
+  it('suppresses the address when the confirmation email bounces hard', async () => {
+    const address = `gone.${Date.now()}@example.com`;
+    kit.smtp.refuseAlways(address, { stage: 'rcpt', code: 550, text: '5.1.1 No such user' });
+    const pending = await pendingConfirmation(kit, { address });
+    expect(
+      await waitFor(
+        () => ledgerOf(pending.submissionId),
+        (rows) => rows[0]?.state === 'bounced',
+        20_000,
+      ),
+    ).toEqual([{ state: 'bounced', attempts: 1 }]);
+    const suppressed = await waitFor(
+      async () =>
+        (
+          await kit.pool.query<{ reason: string }>(
+            'SELECT reason FROM address_suppressions WHERE workspace_id = $1 AND address = $2',
+            [kit.workspaceId, address],
+          )
+        ).rows,
+      (rows) => rows.length > 0,
+      30_000,
+    );
+    expect(suppressed).toEqual([{ reason: 'hard_bounce' }]);
+  });
+
   it('mails no suppressed address and nothing From a domain the workspace has not verified', async () => {
     const suppressed = `bounced.${Date.now()}@example.com`;
     await kit.pool.query(
