@@ -88,30 +88,35 @@ export async function loadPending(pool: Pool, items: readonly ConfirmItem[]): Pr
        JOIN form_versions v ON v.form_id = s.form_id AND v.version = s.form_version AND v.workspace_id = s.workspace_id`,
     [items.map((i) => i.request.submission_id), items.map((i) => i.workspaceId), items.map((i) => i.contactId)],
   );
+  const workspaceOf = new Map(items.map((i) => [i.request.submission_id, i.workspaceId]));
+  const read = rows.map((row) => ({
+    row,
+    workspaceId: workspaceOf.get(row.submission_id) ?? '',
+    settings: confirmationSettingsOf(row.definition),
+  }));
   const verified = await verifiedFromDomains(
     pool,
-    rows.flatMap((row) => {
-      const settings = confirmationSettingsOf(row.definition);
-      const item = items.find((i) => i.request.submission_id === row.submission_id);
-      return settings && item ? [{ workspaceId: item.workspaceId, address: settings.fromAddress }] : [];
-    }),
+    read.flatMap((r) => (r.settings ? [{ workspaceId: r.workspaceId, address: r.settings.fromAddress }] : [])),
   );
   return new Map(
-    rows.map((row) => {
-      const settings = confirmationSettingsOf(row.definition);
-      const pending: Pending = {
+    read.map(({ row, workspaceId, settings }): [string, Pending] => [
+      `confirm:${row.submission_id}`,
+      {
         formId: row.form_id,
         formVersion: row.form_version,
         open: row.open,
         settings,
-        fromVerified: settings !== null && verified.has(sendingDomainOfAddress(settings.fromAddress) ?? ''),
-      };
-      return [`confirm:${row.submission_id}`, pending];
-    }),
+        fromVerified:
+          settings !== null && verified.has(`${workspaceId}:${sendingDomainOfAddress(settings.fromAddress)}`),
+      },
+    ]),
   );
 }
 
-/** The From domains among `froms` that are verified sending domains of their workspace (docs/sender.md#sending-domains). */
+/**
+ * `<workspace id>:<domain>` of each From domain among `froms` that is a verified sending domain of its own
+ * workspace (docs/sender.md#sending-domains): another workspace's verification of the same domain counts for nothing.
+ */
 async function verifiedFromDomains(
   pool: Pool,
   froms: readonly { workspaceId: string; address: string }[],
@@ -121,13 +126,13 @@ async function verifiedFromDomains(
     return domain ? [{ workspaceId: f.workspaceId, domain }] : [];
   });
   if (pairs.length === 0) return new Set();
-  const { rows } = await pool.query<{ domain: string }>(
-    `SELECT d.domain FROM sending_domains d
+  const { rows } = await pool.query<{ workspace_id: string; domain: string }>(
+    `SELECT d.workspace_id::text, d.domain FROM sending_domains d
        JOIN unnest($1::uuid[], $2::text[]) AS t(workspace_id, domain) ON d.workspace_id = t.workspace_id AND d.domain = t.domain
       WHERE d.status = 'verified'`,
     [pairs.map((p) => p.workspaceId), pairs.map((p) => p.domain)],
   );
-  return new Set(rows.map((row) => row.domain));
+  return new Set(rows.map((row) => `${row.workspace_id}:${row.domain}`));
 }
 
 /** Plain text as HTML paragraphs, every character escaped (Handlebars' escapeExpression). */

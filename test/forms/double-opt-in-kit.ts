@@ -31,7 +31,7 @@ export interface OptInKit {
   close(): Promise<void>;
 }
 
-function definition(listIds: string[], fromAddress: string): Record<string, unknown> {
+export function definition(listIds: string[], fromAddress: string): Record<string, unknown> {
   return {
     fields: [{ name: 'email', kind: 'email', label: 'Email', required: true }],
     create_lead: false,
@@ -49,7 +49,11 @@ function definition(listIds: string[], fromAddress: string): Record<string, unkn
   };
 }
 
-async function insertForm(pool: Pool, workspaceId: string, formDefinition: Record<string, unknown>): Promise<string> {
+export async function insertForm(
+  pool: Pool,
+  workspaceId: string,
+  formDefinition: Record<string, unknown>,
+): Promise<string> {
   const formId = newId();
   await pool.query(
     "INSERT INTO forms (id, workspace_id, name, definition, status, live_version) VALUES ($1, $2, 'signup', $3, 'live', 1)",
@@ -134,21 +138,30 @@ export interface Pending {
  */
 export async function pendingConfirmation(
   kit: OptInKit,
-  options: { formId?: string; expiresInSeconds?: number; address?: string; takenSecondsAgo?: number } = {},
+  options: {
+    formId?: string;
+    expiresInSeconds?: number;
+    address?: string;
+    takenSecondsAgo?: number;
+    /** another workspace (its form given too): no list memberships before */
+    workspaceId?: string;
+  } = {},
 ): Promise<Pending> {
   const contactId = newId();
   const submissionId = newId();
   const address = options.address ?? `optin.${randomBytes(4).toString('hex')}@example.com`;
-  const { pool, workspaceId, listIds } = kit;
+  const { pool, listIds } = kit;
+  const workspaceId = options.workspaceId ?? kit.workspaceId;
   await pool.query('INSERT INTO contacts (id, workspace_id, email, consent_level) VALUES ($1, $2, $3, 1)', [
     contactId,
     workspaceId,
     address,
   ]);
-  await pool.query(
-    'INSERT INTO list_memberships (list_id, contact_id, workspace_id, unsubscribed_at) VALUES ($1, $2, $3, now())',
-    [listIds[1], contactId, workspaceId],
-  );
+  if (workspaceId === kit.workspaceId)
+    await pool.query(
+      'INSERT INTO list_memberships (list_id, contact_id, workspace_id, unsubscribed_at) VALUES ($1, $2, $3, now())',
+      [listIds[1], contactId, workspaceId],
+    );
   await pool.query(
     `INSERT INTO form_submissions (id, workspace_id, form_id, form_version, contact_id, fields, contact_outcome, lead_outcome, confirmation_pending)
      VALUES ($1, $2, $3, 1, $4, $5, 'created', 'none', true)`,

@@ -1,10 +1,13 @@
 import { authenticate } from 'mailauth';
 import type { TokenPurpose } from '../../lib/contracts/tracking/tracking-token';
 import { BROWSER_UA, httpRequest, tokens } from '../ingest/ingest-support';
+import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import {
   CONFIRM_TEXT,
+  definition,
   FORM_DOMAIN,
+  insertForm,
   linkOf,
   membershipsOf,
   pendingConfirmation,
@@ -252,7 +255,7 @@ describe('double opt-in', () => {
     expect(suppressed).toEqual([{ reason: 'hard_bounce' }]);
   });
 
-  it('mails no suppressed address and nothing From a domain the workspace has not verified', async () => {
+  it('mails no suppressed address and nothing From a domain its own workspace has not verified', async () => {
     const suppressed = `bounced.${Date.now()}@example.com`;
     await kit.pool.query(
       "INSERT INTO address_suppressions (workspace_id, address, reason, suppressed_until) VALUES ($1, $2, 'hard_bounce', now() + interval '180 days')",
@@ -260,9 +263,23 @@ describe('double opt-in', () => {
     );
     const toSuppressed = await pendingConfirmation(kit, { address: suppressed });
     const unverified = await pendingConfirmation(kit, { formId: kit.unverifiedFormId });
+    // another workspace's form From the domain only the kit's workspace verified
+    const otherWorkspace = newId();
+    await kit.pool.query("INSERT INTO workspaces (id, name) VALUES ($1, 'other')", [otherWorkspace]);
+    const otherForm = await insertForm(kit.pool, otherWorkspace, definition([], `hello@${FORM_DOMAIN}`));
+    // polled in one batch with one of the kit's workspace, whose domain it is
+    const [legit, borrowed] = [
+      await pendingConfirmation(kit, { takenSecondsAgo: 0 }),
+      await pendingConfirmation(kit, { workspaceId: otherWorkspace, formId: otherForm, takenSecondsAgo: 0 }),
+    ];
+    await kit.pool.query('UPDATE form_confirmations SET email_taken_at = NULL WHERE submission_id = ANY($1::uuid[])', [
+      [legit.submissionId, borrowed.submissionId],
+    ]);
     for (const { submissionId, state } of [
       { submissionId: toSuppressed.submissionId, state: 'bounced' },
       { submissionId: unverified.submissionId, state: 'failed' },
+      { submissionId: borrowed.submissionId, state: 'failed' },
+      { submissionId: legit.submissionId, state: 'delivered' },
     ])
       expect(
         await waitFor(
@@ -270,8 +287,9 @@ describe('double opt-in', () => {
           (rows) => rows.length > 0 && rows[0]?.state !== 'claimed',
           20_000,
         ),
-      ).toEqual([{ state, attempts: 0 }]);
+      ).toEqual([{ state, attempts: state === 'delivered' ? 1 : 0 }]);
     expect(kit.smtp.to(toSuppressed.address)).toEqual([]);
     expect(kit.smtp.to(unverified.address)).toEqual([]);
+    expect(kit.smtp.to(borrowed.address)).toEqual([]);
   });
 });
