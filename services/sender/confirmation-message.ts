@@ -68,7 +68,8 @@ export function confirmationSettingsOf(definition: unknown): ConfirmationSetting
 
 /**
  * Each item's confirmation (still open: not confirmed, not expired), its form version's settings and whether the
- * From domain is a verified sending domain of the workspace. An item without a row (erased, or deleted) is absent.
+ * From domain is a verified sending domain of the workspace. An item without a row (erased, or deleted) is absent;
+ * one whose form version is missing has no settings (it fails rather than being polled again).
  */
 export async function loadPending(pool: Pool, items: readonly ConfirmItem[]): Promise<Map<string, Pending>> {
   if (items.length === 0) return new Map();
@@ -85,7 +86,7 @@ export async function loadPending(pool: Pool, items: readonly ConfirmItem[]): Pr
        JOIN form_confirmations c ON c.submission_id = t.submission_id AND c.workspace_id = t.workspace_id
                                 AND c.contact_id = t.contact_id
        JOIN form_submissions s ON s.id = c.submission_id AND s.workspace_id = c.workspace_id
-       JOIN form_versions v ON v.form_id = s.form_id AND v.version = s.form_version AND v.workspace_id = s.workspace_id`,
+       LEFT JOIN form_versions v ON v.form_id = s.form_id AND v.version = s.form_version AND v.workspace_id = s.workspace_id`,
     [items.map((i) => i.request.submission_id), items.map((i) => i.workspaceId), items.map((i) => i.contactId)],
   );
   const workspaceOf = new Map(items.map((i) => [i.request.submission_id, i.workspaceId]));
