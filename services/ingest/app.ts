@@ -4,6 +4,7 @@ import type { IngestConfig } from './ingest.config';
 import type { IngestDeps } from './ingest-deps';
 import { AccessLog } from './access-log';
 import { registerRecipientRoutes } from './recipient.routes';
+import { registerConfirmRoutes } from './forms/confirm.routes';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
@@ -87,6 +88,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   // and handlers above from the root.
   app.register(registerTrackingRoutes, { deps, access, guard });
   app.register(registerRecipientRoutes, { deps, guard });
+  app.register(registerConfirmRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
   return app;

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { inTransaction } from '../../platform/postgres/pg-pool';
 
 export interface ListChoice {
@@ -82,4 +82,25 @@ export async function applyChoices(
     }
     return { joined: joined.sort(), left: left.sort() };
   });
+}
+
+/**
+ * Joins lists the contact chose itself (a double opt-in confirmation, docs/pages-and-forms.md#double-opt-in) inside
+ * the caller's transaction: re-joining a list it left (or was removed from by hand) makes the membership active
+ * again. Ids not of this workspace are ignored. Returns the lists of the workspace among `listIds`, sorted.
+ * NOTE: idempotent: a membership already active is only re-dated, never duplicated (its primary key).
+ */
+export async function joinLists(
+  client: PoolClient,
+  target: { workspaceId: string; contactId: string; listIds: readonly string[] },
+): Promise<string[]> {
+  if (target.listIds.length === 0) return [];
+  const { rows } = await client.query<{ list_id: string }>(
+    `INSERT INTO list_memberships (list_id, contact_id, workspace_id)
+     SELECT l.id, $2, $1 FROM subscription_lists l WHERE l.workspace_id = $1 AND l.id = ANY($3::uuid[])
+     ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false, subscribed_at = now()
+     RETURNING list_id::text`,
+    [target.workspaceId, target.contactId, target.listIds],
+  );
+  return rows.map((r) => r.list_id).sort();
 }
