@@ -83,6 +83,7 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     CAIRN_API_ERASURE_CLICKHOUSE_USER: o.clickhouse.erasure.user,
     CAIRN_API_ERASURE_CLICKHOUSE_PASSWORD: o.clickhouse.erasure.password,
     CAIRN_ENGAGEMENT_PUBLIC_URL: `http://127.0.0.1:${o.ports.engagement}`,
+    CAIRN_INGEST_PUBLIC_URL: `http://127.0.0.1:${o.ports.ingest}`,
   });
   const ingest = start('ingest', {
     ...common,

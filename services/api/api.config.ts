@@ -72,6 +72,11 @@ export const apiConfigSchema = {
     'public base URL of services/engagement, where followed attachments are downloaded',
     { default: 'http://127.0.0.1:8084' },
   ),
+  ingestPublicUrl: url(
+    'CAIRN_INGEST_PUBLIC_URL',
+    "public base URL of services/ingest: forms' submit and embed URLs and pages' public URLs (docs/api.md#forms-and-pages)",
+    { default: 'http://127.0.0.1:8081' },
+  ),
   attachmentMaxBytes: int(
     'CAIRN_API_ATTACHMENT_MAX_BYTES',
     'largest one-to-one message attachment upload in bytes (413 above)',

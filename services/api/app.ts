@@ -14,6 +14,7 @@ import { contactRoutes } from './routes/contacts.routes';
 import { contentSettingsRoutes } from './routes/content-settings.routes';
 import { emailRoutes } from './routes/emails.routes';
 import { erasureRoutes } from './routes/erasure.routes';
+import { formRoutes, pageRoutes } from './routes/forms.routes';
 import { insightsRoutes } from './routes/insights.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
@@ -167,6 +168,8 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(listRoutes, { pool });
   await app.register(contentSettingsRoutes, { pool });
   await app.register(emailRoutes, deps);
+  await app.register(formRoutes, deps);
+  await app.register(pageRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
   await app.register(templateRoutes, { pool });

@@ -34,6 +34,42 @@ const without = (arr: string): string =>
 const KEY_OF_CONTACT = `LIKE '%:' || ${ID_TEXT}`;
 const JOURNEYS = `SELECT id FROM journeys WHERE workspace_id = ${WS}`;
 
+/**
+ * Forms (docs/pages-and-forms.md): the contact's pending double opt-in confirmations and consent records go; its
+ * submissions stay for what they count (submissions of a form, contacts created or updated, leads) without the
+ * contact, its answers (the address among them) or its client's country and user agent. Before the contact row,
+ * whose deletion would cascade to its submissions.
+ */
+function formSteps(): ErasureStep[] {
+  return [
+    {
+      table: 'form_confirmations',
+      columns: ['contact_id'],
+      action: 'delete',
+      why: 'pending double opt-in confirmations: never confirmed, never mailed again',
+      sql: [`DELETE FROM form_confirmations WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
+    },
+    {
+      table: 'consent_records',
+      columns: ['contact_id'],
+      action: 'delete',
+      why: "the contact's consent records (when, which form, country and user agent)",
+      sql: [`DELETE FROM consent_records WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
+    },
+    {
+      table: 'form_submissions',
+      // contact_outcome holds 'created' or 'updated', no id: named here because its name says contact
+      columns: ['contact_id', 'contact_outcome'],
+      action: 'anonymise',
+      why: 'a submission stays for the form insights, without the contact, its answers, country or user agent',
+      sql: [
+        `UPDATE form_submissions SET contact_id = NULL, fields = '{}'::jsonb, country = NULL, user_agent = NULL
+          WHERE workspace_id = ${WS} AND contact_id = ${ID}`,
+      ],
+    },
+  ];
+}
+
 /** The order matters: see the NOTE on eraseContactEverywhere. */
 export const CONTACT_ERASURE: readonly ErasureStep[] = [
   {
@@ -156,6 +192,7 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
       `DELETE FROM address_bounce_state WHERE workspace_id = ${WS} AND address = (SELECT lower(email) FROM contacts WHERE workspace_id = ${WS} AND id = ${ID})`,
     ],
   },
+  ...formSteps(),
   {
     table: 'contacts',
     columns: ['id'],

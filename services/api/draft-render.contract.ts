@@ -7,6 +7,9 @@ import type { MergeContext } from '../../lib/domain/email/merge-template';
  * check (MJML compiled once); `render` runs the same check and then renders the draft for one contact within a
  * size budget. Both cross a thread boundary, so each side checks what it receives.
  */
+/** The field a page job's problems name (the page definition's content). */
+export const PAGE_CONTENT = 'definition.content';
+
 /** The thread's first message, once its modules are loaded. */
 export const DRAFT_THREAD_READY = 'ready';
 
@@ -19,11 +22,14 @@ export type DraftJob =
       content: ContentSettingsData | null;
       context: MergeContext;
       maxChars: number;
-    };
+    }
+  /** a page at go-live: MJML compiled (when it is MJML), then its active content removed */
+  | { id: number; kind: 'page'; content_type: 'mjml' | 'html'; content: string };
 
 export type DraftReply =
   | { id: number; kind: 'checked'; issues: TemplateIssue[]; compiled: CompiledEmail | null }
   | { id: number; kind: 'rendered'; subject: string; from_name: string; html: string }
+  | { id: number; kind: 'page'; html: string }
   /** the check passed, rendering did not: over the size budget, or a merge field that fails at render time */
   | { id: number; kind: 'refused'; issues: TemplateIssue[] };
 
@@ -51,6 +57,8 @@ export function isDraftReply(value: unknown): value is DraftReply {
       return isIssues(value.issues) && isCompiled(value.compiled);
     case 'rendered':
       return isStringRecord(value, ['subject', 'from_name', 'html']);
+    case 'page':
+      return typeof value.html === 'string';
     case 'refused':
       return isIssues(value.issues);
     default:
@@ -60,6 +68,12 @@ export function isDraftReply(value: unknown): value is DraftReply {
 
 /** The draft is JSON from PostgreSQL: its text fields are checked by the error check itself, its shape here. */
 export function isDraftJob(value: unknown): value is DraftJob {
+  if (isObject(value) && value.kind === 'page')
+    return (
+      typeof value.id === 'number' &&
+      (value.content_type === 'mjml' || value.content_type === 'html') &&
+      typeof value.content === 'string'
+    );
   if (!isObject(value) || typeof value.id !== 'number' || !isObject(value.draft)) return false;
   if (value.content !== null && !isObject(value.content)) return false;
   if (value.kind === 'check') return true;

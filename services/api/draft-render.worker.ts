@@ -3,8 +3,10 @@ import { checkEmail } from '../../lib/domain/email/email-check';
 import type { TemplateIssue } from '../../lib/domain/email/merge-fields';
 import { compileHeaderTemplate, compileMergeTemplate, type MergeContext } from '../../lib/domain/email/merge-template';
 import { withPreheader } from '../../lib/domain/email/preheader';
+import { compileMjml } from '../../lib/domain/email/mjml-compile';
 import { RenderBudgetError } from '../../lib/domain/email/render-budget';
-import { DRAFT_THREAD_READY, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
+import { sanitizePageHtml } from '../../lib/domain/forms/page-content';
+import { DRAFT_THREAD_READY, PAGE_CONTENT, isDraftJob, type DraftJob, type DraftReply } from './draft-render.contract';
 
 /**
  * The API's draft-render thread (draft-renderer.ts): MJML compilation, the go-live check and the per-contact
@@ -25,7 +27,21 @@ function renderPart(field: string, render: () => string): string | TemplateIssue
   }
 }
 
+/** A page's go-live (docs/pages-and-forms.md#pages): MJML compiled once, then sanitized; problems name the content. */
+async function pageAnswer(job: Extract<DraftJob, { kind: 'page' }>): Promise<DraftReply> {
+  const compiled =
+    job.content_type === 'mjml' ? await compileMjml(job.content) : { ok: true as const, html: job.content };
+  if (!compiled.ok)
+    return {
+      id: job.id,
+      kind: 'refused',
+      issues: compiled.issues.map((issue) => ({ field: PAGE_CONTENT, message: issue.message })),
+    };
+  return { id: job.id, kind: 'page', html: sanitizePageHtml(compiled.html) };
+}
+
 async function answer(job: DraftJob): Promise<DraftReply> {
+  if (job.kind === 'page') return pageAnswer(job);
   const check = await checkEmail(job.draft, job.content);
   if (job.kind === 'check' || !check.compiled)
     return { id: job.id, kind: 'checked', issues: check.issues, compiled: check.compiled ?? null };
@@ -61,7 +77,10 @@ parentPort?.on('message', (message: unknown) => {
         id: message.id,
         kind: 'refused',
         issues: [
-          { field: 'body_mjml', message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}` },
+          {
+            field: message.kind === 'page' ? PAGE_CONTENT : 'body_mjml',
+            message: `the draft could not be checked: ${error.message.split('\n')[0] ?? ''}`,
+          },
         ],
       } satisfies DraftReply),
   );

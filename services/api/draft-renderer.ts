@@ -4,7 +4,13 @@ import type { MergeContext } from '../../lib/domain/email/merge-template';
 import type { Logger } from '../../lib/platform/logger';
 import { spawnWorker } from '../../lib/platform/threads/spawn-worker';
 import { ApiProblem } from './api-problem';
-import { DRAFT_THREAD_READY, isDraftReply, type DraftJob, type DraftReply } from './draft-render.contract';
+import {
+  DRAFT_THREAD_READY,
+  PAGE_CONTENT,
+  isDraftReply,
+  type DraftJob,
+  type DraftReply,
+} from './draft-render.contract';
 
 export interface DraftRenderSettings {
   /** threads rendering drafts at once */
@@ -90,7 +96,26 @@ export class DraftRenderer {
         `the email has ${reply.issues.length} problem(s) to fix before it can be ${what}`,
         reply.issues,
       );
-    throw new ApiProblem(422, `the draft cannot be ${what} within the render budget`, reply.issues);
+    throw new ApiProblem(
+      422,
+      `the draft cannot be ${what} within the render budget`,
+      reply.kind === 'refused' ? reply.issues : [],
+    );
+  }
+
+  /**
+   * A page's content for go-live: MJML compiled, active content removed (lib/domain/forms/page-content.ts), within
+   * the same deadline, memory and size budget as an email's render; any problem is a 422 naming the content.
+   */
+  async page(contentType: 'mjml' | 'html', content: string): Promise<string> {
+    const reply = await this.run({ kind: 'page', content_type: contentType, content });
+    if (reply.kind !== 'page')
+      throw new ApiProblem(422, 'the page content could not be compiled', reply.kind === 'refused' ? reply.issues : []);
+    if (reply.html.length > this.settings.maxChars)
+      throw new ApiProblem(422, 'the page is too large', [
+        { field: PAGE_CONTENT, message: `its HTML has more than ${this.settings.maxChars} characters` },
+      ]);
+    return reply.html;
   }
 
   private run(body: JobBody): Promise<DraftReply> {
@@ -170,7 +195,8 @@ export class DraftRenderer {
     slot.worker = null;
     slot.ready = false;
     if (worker) void worker.terminate();
-    task?.reject(new ApiProblem(422, message, [{ field: 'body_mjml', message }]));
+    const field = task?.job.kind === 'page' ? PAGE_CONTENT : 'body_mjml';
+    task?.reject(new ApiProblem(422, message, [{ field, message }]));
     this.dispatch();
   }
 

@@ -201,6 +201,7 @@ export async function assertVerifiedFrom(
   config: Pick<ApiConfig, 'sendingDomains'>,
   workspaceId: string,
   fromAddress: string | undefined,
+  field = 'from_address',
 ): Promise<void> {
   if (config.sendingDomains === 'relaxed' || !fromAddress) return;
   const domain = sendingDomainOfAddress(fromAddress);
@@ -211,7 +212,7 @@ export async function assertVerifiedFrom(
   if (!rowCount)
     throw new ApiProblem(422, 'the From domain is not a verified sending domain of the workspace', [
       {
-        field: 'from_address',
+        field,
         message: `add ${domain ?? 'its domain'} at /v1/sending-domains, publish its DKIM record and verify it`,
       },
     ]);

@@ -8,6 +8,7 @@ import type { IngestConfig } from './ingest.config';
 import type { IngestDeps } from './ingest-deps';
 import { AccessLog } from './access-log';
 import { registerRecipientRoutes } from './recipient.routes';
+import { registerConfirmRoutes } from './forms/confirm.routes';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
@@ -90,11 +91,16 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   // and handlers above from the root.
   app.register(registerTrackingRoutes, { deps, access, guard });
   app.register(registerRecipientRoutes, { deps, guard });
+  app.register(registerConfirmRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
-  // Marketing pages and forms (docs/pages-and-forms.md), their tickets signed with keys derived from the tracking keys.
+  registerPagesAndForms(app, deps);
+  return app;
+}
+
+/** Marketing pages and forms (docs/pages-and-forms.md), their tickets signed with keys derived from the tracking keys. */
+function registerPagesAndForms(app: FastifyInstance, deps: IngestDeps): void {
   const tickets = new FormTicketCodec(parseTrackingKeys(deps.config.trackingKeys), deps.config.trackingActiveKey);
   app.register(registerPageRoutes, { deps, tickets });
   app.register(registerSubmitRoutes, { deps, tickets });
-  return app;
 }

@@ -8,7 +8,15 @@ export type DeliveryItem =
   | { kind: 'journey'; key: string; workspaceId: string; contactId: string; request: SendRequest }
   | { kind: 'test'; key: string; workspaceId: string; contactId: string; request: TestSendJob & { address: string } }
   | { kind: 'forward'; key: string; workspaceId: string; contactId: string; request: ForwardRequest }
-  | { kind: 'direct'; key: string; workspaceId: string; contactId: string; request: DirectSendRequest };
+  | { kind: 'direct'; key: string; workspaceId: string; contactId: string; request: DirectSendRequest }
+  | { kind: 'confirm'; key: string; workspaceId: string; contactId: string; request: ConfirmRequest };
+
+/** A pending double opt-in confirmation (form_confirmations) whose system email the sender owes. */
+export interface ConfirmRequest {
+  submission_id: string;
+  workspace_id: string;
+  contact_id: string;
+}
 
 export const journeyItem = (request: SendRequest): DeliveryItem => ({
   kind: 'journey',
@@ -45,3 +53,15 @@ export const directItems = (job: DirectSendJob): DeliveryItem[] =>
     contactId: request.contact_id,
     request,
   }));
+
+/**
+ * The confirmation email of one submission (docs/pages-and-forms.md#double-opt-in). NOTE: keyed
+ * `confirm:<submission id>` in the ledger, so however often pollers find it, it is attempted at most once.
+ */
+export const confirmItem = (request: ConfirmRequest): DeliveryItem => ({
+  kind: 'confirm',
+  key: `confirm:${request.submission_id}`,
+  workspaceId: request.workspace_id,
+  contactId: request.contact_id,
+  request,
+});

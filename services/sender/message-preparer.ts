@@ -26,6 +26,7 @@ import {
   type RecipientRef,
 } from './recipients.repository';
 import { cancelledMessages, directMail, loadAttachments } from './direct-message';
+import { isConfirm, loadPending, prepareConfirmation, type ConfirmItem } from './confirmation-message';
 import type { OutgoingMail } from './mail-types';
 import { mailOf } from './smtp-delivery';
 import {
@@ -122,10 +123,20 @@ export class MessagePreparer {
     const refs = items.flatMap((i): RecipientRef[] =>
       i.kind === 'journey'
         ? [i.request]
-        : i.kind === 'direct'
-          ? [{ ...i.request, journey_id: null, list_id: null, account_id: null }]
+        : i.kind === 'direct' || i.kind === 'confirm'
+          ? [
+              {
+                key: i.key,
+                workspace_id: i.workspaceId,
+                contact_id: i.contactId,
+                journey_id: null,
+                list_id: null,
+                account_id: null,
+              },
+            ]
           : [],
     );
+    const pending = await loadPending(this.pool, items.filter(isConfirm));
     const friends = items.flatMap((i) =>
       i.kind === 'forward'
         ? [{ key: i.key, workspace_id: i.workspaceId, address: i.request.friend_address.trim() }]
@@ -152,12 +163,22 @@ export class MessagePreparer {
       items.map((item) =>
         erased.has(item.contactId)
           ? { kind: 'erased' as const, item }
-          : this.prepareOne(item, rows.get(item.key) ?? null, facts),
+          : isConfirm(item)
+            ? prepareConfirmation(item, pending.get(item.key), rows.get(item.key) ?? null, facts, this.mint)
+            : this.prepareOne(item, rows.get(item.key) ?? null, facts),
       ),
     );
   }
 
-  private async prepareOne(item: Claimed, row: RecipientRow | null, facts: BatchFacts): Promise<Prepared> {
+  private get mint(): { tokens: TrackingTokenCodec; ingestUrl: string } {
+    return { tokens: this.tokens, ingestUrl: this.settings.ingestUrl };
+  }
+
+  private async prepareOne(
+    item: Exclude<Claimed, ConfirmItem>,
+    row: RecipientRow | null,
+    facts: BatchFacts,
+  ): Promise<Prepared> {
     const final = (state: Finish['state'], events: Finish['outcome']): Prepared => finalOutcome(item, state, events);
     const { messageId } = item;
     if (item.kind === 'test') return testMail(item, messageId);

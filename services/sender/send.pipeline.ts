@@ -188,11 +188,14 @@ export class SendPipeline {
         if (bounce.bounceClass === 'soft' && message.attempts + 1 < this.deps.maxAttempts) return done('retry', null);
         if (bounce.policyBlock) this.deps.log.warn({ domain, status: bounce.enhancedStatus }, 'policy_block');
         const events = [...sent, ...EventsFor.bounce(item, messageId, bounce, outcome.reply)];
-        // Journey and one-to-one bounces are reported with their event's id; the writer's rules decide (policy blocks: nothing).
-        const bounceEvent = events.find((e) => e.type === 'bounce');
-        const reported = bounceEvent
+        // Journey and one-to-one bounces are reported with their event's id, a confirmation email's (no events) with
+        // an id from its key; the writer's rules decide (policy blocks: nothing).
+        const reportId =
+          events.find((e) => e.type === 'bounce')?.data.event_id ??
+          (item.kind === 'confirm' ? derivedEventId(item.key, 'bounce') : null);
+        const reported = reportId
           ? {
-              eventId: bounceEvent.data.event_id,
+              eventId: reportId,
               workspaceId: item.workspaceId,
               address: address.toLowerCase(),
               bounceClass: bounce.bounceClass,
@@ -242,9 +245,9 @@ export class SendPipeline {
   }
 }
 
-/** The contact whose address a message went to: a journey's or one-to-one recipient; not a friend or a test address. */
+/** The contact whose address a message went to: a journey's, one-to-one or confirmation recipient; not a friend or a test address. */
 const ownerOf = (item: DeliveryItem): string | null =>
-  item.kind === 'journey' || item.kind === 'direct' ? item.contactId : null;
+  item.kind === 'journey' || item.kind === 'direct' || item.kind === 'confirm' ? item.contactId : null;
 
 /** What a finished row tells the suppression writer about its address: a delivery, a bounce, or nothing. */
 export function addressReportOf(key: string, outcome: Outcome, now = Date.now()): AddressReport | null {

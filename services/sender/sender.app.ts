@@ -15,6 +15,7 @@ import type { Service } from '../../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { DeliveriesRepository } from './deliveries.repository';
 import { startSweeper } from './delivery.sweeper';
+import { startConfirmationPoller } from './confirmation.poller';
 import { addressReportsGroup, consumeAddressReports, consumeForwardRequests } from './kafka-inputs.consumer';
 import { MessagePreparer } from './message-preparer';
 import { SendPipeline } from './send.pipeline';
@@ -56,6 +57,7 @@ interface Running {
   producer?: BatchingProducer;
   worker?: Worker;
   sweeper?: Stoppable;
+  confirmations?: Stoppable;
   consumers: Stoppable[];
   /** settles once the Kafka inputs joined their groups (or failed to) */
   consumersStarted: Promise<void>;
@@ -174,6 +176,13 @@ async function startSender(core: SenderCore, running: Running): Promise<void> {
     scheduleRetry: (key) => enqueueRetry(queue, key, `s${Date.now()}`, 0),
     onUnknown: (count) => core.metrics.messages.inc({ outcome: 'outcome_unknown' }, count),
   });
+  running.confirmations = startConfirmationPoller({
+    pool: core.pool,
+    pipeline,
+    everyMs: config.confirmPollMs,
+    retakeMs: config.stalledMs,
+    log,
+  });
   if (config.metricsPort >= 0) {
     running.metricsListener = new MetricsListener(core.metrics.registry, {
       host: config.metricsHost,
@@ -246,6 +255,7 @@ async function stopSender(core: SenderCore, running: Running): Promise<void> {
   await running.worker?.close().catch((error: Error) => log.warn({ err: error.message }, 'worker_close_failed'));
   clearTimeout(force);
   await running.sweeper?.stop();
+  await running.confirmations?.stop();
   await running.consumersStarted;
   for (const consumer of running.consumers) await consumer.stop().catch(() => undefined);
   await running.metricsListener?.stop();

@@ -132,6 +132,11 @@ export const senderSchema = {
     'how often stale attempts, unacknowledged outcomes and overdue retries are swept',
     { default: 10_000 },
   ),
+  confirmPollMs: int(
+    'CAIRN_SENDER_CONFIRM_POLL_MS',
+    'how often pending double opt-in confirmations are looked for, to send their email (0: never)',
+    { default: 5_000 },
+  ),
   maxAttempts: int('CAIRN_SENDER_MAX_ATTEMPTS', 'SMTP attempts per message before a soft bounce is final', {
     default: 4,
   }),

@@ -7,7 +7,7 @@ import { recordEngagements } from '../../services/scheduler/engagement.consumer'
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
 import { StepEffects } from '../../services/scheduler/step-effects';
 import { onceKey } from '../../services/scheduler/tile-rules';
-import { forwardItem, journeyItem } from '../../services/sender/delivery-item';
+import { confirmItem, forwardItem, journeyItem } from '../../services/sender/delivery-item';
 import { DeliveriesRepository } from '../../services/sender/deliveries.repository';
 import { newId } from '../support/test-env';
 import type { client } from './api-test-kit';
@@ -139,6 +139,38 @@ async function oneToOne(
   return messageId;
 }
 
+/** A double opt-in form's submission, pending confirmation and consent record per contact, as ingest writes them. */
+async function formRows(pool: Pool, workspaceId: string, contacts: string[]): Promise<string[]> {
+  const formId = newId();
+  await pool.query("INSERT INTO forms (id, workspace_id, name, definition) VALUES ($1, $2, 'signup', '{}')", [
+    formId,
+    workspaceId,
+  ]);
+  await pool.query("INSERT INTO form_versions (form_id, version, workspace_id, definition) VALUES ($1, 1, $2, '{}')", [
+    formId,
+    workspaceId,
+  ]);
+  const submissions: string[] = [];
+  for (const contactId of contacts) {
+    const submissionId = newId();
+    submissions.push(submissionId);
+    await pool.query(
+      `INSERT INTO form_submissions (id, workspace_id, form_id, form_version, contact_id, fields, contact_outcome, lead_outcome, confirmation_pending, country, user_agent)
+       VALUES ($1, $2, $3, 1, $4, '{"email": "x@example.com"}', 'created', 'none', true, 'NO', 'Mozilla/5.0')`,
+      [submissionId, workspaceId, formId, contactId],
+    );
+    await pool.query(
+      `INSERT INTO form_confirmations (submission_id, workspace_id, contact_id, expires_at) VALUES ($1, $2, $3, now() + interval '7 days')`,
+      [submissionId, workspaceId, contactId],
+    );
+    await pool.query(
+      `INSERT INTO consent_records (workspace_id, contact_id, form_id, submission_id, source, country) VALUES ($1, $2, $3, $4, 'submission', 'NO')`,
+      [workspaceId, contactId, formId, submissionId],
+    );
+  }
+  return submissions;
+}
+
 /**
  * Rows holding `erased` (and `kept`, a bystander) in every table erasure covers, made the way Cairn makes them:
  * the API for lists, segments and the journey; the scheduler's StepEffects and engagement consumer; the sender's
@@ -197,9 +229,13 @@ export async function buildFootprint(
     tile_id: 'mail',
     iteration: 0,
   };
+  const submissions = await formRows(pool, workspaceId, both);
   const items = [
     ...both.map((c) => journeyItem(journeyRequest(workspaceId, journeyId, 'mail', c))),
     forwardItem(forward),
+    ...both.map((c, i) =>
+      confirmItem({ submission_id: submissions[i] ?? '', workspace_id: workspaceId, contact_id: c }),
+    ),
   ];
   await new DeliveriesRepository(pool, 'footprint').claim(items.map((item) => ({ ...item, messageId: newId() })));
 

@@ -116,9 +116,10 @@ export async function startEngagementKit(env: Record<string, string> = {}): Prom
   };
   const engagement = buildEngagement(config, testLogger('engagement'), { dns: REPLY_DNS.resolve });
   await engagement.start();
-  // the API puts followed attachments' links on the engagement service's public URL
+  // the API puts followed attachments' links on the engagement service's public URL, and forms and pages on ingest's
   Object.assign(api.config, {
     engagementPublicUrl: `http://127.0.0.1:${engagement.ports().http}`,
+    ingestPublicUrl: ingest.url(),
     templateMinSends: 2,
   });
   const workspace = await createWorkspace(api, 'engagement');

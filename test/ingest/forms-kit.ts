@@ -3,6 +3,7 @@ import type { FormDefinition } from '../../lib/domain/forms/form-definition';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
+import { insertForm as insertFormRow } from '../forms/double-opt-in-kit';
 import type { IngestKit } from './ingest-kit';
 import type { HttpResult } from './ingest-support';
 
@@ -19,13 +20,18 @@ export function formDefinition(listIds: string[], overrides: Partial<FormDefinit
       { name: 'last_name', kind: 'text', label: 'Last name', required: false },
       { name: 'company', kind: 'text', label: 'Company', required: false, max_length: 80 },
       { name: 'attributes.size', kind: 'number', label: 'Team size', required: false, min: 1, max: 1000 },
-      {
-        name: 'lists',
-        kind: 'checkbox',
-        label: 'Newsletters',
-        required: false,
-        options: listIds.map((id, i) => ({ value: id, label: `List ${i}` })),
-      },
+      // the API's schema wants at least one option: a form without lists has no lists field
+      ...(listIds.length === 0
+        ? []
+        : [
+            {
+              name: 'lists',
+              kind: 'checkbox' as const,
+              label: 'Newsletters',
+              required: false,
+              options: listIds.map((id, i) => ({ value: id, label: `List ${i}` })),
+            },
+          ]),
     ],
     create_lead: true,
     list_ids: [],
@@ -37,20 +43,9 @@ export function formDefinition(listIds: string[], overrides: Partial<FormDefinit
   };
 }
 
-/** A live form with one frozen version (version 1), as the API's go-live leaves it. */
-export async function insertForm(pool: Pool, workspaceId: string, definition: FormDefinition): Promise<string> {
-  const formId = newId();
-  await pool.query(
-    `INSERT INTO forms (id, workspace_id, name, definition, status, live_version) VALUES ($1, $2, 'Spring demo', $3, 'live', 1)`,
-    [formId, workspaceId, JSON.stringify(definition)],
-  );
-  await pool.query('INSERT INTO form_versions (form_id, version, workspace_id, definition) VALUES ($1, 1, $2, $3)', [
-    formId,
-    workspaceId,
-    JSON.stringify(definition),
-  ]);
-  return formId;
-}
+/** A live form with one frozen version (version 1), as the API's go-live leaves it: the double opt-in tests' helper. */
+export const insertForm = (pool: Pool, workspaceId: string, definition: FormDefinition): Promise<string> =>
+  insertFormRow(pool, workspaceId, { ...definition });
 
 /** A live page (version 1) embedding the forms with the placeholder go-live keeps. */
 export async function insertPage(pool: Pool, workspaceId: string, formIds: string[], status = 'live'): Promise<string> {

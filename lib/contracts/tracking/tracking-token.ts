@@ -46,6 +46,11 @@ export const TOKEN_PURPOSES = {
   report: 7,
   /** a Cairn marketing page reached through a tracked landing-page link: the message context of the visit (docs/pages-and-forms.md#landing-page-links) */
   landing: 8,
+  /**
+   * a double opt-in confirmation link (docs/pages-and-forms.md#double-opt-in): message id = the submission id,
+   * email id and version = the form and its version; minted by the sender, accepted only by ingest's /confirm
+   */
+  confirm: 9,
 } as const;
 export type TokenPurpose = keyof typeof TOKEN_PURPOSES;
 /** The purposes whose token names one link (email_links.link_id); every other purpose's token names none. */

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { FormDefinition } from './form-definition';
-import { readFormDefinition } from './frozen-form';
 import { checkSubmission } from './submission-check';
 
 const list = randomUUID();
@@ -67,17 +66,5 @@ describe('checkSubmission', () => {
     const result = check({ ...good, ...extra });
     expect(result.ok).toBe(false);
     expect(result.ok ? [] : result.errors.map((e) => e.field)).toContain(field);
-  });
-});
-
-describe('readFormDefinition', () => {
-  it('reads a stored definition back and refuses one this build cannot read', () => {
-    expect(readFormDefinition(JSON.parse(JSON.stringify(definition)))).toEqual(definition);
-    expect(
-      readFormDefinition({ ...definition, fields: [{ name: 'password', kind: 'text', label: 'x', required: true }] }),
-    ).toBeNull();
-    expect(readFormDefinition({ ...definition, thank_you: { kind: 'redirect' } })).toBeNull();
-    expect(readFormDefinition({ ...definition, consent_level: 9 })).toBeNull();
-    expect(readFormDefinition('{}')).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { UUID_PATTERN } from '../../contracts/messages/message-schema';
 import { inTransaction } from '../../platform/postgres/pg-pool';
 import { joinLists } from '../subscriptions/subscriptions-repository';
 import type { CheckedSubmission } from './submission-check';
@@ -44,6 +45,7 @@ export interface StoredSubmission extends MessageContext {
 }
 
 const CONFIRMATION_DAYS = 7;
+const UUID = new RegExp(UUID_PATTERN);
 
 /**
  * An accepted submission, in one transaction (docs/pages-and-forms.md#submissions, #leads): the submission row,
@@ -166,7 +168,8 @@ async function pendingConfirmation(client: PoolClient, input: SubmissionInput, c
 
 /** The lists joined and the consent set (upsertContact), with a consent record of what this submission gave. */
 async function applyListsAndConsent(client: PoolClient, input: SubmissionInput, contactId: string): Promise<void> {
-  const joined = await joinLists(client, { workspaceId: input.workspaceId, contactId, listIds: input.checked.listIds });
+  const listIds = input.checked.listIds.filter((id) => UUID.test(id));
+  const joined = await joinLists(client, { workspaceId: input.workspaceId, contactId, listIds });
   if (joined.length === 0 && input.checked.consentLevel === null) return;
   await client.query(
     `INSERT INTO consent_records (workspace_id, contact_id, form_id, submission_id, source, consent_level, list_ids,

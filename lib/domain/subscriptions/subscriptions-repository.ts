@@ -85,10 +85,11 @@ export async function applyChoices(
 }
 
 /**
- * Joins the contact to the lists (a marketing form's submission, or its double opt-in confirmation), in the
- * caller's transaction: ids that are not lists of the workspace are ignored; re-joining a list the contact left
- * clears unsubscribed_at (and removed_by_hand). Returns the lists joined or kept, sorted.
- * NOTE: idempotent: a membership already active keeps its subscribed_at, so a repeat changes nothing.
+ * Joins lists the contact chose itself (a form submission, docs/pages-and-forms.md#submissions, or its double
+ * opt-in confirmation, docs/pages-and-forms.md#double-opt-in) inside
+ * the caller's transaction: re-joining a list it left (or was removed from by hand) makes the membership active
+ * again. Ids not of this workspace are ignored. Returns the lists of the workspace among `listIds`, sorted.
+ * NOTE: idempotent: a membership already active is only re-dated, never duplicated (its primary key).
  */
 export async function joinLists(
   client: PoolClient,
@@ -97,10 +98,9 @@ export async function joinLists(
   if (target.listIds.length === 0) return [];
   const { rows } = await client.query<{ list_id: string }>(
     `INSERT INTO list_memberships (list_id, contact_id, workspace_id)
-     SELECT l.id, $2, $1 FROM subscription_lists l WHERE l.workspace_id = $1 AND l.id::text = ANY($3::text[])
-     ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false,
-       subscribed_at = CASE WHEN list_memberships.unsubscribed_at IS NULL THEN list_memberships.subscribed_at ELSE now() END
-     RETURNING list_id`,
+     SELECT l.id, $2, $1 FROM subscription_lists l WHERE l.workspace_id = $1 AND l.id = ANY($3::uuid[])
+     ON CONFLICT (list_id, contact_id) DO UPDATE SET unsubscribed_at = NULL, removed_by_hand = false, subscribed_at = now()
+     RETURNING list_id::text`,
     [target.workspaceId, target.contactId, target.listIds],
   );
   return rows.map((r) => r.list_id).sort();

@@ -59,7 +59,8 @@ export async function emailRoutes(untyped: FastifyInstance, deps: ApiDeps): Prom
   emailRenderRoutes(untyped, deps, renderer);
 }
 
-function draftRenderer({ config, log }: ApiDeps): DraftRenderer {
+/** A draft renderer on the API's render settings (pages have their own: forms.routes.ts). */
+export function draftRenderer({ config, log }: ApiDeps): DraftRenderer {
   return new DraftRenderer(
     {
       threads: config.renderThreads,

@@ -7,6 +7,7 @@ import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { validTimeZone } from '../journeys/journey-check';
 import { quietHoursIssue } from '../journeys/quiet-hours-check';
+import { originProblem } from '../../../lib/domain/forms/form-origins';
 import { type PageQuery } from '../pagination';
 import {
   changeSettingsSchema,
@@ -100,7 +101,7 @@ function revokeKeyRoute(app: FastifyInstance, pool: Pool): void {
  * (docs/sender.md#eligibility-before-every-message) and the frequency cap (docs/scheduler.md#frequency-cap).
  */
 const SELECT_SETTINGS =
-  'SELECT id, name, time_zone, block_role_addresses, frequency_caps, quiet_hours, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
+  'SELECT id, name, time_zone, block_role_addresses, frequency_caps, quiet_hours, form_origins, route_name AS route, webhook_secret_rotated_at FROM workspaces WHERE id = $1';
 
 function readSettingsRoute(app: FastifyInstance, pool: Pool): void {
   app.get(
@@ -128,11 +129,17 @@ function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
         ]);
       const quiet = body.quiet_hours ? quietHoursIssue(body.quiet_hours, 'body.quiet_hours') : null;
       if (quiet) throw new ApiProblem(422, 'quiet hours that cannot work', [quiet]);
+      const origins = (body.form_origins ?? []).flatMap((origin, i) => {
+        const problem = originProblem(origin);
+        return problem ? [{ field: `form_origins[${i}]`, message: problem }] : [];
+      });
+      if (origins.length > 0) throw new ApiProblem(422, 'form origins must be canonical origins', origins);
       await pool.query(
         `UPDATE workspaces SET name = coalesce($2, name), time_zone = coalesce($3, time_zone),
                 block_role_addresses = coalesce($4, block_role_addresses),
                 frequency_caps = coalesce($5::jsonb, frequency_caps),
-                quiet_hours = CASE WHEN $6 THEN $7::jsonb ELSE quiet_hours END WHERE id = $1`,
+                quiet_hours = CASE WHEN $6 THEN $7::jsonb ELSE quiet_hours END,
+                form_origins = coalesce($8::text[], form_origins) WHERE id = $1`,
         [
           workspaceId,
           body.name ?? null,
@@ -141,6 +148,7 @@ function changeSettingsRoute(app: FastifyInstance, pool: Pool): void {
           caps === undefined ? null : JSON.stringify(caps),
           body.quiet_hours !== undefined,
           body.quiet_hours ? JSON.stringify(body.quiet_hours) : null,
+          body.form_origins === undefined ? null : [...new Set(body.form_origins)],
         ],
       );
       return (await pool.query(SELECT_SETTINGS, [workspaceId])).rows[0];

@@ -122,6 +122,15 @@ export const quietHours = {
   },
 } as const;
 
+/** docs/pages-and-forms.md#forms: origins whose pages post to the workspace's forms and take its thank-you redirects. */
+const formOrigins = {
+  type: 'array',
+  maxItems: 20,
+  items: { type: 'string', maxLength: 300 },
+  description:
+    "canonical origins scheme://host[:port] (http or https, lower-case host, no path, query, fragment or credentials) whose pages may post to the workspace's forms and that a form's thank-you redirect may lead to; [] allows none",
+} as const;
+
 const settingsSchema = {
   type: 'object',
   properties: {
@@ -131,6 +140,7 @@ const settingsSchema = {
     block_role_addresses: blockRoleAddresses,
     frequency_caps: frequencyCaps,
     quiet_hours: quietHours,
+    form_origins: formOrigins,
     route: { type: ['string', 'null'], description: 'the route its mail takes, set by the operator; null: default' },
     webhook_secret_rotated_at: {
       type: 'string',
@@ -149,7 +159,7 @@ export const readSettingsSchema = {
 export const changeSettingsSchema = {
   tags: ['workspaces'],
   summary:
-    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean; frequency_caps: rules, one per window; quiet_hours: {start, end, spread_minutes} or null)",
+    "Change the caller's workspace settings (time_zone: IANA name, e.g. Europe/Oslo; block_role_addresses: boolean; frequency_caps: rules, one per window; quiet_hours: {start, end, spread_minutes} or null; form_origins: canonical origins)",
   body: {
     type: 'object',
     additionalProperties: false,
@@ -160,6 +170,7 @@ export const changeSettingsSchema = {
       block_role_addresses: blockRoleAddresses,
       frequency_caps: frequencyCaps,
       quiet_hours: quietHours,
+      form_origins: formOrigins,
     },
   },
   response: { 200: settingsSchema },

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { FormDefinition } from '../../../lib/domain/forms/form-definition';
-import { readFormDefinition } from '../../../lib/domain/forms/frozen-form';
+import { isFormDefinitionShape } from '../../../lib/domain/forms/definition-schema';
 import { isUuid } from './landing-link';
 
 /** A page's frozen version as ingest serves it: placeholders still in its HTML, the form versions it pinned. */
@@ -11,6 +11,8 @@ export interface PageVersion {
   title: string;
   html: string;
   forms: { formId: string; version: number }[];
+  /** the workspace's form_origins (where its forms' thank-you redirects may go) */
+  formOrigins: string[];
 }
 
 /** A frozen form version and whether its form still takes submissions (status live). */
@@ -52,16 +54,19 @@ export async function pageVersion(pool: Pool, pageId: string, version: number | 
     title: string;
     html: string;
     forms: unknown;
+    form_origins: string[];
   }>(
-    `SELECT v.version, v.workspace_id, v.title, v.html, v.forms
+    `SELECT v.version, v.workspace_id, v.title, v.html, v.forms, w.form_origins
        FROM pages p JOIN page_versions v ON v.page_id = p.id AND v.version = COALESCE($2::int, p.live_version)
+       JOIN workspaces w ON w.id = p.workspace_id
       WHERE p.id = $1 AND p.status = 'live' AND v.workspace_id = p.workspace_id`,
     [pageId, version],
   );
   const row = rows[0];
   if (!row) return null;
   const { workspace_id: workspaceId, title, html } = row;
-  return { pageId, version: row.version, workspaceId, title, html, forms: pinnedForms(row.forms) };
+  const forms = pinnedForms(row.forms);
+  return { pageId, version: row.version, workspaceId, title, html, forms, formOrigins: row.form_origins };
 }
 
 /** The frozen versions asked for, by `formId:version`; a version whose definition cannot be read is left out. */
@@ -85,8 +90,9 @@ export async function frozenForms(
     [wanted.map((w) => w.formId), wanted.map((w) => w.version)],
   );
   for (const row of rows) {
-    const definition = readFormDefinition(row.definition);
-    if (!definition) continue;
+    // NOTE: read back through the API's own schema: a stored definition this build cannot read is not served.
+    const definition = row.definition;
+    if (!isFormDefinitionShape(definition)) continue;
     found.set(formKey(row.form_id, row.version), {
       ...{ formId: row.form_id, version: row.version, workspaceId: row.workspace_id, name: row.name },
       live: row.status === 'live',

@@ -7,7 +7,7 @@ import { pageVisitedEvent } from './form-events';
 import type { FormTicketCodec } from './form-ticket';
 import { pageVersion, type PageVersion } from './forms.repository';
 import { isUuid, LANDING_PARAM } from './landing-link';
-import { LANDING_PAGE_HEADERS, renderPage } from './page-render';
+import { pageHeaders, renderPage } from './page-render';
 
 /**
  * A landing token good for this workspace's page: purpose `landing`, the page's workspace, a contact that is
@@ -55,8 +55,14 @@ export async function registerPageRoutes(
     if (!on) return notFound(reply);
     const raw = request.query[LANDING_PARAM];
     const landing = verifiedLanding(deps, raw, on.workspaceId);
-    const html = await renderPage(deps.pool, tickets, on, { landing: landing && typeof raw === 'string' ? raw : null });
+    const rendered = await renderPage(deps.pool, tickets, on, {
+      landing: landing && typeof raw === 'string' ? raw : null,
+    });
     record(request, on, landing);
-    return reply.code(200).headers(LANDING_PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
+    return reply
+      .code(200)
+      .headers(pageHeaders(rendered.formActions))
+      .type('text/html; charset=utf-8')
+      .send(rendered.html);
   });
 }

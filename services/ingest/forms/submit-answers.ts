@@ -4,14 +4,16 @@ import { messagePage } from '../html-pages';
 import type { IngestDeps } from '../ingest-deps';
 import type { FormTicket, FormTicketCodec } from './form-ticket';
 import { type FrozenForm, pageVersion } from './forms.repository';
-import { formPage, LANDING_PAGE_HEADERS, type Refused, renderPage } from './page-render';
+import { formPage, pageHeaders, redirectTarget, type Refused, type Rendered, renderPage } from './page-render';
 
 /** A client that asked for JSON (the embed script, an API caller) gets problem bodies and a JSON answer. */
 export const wantsJson = (request: FastifyRequest): boolean =>
   (request.headers.accept ?? '').toLowerCase().includes('application/json');
 
-export function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).headers(LANDING_PAGE_HEADERS).type('text/html; charset=utf-8').send(body);
+/** An HTML answer: a rendered page with its form-action origins, or a plain message page. */
+export function html(reply: FastifyReply, status: number, body: Rendered | string): FastifyReply {
+  const { html: text, formActions } = typeof body === 'string' ? { html: body, formActions: [] } : body;
+  return reply.code(status).headers(pageHeaders(formActions)).type('text/html; charset=utf-8').send(text);
 }
 
 /** `{status, title, errors: [{field, message}]}` (application/problem+json), never cached. */
@@ -38,6 +40,8 @@ export async function refusedAnswer(
     form: FrozenForm;
     ticket: FormTicket;
     landing: string | null;
+    /** the workspace's form_origins: where the form's thank-you may redirect (pageHeaders) */
+    origins: readonly string[];
   },
   refused: Refused,
 ): Promise<FastifyReply> {
@@ -46,21 +50,8 @@ export async function refusedAnswer(
   const on = ticket.pageId ? await pageVersion(deps.pool, ticket.pageId, ticket.pageVersion) : null;
   const body = on
     ? await renderPage(deps.pool, tickets, on, { landing: refusal.landing, refused })
-    : formPage(refusal.form, refused.ticket, refusal.landing, refused);
+    : formPage(refusal.form, refusal.origins, { ticket: refused.ticket, landing: refusal.landing, refused });
   return html(reply, refusal.status, body);
-}
-
-/** Where a thank-you redirect may go: an absolute http(s) URL without credentials on one of the workspace's origins. */
-export function allowedRedirect(url: string, origins: readonly string[]): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return null;
-  }
-  if (!['http:', 'https:'].includes(parsed.protocol) || parsed.username || parsed.password) return null;
-  if (/[\s\u0000-\u001f\u007f]/.test(url) || !origins.includes(parsed.origin)) return null;
-  return parsed.toString();
 }
 
 /**
@@ -76,7 +67,7 @@ export function thankYou(
   submissionId: string,
 ): FastifyReply {
   const thanks = form.definition.thank_you;
-  const redirect = thanks.kind === 'redirect' ? allowedRedirect(thanks.url, origins) : null;
+  const redirect = redirectTarget(form, origins)?.toString() ?? null;
   const message = thanks.kind === 'message' ? thanks.message : 'Thank you.';
   if (json) {
     return reply

@@ -158,7 +158,7 @@ const refuse = (kit: SubmitKit, p: Post, status: number, title: string, errors: 
     kit.deps,
     kit.tickets,
     p.reply,
-    { json: p.json, status, title, form: p.form, ticket: p.ticket, landing: p.landing },
+    { json: p.json, status, title, form: p.form, ticket: p.ticket, landing: p.landing, origins: p.gate.origins },
     { formId: p.form.formId, ticket: p.posted.get(TICKET_FIELD) ?? '', values: p.posted, errors },
   );
 
@@ -172,16 +172,9 @@ async function badTicket(kit: SubmitKit, reply: FastifyReply, gate: FormGate, js
   const live = await frozenForms(kit.deps.pool, [{ formId: gate.formId, version: gate.liveVersion }]);
   const form = live.get(formKey(gate.formId, gate.liveVersion));
   if (!form) return problem(reply, 400, 'Form expired', errors);
-  return html(
-    reply,
-    400,
-    formPage(form, freshTicket(kit.tickets, form, null), null, {
-      formId: form.formId,
-      ticket: '',
-      values: new URLSearchParams(),
-      errors,
-    }),
-  );
+  const ticket = freshTicket(kit.tickets, form, null);
+  const refused = { formId: form.formId, ticket, values: new URLSearchParams(), errors };
+  return html(reply, 400, formPage(form, gate.origins, { ticket, landing: null, refused }));
 }
 
 /** 429 with Retry-After once the form's per-address or per-email budget is used; null when the post may go on. */
