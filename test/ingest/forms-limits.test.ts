@@ -1,10 +1,11 @@
 import { newId } from '../support/test-env';
 import { startIngestKit, stopIngestKit, type IngestKit } from './ingest-kit';
 import { metricValue } from './ingest-process';
-import { httpRequest, ingestConfig, startIngest } from './ingest-support';
+import { waitFor } from '../support/wait-for';
+import { BROWSER_UA, httpRequest, ingestConfig, startIngest } from './ingest-support';
 import { body, count, formDefinition, insertForm, insertPage, PUBLIC_URL, ticketIn } from './forms-kit';
 
-// Spam defences shared across instances (docs/pages-and-forms.md#spam-defences) and the lead lock
+// Kafka away, spam defences shared across instances (docs/pages-and-forms.md#spam-defences) and the lead lock
 // (docs/pages-and-forms.md#leads): two ingest apps on one Redis and one PostgreSQL.
 let kit: IngestKit;
 let other: Awaited<ReturnType<typeof startIngest>>;
@@ -76,3 +77,25 @@ it('counts a filled honeypot in its metric', async () => {
   const metrics = await (await fetch(`${kit.ingest.metricsUrl()}/metrics`)).text();
   expect(metricValue(metrics, 'cairn_ingest_form_submissions_total', 'outcome="honeypot"')).toBe(1);
 });
+
+it('serves a page and accepts a submission while Kafka is unreachable: their events wait in the spool', async () => {
+  const down = await startIngest(ingestConfig(kit.env, { ...LIMITS, CAIRN_KAFKA_BROKERS: '127.0.0.1:9' }));
+  try {
+    const page = await httpRequest(down.url(), { url: `/p/${pageId}`, headers: { 'user-agent': BROWSER_UA } });
+    expect(page.statusCode).toBe(200);
+    const res = await httpRequest(down.url(), {
+      method: 'POST',
+      url: `/forms/${formId}/submit`,
+      payload: body({ cairn_ticket: ticketIn(page, formId), email: `away.${newId().slice(0, 8)}@example.com` }),
+      headers: { ...headers, 'x-forwarded-for': kit.client() },
+    });
+    expect(res.statusCode).toBe(200);
+    // the visit, form_submitted and lead_generated, each durable in the spool before the answer or soon after it
+    await waitFor(
+      () => down.sink.spoolDepth,
+      (depth) => depth >= 3,
+    );
+  } finally {
+    await down.cleanup();
+  }
+}, 60_000);
