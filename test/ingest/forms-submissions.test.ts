@@ -222,8 +222,9 @@ describe('a refused submission writes nothing', () => {
       const res = await submit({ cairn_ticket: bad, email });
       expect([res.statusCode, errorsOf(res)]).toEqual([400, [expect.objectContaining({ field: 'cairn_ticket' })]]);
     }
-    const page = await submit({ email }, { origin: PUBLIC_URL });
+    const page = await submit({ email, first_name: 'Ann' }, { origin: PUBLIC_URL });
     expect(page.statusCode).toBe(400);
+    expect(page.body).toContain('name="first_name" value="Ann"');
     expect(page.body).toMatch(/name="cairn_ticket" value="[A-Za-z0-9_-]{100,}"/);
     expect(await written(email)).toEqual({ contacts: 0, submissions: 0 });
   });

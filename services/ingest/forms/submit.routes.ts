@@ -90,7 +90,7 @@ async function handleSubmit(kit: SubmitKit, request: SubmitRequest, reply: Fasti
   const json = wantsJson(request);
   const ticket = tickets.verify(posted.get(TICKET_FIELD));
   const form = ticket?.formId === gate.formId ? await frozenForm(deps, ticket) : null;
-  if (!ticket || !form) return badTicket(kit, reply, gate, json);
+  if (!ticket || !form) return badTicket(kit, reply, gate, { json, posted });
   const landingRaw = posted.get(LANDING_PARAM);
   const landing = verifiedLanding(deps, landingRaw, gate.workspaceId) ? landingRaw : null;
   const post: Post = { request, reply, gate, ticket, form, posted, json, landing };
@@ -162,8 +162,16 @@ const refuse = (kit: SubmitKit, p: Post, status: number, title: string, errors: 
     { formId: p.form.formId, ticket: p.posted.get(TICKET_FIELD) ?? '', values: p.posted, errors },
   );
 
-/** A missing, forged or expired ticket: 400 with a fresh form of the live version (a JSON client: the problem). */
-async function badTicket(kit: SubmitKit, reply: FastifyReply, gate: FormGate, json: boolean): Promise<FastifyReply> {
+/**
+ * A missing, forged or expired ticket (a plain HTML form on a customer's site has none): 400 with a fresh form of
+ * the live version, the values kept (escaped); a JSON client gets the problem.
+ */
+async function badTicket(
+  kit: SubmitKit,
+  reply: FastifyReply,
+  gate: FormGate,
+  { json, posted }: { json: boolean; posted: URLSearchParams },
+): Promise<FastifyReply> {
   kit.deps.metrics.formSubmissions.inc('bad_ticket');
   const errors = [
     { field: TICKET_FIELD, message: 'the form has expired or was not rendered by Cairn; please send it again' },
@@ -173,7 +181,8 @@ async function badTicket(kit: SubmitKit, reply: FastifyReply, gate: FormGate, js
   const form = live.get(formKey(gate.formId, gate.liveVersion));
   if (!form) return problem(reply, 400, 'Form expired', errors);
   const ticket = freshTicket(kit.tickets, form, null);
-  const refused = { formId: form.formId, ticket, values: new URLSearchParams(), errors };
+  posted.delete(TICKET_FIELD);
+  const refused = { formId: form.formId, ticket, values: posted, errors };
   return html(reply, 400, formPage(form, gate.origins, { ticket, landing: null, refused }));
 }
 
