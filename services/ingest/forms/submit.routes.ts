@@ -18,6 +18,8 @@ import { html, problem, refusedAnswer, thankYou, wantsJson } from './submit-answ
 type SubmitRequest = FastifyRequest<{ Params: { formId: string }; Body: unknown }>;
 
 interface SubmitKit {
+  /** ingest's own public origin (CAIRN_INGEST_PUBLIC_URL): its pages post from it */
+  publicOrigin: string;
   deps: IngestDeps;
   tickets: FormTicketCodec;
   limits: FormRateLimits;
@@ -47,7 +49,8 @@ export async function registerSubmitRoutes(
     { perIp: deps.config.formPerIp, perEmail: deps.config.formPerEmail },
     deps.log,
   );
-  const kit: SubmitKit = { deps, tickets, limits, gates: new WeakMap() };
+  const publicOrigin = new URL(deps.config.publicUrl).origin;
+  const kit: SubmitKit = { publicOrigin, deps, tickets, limits, gates: new WeakMap() };
   app.post('/forms/:formId/submit', {
     bodyLimit: deps.config.formBodyLimit,
     onRequest: (request: SubmitRequest, reply: FastifyReply) => gateRequest(kit, request, reply),
@@ -71,7 +74,7 @@ async function gateRequest(
   const gate = await formGate(kit.deps.pool, formId.toLowerCase());
   if (!gate || !gate.live) return notFound(reply);
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== new URL(kit.deps.config.publicUrl).origin && !gate.origins.includes(origin)) {
+  if (origin !== undefined && origin !== kit.publicOrigin && !gate.origins.includes(origin)) {
     kit.deps.metrics.formSubmissions.inc('origin');
     return problem(reply, 403, 'Origin not allowed', [
       { field: 'origin', message: 'not an allowed origin of this form' },
