@@ -71,6 +71,8 @@ async function journeyStep(
       tileId: `lead-${tileId}`,
       ownerId: null,
       title: 'Hot',
+      arrivedContactId: contactId,
+      iteration: 0,
     });
     effects.webhooks.push({
       onceKey: key('crm'),
