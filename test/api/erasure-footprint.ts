@@ -197,6 +197,11 @@ export async function buildFootprint(
     pool,
     both.map((c) => open(workspaceId, journeyId, c)),
   );
+  // form submissions recorded at a trigger waiting for them, as services/scheduler/web-activity.ts writes them
+  await pool.query(
+    `INSERT INTO journey_web_engagements (journey_id, iteration, trigger_tile_id, contact_id) SELECT $1, 0, 'signed_up', unnest($2::uuid[])`,
+    [journeyId, both],
+  );
   // the frequency cap's counters, as an email tile of a capped workspace takes its slots
   await inTransaction(pool, (client) =>
     takeCapSlots(client, workspaceId, [{ max_sends: 2, window_hours: 24 }], both, Date.now()),
