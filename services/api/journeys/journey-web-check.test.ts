@@ -2,7 +2,7 @@ import { DEFAULT_EGRESS_POLICY } from '../../../lib/platform/egress/egress-polic
 import type { JourneyGraph, JourneySettings, Tile } from '../../../lib/domain/journeys/journey-graph';
 import { checkJourney, type JourneyCheckContext } from './journey-check';
 
-const FORM_LIVE = '11111111-1111-4111-8111-111111111111';
+const FORM_LIVE = 'a1111111-1111-4111-8111-11111111111a';
 const FORM_DRAFT = '22222222-2222-4222-8222-222222222222';
 const PAGE = '33333333-3333-4333-8333-333333333333';
 const UNKNOWN = '44444444-4444-4444-8444-444444444444';
@@ -54,8 +54,9 @@ describe('the error check of inbound journeys (docs/scheduler.md#inbound-journey
     for (const [form, message] of [
       [FORM_DRAFT, /is draft; make it live/],
       [UNKNOWN, /does not exist in this workspace/],
-      ['<script>', /must be the id of a form/],
-      [undefined, /must be the id of a form/],
+      ['<script>', /must be the id \(a lowercase uuid\) of a form/],
+      [FORM_LIVE.toUpperCase(), /must be the id \(a lowercase uuid\) of a form/],
+      [undefined, /must be the id .* of a form/],
     ] as const)
       expect(checkJourney(inbound(form, trigger), settings, ctx)).toEqual([
         { field: 'graph.tiles[0].config.form_id', message: expect.stringMatching(message) },
@@ -67,7 +68,7 @@ describe('the error check of inbound journeys (docs/scheduler.md#inbound-journey
       { field: 'graph.tiles[2].config.page_id', message: expect.stringMatching(/page .* does not exist/) },
     ]);
     expect(checkJourney(inbound(FORM_LIVE, { condition: 'not_form_submitted' }), settings, ctx)).toEqual([
-      { field: 'graph.tiles[2].config.form_id', message: expect.stringMatching(/must be the id of a form/) },
+      { field: 'graph.tiles[2].config.form_id', message: expect.stringMatching(/must be the id .* of a form/) },
     ]);
   });
 

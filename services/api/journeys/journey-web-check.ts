@@ -13,7 +13,8 @@ import { ApiProblem } from '../api-problem';
 // and pages they name must be the workspace's (when the journey is saved and at go-live), and a form tile's form
 // must be live at go-live.
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Lowercase, as PostgreSQL spells uuids and ingest's events carry them: the engine matches tiles by that spelling. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The status of each form and page of the workspace that the graph names (absent: the workspace has none). */
 export interface WebCheckContext {
@@ -58,8 +59,8 @@ const noun = (ref: WebReference): string => (ref.field === 'form_id' ? 'form' : 
 function referenceProblem(ref: WebReference, ctx: WebCheckContext, atGoLive: boolean): string | null {
   const label = `tile "${ref.tile.id}" (${ref.tile.type})`;
   if (typeof ref.value !== 'string' || !UUID.test(ref.value))
-    return `${label}: config.${ref.field} must be the id of a ${noun(ref)} of this workspace`;
-  const status = (ref.field === 'form_id' ? ctx.formStatus : ctx.pageStatus)?.get(ref.value.toLowerCase());
+    return `${label}: config.${ref.field} must be the id (a lowercase uuid) of a ${noun(ref)} of this workspace`;
+  const status = (ref.field === 'form_id' ? ctx.formStatus : ctx.pageStatus)?.get(ref.value);
   if (status === undefined) return `${label}: ${noun(ref)} ${ref.value} does not exist in this workspace`;
   if (atGoLive && ref.tile.type === 'form' && status !== 'live')
     return `${label}: form ${ref.value} is ${status}; make it live before the journey goes live`;
