@@ -51,10 +51,7 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
   }
   const starts = graph.tiles.filter((tile) => ENTRY_TILE_TYPES.includes(tile.type)).map((tile) => tile.id);
   if (starts.length === 0)
-    issues.push({
-      field: 'graph.tiles',
-      message: 'the journey needs at least one segment tile or form tile to start from',
-    });
+    issues.push({ field: 'graph.tiles', message: 'the journey needs a segment tile or form tile to start from' });
   const seen = reachable(starts, index.successors);
   for (const tile of graph.tiles)
     if (!ENTRY_TILE_TYPES.includes(tile.type) && !seen.has(tile.id))
@@ -89,8 +86,7 @@ function nextCountIssues(tile: Tile): JourneyIssue[] {
   if (!bounds || (next.length >= bounds[0] && next.length <= bounds[1])) return [];
   const wanted = bounds[0] === 1 ? 'exactly one next tile' : 'at most one next tile';
   const found = next.length === 0 ? 'next is empty' : `next names ${next.length} tiles (${next.join(', ')})`;
-  const hint =
-    bounds[0] === 1 && tile.type !== 'scheduler' ? `a ${tile.type} tile starts one path` : 'this tile has one path out';
+  const hint = ENTRY_TILE_TYPES.includes(tile.type) ? 'an entry tile starts one path' : 'this tile has one path out';
   return [issue(tile, `needs ${wanted}, ${found}; ${hint} (use a splitter after it for several)`)];
 }
 
