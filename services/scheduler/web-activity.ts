@@ -58,6 +58,9 @@ async function journeysNaming(pool: Pool, activity: WebActivity): Promise<Journe
   return rows.map(runtimeOf);
 }
 
+/** A trigger's condition as the go-live check let it through ('' for a tile without one: it matches nothing). */
+const conditionOf = (tile: Tile): TriggerCondition => String(tile.config?.condition ?? '') as TriggerCondition;
+
 /** The form tiles a submission enters at and the triggers that wait for the activity. */
 function tilesFor(journey: JourneyRuntime, activity: WebActivity): { entries: Tile[]; triggers: Tile[] } {
   const field = WEB_TRIGGER_TARGET[activity.kind];
@@ -66,8 +69,7 @@ function tilesFor(journey: JourneyRuntime, activity: WebActivity): { entries: Ti
   return {
     entries: activity.kind === 'form_submitted' ? tiles.filter((tile) => tile.type === 'form') : [],
     triggers: tiles.filter(
-      (tile) =>
-        tile.type === 'trigger' && parseCondition(tile.config?.condition as TriggerCondition).kind === activity.kind,
+      (tile) => tile.type === 'trigger' && parseCondition(conditionOf(tile)).kind === activity.kind,
     ),
   };
 }
@@ -128,7 +130,7 @@ async function meetTrigger(
 ): Promise<boolean> {
   const iteration = activeIteration(journey, now);
   if (iteration === null) return false;
-  const positive = !parseCondition(tile.config?.condition as TriggerCondition).negated;
+  const positive = !parseCondition(conditionOf(tile)).negated;
   const { rowCount } = await client.query(
     `WITH met AS (
        INSERT INTO journey_web_engagements (journey_id, iteration, trigger_tile_id, contact_id)
