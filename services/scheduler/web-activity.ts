@@ -8,7 +8,7 @@ import {
 } from '../../lib/domain/journeys/journey-graph';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { enterFresh, mayEnter } from './entry-batch';
-import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';
+import { activeIteration, runtimeOf, targetsAccounts, type JourneyRow, type JourneyRuntime } from './journey-runtime';
 import { parseCondition } from './tile-rules';
 
 // Inbound journeys (docs/scheduler.md#inbound-journeys): form submissions enter contacts at form tiles, and
@@ -116,7 +116,9 @@ async function enterAtFormTile(
 /**
  * Records the activity at a trigger for the contacts waiting there now (after they reached it) and, for a positive
  * condition, makes them due at once; a not_ condition is decided at the timeout from the same record (metFor in
- * hold-tiles.ts). Returns the trigger when it woke someone.
+ * hold-tiles.ts). When the journey targets accounts, the activity of any contact of an account is recorded for every
+ * contact of that account waiting there, as engagements are (docs/scheduler.md#accounts). Returns whether the
+ * trigger woke someone.
  *
  * NOTE: recorded once: journey_web_engagements is keyed by (journey, iteration, trigger, contact) and inserted ON
  * CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a redelivery changes nothing.
@@ -132,15 +134,21 @@ async function meetTrigger(
   if (iteration === null) return false;
   const positive = !parseCondition(conditionOf(tile)).negated;
   const { rowCount } = await client.query(
-    `WITH met AS (
+    `WITH actors AS (
+       SELECT c.id, c.account_id FROM contacts c
+       WHERE c.id = ANY($3::uuid[]) AND c.workspace_id = $7 AND NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = c.id)),
+     waiting AS (
+       SELECT jc.contact_id FROM actors JOIN journey_contacts jc ON jc.journey_id = $1 AND jc.iteration = $2 AND jc.contact_id = actors.id
+       WHERE jc.tile_id = $4 AND jc.state = 'waiting'
+       UNION
+       SELECT jc.contact_id FROM actors JOIN journey_contacts jc ON jc.journey_id = $1 AND jc.iteration = $2 AND jc.account_id = actors.account_id
+       WHERE $6 AND jc.tile_id = $4 AND jc.state = 'waiting'),
+     met AS (
        INSERT INTO journey_web_engagements (journey_id, iteration, trigger_tile_id, contact_id)
-       SELECT jc.journey_id, jc.iteration, jc.tile_id, jc.contact_id FROM journey_contacts jc
-       WHERE jc.journey_id = $1 AND jc.iteration = $2 AND jc.contact_id = ANY($3::uuid[]) AND jc.tile_id = $4 AND jc.state = 'waiting'
-         AND NOT EXISTS (SELECT 1 FROM contact_erasures x WHERE x.contact_id = jc.contact_id)
-       ON CONFLICT DO NOTHING RETURNING contact_id)
+       SELECT $1, $2, $4, contact_id FROM waiting ON CONFLICT DO NOTHING RETURNING contact_id)
      UPDATE journey_contacts jc SET due_at = 'epoch' FROM met
      WHERE $5 AND jc.journey_id = $1 AND jc.iteration = $2 AND jc.contact_id = met.contact_id AND jc.tile_id = $4 AND jc.state = 'waiting'`,
-    [journey.row.id, iteration, contactIds, tile.id, positive],
+    [journey.row.id, iteration, contactIds, tile.id, positive, targetsAccounts(journey), journey.row.workspace_id],
   );
   return (rowCount ?? 0) > 0;
 }

@@ -105,6 +105,39 @@ describe('form and page triggers, lead events', () => {
     expect(n.get(visitor)).toBe('no/done');
   });
 
+  it('on a journey that targets accounts, one contact’s submission meets the trigger for its account', async () => {
+    const rig = suite.rig;
+    const ws = await new Workspace(rig.pool).create();
+    const [acme, other] = [await ws.account(), await ws.account()];
+    const colleagues = await ws.contacts(2, { account_id: acme });
+    const outsider = (await ws.contacts(1, { account_id: other }))[0]!;
+    const form = await insertForm(rig.pool, ws.id);
+    const journeyId = await ws.liveJourney(
+      waiting(ws, await ws.segment([...colleagues, outsider]), await ws.email(), {
+        condition: 'form_submitted',
+        form_id: form,
+        timeout_days: 1,
+      }),
+      { target: 'accounts' },
+    );
+    await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['trig/waiting'] === 3,
+      30_000,
+    );
+    await produce(suite.kit.env.kafka, suite.kit.env.topics, [formSubmitted(ws.id, colleagues[0]!, form)]);
+    const moved = await waitFor(
+      () => rig.positions(journeyId),
+      (p) => tally(p)['yes/done'] === 2,
+      15_000,
+    );
+    expect(Object.fromEntries(moved)).toEqual({
+      [colleagues[0]!]: 'yes/done',
+      [colleagues[1]!]: 'yes/done',
+      [outsider]: 'trig/waiting',
+    });
+  });
+
   it('a create-lead tile emits one lead_generated (origin tile) per lead, also when its step is replayed', async () => {
     const rig = suite.rig;
     const reader = await new TopicReader(suite.kit.env.kafka, [suite.kit.env.topics.emailEvents]).start();
