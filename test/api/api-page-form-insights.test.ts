@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
+import {
+  EXPECTED_FORM,
+  EXPECTED_PAGE,
+  EXPECTED_PAGE_JOURNEY,
+  ingestRow,
+  pageFormStream,
+  type PageFormIds,
+} from './page-form-stream.fixture';
+
+let kit: ApiKit;
+beforeAll(async () => {
+  kit = await startApiKit();
+});
+afterAll(async () => {
+  await kit.close();
+});
+
+async function insertOwned(workspaceId: string, table: 'pages' | 'forms'): Promise<string> {
+  const { rows } = await kit.pool.query<{ id: string }>(
+    `INSERT INTO ${table} (workspace_id, name, definition, status, live_version) VALUES ($1, 'P', '{}', 'live', 1) RETURNING id`,
+    [workspaceId],
+  );
+  return rows[0]!.id;
+}
+
+/** form_submissions rows of the stream's three submissions (the content the listings show). */
+async function insertSubmissions(ids: PageFormIds): Promise<void> {
+  const [c1, c2] = ids.contacts;
+  const [s1, s2, s3] = ids.submissions;
+  const rows: [string, string, string | null, string, string, string, object, string][] = [
+    [
+      s1,
+      c1,
+      ids.pageId,
+      'created',
+      'created',
+      ids.journeyId,
+      { email: 'a@pf.test', company: '=HYPERLINK("x")' },
+      '1 hour',
+    ],
+    [s2, c2, ids.pageId, 'updated', 'updated', '', { email: 'b@pf.test', first_name: 'Bea' }, '2 hours'],
+    [s3, c2, null, 'updated', 'none', '', { email: 'b@pf.test', lists: ['l1'] }, '3 hours'],
+  ];
+  for (const [id, contact, page, contactOutcome, leadOutcome, journey, fields, ago] of rows)
+    await kit.pool.query(
+      `INSERT INTO form_submissions (id, workspace_id, form_id, form_version, page_id, page_version, contact_id,
+         journey_id, fields, contact_outcome, lead_outcome, created_at)
+       VALUES ($1, $2, $3, 1, $4, 1, $5, $6, $7, $8, $9, now() - $10::interval)`,
+      [
+        id,
+        ids.workspaceId,
+        ids.formId,
+        page,
+        contact,
+        journey,
+        JSON.stringify(fields),
+        contactOutcome,
+        leadOutcome,
+        ago,
+      ],
+    );
+}
+
+/** An independent recount straight from events_raw, by distinct event id. */
+async function recount(workspaceId: string, pageId: string, eventType: string): Promise<number> {
+  const rows = await kit.env.clickhouse.rows<{ n: string }>(sql`
+    SELECT uniqExact(event_id) AS n FROM events_raw
+    WHERE workspace_id = ${workspaceId} AND machine = 0 AND event_type = ${eventType}
+      AND detail LIKE ${`%"page_id":"${pageId}"%`}`);
+  return Number(rows[0]?.n);
+}
+
+describe('page and form insights', () => {
+  it('count visits, visitors, submissions and outcomes from a known stream, with their rows, CSV and tenancy', async () => {
+    const ws = await createWorkspace(kit, 'page-form');
+    const api = client(kit, ws.key);
+    const contact = async (email: string) => (await api('POST', '/v1/contacts', { email })).json().id as string;
+    const ids: PageFormIds = {
+      workspaceId: ws.id,
+      pageId: await insertOwned(ws.id, 'pages'),
+      otherPageId: await insertOwned(ws.id, 'pages'),
+      formId: await insertOwned(ws.id, 'forms'),
+      emailId: (await api('POST', '/v1/emails', { name: 'E' })).json().id as string,
+      journeyId: randomUUID(),
+      contacts: [await contact('a@pf.test'), await contact('b@pf.test')],
+      submissions: [randomUUID(), randomUUID(), randomUUID()],
+    };
+    await kit.env.clickhouse.insert('events_ingest', pageFormStream(ids).map(ingestRow));
+    await insertSubmissions(ids);
+    const page = `/v1/insights/pages/${ids.pageId}`;
+    const form = `/v1/insights/forms/${ids.formId}`;
+
+    expect((await api('GET', page)).json()).toEqual(EXPECTED_PAGE);
+    expect((await api('GET', `${page}?journey_id=${ids.journeyId}`)).json()).toEqual(EXPECTED_PAGE_JOURNEY);
+    expect((await api('GET', form)).json()).toEqual(EXPECTED_FORM);
+    // the same numbers recounted from the raw events by distinct event id
+    expect(await recount(ws.id, ids.pageId, 'page_visited')).toBe(EXPECTED_PAGE.visits);
+    expect(await recount(ws.id, ids.pageId, 'form_submitted')).toBe(EXPECTED_PAGE.submissions);
+    const today = new Date().toISOString().slice(0, 10);
+    expect((await api('GET', `${page}/responses`)).json().items).toEqual([
+      { day: today, visits: 4, uniqueVisitors: 3, submissions: 2 },
+    ]);
+    expect((await api('GET', `${page}?from=2001-01-01&to=2001-01-31`)).json()).toMatchObject({ visits: 0 });
+    expect((await api('GET', `${page}/geography`)).json().items).toEqual([
+      { country: 'DE', visits: 2, uniqueVisitors: 1 },
+      { country: 'FR', visits: 1, uniqueVisitors: 1 },
+      { country: null, visits: 1, uniqueVisitors: 1 },
+    ]);
+    expect((await api('GET', `${form}/responses`)).json().items).toEqual([{ day: today, ...EXPECTED_FORM }]);
+
+    // Total generated leads: one lead of each origin; only those naming a message count for the email
+    expect((await api('GET', `/v1/insights/emails/${ids.emailId}`)).json().generatedLeads).toBe(2);
+
+    // the rows behind the numbers: keyset pages, newest first; machine traffic listed apart
+    const first = (await api('GET', `${page}/visits?limit=3`)).json();
+    expect(first.items).toHaveLength(3);
+    const second = (await api('GET', `${page}/visits?limit=3&cursor=${first.next_cursor}`)).json();
+    expect([second.items.length, second.next_cursor]).toEqual([1, null]);
+    const visitIds = [...first.items, ...second.items].map((v: { eventId: string }) => v.eventId).sort();
+    expect(visitIds).toEqual(['v1', 'v2', 'v3', 'v4']);
+    expect((await api('GET', `${page}/visits?machine=true`)).json().items).toEqual([
+      expect.objectContaining({ eventId: 'v5', machine: true, machineReason: 'scanner_ua', country: 'DE' }),
+    ]);
+    const pageSubs = (await api('GET', `${page}/submissions`)).json().items;
+    expect(pageSubs.map((s: { submissionId: string }) => s.submissionId)).toEqual(ids.submissions.slice(0, 2));
+    const formSubs = (await api('GET', `${form}/submissions?limit=2`)).json();
+    const rest = (await api('GET', `${form}/submissions?limit=2&cursor=${formSubs.next_cursor}`)).json();
+    expect([...formSubs.items, ...rest.items].map((s: { submissionId: string }) => s.submissionId)).toEqual(
+      ids.submissions,
+    );
+    expect(rest.items[0]).toMatchObject({ pageId: null, fields: { email: 'b@pf.test', lists: ['l1'] } });
+
+    // CSV: one column per field; formula-like text neutralised
+    const csv = await api('GET', `${form}/submissions.csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe(
+      'submission_id,at,form_id,form_version,page_id,contact_id,contact_outcome,lead_outcome,confirmation_pending,journey_id,message_id,country,field:company,field:email,field:first_name,field:lists',
+    );
+    expect(lines).toHaveLength(4);
+    expect(csv.body).toContain(`"'=HYPERLINK(""x"")"`);
+    expect(csv.body).toContain('"[""l1""]"');
+    const visitsCsv = (await api('GET', `${page}/visits.csv`)).body.trim().split('\n');
+    expect(visitsCsv).toHaveLength(5);
+
+    // tenancy: another workspace's page and form are 404, every sub-resource too
+    const other = client(kit, (await createWorkspace(kit, 'page-form-other')).key);
+    for (const url of [page, `${page}/visits`, `${page}/submissions.csv`, form, `${form}/submissions`])
+      expect((await other('GET', url)).statusCode).toBe(404);
+    // bad input: a 400 naming the field
+    const bad = await api('GET', `${page}?journey_id=nope`);
+    expect([bad.statusCode, bad.json().errors[0].field]).toEqual([400, 'querystring.journey_id']);
+    const cursor = await api('GET', `${form}/submissions?cursor=${Buffer.from('["x","y"]').toString('base64url')}`);
+    expect([cursor.statusCode, cursor.json().errors[0].field]).toEqual([400, 'querystring.cursor']);
+  });
+});
