@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from '../../lib/platform/clickhouse/sql';
+import { ingestRows } from '../insights/glossary-stream.fixture';
 import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 import {
   EXPECTED_FORM,
   EXPECTED_PAGE,
   EXPECTED_PAGE_JOURNEY,
-  ingestRow,
   pageFormStream,
   type PageFormIds,
 } from './page-form-stream.fixture';
@@ -88,7 +88,7 @@ describe('page and form insights', () => {
       contacts: [await contact('a@pf.test'), await contact('b@pf.test')],
       submissions: [randomUUID(), randomUUID(), randomUUID()],
     };
-    await kit.env.clickhouse.insert('events_ingest', pageFormStream(ids).map(ingestRow));
+    await kit.env.clickhouse.insert('events_ingest', ingestRows(pageFormStream(ids)));
     await insertSubmissions(ids);
     const page = `/v1/insights/pages/${ids.pageId}`;
     const form = `/v1/insights/forms/${ids.formId}`;

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
-import { toRawRow } from '../../services/aggregator/event-row';
 
 /**
- * A known stream of page visits, form submissions and leads (docs/kpis.md#page-and-form-kpis), as the aggregator
- * writes them to events_ingest (toRawRow: fields without a column go to detail as JSON).
+ * A known stream of page visits, form submissions and leads (docs/kpis.md#page-and-form-kpis); the tests insert it as
+ * the aggregator writes it (ingestRows: fields without a column go to events_raw.detail as JSON).
  */
 export interface PageFormIds {
   workspaceId: string;
@@ -17,15 +16,8 @@ export interface PageFormIds {
   submissions: [string, string, string];
 }
 
-const at = Date.now();
-let offset = 0;
-/** one events_ingest row as the aggregator inserts it */
-export function ingestRow(event: CairnEvent): Record<string, unknown> {
-  offset += 1;
-  return { ...toRawRow(event), kafka_topic: 'test', kafka_partition: 0, kafka_offset: offset };
-}
-
-export function pageFormStream(ids: PageFormIds): CairnEvent[] {
+/** Every event at one time (`at`, epoch ms). */
+export function pageFormStream(ids: PageFormIds, at = Date.now()): CairnEvent[] {
   const [c1, c2] = ids.contacts;
   const [s1, s2, s3] = ids.submissions;
   const base = { workspace_id: ids.workspaceId, event_time: at, message_id: '', email_id: '', email_version: 0 };
