@@ -1,4 +1,6 @@
+import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { sql } from '../../lib/platform/clickhouse/sql';
+import { ingestRows } from '../insights/glossary-stream.fixture';
 import { client, createWorkspace, startApiKit, type ApiKit } from './api-test-kit';
 import { seedPagesAndForms } from './page-form-seed';
 import { EXPECTED_FORM, EXPECTED_PAGE, EXPECTED_PAGE_JOURNEY } from './page-form-stream.fixture';
@@ -48,6 +50,18 @@ describe('page and form insights', () => {
 
     // Total generated leads: one lead of each origin; only those naming a message count for the email
     expect((await api('GET', `/v1/insights/emails/${ids.emailId}`)).json().generatedLeads).toBe(2);
+
+    // the create-lead tile's lead (origin tile) on the journey's Data panel, beside the tile's Volume
+    const inflow: CairnEvent = {
+      type: 'tile_inflow',
+      data: {
+        ...{ event_id: 't1', event_time: Date.now(), workspace_id: ws.id, contact_id: ids.contacts[0] },
+        ...{ journey_id: ids.journeyId, tile_id: 'lead', tile_type: 'create_lead' },
+      },
+    };
+    await kit.env.clickhouse.insert('events_ingest', ingestRows([inflow]));
+    const tiles = (await api('GET', `/v1/insights/journeys/${ids.journeyId}/tiles`)).json().items;
+    expect(tiles).toEqual([expect.objectContaining({ tileId: 'lead', inflow: 1, leadsGenerated: 1 })]);
 
     // the rows behind the numbers: keyset pages, newest first; machine traffic listed apart
     const first = (await api('GET', `${page}/visits?limit=3`)).json();

@@ -61,7 +61,7 @@ export async function seedPagesAndForms(kit: ApiKit, ws: Workspace): Promise<Pag
     otherPageId: await insertOwned(kit, ws.id, 'pages'),
     formId: await insertOwned(kit, ws.id, 'forms'),
     emailId: (await api('POST', '/v1/emails', { name: 'E' })).json().id as string,
-    journeyId: randomUUID(),
+    journeyId: (await api('POST', '/v1/journeys', { name: 'J' })).json().id as string,
     contacts: [await contact('a@pf.test'), await contact('b@pf.test')],
     submissions: [randomUUID(), randomUUID(), randomUUID()],
   };
