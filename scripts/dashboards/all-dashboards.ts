@@ -3,6 +3,7 @@ import { emailInsightsDashboard } from './email-insights.dashboard';
 import { engagementDashboard } from './engagement.dashboard';
 import type { Dashboard } from './grafana-model';
 import { journeyTilesDashboard } from './journey-tiles.dashboard';
+import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
 import { senderThrottleDashboard } from './sender-throttle.dashboard';
 
@@ -13,6 +14,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'deliverability.json', build: deliverabilityDashboard },
   { file: 'engagement.json', build: engagementDashboard },
   { file: 'pipeline-health.json', build: pipelineHealthDashboard },
+  { file: 'pages-forms.json', build: pagesFormsDashboard },
 ];
 
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */

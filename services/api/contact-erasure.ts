@@ -83,7 +83,7 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     table: 'journey_outbox',
     columns: ['payload', 'once_key'],
     action: 'anonymise',
-    why: 'side effects not relayed yet: the contact leaves the send batches and tile event groups it shares with others; its webhooks go',
+    why: 'side effects not relayed yet: the contact leaves the send batches, tile event groups and lead events it shares with others; its webhooks go',
     sql: [
       `UPDATE journey_outbox SET payload = jsonb_set(payload, '{contacts}', (SELECT coalesce(jsonb_agg(c), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'contacts') c WHERE c->>0 <> ${ID_TEXT}))
@@ -91,7 +91,11 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
       `UPDATE journey_outbox SET payload = jsonb_set(payload, '{groups}', (SELECT coalesce(jsonb_agg(jsonb_set(g, '{5}', ${without('g->5')})), '[]'::jsonb)
          FROM jsonb_array_elements(payload->'groups') g WHERE g->5 <> jsonb_build_array(${ID_TEXT})))
         WHERE kind = 'events' AND payload->>'workspace_id' = ${WS_TEXT} AND payload->'groups' @> jsonb_build_array(jsonb_build_array(jsonb_build_array(${ID_TEXT})))`,
+      `UPDATE journey_outbox SET payload = jsonb_set(payload, '{leads}', (SELECT coalesce(jsonb_agg(l), '[]'::jsonb)
+         FROM jsonb_array_elements(payload->'leads') l WHERE l->>'contact_id' <> ${ID_TEXT} AND l->>'once_key' NOT ${KEY_OF_CONTACT}))
+        WHERE kind = 'leads' AND payload->>'workspace_id' = ${WS_TEXT} AND strpos(payload->>'leads', ${ID_TEXT}) > 0`,
       `DELETE FROM journey_outbox WHERE (kind = 'send' AND payload->'contacts' = '[]'::jsonb) OR (kind = 'events' AND payload->'groups' = '[]'::jsonb)
+          OR (kind = 'leads' AND payload->'leads' = '[]'::jsonb)
           OR (kind = 'webhook' AND payload->>'workspace_id' = ${WS_TEXT} AND (payload->'body'->>'contact_id' = ${ID_TEXT} OR once_key ${KEY_OF_CONTACT}))`,
     ],
   },
@@ -111,6 +115,13 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     action: 'delete',
     why: "the contact's opens and clicks of journey emails (what triggers wake on)",
     sql: [`DELETE FROM journey_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
+  },
+  {
+    table: 'journey_web_engagements',
+    columns: ['contact_id'],
+    action: 'delete',
+    why: 'form submissions and page visits of the contact recorded at the triggers waiting for them (docs/scheduler.md#inbound-journeys)',
+    sql: [`DELETE FROM journey_web_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
   },
   {
     table: 'frequency_cap_counters',

@@ -11,6 +11,7 @@ import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-run
 import { countForBreaker, DEFAULT_BREAKER, tripBreakers, type BreakerSettings } from './journey-breaker';
 import { countForDomainBreaker, tripDomainBreakers, type CountedEngagement } from './domain-breaker';
 import { engagementsOf, parseCondition } from './tile-rules';
+import { recordWebActivity } from './web-activity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -28,7 +29,8 @@ export function wakeableTriggers(journey: JourneyRuntime): WakeableTrigger[] {
   return journey.row.graph.tiles.flatMap((tile) => {
     if (tile.type !== 'trigger') return [];
     const condition = parseCondition(tile.config?.condition as TriggerCondition, tile.config?.link_id);
-    if (condition.decidedAtTimeout) return [];
+    // web conditions are woken by the submission or visit itself (web-activity.ts)
+    if (condition.decidedAtTimeout || condition.web) return [];
     return [
       {
         journeyId: journey.row.id,
@@ -204,7 +206,10 @@ export async function recordEngagements(
   });
 }
 
-/** The Kafka side: email events in, poison messages to the dead-letter topic (lib/platform/kafka), woken tiles out. */
+/**
+ * The Kafka side: email events in (engagements, and the form submissions and page visits of inbound journeys),
+ * poison messages to the dead-letter topic (lib/platform/kafka), woken tiles out.
+ */
 export function startEngagementConsumer(options: {
   kafka: Parameters<typeof startDecodingConsumer>[0]['kafka'];
   groupId: string;
@@ -216,6 +221,10 @@ export function startEngagementConsumer(options: {
   fromBeginning: boolean;
   poisonAttempts: number;
   breaker?: BreakerSettings;
+  /** the engine's clock (form tile entry and web triggers act in the iteration active now); default Date.now */
+  now?: () => number;
+  /** form tile entries wrote outbox rows */
+  onOutbox?: () => void;
   onWoken: (woken: Array<{ journey_id: string; tile_id: string }>) => Promise<void>;
 }): ReturnType<typeof startDecodingConsumer> {
   return startDecodingConsumer({
@@ -229,12 +238,12 @@ export function startEngagementConsumer(options: {
     fromBeginning: options.fromBeginning,
     poisonAttempts: options.poisonAttempts,
     onBatch: async (events: DecodedMessage<CairnEvent>[]) => {
-      const woken = await recordEngagements(
-        options.pool,
-        events.map((e) => e.value),
-        { breaker: options.breaker, log: options.log },
-      );
-      if (woken.length > 0) await options.onWoken(woken);
+      const values = events.map((e) => e.value);
+      const woken = await recordEngagements(options.pool, values, { breaker: options.breaker, log: options.log });
+      // form submissions and page visits (docs/scheduler.md#inbound-journeys)
+      const web = await recordWebActivity(options.pool, values, (options.now ?? Date.now)());
+      if (web.outbox) options.onOutbox?.();
+      if (woken.length + web.woken.length > 0) await options.onWoken([...woken, ...web.woken]);
     },
   });
 }

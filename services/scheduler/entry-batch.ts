@@ -29,15 +29,24 @@ export interface BatchAt {
 
 /**
  * Whether this transaction may enter contacts into the journey's iteration: it holds the entry lock and the
- * journey is still live in that iteration.
+ * journey is still live in that iteration. `wait`: wait for the lock (a form tile's submitters, web-activity.ts)
+ * rather than give up when another transaction holds it (an entry pass, which the next tick resumes).
  */
-async function mayEnter(client: PoolClient, journeyId: string, iteration: number, now: number): Promise<boolean> {
+export async function mayEnter(
+  client: PoolClient,
+  journeyId: string,
+  iteration: number,
+  now: number,
+  wait = false,
+): Promise<boolean> {
   // NOTE: a contact enters at most once per iteration. Entry into a journey and iteration is serialized by
   // this transaction-scoped advisory lock, and members already on the journey are read after it is taken,
   // so the INSERT (journey_contacts' primary key is (journey, iteration, contact)) never meets a row another
-  // replica entered; several segment tiles and overlapping passes find the contact present and skip it.
+  // replica entered; several segment tiles, form tiles and overlapping passes find the contact present and skip it.
   const { rows: lock } = await client.query<{ ok: boolean }>(
-    'SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok',
+    wait
+      ? 'SELECT true AS ok FROM (SELECT pg_advisory_xact_lock(hashtext($1::text), $2)) l'
+      : 'SELECT pg_try_advisory_xact_lock(hashtext($1::text), $2) AS ok',
     [journeyId, iteration],
   );
   if (!lock[0]?.ok) return false;
@@ -90,16 +99,16 @@ async function audienceBatch(
 }
 
 /**
- * The fresh members enter at the segment tile and go through the journey as far as they can now (ContactFlow),
- * or, on a paced journey, wait there for admission; every side effect is written in the caller's transaction.
- * True when the outbox got rows.
+ * The fresh members enter at the entry tile (segment or form) and go through the journey as far as they can now
+ * (ContactFlow), or, on a paced journey, wait there for admission; every side effect is written in the caller's
+ * transaction, which holds the entry lock (mayEnter). True when the outbox got rows.
  */
-async function enterFresh(
+export async function enterFresh(
   client: PoolClient,
   journey: JourneyRuntime,
   iteration: number,
   tileId: string,
-  fresh: AudienceMember[],
+  fresh: ReadonlyArray<Pick<AudienceMember, 'contact_id' | 'account_id'>>,
   now: number,
 ): Promise<boolean> {
   const effects = new StepEffects();

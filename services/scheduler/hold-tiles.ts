@@ -48,10 +48,25 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string | null): Map<string, 
   return groups;
 }
 
+/**
+ * A web condition (form_submitted, page_visited): met by the contacts whose submission or visit was recorded at
+ * this trigger while they waited there (journey_web_engagements, web-activity.ts), negation applied.
+ */
+async function webMetFor(ctx: StepContext, contacts: Claimed[], negated: boolean): Promise<Set<string>> {
+  const { rows } = await ctx.client.query<{ contact_id: string }>(
+    `SELECT contact_id FROM journey_web_engagements
+     WHERE journey_id = $1 AND iteration = ANY($2::int[]) AND trigger_tile_id = $3 AND contact_id = ANY($4::uuid[])`,
+    [ctx.journey.row.id, [...new Set(contacts.map((c) => c.iteration))], ctx.tile.id, contacts.map((c) => c.contactId)],
+  );
+  const engaged = new Set(rows.map((r) => r.contact_id));
+  return new Set(contacts.filter((c) => engaged.has(c.contactId) !== negated).map((c) => c.contactId));
+}
+
 /** The contacts (of `contacts`) whose engagement meets the trigger's condition, negation applied. */
 export async function metFor(ctx: StepContext, contacts: Claimed[]): Promise<Set<string>> {
   const config = ctx.tile.config ?? {};
   const condition = parseCondition(config.condition as TriggerCondition, config.link_id);
+  if (condition.web) return webMetFor(ctx, contacts, condition.negated);
   const byAccount = targetsAccounts(ctx.journey);
   const { rows } = await ctx.client.query<{
     contact_id: string;

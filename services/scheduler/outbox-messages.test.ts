@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sendBatches } from '../../lib/contracts/sending/send-request';
-import { decodeOutboxRow, EVENTS_PER_ROW, type EventsPayload, type WebhookPayload } from './outbox-messages';
+import { EventCodec } from '../../lib/contracts/events/event-codec';
+import {
+  decodeOutboxRow,
+  EVENTS_PER_ROW,
+  type EventsPayload,
+  type LeadsPayload,
+  type WebhookPayload,
+} from './outbox-messages';
+import { leadEvent } from './outbox-relay';
 
 const workspace = randomUUID();
 const journey = randomUUID();
@@ -97,5 +105,51 @@ describe('outbox rows', () => {
     ],
   ])('refuses %s, naming the field', (_what, kind, payload, message, path) => {
     expect(decodeOutboxRow(kind, payload)).toMatchObject({ ok: false, error: { message, path } });
+  });
+});
+
+describe('a leads row (create-lead tiles)', () => {
+  const leads: LeadsPayload = {
+    v: 1,
+    workspace_id: workspace,
+    journey_id: journey,
+    event_time: 1_790_000_000_000,
+    leads: [
+      {
+        lead_id: randomUUID(),
+        once_key: `${journey}:lead:0:${contact}`,
+        contact_id: contact,
+        tile_id: 'lead',
+        iteration: 0,
+      },
+    ],
+  };
+
+  it('reads back, and refuses a lead without an id', () => {
+    expect(decodeOutboxRow('leads', leads)).toEqual({ ok: true, value: { kind: 'leads', payload: leads } });
+    const bad = { ...leads, leads: [{ ...leads.leads[0], lead_id: 'x' }] };
+    expect(decodeOutboxRow('leads', bad).ok).toBe(false);
+  });
+
+  it('becomes a lead_generated v2 event of origin tile, no message, its id derived from the once key', () => {
+    const lead = leads.leads[0]!;
+    const event = leadEvent(leads, lead);
+    expect(event.data).toMatchObject({
+      contact_id: contact,
+      message_id: '',
+      email_id: '',
+      email_version: 0,
+      journey_id: journey,
+      tile_id: 'lead',
+      iteration: 0,
+      lead_id: lead.lead_id,
+      origin: 'tile',
+    });
+    expect(leadEvent(leads, lead).data.event_id).toBe(event.data.event_id);
+    const decoded = new EventCodec().decode(new EventCodec().encodeOwn(event));
+    expect({ type: decoded.type, data: { ...decoded.data, machine: undefined } }).toEqual({
+      type: 'lead_generated',
+      data: { ...event.data, machine: undefined },
+    });
   });
 });

@@ -74,7 +74,44 @@ const webhookPayloadSchema = {
   properties: webhookProperties,
 } as const;
 
+/**
+ * The leads a step's create-lead tiles created (docs/scheduler.md#tiles): the relay publishes one `lead_generated`
+ * (v2, origin `tile`) per lead to the email events topic, its event id derived from the lead's once key.
+ */
+const leadsPayloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'workspace_id', 'journey_id', 'event_time', 'leads'],
+  properties: {
+    v: { const: 1 },
+    workspace_id: fields.uuid,
+    journey_id: fields.uuid,
+    /** epoch milliseconds */
+    event_time: fields.integer,
+    leads: {
+      type: 'array',
+      minItems: 1,
+      maxItems: EVENTS_PER_ROW,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['lead_id', 'once_key', 'contact_id', 'tile_id', 'iteration'],
+        properties: {
+          lead_id: fields.uuid,
+          /** journey:tile:iteration:(contact|account), the lead's key */
+          once_key: fields.text,
+          /** the contact whose arrival created it (the event's contact and Kafka key) */
+          contact_id: fields.uuid,
+          tile_id: fields.id,
+          iteration: fields.integer,
+        },
+      },
+    },
+  },
+} as const;
+
 export type TileEventGroup = FromSchema<typeof tileEventGroupSchema>;
+export type LeadsPayload = FromSchema<typeof leadsPayloadSchema>;
 export type EventsPayload = FromSchema<typeof eventsPayloadSchema>;
 export type WebhookPayload = FromSchema<typeof webhookPayloadSchema>;
 
@@ -82,11 +119,13 @@ export type WebhookPayload = FromSchema<typeof webhookPayloadSchema>;
 const legacy = { unversionedIsV1: true };
 export const eventsPayloadMessage = defineMessage('outbox events', 1, eventsPayloadSchema, legacy);
 export const webhookPayloadMessage = defineMessage('outbox webhook', 1, webhookPayloadSchema, legacy);
+export const leadsPayloadMessage = defineMessage('outbox leads', 1, leadsPayloadSchema);
 
 /** An outbox row as the relay reads it, its payload decoded by its kind. */
 export type OutboxPayload =
   | { kind: 'send'; payload: SendBatchJob }
   | { kind: 'events'; payload: EventsPayload }
+  | { kind: 'leads'; payload: LeadsPayload }
   | { kind: 'webhook'; payload: WebhookPayload };
 
 const tagged = <K extends OutboxPayload['kind'], P>(kind: K, read: Decoded<P>): Decoded<{ kind: K; payload: P }> =>
@@ -101,6 +140,8 @@ export function decodeOutboxRow(kind: string, payload: unknown): Decoded<OutboxP
       return tagged(kind, eventsPayloadMessage.decode(payload));
     case 'webhook':
       return tagged(kind, webhookPayloadMessage.decode(payload));
+    case 'leads':
+      return tagged(kind, leadsPayloadMessage.decode(payload));
   }
   return {
     ok: false,

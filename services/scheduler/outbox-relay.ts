@@ -1,7 +1,8 @@
 import type { Queue } from 'bullmq';
 import type { Pool, PoolClient } from 'pg';
 import type { EventCodec } from '../../lib/contracts/events/event-codec';
-import type { JourneyEvent } from '../../lib/contracts/events/event-types';
+import type { EmailEvent, JourneyEvent } from '../../lib/contracts/events/event-types';
+import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import type { BatchingProducer } from '../../lib/platform/kafka/kafka-client';
 import type { Topics } from '../../lib/platform/kafka/topics';
 import type { Logger } from '../../lib/platform/logger';
@@ -9,7 +10,13 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { hashedJobId } from '../../lib/platform/redis/job-id';
 import { sendBatchJobId, type SendBatchJob } from '../../lib/contracts/sending/send-request';
 import { describeMessageError } from '../../lib/contracts/messages/message-schema';
-import { decodeOutboxRow, type EventsPayload, type OutboxPayload, type TileEventGroup } from './outbox-messages';
+import {
+  decodeOutboxRow,
+  type EventsPayload,
+  type LeadsPayload,
+  type OutboxPayload,
+  type TileEventGroup,
+} from './outbox-messages';
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
 
@@ -102,6 +109,30 @@ export function tileEvent(
   return { type, data: base } as JourneyEvent;
 }
 
+/**
+ * A create-lead tile's lead as the contract's `lead_generated` (v2, origin `tile`): no message led to it, so
+ * message_id and email_id are '' and email_version 0; its id is derived from the lead's once key.
+ */
+export function leadEvent(payload: LeadsPayload, lead: LeadsPayload['leads'][number]): EmailEvent<'lead_generated'> {
+  return {
+    type: 'lead_generated',
+    data: {
+      event_id: tileEventId('lead_generated', lead.once_key),
+      event_time: payload.event_time,
+      workspace_id: payload.workspace_id,
+      contact_id: lead.contact_id,
+      message_id: '',
+      email_id: '',
+      email_version: 0,
+      journey_id: payload.journey_id,
+      tile_id: lead.tile_id,
+      iteration: lead.iteration,
+      lead_id: lead.lead_id,
+      origin: 'tile',
+    },
+  };
+}
+
 const webhookJobId = (key: string): string => hashedJobId('webhook', key);
 
 type WebhookRow = Extract<ReadRow, { kind: 'webhook' }> & { once_key: string };
@@ -136,6 +167,17 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
     });
     return;
   }
+  if (row.kind === 'leads') {
+    // lead_generated is an email-topic event (lib/contracts/events/event-topics.ts), keyed by its contact
+    await deps.producer.sendMany(
+      row.payload.leads.map((lead) => ({
+        topic: topicForEvent(deps.topics, 'lead_generated'),
+        key: lead.contact_id,
+        value: deps.codec.encodeOwn(leadEvent(row.payload, lead)),
+      })),
+    );
+    return;
+  }
   const { payload } = row;
   // One Kafka message per contact (the key), its events of this row in one envelope: a produced message costs the
   // client microseconds whatever its size, and a step writes about three tile events per tile a contact crosses.
@@ -160,7 +202,7 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
  * replicas relay different rows). Returns how many rows it relayed.
  *
  * NOTE: relayed at least once, applied once. A crash after publishing and before COMMIT publishes the rows
- * again: tile events keep their derived event_id (the aggregator counts distinct event ids), a send batch keeps
+ * again: tile and lead events keep their derived event_id (the aggregator counts distinct event ids), a send batch keeps
  * its job id (sendBatchJobId) and each request its key (the sender skips keys it has recorded), a webhook keeps
  * its job id and carries its key as Idempotency-Key.
  */
@@ -173,7 +215,7 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
         [kinds.split(','), limit],
       );
     const rows = [
-      ...(await take('send,events', BATCH_ROWS_PER_PASS)).rows,
+      ...(await take('send,events,leads', BATCH_ROWS_PER_PASS)).rows,
       ...(await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows,
     ];
     if (rows.length === 0) return 0;

@@ -151,6 +151,8 @@ async function startScheduler(core: SchedulerCore, running: Running): Promise<vo
       minSends: config.breakerMinSends,
       windowHours: config.breakerWindowHours,
     },
+    now: () => core.clock.now(),
+    onOutbox: () => running.relay?.nudge(),
     onWoken: (woken) =>
       core.enqueue(
         woken.map((w): TileWork => ({ v: 1, journeyId: w.journey_id, tileId: w.tile_id })),

@@ -1,7 +1,13 @@
 import type { PoolClient } from 'pg';
 import type { JourneyEventType } from '../../lib/contracts/events/event-types';
 import { sendBatches, type SendRequest } from '../../lib/contracts/sending/send-request';
-import { EVENTS_PER_ROW, type EventsPayload, type TileEventGroup, type WebhookPayload } from './outbox-messages';
+import {
+  EVENTS_PER_ROW,
+  type EventsPayload,
+  type LeadsPayload,
+  type TileEventGroup,
+  type WebhookPayload,
+} from './outbox-messages';
 
 /**
  * 'at' (to be processed by the tile): contacts entry pacing admitted (entry-pacing.ts), or rows written before a step
@@ -36,6 +42,9 @@ export interface TaskRow extends RecordRow {
 
 export interface LeadRow extends RecordRow {
   title: string;
+  /** the contact whose arrival made it (an account's lead has no contact_id): its lead_generated event's contact */
+  arrivedContactId: string;
+  iteration: number;
 }
 
 /**
@@ -87,7 +96,7 @@ export class StepEffects {
   }
 
   get hasOutbox(): boolean {
-    return this.eventCount + this.sends.length + this.webhooks.length > 0;
+    return this.eventCount + this.sends.length + this.webhooks.length + this.leads.length > 0;
   }
 
   /**
@@ -102,7 +111,8 @@ export class StepEffects {
     entered = false,
   ): Promise<void> {
     await this.writePositions(client, journey.id, entered);
-    await this.writeRecords(client, journey);
+    const leads = await this.writeRecords(client, journey);
+    await writeLeadEvents(client, journey, now, leads);
     for (const job of sendBatches(this.sends))
       await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('send', $1)`, [JSON.stringify(job)]);
     for (const groups of this.eventRows())
@@ -169,7 +179,11 @@ export class StepEffects {
       );
   }
 
-  private async writeRecords(client: PoolClient, journey: { id: string; workspaceId: string }): Promise<void> {
+  /** Tasks and leads; returns the leads this transaction created (a key seen before creates none). */
+  private async writeRecords(
+    client: PoolClient,
+    journey: { id: string; workspaceId: string },
+  ): Promise<LeadsPayload['leads']> {
     const common = (rows: RecordRow[]) => [
       journey.workspaceId,
       journey.id,
@@ -185,7 +199,7 @@ export class StepEffects {
        FROM unnest($3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::uuid[], ${types})
          AS r(once_key, contact_id, account_id, tile_id, owner_id, ${columns})
        LEFT JOIN users u ON u.id = r.owner_id AND u.workspace_id = $1
-       ON CONFLICT (once_key) DO NOTHING`;
+       ON CONFLICT (once_key) DO NOTHING RETURNING id::text, once_key`;
     if (this.tasks.length > 0)
       await client.query(owned('tasks', 'kind, subject, due_at', '$8::text[], $9::text[], $10::timestamptz[]'), [
         ...common(this.tasks),
@@ -193,10 +207,51 @@ export class StepEffects {
         this.tasks.map((t) => t.subject),
         this.tasks.map((t) => (t.dueAt === null ? null : new Date(t.dueAt).toISOString())),
       ]);
-    if (this.leads.length > 0)
-      await client.query(owned('leads', 'title', '$8::text[]'), [
-        ...common(this.leads),
-        this.leads.map((l) => l.title),
-      ]);
+    if (this.leads.length === 0) return [];
+    const { rows } = await client.query<{ id: string; once_key: string }>(owned('leads', 'title', '$8::text[]'), [
+      ...common(this.leads),
+      this.leads.map((l) => l.title),
+    ]);
+    const byKey = new Map(this.leads.map((l) => [l.onceKey, l]));
+    return rows.flatMap((row) => {
+      const lead = byKey.get(row.once_key);
+      return lead
+        ? [
+            {
+              lead_id: row.id,
+              once_key: row.once_key,
+              contact_id: lead.arrivedContactId,
+              tile_id: lead.tileId,
+              iteration: lead.iteration,
+            },
+          ]
+        : [];
+    });
+  }
+}
+
+/**
+ * The `lead_generated` events of the leads this step created, as one outbox row (outbox-relay.ts publishes them).
+ *
+ * NOTE: a create-lead tile's lead is one event. The row is written only for leads the insert created (RETURNING after
+ * ON CONFLICT (once_key) DO NOTHING), in the transaction that created them, so a replayed step, a second contact of
+ * an account or a crash before COMMIT writes no second row; a row relayed again keeps its event ids (derived from
+ * the once keys), which the aggregator counts once.
+ */
+async function writeLeadEvents(
+  client: PoolClient,
+  journey: { id: string; workspaceId: string },
+  now: number,
+  leads: LeadsPayload['leads'],
+): Promise<void> {
+  for (let i = 0; i < leads.length; i += EVENTS_PER_ROW) {
+    const payload: LeadsPayload = {
+      v: 1,
+      workspace_id: journey.workspaceId,
+      journey_id: journey.id,
+      event_time: now,
+      leads: leads.slice(i, i + EVENTS_PER_ROW),
+    };
+    await client.query(`INSERT INTO journey_outbox (kind, payload) VALUES ('leads', $1)`, [JSON.stringify(payload)]);
   }
 }

@@ -129,6 +129,8 @@ function leadArrivals(ctx: StepContext, contacts: Claimed[]): void {
       tileId: ctx.tile.id,
       ownerId: ownerOf(ctx),
       title: String(ctx.tile.config?.title ?? ''),
+      arrivedContactId: c.contactId,
+      iteration: c.iteration,
     });
     advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
@@ -182,7 +184,7 @@ export async function handleArrivals(ctx: StepContext, contacts: Claimed[]): Pro
       for (const c of contacts) advance(ctx, c, undefined);
       return;
     default:
-      // a segment tile: the go-live check lets it name exactly one next tile (docs/api.md, Journeys, Graph)
+      // an entry tile (segment, form): the go-live check lets it name exactly one next tile (docs/api.md, Journeys, Graph)
       for (const c of contacts) advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
   }
 }

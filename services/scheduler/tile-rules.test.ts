@@ -93,9 +93,20 @@ describe('engagement and conditions', () => {
       linkId: 'wp',
       negated: false,
       decidedAtTimeout: false,
+      web: false,
     });
     expect(parseCondition('not_opened')).toMatchObject({ kind: 'opened', negated: true, decidedAtTimeout: true });
     expect(parseCondition('delivered').decidedAtTimeout).toBe(true);
+  });
+
+  it('form and page conditions are web conditions; their negations are decided at the timeout', () => {
+    expect(parseCondition('form_submitted')).toMatchObject({ kind: 'form_submitted', web: true, negated: false });
+    expect(parseCondition('not_page_visited')).toMatchObject({
+      kind: 'page_visited',
+      web: true,
+      decidedAtTimeout: true,
+    });
+    expect(parseCondition('clicked').web).toBe(false);
   });
 
   it('derives a UUID-shaped event id from the key, the same on replay', () => {

@@ -3,7 +3,7 @@ import { derivedId } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { feedbackEffect } from '../../lib/domain/bounces/feedback-types';
-import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
+import { WEB_TRIGGER_CONDITIONS, type TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 
 /** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */
 
@@ -98,7 +98,10 @@ export type EngagementKind =
   | 'hard_bounced'
   | 'soft_bounced'
   | 'complained'
-  | 'unsubscribed';
+  | 'unsubscribed'
+  /** web conditions: recorded per trigger in journey_web_engagements (web-activity.ts), never from an email event */
+  | 'form_submitted'
+  | 'page_visited';
 
 export interface Engagement {
   kind: EngagementKind;
@@ -150,6 +153,8 @@ export interface ParsedCondition {
   negated: boolean;
   /** delivered and its negation wait for the timeout too: a bounce may still follow the send */
   decidedAtTimeout: boolean;
+  /** form_submitted, page_visited: what the contact does on the web, not with an email tile's message */
+  web: boolean;
 }
 
 export function parseCondition(condition: TriggerCondition, linkId?: unknown): ParsedCondition {
@@ -161,6 +166,7 @@ export function parseCondition(condition: TriggerCondition, linkId?: unknown): P
     linkId: base === 'clicked_link' && typeof linkId === 'string' ? linkId : '',
     negated,
     decidedAtTimeout: negated || kind === 'delivered',
+    web: (WEB_TRIGGER_CONDITIONS as readonly string[]).includes(kind),
   };
 }
 

@@ -71,6 +71,8 @@ async function journeyStep(
       tileId: `lead-${tileId}`,
       ownerId: null,
       title: 'Hot',
+      arrivedContactId: contactId,
+      iteration: 0,
     });
     effects.webhooks.push({
       onceKey: key('crm'),
@@ -194,6 +196,11 @@ export async function buildFootprint(
   await recordEngagements(
     pool,
     both.map((c) => open(workspaceId, journeyId, c)),
+  );
+  // form submissions recorded at a trigger waiting for them, as services/scheduler/web-activity.ts writes them
+  await pool.query(
+    `INSERT INTO journey_web_engagements (journey_id, iteration, trigger_tile_id, contact_id) SELECT $1, 0, 'signed_up', unnest($2::uuid[])`,
+    [journeyId, both],
   );
   // the frequency cap's counters, as an email tile of a capped workspace takes its slots
   await inTransaction(pool, (client) =>

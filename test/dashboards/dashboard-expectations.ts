@@ -1,6 +1,7 @@
 import { GLOSSARY_EMAIL_KPIS as G, GLOSSARY_TILES } from '../insights/glossary-stream.fixture';
 import { dashboardStream, PIPELINE_FROM, PIPELINE_TO } from './dashboard-stream.fixture';
 import type { GrafanaScope } from './grafana-binding';
+import { PAGES_FORMS, PAGES_FORMS_VARIABLES } from './pages-forms-dashboard.fixture';
 
 /*
  * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the KPI
@@ -208,5 +209,6 @@ export function dashboardCases(ingestRowCount: number): DashboardCase[] {
     { file: 'deliverability.json', scope: emailScope({ workspace_id: 'ws', email_id: 'g1', journey_id: '', tile_id: '' }), expected: DELIVERABILITY },
     { file: 'engagement.json', scope: emailScope({ workspace_id: 'ws', email_id: '', journey_id: '', tile_id: '' }), expected: ENGAGEMENT },
     { file: 'pipeline-health.json', scope: pipelineScope(''), expected: PIPELINE_HEALTH(ledger) },
+    { file: 'pages-forms.json', scope: emailScope(PAGES_FORMS_VARIABLES), expected: PAGES_FORMS },
   ];
 }

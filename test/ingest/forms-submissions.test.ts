@@ -109,6 +109,27 @@ describe('an accepted submission', () => {
     expect(again[1]?.data).toEqual(again[0]?.data);
   });
 
+  it('answers the replay of a submission whose contact was erased since, recording nothing', async () => {
+    const email = uniqueEmail('gone');
+    const fields = { cairn_ticket: await freshTicket(), email };
+    expect((await submit(fields)).statusCode).toBe(200);
+    const { rows } = await kit.pool.query('SELECT id FROM contacts WHERE email = $1', [email.toLowerCase()]);
+    const contactId = rows[0].id as string;
+    // what the API's erasure does to these rows (services/api/contact-erasure.ts)
+    await kit.pool.query(
+      `UPDATE form_submissions SET contact_id = NULL, fields = '{}'::jsonb, country = NULL, user_agent = NULL WHERE contact_id = $1`,
+      [contactId],
+    );
+    await kit.pool.query('DELETE FROM contacts WHERE id = $1', [contactId]);
+    const replay = await submit(fields);
+    expect(replay.statusCode).toBe(200);
+    expect(await count(kit.pool, 'contacts WHERE lower(email) = lower($1)', [email])).toBe(0);
+    await eventsWhere(kit, 'form_submitted', (d) => d.contact_id === contactId);
+    expect(
+      kit.reader.events.filter((e) => e.type === 'form_submitted' && e.data.contact_id === contactId),
+    ).toHaveLength(1);
+  });
+
   it('updates the contact and touches its open lead on a second submission by the same email', async () => {
     const email = uniqueEmail('otto');
     await submit({ cairn_ticket: await freshTicket(), email, first_name: 'Otto' });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import type { Pool } from 'pg';
 import { checkJourney } from '../../services/api/journeys/journey-check';
+import { loadWebCheckContext } from '../../services/api/journeys/journey-web-check';
 import type { JourneyGraph, JourneySettings } from '../../lib/domain/journeys/journey-graph';
 import { createPgPool } from '../../lib/platform/postgres/pg-pool';
 import { createRedis } from '../../lib/platform/redis/redis-connection';
@@ -139,6 +140,7 @@ export class Workspace {
       this.id,
     ]);
     const issues = checkJourney(graph, full, {
+      ...(await loadWebCheckContext(this.pool, this.id, graph)),
       emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
       segmentIds: new Set(segments.rows.map((r) => r.id)),
       userIds: new Set(users.rows.map((r) => r.id)),

@@ -89,7 +89,7 @@ export interface EmailEventPayloads {
   /**
    * a lead was created (v2: origin). message_id/email_id are '' when no message led to it (a form submitted
    * without a landing-page visit from a tracked click, a create-lead tile, or a batch post without them); the
-   * glossary's Total generated leads counts only origin landing_page (docs/pages-and-forms.md#leads).
+   * glossary's Total generated leads counts those that name a message (docs/pages-and-forms.md#leads).
    */
   lead_generated: { lead_id: string; origin?: LeadOrigin };
   /**

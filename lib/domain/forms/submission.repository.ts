@@ -51,12 +51,13 @@ const UUID = new RegExp(UUID_PATTERN);
  * An accepted submission, in one transaction (docs/pages-and-forms.md#submissions, #leads): the submission row,
  * the contact by email, the lead, then the lists and consent (with a consent record) or, for double opt-in, a
  * pending confirmation. `replay` is true when the submission id was stored before: nothing is written again and
- * the stored row is returned, so the caller answers and publishes exactly as the first time.
+ * the stored row is returned (null when its contact was erased since), so the caller answers and publishes
+ * exactly as the first time.
  */
 export async function acceptSubmission(
   pool: Pool,
   input: SubmissionInput,
-): Promise<{ stored: StoredSubmission; replay: boolean }> {
+): Promise<{ stored: StoredSubmission | null; replay: boolean }> {
   const written = await inTransaction(pool, async (client) => {
     // NOTE: exactly once: the ticket's submission id is the primary key; a replay inserts nothing and writes nothing else.
     if (!(await insertSubmission(client, input))) return false;
@@ -76,8 +77,10 @@ export async function acceptSubmission(
     );
     return true;
   });
+  // null only for a replay of a submission whose contact was erased since (erasure keeps it without the contact):
+  // nothing is recorded for an erased contact.
   const stored = await storedSubmission(pool, input.submissionId, input.workspaceId);
-  if (!stored) throw new Error('submission not found after it was written');
+  if (!stored && written) throw new Error('submission not found after it was written');
   return { stored, replay: !written };
 }
 

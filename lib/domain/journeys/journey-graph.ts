@@ -1,12 +1,18 @@
 /**
- * A journey is a graph of tiles stored as JSON (journeys.graph). Segment tiles are the entry points; every
- * other tile is reached through `next`. Tile configs by type (docs/api.md has the full schema):
+ * A journey is a graph of tiles stored as JSON (journeys.graph). Segment and form tiles are the entry points
+ * (ENTRY_TILE_TYPES); every other tile is reached through `next`. Tile configs by type (docs/api.md has the full
+ * schema):
  *   segment          {segment_ids: uuid[], combine: 'union'|'intersection', exclude_segment_ids?: uuid[],
  *                     list_ids?: uuid[] (subscription lists, combined like segments)}
  *                    next = exactly one tile (the entry has no branches; a splitter after it makes several)
+ *   form             {form_id: uuid (a form of the workspace, live at go-live)}: a contact enters when it submits
+ *                    the form (form_submitted), once per iteration (docs/scheduler.md#inbound-journeys)
+ *                    next = exactly one tile, as for a segment tile
  *   email            {email_id: uuid}
  *   trigger          {email_tile_id, condition (TRIGGER_CONDITIONS), link_id? (clicked_link),
- *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)}
+ *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)};
+ *                    the web conditions (WEB_TRIGGER_CONDITIONS) name no email tile: form_submitted and its not_
+ *                    form take {form_id}, page_visited and its not_ form {page_id}
  *                    next = [path when the condition is met, path when it is not]
  *   splitter         {percentages: number[]} one per `next` entry, summing to 100
  *   scheduler        {wait_days | wait_hours | wait_minutes} or {until: date-time (journey time zone)} or
@@ -18,6 +24,7 @@
  */
 export const TILE_TYPES = [
   'segment',
+  'form',
   'email',
   'trigger',
   'splitter',
@@ -28,6 +35,9 @@ export const TILE_TYPES = [
   'end',
 ] as const;
 export type TileType = (typeof TILE_TYPES)[number];
+
+/** The tiles contacts enter a journey at: a segment tile's audience, a form tile's submitters. */
+export const ENTRY_TILE_TYPES: readonly TileType[] = ['segment', 'form'];
 
 /** Positive conditions fire on the engagement event; `not_*` ones are decided when the timeout passes. */
 export const POSITIVE_TRIGGER_CONDITIONS = [
@@ -42,7 +52,14 @@ export const POSITIVE_TRIGGER_CONDITIONS = [
   'soft_bounced',
   'complained',
   'unsubscribed',
+  'form_submitted',
+  'page_visited',
 ] as const;
+/** Conditions on what the contact does on the web (docs/scheduler.md#inbound-journeys): no email tile, a form or page. */
+export const WEB_TRIGGER_CONDITIONS = ['form_submitted', 'page_visited'] as const;
+export type WebTriggerCondition = (typeof WEB_TRIGGER_CONDITIONS)[number];
+/** The config field naming what a web condition waits for. */
+export const WEB_TRIGGER_TARGET = { form_submitted: 'form_id', page_visited: 'page_id' } as const;
 export const TRIGGER_CONDITIONS = [
   ...POSITIVE_TRIGGER_CONDITIONS,
   ...POSITIVE_TRIGGER_CONDITIONS.map((condition) => `not_${condition}` as const),

@@ -69,7 +69,8 @@ export const EMAIL_KPI_COUNTS = {
   feedbackLoops: messagesIf(COUNTED_COMPLAINT),
   // Sending failed (docs/kpis.md#sending-failed): failed on Cairn's side and never sent, |Failed ∪ Sent| - |Sent|.
   sentOrFailed: messagesIf(sql`${SENT} OR metric = 'sending_failed'`),
-  // Generated leads (docs/kpis.md#generated-leads).
+  // Total generated leads (docs/kpis.md#generated-leads): leads naming a message of the email; a lead naming no
+  // message (a plain form, a create-lead tile, a batch post without one) never reaches this table (sql/clickhouse/0150).
   generatedLeads: eventsIf(sql`metric = 'lead_generated'`),
   machineOpens: eventsIf(sql`metric = 'open' AND machine = 1`),
   machineClicks: eventsIf(sql`metric = 'click' AND machine = 1`),

@@ -1,9 +1,10 @@
 import { join, sql } from '../../../lib/platform/clickhouse/sql';
 import { emailKpiCards } from './email-kpis';
-import { periodWhere, type QueryRunner } from './insights-filters';
+import { num, periodWhere, type QueryRunner } from './insights-filters';
 import type { EmailKpis, TileKpis } from './insights-types';
 import type { TileFilter } from './journey-contact-queries';
-import { kpiSource } from './kpi-source';
+import { contactCondition, kpiSource } from './kpi-source';
+import { rawLocalDay } from './page-form-kpis';
 
 /**
  * The email KPIs of each tile of one journey (docs/kpis.md#email-kpis-per-tile), the KPI card's own definitions
@@ -22,11 +23,31 @@ export async function emailKpisByTile(ch: QueryRunner, filter: TileFilter): Prom
   return emailKpiCards(ch, source, where, sql`tile_id`);
 }
 
-/** The Data panel's tiles: each tile's Volume, and an email tile's email KPIs (`email`) beside it. */
+/**
+ * The leads each create-lead tile created (`lead_generated` of origin tile, docs/kpis.md#journey-tile-kpis), by tile:
+ * distinct events from the raw events (the lead has no email, so no email table holds it), with the tiles' filters.
+ */
+export async function leadsByTile(ch: QueryRunner, filter: TileFilter): Promise<Map<string, number>> {
+  const parts = [
+    sql`workspace_id = ${filter.workspaceId}`,
+    sql`event_type = 'lead_generated'`,
+    sql`journey_id = ${filter.journeyId}`,
+    sql`visitParamExtractString(detail, 'origin') = 'tile'`,
+    ...(filter.iteration === undefined ? [] : [sql`iteration = ${filter.iteration}`]),
+    ...(filter.contactIds === undefined ? [] : [contactCondition(filter.contactIds)]),
+    ...periodWhere(filter, rawLocalDay(filter.timeZone), sql`event_date`),
+  ];
+  const rows = await ch.rows<{ tile: string; leads: string }>(sql`
+    SELECT tile_id AS tile, uniqExact(event_id) AS leads FROM events_raw WHERE ${join(parts, ' AND ')} GROUP BY tile`);
+  return new Map(rows.map((row) => [row.tile, num(row.leads)]));
+}
+
+/** The Data panel's tiles: each tile's Volume, an email tile's email KPIs (`email`), a create-lead tile's `leadsGenerated`. */
 export async function tilesWithEmailKpis(ch: QueryRunner, filter: TileFilter, tiles: TileKpis[]): Promise<TileKpis[]> {
-  const cards = await emailKpisByTile(ch, filter);
+  const [cards, leads] = await Promise.all([emailKpisByTile(ch, filter), leadsByTile(ch, filter)]);
   return tiles.map((tile) => {
     const email = cards.get(tile.tileId);
-    return email ? { ...tile, email } : tile;
+    const leadsGenerated = leads.get(tile.tileId);
+    return { ...tile, ...(email ? { email } : {}), ...(leadsGenerated === undefined ? {} : { leadsGenerated }) };
   });
 }

@@ -90,6 +90,8 @@ export type TileKpis = {
   paths: Record<string, number>;
   /** email tiles (GET /v1/insights/journeys/{id}/tiles): the email KPI card of the messages this tile sent */
   email?: EmailKpis;
+  /** create-lead tiles: the leads the tile created (lead_generated of origin tile); absent when it created none */
+  leadsGenerated?: number;
 };
 
 /** One country's human opens, clicks and attachment views (GET /v1/insights/emails/{id}/geography). */

@@ -2,6 +2,7 @@ import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
   cycleTiles,
+  ENTRY_TILE_TYPES,
   indexGraph,
   reachable,
   TILE_TYPES,
@@ -13,9 +14,10 @@ import {
   type Tile,
 } from '../../../lib/domain/journeys/journey-graph';
 import { quietHoursIssue } from './quiet-hours-check';
+import { webTileIssues, isWebCondition, type WebCheckContext } from './journey-web-check';
 
 /** What the check needs to know about the workspace; the caller loads it, the check stays pure. */
-export interface JourneyCheckContext {
+export interface JourneyCheckContext extends WebCheckContext {
   emailStatus: ReadonlyMap<string, string>;
   segmentIds: ReadonlySet<string>;
   /** the workspace's users among those the graph names as owners */
@@ -44,16 +46,16 @@ function structureIssues(graph: JourneyGraph, index: GraphIndex): JourneyIssue[]
       if (!index.byId.has(next)) issues.push(issue(tile, `next names tile "${next}", which does not exist`));
     if (tile.type === 'end' && (tile.next ?? []).length > 0) issues.push(issue(tile, 'an end tile has no next tiles'));
     issues.push(...nextCountIssues(tile));
-    if (tile.type === 'segment' && (index.predecessors.get(tile.id) ?? []).length > 0)
-      issues.push(issue(tile, 'a segment tile starts the journey and cannot follow another tile'));
+    if (ENTRY_TILE_TYPES.includes(tile.type) && (index.predecessors.get(tile.id) ?? []).length > 0)
+      issues.push(issue(tile, `a ${tile.type} tile starts the journey and cannot follow another tile`));
   }
-  const starts = graph.tiles.filter((tile) => tile.type === 'segment').map((tile) => tile.id);
+  const starts = graph.tiles.filter((tile) => ENTRY_TILE_TYPES.includes(tile.type)).map((tile) => tile.id);
   if (starts.length === 0)
-    issues.push({ field: 'graph.tiles', message: 'the journey needs at least one segment tile to start from' });
+    issues.push({ field: 'graph.tiles', message: 'the journey needs a segment tile or form tile to start from' });
   const seen = reachable(starts, index.successors);
   for (const tile of graph.tiles)
-    if (tile.type !== 'segment' && !seen.has(tile.id))
-      issues.push(issue(tile, 'unreachable: no segment tile leads here'));
+    if (!ENTRY_TILE_TYPES.includes(tile.type) && !seen.has(tile.id))
+      issues.push(issue(tile, 'unreachable: no segment or form tile leads here'));
   for (const id of cycleTiles(index))
     issues.push(issue(index.byId.get(id) as Tile, 'is part of a cycle; journeys must not loop'));
   return issues;
@@ -70,6 +72,7 @@ const str = (value: unknown): string | undefined => (typeof value === 'string' &
  */
 const SINGLE_PATH: Readonly<Record<string, readonly [number, number]>> = {
   segment: [1, 1],
+  form: [1, 1],
   scheduler: [1, 1],
   email: [0, 1],
   activity: [0, 1],
@@ -83,7 +86,7 @@ function nextCountIssues(tile: Tile): JourneyIssue[] {
   if (!bounds || (next.length >= bounds[0] && next.length <= bounds[1])) return [];
   const wanted = bounds[0] === 1 ? 'exactly one next tile' : 'at most one next tile';
   const found = next.length === 0 ? 'next is empty' : `next names ${next.length} tiles (${next.join(', ')})`;
-  const hint = tile.type === 'segment' ? 'a segment tile starts one path' : 'this tile has one path out';
+  const hint = ENTRY_TILE_TYPES.includes(tile.type) ? 'an entry tile starts one path' : 'this tile has one path out';
   return [issue(tile, `needs ${wanted}, ${found}; ${hint} (use a splitter after it for several)`)];
 }
 
@@ -140,6 +143,7 @@ function triggerTileIssues(tile: Tile, index: GraphIndex): JourneyIssue[] {
       issues.push(issue(tile, 'config.link_id names the link a clicked_link condition waits for'));
   if ((tile.next ?? []).length !== 2)
     issues.push(issue(tile, 'needs exactly two next tiles: [condition met, timed out]'));
+  if (isWebCondition(config.condition)) return issues; // no email tile: the form or page (journey-web-check.ts)
   const source = str(config.email_tile_id);
   const ancestors = reachable([tile.id], index.predecessors);
   if (!source || index.byId.get(source)?.type !== 'email' || !ancestors.has(source))
@@ -291,5 +295,5 @@ export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);
   for (const tile of graph.tiles) issues.push(...tileIssues(tile, index, ctx));
-  return [...issues, ...settingsIssues(settings, ctx)];
+  return [...issues, ...webTileIssues(graph, ctx), ...settingsIssues(settings, ctx)];
 }

@@ -31,6 +31,21 @@ export const emailQuery = {
     limit: { type: 'integer', minimum: 1, maximum: 1000 },
   },
 } as const;
+/** limit and cursor of a keyset-paged list served as JSON and as CSV (interactions, tile contacts, visits, submissions) */
+export const keysetListing = {
+  limit: {
+    type: 'integer',
+    minimum: 1,
+    maximum: 10000,
+    default: 50,
+    description: 'JSON pages up to 500, CSV pages up to 10,000',
+  },
+  cursor: {
+    type: 'string',
+    maxLength: 600,
+    description: 'next_cursor of the previous page (CSV: the x-next-cursor header)',
+  },
+} as const;
 export const anyObject = { type: 'object', additionalProperties: true } as const;
 export const anyList = { type: 'object', properties: { items: { type: 'array', items: anyObject } } } as const;
 export const tags = ['insights'];

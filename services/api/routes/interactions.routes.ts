@@ -7,7 +7,7 @@ import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
 import { emailFilterOf, sendCsv } from './insights.routes';
-import { accountFilter, journeyTileFilter, range } from './insights.schemas';
+import { accountFilter, journeyTileFilter, keysetListing, range } from './insights.schemas';
 
 const tags = ['insights'];
 const recipientQuery = {
@@ -26,18 +26,7 @@ const recipientQuery = {
     reason: { type: 'string', maxLength: 200, description: 'blocked: only this reason' },
     ...journeyTileFilter,
     version: { type: 'integer', minimum: 1 },
-    limit: {
-      type: 'integer',
-      minimum: 1,
-      maximum: 10000,
-      default: 50,
-      description: 'JSON pages up to 500, CSV pages up to 10,000',
-    },
-    cursor: {
-      type: 'string',
-      maxLength: 600,
-      description: 'next_cursor of the previous page (CSV: the x-next-cursor header)',
-    },
+    ...keysetListing,
   },
 } as const;
 const recipient = {

@@ -6,6 +6,7 @@ import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
+import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import type { TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
@@ -31,7 +32,7 @@ const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
     .map((t) => t.config?.[field])
     .filter((id): id is string => typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id));
 
-/** Loads what the pure check needs: the emails and owners the graph names and the workspace's segment ids. */
+/** Loads what the pure check needs: the emails, forms, pages and owners the graph names and the workspace's segment ids. */
 async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const emails = await db.query<{ id: string; status: string }>(
     'SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
@@ -43,6 +44,7 @@ async function checkContext(db: Pool | PoolClient, workspaceId: string, journey:
     [workspaceId, uuidsOf(journey.graph, 'owner_id')],
   );
   return {
+    ...(await loadWebCheckContext(db, workspaceId, journey.graph)),
     emailStatus: new Map(emails.rows.map((r) => [r.id, r.status])),
     segmentIds: new Set(segments.rows.map((r) => r.id)),
     userIds: new Set(users.rows.map((r) => r.id)),
@@ -92,7 +94,7 @@ export async function journeyRoutes(
   });
 }
 
-/** Only a draft is edited; a new webhook destination needs admin; referenced settings must be the workspace's. */
+/** Only a draft is edited; a new webhook destination needs admin; referenced settings, forms and pages must be the workspace's. */
 async function beforeJourneyWrite(
   client: PoolClient,
   workspaceId: string,
@@ -110,6 +112,7 @@ async function beforeJourneyWrite(
   }
   assertWebhookScope(request, body.graph, stored?.graph);
   await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
+  await assertWebReferences(client, workspaceId, body.graph);
 }
 
 function checkRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {

@@ -15,7 +15,7 @@ import { notFound } from '../api-problem';
 import { decodeKeyset, keysetPage } from '../pagination';
 import { getRow } from '../resource-routes';
 import { accountContacts, dates, sendCsv } from './insights.routes';
-import { accountFilter, range } from './insights.schemas';
+import { accountFilter, keysetListing, range } from './insights.schemas';
 import { workspaceTimeZone } from './workspaces.routes';
 
 const tags = ['insights'];
@@ -42,14 +42,7 @@ const listQuery = {
   properties: {
     ...range,
     ...selection,
-    limit: {
-      type: 'integer',
-      minimum: 1,
-      maximum: 10000,
-      default: 50,
-      description: 'JSON pages up to 500, CSV pages up to 10,000',
-    },
-    cursor: { type: 'string', maxLength: 600 },
+    ...keysetListing,
   },
 } as const;
 const contactRow = {

@@ -62,3 +62,21 @@ export interface ContactRow {
   first_name?: string | null;
   last_name?: string | null;
 }
+
+export type {
+  FormDay,
+  FormKpis,
+  PageCountry,
+  PageDay,
+  PageKpis,
+  PageVisit,
+  SubmissionRow,
+} from '../insights/page-form-types';
+
+/** GET /v1/pages/{id}, /v1/forms/{id}: only what the insights pages show */
+export interface PageOrFormRow {
+  id: string;
+  name: string;
+  status: string;
+  live_version?: number | null;
+}

@@ -146,7 +146,7 @@ export function journeyTotals(tiles: JourneyTile[], kpis: TileKpis[]): JourneyTo
   for (const tile of tiles) {
     const k = byTile.get(tile.id);
     if (!k) continue;
-    if (tile.type === 'segment') totals.entered += k.inflow;
+    if (tile.type === 'segment' || tile.type === 'form') totals.entered += k.inflow; // the entry tiles
     if ((tile.next ?? []).length === 0) totals.finished += k.processed;
     totals.processing += k.processing;
     totals.blocked += k.blocked;

@@ -14,6 +14,7 @@ export interface TileReferences {
 
 export const TILE_TYPES: Record<string, { label: string; glyph: string }> = {
   segment: { label: 'Segment', glyph: '◎' },
+  form: { label: 'Form', glyph: '✎' },
   email: { label: 'Email', glyph: '✉' },
   trigger: { label: 'Trigger', glyph: '⚑' },
   splitter: { label: 'Splitter', glyph: '⑂' },

@@ -8,6 +8,7 @@ import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
 import { renderTileContactsPage } from './tile-contacts.page';
+import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
 /**
  * The insights pages' entry point: the API serves the same index.html for every path under /ui/, and this
@@ -28,6 +29,10 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
     render: renderTileContactsPage,
   },
   { pattern: new RegExp(`^/ui/contacts/${UUID}$`), section: 'journeys', render: renderContactPage },
+  { pattern: /^\/ui\/pages\/?$/, section: 'pages', render: (shell) => renderWebList(shell, 'pages') },
+  { pattern: new RegExp(`^/ui/pages/${UUID}$`), section: 'pages', render: renderPageInsightsPage },
+  { pattern: /^\/ui\/forms\/?$/, section: 'forms', render: (shell) => renderWebList(shell, 'forms') },
+  { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
 ];
 
 function start(root: HTMLElement): void {

@@ -16,6 +16,8 @@ export interface Shell {
 const NAV = [
   { href: '/ui/emails', label: 'Emails', section: 'emails' },
   { href: '/ui/journeys', label: 'Journeys', section: 'journeys' },
+  { href: '/ui/pages', label: 'Pages', section: 'pages' },
+  { href: '/ui/forms', label: 'Forms', section: 'forms' },
 ];
 
 export function signOut(): void {

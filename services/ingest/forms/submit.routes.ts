@@ -140,6 +140,7 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
     userAgent: p.request.headers['user-agent']?.slice(0, 512) ?? null,
   });
   deps.metrics.formSubmissions.inc(replay ? 'replay' : 'accepted');
+  if (!stored) return thankYou(p.reply, p.json, form, p.gate.origins, ticket.submissionId);
   try {
     await Promise.all(submissionEvents(stored).map((event) => deps.sink.publishEvent(event)));
   } catch (error) {
