@@ -1,24 +1,30 @@
+import { startAggregator } from '../aggregator/aggregator-harness';
 import { newId } from '../support/test-env';
+import { waitFor } from '../support/wait-for';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { BROWSER_UA, httpRequest, ingestConfig, startIngest } from './ingest-support';
 import { body, PUBLIC_URL, ticketIn } from './forms-kit';
 
 // Issue 24 end to end: a form and a page made live through the API (docs/api.md#forms-and-pages) are what ingest
-// serves and takes submissions for (docs/pages-and-forms.md#submissions): the shapes the two agree on.
+// serves and takes submissions for (docs/pages-and-forms.md#submissions), and its events are the page and form
+// insights' (docs/pages-and-forms.md#insights) through the aggregator: the shapes the three agree on.
 let api: ApiKit;
 let ingest: Awaited<ReturnType<typeof startIngest>>;
+let aggregator: Awaited<ReturnType<typeof startAggregator>>;
 
 beforeAll(async () => {
   api = await startApiKit({ ingestPublicUrl: PUBLIC_URL });
   ingest = await startIngest(ingestConfig(api.env, { CAIRN_INGEST_PUBLIC_URL: PUBLIC_URL }));
+  aggregator = await startAggregator(api.env);
 }, 60_000);
 
 afterAll(async () => {
+  await aggregator?.stop();
   await ingest?.cleanup();
   await api?.close();
 });
 
-it('serves a page the API made live and accepts its form, creating the contact and the lead', async () => {
+it('serves a page the API made live and accepts its form: contact, lead and insights', async () => {
   const ws = client(api, (await createWorkspace(api, 'forms-e2e')).key);
   const definition = {
     fields: [
@@ -58,4 +64,16 @@ it('serves a page the API made live and accepts its form, creating the contact a
     [email],
   );
   expect(rows).toEqual([{ first_name: 'Eva', title: 'Signup', origin: 'form' }]);
-});
+
+  const insights = async (path: string) => (await ws('GET', path)).json();
+  const visited = await waitFor(
+    () => insights(`/v1/insights/pages/${made.json().id}`),
+    (figures) => figures.submissions === 1,
+  );
+  expect(visited).toMatchObject({ visits: 1, uniqueVisitors: 1, submissions: 1, machineVisits: 0 });
+  expect(await insights(`/v1/insights/forms/${form.id}`)).toMatchObject({
+    submissions: 1,
+    contactsCreated: 1,
+    leadsCreated: 1,
+  });
+}, 60_000);
