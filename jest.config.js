@@ -40,7 +40,7 @@ const FAULT = [
   'test/scheduler/scheduler-fault.test.ts',
 ];
 
-const BROWSER = ['test/ui/**/*.test.ts', 'test/ingest/chromium-email.test.ts'];
+const BROWSER = ['test/ui/**/*.test.ts', 'test/ingest/chromium-email.test.ts', 'test/forms/chromium-forms.test.ts'];
 
 const LANES = {
   unit: {

@@ -1,9 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import { escapeUTF8 } from 'entities';
+import { formHtml } from '../../lib/domain/forms/form-html';
 import { UUID_PATTERN } from '../../lib/contracts/messages/message-schema';
 import { isFormDefinitionShape } from '../../lib/domain/forms/definition-schema';
 import { checkFormDefinition, listIdsIn } from '../../lib/domain/forms/form-check';
-import type { FormDefinition, FormField } from '../../lib/domain/forms/form-definition';
+import type { FormDefinition } from '../../lib/domain/forms/form-definition';
 import type { ApiConfig } from './api.config';
 import { ApiProblem, type FieldError } from './api-problem';
 import type { DefinitionKind, DefinitionRow } from './definition-store';
@@ -78,43 +79,14 @@ export function formKind(config: Pick<ApiConfig, 'sendingDomains'>): DefinitionK
   };
 }
 
-const OPTIONS = (field: FormField, render: (value: string, label: string) => string): string =>
-  (field.options ?? []).map((option) => render(escapeUTF8(option.value), escapeUTF8(option.label))).join('');
-
-/** One input per field, by kind (the names are checked, escaped all the same, like every label and value). */
-function inputOf(field: FormField): string {
-  const name = escapeUTF8(field.name);
-  const required = field.required ? ' required' : '';
-  const max = field.max_length === undefined ? '' : ` maxlength="${field.max_length}"`;
-  const label = `<label for="cairn-${name}">${escapeUTF8(field.label)}</label>`;
-  if (field.name === 'lists')
-    return `<fieldset><legend>${escapeUTF8(field.label)}</legend>${OPTIONS(field, (value, text) => `<label><input type="checkbox" name="lists" value="${value}"> ${text}</label>`)}</fieldset>`;
-  switch (field.kind) {
-    case 'textarea':
-      return `${label}<textarea id="cairn-${name}" name="${name}"${max}${required}></textarea>`;
-    case 'select':
-      return `${label}<select id="cairn-${name}" name="${name}"${required}>${OPTIONS(field, (value, text) => `<option value="${value}">${text}</option>`)}</select>`;
-    case 'checkbox':
-    case 'consent':
-      return `<label><input type="checkbox" name="${name}" value="true"${required}> ${escapeUTF8(field.label)}</label>`;
-    case 'number': {
-      const bounds = `${field.min === undefined ? '' : ` min="${field.min}"`}${field.max === undefined ? '' : ` max="${field.max}"`}`;
-      return `${label}<input id="cairn-${name}" type="number" name="${name}"${bounds}${required}>`;
-    }
-    default:
-      return `${label}<input id="cairn-${name}" type="${field.kind}" name="${name}"${max}${required}>`;
-  }
-}
-
 /**
- * The form as plain HTML for a site on one of the workspace's form origins: built from the live version (what
- * ingest checks a submission against), else from the draft. Ingest answers a post that carries no signed ticket
- * with a fresh form (docs/pages-and-forms.md#submissions); the embed script renders the form with its ticket.
+ * The plain HTML fallback for a site on one of the workspace's form origins (docs/pages-and-forms.md#plain-html-fallback):
+ * ingest's own renderer (lib/domain/forms/form-html.ts) over the live version (what ingest checks a ticketless post
+ * against), else the draft; no ticket (ingest accepts a ticketless post from an allowed origin), the honeypot kept.
  */
-export function embedHtml(submitUrl: string, definition: unknown): string {
-  const fields = isFormDefinitionShape(definition) ? definition.fields : [];
-  const inputs = fields.map((field) => `<p>${inputOf(field)}</p>`).join('');
-  return `<form method="post" action="${escapeUTF8(submitUrl)}">${inputs}<p><button type="submit">Submit</button></p></form>`;
+export function embedHtml(formId: string, submitUrl: string, definition: unknown): string {
+  if (!isFormDefinitionShape(definition)) return '';
+  return formHtml({ formId, definition }, { action: submitUrl, ticket: null, landing: null });
 }
 
 /** A form as the API answers it: its row, where it is posted, and how a site embeds it. */
@@ -125,6 +97,6 @@ export function formView(row: DefinitionRow, ingestUrl: string): Record<string, 
   return {
     ...form,
     submit_url: submitUrl,
-    embed: { script, html: embedHtml(submitUrl, live_definition ?? row.definition) },
+    embed: { script, html: embedHtml(row.id, submitUrl, live_definition ?? row.definition) },
   };
 }

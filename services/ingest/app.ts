@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { parseTrackingKeys } from '../../lib/contracts/tracking/tracking-token';
 import { registerBatchRoutes } from './batch.routes';
 import { FormTicketCodec } from './forms/form-ticket';
+import { registerEmbedRoutes } from './forms/embed.routes';
 import { registerPageRoutes } from './forms/page.routes';
 import { registerSubmitRoutes } from './forms/submit.routes';
 import type { IngestConfig } from './ingest.config';
@@ -103,4 +104,5 @@ function registerPagesAndForms(app: FastifyInstance, deps: IngestDeps): void {
   const tickets = new FormTicketCodec(parseTrackingKeys(deps.config.trackingKeys), deps.config.trackingActiveKey);
   app.register(registerPageRoutes, { deps, tickets });
   app.register(registerSubmitRoutes, { deps, tickets });
+  app.register(registerEmbedRoutes, { deps, tickets });
 }

@@ -1,7 +1,7 @@
+import { escapeHtml } from '../../lib/domain/forms/escape-html';
+
 /** Small server-rendered pages for recipients; every interpolated value goes through escapeHtml. */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
+export { escapeHtml };
 
 export const PAGE_HEADERS = {
   'cache-control': 'no-store',

@@ -26,7 +26,7 @@ describe('GET /p/<page id>', () => {
         "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      'referrer-policy': 'same-origin',
     });
     expect(res.body).toContain(`<form method="post" action="/forms/${formId}/submit"`);
     expect(res.body).not.toContain('{{form');

@@ -1,4 +1,4 @@
-import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { sameDigest } from '../../../lib/platform/crypto/constant-time';
 import { isUuid } from './landing-link';
 
@@ -20,6 +20,8 @@ export const TICKET_MAX_AGE_MS = 24 * 3_600_000;
 
 /** NOTE: its own HKDF info label: the key signs tickets only, so no tracking token verifies as a ticket or back. */
 const TICKET_KEY_INFO = 'cairn form ticket v1';
+/** NOTE: another label of its own: the key that names ticketless submissions signs nothing else. */
+const TICKETLESS_KEY_INFO = 'cairn ticketless submission v1';
 const MAC_BYTES = 16;
 /** key id, submission, form, form version, has page, page, page version, rendered at (48-bit ms) */
 const BODY_BYTES = 1 + 16 + 16 + 4 + 1 + 16 + 4 + 6;
@@ -38,6 +40,7 @@ const uuidOf = (bytes: Buffer): string => {
  */
 export class FormTicketCodec {
   private readonly keys = new Map<number, KeyObject>();
+  private readonly ticketlessKey: KeyObject;
 
   constructor(
     trackingKeys: ReadonlyMap<number, Buffer>,
@@ -48,6 +51,32 @@ export class FormTicketCodec {
       const derived = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), TICKET_KEY_INFO, 32));
       this.keys.set(id, createSecretKey(derived));
     }
+    // The oldest key, not the active one: a rotation must not turn a double post into two submissions.
+    const oldest = trackingKeys.get(Math.min(...trackingKeys.keys())) as Buffer;
+    this.ticketlessKey = createSecretKey(
+      Buffer.from(hkdfSync('sha256', oldest, Buffer.alloc(0), TICKETLESS_KEY_INFO, 32)),
+    );
+  }
+
+  /**
+   * The submission id of a post without a ticket (docs/pages-and-forms.md#plain-html-fallback): keyed on the form,
+   * its version, the lower-cased email, a hash of the checked values and the hour, so the same post sent twice
+   * within the hour is one submission. NOTE: keyed (HMAC), so nobody outside can name a submission id in advance.
+   */
+  ticketlessSubmissionId(
+    form: { formId: string; version: number },
+    email: string,
+    values: Record<string, unknown>,
+    now = Date.now(),
+  ): string {
+    const canonical = JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const valuesHash = createHash('sha256').update(canonical).digest('hex');
+    const hour = Math.floor(now / 3_600_000);
+    const parts = JSON.stringify([form.formId, form.version, email.toLowerCase(), valuesHash, hour]);
+    const id = createHmac('sha256', this.ticketlessKey).update(parts).digest().subarray(0, 16);
+    id[6] = ((id[6] as number) & 0x0f) | 0x80; // RFC 9562 version 8 (custom), variant 10
+    id[8] = ((id[8] as number) & 0x3f) | 0x80;
+    return uuidOf(id);
   }
 
   private mac(key: KeyObject, body: Buffer): Buffer {

@@ -1,3 +1,4 @@
+import { LANDING_PARAM } from '../../../lib/domain/forms/form-html';
 import { UUID_PATTERN } from '../../../lib/contracts/messages/message-schema';
 import type { TrackingToken, TrackingTokenCodec } from '../../../lib/contracts/tracking/tracking-token';
 
@@ -5,7 +6,7 @@ const UUID = new RegExp(UUID_PATTERN);
 export const isUuid = (value: string): boolean => UUID.test(value);
 
 /** The query parameter that carries a landing token to a Cairn page (docs/pages-and-forms.md#landing-page-links). */
-export const LANDING_PARAM = 'cairn_landing';
+export { LANDING_PARAM };
 
 /**
  * A click's destination as the redirect sends it: a landing-page link (ingest's public origin, path /p/<page id>)

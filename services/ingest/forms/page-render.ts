@@ -4,13 +4,14 @@ import { FORM_PLACEHOLDER } from '../../../lib/domain/forms/form-definition';
 import { httpUrl, originProblem, redirectProblem } from '../../../lib/domain/forms/form-origins';
 import type { FieldError } from '../../../lib/domain/forms/submission-check';
 import { page } from '../html-pages';
-import { closedFormHtml, formHtml } from './form-html';
+import { closedFormHtml, formHtml } from '../../../lib/domain/forms/form-html';
 import type { FormTicketCodec } from './form-ticket';
 import { formKey, type FrozenForm, frozenForms, type PageVersion } from './forms.repository';
 
 /**
  * A Cairn page's headers (docs/pages-and-forms.md#pages): no script at all, images over https, forms post only
- * to ingest, no framing, no base; never cached, and no Referer: the landing token is in the page's URL.
+ * to ingest, no framing, no base; never cached, and no Referer to another origin: the landing token is in the
+ * page's URL.
  */
 export function pageHeaders(formActions: readonly string[] = []): Record<string, string> {
   // Browsers apply form-action to the redirect that answers a post too: a form whose thank-you redirects to one
@@ -20,7 +21,9 @@ export function pageHeaders(formActions: readonly string[] = []): Record<string,
     'content-security-policy': `default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; form-action ${actions}; frame-ancestors 'none'; base-uri 'none'`,
     'cache-control': 'no-store',
     'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
+    // NOTE: same-origin, not no-referrer: under no-referrer a browser posts the page's forms with `Origin: null`,
+    // which the submit route's origin check refuses; same-origin still sends no Referer to any other origin.
+    'referrer-policy': 'same-origin',
     'x-frame-options': 'DENY',
   };
 }

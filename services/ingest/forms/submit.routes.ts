@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type CheckedSubmission, checkSubmission } from '../../../lib/domain/forms/submission-check';
 import { acceptSubmission } from '../../../lib/domain/forms/submission.repository';
@@ -6,7 +7,8 @@ import type { IngestDeps } from '../ingest-deps';
 import { formOf } from '../recipient.routes';
 import { notFound, tooManyRequests } from '../token-guard';
 import { submissionEvents, messageContextOf } from './form-events';
-import { HONEYPOT_FIELD, RESERVED_FIELDS, TICKET_FIELD } from './form-html';
+import { HONEYPOT_FIELD, RESERVED_FIELDS, TICKET_FIELD } from '../../../lib/domain/forms/form-html';
+import { allowedOrigin, allowOrigin, preflightAllowed } from './form-cors';
 import { FormRateLimits } from './form-rate-limits';
 import type { FormTicket, FormTicketCodec } from './form-ticket';
 import { type FormGate, formGate, formKey, type FrozenForm, frozenForms } from './forms.repository';
@@ -36,6 +38,8 @@ interface Post {
   posted: URLSearchParams;
   json: boolean;
   landing: string | null;
+  /** a plain HTML form on an allowed site: no ticket, the live version (docs/pages-and-forms.md#plain-html-fallback) */
+  ticketless: boolean;
 }
 
 /** `POST /forms/<form id>/submit` (docs/pages-and-forms.md#submissions). */
@@ -56,6 +60,20 @@ export async function registerSubmitRoutes(
     onRequest: (request: SubmitRequest, reply: FastifyReply) => gateRequest(kit, request, reply),
     handler: (request: SubmitRequest, reply: FastifyReply) => handleSubmit(kit, request, reply),
   });
+  app.options('/forms/:formId/submit', (request: SubmitRequest, reply: FastifyReply) => preflight(kit, request, reply));
+}
+
+/** A CORS preflight: answered for a live form and an allowed origin only (docs/pages-and-forms.md#cors). */
+async function preflight(kit: SubmitKit, request: SubmitRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { formId } = request.params;
+  const gate = isUuid(formId) ? await formGate(kit.deps.pool, formId.toLowerCase()) : null;
+  if (!gate || !gate.live) return notFound(reply);
+  const origin = allowedOrigin(request.headers.origin, kit.publicOrigin, gate.origins);
+  if (origin === null)
+    return problem(reply.header('vary', 'Origin'), 403, 'Origin not allowed', [
+      { field: 'origin', message: 'not an allowed origin of this form' },
+    ]);
+  return preflightAllowed(reply, origin);
 }
 
 /**
@@ -74,13 +92,16 @@ async function gateRequest(
   const gate = await formGate(kit.deps.pool, formId.toLowerCase());
   if (!gate || !gate.live) return notFound(reply);
   const origin = request.headers.origin;
-  if (origin !== undefined && origin !== kit.publicOrigin && !gate.origins.includes(origin)) {
+  const allowed = allowedOrigin(origin, kit.publicOrigin, gate.origins);
+  if (origin !== undefined && allowed === null) {
     kit.deps.metrics.formSubmissions.inc('origin');
     return problem(reply, 403, 'Origin not allowed', [
       { field: 'origin', message: 'not an allowed origin of this form' },
     ]);
   }
   reply.removeHeader('connection');
+  // The embed script reads the JSON answers from the customer's page: every answer from here on carries CORS.
+  allowOrigin(reply, allowed);
   kit.gates.set(request, gate);
   return undefined;
 }
@@ -91,18 +112,20 @@ async function handleSubmit(kit: SubmitKit, request: SubmitRequest, reply: Fasti
   if (!gate) throw new Error('submit route used without its onRequest hook');
   const posted = formOf(request.body);
   const json = wantsJson(request);
-  const ticket = tickets.verify(posted.get(TICKET_FIELD));
+  const ticketless = !posted.has(TICKET_FIELD) && fromCustomerSite(kit, request, gate);
+  const ticket = ticketless ? ticketlessTicket(gate) : tickets.verify(posted.get(TICKET_FIELD));
   const form = ticket?.formId === gate.formId ? await frozenForm(deps, ticket) : null;
   if (!ticket || !form) return badTicket(kit, reply, gate, { json, posted });
   const landingRaw = posted.get(LANDING_PARAM);
   const landing = verifiedLanding(deps, landingRaw, gate.workspaceId) ? landingRaw : null;
-  const post: Post = { request, reply, gate, ticket, form, posted, json, landing };
+  const post: Post = { request, reply, gate, ticket, form, posted, json, landing, ticketless };
   // NOTE: a filled honeypot gets the normal thank-you answer and nothing is written or published.
   if ((posted.get(HONEYPOT_FIELD) ?? '') !== '') {
     deps.metrics.formSubmissions.inc('honeypot');
     return thankYou(reply, json, form, gate.origins, ticket.submissionId);
   }
-  if (Date.now() - ticket.renderedAt < form.definition.min_fill_seconds * 1000) {
+  // A ticketless post has no rendered-at time: its fill time cannot be checked.
+  if (!ticketless && Date.now() - ticket.renderedAt < form.definition.min_fill_seconds * 1000) {
     deps.metrics.formSubmissions.inc('too_fast');
     return refuse(kit, post, 422, 'Sent too quickly', [
       { field: 'form', message: 'sent too quickly after the form was shown; please check it and send it again' },
@@ -126,8 +149,12 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
   const { deps } = kit;
   const { form, ticket } = p;
   const landing = verifiedLanding(deps, p.landing, p.gate.workspaceId);
+  // NOTE: a ticketless post's id derives from the form version, email, values and hour: sent twice, it is a replay.
+  const submissionId = p.ticketless
+    ? kit.tickets.ticketlessSubmissionId(form, checked.email, checked.values)
+    : ticket.submissionId;
   const { stored, replay } = await acceptSubmission(deps.pool, {
-    submissionId: ticket.submissionId,
+    submissionId,
     workspaceId: p.gate.workspaceId,
     form: {
       ...{ id: form.formId, version: form.version, name: form.name },
@@ -140,7 +167,7 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
     userAgent: p.request.headers['user-agent']?.slice(0, 512) ?? null,
   });
   deps.metrics.formSubmissions.inc(replay ? 'replay' : 'accepted');
-  if (!stored) return thankYou(p.reply, p.json, form, p.gate.origins, ticket.submissionId);
+  if (!stored) return thankYou(p.reply, p.json, form, p.gate.origins, submissionId);
   try {
     await Promise.all(submissionEvents(stored).map((event) => deps.sink.publishEvent(event)));
   } catch (error) {
@@ -157,14 +184,41 @@ async function frozenForm(deps: IngestDeps, ticket: FormTicket): Promise<FrozenF
   return forms.get(formKey(ticket.formId, ticket.formVersion)) ?? null;
 }
 
+/** A refused post gets its form again: with the ticket it posted, or a fresh one when it had none. */
 const refuse = (kit: SubmitKit, p: Post, status: number, title: string, errors: { field: string; message: string }[]) =>
   refusedAnswer(
     kit.deps,
     kit.tickets,
     p.reply,
     { json: p.json, status, title, form: p.form, ticket: p.ticket, landing: p.landing, origins: p.gate.origins },
-    { formId: p.form.formId, ticket: p.posted.get(TICKET_FIELD) ?? '', values: p.posted, errors },
+    {
+      formId: p.form.formId,
+      ticket: p.ticketless ? freshTicket(kit.tickets, p.form, null) : (p.posted.get(TICKET_FIELD) ?? ''),
+      values: p.posted,
+      errors,
+    },
   );
+
+/**
+ * A post without a ticket field is the plain HTML fallback when its Origin is one of the workspace's form_origins
+ * (a browser sets Origin on every cross-site post and a page cannot forge it); from anywhere else it is refused.
+ */
+const fromCustomerSite = (kit: SubmitKit, request: SubmitRequest, gate: FormGate): boolean =>
+  request.headers.origin !== undefined && gate.origins.includes(request.headers.origin);
+
+/** The live version stands in for a ticket; its submission id is derived once the post is checked (accept). */
+function ticketlessTicket(gate: FormGate): FormTicket | null {
+  if (gate.liveVersion === null) return null;
+  const submissionId = randomUUID();
+  return {
+    submissionId,
+    formId: gate.formId,
+    formVersion: gate.liveVersion,
+    pageId: null,
+    pageVersion: null,
+    renderedAt: 0,
+  };
+}
 
 /**
  * A missing, forged or expired ticket (a plain HTML form on a customer's site has none): 400 with a fresh form of

@@ -1,18 +1,36 @@
-import type { FormField } from '../../../lib/domain/forms/form-definition';
-import type { FieldError } from '../../../lib/domain/forms/submission-check';
-import { escapeHtml } from '../html-pages';
-import type { FrozenForm } from './forms.repository';
-import { LANDING_PARAM } from './landing-link';
+import { escapeHtml } from './escape-html';
+import type { FormDefinition, FormField } from './form-definition';
+import type { FieldError } from './submission-check';
 
-/** Hidden fields every rendered form carries; checkSubmission takes them as reserved names. */
+/**
+ * The one form renderer (docs/pages-and-forms.md#embedding-a-form): ingest's pages and embed fragments and the
+ * API's plain HTML fallback (`embed.html`) all come from here, so a control posts what checkSubmission accepts.
+ */
+
+/** Hidden fields a rendered form may carry; checkSubmission takes them as reserved names. */
 export const TICKET_FIELD = 'cairn_ticket';
+/** The landing token carried from a landing-page link (docs/pages-and-forms.md#landing-page-links). */
+export const LANDING_PARAM = 'cairn_landing';
+/** What a ticked checkbox or consent box posts (any short non-empty value is a tick for checkSubmission). */
+export const CHECKED_VALUE = '1';
 /** NOTE: people never see this field (moved off screen, no tab stop, no autofill); a post that fills it is a bot's. */
 export const HONEYPOT_FIELD = 'website';
 export const RESERVED_FIELDS: ReadonlySet<string> = new Set([TICKET_FIELD, LANDING_PARAM, HONEYPOT_FIELD]);
 
-/** What a form is rendered with: its signed ticket, the visit's landing token, and after a refusal the values and errors. */
+/** The form to render: its id and frozen (or draft) definition. */
+export interface RenderedForm {
+  formId: string;
+  definition: FormDefinition;
+}
+
+/**
+ * What a form is rendered with: where it posts, its signed ticket (null: the plain HTML fallback, which has none),
+ * the visit's landing token, and after a refusal the values and errors.
+ */
 export interface FormRendering {
-  ticket: string;
+  /** the submit URL: `/forms/<id>/submit` on a Cairn page, absolute where the form is shown on another site */
+  action?: string;
+  ticket: string | null;
   landing: string | null;
   values?: URLSearchParams;
   errors?: FieldError[];
@@ -43,7 +61,7 @@ function control(field: FormField, id: string, values: string[]): string {
         .join('')}</select>`;
     case 'checkbox':
     case 'consent':
-      return `<input type="checkbox" id="${id}"${name} value="1"${value ? ' checked' : ''}${required}>`;
+      return `<input type="checkbox" id="${id}"${name} value="${CHECKED_VALUE}"${value ? ' checked' : ''}${required}>`;
     case 'number':
       return `<input type="number" step="any" id="${id}"${name}${attr('min', field.min)}${attr('max', field.max)}${attr('value', value)}${required}>`;
     default: {
@@ -67,11 +85,12 @@ function fieldHtml(field: FormField, id: string, rendering: FormRendering): stri
   const values = rendering.values?.getAll(field.name) ?? [];
   const error = rendering.errors?.find((e) => e.field === field.name);
   const message = error ? ` <span class="cairn-error" role="alert">${escapeHtml(error.message)}</span>` : '';
-  if (field.name === 'lists') return `<div class="cairn-field">${listChoices(field, id, values)}${message}</div>`;
+  if (field.name === 'lists')
+    return `<div class="cairn-field"${attr('data-cairn-field', field.name)}>${listChoices(field, id, values)}${message}</div>`;
   const box = field.kind === 'checkbox' || field.kind === 'consent';
   const label = `<label for="${id}">${escapeHtml(field.label)}</label>`;
   const input = control(field, id, values);
-  return `<div class="cairn-field">${box ? `${input} ${label}` : `${label} ${input}`}${message}</div>`;
+  return `<div class="cairn-field"${attr('data-cairn-field', field.name)}>${box ? `${input} ${label}` : `${label} ${input}`}${message}</div>`;
 }
 
 /**
@@ -79,7 +98,7 @@ function fieldHtml(field: FormField, id: string, rendering: FormRendering): stri
  * and control per field, the lists as checkboxes, the hidden ticket and landing token, the honeypot; every value,
  * label and option escaped. Errors of names the form does not have are listed above the fields.
  */
-export function formHtml(form: FrozenForm, rendering: FormRendering): string {
+export function formHtml(form: RenderedForm, rendering: FormRendering): string {
   const prefix = `cairn-${form.formId.slice(0, 8)}`;
   const names = new Set(form.definition.fields.map((f) => f.name));
   const others = (rendering.errors ?? []).filter((e) => !names.has(e.field));
@@ -90,8 +109,11 @@ export function formHtml(form: FrozenForm, rendering: FormRendering): string {
   const landing = rendering.landing
     ? `<input type="hidden" name="${LANDING_PARAM}"${attr('value', rendering.landing)}>`
     : '';
-  return `<form method="post" action="/forms/${escapeHtml(form.formId)}/submit" class="cairn-form" accept-charset="utf-8">
-<input type="hidden" name="${TICKET_FIELD}"${attr('value', rendering.ticket)}>${landing}
+  const action = rendering.action ?? `/forms/${form.formId}/submit`;
+  const ticket =
+    rendering.ticket === null ? '' : `<input type="hidden" name="${TICKET_FIELD}"${attr('value', rendering.ticket)}>`;
+  return `<form method="post"${attr('action', action)} class="cairn-form" accept-charset="utf-8">
+${ticket}${landing}
 ${HONEYPOT}${summary}
 ${fields}
 <button type="submit">Submit</button></form>`;
