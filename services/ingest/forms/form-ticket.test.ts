@@ -71,3 +71,34 @@ describe('FormTicketCodec', () => {
     expect(tokens.verify(codec.mint(ticket), 'landing')).toBeNull();
   });
 });
+
+describe('ticketless submission ids (docs/pages-and-forms.md#plain-html-fallback)', () => {
+  const codec = new FormTicketCodec(keys, 1);
+  const form = { formId: ticket.formId, version: 2 };
+  const values = { email: 'ann@example.com', first_name: 'Ann', lists: ['b', 'a'] };
+  const hour = 3_600_000 * Math.floor(now / 3_600_000);
+  const id = codec.ticketlessSubmissionId(form, 'Ann@Example.com', values, hour + 10);
+
+  it('is one id for the same post within the hour, whatever the key rotation or the order of the values', () => {
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const reordered = { lists: ['a', 'b'], first_name: 'Ann', email: 'ann@example.com' };
+    expect(codec.ticketlessSubmissionId(form, 'ann@example.com', reordered, hour + 3_599_999)).toBe(id);
+    expect(new FormTicketCodec(keys, 2).ticketlessSubmissionId(form, 'ann@example.com', values, hour)).toBe(id);
+  });
+
+  it('is another id for other values, another email, version or hour, and under other keys', () => {
+    const others = [
+      codec.ticketlessSubmissionId(form, 'ann@example.com', { ...values, first_name: 'Anna' }, hour),
+      codec.ticketlessSubmissionId(form, 'bo@example.com', values, hour),
+      codec.ticketlessSubmissionId({ ...form, version: 3 }, 'ann@example.com', values, hour),
+      codec.ticketlessSubmissionId(form, 'ann@example.com', values, hour + 3_600_000),
+      new FormTicketCodec(parseTrackingKeys([`1:${randomBytes(32).toString('base64')}`]), 1).ticketlessSubmissionId(
+        form,
+        'ann@example.com',
+        values,
+        hour,
+      ),
+    ];
+    expect(new Set([id, ...others]).size).toBe(6);
+  });
+});

@@ -51,7 +51,7 @@ export class FormTicketCodec {
       const derived = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), TICKET_KEY_INFO, 32));
       this.keys.set(id, createSecretKey(derived));
     }
-    // The oldest key, not the active one: a rotation must not turn a double post into two submissions.
+    // The lowest key id, not the active key: a rotation must not turn a double post into two submissions.
     const oldest = trackingKeys.get(Math.min(...trackingKeys.keys())) as Buffer;
     this.ticketlessKey = createSecretKey(
       Buffer.from(hkdfSync('sha256', oldest, Buffer.alloc(0), TICKETLESS_KEY_INFO, 32)),
@@ -69,7 +69,12 @@ export class FormTicketCodec {
     values: Record<string, unknown>,
     now = Date.now(),
   ): string {
-    const canonical = JSON.stringify(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    // Canonical: names in order, a multi-valued field (lists) as a sorted set of values.
+    const entries = Object.entries(values).map(([name, v]): [string, unknown] => [
+      name,
+      Array.isArray(v) ? [...v].map(String).sort() : v,
+    ]);
+    const canonical = JSON.stringify(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const valuesHash = createHash('sha256').update(canonical).digest('hex');
     const hour = Math.floor(now / 3_600_000);
     const parts = JSON.stringify([form.formId, form.version, email.toLowerCase(), valuesHash, hour]);
