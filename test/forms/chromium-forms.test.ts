@@ -17,20 +17,32 @@ let browser: Browser;
 let shop: Server;
 let stranger: Server;
 let ws: ReturnType<typeof client>;
-let form: { id: string; embed: { script: string } };
+type FormView = { id: string; embed: { script: string; html: string } };
+let form: FormView;
+/** a form whose thank-you redirects to the shop's /thanks */
+let redirecting: FormView;
 let pageUrl: string;
 
 const listen = async (server: Server): Promise<string> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 };
-/** A customer's page: the form's embed script pasted into it, served from its own loopback origin. */
+/**
+ * A customer's pages, served from its own loopback origin: the form's embed script pasted into `/`, the redirecting
+ * form's into `/redirect`, the form's plain HTML fallback into `/plain`, and the redirect's `/thanks`.
+ */
 const customerPage = () =>
-  createServer((_req, res) =>
+  createServer((req, res) => {
+    const pasted: Record<string, string> = {
+      '/': form.embed.script,
+      '/redirect': redirecting.embed.script,
+      '/plain': form.embed.html,
+      '/thanks': '<p id="thanked">Thanks from the shop</p>',
+    };
     res
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      .end(`<!doctype html><title>Shop</title><h1>Our shop</h1>${form.embed.script}<footer>end</footer>`),
-  );
+      .end(`<!doctype html><title>Shop</title><h1>Our shop</h1>${pasted[req.url ?? ''] ?? ''}<footer>end</footer>`);
+  });
 const close = (server: Server | undefined) =>
   new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
 
@@ -57,8 +69,17 @@ beforeAll(async () => {
     min_fill_seconds: 0,
     thank_you: { kind: 'message', message: 'See you <soon>' },
   };
-  form = (await ws('POST', '/v1/forms', { name: 'Browser signup', definition })).json();
-  expect((await ws('POST', `/v1/forms/${form.id}/go-live`)).statusCode).toBe(200);
+  const goLive = async (name: string, formDefinition: object): Promise<FormView> => {
+    const made = (await ws('POST', '/v1/forms', { name, definition: formDefinition })).json();
+    const live = await ws('POST', `/v1/forms/${made.id}/go-live`);
+    expect(live.statusCode).toBe(200);
+    return live.json();
+  };
+  form = await goLive('Browser signup', definition);
+  redirecting = await goLive('Redirecting', {
+    ...definition,
+    thank_you: { kind: 'redirect', url: `${shopOrigin}/thanks` },
+  });
   const made = await ws('POST', '/v1/pages', {
     name: 'Spring',
     definition: { title: 'Spring', content_type: 'html', content: `<h1>Spring</h1>{{form "${form.id}"}}` },
@@ -152,6 +173,38 @@ maybe(
       expect(await submissions(email)).toEqual([{ first_name: 'Ola', fields: expect.objectContaining({ email }) }]);
     } finally {
       await context.close();
+    }
+  },
+  60_000,
+);
+
+maybe(
+  'the embed script follows the thank-you redirect; the plain HTML fallback posts without JavaScript',
+  async () => {
+    const shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
+    const scripted = await browser.newContext();
+    const plain = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await scripted.newPage();
+      await page.goto(`${shopUrl}/redirect`);
+      await page.waitForSelector('.cairn-embed form.cairn-form');
+      const email = `red.${newId().slice(0, 8)}@example.com`;
+      await type(page, 'email', email);
+      await Promise.all([page.waitForURL(`${shopUrl}/thanks`), page.click('form.cairn-form button[type="submit"]')]);
+      expect(await page.textContent('#thanked')).toBe('Thanks from the shop');
+      const fallback = await plain.newPage();
+      await fallback.goto(`${shopUrl}/plain`);
+      const other = `pla.${newId().slice(0, 8)}@example.com`;
+      await type(fallback, 'email', other);
+      await type(fallback, 'first_name', 'Pla');
+      await fallback.click('form.cairn-form button[type="submit"]');
+      await fallback.waitForSelector('text=See you <soon>');
+      expect(await submissions(other)).toEqual([
+        { first_name: 'Pla', fields: expect.objectContaining({ email: other }) },
+      ]);
+    } finally {
+      await scripted.close();
+      await plain.close();
     }
   },
   60_000,
