@@ -5,7 +5,7 @@ import { once } from '../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { ApiClient } from './demo/api-client';
 import { AudienceSimulation } from './demo/audience-simulation';
-import { allPages, liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';
+import { liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';
 import { contactChecks, kpiChecks, tileChecks, type Check, type Reported } from './demo/demo-checks';
 import { expectedJourney, expectedKpis, type Expected } from './demo/demo-expectations';
 import { DemoInbox, type Delivery } from './demo/demo-inbox';
@@ -26,6 +26,9 @@ import { localStackUsers } from '../test/support/clickhouse-users';
 import { InsightsReader, watch, zeroTile } from './demo/insights-reader';
 import { MailProvider } from './demo/mail-provider';
 import { Recipients } from './demo/recipients';
+import { settledLandingChecks } from './demo/landing-checks';
+import { LandingSimulation } from './demo/landing-simulation';
+import { LandingVisitors } from './demo/landing-visitors';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
 
 /**
@@ -59,6 +62,8 @@ interface Run {
   ledger: DemoLedger;
   simulation: AudienceSimulation;
   recipients: Recipients;
+  visitors: LandingVisitors;
+  landing: LandingSimulation;
   inbox: DemoInbox;
 }
 
@@ -91,7 +96,10 @@ async function setUp(
     Object.values(campaign.emails).flatMap((email) => email.links.map((link) => [link.link_id, link.url] as const)),
   );
   const recipients = new Recipients(ingestUrl, linkUrls);
+  const visitors = new LandingVisitors(ingestUrl, campaign.landing.formId);
+  const landing = new LandingSimulation(visitors, campaign.landing, ledger.landing);
   const simulation = new AudienceSimulation({
+    landing,
     campaign,
     ledger,
     tokens,
@@ -102,7 +110,8 @@ async function setUp(
   });
   route(simulation.onDelivery);
   const api = new ApiClient(apiUrl, campaign.apiKey);
-  return { campaign, api, insights: new InsightsReader(api, campaign), ledger, simulation, recipients, inbox };
+  const insights = new InsightsReader(api, campaign);
+  return { campaign, api, insights, ledger, simulation, recipients, visitors, landing, inbox };
 }
 
 /** The journey runs: sends, recipients acting in time, the trigger deciding, the follow-ups sent and settled. */
@@ -141,6 +150,7 @@ async function lateActions(run: Run): Promise<void> {
     'after the timeout: late white-paper clicks (counted as clicks, no path changes) and the last recipient actions',
   );
   const late = run.simulation.runLateActions();
+  run.landing.strangers(Math.max(3, Math.round(AUDIENCE / 500)), 2);
   await run.simulation.idle();
   const forwarded = run.ledger.emails.paper.forwardedAddresses;
   await watch({
@@ -184,14 +194,12 @@ async function readBack(run: Run, expected: Expected): Promise<{ reported: Repor
 async function verify(run: Run): Promise<boolean> {
   const expected = expectedJourney(run.campaign, run.ledger);
   const { reported, checks } = await readBack(run, expected);
-  const [truePath, falsePath, leads] = await Promise.all([
+  const [truePath, falsePath] = await Promise.all([
     run.insights.tileContacts('clicked', 'state=path&path_id=true'),
     run.insights.tileContacts('clicked', 'state=path&path_id=false'),
-    allPages<{ contact_id: string }>(run.api, `/v1/leads?journey_id=${run.campaign.journeyId}`).then(
-      (rows) => new Set(rows.map((r) => r.contact_id)),
-    ),
   ]);
-  const all = [...checks, ...contactChecks(expected, { truePath, falsePath, leads }, run.ledger)];
+  const landing = await settledLandingChecks(run.api, run.campaign, run.ledger.landing, (line) => out.say(line));
+  const all = [...checks, ...contactChecks(expected, { truePath, falsePath }, run.ledger), ...landing];
   out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
   tileTable(reported.tiles).forEach((line) => out.say(`  ${line}`));
   out.say('email KPIs (messages, docs/kpis.md), GET /v1/insights/emails/{id}?journey_id=…:');
@@ -209,6 +217,7 @@ async function finish(
   inbox: DemoInbox,
 ): Promise<void> {
   run?.recipients.close();
+  run?.visitors.close();
   if (args.has('--keep') && run) {
     out.step("--keep: the services keep running on the run's data; the sender now delivers to the stack's smtp-sink");
     await inbox.close();

@@ -2,6 +2,7 @@ import type { Campaign, DemoContact, EmailTile } from './campaign-setup';
 import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { readMessage, type Delivery, type InboxMessage } from './demo-inbox';
 import type { DemoLedger, Timing } from './demo-ledger';
+import type { LandingSimulation } from './landing-simulation';
 import type { MailProvider } from './mail-provider';
 import { recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
 import type { Recipients } from './recipients';
@@ -21,6 +22,8 @@ export interface SimulationOptions {
   deadline: number;
   /** ingest labels hits within seconds of the send as machine traffic (scanners fetch on arrival): people read later */
   humanDelayMs: number;
+  /** where a white-paper click leads: the landing page and its form */
+  landing: LandingSimulation;
 }
 
 /** A message read once, when its recipient first acts on it. */
@@ -125,8 +128,10 @@ export class AudienceSimulation {
     const id = message.tracking.messageId;
     const fate: Fate = plan.fate === 'late_white_paper' ? 'white_paper' : plan.fate;
     if (fate === 'white_paper') {
-      email.click(message, campaign.whitePaperLinkId, await recipients.click(message, campaign.whitePaperLinkId));
+      const landingUrl = await recipients.follow(message, campaign.whitePaperLinkId);
+      email.click(message, campaign.whitePaperLinkId, landingUrl !== null);
       ledger.whitePaperClick[timing].add(contact.id);
+      if (landingUrl) this.o.landing.arrived(contact, landingUrl);
     } else if (fate === 'unsubscribe') {
       for (let i = plan.unsubscribesTwice ? 2 : 1; i > 0; i--)
         await recipients.unsubscribe(message).then(() => email.unsubscribePosts++);
@@ -162,12 +167,14 @@ export class AudienceSimulation {
   }
 
   get queued(): number {
-    return this.gateway.size + this.people.size;
+    return this.gateway.size + this.people.size + this.o.landing.queued;
   }
 
   async idle(): Promise<void> {
     await Promise.all([this.gateway.idle(), this.people.idle()]);
+    await this.o.landing.idle();
     for (const error of [...this.gateway.failures.splice(0), ...this.people.failures.splice(0)])
       this.o.ledger.failures.push(error.message);
+    this.o.ledger.failures.push(...this.o.landing.ledger.failures.splice(0));
   }
 }

@@ -1,5 +1,6 @@
 import type { EmailLink } from '../../lib/domain/email/email-links';
 import { ApiClient } from './api-client';
+import { liveLanding, type Landing } from './landing-page';
 import { contactPlan, MIN_CONSENT, outsiders, type ContactPlan } from './recipient-plan';
 
 /** A contact as the demo imported it, with the id the API gave it. */
@@ -27,6 +28,8 @@ export interface Campaign {
   journeyId: string;
   emails: Record<EmailTile, LiveEmail>;
   whitePaperLinkId: string;
+  /** the landing page the white-paper link leads to, and its form */
+  landing: Landing;
   contacts: DemoContact[];
   byId: Map<string, DemoContact>;
   byAddress: Map<string, DemoContact>;
@@ -34,25 +37,33 @@ export interface Campaign {
   tileByFrom: Map<string, EmailTile>;
 }
 
-export const WHITE_PAPER_URL = 'https://example.com/white-paper';
 const FOOTER = `<mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> · <a href="{{content.forward_url}}">Forward to a friend</a><br/>{{content.postal_address}}</mj-text>`;
 const mjml = (body: string): string =>
   `<mjml><mj-body><mj-section><mj-column>\n${body}\n${FOOTER}\n</mj-column></mj-section></mj-body></mjml>`;
 
 /** Each email has its own sender, so the inbox tells them apart by the envelope without reading every message. */
-const EMAILS: Record<EmailTile, { name: string; from_address: string; subject: string; body_mjml: string }> = {
+const FROM: Record<EmailTile, string> = {
+  paper: 'whitepapers@example.com',
+  nurture: 'stories@example.com',
+  remind: 'reminders@example.com',
+};
+
+/** The three emails; the white-paper links lead to the landing page (a landing-page link). */
+const emailSpecs = (
+  landingUrl: string,
+): Record<EmailTile, { name: string; from_address: string; subject: string; body_mjml: string }> => ({
   paper: {
     name: 'White paper offer',
-    from_address: 'whitepapers@example.com',
+    from_address: FROM.paper,
     subject: 'Your free white paper, {{default contact.first_name "friend"}}',
     body_mjml: mjml(`<mj-text>Hello {{default contact.first_name "there"}},</mj-text>
 <mj-text>Our new white paper on journey design for {{default contact.attributes.city "your city"}} teams is ready.</mj-text>
-<mj-button href="${WHITE_PAPER_URL}">Download the white paper</mj-button>
+<mj-button href="${landingUrl}">Download the white paper</mj-button>
 <mj-text><a href="https://example.com/pricing">See pricing</a></mj-text>`),
   },
   nurture: {
     name: 'White paper follow-up',
-    from_address: 'stories@example.com',
+    from_address: FROM.nurture,
     subject: 'Thanks for reading, {{default contact.first_name "friend"}}: a case study',
     body_mjml:
       mjml(`<mj-text>Hello {{default contact.first_name "there"}}, thanks for downloading the white paper.</mj-text>
@@ -60,13 +71,13 @@ const EMAILS: Record<EmailTile, { name: string; from_address: string; subject: s
   },
   remind: {
     name: 'White paper reminder',
-    from_address: 'reminders@example.com',
+    from_address: FROM.remind,
     subject: 'Second chance: your white paper',
     body_mjml:
       mjml(`<mj-text>Hello {{default contact.first_name "there"}}, the white paper is still waiting for you.</mj-text>
-<mj-button href="${WHITE_PAPER_URL}">Download it now</mj-button>`),
+<mj-button href="${landingUrl}">Download it now</mj-button>`),
   },
-};
+});
 
 interface Page<T> {
   items: T[];
@@ -129,8 +140,11 @@ async function subscriptionList(api: ApiClient, contacts: DemoContact[], say: (s
   return list.id;
 }
 
-async function liveEmail(api: ApiClient, tile: EmailTile, say: (s: string) => void): Promise<LiveEmail> {
-  const spec = EMAILS[tile];
+async function liveEmail(
+  api: ApiClient,
+  spec: ReturnType<typeof emailSpecs>[EmailTile],
+  say: (s: string) => void,
+): Promise<LiveEmail> {
   const email = await api.post<{ id: string }>('/v1/emails', {
     ...spec,
     from_name: 'Cairn Demo',
@@ -174,10 +188,12 @@ export async function prepareAudience(options: {
   });
   const refreshed = await api.post<{ member_count: number }>(`/v1/segments/${segment.id}/refresh`);
   say(`dynamic segment "New York": ${refreshed.member_count.toLocaleString('en')} members`);
+  const landing = await liveLanding(api, say);
+  const specs = emailSpecs(landing.url);
   const emails = {
-    paper: await liveEmail(api, 'paper', say),
-    nurture: await liveEmail(api, 'nurture', say),
-    remind: await liveEmail(api, 'remind', say),
+    paper: await liveEmail(api, specs.paper, say),
+    nurture: await liveEmail(api, specs.nurture, say),
+    remind: await liveEmail(api, specs.remind, say),
   };
   return {
     api,
@@ -187,6 +203,7 @@ export async function prepareAudience(options: {
     listId,
     segmentId: segment.id,
     emails,
+    landing,
   };
 }
 
@@ -212,7 +229,7 @@ export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, tr
       {
         id: 'clicked',
         type: 'trigger',
-        next: ['lead', 'remind'],
+        next: ['nurture', 'remind'],
         config: {
           email_tile_id: 'paper',
           condition: 'clicked_link',
@@ -220,7 +237,6 @@ export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, tr
           timeout_minutes: triggerSeconds / 60,
         },
       },
-      { id: 'lead', type: 'create_lead', next: ['nurture'], config: { title: 'White paper download' } },
       email('nurture', 'done_true'),
       { id: 'done_true', type: 'end', next: [], config: {} },
       email('remind', 'done_false'),
@@ -236,7 +252,7 @@ export async function liveJourney(
   say: (s: string) => void,
 ): Promise<Campaign & { liveAt: number }> {
   const { api } = audience;
-  const whitePaper = audience.emails.paper.links.find((link) => link.url === WHITE_PAPER_URL);
+  const whitePaper = audience.emails.paper.links.find((link) => link.url === audience.landing.url);
   if (!whitePaper) throw new Error('the white-paper email has no white-paper link');
   const now = Date.now();
   const journey = await api.post<{ id: string }>('/v1/journeys', {
@@ -257,7 +273,8 @@ export async function liveJourney(
   await api.post(`/v1/journeys/${journey.id}/go-live`);
   say(
     `journey "White paper" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
-      `clicked the download link within ${triggerSeconds} s? → yes: lead, follow-up email · no: reminder`,
+      `clicked the download link within ${triggerSeconds} s? → yes: follow-up email · no: reminder (the link leads ` +
+      'to the landing page, whose form creates the leads)',
   );
   const { contacts } = audience;
   return {
@@ -267,10 +284,11 @@ export async function liveJourney(
     journeyId: journey.id,
     emails: audience.emails,
     whitePaperLinkId: whitePaper.link_id,
+    landing: audience.landing,
     contacts,
     byId: new Map(contacts.map((c) => [c.id, c])),
     byAddress: new Map(contacts.map((c) => [c.email.toLowerCase(), c])),
-    tileByFrom: new Map(EMAIL_TILES.map((tile) => [EMAILS[tile].from_address, tile])),
+    tileByFrom: new Map(EMAIL_TILES.map((tile) => [FROM[tile], tile])),
     liveAt,
   };
 }

@@ -22,7 +22,6 @@ export interface Reported {
 export interface ReportedContacts {
   truePath: Set<string>;
   falsePath: Set<string>;
-  leads: Set<string>;
 }
 
 const n = (value: number): string => value.toLocaleString('en');
@@ -163,7 +162,7 @@ export function kpiChecks(want: Record<EmailTile, Record<string, number>>, repor
   ];
 }
 
-/** Who is where: the contact lists behind the paths and the leads, and the follow-ups in the inbox. */
+/** Who is where: the contact lists behind the paths, and the follow-ups in the inbox (leads: landing-checks.ts). */
 export function contactChecks(expected: Expected, reported: ReportedContacts, ledger: DemoLedger): Check[] {
   const inbox = (tile: EmailTile): Check => ({
     what: `the ${LABEL[tile]} reached exactly the expected recipients (inbox)`,
@@ -186,11 +185,6 @@ export function contactChecks(expected: Expected, reported: ReportedContacts, le
       what: 'clicks after the timeout, on another link or by the scanner moved no one',
       ok: lateOnTrue === 0,
       detail: `${n(ledger.whitePaperClick.late.size)} late white-paper clicks, ${lateOnTrue} of them on the true path`,
-    },
-    {
-      what: 'leads (GET /v1/leads) = the contacts who clicked in time',
-      ok: sameSet(reported.leads, expected.truePath),
-      detail: `${n(reported.leads.size)} leads`,
     },
     inbox('nurture'),
     inbox('remind'),

@@ -68,7 +68,7 @@ function emailExpectation(
 
 /**
  * The journey the engine must have run, derived from the contacts and what the recipients did (DemoLedger):
- * consent below the minimum → blocked at the segment tile; a white-paper click in time → true path (lead,
+ * consent below the minimum → blocked at the segment tile; a white-paper click in time → true path (the
  * follow-up); everyone else → false path at the timeout, where those who unsubscribed in time are blocked
  * before the reminder, and the reminder to an address suppressed in time counts as a bounce or feedback loop.
  */
@@ -78,17 +78,16 @@ export function expectedJourney(campaign: Campaign, ledger: DemoLedger): Expecte
   const entrants = minus(new Set(audience.map((c) => c.id)), consentBlocked);
   const truePath = and(entrants, ledger.whitePaperClick.in_time);
   const falsePath = minus(entrants, truePath);
-  const leadBlocked = and(truePath, ledger.unsubscribed.in_time);
+  const nurtureBlocked = and(truePath, ledger.unsubscribed.in_time);
   const remindBlocked = and(falsePath, ledger.unsubscribed.in_time);
-  const nurtured = minus(truePath, leadBlocked);
+  const nurtured = minus(truePath, nurtureBlocked);
   const reminded = minus(falsePath, remindBlocked);
   const pass = (n: number): TileExpectation => ({ inflow: n, processed: n, blocked: 0, failed: 0 });
   const tiles: Record<string, TileExpectation> = {
     ny: { inflow: audience.length, processed: entrants.size, blocked: consentBlocked.size, failed: 0 },
     paper: pass(entrants.size),
     clicked: { ...pass(entrants.size), paths: { true: truePath.size, false: falsePath.size } },
-    lead: { inflow: truePath.size, processed: nurtured.size, blocked: leadBlocked.size, failed: 0 },
-    nurture: pass(nurtured.size),
+    nurture: { inflow: truePath.size, processed: nurtured.size, blocked: nurtureBlocked.size, failed: 0 },
     done_true: pass(nurtured.size),
     remind: { inflow: falsePath.size, processed: reminded.size, blocked: remindBlocked.size, failed: 0 },
     done_false: pass(reminded.size),

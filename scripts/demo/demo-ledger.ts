@@ -1,5 +1,6 @@
 import { EMAIL_TILES, type EmailTile } from './campaign-setup';
 import type { InboxMessage } from './demo-inbox';
+import { LandingLedger } from './landing-simulation';
 
 /** What recipients did with one email's messages: the demo's own count, to hold the KPIs against. */
 export class EmailLedger {
@@ -53,6 +54,8 @@ export class DemoLedger {
   readonly unsubscribed: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
   readonly bounced: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
   readonly complained: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
+  /** what happened on the white paper's landing page */
+  readonly landing = new LandingLedger();
   /** copies the sender delivered to forwarded-to friends */
   friendCopies = 0;
   /** messages whose token names no tile of this journey (must stay 0) */

@@ -28,7 +28,7 @@ const pad = (text: string, width: number): string =>
 const num = (value: number, width: number): string => fmt(value).padStart(width);
 
 /** The tiles in the order a contact meets them. */
-const TILE_ORDER = ['ny', 'paper', 'clicked', 'lead', 'nurture', 'done_true', 'remind', 'done_false'];
+const TILE_ORDER = ['ny', 'paper', 'clicked', 'nurture', 'done_true', 'remind', 'done_false'];
 
 export function tileTable(tiles: Map<string, TileKpis>): string[] {
   const lines = [

@@ -90,8 +90,10 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
     CAIRN_INGEST_PORT: String(o.ports.ingest),
     CAIRN_INGEST_PUBLIC_URL: `http://127.0.0.1:${o.ports.ingest}`,
     CAIRN_INGEST_METRICS_PORT: String(o.ports.ingestMetrics),
-    // Every simulated recipient forwards from the same loopback address: the per-address forward limit is for the real world.
+    // Every simulated recipient forwards and submits from the same loopback address: the per-address forward and
+    // form limits are for the real world (the per-email form limit stays as it is).
     CAIRN_INGEST_FORWARD_PER_IP: '100000',
+    CAIRN_INGEST_FORM_PER_IP: '100000',
     CAIRN_TRACKING_KEYS: o.secrets.trackingKeys,
     CAIRN_INGEST_SPOOL_DIR: join(DEMO_DIR, 'spool', o.namespace.name),
   });

@@ -6,7 +6,8 @@ import type { InboxMessage } from './demo-inbox';
  * mail clients loading the pixel, people following links, one-click unsubscribes, forward to a friend, and a
  * security gateway that fetches everything on arrival (machine traffic).
  */
-const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+export const BROWSER =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const SCANNER = 'Mimecast-URL-Protect/1.0';
 
 interface Hit {
@@ -69,10 +70,21 @@ export class Recipients {
 
   /** A person follows the link; true when ingest redirected (302) to the URL recorded for it. */
   async click(message: InboxMessage, linkId: string): Promise<boolean> {
+    return (await this.follow(message, linkId)) !== null;
+  }
+
+  /**
+   * Follows the link: the URL ingest redirected to when it is the one recorded for the link (a landing page's
+   * with the `cairn_landing` token ingest adds, docs/pages-and-forms.md#landing-page-links), else null.
+   */
+  async follow(message: InboxMessage, linkId: string): Promise<string | null> {
     const link = message.links.find((l) => l.linkId === linkId);
     if (!link) throw new Error(`message has no link ${linkId}`);
     const res = await hit(this.agent, `${this.ingestUrl}/c/${link.token}`, { headers: { 'user-agent': BROWSER } });
-    return res.status === 302 && res.location === this.linkUrls.get(linkId);
+    if (res.status !== 302 || !res.location) return null;
+    const recorded = new URL(res.location);
+    recorded.searchParams.delete('cairn_landing');
+    return recorded.href === this.linkUrls.get(linkId) ? res.location : null;
   }
 
   /** RFC 8058 one-click: a POST (a GET only shows the confirmation page, so scanners never unsubscribe anyone). */

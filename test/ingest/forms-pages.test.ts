@@ -76,7 +76,12 @@ describe('a landing-page link', () => {
       `INSERT INTO email_links (email_id, version, link_id, url, kind) VALUES ($1, 1, 'landing', $2, 'link')`,
       [kit.s.emailId, destination],
     );
-    const { token, messageId } = tokenFor(kit.s, { linkId: 'landing' });
+    const { rows: journey } = await kit.pool.query<{ id: string }>(
+      `INSERT INTO journeys (workspace_id, name) VALUES ($1, 'Spring') RETURNING id::text`,
+      [kit.s.workspaceId],
+    );
+    const journeyId = journey[0]?.id ?? '';
+    const { token, messageId } = tokenFor(kit.s, { linkId: 'landing', journeyId });
     const click = await kit.send(kit.client(), 'GET', `/c/${token}`);
     expect(click.statusCode).toBe(302);
     const location = new URL(String(click.headers.location));
@@ -100,10 +105,11 @@ describe('a landing-page link', () => {
       email_id: kit.s.emailId,
       workspace_id: kit.s.workspaceId,
     });
-    const { rows } = await kit.pool.query('SELECT origin, submission_id FROM leads WHERE id = $1', [
+    // the lead names the journey whose message led to the page (GET /v1/leads?journey_id=…)
+    const { rows } = await kit.pool.query('SELECT origin, submission_id, journey_id::text FROM leads WHERE id = $1', [
       lead?.data.lead_id,
     ]);
-    expect(rows).toEqual([{ origin: 'landing_page', submission_id: expect.any(String) }]);
+    expect(rows).toEqual([{ origin: 'landing_page', submission_id: expect.any(String), journey_id: journeyId }]);
     const [submitted] = await eventsWhere(kit, 'form_submitted', (d) => d.message_id === messageId);
     expect(submitted?.data).toMatchObject({ form_id: formId, page_id: pageId, lead_outcome: 'created' });
   });

@@ -150,9 +150,13 @@ async function touchOrCreateLead(
   );
   if (open[0]) return { id: open[0].id, outcome: 'updated' };
   const origin = input.context.messageId ? 'landing_page' : 'form';
+  // A landing-page lead names the journey whose message led there (GET /v1/leads?journey_id=…), when it still exists.
+  const journeyId = UUID.test(input.context.journeyId) ? input.context.journeyId : null;
   const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO leads (workspace_id, contact_id, title, origin, submission_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-    [input.workspaceId, contactId, input.form.name, origin, input.submissionId],
+    `INSERT INTO leads (workspace_id, contact_id, title, origin, submission_id, journey_id)
+     VALUES ($1, $2, $3, $4, $5, (SELECT id FROM journeys WHERE id = $6::uuid AND workspace_id = $1))
+     RETURNING id`,
+    [input.workspaceId, contactId, input.form.name, origin, input.submissionId, journeyId],
   );
   const created = rows[0];
   if (!created) throw new Error('lead insert returned no row');
