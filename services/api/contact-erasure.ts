@@ -33,6 +33,14 @@ const without = (arr: string): string =>
 /** a once key (journey:tile:iteration:subject) whose subject is the contact */
 const KEY_OF_CONTACT = `LIKE '%:' || ${ID_TEXT}`;
 const JOURNEYS = `SELECT id FROM journeys WHERE workspace_id = ${WS}`;
+/** A journey table's rows of the contact, deleted: what the engine recorded of it there. */
+const journeyRows = (table: string, why: string): ErasureStep => ({
+  table,
+  columns: ['contact_id'],
+  action: 'delete',
+  why,
+  sql: [`DELETE FROM ${table} WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
+});
 
 /**
  * Forms (docs/pages-and-forms.md): the contact's pending double opt-in confirmations and consent records go; its
@@ -109,20 +117,12 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
           AND (strpos(payload::text, ${ID_TEXT}) > 0 OR once_key ${KEY_OF_CONTACT})`,
     ],
   },
-  {
-    table: 'journey_engagements',
-    columns: ['contact_id'],
-    action: 'delete',
-    why: "the contact's opens and clicks of journey emails (what triggers wake on)",
-    sql: [`DELETE FROM journey_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
-  },
-  {
-    table: 'journey_web_engagements',
-    columns: ['contact_id'],
-    action: 'delete',
-    why: 'form submissions and page visits of the contact recorded at the triggers waiting for them (docs/scheduler.md#inbound-journeys)',
-    sql: [`DELETE FROM journey_web_engagements WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
-  },
+  journeyRows('journey_engagements', "the contact's opens and clicks of journey emails (what triggers wake on)"),
+  journeyRows(
+    'journey_web_engagements',
+    'form submissions and page visits of the contact recorded at the triggers waiting for them (docs/scheduler.md#inbound-journeys)',
+  ),
+  journeyRows('journey_goals', "the contact's reaching of journey goals (docs/scheduler.md#goal)"),
   {
     table: 'frequency_cap_counters',
     columns: ['contact_id'],

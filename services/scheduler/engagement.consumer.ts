@@ -11,6 +11,7 @@ import { loadJourney, targetsAccounts, type JourneyRuntime } from './journey-run
 import { countForBreaker, DEFAULT_BREAKER, tripBreakers, type BreakerSettings } from './journey-breaker';
 import { countForDomainBreaker, tripDomainBreakers, type CountedEngagement } from './domain-breaker';
 import { engagementsOf, parseCondition } from './tile-rules';
+import { recordGoals } from './journey-goal';
 import { recordWebActivity } from './web-activity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -241,8 +242,11 @@ export function startEngagementConsumer(options: {
       const values = events.map((e) => e.value);
       const woken = await recordEngagements(options.pool, values, { breaker: options.breaker, log: options.log });
       // form submissions and page visits (docs/scheduler.md#inbound-journeys)
-      const web = await recordWebActivity(options.pool, values, (options.now ?? Date.now)());
-      if (web.outbox) options.onOutbox?.();
+      const now = (options.now ?? Date.now)();
+      const web = await recordWebActivity(options.pool, values, now);
+      // goals after entries, so a submission that enters a contact can also reach the goal (docs/scheduler.md#goal)
+      const goals = await recordGoals(options.pool, values, now);
+      if (web.outbox || goals) options.onOutbox?.();
       if (woken.length + web.woken.length > 0) await options.onWoken([...woken, ...web.woken]);
     },
   });

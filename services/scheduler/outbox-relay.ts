@@ -102,6 +102,11 @@ export function tileEvent(
   };
   if (type === 'tile_blocked') return { type, data: { ...base, reason: detail } };
   if (type === 'tile_path_taken') return { type, data: { ...base, path_id: detail } };
+  // detail: the goal's event, with '|exited' when its exit criterion moved the contact out (journey-goal.ts)
+  if (type === 'goal_reached') {
+    const [goalEvent = '', exited] = detail.split('|');
+    return { type, data: { ...base, goal_event: goalEvent, exited: exited === 'exited' } };
+  }
   if (type === 'tile_failed') {
     const [code = '', ...message] = detail.split('|');
     return { type, data: { ...base, error_code: code, error_message: message.join('|') || null } };

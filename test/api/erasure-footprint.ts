@@ -202,6 +202,11 @@ export async function buildFootprint(
     `INSERT INTO journey_web_engagements (journey_id, iteration, trigger_tile_id, contact_id) SELECT $1, 0, 'signed_up', unnest($2::uuid[])`,
     [journeyId, both],
   );
+  // journey goals reached, as services/scheduler/journey-goal.ts records them
+  await pool.query(
+    `INSERT INTO journey_goals (journey_id, iteration, contact_id, tile_id, goal_event) SELECT $1, 0, unnest($2::uuid[]), 'mail', 'clicked_link'`,
+    [journeyId, both],
+  );
   // the frequency cap's counters, as an email tile of a capped workspace takes its slots
   await inTransaction(pool, (client) =>
     takeCapSlots(client, workspaceId, [{ max_sends: 2, window_hours: 24 }], both, Date.now()),

@@ -49,6 +49,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
   tile_blocked: { ...journey, reason: 'suppression_segment' },
   tile_failed: { ...journey, error_code: 'RENDER_FAILED' },
   tile_path_taken: { ...journey, path_id: 'yes' },
+  goal_reached: { ...journey, goal_event: 'clicked_link', exited: true },
 };
 
 function sample(type: EventType): CairnEvent {

@@ -24,6 +24,7 @@ export const JOURNEY_EVENT_TYPES = [
   'tile_blocked',
   'tile_failed',
   'tile_path_taken',
+  'goal_reached',
 ] as const;
 
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
@@ -142,6 +143,8 @@ export interface JourneyEventPayloads {
   tile_blocked: { reason: 'unsubscribed' | 'suppression_segment' | 'consent_below_minimum' | 'frequency_cap' | string };
   tile_failed: { error_code: string; error_message?: string | null };
   tile_path_taken: { path_id: string };
+  /** the contact reached the journey's goal (docs/scheduler.md#goal) at tile_id; once per (journey, iteration, contact) */
+  goal_reached: { goal_event: string; exited?: boolean };
 }
 
 export type EmailEvent<T extends EmailEventType = EmailEventType> = {

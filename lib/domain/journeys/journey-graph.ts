@@ -102,6 +102,28 @@ export interface JourneySettings {
   quiet_hours?: QuietHours | null;
   /** entry pacing: at most N contacts admitted per hour or day, optionally on chosen weekdays (entry-pacing.ts) */
   entry_pacing?: EntryPacing | null;
+  /** the journey's goal and exit criterion, or null for none (docs/scheduler.md#goal; checked in journey-goal.ts) */
+  goal?: JourneyGoal | null;
+}
+
+/** What reaching a journey's goal means (docs/scheduler.md#goal). */
+export const GOAL_EVENTS = ['clicked_link', 'form_submitted', 'lead_generated', 'event'] as const;
+export type GoalEvent = (typeof GOAL_EVENTS)[number];
+
+export interface JourneyGoal {
+  event: GoalEvent;
+  /** clicked_link: a click in the messages of this email tile (absent: of any email tile of the journey) */
+  email_tile_id?: string | null;
+  /** clicked_link: only this link (absent: any link) */
+  link_id?: string | null;
+  /** form_submitted: the form (a form of the workspace) */
+  form_id?: string | null;
+  /** event: an email event type (EMAIL_EVENT_TYPES) of the contact, e.g. posted through the batch API */
+  event_type?: string | null;
+  /** the share of entered contacts the journey aims to bring to the goal: 0 < x ≤ 1 */
+  target_share: number;
+  /** whether a contact who reached the goal leaves the journey */
+  exit: boolean;
 }
 
 /** A daily window of local wall-clock times ("HH:MM", end exclusive; start after end spans midnight). */

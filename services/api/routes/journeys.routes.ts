@@ -4,6 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
+import { goalIssues } from '../../../lib/domain/journeys/journey-goal';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
@@ -55,7 +56,22 @@ async function checkContext(db: Pool | PoolClient, workspaceId: string, journey:
 async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const issues = checkJourney(journey.graph, journey.settings, await checkContext(db, workspaceId, journey, egress));
   const content = await loadContentCheckContext(db, workspaceId, journey.graph);
-  return [...issues, ...contentSettingsIssues(journey.graph, journey.settings, content)];
+  return [
+    ...issues,
+    ...contentSettingsIssues(journey.graph, journey.settings, content),
+    ...goalIssues(journey.settings.goal, journey.graph, await goalContext(db, workspaceId, journey)),
+  ];
+}
+
+/** The status of the form a form_submitted goal names, when it is one of the workspace's. */
+async function goalContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow) {
+  const formId = journey.settings.goal?.form_id;
+  if (typeof formId !== 'string' || !/^[0-9a-f-]{36}$/i.test(formId)) return {};
+  const { rows } = await db.query<{ status: string }>('SELECT status FROM forms WHERE workspace_id = $1 AND id = $2', [
+    workspaceId,
+    formId,
+  ]);
+  return { goalFormStatus: rows[0]?.status };
 }
 
 /** Journeys: CRUD of drafts (resourceRoutes), the error check, go-live, stop, a raised recurrence, iterations, milestones. */

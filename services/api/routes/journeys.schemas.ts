@@ -1,5 +1,6 @@
 /** The schemas of journeys.routes.ts: a journey's graph and settings, its check, state changes and milestones. */
-import { TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
+import { GOAL_EVENTS, TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
+import { EMAIL_EVENT_TYPES } from '../../../lib/contracts/events/event-types';
 import { quietHours } from './workspaces.schemas';
 
 const graphSchema = {
@@ -73,6 +74,22 @@ const settingsSchema = {
           items: { type: 'integer', minimum: 1, maximum: 7 },
           description: 'ISO weekdays, 1 = Monday … 7 = Sunday',
         },
+      },
+    },
+    goal: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['event', 'target_share', 'exit'],
+      description:
+        'the journey goal (docs/scheduler.md#goal): the event that reaches it, the share of entered contacts aimed at, and whether reaching it exits the journey',
+      properties: {
+        event: { type: 'string', enum: [...GOAL_EVENTS] },
+        email_tile_id: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_-]{1,64}$' },
+        link_id: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+        form_id: { type: ['string', 'null'], format: 'uuid' },
+        event_type: { type: ['string', 'null'], enum: [...EMAIL_EVENT_TYPES, null] },
+        target_share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+        exit: { type: 'boolean' },
       },
     },
   },
