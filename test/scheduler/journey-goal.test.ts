@@ -5,7 +5,9 @@ import { produce } from '../aggregator/aggregator-harness';
 import { journeyEmailEvent } from '../support/journey-email-event';
 import { waitFor } from '../support/wait-for';
 import { insertForm } from './inbound-kit';
-import { JourneyEventsKit } from './journey-events-kit';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
 import { DAY_MS, tally, Workspace } from './scheduler-harness';
 
 /**
@@ -144,5 +146,49 @@ describe('journey goal and exit', () => {
     };
     const good = await check({ event: 'form_submitted', form_id: form, target_share: 0.2, exit: false });
     expect(good.errors.filter((e: { field: string }) => e.field.startsWith('settings.goal'))).toEqual([]);
+  });
+  describe('tile KPIs', () => {
+    aggregatorForSuite(suite);
+
+    it('count an exit as Blocked goal_exit at the tile it left, so the tile adds up; goal_reached reaches events_raw', async () => {
+      const { rig, kit } = suite;
+      const ws = await new Workspace(rig.pool).create();
+      const [clicker, other] = (await ws.contacts(2)) as [string, string];
+      const segment = await ws.segment([clicker, other]);
+      const journeyId = await ws.liveJourney(graph(segment, await ws.email(), await ws.email()), { goal });
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)['wait/waiting'] === 2,
+        30_000,
+      );
+      const on = { workspaceId: ws.id, journeyId, contactId: clicker };
+      await produce(kit.env.kafka, kit.env.topics, [
+        journeyEmailEvent('click', on, { link_id: 'offer', url: 'https://example.com/offer' }),
+      ]);
+      const wait = await waitFor(
+        async () =>
+          (await journeyTileKpis(kit.env.clickhouse, { workspaceId: ws.id, journeyId })).find(
+            (k) => k.tileId === 'wait',
+          ),
+        (k) => k?.blocked === 1,
+        30_000,
+      );
+      expect(wait).toMatchObject({
+        inflow: 2,
+        processing: 1,
+        blocked: 1,
+        blockedByReason: { goal_exit: 1 },
+        processed: 0,
+      });
+      const raw = await waitFor(
+        () =>
+          kit.env.clickhouse.rows<{ contact_id: string; tile_id: string }>(
+            sql`SELECT contact_id, tile_id FROM events_raw WHERE workspace_id = ${ws.id} AND event_type = 'goal_reached'`,
+          ),
+        (rows) => rows.length > 0,
+        30_000,
+      );
+      expect(raw).toEqual([{ contact_id: clicker, tile_id: 'wait' }]);
+    });
   });
 });
