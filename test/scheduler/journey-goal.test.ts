@@ -36,10 +36,9 @@ describe('journey goal and exit', () => {
   });
   const goal: JourneyGoal = { event: 'clicked_link', email_tile_id: 'mail', target_share: 0.4, exit: true };
 
-  it('a click reaches the goal once: the contact leaves the trigger and never gets the later email; the others go on', async () => {
+  /** Two contacts waiting at the trigger of a live journey with the goal; the first clicks (produced to Kafka). */
+  async function clickedAtTrigger(ws: Workspace) {
     const { rig, kit } = suite;
-    const { id, key } = await createWorkspace(kit, 'goal');
-    const ws = new Workspace(rig.pool, id);
     const [clicker, other] = (await ws.contacts(2)) as [string, string];
     const segment = await ws.segment([clicker, other]);
     const journeyId = await ws.liveJourney(graph(segment, await ws.email(), await ws.email()), { goal });
@@ -51,6 +50,13 @@ describe('journey goal and exit', () => {
     const on = { workspaceId: ws.id, journeyId, contactId: clicker };
     const click = journeyEmailEvent('click', on, { link_id: 'offer', url: 'https://example.com/offer' });
     await produce(kit.env.kafka, kit.env.topics, [click]);
+    return { clicker, other, journeyId, on, click };
+  }
+
+  it('a click reaches the goal once: the contact leaves the trigger and never gets the later email; the others go on', async () => {
+    const { rig, kit } = suite;
+    const { id, key } = await createWorkspace(kit, 'goal');
+    const { clicker, other, journeyId, on, click } = await clickedAtTrigger(new Workspace(rig.pool, id));
     await waitFor(
       () => rig.positions(journeyId),
       (p) => p.get(clicker) === 'wait/exited',
@@ -153,18 +159,7 @@ describe('journey goal and exit', () => {
     it('count an exit as Blocked goal_exit at the tile it left, so the tile adds up; goal_reached reaches events_raw', async () => {
       const { rig, kit } = suite;
       const ws = await new Workspace(rig.pool).create();
-      const [clicker, other] = (await ws.contacts(2)) as [string, string];
-      const segment = await ws.segment([clicker, other]);
-      const journeyId = await ws.liveJourney(graph(segment, await ws.email(), await ws.email()), { goal });
-      await waitFor(
-        () => rig.positions(journeyId),
-        (p) => tally(p)['wait/waiting'] === 2,
-        30_000,
-      );
-      const on = { workspaceId: ws.id, journeyId, contactId: clicker };
-      await produce(kit.env.kafka, kit.env.topics, [
-        journeyEmailEvent('click', on, { link_id: 'offer', url: 'https://example.com/offer' }),
-      ]);
+      const { clicker, journeyId } = await clickedAtTrigger(ws);
       const wait = await waitFor(
         async () =>
           (await journeyTileKpis(kit.env.clickhouse, { workspaceId: ws.id, journeyId })).find(
