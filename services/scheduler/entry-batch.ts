@@ -5,6 +5,7 @@ import type { Tile } from '../../lib/domain/journeys/journey-graph';
 import { combinationBatchSql, type SegmentCombination } from './segment-combination';
 import { ContactFlow } from './contact-flow';
 import { queueEntrants } from './entry-pacing';
+import { isHeldOut } from '../../lib/domain/journeys/holdout';
 import { activeIteration, loadJourney, type JourneyRuntime } from './journey-runtime';
 import { StepEffects } from './step-effects';
 
@@ -128,7 +129,27 @@ export async function enterFresh(
     await flow.run();
   }
   await effects.write(client, { id: journey.row.id, workspaceId: journey.row.workspace_id }, now, true);
+  await markHeldOut(client, journey, iteration, fresh);
   return effects.hasOutbox;
+}
+
+/**
+ * Records the holdout group of the contacts that just entered (docs/scheduler.md#holdout), in entry's transaction:
+ * the email tile decides by the same hash (isHeldOut), the column is what the holdout insights read.
+ */
+async function markHeldOut(
+  client: PoolClient,
+  journey: JourneyRuntime,
+  iteration: number,
+  fresh: ReadonlyArray<Pick<AudienceMember, 'contact_id'>>,
+): Promise<void> {
+  const holdout = journey.row.settings.holdout;
+  const held = fresh.filter((r) => isHeldOut(holdout, journey.row.id, r.contact_id)).map((r) => r.contact_id);
+  if (held.length === 0) return;
+  await client.query(
+    'UPDATE journey_contacts SET held_out = true WHERE journey_id = $1 AND iteration = $2 AND contact_id = ANY($3::uuid[])',
+    [journey.row.id, iteration, held],
+  );
 }
 
 /**

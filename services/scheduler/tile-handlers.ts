@@ -5,6 +5,7 @@ import { capRulesOf, takeCapSlots } from './frequency-cap';
 import { quietHolds, workspaceSending, type WorkspaceSending } from './quiet-hours';
 import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
+import { HOLDOUT_REASON, isHeldOut } from '../../lib/domain/journeys/holdout';
 
 const DAY_MS = 86_400_000;
 
@@ -46,10 +47,19 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
     if (until !== undefined) rest(ctx, c, 'waiting', until);
     return until === undefined;
   });
-  const uncapped = await uncappedContacts(ctx, workspace, sending);
+  const uncapped = await uncappedContacts(
+    ctx,
+    workspace,
+    sending.filter((c) => !isHeldOut(ctx.journey.row.settings.holdout, ctx.journey.row.id, c.contactId)),
+  );
   const next = nextOf(ctx.journey, ctx.tile.id)[0];
   const settings = ctx.journey.row.settings;
   for (const c of sending) {
+    if (isHeldOut(settings.holdout, ctx.journey.row.id, c.contactId)) {
+      // the control group travels on without mail (docs/scheduler.md#holdout), counted Blocked holdout
+      blockAndGoOn(ctx, c, HOLDOUT_REASON, next);
+      continue;
+    }
     if (!uncapped.has(c.contactId)) {
       blockAndGoOn(ctx, c, 'frequency_cap', next);
       continue;

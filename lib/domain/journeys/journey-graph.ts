@@ -104,6 +104,13 @@ export interface JourneySettings {
   entry_pacing?: EntryPacing | null;
   /** the journey's goal and exit criterion, or null for none (docs/scheduler.md#goal; checked in journey-goal.ts) */
   goal?: JourneyGoal | null;
+  /** the journey's control group, fixed at go-live, or null for none (docs/scheduler.md#holdout; holdout.ts) */
+  holdout?: JourneyHoldout | null;
+}
+
+/** A journey-level control group (docs/scheduler.md#holdout): the share, 0 < share ≤ 0.5, of entering contacts that travel the journey without mail. */
+export interface JourneyHoldout {
+  share: number;
 }
 
 /** What reaching a journey's goal means (docs/scheduler.md#goal). */

@@ -96,6 +96,15 @@ export const tileQuery = {
   },
 } as const;
 
+/** The query of a journey's goal and holdout insights: all iterations, or one. */
+export const iterationQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' },
+  },
+} as const;
+
 export const timelineQuery = {
   type: 'object',
   additionalProperties: false,

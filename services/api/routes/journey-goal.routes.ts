@@ -5,7 +5,7 @@ import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { journeyGoalKpis } from '../insights/journey-goal-kpis';
 import { getRow, idParams } from '../resource-routes';
-import { tags } from './insights.schemas';
+import { iterationQuery, tags } from './insights.schemas';
 
 const count = { type: 'integer' } as const;
 
@@ -48,13 +48,7 @@ export async function journeyGoalRoutes(app: FastifyInstance, { pool }: ApiDeps)
         summary:
           "A journey goal's progress: contacts entered (per iteration), reached the goal, reached share against the target share, exited by it, and reached per tile (where each contact was when it reached it)",
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            iteration: { type: 'integer', minimum: 0, description: 'one iteration of a recurring journey' },
-          },
-        },
+        querystring: iterationQuery,
         response: { 200: goalResponse },
       },
     },

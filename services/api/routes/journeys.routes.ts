@@ -5,6 +5,7 @@ import type { EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import { goalIssues } from '../../../lib/domain/journeys/journey-goal';
+import { holdoutIssues } from '../../../lib/domain/journeys/holdout';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
@@ -60,6 +61,7 @@ async function runCheck(db: Pool | PoolClient, workspaceId: string, journey: Jou
     ...issues,
     ...contentSettingsIssues(journey.graph, journey.settings, content),
     ...goalIssues(journey.settings.goal, journey.graph, await goalContext(db, workspaceId, journey)),
+    ...holdoutIssues(journey.settings),
   ];
 }
 

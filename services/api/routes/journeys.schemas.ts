@@ -1,5 +1,6 @@
 /** The schemas of journeys.routes.ts: a journey's graph and settings, its check, state changes and milestones. */
 import { GOAL_EVENTS, TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
+import { MAX_HOLDOUT_SHARE } from '../../../lib/domain/journeys/holdout';
 import { EMAIL_EVENT_TYPES } from '../../../lib/contracts/events/event-types';
 import { quietHours } from './workspaces.schemas';
 
@@ -91,6 +92,14 @@ const settingsSchema = {
         target_share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         exit: { type: 'boolean' },
       },
+    },
+    holdout: {
+      type: ['object', 'null'],
+      additionalProperties: false,
+      required: ['share'],
+      description:
+        'the journey holdout (docs/scheduler.md#holdout): the share of entering contacts, 0 < share ≤ 0.5, that travel the journey without mail; fixed at go-live',
+      properties: { share: { type: 'number', exclusiveMinimum: 0, maximum: MAX_HOLDOUT_SHARE } },
     },
   },
 };
