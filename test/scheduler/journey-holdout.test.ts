@@ -3,7 +3,7 @@ import { isHeldOut } from '../../lib/domain/journeys/holdout';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
 import { JourneyEventsKit } from './journey-events-kit';
-import { tally, Workspace } from './scheduler-harness';
+import { DAY_MS, tally, Workspace } from './scheduler-harness';
 
 /**
  * Issue 26, part 5: a journey holdout (docs/scheduler.md#holdout). Of ~400 contacts entering segment → email → end
@@ -84,6 +84,50 @@ describe('journey holdout', () => {
     expect(body.lift.ci_low).toBeCloseTo(p1 - p0 - margin, 4);
     expect(body.lift.ci_high).toBeCloseTo(p1 - p0 + margin, 4);
     expect(body.lift.relative).toBeCloseTo((p1 - p0) / p0, 10);
+  });
+
+  it('keeps each contact in its group on re-entry in the next iteration of a recurring journey', async () => {
+    const { rig, kit } = suite;
+    const { id, key } = await createWorkspace(kit, 'holdout-recurring');
+    const ws = new Workspace(rig.pool, id);
+    const contacts = await ws.contacts(40);
+    const start = rig.clock.now() - 60_000;
+    const journeyId = await ws.liveJourney(graph(await ws.segment(contacts), await ws.email()), {
+      start_at: new Date(start).toISOString(),
+      end_at: new Date(start + 10 * DAY_MS).toISOString(),
+      recurring: { interval_days: 1, count: 2 },
+      goal,
+      holdout: { share: 0.5 },
+    });
+    const heldIn = async (iteration: number) => {
+      await waitFor(
+        () => rig.positions(journeyId, iteration),
+        (p) => tally(p)['end/done'] === 40,
+        30_000,
+      );
+      const { rows } = await rig.pool.query<{ contact_id: string }>(
+        'SELECT contact_id::text FROM journey_contacts WHERE journey_id = $1 AND iteration = $2 AND held_out ORDER BY 1',
+        [journeyId, iteration],
+      );
+      return rows.map((r) => r.contact_id);
+    };
+    const first = await heldIn(0);
+    rig.clock.advance(DAY_MS);
+    await rig.scheduler.tick();
+    const second = await heldIn(1);
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(40);
+    expect(second).toEqual(first);
+    const sends = (await rig.sendRequests()).filter((r) => r.journey_id === journeyId);
+    const sent = (iteration: number) =>
+      new Set(sends.filter((r) => r.iteration === iteration).map((r) => r.contact_id)).size;
+    expect([sent(0), sent(1)]).toEqual([40 - first.length, 40 - first.length]);
+    const res = await client(kit, key)('GET', `/v1/insights/journeys/${journeyId}/holdout?iteration=1`);
+    expect(res.json()).toMatchObject({
+      treated: { entered: 40 - first.length, reached: 0 },
+      held_out: { entered: first.length, reached: 0 },
+      lift: { absolute: 0, relative: null },
+    });
   });
 
   it('refuses a malformed holdout (400) or one without a goal (422), naming the field; a live journey keeps its holdout (409)', async () => {
