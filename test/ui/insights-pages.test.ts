@@ -285,6 +285,15 @@ async function checkJourneyPage(
       return [[tile.id, ...fields.map((f) => formatCount(email[f]))]];
     }),
   );
+  // The goal panel: the goal's progress as GET /v1/insights/journeys/{id}/goal gives it (clickers reached it).
+  const goal = (await api('GET', `/v1/insights/journeys/${journeyId}/goal`)).json<Json>();
+  expect(goal.reached).toBeGreaterThan(0);
+  await page.waitForSelector('[data-goal="reached"]');
+  expect(await page.$eval('[data-goal="reached"]', (el) => el.textContent)).toBe(formatCount(goal.reached));
+  expect(await page.$eval('[data-goal="reached_share"]', (el) => el.textContent)).toBe(
+    formatPercent(goal.reached_share),
+  );
+  expect(await page.$eval('[data-goal="exited"]', (el) => el.textContent)).toBe('0');
   // The trigger's paths: contacts and share of the contacts on any path, as the API counts them.
   const trigger = tiles.find((t) => t.tileId === 'downloaded') as Json;
   const onPaths = trigger.paths.true + trigger.paths.false;

@@ -378,6 +378,14 @@ export async function seedInsights(kit: ApiKit): Promise<SeededInsights> {
       end_at: new Date(start + 30 * DAY_MS).toISOString(),
       time_zone: 'UTC',
       list_id: seeded.listId,
+      // the journey page's goal panel (docs/scheduler.md#goal): a white-paper click, no exit (the paths stay as they are)
+      goal: {
+        event: 'clicked_link',
+        email_tile_id: 'white_paper',
+        link_id: whitePaperLink,
+        target_share: 0.25,
+        exit: false,
+      },
     };
     const journey = await expectOk<{ id: string }>(
       api('POST', '/v1/journeys', { name: 'White paper campaign', graph, settings }),

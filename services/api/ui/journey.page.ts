@@ -10,6 +10,7 @@ import {
   type PlacedEdge,
   type PlacedTile,
 } from './journey-layout';
+import { goalPanel } from './journey-goal.panel';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 import { tileContactsHref, TILE_CONTACT_STATES } from './tile-contacts.page';
@@ -265,4 +266,6 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
   if (emailTiles) shell.main.append(section('Email tiles', emailTiles));
   graph.fit();
   addEventListener('resize', graph.fit);
+  const goal = await goalPanel(id, journey.settings);
+  if (goal) shell.main.append(goal);
 }
