@@ -1,6 +1,6 @@
-import { request } from 'node:http';
 import { newId } from '../support/test-env';
 import { startIngestKit, stopIngestKit, type IngestKit } from './ingest-kit';
+import { answerBeforeBody } from './ingest-support';
 import {
   body,
   count,
@@ -195,34 +195,15 @@ describe('an accepted submission', () => {
   });
 });
 
-/** The status ingest answers a post whose body it has not got yet (1 KB sent of a declared 4 MB), 0 if none in 3 s. */
-function answerBeforeBody(url: string, origin: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(url, kit.ingest.url()), {
-      method: 'POST',
-      agent: false,
-      headers: { origin, 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(4 << 20) },
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      resolve(0);
-    }, 3000);
-    req.on('response', (res) => {
-      clearTimeout(timer);
-      res.resume();
-      req.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', (error) => (timer.hasRef() ? reject(error) : undefined));
-    req.write('email='.padEnd(1024, 'a'));
-  });
-}
+/** The status ingest answers a form post whose body it has not got yet (answerBeforeBody). */
+const formPostBeforeBody = (url: string, origin: string): Promise<number> =>
+  answerBeforeBody(kit.ingest.url(), url, { origin, 'content-type': 'application/x-www-form-urlencoded' }, 'email=');
 
 describe('a refused submission writes nothing', () => {
   it('answers a disallowed Origin 403 before reading the body, and an unknown form 404', async () => {
-    expect(await answerBeforeBody(`/forms/${formId}/submit`, 'https://evil.example')).toBe(403);
-    expect(await answerBeforeBody(`/forms/${newId()}/submit`, PUBLIC_URL)).toBe(404);
-    expect(await answerBeforeBody('/forms/not-a-uuid/submit', PUBLIC_URL)).toBe(404);
+    expect(await formPostBeforeBody(`/forms/${formId}/submit`, 'https://evil.example')).toBe(403);
+    expect(await formPostBeforeBody(`/forms/${newId()}/submit`, PUBLIC_URL)).toBe(404);
+    expect(await formPostBeforeBody('/forms/not-a-uuid/submit', PUBLIC_URL)).toBe(404);
   });
 
   it.each([

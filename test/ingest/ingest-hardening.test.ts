@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 import type { Pool } from 'pg';
 import { createApiKey } from '../../lib/domain/auth/api-keys';
 import { loadConfig } from '../../lib/platform/config';
@@ -9,6 +8,7 @@ import { createWebhookSecret } from '../../services/ingest/webhook-auth';
 import { createTestEnv, newId, type TestEnv } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import {
+  answerBeforeBody,
   BROWSER_UA,
   DESTINATION,
   httpRequest,
@@ -169,35 +169,26 @@ describe('defect 3: one bad-token limit on every route that takes a token', () =
   });
 });
 
-/** Sends headers and a sliver of a large body, and resolves with the status if the server answers before the rest. */
-function answerBeforeBody(url: string, authorization: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(url, ingest.url()), {
-      method: 'POST',
-      agent: false,
-      headers: { authorization, 'content-type': 'application/json', 'content-length': String(4 * 1024 * 1024) },
-    });
-    const timer = setTimeout(() => {
-      req.destroy();
-      resolve(0);
-    }, 3000);
-    req.on('response', (res) => {
-      clearTimeout(timer);
-      res.resume();
-      req.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', (error) => (timer.hasRef() ? reject(error) : undefined));
-    req.write('['.padEnd(1024, ' '));
-  });
-}
-
 describe('defect 5: authenticate before reading the body', () => {
   it.each(['/v1/webhooks/bounces', '/v1/webhooks/complaints', '/v1/events'])(
     '%s answers 401 without waiting for the body',
     async (url) => {
-      expect(await answerBeforeBody(url, 'Bearer whsec_0000000000000000_' + 'A'.repeat(43))).toBe(401);
-      expect(await answerBeforeBody(url, 'Bearer cairn_nope')).toBe(401);
+      expect(
+        await answerBeforeBody(
+          ingest.url(),
+          url,
+          { authorization: 'Bearer whsec_0000000000000000_' + 'A'.repeat(43), 'content-type': 'application/json' },
+          '[',
+        ),
+      ).toBe(401);
+      expect(
+        await answerBeforeBody(
+          ingest.url(),
+          url,
+          { authorization: 'Bearer cairn_nope', 'content-type': 'application/json' },
+          '[',
+        ),
+      ).toBe(401);
     },
   );
 

@@ -191,6 +191,37 @@ export function httpRequest(
 }
 
 /**
+ * Sends the headers and 1 KB of a declared 4 MB body, and resolves with the status if the server answers before the
+ * rest (0 when it has not answered within 3 s): a route that refuses before reading the body answers at once.
+ */
+export function answerBeforeBody(
+  baseUrl: string,
+  url: string,
+  headers: Record<string, string>,
+  firstChunk: string,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(url, baseUrl), {
+      method: 'POST',
+      agent: false,
+      headers: { ...headers, 'content-length': String(4 << 20) },
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      resolve(0);
+    }, 3000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      res.resume();
+      req.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', (error) => (timer.hasRef() ? reject(error) : undefined));
+    req.write(firstChunk.padEnd(1024, ' '));
+  });
+}
+
+/**
  * `concurrency` clients on one keep-alive agent, each repeating `hit` (its n-th call by client `worker`) until
  * stopped; remembers what every hit answered for (the message ids whose events ingest accepted).
  */
