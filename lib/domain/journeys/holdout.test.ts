@@ -1,4 +1,5 @@
-import { goalLift, holdoutFraction, holdoutIssues, isHeldOut } from './holdout';
+import { goalLift } from './goal-lift';
+import { holdoutFraction, holdoutIssues, isHeldOut } from './holdout';
 
 const JOURNEY = '11111111-1111-4111-8111-111111111111';
 const contact = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;

@@ -1,23 +1,8 @@
 import type { Pool } from 'pg';
 import type { JourneyGoal } from '../../../lib/domain/journeys/journey-graph';
+import type { JourneyGoalKpis } from './journey-goal-types';
 
-/**
- * A journey's goal progress (docs/kpis.md#journey-goal), from PostgreSQL where the engine records it: contacts that
- * entered (per iteration, as the tile KPIs count them), those that reached the goal, their share against the
- * target, those the goal moved out, and the reached per tile (the tile each contact was at when it reached it).
- */
-export type JourneyGoalKpis = {
-  goal: JourneyGoal | null;
-  entered: number;
-  reached: number;
-  reached_share: number;
-  target_share: number | null;
-  /** the reached share is at or above the target share */
-  on_target: boolean;
-  exited: number;
-  tiles: Array<{ tile_id: string; reached: number; exited: number }>;
-};
-
+/** A journey's goal progress, counted in PostgreSQL where the engine records it (JourneyGoalKpis). */
 export async function journeyGoalKpis(
   pool: Pool,
   journey: { id: string; goal: JourneyGoal | null },

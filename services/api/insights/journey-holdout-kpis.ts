@@ -1,20 +1,7 @@
 import type { Pool } from 'pg';
-import { goalLift, type Lift } from '../../../lib/domain/journeys/holdout';
+import { goalLift } from '../../../lib/domain/journeys/goal-lift';
 import type { JourneyHoldout } from '../../../lib/domain/journeys/journey-graph';
-
-/**
- * A journey holdout's lift (docs/kpis.md#journey-holdout), from PostgreSQL where the engine records both the group
- * (journey_contacts.held_out) and the goal (journey_goals): per group the contacts entered (per iteration) and
- * those that reached the goal, their conversion rates, and the goal's lift of treated over held out.
- */
-export type JourneyHoldoutKpis = {
-  holdout: JourneyHoldout | null;
-  treated: GroupKpis;
-  held_out: GroupKpis;
-  lift: Lift;
-};
-
-type GroupKpis = { entered: number; reached: number; conversion_rate: number | null };
+import type { GroupKpis, JourneyHoldoutKpis } from './journey-goal-types';
 
 const group = (entered: number, reached: number): GroupKpis => ({
   entered,
@@ -22,6 +9,7 @@ const group = (entered: number, reached: number): GroupKpis => ({
   conversion_rate: entered === 0 ? null : reached / entered,
 });
 
+/** A journey holdout's groups and the goal's lift, from PostgreSQL (JourneyHoldoutKpis). */
 export async function journeyHoldoutKpis(
   pool: Pool,
   journey: { id: string; holdout: JourneyHoldout | null },

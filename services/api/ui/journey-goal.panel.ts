@@ -1,3 +1,4 @@
+import type { JourneyGoalKpis, JourneyHoldoutKpis } from '../insights/journey-goal-types';
 import { apiGet } from './api-client';
 import { h } from './dom';
 import { formatCount, formatPercent } from './format';
@@ -7,23 +8,7 @@ import { section } from './page-shell';
  * The journey page's goal and holdout panel (docs/kpis.md#journey-goal, docs/kpis.md#journey-holdout): the goal's
  * progress against its target share and the contacts that left on reaching it, and with a holdout the two groups'
  * conversion and the goal's lift with its 95 % interval. Numbers: GET /v1/insights/journeys/{id}/goal and /holdout.
- * The shapes are declared here (the routes' own types import server code).
  */
-
-type GoalKpis = {
-  entered: number;
-  reached: number;
-  reached_share: number;
-  target_share: number | null;
-  on_target: boolean;
-  exited: number;
-};
-type GroupKpis = { entered: number; reached: number; conversion_rate: number | null };
-type HoldoutKpis = {
-  treated: GroupKpis;
-  held_out: GroupKpis;
-  lift: { absolute: number | null; ci_low: number | null; ci_high: number | null; relative: number | null };
-};
 
 const share = (ratio: number | null): string => (ratio === null ? '—' : formatPercent(ratio));
 
@@ -36,7 +21,7 @@ function kpi(label: string, value: string, field: string): HTMLElement {
   );
 }
 
-function liftText(lift: HoldoutKpis['lift']): string {
+function liftText(lift: JourneyHoldoutKpis['lift']): string {
   if (lift.absolute === null) return '—';
   const points = (ratio: number | null) => (ratio === null ? '—' : `${(ratio * 100).toFixed(1)}`);
   return `${points(lift.absolute)} points (95 % interval ${points(lift.ci_low)} to ${points(lift.ci_high)})`;
@@ -48,7 +33,7 @@ export async function goalPanel(
   settings: { goal?: unknown; holdout?: unknown } | undefined,
 ): Promise<HTMLElement | null> {
   if (!settings?.goal) return null;
-  const goal = await apiGet<GoalKpis>(`/v1/insights/journeys/${journeyId}/goal`);
+  const goal = await apiGet<JourneyGoalKpis>(`/v1/insights/journeys/${journeyId}/goal`);
   const tiles = [
     kpi('Reached the goal', formatCount(goal.reached), 'reached'),
     kpi('Share of entered', share(goal.reached_share), 'reached_share'),
@@ -56,7 +41,7 @@ export async function goalPanel(
     kpi('Left on reaching it', formatCount(goal.exited), 'exited'),
   ];
   if (settings.holdout) {
-    const holdout = await apiGet<HoldoutKpis>(`/v1/insights/journeys/${journeyId}/holdout`);
+    const holdout = await apiGet<JourneyHoldoutKpis>(`/v1/insights/journeys/${journeyId}/holdout`);
     tiles.push(
       kpi('Treated conversion', share(holdout.treated.conversion_rate), 'treated'),
       kpi('Held-out conversion', share(holdout.held_out.conversion_rate), 'held_out'),
