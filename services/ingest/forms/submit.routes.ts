@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TrackingToken } from '../../../lib/contracts/tracking/tracking-token';
 import { type CheckedSubmission, checkSubmission } from '../../../lib/domain/forms/submission-check';
 import { acceptSubmission } from '../../../lib/domain/forms/submission.repository';
 import { messagePage } from '../html-pages';
@@ -37,7 +38,10 @@ interface Post {
   form: FrozenForm;
   posted: URLSearchParams;
   json: boolean;
+  /** the landing token as posted, when it verified (rendered again with a refused form) */
   landing: string | null;
+  /** that token verified once: the message context the submission keeps */
+  landingToken: TrackingToken | null;
   /** a plain HTML form on an allowed site: no ticket, the live version (docs/pages-and-forms.md#plain-html-fallback) */
   ticketless: boolean;
 }
@@ -117,8 +121,9 @@ async function handleSubmit(kit: SubmitKit, request: SubmitRequest, reply: Fasti
   const form = ticket?.formId === gate.formId ? await frozenForm(deps, ticket) : null;
   if (!ticket || !form) return badTicket(kit, reply, gate, { json, posted });
   const landingRaw = posted.get(LANDING_PARAM);
-  const landing = verifiedLanding(deps, landingRaw, gate.workspaceId) ? landingRaw : null;
-  const post: Post = { request, reply, gate, ticket, form, posted, json, landing, ticketless };
+  const landingToken = verifiedLanding(deps, landingRaw, gate.workspaceId);
+  const landing = landingToken ? (landingRaw ?? null) : null;
+  const post: Post = { request, reply, gate, ticket, form, posted, json, landing, landingToken, ticketless };
   // NOTE: a filled honeypot gets the normal thank-you answer and nothing is written or published.
   if ((posted.get(HONEYPOT_FIELD) ?? '') !== '') {
     deps.metrics.formSubmissions.inc('honeypot');
@@ -148,7 +153,6 @@ async function handleSubmit(kit: SubmitKit, request: SubmitRequest, reply: Fasti
 async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Promise<FastifyReply> {
   const { deps } = kit;
   const { form, ticket } = p;
-  const landing = verifiedLanding(deps, p.landing, p.gate.workspaceId);
   // NOTE: a ticketless post's id derives from the form version, email, values and hour: sent twice, it is a replay.
   const submissionId = p.ticketless
     ? kit.tickets.ticketlessSubmissionId(form, checked.email, checked.values)
@@ -161,7 +165,7 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
       ...{ createLead: form.definition.create_lead, doubleOptIn: form.definition.double_opt_in },
     },
     page: ticket.pageId && ticket.pageVersion !== null ? { id: ticket.pageId, version: ticket.pageVersion } : null,
-    context: messageContextOf(landing),
+    context: messageContextOf(p.landingToken),
     checked,
     country: deps.countryOf(p.request.ip),
     userAgent: p.request.headers['user-agent']?.slice(0, 512) ?? null,
