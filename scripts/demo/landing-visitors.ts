@@ -19,10 +19,9 @@ export interface PostAnswer {
   submissionId: string | null;
 }
 
-const hidden = (html: string, name: string): string | null => {
-  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html);
-  return match?.[1]?.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))) ?? null;
-};
+/** A hidden field's value: tickets and landing tokens are base64url, so escaping left them as they are. */
+const hidden = (html: string, name: string): string | null =>
+  new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? null;
 
 export class LandingVisitors {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
