@@ -284,7 +284,8 @@ describe('double opt-in', () => {
       expect(
         await waitFor(
           () => ledgerOf(submissionId),
-          (rows) => rows.length > 0 && rows[0]?.state !== 'claimed',
+          // settled: neither claimed nor handed to SMTP and still waiting for its answer
+          (rows) => rows.length > 0 && !['claimed', 'attempting'].includes(rows[0]?.state ?? ''),
           20_000,
         ),
       ).toEqual([{ state, attempts: state === 'delivered' ? 1 : 0 }]);
