@@ -16,6 +16,7 @@ import { emailRoutes } from './routes/emails.routes';
 import { erasureRoutes } from './routes/erasure.routes';
 import { formRoutes, pageRoutes } from './routes/forms.routes';
 import { insightsRoutes } from './routes/insights.routes';
+import { journeyControlsRoutes } from './routes/journey-controls.routes';
 import { journeyGoalRoutes } from './routes/journey-goal.routes';
 import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
@@ -181,6 +182,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(insightsRoutes, deps);
   await app.register(journeyGoalRoutes, deps);
   await app.register(journeyHoldoutRoutes, deps);
+  await app.register(journeyControlsRoutes, deps);
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);

@@ -294,6 +294,13 @@ async function checkJourneyPage(
     formatPercent(goal.reached_share),
   );
   expect(await page.$eval('[data-goal="exited"]', (el) => el.textContent)).toBe('0');
+  // The controls panel: the workspace's cap, which blocked nobody, and no quiet hours or pacing.
+  const controls = (await api('GET', `/v1/insights/journeys/${journeyId}/controls`)).json<Json>();
+  expect(controls.frequency_cap).toMatchObject({ rules: [{ max_sends: 50, window_hours: 24 }], capped: 0 });
+  await page.waitForSelector('[data-control="capped"]');
+  expect(await page.$eval('[data-control="capped"]', (el) => el.textContent)).toBe('0');
+  expect(await page.$eval('[data-control="held_now"]', (el) => el.textContent)).toBe('0');
+  expect(await page.$eval('[data-control="queued_now"]', (el) => el.textContent)).toBe('0');
   // The trigger's paths: contacts and share of the contacts on any path, as the API counts them.
   const trigger = tiles.find((t) => t.tileId === 'downloaded') as Json;
   const onPaths = trigger.paths.true + trigger.paths.false;

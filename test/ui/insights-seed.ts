@@ -70,6 +70,8 @@ async function liveEmail(
 
 /** Contacts, list, segment and the three live emails, through the API. */
 async function seedWorkspace(api: Api) {
+  // a frequency cap no contact reaches: the journey page shows its Controls panel (docs/kpis.md#journey-controls)
+  await expectOk(api('PATCH', '/v1/workspace', { frequency_caps: [{ max_sends: 50, window_hours: 24 }] }), 'caps');
   await expectOk(
     api('POST', '/v1/content-settings', {
       name: 'Default',

@@ -2,7 +2,7 @@ import type { JourneyGoalKpis, JourneyHoldoutKpis } from '../insights/journey-go
 import { apiGet } from './api-client';
 import { h } from './dom';
 import { formatCount, formatPercent } from './format';
-import { section } from './page-shell';
+import { kpiCard, section } from './page-shell';
 
 /**
  * The journey page's goal and holdout panel (docs/kpis.md#journey-goal, docs/kpis.md#journey-holdout): the goal's
@@ -12,14 +12,7 @@ import { section } from './page-shell';
 
 const share = (ratio: number | null): string => (ratio === null ? '—' : formatPercent(ratio));
 
-function kpi(label: string, value: string, field: string): HTMLElement {
-  return h(
-    'div',
-    { class: 'kpi' },
-    h('span', { class: 'kpi-label' }, label),
-    h('span', { class: 'kpi-value', 'data-goal': field }, value),
-  );
-}
+const kpi = (label: string, value: string, field: string): HTMLElement => kpiCard(label, value, { 'data-goal': field });
 
 function liftText(lift: JourneyHoldoutKpis['lift']): string {
   if (lift.absolute === null) return '—';

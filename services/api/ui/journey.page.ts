@@ -10,6 +10,7 @@ import {
   type PlacedEdge,
   type PlacedTile,
 } from './journey-layout';
+import { controlsPanel } from './journey-controls.panel';
 import { goalPanel } from './journey-goal.panel';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
@@ -268,4 +269,6 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
   addEventListener('resize', graph.fit);
   const goal = await goalPanel(id, journey.settings);
   if (goal) shell.main.append(goal);
+  const controls = await controlsPanel(id);
+  if (controls) shell.main.append(controls);
 }

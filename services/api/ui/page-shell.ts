@@ -91,3 +91,19 @@ export function rangeFilter(search: URLSearchParams): HTMLFormElement {
 export function section(title: string, ...children: Child[]): HTMLElement {
   return h('section', { class: 'card' }, h('h2', {}, title), ...children);
 }
+
+/** One KPI of a grid (`.kpi-grid`): its label, its value (with attributes the tests read) and an optional note. */
+export function kpiCard(
+  label: string,
+  value: Child,
+  valueAttrs: Record<string, string> = {},
+  note?: string,
+): HTMLElement {
+  return h(
+    'div',
+    { class: 'kpi' },
+    h('span', { class: 'kpi-label' }, label),
+    h('span', { class: 'kpi-value', ...valueAttrs }, value),
+    note ? h('span', { class: 'kpi-note' }, note) : null,
+  );
+}
