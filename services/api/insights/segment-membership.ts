@@ -1,35 +1,10 @@
 import { DateTime } from 'luxon';
 import type { Pool } from 'pg';
 import { ApiProblem } from '../api-problem';
+import type { SegmentDay, SegmentInsights, SegmentJourney } from './segment-types';
 
 /** The longest day range one answer covers: a year and a day (a leap year's dates from the same day to the same day). */
 export const MAX_SEGMENT_DAYS = 366;
-
-export interface SegmentDay {
-  day: string;
-  entered: number;
-  exited: number;
-  /** members at the end of the day; null on a day not counted (before the segment, or before counting began) */
-  members: number | null;
-}
-
-export type SegmentUse = 'entry' | 'exclusion' | 'suppression';
-
-export interface SegmentJourney {
-  id: string;
-  name: string;
-  status: string;
-  uses: Array<{ how: SegmentUse; tile_id: string | null }>;
-}
-
-export interface SegmentInsights {
-  segment: { id: string; name: string; kind: string };
-  member_count: number;
-  from: string;
-  to: string;
-  days: SegmentDay[];
-  journeys: SegmentJourney[];
-}
 
 /** The days from..to in the workspace's time zone: each day's row, or the latest earlier day's members carried forward. */
 async function memberDays(
