@@ -1,40 +1,27 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { SegmentInsights } from '../../services/api/insights/segment-types';
 import { formatCount } from '../../services/api/ui/format';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
+import { launchChromium, withChromium } from '../support/chromium';
 
 /*
  * The segment pages (/ui/segments, /ui/segments/{id}) in Debian's Chromium: every number shown is the API's
  * (GET /v1/insights/segments/{id}), printed with format.ts, the journeys using the segment are listed, and the page
  * logs no error.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
 /** every run's screenshot (git-ignored) */
 const OUTPUT = join(__dirname, '..', '..', 'test-output', 'ui');
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`skipping the segment insights browser test: ${CHROMIUM} is missing\n`);
-const maybe = available ? it : it.skip;
+const maybe = withChromium('the segment insights browser test');
 
 let kit: ApiKit;
-let context: BrowserContext | undefined;
-let userDataDir = '';
+let browser: Browser | undefined;
 beforeAll(async () => {
   kit = await startApiKit();
 }, 120_000);
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await kit?.close();
 });
 
@@ -85,9 +72,8 @@ maybe(
     const ws = await createWorkspace(kit, 'ui-segments');
     const { api, segment, journey } = await seed(ws.key);
     const insights = (await api('GET', `/v1/insights/segments/${segment}`)).json<SegmentInsights>();
-    userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-segments-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const page = await context.newPage();
+    browser = await launchChromium();
+    const page = await (await browser.newContext()).newPage();
     const problems = watch(page);
     await page.goto(`${kit.baseUrl}/ui/login`);
     await page.fill('#api-key', ws.key);

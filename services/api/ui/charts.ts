@@ -100,6 +100,15 @@ export function continuousDays(days: ResponsesOnDay[]): ResponsesOnDay[] {
   return filled;
 }
 
+/** Series per day: one tooltip for every series of a day, the legend below. */
+const overTime = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  interaction: { mode: 'index', intersect: false },
+  plugins: { legend: { position: 'bottom' } },
+} as const;
+
 /** Opens and clicks per day (human only, as the KPI cards): totals as bars, unique messages as lines. */
 export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]): Chart {
   const series = continuousDays(days);
@@ -142,14 +151,7 @@ export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]
         },
       ],
     },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: { legend: { position: 'bottom' } },
-      scales: { y: { beginAtZero: true, ticks: countTicks } },
-    },
+    options: { ...overTime, scales: { y: { beginAtZero: true, ticks: countTicks } } },
   };
   return new Chart(canvas, config);
 }
@@ -192,11 +194,7 @@ export function membershipChart(canvas: HTMLCanvasElement, days: SegmentDay[]): 
       ],
     },
     options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: { legend: { position: 'bottom' } },
+      ...overTime,
       scales: {
         y: { beginAtZero: true, ticks: countTicks },
         members: { position: 'right', beginAtZero: true, ticks: countTicks, grid: { drawOnChartArea: false } },
