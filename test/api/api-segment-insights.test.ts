@@ -86,6 +86,40 @@ describe('segment insights', () => {
     expect((await api('DELETE', `/v1/segments/${segment}/members/${b}`)).statusCode).toBe(204);
     expect((await api('DELETE', `/v1/segments/${segment}/members/${b}`)).statusCode).toBe(404);
     expect(await lastDay(segment)).toEqual({ day: today(), entered: 3, exited: 1, members: 2 });
+    // a deleted contact leaves its segments (the foreign key's cascade): an exit too
+    expect((await api('DELETE', `/v1/contacts/${c}`)).statusCode).toBe(204);
+    expect(await lastDay(segment)).toEqual({ day: today(), entered: 3, exited: 2, members: 1 });
+  });
+
+  it('counts concurrent adds exactly, and starts a new day from the last counted day', async () => {
+    const { ws, api, contact, insights, lastDay } = await workspace('seg-days');
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i += 1) ids.push(await contact(`c${i}@days.test`, 'x'));
+    const segment = (await api('POST', '/v1/segments', { name: 'Busy', kind: 'static' })).json().id as string;
+    // overlapping adds at once: each contact enters once, whichever request inserted it
+    const added = await Promise.all(
+      [0, 2, 4, 6, 8].map(
+        async (at) =>
+          (await api('POST', `/v1/segments/${segment}/members`, { contact_ids: ids.slice(at, at + 4) })).json()
+            .added as number,
+      ),
+    );
+    expect(added.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(await lastDay(segment)).toEqual({ day: today(), entered: 12, exited: 0, members: 12 });
+
+    // as if those changes were counted three days ago: today's first change starts from that day's members
+    await kit.pool.query('UPDATE segment_member_days SET day = day - 3 WHERE workspace_id = $1 AND segment_id = $2', [
+      ws.id,
+      segment,
+    ]);
+    expect((await api('DELETE', `/v1/segments/${segment}/members/${ids[0]}`)).statusCode).toBe(204);
+    const days = (await insights(segment)).days.slice(-4);
+    expect(days.map(({ entered, exited, members }) => ({ entered, exited, members }))).toEqual([
+      { entered: 12, exited: 0, members: 12 },
+      { entered: 0, exited: 0, members: 12 }, // no change: carried forward
+      { entered: 0, exited: 0, members: 12 },
+      { entered: 0, exited: 1, members: 11 },
+    ]);
   });
 
   it("lists the journeys that use the segment and how, and answers 404 to another workspace's key", async () => {
