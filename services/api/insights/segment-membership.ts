@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { ApiProblem } from '../api-problem';
 import type { SegmentDay, SegmentInsights, SegmentJourney } from './segment-types';
 
-/** The longest day range one answer covers: a year and a day (a leap year's dates from the same day to the same day). */
+/** The most days one answer covers: a leap year's (from 2028-01-01 to 2028-12-31, say). */
 export const MAX_SEGMENT_DAYS = 366;
 
 /** The days from..to in the workspace's time zone: each day's row, or the latest earlier day's members carried forward. */
