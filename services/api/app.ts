@@ -28,6 +28,7 @@ import { listRoutes } from './routes/lists.routes';
 import { activityRoutes } from './routes/activity.routes';
 import { userRoutes } from './routes/users.routes';
 import { segmentRoutes } from './routes/segments.routes';
+import { segmentInsightsRoutes } from './routes/segment-insights.routes';
 import { sendingDomainRoutes } from './routes/sending-domains.routes';
 import { sendingRouteRoutes } from './routes/sending-routes.routes';
 import { heatmapRoutes } from './routes/heatmap.routes';
@@ -185,6 +186,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(journeyControlsRoutes, deps);
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
+  await app.register(segmentInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);
   await app.register(engagementMessageRoutes, deps);
   await app.register(engagementTemplateRoutes, deps);

@@ -51,6 +51,8 @@ export async function previewCount(
  * Recomputes a dynamic segment in bulk: members that no longer match leave, new matches join with added_at =
  * now(), which is how live journeys see new members flow in. NOTE: idempotent; a refresh with no contact
  * changes adds and removes nothing, and concurrent refreshes of one segment serialise on the segment row lock.
+ * The day's entries and exits are counted by PostgreSQL in this same statement, from the rows it inserted and
+ * deleted (sql/postgres/0460_segment_member_days.sql, docs/kpis.md#segment-membership).
  */
 export async function refreshSegment(
   pool: Pool,

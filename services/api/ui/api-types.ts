@@ -73,6 +73,17 @@ export type {
   SubmissionRow,
 } from '../insights/page-form-types';
 
+export type { SegmentDay, SegmentInsights, SegmentJourney } from '../insights/segment-types';
+
+/** GET /v1/segments: only what the insights pages show */
+export interface SegmentRow {
+  id: string;
+  name: string;
+  kind: string;
+  member_count: number;
+  refreshed_at: string | null;
+}
+
 /** GET /v1/pages/{id}, /v1/forms/{id}: only what the insights pages show */
 export interface PageOrFormRow {
   id: string;

@@ -11,7 +11,7 @@ import {
   Tooltip,
   type ChartConfiguration,
 } from 'chart.js';
-import type { ResponsesOnDay } from './api-types';
+import type { ResponsesOnDay, SegmentDay } from './api-types';
 import { formatCount } from './format';
 
 /*
@@ -100,6 +100,15 @@ export function continuousDays(days: ResponsesOnDay[]): ResponsesOnDay[] {
   return filled;
 }
 
+/** Series per day: one tooltip for every series of a day, the legend below. */
+const overTime = {
+  animation: false,
+  responsive: true,
+  maintainAspectRatio: false,
+  interaction: { mode: 'index', intersect: false },
+  plugins: { legend: { position: 'bottom' } },
+} as const;
+
 /** Opens and clicks per day (human only, as the KPI cards): totals as bars, unique messages as lines. */
 export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]): Chart {
   const series = continuousDays(days);
@@ -142,14 +151,7 @@ export function responsesChart(canvas: HTMLCanvasElement, days: ResponsesOnDay[]
         },
       ],
     },
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: { legend: { position: 'bottom' } },
-      scales: { y: { beginAtZero: true, ticks: countTicks } },
-    },
+    options: { ...overTime, scales: { y: { beginAtZero: true, ticks: countTicks } } },
   };
   return new Chart(canvas, config);
 }
@@ -165,6 +167,38 @@ export function countsChart(canvas: HTMLCanvasElement, labels: string[], values:
       maintainAspectRatio: false,
       plugins: { legend: { display: false } },
       scales: { y: { beginAtZero: true, ticks: countTicks } },
+    },
+  };
+  return new Chart(canvas, config);
+}
+
+/** A segment's days: entries and exits as bars, members at the end of each day as a line on its own axis. */
+export function membershipChart(canvas: HTMLCanvasElement, days: SegmentDay[]): Chart {
+  const config: ChartConfiguration<'bar' | 'line'> = {
+    type: 'bar',
+    data: {
+      labels: days.map((d) => d.day),
+      datasets: [
+        { type: 'bar', label: 'Entered', data: days.map((d) => d.entered), backgroundColor: COLORS.teal, yAxisID: 'y' },
+        { type: 'bar', label: 'Exited', data: days.map((d) => d.exited), backgroundColor: COLORS.amber, yAxisID: 'y' },
+        {
+          type: 'line',
+          label: 'Members',
+          // a day not counted (null) leaves a gap rather than a zero
+          data: days.map((d) => d.members),
+          borderColor: COLORS.blue,
+          backgroundColor: COLORS.blue,
+          yAxisID: 'members',
+          tension: 0.25,
+        },
+      ],
+    },
+    options: {
+      ...overTime,
+      scales: {
+        y: { beginAtZero: true, ticks: countTicks },
+        members: { position: 'right', beginAtZero: true, ticks: countTicks, grid: { drawOnChartArea: false } },
+      },
     },
   };
   return new Chart(canvas, config);

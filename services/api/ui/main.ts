@@ -7,6 +7,7 @@ import { renderJourneyPage } from './journey.page';
 import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
+import { renderSegmentList, renderSegmentPage } from './segment.page';
 import { renderTileContactsPage } from './tile-contacts.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
@@ -33,6 +34,8 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/pages/${UUID}$`), section: 'pages', render: renderPageInsightsPage },
   { pattern: /^\/ui\/forms\/?$/, section: 'forms', render: (shell) => renderWebList(shell, 'forms') },
   { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
+  { pattern: /^\/ui\/segments\/?$/, section: 'segments', render: (shell) => renderSegmentList(shell) },
+  { pattern: new RegExp(`^/ui/segments/${UUID}$`), section: 'segments', render: renderSegmentPage },
 ];
 
 function start(root: HTMLElement): void {

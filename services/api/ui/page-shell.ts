@@ -18,6 +18,7 @@ const NAV = [
   { href: '/ui/journeys', label: 'Journeys', section: 'journeys' },
   { href: '/ui/pages', label: 'Pages', section: 'pages' },
   { href: '/ui/forms', label: 'Forms', section: 'forms' },
+  { href: '/ui/segments', label: 'Segments', section: 'segments' },
 ];
 
 export function signOut(): void {
@@ -74,8 +75,11 @@ export function pageTitle(title: string, subtitle: Child, ...badges: Child[]): H
 
 export const statusBadge = (status: string): HTMLElement => h('span', { class: `badge status-${status}` }, status);
 
-/** A From/To filter (days in the workspace's time zone): a GET form, so the range is in the page URL. */
-export function rangeFilter(search: URLSearchParams): HTMLFormElement {
+/**
+ * A From/To filter (days in the workspace's time zone): a GET form, so the range is in the page URL. The reset link
+ * drops the range: the whole history for most insights, the default range where the endpoint has one.
+ */
+export function rangeFilter(search: URLSearchParams, resetLabel = 'All time'): HTMLFormElement {
   const input = (name: string, label: string) =>
     h('label', {}, label, h('input', { type: 'date', name, value: search.get(name) ?? undefined }));
   return h(
@@ -84,7 +88,7 @@ export function rangeFilter(search: URLSearchParams): HTMLFormElement {
     input('from', 'From'),
     input('to', 'To'),
     h('button', { type: 'submit' }, 'Apply'),
-    h('a', { href: location.pathname }, 'All time'),
+    h('a', { href: location.pathname }, resetLabel),
   );
 }
 
