@@ -3,7 +3,6 @@ import type { FromSchema } from 'json-schema-to-ts';
 import type { Pool } from 'pg';
 import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
-import { decodeKeyset, keysetPage } from '../pagination';
 import { idParams } from '../resource-routes';
 import { readRedirect } from '../redirect-url.store';
 import {
@@ -14,8 +13,9 @@ import {
 } from '../insights/redirect-url-kpis';
 import { workspaceTimeZone } from './workspaces.routes';
 import { dates, sendCsv } from './insights.routes';
-import { anyList, tags } from './insights.schemas';
-import { clicksQuery, insightsQuery, redirectInsightsSchema } from './redirect-urls.schemas';
+import { tags } from './insights.schemas';
+import { decodeKeyset, keysetPage, pageSchema } from '../pagination';
+import { clickItem, clicksQuery, insightsQuery, redirectInsightsSchema } from './redirect-urls.schemas';
 
 type Id = { id: string };
 type ClicksQuery = FromSchema<typeof clicksQuery>;
@@ -70,7 +70,7 @@ export async function redirectUrlInsightsRoutes(app: FastifyInstance, deps: ApiD
     {
       schema: {
         ...schema('The timeline: each click behind the numbers, newest first, keyset-paged'),
-        response: { 200: anyList },
+        response: { 200: pageSchema(clickItem) },
       },
     },
     async (req) => clicksPage(deps, workspaceOf(req), req.params.id, req.query, 500),

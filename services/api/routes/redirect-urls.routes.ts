@@ -52,6 +52,12 @@ export async function redirectUrlRoutes(app: FastifyInstance, deps: ApiDeps): Pr
     { schema: { tags, summary: 'Get a redirect URL', params: idParams, response: { 200: redirectItem } } },
     async (req) => redirectView(await readRedirect(pool, workspaceOf(req), req.params.id), publicUrl),
   );
+  changeRoutes(app, deps);
+}
+
+/** What may change after creation: the name and whether the code still redirects. */
+function changeRoutes(app: FastifyInstance, { pool, config }: ApiDeps): void {
+  const publicUrl = config.ingestPublicUrl;
   app.patch<{ Params: Id; Body: FromSchema<typeof patchBody> }>(
     '/v1/redirect-urls/:id',
     {

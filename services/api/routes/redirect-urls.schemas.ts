@@ -94,3 +94,19 @@ export const redirectInsightsSchema = {
     },
   },
 } as const;
+
+/** One click of the timeline (services/api/insights/redirect-url-kpis.ts RedirectClick). */
+export const clickItem = {
+  type: 'object',
+  properties: {
+    eventId: { type: 'string' },
+    at: { type: 'string', description: "'YYYY-MM-DD hh:mm:ss' UTC" },
+    country: { type: ['string', 'null'], description: 'ISO 3166-1 alpha-2 of the client address; null: unknown' },
+    userAgentClass: { type: 'string', description: 'desktop, mobile, tablet, tv, bot or unknown' },
+    machine: { type: 'boolean' },
+    machineReason: {
+      type: 'string',
+      description: "head, prefetch, scanner_ua, scanner_net, apple_mpp; '' for a person",
+    },
+  },
+} as const;
