@@ -1,6 +1,7 @@
 import { ident, join, sql, type Sql } from '../../../lib/platform/clickhouse/sql';
 import { num, periodWhere, type Period, type QueryRunner } from './insights-filters';
 import { rawLocalDay } from './page-form-kpis';
+import type { RedirectClick, RedirectCounts, RedirectInsights } from './redirect-url-types';
 
 /*
  * Redirect URL insights (docs/kpis.md#redirect-url-kpis) over the raw redirect_clicked events (events_raw,
@@ -14,28 +15,6 @@ export interface RedirectFilter extends Period {
   workspaceId: string;
   /** the redirect URL's id, checked against the caller's workspace before */
   redirectUrlId: string;
-}
-
-export interface RedirectCounts {
-  /** every click, human and machine */
-  clicks: number;
-  humanClicks: number;
-  /** HEAD requests, prefetches, scanners: redirected and kept, left out of humanClicks (docs/ingest.md#machine-traffic) */
-  machineClicks: number;
-}
-
-export interface RedirectInsights extends RedirectCounts {
-  countries: { country: string | null; humanClicks: number }[];
-  days: ({ day: string } & RedirectCounts)[];
-}
-
-export interface RedirectClick {
-  eventId: string;
-  at: string;
-  country: string | null;
-  userAgentClass: string;
-  machine: boolean;
-  machineReason: string;
 }
 
 const field = (name: string): Sql => sql`visitParamExtractString(detail, ${name})`;

@@ -5,12 +5,8 @@ import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { idParams } from '../resource-routes';
 import { readRedirect } from '../redirect-url.store';
-import {
-  redirectClicks,
-  redirectInsights,
-  type RedirectClick,
-  type RedirectFilter,
-} from '../insights/redirect-url-kpis';
+import { redirectClicks, redirectInsights, type RedirectFilter } from '../insights/redirect-url-kpis';
+import type { RedirectClick } from '../insights/redirect-url-types';
 import { workspaceTimeZone } from './workspaces.routes';
 import { dates, sendCsv } from './insights.routes';
 import { tags } from './insights.schemas';

@@ -73,6 +73,20 @@ export type {
   SubmissionRow,
 } from '../insights/page-form-types';
 
+export type { RedirectClick, RedirectInsights } from '../insights/redirect-url-types';
+
+/** GET /v1/redirect-urls/{id}: what the redirect URL page shows */
+export interface RedirectUrlRow {
+  id: string;
+  name: string;
+  code: string;
+  destination: string;
+  short_url: string;
+  disabled: boolean;
+  created_at: string;
+  disabled_at: string | null;
+}
+
 /** GET /v1/pages/{id}, /v1/forms/{id}: only what the insights pages show */
 export interface PageOrFormRow {
   id: string;

@@ -7,6 +7,7 @@ import { renderJourneyPage } from './journey.page';
 import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
+import { renderRedirectUrlList, renderRedirectUrlPage } from './redirect-urls.page';
 import { renderTileContactsPage } from './tile-contacts.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
@@ -33,6 +34,8 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/pages/${UUID}$`), section: 'pages', render: renderPageInsightsPage },
   { pattern: /^\/ui\/forms\/?$/, section: 'forms', render: (shell) => renderWebList(shell, 'forms') },
   { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
+  { pattern: /^\/ui\/redirect-urls\/?$/, section: 'redirect-urls', render: (shell) => renderRedirectUrlList(shell) },
+  { pattern: new RegExp(`^/ui/redirect-urls/${UUID}$`), section: 'redirect-urls', render: renderRedirectUrlPage },
 ];
 
 function start(root: HTMLElement): void {
