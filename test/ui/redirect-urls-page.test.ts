@@ -1,39 +1,24 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { formatCount } from '../../services/api/ui/format';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { ingestRows } from '../insights/glossary-stream.fixture';
+import { launchChromium, withChromium } from '../support/chromium';
 
 /*
  * The redirect URL pages (/ui/redirect-urls, /ui/redirect-urls/{id}; docs/redirect-urls.md#insights) in Debian's
  * Chromium: the list links to each, and every number shown is the API's (GET /v1/insights/redirect-urls/{id} and its
  * clicks), printed with format.ts, with no error logged. The clicks are inserted as the aggregator writes them.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`skipping the redirect URL browser test: ${CHROMIUM} is missing\n`);
-const maybe = available ? it : it.skip;
+const maybe = withChromium('the redirect URL browser test');
 
 let kit: ApiKit;
-let context: BrowserContext | undefined;
-let userDataDir = '';
+let browser: Browser | undefined;
 beforeAll(async () => {
   kit = await startApiKit();
 }, 120_000);
 afterAll(async () => {
-  await context?.close();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+  await browser?.close();
   await kit?.close();
 });
 
@@ -76,9 +61,8 @@ maybe(
     const made = (await api('POST', '/v1/redirect-urls', { name: 'Flyer', destination: 'https://x.test/' })).json();
     await kit.env.clickhouse.insert('events_ingest', ingestRows(clicks(ws.id, made.id)));
 
-    userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-redirects-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    const page = await context.newPage();
+    browser = await launchChromium();
+    const page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
