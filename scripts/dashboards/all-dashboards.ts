@@ -5,6 +5,7 @@ import type { Dashboard } from './grafana-model';
 import { journeyTilesDashboard } from './journey-tiles.dashboard';
 import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
+import { redirectUrlsDashboard } from './redirect-urls.dashboard';
 import { senderThrottleDashboard } from './sender-throttle.dashboard';
 
 /** Every dashboard and the file under dashboards/ it is written to (scripts/build-dashboards.ts). */
@@ -15,6 +16,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'engagement.json', build: engagementDashboard },
   { file: 'pipeline-health.json', build: pipelineHealthDashboard },
   { file: 'pages-forms.json', build: pagesFormsDashboard },
+  { file: 'redirect-urls.json', build: redirectUrlsDashboard },
 ];
 
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */

@@ -21,6 +21,8 @@ import { journeyGoalRoutes } from './routes/journey-goal.routes';
 import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
+import { redirectUrlInsightsRoutes } from './routes/redirect-url-insights.routes';
+import { redirectUrlRoutes } from './routes/redirect-urls.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
 import { templateRoutes } from './routes/templates.routes';
 import { journeyRoutes } from './routes/journeys.routes';
@@ -175,6 +177,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(emailRoutes, deps);
   await app.register(formRoutes, deps);
   await app.register(pageRoutes, deps);
+  await app.register(redirectUrlRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
   await app.register(templateRoutes, { pool });
@@ -187,6 +190,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(segmentInsightsRoutes, deps);
+  await app.register(redirectUrlInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);
   await app.register(engagementMessageRoutes, deps);
   await app.register(engagementTemplateRoutes, deps);

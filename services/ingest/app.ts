@@ -9,6 +9,7 @@ import type { IngestConfig } from './ingest.config';
 import type { IngestDeps } from './ingest-deps';
 import { AccessLog } from './access-log';
 import { registerRecipientRoutes } from './recipient.routes';
+import { registerRedirectRoutes } from './redirect.routes';
 import { registerConfirmRoutes } from './forms/confirm.routes';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
@@ -95,6 +96,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(registerConfirmRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
+  app.register(registerRedirectRoutes, deps);
   registerPagesAndForms(app, deps);
   return app;
 }

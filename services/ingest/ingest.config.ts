@@ -112,6 +112,11 @@ export const ingestSchema = {
   }),
   linkCacheSize: int('CAIRN_INGEST_LINK_CACHE_SIZE', 'email_links entries cached in process', { default: 50_000 }),
   linkCacheTtlMs: int('CAIRN_INGEST_LINK_CACHE_TTL_MS', 'lifetime of a cached email_links entry', { default: 300_000 }),
+  redirectCacheTtlMs: int(
+    'CAIRN_INGEST_REDIRECT_CACHE_TTL_MS',
+    'lifetime of a cached redirect URL (a disabled one stops redirecting within it); as many entries as the link cache',
+    { default: 30_000 },
+  ),
   followingRefreshMs: int(
     'CAIRN_INGEST_FOLLOWING_REFRESH_MS',
     'how often Do Not Allow and erased contacts and workspaces with following off are reloaded (their hits are not recorded)',

@@ -36,6 +36,10 @@ const extras: Record<EventType, Record<string, unknown>> = {
     country: 'FR',
   },
   page_visited: { ...email, message_id: '', email_id: '', visitor_id: 'v-1', page_id: 'p-1', page_version: 1 },
+  redirect_clicked: {
+    ...{ contact_id: '', message_id: '', email_id: '', email_version: 0, machine: true, machine_reason: 'head' },
+    ...{ user_agent_class: 'mobile', country: 'BR', redirect_url_id: 'r-1', url: 'https://example.com/spring' },
+  },
   reply: {
     ...email,
     journey_id: null,

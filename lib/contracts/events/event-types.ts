@@ -16,6 +16,7 @@ export const EMAIL_EVENT_TYPES = [
   'reply',
   'form_submitted',
   'page_visited',
+  'redirect_clicked',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -108,6 +109,17 @@ export interface EmailEventPayloads {
   };
   /** a marketing page was served to a browser; contact_id is '' for an anonymous visitor */
   page_visited: WebVisit & { visitor_id: string };
+  /**
+   * a redirect URL was followed (docs/redirect-urls.md#clicks): contact_id, message_id and email_id are '' (anonymous,
+   * no message); url is the destination fixed at creation; the user agent is kept only as its device class
+   */
+  redirect_clicked: {
+    redirect_url_id: string;
+    url: string;
+    machine_reason?: string | null;
+    user_agent_class?: string;
+    country?: string | null;
+  };
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
    * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or

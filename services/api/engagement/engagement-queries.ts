@@ -1,5 +1,5 @@
 import { join, sql, type Sql } from '../../../lib/platform/clickhouse/sql';
-import { deviceOf, type Device } from './device-type';
+import { deviceOf, type Device } from '../../../lib/domain/engagement/device-type';
 
 /** Anything that runs a bound query and returns rows: the ClickHouse client, or chdb in the dialect test. */
 export interface Runner {

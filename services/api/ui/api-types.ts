@@ -84,6 +84,20 @@ export interface SegmentRow {
   refreshed_at: string | null;
 }
 
+export type { RedirectClick, RedirectInsights } from '../insights/redirect-url-types';
+
+/** GET /v1/redirect-urls/{id}: what the redirect URL page shows */
+export interface RedirectUrlRow {
+  id: string;
+  name: string;
+  code: string;
+  destination: string;
+  short_url: string;
+  disabled: boolean;
+  created_at: string;
+  disabled_at: string | null;
+}
+
 /** GET /v1/pages/{id}, /v1/forms/{id}: only what the insights pages show */
 export interface PageOrFormRow {
   id: string;

@@ -8,6 +8,7 @@ import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
 import { renderSegmentList, renderSegmentPage } from './segment.page';
+import { renderRedirectUrlList, renderRedirectUrlPage } from './redirect-urls.page';
 import { renderTileContactsPage } from './tile-contacts.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
@@ -36,6 +37,8 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
   { pattern: /^\/ui\/segments\/?$/, section: 'segments', render: (shell) => renderSegmentList(shell) },
   { pattern: new RegExp(`^/ui/segments/${UUID}$`), section: 'segments', render: renderSegmentPage },
+  { pattern: /^\/ui\/redirect-urls\/?$/, section: 'redirect-urls', render: (shell) => renderRedirectUrlList(shell) },
+  { pattern: new RegExp(`^/ui/redirect-urls/${UUID}$`), section: 'redirect-urls', render: renderRedirectUrlPage },
 ];
 
 function start(root: HTMLElement): void {

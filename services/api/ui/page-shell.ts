@@ -19,6 +19,7 @@ const NAV = [
   { href: '/ui/pages', label: 'Pages', section: 'pages' },
   { href: '/ui/forms', label: 'Forms', section: 'forms' },
   { href: '/ui/segments', label: 'Segments', section: 'segments' },
+  { href: '/ui/redirect-urls', label: 'Redirect URLs', section: 'redirect-urls' },
 ];
 
 export function signOut(): void {

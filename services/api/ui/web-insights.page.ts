@@ -23,7 +23,13 @@ import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page
 
 const ROWS_SHOWN = 100;
 
-const kpi = (label: string, field: string, value: number, text = formatCount(value), note?: string): HTMLElement =>
+export const kpi = (
+  label: string,
+  field: string,
+  value: number,
+  text = formatCount(value),
+  note?: string,
+): HTMLElement =>
   h(
     'div',
     { class: 'kpi' },
@@ -32,7 +38,7 @@ const kpi = (label: string, field: string, value: number, text = formatCount(val
     note ? h('span', { class: 'kpi-note' }, note) : null,
   );
 
-const grid = (...cards: HTMLElement[]): HTMLElement => h('div', { class: 'kpi-grid' }, ...cards);
+export const grid = (...cards: HTMLElement[]): HTMLElement => h('div', { class: 'kpi-grid' }, ...cards);
 
 /** The page's or form's name, or its id when the API has none to give (it was deleted, or no such route yet). */
 async function nameOf(kind: 'pages' | 'forms', id: string): Promise<PageOrFormRow> {
@@ -50,7 +56,11 @@ function withJourney(range: string, search: URLSearchParams): string {
 }
 
 /** Per-day table plus a bar chart of its first column; the chart is drawn once the page is in the document. */
-function perDay<T extends { day: string }>(title: string, days: T[], columns: Array<[string, keyof T & string]>) {
+export function perDay<T extends { day: string }>(
+  title: string,
+  days: T[],
+  columns: Array<[string, keyof T & string]>,
+) {
   const canvas = h('canvas', { role: 'img', 'aria-label': title });
   const data = table(
     ['Day', ...columns.map(([label]) => label)],
