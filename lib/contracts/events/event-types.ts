@@ -16,6 +16,7 @@ export const EMAIL_EVENT_TYPES = [
   'reply',
   'form_submitted',
   'page_visited',
+  'lead_score_crossed',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -108,6 +109,17 @@ export interface EmailEventPayloads {
   };
   /** a marketing page was served to a browser; contact_id is '' for an anonymous visitor */
   page_visited: WebVisit & { visitor_id: string };
+  /**
+   * a contact's score under a live lead scoring model version reached its threshold (docs/lead-scoring.md#crossing),
+   * once per (model, version, contact); no message makes it: message_id and email_id are '', email_version 0
+   */
+  lead_score_crossed: {
+    model_id: string;
+    model_version: number;
+    score_milli: number;
+    threshold_milli: number;
+    crossing_event_id: string;
+  };
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
    * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
