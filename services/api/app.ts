@@ -21,6 +21,8 @@ import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
+import { scoringModelRoutes } from './routes/scoring-models.routes';
+import { scoringInsightsRoutes } from './routes/scoring-insights.routes';
 import { templateRoutes } from './routes/templates.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
@@ -173,6 +175,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(emailRoutes, deps);
   await app.register(formRoutes, deps);
   await app.register(pageRoutes, deps);
+  await app.register(scoringModelRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
   await app.register(templateRoutes, { pool });
@@ -184,6 +187,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);
+  await app.register(scoringInsightsRoutes, deps);
   await app.register(engagementMessageRoutes, deps);
   await app.register(engagementTemplateRoutes, deps);
   await app.register(engagementFollowupRoutes, deps);
