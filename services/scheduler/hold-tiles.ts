@@ -1,6 +1,6 @@
 import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 import { nextOf, targetsAccounts } from './journey-runtime';
-import { contactsAtScore } from './lead-score-trigger';
+import { contactsAtScore } from './lead-score-met';
 import { advance, rest, type Claimed, type StepContext } from './tile-moves';
 import { BOUNCED_KINDS, matches, parseCondition, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';
 

@@ -6,7 +6,7 @@ import {
   type AnchoredScore,
 } from '../../lib/domain/scoring/scoring-model';
 import type { LeadScoresPayload } from './outbox-messages';
-import type { Entry, LiveModel, Scored } from './lead-scoring';
+import type { Entry, LiveModel, Scored } from './lead-score-types';
 
 // The arithmetic of one batch under one model version (docs/lead-scoring.md#scoring), run under the lock of the
 // contacts' lead_scores rows (lead-scoring.ts): which entries count, the scores they make, the crossings.

@@ -1,9 +1,9 @@
 import type { PoolClient } from 'pg';
 import { LEAD_SCORE_CONDITION, type Tile } from '../../lib/domain/journeys/journey-graph';
-import { scoreAt, scoringDefinitionOf } from '../../lib/domain/scoring/scoring-model';
 import { runtimeOf, type JourneyRow } from './journey-runtime';
-import type { LiveModel } from './lead-scoring';
+import type { LiveModel } from './lead-score-types';
 import { meetTrigger } from './web-activity';
+import { minScoreOf } from './lead-score-met';
 
 // The "lead score ≥ N" trigger (docs/lead-scoring.md#trigger): config {condition: 'lead_score', model_id,
 // min_score?}; N is min_score, or the threshold of the model's live version.
@@ -12,10 +12,6 @@ const isLeadScoreTrigger = (tile: Tile, modelId: string): boolean =>
   tile.type === 'trigger' &&
   String(tile.config?.condition ?? '').replace(/^not_/, '') === LEAD_SCORE_CONDITION &&
   String(tile.config?.model_id ?? '').toLowerCase() === modelId;
-
-/** The score a trigger waits for. */
-export const minScoreOf = (tile: Tile, threshold: number): number =>
-  typeof tile.config?.min_score === 'number' ? tile.config.min_score : threshold;
 
 /**
  * Wakes the contacts waiting at the lead score triggers of the model whose new score reaches the trigger's N, in
@@ -42,31 +38,4 @@ export async function wakeLeadScoreTriggers(
         woken.push({ journey_id: journey.row.id, tile_id: tile.id });
     }
   return woken;
-}
-
-/**
- * The contacts (of `contactIds`) whose score under the model's live version is at least the trigger's N now: a
- * contact arriving at the trigger already there goes on at once.
- */
-export async function contactsAtScore(
-  client: Pick<PoolClient, 'query'>,
-  tile: Tile,
-  contactIds: string[],
-  now: number,
-): Promise<Set<string>> {
-  const { rows } = await client.query<{ contact_id: string; score: number; anchor: string; definition: unknown }>(
-    `SELECT s.contact_id::text, s.score, (extract(epoch FROM s.anchor_time) * 1000)::text AS anchor, v.definition
-       FROM scoring_models m JOIN scoring_model_versions v ON v.model_id = m.id AND v.version = m.live_version
-       JOIN lead_scores s ON s.model_id = m.id AND s.version = m.live_version
-      WHERE m.id = $1::uuid AND m.status = 'live' AND s.contact_id = ANY($2::uuid[])`,
-    [String(tile.config?.model_id ?? '00000000-0000-0000-0000-000000000000'), contactIds],
-  );
-  const met = new Set<string>();
-  for (const row of rows) {
-    const definition = scoringDefinitionOf(row.definition);
-    if (!definition) continue;
-    const score = scoreAt({ score: row.score, anchor: Math.round(Number(row.anchor)) }, now, definition.half_life_days);
-    if (score >= minScoreOf(tile, definition.threshold)) met.add(row.contact_id);
-  }
-  return met;
 }

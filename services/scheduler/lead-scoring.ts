@@ -5,11 +5,10 @@ import {
   ruleMatches,
   scoringDefinitionOf,
   SCORING_EVENTS,
-  type AnchoredScore,
-  type ScoringDefinition,
 } from '../../lib/domain/scoring/scoring-model';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import type { LeadScoresPayload } from './outbox-messages';
+import type { Entry, LiveModel, Scored } from './lead-score-types';
 import { wakeLeadScoreTriggers } from './lead-score-trigger';
 import { scoreBatchEntries } from './lead-score-ledger';
 
@@ -17,23 +16,6 @@ import { scoreBatchEntries } from './lead-score-ledger';
 // live model version of its workspace, exactly once per (version, event, rule), in the batch's transaction.
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export interface LiveModel {
-  id: string;
-  workspaceId: string;
-  version: number;
-  definition: ScoringDefinition;
-}
-
-/** Points one rule gives for one event (or, for an attribute rule, once per contact). */
-export interface Entry {
-  key: string;
-  rule: number;
-  contactId: string;
-  eventType: string;
-  points: number;
-  time: number;
-}
 
 const isScoringCandidate = (event: CairnEvent): event is EmailEvent =>
   !isJourneyEventType(event.type) &&
@@ -91,14 +73,6 @@ async function liveModels(pool: Pool, workspaceIds: string[]): Promise<LiveModel
     const definition = scoringDefinitionOf(row.definition);
     return definition ? [{ id: row.id, workspaceId: row.workspace_id, version: row.version, definition }] : [];
   });
-}
-
-/** A contact's state under the model version, locked for this transaction. */
-interface Scored {
-  anchored: AnchoredScore;
-  crossed: boolean;
-  fresh: boolean;
-  attributes: Record<string, unknown>;
 }
 
 /**
@@ -215,5 +189,3 @@ export async function scoreLeads(pool: Pool, events: readonly CairnEvent[], now:
   }
   return result;
 }
-
-export type { Scored };
