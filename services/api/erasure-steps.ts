@@ -37,12 +37,14 @@ export function scoringErasureSteps(ws: string, wsText: string, id: string, idTe
       table: 'journey_outbox',
       columns: ['payload'],
       action: 'anonymise',
-      why: 'lead score crossings not relayed yet: the contact leaves the row, an emptied row goes',
+      why: 'lead score crossings not relayed yet: a row of its crossings alone goes, it leaves the others',
       sql: [
+        // rows of the contact's crossings alone go first; then the contact leaves the others
+        `DELETE FROM journey_outbox WHERE kind = 'lead_scores' AND payload->>'workspace_id' = ${wsText}
+          AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(payload->'crossings') x WHERE x->>'contact_id' <> ${idText})`,
         `UPDATE journey_outbox SET payload = jsonb_set(payload, '{crossings}', (SELECT coalesce(jsonb_agg(x), '[]'::jsonb)
            FROM jsonb_array_elements(payload->'crossings') x WHERE x->>'contact_id' <> ${idText}))
           WHERE kind = 'lead_scores' AND payload->>'workspace_id' = ${wsText} AND strpos(payload->>'crossings', ${idText}) > 0`,
-        `DELETE FROM journey_outbox WHERE kind = 'lead_scores' AND payload->>'workspace_id' = ${wsText} AND payload->'crossings' = '[]'::jsonb`,
       ],
     },
   ];
