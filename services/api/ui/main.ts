@@ -8,6 +8,7 @@ import { renderEmailList, renderJourneyList } from './lists.page';
 import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
 import { renderTileContactsPage } from './tile-contacts.page';
+import { renderLeadPage, renderScoringModelList, renderScoringModelPage } from './scoring.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
 /**
@@ -33,6 +34,9 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/pages/${UUID}$`), section: 'pages', render: renderPageInsightsPage },
   { pattern: /^\/ui\/forms\/?$/, section: 'forms', render: (shell) => renderWebList(shell, 'forms') },
   { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
+  { pattern: /^\/ui\/scoring-models\/?$/, section: 'scoring', render: (shell) => renderScoringModelList(shell) },
+  { pattern: new RegExp(`^/ui/scoring-models/${UUID}$`), section: 'scoring', render: renderScoringModelPage },
+  { pattern: new RegExp(`^/ui/leads/${UUID}$`), section: 'scoring', render: (shell, id) => renderLeadPage(shell, id) },
 ];
 
 function start(root: HTMLElement): void {

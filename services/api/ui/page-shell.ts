@@ -18,6 +18,7 @@ const NAV = [
   { href: '/ui/journeys', label: 'Journeys', section: 'journeys' },
   { href: '/ui/pages', label: 'Pages', section: 'pages' },
   { href: '/ui/forms', label: 'Forms', section: 'forms' },
+  { href: '/ui/scoring-models', label: 'Lead scoring', section: 'scoring' },
 ];
 
 export function signOut(): void {
