@@ -5,7 +5,7 @@ import { client, createWorkspace } from '../api/api-test-kit';
 import { emailEvent, produce } from '../aggregator/aggregator-harness';
 import { TopicReader } from '../support/topic-reader';
 import { waitFor } from '../support/wait-for';
-import { JourneyEventsKit } from './journey-events-kit';
+import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
 import { tally, Workspace } from './scheduler-harness';
 import { expectedScores, ledgerRecount, storedScores } from './lead-scoring-kit';
 
@@ -17,6 +17,8 @@ import { expectedScores, ledgerRecount, storedScores } from './lead-scoring-kit'
  */
 describe('lead scoring', () => {
   const suite = JourneyEventsKit.forSuite();
+  // the crossings and the contact's interactions reach events_raw (the lead insights read them there)
+  aggregatorForSuite(suite);
   let emails: TopicReader;
   beforeAll(async () => {
     emails = await new TopicReader(suite.kit.env.kafka, [suite.kit.env.topics.emailEvents]).start();
@@ -145,6 +147,13 @@ describe('lead scoring', () => {
     expect(lead.json()).toMatchObject({ contact_id: hot, source: { origin: 'form' } });
     expect(lead.json().scores[0]).toMatchObject({ model_id: modelId, version: 1, threshold: 30 });
     expect(lead.json().scores[0].history).toHaveLength(5);
+    // its contact's human interactions, each event once (the redelivered click and open too), and its crossing
+    const interactions = await waitFor(
+      async () => (await api('GET', `/v1/insights/leads/${rows[0]?.id}`)).json().interactions,
+      (found) => found.counts.lead_score_crossed === 1 && found.counts.click === 3,
+      60_000,
+    );
+    expect(interactions.counts).toEqual({ open: 3, click: 3, lead_score_crossed: 1 });
 
     // another workspace's key sees none of it
     const other = client(kit, (await createWorkspace(kit, 'scoring-other')).key);
