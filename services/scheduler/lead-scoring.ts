@@ -80,8 +80,10 @@ async function liveModels(pool: Pool, workspaceIds: string[]): Promise<LiveModel
  * order, so two consumers scoring the same contact take turns and never deadlock.
  */
 async function lockScores(client: PoolClient, model: LiveModel, entries: Entry[]): Promise<Map<string, Scored>> {
-  const first = new Map<string, number>();
-  for (const e of entries) first.set(e.contactId, Math.min(first.get(e.contactId) ?? e.time, e.time));
+  const earliest = new Map<string, number>();
+  for (const e of entries) earliest.set(e.contactId, Math.min(earliest.get(e.contactId) ?? e.time, e.time));
+  // inserted in id order too: two transactions creating the same rows wait for each other in one order
+  const first = new Map([...earliest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   const { rows: created } = await client.query<{ contact_id: string }>(
     `INSERT INTO lead_scores (model_id, version, contact_id, workspace_id, anchor_time, first_scored_at)
      SELECT $1, $2, c.id, c.workspace_id, to_timestamp(f.t / 1000.0), now()

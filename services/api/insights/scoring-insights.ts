@@ -80,7 +80,7 @@ async function distribution(pool: Pool, v: ModelVersion) {
 /** The contacts that crossed the threshold (the newest first), with their score now and latest lead. */
 async function crossed(pool: Pool, v: ModelVersion) {
   const { rows } = await pool.query<{ contact_id: string; lead_id: string | null; crossed_at: string; score: number }>(
-    `SELECT s.contact_id::text, (SELECT l.id::text FROM leads l WHERE l.contact_id = s.contact_id ORDER BY l.created_at DESC LIMIT 1) AS lead_id,
+    `SELECT s.contact_id::text, (SELECT l.id::text FROM leads l WHERE l.workspace_id = s.workspace_id AND l.contact_id = s.contact_id ORDER BY l.created_at DESC LIMIT 1) AS lead_id,
             to_char(s.crossed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS crossed_at, ${SCORE_NOW} AS score
        FROM lead_scores s WHERE s.model_id = $1 AND s.version = $2 AND s.crossed_at IS NOT NULL
       ORDER BY s.crossed_at DESC, s.contact_id LIMIT ${CROSSED_LISTED}`,
