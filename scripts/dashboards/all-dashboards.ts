@@ -3,6 +3,7 @@ import { emailInsightsDashboard } from './email-insights.dashboard';
 import { engagementDashboard } from './engagement.dashboard';
 import type { Dashboard } from './grafana-model';
 import { journeyTilesDashboard } from './journey-tiles.dashboard';
+import { leadScoringDashboard } from './lead-scoring.dashboard';
 import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
 import { redirectUrlsDashboard } from './redirect-urls.dashboard';
@@ -17,6 +18,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'pipeline-health.json', build: pipelineHealthDashboard },
   { file: 'pages-forms.json', build: pagesFormsDashboard },
   { file: 'redirect-urls.json', build: redirectUrlsDashboard },
+  { file: 'lead-scoring.json', build: leadScoringDashboard },
 ];
 
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */

@@ -24,6 +24,8 @@ import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
 import { redirectUrlInsightsRoutes } from './routes/redirect-url-insights.routes';
 import { redirectUrlRoutes } from './routes/redirect-urls.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
+import { scoringModelRoutes } from './routes/scoring-models.routes';
+import { scoringInsightsRoutes } from './routes/scoring-insights.routes';
 import { templateRoutes } from './routes/templates.routes';
 import { journeyRoutes } from './routes/journeys.routes';
 import { listRoutes } from './routes/lists.routes';
@@ -178,6 +180,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(formRoutes, deps);
   await app.register(pageRoutes, deps);
   await app.register(redirectUrlRoutes, deps);
+  await app.register(scoringModelRoutes, deps);
   await app.register(segmentRoutes, deps);
   await app.register(journeyRoutes, { pool, egress: egressPolicyOf(deps.config) });
   await app.register(templateRoutes, { pool });
@@ -192,6 +195,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(segmentInsightsRoutes, deps);
   await app.register(redirectUrlInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);
+  await app.register(scoringInsightsRoutes, deps);
   await app.register(engagementMessageRoutes, deps);
   await app.register(engagementTemplateRoutes, deps);
   await app.register(engagementFollowupRoutes, deps);

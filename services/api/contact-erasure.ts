@@ -3,6 +3,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { eraseContact } from './erase-contact';
 import { notFound } from './api-problem';
+import { formSteps, scoringErasureSteps } from './erasure-steps';
 
 /**
  * What erasure does to one PostgreSQL table that holds a contact id. `columns` are the columns that hold the id,
@@ -41,42 +42,6 @@ const journeyRows = (table: string, why: string): ErasureStep => ({
   why,
   sql: [`DELETE FROM ${table} WHERE journey_id IN (${JOURNEYS}) AND contact_id = ${ID}`],
 });
-
-/**
- * Forms (docs/pages-and-forms.md): the contact's pending double opt-in confirmations and consent records go; its
- * submissions stay for what they count (submissions of a form, contacts created or updated, leads) without the
- * contact, its answers (the address among them) or its client's country and user agent. Before the contact row,
- * whose deletion would cascade to its submissions.
- */
-function formSteps(): ErasureStep[] {
-  return [
-    {
-      table: 'form_confirmations',
-      columns: ['contact_id'],
-      action: 'delete',
-      why: 'pending double opt-in confirmations: never confirmed, never mailed again',
-      sql: [`DELETE FROM form_confirmations WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
-    },
-    {
-      table: 'consent_records',
-      columns: ['contact_id'],
-      action: 'delete',
-      why: "the contact's consent records (when, which form, country and user agent)",
-      sql: [`DELETE FROM consent_records WHERE workspace_id = ${WS} AND contact_id = ${ID}`],
-    },
-    {
-      table: 'form_submissions',
-      // contact_outcome holds 'created' or 'updated', no id: named here because its name says contact
-      columns: ['contact_id', 'contact_outcome'],
-      action: 'anonymise',
-      why: 'a submission stays for the form insights, without the contact, its answers, country or user agent',
-      sql: [
-        `UPDATE form_submissions SET contact_id = NULL, fields = '{}'::jsonb, country = NULL, user_agent = NULL
-          WHERE workspace_id = ${WS} AND contact_id = ${ID}`,
-      ],
-    },
-  ];
-}
 
 /** The order matters: see the NOTE on eraseContactEverywhere. */
 export const CONTACT_ERASURE: readonly ErasureStep[] = [
@@ -203,7 +168,8 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
       `DELETE FROM address_bounce_state WHERE workspace_id = ${WS} AND address = (SELECT lower(email) FROM contacts WHERE workspace_id = ${WS} AND id = ${ID})`,
     ],
   },
-  ...formSteps(),
+  ...formSteps(WS, ID),
+  ...scoringErasureSteps(WS, WS_TEXT, ID, ID_TEXT),
   {
     table: 'contacts',
     columns: ['id'],

@@ -5,7 +5,7 @@ import { decodeCursor, toPage, type PageQuery } from './pagination';
 import { getRow } from './resource-routes';
 
 /**
- * Forms and pages (docs/api.md#forms-and-pages) are the same kind of resource: a named draft definition, checked
+ * Forms and pages (docs/api.md#forms-and-pages), and lead scoring models (docs/lead-scoring.md), are the same kind of resource: a named draft definition, checked
  * as it is saved, frozen as version n+1 at go-live (form_versions, page_versions), stopped. One store serves both;
  * each kind says how its definition is checked and what its frozen version holds. Every statement is scoped by
  * the caller's workspace, so another workspace's ids answer 404.
@@ -26,9 +26,9 @@ export interface DefinitionRow {
 export type Frozen = { issues: FieldError[]; columns: Record<string, unknown> | null };
 
 export interface DefinitionKind {
-  table: 'forms' | 'pages';
-  versions: 'form_versions' | 'page_versions';
-  parent: 'form_id' | 'page_id';
+  table: 'forms' | 'pages' | 'scoring_models';
+  versions: 'form_versions' | 'page_versions' | 'scoring_model_versions';
+  parent: 'form_id' | 'page_id' | 'model_id';
   noun: string;
   /** the columns a read returns: `t.*` and, for forms, the live version's definition */
   select: string;

@@ -13,6 +13,7 @@ import { countForDomainBreaker, tripDomainBreakers, type CountedEngagement } fro
 import { engagementsOf, parseCondition } from './tile-rules';
 import { recordGoals } from './journey-goal';
 import { recordWebActivity } from './web-activity';
+import { scoreLeads } from './lead-scoring';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -246,8 +247,11 @@ export function startEngagementConsumer(options: {
       const web = await recordWebActivity(options.pool, values, now);
       // goals after entries, so a submission that enters a contact can also reach the goal (docs/scheduler.md#goal)
       const goals = await recordGoals(options.pool, values, now);
-      if (web.outbox || goals) options.onOutbox?.();
-      if (woken.length + web.woken.length > 0) await options.onWoken([...woken, ...web.woken]);
+      // lead scores last: a crossing may wake a lead score trigger (docs/lead-scoring.md#scoring)
+      const scores = await scoreLeads(options.pool, values, now);
+      if (web.outbox || goals || scores.outbox) options.onOutbox?.();
+      const all = [...woken, ...web.woken, ...scores.woken];
+      if (all.length > 0) await options.onWoken(all);
     },
   });
 }

@@ -1,5 +1,6 @@
 import type { TriggerCondition } from '../../lib/domain/journeys/journey-graph';
 import { nextOf, targetsAccounts } from './journey-runtime';
+import { contactsAtScore } from './lead-score-met';
 import { advance, rest, type Claimed, type StepContext } from './tile-moves';
 import { BOUNCED_KINDS, matches, parseCondition, triggerTimeoutAt, waitUntil, type EngagementKind } from './tile-rules';
 
@@ -50,7 +51,8 @@ function groupBy<T>(items: T[], keyOf: (item: T) => string | null): Map<string, 
 
 /**
  * A web condition (form_submitted, page_visited): met by the contacts whose submission or visit was recorded at
- * this trigger while they waited there (journey_web_engagements, web-activity.ts), negation applied.
+ * this trigger while they waited there (journey_web_engagements, web-activity.ts), negation applied. A lead score
+ * condition is recorded there too when the score reaches N, and is also met by a score already there now.
  */
 async function webMetFor(ctx: StepContext, contacts: Claimed[], negated: boolean): Promise<Set<string>> {
   const { rows } = await ctx.client.query<{ contact_id: string }>(
@@ -59,6 +61,14 @@ async function webMetFor(ctx: StepContext, contacts: Claimed[], negated: boolean
     [ctx.journey.row.id, [...new Set(contacts.map((c) => c.iteration))], ctx.tile.id, contacts.map((c) => c.contactId)],
   );
   const engaged = new Set(rows.map((r) => r.contact_id));
+  if (parseCondition(ctx.tile.config?.condition as TriggerCondition).kind === 'lead_score')
+    for (const id of await contactsAtScore(
+      ctx.client,
+      ctx.tile,
+      contacts.map((c) => c.contactId),
+      ctx.now,
+    ))
+      engaged.add(id);
   return new Set(contacts.filter((c) => engaged.has(c.contactId) !== negated).map((c) => c.contactId));
 }
 

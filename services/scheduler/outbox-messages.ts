@@ -110,22 +110,68 @@ const leadsPayloadSchema = {
   },
 } as const;
 
+/**
+ * Lead scores that crossed their model version's threshold (docs/lead-scoring.md#crossing), written by the
+ * engagement consumer's scoring (lead-scoring.ts): the relay publishes one `lead_score_crossed` per crossing to the
+ * email events topic, its event id derived from (model, version, contact).
+ */
+const leadScoresPayloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['v', 'workspace_id', 'crossings'],
+  properties: {
+    v: { const: 1 },
+    workspace_id: fields.uuid,
+    crossings: {
+      type: 'array',
+      minItems: 1,
+      maxItems: EVENTS_PER_ROW,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'model_id',
+          'model_version',
+          'contact_id',
+          'event_time',
+          'score_milli',
+          'threshold_milli',
+          'crossing_event_id',
+        ],
+        properties: {
+          model_id: fields.uuid,
+          model_version: fields.integer,
+          contact_id: fields.uuid,
+          /** epoch milliseconds of the event whose points crossed */
+          event_time: fields.integer,
+          score_milli: fields.integer,
+          threshold_milli: fields.integer,
+          crossing_event_id: fields.text,
+        },
+      },
+    },
+  },
+} as const;
+
 export type TileEventGroup = FromSchema<typeof tileEventGroupSchema>;
 export type LeadsPayload = FromSchema<typeof leadsPayloadSchema>;
 export type EventsPayload = FromSchema<typeof eventsPayloadSchema>;
 export type WebhookPayload = FromSchema<typeof webhookPayloadSchema>;
+export type LeadScoresPayload = FromSchema<typeof leadScoresPayloadSchema>;
 
 // Rows written by the build before v1 carry no `v` and may wait in the outbox when the relay is upgraded.
 const legacy = { unversionedIsV1: true };
 export const eventsPayloadMessage = defineMessage('outbox events', 1, eventsPayloadSchema, legacy);
 export const webhookPayloadMessage = defineMessage('outbox webhook', 1, webhookPayloadSchema, legacy);
 export const leadsPayloadMessage = defineMessage('outbox leads', 1, leadsPayloadSchema);
+export const leadScoresPayloadMessage = defineMessage('outbox lead scores', 1, leadScoresPayloadSchema);
 
 /** An outbox row as the relay reads it, its payload decoded by its kind. */
 export type OutboxPayload =
   | { kind: 'send'; payload: SendBatchJob }
   | { kind: 'events'; payload: EventsPayload }
   | { kind: 'leads'; payload: LeadsPayload }
+  | { kind: 'lead_scores'; payload: LeadScoresPayload }
   | { kind: 'webhook'; payload: WebhookPayload };
 
 const tagged = <K extends OutboxPayload['kind'], P>(kind: K, read: Decoded<P>): Decoded<{ kind: K; payload: P }> =>
@@ -142,6 +188,8 @@ export function decodeOutboxRow(kind: string, payload: unknown): Decoded<OutboxP
       return tagged(kind, webhookPayloadMessage.decode(payload));
     case 'leads':
       return tagged(kind, leadsPayloadMessage.decode(payload));
+    case 'lead_scores':
+      return tagged(kind, leadScoresPayloadMessage.decode(payload));
   }
   return {
     ok: false,

@@ -19,6 +19,7 @@ import {
 } from './outbox-messages';
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
+import { crossingEvent } from './lead-score-events';
 
 export interface RelayDeps {
   pool: Pool;
@@ -183,6 +184,16 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
     );
     return;
   }
+  if (row.kind === 'lead_scores') {
+    await deps.producer.sendMany(
+      row.payload.crossings.map((crossing) => ({
+        topic: topicForEvent(deps.topics, 'lead_score_crossed'),
+        key: crossing.contact_id,
+        value: deps.codec.encodeOwn(crossingEvent(row.payload, crossing)),
+      })),
+    );
+    return;
+  }
   const { payload } = row;
   // One Kafka message per contact (the key), its events of this row in one envelope: a produced message costs the
   // client microseconds whatever its size, and a step writes about three tile events per tile a contact crosses.
@@ -220,7 +231,7 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
         [kinds.split(','), limit],
       );
     const rows = [
-      ...(await take('send,events,leads', BATCH_ROWS_PER_PASS)).rows,
+      ...(await take('send,events,leads,lead_scores', BATCH_ROWS_PER_PASS)).rows,
       ...(await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows,
     ];
     if (rows.length === 0) return 0;

@@ -3,7 +3,11 @@ import { derivedId } from '../../lib/contracts/events/derived-id';
 import { DateTime } from 'luxon';
 import type { CairnEvent } from '../../lib/contracts/events/event-types';
 import { feedbackEffect } from '../../lib/domain/bounces/feedback-types';
-import { WEB_TRIGGER_CONDITIONS, type TriggerCondition } from '../../lib/domain/journeys/journey-graph';
+import {
+  LEAD_SCORE_CONDITION,
+  WEB_TRIGGER_CONDITIONS,
+  type TriggerCondition,
+} from '../../lib/domain/journeys/journey-graph';
 
 /** Pure tile logic: no I/O, so each rule is unit-tested on its own (tile-rules.test.ts). */
 
@@ -101,7 +105,9 @@ export type EngagementKind =
   | 'unsubscribed'
   /** web conditions: recorded per trigger in journey_web_engagements (web-activity.ts), never from an email event */
   | 'form_submitted'
-  | 'page_visited';
+  | 'page_visited'
+  /** met when the contact's lead score reaches the trigger's N (lead-score-trigger.ts), recorded like a web condition */
+  | 'lead_score';
 
 export interface Engagement {
   kind: EngagementKind;
@@ -153,7 +159,10 @@ export interface ParsedCondition {
   negated: boolean;
   /** delivered and its negation wait for the timeout too: a bounce may still follow the send */
   decidedAtTimeout: boolean;
-  /** form_submitted, page_visited: what the contact does on the web, not with an email tile's message */
+  /**
+   * form_submitted, page_visited: what the contact does on the web, not with an email tile's message; lead_score
+   * too: recorded at the trigger when the score reaches N (journey_web_engagements), no email tile
+   */
   web: boolean;
 }
 
@@ -166,7 +175,7 @@ export function parseCondition(condition: TriggerCondition, linkId?: unknown): P
     linkId: base === 'clicked_link' && typeof linkId === 'string' ? linkId : '',
     negated,
     decidedAtTimeout: negated || kind === 'delivered',
-    web: (WEB_TRIGGER_CONDITIONS as readonly string[]).includes(kind),
+    web: (WEB_TRIGGER_CONDITIONS as readonly string[]).includes(kind) || kind === LEAD_SCORE_CONDITION,
   };
 }
 

@@ -120,10 +120,12 @@ async function enterAtFormTile(
  * contact of that account waiting there, as engagements are (docs/scheduler.md#accounts). Returns whether the
  * trigger woke someone.
  *
+ * Lead score triggers are met the same way (lead-score-trigger.ts).
+ *
  * NOTE: recorded once: journey_web_engagements is keyed by (journey, iteration, trigger, contact) and inserted ON
  * CONFLICT DO NOTHING, and waking only moves contacts that still wait, so a redelivery changes nothing.
  */
-async function meetTrigger(
+export async function meetTrigger(
   client: PoolClient,
   journey: JourneyRuntime,
   tile: Tile,

@@ -27,6 +27,7 @@ const NON_OBVIOUS: Record<string, string[]> = {
   tasks: ['once_key'],
   leads: ['once_key'],
   engagement_messages: ['regarding_id'],
+  lead_score_entries: ['entry_key'],
 };
 
 type Column = `${string}.${string}`;

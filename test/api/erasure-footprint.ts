@@ -5,6 +5,7 @@ import { sendRequestKey, type SendRequest } from '../../lib/contracts/sending/se
 import { journeyEmailEvent } from '../support/journey-email-event';
 import { recordEngagements } from '../../services/scheduler/engagement.consumer';
 import { takeCapSlots } from '../../services/scheduler/frequency-cap';
+import { scoreLeads } from '../../services/scheduler/lead-scoring';
 import { StepEffects } from '../../services/scheduler/step-effects';
 import { onceKey } from '../../services/scheduler/tile-rules';
 import { confirmItem, forwardItem, journeyItem } from '../../services/sender/delivery-item';
@@ -206,6 +207,23 @@ export async function buildFootprint(
   await pool.query(
     `INSERT INTO journey_goals (journey_id, iteration, contact_id, tile_id, goal_event) SELECT $1, 0, unnest($2::uuid[]), 'mail', 'clicked_link'`,
     [journeyId, both],
+  );
+  // lead scores, their ledger and crossings in the outbox, as services/scheduler/lead-scoring.ts writes them
+  const model = await api('POST', '/v1/scoring-models', {
+    name: 'MQL',
+    definition: {
+      rules: [
+        { on: 'open', points: 5 },
+        { attribute: 'tier', equals: 'gold', points: 1 },
+      ],
+      threshold: 5,
+    },
+  });
+  await api('POST', `/v1/scoring-models/${model.json().id}/go-live`);
+  await scoreLeads(
+    pool,
+    both.map((c) => open(workspaceId, journeyId, c)),
+    Date.now(),
   );
   // the frequency cap's counters, as an email tile of a capped workspace takes its slots
   await inTransaction(pool, (client) =>

@@ -17,6 +17,7 @@ export const EMAIL_EVENT_TYPES = [
   'form_submitted',
   'page_visited',
   'redirect_clicked',
+  'lead_score_crossed',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -119,6 +120,17 @@ export interface EmailEventPayloads {
     machine_reason?: string | null;
     user_agent_class?: string;
     country?: string | null;
+  };
+  /**
+   * a contact's score under a live lead scoring model version reached its threshold (docs/lead-scoring.md#crossing),
+   * once per (model, version, contact); no message makes it: message_id and email_id are '', email_version 0
+   */
+  lead_score_crossed: {
+    model_id: string;
+    model_version: number;
+    score_milli: number;
+    threshold_milli: number;
+    crossing_event_id: string;
   };
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834

@@ -12,7 +12,8 @@
  *   trigger          {email_tile_id, condition (TRIGGER_CONDITIONS), link_id? (clicked_link),
  *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)};
  *                    the web conditions (WEB_TRIGGER_CONDITIONS) name no email tile: form_submitted and its not_
- *                    form take {form_id}, page_visited and its not_ form {page_id}
+ *                    form take {form_id}, page_visited and its not_ form {page_id}; lead_score and its not_
+ *                    form take {model_id, min_score?} (docs/lead-scoring.md#trigger)
  *                    next = [path when the condition is met, path when it is not]
  *   splitter         {percentages: number[]} one per `next` entry, summing to 100
  *   scheduler        {wait_days | wait_hours | wait_minutes} or {until: date-time (journey time zone)} or
@@ -54,7 +55,13 @@ export const POSITIVE_TRIGGER_CONDITIONS = [
   'unsubscribed',
   'form_submitted',
   'page_visited',
+  'lead_score',
 ] as const;
+/**
+ * "lead score ≥ N" (docs/lead-scoring.md#trigger): config {model_id (a scoring model of the workspace, live at
+ * go-live), min_score? (default: the live version's threshold)}; no email tile.
+ */
+export const LEAD_SCORE_CONDITION = 'lead_score';
 /** Conditions on what the contact does on the web (docs/scheduler.md#inbound-journeys): no email tile, a form or page. */
 export const WEB_TRIGGER_CONDITIONS = ['form_submitted', 'page_visited'] as const;
 export type WebTriggerCondition = (typeof WEB_TRIGGER_CONDITIONS)[number];

@@ -14,7 +14,7 @@ import {
   type Tile,
 } from '../../../lib/domain/journeys/journey-graph';
 import { quietHoursIssue } from './quiet-hours-check';
-import { webTileIssues, isWebCondition, type WebCheckContext } from './journey-web-check';
+import { webTileIssues, namesNoEmailTile, leadScoreIssues, type WebCheckContext } from './journey-web-check';
 
 /** What the check needs to know about the workspace; the caller loads it, the check stays pure. */
 export interface JourneyCheckContext extends WebCheckContext {
@@ -143,7 +143,8 @@ function triggerTileIssues(tile: Tile, index: GraphIndex): JourneyIssue[] {
       issues.push(issue(tile, 'config.link_id names the link a clicked_link condition waits for'));
   if ((tile.next ?? []).length !== 2)
     issues.push(issue(tile, 'needs exactly two next tiles: [condition met, timed out]'));
-  if (isWebCondition(config.condition)) return issues; // no email tile: the form or page (journey-web-check.ts)
+  // no email tile: the form, page or scoring model, and a lead score's min_score (journey-web-check.ts)
+  if (namesNoEmailTile(config.condition)) return [...issues, ...leadScoreIssues(config).map((m) => issue(tile, m))];
   const source = str(config.email_tile_id);
   const ancestors = reachable([tile.id], index.predecessors);
   if (!source || index.byId.get(source)?.type !== 'email' || !ancestors.has(source))

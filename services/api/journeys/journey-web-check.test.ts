@@ -87,3 +87,28 @@ describe('the error check of inbound journeys (docs/scheduler.md#inbound-journey
     );
   });
 });
+
+describe('the error check of lead score triggers (docs/lead-scoring.md#trigger)', () => {
+  const MODEL_LIVE = '55555555-5555-4555-8555-555555555555';
+  const MODEL_DRAFT = '66666666-6666-4666-8666-666666666666';
+  const withModels: JourneyCheckContext = {
+    ...ctx,
+    modelStatus: new Map([
+      [MODEL_LIVE, 'live'],
+      [MODEL_DRAFT, 'draft'],
+    ]),
+  };
+  const fields = (trigger: Record<string, unknown>) =>
+    checkJourney(inbound(FORM_LIVE, trigger), settings, withModels).map((issue) => issue.field);
+
+  it('accepts a live model without an email tile, with or without min_score', () => {
+    expect(fields({ condition: 'lead_score', model_id: MODEL_LIVE })).toEqual([]);
+    expect(fields({ condition: 'not_lead_score', model_id: MODEL_LIVE, min_score: 50 })).toEqual([]);
+  });
+
+  it('names the model that is not live or unknown, and a min_score out of range', () => {
+    expect(fields({ condition: 'lead_score', model_id: MODEL_DRAFT })).toEqual(['graph.tiles[2].config.model_id']);
+    expect(fields({ condition: 'lead_score', model_id: UNKNOWN })).toEqual(['graph.tiles[2].config.model_id']);
+    expect(fields({ condition: 'lead_score', model_id: MODEL_LIVE, min_score: 0 })).toEqual(['graph.tiles.waits']);
+  });
+});

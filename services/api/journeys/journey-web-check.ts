@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import {
+  LEAD_SCORE_CONDITION,
   WEB_TRIGGER_CONDITIONS,
   WEB_TRIGGER_TARGET,
   type JourneyGraph,
@@ -7,11 +8,13 @@ import {
   type Tile,
   type WebTriggerCondition,
 } from '../../../lib/domain/journeys/journey-graph';
+import { MAX_THRESHOLD } from '../../../lib/domain/scoring/scoring-model';
 import { ApiProblem } from '../api-problem';
 
 // The form tile and the form and page triggers of inbound journeys (docs/scheduler.md#inbound-journeys): the forms
 // and pages they name must be the workspace's (when the journey is saved and at go-live), and a form tile's form
-// must be live at go-live.
+// must be live at go-live. The lead score triggers' scoring models (docs/lead-scoring.md#trigger) likewise: the
+// workspace's, and live at go-live.
 
 /** Lowercase, as PostgreSQL spells uuids and ingest's events carry them: the engine matches tiles by that spelling. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -20,6 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface WebCheckContext {
   formStatus?: ReadonlyMap<string, string>;
   pageStatus?: ReadonlyMap<string, string>;
+  modelStatus?: ReadonlyMap<string, string>;
 }
 
 /** The web condition a trigger's condition is about (form_submitted, not_page_visited, …), or null. */
@@ -29,13 +33,32 @@ function webConditionOf(condition: unknown): WebTriggerCondition | null {
   return (WEB_TRIGGER_CONDITIONS as readonly string[]).includes(base) ? (base as WebTriggerCondition) : null;
 }
 
-export const isWebCondition = (condition: unknown): boolean => webConditionOf(condition) !== null;
+/** lead_score or not_lead_score. */
+const isLeadScoreCondition = (condition: unknown): boolean =>
+  typeof condition === 'string' && condition.replace(/^not_/, '') === LEAD_SCORE_CONDITION;
+
+/** A web or lead score condition: its trigger names no email tile. */
+export const namesNoEmailTile = (condition: unknown): boolean =>
+  webConditionOf(condition) !== null || isLeadScoreCondition(condition);
+
+/**
+ * A lead score trigger's min_score problems (its model is checked with the forms and pages, webReferences); none
+ * for another condition.
+ */
+export function leadScoreIssues(config: Record<string, unknown>): string[] {
+  const min = config.min_score;
+  if (!isLeadScoreCondition(config.condition) || min === undefined) return [];
+  if (typeof min === 'number' && min > 0 && min <= MAX_THRESHOLD) return [];
+  return [`config.min_score must be a number, 0 < min_score ≤ ${MAX_THRESHOLD}`];
+}
+
+type ReferenceField = 'form_id' | 'page_id' | 'model_id';
 
 /** A form or page a tile names: which config field, and whether it is a form or a page. */
 interface WebReference {
   index: number;
   tile: Tile;
-  field: 'form_id' | 'page_id';
+  field: ReferenceField;
   value: unknown;
 }
 
@@ -45,6 +68,8 @@ function webReferences(graph: JourneyGraph): WebReference[] {
   if (!Array.isArray(tiles)) return [];
   return graph.tiles.flatMap((tile, index): WebReference[] => {
     if (tile?.type === 'form') return [{ index, tile, field: 'form_id', value: tile.config?.form_id }];
+    if (tile?.type === 'trigger' && isLeadScoreCondition(tile.config?.condition))
+      return [{ index, tile, field: 'model_id', value: tile.config?.model_id }];
     const web = tile?.type === 'trigger' ? webConditionOf(tile.config?.condition) : null;
     if (web === null) return [];
     const field = WEB_TRIGGER_TARGET[web];
@@ -53,17 +78,19 @@ function webReferences(graph: JourneyGraph): WebReference[] {
 }
 
 const fieldOf = (ref: WebReference): string => `graph.tiles[${ref.index}].config.${ref.field}`;
-const noun = (ref: WebReference): string => (ref.field === 'form_id' ? 'form' : 'page');
+const NOUNS: Record<ReferenceField, string> = { form_id: 'form', page_id: 'page', model_id: 'lead scoring model' };
+const noun = (ref: WebReference): string => NOUNS[ref.field];
 
 /** What is wrong with one reference, given the statuses of the workspace's forms and pages it could name. */
 function referenceProblem(ref: WebReference, ctx: WebCheckContext, atGoLive: boolean): string | null {
   const label = `tile "${ref.tile.id}" (${ref.tile.type})`;
   if (typeof ref.value !== 'string' || !UUID.test(ref.value))
     return `${label}: config.${ref.field} must be the id (a lowercase uuid) of a ${noun(ref)} of this workspace`;
-  const status = (ref.field === 'form_id' ? ctx.formStatus : ctx.pageStatus)?.get(ref.value);
+  const statuses = { form_id: ctx.formStatus, page_id: ctx.pageStatus, model_id: ctx.modelStatus }[ref.field];
+  const status = statuses?.get(ref.value);
   if (status === undefined) return `${label}: ${noun(ref)} ${ref.value} does not exist in this workspace`;
-  if (atGoLive && ref.tile.type === 'form' && status !== 'live')
-    return `${label}: form ${ref.value} is ${status}; make it live before the journey goes live`;
+  if (atGoLive && (ref.tile.type === 'form' || ref.field === 'model_id') && status !== 'live')
+    return `${label}: ${noun(ref)} ${ref.value} is ${status}; make it live before the journey goes live`;
   return null;
 }
 
@@ -81,18 +108,22 @@ export async function loadWebCheckContext(
   workspaceId: string,
   graph: JourneyGraph,
 ): Promise<WebCheckContext> {
-  const ids = (field: 'form_id' | 'page_id'): string[] =>
+  const ids = (field: ReferenceField): string[] =>
     webReferences(graph).flatMap((ref) =>
       ref.field === field && typeof ref.value === 'string' && UUID.test(ref.value) ? [ref.value] : [],
     );
-  const statuses = async (table: 'forms' | 'pages', field: 'form_id' | 'page_id') => {
+  const statuses = async (table: 'forms' | 'pages' | 'scoring_models', field: ReferenceField) => {
     const { rows } = await db.query<{ id: string; status: string }>(
       `SELECT id::text, status FROM ${table} WHERE workspace_id = $1 AND id = ANY($2::uuid[])`,
       [workspaceId, ids(field)],
     );
     return new Map(rows.map((r) => [r.id, r.status]));
   };
-  return { formStatus: await statuses('forms', 'form_id'), pageStatus: await statuses('pages', 'page_id') };
+  return {
+    formStatus: await statuses('forms', 'form_id'),
+    pageStatus: await statuses('pages', 'page_id'),
+    modelStatus: await statuses('scoring_models', 'model_id'),
+  };
 }
 
 /**
@@ -108,5 +139,5 @@ export async function assertWebReferences(client: PoolClient, workspaceId: strin
     return message === null ? [] : [{ field: fieldOf(ref), message }];
   });
   if (errors.length > 0)
-    throw new ApiProblem(422, `the journey names ${errors.length} form(s) or page(s) it cannot use`, errors);
+    throw new ApiProblem(422, `the journey names ${errors.length} form(s), page(s) or model(s) it cannot use`, errors);
 }

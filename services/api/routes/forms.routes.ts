@@ -25,13 +25,15 @@ import { checkResponse, formExtras, itemOf, pageExtras, versionResponse, writeBo
 
 /** Marketing forms and pages (docs/api.md#forms-and-pages, docs/pages-and-forms.md). */
 
-interface Resource {
+export interface Resource {
   path: string;
   tag: string;
   kind: DefinitionKind;
   item: object;
   /** the row as answered: with its public URLs, from the ingest URL read at answer time */
   view: (row: DefinitionRow) => Record<string, unknown>;
+  /** what stopping means for it (default: ingest serves and accepts nothing for it) */
+  stopped?: string;
 }
 
 type WriteBody = { name?: string; definition?: Record<string, unknown> };
@@ -61,7 +63,7 @@ export async function pageRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
 }
 
 /** The routes of one resource, in the order they are documented. */
-function definitionRoutes(app: FastifyInstance, pool: Pool, resource: Resource): void {
+export function definitionRoutes(app: FastifyInstance, pool: Pool, resource: Resource): void {
   draftRoutes(app, pool, resource);
   lifecycleRoutes(app, pool, resource);
 }
@@ -117,7 +119,8 @@ function draftRoutes(app: FastifyInstance, pool: Pool, { path, tag, kind, item, 
   );
 }
 
-function lifecycleRoutes(app: FastifyInstance, pool: Pool, { path, tag, kind, item, view }: Resource): void {
+function lifecycleRoutes(app: FastifyInstance, pool: Pool, resource: Resource): void {
+  const { path, tag, kind, item, view } = resource;
   const tags = [tag];
   const noun = kind.noun;
   const action = (name: string, summary: string, response: object) => ({
@@ -133,7 +136,8 @@ function lifecycleRoutes(app: FastifyInstance, pool: Pool, { path, tag, kind, it
     const { row } = await goLiveDefinition(pool, kind, workspaceOf(req), req.params.id);
     return view(row);
   });
-  const stop = action('stop', `Stop a live ${noun} (ingest serves and accepts nothing for it)`, item);
+  const stopped = resource.stopped ?? 'ingest serves and accepts nothing for it';
+  const stop = action('stop', `Stop a live ${noun} (${stopped})`, item);
   app.post<{ Params: Id }>(stop.url, { schema: stop.schema }, async (req) =>
     view(await stopDefinition(pool, kind, workspaceOf(req), req.params.id)),
   );

@@ -10,6 +10,7 @@ import { renderShell, type Shell } from './page-shell';
 import { renderSegmentList, renderSegmentPage } from './segment.page';
 import { renderRedirectUrlList, renderRedirectUrlPage } from './redirect-urls.page';
 import { renderTileContactsPage } from './tile-contacts.page';
+import { renderLeadPage, renderScoringModelList, renderScoringModelPage } from './scoring.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
 
 /**
@@ -39,6 +40,9 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/segments/${UUID}$`), section: 'segments', render: renderSegmentPage },
   { pattern: /^\/ui\/redirect-urls\/?$/, section: 'redirect-urls', render: (shell) => renderRedirectUrlList(shell) },
   { pattern: new RegExp(`^/ui/redirect-urls/${UUID}$`), section: 'redirect-urls', render: renderRedirectUrlPage },
+  { pattern: /^\/ui\/scoring-models\/?$/, section: 'scoring', render: (shell) => renderScoringModelList(shell) },
+  { pattern: new RegExp(`^/ui/scoring-models/${UUID}$`), section: 'scoring', render: renderScoringModelPage },
+  { pattern: new RegExp(`^/ui/leads/${UUID}$`), section: 'scoring', render: (shell, id) => renderLeadPage(shell, id) },
 ];
 
 function start(root: HTMLElement): void {

@@ -20,6 +20,7 @@ const NAV = [
   { href: '/ui/forms', label: 'Forms', section: 'forms' },
   { href: '/ui/segments', label: 'Segments', section: 'segments' },
   { href: '/ui/redirect-urls', label: 'Redirect URLs', section: 'redirect-urls' },
+  { href: '/ui/scoring-models', label: 'Lead scoring', section: 'scoring' },
 ];
 
 export function signOut(): void {
