@@ -16,6 +16,8 @@ export const EMAIL_EVENT_TYPES = [
   'reply',
   'form_submitted',
   'page_visited',
+  'web_page_viewed',
+  'web_link_clicked',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -108,6 +110,10 @@ export interface EmailEventPayloads {
   };
   /** a marketing page was served to a browser; contact_id is '' for an anonymous visitor */
   page_visited: WebVisit & { visitor_id: string };
+  /** a page of a registered website loaded (docs/web-tracking.md#events); contact_id '' for an anonymous visitor */
+  web_page_viewed: WebActivity;
+  /** a link followed on a page of a registered website (docs/web-tracking.md#events) */
+  web_link_clicked: WebActivity;
   /**
    * a reply matched to a sent one-to-one message (services/engagement); machine_reason auto_reply for RFC 3834
    * auto-replies; auth_verdict (v2): verified (SPF/DKIM aligned with From, From the contact's domain), unverified, or
@@ -119,6 +125,21 @@ export interface EmailEventPayloads {
     from_domain?: string | null;
     auth_verdict?: 'verified' | 'unverified' | 'unchecked';
   };
+}
+
+/**
+ * What the tracking script reports of a page view or a link click on a registered website; contact_id and the
+ * message are '' unless the visit came from a tracked click (a verified web token).
+ */
+export interface WebActivity extends TrackingContext {
+  website_id: string;
+  /** a view: the page's path; a click: the link's origin and path; never a query string or fragment */
+  url: string;
+  page_path: string;
+  title?: string | null;
+  referrer_host?: string | null;
+  visitor_id: string;
+  view_id: string;
 }
 
 export type LeadOrigin = 'landing_page' | 'form' | 'tile' | 'api';
