@@ -6,7 +6,6 @@ import type { ApiDeps } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
 import { getRow, listRows } from '../resource-routes';
-import type { PageQuery } from '../pagination';
 import {
   createWebsiteSchema,
   deleteWebsiteSchema,
@@ -42,8 +41,9 @@ export const scriptTag = (ingestPublicUrl: string, websiteId: string): string =>
   `<script src="${ingestPublicUrl.replace(/\/$/, '')}/w.js" data-website="${websiteId}" async></script>`;
 
 const viewOf = (ingestPublicUrl: string) => (row: WebsiteRow) => {
-  const { workspace_id: _workspace, ...rest } = row;
-  return { ...rest, script: scriptTag(ingestPublicUrl, row.id) };
+  const { workspace_id: _workspace, created_at, updated_at, ...rest } = row;
+  const times = { created_at: created_at.toISOString(), updated_at: updated_at.toISOString() };
+  return { ...rest, ...times, script: scriptTag(ingestPublicUrl, row.id) };
 };
 
 /** 422 naming `origin` unless it is a canonical http(s) origin (lib/domain/forms/form-origins.ts). */
@@ -64,10 +64,12 @@ export async function websiteRoutes(untyped: FastifyInstance, { pool, config }: 
        VALUES ($1, $2, $3, coalesce($4, 'none'), coalesce($5, true)) RETURNING *`,
       [workspaceOf(req), req.body.name, req.body.origin, req.body.visitor_id_mode ?? null, req.body.honor_dnt ?? null],
     );
-    return reply.code(201).send(view(rows[0] as WebsiteRow));
+    const row = rows[0];
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    return reply.code(201).send(view(row));
   });
   app.get('/v1/websites', { schema: listWebsitesSchema }, async (req) => {
-    const page = await listRows<WebsiteRow>(pool, 'websites', workspaceOf(req), req.query as PageQuery);
+    const page = await listRows<WebsiteRow>(pool, 'websites', workspaceOf(req), req.query);
     return { ...page, items: page.items.map(view) };
   });
   app.get('/v1/websites/:id', { schema: getWebsiteSchema }, async (req) =>
@@ -83,7 +85,7 @@ export async function websiteRoutes(untyped: FastifyInstance, { pool, config }: 
       req.params.id,
     ]);
     if (!rowCount) throw notFound('website');
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 }
 
