@@ -6,6 +6,7 @@ import { journeyTilesDashboard } from './journey-tiles.dashboard';
 import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
 import { senderThrottleDashboard } from './sender-throttle.dashboard';
+import { webTrackingDashboard } from './web-tracking.dashboard';
 
 /** Every dashboard and the file under dashboards/ it is written to (scripts/build-dashboards.ts). */
 export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
@@ -15,6 +16,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'engagement.json', build: engagementDashboard },
   { file: 'pipeline-health.json', build: pipelineHealthDashboard },
   { file: 'pages-forms.json', build: pagesFormsDashboard },
+  { file: 'web-tracking.json', build: webTrackingDashboard },
 ];
 
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */

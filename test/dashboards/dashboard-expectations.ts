@@ -2,6 +2,7 @@ import { GLOSSARY_EMAIL_KPIS as G, GLOSSARY_TILES } from '../insights/glossary-s
 import { dashboardStream, PIPELINE_FROM, PIPELINE_TO } from './dashboard-stream.fixture';
 import type { GrafanaScope } from './grafana-binding';
 import { PAGES_FORMS, PAGES_FORMS_VARIABLES } from './pages-forms-dashboard.fixture';
+import { WEB_TRACKING, WEB_TRACKING_VARIABLES } from './web-tracking-dashboard.fixture';
 
 /*
  * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the KPI
@@ -210,5 +211,6 @@ export function dashboardCases(ingestRowCount: number): DashboardCase[] {
     { file: 'engagement.json', scope: emailScope({ workspace_id: 'ws', email_id: '', journey_id: '', tile_id: '' }), expected: ENGAGEMENT },
     { file: 'pipeline-health.json', scope: pipelineScope(''), expected: PIPELINE_HEALTH(ledger) },
     { file: 'pages-forms.json', scope: emailScope(PAGES_FORMS_VARIABLES), expected: PAGES_FORMS },
+    { file: 'web-tracking.json', scope: emailScope(WEB_TRACKING_VARIABLES), expected: WEB_TRACKING },
   ];
 }

@@ -152,7 +152,8 @@ describe('POST /w/collect', () => {
   });
 
   it('records nothing for DNT or GPC when the website honours them; records when it does not', async () => {
-    for (const header of [{ dnt: '1' }, { 'sec-gpc': '1' }]) {
+    const optOuts: Record<string, string>[] = [{ dnt: '1' }, { 'sec-gpc': '1' }];
+    for (const header of optOuts) {
       const body = hitBody();
       const res = await collect(body, header);
       expect([header, res.statusCode]).toEqual([header, 204]);

@@ -10,7 +10,8 @@ const writable = {
     type: 'string',
     minLength: 1,
     maxLength: 300,
-    description: 'the site\'s canonical origin scheme://host[:port], e.g. https://shop.example (no path, lower-case host)',
+    description:
+      "the site's canonical origin scheme://host[:port], e.g. https://shop.example (no path, lower-case host)",
   },
   visitor_id_mode: {
     type: 'string',
