@@ -6,13 +6,14 @@ import { SUMMER_TIME } from './dashboard-stream.fixture';
  * dashboard lists it), at one time in the dashboards' range. What each panel must answer is written from the
  * definitions (docs/kpis.md#website-kpis), never from running the queries.
  */
-export function webTrackingStream(): CairnEvent[] {
-  const base = { workspace_id: 'wsweb', event_time: SUMMER_TIME, message_id: '', email_id: '', email_version: 0 };
+/** `ids` lets another test put the same stream in a workspace and website of its own (the /ui website page). */
+export function webTrackingStream(ids = { workspaceId: 'wsweb', siteId: 'site1', otherSiteId: 'site2' }): CairnEvent[] {
+  const base = { workspace_id: ids.workspaceId, event_time: SUMMER_TIME, message_id: '', email_id: '', email_version: 0 };
   const known = { contact_id: 'wc1', message_id: 'wm1', email_id: 'wg1', email_version: 1, country: 'SE' };
   const view = (event_id: string, path: string, visitor: string, more: object = {}): CairnEvent => ({
     type: 'web_page_viewed',
     data: {
-      ...{ ...base, contact_id: '', event_id, website_id: 'site1', url: path, page_path: path },
+      ...{ ...base, contact_id: '', event_id, website_id: ids.siteId, url: path, page_path: path },
       ...{ visitor_id: visitor, view_id: visitor },
       ...more,
     },
@@ -24,11 +25,11 @@ export function webTrackingStream(): CairnEvent[] {
     view('v3', '/spring', 'b', { country: 'DE' }),
     view('v4', '/spring', 'c'),
     view('v5', '/', 'd', { machine: true, machine_reason: 'scanner_ua' }),
-    view('v6', '/', 'e', { website_id: 'site2' }),
+    view('v6', '/', 'e', { website_id: ids.otherSiteId }),
     {
       type: 'web_link_clicked',
       data: {
-        ...{ ...base, contact_id: '', event_id: 'k1', website_id: 'site1', url: 'https://partner.example/x' },
+        ...{ ...base, contact_id: '', event_id: 'k1', website_id: ids.siteId, url: 'https://partner.example/x' },
         ...{ page_path: '/spring', visitor_id: 'b', view_id: 'b' },
       },
     },

@@ -9,6 +9,7 @@ import { renderLogin } from './login.page';
 import { renderShell, type Shell } from './page-shell';
 import { renderTileContactsPage } from './tile-contacts.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
+import { renderWebsiteList, renderWebsitePage } from './website.page';
 
 /**
  * The insights pages' entry point: the API serves the same index.html for every path under /ui/, and this
@@ -33,6 +34,8 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: new RegExp(`^/ui/pages/${UUID}$`), section: 'pages', render: renderPageInsightsPage },
   { pattern: /^\/ui\/forms\/?$/, section: 'forms', render: (shell) => renderWebList(shell, 'forms') },
   { pattern: new RegExp(`^/ui/forms/${UUID}$`), section: 'forms', render: renderFormInsightsPage },
+  { pattern: /^\/ui\/websites\/?$/, section: 'websites', render: (shell) => renderWebsiteList(shell) },
+  { pattern: new RegExp(`^/ui/websites/${UUID}$`), section: 'websites', render: renderWebsitePage },
 ];
 
 function start(root: HTMLElement): void {

@@ -18,6 +18,7 @@ const NAV = [
   { href: '/ui/journeys', label: 'Journeys', section: 'journeys' },
   { href: '/ui/pages', label: 'Pages', section: 'pages' },
   { href: '/ui/forms', label: 'Forms', section: 'forms' },
+  { href: '/ui/websites', label: 'Websites', section: 'websites' },
 ];
 
 export function signOut(): void {
