@@ -7,6 +7,7 @@ import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-te
 import { webTrackingStream } from '../dashboards/web-tracking-dashboard.fixture';
 import { ingestRows } from '../insights/glossary-stream.fixture';
 import { CHROMIUM, CHROMIUM_ARGS, withChromium } from '../support/chromium';
+import { openReady, watchPage } from '../support/ui-pages';
 
 /*
  * The website page (/ui/websites/{id}) in Debian's Chromium: every number shown is the API's
@@ -29,24 +30,7 @@ afterAll(async () => {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  return problems;
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(`${kit.baseUrl}${url}`);
-  await page.waitForSelector('main[data-state="ready"]', { timeout: 30_000 }).catch(async (error: Error) => {
-    throw new Error(`${url}: ${await page.textContent('body')}; ${error.message}`);
-  });
-}
+const open = (page: Page, url: string) => openReady(page, kit.baseUrl, url);
 
 const attributeValues = (page: Page, attribute: string) =>
   page.$$eval(`[${attribute}]`, (els, name) => els.map((el) => el.getAttribute(name)), attribute);
@@ -65,7 +49,7 @@ maybe(
     userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-website-'));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await context.newPage();
-    const problems = watch(page);
+    const problems = watchPage(page);
     await page.goto(`${kit.baseUrl}/ui/login`);
     await page.fill('#api-key', ws.key);
     await Promise.all([page.waitForURL('**/ui/emails'), page.click('button[type="submit"]')]);

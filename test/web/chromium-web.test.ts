@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { startAggregator } from '../aggregator/aggregator-harness';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { ingestConfig, startIngest, tokens } from '../ingest/ingest-support';
 import { launchChromium, withChromium } from '../support/chromium';
+import { closeServer, freeLoopbackPort, listenLoopback } from '../support/loopback-http';
 import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 
@@ -24,13 +24,6 @@ let ws: ReturnType<typeof client>;
 let workspaceId: string;
 let website: { id: string; script: string };
 
-const listen = async (server: Server): Promise<string> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
-const close = (server: Server | undefined) =>
-  new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
-
 /** The customer's site: two pages linking to each other, the tracking script pasted into both. */
 const customerSite = () =>
   createServer((req, res) => {
@@ -45,9 +38,7 @@ const customerSite = () =>
   });
 
 beforeAll(async () => {
-  const probe = createServer();
-  const port = new URL(await listen(probe)).port;
-  await close(probe);
+  const port = await freeLoopbackPort();
   const ingestUrl = `http://127.0.0.1:${port}`;
   api = await startApiKit({ ingestPublicUrl: ingestUrl });
   ingest = await startIngest(ingestConfig(api.env, { CAIRN_INGEST_PUBLIC_URL: ingestUrl, CAIRN_INGEST_PORT: port }));
@@ -56,7 +47,7 @@ beforeAll(async () => {
   workspaceId = made.id;
   ws = client(api, made.key);
   site = customerSite();
-  siteOrigin = await listen(site);
+  siteOrigin = await listenLoopback(site);
   const registered = await ws('POST', '/v1/websites', { name: 'Shop', origin: siteOrigin });
   expect(registered.statusCode).toBe(201);
   website = registered.json();
@@ -65,7 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await close(site);
+  await closeServer(site);
   await aggregator?.stop();
   await ingest?.cleanup();
   await api?.close();
