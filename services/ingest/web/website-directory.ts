@@ -21,6 +21,8 @@ const TTL_MS = 30_000;
 export class WebsiteDirectory {
   private readonly byId = new BoundedCache<Website | null>(50_000, TTL_MS);
   private readonly originsByWorkspace = new BoundedCache<readonly string[]>(50_000, TTL_MS);
+  /** one read per workspace at a time: the clicks that miss the cache together wait on the same query */
+  private readonly reading = new Map<string, Promise<readonly string[]>>();
 
   constructor(private readonly pool: Pool) {}
 
@@ -53,14 +55,21 @@ export class WebsiteDirectory {
     return this.originsByWorkspace.get(workspaceId);
   }
 
-  async origins(workspaceId: string): Promise<readonly string[]> {
+  origins(workspaceId: string): Promise<readonly string[]> {
     const cached = this.originsByWorkspace.get(workspaceId);
-    if (cached !== undefined) return cached;
-    const { rows } = await this.pool.query<{ origin: string }>('SELECT origin FROM websites WHERE workspace_id = $1', [
-      workspaceId,
-    ]);
-    const origins = rows.map((row) => row.origin);
-    this.originsByWorkspace.set(workspaceId, origins);
-    return origins;
+    if (cached !== undefined) return Promise.resolve(cached);
+    let read = this.reading.get(workspaceId);
+    if (!read) {
+      read = this.pool
+        .query<{ origin: string }>('SELECT origin FROM websites WHERE workspace_id = $1', [workspaceId])
+        .then(({ rows }) => {
+          const origins = rows.map((row) => row.origin);
+          this.originsByWorkspace.set(workspaceId, origins);
+          return origins;
+        })
+        .finally(() => this.reading.delete(workspaceId));
+      this.reading.set(workspaceId, read);
+    }
+    return read;
   }
 }
