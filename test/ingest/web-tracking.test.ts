@@ -223,3 +223,25 @@ describe('a tracked click to a registered website', () => {
     expect(String(other.headers.location)).not.toContain('cairn_wt');
   });
 });
+
+describe('a contact that may not be followed', () => {
+  it('gets no web token on the redirect, and its web token leaves the hit anonymous', async () => {
+    const contactId = newId();
+    await kit.pool.query(
+      'INSERT INTO contacts (id, workspace_id, email, allow_follow_email) VALUES ($1, $2, $3, false)',
+      [contactId, kit.s.workspaceId, `dna.${contactId.slice(0, 8)}@example.com`],
+    );
+    const of = { ...kit.s, contactId };
+    // issued before the contact said Do Not Allow
+    const web = tokenFor(of, {}, 'web').token;
+    const location = await waitFor(
+      async () => (await kit.send(kit.client(), 'GET', `/c/${tokenFor(of, { linkId: 'to-site' }).token}`)).headers,
+      (headers) => !String(headers.location).includes('cairn_wt'),
+    );
+    expect(String(location.location)).toBe(`${SITE}/spring?utm_source=cairn#top`);
+    const body = hitBody({ token: web });
+    expect((await collect(body)).statusCode).toBe(200);
+    const [event] = await webEvents(body.view);
+    expect([event?.data.contact_id, event?.data.message_id]).toEqual(['', '']);
+  });
+});
