@@ -33,8 +33,11 @@ describe('/v1/websites', () => {
       200,
       expect.objectContaining({ visitor_id_mode: 'first_party', honor_dnt: false, origin: 'https://shop.example' }),
     ]);
+    expect(changed.json().script).toBe(
+      `<script src="${INGEST}/w.js" data-website="${site.id}" data-honor-dnt="false" async></script>`,
+    );
     expect((await api('GET', '/v1/websites')).json().items.map((w: { id: string }) => w.id)).toEqual([site.id]);
-    expect((await api('GET', `/v1/websites/${site.id}`)).json().script).toBe(site.script);
+    expect((await api('GET', `/v1/websites/${site.id}`)).json().script).toBe(changed.json().script);
     expect((await api('DELETE', `/v1/websites/${site.id}`)).statusCode).toBe(204);
     expect((await api('GET', `/v1/websites/${site.id}`)).statusCode).toBe(404);
   });

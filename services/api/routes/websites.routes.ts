@@ -34,16 +34,17 @@ interface WebsiteBody {
 }
 
 /**
- * The tag to paste into the site's pages: ingest's script with the website id (docs/web-tracking.md#the-script).
- * The id is a UUID and the URL is the operator's setting, so nothing here needs escaping beyond what a UUID allows.
+ * The tag to paste into the site's pages: ingest's script with the website id (docs/web-tracking.md#the-script); a
+ * website that does not honour Do Not Track says so, so the script sends those browsers' hits too. The id is a UUID
+ * and the URL is the operator's setting: nothing here needs escaping.
  */
-export const scriptTag = (ingestPublicUrl: string, websiteId: string): string =>
-  `<script src="${ingestPublicUrl.replace(/\/$/, '')}/w.js" data-website="${websiteId}" async></script>`;
+export const scriptTag = (ingestPublicUrl: string, websiteId: string, honorDnt: boolean): string =>
+  `<script src="${ingestPublicUrl.replace(/\/$/, '')}/w.js" data-website="${websiteId}"${honorDnt ? '' : ' data-honor-dnt="false"'} async></script>`;
 
 const viewOf = (ingestPublicUrl: string) => (row: WebsiteRow) => {
   const { workspace_id: _workspace, created_at, updated_at, ...rest } = row;
   const times = { created_at: created_at.toISOString(), updated_at: updated_at.toISOString() };
-  return { ...rest, ...times, script: scriptTag(ingestPublicUrl, row.id) };
+  return { ...rest, ...times, script: scriptTag(ingestPublicUrl, row.id, row.honor_dnt) };
 };
 
 /** 422 naming `origin` unless it is a canonical http(s) origin (lib/domain/forms/form-origins.ts). */
