@@ -40,7 +40,12 @@ const FAULT = [
   'test/scheduler/scheduler-fault.test.ts',
 ];
 
-const BROWSER = ['test/ui/**/*.test.ts', 'test/ingest/chromium-email.test.ts', 'test/forms/chromium-forms.test.ts'];
+const BROWSER = [
+  'test/ui/**/*.test.ts',
+  'test/ingest/chromium-email.test.ts',
+  'test/forms/chromium-forms.test.ts',
+  'test/web/chromium-web.test.ts',
+];
 
 const LANES = {
   unit: {

@@ -8,6 +8,7 @@ import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
 import { redirectUrlsDashboard } from './redirect-urls.dashboard';
 import { senderThrottleDashboard } from './sender-throttle.dashboard';
+import { webTrackingDashboard } from './web-tracking.dashboard';
 
 /** Every dashboard and the file under dashboards/ it is written to (scripts/build-dashboards.ts). */
 export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
@@ -19,6 +20,7 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'pages-forms.json', build: pagesFormsDashboard },
   { file: 'redirect-urls.json', build: redirectUrlsDashboard },
   { file: 'lead-scoring.json', build: leadScoringDashboard },
+  { file: 'web-tracking.json', build: webTrackingDashboard },
 ];
 
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */

@@ -87,6 +87,7 @@ const UNIQUE_FIELDS: Record<string, string> = {
   content_settings_one_default_idx: 'is_default',
   sending_domains_workspace_id_domain_key: 'domain',
   sending_domain_keys_one_next: 'rotation',
+  websites_workspace_id_origin_key: 'origin',
 };
 
 /** PostgreSQL errors that are the client's fault map to 4xx, the rest stay 500. */

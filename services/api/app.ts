@@ -39,6 +39,8 @@ import { heatmapRoutes } from './routes/heatmap.routes';
 import { uiRoutes } from './routes/ui.routes';
 import { uiAssetLoader } from './ui-assets';
 import { workspaceRoutes } from './routes/workspaces.routes';
+import { websiteRoutes } from './routes/websites.routes';
+import { websiteInsightsRoutes } from './routes/website-insights.routes';
 import { engagementFollowupRoutes } from './routes/engagement-followups.routes';
 import { engagementMessageRoutes } from './routes/engagement-messages.routes';
 import { engagementTemplateRoutes } from './routes/engagement-templates.routes';
@@ -194,6 +196,8 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(segmentInsightsRoutes, deps);
   await app.register(redirectUrlInsightsRoutes, deps);
+  await app.register(websiteRoutes, deps);
+  await app.register(websiteInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);
   await app.register(scoringInsightsRoutes, deps);
   await app.register(engagementMessageRoutes, deps);

@@ -14,6 +14,8 @@ import { registerConfirmRoutes } from './forms/confirm.routes';
 import { TokenGuard } from './token-guard';
 import { registerTrackingRoutes, TRACKING_ROUTES } from './tracking.routes';
 import { registerWebhookRoutes } from './webhooks.routes';
+import { registerWebRoutes } from './web/web.routes';
+import { WebsiteDirectory } from './web/website-directory';
 
 const TRACKING_PATTERNS = new Set<string>(Object.values(TRACKING_ROUTES));
 
@@ -89,15 +91,17 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   }));
   // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
   const guard = new TokenGuard(deps.tokens, deps.config.badTokensPerIp);
+  const websites = new WebsiteDirectory(deps.pool);
   // Each route module is a plugin (loaded when the app listens or is made ready); it inherits the parser, hooks
   // and handlers above from the root.
-  app.register(registerTrackingRoutes, { deps, access, guard });
+  app.register(registerTrackingRoutes, { deps, access, guard, websites });
   app.register(registerRecipientRoutes, { deps, guard });
   app.register(registerConfirmRoutes, { deps, guard });
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
   app.register(registerRedirectRoutes, deps);
   registerPagesAndForms(app, deps);
+  app.register(registerWebRoutes, { deps, websites });
   return app;
 }
 

@@ -133,6 +133,16 @@ export const ingestSchema = {
   formPerIp: int('CAIRN_INGEST_FORM_PER_IP', 'submissions of one form per client address per hour (Redis)', {
     default: 20,
   }),
+  webPerIp: int('CAIRN_INGEST_WEB_PER_IP', 'tracking-script hits of one website per client address per hour (Redis)', {
+    default: 600,
+  }),
+  webBodyLimit: int(
+    'CAIRN_INGEST_WEB_BODY_LIMIT',
+    'largest tracking-script hit (POST /w/collect) in bytes (413 above)',
+    {
+      default: 4 * 1024,
+    },
+  ),
   formPerEmail: int('CAIRN_INGEST_FORM_PER_EMAIL', 'submissions of one form per email address per hour (Redis)', {
     default: 5,
   }),

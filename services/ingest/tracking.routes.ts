@@ -10,6 +10,8 @@ import type { EmailLink } from './links.repository';
 import { machineReason, parseCidrs } from './machine-traffic';
 import { isToken, notFound, type TokenGuard } from './token-guard';
 import { type TrackedEvent, TrackedEventEncoder } from './tracked-event-encoder';
+import { withWebToken } from './web/web-links';
+import type { WebsiteDirectory } from './web/website-directory';
 
 /** The 43-byte transparent 1×1 GIF. */
 export const PIXEL_GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
@@ -40,12 +42,19 @@ interface TrackingKit {
   unfollowed: (token: TrackingToken, type: string) => boolean;
   /** A landing-page link's destination with its `cairn_landing` token; any other destination unchanged. */
   landing: (destination: string, token: TrackingToken) => string;
+  /** the registered websites, whose pages a followed click's redirect carries a `cairn_wt` token to */
+  websites: WebsiteDirectory;
 }
 
 /** Opens, clicks and attachment follows: answered at once, the event is produced in the background. */
 export async function registerTrackingRoutes(
   app: FastifyInstance,
-  { deps, access, guard }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard },
+  {
+    deps,
+    access,
+    guard,
+    websites,
+  }: { deps: IngestDeps; access: AccessLog; guard: TokenGuard; websites: WebsiteDirectory },
 ): Promise<void> {
   const kit: TrackingKit = {
     deps,
@@ -55,6 +64,7 @@ export async function registerTrackingRoutes(
     record: eventRecorder(deps),
     unfollowed: unfollowedIn(deps),
     landing: landingLinks(deps.config.publicUrl, deps.tokens),
+    websites,
   };
   registerOpen(app, kit);
   registerFollow(app, kit, TRACKING_ROUTES.click, 'link');
@@ -186,7 +196,22 @@ function registerFollow(app: FastifyInstance, kit: TrackingKit, route: string, k
 }
 
 /** The answer to a follow once its link is known: 404 unless it is a link of the route's kind. */
-function followRedirect({ deps, machine, record, unfollowed, landing }: TrackingKit) {
+function followRedirect({ deps, machine, record, unfollowed, landing, websites }: TrackingKit) {
+  /**
+   * A link to one of the workspace's registered websites carries the message's context on to the site
+   * (docs/web-tracking.md#identity); the workspace's origins are held for a while, so most redirects answer at once.
+   */
+  const toWebsite = (reply: FastifyReply, destination: string, token: TrackingToken) => {
+    const origins = websites.originsCached(token.workspaceId);
+    if (origins !== undefined) return redirectTo(reply, withWebToken(deps.tokens, destination, token, origins));
+    return websites.origins(token.workspaceId).then(
+      (known) => redirectTo(reply, withWebToken(deps.tokens, destination, token, known)),
+      (error: Error) => {
+        deps.log.warn({ err: error }, 'website_lookup_failed');
+        return redirectTo(reply, destination);
+      },
+    );
+  };
   return (
     request: TokenRequest,
     reply: FastifyReply,
@@ -209,6 +234,8 @@ function followRedirect({ deps, machine, record, unfollowed, landing }: Tracking
     data.country = deps.countryOf(ip);
     record({ type: 'click', data });
     // Only a followed contact's visit carries the message's context on to the page (docs/pages-and-forms.md#landing-page-links).
-    return redirectTo(reply, kind === 'link' ? landing(destination, token) : destination);
+    if (kind !== 'link') return redirectTo(reply, destination);
+    const landed = landing(destination, token);
+    return landed === destination ? toWebsite(reply, destination, token) : redirectTo(reply, landed);
   };
 }

@@ -4,6 +4,7 @@ import type { GrafanaScope } from './grafana-binding';
 import { PAGES_FORMS, PAGES_FORMS_VARIABLES } from './pages-forms-dashboard.fixture';
 import { REDIRECT_URLS, REDIRECT_URLS_VARIABLES } from './redirect-urls-dashboard.fixture';
 import { LEAD_SCORING, LEAD_SCORING_VARIABLES } from './lead-scoring-dashboard.fixture';
+import { WEB_TRACKING, WEB_TRACKING_VARIABLES } from './web-tracking-dashboard.fixture';
 
 /*
  * What every dashboard query must return over dashboard-stream.fixture.ts, written from the fixture and the KPI
@@ -214,5 +215,6 @@ export function dashboardCases(ingestRowCount: number): DashboardCase[] {
     { file: 'pages-forms.json', scope: emailScope(PAGES_FORMS_VARIABLES), expected: PAGES_FORMS },
     { file: 'redirect-urls.json', scope: emailScope(REDIRECT_URLS_VARIABLES), expected: REDIRECT_URLS },
     { file: 'lead-scoring.json', scope: emailScope(LEAD_SCORING_VARIABLES), expected: LEAD_SCORING },
+    { file: 'web-tracking.json', scope: emailScope(WEB_TRACKING_VARIABLES), expected: WEB_TRACKING },
   ];
 }

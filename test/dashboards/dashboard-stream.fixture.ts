@@ -5,6 +5,7 @@ import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture'
 import { pagesFormsStream } from './pages-forms-dashboard.fixture';
 import { redirectUrlsStream } from './redirect-urls-dashboard.fixture';
 import { leadScoringStream } from './lead-scoring-dashboard.fixture';
+import { webTrackingStream } from './web-tracking-dashboard.fixture';
 
 /** 10:00 UTC on Wednesday 1 April 2026: 12:00 in Europe/Oslo, which moved to summer time (UTC+2) on 29 March. */
 export const SUMMER_TIME = Date.UTC(2026, 3, 1, 10, 0);
@@ -39,9 +40,9 @@ export function dashboardStream(ws: string): CairnEvent[] {
   ];
 }
 
-/** With the pages-and-forms, redirect URLs and lead scoring dashboards' events, each in a workspace of their own. */
+/** With the pages-and-forms, redirect URLs, lead scoring and website dashboards' events, each in a workspace of their own. */
 export const dashboardIngestRows = (ws: string) =>
-  ingestRows([...dashboardStream(ws), ...pagesFormsStream(), ...redirectUrlsStream(), ...leadScoringStream()]);
+  ingestRows([...dashboardStream(ws), ...pagesFormsStream(), ...redirectUrlsStream(), ...leadScoringStream(), ...webTrackingStream()]);
 
 /** The engaged recipient of g1 (m3) and c-20 live in Oslo; c-21 has no time zone (its events stay in UTC). */
 export const CONTACT_ZONES = (ws: string) => [

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { ingestConfig, startIngest } from '../ingest/ingest-support';
 import { launchChromium, withChromium } from '../support/chromium';
+import { closeServer, freeLoopbackPort, listenLoopback } from '../support/loopback-http';
 import { newId } from '../support/test-env';
 
 // Forms in a real browser (docs/pages-and-forms.md#embedding-a-form): a Cairn page with JavaScript off, and the
@@ -23,10 +24,6 @@ let form: FormView;
 let redirecting: FormView;
 let pageUrl: string;
 
-const listen = async (server: Server): Promise<string> => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-};
 /**
  * A customer's pages, served from its own loopback origin: the form's embed script pasted into `/`, the redirecting
  * form's into `/redirect`, the form's plain HTML fallback into `/plain`, and the redirect's `/thanks`.
@@ -43,22 +40,18 @@ const customerPage = () =>
       .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
       .end(`<!doctype html><title>Shop</title><h1>Our shop</h1>${pasted[req.url ?? ''] ?? ''}<footer>end</footer>`);
   });
-const close = (server: Server | undefined) =>
-  new Promise((resolve) => (server ? server.close(resolve) : resolve(null)));
 
 beforeAll(async () => {
   // ingest's public URL is its real address, so the browser's Origin on its own pages is ingest's public origin
-  const probe = createServer();
-  const port = new URL(await listen(probe)).port;
-  await close(probe);
+  const port = await freeLoopbackPort();
   const ingestUrl = `http://127.0.0.1:${port}`;
   api = await startApiKit({ ingestPublicUrl: ingestUrl });
   ingest = await startIngest(ingestConfig(api.env, { CAIRN_INGEST_PUBLIC_URL: ingestUrl, CAIRN_INGEST_PORT: port }));
   ws = client(api, (await createWorkspace(api, 'forms-browser')).key);
   shop = customerPage();
   stranger = customerPage();
-  const shopOrigin = await listen(shop);
-  await listen(stranger);
+  const shopOrigin = await listenLoopback(shop);
+  await listenLoopback(stranger);
   expect((await ws('PATCH', '/v1/workspace', { form_origins: [shopOrigin] })).statusCode).toBe(200);
   const definition = {
     fields: [
@@ -92,8 +85,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await close(shop);
-  await close(stranger);
+  await closeServer(shop);
+  await closeServer(stranger);
   await ingest?.cleanup();
   await api?.close();
 });

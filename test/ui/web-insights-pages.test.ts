@@ -7,6 +7,7 @@ import { formatCount, formatPercent } from '../../services/api/ui/format';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { seedPagesAndForms } from '../api/page-form-seed';
 import type { PageFormIds } from '../api/page-form-stream.fixture';
+import { openReady, watchPage } from '../support/ui-pages';
 
 /*
  * The page and form insights pages (/ui/pages/{id}, /ui/forms/{id}) in Debian's Chromium: every number shown is the
@@ -39,26 +40,9 @@ afterAll(async () => {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Errors the page logs or answers it gets; the name lookups (GET /v1/pages/{id}, /v1/forms/{id}) may be 404. */
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/404/.test(m.text())) problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !/\/v1\/(pages|forms)\/[0-9a-f-]{36}$/.test(r.url()))
-      problems.push(`HTTP ${r.status()}: ${r.url()}`);
-  });
-  return problems;
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(`${kit.baseUrl}${url}`);
-  await page.waitForSelector('main[data-state="ready"]', { timeout: 30_000 }).catch(async (error: Error) => {
-    throw new Error(`${url}: ${await page.textContent('body')}; ${error.message}`);
-  });
-}
+/** The name lookups (GET /v1/pages/{id}, /v1/forms/{id}) may be 404. */
+const watch = (page: Page) => watchPage(page, /\/v1\/(pages|forms)\/[0-9a-f-]{36}$/);
+const open = (page: Page, url: string) => openReady(page, kit.baseUrl, url);
 
 const shown = (page: Page) =>
   page.$$eval('[data-kpi]', (els) =>

@@ -9,6 +9,14 @@ import { ALL_EVENT_TYPES, type CairnEvent, type EventType } from './event-types'
 const codec = new EventCodec();
 
 const email = { message_id: 'm-1', email_id: 'e-1', email_version: 3, journey_id: 'j-1', tile_id: 't-1', iteration: 2 };
+const web = {
+  website_id: 'w-1',
+  page_path: '/spring',
+  title: 'Spring',
+  referrer_host: 'news.example',
+  visitor_id: 'v-1',
+  view_id: 'view-1',
+};
 const journey = { journey_id: 'j-1', tile_id: 't-1', tile_type: 'email', iteration: 1 };
 const extras: Record<EventType, Record<string, unknown>> = {
   send: { ...email, recipient_domain: 'example.com' },
@@ -54,6 +62,8 @@ const extras: Record<EventType, Record<string, unknown>> = {
     threshold_milli: 100_000,
     crossing_event_id: 'e-9',
   },
+  web_page_viewed: { ...email, ...web, url: '/spring', country: 'SE' },
+  web_link_clicked: { ...email, ...web, url: 'https://shop.example/pricing', referrer_host: null },
   reply: {
     ...email,
     journey_id: null,

@@ -18,6 +18,8 @@ export const EMAIL_EVENT_TYPES = [
   'page_visited',
   'redirect_clicked',
   'lead_score_crossed',
+  'web_page_viewed',
+  'web_link_clicked',
 ] as const;
 
 export const JOURNEY_EVENT_TYPES = [
@@ -110,6 +112,10 @@ export interface EmailEventPayloads {
   };
   /** a marketing page was served to a browser; contact_id is '' for an anonymous visitor */
   page_visited: WebVisit & { visitor_id: string };
+  /** a page of a registered website loaded (docs/web-tracking.md#events); contact_id '' for an anonymous visitor */
+  web_page_viewed: WebActivity;
+  /** a link followed on a page of a registered website (docs/web-tracking.md#events) */
+  web_link_clicked: WebActivity;
   /**
    * a redirect URL was followed (docs/redirect-urls.md#clicks): contact_id, message_id and email_id are '' (anonymous,
    * no message); url is the destination fixed at creation; the user agent is kept only as its device class
@@ -143,6 +149,21 @@ export interface EmailEventPayloads {
     from_domain?: string | null;
     auth_verdict?: 'verified' | 'unverified' | 'unchecked';
   };
+}
+
+/**
+ * What the tracking script reports of a page view or a link click on a registered website; contact_id and the
+ * message are '' unless the visit came from a tracked click (a verified web token).
+ */
+export interface WebActivity extends TrackingContext {
+  website_id: string;
+  /** a view: the page's path; a click: the link's origin and path; never a query string or fragment */
+  url: string;
+  page_path: string;
+  title?: string | null;
+  referrer_host?: string | null;
+  visitor_id: string;
+  view_id: string;
 }
 
 export type LeadOrigin = 'landing_page' | 'form' | 'tile' | 'api';

@@ -51,6 +51,12 @@ export const TOKEN_PURPOSES = {
    * email id and version = the form and its version; minted by the sender, accepted only by ingest's /confirm
    */
   confirm: 9,
+  /**
+   * a visit to one of the workspace's registered websites after a tracked click (docs/web-tracking.md#identity):
+   * the message context the tracking script sends with each hit; minted by ingest's click route, accepted only by
+   * ingest's web collect route
+   */
+  web: 10,
 } as const;
 export type TokenPurpose = keyof typeof TOKEN_PURPOSES;
 /** The purposes whose token names one link (email_links.link_id); every other purpose's token names none. */

@@ -12,6 +12,7 @@ import { renderRedirectUrlList, renderRedirectUrlPage } from './redirect-urls.pa
 import { renderTileContactsPage } from './tile-contacts.page';
 import { renderLeadPage, renderScoringModelList, renderScoringModelPage } from './scoring.page';
 import { renderFormInsightsPage, renderPageInsightsPage, renderWebList } from './web-insights.page';
+import { renderWebsiteList, renderWebsitePage } from './website.page';
 
 /**
  * The insights pages' entry point: the API serves the same index.html for every path under /ui/, and this
@@ -43,6 +44,8 @@ const PAGES: Array<{ pattern: RegExp; section: string; render: Render }> = [
   { pattern: /^\/ui\/scoring-models\/?$/, section: 'scoring', render: (shell) => renderScoringModelList(shell) },
   { pattern: new RegExp(`^/ui/scoring-models/${UUID}$`), section: 'scoring', render: renderScoringModelPage },
   { pattern: new RegExp(`^/ui/leads/${UUID}$`), section: 'scoring', render: (shell, id) => renderLeadPage(shell, id) },
+  { pattern: /^\/ui\/websites\/?$/, section: 'websites', render: (shell) => renderWebsiteList(shell) },
+  { pattern: new RegExp(`^/ui/websites/${UUID}$`), section: 'websites', render: renderWebsitePage },
 ];
 
 function start(root: HTMLElement): void {

@@ -21,6 +21,7 @@ const NAV = [
   { href: '/ui/segments', label: 'Segments', section: 'segments' },
   { href: '/ui/redirect-urls', label: 'Redirect URLs', section: 'redirect-urls' },
   { href: '/ui/scoring-models', label: 'Lead scoring', section: 'scoring' },
+  { href: '/ui/websites', label: 'Websites', section: 'websites' },
 ];
 
 export function signOut(): void {
