@@ -30,7 +30,12 @@ export async function startServiceProcess(
     `http://127.0.0.1:${port}/healthz`,
     process.execPath,
   );
-  await child.start(120_000);
+  try {
+    await child.start(120_000);
+  } catch (error) {
+    await child.stop(); // one that started but never became healthy must not outlive the bench
+    throw error;
+  }
   return child;
 }
 

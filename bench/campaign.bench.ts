@@ -60,24 +60,36 @@ async function startServices(env: TestEnv, redisUrl: string): Promise<Services> 
     CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
     CAIRN_QUEUE_PREFIX: uniqueName('campaign'),
   };
-  const aggregator = await startServiceProcess('aggregator', 'CAIRN_AGGREGATOR_HEALTH_PORT', {
-    ...common,
-    ...clickhouseLoginEnv((await env.clickhouseLogins()).aggregator),
-    CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
-  });
-  const sender = await startServiceProcess('sender', 'CAIRN_SENDER_HEALTH_PORT', {
-    ...common,
-    ...SENDER_LIMITS,
-    CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
-    CAIRN_SENDER_SMTP_URL: `smtp://${SINK}`,
-    CAIRN_SENDER_GROUP_ID: uniqueName('sender'),
-    CAIRN_SENDER_METRICS_PORT: '-1',
-  });
-  const scheduler = await startServiceProcess('scheduler', 'CAIRN_SCHEDULER_HEALTH_PORT', {
-    ...common,
-    CAIRN_SCHEDULER_GROUP_ID: uniqueName('sched'),
-  });
-  return { aggregator, sender, scheduler };
+  const started: ChildServer[] = [];
+  const start = async (...args: Parameters<typeof startServiceProcess>): Promise<ChildServer> => {
+    const child = await startServiceProcess(...args);
+    started.push(child);
+    return child;
+  };
+  try {
+    const aggregator = await start('aggregator', 'CAIRN_AGGREGATOR_HEALTH_PORT', {
+      ...common,
+      ...clickhouseLoginEnv((await env.clickhouseLogins()).aggregator),
+      CAIRN_AGGREGATOR_GROUP_ID: uniqueName('agg'),
+    });
+    const sender = await start('sender', 'CAIRN_SENDER_HEALTH_PORT', {
+      ...common,
+      ...SENDER_LIMITS,
+      CAIRN_TRACKING_KEYS: TRACKING_KEYS.join(','),
+      CAIRN_SENDER_SMTP_URL: `smtp://${SINK}`,
+      CAIRN_SENDER_GROUP_ID: uniqueName('sender'),
+      CAIRN_SENDER_METRICS_PORT: '-1',
+    });
+    const scheduler = await start('scheduler', 'CAIRN_SCHEDULER_HEALTH_PORT', {
+      ...common,
+      CAIRN_SCHEDULER_GROUP_ID: uniqueName('sched'),
+    });
+    return { aggregator, sender, scheduler };
+  } catch (error) {
+    // children are not detached, yet a bench that exits does not end them: stop what did start
+    for (const child of started.reverse()) await child.stop();
+    throw error;
+  }
 }
 
 /** The sender's events of the workspace in ClickHouse by type (events_raw, sorted by workspace and type first). */
