@@ -23,12 +23,20 @@ const BENCH_JOURNEY = randomUUID();
 export const MESSAGES = Number(process.env.CAIRN_BENCH_MESSAGES ?? 0) || (isQuick ? 4000 : 20_000);
 export const CONNECTIONS = Number(process.env.CAIRN_BENCH_CONNECTIONS ?? 0) || 16;
 
-export async function seed(
+/** The sender's SMTP limits in the send benches: CONNECTIONS pooled connections, all usable for the one domain. */
+export const SENDER_LIMITS: Record<string, string> = {
+  CAIRN_SENDER_SMTP_CONNECTIONS: String(CONNECTIONS),
+  CAIRN_SENDER_DOMAIN_CONCURRENCY: String(CONNECTIONS),
+};
+
+/**
+ * A workspace with a subscription list, default content settings and one live email of one version (`html`
+ * compiled, as go-live leaves it), written straight into PostgreSQL.
+ */
+export async function seedLiveEmail(
   pool: ReturnType<typeof createPgPool>,
-  html: string,
-  subject: string,
-  fromName: string,
-): Promise<SendRequest[]> {
+  email: { html: string; subject: string; fromName: string },
+): Promise<{ ws: string; emailId: string; listId: string }> {
   const ws = randomUUID();
   const emailId = randomUUID();
   const listId = randomUUID();
@@ -44,8 +52,18 @@ export async function seed(
   );
   await pool.query(
     "INSERT INTO email_versions (email_id, version, workspace_id, subject, from_address, from_name, compiled_html) VALUES ($1, 1, $2, $3, 'news@cairn.example', $4, $5)",
-    [emailId, ws, subject, fromName, html],
+    [emailId, ws, email.subject, email.fromName, email.html],
   );
+  return { ws, emailId, listId };
+}
+
+export async function seed(
+  pool: ReturnType<typeof createPgPool>,
+  html: string,
+  subject: string,
+  fromName: string,
+): Promise<SendRequest[]> {
+  const { ws, emailId, listId } = await seedLiveEmail(pool, { html, subject, fromName });
   const ids = Array.from({ length: MESSAGES }, () => randomUUID());
   await pool.query(
     `INSERT INTO contacts (id, workspace_id, email, first_name, consent_level, attributes)
@@ -132,8 +150,7 @@ export async function measureSender(
       CAIRN_SENDER_GROUP_ID: uniqueName('bench'),
       CAIRN_SENDER_METRICS_PORT: '-1',
       CAIRN_SENDER_HEALTH_PORT: '0',
-      CAIRN_SENDER_SMTP_CONNECTIONS: String(CONNECTIONS),
-      CAIRN_SENDER_DOMAIN_CONCURRENCY: String(CONNECTIONS),
+      ...SENDER_LIMITS,
       ...settings,
     }),
     kafkaBrokers: env.settings.kafkaBrokers,
