@@ -19,6 +19,7 @@ import {
 } from './outbox-messages';
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
+import { abDecidedEvent } from './ab-test-decision';
 
 export interface RelayDeps {
   pool: Pool;
@@ -172,6 +173,18 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
     });
     return;
   }
+  if (row.kind === 'ab_decided') {
+    // a decision concerns the tile, not a contact: keyed by the journey (docs/scheduler.md#ab-test)
+    const event = abDecidedEvent(row.payload);
+    await deps.producer.sendMany([
+      {
+        topic: topicForEvent(deps.topics, event.type),
+        key: row.payload.journey_id,
+        value: deps.codec.encodeOwn(event),
+      },
+    ]);
+    return;
+  }
   if (row.kind === 'leads') {
     // lead_generated is an email-topic event (lib/contracts/events/event-topics.ts), keyed by its contact
     await deps.producer.sendMany(
@@ -220,7 +233,7 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
         [kinds.split(','), limit],
       );
     const rows = [
-      ...(await take('send,events,leads', BATCH_ROWS_PER_PASS)).rows,
+      ...(await take('send,events,leads,ab_decided', BATCH_ROWS_PER_PASS)).rows,
       ...(await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows,
     ];
     if (rows.length === 0) return 0;

@@ -1,3 +1,4 @@
+import { abTestIssues } from '../../../lib/domain/journeys/ab-test';
 import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
@@ -168,7 +169,6 @@ function splitterTileIssues(tile: Tile): JourneyIssue[] {
 }
 
 const positive = (value: unknown): boolean => typeof value === 'number' && value > 0;
-
 function schedulerTileIssues(tile: Tile): JourneyIssue[] {
   const { wait_days: days, wait_hours: hours, wait_minutes: minutes, until, weekdays, hour } = tile.config ?? {};
   const window =
@@ -295,5 +295,6 @@ export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);
   for (const tile of graph.tiles) issues.push(...tileIssues(tile, index, ctx));
+  issues.push(...abTestIssues(graph, settings, ctx.emailStatus)); // ab-test.ts: docs/scheduler.md#ab-test
   return [...issues, ...webTileIssues(graph, ctx), ...settingsIssues(settings, ctx)];
 }

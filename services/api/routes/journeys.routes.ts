@@ -6,6 +6,7 @@ import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import { goalIssues } from '../../../lib/domain/journeys/journey-goal';
 import { holdoutIssues } from '../../../lib/domain/journeys/holdout';
+import { abEmailIds } from '../../../lib/domain/journeys/ab-test';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
@@ -28,6 +29,8 @@ const references = {
   },
 };
 
+const UUID = /^[0-9a-f-]{36}$/i;
+
 /** The ids a config field of the graph's tiles names, where they are uuids (anything else is the check's to report). */
 const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
   graph.tiles
@@ -38,7 +41,7 @@ const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
 async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const emails = await db.query<{ id: string; status: string }>(
     'SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
-    [workspaceId, uuidsOf(journey.graph, 'email_id')],
+    [workspaceId, [...uuidsOf(journey.graph, 'email_id'), ...abEmailIds(journey.graph).filter((id) => UUID.test(id))]],
   );
   const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
   const users = await db.query<{ id: string }>(
