@@ -3,6 +3,7 @@ import { formatDateTime } from '../../lib/platform/clickhouse/sql';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import { glossaryStream, ingestRows } from '../insights/glossary-stream.fixture';
 import { pagesFormsStream } from './pages-forms-dashboard.fixture';
+import { abTestStream } from './ab-test-dashboard.fixture';
 
 /** 10:00 UTC on Wednesday 1 April 2026: 12:00 in Europe/Oslo, which moved to summer time (UTC+2) on 29 March. */
 export const SUMMER_TIME = Date.UTC(2026, 3, 1, 10, 0);
@@ -37,8 +38,8 @@ export function dashboardStream(ws: string): CairnEvent[] {
   ];
 }
 
-/** With the pages-and-forms dashboard's events, in a workspace of their own. */
-export const dashboardIngestRows = (ws: string) => ingestRows([...dashboardStream(ws), ...pagesFormsStream()]);
+/** With the pages-and-forms dashboard's and the A/B panels' events, each in a workspace of their own. */
+export const dashboardIngestRows = (ws: string) => ingestRows([...dashboardStream(ws), ...pagesFormsStream(), ...abTestStream()]);
 
 /** The engaged recipient of g1 (m3) and c-20 live in Oslo; c-21 has no time zone (its events stay in UTC). */
 export const CONTACT_ZONES = (ws: string) => [
