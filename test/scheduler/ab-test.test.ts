@@ -5,7 +5,9 @@ import { client, createWorkspace } from '../api/api-test-kit';
 import { produce } from '../aggregator/aggregator-harness';
 import { journeyEmailEvent } from '../support/journey-email-event';
 import { waitFor } from '../support/wait-for';
-import { JourneyEventsKit } from './journey-events-kit';
+import { sql } from '../../lib/platform/clickhouse/sql';
+import { journeyTileKpis } from '../../services/api/insights/insights-queries';
+import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
 import { SchedulerRig, tally, Workspace } from './scheduler-harness';
 
 const HOUR_MS = 3_600_000;
@@ -19,6 +21,11 @@ const HOUR_MS = 3_600_000;
  */
 describe('A/B test tile', () => {
   const suite = JourneyEventsKit.forSuite();
+  aggregatorForSuite(suite);
+  const tileKpis = (workspaceId: string, journeyId: string) =>
+    journeyTileKpis(suite.kit.env.clickhouse, { workspaceId, journeyId }).then((tiles) =>
+      tiles.find((k) => k.tileId === 'mail'),
+    );
 
   const abTile = (a: string, b: string, config: Record<string, unknown>): Tile => ({
     // 'mail': the tile journeyEmailEvent's events name
@@ -81,6 +88,18 @@ describe('A/B test tile', () => {
     expect(first.map((r) => r.contact_id).sort()).toEqual([...t.tested].sort());
     for (const r of first) expect(r.email_id).toBe(t.emails[t.variantOf.get(r.contact_id) as number]);
     expect(await decisions(t.journeyId)).toEqual([{ winner: null, reason: null, decided: false }]);
+    // the tile KPIs: the waiting contacts are Processing at the A/B tile
+    const testing = await waitFor(
+      () => tileKpis(t.ws.id, t.journeyId),
+      (k) => k?.processed === t.tested.length,
+      30_000,
+    );
+    expect(testing).toMatchObject({
+      inflow: N,
+      processed: t.tested.length,
+      processing: N - t.tested.length,
+      blocked: 0,
+    });
 
     // planted: every tested message sent; B's recipients open 3 in 5, A's 1 in 10
     const events: CairnEvent[] = [];
@@ -139,6 +158,23 @@ describe('A/B test tile', () => {
       winner_label: 'B',
       winner_email_id: t.emails[1],
     });
+    // through the aggregator: the decision in events_raw once, every contact processed at the tile
+    const raw = await waitFor(
+      () =>
+        kit.env.clickhouse.rows<{ events: string; tile_id: string; reason: string }>(
+          sql`SELECT uniqExact(event_id) AS events, any(tile_id) AS tile_id, any(reason) AS reason FROM events_raw
+              WHERE workspace_id = ${t.ws.id} AND event_type = 'ab_test_decided'`,
+        ),
+      (rows) => Number(rows[0]?.events) > 0,
+      30_000,
+    );
+    expect(raw).toEqual([{ events: '1', tile_id: 'mail', reason: 'significant' }]);
+    const after = await waitFor(
+      () => tileKpis(t.ws.id, t.journeyId),
+      (k) => k?.processed === N,
+      30_000,
+    );
+    expect(after).toMatchObject({ inflow: N, processed: N, processing: 0, blocked: 0 });
     const milestones = await rig.pool.query<{ note: string }>(
       `SELECT note FROM journey_milestones WHERE journey_id = $1 AND status = 'ab_test_decided'`,
       [t.journeyId],
