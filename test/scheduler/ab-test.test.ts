@@ -250,14 +250,18 @@ describe('A/B test tile', () => {
     expect(new Set(later.map((r) => r.email_id))).toEqual(new Set([t.emails[1]]));
   });
 
-  it('refuses a bad config at the error check with a 422 naming the field', async () => {
+  it('refuses a bad config when saved and at go-live with a 422 naming the field', async () => {
     const { kit, rig } = suite;
     const { id, key } = await createWorkspace(kit, 'ab-check');
     const ws = new Workspace(rig.pool, id);
     const segment = await ws.segment(await ws.contacts(1));
-    const tile = abTile(await ws.email(), await ws.email(), { test_share: 0.95, duration_hours: 24 });
+    const [a, b] = [await ws.email(), await ws.email()];
+    const draft = await rig.pool.query<{ id: string }>(
+      `INSERT INTO emails (workspace_id, name, status) VALUES ($1, 'draft', 'draft') RETURNING id`,
+      [id],
+    );
     const api = client(kit, key);
-    const created = await api('POST', '/v1/journeys', {
+    const journey = (tile: Tile) => ({
       name: 'ab',
       graph: graph(segment, tile),
       settings: {
@@ -268,9 +272,27 @@ describe('A/B test tile', () => {
         min_consent: 0,
       },
     });
+    const fields = (res: { json(): { errors?: Array<{ field: string }> } }) =>
+      (res.json().errors ?? []).map((e) => e.field);
+
+    // saved: the shape, each field named; nothing written
+    const bad = await api('POST', '/v1/journeys', journey(abTile(a, b, { test_share: 0.95, duration_hours: 0 })));
+    expect(bad.statusCode).toBe(422);
+    expect(fields(bad)).toEqual(['graph.tiles.mail.config.test_share', 'graph.tiles.mail.config.duration_hours']);
+    const { rows } = await rig.pool.query('SELECT 1 FROM journeys WHERE workspace_id = $1', [id]);
+    expect(rows).toHaveLength(0);
+
+    // go-live: a variant's email that is not live, and a goal metric without the journey's goal
+    const created = await api(
+      'POST',
+      '/v1/journeys',
+      journey(abTile(a, draft.rows[0]!.id, { test_share: 0.5, duration_hours: 24, metric: 'goal' })),
+    );
     expect(created.statusCode).toBe(201);
     const res = await api('POST', `/v1/journeys/${created.json().id}/go-live`);
     expect(res.statusCode).toBe(422);
-    expect(JSON.stringify(res.json())).toContain('graph.tiles.mail.config.test_share');
+    expect(fields(res)).toEqual(
+      expect.arrayContaining(['graph.tiles.mail.config.variants[1].email_id', 'graph.tiles.mail.config.metric']),
+    );
   });
 });

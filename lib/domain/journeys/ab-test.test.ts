@@ -1,5 +1,5 @@
 import { abVerdict, bestObserved, erfc, pooledZ, twoSidedP } from './ab-stats';
-import { abConfigOf, abTestIssues, abVariantOf } from './ab-test';
+import { abConfigOf, abTestIssues, abTestShapeIssues, abVariantOf } from './ab-test';
 import type { JourneyGraph, Tile } from './journey-graph';
 
 const JOURNEY = '11111111-1111-4111-8111-111111111111';
@@ -145,5 +145,15 @@ describe('A/B test tile config and split', () => {
       'graph.tiles.ab.config.variants[1].email_id',
     ]);
     expect(issuesOf(good, ['x', 'y'])).toEqual(['graph.tiles.ab.next']);
+  });
+
+  it('checks only the shape when the journey is saved: emails not live yet and the goal metric pass', () => {
+    const draftVariants = { ...good, metric: 'goal', variants: [good.variants[0], { email_id: E3, label: 'C' }] };
+    expect(abTestShapeIssues({ tiles: [tile(draftVariants)] })).toEqual([]);
+    expect(abTestShapeIssues({ tiles: [tile({ ...good, test_share: 0 })] }).map((i) => i.field)).toEqual([
+      'graph.tiles.ab.config.test_share',
+    ]);
+    expect(abTestShapeIssues({ tiles: 'nope' })).toEqual([]);
+    expect(abTestShapeIssues(null)).toEqual([]);
   });
 });

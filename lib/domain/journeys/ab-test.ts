@@ -67,10 +67,11 @@ export function abVariantOf(config: AbTestConfig, journeyId: string, tileId: str
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const between = (x: unknown, low: number, high: number): boolean => typeof x === 'number' && x >= low && x <= high;
 
+/** emailStatus null: the shape only (when the journey is saved; its emails may go live later). */
 function variantIssues(
   at: (f: string, m: string) => JourneyIssue,
   config: Record<string, unknown>,
-  emailStatus: ReadonlyMap<string, string>,
+  emailStatus: ReadonlyMap<string, string> | null,
 ): JourneyIssue[] {
   const variants = config.variants;
   if (!Array.isArray(variants) || variants.length < 2 || variants.length > 3)
@@ -78,8 +79,8 @@ function variantIssues(
   return variants.flatMap((v: unknown, i): JourneyIssue[] => {
     const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
     const id = o.email_id;
-    const status = typeof id === 'string' ? emailStatus.get(id) : undefined;
     if (typeof id !== 'string' || !UUID.test(id)) return [at(`variants[${i}].email_id`, 'is required (an email id)')];
+    const status = emailStatus === null ? 'live' : emailStatus.get(id);
     if (status === undefined) return [at(`variants[${i}].email_id`, `email ${id} does not exist`)];
     if (status !== 'live') return [at(`variants[${i}].email_id`, `email ${id} is ${status}; make it live first`)];
     if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length === 0 || o.label.length > 64))
@@ -92,8 +93,8 @@ function variantIssues(
 
 function tileIssues(
   tile: Tile,
-  settings: Pick<JourneySettings, 'goal'>,
-  emailStatus: ReadonlyMap<string, string>,
+  settings: Pick<JourneySettings, 'goal'> | null,
+  emailStatus: ReadonlyMap<string, string> | null,
 ): JourneyIssue[] {
   const config = tile.config ?? {};
   const at = (field: string, message: string): JourneyIssue => ({
@@ -104,7 +105,7 @@ function tileIssues(
   if (!between(config.test_share, 0.1, 0.9)) issues.push(at('test_share', 'must be between 0.1 and 0.9'));
   if (!(AB_METRICS as readonly unknown[]).includes(config.metric))
     issues.push(at('metric', `must be one of ${AB_METRICS.join(', ')}`));
-  else if (config.metric === 'goal' && settings.goal == null)
+  else if (config.metric === 'goal' && settings !== null && settings.goal == null)
     issues.push(at('metric', 'goal needs the journey goal (settings.goal)'));
   if (!between(config.duration_hours, 1, 24 * 90)) issues.push(at('duration_hours', 'must be from 1 to 2160 hours'));
   if (config.min_sample !== undefined && !(Number.isInteger(config.min_sample) && between(config.min_sample, 1, 1e6)))
@@ -128,6 +129,27 @@ export function abTestIssues(
   emailStatus: ReadonlyMap<string, string>,
 ): JourneyIssue[] {
   return graph.tiles.flatMap((tile) => (tile.type === 'ab_test' ? tileIssues(tile, settings, emailStatus) : []));
+}
+
+/**
+ * The shape of the graph's A/B test tiles, checked when the journey is saved: the fields and their ranges, not yet
+ * whether the emails are live or the journey has a goal (the error check's, at go-live).
+ */
+export function abTestShapeIssues(graph: unknown): JourneyIssue[] {
+  if (typeof graph !== 'object' || graph === null || !('tiles' in graph) || !Array.isArray(graph.tiles)) return [];
+  return graph.tiles.flatMap((t: unknown) => {
+    const tile = abTileOf(t);
+    return tile ? tileIssues(tile, null, null) : [];
+  });
+}
+
+/** An A/B test tile of a graph as written (not yet read back from a stored journey), or null for another tile. */
+function abTileOf(t: unknown): Tile | null {
+  if (typeof t !== 'object' || t === null || !('type' in t) || t.type !== 'ab_test') return null;
+  if (!('id' in t) || typeof t.id !== 'string') return null;
+  const next = 'next' in t && Array.isArray(t.next) ? t.next.map(String) : [];
+  const config = 'config' in t && typeof t.config === 'object' && t.config !== null ? { ...t.config } : {};
+  return { id: t.id, type: 'ab_test', next, config };
 }
 
 /** The email ids the graph's A/B test tiles name (for loading their status). */

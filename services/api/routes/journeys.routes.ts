@@ -6,7 +6,7 @@ import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import { goalIssues } from '../../../lib/domain/journeys/journey-goal';
 import { holdoutIssues } from '../../../lib/domain/journeys/holdout';
-import { abEmailIds } from '../../../lib/domain/journeys/ab-test';
+import { abEmailIds, abTestShapeIssues } from '../../../lib/domain/journeys/ab-test';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
@@ -134,6 +134,9 @@ async function beforeJourneyWrite(
   assertWebhookScope(request, body.graph, stored?.graph);
   await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
   await assertWebReferences(client, workspaceId, body.graph);
+  // an A/B test tile's config (docs/api.md#ab-test-tile): refused as soon as it is written
+  const abIssues = abTestShapeIssues(body.graph);
+  if (abIssues.length > 0) throw new ApiProblem(422, 'an A/B test tile is misconfigured', abIssues);
 }
 
 function checkRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {
