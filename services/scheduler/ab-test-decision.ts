@@ -61,7 +61,7 @@ async function record(
      WHERE journey_id = $1 AND iteration = $2 AND tile_id = $3`,
     [journey.row.id, iteration, tile.id, new Date(detail.now).toISOString(), decision.winner, decision.reason, stats],
   );
-  const winner = config.variants[decision.winner] as { email_id: string; label: string };
+  const winner = config.variants[decision.winner] ?? { email_id: '', label: '' };
   await client.query(
     'INSERT INTO journey_milestones (journey_id, workspace_id, status, note) VALUES ($1, $2, $3, $4)',
     [

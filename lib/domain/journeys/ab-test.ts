@@ -32,20 +32,25 @@ export interface AbTestConfig {
 
 export const AB_DEFAULTS = { min_sample: 100, confidence: 0.95, fallback: 'best_observed' } as const;
 
-/** The tile_blocked-free waiting reason shown for contacts held until the decision (docs/kpis.md#ab-test). */
+/** The reason shown for the contacts waiting at the tile for the decision (Processing: docs/kpis.md#ab-test). */
 export const AB_WAITING_REASON = 'ab_waiting';
 
-/** The tile's config with defaults applied; the go-live check (abTestIssues) has refused anything malformed. */
+const recordOf = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : {};
+const isMetric = (value: unknown): value is AbMetric => AB_METRICS.some((metric) => metric === value);
+const LABELS = ['A', 'B', 'C'];
+
+/** The tile's config with defaults applied; the checks (abTestIssues, abTestShapeIssues) refused anything malformed. */
 export function abConfigOf(tile: Tile): AbTestConfig {
   const c = tile.config ?? {};
-  const variants = Array.isArray(c.variants) ? (c.variants as unknown[]) : [];
+  const variants: unknown[] = Array.isArray(c.variants) ? c.variants : [];
   return {
     variants: variants.map((v, i) => {
-      const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-      return { email_id: String(o.email_id ?? ''), label: typeof o.label === 'string' ? o.label : `${'ABC'[i]}` };
+      const o = recordOf(v);
+      return { email_id: String(o.email_id ?? ''), label: typeof o.label === 'string' ? o.label : (LABELS[i] ?? '') };
     }),
     test_share: Number(c.test_share),
-    metric: (AB_METRICS as readonly unknown[]).includes(c.metric) ? (c.metric as AbMetric) : 'unique_opens',
+    metric: isMetric(c.metric) ? c.metric : 'unique_opens',
     duration_hours: Number(c.duration_hours),
     min_sample: typeof c.min_sample === 'number' ? c.min_sample : AB_DEFAULTS.min_sample,
     confidence: typeof c.confidence === 'number' ? c.confidence : AB_DEFAULTS.confidence,
@@ -77,7 +82,7 @@ function variantIssues(
   if (!Array.isArray(variants) || variants.length < 2 || variants.length > 3)
     return [at('variants', 'needs two or three variants, each {email_id, label}')];
   return variants.flatMap((v: unknown, i): JourneyIssue[] => {
-    const o = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    const o = recordOf(v);
     const id = o.email_id;
     if (typeof id !== 'string' || !UUID.test(id)) return [at(`variants[${i}].email_id`, 'is required (an email id)')];
     const status = emailStatus === null ? 'live' : emailStatus.get(id);
@@ -85,7 +90,7 @@ function variantIssues(
     if (status !== 'live') return [at(`variants[${i}].email_id`, `email ${id} is ${status}; make it live first`)];
     if (o.label !== undefined && (typeof o.label !== 'string' || o.label.length === 0 || o.label.length > 64))
       return [at(`variants[${i}].label`, 'a label is 1–64 characters')];
-    return variants.findIndex((w: unknown) => (w as { email_id?: unknown } | null)?.email_id === id) < i
+    return variants.findIndex((w: unknown) => recordOf(w).email_id === id) < i
       ? [at(`variants[${i}].email_id`, 'each variant sends a different email')]
       : [];
   });
@@ -103,8 +108,7 @@ function tileIssues(
   });
   const issues = variantIssues(at, config, emailStatus);
   if (!between(config.test_share, 0.1, 0.9)) issues.push(at('test_share', 'must be between 0.1 and 0.9'));
-  if (!(AB_METRICS as readonly unknown[]).includes(config.metric))
-    issues.push(at('metric', `must be one of ${AB_METRICS.join(', ')}`));
+  if (!isMetric(config.metric)) issues.push(at('metric', `must be one of ${AB_METRICS.join(', ')}`));
   else if (config.metric === 'goal' && settings !== null && settings.goal == null)
     issues.push(at('metric', 'goal needs the journey goal (settings.goal)'));
   if (!between(config.duration_hours, 1, 24 * 90)) issues.push(at('duration_hours', 'must be from 1 to 2160 hours'));
@@ -112,7 +116,7 @@ function tileIssues(
     issues.push(at('min_sample', 'must be a whole number from 1 to 1000000'));
   if (config.confidence !== undefined && !between(config.confidence, 0.8, 0.999))
     issues.push(at('confidence', 'must be from 0.8 to 0.999'));
-  if (config.fallback !== undefined && !(AB_FALLBACKS as readonly unknown[]).includes(config.fallback))
+  if (config.fallback !== undefined && !AB_FALLBACKS.some((f) => f === config.fallback))
     issues.push(at('fallback', `must be one of ${AB_FALLBACKS.join(', ')}`));
   if ((tile.next ?? []).length > 1)
     issues.push({
