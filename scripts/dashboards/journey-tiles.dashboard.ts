@@ -1,4 +1,5 @@
-import { BUCKET_RANGE, bound, EVENT_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, workspaceVariable } from './dashboard-sql';
+import { BUCKET_RANGE, bound, EMAIL_KPI_TABLE, EVENT_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, workspaceVariable } from './dashboard-sql';
+import { EMAIL_KPI } from './email-panels';
 import { queryVariable } from './grafana-model';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
 
@@ -72,6 +73,36 @@ const contactPanels: PanelSpec[] = [
   { type: 'table', title: 'Contact interactions by type', w: 8, h: 9, sql: byTypeSql, description: 'The picked contact\'s events by type in the time range.' },
 ];
 
+/*
+ * A/B test tiles (docs/kpis.md#ab-test): an email tile sends its one email, so the journey's tiles that sent more than
+ * one email are its A/B test tiles. Their variants' email KPIs count the test's and the winner's sends together (the
+ * events do not say which): the test's own counts, statistics and decision are GET .../tiles/{tileId}/ab.
+ */
+const JOURNEY_EMAILS = `workspace_id = ${WORKSPACE} AND journey_id = ${JOURNEY}`;
+const AB_TILES = `SELECT tile_id FROM ${EMAIL_KPI_TABLE} WHERE ${JOURNEY_EMAILS} AND tile_id != '' GROUP BY tile_id HAVING uniqExact(email_id) > 1`;
+const abVariantsSql = [
+  `SELECT tile_id, email_id, ${EMAIL_KPI.sent} AS sent, ${EMAIL_KPI.openedUnique} AS unique_opens, ${EMAIL_KPI.clickedUnique} AS unique_clicks,`,
+  'round(unique_opens / greatest(sent, 1), 4) AS open_rate, round(unique_clicks / greatest(sent, 1), 4) AS click_rate',
+  `FROM ${EMAIL_KPI_TABLE} WHERE ${JOURNEY_EMAILS} AND ${BUCKET_RANGE} AND tile_id IN (${AB_TILES})`,
+  'GROUP BY tile_id, email_id ORDER BY tile_id, email_id',
+].join(' ');
+// one row per decision (a relayed-again event has the same id and the same (tile, iteration))
+const abDecisionsSql = [
+  "SELECT event_time AS time, tile_id, iteration, visitParamExtractString(detail, 'winner_label') AS winner, reason,",
+  "visitParamExtractString(detail, 'metric') AS metric, visitParamExtractString(detail, 'winner_email_id') AS winner_email_id",
+  `FROM events_raw WHERE ${JOURNEY_EMAILS} AND ${EVENT_RANGE} AND event_type = 'ab_test_decided'`,
+  'ORDER BY time DESC, tile_id, iteration LIMIT 1 BY tile_id, iteration',
+].join(' ');
+
+const abPanels: PanelSpec[] = [
+  {
+    type: 'table', title: 'A/B test variants (test and winner sends)', w: 14, h: 8, sql: abVariantsSql,
+    description: 'Per A/B test tile and variant email: Sent, unique opens and clicks (human) and their rates over Sent, the test\'s and the winner\'s sends together.',
+    overrides: ['open_rate', 'click_rate'].map((name) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'unit', value: 'percentunit' }] })),
+  },
+  { type: 'table', title: 'A/B test decisions', w: 10, h: 8, sql: abDecisionsSql, description: 'Each A/B test tile\'s decision per iteration: when, the winner, significant or fallback, and the metric.' },
+];
+
 const panels: PanelSpec[] = [
   {
     type: 'table', title: 'Tile volume (processing = inflow − processed − blocked − failed)', w: 24, h: 9, sql: volumeSql,
@@ -90,6 +121,7 @@ const panels: PanelSpec[] = [
   { type: 'timeseries', title: 'Inflow per tile over time', w: 12, h: 9, sql: overTimeSql('inflow', 'tile_id'), description: 'Contacts entering each tile per interval (15 minutes at least).' },
   { type: 'timeseries', title: 'Processed per tile over time', w: 12, h: 9, sql: overTimeSql('processed', 'tile_id'), description: 'Contacts successfully processed at each tile per interval.' },
   { type: 'timeseries', title: 'Paths taken over time', w: 24, h: 9, sql: overTimeSql('path_taken', "concat(tile_id, ' → ', breakdown)"), description: 'Contacts going down each path (tile → path) per interval.' },
+  ...abPanels,
   ...contactPanels,
 ];
 

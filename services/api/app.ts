@@ -19,6 +19,7 @@ import { insightsRoutes } from './routes/insights.routes';
 import { journeyControlsRoutes } from './routes/journey-controls.routes';
 import { journeyGoalRoutes } from './routes/journey-goal.routes';
 import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
+import { journeyAbRoutes } from './routes/journey-ab.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
 import { redirectUrlInsightsRoutes } from './routes/redirect-url-insights.routes';
@@ -192,6 +193,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(journeyGoalRoutes, deps);
   await app.register(journeyHoldoutRoutes, deps);
   await app.register(journeyControlsRoutes, deps);
+  await app.register(journeyAbRoutes, deps);
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(segmentInsightsRoutes, deps);

@@ -27,7 +27,6 @@ const WS = '$1::uuid';
 const WS_TEXT = '$1::uuid::text';
 const ID = '$2::uuid';
 const ID_TEXT = '$2::uuid::text';
-
 /** jsonb array `arr` without the contact id */
 const without = (arr: string): string =>
   `(SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(${arr}) x WHERE x <> to_jsonb(${ID_TEXT}))`;
@@ -88,6 +87,7 @@ export const CONTACT_ERASURE: readonly ErasureStep[] = [
     'form submissions and page visits of the contact recorded at the triggers waiting for them (docs/scheduler.md#inbound-journeys)',
   ),
   journeyRows('journey_goals', "the contact's reaching of journey goals (docs/scheduler.md#goal)"),
+  journeyRows('journey_ab_sends', 'the A/B test variant the contact was sent (docs/scheduler.md#ab-test)'),
   {
     table: 'frequency_cap_counters',
     columns: ['contact_id'],

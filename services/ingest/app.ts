@@ -82,14 +82,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  /** Degraded (still 200) while spooling: the instance keeps answering recipients and nothing is lost. */
-  app.get('/readyz', async () => ({
-    status: deps.sink.spooling ? 'degraded' : 'ok',
-    spooling: deps.sink.spooling,
-    spool_depth: deps.sink.spoolDepth,
-  }));
-  // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
+  registerHealth(app, deps);
   const guard = new TokenGuard(deps.tokens, deps.config.badTokensPerIp);
   const websites = new WebsiteDirectory(deps.pool);
   // Each route module is a plugin (loaded when the app listens or is made ready); it inherits the parser, hooks
@@ -103,6 +96,17 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   registerPagesAndForms(app, deps);
   app.register(registerWebRoutes, { deps, websites });
   return app;
+}
+
+function registerHealth(app: FastifyInstance, deps: IngestDeps): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  /** Degraded (still 200) while spooling: the instance keeps answering recipients and nothing is lost. */
+  app.get('/readyz', async () => ({
+    status: deps.sink.spooling ? 'degraded' : 'ok',
+    spooling: deps.sink.spooling,
+    spool_depth: deps.sink.spoolDepth,
+  }));
+  // NOTE: no /metrics here: it has its own listener (CAIRN_INGEST_METRICS_HOST/PORT, loopback by default).
 }
 
 /** Marketing pages and forms (docs/pages-and-forms.md), their tickets signed with keys derived from the tracking keys. */

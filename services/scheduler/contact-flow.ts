@@ -81,7 +81,8 @@ export class ContactFlow {
   async release(tileId: string, contacts: Claimed[]): Promise<void> {
     if (contacts.length === 0) return;
     const ctx = this.context(tileId);
-    if (ctx.tile.type === 'email') for (const c of contacts) this.arrive(tileId, c);
+    // an A/B test tile holds them too, until the decision (docs/scheduler.md#ab-test)
+    if (ctx.tile.type === 'email' || ctx.tile.type === 'ab_test') for (const c of contacts) this.arrive(tileId, c);
     else await releaseDue(ctx, contacts);
   }
 

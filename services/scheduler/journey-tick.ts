@@ -5,6 +5,7 @@ import type { Logger } from '../../lib/platform/logger';
 import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { enterAudience, type EntryPasses } from './audience-entry';
 import { admitQueued } from './entry-pacing';
+import { decideAbTests } from './ab-test-decision';
 import { wakeableTriggers, wakeTriggers } from './engagement.consumer';
 import { activeIteration, runtimeOf, type JourneyRow, type JourneyRuntime } from './journey-runtime';
 
@@ -110,6 +111,12 @@ export async function tickJourneys(
     entering ||= !entry.done;
     const admitted = await admitQueued(pool, journey, iteration, options.now);
     if (admitted > 0) options.log.info({ journeyId: row.id, iteration, admitted }, 'contacts_admitted');
+    // A/B tests decide before the tiles with work are found: a decision makes its waiting contacts due now
+    const decided = await decideAbTests(pool, journey, iteration, options.now);
+    if (decided.length > 0) {
+      options.log.info({ journeyId: row.id, iteration, tiles: decided }, 'ab_test_decided');
+      options.onOutbox?.();
+    }
     for (const tileId of await tilesWithWork(pool, journey, iteration, options.now))
       work.push({ v: 1, journeyId: row.id, tileId });
     triggers.push(...wakeableTriggers(journey));

@@ -153,11 +153,48 @@ const leadScoresPayloadSchema = {
   },
 } as const;
 
+/**
+ * An A/B test tile's decision (docs/scheduler.md#ab-test), written once in the deciding transaction
+ * (ab-test-decision.ts): the relay publishes it as one `ab_test_decided` event on the journey events topic.
+ */
+const abDecidedPayloadSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'v',
+    'workspace_id',
+    'journey_id',
+    'tile_id',
+    'iteration',
+    'event_time',
+    'reason',
+    'metric',
+    'winner_variant',
+    'winner_label',
+    'winner_email_id',
+  ],
+  properties: {
+    v: { const: 1 },
+    workspace_id: fields.uuid,
+    journey_id: fields.uuid,
+    tile_id: fields.id,
+    iteration: fields.integer,
+    /** epoch milliseconds: when the decision was made */
+    event_time: fields.integer,
+    reason: { enum: ['significant', 'fallback'] },
+    metric: fields.id,
+    winner_variant: { type: 'integer', minimum: 0, maximum: 2 },
+    winner_label: fields.text,
+    winner_email_id: fields.uuid,
+  },
+} as const;
+
 export type TileEventGroup = FromSchema<typeof tileEventGroupSchema>;
 export type LeadsPayload = FromSchema<typeof leadsPayloadSchema>;
 export type EventsPayload = FromSchema<typeof eventsPayloadSchema>;
 export type WebhookPayload = FromSchema<typeof webhookPayloadSchema>;
 export type LeadScoresPayload = FromSchema<typeof leadScoresPayloadSchema>;
+export type AbDecidedPayload = FromSchema<typeof abDecidedPayloadSchema>;
 
 // Rows written by the build before v1 carry no `v` and may wait in the outbox when the relay is upgraded.
 const legacy = { unversionedIsV1: true };
@@ -165,6 +202,7 @@ export const eventsPayloadMessage = defineMessage('outbox events', 1, eventsPayl
 export const webhookPayloadMessage = defineMessage('outbox webhook', 1, webhookPayloadSchema, legacy);
 export const leadsPayloadMessage = defineMessage('outbox leads', 1, leadsPayloadSchema);
 export const leadScoresPayloadMessage = defineMessage('outbox lead scores', 1, leadScoresPayloadSchema);
+export const abDecidedPayloadMessage = defineMessage('outbox ab_decided', 1, abDecidedPayloadSchema);
 
 /** An outbox row as the relay reads it, its payload decoded by its kind. */
 export type OutboxPayload =
@@ -172,7 +210,8 @@ export type OutboxPayload =
   | { kind: 'events'; payload: EventsPayload }
   | { kind: 'leads'; payload: LeadsPayload }
   | { kind: 'lead_scores'; payload: LeadScoresPayload }
-  | { kind: 'webhook'; payload: WebhookPayload };
+  | { kind: 'webhook'; payload: WebhookPayload }
+  | { kind: 'ab_decided'; payload: AbDecidedPayload };
 
 const tagged = <K extends OutboxPayload['kind'], P>(kind: K, read: Decoded<P>): Decoded<{ kind: K; payload: P }> =>
   read.ok ? { ok: true, value: { kind, payload: read.value } } : read;
@@ -190,6 +229,8 @@ export function decodeOutboxRow(kind: string, payload: unknown): Decoded<OutboxP
       return tagged(kind, leadsPayloadMessage.decode(payload));
     case 'lead_scores':
       return tagged(kind, leadScoresPayloadMessage.decode(payload));
+    case 'ab_decided':
+      return tagged(kind, abDecidedPayloadMessage.decode(payload));
   }
   return {
     ok: false,

@@ -20,6 +20,7 @@ import {
 import type { WebhookJob } from './webhook-job';
 import { onceKey, tileEventId } from './tile-rules';
 import { crossingEvent } from './lead-score-events';
+import { abDecidedEvent } from './ab-test-decision';
 
 export interface RelayDeps {
   pool: Pool;
@@ -161,6 +162,8 @@ async function publishWebhooks(deps: RelayDeps, rows: WebhookRow[]): Promise<voi
   );
 }
 
+type RelayedMessages = Parameters<RelayDeps['producer']['sendMany']>[0];
+
 async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' }>): Promise<void> {
   if (row.kind === 'send') {
     const job = row.payload;
@@ -173,30 +176,46 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
     });
     return;
   }
-  if (row.kind === 'leads') {
-    // lead_generated is an email-topic event (lib/contracts/events/event-topics.ts), keyed by its contact
-    await deps.producer.sendMany(
-      row.payload.leads.map((lead) => ({
+  await deps.producer.sendMany(eventMessages(deps, row));
+}
+
+/** The Kafka messages of an outbox row of events (every kind but send and webhook). */
+function eventMessages(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' | 'send' }>): RelayedMessages {
+  switch (row.kind) {
+    case 'ab_decided': {
+      // a decision concerns the tile, not a contact: keyed by the journey (docs/scheduler.md#ab-test)
+      const event = abDecidedEvent(row.payload);
+      return [
+        {
+          topic: topicForEvent(deps.topics, event.type),
+          key: row.payload.journey_id,
+          value: deps.codec.encodeOwn(event),
+        },
+      ];
+    }
+    case 'leads':
+      // lead_generated is an email-topic event (lib/contracts/events/event-topics.ts), keyed by its contact
+      return row.payload.leads.map((lead) => ({
         topic: topicForEvent(deps.topics, 'lead_generated'),
         key: lead.contact_id,
         value: deps.codec.encodeOwn(leadEvent(row.payload, lead)),
-      })),
-    );
-    return;
-  }
-  if (row.kind === 'lead_scores') {
-    await deps.producer.sendMany(
-      row.payload.crossings.map((crossing) => ({
+      }));
+    case 'lead_scores':
+      return row.payload.crossings.map((crossing) => ({
         topic: topicForEvent(deps.topics, 'lead_score_crossed'),
         key: crossing.contact_id,
         value: deps.codec.encodeOwn(crossingEvent(row.payload, crossing)),
-      })),
-    );
-    return;
+      }));
+    default:
+      return tileEventMessages(deps, row.payload);
   }
-  const { payload } = row;
-  // One Kafka message per contact (the key), its events of this row in one envelope: a produced message costs the
-  // client microseconds whatever its size, and a step writes about three tile events per tile a contact crosses.
+}
+
+/**
+ * One Kafka message per contact (the key), its events of this row in one envelope: a produced message costs the
+ * client microseconds whatever its size, and a step writes about three tile events per tile a contact crosses.
+ */
+function tileEventMessages(deps: RelayDeps, payload: Extract<ReadRow, { kind: 'events' }>['payload']): RelayedMessages {
   const byContact = new Map<string, Buffer[]>();
   for (const group of payload.groups)
     for (const contactId of group[5]) {
@@ -205,12 +224,11 @@ async function publish(deps: RelayDeps, row: Exclude<ReadRow, { kind: 'webhook' 
       if (events) events.push(encoded);
       else byContact.set(contactId, [encoded]);
     }
-  const messages = [...byContact].map(([contactId, events]) => ({
+  return [...byContact].map(([contactId, events]) => ({
     topic: deps.topics.journeyEvents,
     key: contactId,
     value: events.length === 1 ? (events[0] as Buffer) : deps.codec.encodeBatch(contactId, events),
   }));
-  await deps.producer.sendMany(messages);
 }
 
 /**
@@ -231,7 +249,7 @@ export async function relayOnce(deps: RelayDeps): Promise<number> {
         [kinds.split(','), limit],
       );
     const rows = [
-      ...(await take('send,events,leads,lead_scores', BATCH_ROWS_PER_PASS)).rows,
+      ...(await take('send,events,leads,lead_scores,ab_decided', BATCH_ROWS_PER_PASS)).rows,
       ...(await take('webhook', WEBHOOK_ROWS_PER_PASS)).rows,
     ];
     if (rows.length === 0) return 0;

@@ -1,11 +1,9 @@
-import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
-import { capRulesOf, takeCapSlots } from './frequency-cap';
-import { quietHolds, workspaceSending, type WorkspaceSending } from './quiet-hours';
-import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
+import { abArrivals } from './ab-test-tile';
+import { sendEmail } from './email-send';
+import { advance, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
-import { HOLDOUT_REASON, isHeldOut } from '../../lib/domain/journeys/holdout';
 
 const DAY_MS = 86_400_000;
 
@@ -27,78 +25,7 @@ const keyOf = (ctx: StepContext, c: Claimed, subjectId: string): string =>
   onceKey({ journeyId: ctx.journey.row.id, tileId: ctx.tile.id, iteration: c.iteration, subjectId });
 
 async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<void> {
-  const emailId = String(ctx.tile.config?.email_id ?? '');
-  const { rows } = await ctx.client.query<{ status: string; live_version: number | null }>(
-    'SELECT status, live_version FROM emails WHERE id = $1::uuid AND workspace_id = $2',
-    [emailId, ctx.journey.row.workspace_id],
-  );
-  const email = rows[0];
-  if (!email || email.status !== 'live' || email.live_version === null) {
-    const why = email ? `email ${emailId} is ${email.status}` : `email ${emailId} was deleted`;
-    for (const c of contacts) fail(ctx, c, 'JOURNEY_EMAIL_MISSING', why);
-    return;
-  }
-  // Quiet hours hold the contact here, waiting (Processing), until its release (docs/scheduler.md#quiet-hours);
-  // it takes no frequency cap slot until its send is written.
-  const workspace = await workspaceSending(ctx);
-  const held = quietHolds(ctx, workspace, contacts);
-  const sending = contacts.filter((c) => {
-    const until = held.get(c.contactId);
-    if (until !== undefined) rest(ctx, c, 'waiting', until);
-    return until === undefined;
-  });
-  const uncapped = await uncappedContacts(
-    ctx,
-    workspace,
-    sending.filter((c) => !isHeldOut(ctx.journey.row.settings.holdout, ctx.journey.row.id, c.contactId)),
-  );
-  const next = nextOf(ctx.journey, ctx.tile.id)[0];
-  const settings = ctx.journey.row.settings;
-  for (const c of sending) {
-    if (isHeldOut(settings.holdout, ctx.journey.row.id, c.contactId)) {
-      // the control group travels on without mail (docs/scheduler.md#holdout), counted Blocked holdout
-      blockAndGoOn(ctx, c, HOLDOUT_REASON, next);
-      continue;
-    }
-    if (!uncapped.has(c.contactId)) {
-      blockAndGoOn(ctx, c, 'frequency_cap', next);
-      continue;
-    }
-    const parts = {
-      journey_id: ctx.journey.row.id,
-      tile_id: ctx.tile.id,
-      iteration: c.iteration,
-      contact_id: c.contactId,
-    };
-    ctx.effects.sends.push({
-      key: sendRequestKey(parts),
-      workspace_id: ctx.journey.row.workspace_id,
-      ...parts,
-      account_id: targetsAccounts(ctx.journey) ? c.accountId : null,
-      email_id: emailId,
-      email_version: email.live_version,
-      list_id: settings.list_id ?? null,
-      content_settings_id: settings.content_settings_id ?? null,
-      min_consent: settings.min_consent ?? 0,
-      requested_at: ctx.now,
-    });
-    advance(ctx, c, next);
-  }
-}
-
-/**
- * The contacts the workspace's frequency cap lets this email reach now, each taking a slot (frequency-cap.ts);
- * a transactional journey is not capped and takes none (docs/scheduler.md#frequency-cap).
- */
-async function uncappedContacts(
-  ctx: StepContext,
-  workspace: WorkspaceSending,
-  contacts: Claimed[],
-): Promise<Set<string>> {
-  const ids = contacts.map((c) => c.contactId);
-  if (ctx.journey.row.settings.transactional === true) return new Set(ids);
-  const rules = capRulesOf(workspace.frequency_caps);
-  return takeCapSlots(ctx.client, ctx.journey.row.workspace_id, rules, ids, ctx.now);
+  await sendEmail(ctx, contacts, String(ctx.tile.config?.email_id ?? ''));
 }
 
 function splitterArrivals(ctx: StepContext, contacts: Claimed[]): void {
@@ -179,6 +106,8 @@ export async function handleArrivals(ctx: StepContext, contacts: Claimed[]): Pro
   switch (ctx.tile.type) {
     case 'email':
       return emailArrivals(ctx, contacts);
+    case 'ab_test':
+      return abArrivals(ctx, contacts);
     case 'splitter':
       return splitterArrivals(ctx, contacts);
     case 'trigger':

@@ -72,8 +72,9 @@ export async function runTileStep(
     const tile = journey.index.byId.get(options.tileId);
     if (iteration === null || !tile) return NOTHING;
     const arrivals = await claim(client, journey.row.id, tile.id, iteration, options.batchSize, null);
-    // email tiles hold contacts through quiet hours (docs/scheduler.md#quiet-hours)
-    const holds = tile.type === 'trigger' || tile.type === 'scheduler' || tile.type === 'email';
+    // email tiles hold contacts through quiet hours (docs/scheduler.md#quiet-hours), A/B test tiles also until the
+    // decision (docs/scheduler.md#ab-test)
+    const holds = ['trigger', 'scheduler', 'email', 'ab_test'].includes(tile.type);
     const due = holds
       ? await claim(client, journey.row.id, tile.id, iteration, options.batchSize - arrivals.length, options.now)
       : [];

@@ -225,6 +225,11 @@ export async function buildFootprint(
     both.map((c) => open(workspaceId, journeyId, c)),
     Date.now(),
   );
+  // A/B test variants sent, as services/scheduler/ab-test-tile.ts records them
+  await pool.query(
+    `INSERT INTO journey_ab_sends (journey_id, iteration, tile_id, contact_id, variant, in_test) SELECT $1, 0, 'mail', unnest($2::uuid[]), 0, true`,
+    [journeyId, both],
+  );
   // the frequency cap's counters, as an email tile of a capped workspace takes its slots
   await inTransaction(pool, (client) =>
     takeCapSlots(client, workspaceId, [{ max_sends: 2, window_hours: 24 }], both, Date.now()),

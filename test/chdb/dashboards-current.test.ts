@@ -8,6 +8,7 @@ import { readMigrations } from '../../lib/platform/migrations/migration-files';
 import { migrate } from '../../lib/platform/migrations/migration-runner';
 import { SQL_DIR } from '../../lib/platform/migrations/run-migrations';
 import {
+  expectAbPanels,
   expectEveryDashboardQuery,
   expectHostileVariablesMatchNothing,
   expectTileSplit,
@@ -50,6 +51,10 @@ describe('dashboard queries on current ClickHouse (chdb)', () => {
 
   it('splits an email used by two tiles of one journey by the tile filter', async () => {
     await expectTileSplit(db);
+  });
+
+  it("shows an A/B test tile's variants and its decision once", async () => {
+    await expectAbPanels(db);
   });
 
   it('keeps a hostile variable value a value', async () => {

@@ -4,6 +4,7 @@ import { DASHBOARDS } from '../../scripts/dashboards/all-dashboards';
 import { writeZoneOffsets } from '../../services/aggregator/time-zone-offsets';
 import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { dashboardCases, emailScope } from './dashboard-expectations';
+import { AB_PANELS, abScope } from './ab-test-dashboard.fixture';
 import { CONTACT_ZONES, dashboardIngestRows, deadLetterRows, pipelineRows } from './dashboard-stream.fixture';
 import { bindGrafana, dashboardQueries, type DashboardFile } from './grafana-binding';
 
@@ -52,6 +53,14 @@ export async function expectEveryDashboardQuery(db: DashboardDb, ingestRowCount:
       expect({ panel: `${file} / ${query.title}`, rows: normalize(rows) }).toEqual({ panel: `${file} / ${query.title}`, rows: normalize(expected[query.title] ?? []) });
     }
   }
+}
+
+/** The journey tiles dashboard's A/B panels over the A/B test tile's journey (ab-test-dashboard.fixture.ts). */
+export async function expectAbPanels(db: DashboardDb): Promise<void> {
+  const panels = dashboardQueries(dashboardFiles()).filter((q) => q.dashboard === 'journey-tiles.json' && q.title.startsWith('A/B'));
+  expect(panels.map((p) => p.title).sort()).toEqual(Object.keys(AB_PANELS).sort());
+  for (const panel of panels)
+    expect({ panel: panel.title, rows: normalize(await db.query(bindGrafana(panel.sql, abScope))) }).toEqual({ panel: panel.title, rows: normalize(AB_PANELS[panel.title] ?? []) });
 }
 
 /**

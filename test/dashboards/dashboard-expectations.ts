@@ -24,7 +24,8 @@ export const emailScope = (variables: Record<string, string>): GrafanaScope => (
 });
 export const pipelineScope = (workspace: string): GrafanaScope => ({ from: PIPELINE_FROM, to: PIPELINE_TO, intervalSeconds: 60, variables: { workspace_id: workspace } });
 
-const workspaces = [{ value: 'ws', label: 'ws' }];
+/** ws: the glossary stream; wab: the A/B test tile's (ab-test-dashboard.fixture.ts) */
+const workspaces = [{ value: 'wab', label: 'wab' }, { value: 'ws', label: 'ws' }];
 const journeys = [{ value: '', label: '(all journeys)' }, { value: 'jg', label: 'jg' }];
 /** g1 (the glossary stream) was sent by no tile; g2 by tiles E1 and E2 of journey jg. */
 const noTiles = [{ value: '', label: '(all tiles)' }];
@@ -92,6 +93,9 @@ const JOURNEY_TILES: Record<string, Row[]> = {
   'Inflow per tile over time': [{ time: MARCH_1, series: 'S', contacts: 4 }, { time: MARCH_1, series: 'T', contacts: 3 }],
   'Processed per tile over time': [{ time: MARCH_1, series: 'S', contacts: 2 }],
   'Paths taken over time': [{ time: MARCH_1, series: 'T → no', contacts: 1 }, { time: MARCH_1, series: 'T → yes', contacts: 2 }],
+  // journey jg has no A/B test tile (its tiles E1 and E2 each sent one email); ab-test-dashboard.fixture.ts has one
+  'A/B test variants (test and winner sends)': [],
+  'A/B test decisions': [],
   // contacts with any event of journey jg: g1's recipients c-m<n>, g2's c-20 and c-21, the tile contacts c1-c3
   'variable contact_id': JOURNEY_CONTACTS.map((contact_id) => ({ contact_id })),
   // iterations per state: c1 entered S in iterations 1 and 2 (processed in 1, blocked in 2) and T in both

@@ -1,6 +1,6 @@
 import { raw } from '../../lib/platform/clickhouse/sql';
 import { createTestEnv, type TestEnv } from '../support/test-env';
-import { expectEveryDashboardQuery, expectHostileVariablesMatchNothing, expectTileSplit, loadDashboardFixture, type DashboardDb } from './dashboard-assertions';
+import { expectAbPanels, expectEveryDashboardQuery, expectHostileVariablesMatchNothing, expectTileSplit, loadDashboardFixture, type DashboardDb } from './dashboard-assertions';
 
 /** Every Grafana dashboard query (dashboards/*.json) on ClickHouse 18.16, over the known dashboard fixture. */
 describe('dashboard queries on ClickHouse 18.16', () => {
@@ -30,6 +30,10 @@ describe('dashboard queries on ClickHouse 18.16', () => {
 
   it('splits an email used by two tiles of one journey by the tile filter', async () => {
     await expectTileSplit(db);
+  });
+
+  it('shows an A/B test tile\'s variants and its decision once', async () => {
+    await expectAbPanels(db);
   });
 
   it('keeps a hostile variable value a value', async () => {

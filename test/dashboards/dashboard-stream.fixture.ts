@@ -6,6 +6,7 @@ import { pagesFormsStream } from './pages-forms-dashboard.fixture';
 import { redirectUrlsStream } from './redirect-urls-dashboard.fixture';
 import { leadScoringStream } from './lead-scoring-dashboard.fixture';
 import { webTrackingStream } from './web-tracking-dashboard.fixture';
+import { abTestStream } from './ab-test-dashboard.fixture';
 
 /** 10:00 UTC on Wednesday 1 April 2026: 12:00 in Europe/Oslo, which moved to summer time (UTC+2) on 29 March. */
 export const SUMMER_TIME = Date.UTC(2026, 3, 1, 10, 0);
@@ -40,9 +41,16 @@ export function dashboardStream(ws: string): CairnEvent[] {
   ];
 }
 
-/** With the pages-and-forms, redirect URLs, lead scoring and website dashboards' events, each in a workspace of their own. */
+/** With the pages-and-forms, redirect URLs, lead scoring and website dashboards' and the A/B panels' events, each in a workspace of their own. */
 export const dashboardIngestRows = (ws: string) =>
-  ingestRows([...dashboardStream(ws), ...pagesFormsStream(), ...redirectUrlsStream(), ...leadScoringStream(), ...webTrackingStream()]);
+  ingestRows([
+    ...dashboardStream(ws),
+    ...pagesFormsStream(),
+    ...redirectUrlsStream(),
+    ...leadScoringStream(),
+    ...webTrackingStream(),
+    ...abTestStream(),
+  ]);
 
 /** The engaged recipient of g1 (m3) and c-20 live in Oslo; c-21 has no time zone (its events stay in UTC). */
 export const CONTACT_ZONES = (ws: string) => [

@@ -78,6 +78,15 @@ const extras: Record<EventType, Record<string, unknown>> = {
   tile_failed: { ...journey, error_code: 'RENDER_FAILED' },
   tile_path_taken: { ...journey, path_id: 'yes' },
   goal_reached: { ...journey, goal_event: 'clicked_link', exited: true },
+  ab_test_decided: {
+    ...journey,
+    tile_type: 'ab_test',
+    reason: 'significant',
+    metric: 'unique_opens',
+    winner_variant: 1,
+    winner_label: 'B',
+    winner_email_id: 'e-2',
+  },
 };
 
 function sample(type: EventType): CairnEvent {

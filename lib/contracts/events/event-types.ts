@@ -29,6 +29,7 @@ export const JOURNEY_EVENT_TYPES = [
   'tile_failed',
   'tile_path_taken',
   'goal_reached',
+  'ab_test_decided',
 ] as const;
 
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
@@ -190,6 +191,14 @@ export interface JourneyEventPayloads {
   tile_path_taken: { path_id: string };
   /** the contact reached the journey's goal (docs/scheduler.md#goal) at tile_id; once per (journey, iteration, contact) */
   goal_reached: { goal_event: string; exited?: boolean };
+  /** an A/B test tile picked its winner (docs/scheduler.md#ab-test); contact_id is '': once per (journey, iteration, tile) */
+  ab_test_decided: {
+    reason: 'significant' | 'fallback' | string;
+    metric: string;
+    winner_variant: number;
+    winner_label: string;
+    winner_email_id: string;
+  };
 }
 
 export type EmailEvent<T extends EmailEventType = EmailEventType> = {

@@ -12,7 +12,15 @@ export const MAX_HOLDOUT_SHARE = 0.5;
  * in every iteration, after any restart and on every replica.
  */
 export function holdoutFraction(journeyId: string, contactId: string): number {
-  const digest = hash('sha256', `holdout:${journeyId.toLowerCase()}:${contactId.toLowerCase()}`, 'buffer');
+  return keyedFraction('holdout', journeyId.toLowerCase(), contactId.toLowerCase());
+}
+
+/**
+ * The first 8 bytes of sha256(purpose ":" parts joined by ":") as a fraction in [0, 1): a stable, uniform place
+ * for a contact, independent between purposes (the holdout here, an A/B test tile's split in ab-test.ts).
+ */
+export function keyedFraction(purpose: string, ...parts: string[]): number {
+  const digest = hash('sha256', [purpose, ...parts].join(':'), 'buffer');
   return Number(digest.readBigUInt64BE(0)) / 2 ** 64;
 }
 

@@ -9,6 +9,8 @@
  *                    the form (form_submitted), once per iteration (docs/scheduler.md#inbound-journeys)
  *                    next = exactly one tile, as for a segment tile
  *   email            {email_id: uuid}
+ *   ab_test          {variants: 2–3 × {email_id, label}, test_share 0.1–0.9, metric, duration_hours, min_sample?,
+ *                     confidence?, fallback?} (ab-test.ts; docs/scheduler.md#ab-test); next = at most one tile
  *   trigger          {email_tile_id, condition (TRIGGER_CONDITIONS), link_id? (clicked_link),
  *                     timeout_days | timeout_hours | timeout_minutes | timeout_at (date-time, journey time zone)};
  *                    the web conditions (WEB_TRIGGER_CONDITIONS) name no email tile: form_submitted and its not_
@@ -27,6 +29,7 @@ export const TILE_TYPES = [
   'segment',
   'form',
   'email',
+  'ab_test',
   'trigger',
   'splitter',
   'scheduler',

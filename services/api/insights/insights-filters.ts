@@ -1,6 +1,6 @@
 import { CairnError } from '../../../lib/platform/errors';
 import { join, sql, type Sql } from '../../../lib/platform/clickhouse/sql';
-import { validTimeZone } from '../journeys/journey-check';
+import { validTimeZone } from '../journeys/time-zone';
 
 /** Anything that runs a bound query and returns rows: the ClickHouse client, or chdb in the dialect test. */
 export interface QueryRunner {

@@ -1,3 +1,4 @@
+import { abTestIssues } from '../../../lib/domain/journeys/ab-test';
 import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
@@ -14,6 +15,7 @@ import {
   type Tile,
 } from '../../../lib/domain/journeys/journey-graph';
 import { quietHoursIssue } from './quiet-hours-check';
+import { validTimeZone } from './time-zone';
 import { webTileIssues, namesNoEmailTile, leadScoreIssues, type WebCheckContext } from './journey-web-check';
 
 /** What the check needs to know about the workspace; the caller loads it, the check stays pure. */
@@ -169,7 +171,6 @@ function splitterTileIssues(tile: Tile): JourneyIssue[] {
 }
 
 const positive = (value: unknown): boolean => typeof value === 'number' && value > 0;
-
 function schedulerTileIssues(tile: Tile): JourneyIssue[] {
   const { wait_days: days, wait_hours: hours, wait_minutes: minutes, until, weekdays, hour } = tile.config ?? {};
   const window =
@@ -248,15 +249,6 @@ function tileIssues(tile: Tile, index: GraphIndex, ctx: JourneyCheckContext): Jo
   }
 }
 
-export function validTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export function settingsIssues(settings: JourneySettings, ctx: JourneyCheckContext): JourneyIssue[] {
   const issues: JourneyIssue[] = [];
   const start = Date.parse(settings.start_at ?? '');
@@ -296,5 +288,6 @@ export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);
   for (const tile of graph.tiles) issues.push(...tileIssues(tile, index, ctx));
+  issues.push(...abTestIssues(graph, settings, ctx.emailStatus)); // ab-test.ts: docs/scheduler.md#ab-test
   return [...issues, ...webTileIssues(graph, ctx), ...settingsIssues(settings, ctx)];
 }

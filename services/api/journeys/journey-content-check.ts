@@ -1,3 +1,4 @@
+import { abConfigOf } from '../../../lib/domain/journeys/ab-test';
 import type { Pool, PoolClient } from 'pg';
 import { linkProblem } from '../../../lib/domain/email/email-links';
 import type { JourneyGraph, JourneyIssue, JourneySettings, Tile } from '../../../lib/domain/journeys/journey-graph';
@@ -33,8 +34,8 @@ export async function loadContentCheckContext(
   workspaceId: string,
   graph: JourneyGraph,
 ): Promise<ContentCheckContext> {
-  const emailIds = graph.tiles
-    .map((t) => (t.type === 'email' ? t.config?.email_id : undefined))
+  const emailIds = sendingTiles(graph)
+    .map((t) => t.config?.email_id)
     .filter((id): id is string => typeof id === 'string' && UUID.test(id));
   const contents = await db.query<ContentRow>(
     `SELECT id::text, name, subscription_center_url, forward_url, postal_address, is_default
@@ -113,5 +114,17 @@ export function contentSettingsIssues(
         message: `content settings ${named} do not exist in this workspace`,
       },
     ];
-  return graph.tiles.flatMap((tile) => (tile.type === 'email' ? emailTileContentIssues(tile, settings, ctx) : []));
+  return sendingTiles(graph).flatMap((tile) => emailTileContentIssues(tile, settings, ctx));
+}
+
+/**
+ * The tiles that send an email, each with its email: the email tiles, and one per variant of each A/B test tile
+ * (under the A/B tile's id: docs/scheduler.md#ab-test), whose emails the sender renders alike.
+ */
+function sendingTiles(graph: JourneyGraph): Tile[] {
+  return graph.tiles.flatMap((tile): Tile[] => {
+    if (tile.type === 'email') return [tile];
+    if (tile.type !== 'ab_test') return [];
+    return abConfigOf(tile).variants.map((v) => ({ id: tile.id, type: 'email', config: { email_id: v.email_id } }));
+  });
 }

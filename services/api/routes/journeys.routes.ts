@@ -6,6 +6,7 @@ import { checkJourney, settingsIssues } from '../journeys/journey-check';
 import { contentSettingsIssues, loadContentCheckContext } from '../journeys/journey-content-check';
 import { goalIssues } from '../../../lib/domain/journeys/journey-goal';
 import { holdoutIssues } from '../../../lib/domain/journeys/holdout';
+import { abEmailIds, abTestShapeIssues } from '../../../lib/domain/journeys/ab-test';
 import type { JourneyGraph } from '../../../lib/domain/journeys/journey-graph';
 import { assertWebhookScope } from '../journeys/journey-webhooks';
 import { assertWebReferences, loadWebCheckContext } from '../journeys/journey-web-check';
@@ -28,6 +29,8 @@ const references = {
   },
 };
 
+const UUID = /^[0-9a-f-]{36}$/i;
+
 /** The ids a config field of the graph's tiles names, where they are uuids (anything else is the check's to report). */
 const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
   graph.tiles
@@ -38,7 +41,7 @@ const uuidsOf = (graph: JourneyGraph, field: string): string[] =>
 async function checkContext(db: Pool | PoolClient, workspaceId: string, journey: JourneyRow, egress: EgressPolicy) {
   const emails = await db.query<{ id: string; status: string }>(
     'SELECT id, status FROM emails WHERE workspace_id = $1 AND id = ANY($2::uuid[])',
-    [workspaceId, uuidsOf(journey.graph, 'email_id')],
+    [workspaceId, [...uuidsOf(journey.graph, 'email_id'), ...abEmailIds(journey.graph).filter((id) => UUID.test(id))]],
   );
   const segments = await db.query<{ id: string }>('SELECT id FROM segments WHERE workspace_id = $1', [workspaceId]);
   const users = await db.query<{ id: string }>(
@@ -131,6 +134,9 @@ async function beforeJourneyWrite(
   assertWebhookScope(request, body.graph, stored?.graph);
   await assertReferences(client, workspaceId, references, (body.settings ?? {}) as Record<string, unknown>);
   await assertWebReferences(client, workspaceId, body.graph);
+  // an A/B test tile's config (docs/api.md#ab-test-tile): refused as soon as it is written
+  const abIssues = abTestShapeIssues(body.graph);
+  if (abIssues.length > 0) throw new ApiProblem(422, 'an A/B test tile is misconfigured', abIssues);
 }
 
 function checkRoute(app: TypedApp, pool: Pool, egress: EgressPolicy): void {

@@ -5,7 +5,7 @@ import { API_KEY_SCOPES, createApiKey } from '../../../lib/domain/auth/api-keys'
 import { inTransaction } from '../../../lib/platform/postgres/pg-pool';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';
-import { validTimeZone } from '../journeys/journey-check';
+import { validTimeZone } from '../journeys/time-zone';
 import { quietHoursIssue } from '../journeys/quiet-hours-check';
 import { originProblem } from '../../../lib/domain/forms/form-origins';
 import { type PageQuery } from '../pagination';

@@ -16,6 +16,7 @@ export const TILE_TYPES: Record<string, { label: string; glyph: string }> = {
   segment: { label: 'Segment', glyph: '◎' },
   form: { label: 'Form', glyph: '✎' },
   email: { label: 'Email', glyph: '✉' },
+  ab_test: { label: 'A/B test', glyph: '⚖' },
   trigger: { label: 'Trigger', glyph: '⚑' },
   splitter: { label: 'Splitter', glyph: '⑂' },
   scheduler: { label: 'Wait', glyph: '◷' },
@@ -28,12 +29,22 @@ export const TILE_TYPES: Record<string, { label: string; glyph: string }> = {
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
 const optional = <T>(promise: Promise<T>): Promise<T | null> => promise.catch(() => null);
 
+/** The variants of an A/B test tile (docs/scheduler.md#ab-test). */
+const variantsOf = (tile: JourneyTile): Array<{ email_id?: unknown }> =>
+  Array.isArray(tile.config?.variants) ? (tile.config.variants as Array<{ email_id?: unknown }>) : [];
+
+/** The emails a tile sends: an email tile's one, an A/B test tile's variants. */
+const tileEmailIds = (tile: JourneyTile): string[] => {
+  if (tile.type === 'email') return [String(tile.config?.email_id ?? '')];
+  return tile.type === 'ab_test' ? variantsOf(tile).map((v) => String(v.email_id ?? '')) : [];
+};
+
 /** The email of the email tile a trigger watches. */
 const watchedEmail = (trigger: JourneyTile, tiles: JourneyTile[]): string =>
   String(tiles.find((t) => t.id === trigger.config?.email_tile_id)?.config?.email_id ?? '');
 
 export async function loadTileReferences(tiles: JourneyTile[]): Promise<TileReferences> {
-  const emailIds = [...new Set(tiles.filter((t) => t.type === 'email').map((t) => String(t.config?.email_id ?? '')))];
+  const emailIds = [...new Set(tiles.flatMap(tileEmailIds))];
   const segmentIds = [
     ...new Set(tiles.filter((t) => t.type === 'segment').flatMap((t) => strings(t.config?.segment_ids))),
   ];
@@ -92,6 +103,12 @@ function triggerText(tile: JourneyTile, tiles: JourneyTile[], refs: TileReferenc
   return `${condition}${link}${timeout(config)}`;
 }
 
+/** An A/B test tile: its variants' emails by name and the share in the test (docs/scheduler.md#ab-test). */
+function abText(tile: JourneyTile, refs: TileReferences): string {
+  const names = tileEmailIds(tile).map((id) => refs.emails.get(id)?.name ?? id);
+  return `${names.join(' vs ')} · ${Math.round(Number(tile.config?.test_share) * 100)} % tested`;
+}
+
 /** One line saying what the tile does. */
 export function describeTile(tile: JourneyTile, tiles: JourneyTile[], refs: TileReferences): string {
   const config = tile.config ?? {};
@@ -107,6 +124,8 @@ export function describeTile(tile: JourneyTile, tiles: JourneyTile[], refs: Tile
       return triggerText(tile, tiles, refs);
     case 'splitter':
       return `${strings(config.percentages).join(' / ')} %`;
+    case 'ab_test':
+      return abText(tile, refs);
     case 'activity':
       return String(config.subject ?? '');
     case 'create_lead':

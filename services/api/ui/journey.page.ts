@@ -12,6 +12,7 @@ import {
 } from './journey-layout';
 import { controlsPanel } from './journey-controls.panel';
 import { goalPanel } from './journey-goal.panel';
+import { abTestPanel } from './journey-ab.panel';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 import { tileContactsHref, TILE_CONTACT_STATES } from './tile-contacts.page';
@@ -271,4 +272,6 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
   if (goal) shell.main.append(goal);
   const controls = await controlsPanel(id);
   if (controls) shell.main.append(controls);
+  const abTests = await abTestPanel(id, graphTiles);
+  if (abTests) shell.main.append(abTests);
 }
