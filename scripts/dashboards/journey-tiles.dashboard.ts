@@ -1,6 +1,7 @@
 import { BUCKET_RANGE, bound, EVENT_RANGE, intervalStart, JOURNEY, journeyVariable, WORKSPACE, workspaceVariable } from './dashboard-sql';
 import { queryVariable } from './grafana-model';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
+import { goalPanels } from './journey-goal-panels';
 
 /*
  * Tile KPIs count contacts per iteration (docs/kpis.md#journey-tile-kpis):
@@ -90,6 +91,7 @@ const panels: PanelSpec[] = [
   { type: 'timeseries', title: 'Inflow per tile over time', w: 12, h: 9, sql: overTimeSql('inflow', 'tile_id'), description: 'Contacts entering each tile per interval (15 minutes at least).' },
   { type: 'timeseries', title: 'Processed per tile over time', w: 12, h: 9, sql: overTimeSql('processed', 'tile_id'), description: 'Contacts successfully processed at each tile per interval.' },
   { type: 'timeseries', title: 'Paths taken over time', w: 24, h: 9, sql: overTimeSql('path_taken', "concat(tile_id, ' → ', breakdown)"), description: 'Contacts going down each path (tile → path) per interval.' },
+  ...goalPanels,
   ...contactPanels,
 ];
 

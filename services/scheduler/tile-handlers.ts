@@ -148,7 +148,13 @@ function leadArrivals(ctx: StepContext, contacts: Claimed[]): void {
 
 function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
   const config = ctx.tile.config ?? {};
+  const next = nextOf(ctx.journey, ctx.tile.id)[0];
   for (const c of contacts) {
+    if (isHeldOut(ctx.journey.row.settings.holdout, ctx.journey.row.id, c.contactId)) {
+      // a workflow may message the contact, so the control group gets none (docs/scheduler.md#holdout)
+      blockAndGoOn(ctx, c, HOLDOUT_REASON, next);
+      continue;
+    }
     const subject = subjectOf(ctx, c);
     const key = keyOf(ctx, c, subject.id);
     const body = {
@@ -171,7 +177,7 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
         body,
       },
     });
-    advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
+    advance(ctx, c, next);
   }
 }
 
