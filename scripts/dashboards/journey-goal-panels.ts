@@ -46,6 +46,14 @@ const liftSql = [
 const LIFT_COLUMNS = ['treated', 'treated_reached', 'treated_rate', 'held_out', 'held_out_reached', 'held_out_rate', 'lift', 'lift_ci_low', 'lift_ci_high'];
 const liftTableSql = `SELECT ${LIFT_COLUMNS.join(', ')} FROM (${liftSql})`;
 
+// one send_time_delayed event per (tile, iteration, contact), its id derived from that key: replays fold by id
+const sendTimeSql = [
+  "SELECT tile_id, count() AS delayed, round(avg(delay) / 60, 2) AS average_delay_hours, round(max(delay) / 60, 2) AS max_delay_hours FROM",
+  "(SELECT event_id, any(tile_id) AS tile_id, any(visitParamExtractInt(detail, 'delay_minutes')) AS delay",
+  `FROM events_raw WHERE workspace_id = ${WORKSPACE} AND journey_id = ${JOURNEY} AND ${EVENT_RANGE} AND event_type = 'send_time_delayed' GROUP BY event_id)`,
+  'GROUP BY tile_id ORDER BY tile_id',
+].join(' ');
+
 const percent = (columns: string[]) =>
   columns.map((name) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'unit', value: 'percentunit' }] }));
 
@@ -59,5 +67,9 @@ export const goalPanels: PanelSpec[] = [
     type: 'table', title: 'Holdout lift (contacts decided at an email tile)', w: 24, h: 5, sql: liftTableSql,
     overrides: percent(['treated_rate', 'held_out_rate', 'lift', 'lift_ci_low', 'lift_ci_high']),
     description: 'Treated (sent an email of the journey) and held-out (blocked holdout) contacts, the share of each that reached the goal, and the lift (treated − held-out rate) with its 95 % interval. No row without both groups.',
+  },
+  {
+    type: 'table', title: 'Send-time optimisation (contacts held until their best hour)', w: 24, h: 5, sql: sendTimeSql,
+    description: 'Per email tile with send-time optimisation: contacts held until their best local hour, and the average and longest delay in hours.',
   },
 ];

@@ -18,6 +18,7 @@ import { formRoutes, pageRoutes } from './routes/forms.routes';
 import { insightsRoutes } from './routes/insights.routes';
 import { journeyGoalRoutes } from './routes/journey-goal.routes';
 import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
+import { journeySendTimeRoutes } from './routes/journey-send-time.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
 import { tileContactsRoutes } from './routes/tile-contacts.routes';
@@ -181,6 +182,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(insightsRoutes, deps);
   await app.register(journeyGoalRoutes, deps);
   await app.register(journeyHoldoutRoutes, deps);
+  await app.register(journeySendTimeRoutes, deps);
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(tileContactsRoutes, deps);

@@ -75,13 +75,13 @@ export class ContactFlow {
 
   /**
    * Waiting contacts whose time came (or whose trigger was woken) leave their tile. An email tile holds contacts
-   * only through quiet hours: released, they reach it again in this step, blocking checked anew, and are sent
-   * (docs/scheduler.md#quiet-hours).
+   * through quiet hours and until their send time: released, they reach it again in this step, blocking checked
+   * anew, and are sent (docs/scheduler.md#quiet-hours, docs/scheduler.md#send-time-optimisation).
    */
   async release(tileId: string, contacts: Claimed[]): Promise<void> {
     if (contacts.length === 0) return;
     const ctx = this.context(tileId);
-    if (ctx.tile.type === 'email') for (const c of contacts) this.arrive(tileId, c);
+    if (ctx.tile.type === 'email') for (const c of contacts) this.arrive(tileId, { ...c, released: true });
     else await releaseDue(ctx, contacts);
   }
 

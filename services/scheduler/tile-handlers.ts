@@ -1,6 +1,7 @@
 import { sendRequestKey } from '../../lib/contracts/sending/send-request';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
+import { sendTimeHolds } from './send-time';
 import { capRulesOf, takeCapSlots } from './frequency-cap';
 import { quietHolds, workspaceSending, type WorkspaceSending } from './quiet-hours';
 import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
@@ -26,6 +27,27 @@ const ownerOf = (ctx: StepContext): string | null => {
 const keyOf = (ctx: StepContext, c: Claimed, subjectId: string): string =>
   onceKey({ journeyId: ctx.journey.row.id, tileId: ctx.tile.id, iteration: c.iteration, subjectId });
 
+/**
+ * Send-time optimisation, then quiet hours, hold contacts at the email tile, waiting (Processing), until their time
+ * (docs/scheduler.md#send-time-optimisation, docs/scheduler.md#quiet-hours); a held contact takes no frequency cap
+ * slot until its send is written. The rest are sent now.
+ */
+async function sentNow(
+  ctx: StepContext,
+  contacts: Claimed[],
+): Promise<{ workspace: WorkspaceSending; sending: Claimed[] }> {
+  const workspace = await workspaceSending(ctx);
+  const timed = await sendTimeHolds(ctx, workspace, contacts);
+  const arriving = contacts.filter((c) => !timed.has(c.contactId));
+  const held = quietHolds(ctx, workspace, arriving);
+  const sending = arriving.filter((c) => {
+    const until = held.get(c.contactId);
+    if (until !== undefined) rest(ctx, c, 'waiting', until);
+    return until === undefined;
+  });
+  return { workspace, sending };
+}
+
 async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<void> {
   const emailId = String(ctx.tile.config?.email_id ?? '');
   const { rows } = await ctx.client.query<{ status: string; live_version: number | null }>(
@@ -38,15 +60,7 @@ async function emailArrivals(ctx: StepContext, contacts: Claimed[]): Promise<voi
     for (const c of contacts) fail(ctx, c, 'JOURNEY_EMAIL_MISSING', why);
     return;
   }
-  // Quiet hours hold the contact here, waiting (Processing), until its release (docs/scheduler.md#quiet-hours);
-  // it takes no frequency cap slot until its send is written.
-  const workspace = await workspaceSending(ctx);
-  const held = quietHolds(ctx, workspace, contacts);
-  const sending = contacts.filter((c) => {
-    const until = held.get(c.contactId);
-    if (until !== undefined) rest(ctx, c, 'waiting', until);
-    return until === undefined;
-  });
+  const { workspace, sending } = await sentNow(ctx, contacts);
   const uncapped = await uncappedContacts(
     ctx,
     workspace,

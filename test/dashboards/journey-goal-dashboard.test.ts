@@ -25,6 +25,12 @@ function stream(ws: string) {
   const goal = (contact: string, time: number, exited: boolean) =>
     tileEvent('goal_reached', tile('E', 'email', contact, { event_time: time, goal_event: 'clicked_link', exited }));
   const exit = goal('h1', DAY_1, true);
+  const delays = new Map<string, ReturnType<typeof tileEvent>>();
+  const held = (contact: string, minutes: number) => {
+    const event = delays.get(contact) ?? tileEvent('send_time_delayed', tile('E', 'email', contact, { reason: 'send_time', delay_minutes: minutes, source: 'contact' }));
+    delays.set(contact, event);
+    return event;
+  };
   return [
     ...contacts.map((c) => tileEvent('tile_inflow', tile('S', 'segment', c))),
     ...contacts.map((c) => tileEvent('tile_inflow', tile('E', 'email', c))),
@@ -36,6 +42,8 @@ function stream(ws: string) {
     goal('h2', DAY_1, false),
     goal('h3', DAY_2, false),
     goal('h7', DAY_2, false),
+    // h1 held 6 h (its event relayed twice), h2 2 h, before their sends at E
+    ...[held('h1', 360), held('h1', 360), held('h2', 120)],
   ];
 }
 
@@ -68,7 +76,7 @@ describe('journey dashboard: goal and holdout panels on ClickHouse 18.16', () =>
     ]);
   });
 
-  it('splits the contacts decided at an email tile into treated and held out, with the lift and interval goal-lift.ts gives', async () => {
+  it('splits the contacts decided at an email tile into treated and held out, with the lift and interval goal-lift.ts gives; counts the contacts held for their send time', async () => {
     const lift = goalLift({ entered: 6, reached: 3 }, { entered: 4, reached: 1 });
     const round = (x: number | null) => Math.round((x ?? NaN) * 1e4) / 1e4;
     expect(await panel('Holdout lift (contacts decided at an email tile)')).toEqual([
@@ -76,6 +84,9 @@ describe('journey dashboard: goal and holdout panels on ClickHouse 18.16', () =>
         treated: 6, treated_reached: 3, treated_rate: 0.5, held_out: 4, held_out_reached: 1, held_out_rate: 0.25,
         lift: round(lift.absolute), lift_ci_low: round(lift.ci_low), lift_ci_high: round(lift.ci_high),
       },
+    ]);
+    expect(await panel('Send-time optimisation (contacts held until their best hour)')).toEqual([
+      { tile_id: 'E', delayed: 2, average_delay_hours: 4, max_delay_hours: 6 },
     ]);
     // another journey (none of these events) has neither group: no row rather than a division by zero
     expect(await panel('Holdout lift (contacts decided at an email tile)', 'other')).toEqual([]);

@@ -50,6 +50,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
   tile_failed: { ...journey, error_code: 'RENDER_FAILED' },
   tile_path_taken: { ...journey, path_id: 'yes' },
   goal_reached: { ...journey, goal_event: 'clicked_link', exited: true },
+  send_time_delayed: { ...journey, reason: 'send_time', delay_minutes: 335, source: 'contact' },
 };
 
 function sample(type: EventType): CairnEvent {

@@ -25,6 +25,7 @@ export const JOURNEY_EVENT_TYPES = [
   'tile_failed',
   'tile_path_taken',
   'goal_reached',
+  'send_time_delayed',
 ] as const;
 
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
@@ -145,6 +146,8 @@ export interface JourneyEventPayloads {
   tile_path_taken: { path_id: string };
   /** the contact reached the journey's goal (docs/scheduler.md#goal) at tile_id; once per (journey, iteration, contact) */
   goal_reached: { goal_event: string; exited?: boolean };
+  /** an email tile held the contact until its send time (docs/scheduler.md#send-time-optimisation) */
+  send_time_delayed: { reason: string; delay_minutes: number; source: string };
 }
 
 export type EmailEvent<T extends EmailEventType = EmailEventType> = {

@@ -1,4 +1,5 @@
 import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
+import { sendTimeTileIssues } from './send-time-check';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
   cycleTiles,
@@ -295,5 +296,5 @@ export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);
   for (const tile of graph.tiles) issues.push(...tileIssues(tile, index, ctx));
-  return [...issues, ...webTileIssues(graph, ctx), ...settingsIssues(settings, ctx)];
+  return [...issues, ...webTileIssues(graph, ctx), ...sendTimeTileIssues(graph), ...settingsIssues(settings, ctx)];
 }
