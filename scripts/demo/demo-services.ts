@@ -104,6 +104,8 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   });
   const scheduler = start('scheduler', {
     ...common,
+    // send-time optimisation reads engagement history as the API's read-only user (docs/scheduler.md#send-time-optimisation)
+    ...clickhouseLoginEnv(o.clickhouse.api),
     CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });
   const sender = start('sender', senderEnv(o, common));
