@@ -1,6 +1,7 @@
 import type { JourneyHoldoutKpis } from '../../services/api/insights/journey-goal-types';
 import type { ApiClient } from './api-client';
-import { EMAIL_TILES, type Campaign } from './campaign-setup';
+import { isHeldOut } from '../../lib/domain/journeys/holdout';
+import { DEMO_HOLDOUT, EMAIL_TILES, type Campaign } from './campaign-setup';
 import type { Check } from './demo-checks';
 import type { Expected } from './demo-expectations';
 import type { DemoLedger } from './demo-ledger';
@@ -21,13 +22,16 @@ export async function holdoutChecks(
   ledger: DemoLedger,
   say: (line: string) => void,
 ): Promise<Check[]> {
-  const entered = expected.truePath.size + expected.falsePath.size;
-  const treated = entered - expected.heldOut.size;
+  // every audience member entered (consent below the minimum too, blocked at the first tile) and has its group
+  const audience = campaign.contacts.filter((c) => c.inAudience).map((c) => c.id);
+  const heldOut = audience.filter((id) => isHeldOut(DEMO_HOLDOUT, campaign.journeyId, id)).length;
+  const entered = audience.length;
+  const treated = entered - heldOut;
   const clickers = new Set([...ledger.whitePaperClick.in_time, ...ledger.whitePaperClick.late]);
   const reached = [...clickers].filter((id) => !expected.heldOut.has(id) && !expected.consentBlocked.has(id)).length;
   const { value: body } = await watch({
     probe: () => api.get<JourneyHoldoutKpis>(`/v1/insights/journeys/${campaign.journeyId}/holdout`),
-    done: (b) => b.treated.reached === reached && b.held_out.entered === expected.heldOut.size,
+    done: (b) => b.treated.reached === reached && b.held_out.entered === heldOut,
     print: (b) => say(`holdout: ${n(b.treated.reached)} of ${n(reached)} treated goal clicks recorded so far`),
     timeoutMs: 30_000,
     printEveryMs: 5_000,
@@ -38,9 +42,9 @@ export async function holdoutChecks(
   const { lift } = body;
   return [
     {
-      what: 'holdout: treated and held-out contacts as the journey hash splits the entrants (share 0.2)',
-      ok: body.treated.entered === treated && body.held_out.entered === expected.heldOut.size,
-      detail: `treated ${n(body.treated.entered)}, held out ${n(body.held_out.entered)} (${pct(body.held_out.entered / Math.max(1, entered))} of ${n(entered)}); expected ${n(treated)} / ${n(expected.heldOut.size)}`,
+      what: `holdout: treated and held-out contacts as the journey hash splits the entrants (share ${DEMO_HOLDOUT.share})`,
+      ok: body.treated.entered === treated && body.held_out.entered === heldOut,
+      detail: `treated ${n(body.treated.entered)}, held out ${n(body.held_out.entered)} (${pct(body.held_out.entered / Math.max(1, entered))} of ${n(entered)}); expected ${n(treated)} / ${n(heldOut)}`,
     },
     {
       what: 'held-out contacts got no mail: Blocked holdout at the email tiles, none of them in the inbox',
