@@ -125,6 +125,28 @@ describe('send-time optimisation', () => {
     expect((due ?? Infinity) - Date.parse(ARRIVAL)).toBeLessThanOrEqual(3 * HOUR_MS);
   });
 
+  it("falls back to the workspace's best hour for a contact without history of its own", async () => {
+    const { ws, email } = await setup();
+    const [known, fresh] = (await ws.contacts(2, { time_zone: 'Europe/Oslo' })) as [string, string];
+    await history(ws.id, known, [10]); // the workspace's opens: 11:00 in Oslo
+    clockAt(ARRIVAL);
+    const journey = await mailJourney(ws, email, [known, fresh], 24);
+    await settled(journey, { 'mail/waiting': 2 });
+    expect(inHour((await heldUntil(journey)).get(fresh), '2026-12-16T10:00:00Z')).toBe(true);
+    const sources = await waitFor(
+      async () =>
+        suite.events
+          .journeyEvents()
+          .flatMap((e) => (e.type === 'send_time_delayed' && e.data.journey_id === journey ? [e.data] : [])),
+      (found) => found.length === 2,
+      30_000,
+    );
+    expect(Object.fromEntries(sources.map((d) => [d.contact_id, d.source]))).toEqual({
+      [known]: 'contact',
+      [fresh]: 'workspace',
+    });
+  });
+
   it('never picks an hour inside quiet hours: the best hour outside them, else at once', async () => {
     const { ws, email } = await setup({ quiet_hours: { start: '21:00', end: '08:00' } });
     const [evening, night] = (await ws.contacts(2, { time_zone: 'Europe/Oslo' })) as [string, string];
