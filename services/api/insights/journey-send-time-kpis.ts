@@ -1,14 +1,6 @@
 import type { ClickHouse } from '../../../lib/platform/clickhouse/clickhouse-client';
 import { sql } from '../../../lib/platform/clickhouse/sql';
-
-/** Per email tile with send-time optimisation: the contacts it held and for how long (docs/kpis.md#send-time-optimisation). */
-export type SendTimeTile = {
-  tile_id: string;
-  delayed: number;
-  average_delay_hours: number;
-  max_delay_hours: number;
-  by_source: Record<string, number>;
-};
+import type { SendTimeTile } from './journey-goal-types';
 
 interface Row {
   tile_id: string;

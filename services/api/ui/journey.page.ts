@@ -11,6 +11,7 @@ import {
   type PlacedTile,
 } from './journey-layout';
 import { goalPanel } from './journey-goal.panel';
+import { sendTimePanel } from './journey-send-time.panel';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 import { tileContactsHref, TILE_CONTACT_STATES } from './tile-contacts.page';
@@ -268,4 +269,6 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
   addEventListener('resize', graph.fit);
   const goal = await goalPanel(id, journey.settings);
   if (goal) shell.main.append(goal);
+  const sendTime = await sendTimePanel(id, graphTiles);
+  if (sendTime) shell.main.append(sendTime);
 }
