@@ -27,6 +27,7 @@ import { InsightsReader, watch, zeroTile } from './demo/insights-reader';
 import { MailProvider } from './demo/mail-provider';
 import { Recipients } from './demo/recipients';
 import { settledLandingChecks } from './demo/landing-checks';
+import { holdoutChecks } from './demo/holdout-checks';
 import { LandingSimulation } from './demo/landing-simulation';
 import { LandingVisitors } from './demo/landing-visitors';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
@@ -128,7 +129,8 @@ async function runJourney(run: Run): Promise<void> {
       const atEnds =
         t('done_true').processed +
         t('done_false').processed +
-        [...tiles.values()].reduce((s, x) => s + x.blocked + x.failed, 0);
+        // held-out contacts are Blocked holdout at email tiles and still reach an end tile
+        [...tiles.values()].reduce((s, x) => s + x.blocked - (x.blockedByReason.holdout ?? 0) + x.failed, 0);
       const settled = (['paper', 'nurture', 'remind'] as const).every(
         (e) => kpis[e].targeted + kpis[e].sendingFailed === t(e).processed,
       );
@@ -199,7 +201,8 @@ async function verify(run: Run): Promise<boolean> {
     run.insights.tileContacts('clicked', 'state=path&path_id=false'),
   ]);
   const landing = await settledLandingChecks(run.api, run.campaign, run.ledger.landing, (line) => out.say(line));
-  const all = [...checks, ...contactChecks(expected, { truePath, falsePath }, run.ledger), ...landing];
+  const holdout = await holdoutChecks(run.api, run.campaign, expected, run.ledger, (line) => out.say(line));
+  const all = [...checks, ...contactChecks(expected, { truePath, falsePath }, run.ledger), ...landing, ...holdout];
   out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
   tileTable(reported.tiles).forEach((line) => out.say(`  ${line}`));
   out.say('email KPIs (messages, docs/kpis.md), GET /v1/insights/emails/{id}?journey_id=…:');

@@ -2,6 +2,7 @@ import { BUCKET_RANGE, bound, EMAIL_KPI_TABLE, EVENT_RANGE, intervalStart, JOURN
 import { EMAIL_KPI } from './email-panels';
 import { queryVariable } from './grafana-model';
 import { dashboard, type Dashboard, type PanelSpec } from './grafana-model';
+import { goalPanels } from './journey-goal-panels';
 
 /*
  * Tile KPIs count contacts per iteration (docs/kpis.md#journey-tile-kpis):
@@ -122,6 +123,7 @@ const panels: PanelSpec[] = [
   { type: 'timeseries', title: 'Processed per tile over time', w: 12, h: 9, sql: overTimeSql('processed', 'tile_id'), description: 'Contacts successfully processed at each tile per interval.' },
   { type: 'timeseries', title: 'Paths taken over time', w: 24, h: 9, sql: overTimeSql('path_taken', "concat(tile_id, ' → ', breakdown)"), description: 'Contacts going down each path (tile → path) per interval.' },
   ...abPanels,
+  ...goalPanels,
   ...contactPanels,
 ];
 

@@ -209,6 +209,9 @@ export async function prepareAudience(options: {
 
 export type Audience = Awaited<ReturnType<typeof prepareAudience>>;
 
+/** The journey's control group (docs/scheduler.md#holdout): this share of the entrants travels it without mail. */
+export const DEMO_HOLDOUT = { share: 0.2 };
+
 /** The white-paper journey, with the trigger's week shortened to `triggerSeconds`. */
 export function whitePaperGraph(audience: Audience, whitePaperLinkId: string, triggerSeconds: number) {
   const email = (tile: EmailTile, next: string) => ({
@@ -265,6 +268,15 @@ export async function liveJourney(
       time_zone: 'America/New_York',
       list_id: audience.listId,
       min_consent: MIN_CONSENT,
+      // the white-paper click is the goal; a control group of DEMO_HOLDOUT gets no mail, so its lift is measured
+      goal: {
+        event: 'clicked_link',
+        email_tile_id: 'paper',
+        link_id: whitePaper.link_id,
+        target_share: 0.1,
+        exit: false,
+      },
+      holdout: DEMO_HOLDOUT,
     },
   });
   const check = await api.post<{ ok: boolean; errors: unknown[] }>(`/v1/journeys/${journey.id}/check`);
@@ -274,7 +286,8 @@ export async function liveJourney(
   say(
     `journey "White paper" passed its error check and is live: New York ∩ Newsletter → white paper → ` +
       `clicked the download link within ${triggerSeconds} s? → yes: follow-up email · no: reminder (the link leads ` +
-      'to the landing page, whose form creates the leads)',
+      'to the landing page, whose form creates the leads); goal: a white-paper click; ' +
+      `holdout: ${DEMO_HOLDOUT.share * 100} % of the entrants get no mail`,
   );
   const { contacts } = audience;
   return {

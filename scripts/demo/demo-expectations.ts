@@ -1,5 +1,7 @@
 import type { Campaign, DemoContact, EmailTile } from './campaign-setup';
 import type { DemoLedger, EmailLedger } from './demo-ledger';
+import { isHeldOut } from '../../lib/domain/journeys/holdout';
+import { DEMO_HOLDOUT } from './campaign-setup';
 import { MIN_CONSENT } from './recipient-plan';
 
 /** A tile's counts as the journey engine must report them, in contacts. */
@@ -28,6 +30,10 @@ export interface Expected {
   consentBlocked: Set<string>;
   truePath: Set<string>;
   falsePath: Set<string>;
+  /** the entrants the holdout keeps from every email (the same hash as the engine's) */
+  heldOut: Set<string>;
+  /** contacts blocked as unsubscribed before the reminder */
+  remindUnsubscribed: number;
   tiles: Record<string, TileExpectation>;
   emails: Record<EmailTile, EmailExpectation>;
 }
@@ -82,22 +88,31 @@ export function expectedJourney(campaign: Campaign, ledger: DemoLedger): Expecte
   const remindBlocked = and(falsePath, ledger.unsubscribed.in_time);
   const nurtured = minus(truePath, nurtureBlocked);
   const reminded = minus(falsePath, remindBlocked);
+  // held out: blocked holdout at each email tile they reach, and on along the path (no mail, so no click: false path)
+  const heldOut = new Set([...entrants].filter((id) => isHeldOut(DEMO_HOLDOUT, campaign.journeyId, id)));
+  const remindHeldOut = and(reminded, heldOut);
   const pass = (n: number): TileExpectation => ({ inflow: n, processed: n, blocked: 0, failed: 0 });
   const tiles: Record<string, TileExpectation> = {
     ny: { inflow: audience.length, processed: entrants.size, blocked: consentBlocked.size, failed: 0 },
-    paper: pass(entrants.size),
+    paper: { inflow: entrants.size, processed: entrants.size - heldOut.size, blocked: heldOut.size, failed: 0 },
     clicked: { ...pass(entrants.size), paths: { true: truePath.size, false: falsePath.size } },
     nurture: { inflow: truePath.size, processed: nurtured.size, blocked: nurtureBlocked.size, failed: 0 },
     done_true: pass(nurtured.size),
-    remind: { inflow: falsePath.size, processed: reminded.size, blocked: remindBlocked.size, failed: 0 },
+    remind: {
+      inflow: falsePath.size,
+      processed: reminded.size - remindHeldOut.size,
+      blocked: remindBlocked.size + remindHeldOut.size,
+      failed: 0,
+    },
     done_false: pass(reminded.size),
   };
   const emails = {
-    paper: emailExpectation(entrants, campaign, ledger, false),
+    paper: emailExpectation(minus(entrants, heldOut), campaign, ledger, false),
     nurture: emailExpectation(nurtured, campaign, ledger, true),
-    remind: emailExpectation(reminded, campaign, ledger, true),
+    remind: emailExpectation(minus(reminded, heldOut), campaign, ledger, true),
   };
-  return { audience: audience.length, consentBlocked, truePath, falsePath, tiles, emails };
+  const remindUnsubscribed = remindBlocked.size;
+  return { audience: audience.length, consentBlocked, truePath, falsePath, heldOut, remindUnsubscribed, tiles, emails };
 }
 
 /** The email KPIs the API must show for one email, from the expectation and the recipients' own count. */

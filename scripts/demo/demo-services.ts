@@ -104,6 +104,12 @@ export async function startServices(o: DemoServiceOptions): Promise<RunningServi
   });
   const scheduler = start('scheduler', {
     ...common,
+    // send-time optimisation reads engagement history as the API's read-only user (docs/scheduler.md#send-time-optimisation)
+    ...clickhouseLoginEnv(o.clickhouse.api),
+    // The planted complaints (one recipient in 500, and the reminders then attempted to their suppressed addresses)
+    // test complaint handling: with the holdout's fifth of the audience getting no mail they pass the default 0.3 %
+    // and the circuit breaker would pause the journey mid-run (docs/scheduler.md#circuit-breaker).
+    CAIRN_BREAKER_COMPLAINT_RATE: '0.01',
     CAIRN_SCHEDULER_HEALTH_PORT: String(o.ports.schedulerHealth),
   });
   const sender = start('sender', senderEnv(o, common));

@@ -20,6 +20,7 @@ import { journeyControlsRoutes } from './routes/journey-controls.routes';
 import { journeyGoalRoutes } from './routes/journey-goal.routes';
 import { journeyHoldoutRoutes } from './routes/journey-holdout.routes';
 import { journeyAbRoutes } from './routes/journey-ab.routes';
+import { journeySendTimeRoutes } from './routes/journey-send-time.routes';
 import { interactionsRoutes } from './routes/interactions.routes';
 import { pageFormInsightsRoutes } from './routes/page-form-insights.routes';
 import { redirectUrlInsightsRoutes } from './routes/redirect-url-insights.routes';
@@ -194,6 +195,7 @@ async function registerRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void
   await app.register(journeyHoldoutRoutes, deps);
   await app.register(journeyControlsRoutes, deps);
   await app.register(journeyAbRoutes, deps);
+  await app.register(journeySendTimeRoutes, deps);
   await app.register(interactionsRoutes, deps);
   await app.register(pageFormInsightsRoutes, deps);
   await app.register(segmentInsightsRoutes, deps);

@@ -75,14 +75,15 @@ export class ContactFlow {
 
   /**
    * Waiting contacts whose time came (or whose trigger was woken) leave their tile. An email tile holds contacts
-   * only through quiet hours: released, they reach it again in this step, blocking checked anew, and are sent
-   * (docs/scheduler.md#quiet-hours).
+   * through quiet hours and until their send time: released, they reach it again in this step, blocking checked
+   * anew, and are sent (docs/scheduler.md#quiet-hours, docs/scheduler.md#send-time-optimisation).
    */
   async release(tileId: string, contacts: Claimed[]): Promise<void> {
     if (contacts.length === 0) return;
     const ctx = this.context(tileId);
     // an A/B test tile holds them too, until the decision (docs/scheduler.md#ab-test)
-    if (ctx.tile.type === 'email' || ctx.tile.type === 'ab_test') for (const c of contacts) this.arrive(tileId, c);
+    if (ctx.tile.type === 'email' || ctx.tile.type === 'ab_test')
+      for (const c of contacts) this.arrive(tileId, { ...c, released: true });
     else await releaseDue(ctx, contacts);
   }
 

@@ -3,6 +3,7 @@ import { HOLDOUT_REASON, isHeldOut } from '../../lib/domain/journeys/holdout';
 import { capRulesOf, takeCapSlots } from './frequency-cap';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { quietHolds, workspaceSending, type WorkspaceSending } from './quiet-hours';
+import { sendTimeHolds } from './send-time';
 import { advance, blockAndGoOn, fail, rest, type Claimed, type StepContext } from './tile-moves';
 
 // How a tile sends an email to the contacts it holds: the email tile's path, which the A/B test tile takes too
@@ -22,23 +23,36 @@ async function liveVersion(ctx: StepContext, contacts: Claimed[], emailId: strin
 }
 
 /**
+ * Send-time optimisation, then quiet hours, hold contacts at the tile, waiting (Processing), until their time
+ * (docs/scheduler.md#send-time-optimisation, docs/scheduler.md#quiet-hours); a held contact takes no frequency cap
+ * slot until its send is written. The rest are sent now.
+ */
+async function sentNow(
+  ctx: StepContext,
+  contacts: Claimed[],
+): Promise<{ workspace: WorkspaceSending; sending: Claimed[] }> {
+  const workspace = await workspaceSending(ctx);
+  const timed = await sendTimeHolds(ctx, workspace, contacts);
+  const arriving = contacts.filter((c) => !timed.has(c.contactId));
+  const held = quietHolds(ctx, workspace, arriving);
+  const sending = arriving.filter((c) => {
+    const until = held.get(c.contactId);
+    if (until !== undefined) rest(ctx, c, 'waiting', until);
+    return until === undefined;
+  });
+  return { workspace, sending };
+}
+
+/**
  * Sends `emailId` to the contacts and hands them on to the tile's next tile; returns those whose send request
  * was written (the step's transaction writes it with their move: docs/scheduler.md#exactly-once).
  */
 export async function sendEmail(ctx: StepContext, contacts: Claimed[], emailId: string): Promise<Claimed[]> {
   const version = await liveVersion(ctx, contacts, emailId);
   if (version === null) return [];
-  // Quiet hours hold the contact here, waiting (Processing), until its release (docs/scheduler.md#quiet-hours);
-  // it takes no frequency cap slot until its send is written.
-  const workspace = await workspaceSending(ctx);
-  const held = quietHolds(ctx, workspace, contacts);
+  const { workspace, sending } = await sentNow(ctx, contacts);
   const settings = ctx.journey.row.settings;
   const heldOut = (c: Claimed) => isHeldOut(settings.holdout, ctx.journey.row.id, c.contactId);
-  const sending = contacts.filter((c) => {
-    const until = held.get(c.contactId);
-    if (until !== undefined) rest(ctx, c, 'waiting', until);
-    return until === undefined;
-  });
   const uncapped = await uncappedContacts(
     ctx,
     workspace,

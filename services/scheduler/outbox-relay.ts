@@ -109,6 +109,11 @@ export function tileEvent(
     const [goalEvent = '', exited] = detail.split('|');
     return { type, data: { ...base, goal_event: goalEvent, exited: exited === 'exited' } };
   }
+  // detail: '<delay minutes>|<source>' (send-time.ts)
+  if (type === 'send_time_delayed') {
+    const [minutes = '0', source = ''] = detail.split('|');
+    return { type, data: { ...base, reason: 'send_time', delay_minutes: Number(minutes), source } };
+  }
   if (type === 'tile_failed') {
     const [code = '', ...message] = detail.split('|');
     return { type, data: { ...base, error_code: code, error_message: message.join('|') || null } };

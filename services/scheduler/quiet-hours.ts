@@ -80,9 +80,15 @@ export async function workspaceSending(ctx: StepContext): Promise<WorkspaceSendi
   return rows[0] ?? { time_zone: null, quiet_hours: null, frequency_caps: null };
 }
 
+/** The journey's own window (null: none), else the workspace's. */
+export function journeyQuietWindow(ctx: StepContext, workspace: WorkspaceSending): QuietWindow | null {
+  const own = ctx.journey.row.settings.quiet_hours;
+  return own === null ? null : quietWindowOf(own === undefined ? workspace.quiet_hours : own);
+}
+
 /**
- * The contacts (of `contactIds`) that the journey's quiet hours hold at `ctx.now`, each with its release time:
- * the journey's own window (null: none), else the workspace's, in the contact's time zone or the workspace's.
+ * The contacts (of `contactIds`) that the journey's quiet hours hold at `ctx.now`, each with its release time,
+ * in the contact's time zone or the workspace's.
  */
 export function quietHolds(
   ctx: StepContext,
@@ -90,9 +96,7 @@ export function quietHolds(
   contacts: readonly { contactId: string; timeZone: string | null }[],
 ): Map<string, number> {
   const held = new Map<string, number>();
-  const own = ctx.journey.row.settings.quiet_hours;
-  if (own === null || contacts.length === 0) return held;
-  const window = quietWindowOf(own === undefined ? workspace.quiet_hours : own);
+  const window = contacts.length === 0 ? null : journeyQuietWindow(ctx, workspace);
   if (!window) return held;
   const workspaceZone = validZone(workspace.time_zone) ?? 'UTC';
   for (const c of contacts) {

@@ -12,6 +12,8 @@ import { SEND_QUEUE, type SendBatchJob } from '../../lib/contracts/sending/send-
 import type { Service } from '../../lib/platform/shutdown';
 import { systemClock, type Clock } from './clock';
 import { startEngagementConsumer } from './engagement.consumer';
+import { clickhouseSendTimes } from './send-time-reader';
+import { ClickHouse } from '../../lib/platform/clickhouse/clickhouse-client';
 import type { TileWork } from './journey-tick';
 import { startRelayThread, type RelayThreadSettings } from './outbox-relay-thread';
 import type { SchedulerConfig } from './scheduler.config';
@@ -51,6 +53,7 @@ interface SchedulerCore {
   metrics: ReturnType<typeof createSchedulerMetrics>;
   enqueue: EnqueueSteps;
   loop: TickLoop;
+  clickhouse: ClickHouse;
 }
 
 /** What start() opens, each kept as soon as it is open, so that stop() closes what a failed start left open. */
@@ -91,6 +94,12 @@ export function buildScheduler(config: SchedulerConfig, log: Logger, deps: Sched
     egress: new EgressClient(egressPolicyOf(config)),
     metrics: createSchedulerMetrics(pool, () => queueDepths(queues)),
     loop: tickLoop({ pool, clock, entryBatch, entryBudgetMs, log, nudge, enqueue }),
+    clickhouse: new ClickHouse({
+      url: config.clickhouseUrl,
+      database: config.clickhouseDatabase,
+      user: config.clickhouseUser,
+      password: config.clickhousePassword,
+    }),
   };
   let stopped: Promise<void> | undefined;
   return {
@@ -170,6 +179,7 @@ function startWorkers(core: SchedulerCore, running: Running): void {
     pool,
     clock,
     batchSize: config.batchSize,
+    sendTimes: clickhouseSendTimes(core.clickhouse, log),
     metrics: core.metrics,
     log,
     nudge,
@@ -207,6 +217,7 @@ async function stopScheduler(core: SchedulerCore, running: Running): Promise<voi
   await running.producer?.disconnect().catch(() => undefined);
   for (const queue of core.queues) await queue.close().catch(() => undefined);
   core.redis.disconnect();
+  await core.clickhouse.close().catch(() => undefined);
   await core.pool.end();
 }
 

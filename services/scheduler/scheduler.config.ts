@@ -15,6 +15,11 @@ export const schedulerSchema = {
   kafkaBrokers: connectionSchema.kafkaBrokers,
   topicPrefix: connectionSchema.topicPrefix,
   postgresUrl: connectionSchema.postgresUrl,
+  // send-time optimisation reads engagement history (docs/scheduler.md#send-time-optimisation): a read-only user
+  clickhouseUrl: connectionSchema.clickhouseUrl,
+  clickhouseDatabase: connectionSchema.clickhouseDatabase,
+  clickhouseUser: connectionSchema.clickhouseUser,
+  clickhousePassword: connectionSchema.clickhousePassword,
   redisUrl: connectionSchema.redisUrl,
   queuePrefix: connectionSchema.queuePrefix,
   logLevel: connectionSchema.logLevel,

@@ -6,6 +6,7 @@ import type { Clock } from './clock';
 import { readJob } from '../../lib/contracts/messages/queued-job';
 import { tileWorkMessage, type TileWork } from './journey-tick';
 import type { createSchedulerMetrics } from './scheduler.metrics';
+import type { SendTimeReader } from './send-time-reader';
 import { runTileStep } from './tile-step';
 
 /** Puts tile steps on the step queue; `dedupe` for the tick's jobs. */
@@ -33,6 +34,7 @@ export interface StepHandlerDeps {
   pool: Pool;
   clock: Clock;
   batchSize: number;
+  sendTimes?: SendTimeReader;
   metrics: ReturnType<typeof createSchedulerMetrics>;
   log: Logger;
   /** wakes the outbox relay when a step wrote outbox rows */
@@ -49,7 +51,12 @@ export function tileStepHandler(deps: StepHandlerDeps): (job: Job<unknown>) => P
   return async (job) => {
     const work = readJob(job, tileWorkMessage, { log, unreadable: metrics.unreadableJobs });
     const started = performance.now();
-    const result = await runTileStep(pool, { ...work, now: clock.now(), batchSize: deps.batchSize });
+    const result = await runTileStep(pool, {
+      ...work,
+      now: clock.now(),
+      batchSize: deps.batchSize,
+      sendTimes: deps.sendTimes,
+    });
     const ms = performance.now() - started;
     metrics.stepSeconds.observe(ms / 1000);
     log.debug({ jobId: job.id, tileId: work.tileId, moved: result.moved, ms: Math.round(ms) }, 'tile_step');

@@ -1,8 +1,9 @@
+import { HOLDOUT_REASON, isHeldOut } from '../../lib/domain/journeys/holdout';
 import { nextOf, targetsAccounts } from './journey-runtime';
 import { holdArrivals } from './hold-tiles';
 import { abArrivals } from './ab-test-tile';
 import { sendEmail } from './email-send';
-import { advance, type Claimed, type StepContext } from './tile-moves';
+import { advance, blockAndGoOn, type Claimed, type StepContext } from './tile-moves';
 import { onceKey, splitterPathIndex } from './tile-rules';
 
 const DAY_MS = 86_400_000;
@@ -75,7 +76,13 @@ function leadArrivals(ctx: StepContext, contacts: Claimed[]): void {
 
 function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
   const config = ctx.tile.config ?? {};
+  const next = nextOf(ctx.journey, ctx.tile.id)[0];
   for (const c of contacts) {
+    if (isHeldOut(ctx.journey.row.settings.holdout, ctx.journey.row.id, c.contactId)) {
+      // a workflow may message the contact, so the control group gets none (docs/scheduler.md#holdout)
+      blockAndGoOn(ctx, c, HOLDOUT_REASON, next);
+      continue;
+    }
     const subject = subjectOf(ctx, c);
     const key = keyOf(ctx, c, subject.id);
     const body = {
@@ -98,7 +105,7 @@ function workflowArrivals(ctx: StepContext, contacts: Claimed[]): void {
         body,
       },
     });
-    advance(ctx, c, nextOf(ctx.journey, ctx.tile.id)[0]);
+    advance(ctx, c, next);
   }
 }
 

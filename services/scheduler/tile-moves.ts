@@ -2,6 +2,7 @@ import type { PoolClient } from 'pg';
 import type { ErrorCode } from '../../lib/platform/errors';
 import type { Tile } from '../../lib/domain/journeys/journey-graph';
 import type { JourneyRuntime } from './journey-runtime';
+import type { SendTimeReader } from './send-time-reader';
 import type { StepEffects } from './step-effects';
 
 // How a tile hands a contact on: to the next tile within the step, or to rest at this one (docs/scheduler.md#tiles).
@@ -12,6 +13,8 @@ export interface Claimed {
   contactId: string;
   accountId: string | null;
   timeZone: string | null;
+  /** released from a hold at this email tile (quiet hours, send time): sent now, its time was chosen */
+  released?: boolean;
 }
 
 export interface StepContext {
@@ -20,6 +23,8 @@ export interface StepContext {
   tile: Tile;
   now: number;
   effects: StepEffects;
+  /** engagement history for send-time optimisation; absent on entry, where such contacts wait for a step */
+  sendTimes?: SendTimeReader;
   /** hands contacts to a tile later in the same step (contact-flow.ts) */
   arrive(tileId: string, contact: Claimed): void;
 }

@@ -3,6 +3,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import { ContactFlow } from './contact-flow';
 import { activeIteration, loadJourney } from './journey-runtime';
 import { StepEffects } from './step-effects';
+import type { SendTimeReader } from './send-time-reader';
 import type { Claimed } from './tile-moves';
 
 export interface StepResult {
@@ -63,7 +64,7 @@ async function claim(
  */
 export async function runTileStep(
   pool: Pool,
-  options: { journeyId: string; tileId: string; now: number; batchSize: number },
+  options: { journeyId: string; tileId: string; now: number; batchSize: number; sendTimes?: SendTimeReader },
 ): Promise<StepResult> {
   return inTransaction(pool, async (client) => {
     const journey = await loadJourney(client, options.journeyId, true);
@@ -81,7 +82,7 @@ export async function runTileStep(
     if (arrivals.length + due.length === 0) return NOTHING;
     const effects = new StepEffects();
     const flow = await ContactFlow.open(
-      { client, journey, now: options.now, effects },
+      { client, journey, now: options.now, effects, sendTimes: options.sendTimes },
       [...arrivals, ...due].map((c) => c.contactId),
     );
     for (const c of arrivals) flow.arrive(tile.id, c);

@@ -96,6 +96,12 @@ const JOURNEY_TILES: Record<string, Row[]> = {
   // journey jg has no A/B test tile (its tiles E1 and E2 each sent one email); ab-test-dashboard.fixture.ts has one
   'A/B test variants (test and winner sends)': [],
   'A/B test decisions': [],
+  // jg has no goal and no email tile: its entrants (c1 in iterations 1 and 2, c2, c3) and nothing else; the goal and
+  // holdout panels' numbers are checked over a journey of their own in journey-goal-dashboard.test.ts
+  'Goal progress (contacts per iteration)': [{ entered: 4, reached: 0, reached_share: 0, exited: 0 }],
+  'Goal reached over time': [],
+  'Holdout lift (contacts decided at an email tile)': [],
+  'Send-time optimisation (contacts held until their best hour)': [],
   // contacts with any event of journey jg: g1's recipients c-m<n>, g2's c-20 and c-21, the tile contacts c1-c3
   'variable contact_id': JOURNEY_CONTACTS.map((contact_id) => ({ contact_id })),
   // iterations per state: c1 entered S in iterations 1 and 2 (processed in 1, blocked in 2) and T in both

@@ -3,7 +3,7 @@ import { isHeldOut } from '../../lib/domain/journeys/holdout';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
 import { JourneyEventsKit } from './journey-events-kit';
-import { DAY_MS, tally, Workspace } from './scheduler-harness';
+import { DAY_MS, tally, webhookTarget, Workspace } from './scheduler-harness';
 
 /**
  * Issue 26, part 5: a journey holdout (docs/scheduler.md#holdout). Of ~400 contacts entering segment → email → end
@@ -128,6 +128,50 @@ describe('journey holdout', () => {
       held_out: { entered: first.length, reached: 0 },
       lift: { absolute: 0, relative: null },
     });
+  });
+
+  it('posts no launch-workflow webhook for a held-out contact: it is blocked holdout there and goes on', async () => {
+    const { rig, kit } = suite;
+    const target = await webhookTarget();
+    try {
+      const { id } = await createWorkspace(kit, 'holdout-webhook');
+      const ws = new Workspace(rig.pool, id);
+      const contacts = await ws.contacts(30);
+      const journeyId = await ws.liveJourney(
+        {
+          tiles: [
+            { id: 'seg', type: 'segment', next: ['crm'], config: { segment_ids: [await ws.segment(contacts)] } },
+            { id: 'crm', type: 'launch_workflow', next: ['end'], config: { workflow: 'sms', url: `${target.url}/ok` } },
+            { id: 'end', type: 'end' },
+          ],
+        },
+        { goal, holdout: { share: 0.5 } },
+      );
+      const held = contacts.filter((c) => isHeldOut({ share: 0.5 }, journeyId, c)).sort();
+      const treated = contacts.filter((c) => !held.includes(c)).sort();
+      expect(held.length).toBeGreaterThan(0);
+      expect(treated.length).toBeGreaterThan(0);
+      await waitFor(
+        () => rig.positions(journeyId),
+        (p) => tally(p)['end/done'] === contacts.length,
+        30_000,
+      );
+      const posted = await waitFor(
+        async () => target.received.map((r) => String(JSON.parse(r.body).contact_id)),
+        (found) => found.length >= treated.length,
+        30_000,
+      );
+      await waitFor(() => rig.outboxEmpty(), Boolean, 30_000);
+      const blocked = await waitFor(
+        async () => suite.events.blocked([journeyId]),
+        (found) => found.length >= held.length,
+        30_000,
+      );
+      expect(blocked.sort()).toEqual(held.map((c) => `${c}:crm:holdout`));
+      expect([...new Set(posted)].sort()).toEqual(treated);
+    } finally {
+      await target.close();
+    }
   });
 
   it('refuses a malformed holdout (400) or one without a goal (422), naming the field; a live journey keeps its holdout (409)', async () => {

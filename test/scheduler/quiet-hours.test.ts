@@ -1,10 +1,9 @@
-import type { SendRequest } from '../../lib/contracts/sending/send-request';
-import type { JourneySettings } from '../../lib/domain/journeys/journey-graph';
 import { client, createWorkspace } from '../api/api-test-kit';
 import { waitFor } from '../support/wait-for';
 import { journeyTileKpis } from '../../services/api/insights/insights-queries';
 import { aggregatorForSuite, JourneyEventsKit } from './journey-events-kit';
-import { DAY_MS, tally, Workspace } from './scheduler-harness';
+import { emailTileHolds } from './email-tile-holds';
+import { Workspace } from './scheduler-harness';
 
 const MINUTE_MS = 60_000;
 const SPREAD = 30;
@@ -18,8 +17,7 @@ const SPREAD = 30;
 describe('quiet hours', () => {
   const suite = JourneyEventsKit.forSuite();
 
-  /** The engine's clock set to `iso` (it runs on from there). */
-  const clockAt = (iso: string): void => suite.rig.clock.advance(Date.parse(iso) - suite.rig.clock.now());
+  const { mailJourney, settled, sendsOf, heldUntil, clockAt } = emailTileHolds(suite);
 
   async function quietWorkspace(settings: Record<string, unknown>): Promise<{ ws: Workspace; email: string }> {
     const { id, key } = await createWorkspace(suite.kit, 'quiet');
@@ -30,46 +28,6 @@ describe('quiet hours', () => {
     expect(res.statusCode).toBe(200);
     const ws = new Workspace(suite.rig.pool, id);
     return { ws, email: await ws.email() };
-  }
-
-  const mailJourney = async (
-    ws: Workspace,
-    email: string,
-    members: string[],
-    around: string,
-    settings: Partial<JourneySettings> = {},
-  ) =>
-    ws.liveJourney(
-      {
-        tiles: [
-          { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [await ws.segment(members)] } },
-          { id: 'mail', type: 'email', next: ['end'], config: { email_id: email } },
-          { id: 'end', type: 'end' },
-        ],
-      },
-      {
-        start_at: new Date(Date.parse(around) - MINUTE_MS).toISOString(),
-        end_at: new Date(Date.parse(around) + 5 * DAY_MS).toISOString(),
-        ...settings,
-      },
-    );
-
-  const settled = (journeyId: string, expected: Record<string, number>) =>
-    waitFor(
-      async () => tally(await suite.rig.positions(journeyId)),
-      (t) => Object.entries(expected).every(([k, n]) => t[k] === n),
-    );
-
-  const sendsOf = async (journeyId: string): Promise<SendRequest[]> =>
-    (await suite.rig.sendRequests()).filter((r) => r.journey_id === journeyId);
-
-  /** contact → due_at (epoch ms) of the contacts waiting at the email tile. */
-  async function heldUntil(journeyId: string): Promise<Map<string, number>> {
-    const { rows } = await suite.rig.pool.query<{ contact_id: string; due_at: Date }>(
-      `SELECT contact_id, due_at FROM journey_contacts WHERE journey_id = $1 AND tile_id = 'mail' AND state = 'waiting'`,
-      [journeyId],
-    );
-    return new Map(rows.map((r) => [r.contact_id, r.due_at.getTime()]));
   }
 
   const withinSpread = (due: number | undefined, opens: string): boolean =>

@@ -23,6 +23,7 @@ export function schedulerConfig(env: TestEnv, overrides: Record<string, string> 
     CAIRN_POSTGRES_URL: env.postgresUrl,
     CAIRN_REDIS_URL: baseConfig.redisUrl,
     CAIRN_TOPIC_PREFIX: env.topicPrefix,
+    CAIRN_CLICKHOUSE_DATABASE: env.clickhouseDatabase,
     CAIRN_KAFKA_BROKERS: baseConfig.kafkaBrokers.join(','),
     CAIRN_QUEUE_PREFIX: uniqueName('q'),
     CAIRN_SCHEDULER_GROUP_ID: uniqueName('sched'),

@@ -87,6 +87,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
     winner_label: 'B',
     winner_email_id: 'e-2',
   },
+  send_time_delayed: { ...journey, reason: 'send_time', delay_minutes: 335, source: 'contact' },
 };
 
 function sample(type: EventType): CairnEvent {

@@ -30,6 +30,7 @@ export const JOURNEY_EVENT_TYPES = [
   'tile_path_taken',
   'goal_reached',
   'ab_test_decided',
+  'send_time_delayed',
 ] as const;
 
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
@@ -199,6 +200,8 @@ export interface JourneyEventPayloads {
     winner_label: string;
     winner_email_id: string;
   };
+  /** an email tile held the contact until its send time (docs/scheduler.md#send-time-optimisation) */
+  send_time_delayed: { reason: string; delay_minutes: number; source: string };
 }
 
 export type EmailEvent<T extends EmailEventType = EmailEventType> = {

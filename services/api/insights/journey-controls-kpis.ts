@@ -67,7 +67,8 @@ export async function journeyControlsKpis(
 }
 
 /**
- * Contacts held by quiet hours (waiting at an email tile: docs/scheduler.md#quiet-hours) and queued by entry
+ * Contacts held by quiet hours (waiting at an email tile without send-time optimisation:
+ * docs/scheduler.md#quiet-hours) and queued by entry
  * pacing (waiting with queued_at: docs/scheduler.md#entry-pacing), now.
  */
 async function heldAndQueued(
@@ -75,7 +76,8 @@ async function heldAndQueued(
   journey: ControlledJourney,
   iteration: number | undefined,
 ): Promise<{ held: number; nextRelease: string | null; queued: number }> {
-  const emailTiles = journey.graph.tiles.filter((t) => t.type === 'email').map((t) => t.id);
+  // an optimised email tile holds contacts for their send time too: they are in the send-time insights instead
+  const emailTiles = journey.graph.tiles.filter((t) => t.type === 'email' && !t.config?.send_time).map((t) => t.id);
   const { rows } = await pool.query<{ held: number; next_release: Date | null; queued: number }>(
     `SELECT count(*) FILTER (WHERE tile_id = ANY($3::text[]))::int AS held,
             min(due_at) FILTER (WHERE tile_id = ANY($3::text[])) AS next_release,

@@ -1,7 +1,8 @@
 /**
- * The shapes of the journey goal and holdout answers (GET /v1/insights/journeys/{id}/goal and /holdout), without any
- * server import: services/api/insights computes them and the journey page under /ui reads the same JSON with these
- * types. Definitions: docs/kpis.md#journey-goal, docs/kpis.md#journey-holdout.
+ * The shapes of the journey goal, holdout and send-time answers (GET /v1/insights/journeys/{id}/goal, /holdout and
+ * /send-time), without any server import: services/api/insights computes them and the journey page under /ui reads
+ * the same JSON with these types. Definitions: docs/kpis.md#journey-goal, docs/kpis.md#journey-holdout,
+ * docs/kpis.md#send-time-optimisation.
  */
 import type { Lift } from '../../../lib/domain/journeys/goal-lift';
 import type { JourneyGoal, JourneyHoldout } from '../../../lib/domain/journeys/journey-graph';
@@ -36,3 +37,12 @@ export type JourneyHoldoutKpis = {
 };
 
 export type GroupKpis = { entered: number; reached: number; conversion_rate: number | null };
+
+/** Per email tile with send-time optimisation: the contacts it held and for how long (docs/kpis.md#send-time-optimisation). */
+export type SendTimeTile = {
+  tile_id: string;
+  delayed: number;
+  average_delay_hours: number;
+  max_delay_hours: number;
+  by_source: Record<string, number>;
+};

@@ -1,5 +1,6 @@
 import { abTestIssues } from '../../../lib/domain/journeys/ab-test';
 import { entryPacingIssues } from '../../../lib/domain/journeys/entry-pacing';
+import { sendTimeTileIssues } from './send-time-check';
 import { literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
 import {
   cycleTiles,
@@ -288,6 +289,12 @@ export function checkJourney(graph: JourneyGraph, settings: JourneySettings, ctx
   const index = indexGraph(graph);
   const issues = structureIssues(graph, index);
   for (const tile of graph.tiles) issues.push(...tileIssues(tile, index, ctx));
-  issues.push(...abTestIssues(graph, settings, ctx.emailStatus)); // ab-test.ts: docs/scheduler.md#ab-test
-  return [...issues, ...webTileIssues(graph, ctx), ...settingsIssues(settings, ctx)];
+  // abTestIssues: docs/scheduler.md#ab-test
+  return [
+    ...issues,
+    ...abTestIssues(graph, settings, ctx.emailStatus),
+    ...webTileIssues(graph, ctx),
+    ...sendTimeTileIssues(graph),
+    ...settingsIssues(settings, ctx),
+  ];
 }

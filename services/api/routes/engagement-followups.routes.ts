@@ -2,7 +2,7 @@ import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { egressPolicyOf, literalEgressRefusal, type EgressPolicy } from '../../../lib/platform/egress/egress-policy';
-import { bestDeliveryTime, isKnownTimeZone } from '../engagement/best-time';
+import { bestDeliveryTime, isKnownTimeZone } from '../../../lib/domain/engagement/best-time';
 import type { ApiDeps, TypedApp } from '../api-deps';
 import { workspaceOf } from '../api-auth';
 import { ApiProblem, notFound } from '../api-problem';

@@ -13,6 +13,7 @@ import {
 import { controlsPanel } from './journey-controls.panel';
 import { goalPanel } from './journey-goal.panel';
 import { abTestPanel } from './journey-ab.panel';
+import { sendTimePanel } from './journey-send-time.panel';
 import { describeTile, loadTileReferences, TILE_TYPES } from './journey-tiles';
 import { pageTitle, rangeFilter, section, statusBadge, type Shell } from './page-shell';
 import { tileContactsHref, TILE_CONTACT_STATES } from './tile-contacts.page';
@@ -274,4 +275,6 @@ export async function renderJourneyPage(shell: Shell, id: string, search: URLSea
   if (controls) shell.main.append(controls);
   const abTests = await abTestPanel(id, graphTiles);
   if (abTests) shell.main.append(abTests);
+  const sendTime = await sendTimePanel(id, graphTiles);
+  if (sendTime) shell.main.append(sendTime);
 }

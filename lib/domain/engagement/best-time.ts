@@ -1,7 +1,8 @@
 import { DateTime, IANAZone } from 'luxon';
 
 /**
- * Best delivery time (docs/engagement.md#best-delivery-time-and-scheduled-sends): working hours, 08:00 to 17:00
+ * Best delivery time (docs/engagement.md#best-delivery-time-and-scheduled-sends), shared by the API's suggestion and the
+ * scheduler's send-time optimisation (send-time.ts): working hours, 08:00 to 17:00
  * Monday to Friday in the recipient's time zone; outside them, the next working hour. No suggestion for several
  * recipients or an unknown time zone. Time zone arithmetic is luxon's (IANA rules, daylight-saving changes included),
  * never ours.
@@ -23,15 +24,26 @@ export function inWorkingHours(local: DateTime): boolean {
   return isWorkday(local) && local.hour >= WORKDAY.startHour && local.hour < WORKDAY.endHour;
 }
 
-/** The next 08:00 on a weekday at or after `local` (today's when it is still to come). */
-export function nextWorkdayStart(local: DateTime): DateTime {
+/**
+ * The next `hour`:00 after `local`, in its zone, on a day `accept` takes (every day by default). set() works in the
+ * zone, so it is that wall time across daylight-saving changes; an hour a change skips becomes the hour after it.
+ */
+export function nextLocalHour(
+  local: DateTime,
+  hour: number,
+  accept: (day: DateTime) => boolean = () => true,
+): DateTime {
   let day = local.startOf('day');
   for (let i = 0; i < 8; i++, day = day.plus({ days: 1 })) {
-    // set() in the zone: 08:00 exists on every day in every zone (changes happen at night), DST or not
-    const start = day.set({ hour: WORKDAY.startHour, minute: 0, second: 0, millisecond: 0 });
-    if (isWorkday(start) && start > local) return start;
+    const start = day.set({ hour, minute: 0, second: 0, millisecond: 0 });
+    if (accept(start) && start > local) return start;
   }
-  throw new Error('no workday within a week');
+  throw new Error('no such hour within a week');
+}
+
+/** The next 08:00 on a weekday at or after `local` (today's when it is still to come). */
+export function nextWorkdayStart(local: DateTime): DateTime {
+  return nextLocalHour(local, WORKDAY.startHour, isWorkday);
 }
 
 /** The suggestion for recipients' time zones (null: a recipient without one) at `now`. */
