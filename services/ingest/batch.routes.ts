@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type ApiKeyPrincipal, keyFromHeaders, verifyApiKey } from '../../lib/domain/auth/api-keys';
-import { type CairnEvent, isEventType } from '../../lib/contracts/events/event-types';
+import { type CairnEvent, isEventType, SERVICE_RECORDED_EVENT_TYPES } from '../../lib/contracts/events/event-types';
 import { topicForEvent } from '../../lib/contracts/events/event-topics';
 import { addressReportOfEvent } from '../../lib/contracts/suppression/address-report';
 import type { IngestDeps } from './ingest-deps';
@@ -101,6 +101,8 @@ function toEvent(item: unknown, workspaceId: string, window: EventTimeWindow): C
   if (!item || typeof item !== 'object') return 'item must be an object {type, data}';
   const { type, data } = item as { type?: unknown; data?: unknown };
   if (typeof type !== 'string' || !isEventType(type)) return `unknown event type ${JSON.stringify(type)?.slice(0, 60)}`;
+  if (SERVICE_RECORDED_EVENT_TYPES.has(type))
+    return `event type ${type} is recorded by Cairn itself and cannot be posted`;
   if (!data || typeof data !== 'object' || Array.isArray(data)) return 'data must be an object';
   const fields = data as Record<string, unknown>;
   const problem = idProblem(fields);

@@ -397,6 +397,23 @@ describe('batch events', () => {
     );
   });
 
+  it("refuses, by index, the events Cairn's own services record (a forged crossing or submission changes nothing)", async () => {
+    const forged = (type: string) => ({
+      type,
+      data: { contact_id: s.contactId, message_id: newId(), email_id: newId() },
+    });
+    const res = await send(
+      JSON.stringify([forged('lead_score_crossed'), openEvent(), forged('form_submitted'), forged('goal_reached')]),
+    );
+    expect(res.json()).toEqual({
+      accepted: 1,
+      rejected: [0, 2, 3].map((index) => ({
+        index,
+        error: expect.stringMatching(/is recorded by Cairn itself and cannot be posted/),
+      })),
+    });
+  });
+
   it('answers 413 for oversized bodies, 401/403 for bad keys, 400 for malformed JSON', async () => {
     expect((await send(JSON.stringify(Array.from({ length: 3000 }, () => openEvent())))).statusCode).toBe(413);
     expect((await send('[]', 'application/json', 'cairn_nope')).statusCode).toBe(401);

@@ -39,6 +39,31 @@ export type EventType = EmailEventType | JourneyEventType;
 
 export const ALL_EVENT_TYPES: readonly EventType[] = [...EMAIL_EVENT_TYPES, ...JOURNEY_EVENT_TYPES];
 
+/**
+ * Events only Cairn's own services record, each once under a key of their own (a submission, a page visit, a tracked
+ * hit, a scoring crossing, a goal, a decision, a hold): the batch API refuses them, so an API key cannot forge what
+ * their insights count or what moves a journey on (docs/ingest.md#batch-events).
+ */
+export const SERVICE_RECORDED_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>([
+  'form_submitted',
+  'page_visited',
+  'redirect_clicked',
+  'web_page_viewed',
+  'web_link_clicked',
+  'lead_score_crossed',
+  'goal_reached',
+  'ab_test_decided',
+  'send_time_delayed',
+]);
+
+/** Email events that never name a contact (anonymous): no goal or trigger can wait for them. */
+export const ANONYMOUS_EVENT_TYPES: ReadonlySet<EventType> = new Set<EventType>(['redirect_clicked']);
+
+/** The email event types a journey goal of kind `event` may name (docs/scheduler.md#goal). */
+export const GOAL_EVENT_TYPES: readonly EmailEventType[] = EMAIL_EVENT_TYPES.filter(
+  (t) => !ANONYMOUS_EVENT_TYPES.has(t),
+);
+
 export function isEventType(value: string): value is EventType {
   return (ALL_EVENT_TYPES as readonly string[]).includes(value);
 }

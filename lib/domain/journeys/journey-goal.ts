@@ -1,4 +1,4 @@
-import { EMAIL_EVENT_TYPES } from '../../contracts/events/event-types';
+import { GOAL_EVENT_TYPES } from '../../contracts/events/event-types';
 import { GOAL_EVENTS, type JourneyGoal, type JourneyGraph, type JourneyIssue } from './journey-graph';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,8 +38,8 @@ function targetIssues(goal: JourneyGoal, graph: JourneyGraph, ctx: GoalCheckCont
     else if (ctx.goalFormStatus === undefined)
       issues.push(at('form_id', `form ${goal.form_id} does not exist in this workspace`));
   }
-  if (goal.event === 'event' && !(EMAIL_EVENT_TYPES as readonly unknown[]).includes(goal.event_type))
-    issues.push(at('event_type', `event_type must be one of ${EMAIL_EVENT_TYPES.join(', ')}`));
+  if (goal.event === 'event' && !(GOAL_EVENT_TYPES as readonly unknown[]).includes(goal.event_type))
+    issues.push(at('event_type', `event_type must be one of ${GOAL_EVENT_TYPES.join(', ')}`));
   return issues;
 }
 

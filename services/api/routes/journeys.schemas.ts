@@ -1,7 +1,7 @@
 /** The schemas of journeys.routes.ts: a journey's graph and settings, its check, state changes and milestones. */
 import { GOAL_EVENTS, TILE_TYPES } from '../../../lib/domain/journeys/journey-graph';
 import { MAX_HOLDOUT_SHARE } from '../../../lib/domain/journeys/holdout';
-import { EMAIL_EVENT_TYPES } from '../../../lib/contracts/events/event-types';
+import { GOAL_EVENT_TYPES } from '../../../lib/contracts/events/event-types';
 import { quietHours } from './workspaces.schemas';
 
 const graphSchema = {
@@ -88,7 +88,7 @@ const settingsSchema = {
         email_tile_id: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_-]{1,64}$' },
         link_id: { type: ['string', 'null'], pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
         form_id: { type: ['string', 'null'], format: 'uuid' },
-        event_type: { type: ['string', 'null'], enum: [...EMAIL_EVENT_TYPES, null] },
+        event_type: { type: ['string', 'null'], enum: [...GOAL_EVENT_TYPES, null] },
         target_share: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
         exit: { type: 'boolean' },
       },
