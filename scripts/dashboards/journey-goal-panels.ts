@@ -54,6 +54,17 @@ const sendTimeSql = [
   'GROUP BY tile_id ORDER BY tile_id',
 ].join(' ');
 
+// the marketing controls at work (docs/kpis.md#journey-controls): contacts blocked by the frequency cap, held by
+// quiet hours and queued by entry pacing, each event once (its id derived from the journey, tile, iteration and contact)
+const controlsSql = [
+  `SELECT ${intervalStart('event_time', 900)} AS time,`,
+  "uniqExactIf(event_id, event_type = 'tile_blocked' AND reason = 'frequency_cap') AS capped,",
+  "uniqExactIf(event_id, event_type = 'contact_held' AND reason = 'quiet_hours') AS held_quiet_hours,",
+  "uniqExactIf(event_id, event_type = 'contact_held' AND reason = 'entry_pacing') AS queued_entry_pacing",
+  `FROM events_raw WHERE workspace_id = ${WORKSPACE} AND journey_id = ${JOURNEY} AND ${EVENT_RANGE} AND event_type IN ('tile_blocked', 'contact_held')`,
+  'GROUP BY time HAVING capped + held_quiet_hours + queued_entry_pacing > 0 ORDER BY time',
+].join(' ');
+
 const percent = (columns: string[]) =>
   columns.map((name) => ({ matcher: { id: 'byName', options: name }, properties: [{ id: 'unit', value: 'percentunit' }] }));
 
@@ -67,6 +78,10 @@ export const goalPanels: PanelSpec[] = [
     type: 'table', title: 'Holdout lift (contacts decided at an email tile)', w: 24, h: 5, sql: liftTableSql,
     overrides: percent(['treated_rate', 'held_out_rate', 'lift', 'lift_ci_low', 'lift_ci_high']),
     description: 'Treated (sent an email of the journey) and held-out (blocked holdout) contacts, the share of each that reached the goal, and the lift (treated − held-out rate) with its 95 % interval. No row without both groups.',
+  },
+  {
+    type: 'timeseries', title: 'Controls (contacts blocked by the cap, held by quiet hours, queued by pacing)', w: 24, h: 5, sql: controlsSql,
+    description: 'Per interval: contacts the frequency cap blocked at an email tile, contacts quiet hours held at an email tile, contacts entry pacing queued at entry (each once per iteration).',
   },
   {
     type: 'table', title: 'Send-time optimisation (contacts held until their best hour)', w: 24, h: 5, sql: sendTimeSql,

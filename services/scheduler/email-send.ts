@@ -37,8 +37,12 @@ async function sentNow(
   const held = quietHolds(ctx, workspace, arriving);
   const sending = arriving.filter((c) => {
     const until = held.get(c.contactId);
-    if (until !== undefined) rest(ctx, c, 'waiting', until);
-    return until === undefined;
+    if (until === undefined) return true;
+    rest(ctx, c, 'waiting', until);
+    // NOTE: once per (journey, tile, iteration, contact): the event id derives from that key, and a released
+    // contact is outside the window, so it is not held here again (docs/scheduler.md#quiet-hours)
+    ctx.effects.event('contact_held', ctx.tile, c.iteration, c.contactId, `quiet_hours|${until}`);
+    return false;
   });
   return { workspace, sending };
 }

@@ -118,6 +118,8 @@ export async function enterFresh(
   if (journey.row.settings.entry_pacing) {
     // A paced journey: the fresh members wait at the segment tile for admission (entry-pacing.ts).
     const entrants = fresh.map((r) => ({ contactId: r.contact_id, accountId: r.account_id }));
+    // once per (journey, tile, iteration, contact), as its tile_inflow: a member enters an iteration once
+    for (const r of fresh) effects.event('contact_held', tile, iteration, r.contact_id, 'entry_pacing');
     await queueEntrants(client, journey.row.id, iteration, tileId, entrants, now);
   } else {
     const flow = await ContactFlow.open(

@@ -8,7 +8,7 @@ import {
   type LeadsPayload,
   type WebhookPayload,
 } from './outbox-messages';
-import { leadEvent } from './outbox-relay';
+import { leadEvent } from './outbox-events';
 
 const workspace = randomUUID();
 const journey = randomUUID();

@@ -102,6 +102,7 @@ const JOURNEY_TILES: Record<string, Row[]> = {
   'Goal reached over time': [],
   'Holdout lift (contacts decided at an email tile)': [],
   'Send-time optimisation (contacts held until their best hour)': [],
+  'Controls (contacts blocked by the cap, held by quiet hours, queued by pacing)': [],
   // contacts with any event of journey jg: g1's recipients c-m<n>, g2's c-20 and c-21, the tile contacts c1-c3
   'variable contact_id': JOURNEY_CONTACTS.map((contact_id) => ({ contact_id })),
   // iterations per state: c1 entered S in iterations 1 and 2 (processed in 1, blocked in 2) and T in both

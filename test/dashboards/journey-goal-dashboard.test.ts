@@ -25,6 +25,7 @@ function stream(ws: string) {
   const goal = (contact: string, time: number, exited: boolean) =>
     tileEvent('goal_reached', tile('E', 'email', contact, { event_time: time, goal_event: 'clicked_link', exited }));
   const exit = goal('h1', DAY_1, true);
+  const quietHold = tileEvent('contact_held', tile('E', 'email', 'h12', { reason: 'quiet_hours', until: DAY_2 }));
   const delays = new Map<string, ReturnType<typeof tileEvent>>();
   const held = (contact: string, minutes: number) => {
     const event = delays.get(contact) ?? tileEvent('send_time_delayed', tile('E', 'email', contact, { reason: 'send_time', delay_minutes: minutes, source: 'contact' }));
@@ -44,6 +45,10 @@ function stream(ws: string) {
     goal('h7', DAY_2, false),
     // h1 held 6 h (its event relayed twice), h2 2 h, before their sends at E
     ...[held('h1', 360), held('h1', 360), held('h2', 120)],
+    // the controls: h12 held for quiet hours at E (its event relayed twice); h9 and h10 queued by pacing on day 2
+    quietHold,
+    quietHold,
+    ...['h9', 'h10'].map((c) => tileEvent('contact_held', tile('S', 'segment', c, { event_time: DAY_2, reason: 'entry_pacing', until: null }))),
   ];
 }
 
@@ -90,5 +95,12 @@ describe('journey dashboard: goal and holdout panels on ClickHouse 18.16', () =>
     ]);
     // another journey (none of these events) has neither group: no row rather than a division by zero
     expect(await panel('Holdout lift (contacts decided at an email tile)', 'other')).toEqual([]);
+  });
+
+  it('counts the contacts the cap blocked, quiet hours held and pacing queued, per interval, each once', async () => {
+    expect(await panel('Controls (contacts blocked by the cap, held by quiet hours, queued by pacing)')).toEqual([
+      { time: '2026-05-04 00:00:00', capped: 1, held_quiet_hours: 1, queued_entry_pacing: 0 },
+      { time: '2026-05-05 00:00:00', capped: 0, held_quiet_hours: 0, queued_entry_pacing: 2 },
+    ]);
   });
 });

@@ -64,26 +64,27 @@ describe('journey controls insights', () => {
         until,
         30_000,
       );
-    const night = await controls(() => true);
+    // every member queued at entry (3), one admitted and held at the email tile (1): the contact_held events
+    const night = await controls((c) => c.quiet_hours.held_total === 1 && c.entry_pacing.queued_total === 3);
     expect(night.frequency_cap).toEqual({
       transactional: false,
       rules: [{ max_sends: 1, window_hours: 24 }],
       capped: 0,
       capped_by_tile: [],
     });
-    expect(night.quiet_hours).toMatchObject({ source: 'workspace', held_now: 1 });
+    expect(night.quiet_hours).toMatchObject({ source: 'workspace', held_now: 1, held_total: 1 });
     expect(Date.parse(night.quiet_hours.next_release_at ?? '')).toBeGreaterThanOrEqual(
       Date.parse('2026-12-19T07:00:00Z'),
     );
-    expect(night.entry_pacing).toMatchObject({ queued_now: 2, admitted_in_period: 1 });
+    expect(night.entry_pacing).toMatchObject({ queued_now: 2, queued_total: 3, admitted_in_period: 1 });
 
     clockAt('2026-12-19T07:30:30Z'); // 08:30 in Oslo: the held contact is released, one more is admitted
     await suite.rig.scheduler.tick();
     await positions(paced, { 'end/done': 2, 'seg/waiting': 1 });
     const morning = await controls((c) => c.frequency_cap.capped === 2);
     expect(morning.frequency_cap.capped_by_tile).toEqual([{ tile_id: 'mail', capped: 2 }]);
-    expect(morning.quiet_hours).toMatchObject({ held_now: 0, next_release_at: null });
-    expect(morning.entry_pacing).toMatchObject({ queued_now: 1, admitted_in_period: 1 });
+    expect(morning.quiet_hours).toMatchObject({ held_now: 0, held_total: 1, next_release_at: null });
+    expect(morning.entry_pacing).toMatchObject({ queued_now: 1, queued_total: 3, admitted_in_period: 1 });
 
     const other = await createWorkspace(suite.kit, 'controls-other');
     expect((await client(suite.kit, other.key)('GET', `/v1/insights/journeys/${paced}/controls`)).statusCode).toBe(404);

@@ -88,6 +88,7 @@ const extras: Record<EventType, Record<string, unknown>> = {
     winner_email_id: 'e-2',
   },
   send_time_delayed: { ...journey, reason: 'send_time', delay_minutes: 335, source: 'contact' },
+  contact_held: { ...journey, reason: 'quiet_hours', until: 1_765_000_000_000 },
 };
 
 function sample(type: EventType): CairnEvent {

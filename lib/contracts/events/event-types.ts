@@ -31,6 +31,7 @@ export const JOURNEY_EVENT_TYPES = [
   'goal_reached',
   'ab_test_decided',
   'send_time_delayed',
+  'contact_held',
 ] as const;
 
 export type EmailEventType = (typeof EMAIL_EVENT_TYPES)[number];
@@ -54,6 +55,7 @@ export const SERVICE_RECORDED_EVENT_TYPES: ReadonlySet<EventType> = new Set<Even
   'goal_reached',
   'ab_test_decided',
   'send_time_delayed',
+  'contact_held',
 ]);
 
 /** Email events that never name a contact (anonymous): no goal or trigger can wait for them. */
@@ -227,6 +229,8 @@ export interface JourneyEventPayloads {
   };
   /** an email tile held the contact until its send time (docs/scheduler.md#send-time-optimisation) */
   send_time_delayed: { reason: string; delay_minutes: number; source: string };
+  /** quiet hours or entry pacing held the contact at the tile (docs/scheduler.md#quiet-hours, #entry-pacing) */
+  contact_held: { reason: string; until?: number | null };
 }
 
 export type EmailEvent<T extends EmailEventType = EmailEventType> = {

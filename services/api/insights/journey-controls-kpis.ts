@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import type { JourneyGraph, JourneySettings } from '../../../lib/domain/journeys/journey-graph';
 import type { JourneyControlsKpis } from './journey-controls-types';
+import { sql } from '../../../lib/platform/clickhouse/sql';
 import type { QueryRunner } from './insights-filters';
 import { journeyTileKpis, type TileFilter } from './journey-contact-queries';
 
@@ -33,10 +34,11 @@ export async function journeyControlsKpis(
     [journey.workspace_id],
   );
   const workspace = rows[0] ?? { frequency_caps: [], quiet_hours: null };
-  const [tiles, states, pacing] = await Promise.all([
+  const [tiles, states, pacing, held] = await Promise.all([
     journeyTileKpis(ch, filter),
     heldAndQueued(pool, journey, filter.iteration),
     pacingCount(pool, journey.id),
+    heldTotals(ch, filter),
   ]);
   const cappedByTile = tiles
     .map((t) => ({ tile_id: t.tileId, capped: t.blockedByReason.frequency_cap ?? 0 }))
@@ -55,11 +57,13 @@ export async function journeyControlsKpis(
       window: window ?? null,
       source: ownWindow !== undefined ? (ownWindow ? 'journey' : 'none') : workspace.quiet_hours ? 'workspace' : 'none',
       held_now: states.held,
+      held_total: held.quiet_hours ?? 0,
       next_release_at: states.nextRelease,
     },
     entry_pacing: {
       settings: journey.settings.entry_pacing ?? null,
       queued_now: states.queued,
+      queued_total: held.entry_pacing ?? 0,
       admitted_in_period: pacing.admitted,
       period_start: pacing.periodStart,
     },
@@ -96,4 +100,18 @@ async function pacingCount(pool: Pool, journeyId: string): Promise<{ admitted: n
     [journeyId],
   );
   return { admitted: rows[0]?.admitted ?? 0, periodStart: rows[0]?.period_start?.toISOString() ?? null };
+}
+
+/**
+ * Contacts ever held, by reason, from the `contact_held` events (one per journey, tile, iteration and contact, its
+ * id derived from that key, so an event relayed again counts once).
+ */
+async function heldTotals(ch: QueryRunner, filter: TileFilter): Promise<Record<string, number>> {
+  const inIteration = filter.iteration === undefined ? sql`1` : sql`iteration = ${filter.iteration}`;
+  const rows = await ch.rows<{ reason: string; contacts: string | number }>(sql`
+    SELECT reason, uniqExact(event_id) AS contacts FROM events_raw
+    WHERE workspace_id = ${filter.workspaceId} AND journey_id = ${filter.journeyId}
+      AND event_type = 'contact_held' AND ${inIteration}
+    GROUP BY reason`);
+  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.contacts)]));
 }

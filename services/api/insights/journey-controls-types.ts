@@ -21,6 +21,8 @@ export type JourneyControlsKpis = {
     source: 'journey' | 'workspace' | 'none';
     /** contacts resting at an email tile until the window ends, now */
     held_now: number;
+    /** contacts ever held by quiet hours (per iteration), from the contact_held events in ClickHouse */
+    held_total: number;
     /** the earliest release of those held, ISO 8601; null when nobody is held */
     next_release_at: string | null;
   };
@@ -28,6 +30,8 @@ export type JourneyControlsKpis = {
     settings: EntryPacing | null;
     /** contacts queued at a segment tile for admission, now */
     queued_now: number;
+    /** contacts ever queued by entry pacing (per iteration), from the contact_held events in ClickHouse */
+    queued_total: number;
     /** contacts admitted in the last period the engine counted, and when that period started (ISO 8601) */
     admitted_in_period: number;
     period_start: string | null;

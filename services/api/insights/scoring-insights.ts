@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { sql } from '../../../lib/platform/clickhouse/sql';
+import { EMAIL_EVENT_TYPES } from '../../../lib/contracts/events/event-types';
+import { sql, tuple } from '../../../lib/platform/clickhouse/sql';
 import { scoringDefinitionOf } from '../../../lib/domain/scoring/scoring-model';
 import { ApiProblem } from '../api-problem';
 import { num, type QueryRunner } from './insights-filters';
@@ -109,25 +110,28 @@ export async function scoringModelInsights(pool: Pool, v: ModelVersion) {
   };
 }
 
-/** The contact's interactions in events_raw: counts by type and the latest, each event once however replayed. */
+/**
+ * The contact's interactions in events_raw: counts by type and the latest, each event once however replayed. Only
+ * what the contact did or was sent (the email events); the journey engine's tile events say where it stood.
+ */
 export async function contactInteractions(ch: QueryRunner, workspaceId: string, contactId: string) {
-  const where = sql`workspace_id = ${workspaceId} AND contact_id = ${contactId} AND machine = 0`;
+  const where = sql`workspace_id = ${workspaceId} AND contact_id = ${contactId} AND machine = 0 AND event_type IN ${tuple([...EMAIL_EVENT_TYPES])}`;
   const counts = await ch.rows<{ event_type: string; n: string }>(sql`
     SELECT event_type, uniqExact(event_id) AS n FROM events_raw WHERE ${where} GROUP BY event_type ORDER BY event_type`);
   const latest = await ch.rows<{
     event_id: string;
-    event_type: string;
+    v_type: string;
     at: string;
     v_email: string;
     v_journey: string;
   }>(sql`
-    SELECT event_id, any(event_type) AS event_type, toString(any(event_time)) AS at, any(email_id) AS v_email, any(journey_id) AS v_journey
+    SELECT event_id, any(event_type) AS v_type, toString(any(event_time)) AS at, any(email_id) AS v_email, any(journey_id) AS v_journey
     FROM events_raw WHERE ${where} GROUP BY event_id ORDER BY at DESC, event_id LIMIT 50`);
   return {
     counts: Object.fromEntries(counts.map((r) => [r.event_type, num(r.n)])),
     latest: latest.map((r) => ({
       event_id: r.event_id,
-      event_type: r.event_type,
+      event_type: r.v_type,
       at: r.at,
       email_id: r.v_email,
       journey_id: r.v_journey,
