@@ -114,11 +114,12 @@ async function decideOne(
   const test = rows[0];
   if (!test || test.decided_at !== null) return false;
   const config = abConfigOf(tile);
-  const counts = completeRows(
-    await abVariantRows(client, { journeyId: journey.row.id, iteration, tileId: tile.id, inTest: true }),
-    config.variants.length,
-  );
-  const decision = decisionOf(config, metricCounts(counts, config.metric), now >= test.ends_at.getTime());
+  const windowOver = now >= test.ends_at.getTime();
+  // before the window ends, significance counts only sends older than the settle time (docs/scheduler.md#ab-test)
+  const sentBy = windowOver ? null : new Date(now - config.settle_minutes * 60_000);
+  const scope = { journeyId: journey.row.id, iteration, tileId: tile.id, inTest: true };
+  const counts = completeRows(await abVariantRows(client, scope, sentBy), config.variants.length);
+  const decision = decisionOf(config, metricCounts(counts, config.metric), windowOver);
   if (decision === null) return false;
   await record(client, journey, { iteration, tile, config }, decision, { now, counts });
   return true;

@@ -82,7 +82,12 @@ describe('A/B test tile', () => {
   it('picks a planted better variant by significance, once, and sends every waiting contact the winner', async () => {
     const { rig, kit } = suite;
     const N = 400;
-    const t = await started('ab-planted', N, { test_share: 0.5, duration_hours: 48, min_sample: 40 });
+    const t = await started('ab-planted', N, {
+      test_share: 0.5,
+      duration_hours: 48,
+      min_sample: 40,
+      settle_minutes: 30,
+    });
     // the tested got their variant's email, the rest nothing yet
     const first = (await rig.sendRequests()).filter((r) => r.journey_id === t.journeyId);
     expect(first.map((r) => r.contact_id).sort()).toEqual([...t.tested].sort());
@@ -111,6 +116,28 @@ describe('A/B test tile', () => {
         if (v === 1 ? i % 5 < 3 : i % 10 === 0) events.push(journeyEmailEvent('open', on, {}));
       });
     await produce(kit.env.kafka, kit.env.topics, events);
+
+    // every send and open recorded, but no send is settle_minutes old yet: significance waits for them to settle
+    const engaged = async (kind: string) =>
+      (
+        await rig.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM journey_engagements WHERE journey_id = $1 AND kind = $2',
+          [t.journeyId, kind],
+        )
+      ).rows[0]?.n;
+    await waitFor(
+      () => engaged('delivered'),
+      (n) => n === t.tested.length,
+      30_000,
+    );
+    await waitFor(
+      () => engaged('opened'),
+      (n) => n === events.length - t.tested.length,
+      30_000,
+    );
+    await rig.scheduler.tick();
+    expect(await decisions(t.journeyId)).toEqual([{ winner: null, reason: null, decided: false }]);
+    rig.clock.advance(31 * 60_000);
 
     const done = await waitFor(
       () => rig.positions(t.journeyId),

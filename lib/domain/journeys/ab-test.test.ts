@@ -123,7 +123,12 @@ describe('A/B test tile config and split', () => {
   });
 
   it('applies the defaults', () => {
-    expect(abConfigOf(tile(good))).toMatchObject({ min_sample: 100, confidence: 0.95, fallback: 'best_observed' });
+    expect(abConfigOf(tile(good))).toMatchObject({
+      min_sample: 100,
+      settle_minutes: 60,
+      confidence: 0.95,
+      fallback: 'best_observed',
+    });
   });
 
   it('accepts a good config and names each bad field', () => {
@@ -132,6 +137,8 @@ describe('A/B test tile config and split', () => {
     expect(issuesOf({ ...good, metric: 'opens' })).toEqual(['graph.tiles.ab.config.metric']);
     expect(issuesOf({ ...good, metric: 'goal' })).toEqual(['graph.tiles.ab.config.metric']);
     expect(issuesOf({ ...good, duration_hours: 0 })).toEqual(['graph.tiles.ab.config.duration_hours']);
+    expect(issuesOf({ ...good, settle_minutes: 0 })).toEqual([]);
+    expect(issuesOf({ ...good, settle_minutes: 1441 })).toEqual(['graph.tiles.ab.config.settle_minutes']);
     expect(issuesOf({ ...good, min_sample: 2.5, confidence: 2, fallback: 'coin' })).toEqual([
       'graph.tiles.ab.config.min_sample',
       'graph.tiles.ab.config.confidence',

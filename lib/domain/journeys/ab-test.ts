@@ -24,13 +24,23 @@ export interface AbTestConfig {
   duration_hours: number;
   /** sends per variant before significance may decide */
   min_sample: number;
+  /**
+   * minutes a send must have had for its recipient to act before significance counts it (0–1440): a variant
+   * whose mail went out a little later would otherwise lose on opens that have not happened yet
+   */
+  settle_minutes: number;
   /** e.g. 0.95: the test decides when every Bonferroni-adjusted p-value is below 1 − confidence */
   confidence: number;
   /** what picks the winner when the window ends without significance */
   fallback: AbFallback;
 }
 
-export const AB_DEFAULTS = { min_sample: 100, confidence: 0.95, fallback: 'best_observed' } as const;
+export const AB_DEFAULTS = {
+  min_sample: 100,
+  settle_minutes: 60,
+  confidence: 0.95,
+  fallback: 'best_observed',
+} as const;
 
 /** The reason shown for the contacts waiting at the tile for the decision (Processing: docs/kpis.md#ab-test). */
 export const AB_WAITING_REASON = 'ab_waiting';
@@ -53,6 +63,7 @@ export function abConfigOf(tile: Tile): AbTestConfig {
     metric: isMetric(c.metric) ? c.metric : 'unique_opens',
     duration_hours: Number(c.duration_hours),
     min_sample: typeof c.min_sample === 'number' ? c.min_sample : AB_DEFAULTS.min_sample,
+    settle_minutes: typeof c.settle_minutes === 'number' ? c.settle_minutes : AB_DEFAULTS.settle_minutes,
     confidence: typeof c.confidence === 'number' ? c.confidence : AB_DEFAULTS.confidence,
     fallback: c.fallback === 'first_variant' ? 'first_variant' : AB_DEFAULTS.fallback,
   };
@@ -114,6 +125,11 @@ function tileIssues(
   if (!between(config.duration_hours, 1, 24 * 90)) issues.push(at('duration_hours', 'must be from 1 to 2160 hours'));
   if (config.min_sample !== undefined && !(Number.isInteger(config.min_sample) && between(config.min_sample, 1, 1e6)))
     issues.push(at('min_sample', 'must be a whole number from 1 to 1000000'));
+  if (
+    config.settle_minutes !== undefined &&
+    !(Number.isInteger(config.settle_minutes) && between(config.settle_minutes, 0, 1440))
+  )
+    issues.push(at('settle_minutes', 'must be a whole number from 0 to 1440'));
   if (config.confidence !== undefined && !between(config.confidence, 0.8, 0.999))
     issues.push(at('confidence', 'must be from 0.8 to 0.999'));
   if (config.fallback !== undefined && !AB_FALLBACKS.some((f) => f === config.fallback))

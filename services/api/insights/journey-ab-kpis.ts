@@ -69,6 +69,7 @@ export async function journeyAbKpis(
     metric: config.metric,
     test_share: config.test_share,
     min_sample: config.min_sample,
+    settle_minutes: config.settle_minutes,
     confidence: config.confidence,
     fallback: config.fallback,
     started_at: row?.started_at.toISOString() ?? null,

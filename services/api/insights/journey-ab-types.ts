@@ -28,6 +28,8 @@ export type JourneyAbKpis = {
   metric: string;
   test_share: number;
   min_sample: number;
+  /** minutes a send must have had before significance counts it (the window's end counts every send) */
+  settle_minutes: number;
   confidence: number;
   fallback: string;
   /** the test window of the iteration; null before any contact reached the tile */

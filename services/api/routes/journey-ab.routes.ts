@@ -39,6 +39,7 @@ const abResponse = {
     metric: { type: 'string' },
     test_share: { type: 'number' },
     min_sample: count,
+    settle_minutes: count,
     confidence: { type: 'number' },
     fallback: { type: 'string' },
     started_at: maybeText,
