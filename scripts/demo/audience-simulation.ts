@@ -1,10 +1,11 @@
+import { AB_TILE, type AbDemo, type AbLabel } from './ab-test-setup';
 import type { Campaign, DemoContact, EmailTile } from './campaign-setup';
 import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { readMessage, type Delivery, type InboxMessage } from './demo-inbox';
 import type { DemoLedger, Timing } from './demo-ledger';
 import type { LandingSimulation } from './landing-simulation';
 import type { MailProvider } from './mail-provider';
-import { recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
+import { opensAbVariant, recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
 import type { Recipients } from './recipients';
 import { TimedQueue } from './timed-queue';
 
@@ -24,6 +25,8 @@ export interface SimulationOptions {
   humanDelayMs: number;
   /** where a white-paper click leads: the landing page and its form */
   landing: LandingSimulation;
+  /** the subject-line test: its readers open B far more often than A */
+  ab: AbDemo;
 }
 
 /** A message read once, when its recipient first acts on it. */
@@ -47,13 +50,15 @@ export class AudienceSimulation {
 
   readonly onDelivery = (delivery: Delivery): void => {
     const { campaign, ledger } = this.o;
+    const variant = this.o.ab.labelByFrom.get(delivery.from);
+    if (variant) return this.abVariant(delivery, variant);
     const tile = campaign.tileByFrom.get(delivery.from);
     const contact = campaign.byAddress.get(delivery.to);
     if (tile === 'paper' && !contact) return void ledger.friendCopies++;
     if (!tile || !contact) return void ledger.strays++;
     ledger.emails[tile].delivered.add(contact.id);
     const plan = recipientPlan(contact.index);
-    const message = this.reader(delivery, tile, contact);
+    const message = this.reader(delivery, campaign.journeyId, tile, contact);
     if (tile === 'paper') this.whitePaper(message, delivery.receivedAt, contact, plan);
     else this.followUp(message, delivery.receivedAt, tile, plan);
   };
@@ -62,7 +67,7 @@ export class AudienceSimulation {
    * Reads the message at most once, and only if someone acts on it; its token must name this journey's tile. The
    * raw message is let go once read: held-back actions keep what was read, not 8 KB of MIME each.
    */
-  private reader(delivery: Delivery, tile: EmailTile, contact: DemoContact): Message {
+  private reader(delivery: Delivery, journeyId: string, tile: string, contact: DemoContact): Message {
     let raw: Delivery | null = delivery;
     let read: Promise<InboxMessage> | undefined;
     return () => {
@@ -71,13 +76,28 @@ export class AudienceSimulation {
         raw = null;
         read = readMessage(this.o.tokens, received).then((message) => {
           const t = message.tracking;
-          if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id)
+          if (t.journeyId !== journeyId || t.tileId !== tile || t.contactId !== contact.id)
             throw new Error(`${tile} message to ${received.to} names another journey, tile or contact`);
           return message;
         });
       }
       return read;
     };
+  }
+
+  /** A subject-line test message: its reader opens it (once, a person, after the delay) or not, by its plan. */
+  private abVariant(delivery: Delivery, label: AbLabel): void {
+    const contact = this.o.campaign.byAddress.get(delivery.to);
+    if (!contact) return void this.o.ledger.strays++;
+    const email = this.o.ledger.ab[label];
+    if (email.delivered.has(contact.id)) this.o.ledger.failures.push(`a second ${label} message to ${delivery.to}`);
+    email.delivered.add(contact.id);
+    if (!opensAbVariant(contact.index, label)) return;
+    const message = this.reader(delivery, this.o.ab.journeyId, AB_TILE, contact);
+    this.people.push(delivery.receivedAt + this.o.humanDelayMs, async () => {
+      const read = await message();
+      await this.o.recipients.open(read).then(() => email.open(read));
+    });
   }
 
   private whitePaper(message: Message, receivedAt: number, contact: DemoContact, plan: RecipientPlan): void {
