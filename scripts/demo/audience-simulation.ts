@@ -5,7 +5,7 @@ import { readMessage, type Delivery, type InboxMessage } from './demo-inbox';
 import type { DemoLedger, Timing } from './demo-ledger';
 import type { LandingSimulation } from './landing-simulation';
 import type { MailProvider } from './mail-provider';
-import { opensAbVariant, recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
+import { AB_A_LATER_MS, opensAbVariant, recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
 import type { Recipients } from './recipients';
 import { TimedQueue } from './timed-queue';
 
@@ -41,6 +41,8 @@ type Message = () => Promise<InboxMessage>;
 export class AudienceSimulation {
   private readonly gateway = new TimedQueue(4);
   private readonly people = new TimedQueue(16);
+  /** A/B variant A's readers, who open later than everyone else (a queue of its own: each queue has one delay) */
+  private readonly laterReaders = new TimedQueue(4);
   private readonly deferred: (() => Promise<void>)[] = [];
   private readonly pricingLinkId: string;
 
@@ -94,7 +96,8 @@ export class AudienceSimulation {
     email.delivered.add(contact.id);
     if (!opensAbVariant(contact.index, label)) return;
     const message = this.reader(delivery, this.o.ab.journeyId, AB_TILE, contact);
-    this.people.push(delivery.receivedAt + this.o.humanDelayMs, async () => {
+    const [queue, later] = label === 'A' ? [this.laterReaders, AB_A_LATER_MS] : [this.people, 0];
+    queue.push(delivery.receivedAt + this.o.humanDelayMs + later, async () => {
       const read = await message();
       await this.o.recipients.open(read).then(() => email.open(read));
     });
@@ -187,14 +190,14 @@ export class AudienceSimulation {
   }
 
   get queued(): number {
-    return this.gateway.size + this.people.size + this.o.landing.queued;
+    return this.gateway.size + this.people.size + this.laterReaders.size + this.o.landing.queued;
   }
 
   async idle(): Promise<void> {
-    await Promise.all([this.gateway.idle(), this.people.idle()]);
+    await Promise.all([this.gateway.idle(), this.people.idle(), this.laterReaders.idle()]);
     await this.o.landing.idle();
-    for (const error of [...this.gateway.failures.splice(0), ...this.people.failures.splice(0)])
-      this.o.ledger.failures.push(error.message);
+    const queues = [this.gateway, this.people, this.laterReaders];
+    for (const error of queues.flatMap((queue) => queue.failures.splice(0))) this.o.ledger.failures.push(error.message);
     this.o.ledger.failures.push(...this.o.landing.ledger.failures.splice(0));
   }
 }
