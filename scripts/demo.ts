@@ -5,7 +5,7 @@ import { once } from '../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { ApiClient } from './demo/api-client';
 import { abTestChecks } from './demo/ab-checks';
-import { liveAbTest, type AbDemo } from './demo/ab-test-setup';
+import { AB_TILE, liveAbTest, type AbDemo } from './demo/ab-test-setup';
 import { AudienceSimulation } from './demo/audience-simulation';
 import { liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';
 import { contactChecks, kpiChecks, tileChecks, type Check, type Reported } from './demo/demo-checks';
@@ -250,6 +250,8 @@ async function finish(
       }),
     );
     keepLines(apiUrl, ingestUrl, run.campaign).forEach((line) => out.say(line));
+    out.say(`A/B test tile        ${apiUrl}/v1/insights/journeys/${run.ab.journeyId}/tiles/${AB_TILE}/ab`);
+    out.say(`lead scoring         ${apiUrl}/v1/insights/scoring-models/${run.scoring.modelId}`);
     return;
   }
   out.step("stopping the services; dropping the run's PostgreSQL database, topics and queues");

@@ -101,7 +101,7 @@ export function opensAbVariant(index: number, label: string): boolean {
  * already call A significant (a run at load 12 did). The demo keeps its verdict exact by letting B's readers, who
  * like its subject, open sooner as well as more often.
  */
-export const AB_A_LATER_MS = 20_000;
+export const AB_A_LATER_MS = 30_000;
 
 function fateOf(i: number): Fate {
   if (i % 40 === 7) return 'bounce';
