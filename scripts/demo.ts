@@ -4,6 +4,8 @@ import { migrateAll } from '../lib/platform/migrations/run-migrations';
 import { once } from '../lib/platform/shutdown';
 import { parseTrackingKeys, TrackingTokenCodec } from '../lib/contracts/tracking/tracking-token';
 import { ApiClient } from './demo/api-client';
+import { abTestChecks } from './demo/ab-checks';
+import { AB_TILE, liveAbTest, type AbDemo } from './demo/ab-test-setup';
 import { AudienceSimulation } from './demo/audience-simulation';
 import { liveJourney, prepareAudience, type Campaign } from './demo/campaign-setup';
 import { contactChecks, kpiChecks, tileChecks, type Check, type Reported } from './demo/demo-checks';
@@ -28,6 +30,7 @@ import { MailProvider } from './demo/mail-provider';
 import { Recipients } from './demo/recipients';
 import { settledLandingChecks } from './demo/landing-checks';
 import { holdoutChecks } from './demo/holdout-checks';
+import { leadScoringChecks, setupLeadScoring, type LeadScoringDemo } from './demo/lead-scoring';
 import { LandingSimulation } from './demo/landing-simulation';
 import { LandingVisitors } from './demo/landing-visitors';
 import { detach, stopEarlierServices, stopService, type RunningService } from './demo/service-processes';
@@ -58,6 +61,8 @@ const tokens = new TrackingTokenCodec(parseTrackingKeys([secrets.trackingKeys]),
 
 interface Run {
   campaign: Campaign;
+  ab: AbDemo;
+  scoring: LeadScoringDemo;
   api: ApiClient;
   insights: InsightsReader;
   ledger: DemoLedger;
@@ -91,7 +96,11 @@ async function setUp(
     audience: AUDIENCE,
     say: (s) => out.say(s),
   });
+  // live before any mail goes out, so every open, click, form and lead of the run is scored
+  const scoring = await setupLeadScoring(audience.api);
+  out.say(`lead scoring model "Demo MQL" live as version ${scoring.version} (docs/lead-scoring.md)`);
   const campaign = await liveJourney(audience, TRIGGER_SECONDS, (s) => out.say(s));
+  const ab = await liveAbTest(audience, (s) => out.say(s));
   const ledger = new DemoLedger();
   const linkUrls = new Map(
     Object.values(campaign.emails).flatMap((email) => email.links.map((link) => [link.link_id, link.url] as const)),
@@ -108,11 +117,12 @@ async function setUp(
     provider: await MailProvider.connect(ingestUrl, namespace.postgresUrl, campaign.workspaceId),
     deadline: campaign.liveAt + TRIGGER_SECONDS * 1000 - DEADLINE_MARGIN_MS,
     humanDelayMs: HUMAN_DELAY_MS,
+    ab,
   });
   route(simulation.onDelivery);
   const api = new ApiClient(apiUrl, campaign.apiKey);
   const insights = new InsightsReader(api, campaign);
-  return { campaign, api, insights, ledger, simulation, recipients, visitors, landing, inbox };
+  return { campaign, ab, scoring, api, insights, ledger, simulation, recipients, visitors, landing, inbox };
 }
 
 /** The journey runs: sends, recipients acting in time, the trigger deciding, the follow-ups sent and settled. */
@@ -202,7 +212,16 @@ async function verify(run: Run): Promise<boolean> {
   ]);
   const landing = await settledLandingChecks(run.api, run.campaign, run.ledger.landing, (line) => out.say(line));
   const holdout = await holdoutChecks(run.api, run.campaign, expected, run.ledger, (line) => out.say(line));
-  const all = [...checks, ...contactChecks(expected, { truePath, falsePath }, run.ledger), ...landing, ...holdout];
+  const ab = await abTestChecks(
+    run.api,
+    run.ab,
+    run.ledger,
+    () => run.simulation.idle(),
+    (line) => out.say(line),
+  );
+  const scoring = await leadScoringChecks(run.api, run.scoring, run.ledger, (line) => out.say(line));
+  const contacts = contactChecks(expected, { truePath, falsePath }, run.ledger);
+  const all = [...checks, ...contacts, ...landing, ...holdout, ...ab, ...scoring];
   out.say('per-tile counts (contacts), GET /v1/insights/journeys/{id}/tiles:');
   tileTable(reported.tiles).forEach((line) => out.say(`  ${line}`));
   out.say('email KPIs (messages, docs/kpis.md), GET /v1/insights/emails/{id}?journey_id=…:');
@@ -231,6 +250,8 @@ async function finish(
       }),
     );
     keepLines(apiUrl, ingestUrl, run.campaign).forEach((line) => out.say(line));
+    out.say(`A/B test tile        ${apiUrl}/v1/insights/journeys/${run.ab.journeyId}/tiles/${AB_TILE}/ab`);
+    out.say(`lead scoring         ${apiUrl}/v1/insights/scoring-models/${run.scoring.modelId}`);
     return;
   }
   out.step("stopping the services; dropping the run's PostgreSQL database, topics and queues");

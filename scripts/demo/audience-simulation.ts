@@ -1,10 +1,11 @@
+import { AB_TILE, type AbDemo, type AbLabel } from './ab-test-setup';
 import type { Campaign, DemoContact, EmailTile } from './campaign-setup';
 import type { TrackingTokenCodec } from '../../lib/contracts/tracking/tracking-token';
 import { readMessage, type Delivery, type InboxMessage } from './demo-inbox';
 import type { DemoLedger, Timing } from './demo-ledger';
 import type { LandingSimulation } from './landing-simulation';
 import type { MailProvider } from './mail-provider';
-import { recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
+import { AB_A_LATER_MS, opensAbVariant, recipientPlan, type Fate, type RecipientPlan } from './recipient-plan';
 import type { Recipients } from './recipients';
 import { TimedQueue } from './timed-queue';
 
@@ -24,6 +25,8 @@ export interface SimulationOptions {
   humanDelayMs: number;
   /** where a white-paper click leads: the landing page and its form */
   landing: LandingSimulation;
+  /** the subject-line test: its readers open B far more often than A */
+  ab: AbDemo;
 }
 
 /** A message read once, when its recipient first acts on it. */
@@ -38,6 +41,8 @@ type Message = () => Promise<InboxMessage>;
 export class AudienceSimulation {
   private readonly gateway = new TimedQueue(4);
   private readonly people = new TimedQueue(16);
+  /** A/B variant A's readers, who open later than everyone else (a queue of its own: each queue has one delay) */
+  private readonly laterReaders = new TimedQueue(4);
   private readonly deferred: (() => Promise<void>)[] = [];
   private readonly pricingLinkId: string;
 
@@ -47,13 +52,15 @@ export class AudienceSimulation {
 
   readonly onDelivery = (delivery: Delivery): void => {
     const { campaign, ledger } = this.o;
+    const variant = this.o.ab.labelByFrom.get(delivery.from);
+    if (variant) return this.abVariant(delivery, variant);
     const tile = campaign.tileByFrom.get(delivery.from);
     const contact = campaign.byAddress.get(delivery.to);
     if (tile === 'paper' && !contact) return void ledger.friendCopies++;
     if (!tile || !contact) return void ledger.strays++;
     ledger.emails[tile].delivered.add(contact.id);
     const plan = recipientPlan(contact.index);
-    const message = this.reader(delivery, tile, contact);
+    const message = this.reader(delivery, campaign.journeyId, tile, contact);
     if (tile === 'paper') this.whitePaper(message, delivery.receivedAt, contact, plan);
     else this.followUp(message, delivery.receivedAt, tile, plan);
   };
@@ -62,7 +69,7 @@ export class AudienceSimulation {
    * Reads the message at most once, and only if someone acts on it; its token must name this journey's tile. The
    * raw message is let go once read: held-back actions keep what was read, not 8 KB of MIME each.
    */
-  private reader(delivery: Delivery, tile: EmailTile, contact: DemoContact): Message {
+  private reader(delivery: Delivery, journeyId: string, tile: string, contact: DemoContact): Message {
     let raw: Delivery | null = delivery;
     let read: Promise<InboxMessage> | undefined;
     return () => {
@@ -71,13 +78,29 @@ export class AudienceSimulation {
         raw = null;
         read = readMessage(this.o.tokens, received).then((message) => {
           const t = message.tracking;
-          if (t.journeyId !== this.o.campaign.journeyId || t.tileId !== tile || t.contactId !== contact.id)
+          if (t.journeyId !== journeyId || t.tileId !== tile || t.contactId !== contact.id)
             throw new Error(`${tile} message to ${received.to} names another journey, tile or contact`);
           return message;
         });
       }
       return read;
     };
+  }
+
+  /** A subject-line test message: its reader opens it (once, a person, after the delay) or not, by its plan. */
+  private abVariant(delivery: Delivery, label: AbLabel): void {
+    const contact = this.o.campaign.byAddress.get(delivery.to);
+    if (!contact) return void this.o.ledger.strays++;
+    const email = this.o.ledger.ab[label];
+    if (email.delivered.has(contact.id)) this.o.ledger.failures.push(`a second ${label} message to ${delivery.to}`);
+    email.delivered.add(contact.id);
+    if (!opensAbVariant(contact.index, label)) return;
+    const message = this.reader(delivery, this.o.ab.journeyId, AB_TILE, contact);
+    const [queue, later] = label === 'A' ? [this.laterReaders, AB_A_LATER_MS] : [this.people, 0];
+    queue.push(delivery.receivedAt + this.o.humanDelayMs + later, async () => {
+      const read = await message();
+      await this.o.recipients.open(read).then(() => email.open(read));
+    });
   }
 
   private whitePaper(message: Message, receivedAt: number, contact: DemoContact, plan: RecipientPlan): void {
@@ -167,14 +190,14 @@ export class AudienceSimulation {
   }
 
   get queued(): number {
-    return this.gateway.size + this.people.size + this.o.landing.queued;
+    return this.gateway.size + this.people.size + this.laterReaders.size + this.o.landing.queued;
   }
 
   async idle(): Promise<void> {
-    await Promise.all([this.gateway.idle(), this.people.idle()]);
+    await Promise.all([this.gateway.idle(), this.people.idle(), this.laterReaders.idle()]);
     await this.o.landing.idle();
-    for (const error of [...this.gateway.failures.splice(0), ...this.people.failures.splice(0)])
-      this.o.ledger.failures.push(error.message);
+    const queues = [this.gateway, this.people, this.laterReaders];
+    for (const error of queues.flatMap((queue) => queue.failures.splice(0))) this.o.ledger.failures.push(error.message);
     this.o.ledger.failures.push(...this.o.landing.ledger.failures.splice(0));
   }
 }

@@ -1,7 +1,7 @@
 import type { EmailLink } from '../../lib/domain/email/email-links';
 import { ApiClient } from './api-client';
 import { liveLanding, type Landing } from './landing-page';
-import { contactPlan, MIN_CONSENT, outsiders, type ContactPlan } from './recipient-plan';
+import { abTesters, contactPlan, MIN_CONSENT, outsiders, type ContactPlan } from './recipient-plan';
 
 /** A contact as the demo imported it, with the id the API gave it. */
 export interface DemoContact extends ContactPlan {
@@ -38,7 +38,7 @@ export interface Campaign {
 }
 
 const FOOTER = `<mj-text><a href="{{content.subscription_center_url}}">Manage subscriptions</a> · <a href="{{content.forward_url}}">Forward to a friend</a><br/>{{content.postal_address}}</mj-text>`;
-const mjml = (body: string): string =>
+export const mjml = (body: string): string =>
   `<mjml><mj-body><mj-section><mj-column>\n${body}\n${FOOTER}\n</mj-column></mj-section></mj-body></mjml>`;
 
 /** Each email has its own sender, so the inbox tells them apart by the envelope without reading every message. */
@@ -49,9 +49,15 @@ const FROM: Record<EmailTile, string> = {
 };
 
 /** The three emails; the white-paper links lead to the landing page (a landing-page link). */
-const emailSpecs = (
-  landingUrl: string,
-): Record<EmailTile, { name: string; from_address: string; subject: string; body_mjml: string }> => ({
+/** An email as marketing ops write it (POST /v1/emails). */
+export interface EmailSpec {
+  name: string;
+  from_address: string;
+  subject: string;
+  body_mjml: string;
+}
+
+const emailSpecs = (landingUrl: string): Record<EmailTile, EmailSpec> => ({
   paper: {
     name: 'White paper offer',
     from_address: FROM.paper,
@@ -111,7 +117,8 @@ function contactsNdjson(plans: ContactPlan[]): string {
 }
 
 async function importContacts(api: ApiClient, audience: number, say: (s: string) => void): Promise<DemoContact[]> {
-  const plans = Array.from({ length: audience + outsiders(audience) }, (_, i) => contactPlan(i, audience));
+  const imported = audience + outsiders(audience) + abTesters(audience);
+  const plans = Array.from({ length: imported }, (_, i) => contactPlan(i, audience));
   const t0 = Date.now();
   const result = await api.call<{ received: number; created: number; rejected: number }>(
     'POST',
@@ -140,11 +147,7 @@ async function subscriptionList(api: ApiClient, contacts: DemoContact[], say: (s
   return list.id;
 }
 
-async function liveEmail(
-  api: ApiClient,
-  spec: ReturnType<typeof emailSpecs>[EmailTile],
-  say: (s: string) => void,
-): Promise<LiveEmail> {
+export async function liveEmail(api: ApiClient, spec: EmailSpec, say: (s: string) => void): Promise<LiveEmail> {
   const email = await api.post<{ id: string }>('/v1/emails', {
     ...spec,
     from_name: 'Cairn Demo',

@@ -1,3 +1,4 @@
+import { AB_LABELS, type AbLabel } from './ab-test-setup';
 import { EMAIL_TILES, type EmailTile } from './campaign-setup';
 import type { InboxMessage } from './demo-inbox';
 import { LandingLedger } from './landing-simulation';
@@ -21,16 +22,23 @@ export class EmailLedger {
   readonly complainedMessages = new Set<string>();
   forwardSubmissions = 0;
   forwardedAddresses = 0;
+  /** contact → its human opens and clicks of this email (what lead scoring scores: lead-scoring.ts) */
+  readonly opensByContact = new Map<string, number>();
+  readonly clicksByContact = new Map<string, number>();
 
   open(message: InboxMessage): void {
     this.openedMessages.add(message.tracking.messageId);
     this.opens++;
+    const contact = message.tracking.contactId;
+    this.opensByContact.set(contact, (this.opensByContact.get(contact) ?? 0) + 1);
   }
 
   click(message: InboxMessage, linkId: string, redirected: boolean): void {
     const id = message.tracking.messageId;
     this.clickedMessages.add(id);
     this.clicks++;
+    const contact = message.tracking.contactId;
+    this.clicksByContact.set(contact, (this.clicksByContact.get(contact) ?? 0) + 1);
     const byLink = this.clickedByLink.get(linkId) ?? new Set<string>();
     this.clickedByLink.set(linkId, byLink.add(id));
     if (redirected) this.redirectsToRecordedUrl++;
@@ -54,6 +62,11 @@ export class DemoLedger {
   readonly unsubscribed: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
   readonly bounced: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
   readonly complained: Record<Timing, Set<string>> = { in_time: new Set(), late: new Set() };
+  /** the subject-line test's variants (ab-test-setup.ts) */
+  readonly ab = Object.fromEntries(AB_LABELS.map((label) => [label, new EmailLedger()])) as Record<
+    AbLabel,
+    EmailLedger
+  >;
   /** what happened on the white paper's landing page */
   readonly landing = new LandingLedger();
   /** copies the sender delivered to forwarded-to friends */

@@ -26,6 +26,8 @@ export class LandingLedger {
   readonly submissions = new Set<string>();
   /** contacts with an accepted submission through the white-paper link: one landing-page lead each */
   readonly landingSubmitters = new Set<string>();
+  /** contact → its accepted submissions through the white-paper link (each one a form_submitted event) */
+  readonly submissionsByContact = new Map<string, number>();
   /** a second submission by a contact (a new page load): contact and open lead updated */
   secondSubmissions = 0;
   /** the same post sent twice (a double click): one submission */
@@ -66,10 +68,12 @@ export class LandingSimulation {
     return form;
   }
 
-  private async accepted(form: LoadedForm, values: Record<string, string>): Promise<string> {
+  private async accepted(form: LoadedForm, values: Record<string, string>, contactId?: string): Promise<string> {
     const answer = await this.visitors.post(form, values);
     if (answer.status !== 200 || !answer.submissionId) throw new Error(`form post → ${answer.status}`);
     this.ledger.submissions.add(answer.submissionId);
+    const by = this.ledger.submissionsByContact;
+    if (contactId) by.set(contactId, (by.get(contactId) ?? 0) + 1);
     return answer.submissionId;
   }
 
@@ -82,7 +86,7 @@ export class LandingSimulation {
       if (act === 'looks_only') return;
       this.posts.push(Date.now() + WAIT_MS, async () => {
         if (act === 'typo_first') await this.typo(form, values);
-        const id = await this.accepted(form, values);
+        const id = await this.accepted(form, values, contact.id);
         this.ledger.landingSubmitters.add(contact.id);
         if (act === 'double_post') await this.again(form, values, id);
         if (act === 'comes_back') this.comeBack(url, contact.id, values);
@@ -108,7 +112,7 @@ export class LandingSimulation {
     this.pages.push(Date.now(), async () => {
       const form = await this.load(url, contactId);
       this.posts.push(Date.now() + WAIT_MS, async () => {
-        await this.accepted(form, values);
+        await this.accepted(form, values, contactId);
         this.ledger.secondSubmissions++;
       });
     });

@@ -55,19 +55,24 @@ export interface RecipientPlan {
 /** The journey's minimum consent; a few audience members are below it and are blocked at the first tile. */
 export const MIN_CONSENT = 3;
 
+/** The city of the subject-line test's contacts (ab-test-setup.ts): outside the white-paper journey's segment. */
+export const AB_CITY = 'Chicago';
+
 export function contactPlan(index: number, audience: number): ContactPlan {
   const inAudience = index < audience;
   const outsider = index - audience;
+  // after the audience and the outsiders: the subject-line test's readers, all of them mailable
+  const tester = outsider >= outsiders(audience);
   const blocklisted = inAudience && index % 250 === 5;
   return {
     index,
     email: blocklisted ? `reader${index}@mailinator.com` : `reader${index}@example.com`,
     firstName: index % 7 === 0 ? '' : `Reader${index}`,
     inAudience,
-    city: inAudience || outsider % 2 === 0 ? 'New York' : 'Boston',
-    subscribed: inAudience || outsider % 2 === 1,
+    city: tester ? AB_CITY : inAudience || outsider % 2 === 0 ? 'New York' : 'Boston',
+    subscribed: inAudience || (!tester && outsider % 2 === 1),
     consentLevel: inAudience && index % 100 === 37 ? MIN_CONSENT - 1 : 4,
-    doNotBulkEmail: index % 50 === 0,
+    doNotBulkEmail: !tester && index % 50 === 0,
     blocklisted,
   };
 }
@@ -75,6 +80,28 @@ export function contactPlan(index: number, audience: number): ContactPlan {
 export function outsiders(audience: number): number {
   return Math.max(10, Math.round(audience / 20));
 }
+
+/** The subject-line test's contacts: enough for its z-test to decide within the run, few enough to stay quick. */
+export function abTesters(audience: number): number {
+  return Math.min(1000, Math.max(200, Math.round(audience / 5)));
+}
+
+/**
+ * Who opens a subject-line test message: the readers like B's subject far better (70 % of them open it, 15 % open
+ * A), so the test decides by significance long before its one-hour window ends.
+ */
+export function opensAbVariant(index: number, label: string): boolean {
+  return label === 'B' ? index % 10 < 7 : index % 20 < 3;
+}
+
+/**
+ * How much later than a B reader an A reader opens (after the delay every person takes). The tile decides on the
+ * opens recorded so far, as soon as both variants have their minimum sample sent: if A's batch is delivered a few
+ * seconds before B's, A's first opens can arrive while B's have not, and a z-test on those partial counts may
+ * already call A significant (a run at load 12 did). The demo keeps its verdict exact by letting B's readers, who
+ * like its subject, open sooner as well as more often.
+ */
+export const AB_A_LATER_MS = 30_000;
 
 function fateOf(i: number): Fate {
   if (i % 40 === 7) return 'bounce';
