@@ -23,13 +23,15 @@ const SUBJECT: Record<AbLabel, string> = {
 
 /**
  * Half the readers are tested (a quarter each variant), the rest wait for the winner. The window cannot be shorter
- * than an hour, so the demo's test decides by significance: a min_sample a few dozen sends per variant reach.
+ * than an hour, so the demo's test decides by significance: a min_sample a few dozen sends per variant reach, each
+ * counted once it is a minute old (settle_minutes: the demo's readers all act within it).
  */
 const TILE_CONFIG = {
   test_share: 0.5,
   metric: 'unique_opens',
   duration_hours: 1,
   min_sample: 40,
+  settle_minutes: 1,
   confidence: 0.95,
 };
 

@@ -95,11 +95,10 @@ export function opensAbVariant(index: number, label: string): boolean {
 }
 
 /**
- * How much later than a B reader an A reader opens (after the delay every person takes). The tile decides on the
- * opens recorded so far, as soon as both variants have their minimum sample sent: if A's batch is delivered a few
- * seconds before B's, A's first opens can arrive while B's have not, and a z-test on those partial counts may
- * already call A significant (a run at load 12 did). The demo keeps its verdict exact by letting B's readers, who
- * like its subject, open sooner as well as more often.
+ * How much later than a B reader an A reader opens (after the delay every person takes). The tile counts a send
+ * only once it is `settle_minutes` old (docs/scheduler.md#ab-test), so readers who act within that minute are all
+ * in its counts whichever batch went out first; A's slower readers show it (before the settle time, a run at load
+ * 12 picked A on opens B's readers had not made yet).
  */
 export const AB_A_LATER_MS = 30_000;
 
