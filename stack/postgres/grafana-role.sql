@@ -1,4 +1,4 @@
--- Grafana's PostgreSQL role, cairn_grafana (docs/local-stack.md#grafana): the segments dashboard
+-- Grafana's PostgreSQL role, cairn_grafana (docs/security.md#clickhouse-users-and-deployment-secrets): the segments dashboard
 -- (dashboards/segments.json) reads segment membership where it is counted, and nothing else. Run by the
 -- `postgres-grafana-role` service of docker-compose.yml after every `migrate`, as the database owner:
 --   psql -v ON_ERROR_STOP=1 -v password="$CAIRN_POSTGRES_GRAFANA_PASSWORD" -f stack/postgres/grafana-role.sql
