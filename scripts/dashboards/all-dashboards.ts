@@ -7,6 +7,7 @@ import { leadScoringDashboard } from './lead-scoring.dashboard';
 import { pagesFormsDashboard } from './pages-forms.dashboard';
 import { pipelineHealthDashboard } from './pipeline-health.dashboard';
 import { redirectUrlsDashboard } from './redirect-urls.dashboard';
+import { segmentsDashboard } from './segments.dashboard';
 import { senderThrottleDashboard } from './sender-throttle.dashboard';
 import { webTrackingDashboard } from './web-tracking.dashboard';
 
@@ -23,10 +24,21 @@ export const DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'web-tracking.json', build: webTrackingDashboard },
 ];
 
+/**
+ * Dashboards over PostgreSQL (state counted where it changes and kept nowhere else: segment membership), written
+ * beside them; their SQL is PostgreSQL's, tested on the real PostgreSQL (test/dashboards/segments-dashboard.test.ts).
+ */
+export const POSTGRES_DASHBOARDS: { file: string; build: () => Dashboard }[] = [
+  { file: 'segments.json', build: segmentsDashboard },
+];
+
 /** Dashboards over Prometheus (process state from /metrics), written beside them; their queries are not SQL. */
 export const PROMETHEUS_DASHBOARDS: { file: string; build: () => Dashboard }[] = [
   { file: 'sender-throttle.json', build: senderThrottleDashboard },
 ];
+
+/** Every dashboard file, whatever its data source: what `npm run dashboards` writes and the schema test checks. */
+export const ALL_DASHBOARDS = [...DASHBOARDS, ...POSTGRES_DASHBOARDS, ...PROMETHEUS_DASHBOARDS];
 
 /** The file's text: what Grafana provisions and what the test compares with the sources. */
 export const dashboardJson = (dashboard: Dashboard): string => `${JSON.stringify(dashboard, null, 2)}\n`;

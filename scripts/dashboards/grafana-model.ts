@@ -8,6 +8,15 @@
 /** The ClickHouse data source provisioned by stack/grafana/provisioning/datasources/clickhouse.yml. */
 export const CLICKHOUSE = { type: 'grafana-clickhouse-datasource', uid: 'cairn-clickhouse' } as const;
 
+/**
+ * The PostgreSQL data source provisioned by stack/grafana/provisioning/datasources/postgres.yml (Grafana's built-in
+ * plugin), read-only on the few tables the segments dashboard reads (stack/postgres/grafana-role.sql).
+ */
+export const POSTGRES = { type: 'grafana-postgresql-datasource', uid: 'cairn-postgres' } as const;
+
+/** A SQL data source a dashboard's panels and variables read. */
+export type SqlSource = typeof CLICKHOUSE | typeof POSTGRES;
+
 const GRID_WIDTH = 24;
 
 export interface GridPos {
@@ -30,6 +39,16 @@ export interface ClickHouseTarget {
   rawSql: string;
 }
 
+/** One PostgreSQL query of a panel, as Grafana's PostgreSQL data source stores a query written as code. */
+export interface PostgresTarget {
+  refId: string;
+  datasource: typeof POSTGRES;
+  editorMode: 'code';
+  rawQuery: true;
+  format: 'time_series' | 'table';
+  rawSql: string;
+}
+
 /** One PromQL query of a panel (the sending-throttle dashboard reads the sender's /metrics through Prometheus). */
 export interface PrometheusTarget {
   refId: string;
@@ -43,9 +62,9 @@ export interface Panel {
   type: string;
   title: string;
   description: string;
-  datasource: typeof CLICKHOUSE | PrometheusTarget['datasource'];
+  datasource: SqlSource | PrometheusTarget['datasource'];
   gridPos: GridPos;
-  targets: ClickHouseTarget[] | PrometheusTarget[];
+  targets: Array<ClickHouseTarget | PostgresTarget> | PrometheusTarget[];
   options: JsonObject;
   fieldConfig: { defaults: JsonObject; overrides: JsonObject[] };
 }
@@ -68,7 +87,7 @@ export interface Variable {
   name: string;
   label: string;
   description: string;
-  datasource: typeof CLICKHOUSE;
+  datasource: SqlSource;
   query: string;
   /** 1: on dashboard load (the lists change as events arrive, not with the time range) */
   refresh: 1;
@@ -98,9 +117,9 @@ export interface Dashboard {
   panels: Panel[];
 }
 
-export function queryVariable(name: string, label: string, description: string, sql: string): Variable {
+export function queryVariable(name: string, label: string, description: string, sql: string, source: SqlSource = CLICKHOUSE): Variable {
   return {
-    type: 'query', name, label, description, datasource: CLICKHOUSE, query: sql,
+    type: 'query', name, label, description, datasource: source, query: sql,
     refresh: 1, sort: 1, includeAll: false, multi: false, hide: 0, regex: '', options: [],
   };
 }
@@ -118,8 +137,14 @@ const PANEL_DEFAULTS: Record<PanelSpec['type'], { options: JsonObject; format: C
   },
 };
 
+/** The panel's one query in the shape its data source's plugin stores. */
+function targetOf(source: SqlSource, sql: string, timeSeries: boolean): ClickHouseTarget | PostgresTarget {
+  if (source === POSTGRES) return { refId: 'A', datasource: POSTGRES, editorMode: 'code', rawQuery: true, format: timeSeries ? 'time_series' : 'table', rawSql: sql };
+  return { refId: 'A', datasource: CLICKHOUSE, editorType: 'sql', format: timeSeries ? 0 : 1, queryType: timeSeries ? 'timeSeries' : 'table', rawSql: sql };
+}
+
 /** Places panels left to right in rows of 24 grid units, as Grafana's own layout would. */
-export function layout(specs: PanelSpec[]): Panel[] {
+export function layout(specs: PanelSpec[], source: SqlSource = CLICKHOUSE): Panel[] {
   let x = 0;
   let y = 0;
   let rowHeight = 0;
@@ -139,9 +164,9 @@ export function layout(specs: PanelSpec[]): Panel[] {
       type: spec.type,
       title: spec.title,
       description: spec.description,
-      datasource: CLICKHOUSE,
+      datasource: source,
       gridPos,
-      targets: [{ refId: 'A', datasource: CLICKHOUSE, editorType: 'sql', format: defaults.format, queryType: timeSeries ? 'timeSeries' : 'table', rawSql: spec.sql }],
+      targets: [targetOf(source, spec.sql, timeSeries)],
       options: { ...defaults.options, ...spec.options },
       fieldConfig: { defaults: spec.defaults ?? {}, overrides: spec.overrides ?? [] },
     };
@@ -172,6 +197,6 @@ export function dashboardOf(spec: { uid: string; title: string; description: str
   };
 }
 
-export function dashboard(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: PanelSpec[]; refresh?: string }): Dashboard {
-  return dashboardOf({ ...spec, panels: layout(spec.panels) });
+export function dashboard(spec: { uid: string; title: string; description: string; variables: Variable[]; panels: PanelSpec[]; refresh?: string; source?: SqlSource }): Dashboard {
+  return dashboardOf({ ...spec, panels: layout(spec.panels, spec.source) });
 }

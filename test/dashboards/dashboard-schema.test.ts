@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { DASHBOARDS, dashboardJson, PROMETHEUS_DASHBOARDS } from '../../scripts/dashboards/all-dashboards';
+import { parse } from 'yaml';
+import { ALL_DASHBOARDS, dashboardJson } from '../../scripts/dashboards/all-dashboards';
 
 /*
  * Grafana's dashboard schema as Grafana publishes it: @grafana/schema, the TypeScript types Grafana generates from its
@@ -67,10 +68,28 @@ function typeErrors(sources: Record<string, string>): string[] {
 }
 
 describe('dashboards against Grafana\'s published dashboard schema (@grafana/schema)', () => {
-  const files = [...DASHBOARDS, ...PROMETHEUS_DASHBOARDS].map(({ file, build }) => ({ file, text: readFileSync(join(ROOT, 'dashboards', file), 'utf8'), generated: dashboardJson(build()) }));
+  const files = ALL_DASHBOARDS.map(({ file, build }) => ({ file, text: readFileSync(join(ROOT, 'dashboards', file), 'utf8'), generated: dashboardJson(build()) }));
 
   it('keeps every committed file equal to what scripts/dashboards generates (npm run dashboards)', () => {
     for (const { file, text, generated } of files) expect({ file, text }).toEqual({ file, text: generated });
+  });
+
+  it('reads only the data sources Grafana is provisioned with (type and uid), and every file is generated', () => {
+    const dir = join(ROOT, 'stack/grafana/provisioning/datasources');
+    const provisioned = readdirSync(dir).flatMap((name) => (parse(readFileSync(join(dir, name), 'utf8')) as { datasources: { type: string; uid: string }[] }).datasources.map(({ type, uid }) => `${type} ${uid}`));
+    const used = (node: unknown): string[] => {
+      if (Array.isArray(node)) return node.flatMap(used);
+      if (typeof node !== 'object' || node === null) return [];
+      const { datasource, ...rest } = node as { datasource?: { type: string; uid: string } };
+      return [...(datasource ? [`${datasource.type} ${datasource.uid}`] : []), ...Object.values(rest).flatMap(used)];
+    };
+    for (const { file, text } of files) {
+      const sources = used(JSON.parse(text));
+      expect(sources.length).toBeGreaterThan(0);
+      expect({ file, unknown: sources.filter((source) => !provisioned.includes(source)) }).toEqual({ file, unknown: [] });
+    }
+    expect(provisioned).toEqual(expect.arrayContaining(['grafana-postgresql-datasource cairn-postgres']));
+    expect(readdirSync(join(ROOT, 'dashboards')).filter((name) => name.endsWith('.json')).sort()).toEqual(files.map(({ file }) => file).sort());
   });
 
   it('type-checks every dashboard and every panel\'s options against Grafana\'s types', () => {

@@ -13,6 +13,8 @@ interface ComposeService {
   environment?: Record<string, string | number | boolean>;
   volumes?: unknown[];
   ports?: unknown[];
+  restart?: string;
+  depends_on?: Record<string, { condition: string }>;
 }
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
@@ -34,6 +36,7 @@ describe('docker-compose.yml', () => {
       'prometheus',
       'mailpit',
       'migrate',
+      'postgres-grafana-role',
       'ingest',
       'aggregator',
       'scheduler',
@@ -53,7 +56,10 @@ describe('docker-compose.yml', () => {
     expect(tag).not.toMatch(/latest/);
   });
 
-  it.each(services.filter(([name]) => name !== 'migrate'))('%s has a health check', (_name, service) => {
+  /** Jobs that run once and exit: what waits for them waits for their success, not their health. */
+  const ONE_SHOT = ['migrate', 'postgres-grafana-role'];
+
+  it.each(services.filter(([name]) => !ONE_SHOT.includes(name)))('%s has a health check', (_name, service) => {
     expect(service.healthcheck?.test).toBeDefined();
     expect(service.healthcheck?.disable).not.toBe(true);
   });
@@ -73,6 +79,33 @@ describe('docker-compose.yml', () => {
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/datasources/clickhouse.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'stack/grafana/provisioning/dashboards/cairn.yml'))).toBe(true);
     expect(existsSync(join(ROOT, 'dashboards'))).toBe(true);
+  });
+
+  it('runs the one-shot jobs to completion once, and waits for their success', () => {
+    const waits = services.flatMap(([, service]) => Object.entries(service.depends_on ?? {}));
+    for (const name of ONE_SHOT) {
+      expect([name, compose.services[name]?.healthcheck?.disable]).toEqual([name, true]);
+      expect(waits.filter(([job]) => job === name).map(([, on]) => on.condition)).toEqual(
+        expect.arrayContaining(['service_completed_successfully']),
+      );
+    }
+    expect(compose.services['postgres-grafana-role']?.restart).toBe('no');
+  });
+
+  it('gives Grafana a read-only PostgreSQL role for the segments dashboard, granted after the migrations', () => {
+    const job = compose.services['postgres-grafana-role'];
+    expect(job?.image).toBe(compose.services.postgres?.image);
+    expect(job?.volumes).toContain('./stack/postgres/grafana-role.sql:/grafana-role.sql:ro');
+    expect(JSON.stringify(job?.command)).toContain('-f /grafana-role.sql');
+    const grants = readFileSync(join(ROOT, 'stack/postgres/grafana-role.sql'), 'utf8').replace(/^--.*$/gm, '');
+    expect(grants).not.toMatch(
+      /segment_members\b|contacts|webhook_secret\)|GRANT SELECT ON (workspaces|segments|journeys)\b/,
+    );
+    const source = readFileSync(join(ROOT, 'stack/grafana/provisioning/datasources/postgres.yml'), 'utf8');
+    expect(source).toContain('uid: cairn-postgres');
+    expect(source).toContain('type: grafana-postgresql-datasource');
+    expect(source).toContain('user: cairn_grafana');
+    expect(source).toContain('password: $CAIRN_POSTGRES_GRAFANA_PASSWORD');
   });
 
   it('lets Prometheus scrape the sender for the sending-throttle dashboard, on the compose network only', () => {

@@ -6,19 +6,31 @@ import type { SegmentDay, SegmentInsights, SegmentJourney } from './segment-type
 /** The most days one answer covers: a leap year's (from 2028-01-01 to 2028-12-31, say). */
 export const MAX_SEGMENT_DAYS = 366;
 
-/** The days from..to in the workspace's time zone: each day's row, or the latest earlier day's members carried forward. */
+/** Where a query takes its values: placeholders ($1…) for the API, bound expressions for the Grafana dashboard. */
+export interface SegmentSqlParams {
+  workspaceId: string;
+  segmentId: string;
+}
+
+/**
+ * The days from..to in the workspace's time zone: each day's row, or the latest earlier day's members carried
+ * forward. The segments dashboard renders the same text with its own bindings (scripts/dashboards/segments.dashboard.ts).
+ */
+export const memberDaysSql = (p: SegmentSqlParams & { from: string; to: string }): string =>
+  `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(r.entered, 0) AS entered, coalesce(r.exited, 0) AS exited,
+            coalesce(r.members_at_end, (SELECT p.members_at_end FROM segment_member_days p
+              WHERE p.workspace_id = ${p.workspaceId} AND p.segment_id = ${p.segmentId} AND p.day < g.day ORDER BY p.day DESC LIMIT 1)) AS members
+       FROM generate_series(${p.from}::date, ${p.to}::date, interval '1 day') AS g(day)
+       LEFT JOIN segment_member_days r ON r.workspace_id = ${p.workspaceId} AND r.segment_id = ${p.segmentId} AND r.day = g.day::date
+      ORDER BY g.day`;
+
 async function memberDays(
   pool: Pool,
   segment: { workspaceId: string; id: string },
   range: { from: string; to: string },
 ): Promise<SegmentDay[]> {
   const { rows } = await pool.query<SegmentDay>(
-    `SELECT to_char(g.day, 'YYYY-MM-DD') AS day, coalesce(r.entered, 0) AS entered, coalesce(r.exited, 0) AS exited,
-            coalesce(r.members_at_end, (SELECT p.members_at_end FROM segment_member_days p
-              WHERE p.workspace_id = $1 AND p.segment_id = $2 AND p.day < g.day ORDER BY p.day DESC LIMIT 1)) AS members
-       FROM generate_series($3::date, $4::date, interval '1 day') AS g(day)
-       LEFT JOIN segment_member_days r ON r.workspace_id = $1 AND r.segment_id = $2 AND r.day = g.day::date
-      ORDER BY g.day`,
+    memberDaysSql({ workspaceId: '$1', segmentId: '$2', from: '$3', to: '$4' }),
     [segment.workspaceId, segment.id, range.from, range.to],
   );
   return rows;
@@ -26,25 +38,29 @@ async function memberDays(
 
 /**
  * The workspace's journeys that read the segment: as a segment tile's audience (entry), as a segment tile's
- * exclusion, or as the journey's suppression segment (docs/kpis.md#segment-membership).
+ * exclusion, or as the journey's suppression segment (docs/kpis.md#segment-membership). The segment id is compared
+ * as text (jsonb keys and settings hold text).
  */
-async function journeysUsing(pool: Pool, workspaceId: string, segmentId: string): Promise<SegmentJourney[]> {
-  const { rows } = await pool.query<SegmentJourney>(
-    `WITH tiles AS (
+export const journeysUsingSql = (p: SegmentSqlParams): string =>
+  `WITH tiles AS (
        SELECT j.id, t.tile->>'id' AS tile_id, t.tile->'config' AS config
          FROM journeys j, jsonb_array_elements(CASE jsonb_typeof(j.graph->'tiles') WHEN 'array' THEN j.graph->'tiles' ELSE '[]' END) AS t(tile)
-        WHERE j.workspace_id = $1 AND t.tile->>'type' = 'segment'),
+        WHERE j.workspace_id = ${p.workspaceId} AND t.tile->>'type' = 'segment'),
      uses AS (
-       SELECT id, 'entry' AS how, tile_id FROM tiles WHERE config->'segment_ids' ? $2
-       UNION ALL SELECT id, 'exclusion', tile_id FROM tiles WHERE config->'exclude_segment_ids' ? $2
-       UNION ALL SELECT id, 'suppression', NULL FROM journeys WHERE workspace_id = $1 AND settings->>'suppression_segment_id' = $2)
+       SELECT id, 'entry' AS how, tile_id FROM tiles WHERE config->'segment_ids' ? ${p.segmentId}
+       UNION ALL SELECT id, 'exclusion', tile_id FROM tiles WHERE config->'exclude_segment_ids' ? ${p.segmentId}
+       UNION ALL SELECT id, 'suppression', NULL FROM journeys WHERE workspace_id = ${p.workspaceId} AND settings->>'suppression_segment_id' = ${p.segmentId})
      SELECT j.id, j.name, j.status,
             jsonb_agg(jsonb_build_object('how', u.how, 'tile_id', u.tile_id) ORDER BY u.how, u.tile_id) AS uses
-       FROM uses u JOIN journeys j ON j.id = u.id AND j.workspace_id = $1
+       FROM uses u JOIN journeys j ON j.id = u.id AND j.workspace_id = ${p.workspaceId}
       GROUP BY j.id, j.name, j.status
-      ORDER BY j.name, j.id`,
-    [workspaceId, segmentId],
-  );
+      ORDER BY j.name, j.id`;
+
+async function journeysUsing(pool: Pool, workspaceId: string, segmentId: string): Promise<SegmentJourney[]> {
+  const { rows } = await pool.query<SegmentJourney>(journeysUsingSql({ workspaceId: '$1', segmentId: '$2' }), [
+    workspaceId,
+    segmentId,
+  ]);
   return rows;
 }
 
