@@ -13,6 +13,18 @@ import { isQuick, percentile, progress, report, round } from './bench-support';
 
 const CONTACTS = isQuick ? 100_000 : 1_000_000;
 const CLICKS = isQuick ? 100 : 300;
+/** --cap: both workspaces get a frequency cap (2 a day, 5 a week) no contact reaches: its cost, not its effect */
+const CAP = process.argv.includes('--cap');
+const CAP_RULES = JSON.stringify([
+  { max_sends: 2, window_hours: 24 },
+  { max_sends: 5, window_hours: 168 },
+]);
+
+async function benchWorkspace(pool: Pool): Promise<Workspace> {
+  const ws = await new Workspace(pool).create();
+  if (CAP) await pool.query('UPDATE workspaces SET frequency_caps = $2::jsonb WHERE id = $1', [ws.id, CAP_RULES]);
+  return ws;
+}
 const REDIS_PORT = 16_390;
 
 async function count(pool: Pool, journeyId: string, where: string): Promise<number> {
@@ -53,7 +65,7 @@ async function plainSql(pool: Pool, segmentId: string): Promise<number> {
 }
 
 async function stepThroughput(env: TestEnv, pool: Pool, redisUrl: string) {
-  const ws = await new Workspace(pool).create();
+  const ws = await benchWorkspace(pool);
   progress(`creating ${CONTACTS} contacts`);
   const contacts = await ws.contacts(CONTACTS);
   const segment = await ws.segment(contacts);
@@ -86,7 +98,7 @@ async function stepThroughput(env: TestEnv, pool: Pool, redisUrl: string) {
 }
 
 async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
-  const ws = await new Workspace(pool).create();
+  const ws = await benchWorkspace(pool);
   const contacts = await ws.contacts(CONTACTS);
   const segment = await ws.segment(contacts);
   const email = await ws.email();
@@ -98,6 +110,7 @@ async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
   );
   const scheduler = buildScheduler(schedulerConfig(env, { CAIRN_REDIS_URL: redisUrl }), testLogger('scheduler'));
   await scheduler.start();
+  const wentLive = performance.now();
   const journeyId = await ws.liveJourney({
     tiles: [
       { id: 'seg', type: 'segment', next: ['mail'], config: { segment_ids: [segment] } },
@@ -112,11 +125,12 @@ async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
       { id: 'no', type: 'end' },
     ],
   });
-  progress(`${CONTACTS} contacts on their way to the trigger`);
+  progress(`${CONTACTS} contacts on their way to the trigger${CAP ? ' (frequency cap configured)' : ''}`);
   await until(
     async () => (await count(pool, journeyId, `tile_id = 'trig' AND state = 'waiting'`)) === CONTACTS,
     1_800_000,
   );
+  const emailTileSeconds = (performance.now() - wentLive) / 1000;
   await until(async () => (await pool.query('SELECT 1 FROM journey_outbox LIMIT 1')).rowCount === 0, 900_000);
   const pgAfter = await pool.query<{ b: string }>(
     `SELECT (pg_total_relation_size('journey_contacts') + pg_total_relation_size('journey_engagements'))::text AS b`,
@@ -166,7 +180,14 @@ async function waitingAtTrigger(env: TestEnv, pool: Pool, redisUrl: string) {
   await scheduler.stop();
   redis.disconnect();
   latencies.sort((a, b) => a - b);
-  return { pgBytes, redisBytes, sendQueueBytes, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return {
+    pgBytes,
+    redisBytes,
+    sendQueueBytes,
+    emailTileSeconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
 }
 
 /** Bytes held by the send queue's keys (the send requests waiting for the sender, not journey state). */
@@ -188,7 +209,7 @@ async function main(): Promise<void> {
   try {
     // Waiting state first, on empty tables, so its size is not hidden by space the throughput run freed.
     const waiting = process.argv.includes('--step-only')
-      ? { pgBytes: 0, redisBytes: 0, sendQueueBytes: 0, p50: 0, p99: 0 }
+      ? { pgBytes: 0, redisBytes: 0, sendQueueBytes: 0, emailTileSeconds: 0, p50: 0, p99: 0 }
       : await waitingAtTrigger(env, pool, redis.url);
     const step = await stepThroughput(env, pool, redis.url);
     report({
@@ -202,6 +223,8 @@ async function main(): Promise<void> {
       baseline_seconds: round(step.baselineSeconds),
       seconds_until_tile_events_relayed: round(step.drained),
       waiting_contacts: CONTACTS,
+      frequency_cap: CAP,
+      seconds_through_email_tile_to_trigger: round(waiting.emailTileSeconds),
       pg_bytes_per_waiting_contact: round(waiting.pgBytes / CONTACTS),
       redis_bytes_per_waiting_contact: round(waiting.redisBytes / CONTACTS),
       redis_send_queue_bytes_per_contact: round(waiting.sendQueueBytes / CONTACTS),
