@@ -93,7 +93,7 @@ export function buildIngestApp(deps: IngestDeps): FastifyInstance {
   app.register(registerWebhookRoutes, deps);
   app.register(registerBatchRoutes, deps);
   app.register(registerRedirectRoutes, deps);
-  registerPagesAndForms(app, deps);
+  registerPagesAndForms(app, deps, websites);
   app.register(registerWebRoutes, { deps, websites });
   return app;
 }
@@ -110,9 +110,9 @@ function registerHealth(app: FastifyInstance, deps: IngestDeps): void {
 }
 
 /** Marketing pages and forms (docs/pages-and-forms.md), their tickets signed with keys derived from the tracking keys. */
-function registerPagesAndForms(app: FastifyInstance, deps: IngestDeps): void {
+function registerPagesAndForms(app: FastifyInstance, deps: IngestDeps, websites: WebsiteDirectory): void {
   const tickets = new FormTicketCodec(parseTrackingKeys(deps.config.trackingKeys), deps.config.trackingActiveKey);
   app.register(registerPageRoutes, { deps, tickets });
-  app.register(registerSubmitRoutes, { deps, tickets });
+  app.register(registerSubmitRoutes, { deps, tickets, websites });
   app.register(registerEmbedRoutes, { deps, tickets });
 }

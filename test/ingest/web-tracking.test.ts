@@ -4,7 +4,7 @@ import { newId } from '../support/test-env';
 import { waitFor } from '../support/wait-for';
 import { startIngestKit, stopIngestKit, type IngestKit } from './ingest-kit';
 import { tokenFor, type HttpResult } from './ingest-support';
-import { PUBLIC_URL } from './forms-kit';
+import { body, formDefinition, insertForm, insertPage, PUBLIC_URL, ticketIn } from './forms-kit';
 
 // The tracking script and its collect route (docs/web-tracking.md): the origin gate, the page's URL on the site,
 // Do Not Track and Global Privacy Control, the web token (its purpose, its workspace), the visitor id mode, and the
@@ -221,6 +221,33 @@ describe('a tracked click to a registered website', () => {
     // a link elsewhere gets no web token
     const other = await kit.send(kit.client(), 'GET', `/c/${tokenFor(kit.s, { linkId: kit.s.links.safe }).token}`);
     expect(String(other.headers.location)).not.toContain('cairn_wt');
+  });
+});
+
+describe('a form whose thank-you page is on a registered website', () => {
+  it('redirects with a web token that ties the visit to the submitter', async () => {
+    await kit.pool.query('UPDATE workspaces SET form_origins = $2 WHERE id = $1', [kit.s.workspaceId, [SITE]]);
+    const definition = formDefinition([], { thank_you: { kind: 'redirect', url: `${SITE}/thanks` } });
+    const form = await insertForm(kit.pool, kit.s.workspaceId, definition);
+    const page = await insertPage(kit.pool, kit.s.workspaceId, [form]);
+    const ticket = ticketIn(await kit.send(kit.client(), 'GET', `/p/${page}`), form);
+    const email = `wren.${newId().slice(0, 8)}@example.com`;
+    const posted = body({ cairn_ticket: ticket, email });
+    const res = await kit.send(kit.client(), 'POST', `/forms/${form}/submit`, posted, { origin: PUBLIC_URL });
+    expect(res.statusCode).toBe(303);
+    const location = new URL(String(res.headers.location));
+    expect(`${location.origin}${location.pathname}`).toBe(`${SITE}/thanks`);
+    const web = location.searchParams.get('cairn_wt') ?? '';
+    expect(web).not.toBe('');
+    const { rows } = await kit.pool.query<{ id: string }>(
+      'SELECT id FROM contacts WHERE workspace_id = $1 AND email = $2',
+      [kit.s.workspaceId, email],
+    );
+    const hit = hitBody({ token: web, url: location.toString() });
+    expect((await collect(hit)).statusCode).toBe(200);
+    const [event] = await webEvents(hit.view);
+    // no message led there: the submission stands in for it (message id the submission's, email id the form's)
+    expect(event?.data).toMatchObject({ contact_id: rows[0]?.id, email_id: form, url: '/thanks', machine: false });
   });
 });
 

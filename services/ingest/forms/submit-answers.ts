@@ -65,9 +65,12 @@ export function thankYou(
   form: FrozenForm,
   origins: readonly string[],
   submissionId: string,
+  /** adds the submitter's web identity to a redirect to a registered website (web-links.ts); absent: as it is */
+  carry: (url: string) => string = (url) => url,
 ): FastifyReply {
   const thanks = form.definition.thank_you;
-  const redirect = redirectTarget(form, origins)?.toString() ?? null;
+  const target = redirectTarget(form, origins)?.toString();
+  const redirect = target === undefined ? null : carry(target);
   const message = thanks.kind === 'message' ? thanks.message : 'Thank you.';
   if (json) {
     return reply

@@ -17,6 +17,8 @@ import { isUuid, LANDING_PARAM } from './landing-link';
 import { verifiedLanding } from './page.routes';
 import { freshTicket, formPage } from './page-render';
 import { html, problem, refusedAnswer, thankYou, wantsJson } from './submit-answers';
+import { submitterToken, withWebToken } from '../web/web-links';
+import type { WebsiteDirectory } from '../web/website-directory';
 
 type SubmitRequest = FastifyRequest<{ Params: { formId: string }; Body: unknown }>;
 
@@ -27,6 +29,8 @@ interface SubmitKit {
   tickets: FormTicketCodec;
   limits: FormRateLimits;
   gates: WeakMap<FastifyRequest, FormGate>;
+  /** the registered websites, whose thank-you redirects carry the submitter's identity (docs/web-tracking.md#identity) */
+  websites: WebsiteDirectory;
 }
 
 /** One post being handled: what every step after the ticket check needs. */
@@ -49,7 +53,7 @@ interface Post {
 /** `POST /forms/<form id>/submit` (docs/pages-and-forms.md#submissions). */
 export async function registerSubmitRoutes(
   app: FastifyInstance,
-  { deps, tickets }: { deps: IngestDeps; tickets: FormTicketCodec },
+  { deps, tickets, websites }: { deps: IngestDeps; tickets: FormTicketCodec; websites: WebsiteDirectory },
 ): Promise<void> {
   const limits = new FormRateLimits(
     deps.redis,
@@ -58,7 +62,7 @@ export async function registerSubmitRoutes(
     deps.log,
   );
   const publicOrigin = new URL(deps.config.publicUrl).origin;
-  const kit: SubmitKit = { publicOrigin, deps, tickets, limits, gates: new WeakMap() };
+  const kit: SubmitKit = { publicOrigin, deps, tickets, limits, gates: new WeakMap(), websites };
   app.post('/forms/:formId/submit', {
     bodyLimit: deps.config.formBodyLimit,
     onRequest: (request: SubmitRequest, reply: FastifyReply) => gateRequest(kit, request, reply),
@@ -180,7 +184,9 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
       ? problem(p.reply, 503, 'Please try again', [{ field: 'form', message: 'could not be recorded right now' }])
       : html(p.reply, 503, messagePage('Please try again', 'We could not record this right now.'));
   }
-  return thankYou(p.reply, p.json, form, p.gate.origins, stored.submissionId);
+  const sites = await kit.websites.origins(p.gate.workspaceId);
+  const carry = (url: string) => withWebToken(deps.tokens, url, submitterToken(stored), sites);
+  return thankYou(p.reply, p.json, form, p.gate.origins, stored.submissionId, carry);
 }
 
 async function frozenForm(deps: IngestDeps, ticket: FormTicket): Promise<FrozenForm | null> {

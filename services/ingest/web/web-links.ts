@@ -1,4 +1,5 @@
 import type { TrackingToken, TrackingTokenCodec } from '../../../lib/contracts/tracking/tracking-token';
+import type { StoredSubmission } from '../../../lib/domain/forms/submission.repository';
 
 /** The query parameter that carries a web token to a registered website (docs/web-tracking.md#identity). */
 export const WEB_TOKEN_PARAM = 'cairn_wt';
@@ -32,4 +33,25 @@ export function withWebToken(
   if (!origins.includes(url.origin)) return destination;
   url.searchParams.set(WEB_TOKEN_PARAM, tokens.mint({ ...token, linkId: null, listId: null }, 'web'));
   return url.toString();
+}
+
+/**
+ * The identity a form submission carries to a registered website (docs/web-tracking.md#identity): the message
+ * context the submission kept when a tracked landing-page link led to it, else the submission itself (message id
+ * the submission's, email id and version the form's, no journey). sentAt 0: no message was sent, so the thank-you
+ * page's first hit is not "too soon after the send".
+ */
+export function submitterToken(stored: StoredSubmission): TrackingToken {
+  const viaMessage = stored.messageId !== '';
+  return {
+    workspaceId: stored.workspaceId,
+    contactId: stored.contactId,
+    messageId: viaMessage ? stored.messageId : stored.submissionId,
+    emailId: viaMessage ? stored.emailId : stored.formId,
+    emailVersion: viaMessage ? stored.emailVersion : stored.formVersion,
+    journeyId: viaMessage ? stored.journeyId || null : null,
+    tileId: viaMessage ? stored.tileId || null : null,
+    iteration: viaMessage ? stored.iteration : 0,
+    sentAt: 0,
+  };
 }
