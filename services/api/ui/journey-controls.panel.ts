@@ -26,6 +26,7 @@ function quietCards(quiet: JourneyControlsKpis['quiet_hours']): HTMLElement[] {
   const window = quiet.window ? `${quiet.window.start}–${quiet.window.end} (${quiet.source}'s)` : 'no quiet hours';
   return [
     kpi('Held by quiet hours now', formatCount(quiet.held_now), 'held_now', window),
+    kpi('Held by quiet hours, all', formatCount(quiet.held_total), 'held_total'),
     kpi('Next release', time(quiet.next_release_at), 'next_release_at'),
   ];
 }
@@ -34,6 +35,7 @@ function pacingCards(pacing: JourneyControlsKpis['entry_pacing']): HTMLElement[]
   const rate = pacing.settings ? `at most ${pacing.settings.max_contacts} per ${pacing.settings.per}` : 'no pacing';
   return [
     kpi('Queued by entry pacing now', formatCount(pacing.queued_now), 'queued_now', rate),
+    kpi('Queued by entry pacing, all', formatCount(pacing.queued_total), 'queued_total'),
     kpi(
       'Admitted this period',
       formatCount(pacing.admitted_in_period),
