@@ -3,22 +3,7 @@ import { inTransaction } from '../../lib/platform/postgres/pg-pool';
 import type { ClickHouseCommands } from '../../lib/platform/clickhouse/clickhouse-mutations';
 import { eraseContact } from './erase-contact';
 import { notFound } from './api-problem';
-import { formSteps, scoringErasureSteps } from './erasure-steps';
-
-/**
- * What erasure does to one PostgreSQL table that holds a contact id. `columns` are the columns that hold the id,
- * or text and JSON built from it (keys, payloads): test/api/erasure-coverage.test.ts derives every such column
- * from the schema and fails when one is in no step, so a new table cannot be forgotten. Add yours here.
- */
-export interface ErasureStep {
-  table: string;
-  columns: readonly string[];
-  /** delete: the rows go; anonymise: the rows stay for what they count, without the id; keep: see `why` */
-  action: 'delete' | 'anonymise' | 'keep';
-  why: string;
-  /** run in order, in the erasure's transaction, with $1 the workspace id and $2 the contact id (each statement casts both) */
-  sql: readonly string[];
-}
+import { type ErasureStep, formSteps, scoringErasureSteps } from './erasure-steps';
 
 // Every statement names both parameters with an explicit cast: PostgreSQL deduces a parameter's type from its
 // first use, and a parameter a statement does not use is an error. As text, ids take uuid's canonical spelling,

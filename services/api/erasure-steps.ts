@@ -3,13 +3,20 @@
  * order), each statement with $1 the workspace id and $2 the contact id, as `ws`/`id` (uuid) and `wsText`/`idText`.
  */
 
-/** What contact-erasure.ts's ErasureStep holds (repeated structurally: that module imports this one). */
-interface Step {
+/**
+ * What erasure does to one PostgreSQL table that holds a contact id. `columns` are the columns that hold the id,
+ * or text and JSON built from it (keys, payloads): test/api/erasure-coverage.test.ts derives every such column
+ * from the schema and fails when one is in no step, so a new table cannot be forgotten. Add yours to CONTACT_ERASURE
+ * (contact-erasure.ts).
+ */
+export interface ErasureStep {
   table: string;
-  columns: string[];
-  action: 'delete' | 'anonymise';
+  columns: readonly string[];
+  /** delete: the rows go; anonymise: the rows stay for what they count, without the id; keep: see `why` */
+  action: 'delete' | 'anonymise' | 'keep';
   why: string;
-  sql: string[];
+  /** run in order, in the erasure's transaction, with $1 the workspace id and $2 the contact id (each statement casts both) */
+  sql: readonly string[];
 }
 
 /**
@@ -17,7 +24,7 @@ interface Step {
  * go (an attribute entry's key names the contact too), and its crossings not relayed yet leave the outbox. The
  * scheduler scores no erased contact afterwards (it reads contact_erasures under the score's lock).
  */
-export function scoringErasureSteps(ws: string, wsText: string, id: string, idText: string): Step[] {
+export function scoringErasureSteps(ws: string, wsText: string, id: string, idText: string): ErasureStep[] {
   return [
     {
       table: 'lead_scores',
@@ -56,7 +63,7 @@ export function scoringErasureSteps(ws: string, wsText: string, id: string, idTe
  * contact, its answers (the address among them) or its client's country and user agent. Before the contact row,
  * whose deletion would cascade to its submissions.
  */
-export function formSteps(ws: string, id: string): Step[] {
+export function formSteps(ws: string, id: string): ErasureStep[] {
   return [
     {
       table: 'form_confirmations',

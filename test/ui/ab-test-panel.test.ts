@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,11 +5,10 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { formatCount, formatPercent } from '../../services/api/ui/format';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { Workspace } from '../scheduler/scheduler-harness';
+import { CHROMIUM, CHROMIUM_ARGS, withChromium } from '../support/chromium';
+import { watchPage } from '../support/ui-pages';
 
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`skipping the A/B test panel browser test: ${CHROMIUM} is missing\n`);
-const maybe = available ? it : it.skip;
+const maybe = withChromium('the A/B test panel browser test');
 
 let kit: ApiKit;
 let context: BrowserContext | undefined;
@@ -84,16 +82,9 @@ maybe('the journey page shows each A/B test tile’s variants and decision as th
   ]);
 
   userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-ab-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const page = await context.newPage();
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(error.message));
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-  });
+  const problems = watchPage(page);
   await page.goto(`${kit.baseUrl}/ui/login`);
   await page.fill('#api-key', key);
   await Promise.all([page.waitForURL('**/ui/emails'), page.click('button[type="submit"]')]);

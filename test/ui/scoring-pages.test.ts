@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,23 +7,15 @@ import { formatCount } from '../../services/api/ui/format';
 import { emailEvent } from '../aggregator/aggregator-harness';
 import { client, createWorkspace, startApiKit, type ApiKit } from '../api/api-test-kit';
 import { Workspace } from '../scheduler/scheduler-harness';
+import { CHROMIUM, CHROMIUM_ARGS, withChromium } from '../support/chromium';
+import { openReady, watchPage } from '../support/ui-pages';
 
 /*
  * The lead scoring pages (/ui/scoring-models, /ui/scoring-models/{id}, /ui/leads/{id}) in Debian's Chromium: the
  * figures shown are the API's (GET /v1/insights/scoring-models/{id}, /v1/insights/leads/{id}), the crossed leads and
  * the lead's score history are listed, and the pages log no error. The scores are made by the scheduler's own scoring.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`skipping the lead scoring pages browser test: ${CHROMIUM} is missing\n`);
-const maybe = available ? it : it.skip;
+const maybe = withChromium('the lead scoring pages browser test');
 
 let kit: ApiKit;
 let context: BrowserContext | undefined;
@@ -40,20 +31,7 @@ afterAll(async () => {
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function watch(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('console', (m) => void (m.type() === 'error' && problems.push(`console: ${m.text()}`)));
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('response', (r) => void (r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`)));
-  return problems;
-}
-
-async function open(page: Page, url: string): Promise<void> {
-  await page.goto(`${kit.baseUrl}${url}`);
-  await page.waitForSelector('main[data-state="ready"]', { timeout: 30_000 }).catch(async (error: Error) => {
-    throw new Error(`${url}: ${await page.textContent('body')}; ${error.message}`);
-  });
-}
+const open = (page: Page, url: string) => openReady(page, kit.baseUrl, url);
 
 const shown = (page: Page) =>
   page.$$eval('[data-kpi]', (els) =>
@@ -83,7 +61,7 @@ maybe(
     userDataDir = await mkdtemp(join(tmpdir(), 'cairn-ui-scoring-'));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     const page = await context.newPage();
-    const problems = watch(page);
+    const problems = watchPage(page);
     await page.goto(`${kit.baseUrl}/ui/login`);
     await page.fill('#api-key', ws.key);
     await Promise.all([page.waitForURL('**/ui/emails'), page.click('button[type="submit"]')]);

@@ -184,7 +184,9 @@ async function accept(kit: SubmitKit, p: Post, checked: CheckedSubmission): Prom
       ? problem(p.reply, 503, 'Please try again', [{ field: 'form', message: 'could not be recorded right now' }])
       : html(p.reply, 503, messagePage('Please try again', 'We could not record this right now.'));
   }
-  const sites = await kit.websites.origins(p.gate.workspaceId);
+  // only a redirecting thank-you can carry the submitter to a website: the others read no origins
+  const redirects = form.definition.thank_you.kind === 'redirect';
+  const sites = redirects ? await kit.websites.origins(p.gate.workspaceId) : [];
   const carry = (url: string) => withWebToken(deps.tokens, url, submitterToken(stored), sites);
   return thankYou(p.reply, p.json, form, p.gate.origins, stored.submissionId, carry);
 }
